@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The TensorFlow.js backends this project knows, fastest first. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+
+/** Name of a TensorFlow.js backend: native libtensorflow, WebAssembly (XNNPACK) or pure JavaScript. */
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Loads the package that registers a backend; returns false when it is not installed or cannot load. */
+function registerBackend(name: BackendName): boolean {
+  try {
+    if (name === 'tensorflow') require('@tensorflow/tfjs-node');
+    if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
+  } catch {
+    return false;
+  }
+  // The `@tensorflow/tfjs-node` name may be an alias of plain tfjs (see package.json overrides),
+  // so a backend counts as present only once its factory is registered.
+  return tf.findBackendFactory(name) !== null;
+}
+
+function parseBackendName(value: string, origin: string): BackendName | 'auto' {
+  const name = value.trim().toLowerCase();
+  if (name === 'auto' || (BACKENDS as readonly string[]).includes(name)) return name as BackendName | 'auto';
+  throw new Error(`Unknown backend "${value}" in ${origin}. Use one of: auto, ${BACKENDS.join(', ')}.`);
+}
+
+/**
+ * Chooses and initialises the TensorFlow.js backend.
+ *
+ * Order of precedence: the `requested` argument, then the `GN_BACKEND` environment variable, then
+ * automatic choice (native `tensorflow` when `@tensorflow/tfjs-node` loads, else `wasm`, else `cpu`).
+ * A backend that was asked for explicitly and cannot start is an error, never a silent fallback.
+ * @returns the name of the backend now in use.
+ */
+export async function initBackend(requested?: BackendName | 'auto'): Promise<BackendName> {
+  const choice = requested ?? parseBackendName(process.env.GN_BACKEND ?? 'auto', 'GN_BACKEND');
+  const candidates = choice === 'auto' ? [...BACKENDS] : [parseBackendName(choice, 'the backend option') as BackendName];
+  for (const name of candidates) {
+    if (!registerBackend(name)) continue;
+    if (await tf.setBackend(name)) {
+      await tf.ready();
+      return name;
+    }
+  }
+  if (choice === 'tensorflow') {
+    throw new Error(
+      'The native "tensorflow" backend is not installed. Run `npm run native` (needs access to the ' +
+        'TensorFlow binary download host) or choose GN_BACKEND=wasm or cpu.',
+    );
+  }
+  throw new Error(`The TensorFlow.js backend "${choice}" could not be initialised. Try GN_BACKEND=cpu.`);
+}
+
+/** One line that says which backend runs, e.g. `wasm (SIMD, 1 thread)`, for notebooks, CLI and logs. */
+export function describeBackend(): string {
+  const name = tf.getBackend();
+  if (name === 'wasm') {
+    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+    return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})`;
+  }
+  if (name === 'tensorflow') return 'tensorflow (native libtensorflow via tfjs-node)';
+  return `${name} (pure JavaScript)`;
+}
