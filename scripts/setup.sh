@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up what npm cannot: Jupyter (from the OS packages) and the tslab TypeScript kernel.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${GN_PYTHON:-/usr/bin/python3}"
+[ -x "$PYTHON" ] || PYTHON="$(command -v python3)"
+
+has_jupyter() { "$PYTHON" -c 'import nbclient, nbformat, jupyter_client' 2>/dev/null; }
+
+if ! has_jupyter || ! command -v jupyter-notebook >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "setup: installing Jupyter from Debian packages"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+      jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook >/dev/null
+    PYTHON=/usr/bin/python3
+  else
+    echo "setup: Jupyter is missing and this is not a Debian/Ubuntu system." >&2
+    echo "       Install Jupyter (e.g. 'pip install notebook nbclient') and run again with GN_PYTHON=<that python>." >&2
+    exit 1
+  fi
+fi
+has_jupyter || { echo "setup: $PYTHON still cannot import nbclient; set GN_PYTHON to a Python that has Jupyter." >&2; exit 1; }
+
+echo "setup: registering the tslab kernel with $PYTHON"
+npx --no-install tslab install --python="$PYTHON" >/dev/null
+"$PYTHON" -m jupyter kernelspec list | grep -q tslab || { echo "setup: the tslab kernel did not register" >&2; exit 1; }
+
+echo "setup: building the library"
+npx --no-install tsc -p tsconfig.json
+echo "setup: done (backend check: $(node -e "require('./dist/backend').initBackend().then(()=>console.log(require('./dist/backend').describeBackend()))"))"

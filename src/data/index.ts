@@ -1,0 +1,5 @@
+export * from './dataset';
+export * from './windowDataset';
+export * from './lineDataset';
+export * from './split';
+export * from './unigramEntropy';

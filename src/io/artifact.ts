@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ModelConfig, resolveModelConfig } from '../model/generator';
+import type { TrainedModel } from '../model/trainedModel';
+import { CharVocab, Vocabulary } from '../vocab';
+import { writeDirAtomically } from './atomicDir';
+
+/** Version of the artifact layout written by this library; loading refuses newer ones. */
+export const ARTIFACT_VERSION = 1;
+
+/** File names inside an artifact directory. */
+export const ARTIFACT_FILES = {
+  model: 'model.json',
+  weights: 'weights.bin',
+  vocab: 'vocab.json',
+  config: 'config.json',
+} as const;
+
+/** Contents of `config.json`: how the model was built and trained, and how well it did. */
+export interface ArtifactConfig {
+  format: 'generative-networks';
+  version: number;
+  createdAt: string;
+  backend: string;
+  model: ModelConfig;
+  /** Free-form training settings and results (corpus, epochs, losses, ...). */
+  training: Record<string, unknown>;
+}
+
+/** A model loaded from disk, with the saved configuration. */
+export interface LoadedArtifact extends TrainedModel {
+  saved: ArtifactConfig;
+}
+
+async function modelFiles(network: tf.LayersModel): Promise<{ modelJson: string; weights: Uint8Array }> {
+  let files: { modelJson: string; weights: Uint8Array } | undefined;
+  await network.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = artifacts.weightData ?? new ArrayBuffer(0);
+      const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(weightData));
+      const modelJson: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as object,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: [ARTIFACT_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
+      };
+      files = { modelJson: JSON.stringify(modelJson), weights };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return files!;
+}
+
+async function isArtifactDir(dir: string): Promise<boolean> {
+  try {
+    const config = JSON.parse(await fs.readFile(path.join(dir, ARTIFACT_FILES.config), 'utf8'));
+    return config?.format === 'generative-networks';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Saves a trained model as one directory: `model.json` + `weights.bin` (a TensorFlow.js layers model),
+ * `vocab.json` and `config.json`. The directory is replaced as a whole, so a failed save never leaves a
+ * half-written artifact; a non-empty directory that is not an artifact is never overwritten.
+ */
+export async function saveArtifact(dir: string, trained: TrainedModel, training: Record<string, unknown> = {}): Promise<void> {
+  const existing = await fs.readdir(dir).catch(() => [] as string[]);
+  if (existing.length > 0 && !(await isArtifactDir(dir))) {
+    throw new Error(`"${dir}" exists and is not a model directory made by gennet; choose another --out directory.`);
+  }
+  const { modelJson, weights } = await modelFiles(trained.network);
+  const config: ArtifactConfig = {
+    format: 'generative-networks',
+    version: ARTIFACT_VERSION,
+    createdAt: new Date().toISOString(),
+    backend: tf.getBackend(),
+    model: trained.config,
+    training,
+  };
+  await writeDirAtomically(dir, async (tmp) => {
+    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.model), modelJson);
+    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.weights), weights);
+    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.vocab), JSON.stringify(trained.vocab.toJSON()));
+    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.config), JSON.stringify(config, null, 2));
+  });
+}
+
+async function readJson(dir: string, file: string): Promise<unknown> {
+  const full = path.join(dir, file);
+  let text: string;
+  try {
+    text = await fs.readFile(full, 'utf8');
+  } catch {
+    throw new Error(`"${dir}" is not a complete model directory: ${file} is missing. Train one with \`gennet train --out ${dir}\`.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${full} is not valid JSON (corrupted?). Re-train or restore the model directory.`);
+  }
+}
+
+/** Rebuilds a vocabulary from its saved JSON, whatever its kind. */
+export function vocabularyFromJSON(json: unknown): Vocabulary {
+  const kind = (json as { kind?: unknown } | null)?.kind;
+  if (kind === 'char') return CharVocab.fromJSON(json);
+  throw new Error(`Unknown vocabulary kind ${JSON.stringify(kind)}; this model needs a newer generative-networks.`);
+}
+
+/** Loads a model directory written by {@link saveArtifact}; never executes code from it. */
+export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
+  const stat = await fs.stat(dir).catch(() => null);
+  if (stat === null || !stat.isDirectory()) {
+    throw new Error(`Model directory "${dir}" does not exist. Train one with \`gennet train --out ${dir}\`.`);
+  }
+  const saved = (await readJson(dir, ARTIFACT_FILES.config)) as ArtifactConfig;
+  if (saved?.format !== 'generative-networks') throw new Error(`${path.join(dir, ARTIFACT_FILES.config)} is not a gennet model config.`);
+  if (!(saved.version <= ARTIFACT_VERSION)) {
+    throw new Error(`"${dir}" was saved in format version ${saved.version}; this gennet reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`);
+  }
+  const config = resolveModelConfig(saved.model);
+  const vocab = vocabularyFromJSON(await readJson(dir, ARTIFACT_FILES.vocab));
+  if (vocab.size !== config.vocabSize) {
+    throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${config.vocabSize}.`);
+  }
+  const modelJson = (await readJson(dir, ARTIFACT_FILES.model)) as tf.io.ModelJSON;
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+    const specs = manifest.flatMap((group) => group.weights);
+    const buffers = await Promise.all(
+      manifest.flatMap((group) => group.paths).map(async (p) => {
+        const full = path.resolve(dir, p);
+        if (path.dirname(full) !== path.resolve(dir)) throw new Error(`Weight path "${p}" in ${dir}/model.json points outside the model directory.`);
+        const bytes = await fs.readFile(full).catch(() => {
+          throw new Error(`"${dir}" is incomplete: weight file ${p} is missing. Re-train or restore the model directory.`);
+        });
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      }),
+    );
+    const weightData = tf.io.CompositeArrayBuffer.join(buffers);
+    const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+    if (weightData.byteLength !== expected) {
+      throw new Error(`"${dir}" has ${weightData.byteLength} bytes of weights but the model needs ${expected} (truncated or corrupted). Re-train or restore it.`);
+    }
+    return [specs, weightData];
+  });
+  const network = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  return { network, vocab, config, saved };
+}

@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../random';
+import { OneHot, SeededDropout, TokenEmbedding } from './layers';
+
+/** Recurrent cell types: long short-term memory, gated recurrent unit, plain (Elman) RNN. */
+export const CELLS = ['lstm', 'gru', 'rnn'] as const;
+/** A recurrent cell type. */
+export type CellType = (typeof CELLS)[number];
+
+/** How token ids enter the network: one-hot vectors (the lesson's choice for characters) or a learned embedding. */
+export const INPUTS = ['onehot', 'embedding'] as const;
+/** An input encoding. */
+export type InputEncoding = (typeof INPUTS)[number];
+
+/** Everything needed to rebuild a generator network; saved in every artifact. */
+export interface ModelConfig {
+  vocabSize: number;
+  cell: CellType;
+  layers: number;
+  units: number;
+  input: InputEncoding;
+  /** Size of the embedding vectors (only for `input: 'embedding'`). */
+  embeddingDim: number;
+  /** Dropout rate between layers during training, in [0, 1). */
+  dropout: number;
+  /** Seed for weight initialisation and dropout masks. */
+  seed: number;
+}
+
+/** Defaults of the lesson: one LSTM layer of 128 units over one-hot characters. */
+export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {
+  cell: 'lstm',
+  layers: 1,
+  units: 128,
+  input: 'onehot',
+  embeddingDim: 64,
+  dropout: 0,
+  seed: 42,
+};
+
+/** Checks a model configuration and returns it complete, or throws an error that names the bad field. */
+export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: number }): ModelConfig {
+  const full: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...config };
+  const positiveInt = (value: number, field: string) => {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`Model ${field} must be a whole number ≥ 1, got ${value}.`);
+  };
+  positiveInt(full.vocabSize, 'vocabSize');
+  positiveInt(full.layers, 'layers');
+  positiveInt(full.units, 'units');
+  positiveInt(full.embeddingDim, 'embeddingDim');
+  if (!CELLS.includes(full.cell)) throw new Error(`Unknown cell "${full.cell}". Use one of: ${CELLS.join(', ')}.`);
+  if (!INPUTS.includes(full.input)) throw new Error(`Unknown input "${full.input}". Use one of: ${INPUTS.join(', ')}.`);
+  if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`Dropout must be in [0, 1), got ${full.dropout}.`);
+  if (!Number.isInteger(full.seed)) throw new Error(`Seed must be a whole number, got ${full.seed}.`);
+  return full;
+}
+
+/** Shape options: a training model takes any batch and length; a step model is stateful with a fixed batch. */
+export interface BuildOptions {
+  /** Build a stateful model for `batchSize` sequences that carries the recurrent state between calls. */
+  stateful?: { batchSize: number };
+}
+
+function recurrentLayer(config: ModelConfig, index: number, stateful: boolean): tf.layers.Layer {
+  // A stateful step model receives trained weights right away, so it skips the (slow) random initialisation.
+  const args = {
+    units: config.units,
+    returnSequences: true,
+    stateful,
+    name: `${config.cell}_${index + 1}`,
+    kernelInitializer: stateful ? 'zeros' : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
+    recurrentInitializer: stateful ? 'zeros' : tf.initializers.orthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
+  } as const;
+  if (config.cell === 'lstm') return tf.layers.lstm(args);
+  if (config.cell === 'gru') return tf.layers.gru(args);
+  return tf.layers.simpleRNN(args);
+}
+
+/**
+ * Builds a next-token generator: token ids `[batch, time]` → logits `[batch, time, vocabSize]`.
+ *
+ * Input (one-hot or embedding) → `layers` recurrent layers of `units` (dropout between them) → dense logits.
+ * Outputs are logits, not probabilities, so samplers can apply a temperature before the softmax.
+ */
+export function buildGenerator(config: ModelConfig, options: BuildOptions = {}): tf.LayersModel {
+  const stateful = options.stateful !== undefined;
+  const input = stateful
+    ? tf.input({ batchShape: [options.stateful!.batchSize, null], dtype: 'int32', name: 'tokens' })
+    : tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
+  let x =
+    config.input === 'onehot'
+      ? (new OneHot({ depth: config.vocabSize, name: 'onehot' }).apply(input) as tf.SymbolicTensor)
+      : (new TokenEmbedding({
+          inputDim: config.vocabSize,
+          outputDim: config.embeddingDim,
+          seed: deriveSeed(config.seed, 'embedding'),
+          name: 'embedding',
+        }).apply(input) as tf.SymbolicTensor);
+  for (let i = 0; i < config.layers; i++) {
+    x = recurrentLayer(config, i, stateful).apply(x) as tf.SymbolicTensor;
+    if (config.dropout > 0) {
+      x = new SeededDropout({ rate: config.dropout, seed: deriveSeed(config.seed, `dropout${i}`), name: `dropout_${i + 1}` })
+        .apply(x) as tf.SymbolicTensor;
+    }
+  }
+  const logits = tf.layers
+    .dense({
+      units: config.vocabSize,
+      name: 'logits',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'logits') }),
+    })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: `${config.cell}_generator` });
+}
+
+/** The model summary as text (what `model.summary()` prints), for notebooks and logs. */
+export function modelSummary(model: tf.LayersModel): string {
+  const lines: string[] = [];
+  model.summary(100, undefined, (line: string) => lines.push(line));
+  return lines.join('\n');
+}

@@ -1,0 +1,4 @@
+export * from './generator';
+export * from './layers';
+export * from './stepper';
+export * from './trainedModel';

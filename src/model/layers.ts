@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Arguments of {@link OneHot}. */
+export interface OneHotArgs {
+  depth: number;
+  name?: string;
+}
+
+/**
+ * Turns integer token ids `[batch, time]` into one-hot vectors `[batch, time, depth]` inside the model,
+ * so that one-hot and embedding models both take token ids as input.
+ */
+export class OneHot extends tf.layers.Layer {
+  /** Name under which the layer is serialised in `model.json`. */
+  static readonly className = 'OneHot';
+  private readonly depth: number;
+
+  constructor(args: OneHotArgs) {
+    super({ name: args.name });
+    this.depth = args.depth;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape): tf.Shape {
+    return [...inputShape, this.depth];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const ids = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => tf.oneHot(tf.cast(ids, 'int32'), this.depth));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), depth: this.depth };
+  }
+}
+
+/** Arguments of {@link TokenEmbedding}. */
+export interface TokenEmbeddingArgs {
+  inputDim: number;
+  outputDim: number;
+  seed?: number;
+  name?: string;
+}
+
+/**
+ * A learned embedding `[inputDim, outputDim]` looked up by token id. Unlike `tf.layers.embedding`, its gradient
+ * is a plain `oneHotᵀ · dy` product, so it trains on every backend (wasm has no `UnsortedSegmentSum` kernel).
+ */
+export class TokenEmbedding extends tf.layers.Layer {
+  /** Name under which the layer is serialised in `model.json`. */
+  static readonly className = 'TokenEmbedding';
+  private readonly inputDim: number;
+  private readonly outputDim: number;
+  private readonly seed: number | undefined;
+  private embeddings!: tf.LayerVariable;
+
+  constructor(args: TokenEmbeddingArgs) {
+    super({ name: args.name });
+    this.inputDim = args.inputDim;
+    this.outputDim = args.outputDim;
+    this.seed = args.seed;
+  }
+
+  override build(): void {
+    this.embeddings = this.addWeight(
+      'embeddings',
+      [this.inputDim, this.outputDim],
+      'float32',
+      tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: this.seed }),
+    );
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape): tf.Shape {
+    return [...inputShape, this.outputDim];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const ids = tf.cast(Array.isArray(inputs) ? inputs[0] : inputs, 'int32');
+    const depth = this.inputDim;
+    const lookup = tf.customGrad((table, tokenIds, save) => {
+      (save as tf.GradSaveFunc)([tokenIds as tf.Tensor]);
+      return {
+        value: tf.gather(table as tf.Tensor, tokenIds as tf.Tensor),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const grad = dy as tf.Tensor;
+          const oneHot = tf.oneHot(saved[0].reshape([-1]), depth);
+          const tableGrad = tf.matMul(oneHot, grad.reshape([-1, grad.shape[grad.shape.length - 1]]), true, false);
+          return [tableGrad, tf.zerosLike(saved[0])];
+        },
+      };
+    });
+    return lookup(this.embeddings.read(), ids) as tf.Tensor;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, seed: this.seed ?? null };
+  }
+}
+
+/** Arguments of {@link SeededDropout}. */
+export interface SeededDropoutArgs {
+  rate: number;
+  seed: number;
+  name?: string;
+}
+
+/**
+ * Dropout whose mask is reproducible: call k of the layer in training uses seed `seed + k`, so two runs with the
+ * same seed drop the same units, while successive batches still get fresh masks (tf.layers.dropout with a fixed
+ * seed would reuse one mask for every batch). Does nothing at inference.
+ */
+export class SeededDropout extends tf.layers.Layer {
+  /** Name under which the layer is serialised in `model.json`. */
+  static readonly className = 'SeededDropout';
+  private readonly rate: number;
+  private readonly seed: number;
+  private calls = 0;
+
+  constructor(args: SeededDropoutArgs) {
+    super({ name: args.name });
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!kwargs.training || this.rate === 0) return x;
+    this.calls += 1;
+    return tf.dropout(x, this.rate, undefined, this.seed + this.calls);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+
+tf.serialization.registerClass(OneHot);
+tf.serialization.registerClass(TokenEmbedding);
+tf.serialization.registerClass(SeededDropout);

@@ -1,0 +1,10 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Vocabulary } from '../vocab';
+import type { ModelConfig } from './generator';
+
+/** A generator network together with the vocabulary it reads and writes and the configuration that built it. */
+export interface TrainedModel {
+  network: tf.LayersModel;
+  vocab: Vocabulary;
+  config: ModelConfig;
+}

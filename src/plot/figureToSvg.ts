@@ -1,0 +1,31 @@
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
+import type { Figure } from './figure';
+import { figureToVegaLite, type FigureSize } from './vegaLiteSpec';
+
+/** A Vega loader that refuses every load, so rendering never touches the network or the disk. */
+const offlineLoader: Vega.Loader = {
+  load: refuse, sanitize: refuse, http: refuse, file: refuse,
+};
+
+function refuse(uri: string): Promise<never> {
+  return Promise.reject(new Error(`figureToSvg renders offline and will not load "${uri}"; put the data inline in the figure's traces.`));
+}
+
+/**
+ * Renders a figure to a standalone SVG string, with no browser and no network (Plotly → Vega-Lite
+ * → Vega, see {@link figureToVegaLite} for the Plotly subset understood). The same figure always
+ * gives the same string. vega and vega-lite are loaded on first use.
+ */
+export async function figureToSvg(figure: Figure, size: FigureSize = {}): Promise<string> {
+  const vega: typeof Vega = require('vega');
+  const vegaLite: typeof VegaLite = require('vega-lite');
+  const logger = vega.logger(vega.Error);
+  const { spec } = vegaLite.compile(figureToVegaLite(figure, size), { logger });
+  const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader, logger });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

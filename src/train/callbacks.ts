@@ -1,0 +1,69 @@
+import { Presets, SingleBar } from 'cli-progress';
+import { saveArtifact } from '../io/artifact';
+import type { TrainedModel } from '../model/trainedModel';
+import { generate, GenerateOptions } from '../sample/generate';
+import type { EpochRecord } from './history';
+import type { TrainCallback } from './trainer';
+
+/** A terminal progress bar (on stderr by default) with step, epoch, loss and characters per second. */
+export function progressBar(stream: NodeJS.WritableStream = process.stderr): TrainCallback {
+  const bar = new SingleBar(
+    {
+      format: 'train |{bar}| {value}/{total} steps | epoch {epoch} | loss {loss} | {rate} chars/s | ETA {eta_formatted}',
+      stream,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onBatchEnd(record, progress) {
+      if (!started) bar.start(progress.totalSteps, 0, { epoch: 1, loss: '-', rate: '-' });
+      started = true;
+      const rate = progress.charsPerSecond > 0 ? Math.round(progress.charsPerSecond) : '-';
+      bar.update(record.step, { epoch: record.epoch, loss: record.loss.toFixed(3), rate });
+    },
+    onTrainEnd() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** One line that sums up an epoch, e.g. `epoch 2: train loss 1.923, val loss 1.871 (2.70 bits/char), 41.2 s`. */
+export function formatEpoch(record: EpochRecord): string {
+  const val = record.valLoss === null ? '' : `, val loss ${record.valLoss.toFixed(3)} (${record.valBitsPerChar!.toFixed(2)} bits/char)`;
+  return `epoch ${record.epoch}: train loss ${record.trainLoss.toFixed(3)}${val}, ${record.seconds.toFixed(1)} s`;
+}
+
+/**
+ * The lesson's habit: at the end of each epoch, print the epoch's losses and a text sampled from the model,
+ * to watch it learn words, then spacing, then style.
+ */
+export function sampleEachEpoch(
+  trained: TrainedModel,
+  options: GenerateOptions & { log?: (line: string) => void } = {},
+): TrainCallback {
+  const { log = console.log, ...generation } = options;
+  return {
+    onEpochEnd(record) {
+      log(formatEpoch(record));
+      log(`  sample: ${JSON.stringify(generate(trained, { length: 100, ...generation }))}`);
+    },
+  };
+}
+
+/**
+ * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete
+ * epoch), with `describe(record)` stored as the training information.
+ */
+export function checkpointEachEpoch(
+  dir: string,
+  trained: TrainedModel,
+  describe: (record: EpochRecord) => Record<string, unknown>,
+): TrainCallback {
+  return {
+    async onEpochEnd(record) {
+      await saveArtifact(dir, trained, describe(record));
+    },
+  };
+}

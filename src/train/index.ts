@@ -1,0 +1,5 @@
+export * from './callbacks';
+export * from './history';
+export * from './loss';
+export * from './prepare';
+export * from './trainer';

@@ -1,0 +1,191 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, TokenDataset } from '../data';
+import { createRng, deriveSeed } from '../random';
+import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
+import { clipByGlobalNorm, sequenceLoss } from './loss';
+
+/** Settings of the training loop. */
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Maximum global gradient norm; null disables clipping. */
+  clipNorm: number | null;
+  /** Seed of the batch order (weights take theirs from the model config). */
+  seed: number;
+  /** Stop after this many steps in total (quick runs); null trains every epoch to the end. */
+  maxSteps: number | null;
+  /** Characters of text per token (1 for characters), to report validation bits per character. */
+  charsPerToken: number;
+}
+
+/** Defaults close to the lesson: 3 epochs, batch 32, Adam at 0.002, gradients clipped at norm 5. */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  epochs: 3,
+  batchSize: 32,
+  learningRate: 0.002,
+  clipNorm: 5,
+  seed: 42,
+  maxSteps: null,
+  charsPerToken: 1,
+};
+
+/** Where training stands when a callback runs. */
+export interface TrainProgress {
+  epoch: number;
+  /** Batches done in this epoch. */
+  batchInEpoch: number;
+  batchesPerEpoch: number;
+  /** Steps the whole run will take (epochs × batches, capped by maxSteps). */
+  totalSteps: number;
+  /** Steady-state training throughput so far (characters per second, first step excluded); 0 before step 2. */
+  charsPerSecond: number;
+  history: TrainingHistory;
+}
+
+/** Hooks into the training loop; each may be async (the loop waits). */
+export interface TrainCallback {
+  onBatchEnd?(record: BatchRecord, progress: TrainProgress): void | Promise<void>;
+  onEpochEnd?(record: EpochRecord, progress: TrainProgress): void | Promise<void>;
+  onTrainEnd?(result: TrainResult): void | Promise<void>;
+}
+
+/** What a training run reports. */
+export interface TrainResult {
+  history: TrainingHistory;
+  steps: number;
+  /** Steady-state training throughput in target characters per second, the first (warm-up) step excluded. */
+  charsPerSecond: number;
+  /** Mean training loss of the last epoch, nats per token. */
+  trainLoss: number;
+  valLoss: number | null;
+  valBitsPerChar: number | null;
+  seconds: number;
+}
+
+function batchTensors(batch: Batch) {
+  const shape: [number, number] = [batch.batchSize, batch.seqLen];
+  return {
+    inputs: tf.tensor2d(batch.inputs, shape, 'int32'),
+    targets: tf.tensor2d(batch.targets, shape, 'int32'),
+    mask: batch.mask === null ? null : tf.tensor2d(batch.mask, shape, 'float32'),
+  };
+}
+
+function realTokens(batch: Batch): number {
+  if (batch.mask === null) return batch.targets.length;
+  let count = 0;
+  for (const m of batch.mask) count += m;
+  return count;
+}
+
+/** Mean loss per target token (nats) of `model` over a whole dataset, in inference mode. */
+export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize: number): number {
+  let total = 0;
+  let tokens = 0;
+  for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
+    const n = realTokens(batch);
+    const loss = tf.tidy(() => {
+      const t = batchTensors(batch);
+      return sequenceLoss(model.apply(t.inputs, { training: false }) as tf.Tensor, t.targets, t.mask);
+    });
+    total += loss.dataSync()[0] * n;
+    tokens += n;
+    loss.dispose();
+  }
+  if (tokens === 0) throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
+  return total / tokens;
+}
+
+function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, clipNorm: number | null): number {
+  return tf.tidy(() => {
+    const t = batchTensors(batch);
+    const { value, grads } = tf.variableGrads(
+      () => sequenceLoss(model.apply(t.inputs, { training: true }) as tf.Tensor, t.targets, t.mask),
+      model.trainableWeights.map((w) => w.read() as tf.Variable),
+    );
+    optimizer.applyGradients(clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm));
+    return value.dataSync()[0];
+  });
+}
+
+/**
+ * Trains a generator on `train` with Adam, recording the loss of every batch and, at each epoch end,
+ * the validation loss; callbacks see both (progress bars, live plots, samples, checkpoints).
+ * The batch order of epoch e is shuffled with a seed derived from `config.seed` and e.
+ */
+export async function train(
+  model: tf.LayersModel,
+  data: { train: TokenDataset; val: TokenDataset | null },
+  config: TrainConfig,
+  callbacks: TrainCallback[] = [],
+): Promise<TrainResult> {
+  const optimizer = tf.train.adam(config.learningRate);
+  const history: TrainingHistory = { batches: [], epochs: [] };
+  const batchesPerEpoch = data.train.batchesPerEpoch(config.batchSize);
+  if (batchesPerEpoch === 0) {
+    throw new Error(
+      `The training split has ${data.train.size} examples, fewer than one batch of ${config.batchSize}. ` +
+        'Use a smaller --batch, a shorter --seq-len or a larger corpus.',
+    );
+  }
+  const plannedSteps = config.epochs * batchesPerEpoch;
+  const totalSteps = config.maxSteps === null ? plannedSteps : Math.min(plannedSteps, config.maxSteps);
+  const started = performance.now();
+  let step = 0;
+  let steadyTokens = 0;
+  let steadySeconds = 0;
+  const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
+  const progress = (epoch: number, batchInEpoch: number): TrainProgress => ({
+    epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
+  });
+
+  for (let epoch = 1; epoch <= config.epochs && step < totalSteps; epoch++) {
+    const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
+    let epochLoss = 0;
+    let batchInEpoch = 0;
+    for (const batch of data.train.batches(config.batchSize, rng)) {
+      const stepStart = performance.now();
+      const loss = trainStep(model, optimizer, batch, config.clipNorm);
+      step += 1;
+      batchInEpoch += 1;
+      if (step > 1) {
+        steadySeconds += (performance.now() - stepStart) / 1000;
+        steadyTokens += realTokens(batch);
+      }
+      if (!Number.isFinite(loss)) {
+        throw new Error(`Training diverged: the loss became ${loss} at step ${step}. Lower --lr or use --clip.`);
+      }
+      epochLoss += loss;
+      const record: BatchRecord = { step, epoch, loss };
+      history.batches.push(record);
+      for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch));
+      if (step >= totalSteps) break;
+    }
+    const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize);
+    const record: EpochRecord = {
+      epoch,
+      step,
+      trainLoss: epochLoss / batchInEpoch,
+      valLoss,
+      valBitsPerChar: valLoss === null ? null : valLoss / Math.LN2 / config.charsPerToken,
+      seconds: (performance.now() - started) / 1000,
+    };
+    history.epochs.push(record);
+    for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch));
+  }
+  optimizer.dispose();
+
+  const last = history.epochs[history.epochs.length - 1];
+  const result: TrainResult = {
+    history,
+    steps: step,
+    charsPerSecond: charsPerSecond(),
+    trainLoss: last.trainLoss,
+    valLoss: last.valLoss,
+    valBitsPerChar: last.valBitsPerChar,
+    seconds: (performance.now() - started) / 1000,
+  };
+  for (const cb of callbacks) await cb.onTrainEnd?.(result);
+  return result;
+}

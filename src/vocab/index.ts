@@ -1,0 +1,3 @@
+export * from './specialTokens';
+export * from './vocabulary';
+export * from './charVocab';

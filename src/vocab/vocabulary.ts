@@ -1,0 +1,29 @@
+/** The serialisable form shared by all vocabularies: a kind tag, a format version and the tokens in id order. */
+export interface VocabularyJSON {
+  kind: string;
+  version: number;
+  tokens: string[];
+}
+
+/**
+ * What the data, model, training and sampling code need from a vocabulary, whatever its unit
+ * (characters, words). Ids 0, 1, 2 are always `<pad>`, `<eos>`, `<unk>` (see `PAD_ID`, `EOS_ID`, `UNK_ID`).
+ */
+export interface Vocabulary {
+  /** Number of tokens, specials included (the model's input and output width). */
+  readonly size: number;
+  /** All tokens in id order. */
+  readonly tokens: readonly string[];
+  /** Id of a token; the `<unk>` id when the vocabulary does not hold it. */
+  idOf(token: string): number;
+  /** Token of an id; throws when the id is outside the vocabulary. */
+  tokenOf(id: number): string;
+  /** Encodes one text into ids (unknown tokens become `<unk>`). */
+  encode(text: string): Int32Array;
+  /** Encodes documents into one flat array with `<eos>` after each document. */
+  encodeCorpus(texts: readonly string[]): Int32Array;
+  /** Decodes ids back into text; with `stopAtEos` decoding stops at the first `<eos>`. */
+  decode(ids: ArrayLike<number>, options?: { stopAtEos?: boolean }): string;
+  /** The serialisable form, to save next to a model. */
+  toJSON(): VocabularyJSON;
+}

@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Plot } from 'nodeplotlib';
+import {
+  createLiveFigure, displayFigure, figureToSvg, figureToVegaLite, lossFigure, movingAverage,
+  type Figure,
+} from '../src/plot';
+import type { TrainingHistory } from '../src/train/history';
+
+/** 3 epochs of 4 batches; epoch 2 has no validation loss. */
+function syntheticHistory(): TrainingHistory {
+  const batches = Array.from({ length: 12 }, (_, i) => ({ step: i + 1, epoch: Math.floor(i / 4) + 1, loss: 4 - 0.25 * i }));
+  const epochs = [1, 2, 3].map((epoch) => ({
+    epoch, step: epoch * 4, trainLoss: 4 - epoch, valLoss: epoch === 2 ? null : 4.2 - epoch, valBitsPerChar: null, seconds: 1,
+  }));
+  return { batches, epochs };
+}
+
+function traceNamed(figure: Figure, prefix: string): Plot {
+  const trace = figure.data.find((t) => t.name?.startsWith(prefix));
+  assert.ok(trace, `no trace named "${prefix}…" among ${figure.data.map((t) => t.name).join(', ')}`);
+  return trace;
+}
+
+test('importing the plot module loads neither nodeplotlib, tslab nor vega', () => {
+  const loaded = Object.keys(require.cache).filter((path) => /node_modules[\\/](nodeplotlib|tslab|vega|vega-lite)[\\/]/.test(path));
+  assert.deepEqual(loaded, []);
+});
+
+test('movingAverage averages trailing windows, shorter at the start', () => {
+  assert.deepEqual(movingAverage([1, 2, 3, 4, 5], 2), [1, 1.5, 2.5, 3.5, 4.5]);
+  assert.deepEqual(movingAverage([3, 1, 2], 10), [3, 2, 2]);
+  assert.deepEqual(movingAverage([], 3), []);
+  assert.throws(() => movingAverage([1], 0), /positive integer/);
+});
+
+test('lossFigure has batch, moving-average and per-epoch traces with the history numbers', () => {
+  const history = syntheticHistory();
+  const figure = lossFigure(history, { title: 'Run 7', movingAverageWindow: 4 });
+  assert.equal(figure.data.length, 4);
+  const batch = traceNamed(figure, 'batch loss');
+  assert.deepEqual(batch.x, history.batches.map((b) => b.step));
+  assert.deepEqual(batch.y, history.batches.map((b) => b.loss));
+  const average = traceNamed(figure, 'mean of last 4');
+  assert.deepEqual(average.y, movingAverage(history.batches.map((b) => b.loss), 4));
+  const train = traceNamed(figure, 'epoch train');
+  assert.deepEqual(train.x, [4, 8, 12]);
+  assert.deepEqual(train.y, [3, 2, 1]);
+  const validation = traceNamed(figure, 'epoch validation');
+  assert.deepEqual(validation.x, [4, 12]);
+  assert.deepEqual(Array.from<unknown, number>(validation.y ?? [], (v) => Number((v as number).toFixed(6))), [3.2, 1.2]);
+  assert.equal(figure.layout.title, 'Run 7');
+  assert.deepEqual(figure.layout.xaxis?.title, 'step');
+  assert.deepEqual(figure.layout.yaxis?.title, 'loss (nats/char)');
+});
+
+test('lossFigure leaves out the validation trace without validation, and all traces for an empty history', () => {
+  const history = syntheticHistory();
+  history.epochs.forEach((e) => { e.valLoss = null; });
+  assert.equal(lossFigure(history).data.some((t) => t.name?.includes('validation')), false);
+  assert.deepEqual(lossFigure({ batches: [], epochs: [] }).data, []);
+});
+
+test('figureToSvg draws a well-formed SVG with title, axis titles and legend names', async () => {
+  const svg = await figureToSvg(lossFigure(syntheticHistory(), { title: 'Char LSTM' }), { width: 640, height: 360 });
+  assert.match(svg, /^<svg[^>]*width="640"[^>]*height="360"/);
+  assert.ok(svg.trimEnd().endsWith('</svg>'));
+  for (const text of ['Char LSTM', 'step', 'loss (nats/char)', 'batch loss', 'epoch train loss', 'epoch validation loss']) {
+    assert.ok(svg.includes(`>${text}</text>`), `SVG lacks text "${text}"`);
+  }
+  assert.equal((svg.match(/<path/g) ?? []).length > 4, true, 'expected line paths');
+});
+
+test('figureToSvg is deterministic', async () => {
+  const figure = lossFigure(syntheticHistory());
+  assert.equal(await figureToSvg(figure), await figureToSvg(figure));
+});
+
+test('figureToSvg renders an empty history as axes and title only', async () => {
+  const svg = await figureToSvg(lossFigure({ batches: [], epochs: [] }));
+  assert.match(svg, /^<svg/);
+  assert.ok(svg.includes('>Training loss</text>'));
+  assert.ok(!svg.includes('batch loss'));
+});
+
+test('figureToSvg rejects unsupported trace types and modes with a clear message', async () => {
+  await assert.rejects(figureToSvg({ data: [{ type: 'pie', name: 'slices' }], layout: {} }), /"slices" has type "pie".*use "scatter" or "bar"/);
+  await assert.rejects(figureToSvg({ data: [{ type: 'scatter', mode: 'text', x: [1], y: [1] }], layout: {} }), /mode "text"/);
+  await assert.rejects(figureToSvg({ data: [{ x: [1, 2], y: [1] }], layout: {} }), /2 x values but 1 y values/);
+  await assert.rejects(figureToSvg({ data: [{ name: 'a', x: [1], y: [1] }, { name: 'a', x: [2], y: [2] }], layout: {} }), /Two traces are named "a"/);
+});
+
+test('scatter styles become Vega-Lite mark properties', () => {
+  const spec = figureToVegaLite({
+    data: [{ type: 'scatter', mode: 'lines+markers', name: 's', x: [1, 2], y: [3, 4], line: { width: 3, dash: 'dash' }, marker: { size: 5 }, opacity: 0.5 }],
+    layout: {},
+  }, { width: 320, height: 200 });
+  const layer = spec.layer[0];
+  assert.ok('mark' in layer);
+  assert.deepEqual(layer.mark, { type: 'line', opacity: 0.5, strokeWidth: 3, strokeDash: [8, 4], point: { filled: true, size: 25, opacity: 0.5 } });
+  assert.deepEqual([spec.width, spec.height], [320, 200]);
+});
+
+test('log axes become log scales and drop non-positive values', async () => {
+  const figure: Figure = {
+    data: [{ type: 'scatter', mode: 'lines', name: 'p', x: [1, 10, 100, 1000], y: [0.5, 0.05, 0, 0.0005] }],
+    layout: { xaxis: { type: 'log', title: 'rank' }, yaxis: { type: 'log', title: 'probability' } },
+  };
+  const spec = JSON.stringify(figureToVegaLite(figure));
+  assert.equal((spec.match(/"type":"log"/g) ?? []).length, 2);
+  assert.ok(spec.includes('{"x":100,"y":null}'));
+  const svg = await figureToSvg(figure);
+  assert.ok(svg.includes('>1,000</text>') || svg.includes('>1000</text>'), 'expected a decade tick at 1000');
+  assert.ok(svg.includes('>probability</text>'));
+  assert.doesNotMatch(svg, /NaN|Infinity/);
+});
+
+test('bar traces are grouped on a category axis and coloured by trace order', async () => {
+  const figure: Figure = {
+    data: [
+      { type: 'bar', name: 'T=0.5', x: ['a', 'b'], y: [0.7, 0.3] },
+      { type: 'bar', name: 'T=1.5', x: ['a', 'b'], y: [0.55, 0.45], marker: { color: '#123456' } },
+    ],
+    layout: { title: { text: 'next-char probabilities' } },
+  };
+  const svg = await figureToSvg(figure);
+  assert.ok(svg.includes('>next-char probabilities</text>'));
+  assert.ok(svg.includes('fill="#1f77b4"'));
+  assert.ok(svg.includes('fill="#123456"'));
+  assert.ok(!svg.includes('fill="#ff7f0e"'));
+});
+
+test('displayFigure and createLiveFigure explain that they need a notebook when no kernel runs', async () => {
+  const figure = lossFigure(syntheticHistory());
+  await assert.rejects(displayFigure(figure), /inside a tslab Jupyter notebook.*figureToSvg/);
+  await assert.rejects(createLiveFigure().update(figure), /inside a tslab Jupyter notebook/);
+});
