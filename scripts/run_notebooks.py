@@ -28,7 +28,7 @@ def error_outputs(nb):
                 yield index, out["text"].strip()
 
 
-def run(path: Path, quick: bool, timeout: int) -> nbformat.NotebookNode:
+def run(path: Path, quick: bool, timeout: int, out: Path | None) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     env_note = "quick" if quick else "full"
     print(f"executing {path.relative_to(ROOT)} ({env_note} mode, kernel tslab)", flush=True)
@@ -38,6 +38,9 @@ def run(path: Path, quick: bool, timeout: int) -> nbformat.NotebookNode:
         client.execute()
     except CellExecutionError as exc:
         print(str(exc)[-3000:], file=sys.stderr)
+        if out:
+            save(nb, out / path.name)
+            print(f"partial run saved to {out / path.name}", file=sys.stderr)
         raise SystemExit(f"FAILED {path.name}: a cell raised an error")
     problems = list(error_outputs(nb))
     for index, text in problems:
@@ -47,6 +50,13 @@ def run(path: Path, quick: bool, timeout: int) -> nbformat.NotebookNode:
     cells = sum(1 for c in nb.cells if c.cell_type == "code")
     print(f"ok {path.name}: {cells} code cells in {time.time() - started:.1f} s", flush=True)
     return nb
+
+
+def save(nb: nbformat.NotebookNode, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(target)
 
 
 def main() -> None:
@@ -66,12 +76,11 @@ def main() -> None:
         os.environ.pop("GN_QUICK", None)
     for path in args.notebooks:
         path = path.resolve()
-        nb = run(path, args.quick, args.timeout)
+        nb = run(path, args.quick, args.timeout, args.out)
         if args.inplace:
-            nbformat.write(nb, path)
+            save(nb, path)
         elif args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, args.out / path.name)
+            save(nb, args.out / path.name)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@ import { Presets, SingleBar } from 'cli-progress';
 import { saveArtifact } from '../io/artifact';
 import type { TrainedModel } from '../model/trainedModel';
 import { generate, GenerateOptions } from '../sample/generate';
+import { lossFigure } from '../plot/lossFigure';
+import type { LiveFigure } from '../plot/notebookDisplay';
 import type { EpochRecord } from './history';
 import type { TrainCallback } from './trainer';
 
@@ -64,6 +66,18 @@ export function checkpointEachEpoch(
   return {
     async onEpochEnd(record) {
       await saveArtifact(dir, trained, describe(record));
+    },
+  };
+}
+
+/** Redraws the loss curve in a live notebook figure every `everySteps` batches and at each epoch end. */
+export function liveLossPlot(live: LiveFigure, everySteps = 10): TrainCallback {
+  return {
+    async onBatchEnd(record, progress) {
+      if (record.step % everySteps === 0) await live.update(lossFigure(progress.history));
+    },
+    async onEpochEnd(_record, progress) {
+      await live.update(lossFigure(progress.history));
     },
   };
 }

