@@ -25,10 +25,3 @@ export async function writeDirAtomically(dir: string, fill: (tmpDir: string) => 
   await fs.rename(tmp, dir);
   if (hadOld) await fs.rm(old, { recursive: true, force: true });
 }
-
-/** Writes one file atomically: to a temporary file in the same folder, then renamed over `file`. */
-export async function writeFileAtomically(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
-}
