@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent setup
 OUT=runs/moby-dick-demo
-node dist/cli.js train --corpus moby-dick --epochs 1 --max-steps "${GN_DEMO_STEPS:-300}" --out "$OUT"
+node dist/cli.js train --corpus moby-dick --epochs 1 --lr 0.01 --max-steps "${GN_DEMO_STEPS:-300}" --out "$OUT"
 for t in 0 0.5 1.0; do
   echo "--- temperature $t"
   node dist/cli.js generate --model "$OUT" --prompt "Call me " --length 200 --temperature "$t" --seed 1
