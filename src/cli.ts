@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, describeBackend, initBackend } from './backend';
 import { builtinCorpora, describeCorpus, loadCorpus, SPLIT_MODES, SplitMode } from './corpus';
 import { loadArtifact, saveArtifact } from './io/artifact';
-import { buildGenerator, CELLS, CellType, InputEncoding, INPUTS, resolveModelConfig } from './model/generator';
+import { buildGenerator, CELLS, INPUTS, ModelConfig, resolveModelConfig } from './model/generator';
 import type { TrainedModel } from './model/trainedModel';
 import { generate } from './sample/generate';
 import { checkpointEachEpoch, progressBar, sampleEachEpoch } from './train/callbacks';
@@ -34,19 +34,14 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-interface TrainFlags {
+/** Flags of `gennet train`: the model's settings (but the vocabulary size, known from the corpus) and the run's. */
+type TrainFlags = Omit<ModelConfig, 'vocabSize'> & {
   corpus: string;
   column?: string[];
   split: SplitMode;
   limit?: number;
   level: 'char';
   mode: DataMode;
-  cell: CellType;
-  layers: number;
-  units: number;
-  input: InputEncoding;
-  embeddingDim: number;
-  dropout: number;
   seqLen: number;
   batch: number;
   epochs: number;
@@ -54,12 +49,11 @@ interface TrainFlags {
   lr: number;
   clip: number;
   val: number;
-  seed: number;
   out: string;
   json?: boolean;
   samples: boolean;
   backend?: BackendName | 'auto';
-}
+};
 
 async function trainCommand(flags: TrainFlags): Promise<void> {
   const backend = await initBackend(flags.backend);
