@@ -1,13 +1,23 @@
 #!/usr/bin/env node
+import { format } from 'node:util';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, describeBackend, initBackend } from './backend';
 import { builtinCorpora, describeCorpus, loadCorpus, SPLIT_MODES, SplitMode } from './corpus';
-import { loadArtifact, saveArtifact } from './io/artifact';
+import { LoadedArtifact, loadArtifact, saveArtifact } from './io/artifact';
+import { writeFileAtomically } from './io/atomicFile';
 import { buildGenerator, CELLS, INPUTS, ModelConfig, resolveModelConfig } from './model/generator';
 import type { TrainedModel } from './model/trainedModel';
-import { generate } from './sample/generate';
-import { checkpointEachEpoch, progressBar, sampleEachEpoch } from './train/callbacks';
+import { diversityFigure } from './plot/comparisonFigures';
+import { figureToSvg } from './plot/figureToSvg';
+import { formatComparison } from './sample/comparisonTable';
+import { generateBatch } from './sample/generate';
+import { checkTemperature, SamplingOptions } from './sample/sampler';
+import { compareTemperatures, LESSON_PROMPTS, LESSON_TEMPERATURES } from './sample/temperatureComparison';
+import { wordSet } from './sample/textMetrics';
+import { createLivePage } from './plot/livePage';
+import { lossFigure } from './plot/lossFigure';
+import { checkpointEachEpoch, liveLossPlot, progressBar, sampleEachEpoch } from './train/callbacks';
 import { DATA_MODES, DataMode, prepareCharData } from './train/prepare';
 import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from './train/trainer';
 
@@ -25,6 +35,24 @@ function decimal(check: (n: number) => boolean, range: string) {
     if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`expected a number ${range}, got "${value}".`);
     return n;
   };
+}
+
+/** Parses a comma-separated list of temperatures, each 0 (greedy) or a positive number up to 100. */
+function temperatureList(value: string): number[] {
+  return value.split(',').map((item) => {
+    const t = Number(item);
+    if (item.trim() === '' || !Number.isFinite(t) || t < 0 || t > 100) {
+      throw new InvalidArgumentError(`expected temperatures between 0 and 100 separated by commas (e.g. 0.3,0.8,1), got "${item}" in "${value}".`);
+    }
+    return checkTemperature(t);
+  });
+}
+
+/** Parses a "|"-separated list of prompts (spaces are kept: "Today |On Sunday "). */
+function promptList(value: string): string[] {
+  const prompts = value.split('|');
+  if (prompts.some((prompt) => prompt === '')) throw new InvalidArgumentError(`expected prompts separated by "|" with none empty, got "${value}".`);
+  return prompts;
 }
 
 const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend (default: GN_BACKEND or auto)').choices(['auto', ...BACKENDS]);
@@ -52,6 +80,7 @@ type TrainFlags = Omit<ModelConfig, 'vocabSize'> & {
   out: string;
   json?: boolean;
   samples: boolean;
+  plot?: boolean;
   backend?: BackendName | 'auto';
 };
 
@@ -82,8 +111,13 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
     checkpointEachEpoch(flags.out, trained, (record) => ({ ...settings, lastEpoch: record })),
   ];
   if (flags.samples) callbacks.push(sampleEachEpoch(trained, { temperature: 0.8, seed: flags.seed, log }));
+  const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
+  if (page) {
+    callbacks.push(liveLossPlot(page, 5));
+    log(`live loss plot: ${await page.url} (the page fetches plotly.js from cdn.plot.ly)`);
+  }
   log(`training ${config.cell} ${config.layers}×${config.units} (${trained.network.countParams()} parameters), vocabulary ${data.vocab.size}`);
-  const result = await train(trained.network, data, trainConfig, callbacks);
+  const result = await train(trained.network, data, trainConfig, callbacks).finally(() => page?.close());
   const summary = {
     backend,
     steps: result.steps,
@@ -105,12 +139,24 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   }
 }
 
-interface GenerateFlags {
+/** Sampling flags shared by `generate` and `temperatures`. */
+interface SamplingFlags {
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+}
+
+function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> {
+  return { topK: flags.topK, topP: flags.topP, repetitionPenalty: flags.repetitionPenalty };
+}
+
+interface GenerateFlags extends SamplingFlags {
   model: string;
   prompt: string;
   length: number;
   temperature: number;
   seed: number;
+  count: number;
   json?: boolean;
   backend?: BackendName | 'auto';
 }
@@ -118,9 +164,72 @@ interface GenerateFlags {
 async function generateCommand(flags: GenerateFlags): Promise<void> {
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
-  const text = generate(loaded, { prompt: flags.prompt, length: flags.length, temperature: flags.temperature, seed: flags.seed });
-  if (flags.json) printJson({ text, prompt: flags.prompt, length: flags.length, temperature: flags.temperature, seed: flags.seed, backend });
-  else process.stdout.write(`${text}\n`);
+  const request = { prompt: flags.prompt, temperature: flags.temperature, ...samplingOf(flags) };
+  const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
+  const stream = flags.count === 1 && !flags.json;
+  if (stream) process.stdout.write(flags.prompt);
+  const generations = generateBatch(loaded, seeds.map((seed) => ({ ...request, seed })), {
+    length: flags.length,
+    onToken: stream ? (event) => process.stdout.write(event.text) : undefined,
+  });
+  if (stream) process.stdout.write('\n');
+  else if (flags.json) {
+    const samples = generations.map((g, i) => ({ seed: seeds[i], text: g.text, logLikelihood: g.logLikelihood, entropy: g.entropy }));
+    printJson({ ...request, length: flags.length, seed: flags.seed, backend, text: samples[0].text, samples });
+  } else {
+    process.stdout.write(generations.map((g, i) => `--- seed ${seeds[i]}\n${g.text}\n`).join('\n'));
+  }
+}
+
+interface TemperaturesFlags extends SamplingFlags {
+  model: string;
+  prompts: string[];
+  temps: number[];
+  length: number;
+  seed: number;
+  corpus?: string;
+  json?: boolean;
+  plot?: string;
+  backend?: BackendName | 'auto';
+}
+
+/**
+ * The words of the corpus the model was trained on (or of `--corpus`), for the "known words" metric;
+ * null with a warning when that corpus cannot be loaded any more.
+ */
+async function trainingWords(loaded: LoadedArtifact, corpusFlag: string | undefined, log: (line: string) => void): Promise<Set<string> | null> {
+  const training = loaded.saved.training as { corpus?: string; columns?: string[]; split?: SplitMode; limit?: number | null };
+  const source = corpusFlag ?? training.corpus;
+  if (source === undefined) {
+    log('note: the model does not record its corpus; pass --corpus to measure the share of known words.');
+    return null;
+  }
+  try {
+    const options = corpusFlag === undefined ? { column: training.columns, split: training.split, limit: training.limit ?? undefined } : {};
+    return wordSet((await loadCorpus(source, options)).texts);
+  } catch (error) {
+    if (corpusFlag !== undefined) throw error;
+    log(`note: cannot reload the training corpus "${source}" (${error instanceof Error ? error.message : error}); pass --corpus to measure known words.`);
+    return null;
+  }
+}
+
+async function temperaturesCommand(flags: TemperaturesFlags): Promise<void> {
+  const backend = await initBackend(flags.backend);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const loaded = await loadArtifact(flags.model);
+  const knownWords = await trainingWords(loaded, flags.corpus, log);
+  log(`backend: ${describeBackend()}; ${flags.prompts.length} prompts × ${flags.temps.length} temperatures × ${flags.length} tokens`);
+  const rows = compareTemperatures(loaded, {
+    prompts: flags.prompts, temperatures: flags.temps, length: flags.length, seed: flags.seed, knownWords: knownWords ?? undefined,
+    ...samplingOf(flags),
+  });
+  if (flags.plot !== undefined) {
+    await writeFileAtomically(flags.plot, await figureToSvg(diversityFigure(rows)));
+    log(`figure written to ${flags.plot}`);
+  }
+  if (flags.json) printJson(rows);
+  else process.stdout.write(`${formatComparison(rows)}\n(backend ${backend})\n`);
 }
 
 function corporaCommand(flags: { json?: boolean }): void {
@@ -131,7 +240,15 @@ function corporaCommand(flags: { json?: boolean }): void {
   }
 }
 
-/** The `gennet` command line: train, generate, corpora. */
+/** Adds --top-k, --top-p and --repetition-penalty to a command. */
+function addSamplingOptions(command: Command): Command {
+  return command
+    .option('--top-k <k>', 'sample only among the k most likely tokens', integer(1))
+    .option('--top-p <p>', 'sample only among the most likely tokens that make up probability p', decimal((n) => n > 0 && n <= 1, 'in (0, 1]'))
+    .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'));
+}
+
+/** The `gennet` command line: train, generate, temperatures, corpora. */
 export function buildCli(): Command {
   const program = new Command('gennet').description('Character-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
   program
@@ -159,26 +276,48 @@ export function buildCli(): Command {
     .option('--seed <n>', 'seed for weights, batch order and samples', integer(0), 42)
     .requiredOption('--out <dir>', 'model directory to write (checkpointed at every epoch end)')
     .option('--no-samples', 'do not print a sample after each epoch')
+    .option('--plot', 'stream a live loss curve to a local web page (nodeplotlib; the tab keeps the final curve)')
     .option('--json', 'print a JSON summary on stdout (progress stays on stderr)')
     .addOption(backendOption())
     .action(trainCommand);
-  program
+  const generateCmd = program
     .command('generate')
     .description('generate text from a trained model directory')
     .requiredOption('--model <dir>', 'model directory written by `gennet train`')
     .option('--prompt <text>', 'text to continue', '')
     .option('--length <n>', 'characters to generate', integer(0), 300)
     .option('--temperature <t>', '0 = greedy; higher = more random', decimal((n) => n >= 0 && n <= 100, 'between 0 and 100'), 1)
-    .option('--seed <n>', 'sampling seed', integer(0), 42)
+    .option('--seed <n>', 'sampling seed (with --count, sample i uses seed + i)', integer(0), 42)
+    .option('--count <n>', 'number of samples, generated together in one batch', integer(1), 1);
+  addSamplingOptions(generateCmd)
     .option('--json', 'print a JSON document on stdout')
     .addOption(backendOption())
     .action(generateCommand);
+  const temperaturesCmd = program
+    .command('temperatures')
+    .description("the lesson's comparison: every prompt continued at every temperature, with metrics per sample")
+    .requiredOption('--model <dir>', 'model directory written by `gennet train`')
+    .option('--prompts <list>', 'prompts separated by "|"', promptList, [...LESSON_PROMPTS])
+    .option('--temps <list>', 'temperatures separated by commas (0 = greedy)', temperatureList, [...LESSON_TEMPERATURES])
+    .option('--length <n>', 'tokens per sample', integer(0), 300)
+    .option('--seed <n>', 'sampling seed of the first prompt (prompt i uses seed + i)', integer(0), 42)
+    .option('--corpus <name|path>', 'corpus whose words count as known (default: the one the model was trained on)');
+  addSamplingOptions(temperaturesCmd)
+    .option('--json', 'print one JSON array of {prompt, temperature, text, metrics} rows on stdout')
+    .option('--plot <file.svg>', 'also write the metrics-by-temperature figure as SVG')
+    .addOption(backendOption())
+    .action(temperaturesCommand);
   program.command('corpora').description('list the built-in corpora').option('--json', 'print JSON').action(corporaCommand);
   return program;
 }
 
-/** Runs the CLI; a user error is printed as one line without a stack trace and exits with status 1. */
+/**
+ * Runs the CLI; a user error is printed as one line without a stack trace and exits with status 1.
+ * stdout carries only the command's output (text or JSON): libraries' console.log chatter (e.g. nodeplotlib's
+ * server messages) goes to stderr.
+ */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  console.log = (...args: unknown[]) => process.stderr.write(`${format(...args)}\n`);
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {

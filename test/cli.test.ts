@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
@@ -9,7 +9,8 @@ import { createRng } from '../src/random';
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 
 function gennet(...args: string[]) {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, GN_BACKEND: 'wasm' } });
+  // NODEPLOTLIB_PORT=0: `--plot` serves on any free port and does not try to open a desktop browser.
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, GN_BACKEND: 'wasm', NODEPLOTLIB_PORT: '0' } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -47,6 +48,14 @@ test('gennet train --json trains, checkpoints and prints one JSON summary', () =
   assert.match(run.stderr, /backend: wasm/);
 });
 
+test('gennet train --plot serves a live loss page, keeps stdout pure JSON and exits when training ends', () => {
+  const run = gennet('train', '--corpus', corpusFile, '--seq-len', '32', '--units', '8', '--max-steps', '12', '--no-samples',
+    '--plot', '--out', path.join(work, 'plotted'), '--json');
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).steps, 12);
+  assert.match(run.stderr, /live loss plot: http:\/\/localhost:\d+/);
+});
+
 test('gennet generate: same seed → same text, other seed → other text, temperature 0 ignores the seed', () => {
   const generate = (...extra: string[]) => {
     const run = gennet('generate', '--model', modelDir, '--prompt', 'The ', '--length', '120', ...extra);
@@ -64,6 +73,39 @@ test('gennet generate: same seed → same text, other seed → other text, tempe
   assert.equal(json.text, a);
 });
 
+test('gennet generate --top-k 1 is greedy, --count N samples seeds N in a row', () => {
+  const out = (...extra: string[]) => {
+    const run = gennet('generate', '--model', modelDir, '--prompt', 'Vask ', '--length', '80', ...extra);
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout;
+  };
+  assert.equal(out('--temperature', '1.5', '--top-k', '1', '--seed', '5'), out('--temperature', '0'));
+  const batch = JSON.parse(out('--temperature', '1', '--top-p', '0.9', '--seed', '7', '--count', '3', '--json'));
+  assert.deepEqual(batch.samples.map((s: { seed: number }) => s.seed), [7, 8, 9]);
+  batch.samples.forEach((sample: { seed: number; text: string }) => {
+    assert.equal(sample.text, out('--temperature', '1', '--top-p', '0.9', '--seed', String(sample.seed)).replace(/\n$/, ''));
+  });
+  assert.equal(new Set(batch.samples.map((s: { text: string }) => s.text)).size, 3);
+});
+
+test('gennet temperatures --json: prompts × temperatures, T = 0 equals generate, diversity rises with T, --plot writes SVG', () => {
+  const svg = path.join(work, 'figures', 'temps.svg');
+  const run = gennet('temperatures', '--model', modelDir, '--prompts', 'The |Malfo ', '--temps', '0,0.8,1.8', '--length', '150', '--seed', '4', '--json', '--plot', svg);
+  assert.equal(run.status, 0, run.stderr);
+  const rows: Array<{ prompt: string; temperature: number; text: string; metrics: Record<string, number | null> }> = JSON.parse(run.stdout);
+  assert.deepEqual(rows.map((r) => `${r.prompt}@${r.temperature}`), ['The @0', 'The @0.8', 'The @1.8', 'Malfo @0', 'Malfo @0.8', 'Malfo @1.8']);
+  const greedy = gennet('generate', '--model', modelDir, '--prompt', 'The ', '--length', '150', '--temperature', '0');
+  assert.equal(rows[0].text, greedy.stdout.replace(/\n$/, ''));
+  const mean = (t: number, metric: string) => {
+    const values = rows.filter((r) => r.temperature === t).map((r) => r.metrics[metric] as number);
+    return values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  assert.ok(mean(1.8, 'distinct2') > mean(0, 'distinct2'), `distinct-2 ${mean(0, 'distinct2')} → ${mean(1.8, 'distinct2')}`);
+  assert.ok(mean(1.8, 'logLikelihood') < mean(0, 'logLikelihood'));
+  assert.ok(mean(0, 'knownWords') > mean(1.8, 'knownWords'), 'the model records its corpus, so known words are measured');
+  assert.match(readFileSync(svg, 'utf8'), /^<svg[\s\S]*distinct word pairs[\s\S]*<\/svg>$/);
+});
+
 test('gennet corpora lists the built-in corpora', () => {
   const run = gennet('corpora', '--json');
   assert.equal(run.status, 0, run.stderr);
@@ -79,6 +121,11 @@ test('bad input gives a one-line error, no stack trace, and a non-zero exit', ()
     [['generate', '--model', modelDir, '--temperature', '-1'], /--temperature.*between 0 and 100/],
     [['generate', '--model', modelDir, '--length', '-5'], /--length.*whole number/],
     [['train', '--corpus', corpusFile, '--out', work], /exists and is not a model directory/],
+    [['generate', '--model', modelDir, '--top-k', '0'], /--top-k.*whole number ≥ 1/],
+    [['generate', '--model', modelDir, '--top-p', '1.5'], /--top-p.*in \(0, 1\]/],
+    [['generate', '--model', modelDir, '--count', 'two'], /--count.*whole number/],
+    [['temperatures', '--model', modelDir, '--temps', '0.3,abc'], /--temps.*"abc"/],
+    [['temperatures', '--model', modelDir, '--prompts', 'a||b'], /--prompts.*none empty/],
   ];
   for (const [args, message] of cases) {
     const run = gennet(...args);

@@ -1,2 +1,3 @@
 export * from './artifact';
 export * from './atomicDir';
+export * from './atomicFile';

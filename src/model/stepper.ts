@@ -32,7 +32,7 @@ export class Stepper {
       throw new Error(`Stepper.feed expected ${this.batchSize}×${steps} tokens, got ${tokens.length}.`);
     }
     const last = tf.tidy(() => {
-      const logits = this.net.predict(tf.tensor2d(tokens, [this.batchSize, steps], 'int32')) as tf.Tensor3D;
+      const logits = this.net.predictOnBatch(tf.tensor2d(tokens, [this.batchSize, steps], 'int32')) as tf.Tensor3D;
       return logits.slice([0, steps - 1, 0], [-1, 1, -1]);
     });
     const values = last.dataSync() as Float32Array;

@@ -61,7 +61,7 @@ export function figureToVegaLite(figure: Figure, size: FigureSize = {}): Layered
   const allLines = traces.every((trace, i) => types[i] === 'scatter' && scatterMode(trace, names[i], rows[i].length).lines);
   const color: Encoding['color'] = {
     scale: { domain: names, range: traces.map((trace, i) => ownColour(trace) ?? TRACE_COLOURS[i % TRACE_COLOURS.length]) },
-    legend: { title: null, symbolOpacity: 1, symbolType: allLines ? 'stroke' : 'circle', labelLimit: 300 },
+    legend: { title: null, orient: 'bottom', columns: 2, symbolOpacity: 1, symbolType: allLines ? 'stroke' : 'circle', labelLimit: 320 },
   };
   const layers: Layer[] = traces.map((trace, i) => ({
     data: { values: rows[i] },

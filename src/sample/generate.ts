@@ -1,62 +1,170 @@
 import { Stepper } from '../model/stepper';
 import type { TrainedModel } from '../model/trainedModel';
 import { createRng } from '../random';
-import { EOS_ID, PAD_ID, UNK_ID } from '../vocab';
-import { applyTemperature, argmax, LogitsProcessor, sampleFromLogits, suppressTokens } from './logits';
+import { EOS_ID, PAD_ID } from '../vocab';
+import { entropy, softmax } from './logits';
+import { resolveSampling, SamplingOptions, TokenSampler } from './sampler';
 
-/** Options of {@link generate}. */
-export interface GenerateOptions {
+/** One text to generate: a prompt, how to sample, and the seed of its own RNG. */
+export interface GenerationRequest extends SamplingOptions {
   /** Text to continue; the generation starts from the beginning of a document when empty. */
   prompt?: string;
-  /** Number of tokens to produce after the prompt (default 300). */
-  length?: number;
-  /** 0 picks the most likely token every time (greedy); above 0 samples from softmax(logits / T). Default 1. */
-  temperature?: number;
-  /** Seed of the sampling; the same seed gives the same text on the same backend. Default 42. */
+  /** Seed of this generation's RNG; the same seed gives the same text on the same backend. Default 42. */
   seed?: number;
-  /** Stop when the model ends the document (`<eos>`); default true. */
+}
+
+/** Settings shared by all generations of one run. */
+export interface GenerationRunOptions {
+  /** Number of tokens to produce after each prompt (default 300). */
+  length?: number;
+  /** Stop a generation when the model ends the document (`<eos>`); default true. */
   stopAtEos?: boolean;
+}
+
+/** A generated text with what the model thought of it. */
+export interface Generation {
+  prompt: string;
+  /** The prompt followed by the generated text. */
+  text: string;
+  /** The generated token ids (without the prompt). */
+  tokens: number[];
+  /** Mean log-probability (nats) of the generated tokens under the model's own distribution (T = 1); null if none. */
+  logLikelihood: number | null;
+  /** Mean entropy (nats) of the model's next-token distribution (T = 1) at the generated positions; null if none. */
+  entropy: number | null;
+  /** Whether the model ended the document before `length` tokens. */
+  endedAtEos: boolean;
+}
+
+/** One token as it is produced: which request (index in the batch) and its text. */
+export interface TokenEvent {
+  index: number;
+  token: number;
+  text: string;
+}
+
+/** Options of {@link generate}: one request plus the run settings and a streaming hook. */
+export interface GenerateOptions extends GenerationRequest, GenerationRunOptions {
   /** Called with the text of each new token as soon as it is chosen (streaming). */
   onToken?: (text: string) => void;
 }
 
-/** Checks a sampling temperature: 0 (greedy) or a finite number > 0. */
-export function checkTemperature(temperature: number): number {
-  if (!Number.isFinite(temperature) || temperature < 0) {
-    throw new Error(`Temperature must be 0 (greedy) or a positive number such as 0.8, got ${temperature}.`);
+/** A generation in progress: its tokens so far, sampler and running sums. */
+class Row {
+  readonly history: number[];
+  readonly tokens: number[] = [];
+  readonly sampler: TokenSampler;
+  logProbSum = 0;
+  entropySum = 0;
+  ended = false;
+  endedAtEos = false;
+
+  constructor(readonly prompt: string, readonly promptIds: readonly number[], request: GenerationRequest) {
+    this.history = [...promptIds];
+    this.sampler = new TokenSampler(request, createRng(request.seed ?? 42));
   }
-  return temperature;
+
+  /** The token fed at time step `t` (the prompt first, then the generated tokens; `<pad>` once ended). */
+  inputAt(t: number): number {
+    return t < this.history.length && !this.ended ? this.history[t] : PAD_ID;
+  }
+
+  /** Whether the logits after step `t` are the ones this row samples from next. */
+  samplesAfter(t: number): boolean {
+    return !this.ended && t === this.history.length - 1;
+  }
 }
 
 /**
- * Continues `prompt` with up to `length` tokens, one step at a time with the recurrent state carried along
- * (the prompt is fed once). `<pad>` and `<unk>` are never produced.
+ * Generates continuations of many prompts together, as one batch advanced one token at a time with the
+ * recurrent state carried along (each prompt is fed once, token by token, so prompts may differ in length).
+ * Each request has its own sampling settings and its own seeded RNG, so every result equals what the same
+ * request gives alone. Yields each token as it is chosen and returns the finished generations.
+ * `<pad>` and `<unk>` are never produced.
+ */
+export function* streamGenerations(
+  trained: TrainedModel,
+  requests: readonly GenerationRequest[],
+  options: GenerationRunOptions = {},
+): Generator<TokenEvent, Generation[]> {
+  const { length = 300, stopAtEos = true } = options;
+  if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
+  requests.forEach((request) => resolveSampling(request));
+  const { vocab } = trained;
+  const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
+  if (length === 0) rows.forEach((row) => { row.ended = true; });
+  const vocabSize = vocab.size;
+  const stepper = rows.length > 0 ? new Stepper(trained.network, trained.config, rows.length) : null;
+  try {
+    for (let t = 0; rows.some((row) => !row.ended); t++) {
+      const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);
+      for (const [index, row] of rows.entries()) {
+        if (!row.samplesAfter(t)) continue;
+        const rowLogits = logits.subarray(index * vocabSize, (index + 1) * vocabSize);
+        const modelProbs = softmax(rowLogits);
+        const token = row.sampler.choose(rowLogits, row.history);
+        if (token === EOS_ID && stopAtEos) {
+          row.ended = row.endedAtEos = true;
+          continue;
+        }
+        row.logProbSum += Math.log(modelProbs[token]);
+        row.entropySum += entropy(modelProbs);
+        row.tokens.push(token);
+        row.history.push(token);
+        row.ended = row.tokens.length === length;
+        yield { index, token, text: vocab.decode([token]) };
+      }
+    }
+  } finally {
+    stepper?.dispose();
+  }
+  return rows.map((row) => {
+    const n = row.tokens.length;
+    return {
+      prompt: row.prompt,
+      text: row.prompt + vocab.decode(row.tokens),
+      tokens: row.tokens,
+      logLikelihood: n > 0 ? row.logProbSum / n : null,
+      entropy: n > 0 ? row.entropySum / n : null,
+      endedAtEos: row.endedAtEos,
+    };
+  });
+}
+
+/**
+ * Runs {@link streamGenerations} to the end; `onToken(event)` sees every token as it is produced.
+ * @returns one generation per request, in request order.
+ */
+export function generateBatch(
+  trained: TrainedModel,
+  requests: readonly GenerationRequest[],
+  options: GenerationRunOptions & { onToken?: (event: TokenEvent) => void } = {},
+): Generation[] {
+  const stream = streamGenerations(trained, requests, options);
+  for (;;) {
+    const step = stream.next();
+    if (step.done) return step.value;
+    options.onToken?.(step.value);
+  }
+}
+
+/**
+ * Continues `prompt` with up to `length` tokens, one step at a time with the recurrent state carried along.
  * @returns the prompt followed by the generated text.
  */
 export function generate(trained: TrainedModel, options: GenerateOptions = {}): string {
-  const { prompt = '', length = 300, seed = 42, stopAtEos = true, onToken } = options;
-  const temperature = checkTemperature(options.temperature ?? 1);
-  if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
-  const processors: LogitsProcessor[] = [suppressTokens([PAD_ID, UNK_ID])];
-  if (temperature > 0) processors.push(applyTemperature(temperature));
-  const rng = createRng(seed);
-  const { vocab } = trained;
+  const { onToken, ...request } = options;
+  return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0].text;
+}
 
-  const stepper = new Stepper(trained.network, trained.config, 1);
-  try {
-    const start = Int32Array.from([EOS_ID, ...vocab.encode(prompt)]);
-    let logits = stepper.feed(start, start.length);
-    const produced: number[] = [];
-    for (let i = 0; i < length; i++) {
-      for (const process of processors) process(logits);
-      const token = temperature === 0 ? argmax(logits) : sampleFromLogits(logits, rng);
-      if (token === EOS_ID && stopAtEos) break;
-      produced.push(token);
-      onToken?.(vocab.decode([token]));
-      if (i + 1 < length) logits = stepper.feed(Int32Array.of(token), 1);
-    }
-    return prompt + vocab.decode(produced);
-  } finally {
-    stepper.dispose();
+/**
+ * The streaming form for notebooks and servers: yields the text of each token of one generation, giving the
+ * event loop a turn between tokens so that displays can redraw while the text grows.
+ */
+export async function* streamText(trained: TrainedModel, options: GenerateOptions = {}): AsyncGenerator<string, void> {
+  const stream = streamGenerations(trained, [options], options);
+  for (let step = stream.next(); !step.done; step = stream.next()) {
+    yield step.value.text;
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }

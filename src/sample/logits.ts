@@ -1,10 +1,11 @@
 import type { Rng } from '../random';
 
 /**
- * Changes one row of next-token logits in place, before a token is chosen. Processors compose: a sampler applies
- * its list in order (suppress tokens, then temperature, then any later filter such as top-k).
+ * Changes one row of next-token logits in place, before a token is chosen; `history` holds the tokens of the
+ * sequence so far (prompt included). Processors compose: a sampler applies its list in order, in the manner of
+ * transformers.js (suppressed tokens, repetition penalty, temperature, top-k, top-p).
  */
-export type LogitsProcessor = (logits: Float32Array) => void;
+export type LogitsProcessor = (logits: Float32Array, history: readonly number[]) => void;
 
 /** Makes the given token ids impossible to choose. */
 export function suppressTokens(ids: readonly number[]): LogitsProcessor {
@@ -18,6 +19,51 @@ export function applyTemperature(temperature: number): LogitsProcessor {
   return (logits) => {
     for (let i = 0; i < logits.length; i++) logits[i] /= temperature;
   };
+}
+
+/**
+ * Keeps only the `k` most likely tokens (ties at the border go to the lower id, so exactly `k` survive when
+ * `k` tokens are possible); the rest become impossible.
+ */
+export function topK(k: number): LogitsProcessor {
+  return (logits) => {
+    if (k >= logits.length) return;
+    const kept = new Set(rankByLogit(logits).slice(0, k));
+    for (let i = 0; i < logits.length; i++) if (!kept.has(i)) logits[i] = -Infinity;
+  };
+}
+
+/**
+ * Nucleus filter: keeps the smallest set of most likely tokens whose probabilities add up to at least `p`
+ * (always at least the most likely one); the rest become impossible.
+ */
+export function topP(p: number): LogitsProcessor {
+  return (logits) => {
+    const probs = softmax(logits);
+    const ranked = rankByLogit(logits);
+    let mass = 0;
+    let kept = 0;
+    while (kept < ranked.length && (kept === 0 || mass < p)) mass += probs[ranked[kept++]];
+    for (const id of ranked.slice(kept)) logits[id] = -Infinity;
+  };
+}
+
+/**
+ * Repetition penalty (CTRL, Keskar et al. 2019, as in transformers.js): every token among the last `window`
+ * tokens of the history has its logit divided by `penalty` when positive and multiplied by it when negative,
+ * so `penalty` > 1 makes repeats less likely. For characters, a short window (e.g. 20) is what makes sense:
+ * nearly every letter occurs somewhere in a long history.
+ */
+export function repetitionPenalty(penalty: number, window = Infinity): LogitsProcessor {
+  return (logits, history) => {
+    const seen = new Set(history.slice(Math.max(0, history.length - window)));
+    for (const id of seen) logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty;
+  };
+}
+
+/** Token ids ordered from the largest logit to the smallest (ties: lower id first). */
+function rankByLogit(logits: Float32Array): number[] {
+  return Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
 }
 
 /** Index of the largest logit (the lowest index among ties): greedy decoding. */
@@ -39,6 +85,13 @@ export function softmax(logits: Float32Array): Float64Array {
   }
   for (let i = 0; i < probs.length; i++) probs[i] /= sum;
   return probs;
+}
+
+/** Entropy in nats of a probability vector (zero probabilities contribute nothing). */
+export function entropy(probs: ArrayLike<number>): number {
+  let h = 0;
+  for (let i = 0; i < probs.length; i++) if (probs[i] > 0) h -= probs[i] * Math.log(probs[i]);
+  return h;
 }
 
 /** Draws a token from softmax(logits) with one uniform number from `rng` (inverse-CDF sampling). */

@@ -1,0 +1,32 @@
+import { Stepper } from '../model/stepper';
+import type { TrainedModel } from '../model/trainedModel';
+import { EOS_ID } from '../vocab';
+import { argmax, softmax } from './logits';
+import { logitsProcessors } from './sampler';
+
+/** The probabilities of every token (in vocabulary id order) coming next, at one temperature. */
+export interface NextTokenDistribution {
+  temperature: number;
+  probs: Float64Array;
+}
+
+/**
+ * The model's distribution of the token that follows `prompt`, once per temperature — the lesson's look at
+ * what comes after `play`. Temperature 0 puts all the mass on the most likely token; `<pad>` and `<unk>` get 0.
+ */
+export function nextTokenDistributions(trained: TrainedModel, prompt: string, temperatures: readonly number[]): NextTokenDistribution[] {
+  const stepper = new Stepper(trained.network, trained.config, 1);
+  try {
+    const ids = Int32Array.from([EOS_ID, ...trained.vocab.encode(prompt)]);
+    const logits = stepper.feed(ids, ids.length);
+    return temperatures.map((temperature) => {
+      const row = logits.slice();
+      for (const process of logitsProcessors({ temperature })) process(row, Array.from(ids));
+      const probs = temperature === 0 ? new Float64Array(row.length) : softmax(row);
+      if (temperature === 0) probs[argmax(row)] = 1;
+      return { temperature, probs };
+    });
+  } finally {
+    stepper.dispose();
+  }
+}
