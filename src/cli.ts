@@ -6,7 +6,7 @@ import { BACKENDS, BackendName, describeBackend, initBackend } from './backend';
 import { builtinCorpora, describeCorpus, loadCorpus, SPLIT_MODES, SplitMode } from './corpus';
 import { LoadedArtifact, loadArtifact, saveArtifact } from './io/artifact';
 import { writeFileAtomically } from './io/atomicFile';
-import { buildGenerator, CELLS, INPUTS, ModelConfig, resolveModelConfig } from './model/generator';
+import { buildGenerator, CELLS, InputEncoding, INPUTS, ModelConfig, resolveModelConfig } from './model/generator';
 import type { TrainedModel } from './model/trainedModel';
 import { diversityFigure } from './plot/comparisonFigures';
 import { figureToSvg } from './plot/figureToSvg';
@@ -18,7 +18,7 @@ import { wordSet } from './sample/textMetrics';
 import { createLivePage } from './plot/livePage';
 import { lossFigure } from './plot/lossFigure';
 import { checkpointEachEpoch, liveLossPlot, progressBar, sampleEachEpoch } from './train/callbacks';
-import { DATA_MODES, DataMode, prepareCharData } from './train/prepare';
+import { DATA_MODES, DataMode, Level, LEVELS, prepareCharData, prepareWordData, TokenData } from './train/prepare';
 import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from './train/trainer';
 
 function integer(min: number) {
@@ -63,12 +63,16 @@ function printJson(value: unknown): void {
 }
 
 /** Flags of `gennet train`: the model's settings (but the vocabulary size, known from the corpus) and the run's. */
-type TrainFlags = Omit<ModelConfig, 'vocabSize'> & {
+type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
+  input?: InputEncoding;
   corpus: string;
   column?: string[];
   split: SplitMode;
   limit?: number;
-  level: 'char';
+  level: Level;
+  lowercase?: boolean;
+  minCount: number;
+  maxVocab?: number;
   mode: DataMode;
   seqLen: number;
   batch: number;
@@ -91,20 +95,24 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   const corpus = await loadCorpus(flags.corpus, { column: flags.column, split: flags.split, limit: flags.limit });
   const stats = describeCorpus(corpus);
   log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);
-  const data = prepareCharData(corpus.texts, { mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed });
+  const dataOptions = { mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed, minCount: flags.minCount, maxVocab: flags.maxVocab };
+  const data: TokenData = flags.level === 'word'
+    ? prepareWordData(corpus.texts, { ...dataOptions, lowercase: flags.lowercase })
+    : prepareCharData(corpus.texts, dataOptions);
   const config = resolveModelConfig({
-    vocabSize: data.vocab.size, cell: flags.cell, layers: flags.layers, units: flags.units, input: flags.input,
+    vocabSize: data.vocab.size, cell: flags.cell, layers: flags.layers, units: flags.units,
+    input: flags.input ?? (flags.level === 'word' ? 'embedding' : 'onehot'),
     embeddingDim: flags.embeddingDim, dropout: flags.dropout, seed: flags.seed,
   });
   const trained: TrainedModel = { network: buildGenerator(config), vocab: data.vocab, config };
   const trainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
     epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr, clipNorm: flags.clip > 0 ? flags.clip : null,
-    seed: flags.seed, maxSteps: flags.maxSteps ?? null,
+    seed: flags.seed, maxSteps: flags.maxSteps ?? null, charsPerToken: data.charsPerToken,
   };
   const settings = {
     corpus: corpus.source, columns: corpus.columns, split: flags.split, limit: flags.limit ?? null, level: flags.level,
-    mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, unigramEntropy: data.unigramEntropy, ...trainConfig,
+    lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null, mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, unigramEntropy: data.unigramEntropy, ...trainConfig,
   };
   const callbacks: TrainCallback[] = [
     progressBar(),
@@ -116,7 +124,8 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
     callbacks.push(liveLossPlot(page, 5));
     log(`live loss plot: ${await page.url} (the page fetches plotly.js from cdn.plot.ly)`);
   }
-  log(`training ${config.cell} ${config.layers}×${config.units} (${trained.network.countParams()} parameters), vocabulary ${data.vocab.size}`);
+  log(`training ${config.cell} ${config.layers}×${config.units} (${trained.network.countParams()} parameters), ${flags.level} vocabulary ${data.vocab.size}` +
+    (flags.level === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : ''));
   const result = await train(trained.network, data, trainConfig, callbacks).finally(() => page?.close());
   const summary = {
     backend,
@@ -125,7 +134,10 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
     trainLoss: result.trainLoss,
     valLoss: result.valLoss,
     valBitsPerChar: result.valBitsPerChar,
+    valPerplexity: result.valLoss === null ? null : Math.exp(result.valLoss),
     unigramEntropy: data.unigramEntropy,
+    level: flags.level,
+    charsPerToken: data.charsPerToken,
     vocabSize: data.vocab.size,
     params: trained.network.countParams(),
     seconds: result.seconds,
@@ -134,7 +146,8 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   await saveArtifact(flags.out, trained, { ...settings, result: summary, history: result.history });
   if (flags.json) printJson(summary);
   else {
-    const val = result.valLoss === null ? '' : `, val loss ${result.valLoss.toFixed(3)} (${result.valBitsPerChar!.toFixed(2)} bits/char)`;
+    const val = result.valLoss === null ? '' : `, val loss ${result.valLoss.toFixed(3)} nats/${flags.level} ` +
+      `(perplexity ${summary.valPerplexity!.toFixed(1)}, ${result.valBitsPerChar!.toFixed(2)} bits/char)`;
     process.stdout.write(`Saved ${flags.out}: ${result.steps} steps, train loss ${result.trainLoss.toFixed(3)}${val}, ${summary.charsPerSecond} chars/s\n`);
   }
 }
@@ -250,7 +263,7 @@ function addSamplingOptions(command: Command): Command {
 
 /** The `gennet` command line: train, generate, temperatures, corpora. */
 export function buildCli(): Command {
-  const program = new Command('gennet').description('Character-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
+  const program = new Command('gennet').description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
   program
     .command('train')
     .description('train a generator on a corpus and save it to a model directory')
@@ -258,15 +271,18 @@ export function buildCli(): Command {
     .option('--column <name...>', 'text column(s) of a table corpus')
     .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default('none'))
     .option('--limit <n>', 'use only the first n documents', integer(1))
-    .addOption(new Option('--level <level>', 'token level').choices(['char']).default('char'))
+    .addOption(new Option('--level <level>', 'tokens: characters, or words and punctuation (the lab)').choices(LEVELS).default('char'))
+    .option('--lowercase', 'with --level word: lower-case all words')
+    .option('--min-count <n>', 'tokens seen fewer times become <unk>', integer(1), 1)
+    .option('--max-vocab <n>', 'largest vocabulary (specials included); the rarest tokens become <unk>', integer(4))
     .addOption(new Option('--mode <mode>', 'windows over the text, or one padded example per document').choices(DATA_MODES).default('windows'))
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(CELLS).default('lstm'))
     .option('--layers <n>', 'recurrent layers', integer(1), 1)
     .option('--units <n>', 'units per layer', integer(1), 128)
-    .addOption(new Option('--input <kind>', 'input encoding').choices(INPUTS).default('onehot'))
+    .addOption(new Option('--input <kind>', 'input encoding (default: onehot for characters, embedding for words)').choices(INPUTS))
     .option('--embedding-dim <n>', 'embedding size (with --input embedding)', integer(1), 64)
     .option('--dropout <rate>', 'dropout between layers', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), 0)
-    .option('--seq-len <n>', 'characters per training window', integer(1), 100)
+    .option('--seq-len <n>', 'tokens (characters or words) per training window', integer(1), 100)
     .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
     .option('--epochs <n>', 'epochs', integer(1), DEFAULT_TRAIN_CONFIG.epochs)
     .option('--max-steps <n>', 'stop after n steps in total', integer(1))
@@ -285,7 +301,7 @@ export function buildCli(): Command {
     .description('generate text from a trained model directory')
     .requiredOption('--model <dir>', 'model directory written by `gennet train`')
     .option('--prompt <text>', 'text to continue', '')
-    .option('--length <n>', 'characters to generate', integer(0), 300)
+    .option('--length <n>', 'tokens (characters or words) to generate', integer(0), 300)
     .option('--temperature <t>', '0 = greedy; higher = more random', decimal((n) => n >= 0 && n <= 100, 'between 0 and 100'), 1)
     .option('--seed <n>', 'sampling seed (with --count, sample i uses seed + i)', integer(0), 42)
     .option('--count <n>', 'number of samples, generated together in one batch', integer(1), 1);

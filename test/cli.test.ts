@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
+import { tokenizeWords } from '../src/vocab';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 
@@ -104,6 +105,29 @@ test('gennet temperatures --json: prompts × temperatures, T = 0 equals generate
   assert.ok(mean(1.8, 'logLikelihood') < mean(0, 'logLikelihood'));
   assert.ok(mean(0, 'knownWords') > mean(1.8, 'knownWords'), 'the model records its corpus, so known words are measured');
   assert.match(readFileSync(svg, 'utf8'), /^<svg[\s\S]*distinct word pairs[\s\S]*<\/svg>$/);
+});
+
+test('gennet train --level word: an embedding model trains on wasm and generates only words of the corpus', () => {
+  const dir = path.join(work, 'words');
+  const run = gennet('train', '--corpus', corpusFile, '--level', 'word', '--seq-len', '12', '--batch', '16', '--units', '48',
+    '--embedding-dim', '16', '--epochs', '20', '--max-steps', '80', '--lr', '0.01', '--seed', '3', '--no-samples', '--out', dir, '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const summary = JSON.parse(run.stdout);
+  assert.equal(summary.backend, 'wasm');
+  assert.equal(summary.level, 'word');
+  assert.equal(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')).model.input, 'embedding');
+  assert.ok(summary.charsPerToken > 3 && summary.charsPerToken < 8, `chars per token ${summary.charsPerToken}`);
+  assert.ok(Math.abs(summary.valBitsPerChar - summary.valLoss / Math.LN2 / summary.charsPerToken) < 1e-9);
+  assert.ok(summary.valPerplexity < summary.vocabSize / 2, `perplexity ${summary.valPerplexity} of ${summary.vocabSize} tokens`);
+  const known = new Set(tokenizeWords(corpusText));
+  for (const seed of ['1', '2']) {
+    const text = gennet('generate', '--model', dir, '--prompt', 'The', '--length', '60', '--temperature', '1.5', '--seed', seed);
+    assert.equal(text.status, 0, text.stderr);
+    const words = tokenizeWords(text.stdout);
+    assert.ok(words.length > 20, text.stdout);
+    assert.doesNotMatch(text.stdout, /<unk>/);
+    for (const word of words) assert.ok(known.has(word), `generated word ${JSON.stringify(word)} is not in the corpus`);
+  }
 });
 
 test('gennet corpora lists the built-in corpora', () => {

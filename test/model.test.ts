@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
+import { BACKENDS, initBackend } from '../src/backend';
 import { buildGenerator, CELLS, resolveModelConfig } from '../src/model/generator';
+import { TokenEmbedding } from '../src/model/layers';
 import { Stepper } from '../src/model/stepper';
+import { sequenceLoss } from '../src/train/loss';
 
 const ids = (n: number, vocab: number) => Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % vocab);
 
@@ -95,6 +97,85 @@ test('embedding gradients equal the one-hot × matrix gradients, on cpu and wasm
   assert.ok(maxDiff(cpu.embeddingGrad.flat(), cpu.reference.flat()) < 1e-5);
   assert.ok(maxDiff(wasm.embeddingGrad.flat(), cpu.embeddingGrad.flat()) < 1e-4);
   assert.ok(cpu.embeddingGrad.flat().some((v) => Math.abs(v) > 1e-6), 'gradient is not all zeros');
+});
+
+/** Gradient of `sum(tanh(lookup) · w)` w.r.t. the embedding table: by TokenEmbedding and by `oneHot(ids) · table`. */
+function embeddingGrads(vocab: number, dim: number, tokens: number[][]): { layer: Float32Array; reference: Float32Array } {
+  let result: { layer: Float32Array; reference: Float32Array } | undefined;
+  tf.tidy(() => {
+    const [batch, time] = [tokens.length, tokens[0].length];
+    const layer = new TokenEmbedding({ inputDim: vocab, outputDim: dim, seed: 11 });
+    const x = tf.tensor2d(tokens, [batch, time], 'int32');
+    const w = tf.tensor3d(Float32Array.from({ length: batch * time * dim }, (_, i) => Math.sin(i + 1)), [batch, time, dim]);
+    const loss = (embedded: tf.Tensor) => tf.sum(tf.mul(tf.tanh(embedded), w)) as tf.Scalar;
+    layer.apply(x); // builds the table
+    const table = layer.trainableWeights[0].read() as tf.Variable;
+    const { grads } = tf.variableGrads(() => loss(layer.apply(x) as tf.Tensor), [table]);
+    assert.deepEqual(grads[table.name].shape, [vocab, dim]);
+    const reference = tf.grad((t: tf.Tensor) => loss(tf.matMul(tf.oneHot(x.reshape([-1]), vocab), t).reshape([batch, time, dim])))(table);
+    result = { layer: grads[table.name].dataSync() as Float32Array, reference: reference.dataSync() as Float32Array };
+    layer.dispose();
+  });
+  return result!;
+}
+
+test('TokenEmbedding gradients equal oneHot(ids) · table gradients on every backend (repeats, pad 0, id V-1, V = 10 000)', async (t) => {
+  const large = Array.from({ length: 2 }, (_, b) => Array.from({ length: 40 }, (_, i) => (b * 40 + i) * 7919 % 10_000));
+  large[0].splice(0, 4, 0, 9_999, 42, 42);
+  large[1].splice(36, 4, 42, 0, 9_999, 9_999);
+  const cases = [
+    { vocab: 7, dim: 4, tokens: [[1, 3, 3, 6], [0, 0, 6, 2]] }, // ids 4 and 5 absent
+    { vocab: 10_000, dim: 3, tokens: large },
+  ];
+  await initBackend('cpu');
+  const onCpu = cases.map((c) => embeddingGrads(c.vocab, c.dim, c.tokens));
+  for (const backend of BACKENDS) {
+    const available = backend !== 'tensorflow' || (await initBackend('tensorflow').then(() => true, () => false));
+    const skip = available ? false : '@tensorflow/tfjs-node is not installed (npm run native)';
+    await t.test(backend, { skip }, async () => {
+      await initBackend(backend);
+      cases.forEach((c, k) => {
+        const { layer, reference } = embeddingGrads(c.vocab, c.dim, c.tokens);
+        const label = `${backend}, V=${c.vocab}`;
+        assert.ok(maxDiff(layer, reference) < 1e-5, `${label}: layer vs one-hot × matrix`);
+        assert.ok(maxDiff(layer, onCpu[k].layer) < 1e-5, `${label}: ${backend} vs cpu`);
+        const used = new Set(c.tokens.flat());
+        for (let id = 0; id < c.vocab; id++) {
+          const row = layer.subarray(id * c.dim, (id + 1) * c.dim);
+          if (used.has(id)) assert.ok(row.some((v) => v !== 0), `${label}: row ${id} is used but zero`);
+          else assert.ok(row.every((v) => v === 0), `${label}: row ${id} is unused but not zero`);
+        }
+      });
+    });
+  }
+});
+
+test('training an embedding model for 100 steps keeps tf.memory().numTensors constant and lowers the loss', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await initBackend(backend);
+    const model = buildGenerator(resolveModelConfig({ vocabSize: 50, input: 'embedding', embeddingDim: 8, units: 8, seed: 1 }));
+    const optimizer: tf.Optimizer = tf.train.adam(0.02);
+    const x = tf.tensor2d(ids(20, 50), [2, 10], 'int32');
+    const y = tf.tensor2d(ids(21, 50).subarray(1), [2, 10], 'int32');
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => sequenceLoss(model.apply(x, { training: true }) as tf.Tensor, y, null),
+          model.trainableWeights.map((w) => w.read() as tf.Variable),
+        );
+        optimizer.applyGradients(grads);
+        return value.dataSync()[0];
+      });
+    const first = step(); // creates Adam's slot variables
+    const before = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 100; i++) last = step();
+    assert.equal(tf.memory().numTensors, before, `${backend}: tensors leaked`);
+    assert.ok(last < first, `${backend}: loss did not fall (${first} → ${last})`);
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  }
 });
 
 test('bad model settings are refused with a message that names them', () => {

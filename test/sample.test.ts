@@ -11,7 +11,7 @@ import {
   nextTokenDistributions, repetitionPenalty, resolveSampling, sampleFromLogits, softmax, streamText, topK, topP,
   type GenerationRequest,
 } from '../src/sample';
-import { CharVocab, EOS_ID, PAD_ID, UNK_ID } from '../src/vocab';
+import { CharVocab, EOS_ID, PAD_ID, UNK_ID, WordVocab } from '../src/vocab';
 
 function untrained(seed = 1): TrainedModel {
   const vocab = CharVocab.build(['the quick brown fox jumps over the lazy dog']);
@@ -272,4 +272,21 @@ test('compareTemperatures: every prompt × temperature, each cell equal to gener
   const html = comparisonHtml([{ ...rows[0], prompt: '<b>&' }]);
   assert.match(html, /&lt;b&gt;&amp;/);
   assert.doesNotMatch(html, /<b>&/);
+});
+
+test('word models: generated words are spaced after the prompt and streamed pieces add up to the text', async () => {
+  await initBackend('cpu');
+  const vocab = WordVocab.build(['The whale swam. "Call me Ishmael," said he.', 'The sea was calm; the whale was not!']);
+  const config = resolveModelConfig({ vocabSize: vocab.size, units: 16, input: 'embedding', embeddingDim: 8, seed: 2 });
+  const model: TrainedModel = { network: buildGenerator(config), vocab, config };
+  for (const prompt of ['The whale', 'The whale ']) {
+    const pieces: string[] = [];
+    const [generation] = generateBatch(model, [{ prompt, temperature: 1.5, seed: 3 }], {
+      length: 30, stopAtEos: false, onToken: (event) => pieces.push(event.text),
+    });
+    assert.equal(generation.text, prompt + pieces.join(''));
+    const spaced = vocab.decode([...vocab.encode('The whale'), ...generation.tokens]);
+    if (prompt === 'The whale') assert.equal(generation.text, spaced);
+    else assert.equal(generation.text.replace(/^The whale /, ''), spaced.replace(/^The whale ?/, ''), 'the typed space is kept, no second one added');
+  }
 });

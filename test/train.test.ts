@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { loadCorpus } from '../src/corpus';
 import { buildGenerator, resolveModelConfig } from '../src/model/generator';
-import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, prepareCharData, sequenceLoss, train } from '../src/train';
+import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, prepareCharData, prepareWordData, sequenceLoss, train } from '../src/train';
 
 test('the sequence loss is the mean negative log-probability of the targets, padding excluded', async () => {
   await initBackend('cpu');
@@ -59,4 +59,19 @@ test('line mode pads and masks and still learns', async () => {
   const result = await train(network, data, { ...DEFAULT_TRAIN_CONFIG, epochs: 40, batchSize: 16, learningRate: 0.02, seed: 3, maxSteps: 120 });
   assert.ok(result.valLoss! < data.unigramEntropy / 2, `val loss ${result.valLoss} vs unigram entropy ${data.unigramEntropy}`);
   network.dispose();
+});
+
+test('word data: windows of words, characters per token measured on the validation text', () => {
+  const texts = ['The whale, the white whale, swam on.', 'Call me Ishmael. Some years ago I went to sea.', 'The sea was calm; the whale was not.'];
+  const words = prepareWordData(texts, { mode: 'windows', seqLen: 4, valFraction: 0.3, seed: 1 });
+  const chars = prepareCharData(texts, { mode: 'windows', seqLen: 4, valFraction: 0.3, seed: 1 });
+  assert.equal(chars.charsPerToken, 1);
+  assert.ok(words.val!.size > 0);
+  assert.ok(words.charsPerToken > 2 && words.charsPerToken < 6, `chars per word token ${words.charsPerToken}`);
+  const batch = words.train.batches(2, null).next().value!;
+  assert.equal(batch.seqLen, 4);
+  assert.ok(Math.max(...batch.inputs) < words.vocab.size);
+  assert.equal(words.vocab.decode(Array.from(batch.targets.subarray(0, 3))), words.vocab.decode(Array.from(batch.inputs.subarray(1, 4))));
+  const lines = prepareWordData(texts, { mode: 'lines', seqLen: 20, valFraction: 0, seed: 1, lowercase: true });
+  assert.ok(!lines.vocab.tokens.includes('The') && lines.vocab.tokens.includes('the'));
 });

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelConfig, resolveModelConfig } from '../model/generator';
 import type { TrainedModel } from '../model/trainedModel';
-import { CharVocab, Vocabulary } from '../vocab';
+import { CharVocab, Vocabulary, WordVocab } from '../vocab';
 import { writeDirAtomically } from './atomicDir';
 
 /** Version of the artifact layout written by this library; loading refuses newer ones. */
@@ -108,6 +108,7 @@ async function readJson(dir: string, file: string): Promise<unknown> {
 export function vocabularyFromJSON(json: unknown): Vocabulary {
   const kind = (json as { kind?: unknown } | null)?.kind;
   if (kind === 'char') return CharVocab.fromJSON(json);
+  if (kind === 'word') return WordVocab.fromJSON(json);
   throw new Error(`Unknown vocabulary kind ${JSON.stringify(kind)}; this model needs a newer generative-networks.`);
 }
 

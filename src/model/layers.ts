@@ -43,8 +43,10 @@ export interface TokenEmbeddingArgs {
 }
 
 /**
- * A learned embedding `[inputDim, outputDim]` looked up by token id. Unlike `tf.layers.embedding`, its gradient
- * is a plain `oneHotᵀ · dy` product, so it trains on every backend (wasm has no `UnsortedSegmentSum` kernel).
+ * A learned embedding `[inputDim, outputDim]` looked up by token id. Unlike `tf.layers.embedding`, whose gradient
+ * needs the `UnsortedSegmentSum` kernel (missing on wasm, O(vocabulary × positions) on cpu), its gradient is one
+ * `scatterND` of the output gradient rows into `[inputDim, outputDim]` (duplicate ids are summed), so it trains on
+ * every backend in O(positions · outputDim + inputDim · outputDim).
  */
 export class TokenEmbedding extends tf.layers.Layer {
   /** Name under which the layer is serialised in `model.json`. */
@@ -77,17 +79,15 @@ export class TokenEmbedding extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const ids = tf.cast(Array.isArray(inputs) ? inputs[0] : inputs, 'int32');
-    const depth = this.inputDim;
+    const tableShape: [number, number] = [this.inputDim, this.outputDim];
     const lookup = tf.customGrad((table, tokenIds, save) => {
       (save as tf.GradSaveFunc)([tokenIds as tf.Tensor]);
       return {
         value: tf.gather(table as tf.Tensor, tokenIds as tf.Tensor),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-          const grad = dy as tf.Tensor;
-          const oneHot = tf.oneHot(saved[0].reshape([-1]), depth);
-          const tableGrad = tf.matMul(oneHot, grad.reshape([-1, grad.shape[grad.shape.length - 1]]), true, false);
-          return [tableGrad, tf.zerosLike(saved[0])];
-        },
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+          tf.scatterND(saved[0].reshape([-1, 1]), (dy as tf.Tensor).reshape([-1, tableShape[1]]), tableShape),
+          tf.zerosLike(saved[0]),
+        ],
       };
     });
     return lookup(this.embeddings.read(), ids) as tf.Tensor;

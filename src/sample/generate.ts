@@ -1,7 +1,7 @@
 import { Stepper } from '../model/stepper';
 import type { TrainedModel } from '../model/trainedModel';
 import { createRng } from '../random';
-import { EOS_ID, PAD_ID } from '../vocab';
+import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
 import { resolveSampling, SamplingOptions, TokenSampler } from './sampler';
 
@@ -54,6 +54,8 @@ class Row {
   readonly history: number[];
   readonly tokens: number[] = [];
   readonly sampler: TokenSampler;
+  /** The generated text so far, as the vocabulary decodes it after the prompt. */
+  generatedText = '';
   logProbSum = 0;
   entropySum = 0;
   ended = false;
@@ -67,6 +69,17 @@ class Row {
   /** The token fed at time step `t` (the prompt first, then the generated tokens; `<pad>` once ended). */
   inputAt(t: number): number {
     return t < this.history.length && !this.ended ? this.history[t] : PAD_ID;
+  }
+
+  /**
+   * The text a new token adds after the prompt and the tokens so far, with the spacing its vocabulary puts
+   * before it (words); appended to {@link generatedText}.
+   */
+  appendText(token: number, vocab: Vocabulary): string {
+    let piece = vocab.decodeStep(this.history, token);
+    if (this.tokens.length === 0 && /\s$/u.test(this.prompt) && vocab.unit === 'word') piece = piece.trimStart();
+    this.generatedText += piece;
+    return piece;
   }
 
   /** Whether the logits after step `t` are the ones this row samples from next. */
@@ -109,10 +122,11 @@ export function* streamGenerations(
         }
         row.logProbSum += Math.log(modelProbs[token]);
         row.entropySum += entropy(modelProbs);
+        const text = row.appendText(token, vocab);
         row.tokens.push(token);
         row.history.push(token);
         row.ended = row.tokens.length === length;
-        yield { index, token, text: vocab.decode([token]) };
+        yield { index, token, text };
       }
     }
   } finally {
@@ -122,7 +136,7 @@ export function* streamGenerations(
     const n = row.tokens.length;
     return {
       prompt: row.prompt,
-      text: row.prompt + vocab.decode(row.tokens),
+      text: row.prompt + row.generatedText,
       tokens: row.tokens,
       logLikelihood: n > 0 ? row.logProbSum / n : null,
       entropy: n > 0 ? row.entropySum / n : null,

@@ -1,11 +1,16 @@
 import { LineDataset, splitIds, splitItems, TokenDataset, unigramEntropy, WindowDataset } from '../data';
 import { createRng } from '../random';
-import { CharVocab } from '../vocab';
+import { CharVocab, EOS_ID, Vocabulary, WordVocab } from '../vocab';
 
 /** How text becomes training examples: windows over the whole stream (PyTorch lesson) or one padded line each (TensorFlow lesson). */
 export const DATA_MODES = ['windows', 'lines'] as const;
 /** A way of cutting text into examples. */
 export type DataMode = (typeof DATA_MODES)[number];
+
+/** Token levels: characters (the lesson) or words and punctuation (the lab). */
+export const LEVELS = ['char', 'word'] as const;
+/** A token level. */
+export type Level = (typeof LEVELS)[number];
 
 /** Options of {@link prepareCharData}. */
 export interface CharDataOptions {
@@ -22,14 +27,31 @@ export interface CharDataOptions {
   maxVocab?: number;
 }
 
+/** Options of {@link prepareWordData}: those of characters, plus lower-casing. */
+export interface WordDataOptions extends CharDataOptions {
+  /** Lower-case every word before counting and encoding (default false). */
+  lowercase?: boolean;
+}
+
 /** A vocabulary and the training and validation examples made from a corpus. */
-export interface CharData {
-  vocab: CharVocab;
+export interface TokenData<V extends Vocabulary = Vocabulary> {
+  vocab: V;
   train: TokenDataset;
   val: TokenDataset | null;
-  /** Entropy of the training characters' frequencies in nats: the loss of a model that ignores context. */
+  /** Entropy of the training tokens' frequencies in nats: the loss of a model that ignores context. */
   unigramEntropy: number;
+  /**
+   * Characters of text per token, measured by decoding the validation tokens (the training tokens without a
+   * validation split): 1 for characters, about 4–5 for English words. Loss in nats per token / ln 2 / this
+   * = bits per character, comparable between char- and word-level models.
+   */
+  charsPerToken: number;
 }
+
+/** Characters, their training and validation examples. */
+export type CharData = TokenData<CharVocab>;
+/** Words, their training and validation examples. */
+export type WordData = TokenData<WordVocab>;
 
 /**
  * Builds the character vocabulary from all documents and cuts training and validation examples.
@@ -37,12 +59,25 @@ export interface CharData {
  * the split); lines are split into two seeded random sets.
  */
 export function prepareCharData(texts: readonly string[], options: CharDataOptions): CharData {
-  const vocab = CharVocab.build(texts, { minCount: options.minCount, maxSize: options.maxVocab });
+  return prepareTokenData(CharVocab.build(texts, { minCount: options.minCount, maxSize: options.maxVocab }), texts, options);
+}
+
+/**
+ * The lab's word level: builds a word vocabulary (words and punctuation, rare ones → `<unk>`) and cuts examples
+ * exactly as {@link prepareCharData} does, with `seqLen` counted in words.
+ */
+export function prepareWordData(texts: readonly string[], options: WordDataOptions): WordData {
+  const vocab = WordVocab.build(texts, { minCount: options.minCount, maxSize: options.maxVocab, lowercase: options.lowercase });
+  return prepareTokenData(vocab, texts, options);
+}
+
+function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string[], options: CharDataOptions): TokenData<V> {
+  const unit = vocab.unit === 'char' ? 'characters' : 'words';
   if (options.mode === 'windows') {
     const { train, val } = splitIds(vocab.encodeCorpus(texts), options.valFraction);
     if (options.valFraction > 0 && val.length < options.seqLen + 1) {
       throw new Error(
-        `The validation split has ${val.length} characters, fewer than one window of ${options.seqLen + 1}. ` +
+        `The validation split has ${val.length} ${unit}, fewer than one window of ${options.seqLen + 1}. ` +
           'Use a larger --val, a shorter --seq-len or a larger corpus.',
       );
     }
@@ -51,6 +86,7 @@ export function prepareCharData(texts: readonly string[], options: CharDataOptio
       train: new WindowDataset(train, { seqLen: options.seqLen }),
       val: options.valFraction > 0 ? new WindowDataset(val, { seqLen: options.seqLen }) : null,
       unigramEntropy: unigramEntropy(train, vocab.size),
+      charsPerToken: charsPerToken(vocab, options.valFraction > 0 ? val : train),
     };
   }
   const lines = texts.map((text) => vocab.encode(text));
@@ -63,15 +99,24 @@ export function prepareCharData(texts: readonly string[], options: CharDataOptio
     train: new LineDataset(train, { maxLen: options.seqLen }),
     val: options.valFraction > 0 ? new LineDataset(val, { maxLen: options.seqLen }) : null,
     unigramEntropy: unigramEntropy(concatLines(train), vocab.size),
+    charsPerToken: charsPerToken(vocab, concatLines(val.length > 0 ? val : train, EOS_ID)),
   };
 }
 
-function concatLines(lines: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(lines.reduce((n, l) => n + l.length, 0));
+/** Code points of the decoded text per token (`<eos>` decodes to one line break); 1 for an empty stream. */
+function charsPerToken(vocab: Vocabulary, ids: Int32Array): number {
+  return ids.length === 0 ? 1 : Array.from(vocab.decode(ids)).length / ids.length;
+}
+
+/** The lines one after another, each followed by `separator` when one is given. */
+function concatLines(lines: readonly Int32Array[], separator?: number): Int32Array {
+  const extra = separator === undefined ? 0 : 1;
+  const out = new Int32Array(lines.reduce((n, l) => n + l.length + extra, 0));
   let offset = 0;
   for (const line of lines) {
     out.set(line, offset);
     offset += line.length;
+    if (separator !== undefined) out[offset++] = separator;
   }
   return out;
 }

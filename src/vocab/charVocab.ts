@@ -1,3 +1,4 @@
+import { checkBuildLimits, keepFrequent, rankByCount, requireText } from './frequency';
 import { EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID } from './specialTokens';
 import type { Vocabulary, VocabularyJSON } from './vocabulary';
 import { readVocabularyTokens } from './vocabularyJSON';
@@ -32,6 +33,8 @@ const CHAR_VERSION = 1;
  * character, so decoded text may show line breaks from both.
  */
 export class CharVocab implements Vocabulary {
+  /** Tokens are single characters. */
+  readonly unit = 'char';
   /** Number of tokens, specials included. */
   readonly size: number;
   /** All tokens in id order: the specials, then one character each. */
@@ -54,25 +57,9 @@ export class CharVocab implements Vocabulary {
    * character counts, not on the order of the texts.
    */
   static build(texts: Iterable<string>, options: CharVocabBuildOptions = {}): CharVocab {
-    const minCount = options.minCount ?? 1;
-    const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
-    if (!Number.isInteger(minCount) || minCount < 1) {
-      throw new Error(`minCount must be a whole number >= 1, got ${minCount}. Use 1 to keep every character.`);
-    }
-    if (maxSize !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxSize) || maxSize <= SPECIAL_TOKENS.length)) {
-      throw new Error(`maxSize must be a whole number >= ${SPECIAL_TOKENS.length + 1} (the ${SPECIAL_TOKENS.length} special tokens plus at least one character), got ${maxSize}. Raise it or leave it out for no limit.`);
-    }
-    const counts = countCodePoints(texts);
-    if (counts.size === 0) {
-      throw new Error('Cannot build a vocabulary: the texts contain no characters. Check that the corpus loaded and that the right text column was chosen.');
-    }
-    const kept = [...counts].filter(([, count]) => count >= minCount);
-    if (kept.length === 0) {
-      const highest = Math.max(...counts.values());
-      throw new Error(`No character occurs at least minCount=${minCount} times (the most frequent occurs ${highest} times). Lower minCount.`);
-    }
-    kept.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const characters = kept.slice(0, maxSize - SPECIAL_TOKENS.length).map(([codePoint]) => String.fromCodePoint(codePoint));
+    const limits = checkBuildLimits(options, 'character');
+    const ranked = rankByCount(countCodePoints(texts), (a, b) => a - b);
+    const characters = keepFrequent(ranked, limits, 'character').map((codePoint) => String.fromCodePoint(codePoint));
     return new CharVocab([...SPECIAL_TOKENS, ...characters]);
   }
 
@@ -146,6 +133,11 @@ export class CharVocab implements Vocabulary {
     return text;
   }
 
+  /** The text `id` adds after `previous` ids: `decode([id])`, as characters never change their neighbours. */
+  decodeStep(_previous: ArrayLike<number>, id: number): string {
+    return this.decode([id]);
+  }
+
   /** The saved form `{ kind: 'char', version: 1, tokens }`; `JSON.stringify(vocab)` uses it. */
   toJSON(): CharVocabJSON {
     return { kind: CHAR_KIND, version: CHAR_VERSION, tokens: [...this.tokens] };
@@ -182,12 +174,4 @@ function countCodePoints(texts: Iterable<string>): Map<number, number> {
     }
   }
   return counts;
-}
-
-/** Returns the text, or throws a helpful Error when a corpus row is not a string (e.g. a missing CSV value). */
-function requireText(text: unknown, index: number): string {
-  if (typeof text !== 'string') {
-    throw new Error(`Text ${index} is ${text === null ? 'null' : typeof text}, not a string. Drop or fill the empty rows of the corpus (for example with fillNa('')) before encoding.`);
-  }
-  return text;
 }

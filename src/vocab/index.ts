@@ -1,3 +1,5 @@
 export * from './specialTokens';
 export * from './vocabulary';
 export * from './charVocab';
+export * from './wordTokenizer';
+export * from './wordVocab';

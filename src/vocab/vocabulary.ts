@@ -5,11 +5,16 @@ export interface VocabularyJSON {
   tokens: string[];
 }
 
+/** What one token of a vocabulary is: a character or a word (or punctuation mark). */
+export type VocabularyUnit = 'char' | 'word';
+
 /**
  * What the data, model, training and sampling code need from a vocabulary, whatever its unit
  * (characters, words). Ids 0, 1, 2 are always `<pad>`, `<eos>`, `<unk>` (see `PAD_ID`, `EOS_ID`, `UNK_ID`).
  */
 export interface Vocabulary {
+  /** What one token is: `'char'` or `'word'`. */
+  readonly unit: VocabularyUnit;
   /** Number of tokens, specials included (the model's input and output width). */
   readonly size: number;
   /** All tokens in id order. */
@@ -24,6 +29,12 @@ export interface Vocabulary {
   encodeCorpus(texts: readonly string[]): Int32Array;
   /** Decodes ids back into text; with `stopAtEos` decoding stops at the first `<eos>`. */
   decode(ids: ArrayLike<number>, options?: { stopAtEos?: boolean }): string;
+  /**
+   * The text that token `id` adds to `decode(previous)`, for printing generated tokens one at a time:
+   * `decode(previous) + decodeStep(previous, id) === decode([...previous, id])` (word vocabularies choose
+   * the spacing before a token from the tokens before it).
+   */
+  decodeStep(previous: ArrayLike<number>, id: number): string;
   /** The serialisable form, to save next to a model. */
   toJSON(): VocabularyJSON;
 }
