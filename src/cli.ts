@@ -15,6 +15,7 @@ import { generateBatch } from './sample/generate';
 import { checkTemperature, SamplingOptions } from './sample/sampler';
 import { compareTemperatures, LESSON_PROMPTS, LESSON_TEMPERATURES } from './sample/temperatureComparison';
 import { wordSet } from './sample/textMetrics';
+import { unknownTokens, Vocabulary } from './vocab';
 import { createLivePage } from './plot/livePage';
 import { lossFigure } from './plot/lossFigure';
 import { checkpointEachEpoch, liveLossPlot, progressBar, sampleEachEpoch } from './train/callbacks';
@@ -157,6 +158,22 @@ interface SamplingFlags {
   topK?: number;
   topP?: number;
   repetitionPenalty?: number;
+  strict?: boolean;
+}
+
+/**
+ * Warns (on stderr) about prompt tokens the model never saw, which it reads as `<unk>`; with `--strict` that is an
+ * error instead.
+ */
+function checkPrompts(vocab: Vocabulary, prompts: readonly string[], strict: boolean | undefined, log: (line: string) => void): void {
+  for (const prompt of prompts) {
+    const unknown = unknownTokens(vocab, prompt);
+    if (unknown.length === 0) continue;
+    const what = `The prompt ${JSON.stringify(prompt)} contains ${vocab.unit === 'char' ? 'characters' : 'words'} the model never saw: ` +
+      `${unknown.map((token) => JSON.stringify(token)).join(', ')}`;
+    if (strict) throw new Error(`${what}. Remove or replace them, or drop --strict to let them become <unk>.`);
+    log(`warning: ${what}; they become <unk>.`);
+  }
 }
 
 function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> {
@@ -177,6 +194,7 @@ interface GenerateFlags extends SamplingFlags {
 async function generateCommand(flags: GenerateFlags): Promise<void> {
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
+  checkPrompts(loaded.vocab, [flags.prompt], flags.strict, (line) => process.stderr.write(`${line}\n`));
   const request = { prompt: flags.prompt, temperature: flags.temperature, ...samplingOf(flags) };
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
   const stream = flags.count === 1 && !flags.json;
@@ -231,6 +249,7 @@ async function temperaturesCommand(flags: TemperaturesFlags): Promise<void> {
   const backend = await initBackend(flags.backend);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const loaded = await loadArtifact(flags.model);
+  checkPrompts(loaded.vocab, flags.prompts, flags.strict, log);
   const knownWords = await trainingWords(loaded, flags.corpus, log);
   log(`backend: ${describeBackend()}; ${flags.prompts.length} prompts × ${flags.temps.length} temperatures × ${flags.length} tokens`);
   const rows = compareTemperatures(loaded, {
@@ -253,12 +272,13 @@ function corporaCommand(flags: { json?: boolean }): void {
   }
 }
 
-/** Adds --top-k, --top-p and --repetition-penalty to a command. */
+/** Adds --top-k, --top-p, --repetition-penalty and --strict to a command. */
 function addSamplingOptions(command: Command): Command {
   return command
     .option('--top-k <k>', 'sample only among the k most likely tokens', integer(1))
     .option('--top-p <p>', 'sample only among the most likely tokens that make up probability p', decimal((n) => n > 0 && n <= 1, 'in (0, 1]'))
-    .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'));
+    .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'))
+    .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)');
 }
 
 /** The `gennet` command line: train, generate, temperatures, corpora. */

@@ -130,6 +130,13 @@ test('gennet train --level word: an embedding model trains on wasm and generates
   }
 });
 
+test('a prompt with characters the model never saw generates, with a warning naming them', () => {
+  const run = gennet('generate', '--model', modelDir, '--prompt', 'Vask 🐋 ', '--length', '40');
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(run.stdout.startsWith('Vask 🐋 '));
+  assert.match(run.stderr, /warning: The prompt "Vask 🐋 " contains characters the model never saw: "🐋"; they become <unk>/);
+});
+
 test('gennet corpora lists the built-in corpora', () => {
   const run = gennet('corpora', '--json');
   assert.equal(run.status, 0, run.stderr);
@@ -150,6 +157,7 @@ test('bad input gives a one-line error, no stack trace, and a non-zero exit', ()
     [['generate', '--model', modelDir, '--count', 'two'], /--count.*whole number/],
     [['temperatures', '--model', modelDir, '--temps', '0.3,abc'], /--temps.*"abc"/],
     [['temperatures', '--model', modelDir, '--prompts', 'a||b'], /--prompts.*none empty/],
+    [['generate', '--model', modelDir, '--prompt', 'Жук ', '--strict'], /never saw: "Ж", "у", "к"\. Remove or replace them/],
   ];
   for (const [args, message] of cases) {
     const run = gennet(...args);

@@ -9,6 +9,7 @@ import {
   PARAGRAPH_BREAK,
   SPECIAL_TOKENS,
   UNK_ID,
+  unknownTokens,
   WordVocab,
   detokenizeWords,
   joinToken,
@@ -141,6 +142,7 @@ test('property: joinToken pieces add up to detokenizeWords, token by token', () 
 });
 
 test('property: tokens lose nothing but whitespace, hold none, and are never empty', () => {
+  assert.deepEqual(tokenizeWords('゠  a'), ['゠', 'a'], 'ICU glues the spaces after "゠" onto it (found by this property)');
   const unit = fc.oneof(
     fc.constantFrom(' ', '\n', '\n\n', '\r\n', '\t', "'", '’', '"', '—', '-', '.', ',', '😀', '👋🏽', 'é', '\u0301', '\u00a0'),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }),
@@ -303,4 +305,11 @@ test('vocabularyFromJSON restores word and char vocabularies by kind', () => {
   assert.ok(char instanceof CharVocab);
   assert.equal(char.unit, 'char');
   assert.throws(() => vocabularyFromJSON({ ...word.toJSON(), kind: 'bpe' }), /Unknown vocabulary kind "bpe"/);
+});
+
+test('unknownTokens lists the prompt tokens a vocabulary would read as <unk>, by its unit', () => {
+  const texts = ['The whale swam.', 'Call me Ishmael.'];
+  assert.deepEqual(unknownTokens(WordVocab.build(texts), 'The zebra swam, the zebra!'), ['zebra', ',', 'the', '!']);
+  assert.deepEqual(unknownTokens(WordVocab.build(texts, { lowercase: true }), 'THE WHALE'), []);
+  assert.deepEqual(unknownTokens(CharVocab.build(texts), 'The 🐋 whale zz'), ['🐋', 'z']);
 });

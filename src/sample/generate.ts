@@ -61,7 +61,7 @@ class Row {
   ended = false;
   endedAtEos = false;
 
-  constructor(readonly prompt: string, readonly promptIds: readonly number[], request: GenerationRequest) {
+  constructor(readonly prompt: string, promptIds: readonly number[], request: GenerationRequest) {
     this.history = [...promptIds];
     this.sampler = new TokenSampler(request, createRng(request.seed ?? 42));
   }

@@ -3,3 +3,4 @@ export * from './vocabulary';
 export * from './charVocab';
 export * from './wordTokenizer';
 export * from './wordVocab';
+export * from './unknownTokens';

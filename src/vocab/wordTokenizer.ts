@@ -47,6 +47,11 @@ export function tokenizeWords(text: string, options: TokenizeOptions = {}): stri
     paragraphPending = false;
     tokens.push(options.lowercase ? token.toLowerCase() : token);
   };
+  // ICU sometimes glues whitespace onto a segment (combining marks after a space, "゠" before spaces); keep only
+  // the non-space parts.
+  const pushParts = (segment: string): void => {
+    for (const part of segment.split(WHITESPACE_RUN)) if (part !== '') push(part);
+  };
   const segmentPiece = (piece: string): void => {
     const segments = [...segmenter.segment(piece)];
     for (let i = 0; i < segments.length; i++) {
@@ -54,14 +59,13 @@ export function tokenizeWords(text: string, options: TokenizeOptions = {}): stri
       const afterWord = segments[i - 1]?.isWordLike === true;
       const beforeWord = segments[i + 1]?.isWordLike === true;
       if (isWordLike) {
-        push(segment);
+        pushParts(segment);
       } else if (segment === "'" && afterWord && !beforeWord && !singleQuoteOpen) {
         tokens[tokens.length - 1] += segment; // "dogs'", "goin'": not the opening quote the detokenizer would take it for
       } else if ((segment === '’' || (segment === "'" && singleQuoteOpen)) && beforeWord && !afterWord) {
         push(segment + segments[++i].segment); // "'em", "’tis": not the closing quote the detokenizer would take it for
       } else {
-        // ICU glues combining marks that follow a space onto the space; keep only the non-space parts.
-        for (const part of segment.split(WHITESPACE_RUN)) if (part !== '') push(part);
+        pushParts(segment);
         if (segment === "'") singleQuoteOpen = !singleQuoteOpen;
       }
     }
