@@ -38,7 +38,7 @@ has_jupyter || { echo "setup: $PYTHON still cannot import nbclient; set GN_PYTHO
 
 echo "setup: registering the tslab kernel with $PYTHON"
 npx --no-install tslab install --python="$PYTHON" >/dev/null
-"$PYTHON" -m jupyter kernelspec list | grep -q tslab || { echo "setup: the tslab kernel did not register" >&2; exit 1; }
+"$PYTHON" -m jupyter kernelspec list | grep tslab >/dev/null || { echo "setup: the tslab kernel did not register" >&2; exit 1; }
 
 echo "setup: building the library"
 npx --no-install tsc -p tsconfig.json
