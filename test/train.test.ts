@@ -4,7 +4,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { loadCorpus } from '../src/corpus';
 import { buildGenerator, resolveModelConfig } from '../src/model/generator';
-import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, prepareCharData, prepareWordData, sequenceLoss, train } from '../src/train';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadArtifact } from '../src/io/artifact';
+import { generateBatch } from '../src/sample';
+import {
+  checkpointEachEpoch, clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, prepareCharData, prepareWordData, sequenceLoss, train,
+  type TrainCallback,
+} from '../src/train';
 
 test('the sequence loss is the mean negative log-probability of the targets, padding excluded', async () => {
   await initBackend('cpu');
@@ -74,4 +82,53 @@ test('word data: windows of words, characters per token measured on the validati
   assert.equal(words.vocab.decode(Array.from(batch.targets.subarray(0, 3))), words.vocab.decode(Array.from(batch.inputs.subarray(1, 4))));
   const lines = prepareWordData(texts, { mode: 'lines', seqLen: 20, valFraction: 0, seed: 1, lowercase: true });
   assert.ok(!lines.vocab.tokens.includes('The') && lines.vocab.tokens.includes('the'));
+});
+
+test('long runs keep the tensor count constant: 1 000 training steps and 10 000 generated tokens', async () => {
+  await initBackend('cpu');
+  const texts = ['the cat sat on the mat. a dog ran in the fog.'];
+  const data = prepareCharData(texts, { mode: 'windows', seqLen: 4, valFraction: 0, seed: 1 });
+  const config = resolveModelConfig({ vocabSize: data.vocab.size, units: 4, seed: 1 });
+  const network = buildGenerator(config);
+  const before = tf.memory().numTensors;
+  const counts = new Map<number, number>();
+  await train(network, data, { ...DEFAULT_TRAIN_CONFIG, epochs: 1000, batchSize: 4, seed: 1, maxSteps: 1000 }, [
+    { onBatchEnd: (record) => { if (record.step === 10 || record.step === 1000) counts.set(record.step, tf.memory().numTensors); } },
+  ]);
+  assert.equal(counts.get(1000), counts.get(10), 'tensors grew between step 10 and step 1000');
+  assert.equal(tf.memory().numTensors, before, 'training left tensors behind');
+  const trained = { network, vocab: data.vocab, config };
+  const during: number[] = [];
+  const [generation] = generateBatch(trained, [{ prompt: 'the ', seed: 2 }], {
+    length: 10_000, stopAtEos: false, onToken: () => { if (during.length === 0 || during.length === 9_999) during.push(tf.memory().numTensors); else during.push(-1); },
+  });
+  assert.equal(generation.tokens.length, 10_000);
+  assert.equal(during[9_999], during[0], 'tensors grew during generation');
+  assert.equal(tf.memory().numTensors, before, 'generation left tensors behind');
+  network.dispose();
+});
+
+test('a NaN loss stops training with the step named, and the last epoch checkpoint stays loadable', async () => {
+  await initBackend('cpu');
+  const data = prepareCharData(['the cat sat on the mat. a dog ran in the fog. '.repeat(4)], { mode: 'windows', seqLen: 8, valFraction: 0, seed: 1 });
+  const config = resolveModelConfig({ vocabSize: data.vocab.size, units: 4, seed: 1 });
+  const network = buildGenerator(config);
+  const trained = { network, vocab: data.vocab, config };
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'gennet-nan-')), 'model');
+  const perEpoch = data.train.batchesPerEpoch(4);
+  const poisonAt = perEpoch + 2; // in epoch 2, after the epoch-1 checkpoint
+  const poison: TrainCallback = {
+    onBatchEnd: (record) => {
+      if (record.step === poisonAt) network.getLayer('logits').setWeights(network.getLayer('logits').getWeights().map((w) => tf.fill(w.shape, Number.NaN)));
+    },
+  };
+  await assert.rejects(
+    train(network, data, { ...DEFAULT_TRAIN_CONFIG, epochs: 5, batchSize: 4, seed: 1 }, [checkpointEachEpoch(dir, trained, () => ({})), poison]),
+    new RegExp(`diverged: the loss became NaN at step ${poisonAt + 1}\\. Lower --lr or use --clip`),
+  );
+  const saved = await loadArtifact(dir);
+  const weights = saved.network.getWeights().flatMap((w) => Array.from(w.dataSync()));
+  assert.ok(weights.every(Number.isFinite), 'the checkpoint holds the last good (finite) weights');
+  network.dispose();
+  saved.network.dispose();
 });

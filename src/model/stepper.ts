@@ -40,8 +40,14 @@ export class Stepper {
     return values;
   }
 
-  /** Releases the weights and state of the stateful copy. */
+  /**
+   * Releases the weights and the recurrent state of the stateful copy (tf.layers' `dispose` frees the weights
+   * but not the state tensors of stateful RNN layers, which would leak one set per generation).
+   */
   dispose(): void {
+    for (const layer of this.net.layers) {
+      if (layer instanceof tf.layers.RNN) tf.dispose(layer.states.filter((state): state is tf.Tensor => state !== null));
+    }
     this.net.dispose();
   }
 }
