@@ -153,7 +153,7 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   }
 }
 
-/** Sampling flags shared by `generate` and `temperatures`. */
+/** Flags shared by `generate` and `temperatures`: how to sample, and how strictly to read prompts. */
 interface SamplingFlags {
   topK?: number;
   topP?: number;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
@@ -12,15 +12,43 @@ test('there are lesson notebooks to run', () => {
   assert.ok(notebooks.length >= 1);
 });
 
+/** Executes one notebook in quick mode, saving the executed copy in `outDir`. */
+function runQuick(notebook: string, outDir: string): void {
+  const run = spawnSync(python, ['scripts/run_notebooks.py', '--quick', '--out', outDir, `notebooks/${notebook}`], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+  });
+  process.stdout.write(run.stdout);
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, new RegExp(`ok ${notebook.replace('.', '\\.')}`));
+}
+
+/** Durations and speeds in printed text ("6.7 s", "in 12 s", "3203 characters/s"): they differ from run to run. */
+const TIMING = /\d+(?:[.,]\d+)*\s*(?:characters\/s|chars\/s|ms|s)\b/g;
+
+/** The outputs of every code cell (text, HTML, SVG …), with timings masked. */
+function outputsOf(file: string): unknown[] {
+  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: Array<{ cell_type: string; outputs?: Array<Record<string, unknown>> }> };
+  return nb.cells.filter((cell) => cell.cell_type === 'code').map((cell) => (cell.outputs ?? []).map((output) => {
+    const { text, data, output_type: type } = output as { text?: string | string[]; data?: Record<string, string | string[]>; output_type: string };
+    const join = (value: string | string[]) => (Array.isArray(value) ? value.join('') : value).replace(TIMING, '<time>');
+    return { type, text: text === undefined ? undefined : join(text), data: data && Object.fromEntries(Object.entries(data).map(([k, v]) => [k, join(v)])) };
+  }));
+}
+
 for (const notebook of notebooks) {
   test(`notebook ${notebook} runs headless in quick mode without errors`, () => {
-    const run = spawnSync(python, ['scripts/run_notebooks.py', '--quick', '--out', 'build/notebooks', `notebooks/${notebook}`], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
-    });
-    process.stdout.write(run.stdout);
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-    assert.match(run.stdout, new RegExp(`ok ${notebook.replace('.', '\\.')}`));
+    runQuick(notebook, 'build/notebooks');
+  });
+}
+
+for (const notebook of notebooks) {
+  test(`notebook ${notebook} gives the same outputs when run again (timings aside), so courses can publish them`, () => {
+    runQuick(notebook, 'build/notebooks-again');
+    const first = outputsOf(path.join(root, 'build/notebooks', notebook));
+    const second = outputsOf(path.join(root, 'build/notebooks-again', notebook));
+    assert.ok(first.flat().length > 3, 'the first run saved its outputs');
+    assert.deepEqual(second, first);
   });
 }
