@@ -15,11 +15,11 @@ import { generateBatch } from './sample/generate';
 import { checkTemperature, SamplingOptions } from './sample/sampler';
 import { compareTemperatures, LESSON_PROMPTS, LESSON_TEMPERATURES } from './sample/temperatureComparison';
 import { wordSet } from './sample/textMetrics';
-import { unknownTokens, Vocabulary } from './vocab';
+import { unknownTokens, Vocabulary, VocabularyUnit } from './vocab';
 import { createLivePage } from './plot/livePage';
 import { lossFigure } from './plot/lossFigure';
 import { checkpointEachEpoch, liveLossPlot, progressBar, sampleEachEpoch } from './train/callbacks';
-import { DATA_MODES, DataMode, Level, LEVELS, prepareCharData, prepareWordData, TokenData } from './train/prepare';
+import { DATA_MODES, DataMode, LEVELS, prepareCharData, prepareWordData, TokenData } from './train/prepare';
 import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from './train/trainer';
 
 function integer(min: number) {
@@ -70,7 +70,7 @@ type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
   column?: string[];
   split: SplitMode;
   limit?: number;
-  level: Level;
+  level: VocabularyUnit;
   lowercase?: boolean;
   minCount: number;
   maxVocab?: number;

@@ -13,7 +13,11 @@ export function formatMetrics(m: SampleMetrics): string {
 /** The rows grouped by prompt, in first-seen order. */
 function byPrompt(rows: readonly ComparisonRow[]): Map<string, ComparisonRow[]> {
   const groups = new Map<string, ComparisonRow[]>();
-  for (const row of rows) groups.set(row.prompt, [...(groups.get(row.prompt) ?? []), row]);
+  for (const row of rows) {
+    const group = groups.get(row.prompt);
+    if (group) group.push(row);
+    else groups.set(row.prompt, [row]);
+  }
   return groups;
 }
 

@@ -3,7 +3,7 @@ import type { TrainedModel } from '../model/trainedModel';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
-import { resolveSampling, SamplingOptions, TokenSampler } from './sampler';
+import { SamplingOptions, TokenSampler } from './sampler';
 
 /** One text to generate: a prompt, how to sample, and the seed of its own RNG. */
 export interface GenerationRequest extends SamplingOptions {
@@ -102,7 +102,6 @@ export function* streamGenerations(
 ): Generator<TokenEvent, Generation[]> {
   const { length = 300, stopAtEos = true } = options;
   if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
-  requests.forEach((request) => resolveSampling(request));
   const { vocab } = trained;
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
   if (length === 0) rows.forEach((row) => { row.ended = true; });

@@ -59,7 +59,7 @@ export function compareTemperatures(trained: TrainedModel, options: ComparisonOp
     temperature: requests[i].temperature!,
     text: generation.text,
     metrics: {
-      ...textMetrics(trained.vocab.decode(generation.tokens), knownWords),
+      ...textMetrics(generation.text.slice(generation.prompt.length), knownWords),
       logLikelihood: generation.logLikelihood,
       entropy: generation.entropy,
     },

@@ -1,16 +1,14 @@
 import { LineDataset, splitIds, splitItems, TokenDataset, unigramEntropy, WindowDataset } from '../data';
 import { createRng } from '../random';
-import { CharVocab, EOS_ID, Vocabulary, WordVocab } from '../vocab';
+import { CharVocab, EOS_ID, Vocabulary, VocabularyUnit, WordVocab } from '../vocab';
 
 /** How text becomes training examples: windows over the whole stream (PyTorch lesson) or one padded line each (TensorFlow lesson). */
 export const DATA_MODES = ['windows', 'lines'] as const;
 /** A way of cutting text into examples. */
 export type DataMode = (typeof DATA_MODES)[number];
 
-/** Token levels: characters (the lesson) or words and punctuation (the lab). */
-export const LEVELS = ['char', 'word'] as const;
-/** A token level. */
-export type Level = (typeof LEVELS)[number];
+/** Token levels (a vocabulary's unit): characters (the lesson) or words and punctuation (the lab). */
+export const LEVELS: readonly VocabularyUnit[] = ['char', 'word'];
 
 /** Options of {@link prepareCharData}. */
 export interface CharDataOptions {
