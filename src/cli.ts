@@ -20,7 +20,7 @@ import { createLivePage } from './plot/livePage';
 import { lossFigure } from './plot/lossFigure';
 import { checkpointEachEpoch, liveLossPlot, progressBar, sampleEachEpoch } from './train/callbacks';
 import { DATA_MODES, DataMode, LEVELS, prepareCharData, prepareWordData, TokenData } from './train/prepare';
-import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from './train/trainer';
+import { DEFAULT_TRAIN_CONFIG, ENGINES, train, TrainCallback, TrainingEngine } from './train/trainer';
 
 function integer(min: number) {
   return (value: string): number => {
@@ -86,6 +86,7 @@ type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
   json?: boolean;
   samples: boolean;
   plot?: boolean;
+  engine: TrainingEngine;
   backend?: BackendName | 'auto';
 };
 
@@ -109,7 +110,7 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   const trainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
     epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr, clipNorm: flags.clip > 0 ? flags.clip : null,
-    seed: flags.seed, maxSteps: flags.maxSteps ?? null, charsPerToken: data.charsPerToken,
+    seed: flags.seed, maxSteps: flags.maxSteps ?? null, charsPerToken: data.charsPerToken, engine: flags.engine,
   };
   const settings = {
     corpus: corpus.source, columns: corpus.columns, split: flags.split, limit: flags.limit ?? null, level: flags.level,
@@ -130,6 +131,7 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   const result = await train(trained.network, data, trainConfig, callbacks).finally(() => page?.close());
   const summary = {
     backend,
+    engine: flags.engine,
     steps: result.steps,
     charsPerSecond: Math.round(result.charsPerSecond),
     trainLoss: result.trainLoss,
@@ -314,6 +316,7 @@ export function buildCli(): Command {
     .option('--no-samples', 'do not print a sample after each epoch')
     .option('--plot', 'stream a live loss curve to a local web page (nodeplotlib; the tab keeps the final curve)')
     .option('--json', 'print a JSON summary on stdout (progress stays on stderr)')
+    .addOption(new Option('--engine <engine>', 'fast: our recurrent kernels; layers: tfjs-layers cells (the reference)').choices(ENGINES).default(DEFAULT_TRAIN_CONFIG.engine))
     .addOption(backendOption())
     .action(trainCommand);
   const generateCmd = program

@@ -49,6 +49,21 @@ test('gennet train --json trains, checkpoints and prints one JSON summary', () =
   assert.match(run.stderr, /backend: wasm/);
 });
 
+test('gennet train --engine fast and --engine layers report their engine and reach the same losses', () => {
+  const runs = (['fast', 'layers'] as const).map((engine) => {
+    const run = gennet('train', '--corpus', corpusFile, '--seq-len', '30', '--batch', '8', '--units', '16', '--cell', 'gru',
+      '--max-steps', '15', '--lr', '0.01', '--seed', '5', '--no-samples', '--engine', engine, '--out', path.join(work, `engine-${engine}`), '--json');
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout);
+  });
+  assert.deepEqual(runs.map((r) => r.engine), ['fast', 'layers']);
+  assert.ok(Math.abs(runs[0].trainLoss - runs[1].trainLoss) < 1e-3 * runs[1].trainLoss, `train loss ${runs[0].trainLoss} vs ${runs[1].trainLoss}`);
+  assert.ok(Math.abs(runs[0].valLoss - runs[1].valLoss) < 1e-3 * runs[1].valLoss, `val loss ${runs[0].valLoss} vs ${runs[1].valLoss}`);
+  const bad = gennet('train', '--corpus', corpusFile, '--engine', 'turbo', '--out', path.join(work, 'never'));
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--engine.*turbo.*fast, layers/);
+});
+
 test('gennet train --plot serves a live loss page, keeps stdout pure JSON and exits when training ends', () => {
   const run = gennet('train', '--corpus', corpusFile, '--seq-len', '32', '--units', '8', '--max-steps', '12', '--no-samples',
     '--plot', '--out', path.join(work, 'plotted'), '--json');

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, initBackend } from '../src/backend';
 import { buildGenerator, CELLS, resolveModelConfig } from '../src/model/generator';
 import { TokenEmbedding } from '../src/model/layers';
-import { Stepper } from '../src/model/stepper';
+import { LayersStepper as Stepper } from '../src/model/stepper';
 import { sequenceLoss } from '../src/train/loss';
 
 const ids = (n: number, vocab: number) => Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % vocab);

@@ -71,8 +71,9 @@ function recurrentLayer(config: ModelConfig, index: number, stateful: boolean): 
     kernelInitializer: stateful ? 'zeros' : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
     recurrentInitializer: stateful ? 'zeros' : tf.initializers.orthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
   } as const;
-  if (config.cell === 'lstm') return tf.layers.lstm(args);
-  if (config.cell === 'gru') return tf.layers.gru(args);
+  // Gates use the standard logistic sigmoid (as PyTorch's cells), not tfjs-layers' default hard sigmoid.
+  if (config.cell === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' });
+  if (config.cell === 'gru') return tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' });
   return tf.layers.simpleRNN(args);
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { lookupRows } from './rowLookup';
 
 /** Arguments of {@link OneHot}. */
 export interface OneHotArgs {
@@ -44,9 +45,8 @@ export interface TokenEmbeddingArgs {
 
 /**
  * A learned embedding `[inputDim, outputDim]` looked up by token id. Unlike `tf.layers.embedding`, whose gradient
- * needs the `UnsortedSegmentSum` kernel (missing on wasm, O(vocabulary × positions) on cpu), its gradient is one
- * `scatterND` of the output gradient rows into `[inputDim, outputDim]` (duplicate ids are summed), so it trains on
- * every backend in O(positions · outputDim + inputDim · outputDim).
+ * needs the `UnsortedSegmentSum` kernel (missing on wasm, O(vocabulary × positions) on cpu), it trains on every
+ * backend with the one-`scatterND` gradient of {@link lookupRows}.
  */
 export class TokenEmbedding extends tf.layers.Layer {
   /** Name under which the layer is serialised in `model.json`. */
@@ -78,19 +78,7 @@ export class TokenEmbedding extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const ids = tf.cast(Array.isArray(inputs) ? inputs[0] : inputs, 'int32');
-    const tableShape: [number, number] = [this.inputDim, this.outputDim];
-    const lookup = tf.customGrad((table, tokenIds, save) => {
-      (save as tf.GradSaveFunc)([tokenIds as tf.Tensor]);
-      return {
-        value: tf.gather(table as tf.Tensor, tokenIds as tf.Tensor),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
-          tf.scatterND(saved[0].reshape([-1, 1]), (dy as tf.Tensor).reshape([-1, tableShape[1]]), tableShape),
-          tf.zerosLike(saved[0]),
-        ],
-      };
-    });
-    return lookup(this.embeddings.read(), ids) as tf.Tensor;
+    return lookupRows(this.embeddings.read(), Array.isArray(inputs) ? inputs[0] : inputs);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -125,7 +113,12 @@ export class SeededDropout extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (!kwargs.training || this.rate === 0) return x;
+    return kwargs.training ? this.drop(x) : x;
+  }
+
+  /** Applies the next training mask to `x` (any shape): call k of the layer uses seed `seed + k`. */
+  drop(x: tf.Tensor): tf.Tensor {
+    if (this.rate === 0) return x;
     this.calls += 1;
     return tf.dropout(x, this.rate, undefined, this.seed + this.calls);
   }

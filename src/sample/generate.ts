@@ -1,4 +1,4 @@
-import { Stepper } from '../model/stepper';
+import { createStepper } from '../model/stepper';
 import type { TrainedModel } from '../model/trainedModel';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
@@ -106,7 +106,7 @@ export function* streamGenerations(
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
   if (length === 0) rows.forEach((row) => { row.ended = true; });
   const vocabSize = vocab.size;
-  const stepper = rows.length > 0 ? new Stepper(trained.network, trained.config, rows.length) : null;
+  const stepper = rows.length > 0 ? createStepper(trained.network, trained.config, rows.length) : null;
   try {
     for (let t = 0; rows.some((row) => !row.ended); t++) {
       const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);

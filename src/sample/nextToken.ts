@@ -1,4 +1,4 @@
-import { Stepper } from '../model/stepper';
+import { createStepper } from '../model/stepper';
 import type { TrainedModel } from '../model/trainedModel';
 import { EOS_ID } from '../vocab';
 import { argmax, softmax } from './logits';
@@ -15,7 +15,7 @@ export interface NextTokenDistribution {
  * what comes after `play`. Temperature 0 puts all the mass on the most likely token; `<pad>` and `<unk>` get 0.
  */
 export function nextTokenDistributions(trained: TrainedModel, prompt: string, temperatures: readonly number[]): NextTokenDistribution[] {
-  const stepper = new Stepper(trained.network, trained.config, 1);
+  const stepper = createStepper(trained.network, trained.config, 1);
   try {
     const ids = Int32Array.from([EOS_ID, ...trained.vocab.encode(prompt)]);
     const logits = stepper.feed(ids, ids.length);

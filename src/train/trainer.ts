@@ -1,11 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, TokenDataset } from '../data';
+import { fastBatchLoss } from '../model/fast';
 import { createRng, deriveSeed } from '../random';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
 import { clipByGlobalNorm, sequenceLoss } from './loss';
 
+/**
+ * How a training step runs the network: `fast` (our recurrent kernels, time-major, explicit transposes, fused
+ * gate math and loss) or `layers` (tfjs-layers' own cells: the reference the fast path is tested against).
+ * Both train the same weights and save the same artifact.
+ */
+export const ENGINES = ['fast', 'layers'] as const;
+/** A training engine. */
+export type TrainingEngine = (typeof ENGINES)[number];
+
 /** Settings of the training loop. */
 export interface TrainConfig {
+  /** Implementation of the forward and backward pass (see {@link ENGINES}). */
+  engine: TrainingEngine;
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -21,6 +33,7 @@ export interface TrainConfig {
 
 /** Defaults close to the lesson: 3 epochs, batch 32, Adam at 0.002, gradients clipped at norm 5. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  engine: 'fast',
   epochs: 3,
   batchSize: 32,
   learningRate: 0.002,
@@ -79,16 +92,22 @@ function realTokens(batch: Batch): number {
   return count;
 }
 
+/** Mean loss per real target token (nats) of one batch, computed by `engine`. */
+function batchLoss(model: tf.LayersModel, batch: Batch, engine: TrainingEngine, training: boolean): tf.Scalar {
+  if (engine === 'fast') return fastBatchLoss(model, batch, training);
+  return tf.tidy(() => {
+    const t = batchTensors(batch);
+    return sequenceLoss(model.apply(t.inputs, { training }) as tf.Tensor, t.targets, t.mask);
+  });
+}
+
 /** Mean loss per target token (nats) of `model` over a whole dataset, in inference mode. */
-export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize: number): number {
+export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: TrainingEngine = 'fast'): number {
   let total = 0;
   let tokens = 0;
   for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
     const n = realTokens(batch);
-    const loss = tf.tidy(() => {
-      const t = batchTensors(batch);
-      return sequenceLoss(model.apply(t.inputs, { training: false }) as tf.Tensor, t.targets, t.mask);
-    });
+    const loss = batchLoss(model, batch, engine, false);
     total += loss.dataSync()[0] * n;
     tokens += n;
     loss.dispose();
@@ -97,14 +116,13 @@ export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize
   return total / tokens;
 }
 
-function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, clipNorm: number | null): number {
+function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, config: TrainConfig): number {
   return tf.tidy(() => {
-    const t = batchTensors(batch);
     const { value, grads } = tf.variableGrads(
-      () => sequenceLoss(model.apply(t.inputs, { training: true }) as tf.Tensor, t.targets, t.mask),
+      () => batchLoss(model, batch, config.engine, true),
       model.trainableWeights.map((w) => w.read() as tf.Variable),
     );
-    optimizer.applyGradients(clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm));
+    optimizer.applyGradients(config.clipNorm === null ? grads : clipByGlobalNorm(grads, config.clipNorm));
     return value.dataSync()[0];
   });
 }
@@ -146,7 +164,7 @@ export async function train(
     let batchInEpoch = 0;
     for (const batch of data.train.batches(config.batchSize, rng)) {
       const stepStart = performance.now();
-      const loss = trainStep(model, optimizer, batch, config.clipNorm);
+      const loss = trainStep(model, optimizer, batch, config);
       step += 1;
       batchInEpoch += 1;
       if (step > 1) {
@@ -162,7 +180,7 @@ export async function train(
       for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch));
       if (step >= totalSteps) break;
     }
-    const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize);
+    const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, config.engine);
     const record: EpochRecord = {
       epoch,
       step,

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../data';
+import { lookupRows } from '../rowLookup';
+import { softmaxCrossEntropy } from './crossEntropy';
+import { gruSequence } from './gruSequence';
+import { linear } from './linear';
+import { lstmSequence } from './lstmSequence';
+import { rnnSequence } from './rnnSequence';
+import { networkParts, RecurrentPart } from './networkParts';
+import { SequenceShape } from './sequence';
+
+function runRecurrent(part: RecurrentPart, projections: tf.Tensor2D, shape: SequenceShape): tf.Tensor2D {
+  const recurrentKernel = part.recurrentKernel.read() as tf.Tensor2D;
+  if (part.className === 'LSTM') return lstmSequence(projections, recurrentKernel, shape, part.gate);
+  if (part.className === 'GRU') return gruSequence(projections, recurrentKernel, shape, part.gate);
+  return rnnSequence(projections, recurrentKernel, shape);
+}
+
+/**
+ * The generator's logits for time-major token ids (`ids[t·batch + b]` = token t of sequence b), computed by the fast
+ * engine from the model's own weights (the same tf.Variables: gradients reach them). Equals `model.apply` up to
+ * float rounding, laid out time-major `[steps·batch, vocabSize]`.
+ * @param training applies the dropout layers' masks.
+ */
+export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: SequenceShape, training: boolean): tf.Tensor2D {
+  const parts = networkParts(model);
+  const tokens = tf.tensor1d(ids, 'int32');
+  let x: tf.Tensor2D | null = parts.embedding === null ? null : (lookupRows(parts.embedding.read(), tokens) as tf.Tensor2D);
+  for (const part of parts.recurrent) {
+    const kernel = part.kernel.read() as tf.Tensor2D;
+    // One-hot inputs times the kernel are rows of the kernel.
+    const projected = x === null ? (lookupRows(kernel, tokens) as tf.Tensor2D) : linear(x, kernel);
+    x = runRecurrent(part, tf.add(projected, part.bias.read()), shape);
+    if (training && part.dropout !== null) x = part.dropout.drop(x) as tf.Tensor2D;
+  }
+  return tf.add(linear(x!, parts.output.kernel.read() as tf.Tensor2D), parts.output.bias.read());
+}
+
+/** Rearranges a row-major `[rows, columns]` array into column-major (batch-major windows → time-major steps). */
+function transposed<T extends Int32Array | Float32Array>(values: T, rows: number, columns: number): T {
+  const out = new (values.constructor as new (n: number) => T)(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) out[c * rows + r] = values[r * columns + c];
+  return out;
+}
+
+/**
+ * Mean loss per real target token (nats) of a batch, computed by the fast engine (time-major recurrent kernels and a
+ * fused softmax cross-entropy); the same value as `sequenceLoss(model.apply(inputs), targets, mask)`.
+ */
+export function fastBatchLoss(model: tf.LayersModel, batch: Batch, training: boolean): tf.Scalar {
+  const { batchSize, seqLen } = batch;
+  return tf.tidy(() => {
+    const logits = fastLogits(model, transposed(batch.inputs, batchSize, seqLen), { steps: seqLen, batch: batchSize }, training);
+    const weights = batch.mask === null ? null : transposed(batch.mask, batchSize, seqLen);
+    return softmaxCrossEntropy(logits, transposed(batch.targets, batchSize, seqLen), weights);
+  });
+}

@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs';
+import { GateActivation, GateFunctions, gateFunctions } from './gates';
+import { multiplyRows } from './linear';
+import { previousStates, recurrentKernelGradient, SequenceShape } from './sequence';
+
+/** What one GRU step writes, each `[batch, units]`: views of a whole sequence's arrays, or a stepper's own buffers. */
+export interface GruStepOutputs {
+  /** Update gates z. */
+  updates: Float32Array;
+  /** Reset gates r. */
+  resets: Float32Array;
+  /** `r ⊙ h` (the input of the candidate's recurrent matMul). */
+  resetStates: Float32Array;
+  /** Candidate states hh. */
+  candidates: Float32Array;
+  /** Hidden states. */
+  outputs: Float32Array;
+}
+
+/** The recurrent kernel of a GRU split as its step uses it: `[units, 2·units]` for z and r, `[units, units]` for hh. */
+export interface GruKernels {
+  updateReset: tf.Tensor2D;
+  candidate: tf.Tensor2D;
+}
+
+/** Splits a GRU recurrent kernel `[units, 3·units]` into {@link GruKernels} (the caller disposes them). */
+export function splitGruKernel(recurrentKernel: tf.Tensor2D): GruKernels {
+  const units = recurrentKernel.shape[0];
+  const [updateReset, candidate] = tf.split(recurrentKernel, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { updateReset, candidate };
+}
+
+/**
+ * One GRU step for a batch of rows, as tfjs-layers' GRU computes it (kernel columns hold z, r, h; the reset gate is
+ * applied before the candidate's recurrent matMul: `hh = tanh(x_h + (r ⊙ h) · U_h)`, `h' = z ⊙ h + (1 − z) ⊙ hh`).
+ * Two backend matMuls (`h · U_zr`, `(r ⊙ h) · U_h`), the rest fused in loops.
+ * @param projections `[batch, 3·units]` input projections `x·W + b` of this step.
+ * @param hidden `[batch, units]` previous hidden state; null for a zero state.
+ */
+export function gruStep(projections: Float32Array, hidden: Float32Array | null, kernels: GruKernels, gate: GateFunctions, out: GruStepOutputs): void {
+  const units = kernels.candidate.shape[0];
+  const width = 3 * units;
+  const batch = projections.length / width;
+  const recurrentZR = hidden === null ? null : multiplyRows(hidden, batch, kernels.updateReset);
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < units; j++) {
+      const n = b * units + j;
+      const rec = b * 2 * units + j;
+      out.updates[n] = gate.value(projections[b * width + j] + (recurrentZR === null ? 0 : recurrentZR[rec]));
+      out.resets[n] = gate.value(projections[b * width + units + j] + (recurrentZR === null ? 0 : recurrentZR[rec + units]));
+      out.resetStates[n] = hidden === null ? 0 : out.resets[n] * hidden[n];
+    }
+  }
+  const recurrentH = hidden === null ? null : multiplyRows(out.resetStates, batch, kernels.candidate);
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < units; j++) {
+      const n = b * units + j;
+      const hh = Math.tanh(projections[b * width + 2 * units + j] + (recurrentH === null ? 0 : recurrentH[n]));
+      out.candidates[n] = hh;
+      out.outputs[n] = out.updates[n] * (hidden === null ? 0 : hidden[n]) + (1 - out.updates[n]) * hh;
+    }
+  }
+}
+
+/**
+ * A GRU layer over whole sequences from a zero state, step by step with {@link gruStep}; the backward pass walks the
+ * steps in reverse (two matMuls per step, the rest fused) and sums the recurrent-kernel gradient in two matMuls.
+ * @param inputs time-major `[steps·batch, 3·units]`: the input projection `x·W + b` of every step.
+ * @param recurrentKernel `[units, 3·units]`.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ */
+export function gruSequence(
+  inputs: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  shape: SequenceShape,
+  gate: GateActivation,
+): tf.Tensor2D {
+  const { steps, batch } = shape;
+  const units = recurrentKernel.shape[0];
+  const width = 3 * units;
+  const stepStates = batch * units;
+  const gateFns = gateFunctions(gate);
+  const { slopeAt } = gateFns;
+
+  const run = tf.customGrad((x, u, save) => {
+    (save as tf.GradSaveFunc)([u as tf.Tensor]);
+    const projections = (x as tf.Tensor).dataSync() as Float32Array;
+    const updates = new Float32Array(steps * stepStates);
+    const resets = new Float32Array(steps * stepStates);
+    const resetStates = new Float32Array(steps * stepStates);
+    const candidates = new Float32Array(steps * stepStates);
+    const outputs = new Float32Array(steps * stepStates);
+    const kernels = splitGruKernel(u as tf.Tensor2D);
+    for (let t = 0; t < steps; t++) {
+      const now = (values: Float32Array) => values.subarray(t * stepStates, (t + 1) * stepStates);
+      const hidden = t === 0 ? null : outputs.subarray((t - 1) * stepStates, t * stepStates);
+      gruStep(projections.subarray(t * batch * width, (t + 1) * batch * width), hidden, kernels, gateFns, {
+        updates: now(updates), resets: now(resets), resetStates: now(resetStates), candidates: now(candidates), outputs: now(outputs),
+      });
+    }
+    tf.dispose([kernels.updateReset, kernels.candidate]);
+
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
+      const dOutputs = (dy as tf.Tensor).dataSync() as Float32Array;
+      const [kernelZRT, kernelHT] = tf.tidy(() => {
+        const { updateReset, candidate } = splitGruKernel(kernel as tf.Tensor2D);
+        return [tf.transpose(updateReset), tf.transpose(candidate)];
+      });
+      const rows = steps * batch;
+      const dGatesZR = new Float32Array(rows * 2 * units);
+      const dCandidate = new Float32Array(rows * units); // gradient of the candidate's pre-activation
+      const dInputs = new Float32Array(rows * width);
+      const dPrevious = new Float32Array(stepStates);
+      let dRecurrent: Float32Array | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const base = t * stepStates;
+        const previous = (n: number) => (t === 0 ? 0 : outputs[n - stepStates]);
+        const dUpdate = new Float32Array(stepStates);
+        for (let s = 0; s < stepStates; s++) {
+          const n = base + s;
+          const dh = dOutputs[n] + dPrevious[s] + (dRecurrent === null ? 0 : dRecurrent[s]);
+          const z = updates[n];
+          const hh = candidates[n];
+          dCandidate[n] = dh * (1 - z) * (1 - hh * hh);
+          dUpdate[s] = dh * (previous(n) - hh) * slopeAt(z);
+          dPrevious[s] = dh * z;
+        }
+        const dResetStates = multiplyRows(dCandidate.subarray(base, base + stepStates), batch, kernelHT);
+        for (let b = 0; b < batch; b++) {
+          const gateRow = (t * batch + b) * 2 * units;
+          const inputRow = (t * batch + b) * width;
+          for (let j = 0; j < units; j++) {
+            const s = b * units + j;
+            const n = base + s;
+            const dReset = dResetStates[s] * previous(n) * slopeAt(resets[n]);
+            dPrevious[s] += dResetStates[s] * resets[n];
+            dGatesZR[gateRow + j] = dUpdate[s];
+            dGatesZR[gateRow + units + j] = dReset;
+            dInputs[inputRow + j] = dUpdate[s];
+            dInputs[inputRow + units + j] = dReset;
+            dInputs[inputRow + 2 * units + j] = dCandidate[n];
+          }
+        }
+        dRecurrent = t === 0 ? null : multiplyRows(dGatesZR.subarray(2 * base, 2 * (base + stepStates)), batch, kernelZRT);
+      }
+      kernelZRT.dispose();
+      kernelHT.dispose();
+      const dKernel = tf.tidy(() =>
+        tf.concat(
+          [
+            recurrentKernelGradient(previousStates(outputs, shape, units), dGatesZR, rows),
+            recurrentKernelGradient(resetStates, dCandidate, rows),
+          ],
+          1,
+        ),
+      );
+      return [tf.tensor2d(dInputs, [rows, width]), dKernel];
+    };
+    return { value: tf.tensor2d(outputs, [steps * batch, units]), gradFunc };
+  });
+  return run(inputs, recurrentKernel) as tf.Tensor2D;
+}

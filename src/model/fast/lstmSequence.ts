@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+import { GateActivation, GateFunctions, gateFunctions } from './gates';
+import { multiplyRows } from './linear';
+import { previousStates, recurrentKernelGradient, SequenceShape } from './sequence';
+
+/** What one LSTM step writes, each `[batch, …]`: views of a whole sequence's arrays, or a stepper's own buffers. */
+export interface LstmStepOutputs {
+  /** `[batch, 4·units]` activations of the gates i, f, g, o. */
+  gates: Float32Array;
+  /** `[batch, units]` cell states. */
+  cells: Float32Array;
+  /** `[batch, units]` tanh of the cell states. */
+  cellTanh: Float32Array;
+  /** `[batch, units]` hidden states. */
+  outputs: Float32Array;
+}
+
+/**
+ * One LSTM step for a batch of rows, as tfjs-layers' LSTM computes it (kernel columns hold the gates i, f, c, o in
+ * that order; cell and output activation tanh): one backend matMul `h · U`, the gate math fused in one loop.
+ * @param projections `[batch, 4·units]` input projections `x·W + b` of this step.
+ * @param hidden `[batch, units]` previous hidden state; null for a zero state.
+ * @param cell `[batch, units]` previous cell state; null for a zero state.
+ * @param recurrentKernel `[units, 4·units]`.
+ */
+export function lstmStep(
+  projections: Float32Array,
+  hidden: Float32Array | null,
+  cell: Float32Array | null,
+  recurrentKernel: tf.Tensor2D,
+  gate: GateFunctions,
+  out: LstmStepOutputs,
+): void {
+  const units = recurrentKernel.shape[0];
+  const width = 4 * units;
+  const batch = projections.length / width;
+  const { gates } = out;
+  const recurrent = hidden === null ? null : multiplyRows(hidden, batch, recurrentKernel);
+  for (let b = 0; b < batch; b++) {
+    const row = b * width;
+    for (let k = row; k < row + width; k++) gates[k] = projections[k] + (recurrent === null ? 0 : recurrent[k]);
+    gate.activate(gates, row, row + 2 * units); // i, f
+    for (let k = row + 2 * units; k < row + 3 * units; k++) gates[k] = Math.tanh(gates[k]); // g
+    gate.activate(gates, row + 3 * units, row + width); // o
+    for (let j = 0; j < units; j++) {
+      const n = b * units + j;
+      const c = gates[row + units + j] * (cell === null ? 0 : cell[n]) + gates[row + j] * gates[row + 2 * units + j];
+      out.cells[n] = c;
+      out.cellTanh[n] = Math.tanh(c);
+      out.outputs[n] = gates[row + 3 * units + j] * out.cellTanh[n];
+    }
+  }
+}
+
+/**
+ * An LSTM layer over whole sequences from a zero state, step by step with {@link lstmStep}; the backward pass walks
+ * the steps in reverse the same way (one matMul by `Uᵀ` per step, the rest fused) and sums the recurrent-kernel
+ * gradient in one matMul at the end.
+ * @param inputs time-major `[steps·batch, 4·units]`: the input projection `x·W + b` of every step.
+ * @param recurrentKernel `[units, 4·units]`.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ */
+export function lstmSequence(
+  inputs: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  shape: SequenceShape,
+  gate: GateActivation,
+): tf.Tensor2D {
+  const { steps, batch } = shape;
+  const units = recurrentKernel.shape[0];
+  const width = 4 * units;
+  const stepStates = batch * units;
+  const stepGates = batch * width;
+  const gateFns = gateFunctions(gate);
+  const { slopeAt } = gateFns;
+
+  const run = tf.customGrad((x, u, save) => {
+    (save as tf.GradSaveFunc)([u as tf.Tensor]);
+    const projections = (x as tf.Tensor).dataSync() as Float32Array;
+    const gates = new Float32Array(steps * stepGates);
+    const cells = new Float32Array(steps * stepStates);
+    const cellTanh = new Float32Array(steps * stepStates);
+    const outputs = new Float32Array(steps * stepStates);
+    for (let t = 0; t < steps; t++) {
+      const now = (values: Float32Array, size: number) => values.subarray(t * size, (t + 1) * size);
+      const before = (values: Float32Array) => (t === 0 ? null : values.subarray((t - 1) * stepStates, t * stepStates));
+      lstmStep(now(projections, stepGates), before(outputs), before(cells), u as tf.Tensor2D, gateFns, {
+        gates: now(gates, stepGates), cells: now(cells, stepStates), cellTanh: now(cellTanh, stepStates), outputs: now(outputs, stepStates),
+      });
+    }
+
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
+      const dOutputs = (dy as tf.Tensor).dataSync() as Float32Array;
+      const dz = new Float32Array(steps * stepGates);
+      const dCell = new Float32Array(stepStates);
+      const kernelT = tf.transpose(kernel as tf.Tensor2D);
+      let dRecurrent: Float32Array | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        for (let b = 0; b < batch; b++) {
+          const row = t * stepGates + b * width;
+          for (let j = 0; j < units; j++) {
+            const s = b * units + j;
+            const n = t * stepStates + s;
+            const dh = dOutputs[n] + (dRecurrent === null ? 0 : dRecurrent[s]);
+            const i = gates[row + j];
+            const f = gates[row + units + j];
+            const g = gates[row + 2 * units + j];
+            const o = gates[row + 3 * units + j];
+            const tc = cellTanh[n];
+            const dc = dCell[s] + dh * o * (1 - tc * tc);
+            dz[row + j] = dc * g * slopeAt(i);
+            dz[row + units + j] = dc * (t === 0 ? 0 : cells[n - stepStates]) * slopeAt(f);
+            dz[row + 2 * units + j] = dc * i * (1 - g * g);
+            dz[row + 3 * units + j] = dh * tc * slopeAt(o);
+            dCell[s] = dc * f;
+          }
+        }
+        dRecurrent = t === 0 ? null : multiplyRows(dz.subarray(t * stepGates, (t + 1) * stepGates), batch, kernelT);
+      }
+      kernelT.dispose();
+      const rows = steps * batch;
+      return [
+        tf.tensor2d(dz, [rows, width]),
+        recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows),
+      ];
+    };
+    return { value: tf.tensor2d(outputs, [steps * batch, units]), gradFunc };
+  });
+  return run(inputs, recurrentKernel) as tf.Tensor2D;
+}

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { multiplyRows } from './linear';
+import { previousStates, recurrentKernelGradient, SequenceShape } from './sequence';
+
+/**
+ * One simple (Elman) RNN step for a batch of rows, as tfjs-layers' SimpleRNN computes it: `h' = tanh(x·W + b + h·U)`.
+ * @param projections `[batch, units]` input projections `x·W + b` of this step.
+ * @param hidden `[batch, units]` previous hidden state; null for a zero state.
+ * @param outputs `[batch, units]` where the new hidden state is written.
+ */
+export function rnnStep(projections: Float32Array, hidden: Float32Array | null, recurrentKernel: tf.Tensor2D, outputs: Float32Array): void {
+  const recurrent = hidden === null ? null : multiplyRows(hidden, hidden.length / recurrentKernel.shape[0], recurrentKernel);
+  for (let n = 0; n < outputs.length; n++) outputs[n] = Math.tanh(projections[n] + (recurrent === null ? 0 : recurrent[n]));
+}
+
+/**
+ * A simple (Elman) RNN layer over whole sequences from a zero state, step by step with {@link rnnStep}; the backward
+ * pass walks the steps in reverse (one matMul by `Uᵀ` per step) and sums the recurrent-kernel gradient in one matMul.
+ * @param inputs time-major `[steps·batch, units]`: the input projection `x·W + b` of every step.
+ * @param recurrentKernel `[units, units]`.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ */
+export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape): tf.Tensor2D {
+  const { steps, batch } = shape;
+  const units = recurrentKernel.shape[0];
+  const stepStates = batch * units;
+
+  const run = tf.customGrad((x, u, save) => {
+    (save as tf.GradSaveFunc)([u as tf.Tensor]);
+    const projections = (x as tf.Tensor).dataSync() as Float32Array;
+    const outputs = new Float32Array(steps * stepStates);
+    for (let t = 0; t < steps; t++) {
+      const hidden = t === 0 ? null : outputs.subarray((t - 1) * stepStates, t * stepStates);
+      rnnStep(projections.subarray(t * stepStates, (t + 1) * stepStates), hidden, u as tf.Tensor2D, outputs.subarray(t * stepStates, (t + 1) * stepStates));
+    }
+
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
+      const dOutputs = (dy as tf.Tensor).dataSync() as Float32Array;
+      const kernelT = tf.transpose(kernel as tf.Tensor2D);
+      const dz = new Float32Array(steps * stepStates);
+      let dRecurrent: Float32Array | null = null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const base = t * stepStates;
+        for (let s = 0; s < stepStates; s++) {
+          const h = outputs[base + s];
+          dz[base + s] = (dOutputs[base + s] + (dRecurrent === null ? 0 : dRecurrent[s])) * (1 - h * h);
+        }
+        dRecurrent = t === 0 ? null : multiplyRows(dz.subarray(base, base + stepStates), batch, kernelT);
+      }
+      kernelT.dispose();
+      const rows = steps * batch;
+      return [tf.tensor2d(dz, [rows, units]), recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows)];
+    };
+    return { value: tf.tensor2d(outputs, [steps * batch, units]), gradFunc };
+  });
+  return run(inputs, recurrentKernel) as tf.Tensor2D;
+}
