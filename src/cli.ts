@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { availableParallelism } from 'node:os';
 import { format } from 'node:util';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
@@ -20,7 +21,8 @@ import { createLivePage } from './plot/livePage';
 import { lossFigure } from './plot/lossFigure';
 import { checkpointEachEpoch, liveLossPlot, progressBar, sampleEachEpoch } from './train/callbacks';
 import { DATA_MODES, DataMode, LEVELS, prepareCharData, prepareWordData, TokenData } from './train/prepare';
-import { DEFAULT_TRAIN_CONFIG, ENGINES, train, TrainCallback, TrainingEngine } from './train/trainer';
+import { ENGINES, TrainingEngine } from './train/batchLoss';
+import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from './train/trainer';
 
 function integer(min: number) {
   return (value: string): number => {
@@ -56,6 +58,9 @@ function promptList(value: string): string[] {
   return prompts;
 }
 
+/** Default of `gennet train --threads`: every core, up to 2 (more threads split a batch into parts too small to pay). */
+const DEFAULT_THREADS = Math.min(2, availableParallelism());
+
 const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend (default: GN_BACKEND or auto)').choices(['auto', ...BACKENDS]);
 
 /** Prints one JSON document on stdout (machine-readable output of --json). */
@@ -87,6 +92,7 @@ type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
   samples: boolean;
   plot?: boolean;
   engine: TrainingEngine;
+  threads: number;
   backend?: BackendName | 'auto';
 };
 
@@ -110,7 +116,7 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   const trainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
     epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr, clipNorm: flags.clip > 0 ? flags.clip : null,
-    seed: flags.seed, maxSteps: flags.maxSteps ?? null, charsPerToken: data.charsPerToken, engine: flags.engine,
+    seed: flags.seed, maxSteps: flags.maxSteps ?? null, charsPerToken: data.charsPerToken, engine: flags.engine, threads: flags.threads,
   };
   const settings = {
     corpus: corpus.source, columns: corpus.columns, split: flags.split, limit: flags.limit ?? null, level: flags.level,
@@ -132,6 +138,7 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   const summary = {
     backend,
     engine: flags.engine,
+    threads: flags.threads,
     steps: result.steps,
     charsPerSecond: Math.round(result.charsPerSecond),
     trainLoss: result.trainLoss,
@@ -316,6 +323,7 @@ export function buildCli(): Command {
     .option('--no-samples', 'do not print a sample after each epoch')
     .option('--plot', 'stream a live loss curve to a local web page (nodeplotlib; the tab keeps the final curve)')
     .option('--json', 'print a JSON summary on stdout (progress stays on stderr)')
+    .option('--threads <n>', 'threads computing each step (n − 1 worker threads share the batch rows)', integer(1), DEFAULT_THREADS)
     .addOption(new Option('--engine <engine>', 'fast: our recurrent kernels; layers: tfjs-layers cells (the reference)').choices(ENGINES).default(DEFAULT_TRAIN_CONFIG.engine))
     .addOption(backendOption())
     .action(trainCommand);

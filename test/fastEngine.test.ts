@@ -9,7 +9,8 @@ import { buildGenerator, CELLS, CellType, ModelConfig, resolveModelConfig } from
 import { lookupRows } from '../src/model/rowLookup';
 import { LayersStepper } from '../src/model/stepper';
 import { sequenceLoss } from '../src/train/loss';
-import { DEFAULT_TRAIN_CONFIG, train, TrainingEngine } from '../src/train/trainer';
+import type { TrainingEngine } from '../src/train/batchLoss';
+import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 
 const VOCAB = 11;
 const ids = (n: number, mul: number, add: number) => Int32Array.from({ length: n }, (_, i) => (i * mul + add) % VOCAB);

@@ -3,3 +3,4 @@ export * from './history';
 export * from './loss';
 export * from './prepare';
 export * from './trainer';
+export * from './batchLoss';

@@ -1,23 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, TokenDataset } from '../data';
-import { fastBatchLoss } from '../model/fast';
+import { batchLoss, realTokens, TrainingEngine } from './batchLoss';
 import { createRng, deriveSeed } from '../random';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
-import { clipByGlobalNorm, sequenceLoss } from './loss';
-
-/**
- * How a training step runs the network: `fast` (our recurrent kernels, time-major, explicit transposes, fused
- * gate math and loss) or `layers` (tfjs-layers' own cells: the reference the fast path is tested against).
- * Both train the same weights and save the same artifact.
- */
-export const ENGINES = ['fast', 'layers'] as const;
-/** A training engine. */
-export type TrainingEngine = (typeof ENGINES)[number];
+import { clipByGlobalNorm } from './loss';
+import { GradientWorkers } from './parallelGradients';
 
 /** Settings of the training loop. */
 export interface TrainConfig {
-  /** Implementation of the forward and backward pass (see {@link ENGINES}). */
+  /** Implementation of the forward and backward pass (see `ENGINES`). */
   engine: TrainingEngine;
+  /**
+   * Threads that compute each step's gradients: 1 = this thread only; n > 1 adds n − 1 worker threads, each taking
+   * an equal share of the batch's rows (see `GradientWorkers`). Same losses up to float rounding.
+   */
+  threads: number;
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -34,6 +31,7 @@ export interface TrainConfig {
 /** Defaults close to the lesson: 3 epochs, batch 32, Adam at 0.002, gradients clipped at norm 5. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   engine: 'fast',
+  threads: 1,
   epochs: 3,
   batchSize: 32,
   learningRate: 0.002,
@@ -76,31 +74,6 @@ export interface TrainResult {
   seconds: number;
 }
 
-function batchTensors(batch: Batch) {
-  const shape: [number, number] = [batch.batchSize, batch.seqLen];
-  return {
-    inputs: tf.tensor2d(batch.inputs, shape, 'int32'),
-    targets: tf.tensor2d(batch.targets, shape, 'int32'),
-    mask: batch.mask === null ? null : tf.tensor2d(batch.mask, shape, 'float32'),
-  };
-}
-
-function realTokens(batch: Batch): number {
-  if (batch.mask === null) return batch.targets.length;
-  let count = 0;
-  for (const m of batch.mask) count += m;
-  return count;
-}
-
-/** Mean loss per real target token (nats) of one batch, computed by `engine`. */
-function batchLoss(model: tf.LayersModel, batch: Batch, engine: TrainingEngine, training: boolean): tf.Scalar {
-  if (engine === 'fast') return fastBatchLoss(model, batch, training);
-  return tf.tidy(() => {
-    const t = batchTensors(batch);
-    return sequenceLoss(model.apply(t.inputs, { training }) as tf.Tensor, t.targets, t.mask);
-  });
-}
-
 /** Mean loss per target token (nats) of `model` over a whole dataset, in inference mode. */
 export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: TrainingEngine = 'fast'): number {
   let total = 0;
@@ -116,13 +89,24 @@ export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize
   return total / tokens;
 }
 
-function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, config: TrainConfig): number {
+function applyGradients(optimizer: tf.Optimizer, grads: tf.NamedTensorMap, clipNorm: number | null): void {
+  tf.tidy(() => optimizer.applyGradients(clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm)));
+}
+
+/** One optimisation step on `batch`, its gradients computed here or shared with worker threads; returns the loss. */
+async function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, config: TrainConfig, workers: GradientWorkers | null): Promise<number> {
+  if (workers !== null) {
+    const { loss, grads } = await workers.lossAndGradients(model, batch, config.engine);
+    applyGradients(optimizer, grads, config.clipNorm);
+    tf.dispose(grads);
+    return loss;
+  }
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(
       () => batchLoss(model, batch, config.engine, true),
       model.trainableWeights.map((w) => w.read() as tf.Variable),
     );
-    optimizer.applyGradients(config.clipNorm === null ? grads : clipByGlobalNorm(grads, config.clipNorm));
+    applyGradients(optimizer, grads, config.clipNorm);
     return value.dataSync()[0];
   });
 }
@@ -138,7 +122,6 @@ export async function train(
   config: TrainConfig,
   callbacks: TrainCallback[] = [],
 ): Promise<TrainResult> {
-  const optimizer = tf.train.adam(config.learningRate);
   const history: TrainingHistory = { batches: [], epochs: [] };
   const batchesPerEpoch = data.train.batchesPerEpoch(config.batchSize);
   if (batchesPerEpoch === 0) {
@@ -147,6 +130,7 @@ export async function train(
         'Use a smaller --batch, a shorter --seq-len or a larger corpus.',
     );
   }
+  if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
   const plannedSteps = config.epochs * batchesPerEpoch;
   const totalSteps = config.maxSteps === null ? plannedSteps : Math.min(plannedSteps, config.maxSteps);
   const started = performance.now();
@@ -158,41 +142,47 @@ export async function train(
     epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
   });
 
-  for (let epoch = 1; epoch <= config.epochs && step < totalSteps; epoch++) {
-    const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
-    let epochLoss = 0;
-    let batchInEpoch = 0;
-    for (const batch of data.train.batches(config.batchSize, rng)) {
-      const stepStart = performance.now();
-      const loss = trainStep(model, optimizer, batch, config);
-      step += 1;
-      batchInEpoch += 1;
-      if (step > 1) {
-        steadySeconds += (performance.now() - stepStart) / 1000;
-        steadyTokens += realTokens(batch);
+  const optimizer = tf.train.adam(config.learningRate);
+  const workers = config.threads > 1 ? await GradientWorkers.start(model, config.threads - 1) : null;
+  try {
+    for (let epoch = 1; epoch <= config.epochs && step < totalSteps; epoch++) {
+      const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
+      let epochLoss = 0;
+      let batchInEpoch = 0;
+      for (const batch of data.train.batches(config.batchSize, rng)) {
+        const stepStart = performance.now();
+        const loss = await trainStep(model, optimizer, batch, config, workers);
+        step += 1;
+        batchInEpoch += 1;
+        if (step > 1) {
+          steadySeconds += (performance.now() - stepStart) / 1000;
+          steadyTokens += realTokens(batch);
+        }
+        if (!Number.isFinite(loss)) {
+          throw new Error(`Training diverged: the loss became ${loss} at step ${step}. Lower --lr or use --clip.`);
+        }
+        epochLoss += loss;
+        const record: BatchRecord = { step, epoch, loss };
+        history.batches.push(record);
+        for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch));
+        if (step >= totalSteps) break;
       }
-      if (!Number.isFinite(loss)) {
-        throw new Error(`Training diverged: the loss became ${loss} at step ${step}. Lower --lr or use --clip.`);
-      }
-      epochLoss += loss;
-      const record: BatchRecord = { step, epoch, loss };
-      history.batches.push(record);
-      for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch));
-      if (step >= totalSteps) break;
+      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, config.engine);
+      const record: EpochRecord = {
+        epoch,
+        step,
+        trainLoss: epochLoss / batchInEpoch,
+        valLoss,
+        valBitsPerChar: valLoss === null ? null : valLoss / Math.LN2 / config.charsPerToken,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.epochs.push(record);
+      for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch));
     }
-    const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, config.engine);
-    const record: EpochRecord = {
-      epoch,
-      step,
-      trainLoss: epochLoss / batchInEpoch,
-      valLoss,
-      valBitsPerChar: valLoss === null ? null : valLoss / Math.LN2 / config.charsPerToken,
-      seconds: (performance.now() - started) / 1000,
-    };
-    history.epochs.push(record);
-    for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch));
+  } finally {
+    optimizer.dispose();
+    await workers?.terminate();
   }
-  optimizer.dispose();
 
   const last = history.epochs[history.epochs.length - 1];
   const result: TrainResult = {

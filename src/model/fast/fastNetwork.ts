@@ -20,7 +20,8 @@ function runRecurrent(part: RecurrentPart, projections: tf.Tensor2D, shape: Sequ
  * The generator's logits for time-major token ids (`ids[t·batch + b]` = token t of sequence b), computed by the fast
  * engine from the model's own weights (the same tf.Variables: gradients reach them). Equals `model.apply` up to
  * float rounding, laid out time-major `[steps·batch, vocabSize]`.
- * @param training applies the dropout layers' masks.
+ * @param training applies the dropout layers' masks (same rates and seeds as tf.layers, but drawn over the time-major
+ * layout, so not the same units).
  */
 export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: SequenceShape, training: boolean): tf.Tensor2D {
   const parts = networkParts(model);

@@ -53,8 +53,7 @@ function readParts(model: tf.LayersModel): NetworkParts {
   const recurrent: RecurrentPart[] = [];
   let output: NetworkParts['output'] | null = null;
   for (const layer of model.layers) {
-    if (layer instanceof tf.layers.Layer && layer.getClassName() === 'InputLayer') continue;
-    if (layer instanceof OneHot) continue;
+    if (layer.getClassName() === 'InputLayer' || layer instanceof OneHot) continue;
     if (layer instanceof TokenEmbedding) embedding = layer.trainableWeights[0];
     else if ((RECURRENT_CLASSES as readonly string[]).includes(layer.getClassName())) recurrent.push(recurrentPart(layer));
     else if (layer instanceof SeededDropout && recurrent.length > 0) recurrent[recurrent.length - 1].dropout = layer;

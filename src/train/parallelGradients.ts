@@ -1,0 +1,130 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../backend';
+import type { Batch } from '../data';
+import { batchLoss, realTokens, TrainingEngine } from './batchLoss';
+
+/** Loss and gradients of one part of a batch, the gradients as plain arrays in `model.trainableWeights` order. */
+export interface PartGradients {
+  /** Mean loss per real target token of the part (nats). */
+  loss: number;
+  /** Real target tokens of the part. */
+  tokens: number;
+  grads: Float32Array[];
+}
+
+/** Computes the loss and gradients of `batch` on this thread, with the model's current weights. */
+export function partGradients(model: tf.LayersModel, batch: Batch, engine: TrainingEngine): PartGradients {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, engine, true), variables);
+  // Disposed right below, so the arrays dataSync returns (copies, or on cpu the tensors' own) are ours.
+  const result = { loss: value.dataSync()[0], tokens: realTokens(batch), grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) };
+  tf.dispose([value, ...Object.values(grads)]);
+  return result;
+}
+
+/** Splits a batch into at most `parts` batches of consecutive rows whose sizes differ by at most one (none empty). */
+export function splitBatch(batch: Batch, parts: number): Batch[] {
+  const count = Math.max(1, Math.min(parts, batch.batchSize));
+  const { seqLen } = batch;
+  const out: Batch[] = [];
+  let row = 0;
+  for (let k = 0; k < count; k++) {
+    const rows = Math.floor(batch.batchSize / count) + (k < batch.batchSize % count ? 1 : 0);
+    const cut = <T extends Int32Array | Float32Array>(values: T) => values.slice(row * seqLen, (row + rows) * seqLen) as T;
+    out.push({ inputs: cut(batch.inputs), targets: cut(batch.targets), mask: batch.mask === null ? null : cut(batch.mask), batchSize: rows, seqLen });
+    row += rows;
+  }
+  return out;
+}
+
+/** Messages between the main thread and a gradient worker (see `gradientWorker.ts`). */
+export type WorkerRequest =
+  | { type: 'init'; backend: BackendName; topology: unknown }
+  | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: TrainingEngine };
+/** A gradient worker's answer to one request. */
+export type WorkerReply = { type: 'ready' } | ({ type: 'gradients' } & PartGradients) | { type: 'error'; message: string };
+
+/** One worker thread with its own copy of the network, answering one request at a time. */
+class GradientWorker {
+  private readonly worker = new Worker(path.join(__dirname, 'gradientWorker.js'));
+  private pending: { resolve(reply: WorkerReply): void; reject(error: Error): void } | null = null;
+
+  constructor() {
+    this.worker.on('message', (reply: WorkerReply) => this.settle((p) => p.resolve(reply)));
+    this.worker.on('error', (error) => this.settle((p) => p.reject(error)));
+    this.worker.on('exit', (code) => this.settle((p) => p.reject(new Error(`A gradient worker thread stopped (exit code ${code}).`))));
+  }
+
+  private settle(action: (pending: NonNullable<GradientWorker['pending']>) => void): void {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) action(pending);
+  }
+
+  async request(message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    const reply = await new Promise<WorkerReply>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(message, transfer);
+    });
+    if (reply.type === 'error') throw new Error(`Gradient worker: ${reply.message}`);
+    return reply;
+  }
+
+  async terminate(): Promise<void> {
+    this.pending = null;
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Data-parallel gradients on several cores: each batch is split by rows; worker threads (each with its own
+ * TensorFlow.js backend and a copy of the network, sent the current weights every step) compute their parts while
+ * the main thread computes the first. The parts' gradients are summed weighted by their real tokens, which equals the
+ * whole batch's mean-loss gradient up to float rounding.
+ */
+export class GradientWorkers {
+  private constructor(private readonly workers: GradientWorker[]) {}
+
+  /** Starts `count` workers running `model`'s network on the current backend. */
+  static async start(model: tf.LayersModel, count: number): Promise<GradientWorkers> {
+    const workers = Array.from({ length: count }, () => new GradientWorker());
+    const topology = model.toJSON(null, false);
+    try {
+      await Promise.all(workers.map((w) => w.request({ type: 'init', backend: tf.getBackend() as BackendName, topology })));
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw error;
+    }
+    return new GradientWorkers(workers);
+  }
+
+  /** Mean loss over the batch's real tokens and its gradients (named as `model`'s variables; the caller disposes them). */
+  async lossAndGradients(model: tf.LayersModel, batch: Batch, engine: TrainingEngine): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
+    const [own, ...others] = splitBatch(batch, this.workers.length + 1);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const replies = others.map((part, k) => {
+      const weights = variables.map((v) => v.dataSync().slice() as Float32Array);
+      return this.workers[k].request({ type: 'step', weights, batch: part, engine }, weights.map((w) => w.buffer as ArrayBuffer));
+    });
+    const parts = [partGradients(model, own, engine), ...((await Promise.all(replies)) as PartGradients[])];
+    const tokens = parts.reduce((sum, part) => sum + part.tokens, 0);
+    const share = (part: PartGradients) => (tokens === 0 ? 0 : part.tokens / tokens);
+    const grads: tf.NamedTensorMap = {};
+    variables.forEach((v, i) => {
+      const sum = new Float32Array(parts[0].grads[i].length);
+      for (const part of parts) {
+        const w = share(part);
+        part.grads[i].forEach((g, k) => (sum[k] += w * g));
+      }
+      grads[v.name] = tf.tensor(sum, v.shape);
+    });
+    return { loss: parts.reduce((sum, part) => sum + share(part) * part.loss, 0), grads };
+  }
+
+  /** Stops the worker threads. */
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

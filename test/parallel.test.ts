@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import type { Batch } from '../src/data';
+import { LineDataset } from '../src/data/lineDataset';
+import { buildGenerator, CellType, resolveModelConfig } from '../src/model/generator';
+import { GradientWorkers, splitBatch } from '../src/train/parallelGradients';
+import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
+
+const VOCAB = 13;
+
+test('splitBatch: parts of consecutive rows that differ in size by at most one, none empty, together the batch', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (rows, seqLen, parts, masked) => {
+      const size = rows * seqLen;
+      const batch: Batch = {
+        inputs: Int32Array.from({ length: size }, (_, i) => i),
+        targets: Int32Array.from({ length: size }, (_, i) => i + 1),
+        mask: masked ? Float32Array.from({ length: size }, (_, i) => i % 3 === 0 ? 0 : 1) : null,
+        batchSize: rows,
+        seqLen,
+      };
+      const out = splitBatch(batch, parts);
+      assert.equal(out.length, Math.min(rows, parts));
+      const sizes = out.map((part) => part.batchSize);
+      assert.ok(Math.min(...sizes) >= 1 && Math.max(...sizes) - Math.min(...sizes) <= 1);
+      assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.inputs])), batch.inputs);
+      assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.targets])), batch.targets);
+      if (masked) assert.deepEqual(Float32Array.from(out.flatMap((part) => [...part.mask!])), batch.mask);
+      out.forEach((part) => assert.equal(part.inputs.length, part.batchSize * seqLen));
+    }),
+  );
+});
+
+/** Padded lines of different lengths, so that the parts of a batch hold different numbers of real tokens. */
+function lines(): LineDataset {
+  const make = (n: number, k: number) => Int32Array.from({ length: n }, (_, i) => 2 + ((i * 5 + k * 3) % (VOCAB - 2)));
+  return new LineDataset(Array.from({ length: 48 }, (_, k) => make(4 + ((k * 7) % 15), k)));
+}
+
+test('training on two threads follows the one-thread loss curve (padded lines: parts weighted by real tokens) without leaks', async () => {
+  await initBackend('wasm');
+  for (const cell of ['lstm', 'gru'] as CellType[]) {
+    const run = async (threads: number) => {
+      const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, cell, units: 12, seed: 2 }));
+      const result = await train(model, { train: lines(), val: lines() }, { ...DEFAULT_TRAIN_CONFIG, threads, batchSize: 8, epochs: 3, learningRate: 0.02, seed: 1 });
+      model.dispose();
+      return result;
+    };
+    const before = tf.memory().numTensors;
+    const [one, two] = [await run(1), await run(2)];
+    assert.equal(tf.memory().numTensors, before, `${cell}: tensors leaked`);
+    assert.equal(two.steps, one.steps);
+    assert.ok(one.history.batches.at(-1)!.loss < one.history.batches[0].loss - 0.3, `${cell}: did not learn`);
+    two.history.batches.forEach((b, k) => {
+      const expected = one.history.batches[k].loss;
+      assert.ok(Math.abs(b.loss - expected) < 1e-4 * expected, `${cell} step ${k + 1}: ${b.loss} vs ${expected}`);
+    });
+  }
+});
+
+test('an error in a worker thread rejects the step with its message; the workers stop', async () => {
+  await initBackend('wasm');
+  const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 4, seed: 2 }));
+  const workers = await GradientWorkers.start(model, 1);
+  const inputs = Int32Array.from({ length: 8 }, (_, i) => (i === 7 ? 99 : i)); // the bad id is in the worker's rows
+  const batch: Batch = { inputs, targets: Int32Array.from({ length: 8 }, (_, i) => i), mask: null, batchSize: 4, seqLen: 2 };
+  await assert.rejects(workers.lossAndGradients(model, batch, 'fast'), /Gradient worker: Token id 99 is outside the table of 13 rows/);
+  await workers.terminate();
+  await assert.rejects(train(model, { train: lines(), val: null }, { ...DEFAULT_TRAIN_CONFIG, threads: 0 }), /Threads must be a whole number ≥ 1, got 0/);
+  model.dispose();
+});
