@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, BackendName, describeBackend, initBackend } from './backend';
 import { builtinCorpora, describeCorpus, loadCorpus, SPLIT_MODES, SplitMode } from './corpus';
-import { LoadedArtifact, loadArtifact, saveArtifact } from './io/artifact';
+import { LoadedArtifact, loadArtifact, loadRunState, saveArtifact } from './io/artifact';
 import { writeFileAtomically } from './io/atomicFile';
 import { buildGenerator, CELLS, InputEncoding, INPUTS, ModelConfig, resolveModelConfig } from './model/generator';
 import type { TrainedModel } from './model/trainedModel';
@@ -22,7 +22,8 @@ import { lossFigure } from './plot/lossFigure';
 import { checkpointEachEpoch, liveLossPlot, progressBar, sampleEachEpoch } from './train/callbacks';
 import { DATA_MODES, DataMode, LEVELS, prepareCharData, prepareWordData, TokenData } from './train/prepare';
 import { ENGINES, TrainingEngine } from './train/batchLoss';
-import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from './train/trainer';
+import type { RunState } from './train/runState';
+import { DEFAULT_TRAIN_CONFIG, train, TrainCallback, TrainConfig } from './train/trainer';
 
 function integer(min: number) {
   return (value: string): number => {
@@ -71,7 +72,8 @@ function printJson(value: unknown): void {
 /** Flags of `gennet train`: the model's settings (but the vocabulary size, known from the corpus) and the run's. */
 type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
   input?: InputEncoding;
-  corpus: string;
+  corpus?: string;
+  resume?: string;
   column?: string[];
   split: SplitMode;
   limit?: number;
@@ -87,7 +89,7 @@ type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
   lr: number;
   clip: number;
   val: number;
-  out: string;
+  out?: string;
   json?: boolean;
   samples: boolean;
   plot?: boolean;
@@ -96,49 +98,148 @@ type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
   backend?: BackendName | 'auto';
 };
 
-async function trainCommand(flags: TrainFlags): Promise<void> {
-  const backend = await initBackend(flags.backend);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`backend: ${describeBackend()}`);
-  const corpus = await loadCorpus(flags.corpus, { column: flags.column, split: flags.split, limit: flags.limit });
+/** What a training run works on, from the flags of a new run or from the directory of an interrupted one. */
+interface TrainingJob {
+  out: string;
+  trained: TrainedModel;
+  data: TokenData;
+  level: VocabularyUnit;
+  trainConfig: TrainConfig;
+  /** Saved in config.json: enough to prepare the same data again and to continue the run. */
+  settings: SavedTrainingSettings;
+  resume?: RunState;
+}
+
+/** The training settings an artifact records (config.json `training`). */
+type SavedTrainingSettings = TrainConfig & {
+  corpus: string; columns: string[]; split: SplitMode; limit: number | null; level: VocabularyUnit; lowercase: boolean;
+  minCount: number; maxVocab: number | null; mode: DataMode; seqLen: number; valFraction: number; unigramEntropy: number;
+};
+
+/** Corpus and data settings: what `prepareData` needs to rebuild the same batches. */
+type DataSettings = Omit<SavedTrainingSettings, keyof TrainConfig | 'unigramEntropy' | 'columns'> & { columns?: string[]; seed: number };
+
+async function prepareData(settings: DataSettings, log: (line: string) => void) {
+  const corpus = await loadCorpus(settings.corpus, { column: settings.columns, split: settings.split, limit: settings.limit ?? undefined });
   const stats = describeCorpus(corpus);
   log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);
-  const dataOptions = { mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed, minCount: flags.minCount, maxVocab: flags.maxVocab };
-  const data: TokenData = flags.level === 'word'
-    ? prepareWordData(corpus.texts, { ...dataOptions, lowercase: flags.lowercase })
-    : prepareCharData(corpus.texts, dataOptions);
+  const options = { mode: settings.mode, seqLen: settings.seqLen, valFraction: settings.valFraction, seed: settings.seed, minCount: settings.minCount, maxVocab: settings.maxVocab ?? undefined };
+  const data: TokenData = settings.level === 'word'
+    ? prepareWordData(corpus.texts, { ...options, lowercase: settings.lowercase })
+    : prepareCharData(corpus.texts, options);
+  return { corpus, data };
+}
+
+async function newJob(flags: TrainFlags, log: (line: string) => void): Promise<TrainingJob> {
+  if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified (or continue a run with --resume DIR).");
+  if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
+  const partial = {
+    corpus: flags.corpus, columns: flags.column, split: flags.split, limit: flags.limit ?? null, level: flags.level, lowercase: flags.lowercase ?? false,
+    minCount: flags.minCount, maxVocab: flags.maxVocab ?? null, mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
+  };
+  const { corpus, data } = await prepareData(partial, log);
   const config = resolveModelConfig({
     vocabSize: data.vocab.size, cell: flags.cell, layers: flags.layers, units: flags.units,
     input: flags.input ?? (flags.level === 'word' ? 'embedding' : 'onehot'),
     embeddingDim: flags.embeddingDim, dropout: flags.dropout, seed: flags.seed,
   });
-  const trained: TrainedModel = { network: buildGenerator(config), vocab: data.vocab, config };
-  const trainConfig = {
+  const trainConfig: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
     epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr, clipNorm: flags.clip > 0 ? flags.clip : null,
     seed: flags.seed, maxSteps: flags.maxSteps ?? null, charsPerToken: data.charsPerToken, engine: flags.engine, threads: flags.threads,
   };
-  const settings = {
-    corpus: corpus.source, columns: corpus.columns, split: flags.split, limit: flags.limit ?? null, level: flags.level,
-    lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null, mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, unigramEntropy: data.unigramEntropy, ...trainConfig,
+  return {
+    out: flags.out, data, level: flags.level, trainConfig,
+    trained: { network: buildGenerator(config), vocab: data.vocab, config },
+    settings: { ...partial, corpus: corpus.source, columns: corpus.columns, unigramEntropy: data.unigramEntropy, ...trainConfig },
   };
+}
+
+/** Options that `--resume` accepts: they change how the run is shown or computed, not what it computes. */
+const RESUME_OPTIONS = ['resume', 'out', 'json', 'samples', 'plot', 'threads', 'backend'];
+
+async function resumedJob(flags: TrainFlags, command: Command, log: (line: string) => void): Promise<TrainingJob> {
+  const dir = flags.resume!;
+  const conflicting = Object.keys(flags).filter((key) => command.getOptionValueSource(key) === 'cli' && !RESUME_OPTIONS.includes(key));
+  if (conflicting.length > 0) {
+    const names = conflicting.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new Error(`--resume continues the run in "${dir}" with its saved settings; drop ${names.join(', ')} (allowed with --resume: --json, --no-samples, --plot, --threads, --backend, --out).`);
+  }
+  const artifact = await loadArtifact(dir);
+  const resume = await loadRunState(dir);
+  const settings = artifact.saved.training as unknown as SavedTrainingSettings;
+  const { data } = await prepareData(settings, log);
+  if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
+    throw new Error(`The corpus "${settings.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
+  }
+  const threads = command.getOptionValueSource('threads') === 'cli' ? flags.threads : settings.threads;
+  const trainConfig: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...pickTrainConfig(settings), threads };
+  log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
+  return { out: flags.out ?? dir, data, level: settings.level, trainConfig, trained: artifact, settings: { ...settings, threads }, resume };
+}
+
+/** The training-loop settings among an artifact's saved settings. */
+function pickTrainConfig(settings: SavedTrainingSettings): TrainConfig {
+  const keys = Object.keys(DEFAULT_TRAIN_CONFIG) as (keyof TrainConfig)[];
+  return Object.fromEntries(keys.map((key) => [key, settings[key] ?? DEFAULT_TRAIN_CONFIG[key]])) as unknown as TrainConfig;
+}
+
+/** Exit status of a process stopped by a signal (128 + its number), the shell convention. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Turns the first SIGINT/SIGTERM into an abort of `controller` (training stops after its current step and saves a
+ * resumable checkpoint); a second one exits at once — the last complete checkpoint stays intact. Returns the
+ * signal received (if any) and a function that removes the handlers.
+ */
+function stopOnSignals(controller: AbortController, log: (line: string) => void, out: string) {
+  let received: keyof typeof SIGNAL_EXIT | null = null;
+  const handler = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (received !== null) process.exit(SIGNAL_EXIT[signal]);
+    received = signal;
+    log(`\n${signal}: stopping after this step and saving a resumable checkpoint to ${out} (again to quit without saving)`);
+    controller.abort();
+  };
+  const names = Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[];
+  names.forEach((name) => process.on(name, handler));
+  return { received: () => received, remove: () => names.forEach((name) => process.off(name, handler)) };
+}
+
+async function trainCommand(flags: TrainFlags, command: Command): Promise<void> {
+  const backend = await initBackend(flags.backend);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`backend: ${describeBackend()}`);
+  const job = flags.resume !== undefined ? await resumedJob(flags, command, log) : await newJob(flags, log);
+  const { out, trained, data, level, trainConfig, settings } = job;
   const callbacks: TrainCallback[] = [
     progressBar(),
-    checkpointEachEpoch(flags.out, trained, (record) => ({ ...settings, lastEpoch: record })),
+    checkpointEachEpoch(out, trained, (record) => ({ ...settings, lastEpoch: record })),
   ];
-  if (flags.samples) callbacks.push(sampleEachEpoch(trained, { temperature: 0.8, seed: flags.seed, log }));
+  if (flags.samples) callbacks.push(sampleEachEpoch(trained, { temperature: 0.8, seed: trainConfig.seed, log }));
   const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
   if (page) {
     callbacks.push(liveLossPlot(page, 5));
     log(`live loss plot: ${await page.url} (the page fetches plotly.js from cdn.plot.ly)`);
   }
-  log(`training ${config.cell} ${config.layers}×${config.units} (${trained.network.countParams()} parameters), ${flags.level} vocabulary ${data.vocab.size}` +
-    (flags.level === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : ''));
-  const result = await train(trained.network, data, trainConfig, callbacks).finally(() => page?.close());
+  const { config } = trained;
+  log(`training ${config.cell} ${config.layers}×${config.units} (${trained.network.countParams()} parameters), ${level} vocabulary ${data.vocab.size}` +
+    (level === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : ''));
+  const controller = new AbortController();
+  const signals = stopOnSignals(controller, log, out);
+  const result = await train(trained.network, data, trainConfig, callbacks, { resume: job.resume, signal: controller.signal })
+    .finally(() => page?.close());
+  if (result.interrupted !== null) {
+    await saveArtifact(out, trained, { ...settings, history: result.history }, result.interrupted);
+    signals.remove();
+    log(`Interrupted at step ${result.steps}: saved a resumable checkpoint to ${out}. Continue with: gennet train --resume ${out}`);
+    process.exitCode = SIGNAL_EXIT[signals.received()!];
+    return;
+  }
+  signals.remove();
   const summary = {
     backend,
-    engine: flags.engine,
-    threads: flags.threads,
+    engine: trainConfig.engine,
+    threads: trainConfig.threads,
     steps: result.steps,
     charsPerSecond: Math.round(result.charsPerSecond),
     trainLoss: result.trainLoss,
@@ -146,19 +247,19 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
     valBitsPerChar: result.valBitsPerChar,
     valPerplexity: result.valLoss === null ? null : Math.exp(result.valLoss),
     unigramEntropy: data.unigramEntropy,
-    level: flags.level,
+    level,
     charsPerToken: data.charsPerToken,
     vocabSize: data.vocab.size,
     params: trained.network.countParams(),
     seconds: result.seconds,
-    out: flags.out,
+    out,
   };
-  await saveArtifact(flags.out, trained, { ...settings, result: summary, history: result.history });
+  await saveArtifact(out, trained, { ...settings, result: summary, history: result.history });
   if (flags.json) printJson(summary);
   else {
-    const val = result.valLoss === null ? '' : `, val loss ${result.valLoss.toFixed(3)} nats/${flags.level} ` +
+    const val = result.valLoss === null ? '' : `, val loss ${result.valLoss.toFixed(3)} nats/${level} ` +
       `(perplexity ${summary.valPerplexity!.toFixed(1)}, ${result.valBitsPerChar!.toFixed(2)} bits/char)`;
-    process.stdout.write(`Saved ${flags.out}: ${result.steps} steps, train loss ${result.trainLoss.toFixed(3)}${val}, ${summary.charsPerSecond} chars/s\n`);
+    process.stdout.write(`Saved ${out}: ${result.steps} steps, train loss ${result.trainLoss.toFixed(3)}${val}, ${summary.charsPerSecond} chars/s\n`);
   }
 }
 
@@ -295,8 +396,9 @@ export function buildCli(): Command {
   const program = new Command('gennet').description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
   program
     .command('train')
-    .description('train a generator on a corpus and save it to a model directory')
-    .requiredOption('--corpus <name|path>', 'built-in corpus name (see `gennet corpora`) or a .csv/.json/.jsonl/.txt file')
+    .description('train a generator on a corpus and save it to a model directory (Ctrl-C saves a resumable checkpoint)')
+    .option('--resume <dir>', 'continue the interrupted run saved in <dir> with its own settings')
+    .option('--corpus <name|path>', 'built-in corpus name (see `gennet corpora`) or a .csv/.json/.jsonl/.txt file')
     .option('--column <name...>', 'text column(s) of a table corpus')
     .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default('none'))
     .option('--limit <n>', 'use only the first n documents', integer(1))
@@ -319,7 +421,7 @@ export function buildCli(): Command {
     .option('--clip <x>', 'clip gradients to this global norm (0 = off)', decimal((n) => n >= 0, '≥ 0'), DEFAULT_TRAIN_CONFIG.clipNorm!)
     .option('--val <fraction>', 'share of the text held out for validation', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), 0.1)
     .option('--seed <n>', 'seed for weights, batch order and samples', integer(0), 42)
-    .requiredOption('--out <dir>', 'model directory to write (checkpointed at every epoch end)')
+    .option('--out <dir>', 'model directory to write (checkpointed at every epoch end; with --resume: default <dir>)')
     .option('--no-samples', 'do not print a sample after each epoch')
     .option('--plot', 'stream a live loss curve to a local web page (nodeplotlib; the tab keeps the final curve)')
     .option('--json', 'print a JSON summary on stdout (progress stays on stderr)')

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ModelConfig, resolveModelConfig } from '../model/generator';
 import type { TrainedModel } from '../model/trainedModel';
 import { CharVocab, Vocabulary, WordVocab } from '../vocab';
+import { decodeRunState, encodeRunState, RunState } from '../train/runState';
 import { writeDirAtomically } from './atomicDir';
 
 /** Version of the artifact layout written by this library; loading refuses newer ones. */
@@ -15,6 +16,9 @@ export const ARTIFACT_FILES = {
   weights: 'weights.bin',
   vocab: 'vocab.json',
   config: 'config.json',
+  /** Only in the checkpoint of an interrupted run: where it stood, and Adam's state. */
+  runState: 'run-state.json',
+  optimizer: 'optimizer.bin',
 } as const;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
@@ -64,10 +68,11 @@ async function isArtifactDir(dir: string): Promise<boolean> {
 
 /**
  * Saves a trained model as one directory: `model.json` + `weights.bin` (a TensorFlow.js layers model),
- * `vocab.json` and `config.json`. The directory is replaced as a whole, so a failed save never leaves a
+ * `vocab.json` and `config.json`, and for an interrupted run its `runState` (`run-state.json` + `optimizer.bin`,
+ * read back by {@link loadRunState}). The directory is replaced as a whole, so a failed save never leaves a
  * half-written artifact; a non-empty directory that is not an artifact is never overwritten.
  */
-export async function saveArtifact(dir: string, trained: TrainedModel, training: Record<string, unknown> = {}): Promise<void> {
+export async function saveArtifact(dir: string, trained: TrainedModel, training: object = {}, runState?: RunState): Promise<void> {
   const existing = await fs.readdir(dir).catch(() => [] as string[]);
   if (existing.length > 0 && !(await isArtifactDir(dir))) {
     throw new Error(`"${dir}" exists and is not a model directory made by gennet; choose another --out directory.`);
@@ -79,14 +84,29 @@ export async function saveArtifact(dir: string, trained: TrainedModel, training:
     createdAt: new Date().toISOString(),
     backend: tf.getBackend(),
     model: trained.config,
-    training,
+    training: training as Record<string, unknown>,
   };
+  const state = runState === undefined ? null : await encodeRunState(runState);
   await writeDirAtomically(dir, async (tmp) => {
     await fs.writeFile(path.join(tmp, ARTIFACT_FILES.model), modelJson);
     await fs.writeFile(path.join(tmp, ARTIFACT_FILES.weights), weights);
     await fs.writeFile(path.join(tmp, ARTIFACT_FILES.vocab), JSON.stringify(trained.vocab.toJSON()));
     await fs.writeFile(path.join(tmp, ARTIFACT_FILES.config), JSON.stringify(config, null, 2));
+    if (state !== null) {
+      await fs.writeFile(path.join(tmp, ARTIFACT_FILES.runState), state.json);
+      await fs.writeFile(path.join(tmp, ARTIFACT_FILES.optimizer), state.weights);
+    }
   });
+}
+
+/** Reads the state of the interrupted run saved in `dir` (see {@link saveArtifact}). */
+export async function loadRunState(dir: string): Promise<RunState> {
+  const read = (file: string) => fs.readFile(path.join(dir, file));
+  const [json, weights] = await Promise.all([read(ARTIFACT_FILES.runState), read(ARTIFACT_FILES.optimizer)]).catch(() => {
+    throw new Error(`"${dir}" holds no interrupted run to resume (its run finished, or it was saved at an epoch end): ` +
+      `${ARTIFACT_FILES.runState} or ${ARTIFACT_FILES.optimizer} is missing. Start a new run with gennet train --out.`);
+  });
+  return decodeRunState(json.toString('utf8'), new Uint8Array(weights), path.join(dir, ARTIFACT_FILES.runState));
 }
 
 async function readJson(dir: string, file: string): Promise<unknown> {

@@ -103,7 +103,8 @@ export class SeededDropout extends tf.layers.Layer {
   static readonly className = 'SeededDropout';
   private readonly rate: number;
   private readonly seed: number;
-  private calls = 0;
+  /** Training calls so far (call k uses seed `seed + k`); set it to continue an interrupted run's masks. */
+  calls = 0;
 
   constructor(args: SeededDropoutArgs) {
     super({ name: args.name });

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import '../model/layers'; // registers the custom layers the topology names
 import { partGradients, WorkerReply, WorkerRequest } from './parallelGradients';
+import { dropoutLayers } from './runState';
 
 /** Replaces every initializer of a Keras topology by zeros: the weights arrive with each step, random init is wasted. */
 function withZeroInitializers(value: unknown): unknown {
@@ -24,6 +25,7 @@ async function answer(request: WorkerRequest): Promise<WorkerReply> {
   if (request.type === 'init') {
     await initBackend(request.backend);
     model = await tf.models.modelFromJSON({ modelTopology: withZeroInitializers(request.topology) as tf.io.ModelJSON['modelTopology'] });
+    dropoutLayers(model).forEach((layer, k) => (layer.calls = request.dropoutCalls[k]));
     return { type: 'ready' };
   }
   const network = model!;

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../backend';
 import type { Batch } from '../data';
 import { batchLoss, realTokens, TrainingEngine } from './batchLoss';
+import { dropoutLayers } from './runState';
 
 /** Loss and gradients of one part of a batch, the gradients as plain arrays in `model.trainableWeights` order. */
 export interface PartGradients {
@@ -41,7 +42,7 @@ export function splitBatch(batch: Batch, parts: number): Batch[] {
 
 /** Messages between the main thread and a gradient worker (see `gradientWorker.ts`). */
 export type WorkerRequest =
-  | { type: 'init'; backend: BackendName; topology: unknown }
+  | { type: 'init'; backend: BackendName; topology: unknown; dropoutCalls: number[] }
   | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: TrainingEngine };
 /** A gradient worker's answer to one request. */
 export type WorkerReply = { type: 'ready' } | ({ type: 'gradients' } & PartGradients) | { type: 'error'; message: string };
@@ -90,9 +91,14 @@ export class GradientWorkers {
   /** Starts `count` workers running `model`'s network on the current backend. */
   static async start(model: tf.LayersModel, count: number): Promise<GradientWorkers> {
     const workers = Array.from({ length: count }, () => new GradientWorker());
-    const topology = model.toJSON(null, false);
+    const init: WorkerRequest = {
+      type: 'init',
+      backend: tf.getBackend() as BackendName,
+      topology: model.toJSON(null, false),
+      dropoutCalls: dropoutLayers(model).map((layer) => layer.calls), // a resumed run's masks go on where they were
+    };
     try {
-      await Promise.all(workers.map((w) => w.request({ type: 'init', backend: tf.getBackend() as BackendName, topology })));
+      await Promise.all(workers.map((w) => w.request(init)));
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;

@@ -5,6 +5,7 @@ import { createRng, deriveSeed } from '../random';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
 import { clipByGlobalNorm } from './loss';
 import { GradientWorkers } from './parallelGradients';
+import { captureOptimizer, dropoutLayers, restoreOptimizer, RunState } from './runState';
 
 /** Settings of the training loop. */
 export interface TrainConfig {
@@ -67,11 +68,13 @@ export interface TrainResult {
   steps: number;
   /** Steady-state training throughput in target characters per second, the first (warm-up) step excluded. */
   charsPerSecond: number;
-  /** Mean training loss of the last epoch, nats per token. */
+  /** Mean training loss of the last epoch (of the epoch in progress when interrupted), nats per token. */
   trainLoss: number;
   valLoss: number | null;
   valBitsPerChar: number | null;
   seconds: number;
+  /** The run's state when it was interrupted (`RunControl.signal`) before its last step; null when it ran to the end. */
+  interrupted: RunState | null;
 }
 
 /** Mean loss per target token (nats) of `model` over a whole dataset, in inference mode. */
@@ -111,18 +114,27 @@ async function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, batch: 
   });
 }
 
+/** Control over a run beyond its settings: continuing an interrupted one, and interrupting this one. */
+export interface RunControl {
+  /** Continue from this state of an interrupted run (same model weights, data and settings). */
+  resume?: RunState;
+  /** When aborted, the run stops before its next step and returns its state in `result.interrupted`. */
+  signal?: AbortSignal;
+}
+
 /**
  * Trains a generator on `train` with Adam, recording the loss of every batch and, at each epoch end,
  * the validation loss; callbacks see both (progress bars, live plots, samples, checkpoints).
- * The batch order of epoch e is shuffled with a seed derived from `config.seed` and e.
+ * The batch order of epoch e is shuffled with a seed derived from `config.seed` and e, so a run interrupted
+ * (`control.signal`) and resumed (`control.resume`) trains on the same batches and ends with the same weights.
  */
 export async function train(
   model: tf.LayersModel,
   data: { train: TokenDataset; val: TokenDataset | null },
   config: TrainConfig,
   callbacks: TrainCallback[] = [],
+  control: RunControl = {},
 ): Promise<TrainResult> {
-  const history: TrainingHistory = { batches: [], epochs: [] };
   const batchesPerEpoch = data.train.batchesPerEpoch(config.batchSize);
   if (batchesPerEpoch === 0) {
     throw new Error(
@@ -133,23 +145,45 @@ export async function train(
   if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
   const plannedSteps = config.epochs * batchesPerEpoch;
   const totalSteps = config.maxSteps === null ? plannedSteps : Math.min(plannedSteps, config.maxSteps);
-  const started = performance.now();
-  let step = 0;
-  let steadyTokens = 0;
-  let steadySeconds = 0;
+  const { resume } = control;
+  const history: TrainingHistory = resume?.history ?? { batches: [], epochs: [] };
+  const started = performance.now() - 1000 * (history.epochs.at(-1)?.seconds ?? 0);
+  let step = resume?.step ?? 0;
+  let steadyTokens = resume?.steadyTokens ?? 0;
+  let steadySeconds = resume?.steadySeconds ?? 0;
   const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
   const progress = (epoch: number, batchInEpoch: number): TrainProgress => ({
     epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
   });
 
   const optimizer = tf.train.adam(config.learningRate);
+  if (resume !== undefined) {
+    await restoreOptimizer(optimizer, resume.optimizer);
+    dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
+  }
+  let interrupted: RunState | null = null;
+  let epochLoss = 0;
+  let batchInEpoch = 0;
   const workers = config.threads > 1 ? await GradientWorkers.start(model, config.threads - 1) : null;
   try {
-    for (let epoch = 1; epoch <= config.epochs && step < totalSteps; epoch++) {
+    run: for (let epoch = resume?.epoch ?? 1; epoch <= config.epochs && step < totalSteps; epoch++) {
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
-      let epochLoss = 0;
-      let batchInEpoch = 0;
+      const resumed = resume !== undefined && epoch === resume.epoch;
+      epochLoss = resumed ? resume.epochLoss : 0;
+      batchInEpoch = 0;
       for (const batch of data.train.batches(config.batchSize, rng)) {
+        if (resumed && batchInEpoch < resume.batchInEpoch) {
+          batchInEpoch += 1; // done before the interruption
+          continue;
+        }
+        if (control.signal?.aborted) {
+          interrupted = {
+            step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
+            dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
+            optimizer: await captureOptimizer(optimizer),
+          };
+          break run;
+        }
         const stepStart = performance.now();
         const loss = await trainStep(model, optimizer, batch, config, workers);
         step += 1;
@@ -184,15 +218,16 @@ export async function train(
     await workers?.terminate();
   }
 
-  const last = history.epochs[history.epochs.length - 1];
+  const last = history.epochs.at(-1);
   const result: TrainResult = {
     history,
     steps: step,
     charsPerSecond: charsPerSecond(),
-    trainLoss: last.trainLoss,
-    valLoss: last.valLoss,
-    valBitsPerChar: last.valBitsPerChar,
+    trainLoss: interrupted !== null || last === undefined ? epochLoss / Math.max(batchInEpoch, 1) : last.trainLoss,
+    valLoss: last?.valLoss ?? null,
+    valBitsPerChar: last?.valBitsPerChar ?? null,
     seconds: (performance.now() - started) / 1000,
+    interrupted,
   };
   for (const cb of callbacks) await cb.onTrainEnd?.(result);
   return result;

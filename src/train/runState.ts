@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { SeededDropout } from '../model/layers';
+import type { TrainingHistory } from './history';
+
+/** A tensor with its name, as optimizers save their state. */
+export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
+
+/**
+ * Where an interrupted run stood: with the weights, enough to continue it exactly — the same batches in the same
+ * order, the same dropout masks, the same Adam updates — so that a resumed run ends where an uninterrupted one ends.
+ */
+export interface RunState {
+  /** Steps done. */
+  step: number;
+  /** Epoch in progress (1-based). */
+  epoch: number;
+  /** Batches of that epoch done. */
+  batchInEpoch: number;
+  /** Sum of the losses of those batches. */
+  epochLoss: number;
+  history: TrainingHistory;
+  /** Throughput bookkeeping (target tokens and seconds of the steady-state steps). */
+  steadyTokens: number;
+  steadySeconds: number;
+  /** Training calls of each dropout layer, in layer order (they seed the masks). */
+  dropoutCalls: number[];
+  /** Adam's state: iterations, moments, and the running powers of beta1 and beta2 (`accBeta1`, `accBeta2`). */
+  optimizer: NamedTensor[];
+}
+
+/** The parts of tfjs' Adam that `getWeights`/`setWeights` leave out (private fields of AdamOptimizer 4.22). */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+function adamPowers(optimizer: tf.Optimizer): AdamPowers {
+  const powers = optimizer as unknown as Partial<AdamPowers>;
+  if (!(powers.accBeta1 instanceof tf.Variable) || !(powers.accBeta2 instanceof tf.Variable)) {
+    throw new Error('Cannot read the Adam optimizer state of this TensorFlow.js version (accBeta1/accBeta2 not found).');
+  }
+  return powers as AdamPowers;
+}
+
+/** The dropout layers of a generator, in layer order. */
+export function dropoutLayers(model: tf.LayersModel): SeededDropout[] {
+  return model.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
+}
+
+/** Copies Adam's whole state (the copies outlive the optimizer; the caller disposes them). */
+export async function captureOptimizer(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
+  const { accBeta1, accBeta2 } = adamPowers(optimizer);
+  const weights = await optimizer.getWeights();
+  return [
+    ...weights.map(({ name, tensor }) => ({ name, tensor: tf.clone(tensor) })),
+    { name: 'accBeta1', tensor: tf.clone(accBeta1) },
+    { name: 'accBeta2', tensor: tf.clone(accBeta2) },
+  ];
+}
+
+/** Loads a state captured by {@link captureOptimizer} into a fresh Adam optimizer of the same model. */
+export async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTensor[]): Promise<void> {
+  const { accBeta1, accBeta2 } = adamPowers(optimizer);
+  const byName = (name: string) => saved.find((w) => w.name === name)!.tensor;
+  await optimizer.setWeights(saved.filter((w) => w.name !== 'accBeta1' && w.name !== 'accBeta2').map((w) => ({ ...w, tensor: tf.clone(w.tensor) })));
+  accBeta1.assign(byName('accBeta1') as tf.Scalar);
+  accBeta2.assign(byName('accBeta2') as tf.Scalar);
+}
+
+/** A run state as files: `json` (everything but the optimizer tensors, plus their specs) and their bytes. */
+export async function encodeRunState(state: RunState): Promise<{ json: string; weights: Uint8Array }> {
+  const { data, specs } = await tf.io.encodeWeights(state.optimizer);
+  const { optimizer: _tensors, ...rest } = state;
+  return { json: JSON.stringify({ ...rest, optimizerSpecs: specs }), weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(data)) };
+}
+
+/** Reads what {@link encodeRunState} wrote; `where` names the files in error messages. */
+export function decodeRunState(json: string, weights: Uint8Array, where: string): RunState {
+  let parsed: Omit<RunState, 'optimizer'> & { optimizerSpecs: tf.io.WeightsManifestEntry[] };
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error(`${where} is not valid JSON (corrupted?); the run cannot be resumed.`);
+  }
+  const numbers = ['step', 'epoch', 'batchInEpoch', 'epochLoss', 'steadyTokens', 'steadySeconds'] as const;
+  if (numbers.some((key) => typeof parsed[key] !== 'number') || !Array.isArray(parsed.optimizerSpecs) || !Array.isArray(parsed.dropoutCalls)) {
+    throw new Error(`${where} is incomplete (corrupted?); the run cannot be resumed.`);
+  }
+  const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+  let tensors: tf.NamedTensorMap;
+  try {
+    tensors = tf.io.decodeWeights(buffer, parsed.optimizerSpecs);
+  } catch {
+    throw new Error(`The optimizer state beside ${where} is truncated or corrupted; the run cannot be resumed.`);
+  }
+  const { optimizerSpecs, ...rest } = parsed;
+  return { ...rest, optimizer: optimizerSpecs.map((spec) => ({ name: spec.name, tensor: tensors[spec.name] })) };
+}

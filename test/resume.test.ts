@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { WindowDataset } from '../src/data/windowDataset';
+import { loadRunState, saveArtifact } from '../src/io/artifact';
+import { CharVocab } from '../src/vocab';
+import { buildGenerator, resolveModelConfig } from '../src/model/generator';
+import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train/trainer';
+import { createRng } from '../src/random';
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-resume-'));
+const VOCAB = 17;
+const stream = Int32Array.from({ length: 3_000 }, (_, i) => 2 + ((i * i + 7 * i) % 23) % (VOCAB - 2));
+const data = () => ({ train: new WindowDataset(stream, { seqLen: 20 }), val: new WindowDataset(stream.subarray(0, 300), { seqLen: 20 }) });
+const modelConfig = resolveModelConfig({ vocabSize: VOCAB, units: 12, layers: 2, dropout: 0.2, seed: 8 });
+const trainConfig: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, batchSize: 8, epochs: 3, maxSteps: 40, learningRate: 0.01, seed: 6 };
+
+const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
+
+test('a run interrupted mid-epoch and resumed from its saved state ends with the weights and losses of an uninterrupted run', async () => {
+  await initBackend('wasm');
+  const whole = buildGenerator(modelConfig);
+  const expected = await train(whole, data(), trainConfig);
+
+  for (const stopAt of [5, 18]) { // inside epoch 1, and exactly at its end (18 batches per epoch)
+    const model = buildGenerator(modelConfig);
+    const controller = new AbortController();
+    const stop = { onBatchEnd: (record: { step: number }) => void (record.step === stopAt && controller.abort()) };
+    const first = await train(model, data(), trainConfig, [stop], { signal: controller.signal });
+    assert.equal(first.steps, stopAt);
+    assert.notEqual(first.interrupted, null);
+    // Through the disk, as the CLI does: save, then load the state into a fresh copy of the network.
+    const dir = path.join(work, `lib-${stopAt}`);
+    const vocab = CharVocab.build(['abcdefghijklmno']);
+    await saveArtifact(dir, { network: model, vocab, config: { ...modelConfig, vocabSize: VOCAB } }, {}, first.interrupted!);
+    tf.dispose(first.interrupted!.optimizer.map((w) => w.tensor));
+    const resumed = buildGenerator(modelConfig);
+    resumed.setWeights(model.getWeights());
+    const second: TrainResult = await train(resumed, data(), trainConfig, [], { resume: await loadRunState(dir) });
+    assert.equal(second.steps, expected.steps);
+    assert.equal(second.interrupted, null);
+    assert.deepEqual(second.history.batches.map((b) => b.loss), expected.history.batches.map((b) => b.loss), `stopped at ${stopAt}: losses`);
+    assert.deepEqual(second.history.epochs.map((e) => e.valLoss), expected.history.epochs.map((e) => e.valLoss));
+    assert.deepEqual(weightsOf(resumed), weightsOf(whole), `stopped at ${stopAt}: weights`);
+    model.dispose();
+    resumed.dispose();
+  }
+  whole.dispose();
+});
+
+test('a damaged or absent run state is refused with a message that says what is wrong', async () => {
+  await initBackend('cpu');
+  const model = buildGenerator(modelConfig);
+  const controller = new AbortController();
+  controller.abort();
+  const stopped = await train(model, data(), trainConfig, [], { signal: controller.signal });
+  assert.equal(stopped.steps, 0);
+  const dir = path.join(work, 'damaged');
+  await saveArtifact(dir, { network: model, vocab: CharVocab.build(['abcdefghijklmno']), config: { ...modelConfig, vocabSize: VOCAB } }, {}, stopped.interrupted!);
+  truncateSync(path.join(dir, 'optimizer.bin'), 10);
+  await assert.rejects(loadRunState(dir), /optimizer state beside .*run-state.json is truncated or corrupted/);
+  writeFileSync(path.join(dir, 'run-state.json'), '{"step": 3');
+  await assert.rejects(loadRunState(dir), /run-state.json is not valid JSON/);
+  await saveArtifact(dir, { network: model, vocab: CharVocab.build(['abcdefghijklmno']), config: { ...modelConfig, vocabSize: VOCAB } });
+  await assert.rejects(loadRunState(dir), /holds no interrupted run to resume/);
+  model.dispose();
+});
+
+const cli = path.resolve(__dirname, '../../dist/cli.js');
+const env = { ...process.env, GN_BACKEND: 'wasm' };
+
+function gennet(...args: string[]) {
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A corpus no fixture holds: seeded pseudo-words. */
+function corpusFile(): string {
+  const rng = createRng(77);
+  const syllables = ['ka', 'lo', 'mi', 'ren', 'tu', 'shi', 'va', 'po', ' ', ' ', '. '];
+  const file = path.join(work, 'syllables.txt');
+  writeFileSync(file, Array.from({ length: 40_000 }, () => syllables[Math.floor(rng() * syllables.length)]).join(''));
+  return file;
+}
+
+test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume ends where an uninterrupted run ends', async () => {
+  const corpus = corpusFile();
+  const args = ['--corpus', corpus, '--seq-len', '40', '--batch', '16', '--units', '32', '--epochs', '2', '--max-steps', '150', '--seed', '4', '--no-samples'];
+  const stopped = path.join(work, 'stopped');
+  const child = spawn(process.execPath, [cli, 'train', ...args, '--out', stopped], { env });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    if (/training lstm/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 1500);
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  assert.equal(status, 130, stderr);
+  assert.match(stderr, /Interrupted at step \d+: saved a resumable checkpoint to .*stopped\. Continue with: gennet train --resume/);
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+
+  const sample = gennet('generate', '--model', stopped, '--prompt', 'ka', '--length', '20', '--json');
+  assert.equal(sample.status, 0, sample.stderr);
+  assert.equal(JSON.parse(sample.stdout).text.length, 22);
+
+  const refused = gennet('train', '--resume', stopped, '--epochs', '5', '--lr', '0.1');
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /--resume continues the run .* drop --epochs, --lr/);
+
+  const resumed = gennet('train', '--resume', stopped, '--json');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const whole = path.join(work, 'whole');
+  const uninterrupted = gennet('train', ...args, '--out', whole, '--json');
+  assert.equal(uninterrupted.status, 0, uninterrupted.stderr);
+  const [a, b] = [JSON.parse(resumed.stdout), JSON.parse(uninterrupted.stdout)];
+  assert.equal(a.steps, 150);
+  assert.equal(a.trainLoss, b.trainLoss);
+  assert.equal(a.valLoss, b.valLoss);
+  assert.deepEqual(readFileSync(path.join(stopped, 'weights.bin')), readFileSync(path.join(whole, 'weights.bin')));
+
+  const again = gennet('train', '--resume', stopped);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /holds no interrupted run to resume/);
+});
