@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
@@ -180,4 +180,49 @@ test('bad input gives a one-line error, no stack trace, and a non-zero exit', ()
     assert.match(run.stderr, message, args.join(' '));
     assert.doesNotMatch(run.stderr, /^\s+at /m, `no stack trace for ${args.join(' ')}`);
   }
+});
+
+test('bad corpora and damaged model directories: each a one-line error that says what to do, no stack trace', () => {
+  const file = (name: string, text: string) => {
+    writeFileSync(path.join(work, name), text);
+    return path.join(work, name);
+  };
+  mkdirSync(path.join(work, 'a-folder'), { recursive: true });
+  const damaged = (name: string, damage: (dir: string) => void) => {
+    const dir = path.join(work, name);
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(modelDir, dir, { recursive: true });
+    damage(dir);
+    return dir;
+  };
+  const editJson = (file: string, edit: (json: Record<string, unknown>) => void) => {
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    edit(json);
+    writeFileSync(file, JSON.stringify(json));
+  };
+  const train = (corpus: string, ...more: string[]) => ['train', '--corpus', corpus, '--out', path.join(work, 'never-written'), ...more];
+  const cases: Array<[string[], RegExp]> = [
+    [train(file('empty.txt', '')), /empty\.txt has no text/],
+    [train(file('short.txt', 'a short text'), '--seq-len', '100'), /fewer than one window of 101\. Use a larger --val, a shorter --seq-len or a larger corpus/],
+    [train(file('broken.csv', 'id,text\n1,"fine"\n2,"broken\n3,"x"y"\n')), /broken\.csv is malformed at line \d+.*quote/],
+    [train(file('columns.csv', 'id,body\n1,some text\n'), '--column', 'text'), /Unknown column 'text'\. Available columns: id, body/],
+    [train(file('notes.docx', 'x')), /Cannot tell the format .*\.docx.*Supported extensions/],
+    [train(path.join(work, 'a-folder')), /is a folder\. Pass one file/],
+    [['generate', '--model', damaged('no-weights', (dir) => rmSync(path.join(dir, 'weights.bin')))], /weight file weights\.bin is missing/],
+    [['generate', '--model', damaged('cut-weights', (dir) => truncateSync(path.join(dir, 'weights.bin'), 100))], /has 100 bytes of weights but the model needs \d+ \(truncated or corrupted\)/],
+    [['generate', '--model', damaged('newer', (dir) => editJson(path.join(dir, 'config.json'), (c) => (c.version = 99)))], /format version 99; this gennet reads up to 1\. Upgrade/],
+    [['generate', '--model', damaged('fewer-tokens', (dir) => editJson(path.join(dir, 'vocab.json'), (v) => (v.tokens = (v.tokens as string[]).slice(0, -2))))], /inconsistent: the vocabulary has \d+ tokens but the model expects \d+/],
+    [['generate', '--model', damaged('bad-json', (dir) => writeFileSync(path.join(dir, 'model.json'), '{"modelTopology":'))], /model\.json is not valid JSON/],
+    [['generate', '--model', modelDir, '--temperature', 'NaN'], /--temperature.*between 0 and 100, got "NaN"/],
+    [['generate', '--model', modelDir, '--temperature', '1000'], /--temperature.*between 0 and 100, got "1000"/],
+    [['train', '--resume', path.join(work, 'nowhere')], /Model directory ".*nowhere" does not exist/],
+  ];
+  for (const [args, message] of cases) {
+    const run = gennet(...args);
+    assert.equal(run.status, 1, args.join(' '));
+    assert.match(run.stderr, message, args.join(' '));
+    assert.doesNotMatch(run.stderr, /^\s+at /m, `no stack trace for ${args.join(' ')}`);
+  }
+  // The good model beside the damaged ones still loads.
+  assert.equal(gennet('generate', '--model', modelDir, '--length', '5').status, 0);
 });
