@@ -210,3 +210,16 @@ test('property: unigramEntropy of a uniform stream over k ids is log(k)', () => 
   assert.throws(() => unigramEntropy([0, 3], 3), /Id 3 at position 1 is outside the vocabulary \(ids 0\.\.2\)/);
   assert.throws(() => unigramEntropy([0], 0), /vocabSize must be a whole number >= 1/);
 });
+
+test('windows over compact ids (Uint8Array, Uint16Array) give the same Int32Array batches; splitIds keeps the array type', () => {
+  const wide = Int32Array.from({ length: 257 }, (_, i) => (i * 7) % 251);
+  for (const compact of [Uint8Array.from(wide), Uint16Array.from(wide)]) {
+    const split = splitIds(compact, 0.2);
+    assert.equal(split.train.constructor, compact.constructor);
+    assert.equal(split.val.constructor, compact.constructor);
+    const expected = collect(new WindowDataset(splitIds(wide, 0.2).train, { seqLen: 9, stride: 4 }), 5, 3);
+    const actual = collect(new WindowDataset(split.train, { seqLen: 9, stride: 4 }), 5, 3);
+    assert.deepEqual(actual, expected);
+    assert.ok(actual[0].inputs instanceof Int32Array && actual[0].targets instanceof Int32Array);
+  }
+});

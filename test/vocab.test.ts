@@ -136,3 +136,17 @@ test('property: encode/decode round-trips any string whose characters are in the
     { numRuns: 300 },
   );
 });
+
+test('encodeCorpusCompact gives the ids of encodeCorpus in the smallest array: 1 byte up to 256 tokens, else 2', () => {
+  const texts = ['ab', '', '👋a'];
+  const small = CharVocab.build(texts);
+  const compact = small.encodeCorpusCompact(texts);
+  assert.ok(compact instanceof Uint8Array);
+  assert.deepEqual(Array.from(compact), Array.from(small.encodeCorpus(texts)));
+  const many = [Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('') + '👋'];
+  const large = CharVocab.build(many);
+  const wide = large.encodeCorpusCompact(many);
+  assert.ok(wide instanceof Uint16Array);
+  assert.deepEqual(Array.from(wide), Array.from(large.encodeCorpus(many)));
+  assert.ok(Math.max(...wide) > 255);
+});

@@ -313,3 +313,11 @@ test('unknownTokens lists the prompt tokens a vocabulary would read as <unk>, by
   assert.deepEqual(unknownTokens(WordVocab.build(texts, { lowercase: true }), 'THE WHALE'), []);
   assert.deepEqual(unknownTokens(CharVocab.build(texts), 'The 🐋 whale zz'), ['🐋', 'z']);
 });
+
+test('encodeCorpusCompact gives the ids of encodeCorpus in the smallest array', () => {
+  const texts = ['Hello, world.', '', 'Bye!'];
+  const vocab = WordVocab.build(texts);
+  const compact = vocab.encodeCorpusCompact(texts);
+  assert.ok(compact instanceof Uint8Array);
+  assert.deepEqual(Array.from(compact), Array.from(vocab.encodeCorpus(texts)));
+});

@@ -1,4 +1,5 @@
 import { shuffleInPlace, type Rng } from '../random';
+import type { TokenIds } from '../vocab/tokenIds';
 
 /** A train/validation split. */
 export interface Split<T> {
@@ -8,13 +9,13 @@ export interface Split<T> {
 
 /**
  * Splits a flat id stream by position: the first part trains, the last `valFraction` validates.
- * Both are `subarray` views (no copy) and contiguous, so no window crosses from one into the other.
+ * Both are `subarray` views (no copy, same array type) and contiguous, so no window crosses from one into the other.
  * `valFraction` 0 gives an empty validation part.
  */
-export function splitIds(ids: Int32Array, valFraction: number): Split<Int32Array> {
+export function splitIds<T extends TokenIds>(ids: T, valFraction: number): Split<T> {
   const valCount = countVal(ids.length, valFraction);
   const cut = ids.length - valCount;
-  return { train: ids.subarray(0, cut), val: ids.subarray(cut) };
+  return { train: ids.subarray(0, cut) as T, val: ids.subarray(cut) as T };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Rng } from '../random';
+import type { TokenIds } from '../vocab/tokenIds';
 import type { Batch, BatchOptions, TokenDataset } from './dataset';
 import { countBatches, epochOrder } from './epochPlan';
 
@@ -13,7 +14,8 @@ export interface WindowOptions {
 /**
  * Fixed-length windows over one flat id stream (the lesson's PyTorch way). Window k starts at
  * `s = k * stride`; its inputs are `ids[s .. s+seqLen)` and its targets `ids[s+1 .. s+seqLen+1)`.
- * The ids are not copied (a `subarray` view is fine); an epoch allocates only its order of window
+ * The ids are not copied (a `subarray` view is fine, and a compact `Uint8Array` or `Uint16Array` saves memory; batches
+ * are `Int32Array` whatever the ids' array type); an epoch allocates only its order of window
  * starts and one batch at a time. By default the last, smaller batch is dropped (training);
  * pass `{ dropRemainder: false }` to keep it (validation).
  */
@@ -26,10 +28,10 @@ export class WindowDataset implements TokenDataset {
   readonly seqLen: number;
   /** Distance between window starts. */
   readonly stride: number;
-  private readonly ids: Int32Array;
+  private readonly ids: TokenIds;
 
   /** Cuts windows over `ids`; throws when the ids are too short for one window. */
-  constructor(ids: Int32Array, options: WindowOptions) {
+  constructor(ids: TokenIds, options: WindowOptions) {
     const { seqLen, stride = seqLen } = options;
     if (!Number.isInteger(seqLen) || seqLen < 1) {
       throw new Error(`Sequence length must be a whole number >= 1, got ${seqLen}. Try 100 for characters.`);

@@ -1,6 +1,6 @@
 import { LineDataset, splitIds, splitItems, TokenDataset, unigramEntropy, WindowDataset } from '../data';
 import { createRng } from '../random';
-import { CharVocab, EOS_ID, Vocabulary, VocabularyUnit, WordVocab } from '../vocab';
+import { CharVocab, EOS_ID, TokenIds, Vocabulary, VocabularyUnit, WordVocab } from '../vocab';
 
 /** How text becomes training examples: windows over the whole stream (PyTorch lesson) or one padded line each (TensorFlow lesson). */
 export const DATA_MODES = ['windows', 'lines'] as const;
@@ -72,7 +72,7 @@ export function prepareWordData(texts: readonly string[], options: WordDataOptio
 function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string[], options: CharDataOptions): TokenData<V> {
   const unit = vocab.unit === 'char' ? 'characters' : 'words';
   if (options.mode === 'windows') {
-    const { train, val } = splitIds(vocab.encodeCorpus(texts), options.valFraction);
+    const { train, val } = splitIds(vocab.encodeCorpusCompact(texts), options.valFraction);
     if (options.valFraction > 0 && val.length < options.seqLen + 1) {
       throw new Error(
         `The validation split has ${val.length} ${unit}, fewer than one window of ${options.seqLen + 1}. ` +
@@ -101,9 +101,27 @@ function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string
   };
 }
 
-/** Code points of the decoded text per token (`<eos>` decodes to one line break); 1 for an empty stream. */
-function charsPerToken(vocab: Vocabulary, ids: Int32Array): number {
-  return ids.length === 0 ? 1 : Array.from(vocab.decode(ids)).length / ids.length;
+/** Tokens decoded at a time by {@link charsPerToken} when tokens decode independently of each other (characters). */
+const DECODE_SLICE = 1 << 16;
+
+/**
+ * Code points of the decoded text per token (`<eos>` decodes to one line break); 1 for an empty stream.
+ * Characters are decoded slice by slice, so that measuring a large stream never holds its whole text at once
+ * (words stay whole: the spacing between two words depends on both).
+ */
+function charsPerToken(vocab: Vocabulary, ids: TokenIds): number {
+  if (ids.length === 0) return 1;
+  const slice = vocab.unit === 'char' ? DECODE_SLICE : ids.length;
+  let chars = 0;
+  for (let start = 0; start < ids.length; start += slice) chars += countCodePoints(vocab.decode(ids.subarray(start, start + slice)));
+  return chars / ids.length;
+}
+
+/** Number of code points of a text (a surrogate pair counts once, as in `Array.from(text)`). */
+function countCodePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; count++) i += (text.codePointAt(i) as number) > 0xffff ? 2 : 1;
+  return count;
 }
 
 /** The lines one after another, each followed by `separator` when one is given. */

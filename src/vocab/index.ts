@@ -1,5 +1,6 @@
 export * from './specialTokens';
 export * from './vocabulary';
+export * from './tokenIds';
 export * from './charVocab';
 export * from './wordTokenizer';
 export * from './wordVocab';

@@ -1,3 +1,5 @@
+import type { TokenIds } from './tokenIds';
+
 /** The serialisable form shared by all vocabularies: a kind tag, a format version and the tokens in id order. */
 export interface VocabularyJSON {
   kind: string;
@@ -27,6 +29,8 @@ export interface Vocabulary {
   encode(text: string): Int32Array;
   /** Encodes documents into one flat array with `<eos>` after each document. */
   encodeCorpus(texts: readonly string[]): Int32Array;
+  /** The same ids as {@link Vocabulary.encodeCorpus}, in the smallest array that holds them (see {@link TokenIds}). */
+  encodeCorpusCompact(texts: readonly string[]): TokenIds;
   /** Decodes ids back into text; with `stopAtEos` decoding stops at the first `<eos>`. */
   decode(ids: ArrayLike<number>, options?: { stopAtEos?: boolean }): string;
   /**

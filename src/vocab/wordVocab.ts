@@ -1,5 +1,6 @@
 import { checkBuildLimits, keepFrequent, rankByCount, requireText } from './frequency';
 import { EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID } from './specialTokens';
+import { allocateIds, type TokenIds } from './tokenIds';
 import type { Vocabulary, VocabularyJSON } from './vocabulary';
 import { readVocabularyTokens } from './vocabularyJSON';
 import { PARAGRAPH_BREAK, detokenizeWords, joinToken, tokenizeWords } from './wordTokenizer';
@@ -139,6 +140,14 @@ export class WordVocab implements Vocabulary {
       ids.push(EOS_ID);
     });
     return Int32Array.from(ids);
+  }
+
+  /** The ids of {@link WordVocab.encodeCorpus} in the smallest array that holds them (two bytes per word up to 65 536 tokens). */
+  encodeCorpusCompact(texts: readonly string[]): TokenIds {
+    const wide = this.encodeCorpus(texts);
+    const ids = allocateIds(this.size, wide.length);
+    ids.set(wide);
+    return ids;
   }
 
   /**

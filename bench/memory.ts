@@ -1,0 +1,73 @@
+/** The memory probe of the benchmark: peak resident memory of `gennet train` on a large text corpus. */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadCorpus } from '../src/corpus';
+import type { TrainingEngine } from '../src/train';
+import { PROJECT_ROOT, runJson } from './children';
+import { SEQ_LEN } from './workload';
+
+/** The goal: training on a 50 MB corpus fits in 1 GB. */
+export const MEMORY_GOAL_MB = 1024;
+/** Share of the text the probe validates on: 1 % keeps the end-of-epoch evaluation to seconds (10 % takes minutes). */
+const VAL_FRACTION = 0.01;
+const MB = 1024 * 1024;
+
+/** Peak memory of one training run. */
+export interface MemoryResult {
+  engine: TrainingEngine;
+  /** Size of the corpus file in MB (2^20 bytes). */
+  corpusMB: number;
+  peakRssMB: number;
+  goalMB: number;
+  /** What the CLI reported: backend, steps and its own training speed. */
+  backend: string;
+  steps: number;
+  charsPerSecond: number;
+  /** The command that ran, with `CORPUS` and `OUT` for the temporary paths. */
+  command: string;
+}
+
+/** Writes `megabytes` MB of UTF-8 text (give or take a character) to `file` by repeating the `sotu` corpus (State of the Union addresses). */
+async function writeLargeCorpus(file: string, megabytes: number): Promise<void> {
+  const text = `${(await loadCorpus('sotu')).texts.join('\n\n')}\n\n`;
+  const fd = openSync(file, 'w');
+  try {
+    // Mostly ASCII, so n characters are about n bytes; the last piece is cut to what is missing.
+    for (let written = 0; written < megabytes * MB; ) written += writeSync(fd, text.slice(0, megabytes * MB - written));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Trains with the CLI (`node -r bench/peakRss.js dist/cli.js train ...`, as a user would) on a corpus of `megabytes` MB
+ * with windows of {@link SEQ_LEN} for `maxSteps` steps, once per engine, and reports the peak RSS of each run.
+ */
+export async function measurePeakRss(megabytes: number, maxSteps: number, engines: readonly TrainingEngine[]): Promise<MemoryResult[]> {
+  const folder = mkdtempSync(path.join(tmpdir(), 'gennet-bench-memory-'));
+  try {
+    const corpus = path.join(folder, 'corpus.txt');
+    await writeLargeCorpus(corpus, megabytes);
+    const results: MemoryResult[] = [];
+    for (const engine of engines) {
+      const peakFile = path.join(folder, `peak-rss-${engine}`);
+      const flags = ['--engine', engine, '--max-steps', String(maxSteps), '--seq-len', String(SEQ_LEN), '--val', String(VAL_FRACTION), '--no-samples', '--json'];
+      const args = ['-r', path.join(PROJECT_ROOT, 'bench', 'peakRss.js'), path.join(PROJECT_ROOT, 'dist', 'cli.js'), 'train', '--corpus', corpus, ...flags, '--out', path.join(folder, engine)];
+      const summary = await runJson<{ backend: string; steps: number; charsPerSecond: number }>(process.execPath, args, { ...process.env, PEAK_RSS_FILE: peakFile });
+      results.push({
+        engine,
+        corpusMB: statSync(corpus).size / MB,
+        peakRssMB: Number(readFileSync(peakFile, 'utf8')) / 1024,
+        goalMB: MEMORY_GOAL_MB,
+        backend: summary.backend,
+        steps: summary.steps,
+        charsPerSecond: summary.charsPerSecond,
+        command: `node -r bench/peakRss.js dist/cli.js train --corpus CORPUS ${flags.join(' ')} --out OUT`,
+      });
+    }
+    return results;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Our side of the benchmark: training throughput and generation time of this library on one TensorFlow.js backend.
+ * Backends are process-global, so {@link runOurBackend} runs this module as a child process per backend.
+ */
+import { initBackend, describeBackend, type BackendName } from '../src/backend';
+import { buildGenerator, resolveModelConfig, type CellType, type ModelConfig, type TrainedModel } from '../src/model';
+import { generate, generateBatch, type GenerationRequest } from '../src/sample';
+import { DEFAULT_TRAIN_CONFIG, train, type CharData, type TrainCallback, type TrainingEngine } from '../src/train';
+import type { Vocabulary } from '../src/vocab';
+import { forkJson, progress } from './children';
+import { benchPlan, loadWorkload, SEED, stopRule, UNITS, type GenerationGrid, type StopRule } from './workload';
+
+/** Steady-state training throughput of one configuration (the first, warm-up step excluded). */
+export interface TrainingMeasurement {
+  engine: TrainingEngine;
+  cell: CellType;
+  batch: number;
+  charsPerSecond: number;
+  /** Steps timed after the warm-up step, and the wall time they took (callbacks included). */
+  timedSteps: number;
+  timedSeconds: number;
+}
+
+/** Time to generate the whole grid, as one batch and one sample after the other. */
+export interface GenerationMeasurement {
+  samples: number;
+  /** Characters generated in all (samples × length). */
+  chars: number;
+  batchedSeconds: number;
+  oneAtATimeSeconds: number;
+}
+
+/** What one backend measured, or why it could not run. */
+export type OurBackendResult =
+  | { backend: BackendName; available: true; description: string; training: TrainingMeasurement[]; generation: GenerationMeasurement }
+  | { backend: BackendName; available: false; reason: string };
+
+/** Measures `backend` in a child process (see the module comment); `quick` runs the smoke plan. */
+export function runOurBackend(backend: BackendName, quick: boolean): Promise<OurBackendResult> {
+  return forkJson<OurBackendResult>(__filename, [backend, ...(quick ? ['--quick'] : [])]);
+}
+
+/** The lesson's model for a vocabulary and cell: one-hot characters, one recurrent layer of {@link UNITS}. */
+function lessonModel(vocabSize: number, cell: CellType): ModelConfig {
+  return resolveModelConfig({ vocabSize, cell, units: UNITS, layers: 1, input: 'onehot', seed: SEED });
+}
+
+/** Thrown by the stop callback to end a training run once enough steps were timed (the run has no time limit itself). */
+class EnoughSteps extends Error {}
+
+/**
+ * Trains a fresh model with Adam for as long as `rule` asks and returns `train`'s steady-state throughput
+ * (the first step, which compiles kernels and allocates memory, is never timed).
+ */
+async function measureTraining(data: CharData, engine: TrainingEngine, cell: CellType, batch: number, rule: StopRule): Promise<TrainingMeasurement> {
+  const network = buildGenerator(lessonModel(data.vocab.size, cell));
+  const measurement: TrainingMeasurement = { engine, cell, batch, charsPerSecond: 0, timedSteps: 0, timedSeconds: 0 };
+  let firstStepEnd = 0;
+  const stopWhenTimed: TrainCallback = {
+    onBatchEnd(record, trainProgress) {
+      const now = performance.now();
+      if (record.step === 1) {
+        firstStepEnd = now;
+        return;
+      }
+      measurement.charsPerSecond = trainProgress.charsPerSecond;
+      measurement.timedSteps = record.step - 1;
+      measurement.timedSeconds = (now - firstStepEnd) / 1000;
+      if (measurement.timedSteps >= rule.minTimedSteps && measurement.timedSeconds >= rule.seconds) throw new EnoughSteps();
+    },
+  };
+  const config = { ...DEFAULT_TRAIN_CONFIG, engine, batchSize: batch, epochs: 1000, maxSteps: 10_000, seed: SEED };
+  try {
+    await train(network, { train: data.train, val: null }, config, [stopWhenTimed]);
+  } catch (error) {
+    if (!(error instanceof EnoughSteps)) throw error;
+  } finally {
+    network.dispose();
+  }
+  return measurement;
+}
+
+/** Seconds `work` takes. */
+function timed(work: () => void): number {
+  const start = performance.now();
+  work();
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * Times the lesson's temperature grid with an untrained LSTM (same shapes and work as a trained one): the requests
+ * `compareTemperatures` makes, generated as one batch with `generateBatch`, then one at a time with `generate`.
+ * `<eos>` does not stop a sample, so every one has exactly `grid.length` characters (checked).
+ */
+function measureGeneration(vocab: Vocabulary, grid: GenerationGrid): GenerationMeasurement {
+  const config = lessonModel(vocab.size, 'lstm');
+  const trained: TrainedModel = { network: buildGenerator(config), vocab, config };
+  const requests: GenerationRequest[] = grid.prompts.flatMap((prompt, i) => grid.temperatures.map((temperature) => ({ prompt, temperature, seed: SEED + i })));
+  const run = { length: grid.length, stopAtEos: false };
+  const checkLength = (prompt: string, text: string) => {
+    const generated = Array.from(text).length - Array.from(prompt).length;
+    if (generated !== grid.length) throw new Error(`A sample has ${generated} generated characters instead of ${grid.length}.`);
+  };
+  generateBatch(trained, requests.slice(0, 2), { length: 5, stopAtEos: false }); // warm-up: kernels, stateful copy
+  const batchedSeconds = timed(() => {
+    for (const generation of generateBatch(trained, requests, run)) checkLength(generation.prompt, generation.text);
+  });
+  const oneAtATimeSeconds = timed(() => {
+    for (const request of requests) checkLength(request.prompt!, generate(trained, { ...request, ...run }));
+  });
+  trained.network.dispose();
+  return { samples: requests.length, chars: requests.length * grid.length, batchedSeconds, oneAtATimeSeconds };
+}
+
+/** The child process: measures every configuration of the plan on one backend. */
+async function measureBackend(backend: BackendName, quick: boolean): Promise<OurBackendResult> {
+  try {
+    await initBackend(backend);
+  } catch (error) {
+    return { backend, available: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+  const plan = benchPlan(quick);
+  const { data } = await loadWorkload();
+  const training: TrainingMeasurement[] = [];
+  for (const engine of plan.engines) {
+    for (const cell of plan.cells) {
+      for (const batch of plan.batches) {
+        const measurement = await measureTraining(data, engine, cell, batch, stopRule(backend, quick));
+        progress(`  ${backend} ${engine} ${cell} batch ${batch}: ${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ${measurement.timedSeconds.toFixed(1)} s)`);
+        training.push(measurement);
+      }
+    }
+  }
+  const generation = measureGeneration(data.vocab, plan.generation);
+  progress(`  ${backend} generation: batched ${generation.batchedSeconds.toFixed(2)} s, one at a time ${generation.oneAtATimeSeconds.toFixed(2)} s`);
+  return { backend, available: true, description: describeBackend(), training, generation };
+}
+
+if (require.main === module) {
+  const [backend, flag] = process.argv.slice(2);
+  measureBackend(backend as BackendName, flag === '--quick').then(
+    (result) => process.send!(result, () => process.disconnect()),
+    (error: unknown) => {
+      progress(`${backend}: ${error instanceof Error ? error.stack : String(error)}`);
+      process.exitCode = 1;
+      process.disconnect();
+    },
+  );
+}

@@ -1,0 +1,144 @@
+/** The benchmark's report: measurements joined into rows, as a JSON document or as readable tables. */
+import type { BackendName } from '../src/backend';
+import type { CellType } from '../src/model';
+import type { MemoryResult } from './memory';
+import type { OurBackendResult } from './ours';
+import { bestGeneration, bestTraining, type TorchResult } from './torch';
+import type { BenchPlan } from './workload';
+
+/** Training throughput of one backend, cell and batch size, in characters per second. */
+export interface TrainingRow {
+  backend: BackendName;
+  cell: CellType;
+  batch: number;
+  fast: number | null;
+  layers: number | null;
+  /** PyTorch's best over its thread counts, and each count's (the same on every backend row). */
+  torchBest: number | null;
+  torchByThreads: Record<number, number> | null;
+  /** fast ÷ PyTorch best: above 1, ours is faster. */
+  fastOverTorch: number | null;
+}
+
+/** Time to generate the grid on one backend, in seconds, and speed ratios against PyTorch (above 1: ours is faster). */
+export interface GenerationRow {
+  backend: BackendName;
+  samples: number;
+  chars: number;
+  batchedSeconds: number;
+  oneAtATimeSeconds: number;
+  torchBestSeconds: number | null;
+  torchByThreads: Record<number, number> | null;
+  batchedOverTorch: number | null;
+  oneAtATimeOverTorch: number | null;
+}
+
+/** Everything `npm run bench` found: what `--json` prints. */
+export interface BenchReport {
+  settings: { quick: boolean; corpus: string; vocabSize: number; seqLen: number; units: number; generation: BenchPlan['generation']; cpus: number; node: string };
+  backends: { backend: BackendName; available: boolean; description: string }[];
+  training: TrainingRow[];
+  generation: GenerationRow[];
+  torch: { available: boolean; version: string | null; note: string };
+  memory: MemoryResult[];
+  /** Wall time of the whole benchmark. */
+  seconds: number;
+}
+
+/** Joins our backends' measurements with PyTorch's into the report's training and generation rows. */
+export function reportRows(ours: readonly OurBackendResult[], torch: TorchResult): Pick<BenchReport, 'training' | 'generation'> {
+  const training: TrainingRow[] = [];
+  const generation: GenerationRow[] = [];
+  const torchGeneration = bestGeneration(torch);
+  for (const result of ours) {
+    if (!result.available) continue;
+    const seen = new Set<string>();
+    for (const { cell, batch } of result.training) {
+      if (seen.has(`${cell} ${batch}`)) continue;
+      seen.add(`${cell} ${batch}`);
+      const speed = (engine: string) => result.training.find((m) => m.engine === engine && m.cell === cell && m.batch === batch)?.charsPerSecond ?? null;
+      const reference = bestTraining(torch, cell, batch);
+      const fast = speed('fast');
+      training.push({
+        backend: result.backend, cell, batch, fast, layers: speed('layers'),
+        torchBest: reference?.best ?? null, torchByThreads: reference?.byThreads ?? null,
+        fastOverTorch: fast !== null && reference !== null ? fast / reference.best : null,
+      });
+    }
+    const { samples, chars, batchedSeconds, oneAtATimeSeconds } = result.generation;
+    const torchSeconds = torchGeneration?.best ?? null;
+    generation.push({
+      backend: result.backend, samples, chars, batchedSeconds, oneAtATimeSeconds,
+      torchBestSeconds: torchSeconds, torchByThreads: torchGeneration?.byThreads ?? null,
+      batchedOverTorch: torchSeconds === null ? null : torchSeconds / batchedSeconds,
+      oneAtATimeOverTorch: torchSeconds === null ? null : torchSeconds / oneAtATimeSeconds,
+    });
+  }
+  return { training, generation };
+}
+
+/** Lines of a table: a header, a rule, the rows; columns padded, the first `leftColumns` left-aligned, the rest right. */
+function formatTable(header: string[], rows: string[][], leftColumns: number): string[] {
+  const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c < leftColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+const integer = (n: number | null) => (n === null ? '–' : Math.round(n).toLocaleString('en-US'));
+const ratio = (n: number | null) => (n === null ? '–' : `${n.toFixed(2)}×`);
+const seconds = (n: number | null) => (n === null ? '–' : `${n.toFixed(2)} s`);
+const perThread = (byThreads: Record<number, number> | null, show: (n: number) => string) =>
+  byThreads === null ? '' : Object.entries(byThreads).map(([threads, value]) => `${threads}t ${show(value)}`).join(' / ');
+
+/** The report as text: training, generation and memory tables, with notes on what was measured. */
+export function formatReport(report: BenchReport): string {
+  const { settings, torch, memory } = report;
+  const lines: string[] = [];
+  lines.push(
+    `Training throughput, characters per second (${settings.corpus}, one-hot vocabulary ${settings.vocabSize}, ${settings.units} units, ` +
+      `sequence length ${settings.seqLen}, Adam, gradients clipped at norm 5; first step not timed)`,
+    '',
+    ...formatTable(
+      ['backend', 'cell', 'batch', 'ours fast', 'ours layers', 'PyTorch best', '(per thread count)', 'fast ÷ PyTorch'],
+      report.training.map((row) => [
+        row.backend, row.cell, String(row.batch), integer(row.fast), integer(row.layers), integer(row.torchBest),
+        perThread(row.torchByThreads, integer), ratio(row.fastOverTorch),
+      ]),
+      2,
+    ),
+  );
+  for (const backend of report.backends.filter((b) => !b.available)) lines.push(`${backend.backend}: not measured — ${backend.description}`);
+  const grid = settings.generation;
+  lines.push(
+    '',
+    `Generation: ${grid.prompts.length} prompts × ${grid.temperatures.length} temperatures × ${grid.length} characters, untrained LSTM ${settings.units} ` +
+      '(PyTorch: the lesson\'s generate_soft under torch.no_grad(); ratios are speed, above 1 = ours faster)',
+    '',
+    ...formatTable(
+      ['backend', 'ours batched', 'ours one at a time', 'PyTorch best', '(per thread count)', 'batched ÷ PyTorch', 'one at a time ÷ PyTorch'],
+      report.generation.map((row) => [
+        row.backend, seconds(row.batchedSeconds), seconds(row.oneAtATimeSeconds), seconds(row.torchBestSeconds),
+        perThread(row.torchByThreads, seconds), ratio(row.batchedOverTorch), ratio(row.oneAtATimeOverTorch),
+      ]),
+      1,
+    ),
+  );
+  if (!torch.available) lines.push(torch.note);
+  const probe = memory[0];
+  lines.push(
+    '',
+    `Peak memory (RSS) of \`gennet train\` on a ${probe.corpusMB.toFixed(0)} MB text corpus, sequence length ${settings.seqLen}, ` +
+      `${probe.steps} steps on ${probe.backend}`,
+    '',
+    ...formatTable(
+      ['engine', 'peak RSS', 'goal', ''],
+      memory.map((run) => [run.engine, `${run.peakRssMB.toFixed(0)} MB`, `${run.goalMB} MB`, run.peakRssMB <= run.goalMB ? 'within' : 'OVER']),
+      1,
+    ),
+    `  ${probe.command.replace(/--engine \S+/, '--engine ENGINE')}`,
+    '',
+    `PyTorch: ${torch.available ? `${torch.version}, ${torch.note}` : 'not measured'}. ` +
+      `Machine: ${settings.cpus} CPUs, Node ${settings.node}. Benchmark took ${(report.seconds / 60).toFixed(1)} min.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
