@@ -77,6 +77,7 @@ type TrainFlags = Omit<ModelConfig, 'vocabSize' | 'input'> & {
   column?: string[];
   split: SplitMode;
   limit?: number;
+  fixMojibake?: boolean;
   level: VocabularyUnit;
   lowercase?: boolean;
   minCount: number;
@@ -112,7 +113,7 @@ interface TrainingJob {
 
 /** The training settings an artifact records (config.json `training`). */
 type SavedTrainingSettings = TrainConfig & {
-  corpus: string; columns: string[]; split: SplitMode; limit: number | null; level: VocabularyUnit; lowercase: boolean;
+  corpus: string; columns: string[]; split: SplitMode; limit: number | null; repairMojibake: boolean; level: VocabularyUnit; lowercase: boolean;
   minCount: number; maxVocab: number | null; mode: DataMode; seqLen: number; valFraction: number; unigramEntropy: number;
 };
 
@@ -120,9 +121,12 @@ type SavedTrainingSettings = TrainConfig & {
 type DataSettings = Omit<SavedTrainingSettings, keyof TrainConfig | 'unigramEntropy' | 'columns'> & { columns?: string[]; seed: number };
 
 async function prepareData(settings: DataSettings, log: (line: string) => void) {
-  const corpus = await loadCorpus(settings.corpus, { column: settings.columns, split: settings.split, limit: settings.limit ?? undefined });
+  const corpus = await loadCorpus(settings.corpus, {
+    column: settings.columns, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
+  });
   const stats = describeCorpus(corpus);
   log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);
+  for (const warning of corpus.warnings) log(`corpus: warning: ${warning}`);
   const options = { mode: settings.mode, seqLen: settings.seqLen, valFraction: settings.valFraction, seed: settings.seed, minCount: settings.minCount, maxVocab: settings.maxVocab ?? undefined };
   const data: TokenData = settings.level === 'word'
     ? prepareWordData(corpus.texts, { ...options, lowercase: settings.lowercase })
@@ -134,7 +138,8 @@ async function newJob(flags: TrainFlags, log: (line: string) => void): Promise<T
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified (or continue a run with --resume DIR).");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
   const partial = {
-    corpus: flags.corpus, columns: flags.column, split: flags.split, limit: flags.limit ?? null, level: flags.level, lowercase: flags.lowercase ?? false,
+    corpus: flags.corpus, columns: flags.column, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
+    level: flags.level, lowercase: flags.lowercase ?? false,
     minCount: flags.minCount, maxVocab: flags.maxVocab ?? null, mode: flags.mode, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
   };
   const { corpus, data } = await prepareData(partial, log);
@@ -402,6 +407,7 @@ export function buildCli(): Command {
     .option('--column <name...>', 'text column(s) of a table corpus')
     .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default('none'))
     .option('--limit <n>', 'use only the first n documents', integer(1))
+    .option('--fix-mojibake', 'repair mojibake in the corpus (UTF-8 text once read as Windows-1252 or Mac Roman, e.g. â€™ for ’)')
     .addOption(new Option('--level <level>', 'tokens: characters, or words and punctuation (the lab)').choices(LEVELS).default('char'))
     .option('--lowercase', 'with --level word: lower-case all words')
     .option('--min-count <n>', 'tokens seen fewer times become <unk>', integer(1), 1)

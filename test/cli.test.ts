@@ -226,3 +226,20 @@ test('bad corpora and damaged model directories: each a one-line error that says
   // The good model beside the damaged ones still loads.
   assert.equal(gennet('generate', '--model', modelDir, '--length', '5').status, 0);
 });
+
+test('a corpus with invalid UTF-8 bytes and mojibake trains, with both reported; --fix-mojibake repairs it', () => {
+  const mojibake = (text: string) => Buffer.from(text).toString('latin1'); // UTF-8 misread as Latin-1, saved again
+  const text = corpusText.slice(0, 6_000).replace(/the/g, 'the’s café');
+  const bytes = Buffer.concat([Buffer.from(mojibake(text.slice(0, 3_000))), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from(text.slice(3_000))]);
+  const file = path.join(work, 'messy.txt');
+  writeFileSync(file, bytes);
+  const run = (...more: string[]) => gennet('train', '--corpus', file, '--seq-len', '30', '--units', '8', '--max-steps', '5', '--no-samples', '--json', '--out', path.join(work, 'messy'), ...more);
+  const plain = run();
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(plain.stderr, /corpus: warning: messy\.txt: 3 invalid UTF-8 sequences \(first at byte \d+\) replaced/);
+  assert.match(plain.stderr, /corpus: warning: messy\.txt: \d+ runs of mojibake \(UTF-8 text once read as Windows-1252 or Latin-1\), e\.g\. "â\u0080\u0099" → "’".*--fix-mojibake/);
+  const fixed = run('--fix-mojibake');
+  assert.equal(fixed.status, 0, fixed.stderr);
+  assert.match(fixed.stderr, /runs of mojibake .*; repaired\./);
+  assert.ok(JSON.parse(fixed.stdout).vocabSize < JSON.parse(plain.stdout).vocabSize, 'the repaired text has fewer distinct characters');
+});

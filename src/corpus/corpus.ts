@@ -6,12 +6,17 @@ export interface Corpus {
   name: string;
   /** Absolute file path, or `builtin:<name>`. */
   source: string;
-  /** The table as loaded (all columns; for text files one `text` row per document), for inspection in notebooks. */
-  frame: DataFrame;
+  /**
+   * The table as loaded (all columns; for text files one `text` row per document), for inspection in notebooks.
+   * {@link loadCorpus} builds it on first read, so code that only trains never loads danfojs.
+   */
+  readonly frame: DataFrame;
   /** The text column(s) used. */
   columns: string[];
   /** One string per document: cleaned, split, empty ones dropped, limited. */
   texts: string[];
+  /** What was wrong with the file's bytes (invalid UTF-8, mojibake): one line each, for the user to see. */
+  warnings: string[];
 }
 
 /** Size figures of a corpus; characters are Unicode code points. */

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { fetchAgNews, type FetchAgNewsOptions } from './agnews-download';
 import { cleanAgNewsText } from './agnews-text';
 import { builtinCorpora, findBuiltin, loadMobyDickTable, loadSotuTable } from './builtins';
+import type { DataFrame } from 'danfojs-node';
 import type { Corpus } from './corpus';
 import { parseCsv, type CsvOptions } from './csv';
 import { resolveFormat, type CorpusFormat } from './formats';
@@ -10,6 +11,9 @@ import { SPLIT_MODES, splitText, type SplitMode } from './split';
 import { tableToFrame, type Table } from './table';
 import { cellText, chooseTextColumns, joinFields } from './text-columns';
 import { normaliseNewlines, readTextFile } from './text-file';
+
+/** How a built-in corpus's `source` starts (`builtin:sotu`); {@link loadCorpus} accepts a source in either form. */
+const BUILTIN_PREFIX = 'builtin:';
 
 /** Options for {@link loadCorpus}. */
 export interface CorpusOptions extends CsvOptions {
@@ -23,6 +27,8 @@ export interface CorpusOptions extends CsvOptions {
   limit?: number;
   /** For the built-in `ag_news`: which file (train/test), cache folder, download address. */
   agNews?: FetchAgNewsOptions;
+  /** Replace mojibake (UTF-8 text once read as Windows-1252 or Mac Roman, e.g. `â€™`) by what it meant. */
+  repairMojibake?: boolean;
 }
 
 /** A table read from a source, before the text is taken out of it. */
@@ -32,26 +38,29 @@ interface LoadedTable {
   table: Table;
   format: CorpusFormat;
   agNews: boolean;
+  /** What was wrong with the file's bytes. */
+  warnings: string[];
 }
 
 /** Reads a built-in corpus into a table. */
 async function loadBuiltinTable(name: string, options: CorpusOptions): Promise<LoadedTable> {
-  const source = `builtin:${name}`;
+  const source = `${BUILTIN_PREFIX}${name}`;
   if (name === 'ag_news') {
     const file = await fetchAgNews(options.agNews);
-    const { table } = parseCsv(await readTextFile(file, 'or delete it to download it again'), file, { layout: 'agnews' });
-    return { name, source, table, format: 'csv', agNews: true };
+    const { text, warnings } = await readTextFile(file, 'or delete it to download it again', options);
+    const { table } = parseCsv(text, file, { layout: 'agnews' });
+    return { name, source, table, format: 'csv', agNews: true, warnings };
   }
   const table = name === 'sotu' ? await loadSotuTable() : await loadMobyDickTable();
-  return { name, source, table, format: 'json', agNews: false };
+  return { name, source, table, format: 'json', agNews: false, warnings: [] };
 }
 
 /** Reads a corpus file into a table according to its format. */
 async function loadFileTable(file: string, options: CorpusOptions): Promise<LoadedTable> {
   const names = builtinCorpora().map((info) => info.name).join(', ');
-  const text = await readTextFile(file, `or use a built-in corpus name (${names})`);
+  const { text, warnings } = await readTextFile(file, `or use a built-in corpus name (${names})`, options);
   const format = resolveFormat(file, options.format);
-  const base = { name: path.basename(file, path.extname(file)), source: path.resolve(file), format };
+  const base = { name: path.basename(file, path.extname(file)), source: path.resolve(file), format, warnings };
   if (format === 'csv') return { ...base, ...parseCsv(text, file, options) };
   const table =
     format === 'json' ? parseJsonArray(text, file) : format === 'jsonl' ? parseJsonLines(text, file) : { columns: ['text'], rows: [[text]] };
@@ -94,7 +103,7 @@ function collectDocuments(
 /**
  * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `ag_news`) or a file (.csv, .json, .jsonl, .txt, .md)
  * into a danfojs DataFrame plus one cleaned string per document. With `limit`, the frame keeps only the rows
- * the documents came from.
+ * the documents came from. The frame is built when it is first read.
  *
  * @example
  * const corpus = await loadCorpus('moby-dick', { split: 'paragraph', limit: 500 });
@@ -102,7 +111,8 @@ function collectDocuments(
  */
 export async function loadCorpus(source: string, options: CorpusOptions = {}): Promise<Corpus> {
   const { split, limit } = checkOptions(options);
-  const loaded = findBuiltin(source) ? await loadBuiltinTable(source, options) : await loadFileTable(source, options);
+  const builtin = source.startsWith(BUILTIN_PREFIX) ? source.slice(BUILTIN_PREFIX.length) : source;
+  const loaded = findBuiltin(builtin) ? await loadBuiltinTable(builtin, options) : await loadFileTable(source, options);
   const { table } = loaded;
   if (table.rows.length === 0) {
     throw new Error(`Corpus ${loaded.source} is empty (no rows). Check the file, or use a built-in corpus such as moby-dick.`);
@@ -118,5 +128,16 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
   }
   const frameTable: Table =
     loaded.format === 'txt' ? { columns: ['text'], rows: texts.map((text) => [text]) } : { ...table, rows: table.rows.slice(0, rowsUsed) };
-  return { name: loaded.name, source: loaded.source, frame: tableToFrame(frameTable), columns, texts };
+  let frame: DataFrame | undefined;
+  return {
+    name: loaded.name,
+    source: loaded.source,
+    // Built on first use: loading danfojs takes about half a second and 90 MB, which training never needs.
+    get frame() {
+      return (frame ??= tableToFrame(frameTable));
+    },
+    columns,
+    texts,
+    warnings: loaded.warnings,
+  };
 }
