@@ -5,6 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { Command } from 'commander';
+import { ENGINES } from '../src/train';
 import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { runOurBackend, type OurBackendResult } from './ours';
@@ -35,7 +36,7 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
   if (!torch.available) progress(`  ${torchNote}`);
 
   progress(`peak memory: training on a ${plan.memory.corpusMegabytes} MB corpus`);
-  const memory = await measurePeakRss(plan.memory.corpusMegabytes, plan.memory.maxSteps, plan.engines);
+  const memory = await measurePeakRss(plan.memory.corpusMegabytes, plan.memory.maxSteps, ENGINES);
 
   const report: BenchReport = {
     settings: {

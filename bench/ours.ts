@@ -2,17 +2,20 @@
  * Our side of the benchmark: training throughput and generation time of this library on one TensorFlow.js backend.
  * Backends are process-global, so {@link runOurBackend} runs this module as a child process per backend.
  */
+import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../src/backend';
 import { buildGenerator, resolveModelConfig, type CellType, type ModelConfig, type TrainedModel } from '../src/model';
 import { generate, generateBatch, type GenerationRequest } from '../src/sample';
 import { DEFAULT_TRAIN_CONFIG, train, type CharData, type TrainCallback, type TrainingEngine } from '../src/train';
 import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
-import { benchPlan, loadWorkload, SEED, stopRule, UNITS, type GenerationGrid, type StopRule } from './workload';
+import { benchPlan, loadWorkload, SEED, stopRule, UNITS, type GenerationGrid, type StopRule, type TrainingVariant } from './workload';
 
 /** Steady-state training throughput of one configuration (the first, warm-up step excluded). */
 export interface TrainingMeasurement {
   engine: TrainingEngine;
+  /** Threads computing each step (`TrainConfig.threads`). */
+  threads: number;
   cell: CellType;
   batch: number;
   charsPerSecond: number;
@@ -45,16 +48,14 @@ function lessonModel(vocabSize: number, cell: CellType): ModelConfig {
   return resolveModelConfig({ vocabSize, cell, units: UNITS, layers: 1, input: 'onehot', seed: SEED });
 }
 
-/** Thrown by the stop callback to end a training run once enough steps were timed (the run has no time limit itself). */
-class EnoughSteps extends Error {}
-
 /**
  * Trains a fresh model with Adam for as long as `rule` asks and returns `train`'s steady-state throughput
  * (the first step, which compiles kernels and allocates memory, is never timed).
  */
-async function measureTraining(data: CharData, engine: TrainingEngine, cell: CellType, batch: number, rule: StopRule): Promise<TrainingMeasurement> {
+async function measureTraining(data: CharData, { engine, threads }: TrainingVariant, cell: CellType, batch: number, rule: StopRule): Promise<TrainingMeasurement> {
   const network = buildGenerator(lessonModel(data.vocab.size, cell));
-  const measurement: TrainingMeasurement = { engine, cell, batch, charsPerSecond: 0, timedSteps: 0, timedSeconds: 0 };
+  const measurement: TrainingMeasurement = { engine, threads, cell, batch, charsPerSecond: 0, timedSteps: 0, timedSeconds: 0 };
+  const enough = new AbortController(); // the run has no time limit of its own: stop it once enough steps were timed
   let firstStepEnd = 0;
   const stopWhenTimed: TrainCallback = {
     onBatchEnd(record, trainProgress) {
@@ -66,14 +67,13 @@ async function measureTraining(data: CharData, engine: TrainingEngine, cell: Cel
       measurement.charsPerSecond = trainProgress.charsPerSecond;
       measurement.timedSteps = record.step - 1;
       measurement.timedSeconds = (now - firstStepEnd) / 1000;
-      if (measurement.timedSteps >= rule.minTimedSteps && measurement.timedSeconds >= rule.seconds) throw new EnoughSteps();
+      if (measurement.timedSteps >= rule.minTimedSteps && measurement.timedSeconds >= rule.seconds) enough.abort();
     },
   };
-  const config = { ...DEFAULT_TRAIN_CONFIG, engine, batchSize: batch, epochs: 1000, maxSteps: 10_000, seed: SEED };
+  const config = { ...DEFAULT_TRAIN_CONFIG, engine, threads, batchSize: batch, epochs: 1000, maxSteps: 10_000, seed: SEED };
   try {
-    await train(network, { train: data.train, val: null }, config, [stopWhenTimed]);
-  } catch (error) {
-    if (!(error instanceof EnoughSteps)) throw error;
+    const result = await train(network, { train: data.train, val: null }, config, [stopWhenTimed], { signal: enough.signal });
+    tf.dispose(result.interrupted?.optimizer.map((w) => w.tensor) ?? []);
   } finally {
     network.dispose();
   }
@@ -122,11 +122,11 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
   const plan = benchPlan(quick);
   const { data } = await loadWorkload();
   const training: TrainingMeasurement[] = [];
-  for (const engine of plan.engines) {
+  for (const variant of plan.variants) {
     for (const cell of plan.cells) {
       for (const batch of plan.batches) {
-        const measurement = await measureTraining(data, engine, cell, batch, stopRule(backend, quick));
-        progress(`  ${backend} ${engine} ${cell} batch ${batch}: ${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ${measurement.timedSeconds.toFixed(1)} s)`);
+        const measurement = await measureTraining(data, variant, cell, batch, stopRule(backend, quick));
+        progress(`  ${backend} ${variant.engine} ×${variant.threads} ${cell} batch ${batch}: ${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ${measurement.timedSeconds.toFixed(1)} s)`);
         training.push(measurement);
       }
     }

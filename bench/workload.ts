@@ -2,7 +2,7 @@ import { BACKENDS, type BackendName } from '../src/backend';
 import { loadCorpus } from '../src/corpus';
 import type { CellType } from '../src/model';
 import { LESSON_PROMPTS, LESSON_TEMPERATURES } from '../src/sample';
-import { DEFAULT_TRAIN_CONFIG, ENGINES, prepareCharData, type CharData, type TrainingEngine } from '../src/train';
+import { DEFAULT_TRAIN_CONFIG, prepareCharData, type CharData, type TrainingEngine } from '../src/train';
 
 /** The built-in corpus every training and generation measurement uses (about 1.2 M characters). */
 export const CORPUS = 'moby-dick';
@@ -28,11 +28,18 @@ export interface StopRule {
   minTimedSteps: number;
 }
 
+/** One way of running our training: an engine and a number of threads (`TrainConfig.threads`). */
+export interface TrainingVariant {
+  engine: TrainingEngine;
+  threads: number;
+}
+
 /** What one `npm run bench` measures. */
 export interface BenchPlan {
   quick: boolean;
   backends: readonly BackendName[];
-  engines: readonly TrainingEngine[];
+  /** Training engines and thread counts measured: the fast engine on 1 and 2 threads, the tfjs-layers reference on 1. */
+  variants: readonly TrainingVariant[];
   cells: readonly CellType[];
   batches: readonly number[];
   generation: GenerationGrid;
@@ -50,7 +57,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   return {
     quick,
     backends: BACKENDS,
-    engines: ENGINES,
+    variants: [{ engine: 'fast', threads: 1 }, { engine: 'fast', threads: 2 }, { engine: 'layers', threads: 1 }],
     cells: quick ? ['lstm'] : ['lstm', 'gru', 'rnn'],
     batches: quick ? [32] : [32, 128],
     generation: {
