@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import type { Plot } from 'nodeplotlib';
 import {
   createLiveFigure, displayFigure, figureToSvg, figureToVegaLite, lossFigure, movingAverage,
@@ -134,4 +136,21 @@ test('displayFigure and createLiveFigure explain that they need a notebook when 
   const figure = lossFigure(syntheticHistory());
   await assert.rejects(displayFigure(figure), /inside a tslab Jupyter notebook.*figureToSvg/);
   await assert.rejects(createLiveFigure().update(figure), /inside a tslab Jupyter notebook/);
+});
+
+test('a live loss plot redrawn 300 times (1 000-point history) keeps the heap flat: notebook displays do not accumulate', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const heapMB = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed / 1e6;
+  };
+  const history: TrainingHistory = { batches: [], epochs: [] };
+  for (let i = 0; i < 1000; i++) history.batches.push({ step: i + 1, epoch: 1, loss: 3 - i / 500 });
+  for (let i = 0; i < 20; i++) await figureToSvg(lossFigure(history)); // vega loaded, caches warm
+  const before = heapMB();
+  for (let i = 0; i < 300; i++) await figureToSvg(lossFigure(history));
+  const growth = heapMB() - before;
+  assert.ok(growth < 8, `heap grew by ${growth.toFixed(1)} MB over 300 redraws`);
 });
