@@ -223,3 +223,25 @@ test('windows over compact ids (Uint8Array, Uint16Array) give the same Int32Arra
     assert.ok(actual[0].inputs instanceof Int32Array && actual[0].targets instanceof Int32Array);
   }
 });
+
+test('property: batches never cross the train/validation split (windows over a cut stream, lines split at random)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 30, max: 400 }), fc.double({ min: 0.05, max: 0.6, noNaN: true }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 9 }), (n, fraction, seqLen, batchSize) => {
+      // Windows: every id is its own position, so a token tells where in the stream it came from.
+      const { train, val } = splitIds(identityIds(n), fraction);
+      const cut = train.length;
+      const tokensOf = (dataset: WindowDataset) => [...dataset.batches(batchSize, createRng(1), { dropRemainder: false })].flatMap((b) => [...b.inputs, ...b.targets]);
+      if (train.length > seqLen) assert.ok(tokensOf(new WindowDataset(train, { seqLen })).every((id) => id < cut), 'a training window reads validation text');
+      if (val.length > seqLen) assert.ok(tokensOf(new WindowDataset(val, { seqLen })).every((id) => id >= cut), 'a validation window reads training text');
+      // Lines: line k holds only id k + 2 (past the special ids), so a token tells which line it came from.
+      const lines = Array.from({ length: Math.ceil(n / 10) + 1 }, (_, k) => Int32Array.from({ length: 1 + (k % 5) }, () => k + 2));
+      const parts = splitItems(lines, fraction, createRng(n));
+      const idsIn = (part: Int32Array[]) => new Set(part.map((line) => line[0]));
+      const [trainIds, valIds] = [idsIn(parts.train), idsIn(parts.val)];
+      const seen = (part: Int32Array[]) =>
+        part.length === 0 ? [] : [...new LineDataset(part).batches(batchSize, createRng(2), { dropRemainder: false })].flatMap((b) => [...b.inputs, ...b.targets]).filter((id) => id >= 2);
+      assert.ok(seen(parts.train).every((id) => trainIds.has(id) && !valIds.has(id)), 'a training batch holds a validation line');
+      assert.ok(seen(parts.val).every((id) => valIds.has(id) && !trainIds.has(id)), 'a validation batch holds a training line');
+    }),
+  );
+});

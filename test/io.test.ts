@@ -101,4 +101,15 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   modelJson.weightsManifest[0].paths = ['../truncated/weights.bin'];
   await fs.writeFile(modelFile, JSON.stringify(modelJson));
   await assert.rejects(loadArtifact(escaping), /points outside the model directory/);
+
+  // A topology naming code (a Lambda layer with a function body) is refused, never run.
+  const withCode = await fresh('with-code');
+  const codeFile = path.join(withCode, 'model.json');
+  const codeJson = JSON.parse(await fs.readFile(codeFile, 'utf8'));
+  const ran = '__gennetLoadRanCode';
+  codeJson.modelTopology.config.layers[1].class_name = 'Lambda';
+  codeJson.modelTopology.config.layers[1].config.function = `globalThis.${ran} = true`;
+  await fs.writeFile(codeFile, JSON.stringify(codeJson));
+  await assert.rejects(loadArtifact(withCode), /Unknown layer: Lambda/);
+  assert.equal((globalThis as Record<string, unknown>)[ran], undefined);
 });
