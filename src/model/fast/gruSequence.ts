@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './linear';
-import { previousStates, recurrentKernelGradient, SequenceShape } from './sequence';
+import { previousStates, recurrentKernelGradient, SequenceShape, sequenceOp } from './sequence';
 
 /** What one GRU step writes, each `[batch, units]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface GruStepOutputs {
@@ -82,15 +82,13 @@ export function gruSequence(
   const gateFns = gateFunctions(gate);
   const { slopeAt } = gateFns;
 
-  const run = tf.customGrad((x, u, save) => {
-    (save as tf.GradSaveFunc)([u as tf.Tensor]);
-    const projections = (x as tf.Tensor).dataSync() as Float32Array;
+  return sequenceOp(inputs, recurrentKernel, shape, (projections, u) => {
     const updates = new Float32Array(steps * stepStates);
     const resets = new Float32Array(steps * stepStates);
     const resetStates = new Float32Array(steps * stepStates);
     const candidates = new Float32Array(steps * stepStates);
     const outputs = new Float32Array(steps * stepStates);
-    const kernels = splitGruKernel(u as tf.Tensor2D);
+    const kernels = splitGruKernel(u);
     for (let t = 0; t < steps; t++) {
       const now = (values: Float32Array) => values.subarray(t * stepStates, (t + 1) * stepStates);
       const hidden = t === 0 ? null : outputs.subarray((t - 1) * stepStates, t * stepStates);
@@ -100,10 +98,9 @@ export function gruSequence(
     }
     tf.dispose([kernels.updateReset, kernels.candidate]);
 
-    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
-      const dOutputs = (dy as tf.Tensor).dataSync() as Float32Array;
+    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
       const [kernelZRT, kernelHT] = tf.tidy(() => {
-        const { updateReset, candidate } = splitGruKernel(kernel as tf.Tensor2D);
+        const { updateReset, candidate } = splitGruKernel(kernel);
         return [tf.transpose(updateReset), tf.transpose(candidate)];
       });
       const rows = steps * batch;
@@ -156,7 +153,6 @@ export function gruSequence(
       );
       return [tf.tensor2d(dInputs, [rows, width]), dKernel];
     };
-    return { value: tf.tensor2d(outputs, [steps * batch, units]), gradFunc };
+    return { outputs, backward };
   });
-  return run(inputs, recurrentKernel) as tf.Tensor2D;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './linear';
-import { previousStates, recurrentKernelGradient, SequenceShape } from './sequence';
+import { previousStates, recurrentKernelGradient, SequenceShape, sequenceOp } from './sequence';
 
 /** What one LSTM step writes, each `[batch, …]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface LstmStepOutputs {
@@ -74,9 +74,7 @@ export function lstmSequence(
   const gateFns = gateFunctions(gate);
   const { slopeAt } = gateFns;
 
-  const run = tf.customGrad((x, u, save) => {
-    (save as tf.GradSaveFunc)([u as tf.Tensor]);
-    const projections = (x as tf.Tensor).dataSync() as Float32Array;
+  return sequenceOp(inputs, recurrentKernel, shape, (projections, u) => {
     const gates = new Float32Array(steps * stepGates);
     const cells = new Float32Array(steps * stepStates);
     const cellTanh = new Float32Array(steps * stepStates);
@@ -84,16 +82,15 @@ export function lstmSequence(
     for (let t = 0; t < steps; t++) {
       const now = (values: Float32Array, size: number) => values.subarray(t * size, (t + 1) * size);
       const before = (values: Float32Array) => (t === 0 ? null : values.subarray((t - 1) * stepStates, t * stepStates));
-      lstmStep(now(projections, stepGates), before(outputs), before(cells), u as tf.Tensor2D, gateFns, {
+      lstmStep(now(projections, stepGates), before(outputs), before(cells), u, gateFns, {
         gates: now(gates, stepGates), cells: now(cells, stepStates), cellTanh: now(cellTanh, stepStates), outputs: now(outputs, stepStates),
       });
     }
 
-    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
-      const dOutputs = (dy as tf.Tensor).dataSync() as Float32Array;
+    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
       const dz = new Float32Array(steps * stepGates);
       const dCell = new Float32Array(stepStates);
-      const kernelT = tf.transpose(kernel as tf.Tensor2D);
+      const kernelT = tf.transpose(kernel);
       let dRecurrent: Float32Array | null = null;
       for (let t = steps - 1; t >= 0; t--) {
         for (let b = 0; b < batch; b++) {
@@ -124,7 +121,6 @@ export function lstmSequence(
         recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows),
       ];
     };
-    return { value: tf.tensor2d(outputs, [steps * batch, units]), gradFunc };
+    return { outputs, backward };
   });
-  return run(inputs, recurrentKernel) as tf.Tensor2D;
 }

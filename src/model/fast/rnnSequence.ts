@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { multiplyRows } from './linear';
-import { previousStates, recurrentKernelGradient, SequenceShape } from './sequence';
+import { previousStates, recurrentKernelGradient, SequenceShape, sequenceOp } from './sequence';
 
 /**
  * One simple (Elman) RNN step for a batch of rows, as tfjs-layers' SimpleRNN computes it: `h' = tanh(x·W + b + h·U)`.
@@ -25,18 +25,15 @@ export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, s
   const units = recurrentKernel.shape[0];
   const stepStates = batch * units;
 
-  const run = tf.customGrad((x, u, save) => {
-    (save as tf.GradSaveFunc)([u as tf.Tensor]);
-    const projections = (x as tf.Tensor).dataSync() as Float32Array;
+  return sequenceOp(inputs, recurrentKernel, shape, (projections, u) => {
     const outputs = new Float32Array(steps * stepStates);
     for (let t = 0; t < steps; t++) {
       const hidden = t === 0 ? null : outputs.subarray((t - 1) * stepStates, t * stepStates);
-      rnnStep(projections.subarray(t * stepStates, (t + 1) * stepStates), hidden, u as tf.Tensor2D, outputs.subarray(t * stepStates, (t + 1) * stepStates));
+      rnnStep(projections.subarray(t * stepStates, (t + 1) * stepStates), hidden, u, outputs.subarray(t * stepStates, (t + 1) * stepStates));
     }
 
-    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
-      const dOutputs = (dy as tf.Tensor).dataSync() as Float32Array;
-      const kernelT = tf.transpose(kernel as tf.Tensor2D);
+    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
+      const kernelT = tf.transpose(kernel);
       const dz = new Float32Array(steps * stepStates);
       let dRecurrent: Float32Array | null = null;
       for (let t = steps - 1; t >= 0; t--) {
@@ -51,7 +48,6 @@ export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, s
       const rows = steps * batch;
       return [tf.tensor2d(dz, [rows, units]), recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows)];
     };
-    return { value: tf.tensor2d(outputs, [steps * batch, units]), gradFunc };
+    return { outputs, backward };
   });
-  return run(inputs, recurrentKernel) as tf.Tensor2D;
 }
