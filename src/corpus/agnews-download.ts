@@ -1,4 +1,4 @@
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -44,12 +44,17 @@ function describeFailure(error: unknown, timeoutMs: number): string {
 async function download(url: string, file: string, timeoutMs: number): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.partial`;
+  let out: WriteStream | null = null;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-    await pipeline(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), createWriteStream(partial));
+    out = createWriteStream(partial);
+    await pipeline(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), out);
     await fs.rename(partial, file);
   } finally {
+    // A failed pipeline may still be opening the file: wait until the stream is closed, or the rm could come first.
+    const stream = out;
+    if (stream !== null && !stream.closed) await new Promise<void>((resolve) => stream.destroy().once('close', () => resolve()));
     await fs.rm(partial, { force: true });
   }
 }
