@@ -237,7 +237,7 @@ test('a corpus with invalid UTF-8 bytes and mojibake trains, with both reported;
   const plain = run();
   assert.equal(plain.status, 0, plain.stderr);
   assert.match(plain.stderr, /corpus: warning: messy\.txt: 3 invalid UTF-8 sequences \(first at byte \d+\) replaced/);
-  assert.match(plain.stderr, /corpus: warning: messy\.txt: \d+ runs of mojibake \(UTF-8 text once read as Windows-1252 or Latin-1\), e\.g\. "â\u0080\u0099" → "’".*--fix-mojibake/);
+  assert.match(plain.stderr, /corpus: warning: messy\.txt: \d+ runs of mojibake \(UTF-8 text once read as Windows-1252 or Latin-1\), e\.g\. "â\\u0080\\u0099" → "’".*--fix-mojibake/);
   const fixed = run('--fix-mojibake');
   assert.equal(fixed.status, 0, fixed.stderr);
   assert.match(fixed.stderr, /runs of mojibake .*; repaired\./);

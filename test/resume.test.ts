@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
-import { loadRunState, saveArtifact } from '../src/io/artifact';
+import { loadArtifact, loadRunState, saveArtifact } from '../src/io/artifact';
+import { checkpointEachEpoch } from '../src/train/callbacks';
 import { CharVocab } from '../src/vocab';
 import { buildGenerator, resolveModelConfig } from '../src/model/generator';
 import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train/trainer';
@@ -53,6 +54,24 @@ test('a run interrupted mid-epoch and resumed from its saved state ends with the
   whole.dispose();
 });
 
+test('a run that crashes outright continues from its last epoch-end checkpoint and ends as an uninterrupted run', async () => {
+  await initBackend('wasm');
+  const whole = buildGenerator(modelConfig);
+  const expected = await train(whole, data(), trainConfig);
+  const dir = path.join(work, 'crashed');
+  const crashing = buildGenerator(modelConfig);
+  const vocab = CharVocab.build(['abcdefghijklmn']); // 14 letters + 3 special tokens = VOCAB
+  const trained = { network: crashing, vocab, config: { ...modelConfig, vocabSize: VOCAB } };
+  const crash = { onBatchEnd: (record: { step: number }) => { if (record.step === 25) throw new Error('power cut'); } }; // in epoch 2
+  await assert.rejects(train(crashing, data(), trainConfig, [checkpointEachEpoch(dir, trained, () => ({})), crash]), /power cut/);
+  const artifact = await loadArtifact(dir);
+  const second = await train(artifact.network, data(), trainConfig, [], { resume: await loadRunState(dir) });
+  assert.deepEqual(second.history.batches.map((b) => b.loss), expected.history.batches.map((b) => b.loss));
+  assert.deepEqual(second.history.epochs.map((e) => e.valLoss), expected.history.epochs.map((e) => e.valLoss));
+  assert.deepEqual(weightsOf(artifact.network), weightsOf(whole));
+  [whole, crashing, artifact.network].forEach((m) => m.dispose());
+});
+
 test('a damaged or absent run state is refused with a message that says what is wrong', async () => {
   await initBackend('cpu');
   const model = buildGenerator(modelConfig);
@@ -67,7 +86,7 @@ test('a damaged or absent run state is refused with a message that says what is 
   writeFileSync(path.join(dir, 'run-state.json'), '{"step": 3');
   await assert.rejects(loadRunState(dir), /run-state.json is not valid JSON/);
   await saveArtifact(dir, { network: model, vocab: CharVocab.build(['abcdefghijklmno']), config: { ...modelConfig, vocabSize: VOCAB } });
-  await assert.rejects(loadRunState(dir), /holds no interrupted run to resume/);
+  await assert.rejects(loadRunState(dir), /holds no unfinished run to resume/);
   model.dispose();
 });
 
@@ -125,5 +144,5 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
 
   const again = gennet('train', '--resume', stopped);
   assert.equal(again.status, 1);
-  assert.match(again.stderr, /holds no interrupted run to resume/);
+  assert.match(again.stderr, /holds no unfinished run to resume/);
 });

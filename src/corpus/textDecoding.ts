@@ -139,6 +139,11 @@ export function decodeUtf8(bytes: Uint8Array, options: { repairMojibake?: boolea
   return { text, issues: { invalidUtf8, mojibake } };
 }
 
+/** Spells out control characters (a Latin-1 misreading yields C1 controls, which terminals do not show) as `\\u0099`. */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The issues as warning lines for a user: what was found, where, and what to do. */
 export function describeTextIssues(issues: TextIssues, file: string): string[] {
   const lines: string[] = [];
@@ -148,7 +153,7 @@ export function describeTextIssues(issues: TextIssues, file: string): string[] {
       'replaced by "\uFFFD". If the file is not UTF-8, convert it first (e.g. iconv -f windows-1252 -t utf-8).');
   }
   if (mojibake !== null) {
-    const examples = mojibake.examples.map((e) => `"${e.found}" → "${e.meant}"`).join(', ');
+    const examples = mojibake.examples.map((e) => `"${visible(e.found)}" → "${e.meant}"`).join(', ');
     lines.push(`${file}: ${mojibake.count} run${mojibake.count === 1 ? '' : 's'} of mojibake (UTF-8 text once read as ${mojibake.encoding}${mojibake.encoding === 'Windows-1252' ? ' or Latin-1' : ''}), e.g. ${examples}; ` +
       (mojibake.repaired ? 'repaired.' : 'repair them with --fix-mojibake (library: repairMojibake).'));
   }

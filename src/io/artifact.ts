@@ -103,7 +103,7 @@ export async function saveArtifact(dir: string, trained: TrainedModel, training:
 export async function loadRunState(dir: string): Promise<RunState> {
   const read = (file: string) => fs.readFile(path.join(dir, file));
   const [json, weights] = await Promise.all([read(ARTIFACT_FILES.runState), read(ARTIFACT_FILES.optimizer)]).catch(() => {
-    throw new Error(`"${dir}" holds no interrupted run to resume (its run finished, or it was saved at an epoch end): ` +
+    throw new Error(`"${dir}" holds no unfinished run to resume (its run finished): ` +
       `${ARTIFACT_FILES.runState} or ${ARTIFACT_FILES.optimizer} is missing. Start a new run with gennet train --out.`);
   });
   return decodeRunState(json.toString('utf8'), new Uint8Array(weights), path.join(dir, ARTIFACT_FILES.runState));

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { Presets, SingleBar } from 'cli-progress';
 import { saveArtifact } from '../io/artifact';
 import type { TrainedModel } from '../model/trainedModel';
@@ -56,7 +57,8 @@ export function sampleEachEpoch(
 
 /**
  * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete
- * epoch), with `describe(record)` stored as the training information.
+ * epoch), with `describe(record)` stored as the training information and the run state, so that a run killed
+ * outright (power cut, SIGKILL) can still continue from its last epoch with `--resume`.
  */
 export function checkpointEachEpoch(
   dir: string,
@@ -64,8 +66,13 @@ export function checkpointEachEpoch(
   describe: (record: EpochRecord) => Record<string, unknown>,
 ): TrainCallback {
   return {
-    async onEpochEnd(record) {
-      await saveArtifact(dir, trained, describe(record));
+    async onEpochEnd(record, progress) {
+      const state = await progress.captureState();
+      try {
+        await saveArtifact(dir, trained, describe(record), state);
+      } finally {
+        tf.dispose(state.optimizer.map((w) => w.tensor));
+      }
     },
   };
 }

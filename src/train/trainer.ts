@@ -53,6 +53,8 @@ export interface TrainProgress {
   /** Steady-state training throughput so far (characters per second, first step excluded); 0 before step 2. */
   charsPerSecond: number;
   history: TrainingHistory;
+  /** The state to resume from this point (for checkpoints); the caller disposes its optimizer tensors. */
+  captureState(): Promise<RunState>;
 }
 
 /** Hooks into the training loop; each may be async (the loop waits). */
@@ -152,11 +154,20 @@ export async function train(
   let steadyTokens = resume?.steadyTokens ?? 0;
   let steadySeconds = resume?.steadySeconds ?? 0;
   const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
-  const progress = (epoch: number, batchInEpoch: number): TrainProgress => ({
+  // Filled in below, once the optimizer exists: the run state at a position (epoch, batches of it done, their loss).
+  let stateAt: (epoch: number, batchInEpoch: number, epochLoss: number) => Promise<RunState>;
+  const progress = (epoch: number, batchInEpoch: number, epochLoss: number, epochDone = false): TrainProgress => ({
     epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
+    // After an epoch's validation, a resumed run starts the next epoch.
+    captureState: () => (epochDone ? stateAt(epoch + 1, 0, 0) : stateAt(epoch, batchInEpoch, epochLoss)),
   });
 
   const optimizer = tf.train.adam(config.learningRate);
+  stateAt = async (epoch, batchInEpoch, epochLoss) => ({
+    step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
+    dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
+    optimizer: await captureOptimizer(optimizer),
+  });
   if (resume !== undefined) {
     await restoreOptimizer(optimizer, resume.optimizer);
     dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
@@ -177,11 +188,7 @@ export async function train(
           continue;
         }
         if (control.signal?.aborted) {
-          interrupted = {
-            step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
-            dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
-            optimizer: await captureOptimizer(optimizer),
-          };
+          interrupted = await stateAt(epoch, batchInEpoch, epochLoss);
           break run;
         }
         const stepStart = performance.now();
@@ -198,7 +205,7 @@ export async function train(
         epochLoss += loss;
         const record: BatchRecord = { step, epoch, loss };
         history.batches.push(record);
-        for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch));
+        for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch, epochLoss));
         if (step >= totalSteps) break;
       }
       const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, config.engine);
@@ -211,7 +218,7 @@ export async function train(
         seconds: (performance.now() - started) / 1000,
       };
       history.epochs.push(record);
-      for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch));
+      for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch, epochLoss, true));
     }
   } finally {
     optimizer.dispose();
