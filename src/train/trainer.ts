@@ -168,15 +168,16 @@ export async function train(
     dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
     optimizer: await captureOptimizer(optimizer),
   });
-  if (resume !== undefined) {
-    await restoreOptimizer(optimizer, resume.optimizer);
-    dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
-  }
   let interrupted: RunState | null = null;
   let epochLoss = 0;
   let batchInEpoch = 0;
-  const workers = config.threads > 1 ? await GradientWorkers.start(model, config.threads - 1) : null;
+  let workers: GradientWorkers | null = null;
   try {
+    if (resume !== undefined) {
+      await restoreOptimizer(optimizer, resume.optimizer);
+      dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
+    }
+    if (config.threads > 1) workers = await GradientWorkers.start(model, config.threads - 1);
     run: for (let epoch = resume?.epoch ?? 1; epoch <= config.epochs && step < totalSteps; epoch++) {
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
       const resumed = resume !== undefined && epoch === resume.epoch;
