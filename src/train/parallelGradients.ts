@@ -114,7 +114,14 @@ export class GradientWorkers {
       const weights = variables.map((v) => v.dataSync().slice() as Float32Array);
       return this.workers[k].request({ type: 'step', weights, batch: part, engine }, weights.map((w) => w.buffer as ArrayBuffer));
     });
-    const parts = [partGradients(model, own, engine), ...((await Promise.all(replies)) as PartGradients[])];
+    let mine: PartGradients;
+    try {
+      mine = partGradients(model, own, engine);
+    } catch (error) {
+      await Promise.allSettled(replies); // no worker's answer is left to reject unobserved
+      throw error;
+    }
+    const parts = [mine, ...((await Promise.all(replies)) as PartGradients[])];
     const tokens = parts.reduce((sum, part) => sum + part.tokens, 0);
     const share = (part: PartGradients) => (tokens === 0 ? 0 : part.tokens / tokens);
     const grads: tf.NamedTensorMap = {};
