@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, initBackend } from '../src/backend';
 import { buildGenerator, CELLS, resolveModelConfig } from '../src/model/generator';
 import { TokenEmbedding } from '../src/model/layers';
+import { FastOrthogonal } from '../src/model/orthogonal';
 import { LayersStepper as Stepper } from '../src/model/stepper';
 import { sequenceLoss } from '../src/train/loss';
 
@@ -190,3 +191,25 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
+
+test('FastOrthogonal gives tfjs-layers\' orthogonal matrices (same seed) and saves as Orthogonal, without its warning', async () => {
+  await initBackend('cpu');
+  for (const shape of [[8, 32], [32, 8], [16, 16]]) {
+    const fast = new FastOrthogonal({ seed: 7, gain: 1.5 }).apply(shape).dataSync();
+    const reference = tf.initializers.orthogonal({ seed: 7, gain: 1.5 }).apply(shape).dataSync();
+    assert.ok(maxDiff(fast, Array.from(reference)) < 1e-6, `[${shape}]`);
+  }
+  const warnings: unknown[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args);
+  const q = tf.tidy(() => new FastOrthogonal({ seed: 3 }).apply([128, 512]) as tf.Tensor2D);
+  console.warn = warn;
+  assert.deepEqual(warnings, []);
+  const gram = tf.tidy(() => tf.matMul(q, q, false, true).sub(tf.eye(128)).abs().max().dataSync()[0]);
+  assert.ok(gram < 1e-5, `rows are orthonormal (|QQᵀ − I| = ${gram})`);
+  q.dispose();
+  const model = buildGenerator(resolveModelConfig({ vocabSize: 9, units: 6, seed: 5 }));
+  const json = JSON.stringify(model.toJSON(null, false));
+  assert.match(json, /"recurrent_initializer":\{"class_name":"Orthogonal","config":\{"gain":1,"seed":\d+\}\}/);
+  model.dispose();
+});

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../random';
 import { OneHot, SeededDropout, TokenEmbedding } from './layers';
+import { FastOrthogonal } from './orthogonal';
 
 /** Recurrent cell types: long short-term memory, gated recurrent unit, plain (Elman) RNN. */
 export const CELLS = ['lstm', 'gru', 'rnn'] as const;
@@ -69,7 +70,7 @@ function recurrentLayer(config: ModelConfig, index: number, stateful: boolean): 
     stateful,
     name: `${config.cell}_${index + 1}`,
     kernelInitializer: stateful ? 'zeros' : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
-    recurrentInitializer: stateful ? 'zeros' : tf.initializers.orthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
+    recurrentInitializer: stateful ? 'zeros' : new FastOrthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
   } as const;
   // Gates use the standard logistic sigmoid (as PyTorch's cells), not tfjs-layers' default hard sigmoid.
   if (config.cell === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' });
