@@ -118,12 +118,13 @@ const MIN_MOJIBAKE_RUNS = 3;
 function findMojibake(text: string, repair: boolean): { text: string; mojibake: TextIssues['mojibake'] } {
   const found = PATTERNS.map(({ encoding, byteOf, pattern }) => {
     const runs = [...text.matchAll(pattern)].map((m) => ({ found: m[0], meant: meant(m[0], byteOf) })).filter((r) => r.meant !== null);
-    return { encoding, byteOf, pattern, runs: runs as { found: string; meant: string }[] };
+    return { encoding, pattern, runs: runs as { found: string; meant: string }[] };
   });
   const best = found.reduce((a, b) => (b.runs.length > a.runs.length ? b : a));
   if (best.runs.length < MIN_MOJIBAKE_RUNS) return { text, mojibake: null };
-  const examples = [...new Map(best.runs.map((r) => [r.found, r])).values()].slice(0, 3);
-  const repaired = repair ? text.replace(best.pattern, (run) => meant(run, best.byteOf) ?? run) : text;
+  const meaning = new Map(best.runs.map((r) => [r.found, r.meant])); // distinct runs, in order of appearance
+  const examples = [...meaning].slice(0, 3).map(([found, meant]) => ({ found, meant }));
+  const repaired = repair ? text.replace(best.pattern, (run) => meaning.get(run) ?? run) : text;
   return { text: repaired, mojibake: { encoding: best.encoding, count: best.runs.length, examples, repaired: repair } };
 }
 

@@ -110,8 +110,9 @@ export class GradientWorkers {
   async lossAndGradients(model: tf.LayersModel, batch: Batch, engine: TrainingEngine): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
     const [own, ...others] = splitBatch(batch, this.workers.length + 1);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const current = variables.map((v) => v.dataSync() as Float32Array); // on cpu the variables' own arrays: copy before transfer
     const replies = others.map((part, k) => {
-      const weights = variables.map((v) => v.dataSync().slice() as Float32Array);
+      const weights = current.map((values) => values.slice());
       return this.workers[k].request({ type: 'step', weights, batch: part, engine }, weights.map((w) => w.buffer as ArrayBuffer));
     });
     let mine: PartGradients;

@@ -154,20 +154,19 @@ export async function train(
   let steadyTokens = resume?.steadyTokens ?? 0;
   let steadySeconds = resume?.steadySeconds ?? 0;
   const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
-  // Filled in below, once the optimizer exists: the run state at a position (epoch, batches of it done, their loss).
-  let stateAt: (epoch: number, batchInEpoch: number, epochLoss: number) => Promise<RunState>;
+  const optimizer = tf.train.adam(config.learningRate);
+  /** The run state at a position: epoch, batches of it done, their summed loss. */
+  const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => ({
+    step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
+    dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
+    optimizer: await captureOptimizer(optimizer),
+  });
   const progress = (epoch: number, batchInEpoch: number, epochLoss: number, epochDone = false): TrainProgress => ({
     epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
     // After an epoch's validation, a resumed run starts the next epoch.
     captureState: () => (epochDone ? stateAt(epoch + 1, 0, 0) : stateAt(epoch, batchInEpoch, epochLoss)),
   });
 
-  const optimizer = tf.train.adam(config.learningRate);
-  stateAt = async (epoch, batchInEpoch, epochLoss) => ({
-    step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
-    dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
-    optimizer: await captureOptimizer(optimizer),
-  });
   let interrupted: RunState | null = null;
   let epochLoss = 0;
   let batchInEpoch = 0;
