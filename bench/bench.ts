@@ -5,7 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { Command } from 'commander';
-import { ENGINES } from '../src/train';
+import { ENGINES } from '../src/engines';
 import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { runOurBackend, type OurBackendResult } from './ours';

@@ -1,5 +1,5 @@
 import { fork, spawn } from 'node:child_process';
-import { findProjectRoot } from '../src/corpus/project-root';
+import { findProjectRoot } from '../src/corpus/projectRoot';
 
 /** The project folder (holding package.json, `dist/` and `bench/`), found from this compiled file. */
 export const PROJECT_ROOT = findProjectRoot(__dirname);

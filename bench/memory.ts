@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadCorpus } from '../src/corpus';
-import type { TrainingEngine } from '../src/train';
+import type { EngineChoice } from '../src/engines';
 import { PROJECT_ROOT, runJson } from './children';
 import { SEQ_LEN } from './workload';
 
@@ -15,7 +15,7 @@ const MB = 1024 * 1024;
 
 /** Peak memory of one training run. */
 export interface MemoryResult {
-  engine: TrainingEngine;
+  engine: EngineChoice;
   /** Size of the corpus file in MB (2^20 bytes). */
   corpusMB: number;
   peakRssMB: number;
@@ -44,7 +44,7 @@ async function writeLargeCorpus(file: string, megabytes: number): Promise<void> 
  * Trains with the CLI (`node -r bench/peakRss.js dist/cli.js train ...`, as a user would) on a corpus of `megabytes` MB
  * with windows of {@link SEQ_LEN} for `maxSteps` steps, once per engine, and reports the peak RSS of each run.
  */
-export async function measurePeakRss(megabytes: number, maxSteps: number, engines: readonly TrainingEngine[]): Promise<MemoryResult[]> {
+export async function measurePeakRss(megabytes: number, maxSteps: number, engines: readonly EngineChoice[]): Promise<MemoryResult[]> {
   const folder = mkdtempSync(path.join(tmpdir(), 'gennet-bench-memory-'));
   try {
     const corpus = path.join(folder, 'corpus.txt');

@@ -4,16 +4,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../src/backend';
-import { buildGenerator, resolveModelConfig, type CellType, type ModelConfig, type TrainedModel } from '../src/model';
+import { buildGenerator, resolveModelConfig, type CellType, type ModelConfig, type GeneratorModel } from '../src/model';
 import { generate, generateBatch, type GenerationRequest } from '../src/sample';
-import { DEFAULT_TRAIN_CONFIG, train, type CharData, type TrainCallback, type TrainingEngine } from '../src/train';
+import type { CharData } from '../src/data';
+import type { EngineChoice } from '../src/engines';
+import { DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
 import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
 import { benchPlan, loadWorkload, SEED, stopRule, UNITS, type GenerationGrid, type StopRule, type TrainingVariant } from './workload';
 
 /** Steady-state training throughput of one configuration (the first, warm-up step excluded). */
 export interface TrainingMeasurement {
-  engine: TrainingEngine;
+  engine: EngineChoice;
   /** Threads computing each step (`TrainConfig.threads`). */
   threads: number;
   cell: CellType;
@@ -94,7 +96,7 @@ function timed(work: () => void): number {
  */
 function measureGeneration(vocab: Vocabulary, grid: GenerationGrid): GenerationMeasurement {
   const config = lessonModel(vocab.size, 'lstm');
-  const trained: TrainedModel = { network: buildGenerator(config), vocab, config };
+  const trained: GeneratorModel = { network: buildGenerator(config), vocab, config };
   const requests: GenerationRequest[] = grid.prompts.flatMap((prompt, i) => grid.temperatures.map((temperature) => ({ prompt, temperature, seed: SEED + i })));
   const run = { length: grid.length, stopAtEos: false };
   const checkLength = (prompt: string, text: string) => {

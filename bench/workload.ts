@@ -2,7 +2,9 @@ import { BACKENDS, type BackendName } from '../src/backend';
 import { loadCorpus } from '../src/corpus';
 import type { CellType } from '../src/model';
 import { LESSON_PROMPTS, LESSON_TEMPERATURES } from '../src/sample';
-import { DEFAULT_TRAIN_CONFIG, prepareCharData, type CharData, type TrainingEngine } from '../src/train';
+import { prepareCharData, type CharData } from '../src/data';
+import type { EngineChoice } from '../src/engines';
+import { DEFAULT_TRAIN_CONFIG } from '../src/train';
 
 /** The built-in corpus every training and generation measurement uses (about 1.2 M characters). */
 export const CORPUS = 'moby-dick';
@@ -30,7 +32,7 @@ export interface StopRule {
 
 /** One way of running our training: an engine and a number of threads (`TrainConfig.threads`). */
 export interface TrainingVariant {
-  engine: TrainingEngine;
+  engine: EngineChoice;
   threads: number;
 }
 

@@ -43,6 +43,7 @@ test('gennet train --json trains, checkpoints and prints one JSON summary', () =
     assert.ok(key in summary, `summary has ${key}`);
   }
   assert.equal(summary.backend, 'wasm');
+  assert.equal(summary.engine, 'fast', 'auto takes the fast engine for a plain LSTM');
   assert.equal(summary.steps, 60);
   assert.ok(summary.charsPerSecond > 0);
   assert.ok(summary.valLoss < Math.log(summary.vocabSize) - 0.5, `val loss ${summary.valLoss} vs log V ${Math.log(summary.vocabSize)}`);
@@ -89,6 +90,35 @@ test('gennet generate: same seed → same text, other seed → other text, tempe
   assert.equal(json.text, a);
 });
 
+test('gennet generate and temperatures: --engine layers and --engine fast give the same text; auto says which it took', () => {
+  const generate = (engine: string) => {
+    const run = gennet('generate', '--model', modelDir, '--prompt', 'The ', '--length', '150', '--temperature', '0.9', '--seed', '3', '--engine', engine, '--json');
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout) as { text: string; engine: string };
+  };
+  const [auto, fast, layers] = ['auto', 'fast', 'layers'].map(generate);
+  assert.deepEqual([auto.engine, fast.engine, layers.engine], ['fast', 'fast', 'layers']);
+  assert.equal(fast.text, layers.text);
+  assert.equal(auto.text, fast.text);
+  const temperatures = (engine: string) => gennet('temperatures', '--model', modelDir, '--prompts', 'The ', '--temps', '0.5,1.5', '--length', '60', '--engine', engine, '--json');
+  const [tFast, tLayers] = [temperatures('fast'), temperatures('layers')];
+  assert.equal(tLayers.status, 0, tLayers.stderr);
+  assert.match(tLayers.stderr, /engine layers/);
+  assert.deepEqual(JSON.parse(tLayers.stdout).map((r: { text: string }) => r.text), JSON.parse(tFast.stdout).map((r: { text: string }) => r.text));
+});
+
+test('gennet engines lists every engine with its availability; --json for scripts', () => {
+  const run = gennet('engines', '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const engines = JSON.parse(run.stdout) as Array<{ name: string; available: boolean; reason: string | null; description: string }>;
+  assert.deepEqual(engines.map((e) => e.name), ['fast', 'layers']);
+  for (const engine of engines) {
+    assert.equal(engine.available, engine.reason === null, `${engine.name}: a reason exactly when unavailable`);
+    assert.ok(engine.description.length > 20);
+  }
+  assert.match(gennet('engines').stdout, /^fast\s+available/m);
+});
+
 test('gennet generate --top-k 1 is greedy, --count N samples seeds N in a row', () => {
   const out = (...extra: string[]) => {
     const run = gennet('generate', '--model', modelDir, '--prompt', 'Vask ', '--length', '80', ...extra);
@@ -129,6 +159,7 @@ test('gennet train --level word: an embedding model trains on wasm and generates
   assert.equal(run.status, 0, run.stderr);
   const summary = JSON.parse(run.stdout);
   assert.equal(summary.backend, 'wasm');
+  assert.equal(summary.engine, 'fast', 'auto takes the fast engine for a plain LSTM');
   assert.equal(summary.level, 'word');
   assert.equal(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')).model.input, 'embedding');
   assert.ok(summary.charsPerToken > 3 && summary.charsPerToken < 8, `chars per token ${summary.charsPerToken}`);
@@ -208,9 +239,10 @@ test('bad corpora and damaged model directories: each a one-line error that says
     [train(file('columns.csv', 'id,body\n1,some text\n'), '--column', 'text'), /Unknown column 'text'\. Available columns: id, body/],
     [train(file('notes.docx', 'x')), /Cannot tell the format .*\.docx.*Supported extensions/],
     [train(path.join(work, 'a-folder')), /is a folder\. Pass one file/],
+    [train(file('few-windows.txt', 'some text that makes a few windows. '.repeat(8)), '--seq-len', '10', '--batch', '64'), /fewer than one batch of 64\. Use a smaller batch size \(--batch\), a shorter sequence length \(--seq-len\)/],
     [['generate', '--model', damaged('no-weights', (dir) => rmSync(path.join(dir, 'weights.bin')))], /weight file weights\.bin is missing/],
     [['generate', '--model', damaged('cut-weights', (dir) => truncateSync(path.join(dir, 'weights.bin'), 100))], /has 100 bytes of weights but the model needs \d+ \(truncated or corrupted\)/],
-    [['generate', '--model', damaged('newer', (dir) => editJson(path.join(dir, 'config.json'), (c) => (c.version = 99)))], /format version 99; this gennet reads up to 1\. Upgrade/],
+    [['generate', '--model', damaged('newer', (dir) => editJson(path.join(dir, 'config.json'), (c) => (c.version = 99)))], /format version 99; this gennet reads up to 2\. Upgrade/],
     [['generate', '--model', damaged('fewer-tokens', (dir) => editJson(path.join(dir, 'vocab.json'), (v) => (v.tokens = (v.tokens as string[]).slice(0, -2))))], /inconsistent: the vocabulary has \d+ tokens but the model expects \d+/],
     [['generate', '--model', damaged('bad-json', (dir) => writeFileSync(path.join(dir, 'model.json'), '{"modelTopology":'))], /model\.json is not valid JSON/],
     [['generate', '--model', modelDir, '--temperature', 'NaN'], /--temperature.*between 0 and 100, got "NaN"/],

@@ -16,8 +16,8 @@ import {
   loadCorpus,
   type Corpus,
 } from '../src/corpus';
-import { findProjectRoot } from '../src/corpus/project-root';
-import { splitText } from '../src/corpus/split';
+import { findProjectRoot } from '../src/corpus/projectRoot';
+import { splitText } from '../src/corpus/documentSplit';
 
 const REPO = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(REPO, 'test/fixtures/corpus');

@@ -4,12 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import type { Batch } from '../src/data';
 import { WindowDataset } from '../src/data/windowDataset';
-import { fastBatchLoss, FastStepper, GATE_ACTIVATIONS, GateActivation } from '../src/model/fast';
-import { buildGenerator, CELLS, CellType, ModelConfig, resolveModelConfig } from '../src/model/generator';
-import { lookupRows } from '../src/model/rowLookup';
-import { LayersStepper } from '../src/model/stepper';
-import { sequenceLoss } from '../src/train/loss';
-import type { TrainingEngine } from '../src/train/batchLoss';
+import { engineNamed, fastBatchLoss, fastEngine, FastStepper, LayersStepper, selectEngine } from '../src/engines';
+import { buildGenerator, CELLS, CellType, GATE_ACTIVATIONS, GateActivation, lookupRows, ModelConfig, resolveModelConfig } from '../src/model';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 
 const VOCAB = 11;
@@ -42,19 +38,11 @@ async function generatorWith(cell: CellType, input: ModelConfig['input'], gate: 
   return model;
 }
 
-/** Loss and gradients (by variable name) of one batch, by the fast engine or by tfjs-layers + autodiff. */
-function lossAndGrads(model: tf.LayersModel, batch: Batch, engine: TrainingEngine): { loss: number; grads: Map<string, Float32Array> } {
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => {
-    if (engine === 'fast') return fastBatchLoss(model, batch, true);
-    return tf.tidy(() => {
-      const shape: [number, number] = [batch.batchSize, batch.seqLen];
-      const logits = model.apply(tf.tensor2d(batch.inputs, shape, 'int32'), { training: true }) as tf.Tensor;
-      return sequenceLoss(logits, tf.tensor2d(batch.targets, shape, 'int32'), batch.mask && tf.tensor2d(batch.mask, shape));
-    });
-  }, variables);
-  const result = { loss: value.dataSync()[0], grads: new Map(variables.map((v) => [v.name, grads[v.name].dataSync().slice() as Float32Array])) };
-  tf.dispose([value, ...Object.values(grads)]);
+/** Loss and gradients (by variable name) of one batch, by the fast engine or by the layers engine (tfjs-layers + autodiff). */
+function lossAndGrads(model: tf.LayersModel, batch: Batch, engine: 'fast' | 'layers'): { loss: number; grads: Map<string, Float32Array> } {
+  const { loss, grads } = engineNamed(engine).lossAndGradients(model, batch);
+  const result = { loss, grads: new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array])) };
+  tf.dispose(Object.values(grads));
   return result;
 }
 
@@ -132,7 +120,7 @@ test('a model trained by the fast engine follows the tfjs-layers loss curve for 
   const stream = Int32Array.from({ length: 2_000 }, (_, i) => (i * i + 3 * i) % 17 % VOCAB);
   const data = { train: new WindowDataset(stream, { seqLen: 20 }), val: new WindowDataset(stream.subarray(0, 200), { seqLen: 20 }) };
   for (const cell of CELLS) {
-    const run = async (engine: TrainingEngine) => {
+    const run = async (engine: 'fast' | 'layers') => {
       const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, cell, units: 16, seed: 9 }));
       const config = { ...DEFAULT_TRAIN_CONFIG, engine, batchSize: 8, epochs: 10, maxSteps: 40, learningRate: 0.01, seed: 4 };
       const result = await train(model, data, config);
@@ -141,6 +129,7 @@ test('a model trained by the fast engine follows the tfjs-layers loss curve for 
     };
     const fast = await run('fast');
     const reference = await run('layers');
+    assert.deepEqual([fast.engine, reference.engine], ['fast', 'layers']);
     const losses = (r: typeof fast) => r.history.batches.map((b) => b.loss);
     assert.equal(fast.steps, 40);
     assert.ok(losses(reference)[39] < losses(reference)[0] - 0.3, `${cell}: the reference did not learn`);
@@ -182,8 +171,12 @@ test('a network the fast engine cannot run names the layer and the way out; bad 
   const x = tf.layers.embedding({ inputDim: VOCAB, outputDim: 4 }).apply(input) as tf.SymbolicTensor;
   const h = tf.layers.lstm({ units: 4, returnSequences: true, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: VOCAB }).apply(h) as tf.SymbolicTensor });
+  assert.match(fastEngine.unsupportedReason(model)!, /^layer "embedding.*" \(Embedding\): no fast version/);
+  assert.throws(() => selectEngine('fast', model), /The fast engine cannot run this model: layer "embedding.*Embedding.*--engine auto/);
+  assert.equal(selectEngine('auto', model).name, 'layers', 'auto takes the engine that can run it');
   assert.throws(() => fastBatchLoss(model, maskedBatch(), true), /cannot run layer "embedding.*Embedding.*--engine layers/);
   assert.throws(() => new FastStepper(model, 1), /fast engine cannot run/);
+  assert.throws(() => selectEngine('native-x', model), /Unknown engine "native-x". Use auto or one of: fast, layers/);
   model.dispose();
   const table = tf.ones([3, 2]);
   assert.throws(() => lookupRows(table, tf.tensor1d([0, 3], 'int32')), /Token id 3 is outside the table of 3 rows/);

@@ -5,8 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../src/backend';
 import { loadArtifact, saveArtifact, writeDirAtomically } from '../src/io';
-import { buildGenerator, resolveModelConfig } from '../src/model/generator';
-import type { TrainedModel } from '../src/model/trainedModel';
+import { buildGenerator, GeneratorModel, resolveModelConfig } from '../src/model';
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
 
@@ -14,7 +13,7 @@ async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'gennet-io-'));
 }
 
-function model(input: 'onehot' | 'embedding' = 'onehot'): TrainedModel {
+function model(input: 'onehot' | 'embedding' = 'onehot'): GeneratorModel {
   const vocab = CharVocab.build(['Hello, world! Ünïcödé 👋']);
   const config = resolveModelConfig({ vocabSize: vocab.size, units: 12, layers: 2, input, dropout: 0.1, seed: 4 });
   return { network: buildGenerator(config), vocab, config };
@@ -25,15 +24,46 @@ test('a saved model loads with the same vocabulary, config and generations', asy
   for (const input of ['onehot', 'embedding'] as const) {
     const dir = path.join(await tempDir(), 'model');
     const original = model(input);
-    await saveArtifact(dir, original, { note: 'test' });
+    await saveArtifact(dir, original, { notes: { note: 'test' } });
     assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin']);
     const loaded = await loadArtifact(dir);
     assert.deepEqual(loaded.vocab.tokens, original.vocab.tokens);
     assert.deepEqual(loaded.config, original.config);
-    assert.equal(loaded.saved.training.note, 'test');
+    assert.equal(loaded.saved.notes.note, 'test');
+    assert.equal(loaded.saved.run, null);
     const opts = { prompt: 'Hel', length: 30, temperature: 1, seed: 5, stopAtEos: false };
     assert.equal(generate(loaded, opts), generate(original, opts));
   }
+});
+
+test('a version-1 artifact (flat training record of the old CLI, or a notebook\'s free-form one) still loads, its run read back typed', async () => {
+  await initBackend('cpu');
+  const dir = path.join(await tempDir(), 'old');
+  await saveArtifact(dir, model());
+  const config = JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8'));
+  const cliRun = {
+    corpus: 'builtin:sotu', columns: ['text'], split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
+    minCount: 1, maxVocab: null, mode: 'windows', seqLen: 64, valFraction: 0.1, seed: 3, unigramEntropy: 3.1,
+    engine: 'fast', threads: 2, epochs: 4, batchSize: 16, learningRate: 0.01, clipNorm: 5, maxSteps: null, charsPerToken: 1,
+    result: { steps: 12, valLoss: 2.5 }, history: { batches: [{ step: 1, epoch: 1, loss: 3 }], epochs: [] },
+  };
+  const writeV1 = (training: unknown) => fs.writeFile(path.join(dir, 'config.json'), JSON.stringify({ ...config, version: 1, run: undefined, notes: undefined, training }));
+  await writeV1(cliRun);
+  const loaded = await loadArtifact(dir);
+  assert.equal(loaded.saved.version, 1);
+  assert.deepEqual(loaded.saved.run?.data, {
+    corpus: 'builtin:sotu', columns: ['text'], split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
+    minCount: 1, maxVocab: null, mode: 'windows', seqLen: 64, valFraction: 0.1, seed: 3,
+  });
+  assert.equal(loaded.saved.run?.training.batchSize, 16);
+  assert.equal(loaded.saved.run?.history.batches.length, 1);
+  assert.equal(loaded.saved.run?.summary?.steps, 12);
+  await writeV1({ notebook: '01-char-generation', steps: 300 });
+  const fromNotebook = await loadArtifact(dir);
+  assert.equal(fromNotebook.saved.run, null);
+  assert.deepEqual(fromNotebook.saved.notes, { notebook: '01-char-generation', steps: 300 });
+  await writeV1({ ...cliRun, batchSize: 'big' });
+  await assert.rejects(loadArtifact(dir), /"batchSize" must be number, got "big"/);
 });
 
 test('saving over an existing model replaces it; a folder that is not a model is never overwritten', async () => {

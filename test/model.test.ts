@@ -2,11 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, initBackend } from '../src/backend';
-import { buildGenerator, CELLS, resolveModelConfig } from '../src/model/generator';
-import { TokenEmbedding } from '../src/model/layers';
-import { FastOrthogonal } from '../src/model/orthogonal';
-import { LayersStepper as Stepper } from '../src/model/stepper';
-import { sequenceLoss } from '../src/train/loss';
+import { LayersStepper as Stepper, sequenceLoss } from '../src/engines';
+import { buildGenerator, CELLS, GramSchmidtOrthogonal, resolveModelConfig, TokenEmbedding } from '../src/model';
 
 const ids = (n: number, vocab: number) => Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % vocab);
 
@@ -192,17 +189,17 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-test('FastOrthogonal gives tfjs-layers\' orthogonal matrices (same seed) and saves as Orthogonal, without its warning', async () => {
+test('GramSchmidtOrthogonal gives tfjs-layers\' orthogonal matrices (same seed) and saves as Orthogonal, without its warning', async () => {
   await initBackend('cpu');
   for (const shape of [[8, 32], [32, 8], [16, 16]]) {
-    const fast = new FastOrthogonal({ seed: 7, gain: 1.5 }).apply(shape).dataSync();
+    const fast = new GramSchmidtOrthogonal({ seed: 7, gain: 1.5 }).apply(shape).dataSync();
     const reference = tf.initializers.orthogonal({ seed: 7, gain: 1.5 }).apply(shape).dataSync();
     assert.ok(maxDiff(fast, Array.from(reference)) < 1e-6, `[${shape}]`);
   }
   const warnings: unknown[] = [];
   const warn = console.warn;
   console.warn = (...args: unknown[]) => warnings.push(args);
-  const q = tf.tidy(() => new FastOrthogonal({ seed: 3 }).apply([128, 512]) as tf.Tensor2D);
+  const q = tf.tidy(() => new GramSchmidtOrthogonal({ seed: 3 }).apply([128, 512]) as tf.Tensor2D);
   console.warn = warn;
   assert.deepEqual(warnings, []);
   const gram = tf.tidy(() => tf.matMul(q, q, false, true).sub(tf.eye(128)).abs().max().dataSync()[0]);

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import type { Batch } from '../src/data';
 import { LineDataset } from '../src/data/lineDataset';
-import { buildGenerator, CellType, resolveModelConfig } from '../src/model/generator';
+import { fastEngine } from '../src/engines';
+import { buildGenerator, CellType, resolveModelConfig } from '../src/model';
 import { GradientWorkers, splitBatch } from '../src/train/parallelGradients';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 
@@ -67,7 +68,7 @@ test('an error in a worker thread rejects the step with its message; the workers
   const workers = await GradientWorkers.start(model, 1);
   const inputs = Int32Array.from({ length: 8 }, (_, i) => (i === 7 ? 99 : i)); // the bad id is in the worker's rows
   const batch: Batch = { inputs, targets: Int32Array.from({ length: 8 }, (_, i) => i), mask: null, batchSize: 4, seqLen: 2 };
-  await assert.rejects(workers.lossAndGradients(model, batch, 'fast'), /Gradient worker: Token id 99 is outside the table of 13 rows/);
+  await assert.rejects(workers.lossAndGradients(model, batch, fastEngine), /Gradient worker: Token id 99 is outside the table of 13 rows/);
   await workers.terminate();
   await assert.rejects(train(model, { train: lines(), val: null }, { ...DEFAULT_TRAIN_CONFIG, threads: 0 }), /Threads must be a whole number ≥ 1, got 0/);
   model.dispose();

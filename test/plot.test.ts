@@ -38,7 +38,7 @@ test('movingAverage averages trailing windows, shorter at the start', () => {
 
 test('lossFigure has batch, moving-average and per-epoch traces with the history numbers', () => {
   const history = syntheticHistory();
-  const figure = lossFigure(history, { title: 'Run 7', movingAverageWindow: 4 });
+  const figure = lossFigure(history, { title: 'Run 7', movingAverageWindow: 4, unit: 'char' });
   assert.equal(figure.data.length, 4);
   const batch = traceNamed(figure, 'batch loss');
   assert.deepEqual(batch.x, history.batches.map((b) => b.step));
@@ -54,6 +54,8 @@ test('lossFigure has batch, moving-average and per-epoch traces with the history
   assert.equal(figure.layout.title, 'Run 7');
   assert.deepEqual(figure.layout.xaxis?.title, 'step');
   assert.deepEqual(figure.layout.yaxis?.title, 'loss (nats/char)');
+  assert.deepEqual(lossFigure(history, { unit: 'word' }).layout.yaxis?.title, 'loss (nats/word)', 'word models are measured per word');
+  assert.deepEqual(lossFigure(history).layout.yaxis?.title, 'loss (nats/token)');
 });
 
 test('lossFigure leaves out the validation trace without validation, and all traces for an empty history', () => {
@@ -64,7 +66,7 @@ test('lossFigure leaves out the validation trace without validation, and all tra
 });
 
 test('figureToSvg draws a well-formed SVG with title, axis titles and legend names', async () => {
-  const svg = await figureToSvg(lossFigure(syntheticHistory(), { title: 'Char LSTM' }), { width: 640, height: 360 });
+  const svg = await figureToSvg(lossFigure(syntheticHistory(), { title: 'Char LSTM', unit: 'char' }), { width: 640, height: 360 });
   assert.match(svg, /^<svg[^>]*width="640"[^>]*height="360"/);
   assert.ok(svg.trimEnd().endsWith('</svg>'));
   for (const text of ['Char LSTM', 'step', 'loss (nats/char)', 'batch loss', 'epoch train loss', 'epoch validation loss']) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WindowDataset } from '../src/data';
-import { prepareCharData, prepareWordData } from '../src/train/prepare';
+import { prepareCharData, prepareWordData } from '../src/data/prepare';
 import { CharVocab, WordVocab } from '../src/vocab';
 
 test('char windows read compact ids (1 byte per character) and give the batches of the Int32Array stream', () => {

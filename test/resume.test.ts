@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
-import { loadArtifact, loadRunState, saveArtifact } from '../src/io/artifact';
-import { checkpointEachEpoch } from '../src/train/callbacks';
+import { loadArtifact, loadRunState, saveArtifact } from '../src/io';
+import { checkpointEachEpoch, newRun, resumeRun, runTraining } from '../src/session';
 import { CharVocab } from '../src/vocab';
-import { buildGenerator, resolveModelConfig } from '../src/model/generator';
+import { buildGenerator, resolveModelConfig } from '../src/model';
 import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train/trainer';
 import { createRng } from '../src/random';
 
@@ -38,7 +38,7 @@ test('a run interrupted mid-epoch and resumed from its saved state ends with the
     // Through the disk, as the CLI does: save, then load the state into a fresh copy of the network.
     const dir = path.join(work, `lib-${stopAt}`);
     const vocab = CharVocab.build(['abcdefghijklmno']);
-    await saveArtifact(dir, { network: model, vocab, config: { ...modelConfig, vocabSize: VOCAB } }, {}, first.interrupted!);
+    await saveArtifact(dir, { network: model, vocab, config: { ...modelConfig, vocabSize: VOCAB } }, { runState: first.interrupted! });
     tf.dispose(first.interrupted!.optimizer.map((w) => w.tensor));
     const resumed = buildGenerator(modelConfig);
     resumed.setWeights(model.getWeights());
@@ -63,7 +63,7 @@ test('a run that crashes outright continues from its last epoch-end checkpoint a
   const vocab = CharVocab.build(['abcdefghijklmn']); // 14 letters + 3 special tokens = VOCAB
   const trained = { network: crashing, vocab, config: { ...modelConfig, vocabSize: VOCAB } };
   const crash = { onBatchEnd: (record: { step: number }) => { if (record.step === 25) throw new Error('power cut'); } }; // in epoch 2
-  await assert.rejects(train(crashing, data(), trainConfig, [checkpointEachEpoch(dir, trained, () => ({})), crash]), /power cut/);
+  await assert.rejects(train(crashing, data(), trainConfig, [checkpointEachEpoch(dir, trained), crash]), /power cut/);
   const artifact = await loadArtifact(dir);
   const second = await train(artifact.network, data(), trainConfig, [], { resume: await loadRunState(dir) });
   assert.deepEqual(second.history.batches.map((b) => b.loss), expected.history.batches.map((b) => b.loss));
@@ -80,7 +80,7 @@ test('a damaged or absent run state is refused with a message that says what is 
   const stopped = await train(model, data(), trainConfig, [], { signal: controller.signal });
   assert.equal(stopped.steps, 0);
   const dir = path.join(work, 'damaged');
-  await saveArtifact(dir, { network: model, vocab: CharVocab.build(['abcdefghijklmno']), config: { ...modelConfig, vocabSize: VOCAB } }, {}, stopped.interrupted!);
+  await saveArtifact(dir, { network: model, vocab: CharVocab.build(['abcdefghijklmno']), config: { ...modelConfig, vocabSize: VOCAB } }, { runState: stopped.interrupted! });
   truncateSync(path.join(dir, 'optimizer.bin'), 10);
   await assert.rejects(loadRunState(dir), /optimizer state beside .*run-state.json is truncated or corrupted/);
   writeFileSync(path.join(dir, 'run-state.json'), '{"step": 3');
@@ -131,6 +131,8 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /--resume continues the run .* drop --epochs, --lr/);
 
+  const copy = path.join(work, 'stopped-copy');
+  cpSync(stopped, copy, { recursive: true });
   const resumed = gennet('train', '--resume', stopped, '--json');
   assert.equal(resumed.status, 0, resumed.stderr);
   const whole = path.join(work, 'whole');
@@ -145,4 +147,38 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
   const again = gennet('train', '--resume', stopped);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /holds no unfinished run to resume/);
+
+  // A notebook (the library) continues the run the CLI started, to the same end.
+  await initBackend('wasm');
+  const inNotebook = await runTraining(await resumeRun(copy));
+  assert.equal(inNotebook.summary?.steps, 1000);
+  assert.equal(inNotebook.summary?.trainLoss, b.trainLoss);
+  assert.deepEqual(readFileSync(path.join(copy, 'weights.bin')), readFileSync(path.join(whole, 'weights.bin')));
+});
+
+test('gennet train --resume continues a run that a notebook (the library) started and interrupted, to the same end', async () => {
+  await initBackend('wasm');
+  const settings = {
+    data: { corpus: corpusFile(), seqLen: 20, seed: 4 },
+    model: { units: 16, seed: 4 },
+    training: { batchSize: 8, epochs: 3, maxSteps: 150, seed: 4, threads: 1 },
+  };
+  const [started, whole] = [path.join(work, 'notebook-run'), path.join(work, 'notebook-whole')];
+  const controller = new AbortController();
+  const stopAt60 = { onBatchEnd: (record: { step: number }) => void (record.step === 60 && controller.abort()) };
+  const first = await runTraining(await newRun(settings, started), { callbacks: [stopAt60], signal: controller.signal });
+  assert.equal(first.summary, null, 'interrupted');
+  assert.equal(first.result.steps, 60);
+  const saved = await loadArtifact(started);
+  assert.equal(saved.saved.run?.training.maxSteps, 150, 'the settings are saved typed');
+  saved.network.dispose();
+
+  const resumed = gennet('train', '--resume', started, '--json');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const uninterrupted = await runTraining(await newRun(settings, whole));
+  const summary = JSON.parse(resumed.stdout);
+  assert.equal(summary.steps, 150);
+  assert.equal(summary.trainLoss, uninterrupted.summary?.trainLoss);
+  assert.equal(summary.valLoss, uninterrupted.summary?.valLoss);
+  assert.deepEqual(readFileSync(path.join(started, 'weights.bin')), readFileSync(path.join(whole, 'weights.bin')));
 });

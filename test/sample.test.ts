@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { initBackend } from '../src/backend';
 import { buildGenerator, resolveModelConfig } from '../src/model/generator';
-import type { TrainedModel } from '../src/model/trainedModel';
+import type { GeneratorModel } from '../src/model/generatorModel';
 import { createRng } from '../src/random';
 import {
   argmax, checkTemperature, compareTemperatures, comparisonHtml, formatComparison, generate, generateBatch,
@@ -13,7 +13,7 @@ import {
 } from '../src/sample';
 import { CharVocab, EOS_ID, PAD_ID, UNK_ID, WordVocab } from '../src/vocab';
 
-function untrained(seed = 1): TrainedModel {
+function untrained(seed = 1): GeneratorModel {
   const vocab = CharVocab.build(['the quick brown fox jumps over the lazy dog']);
   const config = resolveModelConfig({ vocabSize: vocab.size, units: 16, seed });
   return { network: buildGenerator(config), vocab, config };
@@ -84,7 +84,7 @@ test('bad sampling options and lengths are refused with the option named', async
 });
 
 /** A model whose output layer is scaled up, so its next-character distributions are far from uniform. */
-function peaked(seed = 1, scale = 6): TrainedModel {
+function peaked(seed = 1, scale = 6): GeneratorModel {
   const model = untrained(seed);
   const dense = model.network.getLayer('logits');
   const [kernel, bias] = dense.getWeights();
@@ -278,7 +278,7 @@ test('word models: generated words are spaced after the prompt and streamed piec
   await initBackend('cpu');
   const vocab = WordVocab.build(['The whale swam. "Call me Ishmael," said he.', 'The sea was calm; the whale was not!']);
   const config = resolveModelConfig({ vocabSize: vocab.size, units: 16, input: 'embedding', embeddingDim: 8, seed: 2 });
-  const model: TrainedModel = { network: buildGenerator(config), vocab, config };
+  const model: GeneratorModel = { network: buildGenerator(config), vocab, config };
   for (const prompt of ['The whale', 'The whale ']) {
     const pieces: string[] = [];
     const [generation] = generateBatch(model, [{ prompt, temperature: 1.5, seed: 3 }], {

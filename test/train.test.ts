@@ -9,10 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadArtifact } from '../src/io/artifact';
 import { generateBatch } from '../src/sample';
-import {
-  checkpointEachEpoch, clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, prepareCharData, prepareWordData, sequenceLoss, train,
-  type TrainCallback,
-} from '../src/train';
+import { prepareCharData, prepareWordData } from '../src/data';
+import { sequenceLoss } from '../src/engines';
+import { checkpointEachEpoch } from '../src/session';
+import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
 
 test('the sequence loss is the mean negative log-probability of the targets, padding excluded', async () => {
   await initBackend('cpu');
@@ -123,7 +123,7 @@ test('a NaN loss stops training with the step named, and the last epoch checkpoi
     },
   };
   await assert.rejects(
-    train(network, data, { ...DEFAULT_TRAIN_CONFIG, epochs: 5, batchSize: 4, seed: 1 }, [checkpointEachEpoch(dir, trained, () => ({})), poison]),
+    train(network, data, { ...DEFAULT_TRAIN_CONFIG, epochs: 5, batchSize: 4, seed: 1 }, [checkpointEachEpoch(dir, trained), poison]),
     new RegExp(`diverged: the loss became NaN at step ${poisonAt + 1}\\. Lower --lr or use --clip`),
   );
   const saved = await loadArtifact(dir);

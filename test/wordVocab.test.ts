@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { vocabularyFromJSON } from '../src/io/artifact';
+import { vocabularyFromJSON } from '../src/vocab';
 import {
   CharVocab,
   EOS_ID,

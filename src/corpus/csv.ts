@@ -1,4 +1,4 @@
-import { AG_NEWS_COLUMNS, looksLikeAgNews } from './agnews-layout';
+import { AG_NEWS_COLUMNS, looksLikeAgNews } from './agNewsLayout';
 import type { Table } from './table';
 
 /** The part of papaparse's API used here (it ships without types; danfojs-node depends on it). */

@@ -1,16 +1,16 @@
 import * as path from 'node:path';
-import { fetchAgNews, type FetchAgNewsOptions } from './agnews-download';
-import { cleanAgNewsText } from './agnews-text';
+import { fetchAgNews, type FetchAgNewsOptions } from './agNewsDownload';
+import { cleanAgNewsText } from './agNewsText';
 import { builtinCorpora, findBuiltin, loadMobyDickTable, loadSotuTable } from './builtins';
 import type { DataFrame } from 'danfojs-node';
 import type { Corpus } from './corpus';
 import { parseCsv, type CsvOptions } from './csv';
 import { resolveFormat, type CorpusFormat } from './formats';
 import { parseJsonArray, parseJsonLines } from './json';
-import { SPLIT_MODES, splitText, type SplitMode } from './split';
+import { SPLIT_MODES, splitText, type SplitMode } from './documentSplit';
 import { tableToFrame, type Table } from './table';
-import { cellText, chooseTextColumns, joinFields } from './text-columns';
-import { normaliseNewlines, readTextFile } from './text-file';
+import { cellText, chooseTextColumns, joinFields } from './textColumns';
+import { normaliseNewlines, readTextFile } from './textFile';
 
 /** How a built-in corpus's `source` starts (`builtin:sotu`); {@link loadCorpus} accepts a source in either form. */
 const BUILTIN_PREFIX = 'builtin:';

@@ -37,3 +37,11 @@ export interface TokenDataset {
    */
   batches(batchSize: number, rng: Rng | null, options?: BatchOptions): Generator<Batch>;
 }
+
+/** Real (unpadded) target tokens of a batch. */
+export function realTokens(batch: Batch): number {
+  if (batch.mask === null) return batch.targets.length;
+  let count = 0;
+  for (const m of batch.mask) count += m;
+  return count;
+}

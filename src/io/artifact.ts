@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ModelConfig, resolveModelConfig } from '../model/generator';
-import type { TrainedModel } from '../model/trainedModel';
-import { CharVocab, Vocabulary, WordVocab } from '../vocab';
-import { decodeRunState, encodeRunState, RunState } from '../train/runState';
+import { GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
+import { decodeRunState, encodeRunState, RunState } from '../train';
+import { vocabularyFromJSON } from '../vocab';
 import { writeDirAtomically } from './atomicDir';
+import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
-/** Version of the artifact layout written by this library; loading refuses newer ones. */
-export const ARTIFACT_VERSION = 1;
+/**
+ * Version of the artifact layout written by this library; loading refuses newer ones. 2: `config.json` holds the
+ * run as typed settings (`run`) and free-form `notes`; version 1's flat `training` record is upgraded on load.
+ */
+export const ARTIFACT_VERSION = 2;
 
 /** File names inside an artifact directory. */
 export const ARTIFACT_FILES = {
@@ -28,12 +31,24 @@ export interface ArtifactConfig {
   createdAt: string;
   backend: string;
   model: ModelConfig;
-  /** Free-form training settings and results (corpus, epochs, losses, ...). */
-  training: Record<string, unknown>;
+  /** The run that trained the model (settings, history, summary); null for a model saved without one. */
+  run: SavedRun | null;
+  /** Free-form notes of whoever saved the model (e.g. a notebook's name and results). */
+  notes: Record<string, unknown>;
+}
+
+/** What {@link saveArtifact} stores beside the network and vocabulary. */
+export interface SaveOptions {
+  /** The run that trained the model. */
+  run?: SavedRun | null;
+  /** Free-form notes (JSON values). */
+  notes?: Record<string, unknown>;
+  /** For an unfinished run: where it stands, so that it can be resumed. */
+  runState?: RunState;
 }
 
 /** A model loaded from disk, with the saved configuration. */
-export interface LoadedArtifact extends TrainedModel {
+export interface LoadedArtifact extends GeneratorModel {
   saved: ArtifactConfig;
 }
 
@@ -67,30 +82,31 @@ async function isArtifactDir(dir: string): Promise<boolean> {
 }
 
 /**
- * Saves a trained model as one directory: `model.json` + `weights.bin` (a TensorFlow.js layers model),
- * `vocab.json` and `config.json`, and for an interrupted run its `runState` (`run-state.json` + `optimizer.bin`,
- * read back by {@link loadRunState}). The directory is replaced as a whole, so a failed save never leaves a
- * half-written artifact; a non-empty directory that is not an artifact is never overwritten.
+ * Saves a model as one directory: `model.json` + `weights.bin` (a TensorFlow.js layers model), `vocab.json` and
+ * `config.json` (model settings, the run, notes), and for an unfinished run its `runState` (`run-state.json` +
+ * `optimizer.bin`, read back by {@link loadRunState}). The directory is replaced as a whole, so a failed save never
+ * leaves a half-written artifact; a non-empty directory that is not an artifact is never overwritten.
  */
-export async function saveArtifact(dir: string, trained: TrainedModel, training: object = {}, runState?: RunState): Promise<void> {
+export async function saveArtifact(dir: string, model: GeneratorModel, options: SaveOptions = {}): Promise<void> {
   const existing = await fs.readdir(dir).catch(() => [] as string[]);
   if (existing.length > 0 && !(await isArtifactDir(dir))) {
     throw new Error(`"${dir}" exists and is not a model directory made by gennet; choose another --out directory.`);
   }
-  const { modelJson, weights } = await modelFiles(trained.network);
+  const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',
     version: ARTIFACT_VERSION,
     createdAt: new Date().toISOString(),
     backend: tf.getBackend(),
-    model: trained.config,
-    training: training as Record<string, unknown>,
+    model: model.config,
+    run: options.run ?? null,
+    notes: options.notes ?? {},
   };
-  const state = runState === undefined ? null : await encodeRunState(runState);
+  const state = options.runState === undefined ? null : await encodeRunState(options.runState);
   await writeDirAtomically(dir, async (tmp) => {
     await fs.writeFile(path.join(tmp, ARTIFACT_FILES.model), modelJson);
     await fs.writeFile(path.join(tmp, ARTIFACT_FILES.weights), weights);
-    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.vocab), JSON.stringify(trained.vocab.toJSON()));
+    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.vocab), JSON.stringify(model.vocab.toJSON()));
     await fs.writeFile(path.join(tmp, ARTIFACT_FILES.config), JSON.stringify(config, null, 2));
     if (state !== null) {
       await fs.writeFile(path.join(tmp, ARTIFACT_FILES.runState), state.json);
@@ -124,12 +140,22 @@ async function readJson(dir: string, file: string): Promise<unknown> {
   }
 }
 
-/** Rebuilds a vocabulary from its saved JSON, whatever its kind. */
-export function vocabularyFromJSON(json: unknown): Vocabulary {
-  const kind = (json as { kind?: unknown } | null)?.kind;
-  if (kind === 'char') return CharVocab.fromJSON(json);
-  if (kind === 'word') return WordVocab.fromJSON(json);
-  throw new Error(`Unknown vocabulary kind ${JSON.stringify(kind)}; this model needs a newer generative-networks.`);
+/** Checks a parsed `config.json` and returns it in the current layout (version 1 is upgraded). */
+function readArtifactConfig(raw: unknown, dir: string): ArtifactConfig {
+  const where = path.join(dir, ARTIFACT_FILES.config);
+  const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<ArtifactConfig> & { training?: unknown };
+  if (record.format !== 'generative-networks') throw new Error(`${where} is not a gennet model config.`);
+  const version = record.version;
+  if (typeof version !== 'number' || !(version <= ARTIFACT_VERSION)) {
+    throw new Error(`"${dir}" was saved in format version ${version}; this gennet reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`);
+  }
+  const { run, notes } = version === 1
+    ? upgradeVersion1(record.training, where)
+    : { run: readSavedRun(record.run, where), notes: record.notes ?? {} };
+  return {
+    format: 'generative-networks', version, createdAt: String(record.createdAt), backend: String(record.backend),
+    model: record.model as ModelConfig, run, notes,
+  };
 }
 
 /** Loads a model directory written by {@link saveArtifact}; never executes code from it. */
@@ -138,11 +164,7 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
   if (stat === null || !stat.isDirectory()) {
     throw new Error(`Model directory "${dir}" does not exist. Train one with \`gennet train --out ${dir}\`.`);
   }
-  const saved = (await readJson(dir, ARTIFACT_FILES.config)) as ArtifactConfig;
-  if (saved?.format !== 'generative-networks') throw new Error(`${path.join(dir, ARTIFACT_FILES.config)} is not a gennet model config.`);
-  if (!(saved.version <= ARTIFACT_VERSION)) {
-    throw new Error(`"${dir}" was saved in format version ${saved.version}; this gennet reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`);
-  }
+  const saved = readArtifactConfig(await readJson(dir, ARTIFACT_FILES.config), dir);
   const config = resolveModelConfig(saved.model);
   const vocab = vocabularyFromJSON(await readJson(dir, ARTIFACT_FILES.vocab));
   if (vocab.size !== config.vocabSize) {

@@ -1,3 +1,4 @@
 export * from './artifact';
 export * from './atomicDir';
 export * from './atomicFile';
+export * from './savedRun';

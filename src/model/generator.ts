@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../random';
 import { OneHot, SeededDropout, TokenEmbedding } from './layers';
-import { FastOrthogonal } from './orthogonal';
-
-/** Recurrent cell types: long short-term memory, gated recurrent unit, plain (Elman) RNN. */
-export const CELLS = ['lstm', 'gru', 'rnn'] as const;
-/** A recurrent cell type. */
-export type CellType = (typeof CELLS)[number];
+import { CellType, cellNamed } from './cells';
+import { GramSchmidtOrthogonal } from './initializers';
 
 /** How token ids enter the network: one-hot vectors (the lesson's choice for characters) or a learned embedding. */
 export const INPUTS = ['onehot', 'embedding'] as const;
@@ -49,7 +45,7 @@ export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: n
   positiveInt(full.layers, 'layers');
   positiveInt(full.units, 'units');
   positiveInt(full.embeddingDim, 'embeddingDim');
-  if (!CELLS.includes(full.cell)) throw new Error(`Unknown cell "${full.cell}". Use one of: ${CELLS.join(', ')}.`);
+  cellNamed(full.cell);
   if (!INPUTS.includes(full.input)) throw new Error(`Unknown input "${full.input}". Use one of: ${INPUTS.join(', ')}.`);
   if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`Dropout must be in [0, 1), got ${full.dropout}.`);
   if (!Number.isInteger(full.seed)) throw new Error(`Seed must be a whole number, got ${full.seed}.`);
@@ -64,18 +60,14 @@ export interface BuildOptions {
 
 function recurrentLayer(config: ModelConfig, index: number, stateful: boolean): tf.layers.Layer {
   // A stateful step model receives trained weights right away, so it skips the (slow) random initialisation.
-  const args = {
+  return cellNamed(config.cell).layer({
     units: config.units,
     returnSequences: true,
     stateful,
     name: `${config.cell}_${index + 1}`,
     kernelInitializer: stateful ? 'zeros' : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
-    recurrentInitializer: stateful ? 'zeros' : new FastOrthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
-  } as const;
-  // Gates use the standard logistic sigmoid (as PyTorch's cells), not tfjs-layers' default hard sigmoid.
-  if (config.cell === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' });
-  if (config.cell === 'gru') return tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' });
-  return tf.layers.simpleRNN(args);
+    recurrentInitializer: stateful ? 'zeros' : new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
+  });
 }
 
 /**

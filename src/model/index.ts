@@ -1,6 +1,6 @@
+export * from './cells';
 export * from './generator';
+export * from './generatorModel';
+export * from './initializers';
 export * from './layers';
-export * from './stepper';
-export * from './trainedModel';
-export * from './fast';
 export { lookupRows } from './rowLookup';

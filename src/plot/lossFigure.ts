@@ -1,7 +1,8 @@
 import type { Plot } from 'nodeplotlib';
 import type { Figure } from './figure';
 import { movingAverage } from './movingAverage';
-import type { TrainingHistory } from '../train/history';
+import type { TrainingHistory } from '../train';
+import type { VocabularyUnit } from '../vocab';
 
 /** Options of {@link lossFigure}. */
 export interface LossFigureOptions {
@@ -9,6 +10,8 @@ export interface LossFigureOptions {
   title?: string;
   /** Batches in the moving average of the batch loss (default: a tenth of the batches, at most 50). */
   movingAverageWindow?: number;
+  /** What the model predicts, for the axis title "loss (nats/char)" or "(nats/word)"; default "token". */
+  unit?: VocabularyUnit;
 }
 
 /**
@@ -33,7 +36,7 @@ export function lossFigure(history: TrainingHistory, options: LossFigureOptions 
     layout: {
       title: options.title ?? 'Training loss',
       xaxis: { title: 'step' },
-      yaxis: { title: 'loss (nats/char)' },
+      yaxis: { title: `loss (nats/${options.unit ?? 'token'})` },
     },
   };
 }

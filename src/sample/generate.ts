@@ -1,5 +1,5 @@
-import { createStepper } from '../model/stepper';
-import type { TrainedModel } from '../model/trainedModel';
+import { EngineChoice, selectEngine } from '../engines';
+import type { GeneratorModel } from '../model';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
@@ -19,6 +19,8 @@ export interface GenerationRunOptions {
   length?: number;
   /** Stop a generation when the model ends the document (`<eos>`); default true. */
   stopAtEos?: boolean;
+  /** Engine that runs the network's steps (see `ENGINES`); default `auto`, the fastest that can run it. */
+  engine?: EngineChoice;
 }
 
 /** A generated text with what the model thought of it. */
@@ -96,17 +98,17 @@ class Row {
  * `<pad>` and `<unk>` are never produced.
  */
 export function* streamGenerations(
-  trained: TrainedModel,
+  trained: GeneratorModel,
   requests: readonly GenerationRequest[],
   options: GenerationRunOptions = {},
 ): Generator<TokenEvent, Generation[]> {
-  const { length = 300, stopAtEos = true } = options;
+  const { length = 300, stopAtEos = true, engine = 'auto' } = options;
   if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
   const { vocab } = trained;
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
   if (length === 0) rows.forEach((row) => { row.ended = true; });
   const vocabSize = vocab.size;
-  const stepper = rows.length > 0 ? createStepper(trained.network, trained.config, rows.length) : null;
+  const stepper = rows.length > 0 ? selectEngine(engine, trained.network).createStepper(trained.network, trained.config, rows.length) : null;
   try {
     for (let t = 0; rows.some((row) => !row.ended); t++) {
       const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);
@@ -149,7 +151,7 @@ export function* streamGenerations(
  * @returns one generation per request, in request order.
  */
 export function generateBatch(
-  trained: TrainedModel,
+  trained: GeneratorModel,
   requests: readonly GenerationRequest[],
   options: GenerationRunOptions & { onToken?: (event: TokenEvent) => void } = {},
 ): Generation[] {
@@ -165,7 +167,7 @@ export function generateBatch(
  * Continues `prompt` with up to `length` tokens, one step at a time with the recurrent state carried along.
  * @returns the prompt followed by the generated text.
  */
-export function generate(trained: TrainedModel, options: GenerateOptions = {}): string {
+export function generate(trained: GeneratorModel, options: GenerateOptions = {}): string {
   const { onToken, ...request } = options;
   return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0].text;
 }
@@ -174,7 +176,7 @@ export function generate(trained: TrainedModel, options: GenerateOptions = {}): 
  * The streaming form for notebooks and servers: yields the text of each token of one generation, giving the
  * event loop a turn between tokens so that displays can redraw while the text grows.
  */
-export async function* streamText(trained: TrainedModel, options: GenerateOptions = {}): AsyncGenerator<string, void> {
+export async function* streamText(trained: GeneratorModel, options: GenerateOptions = {}): AsyncGenerator<string, void> {
   const stream = streamGenerations(trained, [options], options);
   for (let step = stream.next(); !step.done; step = stream.next()) {
     yield step.value.text;

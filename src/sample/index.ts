@@ -5,3 +5,4 @@ export * from './nextToken';
 export * from './sampler';
 export * from './temperatureComparison';
 export * from './textMetrics';
+export * from './promptCheck';

@@ -51,10 +51,10 @@ export function topP(p: number): LogitsProcessor {
 /**
  * Repetition penalty (CTRL, Keskar et al. 2019, as in transformers.js): every token among the last `window`
  * tokens of the history has its logit divided by `penalty` when positive and multiplied by it when negative,
- * so `penalty` > 1 makes repeats less likely. For characters, a short window (e.g. 20) is what makes sense:
- * nearly every letter occurs somewhere in a long history.
+ * so `penalty` > 1 makes repeats less likely. For characters, a short window (the sampler's default, 20) is what
+ * makes sense: nearly every letter occurs somewhere in a long history.
  */
-export function repetitionPenalty(penalty: number, window = Infinity): LogitsProcessor {
+export function repetitionPenalty(penalty: number, window: number): LogitsProcessor {
   return (logits, history) => {
     const seen = new Set(history.slice(Math.max(0, history.length - window)));
     for (const id of seen) logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty;

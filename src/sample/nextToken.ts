@@ -1,5 +1,5 @@
-import { createStepper } from '../model/stepper';
-import type { TrainedModel } from '../model/trainedModel';
+import { EngineChoice, selectEngine } from '../engines';
+import type { GeneratorModel } from '../model';
 import { EOS_ID } from '../vocab';
 import { argmax, softmax } from './logits';
 import { logitsProcessors } from './sampler';
@@ -14,8 +14,10 @@ export interface NextTokenDistribution {
  * The model's distribution of the token that follows `prompt`, once per temperature — the lesson's look at
  * what comes after `play`. Temperature 0 puts all the mass on the most likely token; `<pad>` and `<unk>` get 0.
  */
-export function nextTokenDistributions(trained: TrainedModel, prompt: string, temperatures: readonly number[]): NextTokenDistribution[] {
-  const stepper = createStepper(trained.network, trained.config, 1);
+export function nextTokenDistributions(
+  trained: GeneratorModel, prompt: string, temperatures: readonly number[], engine: EngineChoice = 'auto',
+): NextTokenDistribution[] {
+  const stepper = selectEngine(engine, trained.network).createStepper(trained.network, trained.config, 1);
   try {
     const ids = Int32Array.from([EOS_ID, ...trained.vocab.encode(prompt)]);
     const logits = stepper.feed(ids, ids.length);

@@ -14,9 +14,12 @@ export interface SamplingOptions {
   topP?: number;
   /** > 1 makes recently used tokens less likely (CTRL penalty); default 1 (off). */
   repetitionPenalty?: number;
-  /** How many of the latest tokens the repetition penalty looks at; default 20. */
+  /** How many of the latest tokens the repetition penalty looks at; default {@link DEFAULT_REPETITION_WINDOW}. */
   repetitionWindow?: number;
 }
+
+/** Tokens the repetition penalty looks back at unless told otherwise. */
+export const DEFAULT_REPETITION_WINDOW = 20;
 
 /** Checks a sampling temperature: 0 (greedy) or a finite number > 0. */
 export function checkTemperature(temperature: number): number {
@@ -28,7 +31,7 @@ export function checkTemperature(temperature: number): number {
 
 /** Checks every sampling option and fills in the defaults; throws a message naming the bad option. */
 export function resolveSampling(options: SamplingOptions = {}): Required<SamplingOptions> {
-  const { topK: k = Infinity, topP: p = 1, repetitionPenalty: penalty = 1, repetitionWindow: window = 20 } = options;
+  const { topK: k = Infinity, topP: p = 1, repetitionPenalty: penalty = 1, repetitionWindow: window = DEFAULT_REPETITION_WINDOW } = options;
   if (k !== Infinity && (!Number.isInteger(k) || k < 1)) throw new Error(`top-k must be a whole number ≥ 1, got ${k}.`);
   if (!(p > 0 && p <= 1)) throw new Error(`top-p must be in (0, 1], e.g. 0.9, got ${p}.`);
   if (!(Number.isFinite(penalty) && penalty > 0)) throw new Error(`The repetition penalty must be a number > 0 (1 = off, 1.2 = mild), got ${penalty}.`);

@@ -1,4 +1,5 @@
-import type { TrainedModel } from '../model/trainedModel';
+import type { EngineChoice } from '../engines';
+import type { GeneratorModel } from '../model';
 import { generateBatch, GenerationRequest } from './generate';
 import type { SamplingOptions } from './sampler';
 import { textMetrics, TextMetrics } from './textMetrics';
@@ -43,17 +44,19 @@ export interface ComparisonOptions extends Omit<SamplingOptions, 'temperature'> 
   seed?: number;
   /** Words of the training corpus, for the share of generated words that exist there (see `wordSet`). */
   knownWords?: ReadonlySet<string>;
+  /** Engine that runs the network's steps; default `auto`. */
+  engine?: EngineChoice;
 }
 
 /**
  * The lesson's comparison: every prompt continued at every temperature (prompt-major order), generated as one
  * batch, with the metrics of each sample.
  */
-export function compareTemperatures(trained: TrainedModel, options: ComparisonOptions = {}): ComparisonRow[] {
-  const { prompts = LESSON_PROMPTS, temperatures = LESSON_TEMPERATURES, length = 300, seed = 42, knownWords, ...sampling } = options;
+export function compareTemperatures(trained: GeneratorModel, options: ComparisonOptions = {}): ComparisonRow[] {
+  const { prompts = LESSON_PROMPTS, temperatures = LESSON_TEMPERATURES, length = 300, seed = 42, knownWords, engine, ...sampling } = options;
   if (prompts.length === 0 || temperatures.length === 0) throw new Error('Give at least one prompt and one temperature to compare.');
   const requests: GenerationRequest[] = prompts.flatMap((prompt, i) => temperatures.map((temperature) => ({ ...sampling, prompt, temperature, seed: seed + i })));
-  const generations = generateBatch(trained, requests, { length });
+  const generations = generateBatch(trained, requests, { length, engine });
   return generations.map((generation, i) => ({
     prompt: generation.prompt,
     temperature: requests[i].temperature!,

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { engineNamed } from '../engines';
 import '../model/layers'; // registers the custom layers the topology names
 import { partGradients, WorkerReply, WorkerRequest } from './parallelGradients';
 import { dropoutLayers } from './runState';
@@ -34,7 +35,7 @@ async function answer(request: WorkerRequest): Promise<WorkerReply> {
     w.write(value);
     value.dispose();
   });
-  return { type: 'gradients', ...partGradients(network, request.batch, request.engine) };
+  return { type: 'gradients', ...partGradients(network, request.batch, engineNamed(request.engine)) };
 }
 
 parentPort!.on('message', (request: WorkerRequest) => {

@@ -1,6 +1,6 @@
-export * from './callbacks';
+export * from './clip';
 export * from './history';
-export * from './loss';
-export * from './prepare';
+export * from './runState';
 export * from './trainer';
-export * from './batchLoss';
+export { GradientWorkers, splitBatch } from './parallelGradients';
+export * from './summary';

@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../backend';
-import type { Batch } from '../data';
-import { batchLoss, realTokens, TrainingEngine } from './batchLoss';
+import { Batch, realTokens } from '../data';
+import type { Engine, LossAndGradients } from '../engines';
 import { dropoutLayers } from './runState';
 
 /** Loss and gradients of one part of a batch, the gradients as plain arrays in `model.trainableWeights` order. */
@@ -15,13 +15,12 @@ export interface PartGradients {
   grads: Float32Array[];
 }
 
-/** Computes the loss and gradients of `batch` on this thread, with the model's current weights. */
-export function partGradients(model: tf.LayersModel, batch: Batch, engine: TrainingEngine): PartGradients {
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, engine, true), variables);
+/** Computes the loss and gradients of `batch` on this thread with `engine`, with the model's current weights. */
+export function partGradients(model: tf.LayersModel, batch: Batch, engine: Engine): PartGradients {
+  const { loss, grads } = engine.lossAndGradients(model, batch);
   // Disposed right below, so the arrays dataSync returns (copies, or on cpu the tensors' own) are ours.
-  const result = { loss: value.dataSync()[0], tokens: realTokens(batch), grads: variables.map((v) => grads[v.name].dataSync() as Float32Array) };
-  tf.dispose([value, ...Object.values(grads)]);
+  const result = { loss, tokens: realTokens(batch), grads: model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name].dataSync() as Float32Array) };
+  tf.dispose(Object.values(grads));
   return result;
 }
 
@@ -43,7 +42,7 @@ export function splitBatch(batch: Batch, parts: number): Batch[] {
 /** Messages between the main thread and a gradient worker (see `gradientWorker.ts`). */
 export type WorkerRequest =
   | { type: 'init'; backend: BackendName; topology: unknown; dropoutCalls: number[] }
-  | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: TrainingEngine };
+  | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: string };
 /** A gradient worker's answer to one request. */
 export type WorkerReply = { type: 'ready' } | ({ type: 'gradients' } & PartGradients) | { type: 'error'; message: string };
 
@@ -107,13 +106,13 @@ export class GradientWorkers {
   }
 
   /** Mean loss over the batch's real tokens and its gradients (named as `model`'s variables; the caller disposes them). */
-  async lossAndGradients(model: tf.LayersModel, batch: Batch, engine: TrainingEngine): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
+  async lossAndGradients(model: tf.LayersModel, batch: Batch, engine: Engine): Promise<LossAndGradients> {
     const [own, ...others] = splitBatch(batch, this.workers.length + 1);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const current = variables.map((v) => v.dataSync() as Float32Array); // on cpu the variables' own arrays: copy before transfer
     const replies = others.map((part, k) => {
       const weights = current.map((values) => values.slice());
-      return this.workers[k].request({ type: 'step', weights, batch: part, engine }, weights.map((w) => w.buffer as ArrayBuffer));
+      return this.workers[k].request({ type: 'step', weights, batch: part, engine: engine.name }, weights.map((w) => w.buffer as ArrayBuffer));
     });
     let mine: PartGradients;
     try {

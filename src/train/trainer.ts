@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, TokenDataset } from '../data';
-import { batchLoss, realTokens, TrainingEngine } from './batchLoss';
+import { Batch, realTokens, TokenDataset } from '../data';
+import { Engine, EngineChoice, selectEngine } from '../engines';
 import { createRng, deriveSeed } from '../random';
+import { clipByGlobalNorm } from './clip';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
-import { clipByGlobalNorm } from './loss';
 import { GradientWorkers } from './parallelGradients';
 import { captureOptimizer, dropoutLayers, restoreOptimizer, RunState } from './runState';
 
 /** Settings of the training loop. */
 export interface TrainConfig {
-  /** Implementation of the forward and backward pass (see `ENGINES`). */
-  engine: TrainingEngine;
+  /** Engine that computes the loss and gradients (see `ENGINES`), or `auto`: the fastest that can run the network. */
+  engine: EngineChoice;
   /**
    * Threads that compute each step's gradients: 1 = this thread only; n > 1 adds n − 1 worker threads, each taking
    * an equal share of the batch's rows (see `GradientWorkers`). Same losses up to float rounding.
@@ -31,7 +31,7 @@ export interface TrainConfig {
 
 /** Defaults close to the lesson: 3 epochs, batch 32, Adam at 0.002, gradients clipped at norm 5. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  engine: 'fast',
+  engine: 'auto',
   threads: 1,
   epochs: 3,
   batchSize: 32,
@@ -66,6 +66,8 @@ export interface TrainCallback {
 
 /** What a training run reports. */
 export interface TrainResult {
+  /** The engine that ran the steps (what `auto` chose). */
+  engine: string;
   history: TrainingHistory;
   steps: number;
   /** Steady-state training throughput in target characters per second, the first (warm-up) step excluded. */
@@ -79,16 +81,15 @@ export interface TrainResult {
   interrupted: RunState | null;
 }
 
-/** Mean loss per target token (nats) of `model` over a whole dataset, in inference mode. */
-export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: TrainingEngine = 'fast'): number {
+/** Mean loss per target token (nats) of `model` over a whole dataset, in inference mode, computed by `engine`. */
+export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: EngineChoice = 'auto'): number {
+  const runner = selectEngine(engine, model);
   let total = 0;
   let tokens = 0;
   for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
     const n = realTokens(batch);
-    const loss = batchLoss(model, batch, engine, false);
-    total += loss.dataSync()[0] * n;
+    total += runner.loss(model, batch) * n;
     tokens += n;
-    loss.dispose();
   }
   if (tokens === 0) throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
   return total / tokens;
@@ -99,21 +100,16 @@ function applyGradients(optimizer: tf.Optimizer, grads: tf.NamedTensorMap, clipN
 }
 
 /** One optimisation step on `batch`, its gradients computed here or shared with worker threads; returns the loss. */
-async function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, config: TrainConfig, workers: GradientWorkers | null): Promise<number> {
-  if (workers !== null) {
-    const { loss, grads } = await workers.lossAndGradients(model, batch, config.engine);
-    applyGradients(optimizer, grads, config.clipNorm);
+async function trainStep(
+  model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, engine: Engine, clipNorm: number | null, workers: GradientWorkers | null,
+): Promise<number> {
+  const { loss, grads } = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch);
+  try {
+    applyGradients(optimizer, grads, clipNorm);
+  } finally {
     tf.dispose(grads);
-    return loss;
   }
-  return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
-      () => batchLoss(model, batch, config.engine, true),
-      model.trainableWeights.map((w) => w.read() as tf.Variable),
-    );
-    applyGradients(optimizer, grads, config.clipNorm);
-    return value.dataSync()[0];
-  });
+  return loss;
 }
 
 /** Control over a run beyond its settings: continuing an interrupted one, and interrupting this one. */
@@ -141,9 +137,10 @@ export async function train(
   if (batchesPerEpoch === 0) {
     throw new Error(
       `The training split has ${data.train.size} examples, fewer than one batch of ${config.batchSize}. ` +
-        'Use a smaller --batch, a shorter --seq-len or a larger corpus.',
+        'Use a smaller batch size (--batch), a shorter sequence length (--seq-len) or a larger corpus.',
     );
   }
+  const engine = selectEngine(config.engine, model);
   if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
   const plannedSteps = config.epochs * batchesPerEpoch;
   const totalSteps = config.maxSteps === null ? plannedSteps : Math.min(plannedSteps, config.maxSteps);
@@ -192,7 +189,7 @@ export async function train(
           break run;
         }
         const stepStart = performance.now();
-        const loss = await trainStep(model, optimizer, batch, config, workers);
+        const loss = await trainStep(model, optimizer, batch, engine, config.clipNorm, workers);
         step += 1;
         batchInEpoch += 1;
         if (step > 1) {
@@ -208,7 +205,7 @@ export async function train(
         for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch, epochLoss));
         if (step >= totalSteps) break;
       }
-      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, config.engine);
+      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, engine.name);
       const record: EpochRecord = {
         epoch,
         step,
@@ -227,6 +224,7 @@ export async function train(
 
   const last = history.epochs.at(-1);
   const result: TrainResult = {
+    engine: engine.name,
     history,
     steps: step,
     charsPerSecond: charsPerSecond(),

@@ -5,3 +5,4 @@ export * from './charVocab';
 export * from './wordTokenizer';
 export * from './wordVocab';
 export * from './unknownTokens';
+export * from './vocabularyKinds';

@@ -1,76 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Stepper } from '../stepper';
-import { gateFunctions } from './gates';
-import { gruStep, splitGruKernel } from './gruSequence';
-import { multiplyRows } from './linear';
-import { lstmStep } from './lstmSequence';
-import { networkParts, RecurrentPart } from './networkParts';
-import { rnnStep } from './rnnSequence';
-
-/** One recurrent layer advancing a batch one step at a time, its state carried in plain arrays. */
-interface LayerStepper {
-  /** Consumes this step's input projections `[batch, gates·units]` and returns the new hidden state `[batch, units]`. */
-  step(projections: Float32Array): Float32Array;
-  reset(): void;
-  dispose(): void;
-}
-
-function lstmLayer(part: RecurrentPart, batch: number): LayerStepper {
-  const kernel = tf.clone(part.recurrentKernel.read()) as tf.Tensor2D;
-  const units = kernel.shape[0];
-  const gate = gateFunctions(part.gate);
-  let hidden: Float32Array | null = null;
-  let cell: Float32Array | null = null;
-  return {
-    step(projections) {
-      const out = {
-        gates: new Float32Array(batch * 4 * units),
-        cells: new Float32Array(batch * units),
-        cellTanh: new Float32Array(batch * units),
-        outputs: new Float32Array(batch * units),
-      };
-      lstmStep(projections, hidden, cell, kernel, gate, out);
-      [hidden, cell] = [out.outputs, out.cells];
-      return out.outputs;
-    },
-    reset: () => ([hidden, cell] = [null, null]),
-    dispose: () => kernel.dispose(),
-  };
-}
-
-function gruLayer(part: RecurrentPart, batch: number): LayerStepper {
-  const kernels = splitGruKernel(part.recurrentKernel.read() as tf.Tensor2D);
-  const size = batch * kernels.candidate.shape[0];
-  const gate = gateFunctions(part.gate);
-  let hidden: Float32Array | null = null;
-  return {
-    step(projections) {
-      const [updates, resets, resetStates, candidates, outputs] = Array.from({ length: 5 }, () => new Float32Array(size));
-      gruStep(projections, hidden, kernels, gate, { updates, resets, resetStates, candidates, outputs });
-      hidden = outputs;
-      return outputs;
-    },
-    reset: () => (hidden = null),
-    dispose: () => tf.dispose([kernels.updateReset, kernels.candidate]),
-  };
-}
-
-function rnnLayer(part: RecurrentPart, batch: number): LayerStepper {
-  const kernel = tf.clone(part.recurrentKernel.read()) as tf.Tensor2D;
-  let hidden: Float32Array | null = null;
-  return {
-    step(projections) {
-      const outputs = new Float32Array(batch * kernel.shape[0]);
-      rnnStep(projections, hidden, kernel, outputs);
-      hidden = outputs;
-      return outputs;
-    },
-    reset: () => (hidden = null),
-    dispose: () => kernel.dispose(),
-  };
-}
-
-const LAYER_STEPPERS = { LSTM: lstmLayer, GRU: gruLayer, SimpleRNN: rnnLayer };
+import { CellStepper, multiplyRows } from '../../model';
+import type { Stepper } from '../engine';
+import { networkParts } from './networkParts';
 
 /** Adds `bias` (length = row width) to every row of `rows`, in place. */
 function addBias(rows: Float32Array, bias: Float32Array): Float32Array {
@@ -92,7 +23,7 @@ function tableRows(table: Float32Array, width: number, ids: Int32Array, bias: Fl
  */
 export class FastStepper implements Stepper {
   readonly batchSize: number;
-  private readonly layers: LayerStepper[];
+  private readonly layers: CellStepper[];
   /** First layer: its kernel rows (one-hot input) or the embedding table, downloaded once. */
   private readonly inputTable: { values: Float32Array; width: number };
   private readonly inputKernel: tf.Tensor2D | null;
@@ -111,7 +42,7 @@ export class FastStepper implements Stepper {
     this.inputKernel = parts.embedding === null ? null : snapshot(parts.recurrent[0].kernel);
     this.kernels = parts.recurrent.slice(1).map((part) => snapshot(part.kernel));
     this.biases = parts.recurrent.map((part) => part.bias.read().dataSync() as Float32Array);
-    this.layers = parts.recurrent.map((part) => LAYER_STEPPERS[part.className](part, batchSize));
+    this.layers = parts.recurrent.map((part) => part.cell.stepper(part.recurrentKernel.read() as tf.Tensor2D, part.gate, batchSize));
     this.outputKernel = snapshot(parts.output.kernel);
     this.outputBias = parts.output.bias.read().dataSync() as Float32Array;
   }

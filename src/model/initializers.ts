@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** tfjs-layers' initializer type (its base class is not exported, its instances are). */
-type Initializer = ReturnType<typeof tf.initializers.orthogonal>;
+export type Initializer = ReturnType<typeof tf.initializers.orthogonal>;
 
 /** tfjs-layers' `Orthogonal` initializer class, reached through an instance. */
 const TfOrthogonal = tf.initializers.orthogonal({}).constructor as new (args: { gain?: number; seed?: number }) => Initializer;
@@ -34,7 +34,7 @@ function orthonormalColumns(a: ArrayLike<number>, rows: number, cols: number): F
  * (class `Orthogonal`, same gain and seed), computed by Gram–Schmidt in JavaScript instead of `tf.linalg.qr`: about
  * 10 ms instead of seconds for an LSTM-256 recurrent kernel, and without tfjs' "Slowness may result" warning.
  */
-export class FastOrthogonal extends TfOrthogonal {
+export class GramSchmidtOrthogonal extends TfOrthogonal {
   private readonly gainValue: number;
   private readonly seedValue: number | undefined;
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
-import { multiplyRows } from './linear';
-import { previousStates, recurrentKernelGradient, SequenceShape, sequenceOp } from './sequence';
+import { multiplyRows } from './rowMath';
+import { carriedStepper, CellStep, previousStates, recurrentKernelGradient, runSteps, sequenceOp } from './sequence';
 
 /** What one GRU step writes, each `[batch, units]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface GruStepOutputs {
@@ -16,6 +17,9 @@ export interface GruStepOutputs {
   /** Hidden states. */
   outputs: Float32Array;
 }
+
+/** The arrays a GRU step writes, in units per row. */
+const GRU_BUFFERS: Record<keyof GruStepOutputs, number> = { updates: 1, resets: 1, resetStates: 1, candidates: 1, outputs: 1 };
 
 /** The recurrent kernel of a GRU split as its step uses it: `[units, 2·units]` for z and r, `[units, units]` for hh. */
 export interface GruKernels {
@@ -69,34 +73,14 @@ export function gruStep(projections: Float32Array, hidden: Float32Array | null, 
  * @param recurrentKernel `[units, 3·units]`.
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
  */
-export function gruSequence(
-  inputs: tf.Tensor2D,
-  recurrentKernel: tf.Tensor2D,
-  shape: SequenceShape,
-  gate: GateActivation,
-): tf.Tensor2D {
-  const { steps, batch } = shape;
-  const units = recurrentKernel.shape[0];
-  const width = 3 * units;
-  const stepStates = batch * units;
+export function gruSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation): tf.Tensor2D {
   const gateFns = gateFunctions(gate);
-  const { slopeAt } = gateFns;
-
-  return sequenceOp(inputs, recurrentKernel, shape, (projections, u) => {
-    const updates = new Float32Array(steps * stepStates);
-    const resets = new Float32Array(steps * stepStates);
-    const resetStates = new Float32Array(steps * stepStates);
-    const candidates = new Float32Array(steps * stepStates);
-    const outputs = new Float32Array(steps * stepStates);
+  const slopeAt = gateFns.slopeAt;
+  return sequenceOp(inputs, recurrentKernel, shape, ({ projections, recurrentKernel: u, steps, batch, units, stepStates }) => {
     const kernels = splitGruKernel(u);
-    for (let t = 0; t < steps; t++) {
-      const now = (values: Float32Array) => values.subarray(t * stepStates, (t + 1) * stepStates);
-      const hidden = t === 0 ? null : outputs.subarray((t - 1) * stepStates, t * stepStates);
-      gruStep(projections.subarray(t * batch * width, (t + 1) * batch * width), hidden, kernels, gateFns, {
-        updates: now(updates), resets: now(resets), resetStates: now(resetStates), candidates: now(candidates), outputs: now(outputs),
-      });
-    }
+    const { updates, resets, resetStates, candidates, outputs } = runSteps(projections, shape, units, GRU_BUFFERS, (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out)).all;
     tf.dispose([kernels.updateReset, kernels.candidate]);
+    const width = 3 * units;
 
     const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
       const [kernelZRT, kernelHT] = tf.tidy(() => {
@@ -156,3 +140,17 @@ export function gruSequence(
     return { outputs, backward };
   });
 }
+
+/** A GRU layer's {@link CellStepper}: the hidden state in a plain array. */
+function gruStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper {
+  const kernels = splitGruKernel(recurrentKernel);
+  const gateFns = gateFunctions(gate);
+  const step: CellStep<keyof GruStepOutputs> = (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out);
+  return carriedStepper(batch, kernels.candidate.shape[0], GRU_BUFFERS, step, () => tf.dispose([kernels.updateReset, kernels.candidate]));
+}
+
+/** Gated recurrent unit (Cho et al. 2014), as tfjs-layers' `GRU` (reset gate before the matMul) with logistic gates. */
+export const gru = {
+  name: 'gru', layerClass: 'GRU', gates: 3, layer: (args) => tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' }),
+  sequence: gruSequence, stepper: gruStepper,
+} as const satisfies Cell<'gru'>;

@@ -1,20 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import { lookupRows } from '../rowLookup';
+import { lookupRows, SequenceShape } from '../../model';
 import { softmaxCrossEntropy } from './crossEntropy';
-import { gruSequence } from './gruSequence';
 import { linear } from './linear';
-import { lstmSequence } from './lstmSequence';
-import { rnnSequence } from './rnnSequence';
-import { networkParts, RecurrentPart } from './networkParts';
-import { SequenceShape } from './sequence';
-
-function runRecurrent(part: RecurrentPart, projections: tf.Tensor2D, shape: SequenceShape): tf.Tensor2D {
-  const recurrentKernel = part.recurrentKernel.read() as tf.Tensor2D;
-  if (part.className === 'LSTM') return lstmSequence(projections, recurrentKernel, shape, part.gate);
-  if (part.className === 'GRU') return gruSequence(projections, recurrentKernel, shape, part.gate);
-  return rnnSequence(projections, recurrentKernel, shape);
-}
+import { networkParts } from './networkParts';
 
 /**
  * The generator's logits for time-major token ids (`ids[t·batch + b]` = token t of sequence b), computed by the fast
@@ -31,7 +20,7 @@ export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: Sequen
     const kernel = part.kernel.read() as tf.Tensor2D;
     // One-hot inputs times the kernel are rows of the kernel.
     const projected = x === null ? (lookupRows(kernel, tokens) as tf.Tensor2D) : linear(x, kernel);
-    x = runRecurrent(part, tf.add(projected, part.bias.read()), shape);
+    x = part.cell.sequence(tf.add(projected, part.bias.read()), part.recurrentKernel.read() as tf.Tensor2D, shape, part.gate);
     if (training && part.dropout !== null) x = part.dropout.drop(x) as tf.Tensor2D;
   }
   return tf.add(linear(x!, parts.output.kernel.read() as tf.Tensor2D), parts.output.bias.read());

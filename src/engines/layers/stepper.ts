@@ -1,37 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { FastStepper } from './fast/fastStepper';
-import { buildGenerator, ModelConfig } from './generator';
-
-/**
- * Runs a generator one step at a time with its recurrent state carried between calls, so that producing n tokens
- * costs n steps (the prompt is fed once), never a re-run of the growing prefix. It works on a snapshot of the
- * trained model's weights taken when it is created.
- */
-export interface Stepper {
-  /** Number of sequences advanced together. */
-  readonly batchSize: number;
-  /** Forgets the recurrent state (every sequence starts afresh). */
-  reset(): void;
-  /**
-   * Feeds `steps` ≥ 1 tokens per sequence (`tokens` is row-major `[batchSize, steps]`) and returns the logits that
-   * follow the last of them, row-major `[batchSize, vocabSize]`.
-   */
-  feed(tokens: Int32Array, steps: number): Float32Array;
-  /** Releases the stepper's tensors. */
-  dispose(): void;
-}
-
-/**
- * A {@link Stepper} for `model`: the fast engine's ({@link FastStepper}) when it implements every layer of the
- * network, else the tf.layers one ({@link LayersStepper}).
- */
-export function createStepper(model: tf.LayersModel, config: ModelConfig, batchSize = 1): Stepper {
-  try {
-    return new FastStepper(model, batchSize);
-  } catch {
-    return new LayersStepper(model, config, batchSize);
-  }
-}
+import { buildGenerator, ModelConfig } from '../../model';
+import type { Stepper } from '../engine';
 
 /** The reference {@link Stepper}: a stateful tf.layers copy of the network for a fixed batch size. */
 export class LayersStepper implements Stepper {

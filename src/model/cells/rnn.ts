@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { multiplyRows } from './linear';
-import { previousStates, recurrentKernelGradient, SequenceShape, sequenceOp } from './sequence';
+import type { Cell, CellStepper, SequenceShape } from './cell';
+import { multiplyRows } from './rowMath';
+import { carriedStepper, projectionAndKernelGradients, runSteps, sequenceOp } from './sequence';
 
 /**
  * One simple (Elman) RNN step for a batch of rows, as tfjs-layers' SimpleRNN computes it: `h' = tanh(x·W + b + h·U)`.
@@ -21,16 +22,8 @@ export function rnnStep(projections: Float32Array, hidden: Float32Array | null, 
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
  */
 export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape): tf.Tensor2D {
-  const { steps, batch } = shape;
-  const units = recurrentKernel.shape[0];
-  const stepStates = batch * units;
-
-  return sequenceOp(inputs, recurrentKernel, shape, (projections, u) => {
-    const outputs = new Float32Array(steps * stepStates);
-    for (let t = 0; t < steps; t++) {
-      const hidden = t === 0 ? null : outputs.subarray((t - 1) * stepStates, t * stepStates);
-      rnnStep(projections.subarray(t * stepStates, (t + 1) * stepStates), hidden, u, outputs.subarray(t * stepStates, (t + 1) * stepStates));
-    }
+  return sequenceOp(inputs, recurrentKernel, shape, ({ projections, recurrentKernel: u, steps, batch, units, stepStates }) => {
+    const { outputs } = runSteps(projections, shape, units, { outputs: 1 }, (x, before, out) => rnnStep(x, before('outputs'), u, out.outputs)).all;
 
     const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
       const kernelT = tf.transpose(kernel);
@@ -45,9 +38,20 @@ export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, s
         dRecurrent = t === 0 ? null : multiplyRows(dz.subarray(base, base + stepStates), batch, kernelT);
       }
       kernelT.dispose();
-      const rows = steps * batch;
-      return [tf.tensor2d(dz, [rows, units]), recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows)];
+      return projectionAndKernelGradients(dz, outputs, shape, units);
     };
     return { outputs, backward };
   });
 }
+
+/** A simple RNN layer's {@link CellStepper}: the hidden state in a plain array. */
+function rnnStepper(recurrentKernel: tf.Tensor2D, _gate: unknown, batch: number): CellStepper {
+  const kernel = tf.clone(recurrentKernel);
+  return carriedStepper(batch, kernel.shape[0], { outputs: 1 }, (x, before, out) => rnnStep(x, before('outputs'), kernel, out.outputs), () => kernel.dispose());
+}
+
+/** The simple (Elman) RNN, as tfjs-layers' `SimpleRNN` (tanh, no gates). */
+export const rnn = {
+  name: 'rnn', layerClass: 'SimpleRNN', gates: 1, layer: (args) => tf.layers.simpleRNN(args),
+  sequence: (inputs, recurrentKernel, shape) => rnnSequence(inputs, recurrentKernel, shape), stepper: rnnStepper,
+} as const satisfies Cell<'rnn'>;

@@ -2,7 +2,7 @@ import { shuffleInPlace, type Rng } from '../random';
 import type { TokenIds } from '../vocab/tokenIds';
 
 /** A train/validation split. */
-export interface Split<T> {
+export interface TrainValSplit<T> {
   train: T;
   val: T;
 }
@@ -12,7 +12,7 @@ export interface Split<T> {
  * Both are `subarray` views (no copy, same array type) and contiguous, so no window crosses from one into the other.
  * `valFraction` 0 gives an empty validation part.
  */
-export function splitIds<T extends TokenIds>(ids: T, valFraction: number): Split<T> {
+export function splitIds<T extends TokenIds>(ids: T, valFraction: number): TrainValSplit<T> {
   const valCount = countVal(ids.length, valFraction);
   const cut = ids.length - valCount;
   return { train: ids.subarray(0, cut) as T, val: ids.subarray(cut) as T };
@@ -23,7 +23,7 @@ export function splitIds<T extends TokenIds>(ids: T, valFraction: number): Split
  * (rounded) validate, the rest train. Both parts keep the items' original order.
  * `valFraction` 0 gives an empty validation part.
  */
-export function splitItems<T>(items: readonly T[], valFraction: number, rng: Rng): Split<T[]> {
+export function splitItems<T>(items: readonly T[], valFraction: number, rng: Rng): TrainValSplit<T[]> {
   const valCount = countVal(items.length, valFraction);
   const isVal = new Uint8Array(items.length);
   const order = shuffleInPlace(Array.from(items.keys()), rng);

@@ -1,4 +1,8 @@
-import { LineDataset, splitIds, splitItems, TokenDataset, unigramEntropy, WindowDataset } from '../data';
+import type { TokenDataset } from './dataset';
+import { LineDataset } from './lineDataset';
+import { splitIds, splitItems } from './trainValSplit';
+import { unigramEntropy } from './unigramEntropy';
+import { WindowDataset } from './windowDataset';
 import { createRng } from '../random';
 import { CharVocab, EOS_ID, TokenIds, Vocabulary, VocabularyUnit, WordVocab } from '../vocab';
 

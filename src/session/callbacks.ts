@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { Presets, SingleBar } from 'cli-progress';
-import { saveArtifact } from '../io/artifact';
-import type { TrainedModel } from '../model/trainedModel';
-import { generate, GenerateOptions } from '../sample/generate';
-import { lossFigure } from '../plot/lossFigure';
-import type { LiveFigure } from '../plot/notebookDisplay';
-import type { EpochRecord } from './history';
-import type { TrainCallback } from './trainer';
+import { saveArtifact, SavedRun } from '../io';
+import type { GeneratorModel } from '../model';
+import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
+import { generate, GenerateOptions } from '../sample';
+import type { EpochRecord, TrainCallback } from '../train';
 
 /** A terminal progress bar (on stderr by default) with step, epoch, loss and characters per second. */
 export function progressBar(stream: NodeJS.WritableStream = process.stderr): TrainCallback {
@@ -43,7 +41,7 @@ export function formatEpoch(record: EpochRecord): string {
  * to watch it learn words, then spacing, then style.
  */
 export function sampleEachEpoch(
-  trained: TrainedModel,
+  trained: GeneratorModel,
   options: GenerateOptions & { log?: (line: string) => void } = {},
 ): TrainCallback {
   const { log = console.log, ...generation } = options;
@@ -56,20 +54,16 @@ export function sampleEachEpoch(
 }
 
 /**
- * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete
- * epoch), with `describe(record)` stored as the training information and the run state, so that a run killed
- * outright (power cut, SIGKILL) can still continue from its last epoch with `--resume`.
+ * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete epoch)
+ * with the run's settings and history (`run`, when given) and its run state, so that a run killed outright (power
+ * cut, SIGKILL) can still continue from its last epoch with `--resume`.
  */
-export function checkpointEachEpoch(
-  dir: string,
-  trained: TrainedModel,
-  describe: (record: EpochRecord) => Record<string, unknown>,
-): TrainCallback {
+export function checkpointEachEpoch(dir: string, model: GeneratorModel, run?: Omit<SavedRun, 'history' | 'summary'>): TrainCallback {
   return {
-    async onEpochEnd(record, progress) {
+    async onEpochEnd(_record, progress) {
       const state = await progress.captureState();
       try {
-        await saveArtifact(dir, trained, describe(record), state);
+        await saveArtifact(dir, model, { run: run && { ...run, history: progress.history, summary: null }, runState: state });
       } finally {
         tf.dispose(state.optimizer.map((w) => w.tensor));
       }
@@ -77,14 +71,17 @@ export function checkpointEachEpoch(
   };
 }
 
-/** Redraws the loss curve in a live notebook figure every `everySteps` batches and at each epoch end. */
-export function liveLossPlot(live: LiveFigure, everySteps = 10): TrainCallback {
+/**
+ * Redraws the loss curve in a live notebook figure every `everySteps` batches and at each epoch end; `figure` sets
+ * its title and unit (e.g. `{ unit: 'word' }`).
+ */
+export function liveLossPlot(live: LiveFigure, everySteps = 10, figure: LossFigureOptions = {}): TrainCallback {
   return {
     async onBatchEnd(record, progress) {
-      if (record.step % everySteps === 0) await live.update(lossFigure(progress.history));
+      if (record.step % everySteps === 0) await live.update(lossFigure(progress.history, figure));
     },
     async onEpochEnd(_record, progress) {
-      await live.update(lossFigure(progress.history));
+      await live.update(lossFigure(progress.history, figure));
     },
   };
 }

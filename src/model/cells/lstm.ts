@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
-import { multiplyRows } from './linear';
-import { previousStates, recurrentKernelGradient, SequenceShape, sequenceOp } from './sequence';
+import { multiplyRows } from './rowMath';
+import { carriedStepper, CellStep, projectionAndKernelGradients, runSteps, sequenceOp } from './sequence';
 
 /** What one LSTM step writes, each `[batch, …]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface LstmStepOutputs {
@@ -14,6 +15,9 @@ export interface LstmStepOutputs {
   /** `[batch, units]` hidden states. */
   outputs: Float32Array;
 }
+
+/** The arrays an LSTM step writes, in units per row. */
+const LSTM_BUFFERS: Record<keyof LstmStepOutputs, number> = { gates: 4, cells: 1, cellTanh: 1, outputs: 1 };
 
 /**
  * One LSTM step for a batch of rows, as tfjs-layers' LSTM computes it (kernel columns hold the gates i, f, c, o in
@@ -60,32 +64,14 @@ export function lstmStep(
  * @param recurrentKernel `[units, 4·units]`.
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
  */
-export function lstmSequence(
-  inputs: tf.Tensor2D,
-  recurrentKernel: tf.Tensor2D,
-  shape: SequenceShape,
-  gate: GateActivation,
-): tf.Tensor2D {
-  const { steps, batch } = shape;
-  const units = recurrentKernel.shape[0];
-  const width = 4 * units;
-  const stepStates = batch * units;
-  const stepGates = batch * width;
+export function lstmSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation): tf.Tensor2D {
   const gateFns = gateFunctions(gate);
-  const { slopeAt } = gateFns;
-
-  return sequenceOp(inputs, recurrentKernel, shape, (projections, u) => {
-    const gates = new Float32Array(steps * stepGates);
-    const cells = new Float32Array(steps * stepStates);
-    const cellTanh = new Float32Array(steps * stepStates);
-    const outputs = new Float32Array(steps * stepStates);
-    for (let t = 0; t < steps; t++) {
-      const now = (values: Float32Array, size: number) => values.subarray(t * size, (t + 1) * size);
-      const before = (values: Float32Array) => (t === 0 ? null : values.subarray((t - 1) * stepStates, t * stepStates));
-      lstmStep(now(projections, stepGates), before(outputs), before(cells), u, gateFns, {
-        gates: now(gates, stepGates), cells: now(cells, stepStates), cellTanh: now(cellTanh, stepStates), outputs: now(outputs, stepStates),
-      });
-    }
+  const slopeAt = gateFns.slopeAt;
+  return sequenceOp(inputs, recurrentKernel, shape, ({ projections, recurrentKernel: u, steps, batch, units, stepStates }) => {
+    const width = 4 * units;
+    const stepGates = batch * width;
+    const lstmRun = runSteps(projections, shape, units, LSTM_BUFFERS, (x, before, out) => lstmStep(x, before('outputs'), before('cells'), u, gateFns, out));
+    const { gates, cells, cellTanh, outputs } = lstmRun.all;
 
     const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
       const dz = new Float32Array(steps * stepGates);
@@ -115,12 +101,22 @@ export function lstmSequence(
         dRecurrent = t === 0 ? null : multiplyRows(dz.subarray(t * stepGates, (t + 1) * stepGates), batch, kernelT);
       }
       kernelT.dispose();
-      const rows = steps * batch;
-      return [
-        tf.tensor2d(dz, [rows, width]),
-        recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows),
-      ];
+      return projectionAndKernelGradients(dz, outputs, shape, units);
     };
     return { outputs, backward };
   });
 }
+
+/** An LSTM layer's {@link CellStepper}: hidden and cell state in plain arrays. */
+function lstmStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper {
+  const kernel = tf.clone(recurrentKernel);
+  const gateFns = gateFunctions(gate);
+  const step: CellStep<keyof LstmStepOutputs> = (x, before, out) => lstmStep(x, before('outputs'), before('cells'), kernel, gateFns, out);
+  return carriedStepper(batch, kernel.shape[0], LSTM_BUFFERS, step, () => kernel.dispose());
+}
+
+/** Long short-term memory (Hochreiter & Schmidhuber 1997), as tfjs-layers' `LSTM` with logistic gates. */
+export const lstm = {
+  name: 'lstm', layerClass: 'LSTM', gates: 4, layer: (args) => tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }),
+  sequence: lstmSequence, stepper: lstmStepper,
+} as const satisfies Cell<'lstm'>;

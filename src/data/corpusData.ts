@@ -1,0 +1,74 @@
+import { Corpus, describeCorpus, loadCorpus, SplitMode } from '../corpus';
+import type { VocabularyUnit } from '../vocab';
+import { DataMode, prepareCharData, prepareWordData, TokenData } from './prepare';
+
+/**
+ * Everything that turns a corpus into training examples: which text (corpus, columns, cutting, limit, repair), which
+ * tokens (level, case, rare-token limits) and which examples (mode, length, validation share, split seed). Saved with
+ * a run, so that resuming prepares exactly the same data.
+ */
+export interface DataSettings {
+  /** Built-in corpus name or file path (a saved run records the resolved source, e.g. `builtin:sotu`). */
+  corpus: string;
+  /** Text columns of a table corpus; null for the default column. */
+  columns: string[] | null;
+  split: SplitMode;
+  /** Only the first N documents; null for all. */
+  limit: number | null;
+  repairMojibake: boolean;
+  level: VocabularyUnit;
+  lowercase: boolean;
+  minCount: number;
+  /** Largest vocabulary (specials included); null for no limit. */
+  maxVocab: number | null;
+  mode: DataMode;
+  /** Tokens per training window (or longest line). */
+  seqLen: number;
+  valFraction: number;
+  /** Seed of the line split. */
+  seed: number;
+}
+
+/** Defaults of the lesson: characters, windows of 100, a tenth held out. */
+export const DEFAULT_DATA_SETTINGS: Omit<DataSettings, 'corpus'> = {
+  columns: null,
+  split: 'none',
+  limit: null,
+  repairMojibake: false,
+  level: 'char',
+  lowercase: false,
+  minCount: 1,
+  maxVocab: null,
+  mode: 'windows',
+  seqLen: 100,
+  valFraction: 0.1,
+  seed: 42,
+};
+
+/** A corpus and the examples prepared from it, with the settings as they resolved (corpus source, columns). */
+export interface CorpusData {
+  corpus: Corpus;
+  data: TokenData;
+  settings: DataSettings;
+}
+
+/**
+ * Loads the corpus that `settings` names and prepares its vocabulary and examples; `log` hears what was loaded and
+ * any warning about the text (invalid UTF-8, mojibake).
+ */
+export async function prepareCorpusData(settings: DataSettings, log: (line: string) => void = () => {}): Promise<CorpusData> {
+  const corpus = await loadCorpus(settings.corpus, {
+    column: settings.columns ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
+  });
+  const stats = describeCorpus(corpus);
+  log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);
+  for (const warning of corpus.warnings) log(`corpus: warning: ${warning}`);
+  const options = {
+    mode: settings.mode, seqLen: settings.seqLen, valFraction: settings.valFraction, seed: settings.seed,
+    minCount: settings.minCount, maxVocab: settings.maxVocab ?? undefined,
+  };
+  const data: TokenData = settings.level === 'word'
+    ? prepareWordData(corpus.texts, { ...options, lowercase: settings.lowercase })
+    : prepareCharData(corpus.texts, options);
+  return { corpus, data, settings: { ...settings, corpus: corpus.source, columns: corpus.columns } };
+}

@@ -1,0 +1,52 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data';
+import type { ModelConfig } from '../model';
+
+/**
+ * Runs a generator one step at a time with its recurrent state carried between calls, so that producing n tokens
+ * costs n steps (the prompt is fed once), never a re-run of the growing prefix. It works on a snapshot of the
+ * network's weights taken when it is created.
+ */
+export interface Stepper {
+  /** Number of sequences advanced together. */
+  readonly batchSize: number;
+  /** Forgets the recurrent state (every sequence starts afresh). */
+  reset(): void;
+  /**
+   * Feeds `steps` ≥ 1 tokens per sequence (`tokens` is row-major `[batchSize, steps]`) and returns the logits that
+   * follow the last of them, row-major `[batchSize, vocabSize]`.
+   */
+  feed(tokens: Int32Array, steps: number): Float32Array;
+  /** Releases the stepper's tensors. */
+  dispose(): void;
+}
+
+/** The loss of one batch and its gradients, named as the network's trainable variables (the caller disposes them). */
+export interface LossAndGradients {
+  /** Mean loss per real target token (nats). */
+  loss: number;
+  grads: tf.NamedTensorMap;
+}
+
+/**
+ * The code that runs a generator network's training step and its generation steps. Every engine computes the same
+ * function of the same weights (the network stays a tfjs-layers model, so artifacts do not depend on the engine);
+ * they differ in speed and in what they can run. A new engine is one folder that exports such an object, plus one
+ * line in the registry (`engines/registry.ts`).
+ */
+export interface Engine {
+  /** Name in settings and on the command line (`--engine`). */
+  readonly name: string;
+  /** One line for `gennet engines`. */
+  readonly description: string;
+  /** Why this engine cannot run on this machine (and how to get it), or null when it can. */
+  unavailableReason(): string | null;
+  /** Why this engine cannot run `network` (naming the layer or setting), or null when it can. */
+  unsupportedReason(network: tf.LayersModel): string | null;
+  /** Loss and gradients of one training batch (dropout on), with the network's current weights. */
+  lossAndGradients(network: tf.LayersModel, batch: Batch): LossAndGradients;
+  /** Mean loss per real target token (nats) of one batch, in inference mode (no dropout). */
+  loss(network: tf.LayersModel, batch: Batch): number;
+  /** A stepper for `batchSize` sequences over a snapshot of the network's weights. */
+  createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): Stepper;
+}

@@ -1,0 +1,99 @@
+import type * as tf from '@tensorflow/tfjs';
+import { Cell, cellOfLayerClass, GATE_ACTIVATIONS, GateActivation, OneHot, SeededDropout, TokenEmbedding } from '../../model';
+
+/** One recurrent layer's cell, weights and settings, and the dropout layer after it (if any). */
+export interface RecurrentPart {
+  cell: Cell;
+  gate: GateActivation;
+  kernel: tf.LayerVariable;
+  recurrentKernel: tf.LayerVariable;
+  bias: tf.LayerVariable;
+  dropout: SeededDropout | null;
+}
+
+/** The weights of a generator network, in the order the fast engine runs them. */
+export interface NetworkParts {
+  embedding: tf.LayerVariable | null;
+  recurrent: RecurrentPart[];
+  output: { kernel: tf.LayerVariable; bias: tf.LayerVariable };
+}
+
+/** Why the fast engine cannot run a network: the layer and the setting. */
+class Unsupported {
+  readonly reason: string;
+  constructor(layer: tf.layers.Layer, why: string) {
+    this.reason = `layer "${layer.name}" (${layer.getClassName()}): ${why}`;
+  }
+}
+
+function weightNamed(layer: tf.layers.Layer, suffix: string): tf.LayerVariable | Unsupported {
+  return layer.trainableWeights.find((w) => w.originalName.endsWith(`/${suffix}`)) ?? new Unsupported(layer, `it has no trainable "${suffix}" weight`);
+}
+
+function recurrentPart(layer: tf.layers.Layer, cell: Cell): RecurrentPart | Unsupported {
+  const config = layer.getConfig();
+  const gate = (config.recurrentActivation ?? 'sigmoid') as GateActivation;
+  if (config.activation !== 'tanh') return new Unsupported(layer, `activation "${config.activation}" (only tanh)`);
+  if (!GATE_ACTIVATIONS.includes(gate)) return new Unsupported(layer, `gate activation "${gate}"`);
+  if (config.useBias === false) return new Unsupported(layer, 'it has no bias');
+  if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0) return new Unsupported(layer, 'in-cell dropout');
+  if (config.stateful || config.goBackwards) return new Unsupported(layer, 'stateful or backwards');
+  const [kernel, recurrentKernel, bias] = ['kernel', 'recurrent_kernel', 'bias'].map((suffix) => weightNamed(layer, suffix));
+  for (const weight of [kernel, recurrentKernel, bias]) if (weight instanceof Unsupported) return weight;
+  return { cell, gate, dropout: null, kernel, recurrentKernel, bias } as RecurrentPart;
+}
+
+function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
+  let embedding: tf.LayerVariable | null = null;
+  const recurrent: RecurrentPart[] = [];
+  let output: NetworkParts['output'] | null = null;
+  for (const layer of model.layers) {
+    const cell = cellOfLayerClass(layer.getClassName());
+    if (layer.getClassName() === 'InputLayer' || layer instanceof OneHot) continue;
+    if (layer instanceof TokenEmbedding) embedding = layer.trainableWeights[0];
+    else if (cell !== null) {
+      const part = recurrentPart(layer, cell);
+      if (part instanceof Unsupported) return part;
+      recurrent.push(part);
+    } else if (layer instanceof SeededDropout && recurrent.length > 0) recurrent[recurrent.length - 1].dropout = layer;
+    else if (layer.getClassName() === 'Dense' && output === null) {
+      if (layer.getConfig().activation !== 'linear') return new Unsupported(layer, 'the logits layer must be linear');
+      const [kernel, bias] = [weightNamed(layer, 'kernel'), weightNamed(layer, 'bias')];
+      if (kernel instanceof Unsupported) return kernel;
+      if (bias instanceof Unsupported) return bias;
+      output = { kernel, bias };
+    } else return new Unsupported(layer, 'no fast version of this layer');
+  }
+  if (recurrent.length === 0 || output === null) return `"${model.name}" is not a generator network (recurrent layers and a logits layer)`;
+  return { embedding, recurrent, output };
+}
+
+const partsCache = new WeakMap<tf.LayersModel, NetworkParts | string>();
+
+/** The parts of `model`, or why the fast engine cannot run it; read once per model. */
+function partsOrReason(model: tf.LayersModel): NetworkParts | string {
+  let parts = partsCache.get(model);
+  if (parts === undefined) {
+    const read = readParts(model);
+    parts = read instanceof Unsupported ? read.reason : read;
+    partsCache.set(model, parts);
+  }
+  return parts;
+}
+
+/** Why the fast engine cannot run `model`, or null when it can. */
+export function fastUnsupportedReason(model: tf.LayersModel): string | null {
+  const parts = partsOrReason(model);
+  return typeof parts === 'string' ? parts : null;
+}
+
+/**
+ * The weights (the model's own variables) of a generator network, as the fast engine runs them: token input (one-hot,
+ * or an embedding table) → recurrent layers (dropout between) → dense logits.
+ * @throws when the network has a layer or setting the fast engine does not implement (the message names it).
+ */
+export function networkParts(model: tf.LayersModel): NetworkParts {
+  const parts = partsOrReason(model);
+  if (typeof parts === 'string') throw new Error(`The fast engine cannot run ${parts}. Use the engine "layers" (--engine layers).`);
+  return parts;
+}

@@ -1,0 +1,88 @@
+import { DATA_MODES, DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
+import { SPLIT_MODES } from '../corpus';
+import { DEFAULT_TRAIN_CONFIG, TrainConfig, TrainingHistory, TrainSummary } from '../train';
+
+/** How a run was set up and how far it got: what `--resume`, notebooks and `gennet temperatures` read back. */
+export interface SavedRun {
+  /** Corpus and data settings: `prepareCorpusData` rebuilds the same examples from them. */
+  data: DataSettings;
+  training: TrainConfig;
+  history: TrainingHistory;
+  /** The summary of the finished run; null in the checkpoint of an unfinished one. */
+  summary: TrainSummary | null;
+}
+
+/** The JSON type a saved field must have: a type name, a list of allowed strings, or `?` for "or null". */
+type FieldKind = 'number' | 'string' | 'boolean' | 'number?' | 'strings?' | readonly string[];
+
+const DATA_FIELDS: Record<keyof DataSettings, FieldKind> = {
+  corpus: 'string', columns: 'strings?', split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
+  lowercase: 'boolean', minCount: 'number', maxVocab: 'number?', mode: DATA_MODES, seqLen: 'number', valFraction: 'number', seed: 'number',
+};
+
+const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
+  engine: 'string', threads: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', clipNorm: 'number?',
+  seed: 'number', maxSteps: 'number?', charsPerToken: 'number',
+};
+
+function fits(value: unknown, kind: FieldKind): boolean {
+  if (typeof kind !== 'string') return kind.includes(value as string);
+  if (kind === 'number?') return value === null || typeof value === 'number';
+  if (kind === 'strings?') return value === null || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+  return typeof value === kind;
+}
+
+/** The fields of `raw` that `fields` names, each checked; throws naming the first bad one. */
+function readFields<T>(raw: Record<string, unknown>, fields: Record<keyof T, FieldKind>, where: string): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(fields) as [string, FieldKind][]) {
+    if (!fits(raw[key], kind)) {
+      const expected = typeof kind === 'string' ? kind.replace('?', ' or null').replace('strings', 'a list of strings') : `one of ${kind.join(', ')}`;
+      throw new Error(`${where}: "${key}" must be ${expected}, got ${JSON.stringify(raw[key])} (damaged file?). Re-train or restore the model directory.`);
+    }
+    out[key] = raw[key];
+  }
+  return out as T;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readHistory(raw: unknown, where: string): TrainingHistory {
+  if (!isRecord(raw) || !Array.isArray(raw.batches) || !Array.isArray(raw.epochs)) {
+    throw new Error(`${where}: the training history is missing or damaged. Re-train or restore the model directory.`);
+  }
+  return { batches: raw.batches, epochs: raw.epochs };
+}
+
+/** Reads the `run` of a version-2 `config.json` (null when the model was saved without one). */
+export function readSavedRun(raw: unknown, where: string): SavedRun | null {
+  if (raw === null || raw === undefined) return null;
+  if (!isRecord(raw) || !isRecord(raw.data) || !isRecord(raw.training)) throw new Error(`${where}: "run" is damaged. Re-train or restore the model directory.`);
+  return {
+    data: readFields<DataSettings>(raw.data, DATA_FIELDS, `${where} run.data`),
+    training: readFields<TrainConfig>(raw.training, TRAINING_FIELDS, `${where} run.training`),
+    history: readHistory(raw.history, where),
+    summary: isRecord(raw.summary) ? (raw.summary as unknown as TrainSummary) : null,
+  };
+}
+
+/**
+ * Version 1 kept the settings of a CLI run flat in a free-form `training` record (with `result` once finished), and
+ * whatever a notebook passed. Returns the run it describes (null when it is not a CLI run's) and the rest as notes.
+ */
+export function upgradeVersion1(training: unknown, where: string): { run: SavedRun | null; notes: Record<string, unknown> } {
+  if (!isRecord(training)) return { run: null, notes: {} };
+  if (typeof training.corpus !== 'string' || typeof training.seqLen !== 'number') return { run: null, notes: training };
+  const withDefaults = { ...DEFAULT_DATA_SETTINGS, ...DEFAULT_TRAIN_CONFIG, ...training };
+  return {
+    run: {
+      data: readFields<DataSettings>(withDefaults, DATA_FIELDS, `${where} training`),
+      training: readFields<TrainConfig>(withDefaults, TRAINING_FIELDS, `${where} training`),
+      history: isRecord(training.history) ? readHistory(training.history, where) : { batches: [], epochs: [] },
+      summary: isRecord(training.result) ? (training.result as unknown as TrainSummary) : null,
+    },
+    notes: {},
+  };
+}

@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CellStepper, SequenceShape } from './cell';
+import { transposedTimes } from './rowMath';
+
+/**
+ * The arrays a cell fills while it runs over a sequence, one per name: `widths[name]·units` values per row, time-major,
+ * so that step `t` of each is one contiguous slice. A cell's step writes into {@link at}`(t)` and reads the state it
+ * starts from with {@link before}.
+ */
+export class StepBuffers<Name extends string> {
+  /** The whole arrays, time-major `[steps·batch, width·units]`. */
+  readonly all: Record<Name, Float32Array>;
+
+  constructor(private readonly shape: SequenceShape, private readonly units: number, private readonly widths: Record<Name, number>) {
+    const names = Object.keys(widths) as Name[];
+    this.all = Object.fromEntries(names.map((name) => [name, new Float32Array(shape.steps * shape.batch * widths[name] * units)])) as Record<Name, Float32Array>;
+  }
+
+  /** Step `t` of every array. */
+  at(t: number): Record<Name, Float32Array> {
+    const names = Object.keys(this.widths) as Name[];
+    return Object.fromEntries(names.map((name) => [name, this.slice(name, t)])) as Record<Name, Float32Array>;
+  }
+
+  /** Step `t − 1` of one array: the state step `t` starts from; null at `t = 0` (a zero state). */
+  before(name: Name, t: number): Float32Array | null {
+    return t === 0 ? null : this.slice(name, t - 1);
+  }
+
+  private slice(name: Name, t: number): Float32Array {
+    const size = this.shape.batch * this.widths[name] * this.units;
+    return this.all[name].subarray(t * size, (t + 1) * size);
+  }
+}
+
+/**
+ * One step of a cell for a batch of rows: reads this step's input projections and what the previous step wrote
+ * (`before(name)`, null for a zero state) and writes its own arrays (`out`; `outputs` is the new hidden state).
+ */
+export type CellStep<Name extends string> = (
+  projections: Float32Array,
+  before: (name: Name) => Float32Array | null,
+  out: Record<Name, Float32Array>,
+) => void;
+
+/** Runs `step` over every step of a time-major sequence from a zero state; returns all that the steps wrote. */
+export function runSteps<Name extends string>(
+  projections: Float32Array, shape: SequenceShape, units: number, widths: Record<Name, number>, step: CellStep<Name>,
+): StepBuffers<Name> {
+  const run = new StepBuffers(shape, units, widths);
+  const size = projections.length / shape.steps;
+  for (let t = 0; t < shape.steps; t++) step(projections.subarray(t * size, (t + 1) * size), (name) => run.before(name, t), run.at(t));
+  return run;
+}
+
+/** A {@link CellStepper} that runs `step` once per call, carrying what the last call wrote into the next. */
+export function carriedStepper<Name extends string>(
+  batch: number, units: number, widths: Record<Name | 'outputs', number>, step: CellStep<Name | 'outputs'>, dispose: () => void,
+): CellStepper {
+  let previous: Record<Name | 'outputs', Float32Array> | null = null;
+  return {
+    step(projections) {
+      const out = new StepBuffers({ steps: 1, batch }, units, widths).at(0);
+      step(projections, (name) => (previous === null ? null : previous[name]), out);
+      previous = out;
+      return out.outputs;
+    },
+    reset: () => (previous = null),
+    dispose,
+  };
+}
+
+/**
+ * The states each step started from, time-major `[steps·batch, units]`: zeros for step 0 (every training sequence
+ * starts from a zero state), then the outputs of steps 0 … steps−2.
+ */
+export function previousStates(outputs: Float32Array, shape: SequenceShape, units: number): Float32Array {
+  const stepSize = shape.batch * units;
+  const previous = new Float32Array(outputs.length);
+  previous.set(outputs.subarray(0, outputs.length - stepSize), stepSize);
+  return previous;
+}
+
+/**
+ * Gradient of a recurrent kernel: `Σ_t statesₜᵀ · dzₜ`, computed as one matMul over all steps.
+ * @param states time-major `[steps·batch, units]` inputs of the recurrent matMul.
+ * @param dz time-major `[steps·batch, columns]` gradients of its output.
+ */
+export function recurrentKernelGradient(states: Float32Array, dz: Float32Array, rows: number): tf.Tensor2D {
+  return tf.tidy(() =>
+    transposedTimes(tf.tensor2d(states, [rows, states.length / rows]), tf.tensor2d(dz, [rows, dz.length / rows])),
+  );
+}
+
+/**
+ * The gradients a one-matMul cell (`z = x + h·U`) returns: of its input projections, `dz` itself, and of its recurrent
+ * kernel, `Σ_t hₜ₋₁ᵀ · dzₜ` over the states each step started from.
+ * @param dz time-major `[steps·batch, gates·units]`.
+ * @param outputs time-major hidden states `[steps·batch, units]`.
+ */
+export function projectionAndKernelGradients(dz: Float32Array, outputs: Float32Array, shape: SequenceShape, units: number): [tf.Tensor2D, tf.Tensor2D] {
+  const rows = shape.steps * shape.batch;
+  return [tf.tensor2d(dz, [rows, dz.length / rows]), recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows)];
+}
+
+/** A cell's forward pass over a whole sequence: its outputs, and how to get gradients back from theirs. */
+export interface SequencePass {
+  /** Time-major hidden states `[steps·batch, units]`. */
+  outputs: Float32Array;
+  /** Gradients of the input projections and of the recurrent kernel, from the outputs' gradient (time-major). */
+  backward(dOutputs: Float32Array, recurrentKernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D];
+}
+
+/** What a cell's forward pass over a sequence is given. */
+export interface SequenceInputs {
+  /** Time-major input projections `[steps·batch, gates·units]`. */
+  projections: Float32Array;
+  /** `[units, gates·units]`. */
+  recurrentKernel: tf.Tensor2D;
+  steps: number;
+  batch: number;
+  units: number;
+  /** Values of one step's states: `batch · units`. */
+  stepStates: number;
+}
+
+/**
+ * Runs a cell over whole sequences as one differentiable op: `forward` sees the input projections as a plain array
+ * and the recurrent kernel as a tensor, and keeps in its closure what its `backward` needs.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ */
+export function sequenceOp(
+  inputs: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  shape: SequenceShape,
+  forward: (given: SequenceInputs) => SequencePass,
+): tf.Tensor2D {
+  const units = recurrentKernel.shape[0];
+  const run = tf.customGrad((x, u, save) => {
+    (save as tf.GradSaveFunc)([u as tf.Tensor]);
+    const projections = (x as tf.Tensor).dataSync() as Float32Array;
+    const pass = forward({ projections, recurrentKernel: u as tf.Tensor2D, ...shape, units, stepStates: shape.batch * units });
+    return {
+      value: tf.tensor2d(pass.outputs, [shape.steps * shape.batch, units]),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => pass.backward((dy as tf.Tensor).dataSync() as Float32Array, kernel as tf.Tensor2D),
+    };
+  });
+  return run(inputs, recurrentKernel) as tf.Tensor2D;
+}

@@ -1,0 +1,3 @@
+export * from './callbacks';
+export * from './run';
+export * from './knownWords';

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import { DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, TokenData } from '../data';
+import { loadArtifact, loadRunState, saveArtifact, SavedRun } from '../io';
+import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
+import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
+import { checkpointEachEpoch } from './callbacks';
+
+/** What a new run is given: the corpus, and any settings that differ from the defaults. */
+export interface NewRunSettings {
+  /** Corpus and data settings (`corpus` is required, the rest default to {@link DEFAULT_DATA_SETTINGS}). */
+  data: Partial<DataSettings> & { corpus: string };
+  /** Model settings; the input defaults to one-hot for characters and an embedding for words. */
+  model?: Partial<Omit<ModelConfig, 'vocabSize'>>;
+  /** Training settings (`charsPerToken` is measured on the data). */
+  training?: Partial<Omit<TrainConfig, 'charsPerToken'>>;
+}
+
+/** A training run ready to go: its model, data and settings, and where it saves. */
+export interface TrainingRun {
+  /** Model directory: checkpoints at every epoch end, the model at the end. */
+  out: string;
+  model: GeneratorModel;
+  data: TokenData;
+  /** The data settings as resolved (corpus source, columns) and the training settings. */
+  settings: { data: DataSettings; training: TrainConfig };
+  /** Where an interrupted run stood; null for a new run. */
+  resume: RunState | null;
+}
+
+/** Settings a resumed run may change: how it runs and where it saves, not what it computes. */
+export interface ResumeOptions {
+  /** Save to another directory (default: the one resumed). */
+  out?: string;
+  /** Threads for the rest of the run (default: as saved). */
+  threads?: number;
+}
+
+/** A line of progress for the user (stderr in the CLI, the cell output in notebooks). */
+export type Log = (line: string) => void;
+
+/** Prepares a new run: loads and prepares the corpus, builds the network, completes the settings. */
+export async function newRun(settings: NewRunSettings, out: string, log: Log = () => {}): Promise<TrainingRun> {
+  const prepared = await prepareCorpusData({ ...DEFAULT_DATA_SETTINGS, ...settings.data }, log);
+  const { data } = prepared;
+  const config = resolveModelConfig({
+    ...DEFAULT_MODEL_CONFIG,
+    input: data.vocab.unit === 'word' ? 'embedding' : 'onehot',
+    ...settings.model,
+    vocabSize: data.vocab.size,
+  });
+  const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...settings.training, charsPerToken: data.charsPerToken };
+  return {
+    out, data, resume: null,
+    model: { network: buildGenerator(config), vocab: data.vocab, config },
+    settings: { data: prepared.settings, training },
+  };
+}
+
+/**
+ * Prepares the rest of the unfinished run saved in `dir` (by the CLI, a notebook or a checkpoint): its model, the
+ * same data from the same corpus, its settings and the state it stopped in. Refuses a corpus whose text changed.
+ */
+export async function resumeRun(dir: string, options: ResumeOptions = {}, log: Log = () => {}): Promise<TrainingRun> {
+  const artifact = await loadArtifact(dir);
+  const saved = artifact.saved.run;
+  if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
+  const resume = await loadRunState(dir);
+  const { data, settings } = await prepareCorpusData(saved.data, log);
+  if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
+    throw new Error(`The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
+  }
+  log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
+  return {
+    out: options.out ?? dir, data, resume,
+    model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
+    settings: { data: settings, training: { ...saved.training, threads: options.threads ?? saved.training.threads } },
+  };
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  result: TrainResult;
+  /** The summary saved with the finished model; null when the run was interrupted. */
+  summary: TrainSummary | null;
+}
+
+/** Options of {@link runTraining}. */
+export interface RunTrainingOptions {
+  /** Progress bars, samples, plots… (the run adds its own checkpoint at every epoch end). */
+  callbacks?: TrainCallback[];
+  /** When aborted, the run stops before its next step and saves a resumable checkpoint. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Trains a prepared run to its end, or until `signal` aborts it, saving the model in `run.out`: at every epoch end
+ * (with the state to resume from), when interrupted (ditto), and finished with its summary.
+ */
+export async function runTraining(run: TrainingRun, options: RunTrainingOptions = {}): Promise<RunOutcome> {
+  const { model, data, settings, out } = run;
+  const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training };
+  const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record)];
+  const result = await train(model.network, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal });
+  if (result.interrupted !== null) {
+    try {
+      await saveArtifact(out, model, { run: { ...record, history: result.history, summary: null }, runState: result.interrupted });
+    } finally {
+      tf.dispose(result.interrupted.optimizer.map((w) => w.tensor));
+    }
+    return { result, summary: null };
+  }
+  const summary = summarizeRun(result, data, { backend: tf.getBackend(), threads: settings.training.threads, params: model.network.countParams(), out });
+  await saveArtifact(out, model, { run: { ...record, history: result.history, summary } });
+  return { result, summary };
+}
