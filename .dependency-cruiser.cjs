@@ -15,7 +15,7 @@ const STAGES = [
   ['io', '^src/io/'],
   ['plot', '^src/plot/'],
   ['session', '^src/session/'],
-  ['entry points', '^src/(cli|index)\\.ts$'],
+  ['entry points', '^src/(cli\\.ts|cli/|index\\.ts)'],
 ];
 
 const laterThan = (index) => STAGES.slice(index + 1);

@@ -1,55 +1,23 @@
 #!/usr/bin/env node
 import { availableParallelism } from 'node:os';
 import { format } from 'node:util';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { BACKENDS, BackendName, describeBackend, initBackend } from './backend';
+import { BackendName, describeBackend, initBackend } from './backend';
+import { addRunOptions, addSamplingOptions, decimal, integer, promptList, temperatureList } from './cli/options';
+import { SIGNAL_EXIT, stopOnSignals } from './cli/signals';
 import { builtinCorpora, SPLIT_MODES, SplitMode } from './corpus';
 import { DATA_MODES, DataMode, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
-import { describeEngines, EngineChoice, ENGINES, selectEngine } from './engines';
+import { describeEngines, EngineChoice, selectEngine } from './engines';
 import { loadArtifact, writeFileAtomically } from './io';
 import { CELLS, CellType, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS } from './model';
 import { diversityFigure, figureToSvg, createLivePage, lossFigure } from './plot';
 import {
-  checkPrompts, checkTemperature, compareTemperatures, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
+  checkPrompts, compareTemperatures, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
 import { liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, trainingWords, TrainingRun } from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
 import type { VocabularyUnit } from './vocab';
-
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}".`);
-    return n;
-  };
-}
-
-function decimal(check: (n: number) => boolean, range: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`expected a number ${range}, got "${value}".`);
-    return n;
-  };
-}
-
-/** Parses a comma-separated list of temperatures, each 0 (greedy) or a positive number up to 100. */
-function temperatureList(value: string): number[] {
-  return value.split(',').map((item) => {
-    const t = Number(item);
-    if (item.trim() === '' || !Number.isFinite(t) || t < 0 || t > 100) {
-      throw new InvalidArgumentError(`expected temperatures between 0 and 100 separated by commas (e.g. 0.3,0.8,1), got "${item}" in "${value}".`);
-    }
-    return checkTemperature(t);
-  });
-}
-
-/** Parses a "|"-separated list of prompts (spaces are kept: "Today |On Sunday "). */
-function promptList(value: string): string[] {
-  const prompts = value.split('|');
-  if (prompts.some((prompt) => prompt === '')) throw new InvalidArgumentError(`expected prompts separated by "|" with none empty, got "${value}".`);
-  return prompts;
-}
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Prints one JSON document on stdout (machine-readable output of --json). */
@@ -82,9 +50,8 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
       const names = conflicting.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
       throw new Error(`--resume continues the run in "${flags.resume}" with its saved settings; drop ${names.join(', ')} (allowed with --resume: --json, --no-samples, --plot, --threads, --engine, --backend, --out).`);
     }
-    const run = await resumeRun(flags.resume, { out: flags.out, threads: fromCli('threads') ? flags.threads : undefined }, log);
-    if (fromCli('engine')) run.settings.training.engine = flags.engine;
-    return run;
+    const changed = { threads: fromCli('threads') ? flags.threads : undefined, engine: fromCli('engine') ? flags.engine : undefined };
+    return resumeRun(flags.resume, { out: flags.out, ...changed }, log);
   }
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified (or continue a run with --resume DIR).");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
@@ -103,26 +70,6 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
       clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null,
     },
   }, flags.out, log);
-}
-
-/** Exit status of a process stopped by a signal (128 + its number), the shell convention. */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-/**
- * Turns the first SIGINT/SIGTERM into an abort of `controller` (training stops after its current step and saves a
- * resumable checkpoint); a second one exits at once — the last complete checkpoint stays intact.
- */
-function stopOnSignals(controller: AbortController, out: string) {
-  let received: keyof typeof SIGNAL_EXIT | null = null;
-  const handler = (signal: keyof typeof SIGNAL_EXIT) => {
-    if (received !== null) process.exit(SIGNAL_EXIT[signal]);
-    received = signal;
-    log(`\n${signal}: stopping after this step and saving a resumable checkpoint to ${out} (again to quit without saving)`);
-    controller.abort();
-  };
-  const names = Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[];
-  names.forEach((name) => process.on(name, handler));
-  return { received: () => received, remove: () => names.forEach((name) => process.off(name, handler)) };
 }
 
 async function trainCommand(flags: TrainFlags, command: Command): Promise<void> {
@@ -217,26 +164,6 @@ function enginesCommand(flags: { json?: boolean }): void {
   const list = describeEngines();
   if (flags.json) return void printJson(list);
   for (const e of list) process.stdout.write(`${e.name.padEnd(8)} ${e.available ? 'available  ' : 'unavailable'} ${e.reason ?? e.description}\n`);
-}
-
-/** Adds the options every model command has: --engine, --backend, --json. */
-function addRunOptions(command: Command, json: string): Command {
-  return command
-    .addOption(new Option('--engine <engine>', 'auto: the fastest engine that can run the model; or one by name (see `gennet engines`)').choices(['auto', ...ENGINES]).default('auto'))
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: GN_BACKEND or auto)').choices(['auto', ...BACKENDS]))
-    .option('--json', json);
-}
-
-/** Adds the options of `generate` and `temperatures`: the model, length, seed and how to sample. */
-function addSamplingOptions(command: Command, seed: string): Command {
-  return command
-    .requiredOption('--model <dir>', 'model directory written by `gennet train`')
-    .option('--length <n>', 'tokens (characters or words) to generate', integer(0), 300)
-    .option('--seed <n>', seed, integer(0), 42)
-    .option('--top-k <k>', 'sample only among the k most likely tokens', integer(1))
-    .option('--top-p <p>', 'sample only among the most likely tokens that make up probability p', decimal((n) => n > 0 && n <= 1, 'in (0, 1]'))
-    .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'))
-    .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)');
 }
 
 /** The `gennet` command line: train, generate, temperatures, corpora, engines. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, TokenData } from '../data';
+import type { EngineChoice } from '../engines';
 import { loadArtifact, loadRunState, saveArtifact, SavedRun } from '../io';
 import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
@@ -33,6 +34,8 @@ export interface ResumeOptions {
   out?: string;
   /** Threads for the rest of the run (default: as saved). */
   threads?: number;
+  /** Engine for the rest of the run (default: as saved); the same function, though dropout masks differ by engine. */
+  engine?: EngineChoice;
 }
 
 /** A line of progress for the user (stderr in the CLI, the cell output in notebooks). */
@@ -73,7 +76,7 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
   return {
     out: options.out ?? dir, data, resume,
     model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
-    settings: { data: settings, training: { ...saved.training, threads: options.threads ?? saved.training.threads } },
+    settings: { data: settings, training: { ...saved.training, threads: options.threads ?? saved.training.threads, engine: options.engine ?? saved.training.engine } },
   };
 }
 

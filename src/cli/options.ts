@@ -1,0 +1,60 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { BACKENDS } from '../backend';
+import { ENGINES } from '../engines';
+import { checkTemperature } from '../sample';
+
+/** A parser of whole numbers ≥ `min` for a flag's value. */
+export function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}".`);
+    return n;
+  };
+}
+
+/** A parser of finite numbers for which `check` holds (`range` describes them) for a flag's value. */
+export function decimal(check: (n: number) => boolean, range: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`expected a number ${range}, got "${value}".`);
+    return n;
+  };
+}
+
+/** Parses a comma-separated list of temperatures, each 0 (greedy) or a positive number up to 100. */
+export function temperatureList(value: string): number[] {
+  return value.split(',').map((item) => {
+    const t = Number(item);
+    if (item.trim() === '' || !Number.isFinite(t) || t < 0 || t > 100) {
+      throw new InvalidArgumentError(`expected temperatures between 0 and 100 separated by commas (e.g. 0.3,0.8,1), got "${item}" in "${value}".`);
+    }
+    return checkTemperature(t);
+  });
+}
+
+/** Parses a "|"-separated list of prompts (spaces are kept: "Today |On Sunday "). */
+export function promptList(value: string): string[] {
+  const prompts = value.split('|');
+  if (prompts.some((prompt) => prompt === '')) throw new InvalidArgumentError(`expected prompts separated by "|" with none empty, got "${value}".`);
+  return prompts;
+}
+
+/** Adds the options every model command has: --engine, --backend, --json. */
+export function addRunOptions(command: Command, json: string): Command {
+  return command
+    .addOption(new Option('--engine <engine>', 'auto: the fastest engine that can run the model; or one by name (see `gennet engines`)').choices(['auto', ...ENGINES]).default('auto'))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: GN_BACKEND or auto)').choices(['auto', ...BACKENDS]))
+    .option('--json', json);
+}
+
+/** Adds the options of `generate` and `temperatures`: the model, length, seed and how to sample. */
+export function addSamplingOptions(command: Command, seed: string): Command {
+  return command
+    .requiredOption('--model <dir>', 'model directory written by `gennet train`')
+    .option('--length <n>', 'tokens (characters or words) to generate', integer(0), 300)
+    .option('--seed <n>', seed, integer(0), 42)
+    .option('--top-k <k>', 'sample only among the k most likely tokens', integer(1))
+    .option('--top-p <p>', 'sample only among the most likely tokens that make up probability p', decimal((n) => n > 0 && n <= 1, 'in (0, 1]'))
+    .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'))
+    .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)');
+}
