@@ -77,8 +77,9 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   log(`backend: ${describeBackend()}`);
   const run = await runOf(flags, command);
   const { model, data, out, settings } = run;
-  const callbacks: TrainCallback[] = [progressBar()];
-  if (flags.samples) callbacks.push(sampleEachEpoch(model, { temperature: 0.8, seed: settings.training.seed, log }));
+  // Once the steps are over, Ctrl-C quits at once again: the model is saved atomically, the last checkpoint stays whole.
+  const callbacks: TrainCallback[] = [progressBar(), { onTrainEnd: () => signals.remove() }];
+  if (flags.samples) callbacks.push(sampleEachEpoch(model, { temperature: 0.8, seed: settings.training.seed, engine: settings.training.engine, log }));
   const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
   if (page) {
     callbacks.push(liveLossPlot(page, 5, { unit: data.vocab.unit }));

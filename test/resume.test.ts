@@ -150,7 +150,11 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
 
   // A notebook (the library) continues the run the CLI started, to the same end.
   await initBackend('wasm');
-  const inNotebook = await runTraining(await resumeRun(copy));
+  const tensorsBefore = tf.memory().numTensors;
+  const resumedInNotebook = await resumeRun(copy);
+  const inNotebook = await runTraining(resumedInNotebook);
+  resumedInNotebook.model.network.dispose();
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'the resumed run leaves no tensor behind (its saved optimizer state is released)');
   assert.equal(inNotebook.summary?.steps, 1000);
   assert.equal(inNotebook.summary?.trainLoss, b.trainLoss);
   assert.deepEqual(readFileSync(path.join(copy, 'weights.bin')), readFileSync(path.join(whole, 'weights.bin')));
@@ -181,4 +185,17 @@ test('gennet train --resume continues a run that a notebook (the library) starte
   assert.equal(summary.trainLoss, uninterrupted.summary?.trainLoss);
   assert.equal(summary.valLoss, uninterrupted.summary?.valLoss);
   assert.deepEqual(readFileSync(path.join(started, 'weights.bin')), readFileSync(path.join(whole, 'weights.bin')));
+});
+
+test('newRun: an explicit undefined keeps the default; a bad setting is refused before any work, naming it', async () => {
+  await initBackend('cpu');
+  const corpus = corpusFile();
+  const run = await newRun({ data: { corpus, seqLen: 20, limit: undefined }, training: { maxSteps: undefined, batchSize: 4 } }, path.join(work, 'unused'));
+  assert.equal(run.settings.training.maxSteps, null);
+  assert.equal(run.settings.data.limit, null);
+  assert.equal(run.settings.training.batchSize, 4);
+  run.model.network.dispose();
+  const bad = { data: { corpus, seqLen: 20 }, training: { clipNorm: 'x' as unknown as number } };
+  await assert.rejects(newRun(bad, path.join(work, 'unused')), /Training settings: "clipNorm" must be number or null, got "x" — correct that setting/);
+  await assert.rejects(newRun({ data: { corpus, mode: 'pages' as unknown as 'lines' } }, path.join(work, 'unused')), /Data settings: "mode" must be one of windows, lines, got "pages"/);
 });

@@ -25,6 +25,7 @@ export interface Stepper {
 export interface LossAndGradients {
   /** Mean loss per real target token (nats). */
   loss: number;
+  /** Gradient of that loss for each trainable variable, by variable name. */
   grads: tf.NamedTensorMap;
 }
 

@@ -8,13 +8,16 @@ export const ENGINE_REGISTRY: readonly Engine[] = [fastEngine, layersEngine];
 
 /** Names of the engines. */
 export const ENGINES = ENGINE_REGISTRY.map((engine) => engine.name);
-/** How an engine is chosen: by name, or `auto` (the fastest that can run the network). */
+/** How an engine is chosen: by the name of a registered engine, or `auto` (the fastest that can run the network). */
 export type EngineChoice = 'auto' | string;
 
 /** What `gennet engines` lists: each engine, whether it can run here, and why not. */
 export interface EngineInfo {
+  /** Name to choose it by. */
   name: string;
+  /** What it is, in one line. */
   description: string;
+  /** Whether it can run on this machine. */
   available: boolean;
   /** Why it is unavailable and how to get it; null when available. */
   reason: string | null;
@@ -43,8 +46,10 @@ export function engineNamed(name: string): Engine {
 export function selectEngine(choice: EngineChoice, network: tf.LayersModel): Engine {
   if (choice !== 'auto') {
     const engine = engineNamed(choice);
-    const reason = engine.unavailableReason() ?? engine.unsupportedReason(network);
-    if (reason !== null) throw new Error(`The ${engine.name} engine cannot run this model: ${reason}. Use --engine auto to take one that can.`);
+    const unavailable = engine.unavailableReason();
+    if (unavailable !== null) throw new Error(`The ${engine.name} engine is not available here: ${unavailable}. Use the engine "auto" (--engine auto) to take one that is.`);
+    const unsupported = engine.unsupportedReason(network);
+    if (unsupported !== null) throw new Error(`The ${engine.name} engine cannot run this model: ${unsupported}. Use the engine "auto" (--engine auto) to take one that can.`);
     return engine;
   }
   const engine = ENGINE_REGISTRY.find((e) => e.unavailableReason() === null && e.unsupportedReason(network) === null);

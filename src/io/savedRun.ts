@@ -32,13 +32,16 @@ function fits(value: unknown, kind: FieldKind): boolean {
   return typeof value === kind;
 }
 
-/** The fields of `raw` that `fields` names, each checked; throws naming the first bad one. */
-function readFields<T>(raw: Record<string, unknown>, fields: Record<keyof T, FieldKind>, where: string): T {
+/** What a damaged saved setting asks the user to do. */
+const DAMAGED = '(damaged file?). Re-train or restore the model directory.';
+
+/** The fields of `raw` that `fields` names, each checked; throws naming the first bad one, then `fix`. */
+function readFields<T>(raw: Record<string, unknown>, fields: Record<keyof T, FieldKind>, where: string, fix = DAMAGED): T {
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(fields) as [string, FieldKind][]) {
     if (!fits(raw[key], kind)) {
       const expected = typeof kind === 'string' ? kind.replace('?', ' or null').replace('strings', 'a list of strings') : `one of ${kind.join(', ')}`;
-      throw new Error(`${where}: "${key}" must be ${expected}, got ${JSON.stringify(raw[key])} (damaged file?). Re-train or restore the model directory.`);
+      throw new Error(`${where}: "${key}" must be ${expected}, got ${JSON.stringify(raw[key])} ${fix}`);
     }
     out[key] = raw[key];
   }
@@ -54,6 +57,13 @@ function readHistory(raw: unknown, where: string): TrainingHistory {
     throw new Error(`${where}: the training history is missing or damaged. Re-train or restore the model directory.`);
   }
   return { batches: raw.batches, epochs: raw.epochs };
+}
+
+/** Checks complete data and training settings before a run starts; throws naming the first bad field. */
+export function checkRunSettings(data: DataSettings, training: TrainConfig): void {
+  const fix = '— correct that setting.';
+  readFields<DataSettings>({ ...data }, DATA_FIELDS, 'Data settings', fix);
+  readFields<TrainConfig>({ ...training }, TRAINING_FIELDS, 'Training settings', fix);
 }
 
 /** Reads the `run` of a version-2 `config.json` (null when the model was saved without one). */

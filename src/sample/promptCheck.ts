@@ -10,7 +10,7 @@ export function checkPrompts(vocab: Vocabulary, prompts: readonly string[], stri
     if (unknown.length === 0) continue;
     const what = `The prompt ${JSON.stringify(prompt)} contains ${vocab.unit === 'char' ? 'characters' : 'words'} the model never saw: ` +
       `${unknown.map((token) => JSON.stringify(token)).join(', ')}`;
-    if (strict) throw new Error(`${what}. Remove or replace them, or drop --strict to let them become <unk>.`);
+    if (strict) throw new Error(`${what}. Remove or replace them, or turn strict off (drop --strict) to let them become <unk>.`);
     warn(`warning: ${what}; they become <unk>.`);
   }
 }

@@ -12,13 +12,13 @@ export async function trainingWords(artifact: LoadedArtifact, corpus: string | u
   if (corpus !== undefined) return wordSet((await loadCorpus(corpus)).texts);
   const data = artifact.saved.run?.data;
   if (data === undefined) {
-    log('note: the model does not record its corpus; pass --corpus to measure the share of known words.');
+    log('note: the model does not record its corpus; give one (--corpus) to measure the share of known words.');
     return null;
   }
   try {
     return wordSet((await loadCorpus(data.corpus, { column: data.columns ?? undefined, split: data.split, limit: data.limit ?? undefined })).texts);
   } catch (error) {
-    log(`note: cannot reload the training corpus "${data.corpus}" (${error instanceof Error ? error.message : error}); pass --corpus to measure known words.`);
+    log(`note: cannot reload the training corpus "${data.corpus}" (${error instanceof Error ? error.message : error}); give one (--corpus) to measure known words.`);
     return null;
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { loadArtifact, loadRunState, saveArtifact, SavedRun } from '../io';
+import { checkRunSettings, loadArtifact, loadRunState, saveArtifact, SavedRun } from '../io';
 import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
 import { checkpointEachEpoch } from './callbacks';
@@ -41,17 +41,24 @@ export interface ResumeOptions {
 /** A line of progress for the user (stderr in the CLI, the cell output in notebooks). */
 export type Log = (line: string) => void;
 
-/** Prepares a new run: loads and prepares the corpus, builds the network, completes the settings. */
+/** The entries of `settings` that hold a value (an explicit `undefined` must not replace a default). */
+function given<T extends object>(settings: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** Prepares a new run: checks and completes the settings, loads and prepares the corpus, builds the network. */
 export async function newRun(settings: NewRunSettings, out: string, log: Log = () => {}): Promise<TrainingRun> {
-  const prepared = await prepareCorpusData({ ...DEFAULT_DATA_SETTINGS, ...settings.data }, log);
+  const dataSettings: DataSettings = { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus };
+  checkRunSettings(dataSettings, { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training) });
+  const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
   const config = resolveModelConfig({
     ...DEFAULT_MODEL_CONFIG,
     input: data.vocab.unit === 'word' ? 'embedding' : 'onehot',
-    ...settings.model,
+    ...given(settings.model),
     vocabSize: data.vocab.size,
   });
-  const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...settings.training, charsPerToken: data.charsPerToken };
+  const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training), charsPerToken: data.charsPerToken };
   return {
     out, data, resume: null,
     model: { network: buildGenerator(config), vocab: data.vocab, config },
@@ -65,19 +72,27 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
  */
 export async function resumeRun(dir: string, options: ResumeOptions = {}, log: Log = () => {}): Promise<TrainingRun> {
   const artifact = await loadArtifact(dir);
-  const saved = artifact.saved.run;
-  if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
-  const resume = await loadRunState(dir);
-  const { data, settings } = await prepareCorpusData(saved.data, log);
-  if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
-    throw new Error(`The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
+  let resume: RunState | null = null;
+  try {
+    const saved = artifact.saved.run;
+    if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
+    resume = await loadRunState(dir);
+    const { data, settings } = await prepareCorpusData(saved.data, log);
+    if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
+      throw new Error(`The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
+    }
+    log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
+    const training = { ...saved.training, ...given({ threads: options.threads, engine: options.engine }) };
+    return {
+      out: options.out ?? dir, data, resume,
+      model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
+      settings: { data: settings, training },
+    };
+  } catch (error) {
+    artifact.network.dispose();
+    if (resume !== null) tf.dispose(resume.optimizer.map((w) => w.tensor));
+    throw error;
   }
-  log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
-  return {
-    out: options.out ?? dir, data, resume,
-    model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
-    settings: { data: settings, training: { ...saved.training, threads: options.threads ?? saved.training.threads, engine: options.engine ?? saved.training.engine } },
-  };
 }
 
 /** How a run ended. */
@@ -97,13 +112,15 @@ export interface RunTrainingOptions {
 
 /**
  * Trains a prepared run to its end, or until `signal` aborts it, saving the model in `run.out`: at every epoch end
- * (with the state to resume from), when interrupted (ditto), and finished with its summary.
+ * (with the state to resume from), when interrupted (ditto), and finished with its summary. A resumed run's saved
+ * optimizer state is released once used.
  */
 export async function runTraining(run: TrainingRun, options: RunTrainingOptions = {}): Promise<RunOutcome> {
   const { model, data, settings, out } = run;
   const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training };
   const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record)];
-  const result = await train(model.network, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal });
+  const result = await train(model.network, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal })
+    .finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
   if (result.interrupted !== null) {
     try {
       await saveArtifact(out, model, { run: { ...record, history: result.history, summary: null }, runState: result.interrupted });

@@ -50,19 +50,24 @@ export function dropoutLayers(model: tf.LayersModel): SeededDropout[] {
 /** Copies Adam's whole state (the copies outlive the optimizer; the caller disposes them). */
 export async function captureOptimizer(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
   const { accBeta1, accBeta2 } = adamPowers(optimizer);
-  const weights = await optimizer.getWeights();
+  // Adam's getWeights returns a new iterations scalar, then its own moment variables (which it keeps updating).
+  const [iterations, ...moments] = await optimizer.getWeights();
   return [
-    ...weights.map(({ name, tensor }) => ({ name, tensor: tf.clone(tensor) })),
+    iterations,
+    ...moments.map(({ name, tensor }) => ({ name, tensor: tf.clone(tensor) })),
     { name: 'accBeta1', tensor: tf.clone(accBeta1) },
     { name: 'accBeta2', tensor: tf.clone(accBeta2) },
   ];
 }
 
-/** Loads a state captured by {@link captureOptimizer} into a fresh Adam optimizer of the same model. */
+/**
+ * Loads a state captured by {@link captureOptimizer} into a fresh Adam optimizer of the same model. The optimizer's
+ * variables share the saved tensors' data (tfjs counts references), so the caller still owns and disposes `saved`.
+ */
 export async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTensor[]): Promise<void> {
   const { accBeta1, accBeta2 } = adamPowers(optimizer);
   const byName = (name: string) => saved.find((w) => w.name === name)!.tensor;
-  await optimizer.setWeights(saved.filter((w) => w.name !== 'accBeta1' && w.name !== 'accBeta2').map((w) => ({ ...w, tensor: tf.clone(w.tensor) })));
+  await optimizer.setWeights(saved.filter((w) => w.name !== 'accBeta1' && w.name !== 'accBeta2'));
   accBeta1.assign(byName('accBeta1') as tf.Scalar);
   accBeta2.assign(byName('accBeta2') as tf.Scalar);
 }

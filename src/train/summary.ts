@@ -3,25 +3,34 @@ import type { TrainResult } from './trainer';
 
 /** The figures of a finished run, as `gennet train --json` prints them and the artifact records them. */
 export interface TrainSummary {
+  /** TensorFlow.js backend that ran it. */
   backend: string;
   /** The engine that ran the steps. */
   engine: string;
+  /** Threads that computed each step. */
   threads: number;
+  /** Optimisation steps done. */
   steps: number;
   /** Steady-state training throughput (characters of text per second, first step excluded). */
   charsPerSecond: number;
-  /** Nats per token. */
+  /** Mean training loss of the last epoch, nats per token. */
   trainLoss: number;
+  /** Validation loss, nats per token; null without a validation split. */
   valLoss: number | null;
+  /** Validation loss in bits per character of text (comparable between char and word models). */
   valBitsPerChar: number | null;
   /** e^valLoss: how many tokens the model hesitates between, on average. */
   valPerplexity: number | null;
   /** Loss of a model that ignores context (nats per token): the baseline to beat. */
   unigramEntropy: number;
+  /** What a token is: `char` or `word`. */
   level: string;
+  /** Characters of text per token (1 for characters). */
   charsPerToken: number;
   vocabSize: number;
+  /** Trainable parameters of the network. */
   params: number;
+  /** Wall time of the run (a resumed run includes its earlier part). */
   seconds: number;
   /** Model directory. */
   out: string;

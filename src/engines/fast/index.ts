@@ -18,5 +18,5 @@ export const fastEngine: Engine = {
   createStepper: (network, _config, batchSize) => new FastStepper(network, batchSize),
 };
 
-export { fastBatchLoss, fastLogits } from './network';
+export { fastBatchLoss } from './network';
 export { FastStepper } from './stepper';

@@ -38,9 +38,13 @@ function recurrentPart(layer: tf.layers.Layer, cell: Cell): RecurrentPart | Unsu
   if (config.useBias === false) return new Unsupported(layer, 'it has no bias');
   if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0) return new Unsupported(layer, 'in-cell dropout');
   if (config.stateful || config.goBackwards) return new Unsupported(layer, 'stateful or backwards');
-  const [kernel, recurrentKernel, bias] = ['kernel', 'recurrent_kernel', 'bias'].map((suffix) => weightNamed(layer, suffix));
-  for (const weight of [kernel, recurrentKernel, bias]) if (weight instanceof Unsupported) return weight;
-  return { cell, gate, dropout: null, kernel, recurrentKernel, bias } as RecurrentPart;
+  const kernel = weightNamed(layer, 'kernel');
+  if (kernel instanceof Unsupported) return kernel;
+  const recurrentKernel = weightNamed(layer, 'recurrent_kernel');
+  if (recurrentKernel instanceof Unsupported) return recurrentKernel;
+  const bias = weightNamed(layer, 'bias');
+  if (bias instanceof Unsupported) return bias;
+  return { cell, gate, dropout: null, kernel, recurrentKernel, bias };
 }
 
 function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
@@ -64,7 +68,7 @@ function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
       output = { kernel, bias };
     } else return new Unsupported(layer, 'no fast version of this layer');
   }
-  if (recurrent.length === 0 || output === null) return `"${model.name}" is not a generator network (recurrent layers and a logits layer)`;
+  if (recurrent.length === 0 || output === null) return `network "${model.name}", which is not a generator (it needs recurrent layers and a logits layer)`;
   return { embedding, recurrent, output };
 }
 
@@ -94,6 +98,6 @@ export function fastUnsupportedReason(model: tf.LayersModel): string | null {
  */
 export function networkParts(model: tf.LayersModel): NetworkParts {
   const parts = partsOrReason(model);
-  if (typeof parts === 'string') throw new Error(`The fast engine cannot run ${parts}. Use the engine "layers" (--engine layers).`);
+  if (typeof parts === 'string') throw new Error(`The fast engine cannot run ${parts}. Use the engine "layers" (--engine layers) or "auto".`);
   return parts;
 }

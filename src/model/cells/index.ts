@@ -25,7 +25,4 @@ export function cellOfLayerClass(layerClass: string): Cell<CellType> | null {
 
 export type { Cell, CellStepper, RecurrentLayerArgs, SequenceShape } from './cell';
 export { GATE_ACTIVATIONS, type GateActivation } from './gates';
-export { lstmSequence } from './lstm';
-export { gruSequence } from './gru';
-export { rnnSequence } from './rnn';
 export { multiplyRows, transposedTimes } from './rowMath';
