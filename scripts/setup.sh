@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up what npm cannot: Jupyter (from the OS packages) and the tslab TypeScript kernel.
+# Sets up what npm cannot: Jupyter (from the OS packages), the tslab TypeScript kernel, and the native engine
+# (a C++ compiler and OpenBLAS from the OS packages, then the addon's build).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,9 @@ if ! has_jupyter || ! command -v jupyter-notebook >/dev/null 2>&1; then
   APT_PACKAGES+=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook)
 fi
 [ -x /usr/bin/chromium ] || APT_PACKAGES+=(chromium)
+# The native engine's build: a C++ compiler and OpenBLAS (its CBLAS headers and library).
+command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || APT_PACKAGES+=(g++ make)
+ls /usr/include/cblas.h /usr/include/*/cblas.h >/dev/null 2>&1 || APT_PACKAGES+=(libopenblas-dev)
 
 if [ "${#APT_PACKAGES[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -42,4 +46,9 @@ npx --no-install tslab install --python="$PYTHON" >/dev/null
 
 echo "setup: building the library"
 npx --no-install tsc -p tsconfig.json
+if command -v apt-get >/dev/null 2>&1; then
+  node scripts/build-native.js            # Debian/Ubuntu: its build dependencies are installed above, so it must build
+else
+  node scripts/build-native.js --optional # elsewhere: see the README for the compiler and BLAS to install
+fi
 echo "setup: done (backend check: $(node -e "require('./dist/backend').initBackend().then(()=>console.log(require('./dist/backend').describeBackend()))"))"

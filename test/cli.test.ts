@@ -43,7 +43,7 @@ test('gennet train --json trains, checkpoints and prints one JSON summary', () =
     assert.ok(key in summary, `summary has ${key}`);
   }
   assert.equal(summary.backend, 'wasm');
-  assert.equal(summary.engine, 'fast', 'auto takes the fast engine for a plain LSTM');
+  assert.equal(summary.engine, 'native', 'auto takes the native engine (built by npm run setup)');
   assert.equal(summary.steps, 60);
   assert.ok(summary.charsPerSecond > 0);
   assert.ok(summary.valLoss < Math.log(summary.vocabSize) - 0.5, `val loss ${summary.valLoss} vs log V ${Math.log(summary.vocabSize)}`);
@@ -90,16 +90,17 @@ test('gennet generate: same seed → same text, other seed → other text, tempe
   assert.equal(json.text, a);
 });
 
-test('gennet generate and temperatures: --engine layers and --engine fast give the same text; auto says which it took', () => {
+test('gennet generate and temperatures: --engine layers, fast and native give the same text; auto says which it took', () => {
   const generate = (engine: string) => {
     const run = gennet('generate', '--model', modelDir, '--prompt', 'The ', '--length', '150', '--temperature', '0.9', '--seed', '3', '--engine', engine, '--json');
     assert.equal(run.status, 0, run.stderr);
     return JSON.parse(run.stdout) as { text: string; engine: string };
   };
-  const [auto, fast, layers] = ['auto', 'fast', 'layers'].map(generate);
-  assert.deepEqual([auto.engine, fast.engine, layers.engine], ['fast', 'fast', 'layers']);
+  const [auto, native, fast, layers] = ['auto', 'native', 'fast', 'layers'].map(generate);
+  assert.deepEqual([auto.engine, native.engine, fast.engine, layers.engine], ['native', 'native', 'fast', 'layers']);
   assert.equal(fast.text, layers.text);
-  assert.equal(auto.text, fast.text);
+  assert.equal(native.text, layers.text);
+  assert.equal(auto.text, native.text);
   const temperatures = (engine: string) => gennet('temperatures', '--model', modelDir, '--prompts', 'The ', '--temps', '0.5,1.5', '--length', '60', '--engine', engine, '--json');
   const [tFast, tLayers] = [temperatures('fast'), temperatures('layers')];
   assert.equal(tLayers.status, 0, tLayers.stderr);
@@ -111,12 +112,13 @@ test('gennet engines lists every engine with its availability; --json for script
   const run = gennet('engines', '--json');
   assert.equal(run.status, 0, run.stderr);
   const engines = JSON.parse(run.stdout) as Array<{ name: string; available: boolean; reason: string | null; description: string }>;
-  assert.deepEqual(engines.map((e) => e.name), ['fast', 'layers']);
+  assert.deepEqual(engines.map((e) => e.name), ['native', 'fast', 'layers']);
   for (const engine of engines) {
     assert.equal(engine.available, engine.reason === null, `${engine.name}: a reason exactly when unavailable`);
     assert.ok(engine.description.length > 20);
   }
   assert.match(gennet('engines').stdout, /^fast\s+available/m);
+  assert.match(gennet('engines').stdout, /^native\s+available/m);
 });
 
 test('gennet generate --top-k 1 is greedy, --count N samples seeds N in a row', () => {
@@ -159,7 +161,7 @@ test('gennet train --level word: an embedding model trains on wasm and generates
   assert.equal(run.status, 0, run.stderr);
   const summary = JSON.parse(run.stdout);
   assert.equal(summary.backend, 'wasm');
-  assert.equal(summary.engine, 'fast', 'auto takes the fast engine for a plain LSTM');
+  assert.equal(summary.engine, 'native', 'auto takes the native engine (built by npm run setup)');
   assert.equal(summary.level, 'word');
   assert.equal(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')).model.input, 'embedding');
   assert.ok(summary.charsPerToken > 3 && summary.charsPerToken < 8, `chars per token ${summary.charsPerToken}`);

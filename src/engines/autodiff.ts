@@ -9,8 +9,9 @@ export type DifferentiableLoss = (network: tf.LayersModel, batch: Batch, trainin
  * The training half of an engine whose loss is a TensorFlow.js computation: gradients come from tfjs' automatic
  * differentiation (`tf.variableGrads`) over the network's trainable variables.
  */
-export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'lossAndGradients' | 'loss'> {
+export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'ownThreads' | 'lossAndGradients' | 'loss'> {
   return {
+    ownThreads: false,
     lossAndGradients(network, batch) {
       const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(() => batchLoss(network, batch, true), variables);

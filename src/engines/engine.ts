@@ -44,8 +44,13 @@ export interface Engine {
   unavailableReason(): string | null;
   /** Why this engine cannot run `network` (naming the layer or setting), or null when it can. */
   unsupportedReason(network: tf.LayersModel): string | null;
+  /**
+   * True when the engine splits a batch over threads itself (`lossAndGradients` gets the thread count); false when
+   * the trainer splits it over worker threads that each run the engine on one thread.
+   */
+  readonly ownThreads: boolean;
   /** Loss and gradients of one training batch (dropout on), with the network's current weights. */
-  lossAndGradients(network: tf.LayersModel, batch: Batch): LossAndGradients;
+  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number): LossAndGradients;
   /** Mean loss per real target token (nats) of one batch, in inference mode (no dropout). */
   loss(network: tf.LayersModel, batch: Batch): number;
   /** A stepper for `batchSize` sequences over a snapshot of the network's weights. */

@@ -2,3 +2,4 @@ export * from './engine';
 export * from './registry';
 export { fastEngine, fastBatchLoss, FastStepper } from './fast';
 export { layersEngine, LayersStepper, sequenceLoss } from './layers';
+export { nativeEngine } from './native';

@@ -2,9 +2,10 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Engine } from './engine';
 import { fastEngine } from './fast';
 import { layersEngine } from './layers';
+import { nativeEngine } from './native';
 
 /** Every engine, fastest first: `auto` takes the first one that is available and supports the network. */
-export const ENGINE_REGISTRY: readonly Engine[] = [fastEngine, layersEngine];
+export const ENGINE_REGISTRY: readonly Engine[] = [nativeEngine, fastEngine, layersEngine];
 
 /** Names of the engines. */
 export const ENGINES = ENGINE_REGISTRY.map((engine) => engine.name);

@@ -17,7 +17,7 @@ export interface PartGradients {
 
 /** Computes the loss and gradients of `batch` on this thread with `engine`, with the model's current weights. */
 export function partGradients(model: tf.LayersModel, batch: Batch, engine: Engine): PartGradients {
-  const { loss, grads } = engine.lossAndGradients(model, batch);
+  const { loss, grads } = engine.lossAndGradients(model, batch, 1);
   // Disposed right below, so the arrays dataSync returns (copies, or on cpu the tensors' own) are ours.
   const result = { loss, tokens: realTokens(batch), grads: model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name].dataSync() as Float32Array) };
   tf.dispose(Object.values(grads));

@@ -101,9 +101,10 @@ function applyGradients(optimizer: tf.Optimizer, grads: tf.NamedTensorMap, clipN
 
 /** One optimisation step on `batch`, its gradients computed here or shared with worker threads; returns the loss. */
 async function trainStep(
-  model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, engine: Engine, clipNorm: number | null, workers: GradientWorkers | null,
+  model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, engine: Engine, config: TrainConfig, workers: GradientWorkers | null,
 ): Promise<number> {
-  const { loss, grads } = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch);
+  const { clipNorm, threads } = config;
+  const { loss, grads } = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, threads);
   try {
     applyGradients(optimizer, grads, clipNorm);
   } finally {
@@ -173,7 +174,7 @@ export async function train(
       await restoreOptimizer(optimizer, resume.optimizer);
       dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
     }
-    if (config.threads > 1) workers = await GradientWorkers.start(model, config.threads - 1);
+    if (config.threads > 1 && !engine.ownThreads) workers = await GradientWorkers.start(model, config.threads - 1);
     run: for (let epoch = resume?.epoch ?? 1; epoch <= config.epochs && step < totalSteps; epoch++) {
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
       const resumed = resume !== undefined && epoch === resume.epoch;
@@ -189,7 +190,7 @@ export async function train(
           break run;
         }
         const stepStart = performance.now();
-        const loss = await trainStep(model, optimizer, batch, engine, config.clipNorm, workers);
+        const loss = await trainStep(model, optimizer, batch, engine, config, workers);
         step += 1;
         batchInEpoch += 1;
         if (step > 1) {

@@ -1,7 +1,7 @@
 import { autodiffTraining } from '../autodiff';
 import type { Engine } from '../engine';
 import { fastBatchLoss } from './network';
-import { fastUnsupportedReason } from './networkParts';
+import { partsUnsupportedReason } from '../networkParts';
 import { FastStepper } from './stepper';
 
 /**
@@ -13,7 +13,7 @@ export const fastEngine: Engine = {
   name: 'fast',
   description: 'our JavaScript kernels: time-major cells, one matMul per step, fused gate math and loss (6-9x the layers engine on wasm)',
   unavailableReason: () => null,
-  unsupportedReason: fastUnsupportedReason,
+  unsupportedReason: partsUnsupportedReason,
   ...autodiffTraining(fastBatchLoss),
   createStepper: (network, _config, batchSize) => new FastStepper(network, batchSize),
 };

@@ -3,7 +3,7 @@ import type { Batch } from '../../data';
 import { lookupRows, SequenceShape } from '../../model';
 import { softmaxCrossEntropy } from './crossEntropy';
 import { linear } from './linear';
-import { networkParts } from './networkParts';
+import { networkParts } from '../networkParts';
 
 /**
  * The generator's logits for time-major token ids (`ids[t·batch + b]` = token t of sequence b), computed by the fast
@@ -13,7 +13,7 @@ import { networkParts } from './networkParts';
  * layout, so not the same units).
  */
 export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: SequenceShape, training: boolean): tf.Tensor2D {
-  const parts = networkParts(model);
+  const parts = networkParts(model, 'fast');
   const tokens = tf.tensor1d(ids, 'int32');
   let x: tf.Tensor2D | null = parts.embedding === null ? null : (lookupRows(parts.embedding.read(), tokens) as tf.Tensor2D);
   for (const part of parts.recurrent) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CellStepper, multiplyRows } from '../../model';
 import type { Stepper } from '../engine';
-import { networkParts } from './networkParts';
+import { networkParts } from '../networkParts';
 
 /** Adds `bias` (length = row width) to every row of `rows`, in place. */
 function addBias(rows: Float32Array, bias: Float32Array): Float32Array {
@@ -34,7 +34,7 @@ export class FastStepper implements Stepper {
 
   /** @throws when the network has a layer the fast engine does not implement. */
   constructor(model: tf.LayersModel, batchSize = 1) {
-    const parts = networkParts(model);
+    const parts = networkParts(model, 'fast');
     this.batchSize = batchSize;
     const snapshot = (w: tf.LayerVariable) => tf.clone(w.read()) as tf.Tensor2D;
     const table = parts.embedding ?? parts.recurrent[0].kernel;

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { Cell, cellOfLayerClass, GATE_ACTIVATIONS, GateActivation, OneHot, SeededDropout, TokenEmbedding } from '../../model';
+import { Cell, cellOfLayerClass, GATE_ACTIVATIONS, GateActivation, OneHot, SeededDropout, TokenEmbedding } from '../model';
 
 /** One recurrent layer's cell, weights and settings, and the dropout layer after it (if any). */
 export interface RecurrentPart {
@@ -11,14 +11,14 @@ export interface RecurrentPart {
   dropout: SeededDropout | null;
 }
 
-/** The weights of a generator network, in the order the fast engine runs them. */
+/** The weights of a generator network, in the order the fast and native engines run them. */
 export interface NetworkParts {
   embedding: tf.LayerVariable | null;
   recurrent: RecurrentPart[];
   output: { kernel: tf.LayerVariable; bias: tf.LayerVariable };
 }
 
-/** Why the fast engine cannot run a network: the layer and the setting. */
+/** Why the engines that read network parts cannot run a network: the layer and the setting. */
 class Unsupported {
   readonly reason: string;
   constructor(layer: tf.layers.Layer, why: string) {
@@ -85,19 +85,19 @@ function partsOrReason(model: tf.LayersModel): NetworkParts | string {
   return parts;
 }
 
-/** Why the fast engine cannot run `model`, or null when it can. */
-export function fastUnsupportedReason(model: tf.LayersModel): string | null {
+/** Why a network is not made of parts the fast and native engines know, or null when it is. */
+export function partsUnsupportedReason(model: tf.LayersModel): string | null {
   const parts = partsOrReason(model);
   return typeof parts === 'string' ? parts : null;
 }
 
 /**
- * The weights (the model's own variables) of a generator network, as the fast engine runs them: token input (one-hot,
- * or an embedding table) → recurrent layers (dropout between) → dense logits.
- * @throws when the network has a layer or setting the fast engine does not implement (the message names it).
+ * The weights (the model's own variables) of a generator network, as the fast and native engines run them: token
+ * input (one-hot, or an embedding table) → recurrent layers (dropout between) → dense logits.
+ * @throws when the network has a layer or setting they do not implement (the message names it and `engine`).
  */
-export function networkParts(model: tf.LayersModel): NetworkParts {
+export function networkParts(model: tf.LayersModel, engine: string): NetworkParts {
   const parts = partsOrReason(model);
-  if (typeof parts === 'string') throw new Error(`The fast engine cannot run ${parts}. Use the engine "layers" (--engine layers) or "auto".`);
+  if (typeof parts === 'string') throw new Error(`The ${engine} engine cannot run ${parts}. Use the engine "layers" (--engine layers) or "auto".`);
   return parts;
 }

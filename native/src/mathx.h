@@ -1,0 +1,50 @@
+// Elementwise math for the gate loops, written so that GCC/Clang vectorise it (no branches, no libm calls):
+// a Cephes-style expf (range reduction by ln 2 and a degree-5 polynomial, ~2 ulp), and sigmoid / tanh built on it.
+// Inputs are clamped first, so overflow never makes inf/inf = NaN (the -ffast-math trap is avoided by not using it).
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+namespace gn {
+
+inline float exp_approx(float x) {
+  x = x > 88.0f ? 88.0f : (x < -87.0f ? -87.0f : x);
+  // x = n·ln2 + r, |r| ≤ ln2/2
+  float n = x * 1.44269504088896341f + (x >= 0.0f ? 0.5f : -0.5f);
+  int32_t ni = static_cast<int32_t>(n);
+  float fn = static_cast<float>(ni);
+  float r = x - fn * 0.693359375f;
+  r = r - fn * -2.12194440e-4f;
+  float r2 = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float e = p * r2 + r + 1.0f;
+  int32_t bits = (ni + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return e * scale;
+}
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
+
+inline float tanh_approx(float x) {
+  // |x| ≥ 0.25: (1 − e^{−2|x|}) / (1 + e^{−2|x|}) with the sign of x; below, the Taylor series (no cancellation).
+  float a = x < 0.0f ? -x : x;
+  float e = exp_approx(-2.0f * a);
+  float far = (1.0f - e) / (1.0f + e);
+  float a2 = a * a;
+  float near = a * (1.0f + a2 * (-0.333333333f + a2 * (0.133333333f + a2 * (-0.053968254f + a2 * 0.021869488f))));
+  float t = a < 0.25f ? near : far;
+  return x < 0.0f ? -t : t;
+}
+
+inline float hard_sigmoid(float x) {
+  float y = 0.2f * x + 0.5f;
+  return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
+}
+
+}  // namespace gn

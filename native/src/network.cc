@@ -1,0 +1,480 @@
+#include "network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "blas.h"
+#include "mathx.h"
+
+// The elementwise loops are compiled twice on x86-64 with GCC: for AVX2 + FMA (8 floats a vector) and for the
+// baseline (SSE2, 4 floats); the loader picks the one the CPU runs (ifunc). No -march=native in the shipped build.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GN_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define GN_VECTOR_CLONES
+#endif
+
+namespace gn {
+
+namespace {
+
+/** C = alpha·op(A)·op(B) + beta·C, row-major. */
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == 0.0f) for (int i = 0; i < m; i++) std::fill(c + size_t(i) * ldc, c + size_t(i) * ldc + n, 0.0f);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
+              beta, c, ldc);
+}
+
+/** out[j] += Σ_rows x[r, j] (column sums of a row-major [rows, cols] matrix). */
+void add_column_sums(const float* x, int rows, int cols, float* out) {
+  for (int r = 0; r < rows; r++) {
+    const float* row = x + size_t(r) * cols;
+    for (int j = 0; j < cols; j++) out[j] += row[j];
+  }
+}
+
+GN_VECTOR_CLONES void activate_gate(GateKind gate, float* x, int n) {
+  if (gate == GateKind::sigmoid) {
+    for (int i = 0; i < n; i++) x[i] = sigmoid(x[i]);
+  } else {
+    for (int i = 0; i < n; i++) x[i] = hard_sigmoid(x[i]);
+  }
+}
+
+GN_VECTOR_CLONES void activate_tanh(float* x, int n) {
+  for (int i = 0; i < n; i++) x[i] = tanh_approx(x[i]);
+}
+
+/**
+ * d gate / d x where the gate's value is y; `sigmoid_gate` is 1 for the sigmoid and 0 for the hard sigmoid. Plain
+ * arithmetic, no branch, so that the loops calling it vectorise.
+ */
+inline float gate_slope(float sigmoid_gate, float y) {
+  const float hard = (y > 0.0f ? 0.2f : 0.0f) * (y < 1.0f ? 1.0f : 0.0f);
+  return sigmoid_gate * (y * (1.0f - y)) + (1.0f - sigmoid_gate) * hard;
+}
+
+// ---- the elementwise parts of each cell's backward step, for `rows` rows of `n` units (restrict: no aliasing, so
+// ---- they vectorise). `sig` is 1 for sigmoid gates, 0 for hard sigmoid.
+
+/** LSTM: dz (i, f, g, o) from dh and the carried dc; updates the carry to dc·f. */
+GN_VECTOR_CLONES void lstm_backward_gates(int rows, int n, float sig, const float* __restrict z, const float* __restrict tc,
+                                          const float* __restrict cprev, const float* __restrict dh, float* __restrict carry, float* __restrict dz) {
+  const int w = 4 * n;
+  for (int b = 0; b < rows; b++) {
+    const float* g = z + size_t(b) * w;
+    float* d = dz + size_t(b) * w;
+    for (int j = 0; j < n; j++) {
+      const size_t k = size_t(b) * n + j;
+      const float i = g[j], f = g[n + j], cand = g[2 * n + j], o = g[3 * n + j], tcv = tc[k], dhv = dh[k];
+      const float dc = carry[k] + dhv * o * (1.0f - tcv * tcv);
+      d[j] = dc * cand * gate_slope(sig, i);
+      d[n + j] = dc * cprev[k] * gate_slope(sig, f);
+      d[2 * n + j] = dc * i * (1.0f - cand * cand);
+      d[3 * n + j] = dhv * tcv * gate_slope(sig, o);
+      carry[k] = dc * f;
+    }
+  }
+}
+
+/** GRU, first half: dz for the update gate and the candidate; the carry becomes dh·z. */
+GN_VECTOR_CLONES void gru_backward_update(int rows, int n, float sig, const float* __restrict z, const float* __restrict hprev,
+                                          const float* __restrict dh, float* __restrict carry, float* __restrict dz) {
+  const int w = 3 * n;
+  for (int b = 0; b < rows; b++) {
+    const float* g = z + size_t(b) * w;
+    float* d = dz + size_t(b) * w;
+    for (int j = 0; j < n; j++) {
+      const size_t k = size_t(b) * n + j;
+      const float zg = g[j], hh = g[2 * n + j], dhv = dh[k] + carry[k];
+      d[2 * n + j] = dhv * (1.0f - zg) * (1.0f - hh * hh);
+      d[j] = dhv * (hprev[k] - hh) * gate_slope(sig, zg);
+      carry[k] = dhv * zg;
+    }
+  }
+}
+
+/** GRU, second half: dz for the reset gate from d(r⊙h); the carry gains d(r⊙h)·r. */
+GN_VECTOR_CLONES void gru_backward_reset(int rows, int n, float sig, const float* __restrict z, const float* __restrict hprev,
+                                         const float* __restrict drh, float* __restrict carry, float* __restrict dz) {
+  for (int b = 0; b < rows; b++) {
+    const float* reset = z + size_t(b) * 3 * n + n;  // row b's reset gates
+    float* d_reset = dz + size_t(b) * 3 * n + n;
+    const size_t row = size_t(b) * n;
+    for (int j = 0; j < n; j++) {
+      d_reset[j] = drh[row + j] * hprev[row + j] * gate_slope(sig, reset[j]);
+      carry[row + j] += drh[row + j] * reset[j];
+    }
+  }
+}
+
+/** `count` zeros to read in place of an absent (zero) previous state, so loops need no branch per element. */
+const float* zeros(size_t count) {
+  thread_local std::vector<float> buffer;
+  if (buffer.size() < count) buffer.assign(count, 0.0f);
+  return buffer.data();
+}
+
+// ---- one step of each cell, for a batch of `rows` rows; `z` holds the input projections x·W + b and is turned
+// ---- into the activations the backward pass needs. `hprev`/`cprev` null = zero state.
+
+GN_VECTOR_CLONES void lstm_step(const Spec& s, const float* hprev, const float* cprev, const float* u, float* z, float* c, float* tc, float* h, int rows) {
+  const int n = s.units, w = 4 * n;
+  if (hprev != nullptr) gemm(false, false, rows, w, n, hprev, n, u, w, 1.0f, z, w);
+  for (int b = 0; b < rows; b++) {
+    float* g = z + size_t(b) * w;
+    activate_gate(s.gate, g, 2 * n);  // i, f
+    activate_tanh(g + 2 * n, n);      // candidate
+    activate_gate(s.gate, g + 3 * n, n);  // o
+    float* cb = c + size_t(b) * n;
+    float* tcb = tc + size_t(b) * n;
+    float* hb = h + size_t(b) * n;
+    const float* cp = (cprev == nullptr ? zeros(n) : cprev + size_t(b) * n);
+    for (int j = 0; j < n; j++) {
+      float cell = g[n + j] * cp[j] + g[j] * g[2 * n + j];
+      cb[j] = cell;
+      tcb[j] = tanh_approx(cell);
+      hb[j] = g[3 * n + j] * tcb[j];
+    }
+  }
+}
+
+GN_VECTOR_CLONES void gru_step(const Spec& s, const float* hprev, const float* u, float* z, float* rh, float* h, int rows) {
+  const int n = s.units, w = 3 * n;
+  if (hprev != nullptr) gemm(false, false, rows, 2 * n, n, hprev, n, u, w, 1.0f, z, w);  // += h·U_zr
+  const float* hp = hprev == nullptr ? zeros(size_t(rows) * n) : hprev;
+  for (int b = 0; b < rows; b++) {
+    float* g = z + size_t(b) * w;
+    activate_gate(s.gate, g, 2 * n);
+    float* rhb = rh + size_t(b) * n;
+    const float* hb = hp + size_t(b) * n;
+    for (int j = 0; j < n; j++) rhb[j] = g[n + j] * hb[j];
+  }
+  if (hprev != nullptr) gemm(false, false, rows, n, n, rh, n, u + 2 * n, w, 1.0f, z + 2 * n, w);  // += (r⊙h)·U_h
+  for (int b = 0; b < rows; b++) {
+    float* g = z + size_t(b) * w;
+    activate_tanh(g + 2 * n, n);
+    float* hb = h + size_t(b) * n;
+    const float* pb = hp + size_t(b) * n;
+    for (int j = 0; j < n; j++) hb[j] = g[j] * pb[j] + (1.0f - g[j]) * g[2 * n + j];
+  }
+}
+
+GN_VECTOR_CLONES void rnn_step(const Spec& s, const float* hprev, const float* u, float* z, float* h, int rows) {
+  const int n = s.units;
+  if (hprev != nullptr) gemm(false, false, rows, n, n, hprev, n, u, n, 1.0f, z, n);
+  for (size_t k = 0; k < size_t(rows) * n; k++) h[k] = tanh_approx(z[k]);
+}
+
+/** What one recurrent layer keeps of a sequence for its backward pass (time-major rows t·batch + b). */
+struct LayerTrace {
+  std::vector<float> z;   // [TB, gates·units] activations (LSTM i f g o; GRU z r hh; RNN pre-activations)
+  std::vector<float> c;   // LSTM cell states [TB, units]
+  std::vector<float> tc;  // LSTM tanh(c)
+  std::vector<float> rh;  // GRU r ⊙ h_prev
+  std::vector<float> h;   // hidden states [TB, units]
+};
+
+void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int batch) {
+  const int n = s.units, w = s.gates() * n;
+  const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
+  tr.h.resize(size_t(steps) * step_h);
+  if (s.cell == CellKind::lstm) tr.c.resize(tr.h.size()), tr.tc.resize(tr.h.size());
+  if (s.cell == CellKind::gru) tr.rh.resize(tr.h.size());
+  for (int t = 0; t < steps; t++) {
+    const float* hprev = t == 0 ? nullptr : tr.h.data() + (t - 1) * step_h;
+    float* z = tr.z.data() + t * step_z;
+    float* h = tr.h.data() + t * step_h;
+    if (s.cell == CellKind::lstm) {
+      const float* cprev = t == 0 ? nullptr : tr.c.data() + (t - 1) * step_h;
+      lstm_step(s, hprev, cprev, u, z, tr.c.data() + t * step_h, tr.tc.data() + t * step_h, h, batch);
+    } else if (s.cell == CellKind::gru) {
+      gru_step(s, hprev, u, z, tr.rh.data() + t * step_h, h, batch);
+    } else {
+      rnn_step(s, hprev, u, z, h, batch);
+    }
+  }
+}
+
+/**
+ * Backward through time of one layer: from dh (gradients of its outputs, [TB, units]; used as scratch) to dz
+ * (gradients of its input projections, [TB, gates·units]); adds the recurrent kernel's gradient into du.
+ */
+void backward_layer(const Spec& s, const float* u, const LayerTrace& tr, float* dh, float* dz, float* du, int steps, int batch) {
+  const int n = s.units, w = s.gates() * n;
+  const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
+  std::vector<float> carry(step_h, 0.0f);  // LSTM: dc carried back; GRU: dh carried back through z⊙h and r⊙h
+  std::vector<float> drh(s.cell == CellKind::gru ? step_h : 0);
+  const float sig = s.gate == GateKind::sigmoid ? 1.0f : 0.0f;
+  for (int t = steps - 1; t >= 0; t--) {
+    float* dht = dh + t * step_h;
+    float* dzt = dz + t * step_z;
+    const float* zt = tr.z.data() + t * step_z;
+    const float* hprev = t == 0 ? zeros(step_h) : tr.h.data() + (t - 1) * step_h;
+    if (s.cell == CellKind::lstm) {
+      const float* cprev = t == 0 ? zeros(step_h) : tr.c.data() + (t - 1) * step_h;
+      lstm_backward_gates(batch, n, sig, zt, tr.tc.data() + t * step_h, cprev, dht, carry.data(), dzt);
+      if (t > 0) gemm(false, true, batch, n, w, dzt, w, u, w, 1.0f, dh + (t - 1) * step_h, n);  // dh_{t-1} += dz·Uᵀ
+    } else if (s.cell == CellKind::gru) {
+      gru_backward_update(batch, n, sig, zt, hprev, dht, carry.data(), dzt);
+      gemm(false, true, batch, n, n, dzt + 2 * n, w, u + 2 * n, w, 0.0f, drh.data(), n);  // d(r⊙h) = dhh·U_hᵀ
+      gru_backward_reset(batch, n, sig, zt, hprev, drh.data(), carry.data(), dzt);
+      if (t > 0) gemm(false, true, batch, n, 2 * n, dzt, w, u, w, 1.0f, dh + (t - 1) * step_h, n);  // dh_{t-1} += dz_zr·U_zrᵀ
+    } else {
+      const float* ht = tr.h.data() + t * step_h;
+      for (size_t k = 0; k < step_h; k++) dzt[k] = dht[k] * (1.0f - ht[k] * ht[k]);
+      if (t > 0) gemm(false, true, batch, n, n, dzt, n, u, n, 1.0f, dh + (t - 1) * step_h, n);
+    }
+  }
+  // Recurrent kernel: Σ_t h_{t-1}ᵀ·dz_t in one sgemm over steps 1 … T−1 (step 0 started from zeros).
+  const int rows = (steps - 1) * batch;
+  if (s.cell == CellKind::gru) {
+    gemm(true, false, n, 2 * n, rows, tr.h.data(), n, dz + step_z, w, 1.0f, du, w);
+    gemm(true, false, n, n, rows, tr.rh.data() + step_h, n, dz + step_z + 2 * n, w, 1.0f, du + 2 * n, w);
+  } else {
+    gemm(true, false, n, w, rows, tr.h.data(), n, dz + step_z, w, 1.0f, du, w);
+  }
+}
+
+/** Adds `bias` [cols] to every row of `x` [rows, cols]. */
+GN_VECTOR_CLONES void add_bias(float* __restrict x, size_t rows, int cols, const float* __restrict bias) {
+  for (size_t r = 0; r < rows; r++) {
+    float* row = x + r * cols;
+    for (int j = 0; j < cols; j++) row[j] += bias[j];
+  }
+}
+
+/**
+ * Softmax cross-entropy of `rows` rows of logits [rows, v] (plus `bias`) against `targets`, weighted by `weights`;
+ * returns Σ weight · loss and turns the logits into their gradient (softmax − one-hot) · weight · scale.
+ */
+GN_VECTOR_CLONES double softmax_cross_entropy(float* logits, size_t rows, int v, const float* __restrict bias, const int32_t* targets,
+                                               const float* weights, float scale) {
+  double loss = 0.0;
+  for (size_t r = 0; r < rows; r++) {
+    float* __restrict row = logits + r * v;
+    float max = -INFINITY;
+    for (int k = 0; k < v; k++) {
+      row[k] += bias[k];
+      max = std::max(max, row[k]);
+    }
+    const int target = targets[r];
+    const float target_logit = row[target];
+    float sum = 0.0f;
+    for (int k = 0; k < v; k++) {
+      row[k] = exp_approx(row[k] - max);
+      sum += row[k];
+    }
+    const float weight = weights[r];
+    if (weight != 0.0f) loss += double(weight) * (std::log(double(sum)) + double(max) - double(target_logit));
+    const float factor = weight * scale / sum;
+    for (int k = 0; k < v; k++) row[k] *= factor;
+    row[target] -= weight * scale;
+  }
+  return loss;
+}
+
+/** One thread's buffers, kept between calls so that steps do not pay for fresh allocations. */
+struct Workspace {
+  std::vector<int32_t> ids, targets;
+  std::vector<float> weights, x, logits, dh, dz, dx;
+  std::vector<LayerTrace> layers;
+  std::vector<std::vector<float>> grads;
+};
+
+std::vector<Workspace>& workspaces() {
+  static std::vector<Workspace> all;
+  return all;
+}
+
+/**
+ * Forward and backward pass of rows [row0, row0 + rows) of the batch; adds their gradients (scaled by `scale`, the
+ * inverse of the whole batch's real-token count) into `grads` (zeroed by the caller) and returns Σ weight · loss.
+ */
+double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, int rows, float scale, const Params& grads, Workspace& ws) {
+  const int steps = batch.steps, n = s.units, w = s.gates() * n, v = s.vocab;
+  const size_t tb = size_t(steps) * rows;
+  ws.ids.resize(tb), ws.targets.resize(tb), ws.weights.resize(tb);
+  for (int b = 0; b < rows; b++) {
+    for (int t = 0; t < steps; t++) {
+      size_t from = size_t(row0 + b) * steps + t, to = size_t(t) * rows + b;
+      ws.ids[to] = batch.inputs[from];
+      ws.targets[to] = batch.targets[from];
+      ws.weights[to] = batch.mask == nullptr ? 1.0f : batch.mask[from];
+    }
+  }
+  ws.layers.resize(s.layers);
+  // Layer 0's input projections: kernel rows (one-hot) or embedding rows times the kernel, plus the bias.
+  LayerTrace& first = ws.layers[0];
+  first.z.resize(tb * w);
+  if (s.embed == 0) {
+    for (size_t r = 0; r < tb; r++) std::copy_n(p.kernel(s, 0) + size_t(ws.ids[r]) * w, w, first.z.data() + r * w);
+  } else {
+    ws.x.resize(tb * s.embed);
+    for (size_t r = 0; r < tb; r++) std::copy_n(p.embedding(s) + size_t(ws.ids[r]) * s.embed, s.embed, ws.x.data() + r * s.embed);
+    gemm(false, false, tb, w, s.embed, ws.x.data(), s.embed, p.kernel(s, 0), w, 0.0f, first.z.data(), w);
+  }
+  for (int l = 0; l < s.layers; l++) {
+    LayerTrace& tr = ws.layers[l];
+    if (l > 0) {
+      tr.z.resize(tb * w);
+      gemm(false, false, tb, w, n, ws.layers[l - 1].h.data(), n, p.kernel(s, l), w, 0.0f, tr.z.data(), w);
+    }
+    add_bias(tr.z.data(), tb, w, p.bias(s, l));
+    forward_layer(s, p.recurrent(s, l), tr, steps, rows);
+  }
+  // Output layer and softmax cross-entropy; the logits become their own gradient.
+  const float* top = ws.layers[s.layers - 1].h.data();
+  ws.logits.resize(tb * v);
+  gemm(false, false, tb, v, n, top, n, p.out_kernel(s), v, 0.0f, ws.logits.data(), v);
+  const double loss = softmax_cross_entropy(ws.logits.data(), tb, v, p.out_bias(s), ws.targets.data(), ws.weights.data(), scale);
+  if (grads.tensors.empty()) return loss;  // the loss alone (evaluation)
+  gemm(true, false, n, v, tb, top, n, ws.logits.data(), v, 1.0f, grads.out_kernel(s), v);
+  add_column_sums(ws.logits.data(), tb, v, grads.out_bias(s));
+  ws.dh.resize(tb * n);
+  gemm(false, true, tb, n, v, ws.logits.data(), v, p.out_kernel(s), v, 0.0f, ws.dh.data(), n);
+  // Back through the layers.
+  ws.dz.resize(tb * w);
+  for (int l = s.layers - 1; l >= 0; l--) {
+    const LayerTrace& tr = ws.layers[l];
+    backward_layer(s, p.recurrent(s, l), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows);
+    add_column_sums(ws.dz.data(), tb, w, grads.bias(s, l));
+    if (l > 0) {
+      gemm(true, false, n, w, tb, ws.layers[l - 1].h.data(), n, ws.dz.data(), w, 1.0f, grads.kernel(s, l), w);
+      gemm(false, true, tb, n, w, ws.dz.data(), w, p.kernel(s, l), w, 0.0f, ws.dh.data(), n);
+    } else if (s.embed == 0) {
+      float* dk = grads.kernel(s, 0);
+      for (size_t r = 0; r < tb; r++) {
+        float* row = dk + size_t(ws.ids[r]) * w;
+        const float* d = ws.dz.data() + r * w;
+        for (int j = 0; j < w; j++) row[j] += d[j];
+      }
+    } else {
+      gemm(true, false, s.embed, w, tb, ws.x.data(), s.embed, ws.dz.data(), w, 1.0f, grads.kernel(s, 0), w);
+      ws.dx.resize(tb * s.embed);
+      gemm(false, true, tb, s.embed, w, ws.dz.data(), w, p.kernel(s, 0), w, 0.0f, ws.dx.data(), s.embed);
+      float* de = grads.tensors[0];
+      for (size_t r = 0; r < tb; r++) {
+        float* row = de + size_t(ws.ids[r]) * s.embed;
+        const float* d = ws.dx.data() + r * s.embed;
+        for (int j = 0; j < s.embed; j++) row[j] += d[j];
+      }
+    }
+  }
+  return loss;
+}
+
+}  // namespace
+
+std::vector<size_t> param_sizes(const Spec& s) {
+  std::vector<size_t> sizes;
+  const size_t w = size_t(s.gates()) * s.units;
+  if (s.embed > 0) sizes.push_back(size_t(s.vocab) * s.embed);
+  for (int l = 0; l < s.layers; l++) {
+    const size_t in = l > 0 ? s.units : (s.embed > 0 ? s.embed : s.vocab);
+    sizes.insert(sizes.end(), {in * w, size_t(s.units) * w, w});
+  }
+  sizes.insert(sizes.end(), {size_t(s.units) * s.vocab, size_t(s.vocab)});
+  return sizes;
+}
+
+double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads) {
+  const std::vector<size_t> sizes = param_sizes(s);
+  double total_weight = 0.0;
+  const size_t cells = size_t(batch.batch) * batch.steps;
+  for (size_t k = 0; k < cells; k++) total_weight += batch.mask == nullptr ? 1.0 : batch.mask[k];
+  const float scale = float(1.0 / std::max(total_weight, 1.0));
+  const int parts = std::max(1, std::min(threads, batch.batch));
+  auto& ws = workspaces();
+  if (int(ws.size()) < parts) ws.resize(parts);
+  // Part 0 writes into `grads`; the others into their own buffers, summed at the end. No gradients: the loss alone.
+  const bool backward = !grads.tensors.empty();
+  std::vector<Params> part_grads(parts);
+  for (int k = 0; k < parts && backward; k++) {
+    if (k == 0) {
+      part_grads[0] = grads;
+    } else {
+      ws[k].grads.resize(sizes.size());
+      for (size_t i = 0; i < sizes.size(); i++) ws[k].grads[i].resize(sizes[i]), part_grads[k].tensors.push_back(ws[k].grads[i].data());
+    }
+    for (size_t i = 0; i < sizes.size(); i++) std::fill_n(part_grads[k].tensors[i], sizes[i], 0.0f);
+  }
+  std::vector<double> losses(parts, 0.0);
+  std::vector<std::thread> workers;
+  int row = 0;
+  for (int k = 0; k < parts; k++) {
+    const int rows = batch.batch / parts + (k < batch.batch % parts ? 1 : 0);
+    if (k == 0) {
+      row += rows;
+      continue;
+    }
+    workers.emplace_back([&, k, row, rows] { losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k]); });
+    row += rows;
+  }
+  losses[0] = run_part(s, params, batch, 0, batch.batch / parts + (0 < batch.batch % parts ? 1 : 0), scale, grads, ws[0]);
+  for (auto& worker : workers) worker.join();
+  for (int k = 1; k < parts && backward; k++) {
+    for (size_t i = 0; i < sizes.size(); i++) {
+      float* into = grads.tensors[i];
+      const float* from = part_grads[k].tensors[i];
+      for (size_t j = 0; j < sizes[i]; j++) into[j] += from[j];
+    }
+  }
+  double loss = 0.0;
+  for (double part : losses) loss += part;
+  return loss * scale;
+}
+
+Stepper::Stepper(const Spec& s, std::vector<std::vector<float>> weights, int batch)
+    : spec_(s), weights_(std::move(weights)), batch_(batch), hidden_(s.layers), cell_(s.layers), fresh_(true) {
+  for (auto& w : weights_) params_.tensors.push_back(w.data());
+  for (int l = 0; l < s.layers; l++) hidden_[l].assign(size_t(batch) * s.units, 0.0f), cell_[l].assign(size_t(batch) * s.units, 0.0f);
+}
+
+void Stepper::reset() { fresh_ = true; }
+
+std::vector<float> Stepper::feed(const int32_t* tokens, int steps) {
+  const Spec& s = spec_;
+  const int n = s.units, w = s.gates() * n, v = s.vocab;
+  std::vector<float> z(size_t(batch_) * w), x, h(size_t(batch_) * n), c(h.size()), tc(h.size()), rh(h.size());
+  for (int t = 0; t < steps; t++) {
+    const float* input = nullptr;
+    for (int l = 0; l < s.layers; l++) {
+      if (l == 0 && s.embed == 0) {
+        for (int b = 0; b < batch_; b++) std::copy_n(params_.kernel(s, 0) + size_t(tokens[size_t(b) * steps + t]) * w, w, z.data() + size_t(b) * w);
+      } else if (l == 0) {
+        x.resize(size_t(batch_) * s.embed);
+        for (int b = 0; b < batch_; b++) std::copy_n(params_.embedding(s) + size_t(tokens[size_t(b) * steps + t]) * s.embed, s.embed, x.data() + size_t(b) * s.embed);
+        gemm(false, false, batch_, w, s.embed, x.data(), s.embed, params_.kernel(s, 0), w, 0.0f, z.data(), w);
+      } else {
+        gemm(false, false, batch_, w, n, input, n, params_.kernel(s, l), w, 0.0f, z.data(), w);
+      }
+      const float* bias = params_.bias(s, l);
+      for (int b = 0; b < batch_; b++) for (int j = 0; j < w; j++) z[size_t(b) * w + j] += bias[j];
+      const float* hprev = fresh_ ? nullptr : hidden_[l].data();
+      if (s.cell == CellKind::lstm) {
+        lstm_step(s, hprev, fresh_ ? nullptr : cell_[l].data(), params_.recurrent(s, l), z.data(), c.data(), tc.data(), h.data(), batch_);
+        cell_[l].swap(c);
+      } else if (s.cell == CellKind::gru) {
+        gru_step(s, hprev, params_.recurrent(s, l), z.data(), rh.data(), h.data(), batch_);
+      } else {
+        rnn_step(s, hprev, params_.recurrent(s, l), z.data(), h.data(), batch_);
+      }
+      hidden_[l].swap(h);
+      input = hidden_[l].data();
+    }
+    fresh_ = false;
+  }
+  std::vector<float> logits(size_t(batch_) * v);
+  gemm(false, false, batch_, v, n, hidden_[s.layers - 1].data(), n, params_.out_kernel(s), v, 0.0f, logits.data(), v);
+  const float* out_bias = params_.out_bias(s);
+  for (int b = 0; b < batch_; b++) for (int k = 0; k < v; k++) logits[size_t(b) * v + k] += out_bias[k];
+  return logits;
+}
+
+}  // namespace gn

@@ -1,0 +1,81 @@
+// The native engine's network: token input (one-hot rows or an embedding) → recurrent layers (LSTM, GRU or simple
+// RNN, as tfjs-layers computes them) → dense logits → softmax cross-entropy, forward and backward over a time-major
+// batch with one sgemm per step and the gate math fused in loops. Weights are the tfjs-layers model's own arrays.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace gn {
+
+enum class CellKind { lstm = 0, gru = 1, rnn = 2 };
+enum class GateKind { sigmoid = 0, hard_sigmoid = 1 };
+
+/** The shape of a generator network. */
+struct Spec {
+  CellKind cell;
+  GateKind gate;
+  int layers;
+  int units;
+  int vocab;
+  /** Embedding width; 0 for one-hot input. */
+  int embed;
+  /** Gate blocks per unit: LSTM 4, GRU 3, RNN 1. */
+  int gates() const { return cell == CellKind::lstm ? 4 : cell == CellKind::gru ? 3 : 1; }
+};
+
+/**
+ * Pointers to the network's parameters, in this order: [embedding [vocab, embed]], then per layer kernel
+ * [in, gates·units], recurrent kernel [units, gates·units], bias [gates·units]; then the output kernel [units, vocab]
+ * and bias [vocab]. Row-major, as tfjs stores them.
+ */
+struct Params {
+  std::vector<float*> tensors;
+  const float* embedding(const Spec& s) const { return s.embed > 0 ? tensors[0] : nullptr; }
+  int base(const Spec& s) const { return s.embed > 0 ? 1 : 0; }
+  float* kernel(const Spec& s, int l) const { return tensors[base(s) + 3 * l]; }
+  float* recurrent(const Spec& s, int l) const { return tensors[base(s) + 3 * l + 1]; }
+  float* bias(const Spec& s, int l) const { return tensors[base(s) + 3 * l + 2]; }
+  float* out_kernel(const Spec& s) const { return tensors[base(s) + 3 * s.layers]; }
+  float* out_bias(const Spec& s) const { return tensors[base(s) + 3 * s.layers + 1]; }
+};
+
+/** Sizes of every parameter array, in {@link Params} order. */
+std::vector<size_t> param_sizes(const Spec& s);
+
+/** A batch as the trainer gives it: row-major [batch, steps] token ids, targets and optional loss weights. */
+struct Batch {
+  const int32_t* inputs;
+  const int32_t* targets;
+  /** 1 for real tokens, 0 for padding; null when every position counts. */
+  const float* mask;
+  int batch;
+  int steps;
+};
+
+/**
+ * Mean loss per real target token of `batch` and its gradients (written into `grads`, same layout as `params`,
+ * overwritten; `grads` without tensors computes the loss alone), the batch rows split over `threads` threads.
+ */
+double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads);
+
+/** Runs the network one step at a time for a fixed batch, carrying the recurrent state (generation). */
+class Stepper {
+ public:
+  Stepper(const Spec& s, std::vector<std::vector<float>> weights, int batch);
+  /** Feeds `steps` tokens per row (row-major [batch, steps]); returns the logits after the last, [batch, vocab]. */
+  std::vector<float> feed(const int32_t* tokens, int steps);
+  void reset();
+
+ private:
+  Spec spec_;
+  std::vector<std::vector<float>> weights_;
+  Params params_;
+  int batch_;
+  /** Per layer: hidden state [batch, units] (and cell state for LSTM). */
+  std::vector<std::vector<float>> hidden_, cell_;
+  bool fresh_;
+};
+
+}  // namespace gn

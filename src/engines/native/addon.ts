@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { findProjectRoot } from '../../corpus/projectRoot';
+
+/** The shape of a network as the addon reads it (see native/src/network.h). */
+export interface NativeSpec {
+  /** 0 LSTM, 1 GRU, 2 simple RNN. */
+  cell: number;
+  /** 0 sigmoid, 1 hard sigmoid. */
+  gate: number;
+  layers: number;
+  units: number;
+  vocab: number;
+  /** Embedding width; 0 for one-hot input. */
+  embed: number;
+}
+
+/** The C++ addon's exports (native/src/addon.cc). */
+export interface NativeAddon {
+  lossAndGradients(
+    spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
+    batch: number, steps: number, threads: number,
+  ): { loss: number; grads: Float32Array[] };
+  loss(
+    spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
+    batch: number, steps: number, threads: number,
+  ): number;
+  Stepper: new (spec: NativeSpec, weights: Float32Array[], batch: number) => {
+    feed(tokens: Int32Array, steps: number): Float32Array;
+    reset(): void;
+  };
+}
+
+/** Where the build puts the addon; `GN_NATIVE_ADDON` points elsewhere (tests use it to simulate a missing build). */
+function addonPath(): string {
+  return process.env.GN_NATIVE_ADDON ?? path.join(findProjectRoot(), 'native', 'build', 'Release', 'gennet_native.node');
+}
+
+let loaded: { addon: NativeAddon } | { reason: string } | null = null;
+
+/** The addon, or why it cannot be loaded (and how to build it); loaded once. */
+export function nativeAddon(): { addon: NativeAddon } | { reason: string } {
+  if (loaded !== null) return loaded;
+  const file = addonPath();
+  if (!existsSync(file)) {
+    loaded = { reason: `the C++ addon is not built (${file} is missing). On Debian/Ubuntu run \`npm run setup\`; elsewhere install a C++ compiler and OpenBLAS (macOS: Xcode command line tools) and run \`npm run build:native\`` };
+  } else {
+    try {
+      loaded = { addon: require(file) as NativeAddon };
+    } catch (error) {
+      loaded = { reason: `the C++ addon ${file} does not load (${error instanceof Error ? error.message.split('\n')[0] : error}); rebuild it with \`npm run build:native\`` };
+    }
+  }
+  return loaded;
+}

@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../data';
+import type { ModelConfig } from '../../model';
+import type { Engine, LossAndGradients, Stepper } from '../engine';
+import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
+import { NativeSpec, nativeAddon } from './addon';
+
+const CELL_CODES: Record<string, number> = { lstm: 0, gru: 1, rnn: 2 };
+
+/** The network's shape and its variables in the order the addon takes them. */
+function nativeLayout(network: tf.LayersModel): { spec: NativeSpec; variables: tf.LayerVariable[] } {
+  const parts: NetworkParts = networkParts(network, 'native');
+  const first = parts.recurrent[0];
+  const spec: NativeSpec = {
+    cell: CELL_CODES[first.cell.name],
+    gate: first.gate === 'sigmoid' ? 0 : 1,
+    layers: parts.recurrent.length,
+    units: first.recurrentKernel.shape[0]!,
+    vocab: parts.output.bias.shape[0]!,
+    embed: parts.embedding === null ? 0 : parts.embedding.shape[1]!,
+  };
+  const variables = [
+    ...(parts.embedding === null ? [] : [parts.embedding]),
+    ...parts.recurrent.flatMap((part) => [part.kernel, part.recurrentKernel, part.bias]),
+    parts.output.kernel, parts.output.bias,
+  ];
+  return { spec, variables };
+}
+
+/** Why the addon cannot run `network`, beyond what the shared parts reader checks. */
+function nativeUnsupportedReason(network: tf.LayersModel): string | null {
+  const reason = partsUnsupportedReason(network);
+  if (reason !== null) return reason;
+  const parts = networkParts(network, 'native');
+  const cells = new Set(parts.recurrent.map((part) => part.cell.name));
+  const gates = new Set(parts.recurrent.map((part) => part.gate));
+  if ([...cells].some((cell) => !(cell in CELL_CODES))) return `cell ${[...cells].join('/')} (the addon knows ${Object.keys(CELL_CODES).join(', ')})`;
+  if (cells.size > 1 || gates.size > 1) return 'layers of different cells or gates';
+  if (parts.recurrent.some((part) => part.dropout !== null && part.dropout.getConfig().rate !== 0)) return 'dropout between layers (not in the native engine yet)';
+  if (new Set(parts.recurrent.map((part) => part.recurrentKernel.shape[0])).size > 1) return 'layers of different sizes';
+  return null;
+}
+
+const addon = () => {
+  const loaded = nativeAddon();
+  if ('reason' in loaded) throw new Error(`The native engine is not available: ${loaded.reason}.`);
+  return loaded.addon;
+};
+
+/** The network's current weights, as plain arrays in the addon's order (copies). */
+function currentWeights(variables: tf.LayerVariable[]): Float32Array[] {
+  return variables.map((v) => (v.read().dataSync() as Float32Array).slice());
+}
+
+/** The native engine's {@link Stepper}: the C++ network steps the batch, the state stays in C++. */
+class NativeStepper implements Stepper {
+  private readonly stepper: InstanceType<ReturnType<typeof addon>['Stepper']>;
+
+  constructor(network: tf.LayersModel, readonly batchSize: number) {
+    const { spec, variables } = nativeLayout(network);
+    this.stepper = new (addon().Stepper)(spec, currentWeights(variables), batchSize);
+  }
+
+  reset(): void {
+    this.stepper.reset();
+  }
+
+  feed(tokens: Int32Array, steps: number): Float32Array {
+    if (!(steps >= 1) || tokens.length !== this.batchSize * steps) throw new Error(`Stepper.feed expected ${this.batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
+    return this.stepper.feed(tokens, steps);
+  }
+
+  dispose(): void {}
+}
+
+/**
+ * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
+ * network forward and backward — one sgemm per time step, the gate math fused and vectorised — over the engine's own
+ * threads, each taking a share of the batch rows. The weights stay the tfjs-layers model's; Adam and clipping run in
+ * TensorFlow.js as for the other engines.
+ */
+export const nativeEngine: Engine = {
+  name: 'native',
+  description: 'our C++ addon over OpenBLAS: whole network per call, one sgemm per step, own threads',
+  unavailableReason: () => {
+    const loaded = nativeAddon();
+    return 'reason' in loaded ? loaded.reason : null;
+  },
+  unsupportedReason: nativeUnsupportedReason,
+  ownThreads: true,
+  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number): LossAndGradients {
+    const { spec, variables } = nativeLayout(network);
+    const weights = variables.map((v) => v.read().dataSync() as Float32Array);
+    const result = addon().lossAndGradients(spec, weights, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads);
+    const grads: tf.NamedTensorMap = {};
+    variables.forEach((v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])));
+    return { loss: result.loss, grads };
+  },
+  loss(network: tf.LayersModel, batch: Batch): number {
+    const { spec, variables } = nativeLayout(network);
+    const weights = variables.map((v) => v.read().dataSync() as Float32Array);
+    return addon().loss(spec, weights, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1);
+  },
+  createStepper: (network: tf.LayersModel, _config: ModelConfig, batchSize: number) => new NativeStepper(network, batchSize),
+};

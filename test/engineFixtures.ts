@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { type Batch, WindowDataset } from '../src/data';
+import { engineNamed, Stepper } from '../src/engines';
+import { DEFAULT_TRAIN_CONFIG, train, type TrainResult } from '../src/train';
+import { buildGenerator, CELLS, CellType, GATE_ACTIVATIONS, GateActivation, ModelConfig, resolveModelConfig } from '../src/model';
+
+// Shared by the engine tests: a small vocabulary, a padded batch, two-layer generators and gradient comparisons.
+export const VOCAB = 11;
+export const ids = (n: number, mul: number, add: number) => Int32Array.from({ length: n }, (_, i) => (i * mul + add) % VOCAB);
+
+/** A 3 × 7 batch whose last column and one middle token are padding. */
+export function maskedBatch(): Batch {
+  const [batchSize, seqLen] = [3, 7];
+  const mask = Float32Array.from({ length: batchSize * seqLen }, (_, i) => (i % seqLen === seqLen - 1 || i === 9 ? 0 : 1));
+  return { inputs: ids(21, 7, 3), targets: ids(21, 5, 1), mask, batchSize, seqLen };
+}
+
+/**
+ * A two-layer generator whose recurrent layers use `gate` (the sigmoid our builder uses, or tfjs-layers' default hard
+ * sigmoid, which models saved before the switch have), with non-zero biases so that their gradients count too.
+ */
+export async function generatorWith(cell: CellType, input: ModelConfig['input'], gate: GateActivation, layers = 2): Promise<tf.LayersModel> {
+  let model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, cell, units: 6, layers, input, embeddingDim: 5, seed: 3 }));
+  if (gate === 'hardSigmoid') {
+    const json = model.toJSON(null, false) as unknown as { config: { layers: { config: Record<string, unknown> }[] } };
+    for (const layer of json.config.layers) if ('recurrentActivation' in layer.config) layer.config.recurrentActivation = 'hardSigmoid';
+    const rebuilt = await tf.models.modelFromJSON(json as unknown as tf.io.ModelJSON);
+    rebuilt.setWeights(model.getWeights());
+    model.dispose();
+    model = rebuilt;
+  }
+  model.trainableWeights
+    .filter((w) => w.originalName.endsWith('/bias'))
+    .forEach((w, k) => w.write(tf.tidy(() => tf.sin(tf.range(k, k + w.shape[0]!)).mul(0.3))));
+  return model;
+}
+
+/** Loss and gradients (by variable name) of one batch, by the fast engine or by the layers engine (tfjs-layers + autodiff). */
+export function lossAndGrads(model: tf.LayersModel, batch: Batch, engine: string, threads = 1): { loss: number; grads: Map<string, Float32Array> } {
+  const { loss, grads } = engineNamed(engine).lossAndGradients(model, batch, threads);
+  const result = { loss, grads: new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array])) };
+  tf.dispose(Object.values(grads));
+  return result;
+}
+
+/** Largest |a − b| relative to the largest |b| (1 when b is all zeros). */
+export function relativeDiff(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / (scale || 1);
+}
+
+
+/** Every cell × input × gate the engines must agree on (RNN has no gates), with a label for messages. */
+export function engineCases(): Array<{ cell: CellType; input: ModelConfig['input']; gate: GateActivation; label: string }> {
+  return CELLS.flatMap((cell) => (['onehot', 'embedding'] as const).flatMap((input) =>
+    (cell === 'rnn' ? (['sigmoid'] as const) : GATE_ACTIVATIONS).map((gate) => ({ cell, input, gate, label: `${cell}/${input}/${gate}` }))));
+}
+
+/** Asserts that `engine`'s loss and gradients on the padded batch equal the layers engine's (the reference). */
+export function assertMatchesLayers(model: tf.LayersModel, engine: string, label: string, threads = 1): void {
+  const tested = lossAndGrads(model, maskedBatch(), engine, threads);
+  const reference = lossAndGrads(model, maskedBatch(), 'layers');
+  assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${label}: loss ${tested.loss} vs ${reference.loss}`);
+  assert.equal(tested.grads.size, reference.grads.size);
+  for (const [name, grad] of reference.grads) {
+    assert.ok(grad.some((v) => v !== 0), `${label}: ${name} has an all-zero reference gradient`);
+    const diff = relativeDiff(tested.grads.get(name)!, grad);
+    assert.ok(diff < 1e-4, `${label}: gradient of ${name} differs by ${diff.toExponential(2)}`);
+  }
+}
+
+/** Asserts that two steppers of the same network give the same logits over three rounds and after a reset. */
+export function assertSameSteps(tested: Stepper, reference: Stepper, label: string): void {
+  const tokens = ids(12, 7, 2);
+  for (let round = 0; round < 3; round++) {
+    assert.ok(relativeDiff(tested.feed(tokens, 4), reference.feed(tokens, 4)) < 1e-5, `${label} round ${round}`);
+  }
+  tested.reset();
+  reference.reset();
+  assert.ok(relativeDiff(tested.feed(tokens.subarray(0, 3), 1), reference.feed(tokens.subarray(0, 3), 1)) < 1e-5, `${label} after reset`);
+}
+
+/**
+ * Asserts that `engine`'s gradients on the padded batch equal central differences of its own inference loss, for up
+ * to `entries` values spread over every weight (all of the small ones), within 2 % of the largest.
+ */
+export function assertNumericGradients(model: tf.LayersModel, engine: string, label: string, entries = 120): void {
+  const batch = maskedBatch();
+  const { grads } = lossAndGrads(model, batch, engine);
+  const eps = 1e-2;
+  for (const weight of model.trainableWeights) {
+    const variable = weight.read() as tf.Variable;
+    const original = variable.dataSync().slice() as Float32Array;
+    const stride = Math.max(1, Math.floor(original.length / entries));
+    const [numeric, analytic] = [new Float32Array(original.length), new Float32Array(original.length)];
+    for (let k = 0; k < original.length; k += stride) {
+      const at = (delta: number) => {
+        const values = original.slice();
+        values[k] += delta;
+        variable.assign(tf.tensor(values, variable.shape));
+        return engineNamed(engine).loss(model, batch);
+      };
+      numeric[k] = (at(eps) - at(-eps)) / (2 * eps);
+      analytic[k] = grads.get(variable.name)![k];
+    }
+    variable.assign(tf.tensor(original, variable.shape));
+    const diff = relativeDiff(numeric, analytic);
+    assert.ok(diff < 2e-2, `${label} ${weight.originalName}: numeric and analytic gradients differ by ${diff.toExponential(2)} of the largest`);
+  }
+}
+
+/** A 40-step training run of a small generator (16 units, `layers` layers) on a fixed stream, with `engine`. */
+export async function trainedCurve(engine: string, cell: CellType, options: { threads?: number; layers?: number } = {}): Promise<TrainResult> {
+  const stream = Int32Array.from({ length: 2_000 }, (_, i) => (i * i + 3 * i) % 17 % VOCAB);
+  const data = { train: new WindowDataset(stream, { seqLen: 20 }), val: new WindowDataset(stream.subarray(0, 200), { seqLen: 20 }) };
+  const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, cell, units: 16, layers: options.layers ?? 1, seed: 9 }));
+  const config = { ...DEFAULT_TRAIN_CONFIG, engine, threads: options.threads ?? 1, batchSize: 8, epochs: 10, maxSteps: 40, learningRate: 0.01, seed: 4 };
+  try {
+    return await train(model, data, config);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Asserts that two training runs' batch losses and validation losses agree within 1e-3 relative. */
+export function assertSameCurve(tested: TrainResult, reference: TrainResult, label: string): void {
+  const losses = (r: TrainResult) => r.history.batches.map((b) => b.loss);
+  assert.equal(tested.steps, reference.steps);
+  losses(tested).forEach((loss, k) => {
+    const expected = losses(reference)[k];
+    assert.ok(Math.abs(loss - expected) < 1e-3 * expected, `${label}: step ${k + 1} loss ${loss} vs ${expected}`);
+  });
+  assert.ok(Math.abs(tested.valLoss! - reference.valLoss!) < 1e-3 * reference.valLoss!, `${label}: validation ${tested.valLoss} vs ${reference.valLoss}`);
+}

@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { WindowDataset } from '../src/data/windowDataset';
+import { LayersStepper, nativeEngine, selectEngine } from '../src/engines';
+import { buildGenerator, CELLS, resolveModelConfig } from '../src/model';
+import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from '../src/train/trainer';
+import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, generatorWith, trainedCurve, VOCAB } from './engineFixtures';
+
+test('the native addon is built and available (npm run setup builds it)', () => {
+  assert.equal(nativeEngine.unavailableReason(), null);
+});
+
+test('native loss and gradients equal the tfjs-layers cells for every cell, gate, input, 1-2 layers, padding mask, 1 and 2 threads', async () => {
+  await initBackend('cpu');
+  for (const { cell, input, gate, label } of engineCases()) {
+    for (const layers of [1, 2]) {
+      const model = await generatorWith(cell, input, gate, layers);
+      for (const threads of [1, 2]) assertMatchesLayers(model, 'native', `${label}, ${layers} layers, ${threads} threads`, threads);
+      model.dispose();
+    }
+  }
+});
+
+test('native gradients equal numeric gradients (central differences) of every weight', async () => {
+  await initBackend('cpu');
+  for (const cell of CELLS) {
+    const model = await generatorWith(cell, 'embedding', 'sigmoid');
+    assertNumericGradients(model, 'native', cell, 60);
+    model.dispose();
+  }
+});
+
+test('a model trained by the native engine follows the fast engine loss curve (40 steps, 2 layers), on 1 and 2 threads', async () => {
+  await initBackend('wasm');
+  for (const cell of CELLS) {
+    const fast = await trainedCurve('fast', cell, { layers: 2 });
+    for (const threads of [1, 2]) {
+      const native = await trainedCurve('native', cell, { layers: 2, threads });
+      assert.equal(native.engine, 'native');
+      assertSameCurve(native, fast, `${cell}, ${threads} threads`);
+    }
+  }
+});
+
+test('the native stepper gives the tf.layers stepper logits, with the state carried and after a reset', async () => {
+  await initBackend('cpu');
+  for (const cell of CELLS) {
+    for (const input of ['onehot', 'embedding'] as const) {
+      const config = resolveModelConfig({ vocabSize: VOCAB, cell, units: 6, layers: 2, input, embeddingDim: 5, seed: 3 });
+      const model = buildGenerator(config);
+      const [native, reference] = [nativeEngine.createStepper(model, config, 3), new LayersStepper(model, config, 3)];
+      assertSameSteps(native, reference, `${cell}/${input}`);
+      assert.throws(() => native.feed(Int32Array.from([0, 1, VOCAB]), 1), /Token id 11 is outside the vocabulary of 11/);
+      native.dispose();
+      reference.dispose();
+      model.dispose();
+    }
+  }
+});
+
+test('native training: a huge learning rate gives huge finite losses as on the fast engine; NaN weights stop it with the divergence message', async () => {
+  await initBackend('cpu');
+  const stream = Int32Array.from({ length: 600 }, (_, i) => (i * 7) % VOCAB);
+  const data = { train: new WindowDataset(stream, { seqLen: 10 }), val: null };
+  const run = async (engine: string, learningRate: number) => {
+    const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
+    const config = { ...DEFAULT_TRAIN_CONFIG, engine, batchSize: 4, epochs: 2, learningRate, clipNorm: null, seed: 1 };
+    try {
+      return await train(model, data, config);
+    } finally {
+      model.dispose();
+    }
+  };
+  // Both blow up to huge but finite losses (their paths part by float rounding); the native loss is not capped by the
+  // clamped exp of its softmax (it stayed near 47 when the loss was computed from the clamped probabilities).
+  const [native, fast] = [await run('native', 1e6), await run('fast', 1e6)];
+  for (const result of [native, fast]) assert.ok(Number.isFinite(result.trainLoss) && result.trainLoss > 1e4, `${result.engine} loss ${result.trainLoss}`);
+  const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
+  const poison: TrainCallback = {
+    onBatchEnd(record) {
+      if (record.step === 3) model.trainableWeights[0].write(tf.fill(model.trainableWeights[0].shape as number[], NaN));
+    },
+  };
+  const config = { ...DEFAULT_TRAIN_CONFIG, engine: 'native', batchSize: 4, epochs: 2, seed: 1 };
+  await assert.rejects(train(model, data, config, [poison]), /Training diverged: the loss became NaN at step 4\. Lower --lr or use --clip\./);
+  model.dispose();
+});
+
+test('networks the native engine cannot run go to the next engine under auto, and name the reason when asked for', async () => {
+  await initBackend('cpu');
+  const withDropout = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, layers: 2, dropout: 0.2, seed: 1 }));
+  assert.match(nativeEngine.unsupportedReason(withDropout)!, /dropout between layers/);
+  assert.equal(selectEngine('auto', withDropout).name, 'fast');
+  assert.throws(() => selectEngine('native', withDropout), /The native engine cannot run this model: dropout between layers/);
+  withDropout.dispose();
+  const plain = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
+  assert.equal(selectEngine('auto', plain).name, 'native');
+  plain.dispose();
+});
+
+test('without the addon, auto trains with the fast engine and gennet engines says why native is unavailable', () => {
+  const cli = path.resolve(__dirname, '../../dist/cli.js');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-native-'));
+  const corpus = path.join(work, 'text.txt');
+  writeFileSync(corpus, 'a small text about nothing much, written for a test. '.repeat(60));
+  const env = { ...process.env, GN_BACKEND: 'cpu', GN_NATIVE_ADDON: path.join(work, 'missing.node') };
+  const gennet = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
+  const engines = JSON.parse(gennet('engines', '--json').stdout) as Array<{ name: string; available: boolean; reason: string | null }>;
+  const native = engines.find((e) => e.name === 'native')!;
+  assert.equal(native.available, false);
+  assert.match(native.reason!, /the C\+\+ addon is not built \(.*missing\.node is missing\)\. On Debian\/Ubuntu run `npm run setup`/);
+  const trained = gennet('train', '--corpus', corpus, '--units', '8', '--seq-len', '20', '--max-steps', '3', '--no-samples', '--out', path.join(work, 'm'), '--json');
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.equal(JSON.parse(trained.stdout).engine, 'fast');
+  const refused = gennet('generate', '--model', path.join(work, 'm'), '--engine', 'native', '--length', '5');
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /The native engine is not available here: the C\+\+ addon is not built/);
+});
