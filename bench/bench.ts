@@ -45,7 +45,7 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     },
     backends: ours.map((result) => ({ backend: result.backend, available: result.available, description: result.available ? result.description : result.reason })),
     ...reportRows(ours, torch),
-    torch: { available: torch.available, version: torch.available ? torch.version : null, note: torchNote },
+    torch: { available: torch.available, version: torch.available ? torch.version : null, blas: torch.available ? torch.blas : null, note: torchNote },
     memory,
     seconds: (performance.now() - started) / 1000,
   };

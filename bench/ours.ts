@@ -7,7 +7,7 @@ import { initBackend, describeBackend, type BackendName } from '../src/backend';
 import { buildGenerator, resolveModelConfig, type CellType, type ModelConfig, type GeneratorModel } from '../src/model';
 import { generate, generateBatch, type GenerationRequest } from '../src/sample';
 import type { CharData } from '../src/data';
-import type { EngineChoice } from '../src/engines';
+import { engineNamed, type EngineChoice } from '../src/engines';
 import { DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
 import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
@@ -125,6 +125,11 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
   const { data } = await loadWorkload();
   const training: TrainingMeasurement[] = [];
   for (const variant of plan.variants) {
+    const unavailable = engineNamed(variant.engine).unavailableReason();
+    if (unavailable !== null) {
+      progress(`  ${backend} ${variant.engine}: not measured (${unavailable})`);
+      continue;
+    }
     for (const cell of plan.cells) {
       for (const batch of plan.batches) {
         const measurement = await measureTraining(data, variant, cell, batch, stopRule(backend, quick));

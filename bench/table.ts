@@ -11,6 +11,9 @@ export interface TrainingRow {
   backend: BackendName;
   cell: CellType;
   batch: number;
+  /** The native engine on 1 thread and on 2 (its own threads share each batch). */
+  native: number | null;
+  nativeTwoThreads: number | null;
   /** The fast engine on 1 thread and on 2 (worker threads share each batch), the tfjs-layers engine on 1. */
   fast: number | null;
   fastTwoThreads: number | null;
@@ -18,7 +21,9 @@ export interface TrainingRow {
   /** PyTorch's best over its thread counts, and each count's (the same on every backend row). */
   torchBest: number | null;
   torchByThreads: Record<number, number> | null;
-  /** Our best (fast engine, best of 1 and 2 threads) ÷ PyTorch best: above 1, ours is faster. */
+  /** Our best (native engine, best of 1 and 2 threads) ÷ PyTorch best: above 1, ours is faster. */
+  nativeOverTorch: number | null;
+  /** The same for the fast engine. */
   fastOverTorch: number | null;
 }
 
@@ -41,7 +46,7 @@ export interface BenchReport {
   backends: { backend: BackendName; available: boolean; description: string }[];
   training: TrainingRow[];
   generation: GenerationRow[];
-  torch: { available: boolean; version: string | null; note: string };
+  torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
   /** Wall time of the whole benchmark. */
   seconds: number;
@@ -61,12 +66,15 @@ export function reportRows(ours: readonly OurBackendResult[], torch: TorchResult
       const speed = (engine: string, threads: number) =>
         result.training.find((m) => m.engine === engine && m.threads === threads && m.cell === cell && m.batch === batch)?.charsPerSecond ?? null;
       const reference = bestTraining(torch, cell, batch);
-      const [fast, fastTwoThreads] = [speed('fast', 1), speed('fast', 2)];
-      const ours = Math.max(fast ?? 0, fastTwoThreads ?? 0);
+      const [native, nativeTwoThreads, fast, fastTwoThreads] = [speed('native', 1), speed('native', 2), speed('fast', 1), speed('fast', 2)];
+      const overTorch = (...speeds: (number | null)[]) => {
+        const best = Math.max(...speeds.map((s) => s ?? 0));
+        return best > 0 && reference !== null ? best / reference.best : null;
+      };
       training.push({
-        backend: result.backend, cell, batch, fast, fastTwoThreads, layers: speed('layers', 1),
+        backend: result.backend, cell, batch, native, nativeTwoThreads, fast, fastTwoThreads, layers: speed('layers', 1),
         torchBest: reference?.best ?? null, torchByThreads: reference?.byThreads ?? null,
-        fastOverTorch: ours > 0 && reference !== null ? ours / reference.best : null,
+        nativeOverTorch: overTorch(native, nativeTwoThreads), fastOverTorch: overTorch(fast, fastTwoThreads),
       });
     }
     const { samples, chars, batchedSeconds, oneAtATimeSeconds } = result.generation;
@@ -103,10 +111,10 @@ export function formatReport(report: BenchReport): string {
       `sequence length ${settings.seqLen}, Adam, gradients clipped at norm 5; first step not timed)`,
     '',
     ...formatTable(
-      ['backend', 'cell', 'batch', 'fast 1t', 'fast 2t', 'layers 1t', 'PyTorch best', '(per thread count)', 'best fast ÷ PyTorch'],
+      ['backend', 'cell', 'batch', 'native 1t', 'native 2t', 'fast 1t', 'fast 2t', 'layers 1t', 'PyTorch best', '(per thread count)', 'native ÷ PyTorch', 'fast ÷ PyTorch'],
       report.training.map((row) => [
-        row.backend, row.cell, String(row.batch), integer(row.fast), integer(row.fastTwoThreads), integer(row.layers), integer(row.torchBest),
-        perThread(row.torchByThreads, integer), ratio(row.fastOverTorch),
+        row.backend, row.cell, String(row.batch), integer(row.native), integer(row.nativeTwoThreads), integer(row.fast), integer(row.fastTwoThreads),
+        integer(row.layers), integer(row.torchBest), perThread(row.torchByThreads, integer), ratio(row.nativeOverTorch), ratio(row.fastOverTorch),
       ]),
       2,
     ),
@@ -116,7 +124,7 @@ export function formatReport(report: BenchReport): string {
   lines.push(
     '',
     `Generation: ${grid.prompts.length} prompts × ${grid.temperatures.length} temperatures × ${grid.length} characters, untrained LSTM ${settings.units} ` +
-      '(PyTorch: the lesson\'s generate_soft under torch.no_grad(); ratios are speed, above 1 = ours faster)',
+      '(ours: engine auto, i.e. native where the addon is built; PyTorch: the lesson\'s generate_soft under torch.no_grad(); ratios are speed, above 1 = ours faster)',
     '',
     ...formatTable(
       ['backend', 'ours batched', 'ours one at a time', 'PyTorch best', '(per thread count)', 'batched ÷ PyTorch', 'one at a time ÷ PyTorch'],
@@ -141,7 +149,7 @@ export function formatReport(report: BenchReport): string {
     ),
     `  ${probe.command.replace(/--engine \S+/, '--engine ENGINE')}`,
     '',
-    `PyTorch: ${torch.available ? `${torch.version}, ${torch.note}` : 'not measured'}. ` +
+    `PyTorch: ${torch.available ? `${torch.version} with BLAS ${torch.blas}, ${torch.note}` : 'not measured'}. ` +
       `Machine: ${settings.cpus} CPUs, Node ${settings.node}. Benchmark took ${(report.seconds / 60).toFixed(1)} min.`,
   );
   return `${lines.join('\n')}\n`;

@@ -29,7 +29,7 @@ export interface TorchGeneration {
 
 /** What the reference measured, or why it could not run. */
 export type TorchResult =
-  | { available: true; version: string; windows: number; training: TorchTraining[]; generation: TorchGeneration[] }
+  | { available: true; version: string; blas: string; windows: number; training: TorchTraining[]; generation: TorchGeneration[] }
   | { available: false; reason: string };
 
 /**

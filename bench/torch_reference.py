@@ -24,6 +24,14 @@ def log(line):
     print(line, file=sys.stderr, flush=True)
 
 
+def loaded_blas():
+    """The BLAS library this process has loaded (Debian's torch uses the system BLAS: reference BLAS, OpenBLAS, ...)."""
+    torch.ones(64, 64) @ torch.ones(64, 64)  # make sure the BLAS is loaded
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        names = {line.split()[-1].rsplit("/", 1)[-1] for line in maps if "blas" in line.lower() or "mkl" in line.lower()}
+    return ", ".join(sorted(names)) or "none found in /proc/self/maps"
+
+
 class Generator(torch.nn.Module):
     """The lesson's LSTMGenerator, with the kind of recurrent layer as a parameter."""
 
@@ -156,7 +164,7 @@ def main():
         generation.append({"threads": threads, **result})
         log(f"  pytorch {threads} thread(s) generation: {result['seconds']:.2f} s")
 
-    print(json.dumps({"available": True, "version": torch.__version__, "windows": len(inputs), "training": training, "generation": generation}))
+    print(json.dumps({"available": True, "version": torch.__version__, "blas": loaded_blas(), "windows": len(inputs), "training": training, "generation": generation}))
 
 
 if __name__ == "__main__":

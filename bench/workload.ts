@@ -40,7 +40,7 @@ export interface TrainingVariant {
 export interface BenchPlan {
   quick: boolean;
   backends: readonly BackendName[];
-  /** Training engines and thread counts measured: the fast engine on 1 and 2 threads, the tfjs-layers reference on 1. */
+  /** Training engines and thread counts measured: native and fast on 1 and 2 threads, the tfjs-layers reference on 1. */
   variants: readonly TrainingVariant[];
   cells: readonly CellType[];
   batches: readonly number[];
@@ -59,7 +59,10 @@ export function benchPlan(quick: boolean): BenchPlan {
   return {
     quick,
     backends: BACKENDS,
-    variants: [{ engine: 'fast', threads: 1 }, { engine: 'fast', threads: 2 }, { engine: 'layers', threads: 1 }],
+    variants: [
+      { engine: 'native', threads: 1 }, { engine: 'native', threads: 2 },
+      { engine: 'fast', threads: 1 }, { engine: 'fast', threads: 2 }, { engine: 'layers', threads: 1 },
+    ],
     cells: quick ? ['lstm'] : ['lstm', 'gru', 'rnn'],
     batches: quick ? [32] : [32, 128],
     generation: {

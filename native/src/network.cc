@@ -7,10 +7,10 @@
 #include "blas.h"
 #include "mathx.h"
 
-// The elementwise loops are compiled twice on x86-64 with GCC: for AVX2 + FMA (8 floats a vector) and for the
-// baseline (SSE2, 4 floats); the loader picks the one the CPU runs (ifunc). No -march=native in the shipped build.
+// The elementwise loops are compiled twice on x86-64 with GCC: for x86-64-v3 (AVX2 + FMA, 8 floats a vector) and the
+// baseline (SSE2, 4 floats); the loader picks by the CPU's features (ifunc). No -march=native in the shipped build.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define GN_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define GN_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define GN_VECTOR_CLONES
 #endif
