@@ -9,8 +9,8 @@ import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
 import { LayersStepper, nativeEngine, selectEngine } from '../src/engines';
 import { buildGenerator, CELLS, resolveModelConfig } from '../src/model';
-import { DEFAULT_TRAIN_CONFIG, train, TrainCallback } from '../src/train/trainer';
-import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, generatorWith, trainedCurve, VOCAB } from './engineFixtures';
+import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
+import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, generatorWith, relativeDiff, trainedCurve, VOCAB } from './engineFixtures';
 
 test('the native addon is built and available (npm run setup builds it)', () => {
   assert.equal(nativeEngine.unavailableReason(), null);
@@ -81,14 +81,11 @@ test('native training: a huge learning rate gives huge finite losses as on the f
   // clamped exp of its softmax (it stayed near 47 when the loss was computed from the clamped probabilities).
   const [native, fast] = [await run('native', 1e6), await run('fast', 1e6)];
   for (const result of [native, fast]) assert.ok(Number.isFinite(result.trainLoss) && result.trainLoss > 1e4, `${result.engine} loss ${result.trainLoss}`);
+  // The engine holds the weights between steps, so the NaN goes in before the run starts.
   const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
-  const poison: TrainCallback = {
-    onBatchEnd(record) {
-      if (record.step === 3) model.trainableWeights[0].write(tf.fill(model.trainableWeights[0].shape as number[], NaN));
-    },
-  };
+  model.trainableWeights[0].write(tf.fill(model.trainableWeights[0].shape as number[], NaN));
   const config = { ...DEFAULT_TRAIN_CONFIG, engine: 'native', batchSize: 4, epochs: 2, seed: 1 };
-  await assert.rejects(train(model, data, config, [poison]), /Training diverged: the loss became NaN at step 4\. Lower --lr or use --clip\./);
+  await assert.rejects(train(model, data, config), /Training diverged: the loss became NaN at step 1\. Lower --lr or use --clip\./);
   model.dispose();
 });
 
@@ -121,4 +118,30 @@ test('without the addon, auto trains with the fast engine and gennet engines say
   const refused = gennet('generate', '--model', path.join(work, 'm'), '--engine', 'native', '--length', '5');
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /The native engine is not available here: the C\+\+ addon is not built/);
+});
+
+test('a run interrupted on the native engine resumes on the fast engine (and back) and ends where an uninterrupted native run ends', async () => {
+  await initBackend('wasm');
+  const stream = Int32Array.from({ length: 3_000 }, (_, i) => (i * i + 7 * i) % 23 % VOCAB);
+  const data = { train: new WindowDataset(stream, { seqLen: 20 }), val: new WindowDataset(stream.subarray(0, 300), { seqLen: 20 }) };
+  const config = { ...DEFAULT_TRAIN_CONFIG, batchSize: 8, epochs: 3, maxSteps: 60, learningRate: 0.01, seed: 6 };
+  const fresh = () => buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 12, layers: 2, seed: 8 }));
+  const whole = fresh();
+  const reference = await train(whole, data, { ...config, engine: 'native' });
+  for (const [first, second] of [['native', 'fast'], ['fast', 'native']]) {
+    const model = fresh();
+    const stop = new AbortController();
+    const stopAt25 = { onBatchEnd: (record: { step: number }) => void (record.step === 25 && stop.abort()) };
+    const part = await train(model, data, { ...config, engine: first }, [stopAt25], { signal: stop.signal });
+    assert.equal(part.interrupted?.step, 25);
+    const rest = await train(model, data, { ...config, engine: second }, [], { resume: part.interrupted! });
+    tf.dispose(part.interrupted!.optimizer.map((w) => w.tensor));
+    assert.equal(rest.engine, second);
+    assertSameCurve(rest, reference, `${first} then ${second}`);
+    const diff = relativeDiff(Float32Array.from(model.getWeights().flatMap((w) => Array.from(w.dataSync()))),
+      Float32Array.from(whole.getWeights().flatMap((w) => Array.from(w.dataSync()))));
+    assert.ok(diff < 1e-3, `${first} then ${second}: final weights differ by ${diff.toExponential(2)}`);
+    model.dispose();
+  }
+  whole.dispose();
 });

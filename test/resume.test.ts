@@ -110,7 +110,8 @@ function corpusFile(): string {
 test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume ends where an uninterrupted run ends', async () => {
   const corpus = corpusFile();
   // ~1 000 small steps take several seconds even on a fast machine; the interruption comes 0.3 s into training.
-  const args = ['--corpus', corpus, '--seq-len', '20', '--batch', '8', '--units', '16', '--epochs', '8', '--max-steps', '1000', '--seed', '4', '--no-samples', '--threads', '1'];
+  // The fast engine, slow enough that the run is still going when the signal comes (resume on native: the next test).
+  const args = ['--corpus', corpus, '--seq-len', '20', '--batch', '8', '--units', '16', '--epochs', '8', '--max-steps', '1000', '--seed', '4', '--no-samples', '--threads', '1', '--engine', 'fast'];
   const stopped = path.join(work, 'stopped');
   const child = spawn(process.execPath, [cli, 'train', ...args, '--out', stopped], { env });
   let stderr = '';

@@ -63,22 +63,36 @@ struct StepArguments {
   int threads;
 };
 
+/** The batch given as (inputs, targets, mask, batch, steps) from argument `at` on, checked against the vocabulary. */
+gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, int vocab) {
+  Napi::Env env = info.Env();
+  const int batch = info[at + 3].As<Napi::Number>().Int32Value(), steps = info[at + 4].As<Napi::Number>().Int32Value();
+  if (batch < 1 || steps < 1) throw Napi::Error::New(env, "native: batch and steps must be ≥ 1");
+  const size_t cells = size_t(batch) * steps;
+  gn::Batch b{read_ids(env, info[at], cells, vocab, "inputs"), read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps};
+  const Napi::Value mask = info[at + 2];
+  if (!mask.IsNull()) {
+    if (!mask.IsTypedArray() || mask.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || mask.As<Napi::Float32Array>().ElementLength() != cells) {
+      throw Napi::Error::New(env, "native: mask must be null or a Float32Array of batch × steps");
+    }
+    b.mask = mask.As<Napi::Float32Array>().Data();
+  }
+  return b;
+}
+
+int read_threads(const Napi::Value& value) {
+  const int threads = value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
+  if (threads < 1) throw Napi::Error::New(value.Env(), "native: threads must be ≥ 1");
+  return threads;
+}
+
 StepArguments read_step(const Napi::CallbackInfo& info, const char* name) {
   Napi::Env env = info.Env();
   if (info.Length() != 8 || !info[0].IsObject()) throw Napi::Error::New(env, std::string("native: ") + name + "(spec, weights, inputs, targets, mask, batch, steps, threads)");
   StepArguments a{read_spec(info[0].As<Napi::Object>()), {}, {}, 0};
   a.params = read_params(env, a.spec, info[1], "weights");
-  const int batch = info[5].As<Napi::Number>().Int32Value(), steps = info[6].As<Napi::Number>().Int32Value();
-  a.threads = info[7].As<Napi::Number>().Int32Value();
-  if (batch < 1 || steps < 1 || a.threads < 1) throw Napi::Error::New(env, "native: batch, steps and threads must be ≥ 1");
-  const size_t cells = size_t(batch) * steps;
-  a.batch = {read_ids(env, info[2], cells, a.spec.vocab, "inputs"), read_ids(env, info[3], cells, a.spec.vocab, "targets"), nullptr, batch, steps};
-  if (!info[4].IsNull()) {
-    if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || info[4].As<Napi::Float32Array>().ElementLength() != cells) {
-      throw Napi::Error::New(env, "native: mask must be null or a Float32Array of batch × steps");
-    }
-    a.batch.mask = info[4].As<Napi::Float32Array>().Data();
-  }
+  a.batch = read_batch(info, 2, a.spec.vocab);
+  a.threads = read_threads(info[7]);
   return a;
 }
 
@@ -107,6 +121,83 @@ Napi::Value Loss(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), gn::loss_and_gradients(a.spec, a.params, a.batch, a.threads, gn::Params{}));
 }
 
+/** Copies of the arrays a Params points to (sizes from the spec). */
+std::vector<std::vector<float>> copies(const gn::Spec& s, const gn::Params& p) {
+  const std::vector<size_t> sizes = gn::param_sizes(s);
+  std::vector<std::vector<float>> out;
+  for (size_t i = 0; i < sizes.size(); i++) out.emplace_back(p.tensors[i], p.tensors[i] + sizes[i]);
+  return out;
+}
+
+Napi::Array to_arrays(Napi::Env env, const std::vector<std::vector<float>>& arrays) {
+  Napi::Array out = Napi::Array::New(env, arrays.size());
+  for (size_t i = 0; i < arrays.size(); i++) {
+    Napi::Float32Array a = Napi::Float32Array::New(env, arrays[i].size());
+    std::copy(arrays[i].begin(), arrays[i].end(), a.Data());
+    out.Set(uint32_t(i), a);
+  }
+  return out;
+}
+
+/**
+ * `new Trainer(spec, weights, state, adam)`: a run's weights and Adam state (`state`: null for a fresh Adam, or
+ * `{first, second, iterations, accBeta1, accBeta2}`), stepped by `step(inputs, targets, mask, batch, steps, threads)`.
+ */
+class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Trainer", {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("weights", &TrainerWrap::Weights),
+                                        InstanceMethod("state", &TrainerWrap::State)});
+  }
+
+  explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() != 4 || !info[0].IsObject() || !info[3].IsObject()) throw Napi::Error::New(env, "native: new Trainer(spec, weights, state, adam)");
+    spec_ = read_spec(info[0].As<Napi::Object>());
+    std::vector<std::vector<float>> first, second;
+    int iterations = 0;
+    Napi::Object adam = info[3].As<Napi::Object>();
+    auto number = [&](const Napi::Object& o, const char* key) {
+      if (!o.Get(key).IsNumber()) throw Napi::Error::New(env, std::string("native: ") + key + " must be a number");
+      return o.Get(key).As<Napi::Number>().FloatValue();
+    };
+    const gn::AdamSettings settings{number(adam, "learningRate"), number(adam, "beta1"), number(adam, "beta2"), number(adam, "epsilon"), number(adam, "clipNorm")};
+    float acc1 = settings.beta1, acc2 = settings.beta2;
+    if (!info[2].IsNull()) {
+      Napi::Object state = info[2].As<Napi::Object>();
+      first = copies(spec_, read_params(env, spec_, state.Get("first"), "state.first"));
+      second = copies(spec_, read_params(env, spec_, state.Get("second"), "state.second"));
+      iterations = int(number(state, "iterations"));
+      acc1 = number(state, "accBeta1");
+      acc2 = number(state, "accBeta2");
+    }
+    trainer_ = std::make_unique<gn::Trainer>(spec_, copies(spec_, read_params(env, spec_, info[1], "weights")), std::move(first), std::move(second),
+                                             iterations, acc1, acc2, settings);
+  }
+
+ private:
+  Napi::Value Step(const Napi::CallbackInfo& info) {
+    if (info.Length() != 6) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads)");
+    const gn::Batch batch = read_batch(info, 0, spec_.vocab);
+    return Napi::Number::New(info.Env(), trainer_->step(batch, read_threads(info[5])));
+  }
+
+  Napi::Value Weights(const Napi::CallbackInfo& info) { return to_arrays(info.Env(), trainer_->weights()); }
+
+  Napi::Value State(const Napi::CallbackInfo& info) {
+    Napi::Object state = Napi::Object::New(info.Env());
+    state.Set("first", to_arrays(info.Env(), trainer_->first_moments()));
+    state.Set("second", to_arrays(info.Env(), trainer_->second_moments()));
+    state.Set("iterations", trainer_->iterations());
+    state.Set("accBeta1", trainer_->acc_beta1());
+    state.Set("accBeta2", trainer_->acc_beta2());
+    return state;
+  }
+
+  gn::Spec spec_{};
+  std::unique_ptr<gn::Trainer> trainer_;
+};
+
 /** `new Stepper(spec, weights, batch)`: a generation stepper over a copy of the weights. */
 class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
  public:
@@ -118,13 +209,9 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     Napi::Env env = info.Env();
     if (info.Length() != 3 || !info[0].IsObject() || !info[2].IsNumber()) throw Napi::Error::New(env, "native: new Stepper(spec, weights, batch)");
     spec_ = read_spec(info[0].As<Napi::Object>());
-    const gn::Params given = read_params(env, spec_, info[1], "weights");
-    const std::vector<size_t> sizes = gn::param_sizes(spec_);
-    std::vector<std::vector<float>> copies;
-    for (size_t i = 0; i < sizes.size(); i++) copies.emplace_back(given.tensors[i], given.tensors[i] + sizes[i]);
     batch_ = info[2].As<Napi::Number>().Int32Value();
     if (batch_ < 1) throw Napi::Error::New(env, "native: the stepper's batch must be ≥ 1");
-    stepper_ = std::make_unique<gn::Stepper>(spec_, std::move(copies), batch_);
+    stepper_ = std::make_unique<gn::Stepper>(spec_, copies(spec_, read_params(env, spec_, info[1], "weights")), batch_);
   }
 
  private:
@@ -154,6 +241,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lossAndGradients", Napi::Function::New(env, LossAndGradients));
   exports.Set("loss", Napi::Function::New(env, Loss));
   exports.Set("Stepper", StepperWrap::Define(env));
+  exports.Set("Trainer", TrainerWrap::Define(env));
   return exports;
 }
 

@@ -60,6 +60,37 @@ struct Batch {
  */
 double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads);
 
+/** Adam's settings, as tf.train.adam takes them, and the global gradient-norm limit (0 = no clipping). */
+struct AdamSettings {
+  float learning_rate, beta1, beta2, epsilon, clip_norm;
+};
+
+/**
+ * A training run's weights and Adam state, owned here between steps: one `step` is the loss and gradients, the
+ * clipping and the Adam update, with the arithmetic of tfjs' AdamOptimizer (same order of operations, float32).
+ */
+class Trainer {
+ public:
+  Trainer(const Spec& s, std::vector<std::vector<float>> weights, std::vector<std::vector<float>> first, std::vector<std::vector<float>> second,
+          int iterations, float acc_beta1, float acc_beta2, const AdamSettings& adam);
+  /** One optimisation step on `batch` over `threads` threads; returns the batch's mean loss (NaN stays NaN). */
+  double step(const Batch& batch, int threads);
+  const std::vector<std::vector<float>>& weights() const { return weights_; }
+  const std::vector<std::vector<float>>& first_moments() const { return first_; }
+  const std::vector<std::vector<float>>& second_moments() const { return second_; }
+  int iterations() const { return iterations_; }
+  float acc_beta1() const { return acc_beta1_; }
+  float acc_beta2() const { return acc_beta2_; }
+
+ private:
+  Spec spec_;
+  std::vector<std::vector<float>> weights_, first_, second_, grads_;
+  Params params_, grad_params_;
+  int iterations_;
+  float acc_beta1_, acc_beta2_;
+  AdamSettings adam_;
+};
+
 /** Runs the network one step at a time for a fixed batch, carrying the recurrent state (generation). */
 class Stepper {
  public:

@@ -29,6 +29,34 @@ export interface LossAndGradients {
   grads: tf.NamedTensorMap;
 }
 
+/** An optimizer's state as named tensors, in the layout `tf.train.adam` saves it (see `captureOptimizer`). */
+export type OptimizerState = { name: string; tensor: tf.Tensor }[];
+
+/** How a training run updates the weights: Adam's learning rate, the global gradient-norm limit, the threads. */
+export interface UpdateSettings {
+  learningRate: number;
+  /** null: no clipping. */
+  clipNorm: number | null;
+  threads: number;
+}
+
+/**
+ * A training run whose weights and Adam state the engine holds between steps, so that one call does a whole step —
+ * loss, gradients, clipping and the Adam update, with `tf.train.adam`'s arithmetic. The network's variables are
+ * brought up to date by {@link syncWeights} (before validation, checkpoints and at the end); weights written into
+ * them during the run are not seen by the engine.
+ */
+export interface FusedTraining {
+  /** One optimisation step; returns the batch's mean loss per real target token. */
+  step(batch: Batch): number;
+  /** Writes the current weights into the network's variables. */
+  syncWeights(): void;
+  /** Adam's state in `tf.train.adam`'s layout (iterations, first moments, second moments, accBeta1, accBeta2); the caller disposes it. */
+  captureOptimizer(): OptimizerState;
+  /** Releases what the engine holds. */
+  dispose(): void;
+}
+
 /**
  * The code that runs a generator network's training step and its generation steps. Every engine computes the same
  * function of the same weights (the network stays a tfjs-layers model, so artifacts do not depend on the engine);
@@ -55,4 +83,9 @@ export interface Engine {
   loss(network: tf.LayersModel, batch: Batch): number;
   /** A stepper for `batchSize` sequences over a snapshot of the network's weights. */
   createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): Stepper;
+  /**
+   * When the engine can run whole optimisation steps itself: starts a run from the network's weights and a saved
+   * Adam state (null for a fresh one). Engines without it leave Adam and clipping to TensorFlow.js.
+   */
+  startTraining?(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null): FusedTraining;
 }

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { Batch, realTokens, TokenDataset } from '../data';
-import { Engine, EngineChoice, selectEngine } from '../engines';
+import { realTokens, TokenDataset } from '../data';
+import { EngineChoice, selectEngine } from '../engines';
 import { createRng, deriveSeed } from '../random';
-import { clipByGlobalNorm } from './clip';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
-import { GradientWorkers } from './parallelGradients';
-import { captureOptimizer, dropoutLayers, restoreOptimizer, RunState } from './runState';
+import { dropoutLayers, RunState } from './runState';
+import { startUpdater, Updater } from './updater';
 
 /** Settings of the training loop. */
 export interface TrainConfig {
@@ -95,24 +94,6 @@ export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize
   return total / tokens;
 }
 
-function applyGradients(optimizer: tf.Optimizer, grads: tf.NamedTensorMap, clipNorm: number | null): void {
-  tf.tidy(() => optimizer.applyGradients(clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm)));
-}
-
-/** One optimisation step on `batch`, its gradients computed here or shared with worker threads; returns the loss. */
-async function trainStep(
-  model: tf.LayersModel, optimizer: tf.Optimizer, batch: Batch, engine: Engine, config: TrainConfig, workers: GradientWorkers | null,
-): Promise<number> {
-  const { clipNorm, threads } = config;
-  const { loss, grads } = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, threads);
-  try {
-    applyGradients(optimizer, grads, clipNorm);
-  } finally {
-    tf.dispose(grads);
-  }
-  return loss;
-}
-
 /** Control over a run beyond its settings: continuing an interrupted one, and interrupting this one. */
 export interface RunControl {
   /** Continue from this state of an interrupted run (same model weights, data and settings). */
@@ -152,12 +133,12 @@ export async function train(
   let steadyTokens = resume?.steadyTokens ?? 0;
   let steadySeconds = resume?.steadySeconds ?? 0;
   const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
-  const optimizer = tf.train.adam(config.learningRate);
+  let updater: Updater | null = null;
   /** The run state at a position: epoch, batches of it done, their summed loss. */
   const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => ({
     step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
     dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
-    optimizer: await captureOptimizer(optimizer),
+    optimizer: await updater!.captureOptimizer(),
   });
   const progress = (epoch: number, batchInEpoch: number, epochLoss: number, epochDone = false): TrainProgress => ({
     epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
@@ -168,13 +149,9 @@ export async function train(
   let interrupted: RunState | null = null;
   let epochLoss = 0;
   let batchInEpoch = 0;
-  let workers: GradientWorkers | null = null;
   try {
-    if (resume !== undefined) {
-      await restoreOptimizer(optimizer, resume.optimizer);
-      dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
-    }
-    if (config.threads > 1 && !engine.ownThreads) workers = await GradientWorkers.start(model, config.threads - 1);
+    if (resume !== undefined) dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
+    updater = await startUpdater(model, engine, config, resume);
     run: for (let epoch = resume?.epoch ?? 1; epoch <= config.epochs && step < totalSteps; epoch++) {
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
       const resumed = resume !== undefined && epoch === resume.epoch;
@@ -190,7 +167,7 @@ export async function train(
           break run;
         }
         const stepStart = performance.now();
-        const loss = await trainStep(model, optimizer, batch, engine, config, workers);
+        const loss = await updater.step(batch);
         step += 1;
         batchInEpoch += 1;
         if (step > 1) {
@@ -206,6 +183,7 @@ export async function train(
         for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch, epochLoss));
         if (step >= totalSteps) break;
       }
+      updater.syncWeights();
       const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, engine.name);
       const record: EpochRecord = {
         epoch,
@@ -218,9 +196,9 @@ export async function train(
       history.epochs.push(record);
       for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch, epochLoss, true));
     }
+    updater.syncWeights();
   } finally {
-    optimizer.dispose();
-    await workers?.terminate();
+    await updater?.dispose();
   }
 
   const last = history.epochs.at(-1);

@@ -25,6 +25,15 @@ export interface NativeAddon {
     spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
     batch: number, steps: number, threads: number,
   ): number;
+  Trainer: new (
+    spec: NativeSpec, weights: Float32Array[],
+    state: { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number } | null,
+    adam: { learningRate: number; beta1: number; beta2: number; epsilon: number; clipNorm: number },
+  ) => {
+    step(inputs: Int32Array, targets: Int32Array, mask: Float32Array | null, batch: number, steps: number, threads: number): number;
+    weights(): Float32Array[];
+    state(): { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number };
+  };
   Stepper: new (spec: NativeSpec, weights: Float32Array[], batch: number) => {
     feed(tokens: Int32Array, steps: number): Float32Array;
     reset(): void;

@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
 import type { ModelConfig } from '../../model';
-import type { Engine, LossAndGradients, Stepper } from '../engine';
+import type { Engine, LossAndGradients, OptimizerState, Stepper, UpdateSettings } from '../engine';
 import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
 import { NativeSpec, nativeAddon } from './addon';
+import { nativeFusedTraining } from './fusedTraining';
 
 const CELL_CODES: Record<string, number> = { lstm: 0, gru: 1, rnn: 2 };
 
-/** The network's shape and its variables in the order the addon takes them. */
+/**
+ * The network's shape and its variables in the order the addon takes them — the order of the network's trainable
+ * weights, as optimizers see them.
+ */
 function nativeLayout(network: tf.LayersModel): { spec: NativeSpec; variables: tf.LayerVariable[] } {
   const parts: NetworkParts = networkParts(network, 'native');
   const first = parts.recurrent[0];
@@ -38,6 +42,8 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   if (cells.size > 1 || gates.size > 1) return 'layers of different cells or gates';
   if (parts.recurrent.some((part) => part.dropout !== null && part.dropout.getConfig().rate !== 0)) return 'dropout between layers (not in the native engine yet)';
   if (new Set(parts.recurrent.map((part) => part.recurrentKernel.shape[0])).size > 1) return 'layers of different sizes';
+  const { variables } = nativeLayout(network);
+  if (variables.some((v, i) => network.trainableWeights[i] !== v)) return 'trainable weights in an order other than input, layers, output';
   return null;
 }
 
@@ -76,8 +82,8 @@ class NativeStepper implements Stepper {
 /**
  * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
  * network forward and backward — one sgemm per time step, the gate math fused and vectorised — over the engine's own
- * threads, each taking a share of the batch rows. The weights stay the tfjs-layers model's; Adam and clipping run in
- * TensorFlow.js as for the other engines.
+ * threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`). The network stays the
+ * tfjs-layers model: its weights are written back before validation, checkpoints and at the end.
  */
 export const nativeEngine: Engine = {
   name: 'native',
@@ -102,4 +108,8 @@ export const nativeEngine: Engine = {
     return addon().loss(spec, weights, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1);
   },
   createStepper: (network: tf.LayersModel, _config: ModelConfig, batchSize: number) => new NativeStepper(network, batchSize),
+  startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
+    const { spec, variables } = nativeLayout(network);
+    return nativeFusedTraining(addon(), spec, variables, settings, optimizer);
+  },
 };

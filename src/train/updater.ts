@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data';
+import type { Engine } from '../engines';
+import { clipByGlobalNorm } from './clip';
+import { GradientWorkers } from './parallelGradients';
+import { captureOptimizer, NamedTensor, restoreOptimizer, RunState } from './runState';
+
+/** What the update of the weights needs from a run's settings. */
+export interface UpdaterSettings {
+  learningRate: number;
+  clipNorm: number | null;
+  threads: number;
+}
+
+/**
+ * How a run updates its weights, step by step: either the engine's whole steps (an engine with `startTraining`), or
+ * TensorFlow.js's Adam over the gradients an engine computes (on this thread, or shared with worker threads).
+ */
+export interface Updater {
+  /** One optimisation step on `batch`; returns its mean loss. */
+  step(batch: Batch): Promise<number>;
+  /** Brings the network's variables up to date (the engine may hold newer weights between steps). */
+  syncWeights(): void;
+  /** Adam's whole state, after bringing the variables up to date; the caller disposes the tensors. */
+  captureOptimizer(): Promise<NamedTensor[]>;
+  dispose(): Promise<void>;
+}
+
+/** Starts the updates of `model`'s weights by `engine`, from a fresh Adam or from `resume`'s state. */
+export async function startUpdater(model: tf.LayersModel, engine: Engine, settings: UpdaterSettings, resume?: RunState): Promise<Updater> {
+  if (engine.startTraining !== undefined) {
+    const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
+    return {
+      step: async (batch) => fused.step(batch),
+      syncWeights: () => fused.syncWeights(),
+      captureOptimizer: async () => {
+        fused.syncWeights();
+        return fused.captureOptimizer();
+      },
+      dispose: async () => fused.dispose(),
+    };
+  }
+  const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
+  let workers: GradientWorkers | null = null;
+  try {
+    if (resume !== undefined) await restoreOptimizer(optimizer, resume.optimizer);
+    if (settings.threads > 1 && !engine.ownThreads) workers = await GradientWorkers.start(model, settings.threads - 1);
+  } catch (error) {
+    optimizer.dispose();
+    throw error;
+  }
+  return {
+    async step(batch) {
+      const { loss, grads } = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, settings.threads);
+      try {
+        tf.tidy(() => optimizer.applyGradients(settings.clipNorm === null ? grads : clipByGlobalNorm(grads, settings.clipNorm)));
+      } finally {
+        tf.dispose(grads);
+      }
+      return loss;
+    },
+    syncWeights: () => {},
+    captureOptimizer: () => captureOptimizer(optimizer),
+    async dispose() {
+      optimizer.dispose();
+      await workers?.terminate();
+    },
+  };
+}
