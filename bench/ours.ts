@@ -132,7 +132,7 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
     }
     for (const cell of plan.cells) {
       for (const batch of plan.batches) {
-        const measurement = await measureTraining(data, variant, cell, batch, stopRule(backend, quick));
+        const measurement = await measureTraining(data, variant, cell, batch, stopRule(backend, variant, quick));
         progress(`  ${backend} ${variant.engine} ×${variant.threads} ${cell} batch ${batch}: ${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ${measurement.timedSeconds.toFixed(1)} s)`);
         training.push(measurement);
       }
