@@ -220,7 +220,7 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     const int steps = info.Length() == 2 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
     if (steps < 1) throw Napi::Error::New(env, "native: feed(tokens, steps) needs steps ≥ 1");
     const int32_t* tokens = read_ids(env, info[0], size_t(batch_) * steps, spec_.vocab, "tokens");
-    std::vector<float> logits = stepper_->feed(tokens, steps);
+    const std::vector<float>& logits = stepper_->feed(tokens, steps);
     Napi::Float32Array out = Napi::Float32Array::New(env, logits.size());
     std::copy(logits.begin(), logits.end(), out.Data());
     return out;

@@ -480,10 +480,12 @@ Stepper::Stepper(const Spec& s, std::vector<std::vector<float>> weights, int bat
 
 void Stepper::reset() { fresh_ = true; }
 
-std::vector<float> Stepper::feed(const int32_t* tokens, int steps) {
+const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   const Spec& s = spec_;
   const int n = s.units, w = s.gates() * n, v = s.vocab;
-  std::vector<float> z(size_t(batch_) * w), x, h(size_t(batch_) * n), c(h.size()), tc(h.size()), rh(h.size());
+  z_.resize(size_t(batch_) * w);
+  for (auto* state : {&h_, &c_, &tc_, &rh_}) state->resize(size_t(batch_) * n);
+  std::vector<float>&z = z_, &x = x_, &h = h_, &c = c_, &tc = tc_, &rh = rh_;
   for (int t = 0; t < steps; t++) {
     const float* input = nullptr;
     for (int l = 0; l < s.layers; l++) {
@@ -496,8 +498,7 @@ std::vector<float> Stepper::feed(const int32_t* tokens, int steps) {
       } else {
         gemm(false, false, batch_, w, n, input, n, params_.kernel(s, l), w, 0.0f, z.data(), w);
       }
-      const float* bias = params_.bias(s, l);
-      for (int b = 0; b < batch_; b++) for (int j = 0; j < w; j++) z[size_t(b) * w + j] += bias[j];
+      add_bias(z.data(), batch_, w, params_.bias(s, l));
       const float* hprev = fresh_ ? nullptr : hidden_[l].data();
       if (s.cell == CellKind::lstm) {
         lstm_step(s, hprev, fresh_ ? nullptr : cell_[l].data(), params_.recurrent(s, l), z.data(), c.data(), tc.data(), h.data(), batch_);
@@ -512,11 +513,10 @@ std::vector<float> Stepper::feed(const int32_t* tokens, int steps) {
     }
     fresh_ = false;
   }
-  std::vector<float> logits(size_t(batch_) * v);
-  gemm(false, false, batch_, v, n, hidden_[s.layers - 1].data(), n, params_.out_kernel(s), v, 0.0f, logits.data(), v);
-  const float* out_bias = params_.out_bias(s);
-  for (int b = 0; b < batch_; b++) for (int k = 0; k < v; k++) logits[size_t(b) * v + k] += out_bias[k];
-  return logits;
+  logits_.resize(size_t(batch_) * v);
+  gemm(false, false, batch_, v, n, hidden_[s.layers - 1].data(), n, params_.out_kernel(s), v, 0.0f, logits_.data(), v);
+  add_bias(logits_.data(), batch_, v, params_.out_bias(s));
+  return logits_;
 }
 
 }  // namespace gn

@@ -96,7 +96,7 @@ class Stepper {
  public:
   Stepper(const Spec& s, std::vector<std::vector<float>> weights, int batch);
   /** Feeds `steps` tokens per row (row-major [batch, steps]); returns the logits after the last, [batch, vocab]. */
-  std::vector<float> feed(const int32_t* tokens, int steps);
+  const std::vector<float>& feed(const int32_t* tokens, int steps);
   void reset();
 
  private:
@@ -106,6 +106,8 @@ class Stepper {
   int batch_;
   /** Per layer: hidden state [batch, units] (and cell state for LSTM). */
   std::vector<std::vector<float>> hidden_, cell_;
+  /** Scratch of one step, kept between calls: projections, embedded inputs, new states, logits. */
+  std::vector<float> z_, x_, h_, c_, tc_, rh_, logits_;
   bool fresh_;
 };
 

@@ -109,13 +109,14 @@ export function* streamGenerations(
   if (length === 0) rows.forEach((row) => { row.ended = true; });
   const vocabSize = vocab.size;
   const stepper = rows.length > 0 ? selectEngine(engine, trained.network).createStepper(trained.network, trained.config, rows.length) : null;
+  const modelProbs = new Float64Array(vocabSize); // reused: the model's own distribution at each position
   try {
     for (let t = 0; rows.some((row) => !row.ended); t++) {
       const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);
       for (const [index, row] of rows.entries()) {
         if (!row.samplesAfter(t)) continue;
         const rowLogits = logits.subarray(index * vocabSize, (index + 1) * vocabSize);
-        const modelProbs = softmax(rowLogits);
+        softmax(rowLogits, modelProbs);
         const token = row.sampler.choose(rowLogits, row.history);
         if (token === EOS_ID && stopAtEos) {
           row.ended = row.endedAtEos = true;

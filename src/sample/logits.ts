@@ -73,11 +73,13 @@ export function argmax(logits: Float32Array): number {
   return best;
 }
 
-/** softmax(logits) as probabilities summing to 1 (max-subtracted for numerical safety). */
-export function softmax(logits: Float32Array): Float64Array {
+/**
+ * softmax(logits) as probabilities summing to 1 (max-subtracted for numerical safety), written into `probs` (a new
+ * array unless one of the same length is given to reuse).
+ */
+export function softmax(logits: Float32Array, probs = new Float64Array(logits.length)): Float64Array {
   let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  const probs = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
   let sum = 0;
   for (let i = 0; i < logits.length; i++) {
     probs[i] = Math.exp(logits[i] - max);
@@ -94,9 +96,12 @@ export function entropy(probs: ArrayLike<number>): number {
   return h;
 }
 
-/** Draws a token from softmax(logits) with one uniform number from `rng` (inverse-CDF sampling). */
-export function sampleFromLogits(logits: Float32Array, rng: Rng): number {
-  const probs = softmax(logits);
+/**
+ * Draws a token from softmax(logits) with one uniform number from `rng` (inverse-CDF sampling); `scratch` (as long as
+ * the logits) saves an allocation per draw.
+ */
+export function sampleFromLogits(logits: Float32Array, rng: Rng, scratch?: Float64Array): number {
+  const probs = softmax(logits, scratch);
   let u = rng();
   let last = 0;
   for (let i = 0; i < probs.length; i++) {

@@ -57,6 +57,7 @@ export function logitsProcessors(options: SamplingOptions = {}): LogitsProcessor
 export class TokenSampler {
   private readonly processors: LogitsProcessor[];
   private readonly greedy: boolean;
+  private scratch: Float64Array | undefined;
 
   constructor(options: SamplingOptions, private readonly rng: Rng) {
     this.processors = logitsProcessors(options);
@@ -66,6 +67,8 @@ export class TokenSampler {
   /** Processes `logits` in place and returns the chosen token id. */
   choose(logits: Float32Array, history: readonly number[]): number {
     for (const process of this.processors) process(logits, history);
-    return this.greedy ? argmax(logits) : sampleFromLogits(logits, this.rng);
+    if (this.greedy) return argmax(logits);
+    if (this.scratch?.length !== logits.length) this.scratch = new Float64Array(logits.length);
+    return sampleFromLogits(logits, this.rng, this.scratch);
   }
 }
