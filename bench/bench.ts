@@ -9,7 +9,7 @@ import { ENGINES } from '../src/engines';
 import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { runOurBackend, type OurBackendResult } from './ours';
-import { formatReport, reportRows, type BenchReport } from './table';
+import { formatReport, reportRows, stepProfileOf, type BenchReport } from './table';
 import { PYTHON, runTorchReference } from './torch';
 import { benchPlan, CORPUS, loadWorkload, SEQ_LEN, UNITS } from './workload';
 
@@ -47,6 +47,7 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     ...reportRows(ours, torch),
     torch: { available: torch.available, version: torch.available ? torch.version : null, blas: torch.available ? torch.blas : null, note: torchNote },
     memory,
+    stepProfile: stepProfileOf(ours),
     seconds: (performance.now() - started) / 1000,
   };
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));

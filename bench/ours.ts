@@ -8,6 +8,7 @@ import { buildGenerator, resolveModelConfig, type CellType, type ModelConfig, ty
 import { generate, generateBatch, type GenerationRequest } from '../src/sample';
 import type { CharData } from '../src/data';
 import { engineNamed, type EngineChoice } from '../src/engines';
+import { nativeAddon, type NativeStepProfile } from '../src/engines/native/addon';
 import { DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
 import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
@@ -24,6 +25,8 @@ export interface TrainingMeasurement {
   /** Steps timed after the warm-up step, and the wall time they took (callbacks included). */
   timedSteps: number;
   timedSeconds: number;
+  /** The native engine: milliseconds per step in each phase of its timed steps. */
+  profile?: NativeStepProfile;
 }
 
 /** Time to generate the whole grid, as one batch and one sample after the other. */
@@ -64,6 +67,7 @@ async function measureTraining(data: CharData, { engine, threads }: TrainingVari
       const now = performance.now();
       if (record.step === 1) {
         firstStepEnd = now;
+        if (engine === 'native') nativeProfile(true);
         return;
       }
       measurement.charsPerSecond = trainProgress.charsPerSecond;
@@ -76,10 +80,17 @@ async function measureTraining(data: CharData, { engine, threads }: TrainingVari
   try {
     const result = await train(network, { train: data.train, val: null }, config, [stopWhenTimed], { signal: enough.signal });
     tf.dispose(result.interrupted?.optimizer.map((w) => w.tensor) ?? []);
+    if (engine === 'native') measurement.profile = nativeProfile(false);
   } finally {
     network.dispose();
   }
   return measurement;
+}
+
+/** The native engine's step profile since the last reset (`reset` starts a new one). */
+function nativeProfile(reset: boolean): NativeStepProfile | undefined {
+  const loaded = nativeAddon();
+  return 'addon' in loaded ? loaded.addon.profile(reset) : undefined;
 }
 
 /** Seconds `work` takes. */

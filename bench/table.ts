@@ -2,6 +2,7 @@
 import type { BackendName } from '../src/backend';
 import type { CellType } from '../src/model';
 import type { MemoryResult } from './memory';
+import type { NativeStepProfile } from '../src/engines/native/addon';
 import type { OurBackendResult } from './ours';
 import { bestGeneration, bestTraining, type TorchResult } from './torch';
 import type { BenchPlan } from './workload';
@@ -48,8 +49,20 @@ export interface BenchReport {
   generation: GenerationRow[];
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
+  /** Where a native training step goes (LSTM, batch 32, 2 threads, first backend measured), so the next bottleneck shows. */
+  stepProfile: { backend: BackendName; profile: NativeStepProfile } | null;
   /** Wall time of the whole benchmark. */
   seconds: number;
+}
+
+/** The step profile of the native engine on 2 threads, LSTM, batch 32, on the first backend that measured it. */
+export function stepProfileOf(ours: readonly OurBackendResult[]): BenchReport['stepProfile'] {
+  for (const result of ours) {
+    if (!result.available) continue;
+    const found = result.training.find((m) => m.engine === 'native' && m.threads === 2 && m.cell === 'lstm' && m.batch === 32);
+    if (found?.profile !== undefined) return { backend: result.backend, profile: found.profile };
+  }
+  return null;
 }
 
 /** Joins our backends' measurements with PyTorch's into the report's training and generation rows. */
@@ -120,6 +133,16 @@ export function formatReport(report: BenchReport): string {
     ),
   );
   for (const backend of report.backends.filter((b) => !b.available)) lines.push(`${backend.backend}: not measured — ${backend.description}`);
+  if (report.stepProfile !== null) {
+    const { backend, profile: p } = report.stepProfile;
+    const phases: [string, number][] = [
+      ['input projections', p.input], ['recurrence forward', p.recurrentForward], ['output layer + loss', p.output],
+      ['recurrence backward', p.recurrentBackward], ['weight gradients', p.weightGradients], ['clipping + Adam', p.update],
+    ];
+    const total = phases.reduce((sum, [, ms]) => sum + ms, 0);
+    lines.push('', `Where a native step goes (LSTM, batch 32, 2 threads, ${backend}; the thread with the first half of each batch, ms per step):`, '',
+      ...formatTable(['phase', 'ms', 'share'], phases.map(([name, ms]) => [name, ms.toFixed(2), `${(100 * ms / total).toFixed(0)} %`]), 1));
+  }
   const grid = settings.generation;
   lines.push(
     '',

@@ -236,12 +236,30 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
   std::unique_ptr<gn::Stepper> stepper_;
 };
 
+/** `profile(reset)` → milliseconds per step in each phase of the training steps so far; `reset` starts afresh. */
+Napi::Value Profile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const gn::StepProfile& p = gn::step_profile();
+  Napi::Object out = Napi::Object::New(env);
+  const double per_step = p.steps > 0 ? 1000.0 / p.steps : 0.0;
+  out.Set("steps", p.steps);
+  out.Set("input", p.input * per_step);
+  out.Set("recurrentForward", p.recurrent_forward * per_step);
+  out.Set("output", p.output * per_step);
+  out.Set("recurrentBackward", p.recurrent_backward * per_step);
+  out.Set("weightGradients", p.weight_gradients * per_step);
+  out.Set("update", p.update * per_step);
+  if (info.Length() > 0 && info[0].ToBoolean()) gn::step_profile() = gn::StepProfile{};
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gn::blas_single_thread();
   exports.Set("lossAndGradients", Napi::Function::New(env, LossAndGradients));
   exports.Set("loss", Napi::Function::New(env, Loss));
   exports.Set("Stepper", StepperWrap::Define(env));
   exports.Set("Trainer", TrainerWrap::Define(env));
+  exports.Set("profile", Napi::Function::New(env, Profile));
   return exports;
 }
 

@@ -1,6 +1,7 @@
 #include "network.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -279,6 +280,22 @@ GN_VECTOR_CLONES double softmax_cross_entropy(float* logits, size_t rows, int v,
   return loss;
 }
 
+/** Adds the time since the previous lap to a phase of the profile (when on). */
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(bool on) : on_(on), last_(std::chrono::steady_clock::now()) {}
+  void lap(double StepProfile::*phase) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    step_profile().*phase += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 /** One thread's buffers, kept between calls so that steps do not pay for fresh allocations. */
 struct Workspace {
   std::vector<int32_t> ids, targets;
@@ -296,8 +313,10 @@ std::vector<Workspace>& workspaces() {
  * Forward and backward pass of rows [row0, row0 + rows) of the batch; adds their gradients (scaled by `scale`, the
  * inverse of the whole batch's real-token count) into `grads` (zeroed by the caller) and returns Σ weight · loss.
  */
-double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, int rows, float scale, const Params& grads, Workspace& ws) {
+double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, int rows, float scale, const Params& grads, Workspace& ws,
+                bool profiled) {
   const int steps = batch.steps, n = s.units, w = s.gates() * n, v = s.vocab;
+  PhaseTimer timer(profiled);
   const size_t tb = size_t(steps) * rows;
   ws.ids.resize(tb), ws.targets.resize(tb), ws.weights.resize(tb);
   for (int b = 0; b < rows; b++) {
@@ -326,7 +345,9 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
       gemm(false, false, tb, w, n, ws.layers[l - 1].h.data(), n, p.kernel(s, l), w, 0.0f, tr.z.data(), w);
     }
     add_bias(tr.z.data(), tb, w, p.bias(s, l));
+    timer.lap(&StepProfile::input);
     forward_layer(s, p.recurrent(s, l), tr, steps, rows);
+    timer.lap(&StepProfile::recurrent_forward);
   }
   // Output layer and softmax cross-entropy; the logits become their own gradient.
   const float* top = ws.layers[s.layers - 1].h.data();
@@ -338,11 +359,13 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
   add_column_sums(ws.logits.data(), tb, v, grads.out_bias(s));
   ws.dh.resize(tb * n);
   gemm(false, true, tb, n, v, ws.logits.data(), v, p.out_kernel(s), v, 0.0f, ws.dh.data(), n);
+  timer.lap(&StepProfile::output);
   // Back through the layers.
   ws.dz.resize(tb * w);
   for (int l = s.layers - 1; l >= 0; l--) {
     const LayerTrace& tr = ws.layers[l];
     backward_layer(s, p.recurrent(s, l), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows);
+    timer.lap(&StepProfile::recurrent_backward);
     add_column_sums(ws.dz.data(), tb, w, grads.bias(s, l));
     if (l > 0) {
       gemm(true, false, n, w, tb, ws.layers[l - 1].h.data(), n, ws.dz.data(), w, 1.0f, grads.kernel(s, l), w);
@@ -365,6 +388,7 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
         for (int j = 0; j < s.embed; j++) row[j] += d[j];
       }
     }
+    timer.lap(&StepProfile::weight_gradients);
   }
   return loss;
 }
@@ -413,10 +437,10 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
       row += rows;
       continue;
     }
-    workers.emplace_back([&, k, row, rows] { losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k]); });
+    workers.emplace_back([&, k, row, rows] { losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k], false); });
     row += rows;
   }
-  losses[0] = run_part(s, params, batch, 0, batch.batch / parts + (0 < batch.batch % parts ? 1 : 0), scale, grads, ws[0]);
+  losses[0] = run_part(s, params, batch, 0, batch.batch / parts + (0 < batch.batch % parts ? 1 : 0), scale, grads, ws[0], backward);
   for (auto& worker : workers) worker.join();
   for (int k = 1; k < parts && backward; k++) {
     for (size_t i = 0; i < sizes.size(); i++) {
@@ -454,8 +478,14 @@ static GN_VECTOR_CLONES void adam_update(float* __restrict w, float* __restrict 
   }
 }
 
+StepProfile& step_profile() {
+  static StepProfile profile;
+  return profile;
+}
+
 double Trainer::step(const Batch& batch, int threads) {
   const double loss = loss_and_gradients(spec_, params_, batch, threads, grad_params_);
+  PhaseTimer timer(true);
   float scale = 1.0f;
   if (adam_.clip_norm > 0.0f) {
     double sum = 0.0;
@@ -469,6 +499,8 @@ double Trainer::step(const Batch& batch, int threads) {
   acc_beta1_ *= adam_.beta1;
   acc_beta2_ *= adam_.beta2;
   iterations_ += 1;
+  timer.lap(&StepProfile::update);
+  step_profile().steps += 1;
   return loss;
 }
 

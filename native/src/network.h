@@ -60,6 +60,18 @@ struct Batch {
  */
 double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads);
 
+/**
+ * Seconds the training steps spent in each phase since the last reset, as seen by the thread that runs the first
+ * part of each batch (the others run the same phases on their rows at the same time), and the steps counted.
+ */
+struct StepProfile {
+  double input = 0, recurrent_forward = 0, output = 0, recurrent_backward = 0, weight_gradients = 0, update = 0;
+  int steps = 0;
+};
+
+/** The profile of the training steps so far (reset it by assigning `StepProfile{}`). */
+StepProfile& step_profile();
+
 /** Adam's settings, as tf.train.adam takes them, and the global gradient-norm limit (0 = no clipping). */
 struct AdamSettings {
   float learning_rate, beta1, beta2, epsilon, clip_norm;

@@ -15,8 +15,21 @@ export interface NativeSpec {
   embed: number;
 }
 
+/** Milliseconds per training step in each phase (as the thread with the first rows of each batch saw them). */
+export interface NativeStepProfile {
+  steps: number;
+  input: number;
+  recurrentForward: number;
+  output: number;
+  recurrentBackward: number;
+  weightGradients: number;
+  update: number;
+}
+
 /** The C++ addon's exports (native/src/addon.cc). */
 export interface NativeAddon {
+  /** The phases of the whole training steps so far; `reset` starts the count afresh. */
+  profile(reset?: boolean): NativeStepProfile;
   lossAndGradients(
     spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
     batch: number, steps: number, threads: number,
