@@ -6,8 +6,9 @@
     {
       "target_name": "gennet_native",
       "sources": ["src/addon.cc", "src/network.cc", "src/blas.cc"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/openblas"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],
+      "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17" },
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-fno-trapping-math"],
@@ -16,7 +17,7 @@
         ["gn_blas == 'accelerate'", {
           "defines": ["GN_ACCELERATE"],
           "libraries": ["-framework Accelerate"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"] }
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3"] }
         }],
         ["gn_blas not in ['openblas', 'accelerate']", { "libraries": ["-l<(gn_blas)"] }]
       ]

@@ -20,7 +20,7 @@ fi
 [ -x /usr/bin/chromium ] || APT_PACKAGES+=(chromium)
 # The native engine's build: a C++ compiler and OpenBLAS (its CBLAS headers and library).
 command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || APT_PACKAGES+=(g++ make)
-ls /usr/include/cblas.h /usr/include/*/cblas.h >/dev/null 2>&1 || APT_PACKAGES+=(libopenblas-dev)
+compgen -G "/usr/include/*/cblas.h" >/dev/null || [ -f /usr/include/cblas.h ] || APT_PACKAGES+=(libopenblas-dev)
 
 if [ "${#APT_PACKAGES[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

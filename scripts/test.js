@@ -20,6 +20,7 @@ if (!unit) {
   const missing = [];
   if (spawnSync(python, ['-c', check], { stdio: 'ignore' }).status !== 0) missing.push(`Jupyter with the tslab kernel (for ${python})`);
   if (!existsSync('/usr/bin/chromium')) missing.push('Chromium at /usr/bin/chromium');
+  if (!existsSync(path.join(root, 'native', 'build', 'Release', 'gennet_native.node'))) missing.push('the native engine (a C++ compiler and OpenBLAS)');
   if (missing.length > 0) {
     console.error(`npm test: ${missing.join(' and ')} not set up: run \`npm run setup\` first (or \`npm run test:unit\` for the unit tests alone).`);
     process.exit(1);

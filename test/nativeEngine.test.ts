@@ -9,8 +9,9 @@ import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
 import { LayersStepper, nativeEngine, selectEngine } from '../src/engines';
 import { buildGenerator, CELLS, resolveModelConfig } from '../src/model';
+import { clipByGlobalNorm } from '../src/train';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
-import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, generatorWith, relativeDiff, trainedCurve, VOCAB } from './engineFixtures';
+import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, generatorWith, maskedBatch, relativeDiff, trainedCurve, VOCAB } from './engineFixtures';
 
 test('the native addon is built and available (npm run setup builds it)', () => {
   assert.equal(nativeEngine.unavailableReason(), null);
@@ -144,4 +145,42 @@ test('a run interrupted on the native engine resumes on the fast engine (and bac
     model.dispose();
   }
   whole.dispose();
+});
+
+test('a JavaScript-engine run stopped before its first step (Adam without moments yet) resumes on the native engine', async () => {
+  await initBackend('cpu');
+  const stream = Int32Array.from({ length: 600 }, (_, i) => (i * 7) % VOCAB);
+  const data = { train: new WindowDataset(stream, { seqLen: 10 }), val: null };
+  const config = { ...DEFAULT_TRAIN_CONFIG, batchSize: 4, epochs: 1, maxSteps: 5, seed: 1 };
+  const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
+  const stopped = new AbortController();
+  stopped.abort();
+  const none = await train(model, data, { ...config, engine: 'fast' }, [], { signal: stopped.signal });
+  assert.equal(none.interrupted?.optimizer.length, 3, 'iterations, accBeta1, accBeta2: no moments yet');
+  const resumed = await train(model, data, { ...config, engine: 'native' }, [], { resume: none.interrupted! });
+  tf.dispose(none.interrupted!.optimizer.map((w) => w.tensor));
+  assert.equal(resumed.steps, 5);
+  assert.ok(Number.isFinite(resumed.trainLoss));
+  model.dispose();
+});
+
+test("the native engine's whole step (clipping + Adam in C++) equals tf.train.adam applied to its gradients", async () => {
+  await initBackend('cpu');
+  const [fusedModel, reference] = [await generatorWith('gru', 'embedding', 'sigmoid'), await generatorWith('gru', 'embedding', 'sigmoid')];
+  const fused = nativeEngine.startTraining!(fusedModel, { learningRate: 0.01, clipNorm: 0.5, threads: 2 }, null);
+  const optimizer: tf.Optimizer = tf.train.adam(0.01);
+  for (let step = 0; step < 5; step++) {
+    fused.step(maskedBatch());
+    const { grads } = nativeEngine.lossAndGradients(reference, maskedBatch(), 2);
+    tf.tidy(() => optimizer.applyGradients(clipByGlobalNorm(grads, 0.5)));
+    tf.dispose(Object.values(grads));
+  }
+  fused.syncWeights();
+  const flat = (model: tf.LayersModel) => Float32Array.from(model.getWeights().flatMap((w) => Array.from(w.dataSync())));
+  const diff = relativeDiff(flat(fusedModel), flat(reference));
+  assert.ok(diff < 1e-5, `weights after 5 steps differ by ${diff.toExponential(2)}`);
+  optimizer.dispose();
+  fused.dispose();
+  fusedModel.dispose();
+  reference.dispose();
 });

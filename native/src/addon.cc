@@ -82,7 +82,7 @@ gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, int vocab) {
 
 int read_threads(const Napi::Value& value) {
   const int threads = value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
-  if (threads < 1) throw Napi::Error::New(value.Env(), "native: threads must be ≥ 1");
+  if (threads < 1 || threads > 256) throw Napi::Error::New(value.Env(), "native: threads must be between 1 and 256");
   return threads;
 }
 
@@ -159,17 +159,19 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     Napi::Object adam = info[3].As<Napi::Object>();
     auto number = [&](const Napi::Object& o, const char* key) {
       if (!o.Get(key).IsNumber()) throw Napi::Error::New(env, std::string("native: ") + key + " must be a number");
-      return o.Get(key).As<Napi::Number>().FloatValue();
+      return o.Get(key).As<Napi::Number>().DoubleValue();
     };
-    const gn::AdamSettings settings{number(adam, "learningRate"), number(adam, "beta1"), number(adam, "beta2"), number(adam, "epsilon"), number(adam, "clipNorm")};
+    const double beta1 = number(adam, "beta1"), beta2 = number(adam, "beta2");
+    const gn::AdamSettings settings{float(number(adam, "learningRate")), float(beta1), float(beta2), float(1.0 - beta1), float(1.0 - beta2),
+                                    float(number(adam, "epsilon")), float(number(adam, "clipNorm"))};
     float acc1 = settings.beta1, acc2 = settings.beta2;
     if (!info[2].IsNull()) {
       Napi::Object state = info[2].As<Napi::Object>();
       first = copies(spec_, read_params(env, spec_, state.Get("first"), "state.first"));
       second = copies(spec_, read_params(env, spec_, state.Get("second"), "state.second"));
       iterations = int(number(state, "iterations"));
-      acc1 = number(state, "accBeta1");
-      acc2 = number(state, "accBeta2");
+      acc1 = float(number(state, "accBeta1"));
+      acc2 = float(number(state, "accBeta2"));
     }
     trainer_ = std::make_unique<gn::Trainer>(spec_, copies(spec_, read_params(env, spec_, info[1], "weights")), std::move(first), std::move(second),
                                              iterations, acc1, acc2, settings);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <mutex>
 #include <cmath>
 #include <thread>
 
@@ -9,8 +11,9 @@
 #include "mathx.h"
 
 // The elementwise loops are compiled twice on x86-64 with GCC: for x86-64-v3 (AVX2 + FMA, 8 floats a vector) and the
-// baseline (SSE2, 4 floats); the loader picks by the CPU's features (ifunc). No -march=native in the shipped build.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// baseline (SSE2, 4 floats); the loader picks by the CPU's features (ifunc; GCC ≥ 11 with glibc, else the baseline
+// only). No -march=native in the shipped build.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__GLIBC__)
 #define GN_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define GN_VECTOR_CLONES
@@ -408,6 +411,9 @@ std::vector<size_t> param_sizes(const Spec& s) {
 }
 
 double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads) {
+  // One call at a time: the workspaces (and the profile) are shared by the process, e.g. by several worker_threads.
+  static std::mutex busy;
+  const std::lock_guard<std::mutex> lock(busy);
   const std::vector<size_t> sizes = param_sizes(s);
   double total_weight = 0.0;
   const size_t cells = size_t(batch.batch) * batch.steps;
@@ -429,6 +435,7 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
     for (size_t i = 0; i < sizes.size(); i++) std::fill_n(part_grads[k].tensors[i], sizes[i], 0.0f);
   }
   std::vector<double> losses(parts, 0.0);
+  std::vector<std::exception_ptr> failures(parts);
   std::vector<std::thread> workers;
   int row = 0;
   for (int k = 0; k < parts; k++) {
@@ -437,11 +444,26 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
       row += rows;
       continue;
     }
-    workers.emplace_back([&, k, row, rows] { losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k], false); });
+    try {
+      workers.emplace_back([&, k, row, rows] {
+        try {
+          losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k], false);
+        } catch (...) {
+          failures[k] = std::current_exception();  // rethrown below, after every thread has joined
+        }
+      });
+    } catch (...) {
+      failures[k] = std::current_exception();  // the thread could not start
+    }
     row += rows;
   }
-  losses[0] = run_part(s, params, batch, 0, batch.batch / parts + (0 < batch.batch % parts ? 1 : 0), scale, grads, ws[0], backward);
+  try {
+    losses[0] = run_part(s, params, batch, 0, batch.batch / parts + (0 < batch.batch % parts ? 1 : 0), scale, grads, ws[0], backward);
+  } catch (...) {
+    failures[0] = std::current_exception();
+  }
   for (auto& worker : workers) worker.join();
+  for (const auto& failure : failures) if (failure) std::rethrow_exception(failure);
   for (int k = 1; k < parts && backward; k++) {
     for (size_t i = 0; i < sizes.size(); i++) {
       float* into = grads.tensors[i];
@@ -471,8 +493,8 @@ static GN_VECTOR_CLONES void adam_update(float* __restrict w, float* __restrict 
                                   const AdamSettings& a, float one_minus_acc1, float one_minus_acc2) {
   for (size_t k = 0; k < n; k++) {
     const float grad = g[k] * scale;
-    m[k] = m[k] * a.beta1 + grad * (1.0f - a.beta1);
-    v[k] = v[k] * a.beta2 + (grad * grad) * (1.0f - a.beta2);
+    m[k] = m[k] * a.beta1 + grad * a.one_minus_beta1;
+    v[k] = v[k] * a.beta2 + (grad * grad) * a.one_minus_beta2;
     const float m_hat = m[k] / one_minus_acc1, v_hat = v[k] / one_minus_acc2;
     w[k] = (m_hat / (std::sqrt(v_hat) + a.epsilon)) * -a.learning_rate + w[k];
   }

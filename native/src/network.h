@@ -72,9 +72,12 @@ struct StepProfile {
 /** The profile of the training steps so far (reset it by assigning `StepProfile{}`). */
 StepProfile& step_profile();
 
-/** Adam's settings, as tf.train.adam takes them, and the global gradient-norm limit (0 = no clipping). */
+/**
+ * Adam's settings, as tf.train.adam takes them, and the global gradient-norm limit (0 = no clipping). As in tfjs,
+ * 1 − β is computed in double precision and then rounded to float (1.0f − 0.999f would differ by 1e-5 relative).
+ */
 struct AdamSettings {
-  float learning_rate, beta1, beta2, epsilon, clip_norm;
+  float learning_rate, beta1, beta2, one_minus_beta1, one_minus_beta2, epsilon, clip_norm;
 };
 
 /**

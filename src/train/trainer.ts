@@ -168,6 +168,7 @@ export async function train(
         }
         const stepStart = performance.now();
         const loss = await updater.step(batch);
+        await new Promise((resolve) => setImmediate(resolve)); // a turn for signals and timers between steps (Ctrl-C)
         step += 1;
         batchInEpoch += 1;
         if (step > 1) {

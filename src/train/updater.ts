@@ -27,7 +27,9 @@ export interface Updater {
 }
 
 /** Starts the updates of `model`'s weights by `engine`, from a fresh Adam or from `resume`'s state. */
-export async function startUpdater(model: tf.LayersModel, engine: Engine, settings: UpdaterSettings, resume?: RunState): Promise<Updater> {
+export async function startUpdater(model: tf.LayersModel, engine: Engine, given: UpdaterSettings, resume?: RunState): Promise<Updater> {
+  // A limit of 0 (or below) means no clipping, for every engine.
+  const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
   if (engine.startTraining !== undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {

@@ -8,9 +8,11 @@ const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
 /**
  * Reads a state saved in `tf.train.adam`'s layout — `[iterations, first moments…, second moments…, accBeta1,
- * accBeta2]`, moments in the order of the variables — into the addon's form.
+ * accBeta2]`, moments in the order of the variables — into the addon's form; null for an Adam that has not stepped
+ * yet (tfjs creates its moments at the first step, so such a state holds none).
  */
 function fromOptimizerState(saved: OptimizerState, count: number) {
+  if (saved.length === 3) return null;
   const values = (i: number) => saved[i].tensor.dataSync() as Float32Array;
   const byName = (name: string) => {
     const found = saved.find((w) => w.name === name);
