@@ -138,3 +138,13 @@ export function assertSameCurve(tested: TrainResult, reference: TrainResult, lab
   });
   assert.ok(Math.abs(tested.valLoss! - reference.valLoss!) < 1e-3 * reference.valLoss!, `${label}: validation ${tested.valLoss} vs ${reference.valLoss}`);
 }
+
+/** Every weight of `model`, flattened in layer order (to compare two models' weights). */
+export function flatWeights(model: tf.LayersModel): Float32Array {
+  return Float32Array.from(model.getWeights().flatMap((w) => Array.from(w.dataSync())));
+}
+
+/** A short periodic token stream cut into windows of 10 (no validation): for runs whose path, not learning, is tested. */
+export function smallWindows(): { train: WindowDataset; val: null } {
+  return { train: new WindowDataset(Int32Array.from({ length: 600 }, (_, i) => (i * 7) % VOCAB), { seqLen: 10 }), val: null };
+}

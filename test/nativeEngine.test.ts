@@ -11,7 +11,10 @@ import { LayersStepper, nativeEngine, selectEngine } from '../src/engines';
 import { buildGenerator, CELLS, resolveModelConfig } from '../src/model';
 import { clipByGlobalNorm } from '../src/train';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
-import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, generatorWith, maskedBatch, relativeDiff, trainedCurve, VOCAB } from './engineFixtures';
+import {
+  assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, flatWeights, generatorWith, maskedBatch, relativeDiff,
+  smallWindows, trainedCurve, VOCAB,
+} from './engineFixtures';
 
 test('the native addon is built and available (npm run setup builds it)', () => {
   assert.equal(nativeEngine.unavailableReason(), null);
@@ -67,8 +70,7 @@ test('the native stepper gives the tf.layers stepper logits, with the state carr
 
 test('native training: a huge learning rate gives huge finite losses as on the fast engine; NaN weights stop it with the divergence message', async () => {
   await initBackend('cpu');
-  const stream = Int32Array.from({ length: 600 }, (_, i) => (i * 7) % VOCAB);
-  const data = { train: new WindowDataset(stream, { seqLen: 10 }), val: null };
+  const data = smallWindows();
   const run = async (engine: string, learningRate: number) => {
     const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
     const config = { ...DEFAULT_TRAIN_CONFIG, engine, batchSize: 4, epochs: 2, learningRate, clipNorm: null, seed: 1 };
@@ -139,8 +141,7 @@ test('a run interrupted on the native engine resumes on the fast engine (and bac
     tf.dispose(part.interrupted!.optimizer.map((w) => w.tensor));
     assert.equal(rest.engine, second);
     assertSameCurve(rest, reference, `${first} then ${second}`);
-    const diff = relativeDiff(Float32Array.from(model.getWeights().flatMap((w) => Array.from(w.dataSync()))),
-      Float32Array.from(whole.getWeights().flatMap((w) => Array.from(w.dataSync()))));
+    const diff = relativeDiff(flatWeights(model), flatWeights(whole));
     assert.ok(diff < 1e-3, `${first} then ${second}: final weights differ by ${diff.toExponential(2)}`);
     model.dispose();
   }
@@ -149,8 +150,7 @@ test('a run interrupted on the native engine resumes on the fast engine (and bac
 
 test('a JavaScript-engine run stopped before its first step (Adam without moments yet) resumes on the native engine', async () => {
   await initBackend('cpu');
-  const stream = Int32Array.from({ length: 600 }, (_, i) => (i * 7) % VOCAB);
-  const data = { train: new WindowDataset(stream, { seqLen: 10 }), val: null };
+  const data = smallWindows();
   const config = { ...DEFAULT_TRAIN_CONFIG, batchSize: 4, epochs: 1, maxSteps: 5, seed: 1 };
   const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
   const stopped = new AbortController();
@@ -176,8 +176,7 @@ test("the native engine's whole step (clipping + Adam in C++) equals tf.train.ad
     tf.dispose(Object.values(grads));
   }
   fused.syncWeights();
-  const flat = (model: tf.LayersModel) => Float32Array.from(model.getWeights().flatMap((w) => Array.from(w.dataSync())));
-  const diff = relativeDiff(flat(fusedModel), flat(reference));
+  const diff = relativeDiff(flatWeights(fusedModel), flatWeights(reference));
   assert.ok(diff < 1e-5, `weights after 5 steps differ by ${diff.toExponential(2)}`);
   optimizer.dispose();
   fused.dispose();

@@ -184,24 +184,27 @@ struct LayerTrace {
   std::vector<float> h;   // hidden states [TB, units]
 };
 
+/** The state arrays one step writes; the cell fills those it uses (LSTM: c, tc; GRU: rh) and `h`. */
+struct StepState {
+  float *c, *tc, *rh, *h;
+};
+
+/** One step of the spec's cell for `rows` rows (null `hprev`/`cprev`: a zero state). */
+void cell_step(const Spec& s, const float* hprev, const float* cprev, const float* u, float* z, const StepState& out, int rows) {
+  if (s.cell == CellKind::lstm) lstm_step(s, hprev, cprev, u, z, out.c, out.tc, out.h, rows);
+  else if (s.cell == CellKind::gru) gru_step(s, hprev, u, z, out.rh, out.h, rows);
+  else rnn_step(s, hprev, u, z, out.h, rows);
+}
+
 void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int batch) {
   const int n = s.units, w = s.gates() * n;
   const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
-  tr.h.resize(size_t(steps) * step_h);
-  if (s.cell == CellKind::lstm) tr.c.resize(tr.h.size()), tr.tc.resize(tr.h.size());
-  if (s.cell == CellKind::gru) tr.rh.resize(tr.h.size());
+  for (auto* states : {&tr.h, &tr.c, &tr.tc, &tr.rh}) states->resize(size_t(steps) * step_h);  // a cell fills those it uses
+  auto at = [&](std::vector<float>& a, int t) { return a.data() + t * step_h; };
   for (int t = 0; t < steps; t++) {
-    const float* hprev = t == 0 ? nullptr : tr.h.data() + (t - 1) * step_h;
-    float* z = tr.z.data() + t * step_z;
-    float* h = tr.h.data() + t * step_h;
-    if (s.cell == CellKind::lstm) {
-      const float* cprev = t == 0 ? nullptr : tr.c.data() + (t - 1) * step_h;
-      lstm_step(s, hprev, cprev, u, z, tr.c.data() + t * step_h, tr.tc.data() + t * step_h, h, batch);
-    } else if (s.cell == CellKind::gru) {
-      gru_step(s, hprev, u, z, tr.rh.data() + t * step_h, h, batch);
-    } else {
-      rnn_step(s, hprev, u, z, h, batch);
-    }
+    const float* hprev = t == 0 ? nullptr : at(tr.h, t - 1);
+    const float* cprev = t == 0 ? nullptr : at(tr.c, t - 1);
+    cell_step(s, hprev, cprev, u, tr.z.data() + t * step_z, {at(tr.c, t), at(tr.tc, t), at(tr.rh, t), at(tr.h, t)}, batch);
   }
 }
 
@@ -437,13 +440,10 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
   std::vector<double> losses(parts, 0.0);
   std::vector<std::exception_ptr> failures(parts);
   std::vector<std::thread> workers;
-  int row = 0;
-  for (int k = 0; k < parts; k++) {
-    const int rows = batch.batch / parts + (k < batch.batch % parts ? 1 : 0);
-    if (k == 0) {
-      row += rows;
-      continue;
-    }
+  const auto rows_of = [&](int k) { return batch.batch / parts + (k < batch.batch % parts ? 1 : 0); };  // consecutive rows
+  int row = rows_of(0);
+  for (int k = 1; k < parts; k++) {
+    const int rows = rows_of(k);
     try {
       workers.emplace_back([&, k, row, rows] {
         try {
@@ -458,7 +458,7 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
     row += rows;
   }
   try {
-    losses[0] = run_part(s, params, batch, 0, batch.batch / parts + (0 < batch.batch % parts ? 1 : 0), scale, grads, ws[0], backward);
+    losses[0] = run_part(s, params, batch, 0, rows_of(0), scale, grads, ws[0], backward);
   } catch (...) {
     failures[0] = std::current_exception();
   }
@@ -539,7 +539,7 @@ const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   const int n = s.units, w = s.gates() * n, v = s.vocab;
   z_.resize(size_t(batch_) * w);
   for (auto* state : {&h_, &c_, &tc_, &rh_}) state->resize(size_t(batch_) * n);
-  std::vector<float>&z = z_, &x = x_, &h = h_, &c = c_, &tc = tc_, &rh = rh_;
+  std::vector<float>&z = z_, &x = x_;
   for (int t = 0; t < steps; t++) {
     const float* input = nullptr;
     for (int l = 0; l < s.layers; l++) {
@@ -553,16 +553,10 @@ const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
         gemm(false, false, batch_, w, n, input, n, params_.kernel(s, l), w, 0.0f, z.data(), w);
       }
       add_bias(z.data(), batch_, w, params_.bias(s, l));
-      const float* hprev = fresh_ ? nullptr : hidden_[l].data();
-      if (s.cell == CellKind::lstm) {
-        lstm_step(s, hprev, fresh_ ? nullptr : cell_[l].data(), params_.recurrent(s, l), z.data(), c.data(), tc.data(), h.data(), batch_);
-        cell_[l].swap(c);
-      } else if (s.cell == CellKind::gru) {
-        gru_step(s, hprev, params_.recurrent(s, l), z.data(), rh.data(), h.data(), batch_);
-      } else {
-        rnn_step(s, hprev, params_.recurrent(s, l), z.data(), h.data(), batch_);
-      }
-      hidden_[l].swap(h);
+      cell_step(s, fresh_ ? nullptr : hidden_[l].data(), fresh_ ? nullptr : cell_[l].data(), params_.recurrent(s, l), z.data(),
+                {c_.data(), tc_.data(), rh_.data(), h_.data()}, batch_);
+      cell_[l].swap(c_);  // the new states become the layer's; the old ones are the next step's scratch
+      hidden_[l].swap(h_);
       input = hidden_[l].data();
     }
     fresh_ = false;

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { OptimizerState } from '../engines';
 import { SeededDropout } from '../model/layers';
 import type { TrainingHistory } from './history';
 
-/** A tensor with its name, as optimizers save their state. */
-export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
+/** A tensor with its name, as optimizers save their state (one entry of an {@link OptimizerState}). */
+export type NamedTensor = OptimizerState[number];
 
 /**
  * Where an interrupted run stood: with the weights, enough to continue it exactly — the same batches in the same

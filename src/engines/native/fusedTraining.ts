@@ -30,19 +30,26 @@ function fromOptimizerState(saved: OptimizerState, count: number) {
 }
 
 /**
- * The native engine's whole-step training: the weights and Adam's moments live in the addon between steps; the
- * network's variables (`variables`, in the addon's order) are written back by `syncWeights`.
+ * The native engine's whole-step training: the weights and Adam's moments live in the addon between steps (it copies
+ * `weights`, the variables' values in its order); the network's `variables` are written back by `syncWeights` when a
+ * step has changed them since the last write.
  */
 export function nativeFusedTraining(
-  addon: NativeAddon, spec: NativeSpec, variables: tf.LayerVariable[], settings: UpdateSettings, saved: OptimizerState | null,
+  addon: NativeAddon, spec: NativeSpec, variables: tf.LayerVariable[], weights: Float32Array[], settings: UpdateSettings,
+  saved: OptimizerState | null,
 ): FusedTraining {
-  const weights = variables.map((v) => v.read().dataSync() as Float32Array);
   const adam = { learningRate: settings.learningRate, ...ADAM, clipNorm: settings.clipNorm ?? 0 };
   const trainer = new addon.Trainer(spec, weights, saved === null ? null : fromOptimizerState(saved, variables.length), adam);
   const names = variables.map((v) => (v.read() as tf.Variable).name);
+  let stale = false; // the variables lag behind the addon's weights
   return {
-    step: (batch: Batch) => trainer.step(batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, settings.threads),
+    step(batch: Batch) {
+      stale = true;
+      return trainer.step(batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, settings.threads);
+    },
     syncWeights() {
+      if (!stale) return;
+      stale = false;
       trainer.weights().forEach((values, i) => {
         const tensor = tf.tensor(values, variables[i].shape as number[]);
         variables[i].write(tensor);

@@ -53,9 +53,9 @@ const addon = () => {
   return loaded.addon;
 };
 
-/** The network's current weights, as plain arrays in the addon's order (copies). */
-function currentWeights(variables: tf.LayerVariable[]): Float32Array[] {
-  return variables.map((v) => (v.read().dataSync() as Float32Array).slice());
+/** The network's current weights as plain arrays, in the addon's order (it only reads them; what it keeps it copies). */
+function weightArrays(variables: tf.LayerVariable[]): Float32Array[] {
+  return variables.map((v) => v.read().dataSync() as Float32Array);
 }
 
 /** The native engine's {@link Stepper}: the C++ network steps the batch, the state stays in C++. */
@@ -64,7 +64,7 @@ class NativeStepper implements Stepper {
 
   constructor(network: tf.LayersModel, readonly batchSize: number) {
     const { spec, variables } = nativeLayout(network);
-    this.stepper = new (addon().Stepper)(spec, currentWeights(variables), batchSize);
+    this.stepper = new (addon().Stepper)(spec, weightArrays(variables), batchSize);
   }
 
   reset(): void {
@@ -96,20 +96,18 @@ export const nativeEngine: Engine = {
   ownThreads: true,
   lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number): LossAndGradients {
     const { spec, variables } = nativeLayout(network);
-    const weights = variables.map((v) => v.read().dataSync() as Float32Array);
-    const result = addon().lossAndGradients(spec, weights, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads);
+    const result = addon().lossAndGradients(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads);
     const grads: tf.NamedTensorMap = {};
     variables.forEach((v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])));
     return { loss: result.loss, grads };
   },
   loss(network: tf.LayersModel, batch: Batch): number {
     const { spec, variables } = nativeLayout(network);
-    const weights = variables.map((v) => v.read().dataSync() as Float32Array);
-    return addon().loss(spec, weights, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1);
+    return addon().loss(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1);
   },
   createStepper: (network: tf.LayersModel, _config: ModelConfig, batchSize: number) => new NativeStepper(network, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
     const { spec, variables } = nativeLayout(network);
-    return nativeFusedTraining(addon(), spec, variables, settings, optimizer);
+    return nativeFusedTraining(addon(), spec, variables, weightArrays(variables), settings, optimizer);
   },
 };
