@@ -2,6 +2,8 @@
 // a Cephes-style expf (range reduction by ln 2 and a degree-5 polynomial, ~2 ulp), and sigmoid / tanh built on it.
 // Inputs are clamped first, so overflow never makes inf/inf = NaN (the -ffast-math trap is avoided by not using it).
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -33,13 +35,15 @@ inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
 
 inline float tanh_approx(float x) {
   // |x| ≥ 0.25: (1 − e^{−2|x|}) / (1 + e^{−2|x|}) with the sign of x; below, the Taylor series (no cancellation).
-  float a = x < 0.0f ? -x : x;
-  float e = exp_approx(-2.0f * a);
-  float far = (1.0f - e) / (1.0f + e);
-  float a2 = a * a;
-  float near = a * (1.0f + a2 * (-0.333333333f + a2 * (0.133333333f + a2 * (-0.053968254f + a2 * 0.021869488f))));
-  float t = a < 0.25f ? near : far;
-  return x < 0.0f ? -t : t;
+  // Both are computed and blended by arithmetic (a select here stops GCC from vectorising the loops that call it);
+  // |x| is capped at 9 (tanh(9) is 1 in float) so the series stays finite; std::min keeps a NaN.
+  const float a = std::min(std::fabs(x), 9.0f);
+  const float e = exp_approx(-2.0f * a);
+  const float far = (1.0f - e) / (1.0f + e);
+  const float a2 = a * a;
+  const float near = a * (1.0f + a2 * (-0.333333333f + a2 * (0.133333333f + a2 * (-0.053968254f + a2 * 0.021869488f))));
+  const float small = a < 0.25f ? 1.0f : 0.0f;
+  return std::copysign(far + small * (near - far), x);
 }
 
 inline float hard_sigmoid(float x) {

@@ -127,6 +127,17 @@ const float* zeros(size_t count) {
 // ---- one step of each cell, for a batch of `rows` rows; `z` holds the input projections x·W + b and is turned
 // ---- into the activations the backward pass needs. `hprev`/`cprev` null = zero state.
 
+/** One row of the LSTM's state update from its activated gates g (i, f, candidate, o): c, tanh(c) and h. */
+GN_VECTOR_CLONES void lstm_cell_update(int n, const float* __restrict g, const float* __restrict cprev, float* __restrict c, float* __restrict tc,
+                                       float* __restrict h) {
+  for (int j = 0; j < n; j++) {
+    const float cell = g[n + j] * cprev[j] + g[j] * g[2 * n + j];
+    c[j] = cell;
+    tc[j] = tanh_approx(cell);
+    h[j] = g[3 * n + j] * tc[j];
+  }
+}
+
 GN_VECTOR_CLONES void lstm_step(const Spec& s, const float* hprev, const float* cprev, const float* u, float* z, float* c, float* tc, float* h, int rows) {
   const int n = s.units, w = 4 * n;
   if (hprev != nullptr) gemm(false, false, rows, w, n, hprev, n, u, w, 1.0f, z, w);
@@ -135,16 +146,7 @@ GN_VECTOR_CLONES void lstm_step(const Spec& s, const float* hprev, const float* 
     activate_gate(s.gate, g, 2 * n);  // i, f
     activate_tanh(g + 2 * n, n);      // candidate
     activate_gate(s.gate, g + 3 * n, n);  // o
-    float* cb = c + size_t(b) * n;
-    float* tcb = tc + size_t(b) * n;
-    float* hb = h + size_t(b) * n;
-    const float* cp = (cprev == nullptr ? zeros(n) : cprev + size_t(b) * n);
-    for (int j = 0; j < n; j++) {
-      float cell = g[n + j] * cp[j] + g[j] * g[2 * n + j];
-      cb[j] = cell;
-      tcb[j] = tanh_approx(cell);
-      hb[j] = g[3 * n + j] * tcb[j];
-    }
+    lstm_cell_update(n, g, cprev == nullptr ? zeros(n) : cprev + size_t(b) * n, c + size_t(b) * n, tc + size_t(b) * n, h + size_t(b) * n);
   }
 }
 
