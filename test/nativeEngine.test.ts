@@ -7,13 +7,14 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
-import { LayersStepper, nativeEngine, selectEngine } from '../src/engines';
-import { buildGenerator, CELLS, resolveModelConfig } from '../src/model';
+import { LayersStepper, nativeEngine, selectEngine, sequenceLoss } from '../src/engines';
+import { nativeAddon, type NativeAddon } from '../src/engines/native/addon';
+import { buildGenerator, CELLS, resolveModelConfig, SeededDropout } from '../src/model';
 import { clipByGlobalNorm } from '../src/train';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 import {
-  assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, flatWeights, generatorWith, maskedBatch, relativeDiff,
-  smallWindows, trainedCurve, VOCAB,
+  assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, flatWeights, generatorWith, lossAndGrads, maskedBatch,
+  relativeDiff, smallWindows, trainedCurve, VOCAB,
 } from './engineFixtures';
 
 test('the native addon is built and available (npm run setup builds it)', () => {
@@ -38,6 +39,98 @@ test('native gradients equal numeric gradients (central differences) of every we
     assertNumericGradients(model, 'native', cell, 60);
     model.dispose();
   }
+});
+
+const addon = (): NativeAddon => {
+  const loaded = nativeAddon();
+  assert.ok('addon' in loaded, 'the addon is built');
+  return loaded.addon;
+};
+
+test('native dropout masks: a fraction `rate` dropped, the rest scaled by 1 / (1 - rate), fresh for every seed', () => {
+  const rate = 0.3;
+  const [a, b] = [addon().dropoutMasks(41, rate, 64, 100, 50), addon().dropoutMasks(42, rate, 64, 100, 50)];
+  const dropped = a.filter((v) => v === 0).length / a.length;
+  assert.ok(Math.abs(dropped - rate) < 0.005, `dropped ${dropped}`);
+  assert.ok(a.every((v) => v === 0 || Math.abs(v - 1 / (1 - rate)) < 1e-6));
+  const differ = a.filter((v, i) => v !== b[i]).length / a.length;  // independent masks differ in 2·rate·(1−rate) of places
+  assert.ok(Math.abs(differ - 2 * rate * (1 - rate)) < 0.005, `seeds 41 and 42 differ in ${differ}`);
+  assert.deepEqual(addon().dropoutMasks(41, rate, 64, 100, 50), a);
+});
+
+test('native dropout: the loss equals the network recomputed in tfjs with the same masks (1 and 2 threads); gradients equal numeric ones', async () => {
+  await initBackend('cpu');
+  const [rate, units] = [0.3, 6];
+  const batch = maskedBatch();
+  for (const cell of CELLS) {
+    const config = resolveModelConfig({ vocabSize: VOCAB, cell, units, layers: 2, input: 'embedding', embeddingDim: 5, dropout: rate, seed: 3 });
+    const model = buildGenerator(config);
+    model.trainableWeights.forEach((w) => w.write(tf.tidy(() => w.read().mul(4))));  // large enough that dropout moves the loss
+    const dropouts = model.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
+    // The first training call of a dropout layer uses seed + 1: rebuild the network layer by layer with those masks.
+    const masks = dropouts.map((d) => addon().dropoutMasks(Number(d.getConfig().seed) + 1, rate, batch.batchSize, batch.seqLen, units));
+    const expected = tf.tidy(() => {
+      let x: tf.Tensor = tf.tensor2d(batch.inputs, [batch.batchSize, batch.seqLen], 'int32');
+      let k = 0;
+      for (const layer of model.layers.slice(1)) {
+        x = layer instanceof SeededDropout ? x.mul(tf.tensor3d(masks[k++], [batch.batchSize, batch.seqLen, units])) : (layer.apply(x) as tf.Tensor);
+      }
+      const targets = tf.tensor2d(batch.targets, [batch.batchSize, batch.seqLen], 'int32');
+      return sequenceLoss(x, targets, tf.tensor2d(batch.mask!, [batch.batchSize, batch.seqLen])).dataSync()[0];
+    });
+    const inference = nativeEngine.loss(model, batch);
+    assert.ok(Math.abs(inference - expected) > 1e-3 * expected, `${cell}: the masks change the loss (${inference} without, ${expected} with)`);
+    for (const threads of [1, 2]) {
+      dropouts.forEach((d) => (d.calls = 0));
+      const { loss } = lossAndGrads(model, batch, 'native', threads);
+      assert.ok(Math.abs(loss - expected) < 1e-5 * expected, `${cell}, ${threads} threads: loss ${loss} vs ${expected}`);
+      assert.deepEqual(dropouts.map((d) => d.calls), [1, 1], 'each call counts on the dropout layers');
+    }
+    // Gradients under fixed masks against central differences of the same loss.
+    const spec = { cell: CELLS.indexOf(cell), gate: 0, layers: 2, units, vocab: VOCAB, embed: 5, dropout: rate };
+    const weights = model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
+    const seeds = Uint32Array.of(7, 8);
+    const run = (values: Float32Array[]) =>
+      addon().lossAndGradients(spec, values, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 2, seeds);
+    const { grads } = run(weights);
+    const eps = 1e-3;  // the weights are large: a smaller step keeps the central difference's curvature error down
+    weights.forEach((original, i) => {
+      const stride = Math.max(1, Math.floor(original.length / 30));
+      const [numeric, analytic] = [new Float32Array(original.length), new Float32Array(original.length)];
+      for (let k = 0; k < original.length; k += stride) {
+        const at = (delta: number) => run(weights.map((w, j) => (j === i ? Float32Array.from(w, (v, m) => (m === k ? v + delta : v)) : w))).loss;
+        numeric[k] = (at(eps) - at(-eps)) / (2 * eps);
+        analytic[k] = grads[i][k];
+      }
+      const diff = relativeDiff(numeric, analytic);
+      assert.ok(diff < 2e-2, `${cell} weight ${i}: numeric and analytic gradients differ by ${diff.toExponential(2)} of the largest`);
+    });
+    model.dispose();
+  }
+});
+
+test('a dropout model trains on the native engine under auto; interrupted and resumed, it ends where an uninterrupted run ends', async () => {
+  await initBackend('cpu');
+  const stream = Int32Array.from({ length: 3_000 }, (_, i) => (i * i + 7 * i) % 23 % VOCAB);
+  const data = { train: new WindowDataset(stream, { seqLen: 20 }), val: new WindowDataset(stream.subarray(0, 300), { seqLen: 20 }) };
+  const config = { ...DEFAULT_TRAIN_CONFIG, batchSize: 8, epochs: 3, maxSteps: 40, learningRate: 0.01, seed: 6, threads: 2 };
+  const fresh = () => buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 12, layers: 2, dropout: 0.25, seed: 8 }));
+  const whole = fresh();
+  const reference = await train(whole, data, config);
+  assert.equal(reference.engine, 'native');
+  const again = fresh();
+  assertSameCurve(await train(again, data, config), reference, 'the same seed');
+  again.dispose();
+  const model = fresh();
+  const stop = new AbortController();
+  const stopAt15 = { onBatchEnd: (record: { step: number }) => void (record.step === 15 && stop.abort()) };
+  const part = await train(model, data, config, [stopAt15], { signal: stop.signal });
+  const rest = await train(model, data, config, [], { resume: part.interrupted! });
+  tf.dispose(part.interrupted!.optimizer.map((w) => w.tensor));
+  assertSameCurve(rest, reference, 'interrupted at step 15 and resumed');
+  assert.ok(relativeDiff(flatWeights(model), flatWeights(whole)) < 1e-5);
+  model.dispose();
+  whole.dispose();
 });
 
 test('a model trained by the native engine follows the fast engine loss curve (40 steps, 2 layers), on 1 and 2 threads', async () => {
@@ -94,11 +187,15 @@ test('native training: a huge learning rate gives huge finite losses as on the f
 
 test('networks the native engine cannot run go to the next engine under auto, and name the reason when asked for', async () => {
   await initBackend('cpu');
-  const withDropout = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, layers: 2, dropout: 0.2, seed: 1 }));
-  assert.match(nativeEngine.unsupportedReason(withDropout)!, /dropout between layers/);
-  assert.equal(selectEngine('auto', withDropout).name, 'fast');
-  assert.throws(() => selectEngine('native', withDropout), /The native engine cannot run this model: dropout between layers/);
-  withDropout.dispose();
+  const json = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, layers: 2, dropout: 0.2, seed: 1 })).toJSON(null, false) as unknown as {
+    config: { layers: { class_name: string; config: Record<string, unknown> }[] };
+  };
+  json.config.layers.filter((layer) => layer.class_name === 'SeededDropout')[1].config.rate = 0.5;
+  const mixed = await tf.models.modelFromJSON(json as unknown as tf.io.ModelJSON);
+  assert.match(nativeEngine.unsupportedReason(mixed)!, /dropout rates that differ between layers/);
+  assert.equal(selectEngine('auto', mixed).name, 'fast');
+  assert.throws(() => selectEngine('native', mixed), /The native engine cannot run this model: dropout rates that differ between layers/);
+  mixed.dispose();
   const plain = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
   assert.equal(selectEngine('auto', plain).name, 'native');
   plain.dispose();

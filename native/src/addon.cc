@@ -24,6 +24,11 @@ gn::Spec read_spec(const Napi::Object& o) {
   s.units = integer("units", 1);
   s.vocab = integer("vocab", 2);
   s.embed = integer("embed", 0);
+  const Napi::Value dropout = o.Get("dropout");
+  if (!dropout.IsNumber() || !(dropout.As<Napi::Number>().DoubleValue() >= 0.0 && dropout.As<Napi::Number>().DoubleValue() < 1.0)) {
+    throw Napi::Error::New(o.Env(), "native: spec.dropout must be a number in [0, 1)");
+  }
+  s.dropout = dropout.As<Napi::Number>().FloatValue();
   return s;
 }
 
@@ -63,13 +68,27 @@ struct StepArguments {
   int threads;
 };
 
-/** The batch given as (inputs, targets, mask, batch, steps) from argument `at` on, checked against the vocabulary. */
-gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, int vocab) {
+/** Dropout seeds: null (no dropout) or a Uint32Array of one seed per layer. */
+const uint32_t* read_seeds(const Napi::Value& value, int layers) {
+  if (value.IsNull()) return nullptr;
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array || value.As<Napi::Uint32Array>().ElementLength() != size_t(layers)) {
+    throw Napi::Error::New(value.Env(), "native: dropoutSeeds must be null or a Uint32Array of one seed per layer");
+  }
+  return value.As<Napi::Uint32Array>().Data();
+}
+
+/**
+ * The batch given as (inputs, targets, mask, batch, steps) from argument `at` on, checked against the vocabulary,
+ * with the dropout seeds `seeds` (null: no dropout).
+ */
+gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, const gn::Spec& spec, const Napi::Value& seeds) {
+  const int vocab = spec.vocab;
   Napi::Env env = info.Env();
   const int batch = info[at + 3].As<Napi::Number>().Int32Value(), steps = info[at + 4].As<Napi::Number>().Int32Value();
   if (batch < 1 || steps < 1) throw Napi::Error::New(env, "native: batch and steps must be ≥ 1");
   const size_t cells = size_t(batch) * steps;
-  gn::Batch b{read_ids(env, info[at], cells, vocab, "inputs"), read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps};
+  gn::Batch b{read_ids(env, info[at], cells, vocab, "inputs"), read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps,
+              read_seeds(seeds, spec.layers)};
   const Napi::Value mask = info[at + 2];
   if (!mask.IsNull()) {
     if (!mask.IsTypedArray() || mask.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || mask.As<Napi::Float32Array>().ElementLength() != cells) {
@@ -86,12 +105,15 @@ int read_threads(const Napi::Value& value) {
   return threads;
 }
 
-StepArguments read_step(const Napi::CallbackInfo& info, const char* name) {
+/** The arguments of `lossAndGradients` (with dropout seeds after the threads) or `loss` (none: no dropout). */
+StepArguments read_step(const Napi::CallbackInfo& info, const char* name, bool with_seeds) {
   Napi::Env env = info.Env();
-  if (info.Length() != 8 || !info[0].IsObject()) throw Napi::Error::New(env, std::string("native: ") + name + "(spec, weights, inputs, targets, mask, batch, steps, threads)");
+  if (info.Length() != (with_seeds ? 9u : 8u) || !info[0].IsObject()) {
+    throw Napi::Error::New(env, std::string("native: ") + name + "(spec, weights, inputs, targets, mask, batch, steps, threads" + (with_seeds ? ", dropoutSeeds)" : ")"));
+  }
   StepArguments a{read_spec(info[0].As<Napi::Object>()), {}, {}, 0};
   a.params = read_params(env, a.spec, info[1], "weights");
-  a.batch = read_batch(info, 2, a.spec.vocab);
+  a.batch = read_batch(info, 2, a.spec, with_seeds ? info[8] : env.Null());
   a.threads = read_threads(info[7]);
   return a;
 }
@@ -99,7 +121,7 @@ StepArguments read_step(const Napi::CallbackInfo& info, const char* name) {
 /** `lossAndGradients(...)` → `{ loss, grads }`: one training step's forward and backward pass. */
 Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const StepArguments a = read_step(info, "lossAndGradients");
+  const StepArguments a = read_step(info, "lossAndGradients", true);
   Napi::Array grads = Napi::Array::New(env);
   gn::Params out;
   const std::vector<size_t> sizes = gn::param_sizes(a.spec);
@@ -117,7 +139,7 @@ Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
 
 /** `loss(...)` → the mean loss alone (forward pass only: evaluation). */
 Napi::Value Loss(const Napi::CallbackInfo& info) {
-  const StepArguments a = read_step(info, "loss");
+  const StepArguments a = read_step(info, "loss", false);
   return Napi::Number::New(info.Env(), gn::loss_and_gradients(a.spec, a.params, a.batch, a.threads, gn::Params{}));
 }
 
@@ -179,8 +201,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
  private:
   Napi::Value Step(const Napi::CallbackInfo& info) {
-    if (info.Length() != 6) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads)");
-    const gn::Batch batch = read_batch(info, 0, spec_.vocab);
+    if (info.Length() != 7) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)");
+    const gn::Batch batch = read_batch(info, 0, spec_, info[6]);
     return Napi::Number::New(info.Env(), trainer_->step(batch, read_threads(info[5])));
   }
 
@@ -255,6 +277,19 @@ Napi::Value Profile(const Napi::CallbackInfo& info) {
   return out;
 }
 
+/** `dropoutMasks(seed, rate, batch, steps, units)` → the training steps' masks for that seed, [batch, steps, units]. */
+Napi::Value DropoutMasks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  for (size_t i = 0; i < 5; i++) if (info.Length() != 5 || !info[i].IsNumber()) throw Napi::Error::New(env, "native: dropoutMasks(seed, rate, batch, steps, units)");
+  const double rate = info[1].As<Napi::Number>().DoubleValue();
+  const int batch = info[2].As<Napi::Number>().Int32Value(), steps = info[3].As<Napi::Number>().Int32Value(), units = info[4].As<Napi::Number>().Int32Value();
+  if (!(rate >= 0.0 && rate < 1.0) || batch < 1 || steps < 1 || units < 1) throw Napi::Error::New(env, "native: dropoutMasks needs a rate in [0, 1) and sizes ≥ 1");
+  const std::vector<float> masks = gn::dropout_masks(info[0].As<Napi::Number>().Uint32Value(), float(rate), batch, steps, units);
+  Napi::Float32Array out = Napi::Float32Array::New(env, masks.size());
+  std::copy(masks.begin(), masks.end(), out.Data());
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gn::blas_single_thread();
   exports.Set("lossAndGradients", Napi::Function::New(env, LossAndGradients));
@@ -262,6 +297,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Stepper", StepperWrap::Define(env));
   exports.Set("Trainer", TrainerWrap::Define(env));
   exports.Set("profile", Napi::Function::New(env, Profile));
+  exports.Set("dropoutMasks", Napi::Function::New(env, DropoutMasks));
   return exports;
 }
 

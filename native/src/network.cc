@@ -137,6 +137,41 @@ GN_VECTOR_CLONES void gru_backward_reset(int rows, int n, float sig, const float
   }
 }
 
+/** A 32-bit integer hash (Wellons' lowbias32): 32-bit operations only, so the mask loops vectorise. */
+inline uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  return x ^ (x >> 16);
+}
+
+/**
+ * Dropout masks of rows [row0, row0 + rows) of a batch of `steps` steps, time-major ([steps, rows, n]): the value at
+ * (row b, step t, unit j) comes from a hash of the seed and the position's index ((b·steps + t)·n + j) in the whole
+ * batch, so it is the same whichever thread computes it. A position is dropped (0) when its uniform value in [0, 1)
+ * is below `rate`; kept ones get 1 / (1 − rate).
+ */
+GN_VECTOR_CLONES void dropout_mask(uint32_t seed, float rate, int row0, int rows, int steps, int n, float* __restrict mask) {
+  const uint32_t key = hash32(seed);
+  const float keep = 1.0f / (1.0f - rate);
+  for (int t = 0; t < steps; t++) {
+    for (int b = 0; b < rows; b++) {
+      const uint32_t base = (uint32_t(row0 + b) * uint32_t(steps) + uint32_t(t)) * uint32_t(n);
+      float* m = mask + (size_t(t) * rows + b) * n;
+      for (int j = 0; j < n; j++) {
+        const float u = float(hash32(hash32(base + uint32_t(j)) ^ key) >> 8) * (1.0f / 16777216.0f);
+        m[j] = u < rate ? 0.0f : keep;
+      }
+    }
+  }
+}
+
+/** x ⊙= y (n values). */
+GN_VECTOR_CLONES void multiply_by(float* __restrict x, const float* __restrict y, size_t n) {
+  for (size_t k = 0; k < n; k++) x[k] *= y[k];
+}
+
 /** `count` zeros to read in place of an absent (zero) previous state, so loops need no branch per element. */
 const float* zeros(size_t count) {
   thread_local std::vector<float> buffer;
@@ -204,6 +239,10 @@ struct LayerTrace {
   std::vector<float> tc;  // LSTM tanh(c)
   std::vector<float> rh;  // GRU r ⊙ h_prev
   std::vector<float> h;   // hidden states [TB, units]
+  std::vector<float> mask;  // dropout scales [TB, units] (empty: this call had no dropout)
+  std::vector<float> out;   // h ⊙ mask, what the next layer sees when there is dropout
+  /** The layer's output as the layer above (or the output layer) sees it. */
+  const float* output() const { return mask.empty() ? h.data() : out.data(); }
 };
 
 /** The state arrays one step writes; the cell fills those it uses (LSTM: c, tc; GRU: rh) and `h`. */
@@ -371,15 +410,22 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
     LayerTrace& tr = ws.layers[l];
     if (l > 0) {
       tr.z.resize(tb * w);
-      gemm(false, false, tb, w, n, ws.layers[l - 1].h.data(), n, p.kernel(s, l), w, 0.0f, tr.z.data(), w);
+      gemm(false, false, tb, w, n, ws.layers[l - 1].output(), n, p.kernel(s, l), w, 0.0f, tr.z.data(), w);
     }
     add_bias(tr.z.data(), tb, w, p.bias(s, l));
     timer.lap(&StepProfile::input);
     forward_layer(s, p.recurrent(s, l), tr, steps, rows);
+    const bool dropped = s.dropout > 0.0f && batch.dropout_seeds != nullptr;
+    tr.mask.resize(dropped ? tb * n : 0);
+    if (dropped) {
+      dropout_mask(batch.dropout_seeds[l], s.dropout, row0, rows, steps, n, tr.mask.data());
+      tr.out.assign(tr.h.begin(), tr.h.end());
+      multiply_by(tr.out.data(), tr.mask.data(), tb * n);
+    }
     timer.lap(&StepProfile::recurrent_forward);
   }
   // Output layer and softmax cross-entropy; the logits become their own gradient.
-  const float* top = ws.layers[s.layers - 1].h.data();
+  const float* top = ws.layers[s.layers - 1].output();
   ws.logits.resize(tb * v);
   gemm(false, false, tb, v, n, top, n, p.out_kernel(s), v, 0.0f, ws.logits.data(), v);
   const double loss = softmax_cross_entropy(ws.logits.data(), tb, v, p.out_bias(s), ws.targets.data(), ws.weights.data(), scale);
@@ -393,12 +439,13 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
   ws.dz.resize(tb * w);
   for (int l = s.layers - 1; l >= 0; l--) {
     const LayerTrace& tr = ws.layers[l];
+    if (!tr.mask.empty()) multiply_by(ws.dh.data(), tr.mask.data(), tb * n);  // through the dropout
     transpose(p.recurrent(s, l), n, w, ws.ut);
     backward_layer(s, ws.ut.data(), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows);
     timer.lap(&StepProfile::recurrent_backward);
     add_column_sums(ws.dz.data(), tb, w, grads.bias(s, l));
     if (l > 0) {
-      gemm(true, false, n, w, tb, ws.layers[l - 1].h.data(), n, ws.dz.data(), w, 1.0f, grads.kernel(s, l), w);
+      gemm(true, false, n, w, tb, ws.layers[l - 1].output(), n, ws.dz.data(), w, 1.0f, grads.kernel(s, l), w);
       gemm(false, true, tb, n, w, ws.dz.data(), w, p.kernel(s, l), w, 0.0f, ws.dh.data(), n);
     } else if (s.embed == 0) {
       float* dk = grads.kernel(s, 0);
@@ -424,6 +471,12 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
 }
 
 }  // namespace
+
+std::vector<float> dropout_masks(uint32_t seed, float rate, int batch, int steps, int units) {
+  std::vector<float> masks(size_t(batch) * steps * units);
+  for (int b = 0; b < batch; b++) dropout_mask(seed, rate, b, 1, steps, units, masks.data() + size_t(b) * steps * units);  // one row: [steps, units]
+  return masks;
+}
 
 std::vector<size_t> param_sizes(const Spec& s) {
   std::vector<size_t> sizes;

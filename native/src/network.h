@@ -21,6 +21,8 @@ struct Spec {
   int vocab;
   /** Embedding width; 0 for one-hot input. */
   int embed;
+  /** Rate of the dropout after every recurrent layer, in [0, 1); 0 for none. */
+  float dropout;
   /** Gate blocks per unit: LSTM 4, GRU 3, RNN 1. */
   int gates() const { return cell == CellKind::lstm ? 4 : cell == CellKind::gru ? 3 : 1; }
 };
@@ -52,7 +54,18 @@ struct Batch {
   const float* mask;
   int batch;
   int steps;
+  /**
+   * One seed per layer for this step's dropout masks (see {@link dropout_masks}); null for no dropout (evaluation).
+   * Each position's mask depends on its seed and its place in the whole batch, never on the thread that computes it.
+   */
+  const uint32_t* dropout_seeds;
 };
+
+/**
+ * The dropout masks of `seed` for a [batch, steps, units] output, batch-major: each value is 0 (dropped, with
+ * probability `rate`) or 1 / (1 − rate), as tf.dropout scales what it keeps. The training steps use the same masks.
+ */
+std::vector<float> dropout_masks(uint32_t seed, float rate, int batch, int steps, int units);
 
 /**
  * Mean loss per real target token of `batch` and its gradients (written into `grads`, same layout as `params`,

@@ -120,8 +120,13 @@ export class SeededDropout extends tf.layers.Layer {
   /** Applies the next training mask to `x` (any shape): call k of the layer uses seed `seed + k`. */
   drop(x: tf.Tensor): tf.Tensor {
     if (this.rate === 0) return x;
+    return tf.dropout(x, this.rate, undefined, this.nextSeed());
+  }
+
+  /** Counts one more training call and returns its seed (`seed + calls`), for engines that draw the mask themselves. */
+  nextSeed(): number {
     this.calls += 1;
-    return tf.dropout(x, this.rate, undefined, this.seed + this.calls);
+    return this.seed + this.calls;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

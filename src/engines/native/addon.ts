@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { findProjectRoot } from '../../corpus/projectRoot';
 
@@ -13,6 +14,18 @@ export interface NativeSpec {
   vocab: number;
   /** Embedding width; 0 for one-hot input. */
   embed: number;
+  /** Rate of the dropout after every recurrent layer; 0 for none. */
+  dropout: number;
+}
+
+/**
+ * A network as the native engine hands it to the addon: its shape, its variables in the addon's order, and the seeds
+ * of the next training call's dropout masks (one per layer; null without dropout).
+ */
+export interface NativeLayout {
+  spec: NativeSpec;
+  variables: tf.LayerVariable[];
+  nextDropoutSeeds: () => Uint32Array | null;
 }
 
 /** Milliseconds per training step in each phase (as the thread with the first rows of each batch saw them). */
@@ -30,9 +43,10 @@ export interface NativeStepProfile {
 export interface NativeAddon {
   /** The phases of the whole training steps so far; `reset` starts the count afresh. */
   profile(reset?: boolean): NativeStepProfile;
+  /** One training batch's loss and gradients; `dropoutSeeds` (one per layer, null: none) seed the dropout masks. */
   lossAndGradients(
     spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
-    batch: number, steps: number, threads: number,
+    batch: number, steps: number, threads: number, dropoutSeeds: Uint32Array | null,
   ): { loss: number; grads: Float32Array[] };
   loss(
     spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
@@ -43,10 +57,12 @@ export interface NativeAddon {
     state: { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number } | null,
     adam: { learningRate: number; beta1: number; beta2: number; epsilon: number; clipNorm: number },
   ) => {
-    step(inputs: Int32Array, targets: Int32Array, mask: Float32Array | null, batch: number, steps: number, threads: number): number;
+    step(inputs: Int32Array, targets: Int32Array, mask: Float32Array | null, batch: number, steps: number, threads: number, dropoutSeeds: Uint32Array | null): number;
     weights(): Float32Array[];
     state(): { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number };
   };
+  /** The dropout masks the training steps draw from `seed`, batch-major [batch, steps, units] (0 or 1 / (1 − rate)). */
+  dropoutMasks(seed: number, rate: number, batch: number, steps: number, units: number): Float32Array;
   Stepper: new (spec: NativeSpec, weights: Float32Array[], batch: number) => {
     feed(tokens: Int32Array, steps: number): Float32Array;
     reset(): void;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
 import type { FusedTraining, OptimizerState, UpdateSettings } from '../engine';
-import type { NativeAddon, NativeSpec } from './addon';
+import type { NativeAddon, NativeLayout } from './addon';
 
 /** tf.train.adam's defaults, which the trainer uses: β₁, β₂ and the float32 backend epsilon. */
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
@@ -35,9 +35,9 @@ function fromOptimizerState(saved: OptimizerState, count: number) {
  * step has changed them since the last write.
  */
 export function nativeFusedTraining(
-  addon: NativeAddon, spec: NativeSpec, variables: tf.LayerVariable[], weights: Float32Array[], settings: UpdateSettings,
-  saved: OptimizerState | null,
+  addon: NativeAddon, layout: NativeLayout, weights: Float32Array[], settings: UpdateSettings, saved: OptimizerState | null,
 ): FusedTraining {
+  const { spec, variables, nextDropoutSeeds } = layout;
   const adam = { learningRate: settings.learningRate, ...ADAM, clipNorm: settings.clipNorm ?? 0 };
   const trainer = new addon.Trainer(spec, weights, saved === null ? null : fromOptimizerState(saved, variables.length), adam);
   const names = variables.map((v) => (v.read() as tf.Variable).name);
@@ -45,7 +45,7 @@ export function nativeFusedTraining(
   return {
     step(batch: Batch) {
       stale = true;
-      return trainer.step(batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, settings.threads);
+      return trainer.step(batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, settings.threads, nextDropoutSeeds());
     },
     syncWeights() {
       if (!stale) return;

@@ -3,16 +3,22 @@ import type { Batch } from '../../data';
 import type { ModelConfig } from '../../model';
 import type { Engine, LossAndGradients, OptimizerState, Stepper, UpdateSettings } from '../engine';
 import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
-import { NativeSpec, nativeAddon } from './addon';
+import { NativeLayout, NativeSpec, nativeAddon } from './addon';
 import { nativeFusedTraining } from './fusedTraining';
 
 const CELL_CODES: Record<string, number> = { lstm: 0, gru: 1, rnn: 2 };
 
+/** The dropout rate every recurrent layer shares (0 for none), or null when the layers' rates differ. */
+function sharedDropoutRate(parts: NetworkParts): number | null {
+  const rates = new Set(parts.recurrent.map((part) => (part.dropout === null ? 0 : Number(part.dropout.getConfig().rate))));
+  return rates.size === 1 ? [...rates][0] : null;
+}
+
 /**
- * The network's shape and its variables in the order the addon takes them — the order of the network's trainable
- * weights, as optimizers see them.
+ * The network as the addon takes it: variables in the order of the network's trainable weights (as optimizers see
+ * them); each dropout seed drawn counts a call on the model's dropout layer, so a saved run's masks go on where they were.
  */
-function nativeLayout(network: tf.LayersModel): { spec: NativeSpec; variables: tf.LayerVariable[] } {
+function nativeLayout(network: tf.LayersModel): NativeLayout {
   const parts: NetworkParts = networkParts(network, 'native');
   const first = parts.recurrent[0];
   const spec: NativeSpec = {
@@ -22,13 +28,15 @@ function nativeLayout(network: tf.LayersModel): { spec: NativeSpec; variables: t
     units: first.recurrentKernel.shape[0]!,
     vocab: parts.output.bias.shape[0]!,
     embed: parts.embedding === null ? 0 : parts.embedding.shape[1]!,
+    dropout: sharedDropoutRate(parts) ?? 0,
   };
   const variables = [
     ...(parts.embedding === null ? [] : [parts.embedding]),
     ...parts.recurrent.flatMap((part) => [part.kernel, part.recurrentKernel, part.bias]),
     parts.output.kernel, parts.output.bias,
   ];
-  return { spec, variables };
+  const nextDropoutSeeds = () => (spec.dropout === 0 ? null : Uint32Array.from(parts.recurrent.map((part) => part.dropout!.nextSeed() >>> 0)));
+  return { spec, variables, nextDropoutSeeds };
 }
 
 /** Why the addon cannot run `network`, beyond what the shared parts reader checks. */
@@ -40,7 +48,7 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   const gates = new Set(parts.recurrent.map((part) => part.gate));
   if ([...cells].some((cell) => !(cell in CELL_CODES))) return `cell ${[...cells].join('/')} (the addon knows ${Object.keys(CELL_CODES).join(', ')})`;
   if (cells.size > 1 || gates.size > 1) return 'layers of different cells or gates';
-  if (parts.recurrent.some((part) => part.dropout !== null && part.dropout.getConfig().rate !== 0)) return 'dropout between layers (not in the native engine yet)';
+  if (sharedDropoutRate(parts) === null) return 'dropout rates that differ between layers';
   if (new Set(parts.recurrent.map((part) => part.recurrentKernel.shape[0])).size > 1) return 'layers of different sizes';
   const { variables } = nativeLayout(network);
   if (variables.some((v, i) => network.trainableWeights[i] !== v)) return 'trainable weights in an order other than input, layers, output';
@@ -95,8 +103,10 @@ export const nativeEngine: Engine = {
   unsupportedReason: nativeUnsupportedReason,
   ownThreads: true,
   lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number): LossAndGradients {
-    const { spec, variables } = nativeLayout(network);
-    const result = addon().lossAndGradients(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads);
+    const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
+    const result = addon().lossAndGradients(
+      spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads, nextDropoutSeeds(),
+    );
     const grads: tf.NamedTensorMap = {};
     variables.forEach((v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])));
     return { loss: result.loss, grads };
@@ -107,7 +117,7 @@ export const nativeEngine: Engine = {
   },
   createStepper: (network: tf.LayersModel, _config: ModelConfig, batchSize: number) => new NativeStepper(network, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
-    const { spec, variables } = nativeLayout(network);
-    return nativeFusedTraining(addon(), spec, variables, weightArrays(variables), settings, optimizer);
+    const layout = nativeLayout(network);
+    return nativeFusedTraining(addon(), layout, weightArrays(layout.variables), settings, optimizer);
   },
 };
