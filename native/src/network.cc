@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <cmath>
 #include <thread>
@@ -14,7 +15,7 @@
 // baseline (SSE2, 4 floats); the loader picks by the CPU's features (ifunc; GCC ≥ 11 with glibc, else the baseline
 // only). No -march=native in the shipped build.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__GLIBC__)
-#define GN_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define GN_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define GN_VECTOR_CLONES
 #endif
@@ -172,6 +173,11 @@ GN_VECTOR_CLONES void multiply_by(float* __restrict x, const float* __restrict y
   for (size_t k = 0; k < n; k++) x[k] *= y[k];
 }
 
+/** Simple RNN: dz = dh · (1 − h²) for `count` values. */
+GN_VECTOR_CLONES void rnn_backward(size_t count, const float* __restrict h, const float* __restrict dh, float* __restrict dz) {
+  for (size_t k = 0; k < count; k++) dz[k] = dh[k] * (1.0f - h[k] * h[k]);
+}
+
 /** `count` zeros to read in place of an absent (zero) previous state, so loops need no branch per element. */
 const float* zeros(size_t count) {
   thread_local std::vector<float> buffer;
@@ -257,7 +263,11 @@ void cell_step(const Spec& s, const float* hprev, const float* cprev, const floa
   else rnn_step(s, hprev, u, z, out.h, rows);
 }
 
-void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int batch) {
+/**
+ * Forward through time of one layer; `step_inputs(t, z_t)` completes step t's input projections (x·W + b) in place
+ * just before the step uses them, while they are in cache.
+ */
+void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int batch, const std::function<void(int, float*)>& step_inputs) {
   const int n = s.units, w = s.gates() * n;
   const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
   for (auto* states : {&tr.h, &tr.c, &tr.tc, &tr.rh}) states->resize(size_t(steps) * step_h);  // a cell fills those it uses
@@ -265,6 +275,7 @@ void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int
   for (int t = 0; t < steps; t++) {
     const float* hprev = t == 0 ? nullptr : at(tr.h, t - 1);
     const float* cprev = t == 0 ? nullptr : at(tr.c, t - 1);
+    step_inputs(t, tr.z.data() + t * step_z);
     cell_step(s, hprev, cprev, u, tr.z.data() + t * step_z, {at(tr.c, t), at(tr.tc, t), at(tr.rh, t), at(tr.h, t)}, batch);
   }
 }
@@ -273,8 +284,10 @@ void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int
  * Backward through time of one layer: from dh (gradients of its outputs, [TB, units]; used as scratch) to dz
  * (gradients of its input projections, [TB, gates·units]); adds the recurrent kernel's gradient into du. `ut` is the
  * recurrent kernel transposed ([gates·units, units]), so that the per-step products need no transposes.
+ * `step_gradients(t, dz_t)` takes each step's dz while it is in cache.
  */
-void backward_layer(const Spec& s, const float* ut, const LayerTrace& tr, float* dh, float* dz, float* du, int steps, int batch) {
+void backward_layer(const Spec& s, const float* ut, const LayerTrace& tr, float* dh, float* dz, float* du, int steps, int batch,
+                    const std::function<void(int, const float*)>& step_gradients) {
   const int n = s.units, w = s.gates() * n;
   const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
   std::vector<float> carry(step_h, 0.0f);  // LSTM: dc carried back; GRU: dh carried back through z⊙h and r⊙h
@@ -295,10 +308,10 @@ void backward_layer(const Spec& s, const float* ut, const LayerTrace& tr, float*
       gru_backward_reset(batch, n, sig, zt, hprev, drh.data(), carry.data(), dzt);
       if (t > 0) step_gemm(batch, n, 2 * n, dzt, w, ut, n, 1.0f, dh + (t - 1) * step_h, n);  // dh_{t-1} += dz_zr·U_zrᵀ
     } else {
-      const float* ht = tr.h.data() + t * step_h;
-      for (size_t k = 0; k < step_h; k++) dzt[k] = dht[k] * (1.0f - ht[k] * ht[k]);
+      rnn_backward(step_h, tr.h.data() + t * step_h, dht, dzt);
       if (t > 0) step_gemm(batch, n, n, dzt, n, ut, n, 1.0f, dh + (t - 1) * step_h, n);
     }
+    step_gradients(t, dzt);
   }
   // Recurrent kernel: Σ_t h_{t-1}ᵀ·dz_t in one sgemm over steps 1 … T−1 (step 0 started from zeros).
   const int rows = (steps - 1) * batch;
@@ -307,6 +320,20 @@ void backward_layer(const Spec& s, const float* ut, const LayerTrace& tr, float*
     gemm(true, false, n, n, rows, tr.rh.data() + step_h, n, dz + step_z + 2 * n, w, 1.0f, du + 2 * n, w);
   } else {
     gemm(true, false, n, w, rows, tr.h.data(), n, dz + step_z, w, 1.0f, du, w);
+  }
+}
+
+/** out[r] = table[ids[r]] for `rows` rows of `width` values (one-hot input times a matrix, or an embedding lookup). */
+void gather_rows(const float* table, int width, const int32_t* ids, size_t rows, float* out) {
+  for (size_t r = 0; r < rows; r++) std::copy_n(table + size_t(ids[r]) * width, width, out + r * width);
+}
+
+/** table[ids[r]] += x[r] for `rows` rows of `width` values: the gradient of {@link gather_rows}. */
+void scatter_add_rows(const float* x, int width, const int32_t* ids, size_t rows, float* table) {
+  for (size_t r = 0; r < rows; r++) {
+    float* row = table + size_t(ids[r]) * width;
+    const float* d = x + r * width;
+    for (int j = 0; j < width; j++) row[j] += d[j];
   }
 }
 
@@ -396,25 +423,29 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
     }
   }
   ws.layers.resize(s.layers);
-  // Layer 0's input projections: kernel rows (one-hot) or embedding rows times the kernel, plus the bias.
-  LayerTrace& first = ws.layers[0];
-  first.z.resize(tb * w);
-  if (s.embed == 0) {
-    for (size_t r = 0; r < tb; r++) std::copy_n(p.kernel(s, 0) + size_t(ws.ids[r]) * w, w, first.z.data() + r * w);
-  } else {
+  // Input projections x·W + b. One-hot input: the kernel's rows, gathered (with the bias) step by step in forward_layer;
+  // an embedding or a layer below: one sgemm over every step here, the bias added step by step.
+  ws.layers.resize(s.layers);
+  const bool one_hot = s.embed == 0;
+  if (!one_hot) {
     ws.x.resize(tb * s.embed);
-    for (size_t r = 0; r < tb; r++) std::copy_n(p.embedding(s) + size_t(ws.ids[r]) * s.embed, s.embed, ws.x.data() + r * s.embed);
-    gemm(false, false, tb, w, s.embed, ws.x.data(), s.embed, p.kernel(s, 0), w, 0.0f, first.z.data(), w);
+    gather_rows(p.embedding(s), s.embed, ws.ids.data(), tb, ws.x.data());
   }
   for (int l = 0; l < s.layers; l++) {
     LayerTrace& tr = ws.layers[l];
-    if (l > 0) {
-      tr.z.resize(tb * w);
-      gemm(false, false, tb, w, n, ws.layers[l - 1].output(), n, p.kernel(s, l), w, 0.0f, tr.z.data(), w);
+    tr.z.resize(tb * w);
+    const float* bias = p.bias(s, l);
+    if (l > 0 || !one_hot) {
+      const float* in = l > 0 ? ws.layers[l - 1].output() : ws.x.data();
+      const int width = l > 0 ? n : s.embed;
+      gemm(false, false, tb, w, width, in, width, p.kernel(s, l), w, 0.0f, tr.z.data(), w);
     }
-    add_bias(tr.z.data(), tb, w, p.bias(s, l));
     timer.lap(&StepProfile::input);
-    forward_layer(s, p.recurrent(s, l), tr, steps, rows);
+    const bool gathered = l == 0 && one_hot;
+    forward_layer(s, p.recurrent(s, l), tr, steps, rows, [&](int t, float* zt) {
+      if (gathered) gather_rows(p.kernel(s, 0), w, ws.ids.data() + size_t(t) * rows, rows, zt);
+      add_bias(zt, rows, w, bias);
+    });
     const bool dropped = s.dropout > 0.0f && batch.dropout_seeds != nullptr;
     tr.mask.resize(dropped ? tb * n : 0);
     if (dropped) {
@@ -441,29 +472,20 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
     const LayerTrace& tr = ws.layers[l];
     if (!tr.mask.empty()) multiply_by(ws.dh.data(), tr.mask.data(), tb * n);  // through the dropout
     transpose(p.recurrent(s, l), n, w, ws.ut);
-    backward_layer(s, ws.ut.data(), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows);
+    const bool gathered = l == 0 && s.embed == 0;
+    backward_layer(s, ws.ut.data(), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows, [&](int t, const float* dzt) {
+      add_column_sums(dzt, rows, w, grads.bias(s, l));
+      if (gathered) scatter_add_rows(dzt, w, ws.ids.data() + size_t(t) * rows, rows, grads.kernel(s, 0));
+    });
     timer.lap(&StepProfile::recurrent_backward);
-    add_column_sums(ws.dz.data(), tb, w, grads.bias(s, l));
     if (l > 0) {
       gemm(true, false, n, w, tb, ws.layers[l - 1].output(), n, ws.dz.data(), w, 1.0f, grads.kernel(s, l), w);
       gemm(false, true, tb, n, w, ws.dz.data(), w, p.kernel(s, l), w, 0.0f, ws.dh.data(), n);
-    } else if (s.embed == 0) {
-      float* dk = grads.kernel(s, 0);
-      for (size_t r = 0; r < tb; r++) {
-        float* row = dk + size_t(ws.ids[r]) * w;
-        const float* d = ws.dz.data() + r * w;
-        for (int j = 0; j < w; j++) row[j] += d[j];
-      }
-    } else {
+    } else if (s.embed > 0) {
       gemm(true, false, s.embed, w, tb, ws.x.data(), s.embed, ws.dz.data(), w, 1.0f, grads.kernel(s, 0), w);
       ws.dx.resize(tb * s.embed);
       gemm(false, true, tb, s.embed, w, ws.dz.data(), w, p.kernel(s, 0), w, 0.0f, ws.dx.data(), s.embed);
-      float* de = grads.tensors[0];
-      for (size_t r = 0; r < tb; r++) {
-        float* row = de + size_t(ws.ids[r]) * s.embed;
-        const float* d = ws.dx.data() + r * s.embed;
-        for (int j = 0; j < s.embed; j++) row[j] += d[j];
-      }
+      scatter_add_rows(ws.dx.data(), s.embed, ws.ids.data(), tb, grads.tensors[0]);
     }
     timer.lap(&StepProfile::weight_gradients);
   }
@@ -617,14 +639,16 @@ const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   z_.resize(size_t(batch_) * w);
   for (auto* state : {&h_, &c_, &tc_, &rh_}) state->resize(size_t(batch_) * n);
   std::vector<float>&z = z_, &x = x_;
+  std::vector<int32_t> ids(batch_);
   for (int t = 0; t < steps; t++) {
+    for (int b = 0; b < batch_; b++) ids[b] = tokens[size_t(b) * steps + t];
     const float* input = nullptr;
     for (int l = 0; l < s.layers; l++) {
       if (l == 0 && s.embed == 0) {
-        for (int b = 0; b < batch_; b++) std::copy_n(params_.kernel(s, 0) + size_t(tokens[size_t(b) * steps + t]) * w, w, z.data() + size_t(b) * w);
+        gather_rows(params_.kernel(s, 0), w, ids.data(), batch_, z.data());
       } else if (l == 0) {
         x.resize(size_t(batch_) * s.embed);
-        for (int b = 0; b < batch_; b++) std::copy_n(params_.embedding(s) + size_t(tokens[size_t(b) * steps + t]) * s.embed, s.embed, x.data() + size_t(b) * s.embed);
+        gather_rows(params_.embedding(s), s.embed, ids.data(), batch_, x.data());
         gemm(false, false, batch_, w, s.embed, x.data(), s.embed, params_.kernel(s, 0), w, 0.0f, z.data(), w);
       } else {
         gemm(false, false, batch_, w, n, input, n, params_.kernel(s, l), w, 0.0f, z.data(), w);
