@@ -147,7 +147,7 @@ export function formatReport(report: BenchReport): string {
   lines.push(
     '',
     `Generation: ${grid.prompts.length} prompts × ${grid.temperatures.length} temperatures × ${grid.length} characters, untrained LSTM ${settings.units} ` +
-      '(ours: engine auto, i.e. native where the addon is built; PyTorch: the lesson\'s generate_soft under torch.no_grad(); ratios are speed, above 1 = ours faster)',
+      `(ours: engine auto, i.e. native where the addon is built; PyTorch: the lesson's generate_soft under torch.no_grad(); each the fastest of ${grid.repeats} runs; ratios are speed, above 1 = ours faster)`,
     '',
     ...formatTable(
       ['backend', 'ours batched', 'ours one at a time', 'PyTorch best', '(per thread count)', 'batched ÷ PyTorch', 'one at a time ÷ PyTorch'],

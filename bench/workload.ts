@@ -22,6 +22,8 @@ export interface GenerationGrid {
   temperatures: readonly number[];
   /** Characters generated per sample. */
   length: number;
+  /** Times the whole grid is generated (each side, each way); the fastest counts, so that a stray slow run does not. */
+  repeats: number;
 }
 
 /** When a timed training run has seen enough: at least `seconds` of timed steps and at least `minTimedSteps` of them. */
@@ -69,6 +71,7 @@ export function benchPlan(quick: boolean): BenchPlan {
       prompts: quick ? LESSON_PROMPTS.slice(0, 2) : LESSON_PROMPTS,
       temperatures: quick ? LESSON_TEMPERATURES.slice(0, 2) : LESSON_TEMPERATURES,
       length: quick ? 50 : 300,
+      repeats: quick ? 1 : 3,
     },
     torch: quick ? { seconds: 0.5, minTimedSteps: 1, warmupSteps: 1, threads: [1, 2] } : { seconds: 3, minTimedSteps: 3, warmupSteps: 3, threads: [1, 2] },
     memory: quick ? { corpusMegabytes: 5, maxSteps: 3 } : { corpusMegabytes: 50, maxSteps: 20 },

@@ -47,6 +47,24 @@ const addon = (): NativeAddon => {
   return loaded.addon;
 };
 
+/**
+ * Asserts that `analytic` (the gradient at `values`) equals central differences of `lossAt` for up to `entries` values
+ * spread over the array, within 2 % of the largest.
+ */
+function assertCentralDifferences(
+  values: Float32Array, analytic: Float32Array, lossAt: (changed: Float32Array) => number, label: string, eps: number, entries = 30,
+): void {
+  const stride = Math.max(1, Math.floor(values.length / entries));
+  const [numeric, expected] = [new Float32Array(values.length), new Float32Array(values.length)];
+  for (let k = 0; k < values.length; k += stride) {
+    const at = (delta: number) => lossAt(Float32Array.from(values, (v, m) => (m === k ? v + delta : v)));
+    numeric[k] = (at(eps) - at(-eps)) / (2 * eps);
+    expected[k] = analytic[k];
+  }
+  const diff = relativeDiff(numeric, expected);
+  assert.ok(diff < 2e-2, `${label}: numeric and analytic gradients differ by ${diff.toExponential(2)} of the largest`);
+}
+
 test('native dropout masks: a fraction `rate` dropped, the rest scaled by 1 / (1 - rate), fresh for every seed', () => {
   const rate = 0.3;
   const [a, b] = [addon().dropoutMasks(41, rate, 64, 100, 50), addon().dropoutMasks(42, rate, 64, 100, 50)];
@@ -91,20 +109,65 @@ test('native dropout: the loss equals the network recomputed in tfjs with the sa
     const weights = model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
     const seeds = Uint32Array.of(7, 8);
     const run = (values: Float32Array[]) =>
-      addon().lossAndGradients(spec, values, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 2, seeds);
+      addon().lossAndGradients(spec, values, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 2, seeds, null);
     const { grads } = run(weights);
-    const eps = 1e-3;  // the weights are large: a smaller step keeps the central difference's curvature error down
-    weights.forEach((original, i) => {
-      const stride = Math.max(1, Math.floor(original.length / 30));
-      const [numeric, analytic] = [new Float32Array(original.length), new Float32Array(original.length)];
-      for (let k = 0; k < original.length; k += stride) {
-        const at = (delta: number) => run(weights.map((w, j) => (j === i ? Float32Array.from(w, (v, m) => (m === k ? v + delta : v)) : w))).loss;
-        numeric[k] = (at(eps) - at(-eps)) / (2 * eps);
-        analytic[k] = grads[i][k];
-      }
-      const diff = relativeDiff(numeric, analytic);
-      assert.ok(diff < 2e-2, `${cell} weight ${i}: numeric and analytic gradients differ by ${diff.toExponential(2)} of the largest`);
+    weights.forEach((values, i) => {
+      // The weights are large: a small step keeps the central difference's curvature error down.
+      assertCentralDifferences(values, grads[i], (changed) => run(weights.map((w, j) => (j === i ? changed : w))).loss, `${cell} weight ${i}`, 1e-3);
     });
+    model.dispose();
+  }
+});
+
+test('native layers start from a given state: the loss equals tfjs-layers with initialState, the final state is the stepper\'s, gradients are numeric ones', async () => {
+  await initBackend('cpu');
+  const [units, layers] = [6, 2];
+  const batch = maskedBatch();
+  for (const cell of CELLS) {
+    const model = await generatorWith(cell, 'embedding', 'sigmoid', layers);
+    const perState = batch.batchSize * units;
+    const states = cell === 'lstm' ? 2 : 1;
+    const initial = Float32Array.from({ length: layers * states * perState }, (_, i) => Math.sin(i * 1.3) * 0.8);
+    const spec = { cell: CELLS.indexOf(cell), gate: 0, layers, units, vocab: VOCAB, embed: 5, dropout: 0 };
+    const weights = model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
+    const run = (values: Float32Array[], start: Float32Array | null) =>
+      addon().lossAndGradients(spec, values, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 2, null, start);
+    // tfjs-layers, each recurrent layer given its part of the state ([h] or [h, c]).
+    const reference = tf.tidy(() => {
+      let x: tf.Tensor = tf.tensor2d(batch.inputs, [batch.batchSize, batch.seqLen], 'int32');
+      let l = 0;
+      for (const layer of model.layers.slice(1)) {
+        if (!['LSTM', 'GRU', 'SimpleRNN'].includes(layer.getClassName())) {
+          x = layer.apply(x) as tf.Tensor;
+          continue;
+        }
+        const part = (k: number) => initial.subarray((l * states + k) * perState, (l * states + k + 1) * perState);
+        x = layer.apply(x, { initialState: Array.from({ length: states }, (_, k) => tf.tensor2d(part(k), [batch.batchSize, units])) }) as tf.Tensor;
+        l += 1;
+      }
+      const loss = sequenceLoss(x, tf.tensor2d(batch.targets, [batch.batchSize, batch.seqLen], 'int32'), tf.tensor2d(batch.mask!, [batch.batchSize, batch.seqLen]));
+      return { loss: loss.dataSync()[0], lastLogits: x.slice([0, batch.seqLen - 1, 0], [-1, 1, -1]).dataSync() as Float32Array };
+    });
+    const result = run(weights, initial);
+    assert.ok(Math.abs(result.loss - reference.loss) < 1e-5 * reference.loss, `${cell}: loss ${result.loss} vs ${reference.loss}`);
+    assert.ok(Math.abs(run(weights, new Float32Array(initial.length)).loss - reference.loss) > 1e-3 * reference.loss, `${cell}: the state matters`);
+    const evaluation = addon().loss(spec, weights, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1, initial);
+    assert.ok(Math.abs(evaluation - result.loss) < 1e-6 * result.loss, `${cell}: loss() takes the state too`);
+    // The stepper set to the same state and fed the same tokens ends in the same state, with tfjs-layers' last logits.
+    const stepper = new (addon().Stepper)(spec, weights, batch.batchSize);
+    stepper.setState(initial);
+    const logits = stepper.feed(batch.inputs, batch.seqLen);
+    assert.ok(relativeDiff(logits, reference.lastLogits) < 1e-5, `${cell}: stepper logits from the state`);
+    assert.ok(relativeDiff(result.finalState, stepper.state()) < 1e-6, `${cell}: final state`);
+    stepper.reset();
+    assert.ok(stepper.state().every((v) => v === 0), 'a reset stepper is at the zero state');
+    // Gradients of the state and of every weight (the recurrent kernels now see step 0) against central differences.
+    assertCentralDifferences(initial, result.initialStateGrads!, (changed) => run(weights, changed).loss, `${cell} initial state`, 1e-2, initial.length);
+    weights.forEach((values, i) => {
+      assertCentralDifferences(values, result.grads[i], (changed) => run(weights.map((w, j) => (j === i ? changed : w)), initial).loss, `${cell} weight ${i}`, 1e-2);
+    });
+    assert.equal(run(weights, null).initialStateGrads, null);
+    assert.throws(() => run(weights, new Float32Array(5)), /initialState must be null or a Float32Array of \d+ values/);
     model.dispose();
   }
 });

@@ -60,7 +60,7 @@ const int32_t* read_ids(const Napi::Env& env, const Napi::Value& value, size_t c
   return ids.Data();
 }
 
-/** The arguments shared by `lossAndGradients` and `loss`: (spec, weights, inputs, targets, mask, batch, steps, threads). */
+/** The arguments shared by `lossAndGradients` and `loss`: (spec, weights, inputs, targets, mask, batch, steps, threads, …). */
 struct StepArguments {
   gn::Spec spec;
   gn::Params params;
@@ -77,18 +77,29 @@ const uint32_t* read_seeds(const Napi::Value& value, int layers) {
   return value.As<Napi::Uint32Array>().Data();
 }
 
+/** A recurrent state of `batch` rows: null (zeros) or a Float32Array laid out as gn::state_size describes. */
+const float* read_state(const Napi::Value& value, const gn::Spec& spec, int batch, const char* what) {
+  if (value.IsNull()) return nullptr;
+  const size_t size = gn::state_size(spec, batch);
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || value.As<Napi::Float32Array>().ElementLength() != size) {
+    throw Napi::Error::New(value.Env(), std::string("native: ") + what + " must be null or a Float32Array of " + std::to_string(size) +
+                                            " values (per layer h [batch, units], then c for an LSTM)");
+  }
+  return value.As<Napi::Float32Array>().Data();
+}
+
 /**
  * The batch given as (inputs, targets, mask, batch, steps) from argument `at` on, checked against the vocabulary,
- * with the dropout seeds `seeds` (null: no dropout).
+ * with the dropout seeds `seeds` (null: no dropout) and the initial state `initial` (null: zeros).
  */
-gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, const gn::Spec& spec, const Napi::Value& seeds) {
+gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, const gn::Spec& spec, const Napi::Value& seeds, const Napi::Value& initial) {
   const int vocab = spec.vocab;
   Napi::Env env = info.Env();
   const int batch = info[at + 3].As<Napi::Number>().Int32Value(), steps = info[at + 4].As<Napi::Number>().Int32Value();
   if (batch < 1 || steps < 1) throw Napi::Error::New(env, "native: batch and steps must be ≥ 1");
   const size_t cells = size_t(batch) * steps;
   gn::Batch b{read_ids(env, info[at], cells, vocab, "inputs"), read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps,
-              read_seeds(seeds, spec.layers)};
+              read_seeds(seeds, spec.layers), read_state(initial, spec, batch, "initialState")};
   const Napi::Value mask = info[at + 2];
   if (!mask.IsNull()) {
     if (!mask.IsTypedArray() || mask.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || mask.As<Napi::Float32Array>().ElementLength() != cells) {
@@ -105,20 +116,27 @@ int read_threads(const Napi::Value& value) {
   return threads;
 }
 
-/** The arguments of `lossAndGradients` (with dropout seeds after the threads) or `loss` (none: no dropout). */
+/**
+ * The arguments of `lossAndGradients` (…, threads, dropoutSeeds, initialState) or `loss` (…, threads, initialState:
+ * evaluation has no dropout).
+ */
 StepArguments read_step(const Napi::CallbackInfo& info, const char* name, bool with_seeds) {
   Napi::Env env = info.Env();
-  if (info.Length() != (with_seeds ? 9u : 8u) || !info[0].IsObject()) {
-    throw Napi::Error::New(env, std::string("native: ") + name + "(spec, weights, inputs, targets, mask, batch, steps, threads" + (with_seeds ? ", dropoutSeeds)" : ")"));
+  if (info.Length() != (with_seeds ? 10u : 9u) || !info[0].IsObject()) {
+    throw Napi::Error::New(env, std::string("native: ") + name + "(spec, weights, inputs, targets, mask, batch, steps, threads, " +
+                                    (with_seeds ? "dropoutSeeds, " : "") + "initialState)");
   }
   StepArguments a{read_spec(info[0].As<Napi::Object>()), {}, {}, 0};
   a.params = read_params(env, a.spec, info[1], "weights");
-  a.batch = read_batch(info, 2, a.spec, with_seeds ? info[8] : env.Null());
+  a.batch = read_batch(info, 2, a.spec, with_seeds ? info[8] : env.Null(), info[with_seeds ? 9 : 8]);
   a.threads = read_threads(info[7]);
   return a;
 }
 
-/** `lossAndGradients(...)` → `{ loss, grads }`: one training step's forward and backward pass. */
+/**
+ * `lossAndGradients(...)` → `{ loss, grads, finalState, initialStateGrads }`: one training step's forward and backward
+ * pass, the state after the last step and (given an initial state, else null) the loss's gradient with respect to it.
+ */
 Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const StepArguments a = read_step(info, "lossAndGradients", true);
@@ -130,10 +148,21 @@ Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
     grads.Set(uint32_t(i), g);
     out.tensors.push_back(g.Data());
   }
-  const double loss = gn::loss_and_gradients(a.spec, a.params, a.batch, a.threads, out);
+  const size_t state = gn::state_size(a.spec, a.batch.batch);
+  Napi::Float32Array final_state = Napi::Float32Array::New(env, state);
+  Napi::Value initial_grads = env.Null();
+  gn::StateResults states{final_state.Data(), nullptr};
+  if (a.batch.initial_state != nullptr) {
+    Napi::Float32Array array = Napi::Float32Array::New(env, state);
+    states.initial_state_grads = array.Data();
+    initial_grads = array;
+  }
+  const double loss = gn::loss_and_gradients(a.spec, a.params, a.batch, a.threads, out, states);
   Napi::Object result = Napi::Object::New(env);
   result.Set("loss", loss);
   result.Set("grads", grads);
+  result.Set("finalState", final_state);
+  result.Set("initialStateGrads", initial_grads);
   return result;
 }
 
@@ -201,8 +230,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
  private:
   Napi::Value Step(const Napi::CallbackInfo& info) {
-    if (info.Length() != 7) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)");
-    const gn::Batch batch = read_batch(info, 0, spec_, info[6]);
+    if (info.Length() != 8) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds, initialState)");
+    const gn::Batch batch = read_batch(info, 0, spec_, info[6], info[7]);
     return Napi::Number::New(info.Env(), trainer_->step(batch, read_threads(info[5])));
   }
 
@@ -222,11 +251,15 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   std::unique_ptr<gn::Trainer> trainer_;
 };
 
-/** `new Stepper(spec, weights, batch)`: a generation stepper over a copy of the weights. */
+/**
+ * `new Stepper(spec, weights, batch)`: a generation stepper over a copy of the weights; `state()` and `setState(state)`
+ * read and replace its recurrent state (laid out as gn::state_size describes).
+ */
 class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Stepper", {InstanceMethod("feed", &StepperWrap::Feed), InstanceMethod("reset", &StepperWrap::Reset)});
+    return DefineClass(env, "Stepper", {InstanceMethod("feed", &StepperWrap::Feed), InstanceMethod("reset", &StepperWrap::Reset),
+                                        InstanceMethod("state", &StepperWrap::State), InstanceMethod("setState", &StepperWrap::SetState)});
   }
 
   explicit StepperWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StepperWrap>(info) {
@@ -252,6 +285,20 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
 
   Napi::Value Reset(const Napi::CallbackInfo& info) {
     stepper_->reset();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value State(const Napi::CallbackInfo& info) {
+    const std::vector<float> state = stepper_->state();
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), state.size());
+    std::copy(state.begin(), state.end(), out.Data());
+    return out;
+  }
+
+  Napi::Value SetState(const Napi::CallbackInfo& info) {
+    const float* state = info.Length() == 1 ? read_state(info[0], spec_, batch_, "state") : nullptr;
+    if (state == nullptr) throw Napi::Error::New(info.Env(), "native: setState(state) needs the state as a Float32Array");
+    stepper_->set_state(state);
     return info.Env().Undefined();
   }
 

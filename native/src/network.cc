@@ -7,6 +7,7 @@
 #include <mutex>
 #include <cmath>
 #include <thread>
+#include <type_traits>
 
 #include "blas.h"
 #include "mathx.h"
@@ -238,6 +239,13 @@ GN_VECTOR_CLONES void rnn_step(const Spec& s, const float* hprev, const float* u
   for (size_t k = 0; k < size_t(rows) * n; k++) h[k] = tanh_approx(z[k]);
 }
 
+/** One layer's recurrent state for a block of rows: h and, for an LSTM, c ([rows, units] each; null: none). */
+template <typename T>
+struct RowState {
+  T* h = nullptr;
+  T* c = nullptr;
+};
+
 /** What one recurrent layer keeps of a sequence for its backward pass (time-major rows t·batch + b). */
 struct LayerTrace {
   std::vector<float> z;   // [TB, gates·units] activations (LSTM i f g o; GRU z r hh; RNN pre-activations)
@@ -265,16 +273,17 @@ void cell_step(const Spec& s, const float* hprev, const float* cprev, const floa
 
 /**
  * Forward through time of one layer; `step_inputs(t, z_t)` completes step t's input projections (x·W + b) in place
- * just before the step uses them, while they are in cache.
+ * just before the step uses them, while they are in cache. The rows start from `start` (null members: zeros).
  */
-void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int batch, const std::function<void(int, float*)>& step_inputs) {
+void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int batch, const std::function<void(int, float*)>& step_inputs,
+                   const RowState<const float>& start) {
   const int n = s.units, w = s.gates() * n;
   const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
   for (auto* states : {&tr.h, &tr.c, &tr.tc, &tr.rh}) states->resize(size_t(steps) * step_h);  // a cell fills those it uses
   auto at = [&](std::vector<float>& a, int t) { return a.data() + t * step_h; };
   for (int t = 0; t < steps; t++) {
-    const float* hprev = t == 0 ? nullptr : at(tr.h, t - 1);
-    const float* cprev = t == 0 ? nullptr : at(tr.c, t - 1);
+    const float* hprev = t == 0 ? start.h : at(tr.h, t - 1);
+    const float* cprev = t == 0 ? start.c : at(tr.c, t - 1);
     step_inputs(t, tr.z.data() + t * step_z);
     cell_step(s, hprev, cprev, u, tr.z.data() + t * step_z, {at(tr.c, t), at(tr.tc, t), at(tr.rh, t), at(tr.h, t)}, batch);
   }
@@ -284,10 +293,11 @@ void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int
  * Backward through time of one layer: from dh (gradients of its outputs, [TB, units]; used as scratch) to dz
  * (gradients of its input projections, [TB, gates·units]); adds the recurrent kernel's gradient into du. `ut` is the
  * recurrent kernel transposed ([gates·units, units]), so that the per-step products need no transposes.
- * `step_gradients(t, dz_t)` takes each step's dz while it is in cache.
+ * `step_gradients(t, dz_t)` takes each step's dz while it is in cache. `start` is the state the forward pass started
+ * from (null members: zeros); its gradient goes to `start_grads` (null members: not wanted).
  */
 void backward_layer(const Spec& s, const float* ut, const LayerTrace& tr, float* dh, float* dz, float* du, int steps, int batch,
-                    const std::function<void(int, const float*)>& step_gradients) {
+                    const std::function<void(int, const float*)>& step_gradients, const RowState<const float>& start, const RowState<float>& start_grads) {
   const int n = s.units, w = s.gates() * n;
   const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
   std::vector<float> carry(step_h, 0.0f);  // LSTM: dc carried back; GRU: dh carried back through z⊙h and r⊙h
@@ -297,29 +307,35 @@ void backward_layer(const Spec& s, const float* ut, const LayerTrace& tr, float*
     float* dht = dh + t * step_h;
     float* dzt = dz + t * step_z;
     const float* zt = tr.z.data() + t * step_z;
-    const float* hprev = t == 0 ? zeros(step_h) : tr.h.data() + (t - 1) * step_h;
+    const float* hprev = t > 0 ? tr.h.data() + (t - 1) * step_h : start.h != nullptr ? start.h : zeros(step_h);
+    // Where dh_{t-1} goes: the previous step's dh (it holds what the layer above sent), or the start state's gradient.
+    float* dprev = t > 0 ? dh + (t - 1) * step_h : start_grads.h;
+    const float keep = t > 0 ? 1.0f : 0.0f;
     if (s.cell == CellKind::lstm) {
-      const float* cprev = t == 0 ? zeros(step_h) : tr.c.data() + (t - 1) * step_h;
+      const float* cprev = t > 0 ? tr.c.data() + (t - 1) * step_h : start.c != nullptr ? start.c : zeros(step_h);
       lstm_backward_gates(batch, n, sig, zt, tr.tc.data() + t * step_h, cprev, dht, carry.data(), dzt);
-      if (t > 0) step_gemm(batch, n, w, dzt, w, ut, n, 1.0f, dh + (t - 1) * step_h, n);  // dh_{t-1} += dz·Uᵀ
+      if (dprev != nullptr) step_gemm(batch, n, w, dzt, w, ut, n, keep, dprev, n);  // dh_{t-1} += dz·Uᵀ
+      if (t == 0 && start_grads.c != nullptr) std::copy(carry.begin(), carry.end(), start_grads.c);  // dc_{-1}
     } else if (s.cell == CellKind::gru) {
       gru_backward_update(batch, n, sig, zt, hprev, dht, carry.data(), dzt);
       step_gemm(batch, n, n, dzt + 2 * n, w, ut + size_t(2 * n) * n, n, 0.0f, drh.data(), n);  // d(r⊙h) = dhh·U_hᵀ
       gru_backward_reset(batch, n, sig, zt, hprev, drh.data(), carry.data(), dzt);
-      if (t > 0) step_gemm(batch, n, 2 * n, dzt, w, ut, n, 1.0f, dh + (t - 1) * step_h, n);  // dh_{t-1} += dz_zr·U_zrᵀ
+      if (t == 0 && dprev != nullptr) std::copy(carry.begin(), carry.end(), dprev);  // the carried part of dh_{-1}
+      if (dprev != nullptr) step_gemm(batch, n, 2 * n, dzt, w, ut, n, 1.0f, dprev, n);  // dh_{t-1} += dz_zr·U_zrᵀ
     } else {
       rnn_backward(step_h, tr.h.data() + t * step_h, dht, dzt);
-      if (t > 0) step_gemm(batch, n, n, dzt, n, ut, n, 1.0f, dh + (t - 1) * step_h, n);
+      if (dprev != nullptr) step_gemm(batch, n, n, dzt, n, ut, n, keep, dprev, n);
     }
     step_gradients(t, dzt);
   }
-  // Recurrent kernel: Σ_t h_{t-1}ᵀ·dz_t in one sgemm over steps 1 … T−1 (step 0 started from zeros).
+  // Recurrent kernel: Σ_t h_{t-1}ᵀ·dz_t in one sgemm over steps 1 … T−1, plus step 0 when it started from a state.
   const int rows = (steps - 1) * batch;
-  if (s.cell == CellKind::gru) {
-    gemm(true, false, n, 2 * n, rows, tr.h.data(), n, dz + step_z, w, 1.0f, du, w);
-    gemm(true, false, n, n, rows, tr.rh.data() + step_h, n, dz + step_z + 2 * n, w, 1.0f, du + 2 * n, w);
-  } else {
-    gemm(true, false, n, w, rows, tr.h.data(), n, dz + step_z, w, 1.0f, du, w);
+  const int zr = s.cell == CellKind::gru ? 2 * n : w;  // the columns multiplied by h_{t-1} (GRU: z and r)
+  gemm(true, false, n, zr, rows, tr.h.data(), n, dz + step_z, w, 1.0f, du, w);
+  if (start.h != nullptr) gemm(true, false, n, zr, batch, start.h, n, dz, w, 1.0f, du, w);
+  if (s.cell == CellKind::gru) {  // the candidate's columns are multiplied by r ⊙ h_{t-1}
+    const int from = start.h != nullptr ? 0 : 1;
+    gemm(true, false, n, n, (steps - from) * batch, tr.rh.data() + from * step_h, n, dz + from * step_z + 2 * n, w, 1.0f, du + 2 * n, w);
   }
 }
 
@@ -409,10 +425,19 @@ std::vector<Workspace>& workspaces() {
  * inverse of the whole batch's real-token count) into `grads` (zeroed by the caller) and returns Σ weight · loss.
  */
 double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, int rows, float scale, const Params& grads, Workspace& ws,
-                bool profiled) {
+                bool profiled, const StateResults& results) {
   const int steps = batch.steps, n = s.units, w = s.gates() * n, v = s.vocab;
   PhaseTimer timer(profiled);
   const size_t tb = size_t(steps) * rows;
+  // This part's rows of layer l's h (and c) in a state laid out as state_size describes (null stays null).
+  const size_t per_layer = state_size(s, batch.batch) / s.layers;
+  const auto state_rows = [&](auto* state, int l) {
+    RowState<std::remove_pointer_t<decltype(state)>> part;
+    if (state == nullptr) return part;
+    part.h = state + l * per_layer + size_t(row0) * n;
+    if (s.cell == CellKind::lstm) part.c = part.h + size_t(batch.batch) * n;
+    return part;
+  };
   ws.ids.resize(tb), ws.targets.resize(tb), ws.weights.resize(tb);
   for (int b = 0; b < rows; b++) {
     for (int t = 0; t < steps; t++) {
@@ -445,7 +470,11 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
     forward_layer(s, p.recurrent(s, l), tr, steps, rows, [&](int t, float* zt) {
       if (gathered) gather_rows(p.kernel(s, 0), w, ws.ids.data() + size_t(t) * rows, rows, zt);
       add_bias(zt, rows, w, bias);
-    });
+    }, state_rows(batch.initial_state, l));
+    const RowState<float> final_state = state_rows(results.final_state, l);
+    const size_t last = size_t(steps - 1) * rows * n;
+    if (final_state.h != nullptr) std::copy_n(tr.h.data() + last, size_t(rows) * n, final_state.h);
+    if (final_state.c != nullptr) std::copy_n(tr.c.data() + last, size_t(rows) * n, final_state.c);
     const bool dropped = s.dropout > 0.0f && batch.dropout_seeds != nullptr;
     tr.mask.resize(dropped ? tb * n : 0);
     if (dropped) {
@@ -476,7 +505,7 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
     backward_layer(s, ws.ut.data(), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows, [&](int t, const float* dzt) {
       add_column_sums(dzt, rows, w, grads.bias(s, l));
       if (gathered) scatter_add_rows(dzt, w, ws.ids.data() + size_t(t) * rows, rows, grads.kernel(s, 0));
-    });
+    }, state_rows(batch.initial_state, l), state_rows(results.initial_state_grads, l));
     timer.lap(&StepProfile::recurrent_backward);
     if (l > 0) {
       gemm(true, false, n, w, tb, ws.layers[l - 1].output(), n, ws.dz.data(), w, 1.0f, grads.kernel(s, l), w);
@@ -500,6 +529,8 @@ std::vector<float> dropout_masks(uint32_t seed, float rate, int batch, int steps
   return masks;
 }
 
+size_t state_size(const Spec& s, int batch) { return size_t(s.layers) * (s.cell == CellKind::lstm ? 2 : 1) * batch * s.units; }
+
 std::vector<size_t> param_sizes(const Spec& s) {
   std::vector<size_t> sizes;
   const size_t w = size_t(s.gates()) * s.units;
@@ -512,7 +543,7 @@ std::vector<size_t> param_sizes(const Spec& s) {
   return sizes;
 }
 
-double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads) {
+double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads, const StateResults& states) {
   // One call at a time: the workspaces (and the profile) are shared by the process, e.g. by several worker_threads.
   static std::mutex busy;
   const std::lock_guard<std::mutex> lock(busy);
@@ -546,7 +577,7 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
     try {
       workers.emplace_back([&, k, row, rows] {
         try {
-          losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k], false);
+          losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k], false, states);
         } catch (...) {
           failures[k] = std::current_exception();  // rethrown below, after every thread has joined
         }
@@ -557,7 +588,7 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
     row += rows;
   }
   try {
-    losses[0] = run_part(s, params, batch, 0, rows_of(0), scale, grads, ws[0], backward);
+    losses[0] = run_part(s, params, batch, 0, rows_of(0), scale, grads, ws[0], backward, states);
   } catch (...) {
     failures[0] = std::current_exception();
   }
@@ -632,6 +663,29 @@ Stepper::Stepper(const Spec& s, std::vector<std::vector<float>> weights, int bat
 }
 
 void Stepper::reset() { fresh_ = true; }
+
+std::vector<float> Stepper::state() const {
+  std::vector<float> out(state_size(spec_, batch_), 0.0f);
+  if (fresh_) return out;
+  float* at = out.data();
+  for (int l = 0; l < spec_.layers; l++) {
+    at = std::copy(hidden_[l].begin(), hidden_[l].end(), at);
+    if (spec_.cell == CellKind::lstm) at = std::copy(cell_[l].begin(), cell_[l].end(), at);
+  }
+  return out;
+}
+
+void Stepper::set_state(const float* state) {
+  for (int l = 0; l < spec_.layers; l++) {
+    std::copy_n(state, hidden_[l].size(), hidden_[l].begin());
+    state += hidden_[l].size();
+    if (spec_.cell == CellKind::lstm) {
+      std::copy_n(state, cell_[l].size(), cell_[l].begin());
+      state += cell_[l].size();
+    }
+  }
+  fresh_ = false;
+}
 
 const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   const Spec& s = spec_;

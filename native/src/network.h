@@ -59,6 +59,25 @@ struct Batch {
    * Each position's mask depends on its seed and its place in the whole batch, never on the thread that computes it.
    */
   const uint32_t* dropout_seeds;
+  /**
+   * The recurrent state every row starts from (see {@link state_size}); null for zeros. With it, the loss also
+   * depends on the state, and the gradient with respect to it can be asked for ({@link StateResults}).
+   */
+  const float* initial_state;
+};
+
+/**
+ * Floats in a recurrent state of `batch` rows: per layer, h [batch, units] and, for an LSTM, then c [batch, units].
+ * The initial and final states of a batch, and their gradients, are laid out so.
+ */
+size_t state_size(const Spec& s, int batch);
+
+/** Where a training call writes the state after the last step and the gradient of the loss with respect to the initial state. */
+struct StateResults {
+  /** The state after the last step of every row (null: not wanted). */
+  float* final_state = nullptr;
+  /** d loss / d initial state (null: not wanted; needs the gradients to be computed). */
+  float* initial_state_grads = nullptr;
 };
 
 /**
@@ -69,9 +88,11 @@ std::vector<float> dropout_masks(uint32_t seed, float rate, int batch, int steps
 
 /**
  * Mean loss per real target token of `batch` and its gradients (written into `grads`, same layout as `params`,
- * overwritten; `grads` without tensors computes the loss alone), the batch rows split over `threads` threads.
+ * overwritten; `grads` without tensors computes the loss alone), the batch rows split over `threads` threads; the
+ * final state and the initial state's gradient go to `states` when asked for.
  */
-double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads);
+double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads,
+                          const StateResults& states = {});
 
 /**
  * Seconds the training steps spent in each phase since the last reset, as seen by the thread that runs the first
@@ -126,6 +147,10 @@ class Stepper {
   /** Feeds `steps` tokens per row (row-major [batch, steps]); returns the logits after the last, [batch, vocab]. */
   const std::vector<float>& feed(const int32_t* tokens, int steps);
   void reset();
+  /** The recurrent state now (zeros after a reset), laid out as {@link state_size} describes. */
+  std::vector<float> state() const;
+  /** Continues from `state` (state_size(spec, batch) values) instead of the current state. */
+  void set_state(const float* state);
 
  private:
   Spec spec_;

@@ -105,7 +105,7 @@ export const nativeEngine: Engine = {
   lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number): LossAndGradients {
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(
-      spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads, nextDropoutSeeds(),
+      spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads, nextDropoutSeeds(), null,
     );
     const grads: tf.NamedTensorMap = {};
     variables.forEach((v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])));
@@ -113,7 +113,7 @@ export const nativeEngine: Engine = {
   },
   loss(network: tf.LayersModel, batch: Batch): number {
     const { spec, variables } = nativeLayout(network);
-    return addon().loss(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1);
+    return addon().loss(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1, null);
   },
   createStepper: (network: tf.LayersModel, _config: ModelConfig, batchSize: number) => new NativeStepper(network, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
