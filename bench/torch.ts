@@ -48,6 +48,7 @@ export async function runTorchReference(workload: Workload, plan: BenchPlan): Pr
       '--lr', String(LEARNING_RATE), '--clip', String(CLIP_NORM ?? 0),
       '--cells', plan.cells.join(','), '--batches', plan.batches.join(','), '--threads', torch.threads.join(','),
       '--warmup', String(torch.warmupSteps), '--seconds', String(torch.seconds), '--min-steps', String(torch.minTimedSteps),
+      '--train-repeats', String(torch.repeats),
       '--prompts', JSON.stringify(generation.prompts), '--temperatures', JSON.stringify(generation.temperatures), '--length', String(generation.length), '--repeats', String(generation.repeats),
     ];
     return await runJson<TorchResult>(PYTHON, args);
