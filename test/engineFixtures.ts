@@ -93,26 +93,34 @@ export function assertSameSteps(tested: Stepper, reference: Stepper, label: stri
 export function assertNumericGradients(model: tf.LayersModel, engine: string, label: string, entries = 120): void {
   const batch = maskedBatch();
   const { grads } = lossAndGrads(model, batch, engine);
-  const eps = 1e-2;
   for (const weight of model.trainableWeights) {
     const variable = weight.read() as tf.Variable;
     const original = variable.dataSync().slice() as Float32Array;
-    const stride = Math.max(1, Math.floor(original.length / entries));
-    const [numeric, analytic] = [new Float32Array(original.length), new Float32Array(original.length)];
-    for (let k = 0; k < original.length; k += stride) {
-      const at = (delta: number) => {
-        const values = original.slice();
-        values[k] += delta;
-        variable.assign(tf.tensor(values, variable.shape));
-        return engineNamed(engine).loss(model, batch);
-      };
-      numeric[k] = (at(eps) - at(-eps)) / (2 * eps);
-      analytic[k] = grads.get(variable.name)![k];
-    }
+    const lossAt = (changed: Float32Array) => {
+      variable.assign(tf.tensor(changed, variable.shape));
+      return engineNamed(engine).loss(model, batch);
+    };
+    assertCentralDifferences(original, grads.get(variable.name)!, lossAt, `${label} ${weight.originalName}`, 1e-2, entries);
     variable.assign(tf.tensor(original, variable.shape));
-    const diff = relativeDiff(numeric, analytic);
-    assert.ok(diff < 2e-2, `${label} ${weight.originalName}: numeric and analytic gradients differ by ${diff.toExponential(2)} of the largest`);
   }
+}
+
+/**
+ * Asserts that `analytic` (the gradient at `values`) equals central differences of `lossAt` for up to `entries` values
+ * spread over the array, within 2 % of the largest.
+ */
+export function assertCentralDifferences(
+  values: Float32Array, analytic: Float32Array, lossAt: (changed: Float32Array) => number, label: string, eps: number, entries = 30,
+): void {
+  const stride = Math.max(1, Math.floor(values.length / entries));
+  const [numeric, expected] = [new Float32Array(values.length), new Float32Array(values.length)];
+  for (let k = 0; k < values.length; k += stride) {
+    const at = (delta: number) => lossAt(Float32Array.from(values, (v, m) => (m === k ? v + delta : v)));
+    numeric[k] = (at(eps) - at(-eps)) / (2 * eps);
+    expected[k] = analytic[k];
+  }
+  const diff = relativeDiff(numeric, expected);
+  assert.ok(diff < 2e-2, `${label}: numeric and analytic gradients differ by ${diff.toExponential(2)} of the largest`);
 }
 
 /** A 40-step training run of a small generator (16 units, `layers` layers) on a fixed stream, with `engine`. */

@@ -13,8 +13,8 @@ import { buildGenerator, CELLS, resolveModelConfig, SeededDropout } from '../src
 import { clipByGlobalNorm } from '../src/train';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 import {
-  assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, flatWeights, generatorWith, lossAndGrads, maskedBatch,
-  relativeDiff, smallWindows, trainedCurve, VOCAB,
+  assertCentralDifferences, assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, flatWeights, generatorWith,
+  lossAndGrads, maskedBatch, relativeDiff, smallWindows, trainedCurve, VOCAB,
 } from './engineFixtures';
 
 test('the native addon is built and available (npm run setup builds it)', () => {
@@ -46,24 +46,6 @@ const addon = (): NativeAddon => {
   assert.ok('addon' in loaded, 'the addon is built');
   return loaded.addon;
 };
-
-/**
- * Asserts that `analytic` (the gradient at `values`) equals central differences of `lossAt` for up to `entries` values
- * spread over the array, within 2 % of the largest.
- */
-function assertCentralDifferences(
-  values: Float32Array, analytic: Float32Array, lossAt: (changed: Float32Array) => number, label: string, eps: number, entries = 30,
-): void {
-  const stride = Math.max(1, Math.floor(values.length / entries));
-  const [numeric, expected] = [new Float32Array(values.length), new Float32Array(values.length)];
-  for (let k = 0; k < values.length; k += stride) {
-    const at = (delta: number) => lossAt(Float32Array.from(values, (v, m) => (m === k ? v + delta : v)));
-    numeric[k] = (at(eps) - at(-eps)) / (2 * eps);
-    expected[k] = analytic[k];
-  }
-  const diff = relativeDiff(numeric, expected);
-  assert.ok(diff < 2e-2, `${label}: numeric and analytic gradients differ by ${diff.toExponential(2)} of the largest`);
-}
 
 test('native dropout masks: a fraction `rate` dropped, the rest scaled by 1 / (1 - rate), fresh for every seed', () => {
   const rate = 0.3;
@@ -123,12 +105,13 @@ test('native layers start from a given state: the loss equals tfjs-layers with i
   await initBackend('cpu');
   const [units, layers] = [6, 2];
   const batch = maskedBatch();
-  for (const cell of CELLS) {
-    const model = await generatorWith(cell, 'embedding', 'sigmoid', layers);
+  for (const [cell, input] of CELLS.flatMap((c) => (['onehot', 'embedding'] as const).map((i) => [c, i] as const))) {
+    const model = await generatorWith(cell, input, 'sigmoid', layers);
+    const label = `${cell}/${input}`;
     const perState = batch.batchSize * units;
     const states = cell === 'lstm' ? 2 : 1;
     const initial = Float32Array.from({ length: layers * states * perState }, (_, i) => Math.sin(i * 1.3) * 0.8);
-    const spec = { cell: CELLS.indexOf(cell), gate: 0, layers, units, vocab: VOCAB, embed: 5, dropout: 0 };
+    const spec = { cell: CELLS.indexOf(cell), gate: 0, layers, units, vocab: VOCAB, embed: input === 'embedding' ? 5 : 0, dropout: 0 };
     const weights = model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
     const run = (values: Float32Array[], start: Float32Array | null) =>
       addon().lossAndGradients(spec, values, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 2, null, start);
@@ -149,22 +132,23 @@ test('native layers start from a given state: the loss equals tfjs-layers with i
       return { loss: loss.dataSync()[0], lastLogits: x.slice([0, batch.seqLen - 1, 0], [-1, 1, -1]).dataSync() as Float32Array };
     });
     const result = run(weights, initial);
-    assert.ok(Math.abs(result.loss - reference.loss) < 1e-5 * reference.loss, `${cell}: loss ${result.loss} vs ${reference.loss}`);
-    assert.ok(Math.abs(run(weights, new Float32Array(initial.length)).loss - reference.loss) > 1e-3 * reference.loss, `${cell}: the state matters`);
+    assert.ok(Math.abs(result.loss - reference.loss) < 1e-5 * reference.loss, `${label}: loss ${result.loss} vs ${reference.loss}`);
+    assert.ok(Math.abs(run(weights, new Float32Array(initial.length)).loss - reference.loss) > 1e-3 * reference.loss, `${label}: the state matters`);
     const evaluation = addon().loss(spec, weights, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1, initial);
-    assert.ok(Math.abs(evaluation - result.loss) < 1e-6 * result.loss, `${cell}: loss() takes the state too`);
+    assert.ok(Math.abs(evaluation - result.loss) < 1e-6 * result.loss, `${label}: loss() takes the state too`);
     // The stepper set to the same state and fed the same tokens ends in the same state, with tfjs-layers' last logits.
     const stepper = new (addon().Stepper)(spec, weights, batch.batchSize);
     stepper.setState(initial);
     const logits = stepper.feed(batch.inputs, batch.seqLen);
-    assert.ok(relativeDiff(logits, reference.lastLogits) < 1e-5, `${cell}: stepper logits from the state`);
-    assert.ok(relativeDiff(result.finalState, stepper.state()) < 1e-6, `${cell}: final state`);
+    assert.ok(relativeDiff(logits, reference.lastLogits) < 1e-5, `${label}: stepper logits from the state`);
+    assert.ok(relativeDiff(result.finalState, stepper.state()) < 1e-6, `${label}: final state`);
     stepper.reset();
     assert.ok(stepper.state().every((v) => v === 0), 'a reset stepper is at the zero state');
+    assert.throws(() => stepper.setState(new Float32Array(3)), /native: state must be null or a Float32Array of \d+ values/);
     // Gradients of the state and of every weight (the recurrent kernels now see step 0) against central differences.
-    assertCentralDifferences(initial, result.initialStateGrads!, (changed) => run(weights, changed).loss, `${cell} initial state`, 1e-2, initial.length);
+    assertCentralDifferences(initial, result.initialStateGrads!, (changed) => run(weights, changed).loss, `${label} initial state`, 1e-2, initial.length);
     weights.forEach((values, i) => {
-      assertCentralDifferences(values, result.grads[i], (changed) => run(weights.map((w, j) => (j === i ? changed : w)), initial).loss, `${cell} weight ${i}`, 1e-2);
+      assertCentralDifferences(values, result.grads[i], (changed) => run(weights.map((w, j) => (j === i ? changed : w)), initial).loss, `${label} weight ${i}`, 1e-2);
     });
     assert.equal(run(weights, null).initialStateGrads, null);
     assert.throws(() => run(weights, new Float32Array(5)), /initialState must be null or a Float32Array of \d+ values/);

@@ -25,10 +25,8 @@ gn::Spec read_spec(const Napi::Object& o) {
   s.vocab = integer("vocab", 2);
   s.embed = integer("embed", 0);
   const Napi::Value dropout = o.Get("dropout");
-  if (!dropout.IsNumber() || !(dropout.As<Napi::Number>().DoubleValue() >= 0.0 && dropout.As<Napi::Number>().DoubleValue() < 1.0)) {
-    throw Napi::Error::New(o.Env(), "native: spec.dropout must be a number in [0, 1)");
-  }
-  s.dropout = dropout.As<Napi::Number>().FloatValue();
+  s.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().FloatValue() : -1.0f;
+  if (!(s.dropout >= 0.0f && s.dropout < 1.0f)) throw Napi::Error::New(o.Env(), "native: spec.dropout must be a number in [0, 1) (as a float)");
   return s;
 }
 
@@ -180,19 +178,23 @@ std::vector<std::vector<float>> copies(const gn::Spec& s, const gn::Params& p) {
   return out;
 }
 
+/** A new Float32Array holding a copy of `values`. */
+Napi::Float32Array to_array(Napi::Env env, const std::vector<float>& values) {
+  Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
+  std::copy(values.begin(), values.end(), out.Data());
+  return out;
+}
+
 Napi::Array to_arrays(Napi::Env env, const std::vector<std::vector<float>>& arrays) {
   Napi::Array out = Napi::Array::New(env, arrays.size());
-  for (size_t i = 0; i < arrays.size(); i++) {
-    Napi::Float32Array a = Napi::Float32Array::New(env, arrays[i].size());
-    std::copy(arrays[i].begin(), arrays[i].end(), a.Data());
-    out.Set(uint32_t(i), a);
-  }
+  for (size_t i = 0; i < arrays.size(); i++) out.Set(uint32_t(i), to_array(env, arrays[i]));
   return out;
 }
 
 /**
  * `new Trainer(spec, weights, state, adam)`: a run's weights and Adam state (`state`: null for a fresh Adam, or
- * `{first, second, iterations, accBeta1, accBeta2}`), stepped by `step(inputs, targets, mask, batch, steps, threads)`.
+ * `{first, second, iterations, accBeta1, accBeta2}`), stepped by `step(inputs, targets, mask, batch, steps, threads,
+ * dropoutSeeds)` (rows start from zeros).
  */
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
@@ -230,8 +232,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
  private:
   Napi::Value Step(const Napi::CallbackInfo& info) {
-    if (info.Length() != 8) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds, initialState)");
-    const gn::Batch batch = read_batch(info, 0, spec_, info[6], info[7]);
+    if (info.Length() != 7) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)");
+    const gn::Batch batch = read_batch(info, 0, spec_, info[6], info.Env().Null());
     return Napi::Number::New(info.Env(), trainer_->step(batch, read_threads(info[5])));
   }
 
@@ -278,9 +280,7 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     if (steps < 1) throw Napi::Error::New(env, "native: feed(tokens, steps) needs steps ≥ 1");
     const int32_t* tokens = read_ids(env, info[0], size_t(batch_) * steps, spec_.vocab, "tokens");
     const std::vector<float>& logits = stepper_->feed(tokens, steps);
-    Napi::Float32Array out = Napi::Float32Array::New(env, logits.size());
-    std::copy(logits.begin(), logits.end(), out.Data());
-    return out;
+    return to_array(env, logits);
   }
 
   Napi::Value Reset(const Napi::CallbackInfo& info) {
@@ -289,10 +289,7 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
   }
 
   Napi::Value State(const Napi::CallbackInfo& info) {
-    const std::vector<float> state = stepper_->state();
-    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), state.size());
-    std::copy(state.begin(), state.end(), out.Data());
-    return out;
+    return to_array(info.Env(), stepper_->state());
   }
 
   Napi::Value SetState(const Napi::CallbackInfo& info) {
@@ -328,13 +325,10 @@ Napi::Value Profile(const Napi::CallbackInfo& info) {
 Napi::Value DropoutMasks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   for (size_t i = 0; i < 5; i++) if (info.Length() != 5 || !info[i].IsNumber()) throw Napi::Error::New(env, "native: dropoutMasks(seed, rate, batch, steps, units)");
-  const double rate = info[1].As<Napi::Number>().DoubleValue();
+  const float rate = info[1].As<Napi::Number>().FloatValue();
   const int batch = info[2].As<Napi::Number>().Int32Value(), steps = info[3].As<Napi::Number>().Int32Value(), units = info[4].As<Napi::Number>().Int32Value();
-  if (!(rate >= 0.0 && rate < 1.0) || batch < 1 || steps < 1 || units < 1) throw Napi::Error::New(env, "native: dropoutMasks needs a rate in [0, 1) and sizes ≥ 1");
-  const std::vector<float> masks = gn::dropout_masks(info[0].As<Napi::Number>().Uint32Value(), float(rate), batch, steps, units);
-  Napi::Float32Array out = Napi::Float32Array::New(env, masks.size());
-  std::copy(masks.begin(), masks.end(), out.Data());
-  return out;
+  if (!(rate >= 0.0f && rate < 1.0f) || batch < 1 || steps < 1 || units < 1) throw Napi::Error::New(env, "native: dropoutMasks needs a rate in [0, 1) and sizes ≥ 1");
+  return to_array(env, gn::dropout_masks(info[0].As<Napi::Number>().Uint32Value(), rate, batch, steps, units));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

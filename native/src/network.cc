@@ -12,8 +12,8 @@
 #include "blas.h"
 #include "mathx.h"
 
-// The elementwise loops are compiled twice on x86-64 with GCC: for x86-64-v3 (AVX2 + FMA, 8 floats a vector) and the
-// baseline (SSE2, 4 floats); the loader picks by the CPU's features (ifunc; GCC ≥ 11 with glibc, else the baseline
+// The elementwise loops are compiled three times on x86-64 with GCC: for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA)
+// and the baseline (SSE2); the loader picks by the CPU's features (ifunc; GCC ≥ 11 with glibc, else the baseline
 // only). No -march=native in the shipped build.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__GLIBC__)
 #define GN_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -152,7 +152,8 @@ inline uint32_t hash32(uint32_t x) {
  * Dropout masks of rows [row0, row0 + rows) of a batch of `steps` steps, time-major ([steps, rows, n]): the value at
  * (row b, step t, unit j) comes from a hash of the seed and the position's index ((b·steps + t)·n + j) in the whole
  * batch, so it is the same whichever thread computes it. A position is dropped (0) when its uniform value in [0, 1)
- * is below `rate`; kept ones get 1 / (1 − rate).
+ * is below `rate`; kept ones get 1 / (1 − rate). The index is taken modulo 2^32, so masks would repeat only past
+ * 4·10^9 positions in one batch.
  */
 GN_VECTOR_CLONES void dropout_mask(uint32_t seed, float rate, int row0, int rows, int steps, int n, float* __restrict mask) {
   const uint32_t key = hash32(seed);
@@ -450,7 +451,6 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
   ws.layers.resize(s.layers);
   // Input projections x·W + b. One-hot input: the kernel's rows, gathered (with the bias) step by step in forward_layer;
   // an embedding or a layer below: one sgemm over every step here, the bias added step by step.
-  ws.layers.resize(s.layers);
   const bool one_hot = s.embed == 0;
   if (!one_hot) {
     ws.x.resize(tb * s.embed);

@@ -1,6 +1,7 @@
 // The native engine's network: token input (one-hot rows or an embedding) → recurrent layers (LSTM, GRU or simple
 // RNN, as tfjs-layers computes them) → dense logits → softmax cross-entropy, forward and backward over a time-major
-// batch with one sgemm per step and the gate math fused in loops. Weights are the tfjs-layers model's own arrays.
+// batch with the per-step products in BLAS calls and the gate math fused in loops. Weights are the tfjs-layers
+// model's own arrays.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -74,7 +75,7 @@ size_t state_size(const Spec& s, int batch);
 
 /** Where a training call writes the state after the last step and the gradient of the loss with respect to the initial state. */
 struct StateResults {
-  /** The state after the last step of every row (null: not wanted). */
+  /** The state after the last step of every row (null: not wanted); padded rows run through their padding too. */
   float* final_state = nullptr;
   /** d loss / d initial state (null: not wanted; needs the gradients to be computed). */
   float* initial_state_grads = nullptr;

@@ -64,7 +64,7 @@ export interface NativeAddon {
   ) => {
     step(
       inputs: Int32Array, targets: Int32Array, mask: Float32Array | null, batch: number, steps: number, threads: number,
-      dropoutSeeds: Uint32Array | null, initialState: Float32Array | null,
+      dropoutSeeds: Uint32Array | null,
     ): number;
     weights(): Float32Array[];
     state(): { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number };

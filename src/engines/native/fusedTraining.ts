@@ -45,7 +45,7 @@ export function nativeFusedTraining(
   return {
     step(batch: Batch) {
       stale = true;
-      return trainer.step(batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, settings.threads, nextDropoutSeeds(), null);
+      return trainer.step(batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, settings.threads, nextDropoutSeeds());
     },
     syncWeights() {
       if (!stale) return;

@@ -89,13 +89,13 @@ class NativeStepper implements Stepper {
 
 /**
  * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
- * network forward and backward — one sgemm per time step, the gate math fused and vectorised — over the engine's own
+ * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the engine's own
  * threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`). The network stays the
  * tfjs-layers model: its weights are written back before validation, checkpoints and at the end.
  */
 export const nativeEngine: Engine = {
   name: 'native',
-  description: 'our C++ addon over OpenBLAS: whole network per call, one sgemm per step, own threads',
+  description: 'our C++ addon over OpenBLAS: whole network per call, BLAS products per step, own threads',
   unavailableReason: () => {
     const loaded = nativeAddon();
     return 'reason' in loaded ? loaded.reason : null;
