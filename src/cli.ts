@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, describeBackend, initBackend } from './backend';
 import { addRunOptions, addSamplingOptions, decimal, integer, promptList, temperatureList } from './cli/options';
-import { SIGNAL_EXIT, stopOnSignals } from './cli/signals';
+import { exitQuietlyOnClosedPipe, SIGNAL_EXIT, stopOnSignals } from './cli/signals';
 import { builtinCorpora, SPLIT_MODES, SplitMode } from './corpus';
 import { DATA_MODES, DataMode, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
@@ -233,6 +233,7 @@ export function buildCli(): Command {
  */
 export async function main(argv: string[] = process.argv): Promise<void> {
   console.log = (...args: unknown[]) => log(format(...args));
+  exitQuietlyOnClosedPipe();
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {

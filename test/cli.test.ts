@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { lockModelFolder } from '../src/io';
 import { createRng } from '../src/random';
 import { tokenizeWords } from '../src/vocab';
 
@@ -199,7 +200,7 @@ test('bad input gives a one-line error, no stack trace, and a non-zero exit', ()
     [['generate', '--model', path.join(work, 'nowhere')], /does not exist/],
     [['generate', '--model', modelDir, '--temperature', '-1'], /--temperature.*between 0 and 100/],
     [['generate', '--model', modelDir, '--length', '-5'], /--length.*whole number/],
-    [['train', '--corpus', corpusFile, '--out', work], /exists and is not a model directory/],
+    [['train', '--corpus', corpusFile, '--out', work], /is not empty and holds no gennet model; gennet will not write into it/],
     [['generate', '--model', modelDir, '--top-k', '0'], /--top-k.*whole number ≥ 1/],
     [['generate', '--model', modelDir, '--top-p', '1.5'], /--top-p.*in \(0, 1\]/],
     [['generate', '--model', modelDir, '--count', 'two'], /--count.*whole number/],
@@ -236,17 +237,20 @@ test('bad corpora and damaged model directories: each a one-line error that says
   const train = (corpus: string, ...more: string[]) => ['train', '--corpus', corpus, '--out', path.join(work, 'never-written'), ...more];
   const cases: Array<[string[], RegExp]> = [
     [train(file('empty.txt', '')), /empty\.txt has no text/],
+    [['train', '--corpus', file('notes.txt', 'my notes, not to be lost. '.repeat(50)), '--out', path.join(work, 'notes.txt')], /notes\.txt" is a file, not a model folder; gennet will not replace it/],
+    [['train', '--corpus', path.join(work, 'notes.txt'), '--out', ''], /The model folder \(--out\) is empty/],
+    [['train', '--corpus', path.join(work, 'notes.txt'), '--out', '.'], /"\." is not empty and holds no gennet model; gennet will not write into it/],
     [train(file('short.txt', 'a short text'), '--seq-len', '100'), /fewer than one window of 101\. Use a larger --val, a shorter --seq-len or a larger corpus/],
     [train(file('broken.csv', 'id,text\n1,"fine"\n2,"broken\n3,"x"y"\n')), /broken\.csv is malformed at line \d+.*quote/],
     [train(file('columns.csv', 'id,body\n1,some text\n'), '--column', 'text'), /Unknown column 'text'\. Available columns: id, body/],
     [train(file('notes.docx', 'x')), /Cannot tell the format .*\.docx.*Supported extensions/],
     [train(path.join(work, 'a-folder')), /is a folder\. Pass one file/],
     [train(file('few-windows.txt', 'some text that makes a few windows. '.repeat(8)), '--seq-len', '10', '--batch', '64'), /fewer than one batch of 64\. Use a smaller batch size \(--batch\), a shorter sequence length \(--seq-len\)/],
-    [['generate', '--model', damaged('no-weights', (dir) => rmSync(path.join(dir, 'weights.bin')))], /weight file weights\.bin is missing/],
-    [['generate', '--model', damaged('cut-weights', (dir) => truncateSync(path.join(dir, 'weights.bin'), 100))], /has 100 bytes of weights but the model needs \d+ \(truncated or corrupted\)/],
+    [['generate', '--model', damaged('no-weights', (dir) => rmSync(path.join(dir, 'weights.bin')))], /is not a complete model folder: weights\.bin is missing/],
+    [['generate', '--model', damaged('cut-weights', (dir) => truncateSync(path.join(dir, 'weights.bin'), 100))], /weights\.bin" does not match what config\.json records for it \(damaged, or changed since the save\)/],
     [['generate', '--model', damaged('newer', (dir) => editJson(path.join(dir, 'config.json'), (c) => (c.version = 99)))], /format version 99; this gennet reads up to 2\. Upgrade/],
-    [['generate', '--model', damaged('fewer-tokens', (dir) => editJson(path.join(dir, 'vocab.json'), (v) => (v.tokens = (v.tokens as string[]).slice(0, -2))))], /inconsistent: the vocabulary has \d+ tokens but the model expects \d+/],
-    [['generate', '--model', damaged('bad-json', (dir) => writeFileSync(path.join(dir, 'model.json'), '{"modelTopology":'))], /model\.json is not valid JSON/],
+    [['generate', '--model', damaged('fewer-tokens', (dir) => editJson(path.join(dir, 'vocab.json'), (v) => (v.tokens = (v.tokens as string[]).slice(0, -2))))], /vocab\.json" does not match what config\.json records for it/],
+    [['generate', '--model', damaged('bad-json', (dir) => writeFileSync(path.join(dir, 'model.json'), '{"modelTopology":'))], /model\.json" does not match what config\.json records for it/],
     [['generate', '--model', modelDir, '--temperature', 'NaN'], /--temperature.*between 0 and 100, got "NaN"/],
     [['generate', '--model', modelDir, '--temperature', '1000'], /--temperature.*between 0 and 100, got "1000"/],
     [['train', '--resume', path.join(work, 'nowhere')], /Model directory ".*nowhere" does not exist/],
@@ -257,6 +261,7 @@ test('bad corpora and damaged model directories: each a one-line error that says
     assert.match(run.stderr, message, args.join(' '));
     assert.doesNotMatch(run.stderr, /^\s+at /m, `no stack trace for ${args.join(' ')}`);
   }
+  assert.equal(readFileSync(path.join(work, 'notes.txt'), 'utf8'), 'my notes, not to be lost. '.repeat(50), 'the text given as --out is untouched');
   // The good model beside the damaged ones still loads.
   assert.equal(gennet('generate', '--model', modelDir, '--length', '5').status, 0);
 });
@@ -276,4 +281,25 @@ test('a corpus with invalid UTF-8 bytes and mojibake trains, with both reported;
   assert.equal(fixed.status, 0, fixed.stderr);
   assert.match(fixed.stderr, /runs of mojibake .*; repaired\./);
   assert.ok(JSON.parse(fixed.stdout).vocabSize < JSON.parse(plain.stdout).vocabSize, 'the repaired text has fewer distinct characters');
+});
+
+test('a second gennet writing into a model folder is refused before it trains, naming the writer; the folder is unchanged', async () => {
+  const dir = path.join(work, 'locked');
+  const lock = await lockModelFolder(dir);
+  try {
+    const run = gennet('train', '--corpus', corpusFile, '--units', '8', '--seq-len', '20', '--max-steps', '2', '--no-samples', '--out', dir);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, new RegExp(`is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose another --out`));
+    assert.doesNotMatch(run.stderr, /^\s+at /m);
+  } finally {
+    await lock.release();
+  }
+  assert.throws(() => readFileSync(path.join(dir, 'config.json')), /ENOENT/, 'nothing was saved');
+});
+
+test('gennet generate into a pipe its reader closes (| head) ends quietly with the SIGPIPE status', () => {
+  const command = `set -o pipefail; "${process.execPath}" "${cli}" generate --model "${modelDir}" --length 20000 | head -c 100 > /dev/null`;
+  const run = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, GN_BACKEND: 'wasm' } });
+  assert.equal(run.status, 141, run.stderr);
+  assert.doesNotMatch(run.stderr, /EPIPE|^\s+at /m);
 });

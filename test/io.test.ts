@@ -1,13 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { initBackend } from '../src/backend';
-import { loadArtifact, saveArtifact, writeDirAtomically } from '../src/io';
+import { loadArtifact, lockModelFolder, saveArtifact } from '../src/io';
 import { buildGenerator, GeneratorModel, resolveModelConfig } from '../src/model';
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
+import { rewriteWithDigest } from './tamper';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'gennet-io-'));
@@ -66,32 +70,111 @@ test('a version-1 artifact (flat training record of the old CLI, or a notebook\'
   await assert.rejects(loadArtifact(dir), /"batchSize" must be number, got "big"/);
 });
 
-test('saving over an existing model replaces it; a folder that is not a model is never overwritten', async () => {
+test('saving over a model replaces only gennet\'s files: the user\'s files and the folder\'s permissions stay; files and foreign folders are refused', async () => {
   await initBackend('cpu');
   const root = await tempDir();
   const dir = path.join(root, 'model');
+  await fs.mkdir(dir, { mode: 0o755 });
+  await fs.chmod(dir, 0o755);
   await saveArtifact(dir, model());
+  await fs.writeFile(path.join(dir, 'README.md'), 'my notes');
+  await fs.mkdir(path.join(dir, 'samples'));
+  await fs.writeFile(path.join(dir, 'samples', 'best.txt'), 'a sample');
+  // A checkpoint's files are gennet's: a finished save removes them.
+  await fs.writeFile(path.join(dir, 'run-state.json'), '{}');
+  await fs.writeFile(path.join(dir, 'optimizer.bin'), '');
   await saveArtifact(dir, model());
-  assert.deepEqual((await fs.readdir(root)).filter((f) => f.startsWith('.')), [], 'no temporary folders left');
+  assert.equal(await fs.readFile(path.join(dir, 'README.md'), 'utf8'), 'my notes');
+  assert.equal(await fs.readFile(path.join(dir, 'samples', 'best.txt'), 'utf8'), 'a sample');
+  assert.equal((await fs.stat(dir)).mode & 0o777, 0o755);
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['README.md', 'config.json', 'model.json', 'samples', 'vocab.json', 'weights.bin']);
+  assert.deepEqual((await fs.readdir(root)).filter((f) => f.startsWith('.')), [], 'nothing left beside the folder');
+  await loadArtifact(dir);
+
   const userDir = path.join(root, 'notes');
   await fs.mkdir(userDir);
   await fs.writeFile(path.join(userDir, 'thesis.txt'), 'precious');
-  await assert.rejects(saveArtifact(userDir, model()), /exists and is not a model directory/);
-  assert.equal(await fs.readFile(path.join(userDir, 'thesis.txt'), 'utf8'), 'precious');
+  await assert.rejects(saveArtifact(userDir, model()), /"[^"]*notes" is not empty and holds no gennet model; gennet will not write into it. Choose another --out/);
+  assert.deepEqual(await fs.readdir(userDir), ['thesis.txt']);
+  const file = path.join(root, 'notes.txt');
+  await fs.writeFile(file, 'my text');
+  await assert.rejects(saveArtifact(file, model()), /"[^"]*notes.txt" is a file, not a model folder; gennet will not replace it/);
+  assert.equal(await fs.readFile(file, 'utf8'), 'my text');
+  await assert.rejects(saveArtifact('', model()), /The model folder \(--out\) is empty/);
 });
 
-test('a failed directory write leaves the previous contents intact', async () => {
-  const dir = path.join(await tempDir(), 'out');
-  await writeDirAtomically(dir, (tmp) => fs.writeFile(path.join(tmp, 'a.txt'), 'first'));
-  await assert.rejects(
-    writeDirAtomically(dir, async (tmp) => {
-      await fs.writeFile(path.join(tmp, 'a.txt'), 'second');
-      throw new Error('disk full');
-    }),
-    /disk full/,
-  );
-  assert.equal(await fs.readFile(path.join(dir, 'a.txt'), 'utf8'), 'first');
-  assert.deepEqual(await fs.readdir(path.dirname(dir)), ['out']);
+test('a save that fails while writing (disk full) names the folder and the space needed, and leaves the previous model intact', async (t) => {
+  await initBackend('cpu');
+  const dir = path.join(await tempDir(), 'model');
+  const first = model();
+  await saveArtifact(dir, first);
+  const before = await fs.readFile(path.join(dir, 'weights.bin'));
+  const open = fs.open.bind(fs);
+  t.mock.method(fs, 'open', async (file: string, flags: string) => {
+    if (String(file).includes('.gennet-tmp-') && String(file).endsWith('vocab.json')) {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+    return open(file, flags);
+  });
+  const other = model();
+  other.network.setWeights(other.network.getWeights().map((w) => w.mul(2)));
+  await assert.rejects(saveArtifact(dir, other), /No space left to save the model in "[^"]+": the save needs \d+\.\d MB free\. Free some space or choose another --out; the model saved there before is intact\./);
+  t.mock.restoreAll();
+  assert.deepEqual(await fs.readFile(path.join(dir, 'weights.bin')), before);
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin']);
+  await loadArtifact(dir);
+});
+
+/** Runs `code` in a child Node process with `io` bound to the compiled io module; resolves to its exit code and stderr. */
+function childWithIo(code: string, args: string[] = []): ReturnType<typeof spawn> {
+  const io = path.resolve(__dirname, '../src/io');
+  return spawn(process.execPath, ['-e', `const io = require(${JSON.stringify(io)}); ${code}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+test('one writer per model folder: a second one is refused at once with the holder\'s pid; a dead holder\'s lock is taken over', async () => {
+  await initBackend('cpu');
+  const dir = path.join(await tempDir(), 'model');
+  await saveArtifact(dir, model());
+  const lock = await lockModelFolder(dir);
+  const refused = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.resolve(__dirname, '../src/io'))}).lockModelFolder(process.argv[1]).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`, dir], { encoding: 'utf8' });
+  assert.equal(refused.status, 3);
+  assert.match(refused.stderr, new RegExp(`is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose another --out`));
+  await saveArtifact(dir, model()); // the holder itself saves under its lock
+  await lock.release();
+  assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'));
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  await fs.writeFile(path.join(dir, '.gennet-lock'), JSON.stringify({ pid: Number(gone.stdout), startedAt: 'earlier' }));
+  await saveArtifact(dir, model());
+  assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'), 'a dead writer\'s lock is taken over and released');
+});
+
+test('a saver killed at any point leaves a folder that loads (the old or the new model); readers never fail during saves; the next save cleans up', async () => {
+  await initBackend('cpu');
+  const dir = path.join(await tempDir(), 'model');
+  await saveArtifact(dir, model());
+  const saverCode = `
+    const tf = require('@tensorflow/tfjs');
+    const { buildGenerator, resolveModelConfig } = require(${JSON.stringify(path.resolve(__dirname, '../src/model'))});
+    const { CharVocab } = require(${JSON.stringify(path.resolve(__dirname, '../src/vocab'))});
+    const vocab = CharVocab.build(['Hello, world! Ünïcödé 👋']);
+    const config = resolveModelConfig({ vocabSize: vocab.size, units: 64, layers: 2, seed: 4 });
+    const network = buildGenerator(config);
+    (async () => { process.stderr.write('ready\\n'); for (;;) await io.saveArtifact(process.argv[1], { network, vocab, config }); })();`;
+  for (let round = 0; round < 4; round++) {
+    const saver = childWithIo(saverCode, [dir]);
+    const exited = once(saver, 'exit');
+    let stderr = '';
+    saver.stderr!.on('data', (chunk) => (stderr += chunk));
+    while (!stderr.includes('ready')) await Promise.race([exited.then(() => assert.fail(`the saver ended: ${stderr}`)), delay(20)]);
+    const until = Date.now() + 600 + Math.random() * 900;
+    while (Date.now() < until) await loadArtifact(dir).then((loaded) => loaded.network.dispose());
+    assert.equal(saver.exitCode, null, `the saver ran until killed: ${stderr}`);
+    saver.kill('SIGKILL');
+    await exited;
+    (await loadArtifact(dir)).network.dispose();
+  }
+  await saveArtifact(dir, model());
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin'], 'no temporary files or lock left');
 });
 
 test('missing, incomplete, truncated, newer or inconsistent model directories give clear errors', async () => {
@@ -108,10 +191,41 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   await fs.rm(path.join(noVocab, 'vocab.json'));
   await assert.rejects(loadArtifact(noVocab), /vocab.json is missing/);
 
+  const tampered = await fresh('tampered');
+  const tamperedWeights = await fs.readFile(path.join(tampered, 'weights.bin'));
+  tamperedWeights[0] ^= 1;
+  await fs.writeFile(path.join(tampered, 'weights.bin'), tamperedWeights);
+  await assert.rejects(loadArtifact(tampered), /weights.bin" does not match what config.json records for it \(damaged, or changed since the save\)/);
+
   const truncated = await fresh('truncated');
   const weights = path.join(truncated, 'weights.bin');
-  await fs.truncate(weights, (await fs.stat(weights)).size - 8);
+  await rewriteWithDigest(truncated, 'weights.bin', (await fs.readFile(weights)).subarray(0, -8));
   await assert.rejects(loadArtifact(truncated), /truncated or corrupted/);
+
+  const notFinite = await fresh('nan');
+  const nanWeights = new Float32Array(new Uint8Array(await fs.readFile(path.join(notFinite, 'weights.bin'))).buffer);
+  nanWeights[3] = NaN;
+  await rewriteWithDigest(notFinite, 'weights.bin', Buffer.from(nanWeights.buffer));
+  await assert.rejects(loadArtifact(notFinite), /weights that are not finite numbers \(NaN or infinity: a diverged run\?\)/);
+
+  const noManifest = await fresh('no-manifest');
+  const manifestJson = JSON.parse(await fs.readFile(path.join(noManifest, 'model.json'), 'utf8'));
+  await rewriteWithDigest(noManifest, 'model.json', JSON.stringify({ ...manifestJson, weightsManifest: null }));
+  await assert.rejects(loadArtifact(noManifest), /does not name weights.bin as its weights .*will not load a model without its trained weights/);
+
+  const linked = await fresh('linked');
+  await fs.rm(path.join(linked, 'vocab.json'));
+  await fs.symlink(path.join(tampered, 'vocab.json'), path.join(linked, 'vocab.json'));
+  await assert.rejects(loadArtifact(linked), /vocab.json" is not a regular file \(a link, folder, device or pipe\)/);
+
+  const piped = await fresh('piped');
+  await fs.rm(path.join(piped, 'weights.bin'));
+  assert.equal(spawnSync('mkfifo', [path.join(piped, 'weights.bin')]).status, 0);
+  await assert.rejects(loadArtifact(piped), /weights.bin" is not a regular file/);
+
+  const huge = await fresh('huge');
+  await fs.truncate(path.join(huge, 'vocab.json'), 300 * 1024 * 1024); // sparse: nothing is written
+  await assert.rejects(loadArtifact(huge), /vocab.json" is 315 MB, more than a model's JSON can be/);
 
   const newer = await fresh('newer');
   const configFile = path.join(newer, 'config.json');
@@ -122,15 +236,15 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   const mismatch = await fresh('mismatch');
   const vocabFile = path.join(mismatch, 'vocab.json');
   const vocab = JSON.parse(await fs.readFile(vocabFile, 'utf8'));
-  await fs.writeFile(vocabFile, JSON.stringify({ ...vocab, tokens: vocab.tokens.slice(0, -1) }));
+  await rewriteWithDigest(mismatch, 'vocab.json', JSON.stringify({ ...vocab, tokens: vocab.tokens.slice(0, -1) }));
   await assert.rejects(loadArtifact(mismatch), /vocabulary has \d+ tokens but the model expects/);
 
   const escaping = await fresh('escaping');
   const modelFile = path.join(escaping, 'model.json');
   const modelJson = JSON.parse(await fs.readFile(modelFile, 'utf8'));
   modelJson.weightsManifest[0].paths = ['../truncated/weights.bin'];
-  await fs.writeFile(modelFile, JSON.stringify(modelJson));
-  await assert.rejects(loadArtifact(escaping), /points outside the model directory/);
+  await rewriteWithDigest(escaping, 'model.json', JSON.stringify(modelJson));
+  await assert.rejects(loadArtifact(escaping), /does not name weights.bin as its weights/);
 
   // A topology naming code (a Lambda layer with a function body) is refused, never run.
   const withCode = await fresh('with-code');
@@ -139,7 +253,7 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   const ran = '__gennetLoadRanCode';
   codeJson.modelTopology.config.layers[1].class_name = 'Lambda';
   codeJson.modelTopology.config.layers[1].config.function = `globalThis.${ran} = true`;
-  await fs.writeFile(codeFile, JSON.stringify(codeJson));
+  await rewriteWithDigest(withCode, 'model.json', JSON.stringify(codeJson));
   await assert.rejects(loadArtifact(withCode), /Unknown layer: Lambda/);
   assert.equal((globalThis as Record<string, unknown>)[ran], undefined);
 });

@@ -13,6 +13,7 @@ import { CharVocab } from '../src/vocab';
 import { buildGenerator, resolveModelConfig } from '../src/model';
 import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train/trainer';
 import { createRng } from '../src/random';
+import { rewriteWithDigest } from './tamper';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-resume-'));
 const VOCAB = 17;
@@ -82,8 +83,10 @@ test('a damaged or absent run state is refused with a message that says what is 
   const dir = path.join(work, 'damaged');
   await saveArtifact(dir, { network: model, vocab: CharVocab.build(['abcdefghijklmno']), config: { ...modelConfig, vocabSize: VOCAB } }, { runState: stopped.interrupted! });
   truncateSync(path.join(dir, 'optimizer.bin'), 10);
+  await assert.rejects(loadRunState(dir), /optimizer.bin" does not match what config.json records for it/);
+  await rewriteWithDigest(dir, 'optimizer.bin', new Uint8Array(10));
   await assert.rejects(loadRunState(dir), /optimizer state beside .*run-state.json is truncated or corrupted/);
-  writeFileSync(path.join(dir, 'run-state.json'), '{"step": 3');
+  await rewriteWithDigest(dir, 'run-state.json', '{"step": 3');
   await assert.rejects(loadRunState(dir), /run-state.json is not valid JSON/);
   await saveArtifact(dir, { network: model, vocab: CharVocab.build(['abcdefghijklmno']), config: { ...modelConfig, vocabSize: VOCAB } });
   await assert.rejects(loadRunState(dir), /holds no unfinished run to resume/);

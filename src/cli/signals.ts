@@ -2,21 +2,32 @@
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Exit status of a process stopped by a signal (128 + its number), the shell convention. */
-export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 } as const;
+
+/**
+ * A reader that closed our stdout (`gennet generate … | head`) ends the CLI quietly with the status of a process
+ * stopped by SIGPIPE, as other command-line tools end (Node ignores the signal and reports EPIPE on the next write).
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(SIGNAL_EXIT.SIGPIPE);
+    throw error;
+  });
+}
 
 /**
  * Turns the first SIGINT/SIGTERM into an abort of `controller` (training stops after its current step and saves a
  * resumable checkpoint); a second one exits at once — the last complete checkpoint stays intact.
  */
 export function stopOnSignals(controller: AbortController, out: string) {
-  let received: keyof typeof SIGNAL_EXIT | null = null;
-  const handler = (signal: keyof typeof SIGNAL_EXIT) => {
+  let received: 'SIGINT' | 'SIGTERM' | null = null;
+  const handler = (signal: 'SIGINT' | 'SIGTERM') => {
     if (received !== null) process.exit(SIGNAL_EXIT[signal]);
     received = signal;
     log(`\n${signal}: stopping after this step and saving a resumable checkpoint to ${out} (again to quit without saving)`);
     controller.abort();
   };
-  const names = Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[];
+  const names = ['SIGINT', 'SIGTERM'] as const;
   names.forEach((name) => process.on(name, handler));
   return { received: () => received, remove: () => names.forEach((name) => process.off(name, handler)) };
 }

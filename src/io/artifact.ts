@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
-import { writeDirAtomically } from './atomicDir';
+import { readModelFiles, writeModelFiles } from './modelFolder';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
@@ -72,26 +72,14 @@ async function modelFiles(network: tf.LayersModel): Promise<{ modelJson: string;
   return files!;
 }
 
-async function isArtifactDir(dir: string): Promise<boolean> {
-  try {
-    const config = JSON.parse(await fs.readFile(path.join(dir, ARTIFACT_FILES.config), 'utf8'));
-    return config?.format === 'generative-networks';
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Saves a model as one directory: `model.json` + `weights.bin` (a TensorFlow.js layers model), `vocab.json` and
- * `config.json` (model settings, the run, notes), and for an unfinished run its `runState` (`run-state.json` +
- * `optimizer.bin`, read back by {@link loadRunState}). The directory is replaced as a whole, so a failed save never
- * leaves a half-written artifact; a non-empty directory that is not an artifact is never overwritten.
+ * Saves a model in the folder `dir`: `model.json` + `weights.bin` (a TensorFlow.js layers model), `vocab.json` and
+ * `config.json` (model settings, the run, notes, each file's digest), and for an unfinished run its `runState`
+ * (`run-state.json` + `optimizer.bin`, read back by {@link loadRunState}). Only these files are replaced, one writer at
+ * a time, and a failed save leaves the previous model as it was (see `modelFolder.ts`); a file, or a folder holding
+ * anything but a gennet model, is never written into.
  */
 export async function saveArtifact(dir: string, model: GeneratorModel, options: SaveOptions = {}): Promise<void> {
-  const existing = await fs.readdir(dir).catch(() => [] as string[]);
-  if (existing.length > 0 && !(await isArtifactDir(dir))) {
-    throw new Error(`"${dir}" exists and is not a model directory made by gennet; choose another --out directory.`);
-  }
   const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',
@@ -103,40 +91,34 @@ export async function saveArtifact(dir: string, model: GeneratorModel, options: 
     notes: options.notes ?? {},
   };
   const state = options.runState === undefined ? null : await encodeRunState(options.runState);
-  await writeDirAtomically(dir, async (tmp) => {
-    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.model), modelJson);
-    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.weights), weights);
-    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.vocab), JSON.stringify(model.vocab.toJSON()));
-    await fs.writeFile(path.join(tmp, ARTIFACT_FILES.config), JSON.stringify(config, null, 2));
-    if (state !== null) {
-      await fs.writeFile(path.join(tmp, ARTIFACT_FILES.runState), state.json);
-      await fs.writeFile(path.join(tmp, ARTIFACT_FILES.optimizer), state.weights);
-    }
-  });
+  const text = (value: string) => new Uint8Array(Buffer.from(value));
+  const files: Record<string, Uint8Array> = {
+    [ARTIFACT_FILES.model]: text(modelJson),
+    [ARTIFACT_FILES.weights]: weights,
+    [ARTIFACT_FILES.vocab]: text(JSON.stringify(model.vocab.toJSON())),
+    ...(state === null ? {} : { [ARTIFACT_FILES.runState]: text(state.json), [ARTIFACT_FILES.optimizer]: state.weights }),
+  };
+  await writeModelFiles(dir, files, config, Object.values(ARTIFACT_FILES));
 }
 
 /** Reads the state of the interrupted run saved in `dir` (see {@link saveArtifact}). */
 export async function loadRunState(dir: string): Promise<RunState> {
-  const read = (file: string) => fs.readFile(path.join(dir, file));
-  const [json, weights] = await Promise.all([read(ARTIFACT_FILES.runState), read(ARTIFACT_FILES.optimizer)]).catch(() => {
+  const files = await readModelFiles(dir, [ARTIFACT_FILES.runState, ARTIFACT_FILES.optimizer]);
+  const [json, weights] = [files.file(ARTIFACT_FILES.runState), files.file(ARTIFACT_FILES.optimizer)];
+  if (json === null || weights === null) {
     throw new Error(`"${dir}" holds no unfinished run to resume (its run finished): ` +
       `${ARTIFACT_FILES.runState} or ${ARTIFACT_FILES.optimizer} is missing. Start a new run with gennet train --out.`);
-  });
+  }
   return decodeRunState(json.toString('utf8'), new Uint8Array(weights), path.join(dir, ARTIFACT_FILES.runState));
 }
 
-async function readJson(dir: string, file: string): Promise<unknown> {
-  const full = path.join(dir, file);
-  let text: string;
+/** A JSON file of a model folder, parsed; a missing or broken one is reported with what to do. */
+function parseJson(dir: string, file: string, data: Buffer | null): unknown {
+  if (data === null) throw new Error(`"${dir}" is not a complete model folder: ${file} is missing. Train one with \`gennet train --out ${dir}\`.`);
   try {
-    text = await fs.readFile(full, 'utf8');
+    return JSON.parse(data.toString('utf8'));
   } catch {
-    throw new Error(`"${dir}" is not a complete model directory: ${file} is missing. Train one with \`gennet train --out ${dir}\`.`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`${full} is not valid JSON (corrupted?). Re-train or restore the model directory.`);
+    throw new Error(`${path.join(dir, file)} is not valid JSON (corrupted?). Re-train or restore the model folder.`);
   }
 }
 
@@ -164,29 +146,31 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
   if (stat === null || !stat.isDirectory()) {
     throw new Error(`Model directory "${dir}" does not exist. Train one with \`gennet train --out ${dir}\`.`);
   }
-  const saved = readArtifactConfig(await readJson(dir, ARTIFACT_FILES.config), dir);
+  const files = await readModelFiles(dir, [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab]);
+  const saved = readArtifactConfig(files.config, dir);
   const config = resolveModelConfig(saved.model);
-  const vocab = vocabularyFromJSON(await readJson(dir, ARTIFACT_FILES.vocab));
+  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
   if (vocab.size !== config.vocabSize) {
     throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${config.vocabSize}.`);
   }
-  const modelJson = (await readJson(dir, ARTIFACT_FILES.model)) as tf.io.ModelJSON;
-  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-    const specs = manifest.flatMap((group) => group.weights);
-    const buffers = await Promise.all(
-      manifest.flatMap((group) => group.paths).map(async (p) => {
-        const full = path.resolve(dir, p);
-        if (path.dirname(full) !== path.resolve(dir)) throw new Error(`Weight path "${p}" in ${dir}/model.json points outside the model directory.`);
-        const bytes = await fs.readFile(full).catch(() => {
-          throw new Error(`"${dir}" is incomplete: weight file ${p} is missing. Re-train or restore the model directory.`);
-        });
-        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-      }),
-    );
-    const weightData = tf.io.CompositeArrayBuffer.join(buffers);
+  const modelJson = parseJson(dir, ARTIFACT_FILES.model, files.file(ARTIFACT_FILES.model)) as tf.io.ModelJSON;
+  const manifest = modelJson?.weightsManifest;
+  const paths = Array.isArray(manifest) ? manifest.flatMap((group) => group?.paths ?? []) : [];
+  if (paths.length !== 1 || paths[0] !== ARTIFACT_FILES.weights) {
+    throw new Error(`${path.join(dir, ARTIFACT_FILES.model)} does not name ${ARTIFACT_FILES.weights} as its weights (its weightsManifest is missing or altered); ` +
+      'gennet will not load a model without its trained weights. Re-train or restore the model folder.');
+  }
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (groups) => {
+    const specs = groups.flatMap((group) => group.weights);
+    const bytes = files.file(ARTIFACT_FILES.weights);
+    if (bytes === null) throw new Error(`"${dir}" is incomplete: weight file ${ARTIFACT_FILES.weights} is missing. Re-train or restore the model folder.`);
+    const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (weightData.byteLength !== expected) {
       throw new Error(`"${dir}" has ${weightData.byteLength} bytes of weights but the model needs ${expected} (truncated or corrupted). Re-train or restore it.`);
+    }
+    if (specs.every((spec) => spec.dtype === undefined || spec.dtype === 'float32') && !new Float32Array(weightData).every(Number.isFinite)) {
+      throw new Error(`"${dir}" holds weights that are not finite numbers (NaN or infinity: a diverged run?); it cannot generate text. Re-train with a lower --lr.`);
     }
     return [specs, weightData];
   });

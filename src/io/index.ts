@@ -1,4 +1,4 @@
 export * from './artifact';
-export * from './atomicDir';
 export * from './atomicFile';
+export * from './modelFolder';
 export * from './savedRun';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { checkRunSettings, loadArtifact, loadRunState, saveArtifact, SavedRun } from '../io';
+import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, saveArtifact, SavedRun, withModelFolderLock } from '../io';
 import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
 import { checkpointEachEpoch } from './callbacks';
@@ -50,6 +50,7 @@ function given<T extends object>(settings: T | undefined): Partial<T> {
 export async function newRun(settings: NewRunSettings, out: string, log: Log = () => {}): Promise<TrainingRun> {
   const dataSettings: DataSettings = { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus };
   checkRunSettings(dataSettings, { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training) });
+  await checkSaveTarget(out);
   const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
   const config = resolveModelConfig({
@@ -71,6 +72,7 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
  * same data from the same corpus, its settings and the state it stopped in. Refuses a corpus whose text changed.
  */
 export async function resumeRun(dir: string, options: ResumeOptions = {}, log: Log = () => {}): Promise<TrainingRun> {
+  if (options.out !== undefined) await checkSaveTarget(options.out);
   const artifact = await loadArtifact(dir);
   let resume: RunState | null = null;
   try {
@@ -112,10 +114,18 @@ export interface RunTrainingOptions {
 
 /**
  * Trains a prepared run to its end, or until `signal` aborts it, saving the model in `run.out`: at every epoch end
- * (with the state to resume from), when interrupted (ditto), and finished with its summary. A resumed run's saved
- * optimizer state is released once used.
+ * (with the state to resume from), when interrupted (ditto), and finished with its summary. The run holds the
+ * folder's writer lock throughout, so a second writer is refused before it trains. A resumed run's saved optimizer
+ * state is released once used.
  */
-export async function runTraining(run: TrainingRun, options: RunTrainingOptions = {}): Promise<RunOutcome> {
+export function runTraining(run: TrainingRun, options: RunTrainingOptions = {}): Promise<RunOutcome> {
+  return withModelFolderLock(run.out, () => trainAndSave(run, options)).catch((error: unknown) => {
+    tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []);
+    throw error;
+  });
+}
+
+async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Promise<RunOutcome> {
   const { model, data, settings, out } = run;
   const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training };
   const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record)];
