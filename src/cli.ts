@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendName, describeBackend, initBackend } from './backend';
 import { addRunOptions, addSamplingOptions, decimal, integer, promptList, temperatureList } from './cli/options';
 import { exitQuietlyOnClosedPipe, SIGNAL_EXIT, stopOnSignals } from './cli/signals';
-import { builtinCorpora, SPLIT_MODES, SplitMode } from './corpus';
+import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } from './corpus';
 import { DATA_MODES, DataMode, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
 import { loadArtifact, writeFileAtomically } from './io';
@@ -32,14 +32,14 @@ interface CommonFlags {
 
 /** Flags of `gennet train`. */
 interface TrainFlags extends CommonFlags {
-  corpus?: string; resume?: string; out?: string; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
+  corpus?: string; resume?: string; out?: string; format?: CorpusFormat; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
   level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number;
   cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number; seed: number;
-  batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; threads: number; samples: boolean; plot?: boolean;
+  batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; threads: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
 }
 
 /** Options that `--resume` accepts: they change how the run is shown or computed, not what it computes. */
-const RESUME_OPTIONS = ['resume', 'out', 'json', 'samples', 'plot', 'threads', 'backend', 'engine'];
+const RESUME_OPTIONS = ['resume', 'out', 'json', 'samples', 'plot', 'threads', 'backend', 'engine', 'acceptChangedCorpus'];
 
 /** The run that `gennet train` flags describe: a new one, or the interrupted one in `--resume DIR`. */
 async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> {
@@ -48,16 +48,18 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
     const conflicting = Object.keys(flags).filter((key) => fromCli(key) && !RESUME_OPTIONS.includes(key));
     if (conflicting.length > 0) {
       const names = conflicting.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-      throw new Error(`--resume continues the run in "${flags.resume}" with its saved settings; drop ${names.join(', ')} (allowed with --resume: --json, --no-samples, --plot, --threads, --engine, --backend, --out).`);
+      throw new Error(`--resume continues the run in "${flags.resume}" with its saved settings; drop ${names.join(', ')} (allowed with --resume: --json, --no-samples, --plot, --threads, --engine, --backend, --out, --accept-changed-corpus).`);
     }
-    const changed = { threads: fromCli('threads') ? flags.threads : undefined, engine: fromCli('engine') ? flags.engine : undefined };
+    const changed = {
+      threads: fromCli('threads') ? flags.threads : undefined, engine: fromCli('engine') ? flags.engine : undefined, acceptChangedCorpus: flags.acceptChangedCorpus,
+    };
     return resumeRun(flags.resume, { out: flags.out, ...changed }, log);
   }
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified (or continue a run with --resume DIR).");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
   return newRun({
     data: {
-      corpus: flags.corpus, columns: flags.column ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
+      corpus: flags.corpus, format: flags.format ?? null, columns: flags.column ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
       level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null, mode: flags.mode,
       seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
     },
@@ -179,6 +181,7 @@ export function buildCli(): Command {
     .option('--column <name...>', 'text column(s) of a table corpus')
     .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default(data.split))
     .option('--limit <n>', 'use only the first n documents', integer(1))
+    .addOption(new Option('--format <format>', 'corpus file format (default: from the file extension)').choices(CORPUS_FORMATS))
     .option('--fix-mojibake', 'repair mojibake in the corpus (UTF-8 text once read as Windows-1252 or Mac Roman, e.g. â€™ for ’)')
     .addOption(new Option('--level <level>', 'tokens: characters, or words and punctuation (the lab)').choices(LEVELS).default(data.level))
     .option('--lowercase', 'with --level word: lower-case all words')
@@ -186,10 +189,10 @@ export function buildCli(): Command {
     .option('--max-vocab <n>', 'largest vocabulary (specials included); the rarest tokens become <unk>', integer(4))
     .addOption(new Option('--mode <mode>', 'windows over the text, or one padded example per document').choices(DATA_MODES).default(data.mode))
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(CELLS).default(DEFAULT_MODEL_CONFIG.cell))
-    .option('--layers <n>', 'recurrent layers', integer(1), DEFAULT_MODEL_CONFIG.layers)
-    .option('--units <n>', 'units per layer', integer(1), DEFAULT_MODEL_CONFIG.units)
+    .option('--layers <n>', 'recurrent layers', integer(1, 16), DEFAULT_MODEL_CONFIG.layers)
+    .option('--units <n>', 'units per layer', integer(1, 4096, ' (an LSTM layer of 4096 units already has 67 M recurrent weights)'), DEFAULT_MODEL_CONFIG.units)
     .addOption(new Option('--input <kind>', 'input encoding (default: onehot for characters, embedding for words)').choices(INPUTS))
-    .option('--embedding-dim <n>', 'embedding size (with --input embedding)', integer(1), DEFAULT_MODEL_CONFIG.embeddingDim)
+    .option('--embedding-dim <n>', 'embedding size (with --input embedding)', integer(1, 4096), DEFAULT_MODEL_CONFIG.embeddingDim)
     .option('--dropout <rate>', 'dropout between layers', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), DEFAULT_MODEL_CONFIG.dropout)
     .option('--seq-len <n>', 'tokens (characters or words) per training window', integer(1), data.seqLen)
     .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
@@ -201,8 +204,10 @@ export function buildCli(): Command {
     .option('--seed <n>', 'seed for weights, batch order and samples', integer(0), 42)
     .option('--out <dir>', 'model directory to write (checkpointed at every epoch end; with --resume: default <dir>)')
     .option('--no-samples', 'do not print a sample after each epoch')
+    .option('--accept-changed-corpus', 'with --resume: go on although the corpus text changed since the run started')
     .option('--plot', 'stream a live loss curve to a local web page (nodeplotlib; the tab keeps the final curve)')
-    .option('--threads <n>', 'threads computing each step (n − 1 worker threads share the batch rows)', integer(1), Math.min(2, availableParallelism()));
+    .option('--threads <n>', 'threads computing each step (n − 1 worker threads share the batch rows)',
+      integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`), Math.min(2, availableParallelism()));
   addRunOptions(train, 'print a JSON summary on stdout (progress stays on stderr)').action(trainCommand);
   const generate = program
     .command('generate')

@@ -12,7 +12,7 @@ const cli = path.resolve(__dirname, '../../dist/cli.js');
 
 function gennet(...args: string[]) {
   // NODEPLOTLIB_PORT=0: `--plot` serves on any free port and does not try to open a desktop browser.
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, GN_BACKEND: 'wasm', NODEPLOTLIB_PORT: '0' } });
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, GN_BACKEND: 'wasm', NODEPLOTLIB_PORT: '0' } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -234,9 +234,20 @@ test('bad corpora and damaged model directories: each a one-line error that says
     edit(json);
     writeFileSync(file, JSON.stringify(json));
   };
+  const fifo = (name: string) => {
+    assert.equal(spawnSync('mkfifo', [path.join(work, name)]).status, 0);
+    return path.join(work, name);
+  };
   const train = (corpus: string, ...more: string[]) => ['train', '--corpus', corpus, '--out', path.join(work, 'never-written'), ...more];
   const cases: Array<[string[], RegExp]> = [
     [train(file('empty.txt', '')), /empty\.txt has no text/],
+    [train(fifo('pipe.txt')), /pipe\.txt is not a regular file \(a pipe, socket or device\); save the text to a file/],
+    [train(file('no-extension', 'some text')), /Cannot tell the format of corpus file .*no-extension.*give the format with --format csv\|json\|jsonl\|txt/],
+    [train(file('wide.csv', `${Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',')}\n${'x,'.repeat(9_999)}x\n`)), /available columns: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 … \(10000 in all\)\.$/m],
+    [train(file('deep.json', `[${'{"text":'.repeat(20_000)}"x"${'}'.repeat(20_000)}]`)), /deep\.json nests its values too deeply to read/],
+    [train(corpusFile, '--units', '100000'), /--units <n>' argument '100000' is invalid\. expected a whole number from 1 to 4096 \(an LSTM layer/],
+    [train(corpusFile, '--threads', '64'), /--threads <n>' argument '64' is invalid\. expected a whole number from 1 to \d+ \(this machine's cores/],
+    [train(corpusFile, '--seed', '9007199254740993'), /--seed <n>' argument '9007199254740993' is invalid\. expected a whole number ≥ 0 \(and below 2\^53\)/],
     [['train', '--corpus', file('notes.txt', 'my notes, not to be lost. '.repeat(50)), '--out', path.join(work, 'notes.txt')], /notes\.txt" is a file, not a model folder; gennet will not replace it/],
     [['train', '--corpus', path.join(work, 'notes.txt'), '--out', ''], /The model folder \(--out\) is empty/],
     [['train', '--corpus', path.join(work, 'notes.txt'), '--out', '.'], /"\." is not empty and holds no gennet model; gennet will not write into it/],
@@ -302,4 +313,20 @@ test('gennet generate into a pipe its reader closes (| head) ends quietly with t
   const run = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, GN_BACKEND: 'wasm' } });
   assert.equal(run.status, 141, run.stderr);
   assert.doesNotMatch(run.stderr, /EPIPE|^\s+at /m);
+});
+
+test('gennet train reads UTF-16 text by its byte-order mark, and a file without extension with --format', () => {
+  const text = 'Grüße aus Köln, und viele Grüße zurück. '.repeat(40);
+  const utf16 = path.join(work, 'utf16.txt');
+  writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  const out = path.join(work, 'utf16-model');
+  const run = gennet('train', '--corpus', utf16, '--units', '8', '--seq-len', '20', '--max-steps', '1', '--no-samples', '--out', out);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /utf16\.txt: read as UTF-16LE, as its byte-order mark says/);
+  const tokens = JSON.parse(readFileSync(path.join(out, 'vocab.json'), 'utf8')).tokens as string[];
+  assert.deepEqual(tokens.filter((t) => !t.startsWith('<')).sort(), [...new Set(text)].sort(), 'the characters of the text, no NUL bytes');
+  const bare = path.join(work, 'bare');
+  writeFileSync(bare, text);
+  const formatted = gennet('train', '--corpus', bare, '--format', 'txt', '--units', '8', '--seq-len', '20', '--max-steps', '1', '--no-samples', '--out', path.join(work, 'bare-model'));
+  assert.equal(formatted.status, 0, formatted.stderr);
 });

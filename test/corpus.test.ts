@@ -187,7 +187,7 @@ describe('JSON corpora', () => {
   });
 
   it('asks for a column when several string columns and no text column exist', async () => {
-    await rejectsWith(loadCorpus(fixture('docs.json')), /Pass column/, /title, body, year, tags/);
+    await rejectsWith(loadCorpus(fixture('docs.json')), /Name it with --column NAME/, /title, body, year, tags/);
   });
 
   it('reads JSON lines and picks the only string column', async () => {

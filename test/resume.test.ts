@@ -129,7 +129,8 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
 
   const sample = gennet('generate', '--model', stopped, '--prompt', 'ka', '--length', '20', '--json');
   assert.equal(sample.status, 0, sample.stderr);
-  assert.equal(JSON.parse(sample.stdout).text.length, 22);
+  const text = JSON.parse(sample.stdout).text as string; // the checkpoint's step depends on timing: it may sample <eos> early
+  assert.ok(text.startsWith('ka') && text.length <= 22, text);
 
   const refused = gennet('train', '--resume', stopped, '--epochs', '5', '--lr', '0.1');
   assert.equal(refused.status, 1);
@@ -202,4 +203,21 @@ test('newRun: an explicit undefined keeps the default; a bad setting is refused 
   const bad = { data: { corpus, seqLen: 20 }, training: { clipNorm: 'x' as unknown as number } };
   await assert.rejects(newRun(bad, path.join(work, 'unused')), /Training settings: "clipNorm" must be number or null, got "x" — correct that setting/);
   await assert.rejects(newRun({ data: { corpus, mode: 'pages' as unknown as 'lines' } }, path.join(work, 'unused')), /Data settings: "mode" must be one of windows, lines, got "pages"/);
+});
+
+test('a run whose corpus changed (same characters, lines reordered) is not resumed unless that is accepted', async () => {
+  await initBackend('cpu');
+  const corpus = path.join(work, 'reordered.txt');
+  const lines = Array.from({ length: 120 }, (_, i) => `line ${i % 7} of the text, number ${i % 10}.`);
+  writeFileSync(corpus, lines.join('\n'));
+  const dir = path.join(work, 'reordered-run');
+  const controller = new AbortController();
+  const stopAt3 = { onBatchEnd: (record: { step: number }) => void (record.step === 3 && controller.abort()) };
+  const settings = { data: { corpus, seqLen: 20, seed: 4 }, model: { units: 8, seed: 4 }, training: { batchSize: 4, maxSteps: 6, seed: 4, threads: 1 } };
+  const first = await runTraining(await newRun(settings, dir), { callbacks: [stopAt3], signal: controller.signal });
+  assert.equal(first.result.steps, 3);
+  writeFileSync(corpus, [...lines].reverse().join('\n'));
+  await assert.rejects(resumeRun(dir), /changed since the run in ".*reordered-run" started \(same characters, different text: edited or reordered\).*--accept-changed-corpus/);
+  const accepted = await runTraining(await resumeRun(dir, { acceptChangedCorpus: true }));
+  assert.equal(accepted.result.steps, 6);
 });

@@ -17,7 +17,7 @@ const misread = {
 test('clean UTF-8 in many scripts: no issue reported, text unchanged (byte-order mark dropped)', () => {
   const { text, issues } = decodeUtf8(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CLEAN)]));
   assert.equal(text, CLEAN);
-  assert.deepEqual(issues, { invalidUtf8: null, mojibake: null });
+  assert.deepEqual(issues, { byteOrderMark: null, invalidUtf8: null, mojibake: null });
 });
 
 test('invalid UTF-8: each ill-formed sequence becomes one U+FFFD, counted, with the first offset', () => {

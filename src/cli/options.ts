@@ -3,11 +3,17 @@ import { BACKENDS } from '../backend';
 import { ENGINES } from '../engines';
 import { checkTemperature } from '../sample';
 
-/** A parser of whole numbers ≥ `min` for a flag's value. */
-export function integer(min: number) {
+/**
+ * A parser of whole numbers from `min` to `max` (`why` says what the upper limit protects) for a flag's value;
+ * never beyond the integers a double holds exactly (2^53 − 1), where two different seeds would become one.
+ */
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER, why = '') {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}".`);
+    if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min} (and below 2^53)` : `from ${min} to ${max}${why}`;
+      throw new InvalidArgumentError(`expected a whole number ${range}, got "${value}".`);
+    }
     return n;
   };
 }

@@ -13,7 +13,9 @@ const FORMAT_BY_EXTENSION: Record<string, CorpusFormat> = {
   '.md': 'txt',
 };
 
-const FORMATS: readonly CorpusFormat[] = ['csv', 'json', 'jsonl', 'txt'];
+/** Every corpus format, as `--format` takes them. */
+export const CORPUS_FORMATS: readonly CorpusFormat[] = ['csv', 'json', 'jsonl', 'txt'];
+const FORMATS = CORPUS_FORMATS;
 
 /** Picks the format of a corpus file: the explicit one if given, else from the file extension. */
 export function resolveFormat(file: string, format?: CorpusFormat): CorpusFormat {
@@ -29,7 +31,7 @@ export function resolveFormat(file: string, format?: CorpusFormat): CorpusFormat
     const supported = Object.keys(FORMAT_BY_EXTENSION).join(', ');
     throw new Error(
       `Cannot tell the format of corpus file ${file} from its extension '${extension}'. ` +
-        `Supported extensions: ${supported}; or pass the format explicitly (format: ${FORMATS.map((f) => `'${f}'`).join(' | ')}).`,
+        `Supported extensions: ${supported}; or give the format with --format ${FORMATS.join('|')} (the library\'s \`format\` option).`,
     );
   }
   return found;

@@ -3,6 +3,6 @@ export { cleanAgNewsText } from './agNewsText';
 export { builtinCorpora, type BuiltinCorpusInfo } from './builtins';
 export { describeCorpus, type Corpus, type CorpusStats } from './corpus';
 export type { CsvLayout, CsvOptions } from './csv';
-export type { CorpusFormat } from './formats';
+export { CORPUS_FORMATS, type CorpusFormat } from './formats';
 export { loadCorpus, type CorpusOptions } from './load';
 export { SPLIT_MODES, type SplitMode } from './documentSplit';

@@ -7,10 +7,18 @@ function toCell(value: unknown): Cell {
   return JSON.stringify(value);
 }
 
-/** Builds a table from records: columns in order of first appearance, missing fields as null. */
-function recordsToTable(records: Record<string, unknown>[]): Table {
+/**
+ * Builds a table from records: columns in order of first appearance, missing fields as null. Values nested deeper
+ * than JSON.stringify can follow are refused by name (`file`) instead of overflowing the stack.
+ */
+function recordsToTable(records: Record<string, unknown>[], file: string): Table {
   const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
-  return { columns, rows: records.map((record) => columns.map((column) => toCell(record[column]))) };
+  try {
+    return { columns, rows: records.map((record) => columns.map((column) => toCell(record[column]))) };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new Error(`JSON file ${file} nests its values too deeply to read; give each document's text as a string, e.g. {"text": "..."}.`);
+  }
 }
 
 /** Checks that a parsed JSON value is a plain object; `where` names it in the error. */
@@ -33,7 +41,7 @@ export function parseJsonArray(text: string, file: string): Table {
   if (!Array.isArray(data)) {
     throw new Error(`JSON file ${file} must hold an array of objects like [{"text": "..."}, ...]; it holds ${typeof data === 'object' ? 'an object' : `a ${typeof data}`}.`);
   }
-  return recordsToTable(data.map((item, i) => asRecord(item, `Item ${i} of JSON file ${file}`)));
+  return recordsToTable(data.map((item, i) => asRecord(item, `Item ${i} of JSON file ${file}`)), file);
 }
 
 /** Parses a JSON-lines file (one object per non-empty line) into a table; a bad line throws naming its number. */
@@ -49,5 +57,5 @@ export function parseJsonLines(text: string, file: string): Table {
     }
     records.push(asRecord(value, `Line ${i + 1} of JSON-lines file ${file}`));
   });
-  return recordsToTable(records);
+  return recordsToTable(records, file);
 }

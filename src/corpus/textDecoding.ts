@@ -18,8 +18,10 @@ function highCharacters(encoding: LegacyEncoding): string[] {
   return Array.from({ length: 128 }, (_, k) => (k < 32 ? WINDOWS_1252_HIGH[k] : String.fromCharCode(0x80 + k)));
 }
 
-/** What decoding a corpus file's bytes found wrong. */
+/** What decoding a corpus file's bytes found (wrong, or worth saying). */
 export interface TextIssues {
+  /** The encoding a byte-order mark named, when not UTF-8 (the text was decoded with it). */
+  byteOrderMark: 'UTF-16LE' | 'UTF-16BE' | 'UTF-32LE' | 'UTF-32BE' | null;
   /** Ill-formed UTF-8 sequences, each replaced by U+FFFD (as every UTF-8 decoder does), and the byte offset of the first. */
   invalidUtf8: { count: number; firstOffset: number } | null;
   /** Runs that look like UTF-8 text decoded with a legacy encoding (mojibake, e.g. `â€™` for `’`). */
@@ -137,7 +139,40 @@ export function decodeUtf8(bytes: Uint8Array, options: { repairMojibake?: boolea
   const invalidUtf8 = findInvalidUtf8(bytes);
   const decoded = new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
   const { text, mojibake } = findMojibake(decoded, options.repairMojibake ?? false);
-  return { text, issues: { invalidUtf8, mojibake } };
+  return { text, issues: { byteOrderMark: null, invalidUtf8, mojibake } };
+}
+
+/** UTF-16 and UTF-32 byte-order marks, the longer first (UTF-32LE's begins like UTF-16LE's). */
+const BYTE_ORDER_MARKS = [
+  { encoding: 'UTF-32LE', bytes: [0xff, 0xfe, 0x00, 0x00] },
+  { encoding: 'UTF-32BE', bytes: [0x00, 0x00, 0xfe, 0xff] },
+  { encoding: 'UTF-16LE', bytes: [0xff, 0xfe] },
+  { encoding: 'UTF-16BE', bytes: [0xfe, 0xff] },
+] as const;
+
+/** UTF-32 code units to text (an invalid code point becomes U+FFFD). */
+function decodeUtf32(bytes: Uint8Array, littleEndian: boolean): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: string[] = [];
+  for (let i = 0; i + 4 <= bytes.byteLength; i += 4) {
+    const code = view.getUint32(i, littleEndian);
+    parts.push(code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : '\uFFFD');
+  }
+  return parts.join('');
+}
+
+/**
+ * Decodes a text file's bytes: by its byte-order mark when it has a UTF-16 or UTF-32 one (reported in the issues),
+ * else as UTF-8 with {@link decodeUtf8}.
+ */
+export function decodeText(bytes: Uint8Array, options: { repairMojibake?: boolean } = {}): { text: string; issues: TextIssues } {
+  const mark = BYTE_ORDER_MARKS.find((m) => m.bytes.every((b, i) => bytes[i] === b));
+  if (mark === undefined) return decodeUtf8(bytes, options);
+  const body = bytes.subarray(mark.bytes.length);
+  const text = mark.encoding.startsWith('UTF-32')
+    ? decodeUtf32(body, mark.encoding === 'UTF-32LE')
+    : new TextDecoder(mark.encoding.toLowerCase()).decode(body);
+  return { text, issues: { byteOrderMark: mark.encoding, invalidUtf8: null, mojibake: null } };
 }
 
 /** Spells out control characters (a Latin-1 misreading yields C1 controls, which terminals do not show) as `\\u0099`. */
@@ -148,7 +183,8 @@ function visible(text: string): string {
 /** The issues as warning lines for a user: what was found, where, and what to do. */
 export function describeTextIssues(issues: TextIssues, file: string): string[] {
   const lines: string[] = [];
-  const { invalidUtf8, mojibake } = issues;
+  const { byteOrderMark, invalidUtf8, mojibake } = issues;
+  if (byteOrderMark !== null) lines.push(`${file}: read as ${byteOrderMark}, as its byte-order mark says.`);
   if (invalidUtf8 !== null) {
     lines.push(`${file}: ${invalidUtf8.count} invalid UTF-8 sequence${invalidUtf8.count === 1 ? '' : 's'} (first at byte ${invalidUtf8.firstOffset}) ` +
       'replaced by "\uFFFD". If the file is not UTF-8, convert it first (e.g. iconv -f windows-1252 -t utf-8).');

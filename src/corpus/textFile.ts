@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { decodeUtf8, describeTextIssues } from './textDecoding';
+import { decodeText, describeTextIssues } from './textDecoding';
 
 /** Turns Windows line endings (`\r\n`) into `\n`. */
 export function normaliseNewlines(text: string): string {
@@ -14,13 +14,17 @@ export interface ReadText {
 }
 
 /**
- * Reads a corpus file as UTF-8 text, without a byte-order mark and with `\n` line endings. It never fails on the
+ * Reads a corpus file as text (UTF-8, or UTF-16/32 with a byte-order mark), without the mark and with `\n` line endings. It never fails on the
  * bytes: invalid UTF-8 becomes U+FFFD and mojibake is detected (repaired with `repairMojibake`), each reported in
  * `warnings`. `whatElse` completes the "file not found" message (e.g. which built-in corpora exist).
  */
 export async function readTextFile(file: string, whatElse: string, options: { repairMojibake?: boolean } = {}): Promise<ReadText> {
   let bytes: Buffer;
   try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile() && !stat.isDirectory()) {
+      throw new Error(`Corpus path ${path.resolve(file)} is not a regular file (a pipe, socket or device); save the text to a file and pass that.`);
+    }
     bytes = await fs.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -32,8 +36,9 @@ export async function readTextFile(file: string, whatElse: string, options: { re
     if (code === 'EISDIR') {
       throw new Error(`Corpus path ${path.resolve(file)} is a folder. Pass one file (.csv, .json, .jsonl, .txt, .md).`);
     }
+    if (code === undefined) throw error;
     throw new Error(`Could not read corpus file ${path.resolve(file)}: ${(error as Error).message}. Check that it is readable.`);
   }
-  const { text, issues } = decodeUtf8(bytes, options); // drops a byte-order mark
+  const { text, issues } = decodeText(bytes, options); // UTF-16/32 by their byte-order mark, else UTF-8 (without its mark)
   return { text: normaliseNewlines(text), warnings: describeTextIssues(issues, path.basename(file)) };
 }

@@ -1,4 +1,5 @@
-import { Corpus, describeCorpus, loadCorpus, SplitMode } from '../corpus';
+import { createHash } from 'node:crypto';
+import { Corpus, CorpusFormat, describeCorpus, loadCorpus, SplitMode } from '../corpus';
 import type { VocabularyUnit } from '../vocab';
 import { DataMode, prepareCharData, prepareWordData, TokenData } from './prepare';
 
@@ -10,6 +11,8 @@ import { DataMode, prepareCharData, prepareWordData, TokenData } from './prepare
 export interface DataSettings {
   /** Built-in corpus name or file path (a saved run records the resolved source, e.g. `builtin:sotu`). */
   corpus: string;
+  /** File format of a corpus file; null: from its extension. */
+  format: CorpusFormat | null;
   /** Text columns of a table corpus; null for the default column. */
   columns: string[] | null;
   split: SplitMode;
@@ -31,6 +34,7 @@ export interface DataSettings {
 
 /** Defaults of the lesson: characters, windows of 100, a tenth held out. */
 export const DEFAULT_DATA_SETTINGS: Omit<DataSettings, 'corpus'> = {
+  format: null,
   columns: null,
   split: 'none',
   limit: null,
@@ -50,6 +54,15 @@ export interface CorpusData {
   corpus: Corpus;
   data: TokenData;
   settings: DataSettings;
+  /** SHA-256 of the corpus text (its documents in order): a resumed run checks it is training on the same text. */
+  corpusSha256: string;
+}
+
+/** SHA-256 of a corpus's documents, in order (a reordered corpus hashes differently). */
+function corpusDigest(texts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const text of texts) hash.update(text).update('\u0000');
+  return hash.digest('hex');
 }
 
 /**
@@ -58,7 +71,7 @@ export interface CorpusData {
  */
 export async function prepareCorpusData(settings: DataSettings, log: (line: string) => void = () => {}): Promise<CorpusData> {
   const corpus = await loadCorpus(settings.corpus, {
-    column: settings.columns ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
+    format: settings.format ?? undefined, column: settings.columns ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
   });
   const stats = describeCorpus(corpus);
   log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);
@@ -70,5 +83,5 @@ export async function prepareCorpusData(settings: DataSettings, log: (line: stri
   const data: TokenData = settings.level === 'word'
     ? prepareWordData(corpus.texts, { ...options, lowercase: settings.lowercase })
     : prepareCharData(corpus.texts, options);
-  return { corpus, data, settings: { ...settings, corpus: corpus.source, columns: corpus.columns } };
+  return { corpus, data, settings: { ...settings, corpus: corpus.source, columns: corpus.columns }, corpusSha256: corpusDigest(corpus.texts) };
 }

@@ -1,5 +1,5 @@
 import { DATA_MODES, DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
-import { SPLIT_MODES } from '../corpus';
+import { CORPUS_FORMATS, SPLIT_MODES } from '../corpus';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig, TrainingHistory, TrainSummary } from '../train';
 
 /** How a run was set up and how far it got: what `--resume`, notebooks and `gennet temperatures` read back. */
@@ -10,15 +10,20 @@ export interface SavedRun {
   history: TrainingHistory;
   /** The summary of the finished run; null in the checkpoint of an unfinished one. */
   summary: TrainSummary | null;
+  /** SHA-256 of the corpus text the run trains on (see `prepareCorpusData`); null for runs saved before it was kept. */
+  corpusSha256: string | null;
 }
 
 /** The JSON type a saved field must have: a type name, a list of allowed strings, or `?` for "or null". */
-type FieldKind = 'number' | 'string' | 'boolean' | 'number?' | 'strings?' | readonly string[];
+type FieldKind = 'number' | 'string' | 'boolean' | 'number?' | 'strings?' | readonly (string | null)[];
 
 const DATA_FIELDS: Record<keyof DataSettings, FieldKind> = {
-  corpus: 'string', columns: 'strings?', split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
+  corpus: 'string', format: [...CORPUS_FORMATS, null], columns: 'strings?', split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
   lowercase: 'boolean', minCount: 'number', maxVocab: 'number?', mode: DATA_MODES, seqLen: 'number', valFraction: 'number', seed: 'number',
 };
+
+/** Data settings that runs saved before them lack, with the value that reproduces those runs. */
+const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = { format: null };
 
 const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   engine: 'string', threads: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', clipNorm: 'number?',
@@ -26,7 +31,7 @@ const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
 };
 
 function fits(value: unknown, kind: FieldKind): boolean {
-  if (typeof kind !== 'string') return kind.includes(value as string);
+  if (typeof kind !== 'string') return kind.includes(value as string | null);
   if (kind === 'number?') return value === null || typeof value === 'number';
   if (kind === 'strings?') return value === null || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
   return typeof value === kind;
@@ -40,7 +45,7 @@ function readFields<T>(raw: Record<string, unknown>, fields: Record<keyof T, Fie
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(fields) as [string, FieldKind][]) {
     if (!fits(raw[key], kind)) {
-      const expected = typeof kind === 'string' ? kind.replace('?', ' or null').replace('strings', 'a list of strings') : `one of ${kind.join(', ')}`;
+      const expected = typeof kind === 'string' ? kind.replace('?', ' or null').replace('strings', 'a list of strings') : `one of ${kind.map(String).join(', ')}`;
       throw new Error(`${where}: "${key}" must be ${expected}, got ${JSON.stringify(raw[key])} ${fix}`);
     }
     out[key] = raw[key];
@@ -71,10 +76,11 @@ export function readSavedRun(raw: unknown, where: string): SavedRun | null {
   if (raw === null || raw === undefined) return null;
   if (!isRecord(raw) || !isRecord(raw.data) || !isRecord(raw.training)) throw new Error(`${where}: "run" is damaged. Re-train or restore the model directory.`);
   return {
-    data: readFields<DataSettings>(raw.data, DATA_FIELDS, `${where} run.data`),
+    data: readFields<DataSettings>({ ...DATA_FIELDS_ADDED_LATER, ...raw.data }, DATA_FIELDS, `${where} run.data`),
     training: readFields<TrainConfig>(raw.training, TRAINING_FIELDS, `${where} run.training`),
     history: readHistory(raw.history, where),
     summary: isRecord(raw.summary) ? (raw.summary as unknown as TrainSummary) : null,
+    corpusSha256: typeof raw.corpusSha256 === 'string' ? raw.corpusSha256 : null,
   };
 }
 
@@ -92,6 +98,7 @@ export function upgradeVersion1(training: unknown, where: string): { run: SavedR
       training: readFields<TrainConfig>(withDefaults, TRAINING_FIELDS, `${where} training`),
       history: isRecord(training.history) ? readHistory(training.history, where) : { batches: [], epochs: [] },
       summary: isRecord(training.result) ? (training.result as unknown as TrainSummary) : null,
+      corpusSha256: null,
     },
     notes: {},
   };

@@ -26,6 +26,8 @@ export interface TrainingRun {
   settings: { data: DataSettings; training: TrainConfig };
   /** Where an interrupted run stood; null for a new run. */
   resume: RunState | null;
+  /** SHA-256 of the corpus text (saved with the run, checked when it resumes). */
+  corpusSha256: string;
 }
 
 /** Settings a resumed run may change: how it runs and where it saves, not what it computes. */
@@ -36,6 +38,8 @@ export interface ResumeOptions {
   threads?: number;
   /** Engine for the rest of the run (default: as saved); the same function, though dropout masks differ by engine. */
   engine?: EngineChoice;
+  /** Go on although the corpus text changed since the run started (edited or reordered): it trains on the new text. */
+  acceptChangedCorpus?: boolean;
 }
 
 /** A line of progress for the user (stderr in the CLI, the cell output in notebooks). */
@@ -61,7 +65,7 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   });
   const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training), charsPerToken: data.charsPerToken };
   return {
-    out, data, resume: null,
+    out, data, resume: null, corpusSha256: prepared.corpusSha256,
     model: { network: buildGenerator(config), vocab: data.vocab, config },
     settings: { data: prepared.settings, training },
   };
@@ -79,14 +83,21 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     const saved = artifact.saved.run;
     if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
     resume = await loadRunState(dir);
-    const { data, settings } = await prepareCorpusData(saved.data, log);
+    const { data, settings, corpusSha256 } = await prepareCorpusData(saved.data, log);
     if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
       throw new Error(`The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
+    }
+    if (saved.corpusSha256 !== null && saved.corpusSha256 !== corpusSha256) {
+      if (options.acceptChangedCorpus !== true) {
+        throw new Error(`The corpus "${saved.data.corpus}" changed since the run in "${dir}" started (same characters, different text: edited or reordered); ` +
+          'resuming would train on other text than the first steps did. Restore it, start a new run, or pass --accept-changed-corpus to go on with the new text.');
+      }
+      log(`corpus: warning: the text changed since the run started; going on with the new text (--accept-changed-corpus)`);
     }
     log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
     const training = { ...saved.training, ...given({ threads: options.threads, engine: options.engine }) };
     return {
-      out: options.out ?? dir, data, resume,
+      out: options.out ?? dir, data, resume, corpusSha256,
       model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
       settings: { data: settings, training },
     };
@@ -127,7 +138,7 @@ export function runTraining(run: TrainingRun, options: RunTrainingOptions = {}):
 
 async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Promise<RunOutcome> {
   const { model, data, settings, out } = run;
-  const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training };
+  const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training, corpusSha256: run.corpusSha256 };
   const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record)];
   const result = await train(model.network, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal })
     .finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
