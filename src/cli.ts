@@ -15,7 +15,7 @@ import { diversityFigure, figureToSvg, createLivePage, lossFigure } from './plot
 import {
   checkPrompts, compareTemperatures, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
-import { liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, trainingWords, TrainingRun } from './session';
+import { generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, trainingWords, TrainingRun } from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
 import type { VocabularyUnit } from './vocab';
 
@@ -35,7 +35,7 @@ interface TrainFlags extends CommonFlags {
   corpus?: string; resume?: string; out?: string; format?: CorpusFormat; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
   level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number;
   cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number; seed: number;
-  batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; threads: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
+  batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; valMax: number; threads: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
 }
 
 /** Options that `--resume` accepts: they change how the run is shown or computed, not what it computes. */
@@ -69,7 +69,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
     },
     training: {
       engine: flags.engine, threads: flags.threads, epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr,
-      clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null,
+      clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null, valMaxTokens: flags.valMax > 0 ? flags.valMax : null,
     },
   }, flags.out, log);
 }
@@ -131,9 +131,11 @@ async function generateCommand(flags: SamplingFlags & { prompt: string; temperat
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
   const stream = flags.count === 1 && !flags.json;
   if (stream) process.stdout.write(flags.prompt);
+  const bar = stream ? null : generationProgressBar(flags.count * flags.length); // samples printed at the end: show the wait
   const generations = generateBatch(loaded, seeds.map((seed) => ({ ...request, seed })), {
-    length: flags.length, engine, onToken: stream ? (event) => process.stdout.write(event.text) : undefined,
+    length: flags.length, engine, onToken: stream ? (event) => process.stdout.write(event.text) : () => bar!.tick(),
   });
+  bar?.stop();
   if (stream) process.stdout.write('\n');
   else if (flags.json) {
     const samples = generations.map((g, i) => ({ seed: seeds[i], text: g.text, logLikelihood: g.logLikelihood, entropy: g.entropy }));
@@ -201,6 +203,7 @@ export function buildCli(): Command {
     .option('--lr <x>', 'Adam learning rate', decimal((n) => n > 0, '> 0'), DEFAULT_TRAIN_CONFIG.learningRate)
     .option('--clip <x>', 'clip gradients to this global norm (0 = off)', decimal((n) => n >= 0, '≥ 0'), DEFAULT_TRAIN_CONFIG.clipNorm!)
     .option('--val <fraction>', 'share of the text held out for validation', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), data.valFraction)
+    .option('--val-max <n>', 'score at most about n validation tokens, spread over the split (0 = all of it)', integer(0), DEFAULT_TRAIN_CONFIG.valMaxTokens!)
     .option('--seed <n>', 'seed for weights, batch order and samples', integer(0), 42)
     .option('--out <dir>', 'model directory to write (checkpointed at every epoch end; with --resume: default <dir>)')
     .option('--no-samples', 'do not print a sample after each epoch')

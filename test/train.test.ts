@@ -12,7 +12,9 @@ import { generateBatch } from '../src/sample';
 import { prepareCharData, prepareWordData } from '../src/data';
 import { sequenceLoss } from '../src/engines';
 import { checkpointEachEpoch } from '../src/session';
-import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
+import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, evaluate, train, type TrainCallback } from '../src/train';
+import { realTokens, WindowDataset } from '../src/data';
+import { engineNamed } from '../src/engines';
 
 test('the sequence loss is the mean negative log-probability of the targets, padding excluded', async () => {
   await initBackend('cpu');
@@ -132,4 +134,25 @@ test('a NaN loss stops training with the step named, and the last epoch checkpoi
   assert.ok(weights.every(Number.isFinite), 'the checkpoint holds the last good (finite) weights');
   network.dispose();
   saved.network.dispose();
+});
+
+test('validation on a large split scores an even sample of its batches (valMaxTokens), or all of them (null)', async () => {
+  await initBackend('cpu');
+  const stream = Int32Array.from({ length: 4_000 }, (_, i) => (i * i + 5 * i) % 13);
+  const dataset = new WindowDataset(stream, { seqLen: 20 });
+  const model = buildGenerator(resolveModelConfig({ vocabSize: 13, units: 8, seed: 2 }));
+  const batches = [...dataset.batches(8, null, { dropRemainder: false })];
+  const mean = (chosen: typeof batches) => {
+    const [sum, n] = chosen.reduce(([s, c], b) => [s + engineNamed('fast').loss(model, b) * realTokens(b), c + realTokens(b)], [0, 0]);
+    return sum / n;
+  };
+  const close = (a: number, b: number) => Math.abs(a - b) < 1e-6 * b;
+  assert.ok(close(evaluate(model, dataset, 8, 'fast', null), mean(batches)), 'all batches');
+  const third = Math.ceil(dataset.tokens / 3);
+  const every3 = batches.filter((_, i) => i % 3 === 0);
+  assert.ok(batches.length >= 9);
+  assert.ok(close(evaluate(model, dataset, 8, 'fast', third), mean(every3)), 'every third batch');
+  assert.notEqual(evaluate(model, dataset, 8, 'fast', third), evaluate(model, dataset, 8, 'fast', null));
+  assert.equal(DEFAULT_TRAIN_CONFIG.valMaxTokens, 1_000_000);
+  model.dispose();
 });

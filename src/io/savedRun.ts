@@ -27,8 +27,11 @@ const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = { format: null };
 
 const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   engine: 'string', threads: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', clipNorm: 'number?',
-  seed: 'number', maxSteps: 'number?', charsPerToken: 'number',
+  seed: 'number', maxSteps: 'number?', charsPerToken: 'number', valMaxTokens: 'number?',
 };
+
+/** Training settings that runs saved before them lack, with the value that reproduces those runs (all validation). */
+const TRAINING_FIELDS_ADDED_LATER: Partial<TrainConfig> = { valMaxTokens: null };
 
 function fits(value: unknown, kind: FieldKind): boolean {
   if (typeof kind !== 'string') return kind.includes(value as string | null);
@@ -77,7 +80,7 @@ export function readSavedRun(raw: unknown, where: string): SavedRun | null {
   if (!isRecord(raw) || !isRecord(raw.data) || !isRecord(raw.training)) throw new Error(`${where}: "run" is damaged. Re-train or restore the model directory.`);
   return {
     data: readFields<DataSettings>({ ...DATA_FIELDS_ADDED_LATER, ...raw.data }, DATA_FIELDS, `${where} run.data`),
-    training: readFields<TrainConfig>(raw.training, TRAINING_FIELDS, `${where} run.training`),
+    training: readFields<TrainConfig>({ ...TRAINING_FIELDS_ADDED_LATER, ...raw.training }, TRAINING_FIELDS, `${where} run.training`),
     history: readHistory(raw.history, where),
     summary: isRecord(raw.summary) ? (raw.summary as unknown as TrainSummary) : null,
     corpusSha256: typeof raw.corpusSha256 === 'string' ? raw.corpusSha256 : null,
@@ -91,7 +94,7 @@ export function readSavedRun(raw: unknown, where: string): SavedRun | null {
 export function upgradeVersion1(training: unknown, where: string): { run: SavedRun | null; notes: Record<string, unknown> } {
   if (!isRecord(training)) return { run: null, notes: {} };
   if (typeof training.corpus !== 'string' || typeof training.seqLen !== 'number') return { run: null, notes: training };
-  const withDefaults = { ...DEFAULT_DATA_SETTINGS, ...DEFAULT_TRAIN_CONFIG, ...training };
+  const withDefaults = { ...DEFAULT_DATA_SETTINGS, ...DEFAULT_TRAIN_CONFIG, ...DATA_FIELDS_ADDED_LATER, ...TRAINING_FIELDS_ADDED_LATER, ...training };
   return {
     run: {
       data: readFields<DataSettings>(withDefaults, DATA_FIELDS, `${where} training`),

@@ -6,6 +6,16 @@ import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
 import { generate, GenerateOptions } from '../sample';
 import type { EpochRecord, TrainCallback } from '../train';
 
+/**
+ * A terminal progress bar (on stderr) for generating `total` tokens: `tick` counts one, `stop` ends the bar. Shown
+ * only on a terminal; for a long batch of samples that is printed at the end.
+ */
+export function generationProgressBar(total: number, stream: NodeJS.WritableStream = process.stderr): { tick(): void; stop(): void } {
+  const bar = new SingleBar({ format: 'generate |{bar}| {value}/{total} tokens | ETA {eta_formatted}', stream, hideCursor: true }, Presets.shades_classic);
+  bar.start(total, 0);
+  return { tick: () => bar.increment(), stop: () => bar.stop() };
+}
+
 /** A terminal progress bar (on stderr by default) with step, epoch, loss and characters per second. */
 export function progressBar(stream: NodeJS.WritableStream = process.stderr): TrainCallback {
   const bar = new SingleBar(
