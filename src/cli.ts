@@ -57,6 +57,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   }
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified (or continue a run with --resume DIR).");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
+  if (flags.acceptChangedCorpus) throw new Error('--accept-changed-corpus goes with --resume DIR (a new run has no earlier text to compare).');
   return newRun({
     data: {
       corpus: flags.corpus, format: flags.format ?? null, columns: flags.column ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,

@@ -148,18 +148,36 @@ test('one writer per model folder: a second one is refused at once with the hold
   assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'), 'a dead writer\'s lock is taken over and released');
 });
 
-test('a saver killed at any point leaves a folder that loads (the old or the new model); readers never fail during saves; the next save cleans up', async () => {
+test('a saver killed at any point leaves a folder that loads one whole save; readers never fail or mix saves; the next save cleans up', async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
-  await saveArtifact(dir, model());
+  // The saver alternates two networks (seeds 4 and 5): a reader that mixed files of two saves would see weights of one
+  // with the other's config, so each load must equal one of them whole.
+  const networkWith = (seed: number) => buildGenerator(resolveModelConfig({ vocabSize: model().vocab.size, units: 64, layers: 2, seed }));
+  const expected = [4, 5].map((seed) => {
+    const network = networkWith(seed);
+    const flat = Float32Array.from(network.getWeights().flatMap((w) => Array.from(w.dataSync())));
+    network.dispose();
+    return flat;
+  });
+  await saveArtifact(dir, { ...model(), network: networkWith(4), config: resolveModelConfig({ vocabSize: model().vocab.size, units: 64, layers: 2, seed: 4 }) });
   const saverCode = `
-    const tf = require('@tensorflow/tfjs');
     const { buildGenerator, resolveModelConfig } = require(${JSON.stringify(path.resolve(__dirname, '../src/model'))});
     const { CharVocab } = require(${JSON.stringify(path.resolve(__dirname, '../src/vocab'))});
     const vocab = CharVocab.build(['Hello, world! Ünïcödé 👋']);
-    const config = resolveModelConfig({ vocabSize: vocab.size, units: 64, layers: 2, seed: 4 });
-    const network = buildGenerator(config);
-    (async () => { process.stderr.write('ready\\n'); for (;;) await io.saveArtifact(process.argv[1], { network, vocab, config }); })();`;
+    const models = [4, 5].map((seed) => {
+      const config = resolveModelConfig({ vocabSize: vocab.size, units: 64, layers: 2, seed });
+      return { network: buildGenerator(config), vocab, config };
+    });
+    (async () => { process.stderr.write('ready'); for (let k = 0; ; k++) await io.saveArtifact(process.argv[1], models[k % 2]); })();`;
+  const loadsOneSave = async () => {
+    const loaded = await loadArtifact(dir);
+    const flat = Float32Array.from(loaded.network.getWeights().flatMap((w) => Array.from(w.dataSync())));
+    const which = expected.findIndex((e) => e.every((v, i) => v === flat[i]));
+    assert.ok(which >= 0, 'the weights are one save\'s');
+    assert.equal(loaded.config.seed, [4, 5][which], 'and its config.json the same save\'s');
+    loaded.network.dispose();
+  };
   for (let round = 0; round < 4; round++) {
     const saver = childWithIo(saverCode, [dir]);
     const exited = once(saver, 'exit');
@@ -167,14 +185,47 @@ test('a saver killed at any point leaves a folder that loads (the old or the new
     saver.stderr!.on('data', (chunk) => (stderr += chunk));
     while (!stderr.includes('ready')) await Promise.race([exited.then(() => assert.fail(`the saver ended: ${stderr}`)), delay(20)]);
     const until = Date.now() + 600 + Math.random() * 900;
-    while (Date.now() < until) await loadArtifact(dir).then((loaded) => loaded.network.dispose());
+    while (Date.now() < until) await loadsOneSave();
     assert.equal(saver.exitCode, null, `the saver ran until killed: ${stderr}`);
     saver.kill('SIGKILL');
     await exited;
-    (await loadArtifact(dir)).network.dispose();
+    await loadsOneSave();
   }
   await saveArtifact(dir, model());
   assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin'], 'no temporary files or lock left');
+});
+
+test('a save killed during its renames: readers take the rest from its temporary files, the next save completes it first', async () => {
+  await initBackend('cpu');
+  const root = await tempDir();
+  const [dir, other] = [path.join(root, 'model'), path.join(root, 'other')];
+  await saveArtifact(dir, model('onehot'));
+  await saveArtifact(other, model('embedding'));
+  // What a writer (pid 99999, gone) leaves when killed after renaming weights.bin, before the other files.
+  for (const name of ['model.json', 'vocab.json', 'config.json']) await fs.copyFile(path.join(other, name), path.join(dir, `.gennet-tmp-99999-${name}`));
+  await fs.copyFile(path.join(other, 'weights.bin'), path.join(dir, 'weights.bin'));
+  const loaded = await loadArtifact(dir);
+  assert.equal(loaded.config.input, 'embedding', 'the interrupted save, whole');
+  loaded.network.dispose();
+  await saveArtifact(dir, model('onehot'));
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin']);
+  assert.equal((await loadArtifact(dir)).config.input, 'onehot');
+});
+
+test('a folder left by a first save killed before its config.json, and OS clutter, do not block the next save; file modes stay', async () => {
+  await initBackend('cpu');
+  const dir = path.join(await tempDir(), 'model');
+  await fs.mkdir(dir);
+  await fs.writeFile(path.join(dir, 'weights.bin'), 'partial');
+  await fs.writeFile(path.join(dir, '.DS_Store'), '');
+  await saveArtifact(dir, model());
+  await fs.chmod(path.join(dir, 'weights.bin'), 0o600);
+  await saveArtifact(dir, model());
+  assert.equal((await fs.stat(path.join(dir, 'weights.bin'))).mode & 0o777, 0o600);
+  // A lock naming this very process but not held by it is a restarted container's leftover: taken over.
+  await fs.writeFile(path.join(dir, '.gennet-lock'), JSON.stringify({ pid: process.pid, startedAt: 'before a restart' }));
+  await saveArtifact(dir, model());
+  await loadArtifact(dir);
 });
 
 test('missing, incomplete, truncated, newer or inconsistent model directories give clear errors', async () => {

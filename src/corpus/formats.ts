@@ -15,13 +15,12 @@ const FORMAT_BY_EXTENSION: Record<string, CorpusFormat> = {
 
 /** Every corpus format, as `--format` takes them. */
 export const CORPUS_FORMATS: readonly CorpusFormat[] = ['csv', 'json', 'jsonl', 'txt'];
-const FORMATS = CORPUS_FORMATS;
 
 /** Picks the format of a corpus file: the explicit one if given, else from the file extension. */
 export function resolveFormat(file: string, format?: CorpusFormat): CorpusFormat {
   if (format !== undefined) {
-    if (!FORMATS.includes(format)) {
-      throw new Error(`Unknown corpus format '${String(format)}'. Use one of: ${FORMATS.join(', ')}.`);
+    if (!CORPUS_FORMATS.includes(format)) {
+      throw new Error(`Unknown corpus format '${String(format)}'. Use one of: ${CORPUS_FORMATS.join(', ')}.`);
     }
     return format;
   }
@@ -31,7 +30,7 @@ export function resolveFormat(file: string, format?: CorpusFormat): CorpusFormat
     const supported = Object.keys(FORMAT_BY_EXTENSION).join(', ');
     throw new Error(
       `Cannot tell the format of corpus file ${file} from its extension '${extension}'. ` +
-        `Supported extensions: ${supported}; or give the format with --format ${FORMATS.join('|')} (the library\'s \`format\` option).`,
+        `Supported extensions: ${supported}; or give the format with --format ${CORPUS_FORMATS.join('|')} (the library\'s \`format\` option).`,
     );
   }
   return found;

@@ -16,7 +16,7 @@ function recordsToTable(records: Record<string, unknown>[], file: string): Table
   try {
     return { columns, rows: records.map((record) => columns.map((column) => toCell(record[column]))) };
   } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
+    if (!(error instanceof RangeError && /call stack/i.test(error.message))) throw error;
     throw new Error(`JSON file ${file} nests its values too deeply to read; give each document's text as a string, e.g. {"text": "..."}.`);
   }
 }

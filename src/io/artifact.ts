@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
-import { readModelFiles, writeModelFiles } from './modelFolder';
+import { ARTIFACT_FILES, readModelFiles, writeModelFiles } from './modelFolder';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
@@ -12,17 +12,6 @@ import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
  * run as typed settings (`run`) and free-form `notes`; version 1's flat `training` record is upgraded on load.
  */
 export const ARTIFACT_VERSION = 2;
-
-/** File names inside an artifact directory. */
-export const ARTIFACT_FILES = {
-  model: 'model.json',
-  weights: 'weights.bin',
-  vocab: 'vocab.json',
-  config: 'config.json',
-  /** Only in the checkpoint of an interrupted run: where it stood, and Adam's state. */
-  runState: 'run-state.json',
-  optimizer: 'optimizer.bin',
-} as const;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
 export interface ArtifactConfig {
@@ -98,7 +87,7 @@ export async function saveArtifact(dir: string, model: GeneratorModel, options: 
     [ARTIFACT_FILES.vocab]: text(JSON.stringify(model.vocab.toJSON())),
     ...(state === null ? {} : { [ARTIFACT_FILES.runState]: text(state.json), [ARTIFACT_FILES.optimizer]: state.weights }),
   };
-  await writeModelFiles(dir, files, config, Object.values(ARTIFACT_FILES));
+  await writeModelFiles(dir, files, config);
 }
 
 /** Reads the state of the interrupted run saved in `dir` (see {@link saveArtifact}). */

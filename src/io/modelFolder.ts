@@ -6,12 +6,26 @@ import * as path from 'node:path';
  * A model folder is the user's: gennet writes and replaces only its own files in it (never the folder itself, so the
  * folder's permissions and anything else the user keeps there stay), one writer at a time. A save writes every new
  * file to a temporary name first (a full disk stops it there, with the previous model intact), then renames them over
- * the old ones, `config.json` last: it lists each file's size and SHA-256, so a reader that meets a half-renamed save
- * sees files that do not match and reads again, and a damaged or tampered file is told apart from a good one.
+ * the old ones, `config.json` last: it lists each file's size and SHA-256, so a reader that meets a save in progress
+ * sees files that do not match and reads again, and a damaged or tampered file is told apart from a good one. A save
+ * killed during its renames leaves its remaining temporary files: readers take those files from them, and the next
+ * save first completes it.
  */
+/** File names inside a model folder. */
+export const ARTIFACT_FILES = {
+  model: 'model.json',
+  weights: 'weights.bin',
+  vocab: 'vocab.json',
+  /** Written last by a save: the model's settings and run, and every other file's size and SHA-256. */
+  config: 'config.json',
+  /** Only in the checkpoint of an interrupted run: where it stood, and Adam's state. */
+  runState: 'run-state.json',
+  optimizer: 'optimizer.bin',
+} as const;
 
-/** The name `config.json` is saved under; the save's commit point. */
-export const CONFIG_FILE = 'config.json';
+/** gennet's own files: the only ones a save replaces or removes. */
+const OURS: readonly string[] = Object.values(ARTIFACT_FILES);
+const CONFIG_FILE = ARTIFACT_FILES.config;
 /** Marks the folder's writer (see {@link lockModelFolder}). */
 const LOCK_FILE = '.gennet-lock';
 /** Prefix of a save's temporary files inside the folder (left behind only by a killed save; removed by the next). */
@@ -43,9 +57,14 @@ export async function isModelFolder(dir: string): Promise<boolean> {
   }
 }
 
+/** Files operating systems drop into folders; they do not make a folder the user's. */
+const OS_CLUTTER = ['.DS_Store', 'Thumbs.db', 'desktop.ini'];
+
 /**
  * Throws, with what to do, unless gennet may save a model in `dir`: a folder that does not exist yet, an empty one,
- * or one that holds a gennet model (whatever else the user keeps beside it). Never a file, never a foreign folder.
+ * one that holds a gennet model (whatever else the user keeps beside it), or one that holds only gennet's own files
+ * (a first save killed before its config.json). Never a file, never a foreign folder, never a folder another
+ * gennet is writing.
  */
 export async function checkSaveTarget(dir: string): Promise<void> {
   if (dir.trim() === '') throw new Error('The model folder (--out) is empty: name a folder to save the model in.');
@@ -53,11 +72,11 @@ export async function checkSaveTarget(dir: string): Promise<void> {
   if (stat !== null && !stat.isDirectory()) {
     throw new Error(`"${dir}" is a file, not a model folder; gennet will not replace it. Choose another --out (a new folder, or one gennet saved).`);
   }
-  const found = await entries(dir);
-  const userEntries = (found ?? []).filter((name) => name !== LOCK_FILE && !name.startsWith(TEMP_PREFIX));
-  if (userEntries.length > 0 && !(await isModelFolder(dir))) {
+  const foreign = ((await entries(dir)) ?? []).filter((name) => name !== LOCK_FILE && !name.startsWith(TEMP_PREFIX) && !OURS.includes(name) && !OS_CLUTTER.includes(name));
+  if (foreign.length > 0 && !(await isModelFolder(dir))) {
     throw new Error(`"${dir}" is not empty and holds no gennet model; gennet will not write into it. Choose another --out (a new folder, or one gennet saved).`);
   }
+  await refuseOtherWriter(dir);
 }
 
 /** Who holds a model folder's lock. */
@@ -71,12 +90,30 @@ export interface FolderLock {
   release(): Promise<void>;
 }
 
-const held = new Map<string, { count: number; created: boolean }>();
+/** The locks this process holds, by folder: how many holders, this process's owner record, whether the folder was made. */
+const held = new Map<string, { count: number; owner: LockOwner; created: boolean }>();
 
-/** The process that holds the folder's lock, if it still runs. */
+async function readOwner(file: string): Promise<LockOwner | null> {
+  return fs.readFile(file, 'utf8').then((text) => JSON.parse(text) as LockOwner, () => null);
+}
+
+/**
+ * The live process that holds the folder's lock, if any. A lock that names this process but is not in `held` is
+ * stale (a restarted container can reuse the pid of the gennet that was killed).
+ */
 async function activeWriter(dir: string): Promise<LockOwner | null> {
-  const holder = await fs.readFile(path.join(dir, LOCK_FILE), 'utf8').then((text) => JSON.parse(text) as LockOwner, () => null);
-  return holder !== null && Number.isInteger(holder.pid) && isAlive(holder.pid) ? holder : null;
+  const holder = await readOwner(path.join(dir, LOCK_FILE));
+  if (holder === null || !Number.isInteger(holder.pid)) return null;
+  if (holder.pid === process.pid) return held.get(path.resolve(dir))?.owner.startedAt === holder.startedAt ? holder : null;
+  return isAlive(holder.pid) ? holder : null;
+}
+
+/** Throws naming the writer when another live gennet holds the folder. */
+export async function refuseOtherWriter(dir: string): Promise<void> {
+  const holder = await activeWriter(dir);
+  if (holder !== null && holder.pid !== process.pid) {
+    throw new Error(`"${dir}" is being written by another gennet (pid ${holder.pid}, since ${holder.startedAt}); wait for it to end or choose another --out.`);
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -89,9 +126,10 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Takes the folder's writer lock (creating the folder if needed): an exclusively created `.gennet-lock` file naming
- * this process. A second process is refused at once with the holder's pid; a lock left by a process that no longer
- * runs is taken over. Within one process the lock is re-entrant (a run's checkpoints save under the run's lock).
+ * Takes the folder's writer lock (creating the folder if needed): `.gennet-lock`, naming this process, appears whole
+ * (written to a temporary file, then hard-linked into place, which fails if a lock exists). A second process is
+ * refused at once with the holder's pid; a lock whose process no longer runs is moved aside and taken over. Within one
+ * process the lock is re-entrant (a run's checkpoints save under the run's lock). The lock is per machine.
  */
 export async function lockModelFolder(dir: string): Promise<FolderLock> {
   const key = path.resolve(dir);
@@ -105,20 +143,26 @@ export async function lockModelFolder(dir: string): Promise<FolderLock> {
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, startedAt: new Date().toISOString() };
-  for (;;) {
-    try {
-      await fs.writeFile(file, JSON.stringify(owner), { flag: 'wx' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  const draft = path.join(dir, `${TEMP_PREFIX}${process.pid}-lock`);
+  try {
+    await fs.writeFile(draft, JSON.stringify(owner));
+    for (;;) {
+      const taken = await fs.link(draft, file).then(() => true, (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') return false;
+        throw error;
+      });
+      if (taken) break;
+      await refuseOtherWriter(dir);
+      // Left by a process that is gone: move it aside under a name of ours, then try again.
+      await fs.rename(file, path.join(dir, `${TEMP_PREFIX}${process.pid}-stale-lock`)).catch(() => {});
     }
-    const holder = await activeWriter(dir);
-    if (holder !== null) {
-      throw new Error(`"${dir}" is being written by another gennet (pid ${holder.pid}, since ${holder.startedAt}); wait for it to end or choose another --out.`);
-    }
-    await fs.rm(file, { force: true }); // left by a process that is gone (or unreadable): take it over
+  } catch (error) {
+    if (created && (await entries(dir))?.every((name) => name.startsWith(TEMP_PREFIX))) await fs.rm(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await fs.rm(draft, { force: true });
   }
-  held.set(key, { count: 1, created });
+  held.set(key, { count: 1, owner, created });
   return { release: () => releaseLock(key) };
 }
 
@@ -128,9 +172,15 @@ async function releaseLock(key: string): Promise<void> {
   mine.count -= 1;
   if (mine.count > 0) return;
   held.delete(key);
-  await fs.rm(path.join(key, LOCK_FILE), { force: true });
+  const file = path.join(key, LOCK_FILE);
+  const current = await readOwner(file);
+  if (current?.pid === mine.owner.pid && current.startedAt === mine.owner.startedAt) await fs.rm(file, { force: true }); // only our own
+  await fs.rm(path.join(key, `${TEMP_PREFIX}${process.pid}-stale-lock`), { force: true });
   if (mine.created && (await entries(key))?.length === 0) await fs.rmdir(key).catch(() => {});
 }
+
+/** Per folder, the end of the last save this process started: saves of one process to one folder run one after the other. */
+const savesInProgress = new Map<string, Promise<unknown>>();
 
 /** Runs `work` holding the folder's writer lock. */
 export async function withModelFolderLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
@@ -142,7 +192,10 @@ export async function withModelFolderLock<T>(dir: string, work: () => Promise<T>
   }
 }
 
-/** Removes what killed saves left: temporary files in the folder, and the sibling folders older versions used. */
+/**
+ * Removes what killed saves left: temporary files in the folder, and the sibling folders the previous scheme used
+ * (`.<name>.tmp-XXXXXX`, `.<name>.old-<pid>-<ms>`) when they hold a gennet model or nothing.
+ */
 async function removeLeftovers(dir: string): Promise<void> {
   for (const name of (await entries(dir)) ?? []) {
     if (name.startsWith(TEMP_PREFIX)) await fs.rm(path.join(dir, name), { force: true, recursive: true });
@@ -150,7 +203,11 @@ async function removeLeftovers(dir: string): Promise<void> {
   const parent = path.dirname(path.resolve(dir));
   const base = path.basename(path.resolve(dir));
   for (const name of (await entries(parent)) ?? []) {
-    if (name.startsWith(`.${base}.tmp-`) || name.startsWith(`.${base}.old-`)) await fs.rm(path.join(parent, name), { force: true, recursive: true });
+    const tail = (prefix: string) => (name.startsWith(prefix) ? name.slice(prefix.length) : '');
+    const legacy = /^[A-Za-z0-9]{6}$/.test(tail(`.${base}.tmp-`)) || /^\d+-\d+$/.test(tail(`.${base}.old-`));
+    if (!legacy) continue;
+    const folder = path.join(parent, name);
+    if ((await isModelFolder(folder)) || (await entries(folder))?.length === 0) await fs.rm(folder, { force: true, recursive: true });
   }
 }
 
@@ -166,36 +223,50 @@ function writeError(error: unknown, dir: string, needed: number): Error {
 
 /**
  * Saves `files` (name → contents) in `dir` as described in the module comment, under the folder's writer lock; the
- * `config` object is written last as `config.json`, with the files' digests under `files`. Files of an earlier save
- * that this one does not have (listed in `ours`) are removed; nothing else in the folder is touched.
+ * `config` object is written last as `config.json`, with the files' digests under `files`. gennet's files of an
+ * earlier save that this one does not have are removed; nothing else in the folder is touched. Saves of one process
+ * to one folder run one after the other.
  */
-export async function writeModelFiles(dir: string, files: Record<string, Uint8Array>, config: object, ours: readonly string[]): Promise<void> {
-  await withModelFolderLock(dir, async () => {
-    await removeLeftovers(dir);
-    const digests: FileDigests = Object.fromEntries(Object.entries(files).map(([name, data]) => [name, { bytes: data.byteLength, sha256: sha256(data) }]));
-    const all: Array<[string, Uint8Array]> = [...Object.entries(files), [CONFIG_FILE, Buffer.from(JSON.stringify({ ...config, files: digests }, null, 2))]];
-    const needed = all.reduce((sum, [, data]) => sum + data.byteLength, 0);
-    const temps: string[] = [];
-    try {
-      for (const [name, data] of all) {
-        const temp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${name}`);
-        temps.push(temp);
-        const handle = await fs.open(temp, 'w');
-        try {
-          await handle.writeFile(data);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+export async function writeModelFiles(dir: string, files: Record<string, Uint8Array>, config: object): Promise<void> {
+  const key = path.resolve(dir);
+  const save = (savesInProgress.get(key) ?? Promise.resolve()).catch(() => {}).then(() => withModelFolderLock(dir, () => replaceFiles(dir, files, config)));
+  savesInProgress.set(key, save);
+  try {
+    await save;
+  } finally {
+    if (savesInProgress.get(key) === save) savesInProgress.delete(key);
+  }
+}
+
+/** One save (see {@link writeModelFiles}), its writer lock held. A replaced file keeps its permissions. */
+async function replaceFiles(dir: string, files: Record<string, Uint8Array>, config: object): Promise<void> {
+  await finishInterruptedSave(dir);
+  await removeLeftovers(dir);
+  const digests: FileDigests = Object.fromEntries(Object.entries(files).map(([name, data]) => [name, { bytes: data.byteLength, sha256: sha256(data) }]));
+  const all: Array<[string, Uint8Array]> = [...Object.entries(files), [CONFIG_FILE, Buffer.from(JSON.stringify({ ...config, files: digests }, null, 2))]];
+  const needed = all.reduce((sum, [, data]) => sum + data.byteLength, 0);
+  const temps: string[] = [];
+  try {
+    for (const [name, data] of all) {
+      const temp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${name}`);
+      temps.push(temp);
+      const handle = await fs.open(temp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-    } catch (error) {
-      await Promise.all(temps.map((temp) => fs.rm(temp, { force: true })));
-      throw writeError(error, dir, needed);
+      const previous = await fs.stat(path.join(dir, name)).catch(() => null);
+      if (previous !== null) await fs.chmod(temp, previous.mode & 0o7777);
     }
-    for (const [k, [name]] of all.entries()) await fs.rename(temps[k], path.join(dir, name)); // config.json last
-    for (const name of ours) if (!(name in files) && name !== CONFIG_FILE) await fs.rm(path.join(dir, name), { force: true });
-    await syncFolder(dir);
-  });
+  } catch (error) {
+    await Promise.all(temps.map((temp) => fs.rm(temp, { force: true })));
+    throw writeError(error, dir, needed);
+  }
+  for (const [k, [name]] of all.entries()) await fs.rename(temps[k], path.join(dir, name)); // config.json last
+  for (const name of OURS) if (!(name in files) && name !== CONFIG_FILE) await fs.rm(path.join(dir, name), { force: true });
+  await syncFolder(dir);
 }
 
 /** Flushes the folder's entries (the renames) to disk where the platform allows it. */
@@ -223,35 +294,97 @@ export interface ModelFiles {
   file(name: string): Buffer | null;
 }
 
+/** A save's files as read: complete, or the first file that does not match its digest. */
+type Snapshot = { config: unknown; configBytes: Buffer; files: Map<string, Buffer | null>; wrong?: string };
+
+/**
+ * Reads config.json and `names`, from the folder or — for `pending`, a save interrupted in its renames — from that
+ * save's temporary files: each file is taken from wherever its bytes match the digest config.json records. Files the
+ * save does not list read as absent. A folder saved before digests existed is read as it is.
+ */
+async function readSnapshot(dir: string, names: readonly string[], pending: Map<string, string> | null): Promise<Snapshot> {
+  const configName = pending?.has(CONFIG_FILE) ? path.basename(pending.get(CONFIG_FILE)!) : CONFIG_FILE;
+  const configBytes = await readOwnFile(dir, configName);
+  if (configBytes === null) throw new Error(`"${dir}" is not a complete model folder: ${CONFIG_FILE} is missing. Train one with \`gennet train --out ${dir}\`.`);
+  let config: unknown;
+  try {
+    config = JSON.parse(configBytes.toString('utf8'));
+  } catch {
+    throw new Error(`${path.join(dir, configName)} is not valid JSON (corrupted?). Re-train or restore the model folder.`);
+  }
+  const digests = (config as { files?: FileDigests } | null)?.files;
+  const files = new Map<string, Buffer | null>();
+  for (const name of names) {
+    const expected = digests?.[name];
+    if (digests !== undefined && expected === undefined) {
+      files.set(name, null); // not part of this save (a stray of an earlier one)
+      continue;
+    }
+    const candidates = [name, ...(pending?.has(name) ? [path.basename(pending.get(name)!)] : [])];
+    let chosen: Buffer | null = null;
+    for (const candidate of candidates) {
+      const data = await readOwnFile(dir, candidate);
+      if (data !== null && (expected === undefined || (data.byteLength === expected.bytes && sha256(data) === expected.sha256))) {
+        chosen = data;
+        break;
+      }
+    }
+    files.set(name, chosen);
+    if (chosen === null && expected !== undefined) return { config, configBytes, files, wrong: name };
+  }
+  return { config, configBytes, files };
+}
+
+/**
+ * The temporary files of a save killed after its write phase (its config.json among them), by final name; null when
+ * there is none. At most one such save exists: the next writer finishes it before it saves.
+ */
+async function interruptedSave(dir: string): Promise<Map<string, string> | null> {
+  const groups = new Map<string, Map<string, string>>();
+  for (const entry of (await entries(dir)) ?? []) {
+    const match = /^\.gennet-tmp-(\d+)-(.+)$/.exec(entry);
+    if (match === null || !OURS.includes(match[2])) continue;
+    const group = groups.get(match[1]) ?? new Map<string, string>();
+    group.set(match[2], path.join(dir, entry));
+    groups.set(match[1], group);
+  }
+  return [...groups.values()].find((group) => group.has(CONFIG_FILE)) ?? null;
+}
+
+/** Completes a save that was killed during its renames (its files were all written): renames the rest, config.json last. */
+async function finishInterruptedSave(dir: string): Promise<void> {
+  const pending = await interruptedSave(dir);
+  if (pending === null) return;
+  const snapshot = await readSnapshot(dir, OURS.filter((name) => name !== CONFIG_FILE), pending).catch(() => null);
+  if (snapshot === null || snapshot.wrong !== undefined) return; // its write phase did not end: the folder holds the previous save
+  for (const [name, temp] of pending) if (name !== CONFIG_FILE) await fs.rename(temp, path.join(dir, name));
+  await fs.rename(pending.get(CONFIG_FILE)!, path.join(dir, CONFIG_FILE));
+}
+
 /**
  * Reads `config.json` and the named files of a model folder as one save: when `config.json` lists digests, every
- * file must match them. While a writer holds the folder a mismatch may be its save in progress, so the reader reads
- * again (for up to 10 s); otherwise the file is reported as damaged at once. Folders saved before digests existed are
- * read as they are.
+ * file must match them. A save killed during its renames is read from its temporary files. While a writer holds the
+ * folder a mismatch may be its save in progress, so the reader reads again (for up to 10 s); otherwise the file is
+ * reported as damaged at once.
  */
 export async function readModelFiles(dir: string, names: readonly string[]): Promise<ModelFiles> {
   const started = Date.now();
   for (;;) {
-    const configBytes = await readOwnFile(dir, CONFIG_FILE);
-    if (configBytes === null) throw new Error(`"${dir}" is not a complete model folder: ${CONFIG_FILE} is missing. Train one with \`gennet train --out ${dir}\`.`);
-    let config: unknown;
-    try {
-      config = JSON.parse(configBytes.toString('utf8'));
-    } catch {
-      throw new Error(`${path.join(dir, CONFIG_FILE)} is not valid JSON (corrupted?). Re-train or restore the model folder.`);
+    let snapshot = await readSnapshot(dir, names, null);
+    if (snapshot.wrong !== undefined) {
+      const pending = await interruptedSave(dir);
+      const finished = pending === null ? null : await readSnapshot(dir, names, pending).catch(() => null);
+      if (finished !== null && finished.wrong === undefined) snapshot = finished;
     }
-    const read = new Map<string, Buffer | null>();
-    for (const name of names) read.set(name, await readOwnFile(dir, name));
-    const digests = (config as { files?: FileDigests } | null)?.files;
-    const wrong = digests === undefined ? undefined : names.find((name) => {
-      const data = read.get(name) ?? null;
-      const expected = digests[name];
-      if (expected === undefined) return data !== null; // a file this save does not have
-      return data === null || data.byteLength !== expected.bytes || sha256(data) !== expected.sha256;
-    });
-    if (wrong === undefined) return { config, file: (name) => read.get(name) ?? null };
-    if (Date.now() - started > READ_RETRY_MS || (await activeWriter(dir)) === null) {
-      if (read.get(wrong) === null) throw new Error(`"${dir}" is not a complete model folder: ${wrong} is missing. Re-train or restore the model folder.`);
+    const { config, files, wrong } = snapshot;
+    if (wrong === undefined) return { config, file: (name) => files.get(name) ?? null };
+    const writer = await activeWriter(dir);
+    const saved = await readOwnFile(dir, CONFIG_FILE);
+    if (saved === null || !saved.equals(snapshot.configBytes)) continue; // a save ended while we read: read it
+    if (Date.now() - started > READ_RETRY_MS || writer === null) {
+      if (files.get(wrong) === null && (await readOwnFile(dir, wrong)) === null) {
+        throw new Error(`"${dir}" is not a complete model folder: ${wrong} is missing. Re-train or restore the model folder.`);
+      }
       throw new Error(`"${path.join(dir, wrong)}" does not match what ${CONFIG_FILE} records for it (damaged, or changed since the save). Re-train or restore the model folder.`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -72,6 +72,8 @@ export function checkRunSettings(data: DataSettings, training: TrainConfig): voi
   const fix = '— correct that setting.';
   readFields<DataSettings>({ ...data }, DATA_FIELDS, 'Data settings', fix);
   readFields<TrainConfig>({ ...training }, TRAINING_FIELDS, 'Training settings', fix);
+  const cap = training.valMaxTokens;
+  if (cap !== null && !(Number.isSafeInteger(cap) && cap > 0)) throw new Error(`Training settings: "valMaxTokens" must be a whole number > 0 or null (all), got ${cap} ${fix}`);
 }
 
 /** Reads the `run` of a version-2 `config.json` (null when the model was saved without one). */

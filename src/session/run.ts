@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, saveArtifact, SavedRun, withModelFolderLock } from '../io';
+import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedRun, withModelFolderLock } from '../io';
 import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
 import { checkpointEachEpoch } from './callbacks';
@@ -77,6 +77,7 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
  */
 export async function resumeRun(dir: string, options: ResumeOptions = {}, log: Log = () => {}): Promise<TrainingRun> {
   if (options.out !== undefined) await checkSaveTarget(options.out);
+  await refuseOtherWriter(dir); // its model and run state must come from one save
   const artifact = await loadArtifact(dir);
   let resume: RunState | null = null;
   try {
