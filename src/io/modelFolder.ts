@@ -72,7 +72,8 @@ export async function checkSaveTarget(dir: string): Promise<void> {
   if (stat !== null && !stat.isDirectory()) {
     throw new Error(`"${dir}" is a file, not a model folder; gennet will not replace it. Choose another --out (a new folder, or one gennet saved).`);
   }
-  const foreign = ((await entries(dir)) ?? []).filter((name) => name !== LOCK_FILE && !name.startsWith(TEMP_PREFIX) && !OURS.includes(name) && !OS_CLUTTER.includes(name));
+  const ownOrClutter = (name: string) => name === LOCK_FILE || name.startsWith(TEMP_PREFIX) || OURS.includes(name) || OS_CLUTTER.includes(name);
+  const foreign = ((await entries(dir)) ?? []).filter((name) => !ownOrClutter(name));
   if (foreign.length > 0 && !(await isModelFolder(dir))) {
     throw new Error(`"${dir}" is not empty and holds no gennet model; gennet will not write into it. Choose another --out (a new folder, or one gennet saved).`);
   }
