@@ -41,8 +41,7 @@ fi
 has_jupyter || { echo "setup: $PYTHON still cannot import nbclient; set GN_PYTHON to a Python that has Jupyter." >&2; exit 1; }
 
 echo "setup: registering the tslab kernel with $PYTHON"
-npx --no-install tslab install --python="$PYTHON" >/dev/null
-"$PYTHON" -m jupyter kernelspec list | grep tslab >/dev/null || { echo "setup: the tslab kernel did not register" >&2; exit 1; }
+node scripts/register-kernel.js "$PYTHON"
 
 echo "setup: building the library"
 npx --no-install tsc -p tsconfig.json
