@@ -35,7 +35,8 @@ interface TrainFlags extends CommonFlags {
   corpus?: string; resume?: string; out?: string; format?: CorpusFormat; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
   level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number;
   cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number; seed: number;
-  batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; valMax: number; threads: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
+  batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; valMax: number; threads: number; samples: boolean;
+  plot?: boolean; acceptChangedCorpus?: boolean;
 }
 
 /** Options that `--resume` accepts: they change how the run is shown or computed, not what it computes. */
@@ -51,7 +52,9 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
       throw new Error(`--resume continues the run in "${flags.resume}" with its saved settings; drop ${names.join(', ')} (allowed with --resume: --json, --no-samples, --plot, --threads, --engine, --backend, --out, --accept-changed-corpus).`);
     }
     const changed = {
-      threads: fromCli('threads') ? flags.threads : undefined, engine: fromCli('engine') ? flags.engine : undefined, acceptChangedCorpus: flags.acceptChangedCorpus,
+      threads: fromCli('threads') ? flags.threads : undefined,
+      engine: fromCli('engine') ? flags.engine : undefined,
+      acceptChangedCorpus: flags.acceptChangedCorpus,
     };
     return resumeRun(flags.resume, { out: flags.out, ...changed }, log);
   }
