@@ -75,6 +75,24 @@ export function assertMatchesLayers(model: tf.LayersModel, engine: string, label
   }
 }
 
+/**
+ * Runs `check` on a two-layer generator (6 units) of every cell × input, with its config and a label; disposes the
+ * model afterwards (the stepper tests of each engine).
+ */
+export function forEachStepperModel(check: (model: tf.LayersModel, config: ModelConfig, label: string) => void): void {
+  for (const cell of CELLS) {
+    for (const input of ['onehot', 'embedding'] as const) {
+      const config = resolveModelConfig({ vocabSize: VOCAB, cell, units: 6, layers: 2, input, embeddingDim: 5, seed: 3 });
+      const model = buildGenerator(config);
+      try {
+        check(model, config, `${cell}/${input}`);
+      } finally {
+        model.dispose();
+      }
+    }
+  }
+}
+
 /** Asserts that two steppers of the same network give the same logits over three rounds and after a reset. */
 export function assertSameSteps(tested: Stepper, reference: Stepper, label: string): void {
   const tokens = ids(12, 7, 2);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { fastBatchLoss, fastEngine, FastStepper, LayersStepper, selectEngine } from '../src/engines';
-import { buildGenerator, CELLS, lookupRows, resolveModelConfig } from '../src/model';
-import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, generatorWith, ids, maskedBatch, trainedCurve, VOCAB } from './engineFixtures';
+import { CELLS, lookupRows } from '../src/model';
+import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, forEachStepperModel, generatorWith, ids, maskedBatch, trainedCurve, VOCAB } from './engineFixtures';
 
 test('fast-engine loss and gradients equal the tfjs-layers cells for every cell, gate, input and backend (2 layers, padding mask)', async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
@@ -40,20 +40,15 @@ test('a model trained by the fast engine follows the tfjs-layers loss curve for 
 
 test('the fast stepper gives the tf.layers stepper logits, with the state carried and after a reset', async () => {
   await initBackend('wasm');
-  for (const cell of CELLS) {
-    for (const input of ['onehot', 'embedding'] as const) {
-      const config = resolveModelConfig({ vocabSize: VOCAB, cell, units: 6, layers: 2, input, embeddingDim: 5, seed: 3 });
-      const model = buildGenerator(config);
-      const [fast, reference] = [new FastStepper(model, 3), new LayersStepper(model, config, 3)];
-      assertSameSteps(fast, reference, `${cell}/${input}`);
-      const before = tf.memory().numTensors;
-      fast.feed(ids(12, 7, 2), 4);
-      assert.equal(tf.memory().numTensors, before, `${cell}/${input}: feeding leaked tensors`);
-      fast.dispose();
-      reference.dispose();
-      model.dispose();
-    }
-  }
+  forEachStepperModel((model, config, label) => {
+    const [fast, reference] = [new FastStepper(model, 3), new LayersStepper(model, config, 3)];
+    assertSameSteps(fast, reference, label);
+    const before = tf.memory().numTensors;
+    fast.feed(ids(12, 7, 2), 4);
+    assert.equal(tf.memory().numTensors, before, `${label}: feeding leaked tensors`);
+    fast.dispose();
+    reference.dispose();
+  });
 });
 
 test('a network the fast engine cannot run names the layer and the way out; bad ids are refused', async () => {

@@ -13,7 +13,7 @@ import { buildGenerator, CELLS, resolveModelConfig, SeededDropout } from '../src
 import { clipByGlobalNorm } from '../src/train';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 import {
-  assertCentralDifferences, assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, flatWeights, generatorWith,
+  assertCentralDifferences, assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, flatWeights, forEachStepperModel, generatorWith,
   lossAndGrads, maskedBatch, relativeDiff, smallWindows, trainedCurve, VOCAB,
 } from './engineFixtures';
 
@@ -194,18 +194,13 @@ test('a model trained by the native engine follows the fast engine loss curve (4
 
 test('the native stepper gives the tf.layers stepper logits, with the state carried and after a reset', async () => {
   await initBackend('cpu');
-  for (const cell of CELLS) {
-    for (const input of ['onehot', 'embedding'] as const) {
-      const config = resolveModelConfig({ vocabSize: VOCAB, cell, units: 6, layers: 2, input, embeddingDim: 5, seed: 3 });
-      const model = buildGenerator(config);
-      const [native, reference] = [nativeEngine.createStepper(model, config, 3), new LayersStepper(model, config, 3)];
-      assertSameSteps(native, reference, `${cell}/${input}`);
-      assert.throws(() => native.feed(Int32Array.from([0, 1, VOCAB]), 1), /Token id 11 is outside the vocabulary of 11/);
-      native.dispose();
-      reference.dispose();
-      model.dispose();
-    }
-  }
+  forEachStepperModel((model, config, label) => {
+    const [native, reference] = [nativeEngine.createStepper(model, config, 3), new LayersStepper(model, config, 3)];
+    assertSameSteps(native, reference, label);
+    assert.throws(() => native.feed(Int32Array.from([0, 1, VOCAB]), 1), /Token id 11 is outside the vocabulary of 11/);
+    native.dispose();
+    reference.dispose();
+  });
 });
 
 test('native training: a huge learning rate gives huge finite losses as on the fast engine; NaN weights stop it with the divergence message', async () => {

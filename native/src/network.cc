@@ -411,7 +411,7 @@ class PhaseTimer {
 /** One thread's buffers, kept between calls so that steps do not pay for fresh allocations. */
 struct Workspace {
   std::vector<int32_t> ids, targets;
-  std::vector<float> weights, x, logits, dh, dz, dx, ut;
+  std::vector<float> weights, x, logits, dh, dz, dx;
   std::vector<LayerTrace> layers;
   std::vector<std::vector<float>> grads;
 };
@@ -424,9 +424,10 @@ std::vector<Workspace>& workspaces() {
 /**
  * Forward and backward pass of rows [row0, row0 + rows) of the batch; adds their gradients (scaled by `scale`, the
  * inverse of the whole batch's real-token count) into `grads` (zeroed by the caller) and returns Σ weight · loss.
+ * `recurrent_t` holds each layer's recurrent kernel transposed (for the backward pass; shared by the parts).
  */
-double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, int rows, float scale, const Params& grads, Workspace& ws,
-                bool profiled, const StateResults& results) {
+double run_part(const Spec& s, const Params& p, const std::vector<std::vector<float>>& recurrent_t, const Batch& batch, int row0, int rows,
+                float scale, const Params& grads, Workspace& ws, bool profiled, const StateResults& results) {
   const int steps = batch.steps, n = s.units, w = s.gates() * n, v = s.vocab;
   PhaseTimer timer(profiled);
   const size_t tb = size_t(steps) * rows;
@@ -500,9 +501,8 @@ double run_part(const Spec& s, const Params& p, const Batch& batch, int row0, in
   for (int l = s.layers - 1; l >= 0; l--) {
     const LayerTrace& tr = ws.layers[l];
     if (!tr.mask.empty()) multiply_by(ws.dh.data(), tr.mask.data(), tb * n);  // through the dropout
-    transpose(p.recurrent(s, l), n, w, ws.ut);
     const bool gathered = l == 0 && s.embed == 0;
-    backward_layer(s, ws.ut.data(), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows, [&](int t, const float* dzt) {
+    backward_layer(s, recurrent_t[l].data(), tr, ws.dh.data(), ws.dz.data(), grads.recurrent(s, l), steps, rows, [&](int t, const float* dzt) {
       add_column_sums(dzt, rows, w, grads.bias(s, l));
       if (gathered) scatter_add_rows(dzt, w, ws.ids.data() + size_t(t) * rows, rows, grads.kernel(s, 0));
     }, state_rows(batch.initial_state, l), state_rows(results.initial_state_grads, l));
@@ -557,6 +557,9 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
   if (int(ws.size()) < parts) ws.resize(parts);
   // Part 0 writes into `grads`; the others into their own buffers, summed at the end. No gradients: the loss alone.
   const bool backward = !grads.tensors.empty();
+  static std::vector<std::vector<float>> recurrent_t;  // once per call, read by every part
+  recurrent_t.resize(s.layers);
+  for (int l = 0; l < s.layers && backward; l++) transpose(params.recurrent(s, l), s.units, s.gates() * s.units, recurrent_t[l]);
   std::vector<Params> part_grads(parts);
   for (int k = 0; k < parts && backward; k++) {
     if (k == 0) {
@@ -577,7 +580,7 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
     try {
       workers.emplace_back([&, k, row, rows] {
         try {
-          losses[k] = run_part(s, params, batch, row, rows, scale, part_grads[k], ws[k], false, states);
+          losses[k] = run_part(s, params, recurrent_t, batch, row, rows, scale, part_grads[k], ws[k], false, states);
         } catch (...) {
           failures[k] = std::current_exception();  // rethrown below, after every thread has joined
         }
@@ -588,7 +591,7 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
     row += rows;
   }
   try {
-    losses[0] = run_part(s, params, batch, 0, rows_of(0), scale, grads, ws[0], backward, states);
+    losses[0] = run_part(s, params, recurrent_t, batch, 0, rows_of(0), scale, grads, ws[0], backward, states);
   } catch (...) {
     failures[0] = std::current_exception();
   }
