@@ -10,7 +10,7 @@ PYTHON="${GN_PYTHON:-/usr/bin/python3}"
 
 has_jupyter() { "$PYTHON" -c 'import nbclient, nbformat, jupyter_client' 2>/dev/null; }
 
-# Debian packages to install: Jupyter if missing, and Chromium (the live-plot test drives /usr/bin/chromium headless).
+# Debian packages to install: Jupyter if missing, and Chromium (the live-plot and notebook tests drive /usr/bin/chromium headless).
 APT_PACKAGES=()
 NEED_JUPYTER=""
 if ! has_jupyter || ! command -v jupyter-notebook >/dev/null 2>&1; then
@@ -31,11 +31,11 @@ if [ "${#APT_PACKAGES[@]}" -gt 0 ]; then
     [ -z "$NEED_JUPYTER" ] || PYTHON=/usr/bin/python3
   elif [ -n "$NEED_JUPYTER" ]; then
     echo "setup: Jupyter is missing and this is not a Debian/Ubuntu system." >&2
-    echo "       Install Jupyter (e.g. 'pip install notebook nbclient') and run again with GN_PYTHON=<that python>." >&2
+    echo "       Install Jupyter (e.g. 'pip install \"notebook<7\" nbclient') and run again with GN_PYTHON=<that python>." >&2
     exit 1
   else
-    echo "setup: warning: /usr/bin/chromium is missing and this is not a Debian/Ubuntu system; test/livePage.test.ts" >&2
-    echo "       (live plot page in a headless browser) will fail until a Chromium binary is installed at /usr/bin/chromium." >&2
+    echo "setup: warning: /usr/bin/chromium is missing and this is not a Debian/Ubuntu system; the browser tests" >&2
+    echo "       (live plot page, notebooks in Jupyter) will fail until a Chromium binary is installed at /usr/bin/chromium." >&2
   fi
 fi
 has_jupyter || { echo "setup: $PYTHON still cannot import nbclient; set GN_PYTHON to a Python that has Jupyter." >&2; exit 1; }

@@ -1,17 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, withTimeout, type Browser } from './chromium';
 import { createLivePage, lossFigure } from '../src/plot';
 import type { TrainingHistory } from '../src/train/history';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 /** A falling loss curve of `steps` batches, 10 batches per epoch. */
 function history(steps: number): TrainingHistory {
@@ -32,25 +27,14 @@ async function drawn(tab: Page): Promise<{ points: number; path: string | null; 
   })()`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 test('importing the plot module loads neither nodeplotlib nor rxjs', () => {
   const loaded = Object.keys(require.cache).filter((p) => /node_modules[\\/](nodeplotlib|rxjs)[\\/]/.test(p));
   assert.deepEqual(loaded, []);
 });
 
-/** Headless Debian Chromium with a fresh profile in `dir`, one tab that gets plotly.js from npm. */
-async function launchBrowser(dir: string): Promise<{ context: BrowserContext; tab: Page }> {
-  assert.ok(existsSync(CHROMIUM), `Chromium is not installed at ${CHROMIUM}; this test drives it headless. Run \`npm run setup\` (installs Debian's chromium), then run the tests again.`);
-  const { chromium } = await import('playwright-core');
-  const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 700 },
-  });
-  const tab = context.pages()[0] ?? await context.newPage();
+/** Headless Chromium with a fresh profile in `dir`, one tab that gets plotly.js from npm. */
+async function launchBrowser(dir: string): Promise<Browser> {
+  const { context, tab } = await launchChromium(dir);
   // No internet here: serve the page's plotly.js from the npm package, refuse everything else remote.
   await tab.route('https://cdn.plot.ly/**', (route) => route.fulfill({ path: require.resolve('plotly.js-dist-min'), contentType: 'application/javascript' }));
   await tab.route('https://fonts.gstatic.com/**', (route) => route.abort());

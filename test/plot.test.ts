@@ -4,7 +4,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { Plot } from 'nodeplotlib';
 import {
-  createLiveFigure, displayFigure, figureToSvg, figureToVegaLite, lossFigure, movingAverage,
+  createLiveFigure, displayFigure, figureToSvg, figureToVegaLite, lossFigure, movingAverage, svgToPng,
   type Figure,
 } from '../src/plot';
 import type { TrainingHistory } from '../src/train/history';
@@ -24,8 +24,8 @@ function traceNamed(figure: Figure, prefix: string): Plot {
   return trace;
 }
 
-test('importing the plot module loads neither nodeplotlib, tslab nor vega', () => {
-  const loaded = Object.keys(require.cache).filter((path) => /node_modules[\\/](nodeplotlib|tslab|vega|vega-lite)[\\/]/.test(path));
+test('importing the plot module loads neither nodeplotlib, tslab, vega nor resvg', () => {
+  const loaded = Object.keys(require.cache).filter((path) => /node_modules[\\/](nodeplotlib|tslab|vega|vega-lite|@resvg)[\\/]/.test(path));
   assert.deepEqual(loaded, []);
 });
 
@@ -132,6 +132,41 @@ test('bar traces are grouped on a category axis and coloured by trace order', as
   assert.ok(svg.includes('fill="#1f77b4"'));
   assert.ok(svg.includes('fill="#123456"'));
   assert.ok(!svg.includes('fill="#ff7f0e"'));
+});
+
+/** Width and height of a PNG, from its IHDR chunk, after checking the signature. */
+function pngSize(png: Uint8Array): { width: number; height: number } {
+  const bytes = Buffer.from(png);
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  assert.equal(bytes.toString('latin1', 12, 16), 'IHDR');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+/** A 120 × 40 white SVG with `text` in the given font family. */
+const textSvg = (text: string, family: string) =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="white"/><text x="4" y="26" font-family="${family}" font-size="16">${text}</text></svg>`;
+
+test('svgToPng draws a figure at twice its size by default and says the size to show it at', async () => {
+  const svg = await figureToSvg(lossFigure(syntheticHistory()), { width: 500, height: 260 });
+  const image = svgToPng(svg);
+  assert.deepEqual({ width: image.width, height: image.height }, { width: 500, height: 260 });
+  assert.deepEqual(pngSize(image.png), { width: 1000, height: 520 });
+  assert.deepEqual(pngSize(svgToPng(svg, { scale: 1 }).png), { width: 500, height: 260 });
+  assert.deepEqual(Buffer.from(svgToPng(svg).png), Buffer.from(image.png), 'the same SVG gives the same bytes');
+});
+
+test('svgToPng draws text with its bundled font, whatever family the SVG names', () => {
+  const blank = Buffer.from(svgToPng(textSvg('', 'sans-serif')).png);
+  const sans = Buffer.from(svgToPng(textSvg('Loss 1.5', 'sans-serif')).png);
+  assert.notDeepEqual(sans, blank, 'the text is drawn');
+  assert.notDeepEqual(Buffer.from(svgToPng(textSvg('Loss 2.5', 'sans-serif')).png), sans, 'other text, other pixels');
+  for (const family of ['serif', 'monospace', 'Helvetica', 'No Such Font']) {
+    assert.deepEqual(Buffer.from(svgToPng(textSvg('Loss 1.5', family)).png), sans, `font-family ${family}`);
+  }
+});
+
+test('svgToPng refuses a scale that is not a positive number up to 8', () => {
+  for (const scale of [0, -1, Number.NaN, 9]) assert.throws(() => svgToPng(textSvg('x', 'serif'), { scale }), /scale must be a number in \(0, 8\]/);
 });
 
 test('displayFigure and createLiveFigure explain that they need a notebook when no kernel runs', async () => {

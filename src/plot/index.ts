@@ -5,6 +5,7 @@ export * from './comparisonFigures';
 export * from './movingAverage';
 export * from './vegaLiteSpec';
 export * from './figureToSvg';
+export * from './svgToPng';
 export * from './showFigure';
 export * from './notebookDisplay';
 export * from './livePage';
