@@ -13,7 +13,7 @@ import { loadArtifact, writeFileAtomically } from './io';
 import { CELLS, CellType, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS } from './model';
 import { diversityFigure, figureToSvg, createLivePage, lossFigure } from './plot';
 import {
-  checkPrompts, compareTemperatures, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
+  beamSearch, checkPrompts, compareTemperatures, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
 import { generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, trainingWords, TrainingRun } from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
@@ -129,7 +129,11 @@ async function loadForSampling(flags: SamplingFlags, prompts: readonly string[])
   return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name };
 }
 
-async function generateCommand(flags: SamplingFlags & { prompt: string; temperature: number; count: number }): Promise<void> {
+/** Flags of `gennet generate`. */
+type GenerateFlags = SamplingFlags & { prompt: string; temperature: number; count: number; beam?: number; lengthPenalty: number };
+
+async function generateCommand(flags: GenerateFlags, command: Command): Promise<void> {
+  if (command.getOptionValueSource('lengthPenalty') === 'cli') throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
   const { backend, loaded, engine } = await loadForSampling(flags, [flags.prompt]);
   const request = { prompt: flags.prompt, temperature: flags.temperature, ...samplingOf(flags) };
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
@@ -145,6 +149,24 @@ async function generateCommand(flags: SamplingFlags & { prompt: string; temperat
     const samples = generations.map((g, i) => ({ seed: seeds[i], text: g.text, logLikelihood: g.logLikelihood, entropy: g.entropy }));
     printJson({ ...request, length: flags.length, seed: flags.seed, backend, engine, text: samples[0].text, samples });
   } else process.stdout.write(generations.map((g, i) => `--- seed ${seeds[i]}\n${g.text}\n`).join('\n'));
+}
+
+/** Sampling flags that mean nothing to beam search, which always takes the most probable tokens. */
+const SAMPLING_ONLY = { temperature: '--temperature', topK: '--top-k', topP: '--top-p', repetitionPenalty: '--repetition-penalty', seed: '--seed' };
+
+async function beamCommand(flags: GenerateFlags & { beam: number }, command: Command): Promise<void> {
+  const given = Object.entries(SAMPLING_ONLY).filter(([key]) => command.getOptionValueSource(key) === 'cli').map(([, name]) => name);
+  if (given.length > 0) throw new Error(`--beam searches for the most probable text, with no randomness; drop ${given.join(', ')} (or drop --beam to sample).`);
+  if (flags.count > flags.beam) throw new Error(`--count ${flags.count} asks for more hypotheses than --beam ${flags.beam} keeps; use --count ≤ ${flags.beam}.`);
+  const { backend, loaded, engine } = await loadForSampling(flags, [flags.prompt]);
+  const hypotheses = beamSearch(loaded, {
+    prompt: flags.prompt, beam: flags.beam, length: flags.length, lengthPenalty: flags.lengthPenalty, count: flags.count, engine,
+  });
+  if (flags.json) {
+    const rows = hypotheses.map(({ text, score, totalLogProb, logLikelihood, entropy, endedAtEos }) => ({ text, score, totalLogProb, logLikelihood, entropy, endedAtEos }));
+    printJson({ prompt: flags.prompt, beam: flags.beam, lengthPenalty: flags.lengthPenalty, length: flags.length, backend, engine, text: rows[0].text, hypotheses: rows });
+  } else if (hypotheses.length === 1) process.stdout.write(`${hypotheses[0].text}\n`);
+  else process.stdout.write(hypotheses.map((h, i) => `--- hypothesis ${i + 1}, score ${h.score.toFixed(3)}\n${h.text}\n`).join('\n'));
 }
 
 async function temperaturesCommand(flags: SamplingFlags & { prompts: string[]; temps: number[]; corpus?: string; plot?: string }): Promise<void> {
@@ -221,9 +243,12 @@ export function buildCli(): Command {
     .description('generate text from a trained model directory')
     .option('--prompt <text>', 'text to continue', '')
     .option('--temperature <t>', '0 = greedy; higher = more random', decimal((n) => n >= 0 && n <= 100, 'between 0 and 100'), 1)
-    .option('--count <n>', 'number of samples, generated together in one batch', integer(1), 1);
+    .option('--count <n>', 'number of samples, generated together in one batch (with --beam: the n best hypotheses)', integer(1), 1)
+    .option('--beam <k>', 'beam search with k hypotheses instead of sampling: deterministic, the most probable text (1 = greedy)', integer(1, 1000))
+    .option('--length-penalty <alpha>', "with --beam: rank by log P / ((5 + n) / 6)^alpha (GNMT's; 0 = plain log P)", decimal((n) => n >= 0 && n <= 10, 'between 0 and 10'), 0.6);
   addSamplingOptions(generate, 'sampling seed (with --count, sample i uses seed + i)');
-  addRunOptions(generate, 'print a JSON document on stdout').action(generateCommand);
+  addRunOptions(generate, 'print a JSON document on stdout').action((flags: GenerateFlags, command: Command) =>
+    flags.beam === undefined ? generateCommand(flags, command) : beamCommand({ ...flags, beam: flags.beam }, command));
   const temperatures = program
     .command('temperatures')
     .description("the lesson's comparison: every prompt continued at every temperature, with metrics per sample")

@@ -137,6 +137,32 @@ test('gennet generate --top-k 1 is greedy, --count N samples seeds N in a row', 
   assert.equal(new Set(batch.samples.map((s: { text: string }) => s.text)).size, 3);
 });
 
+test('gennet generate --beam: --beam 1 is greedy, wider beams are at least as probable, --count lists the best distinct ones', () => {
+  const out = (...extra: string[]) => {
+    const run = gennet('generate', '--model', modelDir, '--prompt', 'Vask ', '--length', '60', ...extra);
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout;
+  };
+  assert.equal(out('--beam', '1'), out('--temperature', '0'));
+  const [one, four] = ['1', '4'].map((beam) => JSON.parse(out('--beam', beam, '--length-penalty', '0', '--json')).hypotheses[0]);
+  assert.ok(four.totalLogProb >= one.totalLogProb - 1e-9, `beam 4 ${four.totalLogProb} < beam 1 ${one.totalLogProb}`);
+  const listed = JSON.parse(out('--beam', '4', '--count', '3', '--json'));
+  assert.equal(listed.hypotheses.length, 3);
+  assert.equal(new Set(listed.hypotheses.map((h: { text: string }) => h.text)).size, 3);
+  assert.equal(listed.text, listed.hypotheses[0].text);
+  assert.equal(out('--beam', '4', '--count', '3', '--json'), JSON.stringify(listed, null, 2) + '\n', 'deterministic');
+  for (const [extra, message] of [
+    [['--beam', '3', '--temperature', '0.7', '--seed', '2'], /--beam searches for the most probable text, with no randomness; drop --temperature, --seed/],
+    [['--beam', '2', '--count', '3'], /--count 3 asks for more hypotheses than --beam 2 keeps/],
+    [['--length-penalty', '1'], /--length-penalty ranks beam-search hypotheses; add --beam K/],
+    [['--beam', '0'], /--beam.*whole number/],
+  ] as Array<[string[], RegExp]>) {
+    const run = gennet('generate', '--model', modelDir, ...extra);
+    assert.notEqual(run.status, 0, extra.join(' '));
+    assert.match(run.stderr, message, extra.join(' '));
+  }
+});
+
 test('gennet temperatures --json: prompts × temperatures, T = 0 equals generate, diversity rises with T, --plot writes SVG', () => {
   const svg = path.join(work, 'figures', 'temps.svg');
   const run = gennet('temperatures', '--model', modelDir, '--prompts', 'The |Malfo ', '--temps', '0,0.8,1.8', '--length', '150', '--seed', '4', '--json', '--plot', svg);

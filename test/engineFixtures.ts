@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { type Batch, WindowDataset } from '../src/data';
 import { engineNamed, Stepper } from '../src/engines';
 import { DEFAULT_TRAIN_CONFIG, train, type TrainResult } from '../src/train';
-import { buildGenerator, CELLS, CellType, GATE_ACTIVATIONS, GateActivation, ModelConfig, resolveModelConfig } from '../src/model';
+import {
+  buildGenerator, CELLS, CellType, GATE_ACTIVATIONS, GateActivation, ModelConfig, resolveModelConfig, selectStateRows, stateLayout, stateSize,
+} from '../src/model';
 
 // Shared by the engine tests: a small vocabulary, a padded batch, two-layer generators and gradient comparisons.
 export const VOCAB = 11;
@@ -93,15 +95,35 @@ export function forEachStepperModel(check: (model: tf.LayersModel, config: Model
   }
 }
 
-/** Asserts that two steppers of the same network give the same logits over three rounds and after a reset. */
-export function assertSameSteps(tested: Stepper, reference: Stepper, label: string): void {
+/**
+ * Asserts that two steppers of the same network (3 rows) give the same logits over three rounds and after a reset,
+ * the same state, and the same logits when `tested` continues from `reference`'s state with its rows moved.
+ */
+export function assertSameSteps(tested: Stepper, reference: Stepper, config: ModelConfig, label: string): void {
   const tokens = ids(12, 7, 2);
+  const layout = stateLayout(config);
+  assert.deepEqual(tested.state(), new Float32Array(stateSize(layout, 3)), `${label}: a new stepper starts from zeros`);
   for (let round = 0; round < 3; round++) {
     assert.ok(relativeDiff(tested.feed(tokens, 4), reference.feed(tokens, 4)) < 1e-5, `${label} round ${round}`);
   }
+  const state = reference.state();
+  assert.ok(relativeDiff(tested.state(), state) < 1e-5 && state.some((v) => v !== 0), `${label}: the same non-zero state`);
   tested.reset();
   reference.reset();
   assert.ok(relativeDiff(tested.feed(tokens.subarray(0, 3), 1), reference.feed(tokens.subarray(0, 3), 1)) < 1e-5, `${label} after reset`);
+  // Rows moved: tested row r continues reference row order[r], so it gives reference's logits of that row.
+  const order = [2, 0, 2];
+  reference.setState(state);
+  tested.setState(selectStateRows(state, layout, order));
+  const next = Int32Array.from([4, 5, 6]);
+  const expected = reference.feed(next, 1);
+  const moved = tested.feed(Int32Array.from(order, (row) => next[row]), 1);
+  const width = expected.length / 3;
+  order.forEach((row, r) => assert.ok(
+    relativeDiff(moved.subarray(r * width, (r + 1) * width), expected.subarray(row * width, (row + 1) * width)) < 1e-5,
+    `${label}: row ${r} continues from row ${row}`,
+  ));
+  assert.throws(() => tested.setState(new Float32Array(state.length - 1)), /state/i);
 }
 
 /**

@@ -42,7 +42,7 @@ test('the fast stepper gives the tf.layers stepper logits, with the state carrie
   await initBackend('wasm');
   forEachStepperModel((model, config, label) => {
     const [fast, reference] = [new FastStepper(model, 3), new LayersStepper(model, config, 3)];
-    assertSameSteps(fast, reference, label);
+    assertSameSteps(fast, reference, config, label);
     const before = tf.memory().numTensors;
     fast.feed(ids(12, 7, 2), 4);
     assert.equal(tf.memory().numTensors, before, `${label}: feeding leaked tensors`);

@@ -196,7 +196,7 @@ test('the native stepper gives the tf.layers stepper logits, with the state carr
   await initBackend('cpu');
   forEachStepperModel((model, config, label) => {
     const [native, reference] = [nativeEngine.createStepper(model, config, 3), new LayersStepper(model, config, 3)];
-    assertSameSteps(native, reference, label);
+    assertSameSteps(native, reference, config, label);
     assert.throws(() => native.feed(Int32Array.from([0, 1, VOCAB]), 1), /Token id 11 is outside the vocabulary of 11/);
     native.dispose();
     reference.dispose();

@@ -12,6 +12,13 @@ export interface Stepper {
   readonly batchSize: number;
   /** Forgets the recurrent state (every sequence starts afresh). */
   reset(): void;
+  /** The recurrent state the next `feed` starts from, laid out as `stateLayout` (model) says (zeros after a reset). */
+  state(): Float32Array;
+  /**
+   * Continues from `state` (`batchSize` rows, the same layout): a condition's initial state,
+   * an encoder's final state, or beam search's hypotheses moved between rows (`selectStateRows`).
+   */
+  setState(state: Float32Array): void;
   /**
    * Feeds `steps` ≥ 1 tokens per sequence (`tokens` is row-major `[batchSize, steps]`) and returns the logits that
    * follow the last of them, row-major `[batchSize, vocabSize]`.

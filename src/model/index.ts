@@ -4,3 +4,4 @@ export * from './generatorModel';
 export * from './initializers';
 export * from './layers';
 export { lookupRows } from './rowLookup';
+export * from './recurrentState';

@@ -51,6 +51,15 @@ export interface GenerateOptions extends GenerationRequest, GenerationRunOptions
   onToken?: (text: string) => void;
 }
 
+/**
+ * The text a generated token adds after `history` (the prompt's ids and the tokens so far), with the spacing its
+ * vocabulary puts before it (words; none after a prompt that ends in a space).
+ */
+export function tokenText(vocab: Vocabulary, prompt: string, history: readonly number[], first: boolean, token: number): string {
+  const piece = vocab.decodeStep(history, token);
+  return first && /\s$/u.test(prompt) && vocab.unit === 'word' ? piece.trimStart() : piece;
+}
+
 /** A generation in progress: its tokens so far, sampler and running sums. */
 class Row {
   readonly history: number[];
@@ -73,13 +82,9 @@ class Row {
     return t < this.history.length && !this.ended ? this.history[t] : PAD_ID;
   }
 
-  /**
-   * The text a new token adds after the prompt and the tokens so far, with the spacing its vocabulary puts
-   * before it (words); appended to {@link generatedText}.
-   */
+  /** The text a new token adds (see {@link tokenText}); appended to {@link generatedText}. */
   appendText(token: number, vocab: Vocabulary): string {
-    let piece = vocab.decodeStep(this.history, token);
-    if (this.tokens.length === 0 && /\s$/u.test(this.prompt) && vocab.unit === 'word') piece = piece.trimStart();
+    const piece = tokenText(vocab, this.prompt, this.history, this.tokens.length === 0, token);
     this.generatedText += piece;
     return piece;
   }

@@ -6,3 +6,4 @@ export * from './sampler';
 export * from './temperatureComparison';
 export * from './textMetrics';
 export * from './promptCheck';
+export * from './beamSearch';

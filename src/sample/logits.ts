@@ -89,6 +89,17 @@ export function softmax(logits: Float32Array, probs = new Float64Array(logits.le
   return probs;
 }
 
+/** log softmax(logits), each value `(logit − max) − log Σ exp(logit − max)`: exact in its order (ties stay ties). */
+export function logSoftmax(logits: Float32Array, out = new Float64Array(logits.length)): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const logSum = Math.log(sum);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - max - logSum;
+  return out;
+}
+
 /** Entropy in nats of a probability vector (zero probabilities contribute nothing). */
 export function entropy(probs: ArrayLike<number>): number {
   let h = 0;

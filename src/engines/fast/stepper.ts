@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellStepper, multiplyRows } from '../../model';
+import { CellStepper, joinStateParts, multiplyRows, StateLayout, stateParts } from '../../model';
 import type { Stepper } from '../engine';
 import { networkParts } from '../networkParts';
 
@@ -31,6 +31,7 @@ export class FastStepper implements Stepper {
   private readonly biases: Float32Array[];
   private readonly outputKernel: tf.Tensor2D;
   private readonly outputBias: Float32Array;
+  private readonly layout: StateLayout;
 
   /** @throws when the network has a layer the fast engine does not implement. */
   constructor(model: tf.LayersModel, batchSize = 1) {
@@ -45,10 +46,25 @@ export class FastStepper implements Stepper {
     this.layers = parts.recurrent.map((part) => part.cell.stepper(part.recurrentKernel.read() as tf.Tensor2D, part.gate, batchSize));
     this.outputKernel = snapshot(parts.output.kernel);
     this.outputBias = parts.output.bias.read().dataSync() as Float32Array;
+    this.layout = { parts: parts.recurrent.reduce((n, part) => n + part.cell.states, 0), units: parts.output.kernel.shape[0]! };
   }
 
   reset(): void {
     for (const layer of this.layers) layer.reset();
+  }
+
+  state(): Float32Array {
+    return joinStateParts(this.layers.flatMap((layer) => layer.state()));
+  }
+
+  setState(state: Float32Array): void {
+    const parts = stateParts(state, this.layout, this.batchSize);
+    let next = 0;
+    for (const layer of this.layers) {
+      const count = layer.state().length;
+      layer.setState(parts.slice(next, next + count));
+      next += count;
+    }
   }
 
   feed(tokens: Int32Array, steps: number): Float32Array {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildGenerator, ModelConfig } from '../../model';
+import { buildGenerator, joinStateParts, ModelConfig, StateLayout, stateLayout, stateParts } from '../../model';
 import type { Stepper } from '../engine';
 
 /** The reference {@link Stepper}: a stateful tf.layers copy of the network for a fixed batch size. */
@@ -7,15 +7,37 @@ export class LayersStepper implements Stepper {
   /** Number of sequences advanced together. */
   readonly batchSize: number;
   private readonly net: tf.LayersModel;
+  private readonly layout: StateLayout;
 
   constructor(model: tf.LayersModel, config: ModelConfig, batchSize = 1) {
     this.batchSize = batchSize;
     this.net = buildGenerator(config, { stateful: { batchSize } });
     this.net.setWeights(model.getWeights());
+    this.layout = stateLayout(config);
   }
 
   reset(): void {
     this.net.resetStates();
+  }
+
+  state(): Float32Array {
+    return joinStateParts(this.recurrentLayers().flatMap((layer) => layer.states.map((s) => s!.dataSync() as Float32Array)));
+  }
+
+  setState(state: Float32Array): void {
+    const parts = stateParts(state, this.layout, this.batchSize);
+    let next = 0;
+    tf.tidy(() => {
+      for (const layer of this.recurrentLayers()) {
+        const count = layer.states.length;
+        layer.resetStates(parts.slice(next, next + count).map((part) => tf.tensor2d(part, [this.batchSize, this.layout.units])));
+        next += count;
+      }
+    });
+  }
+
+  private recurrentLayers(): tf.layers.RNN[] {
+    return this.net.layers.filter((layer): layer is tf.layers.RNN => layer instanceof tf.layers.RNN);
   }
 
   feed(tokens: Int32Array, steps: number): Float32Array {
@@ -36,9 +58,7 @@ export class LayersStepper implements Stepper {
    * but not the state tensors of stateful RNN layers, which would leak one set per generation).
    */
   dispose(): void {
-    for (const layer of this.net.layers) {
-      if (layer instanceof tf.layers.RNN) tf.dispose(layer.states.filter((state): state is tf.Tensor => state !== null));
-    }
+    for (const layer of this.recurrentLayers()) tf.dispose(layer.states.filter((state): state is tf.Tensor => state !== null));
     this.net.dispose();
   }
 }

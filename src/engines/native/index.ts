@@ -79,6 +79,14 @@ class NativeStepper implements Stepper {
     this.stepper.reset();
   }
 
+  state(): Float32Array {
+    return this.stepper.state();
+  }
+
+  setState(state: Float32Array): void {
+    this.stepper.setState(state);
+  }
+
   feed(tokens: Int32Array, steps: number): Float32Array {
     if (!(steps >= 1) || tokens.length !== this.batchSize * steps) throw new Error(`Stepper.feed expected ${this.batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
     return this.stepper.feed(tokens, steps);

@@ -24,6 +24,10 @@ export interface CellStepper {
   step(projections: Float32Array): Float32Array;
   /** Forgets the state (back to zeros). */
   reset(): void;
+  /** The state the next step starts from: the cell's {@link Cell.states} arrays `[batch, units]` (copies; zeros after a reset). */
+  state(): Float32Array[];
+  /** Continues from `parts` (as {@link state} returns them; copied). */
+  setState(parts: readonly Float32Array[]): void;
   /** Releases the stepper's tensors. */
   dispose(): void;
 }
@@ -41,6 +45,8 @@ export interface Cell<Name extends string = string> {
   readonly layerClass: string;
   /** Width of the input projection and of the recurrent kernel, in units: LSTM 4 (i, f, c, o), GRU 3, RNN 1. */
   readonly gates: number;
+  /** Arrays `[batch, units]` in its recurrent state, in tfjs-layers' order: LSTM 2 (h, c), GRU and RNN 1 (h). */
+  readonly states: number;
   /** The cell's tfjs-layers layer: the saved form of the network and the reference implementation. */
   layer(args: RecurrentLayerArgs): tf.layers.Layer;
   /**

@@ -146,11 +146,11 @@ function gruStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: n
   const kernels = splitGruKernel(recurrentKernel);
   const gateFns = gateFunctions(gate);
   const step: CellStep<keyof GruStepOutputs> = (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out);
-  return carriedStepper(batch, kernels.candidate.shape[0], GRU_BUFFERS, step, () => tf.dispose([kernels.updateReset, kernels.candidate]));
+  return carriedStepper(batch, kernels.candidate.shape[0], GRU_BUFFERS, ['outputs'], step, () => tf.dispose([kernels.updateReset, kernels.candidate]));
 }
 
 /** Gated recurrent unit (Cho et al. 2014), as tfjs-layers' `GRU` (reset gate before the matMul) with logistic gates. */
 export const gru = {
-  name: 'gru', layerClass: 'GRU', gates: 3, layer: (args) => tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' }),
+  name: 'gru', layerClass: 'GRU', gates: 3, states: 1, layer: (args) => tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' }),
   sequence: gruSequence, stepper: gruStepper,
 } as const satisfies Cell<'gru'>;

@@ -112,11 +112,11 @@ function lstmStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: 
   const kernel = tf.clone(recurrentKernel);
   const gateFns = gateFunctions(gate);
   const step: CellStep<keyof LstmStepOutputs> = (x, before, out) => lstmStep(x, before('outputs'), before('cells'), kernel, gateFns, out);
-  return carriedStepper(batch, kernel.shape[0], LSTM_BUFFERS, step, () => kernel.dispose());
+  return carriedStepper(batch, kernel.shape[0], LSTM_BUFFERS, ['outputs', 'cells'], step, () => kernel.dispose());
 }
 
 /** Long short-term memory (Hochreiter & Schmidhuber 1997), as tfjs-layers' `LSTM` with logistic gates. */
 export const lstm = {
-  name: 'lstm', layerClass: 'LSTM', gates: 4, layer: (args) => tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }),
+  name: 'lstm', layerClass: 'LSTM', gates: 4, states: 2, layer: (args) => tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }),
   sequence: lstmSequence, stepper: lstmStepper,
 } as const satisfies Cell<'lstm'>;

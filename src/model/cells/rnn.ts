@@ -47,11 +47,11 @@ export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, s
 /** A simple RNN layer's {@link CellStepper}: the hidden state in a plain array. */
 function rnnStepper(recurrentKernel: tf.Tensor2D, _gate: unknown, batch: number): CellStepper {
   const kernel = tf.clone(recurrentKernel);
-  return carriedStepper(batch, kernel.shape[0], { outputs: 1 }, (x, before, out) => rnnStep(x, before('outputs'), kernel, out.outputs), () => kernel.dispose());
+  return carriedStepper(batch, kernel.shape[0], { outputs: 1 }, ['outputs'], (x, before, out) => rnnStep(x, before('outputs'), kernel, out.outputs), () => kernel.dispose());
 }
 
 /** The simple (Elman) RNN, as tfjs-layers' `SimpleRNN` (tanh, no gates). */
 export const rnn = {
-  name: 'rnn', layerClass: 'SimpleRNN', gates: 1, layer: (args) => tf.layers.simpleRNN(args),
+  name: 'rnn', layerClass: 'SimpleRNN', gates: 1, states: 1, layer: (args) => tf.layers.simpleRNN(args),
   sequence: (inputs, recurrentKernel, shape) => rnnSequence(inputs, recurrentKernel, shape), stepper: rnnStepper,
 } as const satisfies Cell<'rnn'>;

@@ -53,19 +53,31 @@ export function runSteps<Name extends string>(
   return run;
 }
 
-/** A {@link CellStepper} that runs `step` once per call, carrying what the last call wrote into the next. */
+/**
+ * A {@link CellStepper} that runs `step` once per call, carrying what the last call wrote into the next. `carried`
+ * names the arrays a step reads of the previous one — the cell's state, in its order (`outputs` = h first).
+ */
 export function carriedStepper<Name extends string>(
-  batch: number, units: number, widths: Record<Name | 'outputs', number>, step: CellStep<Name | 'outputs'>, dispose: () => void,
+  batch: number, units: number, widths: Record<Name | 'outputs', number>, carried: readonly (Name | 'outputs')[],
+  step: CellStep<Name | 'outputs'>, dispose: () => void,
 ): CellStepper {
-  let previous: Record<Name | 'outputs', Float32Array> | null = null;
+  let previous: Partial<Record<Name | 'outputs', Float32Array>> | null = null;
   return {
     step(projections) {
       const out = new StepBuffers({ steps: 1, batch }, units, widths).at(0);
-      step(projections, (name) => (previous === null ? null : previous[name]), out);
+      step(projections, (name) => previous?.[name] ?? null, out);
       previous = out;
       return out.outputs;
     },
     reset: () => (previous = null),
+    state: () => carried.map((name) => (previous?.[name] ? Float32Array.from(previous[name]!) : new Float32Array(batch * units))),
+    setState(parts) {
+      if (parts.length !== carried.length || parts.some((part) => part.length !== batch * units)) {
+        throw new Error(`A cell state is ${carried.length} array(s) of ${batch}×${units} values, got ${parts.length} of ${parts.map((p) => p.length).join(', ')}.`);
+      }
+      previous = {};
+      carried.forEach((name, i) => (previous![name] = Float32Array.from(parts[i])));
+    },
     dispose,
   };
 }
