@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium, withTimeout } from './chromium';
+import { launchChromium, withTimeout, type Browser } from './chromium';
 
 const root = path.resolve(__dirname, '../..');
 const python = process.env.GN_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -87,9 +87,14 @@ async function startJupyter(dir: string): Promise<JupyterServer> {
   let log = '';
   server.stderr.on('data', (chunk) => (log += chunk));
   const started = Date.now();
-  while (!(await fetch(`http://127.0.0.1:${port}/api/status?token=${token}`).then((r) => r.ok, () => false))) {
-    assert.ok(Date.now() - started < 60_000 && server.exitCode === null, `the Jupyter server did not start: ${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+  try {
+    while (!(await fetch(`http://127.0.0.1:${port}/api/status?token=${token}`).then((r) => r.ok, () => false))) {
+      assert.ok(Date.now() - started < 60_000 && server.exitCode === null, `the Jupyter server did not start: ${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  } catch (error) {
+    server.kill('SIGTERM');
+    throw error;
   }
   return {
     url: (notebook) => `http://127.0.0.1:${port}/notebooks/${notebook}?token=${token}`,
@@ -133,11 +138,14 @@ const runInKernel = (tab: Page, code: string): Promise<string> => tab.evaluate(`
 
 test('in Chromium, Jupyter Notebook started by hand shows every saved figure of an untrusted notebook before any cell runs, and its kernel starts', { timeout: 300_000 }, async () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'gennet-jupyter-'));
-  cpSync(path.join(root, 'notebooks'), path.join(tmp, 'notebooks'), { recursive: true });
-  const server = await startJupyter(path.join(tmp, 'notebooks'));
-  const { context, tab } = await launchChromium(tmp, { width: 1100, height: 900 });
-  await tab.route((u) => u.hostname !== '127.0.0.1', (route) => route.abort()); // MathJax etc. come from the server
+  let server: JupyterServer | undefined;
+  let browser: Browser | undefined;
   try {
+    cpSync(path.join(root, 'notebooks'), path.join(tmp, 'notebooks'), { recursive: true });
+    server = await startJupyter(path.join(tmp, 'notebooks'));
+    browser = await launchChromium(tmp, { width: 1100, height: 900 });
+    const { tab } = browser;
+    await tab.route((u) => u.hostname !== '127.0.0.1', (route) => route.abort()); // MathJax etc. come from the server
     for (const notebook of notebooks) {
       const expected = figureCount(path.join(root, 'notebooks', notebook));
       await tab.goto(server.url(notebook));
@@ -159,8 +167,8 @@ test('in Chromium, Jupyter Notebook started by hand shows every saved figure of 
       }
     }
   } finally {
-    await context.close();
-    await server.stop();
+    await browser?.context.close();
+    await server?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 });

@@ -37,6 +37,8 @@ export interface BeamHypothesis extends Generation {
 /** A hypothesis being extended: its tokens and running sums; `row` is its row in the stepper's batch. */
 interface Hypothesis {
   row: number;
+  /** The row of the hypothesis it extends (its state moves from there to `row`). */
+  parentRow: number;
   tokens: number[];
   logProb: number;
   entropySum: number;
@@ -96,10 +98,11 @@ function byLogProb(a: Candidate, b: Candidate): number {
  * Beam search: keeps the `beam` most probable continuations of the prompt at every step (all advanced as one
  * batch, the recurrent state of each kept hypothesis moved under it), and returns the best by length-normalised
  * score (see {@link BeamSearchOptions.lengthPenalty}). A hypothesis ends at `<eos>` (unless `stopAtEos` is false) or
- * after `length` tokens; the search stops when every step could only add hypotheses worse than `beam` finished
- * ones. Greedy decoding runs as one more row of the same batch and competes too, so the result never scores below
- * greedy's (with a fixed length: never a lower total log-probability). `beam: 1` is greedy decoding. Deterministic:
- * no randomness, ties broken by hypothesis order then token id.
+ * after `length` tokens; the beam stops early once `beam` hypotheses have finished and every growing one scores
+ * below them (exact for α = 0, a heuristic for α > 0). Greedy decoding runs as one more row of the same batch, always
+ * to its end, and competes too, so the result never scores below greedy's (with a fixed length: never a lower total
+ * log-probability). `beam: 1` is greedy decoding. Deterministic: no randomness, ties broken by hypothesis order then
+ * token id. Every returned hypothesis ended at `<eos>` or has `length` tokens.
  */
 export function beamSearch(trained: GeneratorModel, options: BeamSearchOptions = {}): BeamHypothesis[] {
   const { prompt, beam, length, lengthPenalty, stopAtEos, count } = resolveBeamOptions(options);
@@ -109,7 +112,7 @@ export function beamSearch(trained: GeneratorModel, options: BeamSearchOptions =
   const greedyRow = beam;
   const stepper = selectEngine(options.engine ?? 'auto', trained.network).createStepper(trained.network, trained.config, rows);
   const layout = stateLayout(trained.config);
-  const start = (row: number): Hypothesis => ({ row, tokens: [], logProb: 0, entropySum: 0, tokenLogProbSum: 0, endedAtEos: false });
+  const start = (row: number): Hypothesis => ({ row, parentRow: row, tokens: [], logProb: 0, entropySum: 0, tokenLogProbSum: 0, endedAtEos: false });
   let live: Hypothesis[] = length === 0 ? [] : [start(0)];
   let greedy: Hypothesis = start(greedyRow);
   let greedyLive = length > 0;
@@ -121,7 +124,7 @@ export function beamSearch(trained: GeneratorModel, options: BeamSearchOptions =
     for (let step = 0; step < length && (live.length > 0 || greedyLive); step++) {
       const rowLogProbs = (row: number) => logSoftmax(logits.subarray(row * vocab.size, (row + 1) * vocab.size), logProbs);
       const candidates = live.flatMap((h) => rowCandidates(h, rowLogProbs(h.row), 2 * beam)).sort(byLogProb);
-      const next: (Hypothesis & { parentRow: number })[] = [];
+      const next: Hypothesis[] = [];
       for (const [rank, c] of candidates.entries()) {
         if (next.length === beam) break;
         const extended = extend(c, next.length);
@@ -134,11 +137,13 @@ export function beamSearch(trained: GeneratorModel, options: BeamSearchOptions =
         greedy = extend(rowCandidates(greedy, rowLogProbs(greedyRow), 1)[0], greedyRow);
         if (greedy.endedAtEos) greedyLive = false;
       }
-      if (step === length - 1 || searchIsOver(live, finished, beam, score)) break;
-      // Move each kept hypothesis's state to its new row, then feed the tokens just chosen.
-      const parents = Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedyRow : next[row]?.parentRow ?? 0));
+      if (step === length - 1) break;
+      if (live.length > 0 && searchIsOver(live, finished, beam, score)) live = []; // greedy may still run to its end
+      if (live.length === 0 && !greedyLive) break;
+      // Move each kept hypothesis's state to its new row, then feed the tokens just chosen (<pad> in unused rows).
+      const parents = Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedyRow : live[row]?.parentRow ?? 0));
       if (parents.some((parent, row) => parent !== row)) stepper.setState(selectStateRows(stepper.state(), layout, parents));
-      const tokens = Int32Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedy : next[row])?.tokens.at(-1) ?? PAD_ID);
+      const tokens = Int32Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedy : live[row])?.tokens.at(-1) ?? PAD_ID);
       logits = stepper.feed(tokens, 1);
     }
   } finally {
@@ -160,7 +165,7 @@ export function beamSearch(trained: GeneratorModel, options: BeamSearchOptions =
     };
   }
 
-  function extend(c: Candidate, row: number): Hypothesis & { parentRow: number } {
+  function extend(c: Candidate, row: number): Hypothesis {
     const ends = c.token === EOS_ID && stopAtEos;
     return {
       row, parentRow: c.parent.row, logProb: c.logProb, endedAtEos: ends,
@@ -180,10 +185,11 @@ function feedAll(stepper: Stepper, promptIds: readonly number[], rows: number): 
 
 /**
  * True when `beam` hypotheses have finished and none still growing ranks above the worst of them at its current
- * length (the stopping rule of common beam-search implementations; longer hypotheses only lose probability).
+ * length. Exact for α = 0 (a longer hypothesis only loses probability); for α > 0 a heuristic, as in common
+ * implementations (Hugging Face's `early_stopping=False`): the divisor grows with the length, so a hypothesis
+ * dropped here might have scored higher later.
  */
 function searchIsOver(live: Hypothesis[], finished: Hypothesis[], beam: number, score: (h: Hypothesis) => number): boolean {
-  if (live.length === 0) return true;
   if (finished.length < beam) return false;
   const worstKept = finished.map(score).sort((a, b) => b - a)[beam - 1];
   return Math.max(...live.map(score)) < worstKept;

@@ -32,6 +32,8 @@ export class FastStepper implements Stepper {
   private readonly outputKernel: tf.Tensor2D;
   private readonly outputBias: Float32Array;
   private readonly layout: StateLayout;
+  /** State arrays of each layer's cell (LSTM 2, else 1). */
+  private readonly statesPerLayer: number[];
 
   /** @throws when the network has a layer the fast engine does not implement. */
   constructor(model: tf.LayersModel, batchSize = 1) {
@@ -46,7 +48,8 @@ export class FastStepper implements Stepper {
     this.layers = parts.recurrent.map((part) => part.cell.stepper(part.recurrentKernel.read() as tf.Tensor2D, part.gate, batchSize));
     this.outputKernel = snapshot(parts.output.kernel);
     this.outputBias = parts.output.bias.read().dataSync() as Float32Array;
-    this.layout = { parts: parts.recurrent.reduce((n, part) => n + part.cell.states, 0), units: parts.output.kernel.shape[0]! };
+    this.statesPerLayer = parts.recurrent.map((part) => part.cell.states);
+    this.layout = { parts: this.statesPerLayer.reduce((a, b) => a + b, 0), units: parts.output.kernel.shape[0]! };
   }
 
   reset(): void {
@@ -60,11 +63,10 @@ export class FastStepper implements Stepper {
   setState(state: Float32Array): void {
     const parts = stateParts(state, this.layout, this.batchSize);
     let next = 0;
-    for (const layer of this.layers) {
-      const count = layer.state().length;
-      layer.setState(parts.slice(next, next + count));
-      next += count;
-    }
+    this.layers.forEach((layer, i) => {
+      layer.setState(parts.slice(next, next + this.statesPerLayer[i]));
+      next += this.statesPerLayer[i];
+    });
   }
 
   feed(tokens: Int32Array, steps: number): Float32Array {
