@@ -38,10 +38,12 @@ export async function generatorWith(cell: CellType, input: ModelConfig['input'],
   return model;
 }
 
-/** Loss and gradients (by variable name) of one batch, by the fast engine or by the layers engine (tfjs-layers + autodiff). */
-export function lossAndGrads(model: tf.LayersModel, batch: Batch, engine: string, threads = 1): { loss: number; grads: Map<string, Float32Array> } {
-  const { loss, grads } = engineNamed(engine).lossAndGradients(model, batch, threads);
-  const result = { loss, grads: new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array])) };
+/** Loss and gradients (by variable name, and of the initial state when one is given) of one batch, by the named engine. */
+export function lossAndGrads(
+  model: tf.LayersModel, batch: Batch, engine: string, threads = 1, initialState: Float32Array | null = null,
+): { loss: number; grads: Map<string, Float32Array>; initialStateGrad?: Float32Array } {
+  const { loss, grads, initialStateGrad } = engineNamed(engine).lossAndGradients(model, batch, threads, initialState);
+  const result = { loss, grads: new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array])), initialStateGrad };
   tf.dispose(Object.values(grads));
   return result;
 }
@@ -64,11 +66,15 @@ export function engineCases(): Array<{ cell: CellType; input: ModelConfig['input
     (cell === 'rnn' ? (['sigmoid'] as const) : GATE_ACTIVATIONS).map((gate) => ({ cell, input, gate, label: `${cell}/${input}/${gate}` }))));
 }
 
-/** Asserts that `engine`'s loss and gradients on the padded batch equal the layers engine's (the reference). */
-export function assertMatchesLayers(model: tf.LayersModel, engine: string, label: string, threads = 1): void {
-  const tested = lossAndGrads(model, maskedBatch(), engine, threads);
-  const reference = lossAndGrads(model, maskedBatch(), 'layers');
+/**
+ * Asserts that `engine`'s loss and gradients on the padded batch equal the layers engine's (the reference), from
+ * `initialState` when given (then the state's gradients too).
+ */
+export function assertMatchesLayers(model: tf.LayersModel, engine: string, label: string, threads = 1, initialState: Float32Array | null = null): void {
+  const tested = lossAndGrads(model, maskedBatch(), engine, threads, initialState);
+  const reference = lossAndGrads(model, maskedBatch(), 'layers', 1, initialState);
   assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${label}: loss ${tested.loss} vs ${reference.loss}`);
+  if (initialState !== null) assert.ok(relativeDiff(tested.initialStateGrad!, reference.initialStateGrad!) < 1e-4, `${label}: initial-state gradient`);
   assert.equal(tested.grads.size, reference.grads.size);
   for (const [name, grad] of reference.grads) {
     assert.ok(grad.some((v) => v !== 0), `${label}: ${name} has an all-zero reference gradient`);

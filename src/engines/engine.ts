@@ -34,6 +34,8 @@ export interface LossAndGradients {
   loss: number;
   /** Gradient of that loss for each trainable variable, by variable name. */
   grads: tf.NamedTensorMap;
+  /** Gradient of the loss for the initial state, in its layout, when one was given (else absent). */
+  initialStateGrad?: Float32Array;
 }
 
 /** An optimizer's state as named tensors, in the layout `tf.train.adam` saves it (see `captureOptimizer`). */
@@ -84,10 +86,14 @@ export interface Engine {
    * the trainer splits it over worker threads that each run the engine on one thread.
    */
   readonly ownThreads: boolean;
-  /** Loss and gradients of one training batch (dropout on), with the network's current weights. */
-  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number): LossAndGradients;
-  /** Mean loss per real target token (nats) of one batch, in inference mode (no dropout). */
-  loss(network: tf.LayersModel, batch: Batch): number;
+  /**
+   * Loss and gradients of one training batch (dropout on), with the network's current weights. Every row starts from
+   * `initialState` (`batch.batchSize` rows, the layout of `stateLayout`; a condition's or an encoder's state) when
+   * given, else from zeros; then the result has the state's gradient too.
+   */
+  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number, initialState?: Float32Array | null): LossAndGradients;
+  /** Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros. */
+  loss(network: tf.LayersModel, batch: Batch, initialState?: Float32Array | null): number;
   /** A stepper for `batchSize` sequences over a snapshot of the network's weights. */
   createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): Stepper;
   /**

@@ -11,16 +11,20 @@ import { networkParts } from '../networkParts';
  * float rounding, laid out time-major `[steps·batch, vocabSize]`.
  * @param training applies the dropout layers' masks (same rates and seeds as tf.layers, but drawn over the time-major
  * layout, so not the same units).
+ * @param initialState the recurrent layers' starting states in order (per layer h, then c for LSTM, `[batch, units]`);
+ * null: zeros.
  */
-export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: SequenceShape, training: boolean): tf.Tensor2D {
+export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: SequenceShape, training: boolean, initialState: tf.Tensor2D[] | null = null): tf.Tensor2D {
   const parts = networkParts(model, 'fast');
   const tokens = tf.tensor1d(ids, 'int32');
   let x: tf.Tensor2D | null = parts.embedding === null ? null : (lookupRows(parts.embedding.read(), tokens) as tf.Tensor2D);
+  let next = 0;
   for (const part of parts.recurrent) {
     const kernel = part.kernel.read() as tf.Tensor2D;
     // One-hot inputs times the kernel are rows of the kernel.
     const projected = x === null ? (lookupRows(kernel, tokens) as tf.Tensor2D) : linear(x, kernel);
-    x = part.cell.sequence(tf.add(projected, part.bias.read()), part.recurrentKernel.read() as tf.Tensor2D, shape, part.gate);
+    const start = initialState === null ? [] : initialState.slice(next, (next += part.cell.states));
+    x = part.cell.sequence(tf.add(projected, part.bias.read()), part.recurrentKernel.read() as tf.Tensor2D, shape, part.gate, start);
     if (training && part.dropout !== null) x = part.dropout.drop(x) as tf.Tensor2D;
   }
   return tf.add(linear(x!, parts.output.kernel.read() as tf.Tensor2D), parts.output.bias.read());
@@ -35,12 +39,13 @@ function transposed<T extends Int32Array | Float32Array>(values: T, rows: number
 
 /**
  * Mean loss per real target token (nats) of a batch, computed by the fast engine (time-major recurrent kernels and a
- * fused softmax cross-entropy); the same value as `sequenceLoss(model.apply(inputs), targets, mask)`.
+ * fused softmax cross-entropy), from `initialState` (see {@link fastLogits}) or zeros; the same value as the layers
+ * engine's.
  */
-export function fastBatchLoss(model: tf.LayersModel, batch: Batch, training: boolean): tf.Scalar {
+export function fastBatchLoss(model: tf.LayersModel, batch: Batch, training: boolean, initialState: tf.Tensor2D[] | null = null): tf.Scalar {
   const { batchSize, seqLen } = batch;
   return tf.tidy(() => {
-    const logits = fastLogits(model, transposed(batch.inputs, batchSize, seqLen), { steps: seqLen, batch: batchSize }, training);
+    const logits = fastLogits(model, transposed(batch.inputs, batchSize, seqLen), { steps: seqLen, batch: batchSize }, training, initialState);
     const weights = batch.mask === null ? null : transposed(batch.mask, batchSize, seqLen);
     return softmaxCrossEntropy(logits, transposed(batch.targets, batchSize, seqLen), weights);
   });

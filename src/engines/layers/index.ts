@@ -1,8 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
+import { cellOfLayerClass } from '../../model';
 import { autodiffTraining } from '../autodiff';
 import type { Engine } from '../engine';
 import { sequenceLoss } from './sequenceLoss';
 import { LayersStepper } from './stepper';
+
+/**
+ * The network's logits with each recurrent layer starting from its part of `initialState` (`[h]` or `[h, c]` per
+ * layer, in order) through tfjs-layers' own `initialState` argument; the layers of a generator form one chain.
+ */
+function applyFromState(network: tf.LayersModel, inputs: tf.Tensor, training: boolean, initialState: tf.Tensor2D[]): tf.Tensor {
+  let x = inputs;
+  let next = 0;
+  for (const layer of network.layers.slice(1)) {
+    const cell = cellOfLayerClass(layer.getClassName());
+    const start = cell === null ? {} : { initialState: initialState.slice(next, (next += cell.states)) };
+    x = layer.apply(x, { training, ...start }) as tf.Tensor;
+  }
+  return x;
+}
 
 /**
  * The reference engine: tfjs-layers' own cells (`model.apply`), with tfjs' automatic gradients. It runs every
@@ -13,12 +29,13 @@ export const layersEngine: Engine = {
   description: "tfjs-layers' own cells and automatic gradients: runs any network, the reference the others are tested against",
   unavailableReason: () => null,
   unsupportedReason: () => null,
-  ...autodiffTraining((network, batch, training) =>
+  ...autodiffTraining((network, batch, training, initialState) =>
     tf.tidy(() => {
       const shape: [number, number] = [batch.batchSize, batch.seqLen];
       const inputs = tf.tensor2d(batch.inputs, shape, 'int32');
       const mask = batch.mask === null ? null : tf.tensor2d(batch.mask, shape, 'float32');
-      return sequenceLoss(network.apply(inputs, { training }) as tf.Tensor, tf.tensor2d(batch.targets, shape, 'int32'), mask);
+      const logits = initialState === null ? network.apply(inputs, { training }) as tf.Tensor : applyFromState(network, inputs, training, initialState);
+      return sequenceLoss(logits, tf.tensor2d(batch.targets, shape, 'int32'), mask);
     }),
   ),
   createStepper: (network, config, batchSize) => new LayersStepper(network, config, batchSize),

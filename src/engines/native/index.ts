@@ -110,18 +110,18 @@ export const nativeEngine: Engine = {
   },
   unsupportedReason: nativeUnsupportedReason,
   ownThreads: true,
-  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number): LossAndGradients {
+  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number, initialState: Float32Array | null = null): LossAndGradients {
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(
-      spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads, nextDropoutSeeds(), null,
+      spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads, nextDropoutSeeds(), initialState,
     );
     const grads: tf.NamedTensorMap = {};
     variables.forEach((v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])));
-    return { loss: result.loss, grads };
+    return result.initialStateGrads === null ? { loss: result.loss, grads } : { loss: result.loss, grads, initialStateGrad: result.initialStateGrads };
   },
-  loss(network: tf.LayersModel, batch: Batch): number {
+  loss(network: tf.LayersModel, batch: Batch, initialState: Float32Array | null = null): number {
     const { spec, variables } = nativeLayout(network);
-    return addon().loss(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1, null);
+    return addon().loss(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1, initialState);
   },
   createStepper: (network: tf.LayersModel, _config: ModelConfig, batchSize: number) => new NativeStepper(network, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {

@@ -50,13 +50,13 @@ export interface Cell<Name extends string = string> {
   /** The cell's tfjs-layers layer: the saved form of the network and the reference implementation. */
   layer(args: RecurrentLayerArgs): tf.layers.Layer;
   /**
-   * The cell over whole time-major sequences from a zero state, as one differentiable op (its backward pass walks
-   * the steps in reverse).
+   * The cell over whole time-major sequences from `initial` (its {@link states} arrays `[batch, units]`; omitted or
+   * empty: zeros), as one differentiable op (its backward pass walks the steps in reverse).
    * @param inputs time-major `[steps·batch, gates·units]` input projections.
    * @param recurrentKernel `[units, gates·units]`.
-   * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+   * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
    */
-  sequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation): tf.Tensor2D;
+  sequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial?: readonly tf.Tensor2D[]): tf.Tensor2D;
   /** A stepper for `batch` sequences over a snapshot of `recurrentKernel` (the stepper owns its copy). */
   stepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './rowMath';
-import { carriedStepper, CellStep, previousStates, recurrentKernelGradient, runSteps, sequenceOp } from './sequence';
+import { carriedStepper, CellStep, previousStates, recurrentKernelGradient, runSteps, SequenceGradients, sequenceOp } from './sequence';
 
 /** What one GRU step writes, each `[batch, units]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface GruStepOutputs {
@@ -67,22 +67,26 @@ export function gruStep(projections: Float32Array, hidden: Float32Array | null, 
 }
 
 /**
- * A GRU layer over whole sequences from a zero state, step by step with {@link gruStep}; the backward pass walks the
+ * A GRU layer over whole sequences from `initial` ([h]; empty: zeros), step by step with {@link gruStep}; the backward pass walks the
  * steps in reverse (two matMuls per step, the rest fused) and sums the recurrent-kernel gradient in two matMuls.
  * @param inputs time-major `[steps·batch, 3·units]`: the input projection `x·W + b` of every step.
  * @param recurrentKernel `[units, 3·units]`.
- * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
  */
-export function gruSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation): tf.Tensor2D {
+export function gruSequence(
+  inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial: readonly tf.Tensor2D[] = [],
+): tf.Tensor2D {
   const gateFns = gateFunctions(gate);
   const slopeAt = gateFns.slopeAt;
-  return sequenceOp(inputs, recurrentKernel, shape, ({ projections, recurrentKernel: u, steps, batch, units, stepStates }) => {
+  return sequenceOp(inputs, recurrentKernel, shape, initial, ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
     const kernels = splitGruKernel(u);
-    const { updates, resets, resetStates, candidates, outputs } = runSteps(projections, shape, units, GRU_BUFFERS, (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out)).all;
+    const h0 = start?.[0] ?? null;
+    const { updates, resets, resetStates, candidates, outputs } = runSteps(projections, shape, units, GRU_BUFFERS,
+      (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out), h0 === null ? {} : { outputs: h0 }).all;
     tf.dispose([kernels.updateReset, kernels.candidate]);
     const width = 3 * units;
 
-    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
+    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): SequenceGradients => {
       const [kernelZRT, kernelHT] = tf.tidy(() => {
         const { updateReset, candidate } = splitGruKernel(kernel);
         return [tf.transpose(updateReset), tf.transpose(candidate)];
@@ -95,7 +99,7 @@ export function gruSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, s
       let dRecurrent: Float32Array | null = null;
       for (let t = steps - 1; t >= 0; t--) {
         const base = t * stepStates;
-        const previous = (n: number) => (t === 0 ? 0 : outputs[n - stepStates]);
+        const previous = (n: number) => (t > 0 ? outputs[n - stepStates] : h0 === null ? 0 : h0[n]);
         const dUpdate = new Float32Array(stepStates);
         for (let s = 0; s < stepStates; s++) {
           const n = base + s;
@@ -122,20 +126,22 @@ export function gruSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, s
             dInputs[inputRow + 2 * units + j] = dCandidate[n];
           }
         }
-        dRecurrent = t === 0 ? null : multiplyRows(dGatesZR.subarray(2 * base, 2 * (base + stepStates)), batch, kernelZRT);
+        dRecurrent = t === 0 && h0 === null ? null : multiplyRows(dGatesZR.subarray(2 * base, 2 * (base + stepStates)), batch, kernelZRT);
       }
       kernelZRT.dispose();
       kernelHT.dispose();
       const dKernel = tf.tidy(() =>
         tf.concat(
           [
-            recurrentKernelGradient(previousStates(outputs, shape, units), dGatesZR, rows),
+            recurrentKernelGradient(previousStates(outputs, shape, units, h0), dGatesZR, rows),
             recurrentKernelGradient(resetStates, dCandidate, rows),
           ],
           1,
         ),
       );
-      return [tf.tensor2d(dInputs, [rows, width]), dKernel];
+      const grads: SequenceGradients = [tf.tensor2d(dInputs, [rows, width]), dKernel];
+      // What flows past the first step (directly, through the reset state and through U) is the initial state's gradient.
+      return h0 === null ? grads : [...grads, tf.tensor2d(dPrevious.map((d, s) => d + dRecurrent![s]), [batch, units])];
     };
     return { outputs, backward };
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './rowMath';
-import { carriedStepper, CellStep, projectionAndKernelGradients, runSteps, sequenceOp } from './sequence';
+import { carriedStepper, CellStep, projectionAndKernelGradients, runSteps, SequenceGradients, sequenceOp } from './sequence';
 
 /** What one LSTM step writes, each `[batch, …]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface LstmStepOutputs {
@@ -57,23 +57,27 @@ export function lstmStep(
 }
 
 /**
- * An LSTM layer over whole sequences from a zero state, step by step with {@link lstmStep}; the backward pass walks
+ * An LSTM layer over whole sequences from `initial` ([h, c]; empty: zeros), step by step with {@link lstmStep}; the backward pass walks
  * the steps in reverse the same way (one matMul by `Uᵀ` per step, the rest fused) and sums the recurrent-kernel
  * gradient in one matMul at the end.
  * @param inputs time-major `[steps·batch, 4·units]`: the input projection `x·W + b` of every step.
  * @param recurrentKernel `[units, 4·units]`.
- * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
  */
-export function lstmSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation): tf.Tensor2D {
+export function lstmSequence(
+  inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial: readonly tf.Tensor2D[] = [],
+): tf.Tensor2D {
   const gateFns = gateFunctions(gate);
   const slopeAt = gateFns.slopeAt;
-  return sequenceOp(inputs, recurrentKernel, shape, ({ projections, recurrentKernel: u, steps, batch, units, stepStates }) => {
+  return sequenceOp(inputs, recurrentKernel, shape, initial, ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
     const width = 4 * units;
     const stepGates = batch * width;
-    const lstmRun = runSteps(projections, shape, units, LSTM_BUFFERS, (x, before, out) => lstmStep(x, before('outputs'), before('cells'), u, gateFns, out));
+    const [h0, c0] = start ?? [null, null];
+    const lstmRun = runSteps(projections, shape, units, LSTM_BUFFERS, (x, before, out) => lstmStep(x, before('outputs'), before('cells'), u, gateFns, out),
+      start === null ? {} : { outputs: start[0], cells: start[1] });
     const { gates, cells, cellTanh, outputs } = lstmRun.all;
 
-    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
+    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): SequenceGradients => {
       const dz = new Float32Array(steps * stepGates);
       const dCell = new Float32Array(stepStates);
       const kernelT = tf.transpose(kernel);
@@ -92,16 +96,18 @@ export function lstmSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, 
             const tc = cellTanh[n];
             const dc = dCell[s] + dh * o * (1 - tc * tc);
             dz[row + j] = dc * g * slopeAt(i);
-            dz[row + units + j] = dc * (t === 0 ? 0 : cells[n - stepStates]) * slopeAt(f);
+            dz[row + units + j] = dc * (t > 0 ? cells[n - stepStates] : c0 === null ? 0 : c0[s]) * slopeAt(f);
             dz[row + 2 * units + j] = dc * i * (1 - g * g);
             dz[row + 3 * units + j] = dh * tc * slopeAt(o);
             dCell[s] = dc * f;
           }
         }
-        dRecurrent = t === 0 ? null : multiplyRows(dz.subarray(t * stepGates, (t + 1) * stepGates), batch, kernelT);
+        dRecurrent = t === 0 && h0 === null ? null : multiplyRows(dz.subarray(t * stepGates, (t + 1) * stepGates), batch, kernelT);
       }
       kernelT.dispose();
-      return projectionAndKernelGradients(dz, outputs, shape, units);
+      const grads = projectionAndKernelGradients(dz, outputs, shape, units, h0);
+      // What flows past the first step is the gradient of the initial state: dh₀ through U, dc₀ through the forget gate.
+      return h0 === null ? grads : [...grads, tf.tensor2d(dRecurrent!, [batch, units]), tf.tensor2d(dCell, [batch, units])];
     };
     return { outputs, backward };
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { multiplyRows } from './rowMath';
-import { carriedStepper, projectionAndKernelGradients, runSteps, sequenceOp } from './sequence';
+import { carriedStepper, projectionAndKernelGradients, runSteps, SequenceGradients, sequenceOp } from './sequence';
 
 /**
  * One simple (Elman) RNN step for a batch of rows, as tfjs-layers' SimpleRNN computes it: `h' = tanh(x·W + b + h·U)`.
@@ -15,17 +15,19 @@ export function rnnStep(projections: Float32Array, hidden: Float32Array | null, 
 }
 
 /**
- * A simple (Elman) RNN layer over whole sequences from a zero state, step by step with {@link rnnStep}; the backward
- * pass walks the steps in reverse (one matMul by `Uᵀ` per step) and sums the recurrent-kernel gradient in one matMul.
+ * A simple (Elman) RNN layer over whole sequences from `initial` ([h]; empty: zeros), step by step with
+ * {@link rnnStep}; the backward pass walks the steps in reverse (one matMul by `Uᵀ` per step) and sums the
+ * recurrent-kernel gradient in one matMul.
  * @param inputs time-major `[steps·batch, units]`: the input projection `x·W + b` of every step.
  * @param recurrentKernel `[units, units]`.
- * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
  */
-export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape): tf.Tensor2D {
-  return sequenceOp(inputs, recurrentKernel, shape, ({ projections, recurrentKernel: u, steps, batch, units, stepStates }) => {
-    const { outputs } = runSteps(projections, shape, units, { outputs: 1 }, (x, before, out) => rnnStep(x, before('outputs'), u, out.outputs)).all;
+export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, initial: readonly tf.Tensor2D[] = []): tf.Tensor2D {
+  return sequenceOp(inputs, recurrentKernel, shape, initial, ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
+    const h0 = start?.[0] ?? null;
+    const { outputs } = runSteps(projections, shape, units, { outputs: 1 }, (x, before, out) => rnnStep(x, before('outputs'), u, out.outputs), h0 ? { outputs: h0 } : {}).all;
 
-    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
+    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): SequenceGradients => {
       const kernelT = tf.transpose(kernel);
       const dz = new Float32Array(steps * stepStates);
       let dRecurrent: Float32Array | null = null;
@@ -35,10 +37,11 @@ export function rnnSequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, s
           const h = outputs[base + s];
           dz[base + s] = (dOutputs[base + s] + (dRecurrent === null ? 0 : dRecurrent[s])) * (1 - h * h);
         }
-        dRecurrent = t === 0 ? null : multiplyRows(dz.subarray(base, base + stepStates), batch, kernelT);
+        dRecurrent = t === 0 && h0 === null ? null : multiplyRows(dz.subarray(base, base + stepStates), batch, kernelT);
       }
       kernelT.dispose();
-      return projectionAndKernelGradients(dz, outputs, shape, units);
+      const grads = projectionAndKernelGradients(dz, outputs, shape, units, h0);
+      return h0 === null ? grads : [...grads, tf.tensor2d(dRecurrent!, [batch, units])];
     };
     return { outputs, backward };
   });
@@ -53,5 +56,5 @@ function rnnStepper(recurrentKernel: tf.Tensor2D, _gate: unknown, batch: number)
 /** The simple (Elman) RNN, as tfjs-layers' `SimpleRNN` (tanh, no gates). */
 export const rnn = {
   name: 'rnn', layerClass: 'SimpleRNN', gates: 1, states: 1, layer: (args) => tf.layers.simpleRNN(args),
-  sequence: (inputs, recurrentKernel, shape) => rnnSequence(inputs, recurrentKernel, shape), stepper: rnnStepper,
+  sequence: (inputs, recurrentKernel, shape, _gate, initial) => rnnSequence(inputs, recurrentKernel, shape, initial), stepper: rnnStepper,
 } as const satisfies Cell<'rnn'>;

@@ -11,7 +11,10 @@ export class StepBuffers<Name extends string> {
   /** The whole arrays, time-major `[steps·batch, width·units]`. */
   readonly all: Record<Name, Float32Array>;
 
-  constructor(private readonly shape: SequenceShape, private readonly units: number, private readonly widths: Record<Name, number>) {
+  constructor(
+    private readonly shape: SequenceShape, private readonly units: number, private readonly widths: Record<Name, number>,
+    private readonly initial: Partial<Record<Name, Float32Array>> = {},
+  ) {
     const names = Object.keys(widths) as Name[];
     this.all = Object.fromEntries(names.map((name) => [name, new Float32Array(shape.steps * shape.batch * widths[name] * units)])) as Record<Name, Float32Array>;
   }
@@ -22,9 +25,9 @@ export class StepBuffers<Name extends string> {
     return Object.fromEntries(names.map((name) => [name, this.slice(name, t)])) as Record<Name, Float32Array>;
   }
 
-  /** Step `t − 1` of one array: the state step `t` starts from; null at `t = 0` (a zero state). */
+  /** Step `t − 1` of one array: the state step `t` starts from; at `t = 0` the initial one, null for a zero state. */
   before(name: Name, t: number): Float32Array | null {
-    return t === 0 ? null : this.slice(name, t - 1);
+    return t === 0 ? this.initial[name] ?? null : this.slice(name, t - 1);
   }
 
   private slice(name: Name, t: number): Float32Array {
@@ -43,11 +46,15 @@ export type CellStep<Name extends string> = (
   out: Record<Name, Float32Array>,
 ) => void;
 
-/** Runs `step` over every step of a time-major sequence from a zero state; returns all that the steps wrote. */
+/**
+ * Runs `step` over every step of a time-major sequence from `initial` (by name, e.g. `outputs` = h and `cells` = c;
+ * missing: zeros); returns all that the steps wrote.
+ */
 export function runSteps<Name extends string>(
   projections: Float32Array, shape: SequenceShape, units: number, widths: Record<Name, number>, step: CellStep<Name>,
+  initial: Partial<Record<Name, Float32Array>> = {},
 ): StepBuffers<Name> {
-  const run = new StepBuffers(shape, units, widths);
+  const run = new StepBuffers(shape, units, widths, initial);
   const size = projections.length / shape.steps;
   for (let t = 0; t < shape.steps; t++) step(projections.subarray(t * size, (t + 1) * size), (name) => run.before(name, t), run.at(t));
   return run;
@@ -83,13 +90,14 @@ export function carriedStepper<Name extends string>(
 }
 
 /**
- * The states each step started from, time-major `[steps·batch, units]`: zeros for step 0 (every training sequence
- * starts from a zero state), then the outputs of steps 0 … steps−2.
+ * The states each step started from, time-major `[steps·batch, units]`: `initial` (zeros when null) for step 0, then
+ * the outputs of steps 0 … steps−2.
  */
-export function previousStates(outputs: Float32Array, shape: SequenceShape, units: number): Float32Array {
+export function previousStates(outputs: Float32Array, shape: SequenceShape, units: number, initial: Float32Array | null = null): Float32Array {
   const stepSize = shape.batch * units;
   const previous = new Float32Array(outputs.length);
   previous.set(outputs.subarray(0, outputs.length - stepSize), stepSize);
+  if (initial !== null) previous.set(initial, 0);
   return previous;
 }
 
@@ -106,21 +114,29 @@ export function recurrentKernelGradient(states: Float32Array, dz: Float32Array, 
 
 /**
  * The gradients a one-matMul cell (`z = x + h·U`) returns: of its input projections, `dz` itself, and of its recurrent
- * kernel, `Σ_t hₜ₋₁ᵀ · dzₜ` over the states each step started from.
+ * kernel, `Σ_t hₜ₋₁ᵀ · dzₜ` over the states each step started from (`h₋₁` = `initialHidden`, or zeros).
  * @param dz time-major `[steps·batch, gates·units]`.
  * @param outputs time-major hidden states `[steps·batch, units]`.
  */
-export function projectionAndKernelGradients(dz: Float32Array, outputs: Float32Array, shape: SequenceShape, units: number): [tf.Tensor2D, tf.Tensor2D] {
+export function projectionAndKernelGradients(
+  dz: Float32Array, outputs: Float32Array, shape: SequenceShape, units: number, initialHidden: Float32Array | null,
+): [tf.Tensor2D, tf.Tensor2D] {
   const rows = shape.steps * shape.batch;
-  return [tf.tensor2d(dz, [rows, dz.length / rows]), recurrentKernelGradient(previousStates(outputs, shape, units), dz, rows)];
+  return [tf.tensor2d(dz, [rows, dz.length / rows]), recurrentKernelGradient(previousStates(outputs, shape, units, initialHidden), dz, rows)];
 }
+
+/** Gradients a cell's backward pass returns: input projections, recurrent kernel, then its initial state's arrays. */
+export type SequenceGradients = [tf.Tensor2D, tf.Tensor2D, ...tf.Tensor2D[]];
 
 /** A cell's forward pass over a whole sequence: its outputs, and how to get gradients back from theirs. */
 export interface SequencePass {
   /** Time-major hidden states `[steps·batch, units]`. */
   outputs: Float32Array;
-  /** Gradients of the input projections and of the recurrent kernel, from the outputs' gradient (time-major). */
-  backward(dOutputs: Float32Array, recurrentKernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D];
+  /**
+   * Gradients of the input projections and of the recurrent kernel, from the outputs' gradient (time-major), and,
+   * when the pass started from a given state, of each of its arrays (`[batch, units]`, the cell's order).
+   */
+  backward(dOutputs: Float32Array, recurrentKernel: tf.Tensor2D): SequenceGradients;
 }
 
 /** What a cell's forward pass over a sequence is given. */
@@ -134,28 +150,35 @@ export interface SequenceInputs {
   units: number;
   /** Values of one step's states: `batch · units`. */
   stepStates: number;
+  /** The state's arrays the first step starts from (`[batch, units]` each, the cell's order), or null for zeros. */
+  initial: Float32Array[] | null;
 }
 
 /**
- * Runs a cell over whole sequences as one differentiable op: `forward` sees the input projections as a plain array
- * and the recurrent kernel as a tensor, and keeps in its closure what its `backward` needs.
- * @returns time-major hidden states `[steps·batch, units]`, differentiable in both arguments.
+ * Runs a cell over whole sequences as one differentiable op: `forward` sees the input projections (and the initial
+ * state, if any) as plain arrays and the recurrent kernel as a tensor, and keeps in its closure what its `backward`
+ * needs.
+ * @param initial the state's arrays the first step starts from (`[batch, units]`, the cell's order); empty: zeros.
+ * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
  */
 export function sequenceOp(
   inputs: tf.Tensor2D,
   recurrentKernel: tf.Tensor2D,
   shape: SequenceShape,
+  initial: readonly tf.Tensor2D[],
   forward: (given: SequenceInputs) => SequencePass,
 ): tf.Tensor2D {
   const units = recurrentKernel.shape[0];
-  const run = tf.customGrad((x, u, save) => {
-    (save as tf.GradSaveFunc)([u as tf.Tensor]);
-    const projections = (x as tf.Tensor).dataSync() as Float32Array;
-    const pass = forward({ projections, recurrentKernel: u as tf.Tensor2D, ...shape, units, stepStates: shape.batch * units });
+  const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, u, ...states] = args.slice(0, -1) as tf.Tensor[];
+    (args.at(-1) as tf.GradSaveFunc)([u]);
+    const projections = x.dataSync() as Float32Array;
+    const given = states.length === 0 ? null : states.map((state) => state.dataSync() as Float32Array);
+    const pass = forward({ projections, recurrentKernel: u as tf.Tensor2D, ...shape, units, stepStates: shape.batch * units, initial: given });
     return {
       value: tf.tensor2d(pass.outputs, [shape.steps * shape.batch, units]),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => pass.backward((dy as tf.Tensor).dataSync() as Float32Array, kernel as tf.Tensor2D),
     };
   });
-  return run(inputs, recurrentKernel) as tf.Tensor2D;
+  return run(inputs, recurrentKernel, ...initial) as tf.Tensor2D;
 }
