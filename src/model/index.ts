@@ -5,3 +5,4 @@ export * from './initializers';
 export * from './layers';
 export { lookupRows } from './rowLookup';
 export * from './recurrentState';
+export * from './conditionEncoder';

@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../random';
+import { TokenEmbedding } from './layers';
+import type { StateLayout } from './recurrentState';
+
+/** One categorical condition: a corpus column and the values a model knows, in id order. */
+export interface Condition {
+  column: string;
+  values: string[];
+}
+
+/** Everything needed to rebuild a condition encoder; saved with a conditional model. */
+export interface ConditionEncoderConfig {
+  conditions: Condition[];
+  /** Size of each condition value's learned vector. */
+  dim: number;
+  /** Seed of the encoder's initial weights. */
+  seed: number;
+}
+
+/**
+ * The one-to-many pattern's first half: each condition value has a learned vector; the vectors of a row's values,
+ * side by side, go through one dense tanh layer to the initial state of every recurrent layer of a generator.
+ * Input: `[batch, conditions]` ids from {@link conditionIds}; output `[batch, parts·units]` — row b holds its state's
+ * arrays one after another (see {@link rowsToState}).
+ */
+export function buildConditionEncoder(config: ConditionEncoderConfig, layout: StateLayout): tf.LayersModel {
+  const count = config.conditions.length;
+  if (count === 0) throw new Error('A condition encoder needs at least one condition.');
+  const empty = config.conditions.find((c) => c.values.length === 0);
+  if (empty !== undefined) throw new Error(`Condition "${empty.column}" has no values.`);
+  const input = tf.input({ shape: [count], dtype: 'int32', name: 'condition_ids' });
+  const totalValues = config.conditions.reduce((n, c) => n + c.values.length, 0);
+  const vectors = new TokenEmbedding({ inputDim: totalValues, outputDim: config.dim, seed: deriveSeed(config.seed, 'conditions'), name: 'condition_vectors' })
+    .apply(input) as tf.SymbolicTensor;
+  const joined = tf.layers.flatten({ name: 'condition_join' }).apply(vectors) as tf.SymbolicTensor;
+  const state = tf.layers.dense({
+    units: layout.parts * layout.units,
+    activation: 'tanh',
+    name: 'initial_state',
+    kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'initial_state') }),
+  }).apply(joined) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: state, name: 'condition_encoder' });
+}
+
+/**
+ * The encoder input for rows of condition values (`rows[b][j]` = row b's value of condition j): each value's id,
+ * offset so that all conditions share one table. Throws naming an unknown value and listing the known ones.
+ */
+export function conditionIds(config: ConditionEncoderConfig, rows: readonly (readonly string[])[]): Int32Array {
+  const { conditions } = config;
+  const offsets = conditions.map((_, j) => conditions.slice(0, j).reduce((n, c) => n + c.values.length, 0));
+  const indexes = conditions.map((c) => new Map(c.values.map((value, i) => [value, i])));
+  const ids = new Int32Array(rows.length * conditions.length);
+  rows.forEach((row, b) => {
+    if (row.length !== conditions.length) {
+      throw new Error(`Each row needs one value per condition (${conditions.map((c) => c.column).join(', ')}), got ${row.length}.`);
+    }
+    row.forEach((value, j) => {
+      const id = indexes[j].get(value);
+      if (id === undefined) {
+        throw new Error(`Unknown value "${value}" for condition "${conditions[j].column}"; the model knows: ${conditions[j].values.join(', ')}.`);
+      }
+      ids[b * conditions.length + j] = offsets[j] + id;
+    });
+  });
+  return ids;
+}
+
+/** Rearranges per-row states `[batch, parts·units]` into the engines' state layout (parts, then rows). */
+export function rowsToState(rows: Float32Array, layout: StateLayout, batch: number): Float32Array {
+  return regroup(rows, layout, batch, (p, b) => [(b * layout.parts + p) * layout.units, (p * batch + b) * layout.units]);
+}
+
+/** The inverse of {@link rowsToState}: a state (or its gradient) in the engines' layout → `[batch, parts·units]`. */
+export function stateToRows(state: Float32Array, layout: StateLayout, batch: number): Float32Array {
+  return regroup(state, layout, batch, (p, b) => [(p * batch + b) * layout.units, (b * layout.parts + p) * layout.units]);
+}
+
+function regroup(values: Float32Array, layout: StateLayout, batch: number, at: (part: number, row: number) => [number, number]): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let p = 0; p < layout.parts; p++) {
+    for (let b = 0; b < batch; b++) {
+      const [from, to] = at(p, b);
+      out.set(values.subarray(from, from + layout.units), to);
+    }
+  }
+  return out;
+}

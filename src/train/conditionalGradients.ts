@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data';
+import type { Engine, LossAndGradients } from '../engines';
+import { rowsToState, stateToRows, type StateLayout } from '../model';
+
+/** A conditional generator: the network, the encoder of its conditions, and the state layout between them. */
+export interface ConditionalNetworks {
+  generator: tf.LayersModel;
+  /** Condition ids `[batch, conditions]` → initial states `[batch, parts·units]` (see `buildConditionEncoder`). */
+  encoder: tf.LayersModel;
+  layout: StateLayout;
+}
+
+/** The initial state, in the engines' layout, that the encoder gives the batch's rows. */
+function initialStates(encoder: tf.LayersModel, ids: Int32Array, layout: StateLayout, batch: number): Float32Array {
+  const rows = tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [batch, ids.length / batch], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+  return rowsToState(rows, layout, batch);
+}
+
+/**
+ * Loss and gradients of a conditional generator on one batch: the encoder turns each row's condition ids into its
+ * initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
+ * into the encoder (the vector–Jacobian product of its output). The gradients of both networks' variables, by name.
+ * @param ids `[batch.batchSize, conditions]` condition ids of the rows (see `conditionIds`).
+ */
+export function conditionalLossAndGradients(
+  engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array, threads: number,
+): LossAndGradients {
+  const { generator, encoder, layout } = networks;
+  const rows = batch.batchSize;
+  const result = engine.lossAndGradients(generator, batch, threads, initialStates(encoder, ids, layout, rows));
+  const dRows = stateToRows(result.initialStateGrad!, layout, rows);
+  const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+    const states = encoder.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training: true }) as tf.Tensor;
+    return tf.sum(tf.mul(states, tf.tensor2d(dRows, [rows, dRows.length / rows])));
+  }), variables);
+  value.dispose();
+  return { loss: result.loss, grads: { ...result.grads, ...grads } };
+}
+
+/** Mean loss per real target token (nats) of a conditional generator on one batch, in inference mode. */
+export function conditionalLoss(engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array): number {
+  return engine.loss(networks.generator, batch, initialStates(networks.encoder, ids, networks.layout, batch.batchSize));
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { initBackend } from '../src/backend';
+import { engineNamed } from '../src/engines';
+import { buildConditionEncoder, CELLS, conditionIds, rowsToState, stateLayout, stateToRows, type ConditionEncoderConfig } from '../src/model';
+import { conditionalLoss, conditionalLossAndGradients, type ConditionalNetworks } from '../src/train';
+import { generatorWith, maskedBatch, relativeDiff } from './engineFixtures';
+
+const CONFIG: ConditionEncoderConfig = {
+  conditions: [{ column: 'party', values: ['Whig', 'Democratic', 'Republican'] }, { column: 'era', values: ['1800s', '1900s'] }],
+  dim: 4,
+  seed: 5,
+};
+/** The three rows of the test batch: their party and era. */
+const ROWS = [['Republican', '1900s'], ['Whig', '1800s'], ['Democratic', '1900s']];
+
+test('conditionIds offsets each condition into one shared table and names unknown values with the known ones', () => {
+  assert.deepEqual([...conditionIds(CONFIG, ROWS)], [2, 4, 0, 3, 1, 4]);
+  assert.throws(() => conditionIds(CONFIG, [['Federalist', '1800s']]), /Unknown value "Federalist" for condition "party"; the model knows: Whig, Democratic, Republican\./);
+  assert.throws(() => conditionIds(CONFIG, [['Whig']]), /one value per condition \(party, era\), got 1/);
+});
+
+test('rowsToState and stateToRows are inverse rearrangements between per-row states and the engines\' layout', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), (parts, units, batch) => {
+    const layout = { parts, units };
+    const rows = Float32Array.from({ length: parts * units * batch }, (_, i) => i);
+    const state = rowsToState(rows, layout, batch);
+    assert.deepEqual(stateToRows(state, layout, batch), rows);
+    // Row b's part p in the engines' layout is where the row-major array had it.
+    assert.equal(state[(parts - 1) * batch * units + (batch - 1) * units], rows[((batch - 1) * parts + parts - 1) * units]);
+  }));
+});
+
+/** A 2-layer generator of `cell` with a condition encoder for its state. */
+async function networksFor(cell: (typeof CELLS)[number]): Promise<ConditionalNetworks> {
+  const generator = await generatorWith(cell, 'onehot', 'sigmoid');
+  const layout = stateLayout({ cell, layers: 2, units: 6 });
+  return { generator, encoder: buildConditionEncoder(CONFIG, layout), layout };
+}
+
+test('conditional training: gradients reach the condition vectors and the state layer, equal on every engine and to numeric directional derivatives', async (t) => {
+  await initBackend('cpu');
+  const batch = maskedBatch();
+  const ids = conditionIds(CONFIG, ROWS);
+  for (const cell of CELLS) {
+    const networks = await networksFor(cell);
+    try {
+      const reference = conditionalLossAndGradients(engineNamed('layers'), networks, batch, ids, 1);
+      const referenceGrads = new Map(Object.entries(reference.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array]));
+      tf.dispose(Object.values(reference.grads));
+      const encoderVariables = networks.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+      assert.equal(referenceGrads.size, networks.generator.trainableWeights.length + encoderVariables.length, `${cell}: both networks' gradients`);
+      for (const variable of encoderVariables) {
+        const analytic = referenceGrads.get(variable.name)!;
+        assert.ok(analytic.some((v) => v !== 0), `${cell}: ${variable.name} gets a gradient`);
+        // Its entries are small (~1e-4), below what float32 central differences resolve entry by entry: check directional
+        // derivatives, with steps large enough for float32 and Richardson's extrapolation removing their h² error.
+        const values = variable.dataSync().slice() as Float32Array;
+        for (let k = 0; k < 3; k++) {
+          const direction = Float32Array.from(values, (_, i) => Math.sin(i * 12.9898 + k * 78.233));
+          const lossAt = (step: number) => {
+            variable.assign(tf.tensor(values.map((v, i) => v + step * direction[i]), variable.shape));
+            return conditionalLoss(engineNamed('layers'), networks, batch, ids);
+          };
+          const central = (h: number) => (lossAt(h) - lossAt(-h)) / (2 * h);
+          const numeric = (4 * central(0.04) - central(0.08)) / 3;
+          variable.assign(tf.tensor(values, variable.shape));
+          const expected = analytic.reduce((sum, g, i) => sum + g * direction[i], 0);
+          assert.ok(Math.abs(numeric - expected) < 2e-2 * Math.abs(expected), `${cell} ${variable.name}: directional derivative ${numeric} vs ${expected}`);
+        }
+      }
+      for (const name of ['fast', 'native']) {
+        const engine = engineNamed(name);
+        if (engine.unavailableReason() !== null) {
+          t.diagnostic(`${name}: ${engine.unavailableReason()}`);
+          continue;
+        }
+        const tested = conditionalLossAndGradients(engine, networks, batch, ids, 1);
+        assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${cell}/${name}: loss`);
+        for (const [variable, grad] of Object.entries(tested.grads)) {
+          assert.ok(relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!) < 1e-4, `${cell}/${name}: gradient of ${variable}`);
+        }
+        tf.dispose(Object.values(tested.grads));
+      }
+      const other = conditionIds(CONFIG, [ROWS[1], ROWS[2], ROWS[0]]);
+      assert.ok(Math.abs(conditionalLoss(engineNamed('layers'), networks, batch, other) - reference.loss) > 1e-4, `${cell}: the conditions matter`);
+    } finally {
+      networks.generator.dispose();
+      networks.encoder.dispose();
+    }
+  }
+});
