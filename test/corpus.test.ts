@@ -434,3 +434,40 @@ describe('module loading', () => {
     assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }), 'false');
   });
 });
+
+describe('condition columns', () => {
+  /** A CSV of greetings by language and year; the second row holds two paragraphs. */
+  async function greetings(rows = 'hello there,en,1994\n"bonjour\n\nsalut",fr,2003\nhallo,de,1989\n'): Promise<string> {
+    const file = path.join(await tempDir(), 'greetings.csv');
+    await fs.writeFile(file, `text,lang,year\n${rows}`);
+    return file;
+  }
+
+  it('gives every document its row\'s values, split documents included, with numeric columns grouped', async () => {
+    const corpus = await loadCorpus(await greetings(), { split: 'paragraph', conditions: ['lang', 'year:decade', 'year:century', 'year'] });
+    assert.deepEqual(corpus.texts, ['hello there', 'bonjour', 'salut', 'hallo']);
+    assert.deepEqual(corpus.conditions, {
+      names: ['lang', 'year:decade', 'year:century', 'year'],
+      values: [['en', '1990s', '1900s', '1994'], ['fr', '2000s', '2000s', '2003'], ['fr', '2000s', '2000s', '2003'], ['de', '1980s', '1900s', '1989']],
+    });
+    assert.equal((await loadCorpus(await greetings())).conditions, null, 'none asked, none read');
+    const limited = await loadCorpus(await greetings(), { split: 'paragraph', limit: 2, conditions: ['lang'] });
+    assert.deepEqual(limited.conditions!.values, [['en'], ['fr']]);
+  });
+
+  it('refuses a missing column, a bad grouping, a non-numeric grouped column and an empty cell, saying which', async () => {
+    const file = await greetings();
+    await rejectsWith(loadCorpus(file, { conditions: ['colour'] }), /Condition column "colour" is not in the corpus \(columns: text, lang, year\)/);
+    await rejectsWith(loadCorpus(file, { conditions: ['year:week'] }), /Unknown grouping "week".*column:decade \/ column:century/);
+    await rejectsWith(loadCorpus(file, { conditions: ['lang:decade'] }), /"lang:decade" needs numbers, but row 1 holds "en"/);
+    await rejectsWith(loadCorpus(await greetings('hi,,1990\n'), { conditions: ['lang'] }), /Condition column "lang" is empty in row 1/);
+  });
+
+  it('reads the built-in State of the Union addresses by party and decade', async () => {
+    const corpus = await loadCorpus('sotu', { conditions: ['party', 'year:decade'] });
+    assert.equal(corpus.conditions!.values.length, corpus.texts.length);
+    assert.deepEqual(corpus.conditions!.values[0], ['none', '1790s']);
+    const parties = new Set(corpus.conditions!.values.map(([party]) => party));
+    for (const party of ['Democratic', 'Republican', 'Whig']) assert.ok(parties.has(party), party);
+  });
+});

@@ -1,4 +1,5 @@
 import type { DataFrame } from 'danfojs-node';
+import type { DocumentConditions } from './conditions';
 
 /** A loaded corpus: the table for inspection and the documents for training. */
 export interface Corpus {
@@ -15,6 +16,8 @@ export interface Corpus {
   columns: string[];
   /** One string per document: cleaned, split, empty ones dropped, limited. */
   texts: string[];
+  /** Each document's condition values when conditions were asked for, else null. */
+  conditions: DocumentConditions | null;
   /** What was wrong with the file's bytes (invalid UTF-8, mojibake): one line each, for the user to see. */
   warnings: string[];
 }

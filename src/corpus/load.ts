@@ -3,6 +3,7 @@ import { fetchAgNews, type FetchAgNewsOptions } from './agNewsDownload';
 import { cleanAgNewsText } from './agNewsText';
 import { builtinCorpora, findBuiltin, loadMobyDickTable, loadSotuTable } from './builtins';
 import type { DataFrame } from 'danfojs-node';
+import { documentConditions } from './conditions';
 import type { Corpus } from './corpus';
 import { parseCsv, type CsvOptions } from './csv';
 import { resolveFormat, type CorpusFormat } from './formats';
@@ -29,6 +30,8 @@ export interface CorpusOptions extends CsvOptions {
   agNews?: FetchAgNewsOptions;
   /** Replace mojibake (UTF-8 text once read as Windows-1252 or Mac Roman, e.g. `â€™`) by what it meant. */
   repairMojibake?: boolean;
+  /** Condition columns to read for each document (`party`, `year:decade`; see {@link documentConditions}). */
+  conditions?: string[];
 }
 
 /** A table read from a source, before the text is taken out of it. */
@@ -80,24 +83,31 @@ function checkOptions(options: CorpusOptions): { split: SplitMode; limit: number
   return { split, limit };
 }
 
-/** Documents of a table: the text columns cleaned and joined per row, then split; stops after `limit` documents. */
+/**
+ * Documents of a table: the text columns cleaned and joined per row, then split; stops after `limit` documents.
+ * `rowOfDocument[d]` is the row document d came from.
+ */
 function collectDocuments(
   table: Table,
   columns: string[],
   clean: (text: string) => string,
   split: SplitMode,
   limit: number,
-): { texts: string[]; rowsUsed: number } {
+): { texts: string[]; rowOfDocument: number[]; rowsUsed: number } {
   const indices = columns.map((column) => table.columns.indexOf(column));
   const texts: string[] = [];
+  const rowOfDocument: number[] = [];
   let rowsUsed = 0;
   for (const row of table.rows) {
     if (texts.length >= limit) break;
     rowsUsed++;
     const text = joinFields(indices.map((i) => clean(cellText(row[i]))));
-    for (const document of splitText(text, split).slice(0, limit - texts.length)) texts.push(document);
+    for (const document of splitText(text, split).slice(0, limit - texts.length)) {
+      texts.push(document);
+      rowOfDocument.push(rowsUsed - 1);
+    }
   }
-  return { texts, rowsUsed };
+  return { texts, rowOfDocument, rowsUsed };
 }
 
 /**
@@ -119,7 +129,7 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
   }
   const columns = chooseTextColumns(table, options.column, loaded.agNews ? 'title' : undefined);
   const clean = loaded.agNews ? cleanAgNewsText : normaliseNewlines;
-  const { texts, rowsUsed } = collectDocuments(table, columns, clean, split, limit);
+  const { texts, rowOfDocument, rowsUsed } = collectDocuments(table, columns, clean, split, limit);
   if (texts.length === 0) {
     throw new Error(
       `Corpus ${loaded.source} has no text in column ${columns.join(' + ')}. ` +
@@ -138,6 +148,7 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
     },
     columns,
     texts,
+    conditions: options.conditions === undefined || options.conditions.length === 0 ? null : documentConditions(table, options.conditions, rowOfDocument),
     warnings: loaded.warnings,
   };
 }
