@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LineDataset, WindowDataset, splitIds, splitItems, unigramEntropy, type Batch, type TokenDataset } from '../src/data';
-import { EOS_ID, PAD_ID } from '../src/vocab';
+import { LineDataset, prepareCharData, WindowDataset, splitIds, splitItems, unigramEntropy, type Batch, type TokenDataset } from '../src/data';
+import { CharVocab, EOS_ID, PAD_ID } from '../src/vocab';
 import { createRng } from '../src/random';
 
 /** ids[i] === i, as a view into a larger buffer (the datasets must not assume offset 0). */
@@ -245,4 +245,32 @@ test('property: batches never cross the train/validation split (windows over a c
       assert.ok(seen(parts.val).every((id) => valIds.has(id) && !trainIds.has(id)), 'a validation batch holds a training line');
     }),
   );
+});
+
+test('window and line batches say which corpus document each row comes from, across the validation split too (property)', () => {
+  fc.assert(fc.property(
+    fc.array(fc.stringMatching(/^[ab]{1,12}$/), { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 6 }), fc.constantFrom(0.2, 0.4),
+    (texts, seqLen, valFraction) => {
+      const vocab = CharVocab.build(texts);
+      const stream = vocab.encodeCorpus(texts);
+      fc.pre(stream.length * (1 - valFraction) > seqLen + 2 && stream.length * valFraction > seqLen + 2);
+      // The document of a stream position: the <eos> tokens up to and including it.
+      const documentAt = (position: number) => stream.subarray(0, position + 1).filter((id) => id === EOS_ID).length;
+      const data = prepareCharData(texts, { mode: 'windows', seqLen, valFraction, seed: 1 });
+      const valOffset = stream.length - splitIds(stream, valFraction).val.length;
+      for (const [part, offset] of [[data.train, 0], [data.val!, valOffset]] as const) {
+        // In stored order with one row per batch, batch k is the window starting at k·seqLen of the part.
+        const windows = [...part.batches(1, null, { dropRemainder: false })];
+        windows.forEach((batch, k) => assert.equal(batch.documents![0], documentAt(offset + k * seqLen), `window ${k} at ${offset + k * seqLen}`));
+      }
+      const lines = prepareCharData(texts, { mode: 'lines', seqLen: 20, valFraction, seed: 3 });
+      for (const part of [lines.train, lines.val!]) {
+        for (const batch of part.batches(1, null, { dropRemainder: false })) {
+          const document = batch.documents![0];
+          const encoded = vocab.encode(texts[document]);
+          assert.deepEqual([...batch.targets.subarray(0, encoded.length)], [...encoded], `line of document ${document}`);
+        }
+      }
+    },
+  ), { numRuns: 60, seed: 5 });
 });

@@ -22,6 +22,7 @@ test('splitBatch: parts of consecutive rows that differ in size by at most one, 
         mask: masked ? Float32Array.from({ length: size }, (_, i) => i % 3 === 0 ? 0 : 1) : null,
         batchSize: rows,
         seqLen,
+        documents: Int32Array.from({ length: rows }, (_, r) => 100 + r),
       };
       const out = splitBatch(batch, parts);
       assert.equal(out.length, Math.min(rows, parts));
@@ -30,6 +31,7 @@ test('splitBatch: parts of consecutive rows that differ in size by at most one, 
       assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.inputs])), batch.inputs);
       assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.targets])), batch.targets);
       if (masked) assert.deepEqual(Float32Array.from(out.flatMap((part) => [...part.mask!])), batch.mask);
+      assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.documents!])), batch.documents, 'each part keeps its rows\' documents');
       out.forEach((part) => assert.equal(part.inputs.length, part.batchSize * seqLen));
     }),
   );

@@ -15,6 +15,8 @@ export interface Batch {
   batchSize: number;
   /** Time steps per row. */
   seqLen: number;
+  /** The corpus document each row comes from (its index), when the dataset knows: conditions are looked up by it. */
+  documents?: Int32Array;
 }
 
 /** Options of {@link TokenDataset.batches}. */

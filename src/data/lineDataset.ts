@@ -7,6 +7,8 @@ import { countBatches, epochOrder } from './epochPlan';
 export interface LineOptions {
   /** Longest example in time steps (default: no limit). Longer lines are cut; see {@link LineDataset}. */
   maxLen?: number;
+  /** The corpus document of each line (default: its index among the lines), carried by the batches. */
+  documents?: readonly number[];
 }
 
 /**
@@ -28,6 +30,7 @@ export class LineDataset implements TokenDataset {
   /** Longest example in time steps (Infinity when lines are not cut). */
   readonly maxLen: number;
   private readonly lines: readonly Int32Array[];
+  private readonly documents: readonly number[] | null;
 
   /** Wraps encoded lines; throws when there are none or `maxLen` is not a positive whole number. */
   constructor(lines: readonly Int32Array[], options: LineOptions = {}) {
@@ -38,7 +41,11 @@ export class LineDataset implements TokenDataset {
     if (lines.length === 0) {
       throw new Error('A line dataset needs at least one line, got none. Check the corpus, or the valFraction of the split that produced these lines.');
     }
+    if (options.documents !== undefined && options.documents.length !== lines.length) {
+      throw new Error(`documents must give one index per line: ${lines.length} lines, ${options.documents.length} indices.`);
+    }
     this.lines = lines;
+    this.documents = options.documents ?? null;
     this.maxLen = maxLen;
     this.size = lines.length;
     this.tokens = lines.reduce((sum, line) => sum + this.exampleLength(line), 0);
@@ -82,6 +89,7 @@ export class LineDataset implements TokenDataset {
       if (length > line.length) targets[offset + line.length] = EOS_ID;
       mask?.fill(1, offset, offset + length);
     }
-    return { inputs, targets, mask, batchSize: rows, seqLen };
+    const documents = Int32Array.from(indices, (index) => this.documents?.[index] ?? index);
+    return { inputs, targets, mask, batchSize: rows, seqLen, documents };
   }
 }

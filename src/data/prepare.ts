@@ -83,25 +83,28 @@ function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string
           'Use a larger --val, a shorter --seq-len or a larger corpus.',
       );
     }
+    const firstValDocument = countOf(train, EOS_ID);
     return {
       vocab,
       train: new WindowDataset(train, { seqLen: options.seqLen }),
-      val: options.valFraction > 0 ? new WindowDataset(val, { seqLen: options.seqLen }) : null,
+      val: options.valFraction > 0 ? new WindowDataset(val, { seqLen: options.seqLen, firstDocument: firstValDocument }) : null,
       unigramEntropy: unigramEntropy(train, vocab.size),
       charsPerToken: charsPerToken(vocab, options.valFraction > 0 ? val : train),
     };
   }
-  const lines = texts.map((text) => vocab.encode(text));
+  const lines = texts.map((text, document) => ({ ids: vocab.encode(text), document }));
   const { train, val } = splitItems(lines, options.valFraction, createRng(options.seed));
   if (options.valFraction > 0 && val.length === 0) {
     throw new Error(`The validation split of ${lines.length} lines is empty; use a larger --val or more lines.`);
   }
+  const dataset = (part: typeof lines) => new LineDataset(part.map((l) => l.ids), { maxLen: options.seqLen, documents: part.map((l) => l.document) });
+  const [trainIds, valIds] = [train, val].map((part) => part.map((l) => l.ids));
   return {
     vocab,
-    train: new LineDataset(train, { maxLen: options.seqLen }),
-    val: options.valFraction > 0 ? new LineDataset(val, { maxLen: options.seqLen }) : null,
-    unigramEntropy: unigramEntropy(concatLines(train), vocab.size),
-    charsPerToken: charsPerToken(vocab, concatLines(val.length > 0 ? val : train, EOS_ID)),
+    train: dataset(train),
+    val: options.valFraction > 0 ? dataset(val) : null,
+    unigramEntropy: unigramEntropy(concatLines(trainIds), vocab.size),
+    charsPerToken: charsPerToken(vocab, concatLines(valIds.length > 0 ? valIds : trainIds, EOS_ID)),
   };
 }
 
@@ -125,6 +128,13 @@ function charsPerToken(vocab: Vocabulary, ids: TokenIds): number {
 function countCodePoints(text: string): number {
   let count = 0;
   for (let i = 0; i < text.length; count++) i += (text.codePointAt(i) as number) > 0xffff ? 2 : 1;
+  return count;
+}
+
+/** How many times `id` occurs in `ids`. */
+function countOf(ids: TokenIds, id: number): number {
+  let count = 0;
+  for (let i = 0; i < ids.length; i++) if (ids[i] === id) count++;
   return count;
 }
 

@@ -1,4 +1,5 @@
 import type { Rng } from '../random';
+import { EOS_ID } from '../vocab/specialTokens';
 import type { TokenIds } from '../vocab/tokenIds';
 import type { Batch, BatchOptions, TokenDataset } from './dataset';
 import { countBatches, epochOrder } from './epochPlan';
@@ -9,11 +10,14 @@ export interface WindowOptions {
   seqLen: number;
   /** Distance between window starts (default `seqLen`: windows do not overlap, each token is a target once per epoch). */
   stride?: number;
+  /** Corpus index of the document the ids begin in (default 0; the validation part of a split begins mid-corpus). */
+  firstDocument?: number;
 }
 
 /**
  * Fixed-length windows over one flat id stream (the lesson's PyTorch way). Window k starts at
- * `s = k * stride`; its inputs are `ids[s .. s+seqLen)` and its targets `ids[s+1 .. s+seqLen+1)`.
+ * `s = k * stride`; its inputs are `ids[s .. s+seqLen)` and its targets `ids[s+1 .. s+seqLen+1)`. Documents end with
+ * `<eos>`; a batch row's document is the one its first input belongs to, an `<eos>` counting as the start of the next.
  * The ids are not copied (a `subarray` view is fine, and a compact `Uint8Array` or `Uint16Array` saves memory; batches
  * are `Int32Array` whatever the ids' array type); an epoch allocates only its order of window
  * starts and one batch at a time. By default the last, smaller batch is dropped (training);
@@ -29,6 +33,9 @@ export class WindowDataset implements TokenDataset {
   /** Distance between window starts. */
   readonly stride: number;
   private readonly ids: TokenIds;
+  /** Positions of the `<eos>` tokens, ascending: document `firstDocument + k` follows the k-th. */
+  private readonly eosPositions: Int32Array;
+  private readonly firstDocument: number;
 
   /** Cuts windows over `ids`; throws when the ids are too short for one window. */
   constructor(ids: TokenIds, options: WindowOptions) {
@@ -46,6 +53,8 @@ export class WindowDataset implements TokenDataset {
       throw new Error(`The corpus has ${ids.length} tokens, but a window of sequence length ${seqLen} needs ${seqLen + 1} (its inputs plus one shifted target). ${remedy}`);
     }
     this.ids = ids;
+    this.firstDocument = options.firstDocument ?? 0;
+    this.eosPositions = positionsOf(ids, EOS_ID);
     this.seqLen = seqLen;
     this.stride = stride;
     this.size = Math.floor((ids.length - seqLen - 1) / stride) + 1;
@@ -66,12 +75,32 @@ export class WindowDataset implements TokenDataset {
       const rows = Math.min(batchSize, this.size - b * batchSize);
       const inputs = new Int32Array(rows * seqLen);
       const targets = new Int32Array(rows * seqLen);
+      const documents = new Int32Array(rows);
       for (let row = 0; row < rows; row++) {
         const start = order[b * batchSize + row] * stride;
         inputs.set(ids.subarray(start, start + seqLen), row * seqLen);
         targets.set(ids.subarray(start + 1, start + seqLen + 1), row * seqLen);
+        documents[row] = this.documentAt(start);
       }
-      yield { inputs, targets, mask: null, batchSize: rows, seqLen };
+      yield { inputs, targets, mask: null, batchSize: rows, seqLen, documents };
     }
   }
+
+  /** The document of the token at `position`: one more than the `<eos>` tokens up to and including it. */
+  private documentAt(position: number): number {
+    let [low, high] = [0, this.eosPositions.length];
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.eosPositions[mid] <= position) low = mid + 1;
+      else high = mid;
+    }
+    return this.firstDocument + low;
+  }
+}
+
+/** Positions where `ids` holds `id`, ascending. */
+function positionsOf(ids: TokenIds, id: number): Int32Array {
+  const positions: number[] = [];
+  for (let i = 0; i < ids.length; i++) if (ids[i] === id) positions.push(i);
+  return Int32Array.from(positions);
 }

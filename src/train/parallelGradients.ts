@@ -33,7 +33,9 @@ export function splitBatch(batch: Batch, parts: number): Batch[] {
   for (let k = 0; k < count; k++) {
     const rows = Math.floor(batch.batchSize / count) + (k < batch.batchSize % count ? 1 : 0);
     const cut = <T extends Int32Array | Float32Array>(values: T) => values.slice(row * seqLen, (row + rows) * seqLen) as T;
-    out.push({ inputs: cut(batch.inputs), targets: cut(batch.targets), mask: batch.mask === null ? null : cut(batch.mask), batchSize: rows, seqLen });
+    const part: Batch = { inputs: cut(batch.inputs), targets: cut(batch.targets), mask: batch.mask === null ? null : cut(batch.mask), batchSize: rows, seqLen };
+    if (batch.documents !== undefined) part.documents = batch.documents.slice(row, row + rows);
+    out.push(part);
     row += rows;
   }
   return out;
