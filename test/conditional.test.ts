@@ -29,7 +29,9 @@ test('rowsToState and stateToRows are inverse rearrangements between per-row sta
     const state = rowsToState(rows, layout, batch);
     assert.deepEqual(stateToRows(state, layout, batch), rows);
     // Row b's part p in the engines' layout is where the row-major array had it.
-    assert.equal(state[(parts - 1) * batch * units + (batch - 1) * units], rows[((batch - 1) * parts + parts - 1) * units]);
+    for (let p = 0; p < parts; p++) {
+      for (let b = 0; b < batch; b++) assert.equal(state[(p * batch + b) * units], rows[(b * parts + p) * units], `part ${p}, row ${b}`);
+    }
   }));
 });
 
@@ -79,11 +81,13 @@ test('conditional training: gradients reach the condition vectors and the state 
         }
         const tested = conditionalLossAndGradients(engine, networks, batch, ids, 1);
         assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${cell}/${name}: loss`);
+        assert.equal(Object.keys(tested.grads).length, referenceGrads.size, `${cell}/${name}: every variable's gradient`);
         for (const [variable, grad] of Object.entries(tested.grads)) {
           assert.ok(relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!) < 1e-4, `${cell}/${name}: gradient of ${variable}`);
         }
         tf.dispose(Object.values(tested.grads));
       }
+      assert.throws(() => conditionalLoss(engineNamed('layers'), networks, batch, ids.subarray(1)), /Condition ids: 3 rows × 2 conditions = 6 expected, got 5/);
       const other = conditionIds(CONFIG, [ROWS[1], ROWS[2], ROWS[0]]);
       assert.ok(Math.abs(conditionalLoss(engineNamed('layers'), networks, batch, other) - reference.loss) > 1e-4, `${cell}: the conditions matter`);
     } finally {

@@ -22,8 +22,11 @@ test('the layers engine starts every row from a given state: loss and weight gra
       const initial = initialStateFor(cell);
       const fromZeros = layers.loss(model, batch);
       assert.equal(layers.loss(model, batch, new Float32Array(initial.length)), fromZeros, `${label}: a zero state is the default`);
+      const before = tf.memory().numTensors;
       const { loss, grads, initialStateGrad } = layers.lossAndGradients(model, batch, 1, initial);
       tf.dispose(Object.values(grads));
+      layers.loss(model, batch, initial);
+      assert.equal(tf.memory().numTensors, before, `${label}: no tensor left behind`);
       assert.ok(Math.abs(loss - fromZeros) > 1e-3 * fromZeros, `${label}: the state matters`);
       assert.ok(Math.abs(layers.loss(model, batch, initial) - loss) < 1e-6 * loss, `${label}: loss() takes the state too`);
       assert.equal(initialStateGrad!.length, initial.length);

@@ -86,7 +86,7 @@ export class WindowDataset implements TokenDataset {
     }
   }
 
-  /** The document of the token at `position`: one more than the `<eos>` tokens up to and including it. */
+  /** The document of the token at `position`: `firstDocument` plus the number of `<eos>` tokens at or before it. */
   private documentAt(position: number): number {
     let [low, high] = [0, this.eosPositions.length];
     while (low < high) {

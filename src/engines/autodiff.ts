@@ -67,6 +67,8 @@ function checkedLayout(network: tf.LayersModel, batch: Batch, initialState: Floa
 /** The initial state as one trainable tf.Variable `[parts·batch, units]`, split into its parts inside the loss. */
 function stateVariable(network: tf.LayersModel, batch: Batch, initialState: Float32Array) {
   const layout = checkedLayout(network, batch, initialState);
-  const variable = tf.variable(tf.tensor2d(initialState, [layout.parts * batch.batchSize, layout.units]), true);
+  const values = tf.tensor2d(initialState, [layout.parts * batch.batchSize, layout.units]);
+  const variable = tf.variable(values, true); // holds its own reference to the values
+  values.dispose();
   return { variable, parts: () => tf.split(variable, layout.parts) as tf.Tensor2D[] };
 }

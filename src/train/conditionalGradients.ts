@@ -28,18 +28,34 @@ export function conditionalLossAndGradients(
 ): LossAndGradients {
   const { generator, encoder, layout } = networks;
   const rows = batch.batchSize;
+  checkIds(encoder, ids, rows);
   const result = engine.lossAndGradients(generator, batch, threads, initialStates(encoder, ids, layout, rows));
-  const dRows = stateToRows(result.initialStateGrad!, layout, rows);
-  const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-    const states = encoder.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training: true }) as tf.Tensor;
-    return tf.sum(tf.mul(states, tf.tensor2d(dRows, [rows, dRows.length / rows])));
-  }), variables);
-  value.dispose();
-  return { loss: result.loss, grads: { ...result.grads, ...grads } };
+  try {
+    if (result.initialStateGrad === undefined) throw new Error(`The ${engine.name} engine returned no initial-state gradient, so the condition encoder cannot learn.`);
+    const dRows = stateToRows(result.initialStateGrad, layout, rows);
+    const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+      const states = encoder.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training: true }) as tf.Tensor;
+      return tf.sum(tf.mul(states, tf.tensor2d(dRows, [rows, dRows.length / rows])));
+    }), variables);
+    value.dispose();
+    return { loss: result.loss, grads: { ...result.grads, ...grads } };
+  } catch (error) {
+    tf.dispose(Object.values(result.grads));
+    throw error;
+  }
+}
+
+/** Checks that `ids` holds one id per condition for each of the `rows` rows. */
+function checkIds(encoder: tf.LayersModel, ids: Int32Array, rows: number): void {
+  const conditions = encoder.inputs[0].shape[1]!;
+  if (ids.length !== rows * conditions) {
+    throw new Error(`Condition ids: ${rows} rows × ${conditions} conditions = ${rows * conditions} expected, got ${ids.length}.`);
+  }
 }
 
 /** Mean loss per real target token (nats) of a conditional generator on one batch, in inference mode. */
 export function conditionalLoss(engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array): number {
+  checkIds(networks.encoder, ids, batch.batchSize);
   return engine.loss(networks.generator, batch, initialStates(networks.encoder, ids, networks.layout, batch.batchSize));
 }
