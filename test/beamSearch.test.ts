@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { initBackend } from '../src/backend';
 import { engineNamed } from '../src/engines';
-import { buildGenerator, resolveModelConfig, type GeneratorModel } from '../src/model';
+import { buildGenerator, resolveModelConfig, stateLayout, stateSize, type GeneratorModel } from '../src/model';
 import { beamSearch, generateBatch, logSoftmax } from '../src/sample';
 import { CharVocab, EOS_ID, PAD_ID, UNK_ID } from '../src/vocab';
 
@@ -176,5 +176,25 @@ test('bad beam options are refused with the option named', async () => {
     assert.throws(() => beamSearch(trained, { lengthPenalty: -1 }), /length penalty α must be a number ≥ 0/);
     assert.throws(() => beamSearch(trained, { length: -1 }), /Length must be a whole number/);
     assert.deepEqual(beamSearch(trained, { length: 0 })[0].tokens, []);
+  });
+});
+
+test('generation from a given state: zeros are the default, each request keeps its own state in a batch, beam 1 from it = greedy from it', async () => {
+  await initBackend('cpu');
+  withModel('the quick brown fox jumps over the lazy dog.\n', 6, (trained) => {
+    const size = stateSize(stateLayout(trained.config), 1);
+    const state = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.7) * 0.9);
+    const request = { prompt: 'th', temperature: 0 };
+    const options = { length: 30, stopAtEos: false };
+    const [plain] = generateBatch(trained, [request], options);
+    assert.deepEqual(generateBatch(trained, [{ ...request, initialState: new Float32Array(size) }], options)[0].tokens, plain.tokens, 'zeros = default');
+    const [fromState] = generateBatch(trained, [{ ...request, initialState: state }], options);
+    assert.notDeepEqual(fromState.tokens, plain.tokens, 'the state changes the text');
+    const together = generateBatch(trained, [request, { ...request, initialState: state }, { ...request, temperature: 1, seed: 3, initialState: state }], options);
+    assert.deepEqual(together[0].tokens, plain.tokens);
+    assert.deepEqual(together[1].tokens, fromState.tokens);
+    assert.deepEqual(together[2].tokens, generateBatch(trained, [{ ...request, temperature: 1, seed: 3, initialState: state }], options)[0].tokens);
+    assert.deepEqual(beamSearch(trained, { prompt: 'th', beam: 1, length: 30, stopAtEos: false, initialState: state })[0].tokens, fromState.tokens);
+    assert.throws(() => generateBatch(trained, [{ ...request, initialState: new Float32Array(size - 1) }], options), /A one-row state has \d+ values/);
   });
 });

@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { initBackend } from '../src/backend';
 import { engineNamed } from '../src/engines';
-import { buildConditionEncoder, CELLS, conditionIds, rowsToState, stateLayout, stateToRows, type ConditionEncoderConfig } from '../src/model';
+import {
+  buildConditionEncoder, CELLS, conditionIds, conditionState, rowsToState, stateLayout, stateParts, stateToRows, type ConditionEncoderConfig,
+} from '../src/model';
 import { conditionalLoss, conditionalLossAndGradients, type ConditionalNetworks } from '../src/train';
 import { generatorWith, maskedBatch, relativeDiff } from './engineFixtures';
 
@@ -87,6 +89,12 @@ test('conditional training: gradients reach the condition vectors and the state 
         }
         tf.dispose(Object.values(tested.grads));
       }
+      // conditionState: one row's state, as the encoder gives it for the whole batch.
+      const encoded = tf.tidy(() => (networks.encoder.predict(tf.tensor2d(ids, [3, 2], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+      const batchState = rowsToState(encoded, networks.layout, 3);
+      const row1 = conditionState(networks.encoder, CONFIG, networks.layout, ROWS[1]);
+      const parts = stateParts(batchState, networks.layout, 3).map((part) => part.subarray(6, 12));
+      assert.deepEqual(row1, Float32Array.from(parts.flatMap((part) => [...part])), `${cell}: conditionState of row 1`);
       assert.throws(() => conditionalLoss(engineNamed('layers'), networks, batch, ids.subarray(1)), /Condition ids: 3 rows × 2 conditions = 6 expected, got 5/);
       const other = conditionIds(CONFIG, [ROWS[1], ROWS[2], ROWS[0]]);
       assert.ok(Math.abs(conditionalLoss(engineNamed('layers'), networks, batch, other) - reference.loss) > 1e-4, `${cell}: the conditions matter`);

@@ -67,6 +67,13 @@ export function conditionIds(config: ConditionEncoderConfig, rows: readonly (rea
   return ids;
 }
 
+/** The initial state (one row, the engines' layout) that `encoder` gives one row of condition values. */
+export function conditionState(encoder: tf.LayersModel, config: ConditionEncoderConfig, layout: StateLayout, values: readonly string[]): Float32Array {
+  const ids = conditionIds(config, [values]);
+  const row = tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [1, ids.length], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+  return rowsToState(row, layout, 1);
+}
+
 /** Rearranges per-row states `[batch, parts·units]` into the engines' state layout (parts, then rows). */
 export function rowsToState(rows: Float32Array, layout: StateLayout, batch: number): Float32Array {
   return regroup(rows, layout, batch, (p, b) => [(b * layout.parts + p) * layout.units, (p * batch + b) * layout.units]);

@@ -43,6 +43,23 @@ export function selectStateRows(state: Float32Array, layout: StateLayout, rows: 
   return out;
 }
 
+/**
+ * One state for a batch whose row `r` starts from `rows[r]` (a one-row state, or null for zeros): generations that
+ * each start from their own condition or encoder state, advanced together.
+ */
+export function stackStates(rows: readonly (Float32Array | null)[], layout: StateLayout): Float32Array {
+  const { parts, units } = layout;
+  const out = new Float32Array(stateSize(layout, rows.length));
+  rows.forEach((state, r) => {
+    if (state === null) return;
+    if (state.length !== stateSize(layout, 1)) {
+      throw new Error(`A one-row state has ${stateSize(layout, 1)} values (${parts} arrays of ${units}), got ${state.length} for row ${r}.`);
+    }
+    for (let p = 0; p < parts; p++) out.set(state.subarray(p * units, (p + 1) * units), (p * rows.length + r) * units);
+  });
+  return out;
+}
+
 /** Splits a state of `batch` rows into its `[batch, units]` arrays (views). */
 export function stateParts(state: Float32Array, layout: StateLayout, batch: number): Float32Array[] {
   if (state.length !== stateSize(layout, batch)) {

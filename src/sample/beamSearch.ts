@@ -1,5 +1,5 @@
 import { EngineChoice, selectEngine, Stepper } from '../engines';
-import { type GeneratorModel, selectStateRows, stateLayout } from '../model';
+import { type GeneratorModel, selectStateRows, stackStates, stateLayout } from '../model';
 import { EOS_ID, PAD_ID, UNK_ID } from '../vocab';
 import { type Generation, tokenText } from './generate';
 import { entropy, logSoftmax } from './logits';
@@ -24,6 +24,8 @@ export interface BeamSearchOptions {
   count?: number;
   /** Engine that runs the network's steps (see `ENGINES`); default `auto`. */
   engine?: EngineChoice;
+  /** The recurrent state (one row) the search starts from, before its `<eos>` and prompt; default zeros. */
+  initialState?: Float32Array;
 }
 
 /** A hypothesis beam search returns: a {@link Generation} and the numbers it was ranked by. */
@@ -57,7 +59,7 @@ interface Candidate {
 }
 
 /** Checks the options and fills in the defaults. */
-function resolveBeamOptions(options: BeamSearchOptions): Required<Omit<BeamSearchOptions, 'engine'>> {
+function resolveBeamOptions(options: BeamSearchOptions): Required<Omit<BeamSearchOptions, 'engine' | 'initialState'>> {
   const { prompt = '', beam = 4, length = 300, lengthPenalty = 0.6, stopAtEos = true, count = 1 } = options;
   if (!Number.isInteger(beam) || beam < 1 || beam > 1000) throw new Error(`The beam width must be a whole number from 1 to 1000, got ${beam}.`);
   if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
@@ -119,6 +121,7 @@ export function beamSearch(trained: GeneratorModel, options: BeamSearchOptions =
   const finished: Hypothesis[] = [];
   const score = (h: Hypothesis) => normalisedScore(h.logProb, h.tokens.length + (h.endedAtEos ? 1 : 0), lengthPenalty);
   try {
+    if (options.initialState !== undefined) stepper.setState(stackStates(Array(rows).fill(options.initialState), layout));
     let logits = feedAll(stepper, promptIds, rows);
     const logProbs = new Float64Array(vocab.size);
     for (let step = 0; step < length && (live.length > 0 || greedyLive); step++) {

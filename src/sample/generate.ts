@@ -1,5 +1,5 @@
 import { EngineChoice, selectEngine } from '../engines';
-import type { GeneratorModel } from '../model';
+import { type GeneratorModel, stackStates, stateLayout } from '../model';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
@@ -11,6 +11,11 @@ export interface GenerationRequest extends SamplingOptions {
   prompt?: string;
   /** Seed of this generation's RNG; the same seed gives the same text on the same backend. Default 42. */
   seed?: number;
+  /**
+   * The recurrent state (one row, laid out as `stateLayout` says) the generation starts from, before its `<eos>`
+   * and prompt — a condition's state (`conditionState`) or an encoder's; default zeros, as in training.
+   */
+  initialState?: Float32Array;
 }
 
 /** Settings shared by all generations of one run. */
@@ -116,6 +121,9 @@ export function* streamGenerations(
   const stepper = rows.length > 0 ? selectEngine(engine, trained.network).createStepper(trained.network, trained.config, rows.length) : null;
   const modelProbs = new Float64Array(vocabSize); // reused: the model's own distribution at each position
   try {
+    if (requests.some((r) => r.initialState !== undefined)) {
+      stepper!.setState(stackStates(requests.map((r) => r.initialState ?? null), stateLayout(trained.config)));
+    }
     for (let t = 0; rows.some((row) => !row.ended); t++) {
       const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);
       for (const [index, row] of rows.entries()) {
