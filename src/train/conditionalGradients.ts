@@ -11,6 +11,25 @@ export interface ConditionalNetworks {
   layout: StateLayout;
 }
 
+/** A conditional generator's networks with the condition ids of every corpus document: what a conditional run trains. */
+export interface ConditionalRun extends ConditionalNetworks {
+  /** `[documents, conditions]` row-major: each corpus document's condition ids (see `conditionIds`). */
+  documentIds: Int32Array;
+}
+
+/** The condition ids `[rows, conditions]` of a batch's rows, looked up by the documents they come from. */
+export function batchConditionIds(batch: Batch, run: ConditionalRun): Int32Array {
+  if (batch.documents === undefined) throw new Error('A conditional run needs batches that say which document each row comes from.');
+  const conditions = run.encoder.inputs[0].shape[1]!;
+  const documents = run.documentIds.length / conditions;
+  const ids = new Int32Array(batch.batchSize * conditions);
+  batch.documents.forEach((document, row) => {
+    if (!(document >= 0 && document < documents)) throw new Error(`Row ${row} comes from document ${document}, but conditions are known for ${documents} documents.`);
+    ids.set(run.documentIds.subarray(document * conditions, (document + 1) * conditions), row * conditions);
+  });
+  return ids;
+}
+
 /** The initial state, in the engines' layout, that the encoder gives the batch's rows. */
 function initialStates(encoder: tf.LayersModel, ids: Int32Array, layout: StateLayout, batch: number): Float32Array {
   const rows = tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [batch, ids.length / batch], 'int32')) as tf.Tensor).dataSync() as Float32Array);

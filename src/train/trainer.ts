@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { realTokens, TokenDataset } from '../data';
 import { EngineChoice, selectEngine } from '../engines';
-import { createRng, deriveSeed } from '../random';
+import { createRng, deriveSeed, shuffleInPlace } from '../random';
+import { batchConditionIds, conditionalLoss, type ConditionalRun } from './conditionalGradients';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
 import { dropoutLayers, RunState } from './runState';
 import { startUpdater, Updater } from './updater';
@@ -81,6 +82,11 @@ export interface TrainResult {
   trainLoss: number;
   valLoss: number | null;
   valBitsPerChar: number | null;
+  /**
+   * A conditional run's validation loss when each document gets another document's conditions (a seeded shuffle
+   * without fixed points): how much the conditions help is its distance above `valLoss`. Absent otherwise.
+   */
+  valLossShuffledConditions?: number | null;
   seconds: number;
   /** The run's state when it was interrupted (`RunControl.signal`) before its last step; null when it ran to the end. */
   interrupted: RunState | null;
@@ -88,9 +94,13 @@ export interface TrainResult {
 
 /**
  * Mean loss per target token (nats) of `model` over a dataset, in inference mode, computed by `engine`: every batch,
- * or with `maxTokens` every k-th batch (k = tokens / maxTokens rounded up), an even sample of the whole split.
+ * or with `maxTokens` every k-th batch (k = tokens / maxTokens rounded up), an even sample of the whole split. With
+ * `conditional` (its generator is `model`), each row starts from its document's condition state.
  */
-export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: EngineChoice = 'auto', maxTokens: number | null = null): number {
+export function evaluate(
+  model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: EngineChoice = 'auto', maxTokens: number | null = null,
+  conditional?: ConditionalRun,
+): number {
   const runner = selectEngine(engine, model);
   const stride = maxTokens === null ? 1 : Math.max(1, Math.ceil(dataset.tokens / maxTokens));
   let total = 0;
@@ -99,7 +109,7 @@ export function evaluate(model: tf.LayersModel, dataset: TokenDataset, batchSize
   for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
     if (index++ % stride !== 0) continue;
     const n = realTokens(batch);
-    total += runner.loss(model, batch) * n;
+    total += (conditional === undefined ? runner.loss(model, batch) : conditionalLoss(runner, conditional, batch, batchConditionIds(batch, conditional))) * n;
     tokens += n;
   }
   if (tokens === 0) throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
@@ -115,13 +125,31 @@ export interface RunControl {
 }
 
 /**
+ * A shuffle of the documents' condition ids in which every document gets another document's (a seeded random order
+ * read as a cycle: no document keeps its own row).
+ */
+export function shuffledConditions(run: ConditionalRun, seed: number): ConditionalRun {
+  const conditions = run.encoder.inputs[0].shape[1]!;
+  const documents = run.documentIds.length / conditions;
+  const order = shuffleInPlace(Array.from({ length: documents }, (_, d) => d), createRng(seed));
+  const documentIds = new Int32Array(run.documentIds.length);
+  order.forEach((document, k) => {
+    const donor = order[(k + 1) % documents];
+    documentIds.set(run.documentIds.subarray(donor * conditions, (donor + 1) * conditions), document * conditions);
+  });
+  return { ...run, documentIds };
+}
+
+/**
  * Trains a generator on `train` with Adam, recording the loss of every batch and, at each epoch end,
  * the validation loss; callbacks see both (progress bars, live plots, samples, checkpoints).
  * The batch order of epoch e is shuffled with a seed derived from `config.seed` and e, so a run interrupted
  * (`control.signal`) and resumed (`control.resume`) trains on the same batches and ends with the same weights.
+ * Given a {@link ConditionalRun}, the generator and its condition encoder train together (each row starts from its
+ * document's condition state) and the result adds `valLossShuffledConditions`; such runs cannot resume yet.
  */
 export async function train(
-  model: tf.LayersModel,
+  trained: tf.LayersModel | ConditionalRun,
   data: { train: TokenDataset; val: TokenDataset | null },
   config: TrainConfig,
   callbacks: TrainCallback[] = [],
@@ -134,6 +162,9 @@ export async function train(
         'Use a smaller batch size (--batch), a shorter sequence length (--seq-len) or a larger corpus.',
     );
   }
+  const conditional = 'generator' in trained ? trained : undefined;
+  const model = conditional?.generator ?? (trained as tf.LayersModel);
+  if (conditional !== undefined && control.resume !== undefined) throw new Error('Resuming a conditional run is not supported yet; train it again from the start.');
   const engine = selectEngine(config.engine, model);
   if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
   const plannedSteps = config.epochs * batchesPerEpoch;
@@ -163,7 +194,7 @@ export async function train(
   let batchInEpoch = 0;
   try {
     if (resume !== undefined) dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
-    updater = await startUpdater(model, engine, config, resume);
+    updater = await startUpdater(model, engine, config, resume, conditional);
     run: for (let epoch = resume?.epoch ?? 1; epoch <= config.epochs && step < totalSteps; epoch++) {
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
       const resumed = resume !== undefined && epoch === resume.epoch;
@@ -197,7 +228,7 @@ export async function train(
         if (step >= totalSteps) break;
       }
       updater.syncWeights();
-      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens);
+      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, conditional);
       const record: EpochRecord = {
         epoch,
         step,
@@ -226,6 +257,10 @@ export async function train(
     seconds: (performance.now() - started) / 1000,
     interrupted,
   };
+  if (conditional !== undefined) {
+    result.valLossShuffledConditions = data.val === null ? null
+      : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, shuffledConditions(conditional, deriveSeed(config.seed, 'shuffled conditions')));
+  }
   for (const cb of callbacks) await cb.onTrainEnd?.(result);
   return result;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import type { Engine } from '../engines';
+import type { Engine, LossAndGradients } from '../engines';
+import { batchConditionIds, conditionalLossAndGradients, type ConditionalRun } from './conditionalGradients';
 import { clipByGlobalNorm } from './clip';
 import { GradientWorkers } from './parallelGradients';
 import { captureOptimizer, NamedTensor, restoreOptimizer, RunState } from './runState';
@@ -26,10 +27,17 @@ export interface Updater {
   dispose(): Promise<void>;
 }
 
-/** Starts the updates of `model`'s weights by `engine`, from a fresh Adam or from `resume`'s state. */
-export async function startUpdater(model: tf.LayersModel, engine: Engine, given: UpdaterSettings, resume?: RunState): Promise<Updater> {
+/**
+ * Starts the updates of `model`'s weights by `engine`, from a fresh Adam or from `resume`'s state. A conditional run
+ * (`conditional`) updates the generator and the condition encoder together, with TensorFlow.js's Adam on this thread
+ * (plus the engine's own threads).
+ */
+export async function startUpdater(
+  model: tf.LayersModel, engine: Engine, given: UpdaterSettings, resume?: RunState, conditional?: ConditionalRun,
+): Promise<Updater> {
   // A limit of 0 (or below) means no clipping, for every engine.
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
+  if (conditional !== undefined) return conditionalUpdater(conditional, engine, settings);
   if (engine.startTraining !== undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {
@@ -53,13 +61,8 @@ export async function startUpdater(model: tf.LayersModel, engine: Engine, given:
   }
   return {
     async step(batch) {
-      const { loss, grads } = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, settings.threads);
-      try {
-        tf.tidy(() => optimizer.applyGradients(settings.clipNorm === null ? grads : clipByGlobalNorm(grads, settings.clipNorm)));
-      } finally {
-        tf.dispose(grads);
-      }
-      return loss;
+      const result = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, settings.threads);
+      return applyAdam(optimizer, result, settings.clipNorm);
     },
     syncWeights: () => {},
     captureOptimizer: () => captureOptimizer(optimizer),
@@ -67,5 +70,29 @@ export async function startUpdater(model: tf.LayersModel, engine: Engine, given:
       optimizer.dispose();
       await workers?.terminate();
     },
+  };
+}
+
+/** Applies one batch's gradients (clipped to the global norm `clipNorm` unless null) with Adam; returns its loss. */
+function applyAdam(optimizer: tf.Optimizer, { loss, grads }: LossAndGradients, clipNorm: number | null): number {
+  try {
+    tf.tidy(() => optimizer.applyGradients(clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm)));
+  } finally {
+    tf.dispose(grads);
+  }
+  return loss;
+}
+
+/** The updater of a conditional run: both networks' gradients (see `conditionalLossAndGradients`), one Adam. */
+function conditionalUpdater(run: ConditionalRun, engine: Engine, settings: UpdaterSettings): Updater {
+  if (settings.threads > 1 && !engine.ownThreads) {
+    throw new Error(`A conditional run computes on one thread with the ${engine.name} engine; use --threads 1, or the native engine for more.`);
+  }
+  const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
+  return {
+    step: async (batch) => applyAdam(optimizer, conditionalLossAndGradients(engine, run, batch, batchConditionIds(batch, run), settings.threads), settings.clipNorm),
+    syncWeights: () => {},
+    captureOptimizer: () => captureOptimizer(optimizer),
+    dispose: async () => optimizer.dispose(),
   };
 }
