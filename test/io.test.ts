@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { initBackend } from '../src/backend';
 import { loadArtifact, lockModelFolder, saveArtifact } from '../src/io';
-import { buildGenerator, GeneratorModel, resolveModelConfig } from '../src/model';
+import { buildConditionEncoder, buildGenerator, conditionState, GeneratorModel, resolveModelConfig, stateLayout } from '../src/model';
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
 import { rewriteWithDigest } from './tamper';
@@ -38,6 +38,38 @@ test('a saved model loads with the same vocabulary, config and generations', asy
     const opts = { prompt: 'Hel', length: 30, temperature: 1, seed: 5, stopAtEos: false };
     assert.equal(generate(loaded, opts), generate(original, opts));
   }
+});
+
+test('a conditional model saves its condition encoder beside the network (version 3) and loads it back; others stay version 2', async () => {
+  await initBackend('cpu');
+  const dir = path.join(await tempDir(), 'model');
+  const original = model();
+  const layout = stateLayout(original.config);
+  const config = { conditions: [{ column: 'lang', values: ['en', 'fr'] }, { column: 'year:decade', values: ['1990s', '2000s'] }], dim: 3, seed: 2 };
+  const encoder = buildConditionEncoder(config, layout);
+  await saveArtifact(dir, original, { conditions: { config, encoder } });
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['condition-weights.bin', 'conditions.json', 'config.json', 'model.json', 'vocab.json', 'weights.bin']);
+  const loaded = await loadArtifact(dir);
+  assert.equal(loaded.saved.version, 3);
+  assert.deepEqual(loaded.conditions!.config, config);
+  for (const values of [['en', '1990s'], ['fr', '2000s']]) {
+    assert.deepEqual(conditionState(loaded.conditions!.encoder, config, layout, values), conditionState(encoder, config, layout, values));
+  }
+  const initialState = conditionState(encoder, config, layout, ['fr', '1990s']);
+  const opts = { prompt: 'Hel', length: 30, temperature: 1, seed: 5, stopAtEos: false, initialState };
+  assert.equal(generate(loaded, opts), generate(original, opts));
+  const weights = path.join(dir, 'condition-weights.bin');
+  const bytes = await fs.readFile(weights);
+  await fs.writeFile(weights, bytes.map((b, i) => (i === 5 ? b ^ 1 : b)));
+  await assert.rejects(loadArtifact(dir), /condition-weights\.bin" does not match what config\.json records for it/);
+  await fs.writeFile(weights, bytes);
+  // Saved again without conditions: an ordinary model (version 2) whose encoder files are gone.
+  await saveArtifact(dir, original);
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin']);
+  const plain = await loadArtifact(dir);
+  assert.equal(plain.saved.version, 2);
+  assert.equal(plain.conditions, null);
+  encoder.dispose();
 });
 
 test('a version-1 artifact (flat training record of the old CLI, or a notebook\'s free-form one) still loads, its run read back typed', async () => {

@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
+import { ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
-import { ARTIFACT_FILES, readModelFiles, writeModelFiles } from './modelFolder';
+import { ARTIFACT_FILES, ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
  * Version of the artifact layout written by this library; loading refuses newer ones. 2: `config.json` holds the
  * run as typed settings (`run`) and free-form `notes`; version 1's flat `training` record is upgraded on load.
+ * 3: a conditional model — `conditions` in `config.json` and the encoder in `conditions.json` +
+ * `condition-weights.bin` (models without conditions are still written as version 2, for older readers).
  */
-export const ARTIFACT_VERSION = 2;
+export const ARTIFACT_VERSION = 3;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
 export interface ArtifactConfig {
@@ -24,6 +26,8 @@ export interface ArtifactConfig {
   run: SavedRun | null;
   /** Free-form notes of whoever saved the model (e.g. a notebook's name and results). */
   notes: Record<string, unknown>;
+  /** A conditional model's conditions (columns, known values, vector size); absent for others. */
+  conditions?: ConditionEncoderConfig;
 }
 
 /** What {@link saveArtifact} stores beside the network and vocabulary. */
@@ -34,14 +38,24 @@ export interface SaveOptions {
   notes?: Record<string, unknown>;
   /** For an unfinished run: where it stands, so that it can be resumed. */
   runState?: RunState;
+  /** A conditional model's condition encoder and its settings. */
+  conditions?: SavedConditions;
 }
 
-/** A model loaded from disk, with the saved configuration. */
+/** A conditional model's encoder as saved: its settings and network. */
+export interface SavedConditions {
+  config: ConditionEncoderConfig;
+  encoder: tf.LayersModel;
+}
+
+/** A model loaded from disk, with the saved configuration (and its condition encoder, for a conditional model). */
 export interface LoadedArtifact extends GeneratorModel {
   saved: ArtifactConfig;
+  conditions: SavedConditions | null;
 }
 
-async function modelFiles(network: tf.LayersModel): Promise<{ modelJson: string; weights: Uint8Array }> {
+/** A layers model as the two files of a model folder: its JSON (naming `weightsFile`) and its weights. */
+async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFACT_FILES.weights): Promise<{ modelJson: string; weights: Uint8Array }> {
   let files: { modelJson: string; weights: Uint8Array } | undefined;
   await network.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -52,7 +66,7 @@ async function modelFiles(network: tf.LayersModel): Promise<{ modelJson: string;
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: [ARTIFACT_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
       };
       files = { modelJson: JSON.stringify(modelJson), weights };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
@@ -70,15 +84,18 @@ async function modelFiles(network: tf.LayersModel): Promise<{ modelJson: string;
  */
 export async function saveArtifact(dir: string, model: GeneratorModel, options: SaveOptions = {}): Promise<void> {
   const { modelJson, weights } = await modelFiles(model.network);
+  const { conditions } = options;
   const config: ArtifactConfig = {
     format: 'generative-networks',
-    version: ARTIFACT_VERSION,
+    version: conditions === undefined ? 2 : ARTIFACT_VERSION,
     createdAt: new Date().toISOString(),
     backend: tf.getBackend(),
     model: model.config,
     run: options.run ?? null,
     notes: options.notes ?? {},
+    ...(conditions === undefined ? {} : { conditions: conditions.config }),
   };
+  const encoder = conditions === undefined ? null : await modelFiles(conditions.encoder, ARTIFACT_FILES.conditionWeights);
   const state = options.runState === undefined ? null : await encodeRunState(options.runState);
   const text = (value: string) => new Uint8Array(Buffer.from(value));
   const files: Record<string, Uint8Array> = {
@@ -86,6 +103,7 @@ export async function saveArtifact(dir: string, model: GeneratorModel, options: 
     [ARTIFACT_FILES.weights]: weights,
     [ARTIFACT_FILES.vocab]: text(JSON.stringify(model.vocab.toJSON())),
     ...(state === null ? {} : { [ARTIFACT_FILES.runState]: text(state.json), [ARTIFACT_FILES.optimizer]: state.weights }),
+    ...(encoder === null ? {} : { [ARTIFACT_FILES.conditionModel]: text(encoder.modelJson), [ARTIFACT_FILES.conditionWeights]: encoder.weights }),
   };
   await writeModelFiles(dir, files, config);
 }
@@ -126,6 +144,7 @@ function readArtifactConfig(raw: unknown, dir: string): ArtifactConfig {
   return {
     format: 'generative-networks', version, createdAt: String(record.createdAt), backend: String(record.backend),
     model: record.model as ModelConfig, run, notes,
+    ...(record.conditions === undefined ? {} : { conditions: record.conditions }),
   };
 }
 
@@ -135,24 +154,35 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
   if (stat === null || !stat.isDirectory()) {
     throw new Error(`Model directory "${dir}" does not exist. Train one with \`gennet train --out ${dir}\`.`);
   }
-  const files = await readModelFiles(dir, [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab]);
+  const files = await readModelFiles(dir, [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights]);
   const saved = readArtifactConfig(files.config, dir);
   const config = resolveModelConfig(saved.model);
   const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
   if (vocab.size !== config.vocabSize) {
     throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${config.vocabSize}.`);
   }
-  const modelJson = parseJson(dir, ARTIFACT_FILES.model, files.file(ARTIFACT_FILES.model)) as tf.io.ModelJSON;
+  const network = await loadLayersFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
+  const conditions = saved.conditions === undefined ? null
+    : { config: saved.conditions, encoder: await loadLayersFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights) };
+  return { network, vocab, config, saved, conditions };
+}
+
+/**
+ * A layers model from two files of a model folder: its JSON, which must name exactly `weightsFile`, and that file's
+ * weights, checked for size and finite values.
+ */
+async function loadLayersFiles(dir: string, files: ModelFiles, modelFile: string, weightsFile: string): Promise<tf.LayersModel> {
+  const modelJson = parseJson(dir, modelFile, files.file(modelFile)) as tf.io.ModelJSON;
   const manifest = modelJson?.weightsManifest;
   const paths = Array.isArray(manifest) ? manifest.flatMap((group) => group?.paths ?? []) : [];
-  if (paths.length !== 1 || paths[0] !== ARTIFACT_FILES.weights) {
-    throw new Error(`${path.join(dir, ARTIFACT_FILES.model)} does not name ${ARTIFACT_FILES.weights} as its weights (its weightsManifest is missing or altered); ` +
+  if (paths.length !== 1 || paths[0] !== weightsFile) {
+    throw new Error(`${path.join(dir, modelFile)} does not name ${weightsFile} as its weights (its weightsManifest is missing or altered); ` +
       'gennet will not load a model without its trained weights. Re-train or restore the model folder.');
   }
   const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (groups) => {
     const specs = groups.flatMap((group) => group.weights);
-    const bytes = files.file(ARTIFACT_FILES.weights);
-    if (bytes === null) throw new Error(`"${dir}" is incomplete: weight file ${ARTIFACT_FILES.weights} is missing. Re-train or restore the model folder.`);
+    const bytes = files.file(weightsFile);
+    if (bytes === null) throw new Error(`"${dir}" is incomplete: weight file ${weightsFile} is missing. Re-train or restore the model folder.`);
     const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (weightData.byteLength !== expected) {
@@ -163,6 +193,5 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
     }
     return [specs, weightData];
   });
-  const network = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  return { network, vocab, config, saved };
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts));
 }

@@ -21,6 +21,9 @@ export const ARTIFACT_FILES = {
   /** Only in the checkpoint of an interrupted run: where it stood, and Adam's state. */
   runState: 'run-state.json',
   optimizer: 'optimizer.bin',
+  /** Only in a conditional model: the condition encoder (a TensorFlow.js layers model) and its weights. */
+  conditionModel: 'conditions.json',
+  conditionWeights: 'condition-weights.bin',
 } as const;
 
 /** gennet's own files: the only ones a save replaces or removes. */
