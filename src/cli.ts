@@ -125,6 +125,11 @@ function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> 
 async function loadForSampling(flags: SamplingFlags, prompts: readonly string[]) {
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
+  if (loaded.conditions !== null) {
+    const columns = loaded.conditions.config.conditions.map((c) => c.column).join(', ');
+    loaded.conditions.encoder.dispose();
+    throw new Error(`"${flags.model}" is a conditional model (conditions: ${columns}); the command line cannot give conditions yet — generate from the library with conditionState() and initialState.`);
+  }
   checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
   return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name };
 }

@@ -7,7 +7,7 @@ import { engineNamed } from '../src/engines';
 import {
   buildConditionEncoder, buildGenerator, CELLS, conditionIds, conditionState, rowsToState, resolveModelConfig, stateLayout, stateParts, stateToRows, type ConditionEncoderConfig,
 } from '../src/model';
-import { conditionalLoss, conditionalLossAndGradients, DEFAULT_TRAIN_CONFIG, train, type ConditionalNetworks } from '../src/train';
+import { conditionalLoss, conditionalLossAndGradients, DEFAULT_TRAIN_CONFIG, shuffledConditions, train, type ConditionalNetworks } from '../src/train';
 import { prepareCharData } from '../src/data';
 import { generateBatch } from '../src/sample';
 import { generatorWith, maskedBatch, relativeDiff } from './engineFixtures';
@@ -37,6 +37,25 @@ test('rowsToState and stateToRows are inverse rearrangements between per-row sta
       for (let b = 0; b < batch; b++) assert.equal(state[(p * batch + b) * units], rows[(b * parts + p) * units], `part ${p}, row ${b}`);
     }
   }));
+});
+
+test('shuffled conditions: every document gets another document\'s ids, all of them used once (property)', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 1000 }), (documents, seed) => {
+    const encoder = buildConditionEncoder({ conditions: [{ column: 'c', values: ['x'] }, { column: 'd', values: ['y'] }], dim: 2, seed: 1 }, { parts: 1, units: 2 });
+    try {
+      const documentIds = Int32Array.from({ length: 2 * documents }, (_, i) => i); // document d's ids: 2d, 2d + 1
+      const shuffled = shuffledConditions({ generator: encoder, encoder, layout: { parts: 1, units: 2 }, documentIds }, seed);
+      if (documents < 2) return assert.equal(shuffled, null);
+      const donors = Array.from({ length: documents }, (_, d) => shuffled!.documentIds[2 * d] / 2);
+      donors.forEach((donor, d) => {
+        assert.notEqual(donor, d, `document ${d} keeps its own conditions`);
+        assert.equal(shuffled!.documentIds[2 * d + 1], 2 * donor + 1, 'rows move whole');
+      });
+      assert.deepEqual([...donors].sort((a, b) => a - b), Array.from({ length: documents }, (_, d) => d), 'a permutation');
+    } finally {
+      encoder.dispose();
+    }
+  }), { numRuns: 40 });
 });
 
 /** A 2-layer generator of `cell` with a condition encoder for its state. */

@@ -12,6 +12,7 @@ import { buildConditionEncoder, buildGenerator, conditionState, GeneratorModel, 
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
 import { rewriteWithDigest } from './tamper';
+import { resumeRun } from '../src/session';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'gennet-io-'));
@@ -48,7 +49,7 @@ test('a conditional model saves its condition encoder beside the network (versio
   const config = { conditions: [{ column: 'lang', values: ['en', 'fr'] }, { column: 'year:decade', values: ['1990s', '2000s'] }], dim: 3, seed: 2 };
   const encoder = buildConditionEncoder(config, layout);
   await saveArtifact(dir, original, { conditions: { config, encoder } });
-  assert.deepEqual((await fs.readdir(dir)).sort(), ['condition-weights.bin', 'conditions.json', 'config.json', 'model.json', 'vocab.json', 'weights.bin']);
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['condition-encoder.bin', 'condition-encoder.json', 'config.json', 'model.json', 'vocab.json', 'weights.bin']);
   const loaded = await loadArtifact(dir);
   assert.equal(loaded.saved.version, 3);
   assert.deepEqual(loaded.conditions!.config, config);
@@ -58,10 +59,25 @@ test('a conditional model saves its condition encoder beside the network (versio
   const initialState = conditionState(encoder, config, layout, ['fr', '1990s']);
   const opts = { prompt: 'Hel', length: 30, temperature: 1, seed: 5, stopAtEos: false, initialState };
   assert.equal(generate(loaded, opts), generate(original, opts));
-  const weights = path.join(dir, 'condition-weights.bin');
+  // An encoder that does not fit the recorded conditions, or conditions in an unknown form: refused by name.
+  const configFile = path.join(dir, 'config.json');
+  const savedConfig = await fs.readFile(configFile, 'utf8');
+  const edited = JSON.parse(savedConfig);
+  edited.conditions.conditions.push({ column: 'genre', values: ['poem'] });
+  await fs.writeFile(configFile, JSON.stringify(edited));
+  await assert.rejects(loadArtifact(dir), /is inconsistent: its condition encoder takes 2 conditions and gives \d+ state values; the model needs 3/);
+  edited.conditions = { conditions: 'lang' };
+  await fs.writeFile(configFile, JSON.stringify(edited));
+  await assert.rejects(loadArtifact(dir), /records its conditions in a form gennet does not know/);
+  await fs.writeFile(configFile, savedConfig);
+  await assert.rejects(saveArtifact(dir, original, { conditions: { config, encoder }, runState: {} as never }), /Checkpoints of conditional runs .* are not supported yet/);
+  await assert.rejects(resumeRun(dir), /holds a conditional model; resuming conditional runs is not supported yet/);
+  const cli = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'generate', '--model', dir], { encoding: 'utf8' });
+  assert.match(cli.stderr, /is a conditional model \(conditions: lang, year:decade\); the command line cannot give conditions yet/);
+  const weights = path.join(dir, 'condition-encoder.bin');
   const bytes = await fs.readFile(weights);
   await fs.writeFile(weights, bytes.map((b, i) => (i === 5 ? b ^ 1 : b)));
-  await assert.rejects(loadArtifact(dir), /condition-weights\.bin" does not match what config\.json records for it/);
+  await assert.rejects(loadArtifact(dir), /condition-encoder\.bin" does not match what config\.json records for it/);
   await fs.writeFile(weights, bytes);
   // Saved again without conditions: an ordinary model (version 2) whose encoder files are gone.
   await saveArtifact(dir, original);

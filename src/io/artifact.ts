@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
+import { ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout, stateSize } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
 import { ARTIFACT_FILES, ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
@@ -10,8 +10,8 @@ import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 /**
  * Version of the artifact layout written by this library; loading refuses newer ones. 2: `config.json` holds the
  * run as typed settings (`run`) and free-form `notes`; version 1's flat `training` record is upgraded on load.
- * 3: a conditional model — `conditions` in `config.json` and the encoder in `conditions.json` +
- * `condition-weights.bin` (models without conditions are still written as version 2, for older readers).
+ * 3: a conditional model — `conditions` in `config.json` and the encoder in `condition-encoder.json` +
+ * `condition-encoder.bin` (models without conditions are still written as version 2, for older readers).
  */
 export const ARTIFACT_VERSION = 3;
 
@@ -83,8 +83,11 @@ async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFAC
  * anything but a gennet model, is never written into.
  */
 export async function saveArtifact(dir: string, model: GeneratorModel, options: SaveOptions = {}): Promise<void> {
-  const { modelJson, weights } = await modelFiles(model.network);
   const { conditions } = options;
+  if (conditions !== undefined && options.runState !== undefined) {
+    throw new Error('Checkpoints of conditional runs (a run state with a condition encoder) are not supported yet.');
+  }
+  const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',
     version: conditions === undefined ? 2 : ARTIFACT_VERSION,
@@ -162,9 +165,31 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
     throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${config.vocabSize}.`);
   }
   const network = await loadLayersFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
-  const conditions = saved.conditions === undefined ? null
-    : { config: saved.conditions, encoder: await loadLayersFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights) };
-  return { network, vocab, config, saved, conditions };
+  try {
+    const conditions = saved.conditions === undefined ? null : await loadConditions(dir, files, saved.conditions, config);
+    return { network, vocab, config, saved, conditions };
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
+}
+
+/** A conditional model's encoder, checked against its recorded conditions and the network's state layout. */
+async function loadConditions(dir: string, files: ModelFiles, recorded: unknown, config: ModelConfig): Promise<SavedConditions> {
+  const where = path.join(dir, ARTIFACT_FILES.config);
+  const conditions = recorded as ConditionEncoderConfig;
+  const valid = typeof conditions === 'object' && conditions !== null && Number.isInteger(conditions.dim) && Number.isInteger(conditions.seed) &&
+    Array.isArray(conditions.conditions) && conditions.conditions.length > 0 &&
+    conditions.conditions.every((c) => typeof c?.column === 'string' && Array.isArray(c.values) && c.values.length > 0 && c.values.every((v) => typeof v === 'string'));
+  if (!valid) throw new Error(`${where} records its conditions in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
+  const encoder = await loadLayersFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights);
+  const [inputs, outputs] = [encoder.inputs[0].shape[1], encoder.outputs[0].shape[1]];
+  if (inputs !== conditions.conditions.length || outputs !== stateSize(stateLayout(config), 1)) {
+    encoder.dispose();
+    throw new Error(`"${dir}" is inconsistent: its condition encoder takes ${inputs} conditions and gives ${outputs} state values; ` +
+      `the model needs ${conditions.conditions.length} and ${stateSize(stateLayout(config), 1)}. Re-train or restore the model folder.`);
+  }
+  return { config: conditions, encoder };
 }
 
 /**

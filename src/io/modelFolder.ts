@@ -22,8 +22,8 @@ export const ARTIFACT_FILES = {
   runState: 'run-state.json',
   optimizer: 'optimizer.bin',
   /** Only in a conditional model: the condition encoder (a TensorFlow.js layers model) and its weights. */
-  conditionModel: 'conditions.json',
-  conditionWeights: 'condition-weights.bin',
+  conditionModel: 'condition-encoder.json',
+  conditionWeights: 'condition-encoder.bin',
 } as const;
 
 /** gennet's own files: the only ones a save replaces or removes. */

@@ -81,6 +81,7 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
   const artifact = await loadArtifact(dir);
   let resume: RunState | null = null;
   try {
+    if (artifact.conditions !== null) throw new Error(`"${dir}" holds a conditional model; resuming conditional runs is not supported yet. Start a new run.`);
     const saved = artifact.saved.run;
     if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
     resume = await loadRunState(dir);
@@ -104,6 +105,7 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     };
   } catch (error) {
     artifact.network.dispose();
+    artifact.conditions?.encoder.dispose();
     if (resume !== null) tf.dispose(resume.optimizer.map((w) => w.tensor));
     throw error;
   }

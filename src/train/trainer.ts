@@ -126,11 +126,12 @@ export interface RunControl {
 
 /**
  * A shuffle of the documents' condition ids in which every document gets another document's (a seeded random order
- * read as a cycle: no document keeps its own row).
+ * read as a cycle: no document keeps its own row); null for fewer than 2 documents.
  */
-export function shuffledConditions(run: ConditionalRun, seed: number): ConditionalRun {
+export function shuffledConditions(run: ConditionalRun, seed: number): ConditionalRun | null {
   const conditions = run.encoder.inputs[0].shape[1]!;
   const documents = run.documentIds.length / conditions;
+  if (documents < 2) return null;
   const order = shuffleInPlace(Array.from({ length: documents }, (_, d) => d), createRng(seed));
   const documentIds = new Int32Array(run.documentIds.length);
   order.forEach((document, k) => {
@@ -165,6 +166,9 @@ export async function train(
   const conditional = 'generator' in trained ? trained : undefined;
   const model = conditional?.generator ?? (trained as tf.LayersModel);
   if (conditional !== undefined && control.resume !== undefined) throw new Error('Resuming a conditional run is not supported yet; train it again from the start.');
+  if (conditional !== undefined && conditional.documentIds.length % conditional.encoder.inputs[0].shape[1]! !== 0) {
+    throw new Error(`documentIds must hold ${conditional.encoder.inputs[0].shape[1]} condition ids per document, got ${conditional.documentIds.length} ids.`);
+  }
   const engine = selectEngine(config.engine, model);
   if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
   const plannedSteps = config.epochs * batchesPerEpoch;
@@ -178,7 +182,11 @@ export async function train(
   const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
   let updater: Updater | null = null;
   /** The run state at a position: epoch, batches of it done, their summed loss. */
-  const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => ({
+  const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => {
+    if (conditional !== undefined) throw new Error('Checkpoints of conditional runs are not supported yet (their run state would miss the condition encoder).');
+    return stateOf(epoch, batchInEpoch, epochLoss);
+  };
+  const stateOf = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => ({
     step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
     dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
     optimizer: await updater!.captureOptimizer(),
@@ -206,7 +214,7 @@ export async function train(
           continue;
         }
         if (control.signal?.aborted) {
-          interrupted = await stateAt(epoch, batchInEpoch, epochLoss);
+          interrupted = conditional === undefined ? await stateAt(epoch, batchInEpoch, epochLoss) : null; // no resume for those yet
           break run;
         }
         const stepStart = performance.now();
@@ -258,8 +266,10 @@ export async function train(
     interrupted,
   };
   if (conditional !== undefined) {
-    result.valLossShuffledConditions = data.val === null ? null
-      : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, shuffledConditions(conditional, deriveSeed(config.seed, 'shuffled conditions')));
+    // Beside the last epoch's validation loss, with the same weights: not after an interruption mid-epoch.
+    const shuffled = shuffledConditions(conditional, deriveSeed(config.seed, 'shuffled conditions'));
+    result.valLossShuffledConditions = data.val === null || shuffled === null || last === undefined || step > last.step ? null
+      : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, shuffled);
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(result);
   return result;
