@@ -113,7 +113,7 @@ test('conditional training: gradients reach the condition vectors and the state 
       // conditionState: one row's state, as the encoder gives it for the whole batch.
       const encoded = tf.tidy(() => (networks.encoder.predict(tf.tensor2d(ids, [3, 2], 'int32')) as tf.Tensor).dataSync() as Float32Array);
       const batchState = rowsToState(encoded, networks.layout, 3);
-      const row1 = conditionState(networks.encoder, CONFIG, networks.layout, ROWS[1]);
+      const row1 = conditionState(networks.encoder, CONFIG, ROWS[1]);
       const parts = stateParts(batchState, networks.layout, 3).map((part) => part.subarray(6, 12));
       assert.deepEqual(row1, Float32Array.from(parts.flatMap((part) => [...part])), `${cell}: conditionState of row 1`);
       assert.throws(() => conditionalLoss(engineNamed('layers'), networks, batch, ids.subarray(1)), /Condition ids: 3 rows × 2 conditions = 6 expected, got 5/);
@@ -149,7 +149,7 @@ test('a conditional run learns what its condition says: validation loss well bel
     assert.ok(result.valLossShuffledConditions > result.valLoss + 0.1, `val loss ${result.valLoss} vs shuffled ${result.valLossShuffledConditions}`);
     const trained = { network: run.generator, vocab: data.vocab, config };
     for (const [lang, letters] of [['A', /^[ab]+$/], ['B', /^[cd]+$/]] as const) {
-      const initialState = conditionState(run.encoder, encoderConfig, layout, [lang]);
+      const initialState = conditionState(run.encoder, encoderConfig, [lang]);
       const [text] = generateBatch(trained, [{ temperature: 0, initialState }], { length: 6 });
       assert.match(text.text, letters, `condition ${lang}: "${text.text}"`);
     }

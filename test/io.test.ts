@@ -54,9 +54,9 @@ test('a conditional model saves its condition encoder beside the network (versio
   assert.equal(loaded.saved.version, 3);
   assert.deepEqual(loaded.conditions!.config, config);
   for (const values of [['en', '1990s'], ['fr', '2000s']]) {
-    assert.deepEqual(conditionState(loaded.conditions!.encoder, config, layout, values), conditionState(encoder, config, layout, values));
+    assert.deepEqual(conditionState(loaded.conditions!.encoder, config, values), conditionState(encoder, config, values));
   }
-  const initialState = conditionState(encoder, config, layout, ['fr', '1990s']);
+  const initialState = conditionState(encoder, config, ['fr', '1990s']);
   const opts = { prompt: 'Hel', length: 30, temperature: 1, seed: 5, stopAtEos: false, initialState };
   assert.equal(generate(loaded, opts), generate(original, opts));
   // An encoder that does not fit the recorded conditions, or conditions in an unknown form: refused by name.

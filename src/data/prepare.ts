@@ -83,11 +83,11 @@ function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string
           'Use a larger --val, a shorter --seq-len or a larger corpus.',
       );
     }
-    const firstValDocument = countOf(train, EOS_ID);
+    const trainSet = new WindowDataset(train, { seqLen: options.seqLen });
     return {
       vocab,
-      train: new WindowDataset(train, { seqLen: options.seqLen }),
-      val: options.valFraction > 0 ? new WindowDataset(val, { seqLen: options.seqLen, firstDocument: firstValDocument }) : null,
+      train: trainSet,
+      val: options.valFraction > 0 ? new WindowDataset(val, { seqLen: options.seqLen, firstDocument: trainSet.endDocument }) : null,
       unigramEntropy: unigramEntropy(train, vocab.size),
       charsPerToken: charsPerToken(vocab, options.valFraction > 0 ? val : train),
     };
@@ -128,13 +128,6 @@ function charsPerToken(vocab: Vocabulary, ids: TokenIds): number {
 function countCodePoints(text: string): number {
   let count = 0;
   for (let i = 0; i < text.length; count++) i += (text.codePointAt(i) as number) > 0xffff ? 2 : 1;
-  return count;
-}
-
-/** How many times `id` occurs in `ids`. */
-function countOf(ids: TokenIds, id: number): number {
-  let count = 0;
-  for (let i = 0; i < ids.length; i++) if (ids[i] === id) count++;
   return count;
 }
 

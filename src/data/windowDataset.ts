@@ -37,6 +37,11 @@ export class WindowDataset implements TokenDataset {
   private readonly eosPositions: Int32Array;
   private readonly firstDocument: number;
 
+  /** The corpus index of the document that follows these ids' last `<eos>` (where the next part of a split begins). */
+  get endDocument(): number {
+    return this.firstDocument + this.eosPositions.length;
+  }
+
   /** Cuts windows over `ids`; throws when the ids are too short for one window. */
   constructor(ids: TokenIds, options: WindowOptions) {
     const { seqLen, stride = seqLen } = options;

@@ -44,9 +44,8 @@ export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'o
     },
     loss(network, batch, initialState = null) {
       const value = tf.tidy(() => {
-        const layout = initialState === null ? null : checkedLayout(network, batch, initialState);
-        const parts = layout && tf.split(tf.tensor2d(initialState!, [layout.parts * batch.batchSize, layout.units]), layout.parts) as tf.Tensor2D[];
-        return batchLoss(network, batch, false, parts);
+        const state = initialState === null ? null : stateMatrix(network, batch, initialState);
+        return batchLoss(network, batch, false, state && (tf.split(state.values, state.parts) as tf.Tensor2D[]));
       });
       const loss = value.dataSync()[0];
       value.dispose();
@@ -55,20 +54,20 @@ export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'o
   };
 }
 
-function checkedLayout(network: tf.LayersModel, batch: Batch, initialState: Float32Array): StateLayout {
+/** The initial state as one tensor `[parts·batch, units]` (its arrays stacked) after checking its size. */
+function stateMatrix(network: tf.LayersModel, batch: Batch, initialState: Float32Array): { values: tf.Tensor2D; parts: number } {
   const layout = networkStateLayout(network);
   const expected = stateSize(layout, batch.batchSize);
   if (initialState.length !== expected) {
     throw new Error(`The initial state of ${batch.batchSize} rows has ${expected} values (${layout.parts} arrays of ${batch.batchSize}×${layout.units}), got ${initialState.length}.`);
   }
-  return layout;
+  return { values: tf.tensor2d(initialState, [layout.parts * batch.batchSize, layout.units]), parts: layout.parts };
 }
 
-/** The initial state as one trainable tf.Variable `[parts·batch, units]`, split into its parts inside the loss. */
+/** The initial state as one trainable tf.Variable, split into its arrays inside the loss. */
 function stateVariable(network: tf.LayersModel, batch: Batch, initialState: Float32Array) {
-  const layout = checkedLayout(network, batch, initialState);
-  const values = tf.tensor2d(initialState, [layout.parts * batch.batchSize, layout.units]);
+  const { values, parts } = stateMatrix(network, batch, initialState);
   const variable = tf.variable(values, true); // holds its own reference to the values
   values.dispose();
-  return { variable, parts: () => tf.split(variable, layout.parts) as tf.Tensor2D[] };
+  return { variable, parts: () => tf.split(variable, parts) as tf.Tensor2D[] };
 }

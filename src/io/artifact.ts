@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout, stateSize } from '../model';
+import { conditionCount, ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout, stateSize } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
 import { ARTIFACT_FILES, ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
@@ -183,7 +183,7 @@ async function loadConditions(dir: string, files: ModelFiles, recorded: unknown,
     conditions.conditions.every((c) => typeof c?.column === 'string' && Array.isArray(c.values) && c.values.length > 0 && c.values.every((v) => typeof v === 'string'));
   if (!valid) throw new Error(`${where} records its conditions in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
   const encoder = await loadLayersFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights);
-  const [inputs, outputs] = [encoder.inputs[0].shape[1], encoder.outputs[0].shape[1]];
+  const [inputs, outputs] = [conditionCount(encoder), encoder.outputs[0].shape[1]];
   if (inputs !== conditions.conditions.length || outputs !== stateSize(stateLayout(config), 1)) {
     encoder.dispose();
     throw new Error(`"${dir}" is inconsistent: its condition encoder takes ${inputs} conditions and gives ${outputs} state values; ` +

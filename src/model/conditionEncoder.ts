@@ -68,29 +68,13 @@ export function conditionIds(config: ConditionEncoderConfig, rows: readonly (rea
 }
 
 /** The initial state (one row, the engines' layout) that `encoder` gives one row of condition values. */
-export function conditionState(encoder: tf.LayersModel, config: ConditionEncoderConfig, layout: StateLayout, values: readonly string[]): Float32Array {
+export function conditionState(encoder: tf.LayersModel, config: ConditionEncoderConfig, values: readonly string[]): Float32Array {
   const ids = conditionIds(config, [values]);
-  const row = tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [1, ids.length], 'int32')) as tf.Tensor).dataSync() as Float32Array);
-  return rowsToState(row, layout, 1);
+  // One row of the encoder's output is already a one-row state (see `rowsToState`).
+  return tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [1, ids.length], 'int32')) as tf.Tensor).dataSync() as Float32Array);
 }
 
-/** Rearranges per-row states `[batch, parts·units]` into the engines' state layout (parts, then rows). */
-export function rowsToState(rows: Float32Array, layout: StateLayout, batch: number): Float32Array {
-  return regroup(rows, layout, batch, (p, b) => [(b * layout.parts + p) * layout.units, (p * batch + b) * layout.units]);
-}
-
-/** The inverse of {@link rowsToState}: a state (or its gradient) in the engines' layout → `[batch, parts·units]`. */
-export function stateToRows(state: Float32Array, layout: StateLayout, batch: number): Float32Array {
-  return regroup(state, layout, batch, (p, b) => [(p * batch + b) * layout.units, (b * layout.parts + p) * layout.units]);
-}
-
-function regroup(values: Float32Array, layout: StateLayout, batch: number, at: (part: number, row: number) => [number, number]): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let p = 0; p < layout.parts; p++) {
-    for (let b = 0; b < batch; b++) {
-      const [from, to] = at(p, b);
-      out.set(values.subarray(from, from + layout.units), to);
-    }
-  }
-  return out;
+/** How many conditions an encoder built by {@link buildConditionEncoder} takes per row. */
+export function conditionCount(encoder: tf.LayersModel): number {
+  return encoder.inputs[0].shape[1]!;
 }

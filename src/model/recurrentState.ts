@@ -48,16 +48,14 @@ export function selectStateRows(state: Float32Array, layout: StateLayout, rows: 
  * each start from their own condition or encoder state, advanced together.
  */
 export function stackStates(rows: readonly (Float32Array | null)[], layout: StateLayout): Float32Array {
-  const { parts, units } = layout;
-  const out = new Float32Array(stateSize(layout, rows.length));
+  const size = stateSize(layout, 1);
+  const joined = new Float32Array(size * rows.length);
   rows.forEach((state, r) => {
     if (state === null) return;
-    if (state.length !== stateSize(layout, 1)) {
-      throw new Error(`A one-row state has ${stateSize(layout, 1)} values (${parts} arrays of ${units}), got ${state.length} for row ${r}.`);
-    }
-    for (let p = 0; p < parts; p++) out.set(state.subarray(p * units, (p + 1) * units), (p * rows.length + r) * units);
+    if (state.length !== size) throw new Error(`A one-row state has ${size} values (${layout.parts} arrays of ${layout.units}), got ${state.length} for row ${r}.`);
+    joined.set(state, r * size);
   });
-  return out;
+  return rowsToState(joined, layout, rows.length);
 }
 
 /** Splits a state of `batch` rows into its `[batch, units]` arrays (views). */
@@ -69,9 +67,42 @@ export function stateParts(state: Float32Array, layout: StateLayout, batch: numb
   return Array.from({ length: layout.parts }, (_, p) => state.subarray(p * size, (p + 1) * size));
 }
 
+/**
+ * A state's arrays (or anything listed in their order) grouped by layer: `statesPerLayer[l]` of them for layer `l`
+ * (its cell's `states`: h, then c for LSTM).
+ */
+export function groupByLayer<T>(parts: readonly T[], statesPerLayer: readonly number[]): T[][] {
+  let next = 0;
+  return statesPerLayer.map((count) => parts.slice(next, (next += count)));
+}
+
 /** Joins a state's `[batch, units]` arrays into one Float32Array (the inverse of {@link stateParts}). */
 export function joinStateParts(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
   parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
+  return out;
+}
+
+/**
+ * Rearranges per-row states `[batch, parts·units]` into the engines' state layout (parts, then rows). A one-row
+ * state needs no rearranging: it is such a row.
+ */
+export function rowsToState(rows: Float32Array, layout: StateLayout, batch: number): Float32Array {
+  return regroup(rows, layout, batch, (p, b) => [(b * layout.parts + p) * layout.units, (p * batch + b) * layout.units]);
+}
+
+/** The inverse of {@link rowsToState}: a state (or its gradient) in the engines' layout → `[batch, parts·units]`. */
+export function stateToRows(state: Float32Array, layout: StateLayout, batch: number): Float32Array {
+  return regroup(state, layout, batch, (p, b) => [(p * batch + b) * layout.units, (b * layout.parts + p) * layout.units]);
+}
+
+function regroup(values: Float32Array, layout: StateLayout, batch: number, at: (part: number, row: number) => [number, number]): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let p = 0; p < layout.parts; p++) {
+    for (let b = 0; b < batch; b++) {
+      const [from, to] = at(p, b);
+      out.set(values.subarray(from, from + layout.units), to);
+    }
+  }
   return out;
 }

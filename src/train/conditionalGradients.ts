@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
 import type { Engine, LossAndGradients } from '../engines';
-import { rowsToState, stateToRows, type StateLayout } from '../model';
+import { conditionCount, rowsToState, stateToRows, type StateLayout } from '../model';
 
 /** A conditional generator: the network, the encoder of its conditions, and the state layout between them. */
 export interface ConditionalNetworks {
@@ -20,7 +20,7 @@ export interface ConditionalRun extends ConditionalNetworks {
 /** The condition ids `[rows, conditions]` of a batch's rows, looked up by the documents they come from. */
 export function batchConditionIds(batch: Batch, run: ConditionalRun): Int32Array {
   if (batch.documents === undefined) throw new Error('A conditional run needs batches that say which document each row comes from.');
-  const conditions = run.encoder.inputs[0].shape[1]!;
+  const conditions = conditionCount(run.encoder);
   const documents = run.documentIds.length / conditions;
   const ids = new Int32Array(batch.batchSize * conditions);
   batch.documents.forEach((document, row) => {
@@ -67,7 +67,7 @@ export function conditionalLossAndGradients(
 
 /** Checks that `ids` holds one id per condition for each of the `rows` rows. */
 function checkIds(encoder: tf.LayersModel, ids: Int32Array, rows: number): void {
-  const conditions = encoder.inputs[0].shape[1]!;
+  const conditions = conditionCount(encoder);
   if (ids.length !== rows * conditions) {
     throw new Error(`Condition ids: ${rows} rows × ${conditions} conditions = ${rows * conditions} expected, got ${ids.length}.`);
   }

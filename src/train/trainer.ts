@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { realTokens, TokenDataset } from '../data';
 import { EngineChoice, selectEngine } from '../engines';
+import { conditionCount } from '../model';
 import { createRng, deriveSeed, shuffleInPlace } from '../random';
 import { batchConditionIds, conditionalLoss, type ConditionalRun } from './conditionalGradients';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
@@ -129,7 +130,7 @@ export interface RunControl {
  * read as a cycle: no document keeps its own row); null for fewer than 2 documents.
  */
 export function shuffledConditions(run: ConditionalRun, seed: number): ConditionalRun | null {
-  const conditions = run.encoder.inputs[0].shape[1]!;
+  const conditions = conditionCount(run.encoder);
   const documents = run.documentIds.length / conditions;
   if (documents < 2) return null;
   const order = shuffleInPlace(Array.from({ length: documents }, (_, d) => d), createRng(seed));
@@ -166,8 +167,8 @@ export async function train(
   const conditional = 'generator' in trained ? trained : undefined;
   const model = conditional?.generator ?? (trained as tf.LayersModel);
   if (conditional !== undefined && control.resume !== undefined) throw new Error('Resuming a conditional run is not supported yet; train it again from the start.');
-  if (conditional !== undefined && conditional.documentIds.length % conditional.encoder.inputs[0].shape[1]! !== 0) {
-    throw new Error(`documentIds must hold ${conditional.encoder.inputs[0].shape[1]} condition ids per document, got ${conditional.documentIds.length} ids.`);
+  if (conditional !== undefined && conditional.documentIds.length % conditionCount(conditional.encoder) !== 0) {
+    throw new Error(`documentIds must hold ${conditionCount(conditional.encoder)} condition ids per document, got ${conditional.documentIds.length} ids.`);
   }
   const engine = selectEngine(config.engine, model);
   if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
@@ -184,13 +185,12 @@ export async function train(
   /** The run state at a position: epoch, batches of it done, their summed loss. */
   const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => {
     if (conditional !== undefined) throw new Error('Checkpoints of conditional runs are not supported yet (their run state would miss the condition encoder).');
-    return stateOf(epoch, batchInEpoch, epochLoss);
+    return {
+      step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
+      dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
+      optimizer: await updater!.captureOptimizer(),
+    };
   };
-  const stateOf = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => ({
-    step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
-    dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
-    optimizer: await updater!.captureOptimizer(),
-  });
   const progress = (epoch: number, batchInEpoch: number, epochLoss: number, epochDone = false): TrainProgress => ({
     epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
     // After an epoch's validation, a resumed run starts the next epoch.

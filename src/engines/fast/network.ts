@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import { lookupRows, SequenceShape } from '../../model';
+import { groupByLayer, lookupRows, SequenceShape } from '../../model';
 import { softmaxCrossEntropy } from './crossEntropy';
 import { linear } from './linear';
 import { networkParts } from '../networkParts';
@@ -18,13 +18,12 @@ export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: Sequen
   const parts = networkParts(model, 'fast');
   const tokens = tf.tensor1d(ids, 'int32');
   let x: tf.Tensor2D | null = parts.embedding === null ? null : (lookupRows(parts.embedding.read(), tokens) as tf.Tensor2D);
-  let next = 0;
-  for (const part of parts.recurrent) {
+  const starts = initialState === null ? null : groupByLayer(initialState, parts.recurrent.map((part) => part.cell.states));
+  for (const [layer, part] of parts.recurrent.entries()) {
     const kernel = part.kernel.read() as tf.Tensor2D;
     // One-hot inputs times the kernel are rows of the kernel.
     const projected = x === null ? (lookupRows(kernel, tokens) as tf.Tensor2D) : linear(x, kernel);
-    const start = initialState === null ? [] : initialState.slice(next, (next += part.cell.states));
-    x = part.cell.sequence(tf.add(projected, part.bias.read()), part.recurrentKernel.read() as tf.Tensor2D, shape, part.gate, start);
+    x = part.cell.sequence(tf.add(projected, part.bias.read()), part.recurrentKernel.read() as tf.Tensor2D, shape, part.gate, starts?.[layer] ?? []);
     if (training && part.dropout !== null) x = part.dropout.drop(x) as tf.Tensor2D;
   }
   return tf.add(linear(x!, parts.output.kernel.read() as tf.Tensor2D), parts.output.bias.read());

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellStepper, joinStateParts, multiplyRows, StateLayout, stateParts } from '../../model';
+import { CellStepper, groupByLayer, joinStateParts, multiplyRows, StateLayout, stateParts } from '../../model';
 import type { Stepper } from '../engine';
 import { networkParts } from '../networkParts';
 
@@ -61,12 +61,8 @@ export class FastStepper implements Stepper {
   }
 
   setState(state: Float32Array): void {
-    const parts = stateParts(state, this.layout, this.batchSize);
-    let next = 0;
-    this.layers.forEach((layer, i) => {
-      layer.setState(parts.slice(next, next + this.statesPerLayer[i]));
-      next += this.statesPerLayer[i];
-    });
+    const byLayer = groupByLayer(stateParts(state, this.layout, this.batchSize), this.statesPerLayer);
+    this.layers.forEach((layer, i) => layer.setState(byLayer[i]));
   }
 
   feed(tokens: Int32Array, steps: number): Float32Array {

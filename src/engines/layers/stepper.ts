@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildGenerator, joinStateParts, ModelConfig, StateLayout, stateLayout, stateParts } from '../../model';
+import { buildGenerator, groupByLayer, joinStateParts, ModelConfig, StateLayout, stateLayout, stateParts } from '../../model';
 import type { Stepper } from '../engine';
 
 /** The reference {@link Stepper}: a stateful tf.layers copy of the network for a fixed batch size. */
@@ -25,15 +25,9 @@ export class LayersStepper implements Stepper {
   }
 
   setState(state: Float32Array): void {
-    const parts = stateParts(state, this.layout, this.batchSize);
-    let next = 0;
-    tf.tidy(() => {
-      for (const layer of this.recurrentLayers()) {
-        const count = layer.states.length;
-        layer.resetStates(parts.slice(next, next + count).map((part) => tf.tensor2d(part, [this.batchSize, this.layout.units])));
-        next += count;
-      }
-    });
+    const layers = this.recurrentLayers();
+    const byLayer = groupByLayer(stateParts(state, this.layout, this.batchSize), layers.map((layer) => layer.states.length));
+    tf.tidy(() => layers.forEach((layer, i) => layer.resetStates(byLayer[i].map((part) => tf.tensor2d(part, [this.batchSize, this.layout.units])))));
   }
 
   private recurrentLayers(): tf.layers.RNN[] {
