@@ -10,12 +10,14 @@ import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } 
 import { DATA_MODES, DataMode, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
 import { loadArtifact, writeFileAtomically } from './io';
-import { CELLS, CellType, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS } from './model';
+import { CELLS, CellType, conditionState, conditionValues, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS } from './model';
 import { diversityFigure, figureToSvg, createLivePage, lossFigure } from './plot';
 import {
   beamSearch, checkPrompts, compareTemperatures, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
-import { generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, trainingWords, TrainingRun } from './session';
+import {
+  DEFAULT_CONDITION_DIM, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, trainingWords, TrainingRun,
+} from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
 import type { VocabularyUnit } from './vocab';
 
@@ -32,7 +34,8 @@ interface CommonFlags {
 
 /** Flags of `gennet train`. */
 interface TrainFlags extends CommonFlags {
-  corpus?: string; resume?: string; out?: string; format?: CorpusFormat; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
+  corpus?: string; resume?: string; out?: string; format?: CorpusFormat; column?: string[]; condition?: string[]; conditionDim: number; split: SplitMode;
+  limit?: number; fixMojibake?: boolean;
   level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number;
   cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number; seed: number;
   batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; valMax: number; threads: number; samples: boolean;
@@ -61,9 +64,10 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified (or continue a run with --resume DIR).");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
   if (flags.acceptChangedCorpus) throw new Error('--accept-changed-corpus goes with --resume DIR (a new run has no earlier text to compare).');
+  if (fromCli('conditionDim') && flags.condition === undefined) throw new Error('--condition-dim sizes the vectors of a conditional model; add --condition COLUMN, or drop it.');
   return newRun({
     data: {
-      corpus: flags.corpus, format: flags.format ?? null, columns: flags.column ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
+      corpus: flags.corpus, format: flags.format ?? null, columns: flags.column ?? null, conditions: flags.condition ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
       level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null, mode: flags.mode,
       seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
     },
@@ -75,6 +79,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
       engine: flags.engine, threads: flags.threads, epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr,
       clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null, valMaxTokens: flags.valMax > 0 ? flags.valMax : null,
     },
+    conditionDim: flags.conditionDim,
   }, flags.out, log);
 }
 
@@ -82,10 +87,13 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   await initBackend(flags.backend);
   log(`backend: ${describeBackend()}`);
   const run = await runOf(flags, command);
-  const { model, data, out, settings } = run;
+  const { model, data, out, settings, conditions } = run;
   // Once the steps are over, Ctrl-C quits at once again: the model is saved atomically, the last checkpoint stays whole.
   const callbacks: TrainCallback[] = [progressBar(), { onTrainEnd: () => signals.remove() }];
-  if (flags.samples) callbacks.push(sampleEachEpoch(model, { temperature: 0.8, seed: settings.training.seed, engine: settings.training.engine, log }));
+  if (flags.samples) {
+    const under = conditions === null ? undefined : { ...conditions, values: conditions.commonest };
+    callbacks.push(sampleEachEpoch(model, { temperature: 0.8, seed: settings.training.seed, engine: settings.training.engine, log, conditions: under }));
+  }
   const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
   if (page) {
     callbacks.push(liveLossPlot(page, 5, { unit: data.vocab.unit }));
@@ -94,7 +102,8 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   const { config } = model;
   log(`training ${config.cell} ${config.layers}×${config.units} (${model.network.countParams()} parameters), ${data.vocab.unit} vocabulary ${data.vocab.size}` +
     (data.vocab.unit === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : '') +
-    `, engine ${selectEngine(settings.training.engine, model.network).name}`);
+    `, engine ${selectEngine(settings.training.engine, model.network).name}` +
+    (conditions === null ? '' : `; conditions ${conditions.config.conditions.map((c) => `${c.column} (${c.values.length} values)`).join(', ')}`));
   const controller = new AbortController();
   const signals = stopOnSignals(controller, out);
   const { result, summary } = await runTraining(run, { callbacks, signal: controller.signal }).finally(() => {
@@ -106,32 +115,36 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
     process.exitCode = SIGNAL_EXIT[signals.received() ?? 'SIGINT'];
   } else if (flags.json) printJson(summary);
   else {
+    const shuffled = summary.valLossShuffledConditions == null ? '' : `; with shuffled conditions ${summary.valLossShuffledConditions.toFixed(3)}`;
     const val = summary.valLoss === null ? '' : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} ` +
-      `(perplexity ${summary.valPerplexity!.toFixed(1)}, ${summary.valBitsPerChar!.toFixed(2)} bits/char)`;
+      `(perplexity ${summary.valPerplexity!.toFixed(1)}, ${summary.valBitsPerChar!.toFixed(2)} bits/char${shuffled})`;
     process.stdout.write(`Saved ${out}: ${summary.steps} steps, train loss ${summary.trainLoss.toFixed(3)}${val}, ${summary.charsPerSecond} chars/s\n`);
   }
 }
 
 /** Flags shared by `generate` and `temperatures`: how to sample, and how strictly to read prompts. */
 interface SamplingFlags extends CommonFlags {
-  model: string; length: number; seed: number; topK?: number; topP?: number; repetitionPenalty?: number; strict?: boolean;
+  model: string; length: number; seed: number; topK?: number; topP?: number; repetitionPenalty?: number; strict?: boolean; condition?: Record<string, string>;
 }
 
 function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> {
   return { topK: flags.topK, topP: flags.topP, repetitionPenalty: flags.repetitionPenalty };
 }
 
-/** Loads `--model` on the chosen backend and picks the engine that will run it. */
+/**
+ * Loads `--model` on the chosen backend and picks the engine that will run it; for a conditional model, the state
+ * its encoder gives the `--condition` values (all of them required), which every generation starts from.
+ */
 async function loadForSampling(flags: SamplingFlags, prompts: readonly string[]) {
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
-  if (loaded.conditions !== null) {
-    const columns = loaded.conditions.config.conditions.map((c) => c.column).join(', ');
-    loaded.conditions.encoder.dispose();
-    throw new Error(`"${flags.model}" is a conditional model (conditions: ${columns}); the command line cannot give conditions yet — generate from the library with conditionState() and initialState.`);
-  }
+  const { conditions } = loaded;
+  if (conditions === null && flags.condition !== undefined) throw new Error(`"${flags.model}" is not a conditional model; drop --condition.`);
+  const values = conditions === null ? null : conditionValues(conditions.config, flags.condition ?? {});
+  const initialState = conditions === null ? undefined : conditionState(conditions.encoder, conditions.config, values!);
   checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
-  return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name };
+  const given = conditions === null ? undefined : Object.fromEntries(conditions.config.conditions.map((c, j) => [c.column, values![j]]));
+  return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name, initialState, conditions: given };
 }
 
 /** Flags of `gennet generate`. */
@@ -139,20 +152,20 @@ type GenerateFlags = SamplingFlags & { prompt: string; temperature: number; coun
 
 async function generateCommand(flags: GenerateFlags, command: Command): Promise<void> {
   if (command.getOptionValueSource('lengthPenalty') === 'cli') throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
-  const { backend, loaded, engine } = await loadForSampling(flags, [flags.prompt]);
+  const { backend, loaded, engine, initialState, conditions } = await loadForSampling(flags, [flags.prompt]);
   const request = { prompt: flags.prompt, temperature: flags.temperature, ...samplingOf(flags) };
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
   const stream = flags.count === 1 && !flags.json;
   if (stream) process.stdout.write(flags.prompt);
   const bar = stream ? null : generationProgressBar(flags.count * flags.length); // samples printed at the end: show the wait
-  const generations = generateBatch(loaded, seeds.map((seed) => ({ ...request, seed })), {
+  const generations = generateBatch(loaded, seeds.map((seed) => ({ ...request, seed, initialState })), {
     length: flags.length, engine, onToken: stream ? (event) => process.stdout.write(event.text) : () => bar!.tick(),
   });
   bar?.stop();
   if (stream) process.stdout.write('\n');
   else if (flags.json) {
     const samples = generations.map((g, i) => ({ seed: seeds[i], text: g.text, logLikelihood: g.logLikelihood, entropy: g.entropy }));
-    printJson({ ...request, length: flags.length, seed: flags.seed, backend, engine, text: samples[0].text, samples });
+    printJson({ ...request, conditions, length: flags.length, seed: flags.seed, backend, engine, text: samples[0].text, samples });
   } else process.stdout.write(generations.map((g, i) => `--- seed ${seeds[i]}\n${g.text}\n`).join('\n'));
 }
 
@@ -163,23 +176,23 @@ async function beamCommand(flags: GenerateFlags & { beam: number }, command: Com
   const given = Object.entries(SAMPLING_ONLY).filter(([key]) => command.getOptionValueSource(key) === 'cli').map(([, name]) => name);
   if (given.length > 0) throw new Error(`--beam searches for the most probable text, with no randomness; drop ${given.join(', ')} (or drop --beam to sample).`);
   if (flags.count > flags.beam) throw new Error(`--count ${flags.count} asks for more hypotheses than --beam ${flags.beam} keeps; use --count ≤ ${flags.beam}.`);
-  const { backend, loaded, engine } = await loadForSampling(flags, [flags.prompt]);
+  const { backend, loaded, engine, initialState, conditions } = await loadForSampling(flags, [flags.prompt]);
   const hypotheses = beamSearch(loaded, {
-    prompt: flags.prompt, beam: flags.beam, length: flags.length, lengthPenalty: flags.lengthPenalty, count: flags.count, engine,
+    prompt: flags.prompt, beam: flags.beam, length: flags.length, lengthPenalty: flags.lengthPenalty, count: flags.count, engine, initialState,
   });
   if (flags.json) {
     const rows = hypotheses.map(({ text, score, totalLogProb, logLikelihood, entropy, endedAtEos }) => ({ text, score, totalLogProb, logLikelihood, entropy, endedAtEos }));
-    printJson({ prompt: flags.prompt, beam: flags.beam, lengthPenalty: flags.lengthPenalty, length: flags.length, backend, engine, text: rows[0].text, hypotheses: rows });
+    printJson({ prompt: flags.prompt, conditions, beam: flags.beam, lengthPenalty: flags.lengthPenalty, length: flags.length, backend, engine, text: rows[0].text, hypotheses: rows });
   } else if (hypotheses.length === 1) process.stdout.write(`${hypotheses[0].text}\n`);
   else process.stdout.write(hypotheses.map((h, i) => `--- hypothesis ${i + 1}, score ${h.score.toFixed(3)}\n${h.text}\n`).join('\n'));
 }
 
 async function temperaturesCommand(flags: SamplingFlags & { prompts: string[]; temps: number[]; corpus?: string; plot?: string }): Promise<void> {
-  const { backend, loaded, engine } = await loadForSampling(flags, flags.prompts);
+  const { backend, loaded, engine, initialState } = await loadForSampling(flags, flags.prompts);
   const knownWords = await trainingWords(loaded, flags.corpus, log);
   log(`backend: ${describeBackend()}, engine ${engine}; ${flags.prompts.length} prompts × ${flags.temps.length} temperatures × ${flags.length} tokens`);
   const rows = compareTemperatures(loaded, {
-    prompts: flags.prompts, temperatures: flags.temps, length: flags.length, seed: flags.seed, knownWords: knownWords ?? undefined, engine,
+    prompts: flags.prompts, temperatures: flags.temps, length: flags.length, seed: flags.seed, knownWords: knownWords ?? undefined, engine, initialState,
     ...samplingOf(flags),
   });
   if (flags.plot !== undefined) {
@@ -212,6 +225,9 @@ export function buildCli(): Command {
     .option('--resume <dir>', 'continue the interrupted run saved in <dir> with its own settings')
     .option('--corpus <name|path>', 'built-in corpus name (see `gennet corpora`) or a .csv/.json/.jsonl/.txt file')
     .option('--column <name...>', 'text column(s) of a table corpus')
+    .option('--condition <column...>', 'train a conditional model: each value of these columns gets a learned vector that sets the initial state ' +
+      '(a numeric column grouped: year:decade, year:century)')
+    .option('--condition-dim <n>', 'with --condition: size of each value\'s learned vector', integer(1, 4096), DEFAULT_CONDITION_DIM)
     .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default(data.split))
     .option('--limit <n>', 'use only the first n documents', integer(1))
     .addOption(new Option('--format <format>', 'corpus file format (default: from the file extension)').choices(CORPUS_FORMATS))

@@ -12,7 +12,6 @@ import { buildConditionEncoder, buildGenerator, conditionState, GeneratorModel, 
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
 import { rewriteWithDigest } from './tamper';
-import { resumeRun } from '../src/session';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'gennet-io-'));
@@ -70,10 +69,8 @@ test('a conditional model saves its condition encoder beside the network (versio
   await fs.writeFile(configFile, JSON.stringify(edited));
   await assert.rejects(loadArtifact(dir), /records its conditions in a form gennet does not know/);
   await fs.writeFile(configFile, savedConfig);
-  await assert.rejects(saveArtifact(dir, original, { conditions: { config, encoder }, runState: {} as never }), /Checkpoints of conditional runs .* are not supported yet/);
-  await assert.rejects(resumeRun(dir), /holds a conditional model; resuming conditional runs is not supported yet/);
-  const cli = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'generate', '--model', dir], { encoding: 'utf8' });
-  assert.match(cli.stderr, /is a conditional model \(conditions: lang, year:decade\); the command line cannot give conditions yet/);
+  const cli = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'generate', '--model', dir, '--condition', 'year=1990s'], { encoding: 'utf8' });
+  assert.match(cli.stderr, /This model generates under conditions; give lang=VALUE \(one of: en, fr\)\./);
   const weights = path.join(dir, 'condition-encoder.bin');
   const bytes = await fs.readFile(weights);
   await fs.writeFile(weights, bytes.map((b, i) => (i === 5 ? b ^ 1 : b)));
@@ -104,7 +101,7 @@ test('a version-1 artifact (flat training record of the old CLI, or a notebook\'
   const loaded = await loadArtifact(dir);
   assert.equal(loaded.saved.version, 1);
   assert.deepEqual(loaded.saved.run?.data, {
-    corpus: 'builtin:sotu', format: null, columns: ['text'], split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
+    corpus: 'builtin:sotu', format: null, columns: ['text'], conditions: null, split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
     minCount: 1, maxVocab: null, mode: 'windows', seqLen: 64, valFraction: 0.1, seed: 3,
   });
   assert.equal(loaded.saved.run?.training.batchSize, 16);

@@ -45,6 +45,15 @@ export function promptList(value: string): string[] {
   return prompts;
 }
 
+/** Collects repeated `--condition COLUMN=VALUE` flags into one record (a value may itself hold `=`). */
+export function conditionAssignment(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`expected COLUMN=VALUE (e.g. party=Whig), got "${value}".`);
+  const column = value.slice(0, at);
+  if (column in previous) throw new InvalidArgumentError(`condition "${column}" is given twice.`);
+  return { ...previous, [column]: value.slice(at + 1) };
+}
+
 /** Adds the options every model command has: --engine, --backend, --json. */
 export function addRunOptions(command: Command, json: string): Command {
   return command
@@ -62,5 +71,6 @@ export function addSamplingOptions(command: Command, seed: string): Command {
     .option('--top-k <k>', 'sample only among the k most likely tokens', integer(1))
     .option('--top-p <p>', 'sample only among the most likely tokens that make up probability p', decimal((n) => n > 0 && n <= 1, 'in (0, 1]'))
     .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'))
-    .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)');
+    .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)')
+    .option('--condition <column=value>', 'a conditional model: generate under this value of a condition (repeat for each condition)', conditionAssignment);
 }

@@ -15,6 +15,8 @@ export interface DataSettings {
   format: CorpusFormat | null;
   /** Text columns of a table corpus; null for the default column. */
   columns: string[] | null;
+  /** Condition columns of a conditional model (`party`, `year:decade`); null for a plain language model. */
+  conditions: string[] | null;
   split: SplitMode;
   /** Only the first N documents; null for all. */
   limit: number | null;
@@ -36,6 +38,7 @@ export interface DataSettings {
 export const DEFAULT_DATA_SETTINGS: Omit<DataSettings, 'corpus'> = {
   format: null,
   columns: null,
+  conditions: null,
   split: 'none',
   limit: null,
   repairMojibake: false,
@@ -71,7 +74,7 @@ function corpusDigest(texts: readonly string[]): string {
  */
 export async function prepareCorpusData(settings: DataSettings, log: (line: string) => void = () => {}): Promise<CorpusData> {
   const corpus = await loadCorpus(settings.corpus, {
-    format: settings.format ?? undefined, column: settings.columns ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
+    format: settings.format ?? undefined, column: settings.columns ?? undefined, conditions: settings.conditions ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
   });
   const stats = describeCorpus(corpus);
   log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);

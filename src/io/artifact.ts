@@ -84,9 +84,6 @@ async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFAC
  */
 export async function saveArtifact(dir: string, model: GeneratorModel, options: SaveOptions = {}): Promise<void> {
   const { conditions } = options;
-  if (conditions !== undefined && options.runState !== undefined) {
-    throw new Error('Checkpoints of conditional runs (a run state with a condition encoder) are not supported yet.');
-  }
   const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',

@@ -18,12 +18,12 @@ export interface SavedRun {
 type FieldKind = 'number' | 'string' | 'boolean' | 'number?' | 'strings?' | readonly (string | null)[];
 
 const DATA_FIELDS: Record<keyof DataSettings, FieldKind> = {
-  corpus: 'string', format: [...CORPUS_FORMATS, null], columns: 'strings?', split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
+  corpus: 'string', format: [...CORPUS_FORMATS, null], columns: 'strings?', conditions: 'strings?', split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
   lowercase: 'boolean', minCount: 'number', maxVocab: 'number?', mode: DATA_MODES, seqLen: 'number', valFraction: 'number', seed: 'number',
 };
 
 /** Data settings that runs saved before them lack, with the value that reproduces those runs. */
-const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = { format: null };
+const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = { format: null, conditions: null };
 
 const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   engine: 'string', threads: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', clipNorm: 'number?',

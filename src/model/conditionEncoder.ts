@@ -78,3 +78,54 @@ export function conditionState(encoder: tf.LayersModel, config: ConditionEncoder
 export function conditionCount(encoder: tf.LayersModel): number {
   return encoder.inputs[0].shape[1]!;
 }
+
+/**
+ * The conditions a model learns from its documents: `names[j]` with the distinct values of `values[d][j]`, sorted
+ * (numbers in numeric order: `800s` before `1790s`), so that the same corpus always gives the same ids.
+ */
+export function conditionsOf(names: readonly string[], values: readonly (readonly string[])[]): Condition[] {
+  const order = new Intl.Collator('en', { numeric: true }).compare;
+  return names.map((column, j) => ({ column, values: [...new Set(values.map((row) => row[j]))].sort(order) }));
+}
+
+/**
+ * One value per condition, in the model's order, from values given by name (`{ party: 'Whig' }`). A condition
+ * grouped at training (`year:decade`) may be named by its column alone (`year`). Throws naming the conditions
+ * left out (with their known values) or a name the model does not have; an unknown value is refused by
+ * {@link conditionIds}.
+ */
+export function conditionValues(config: ConditionEncoderConfig, given: Readonly<Record<string, string>>): string[] {
+  const { conditions } = config;
+  const byName = (name: string) => conditions.findIndex((c) => c.column === name || c.column.split(':')[0] === name);
+  const values: (string | undefined)[] = conditions.map(() => undefined);
+  for (const [name, value] of Object.entries(given)) {
+    const j = byName(name);
+    if (j < 0) throw new Error(`The model has no condition "${name}"; its conditions: ${conditions.map((c) => c.column).join(', ')}.`);
+    if (values[j] !== undefined) throw new Error(`Condition "${conditions[j].column}" is given twice.`);
+    values[j] = value;
+  }
+  const missing = conditions.filter((_, j) => values[j] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`This model generates under conditions; give ${missing.map((c) => `${c.column}=VALUE (one of: ${c.values.join(', ')})`).join('; ')}.`);
+  }
+  conditionIds(config, [values as string[]]); // an unknown value fails here, listing the known ones
+  return values as string[];
+}
+
+/** A condition value's learned vector, as the encoder holds it. */
+export interface ConditionVector {
+  column: string;
+  value: string;
+  vector: Float32Array;
+}
+
+/** Every condition value's learned vector (read from the encoder's table), conditions in order, values in id order. */
+export function conditionVectors(encoder: tf.LayersModel, config: ConditionEncoderConfig): ConditionVector[] {
+  const table = encoder.getLayer('condition_vectors').getWeights()[0];
+  const data = table.dataSync() as Float32Array;
+  const rows = config.conditions.flatMap((c) => c.values.map((value) => ({ column: c.column, value })));
+  if (table.shape[0] !== rows.length || table.shape[1] !== config.dim) {
+    throw new Error(`The encoder's table holds ${table.shape[0]}×${table.shape[1]} values; the conditions need ${rows.length}×${config.dim}.`);
+  }
+  return rows.map((row, id) => ({ ...row, vector: data.slice(id * config.dim, (id + 1) * config.dim) }));
+}

@@ -46,6 +46,8 @@ export interface ComparisonOptions extends Omit<SamplingOptions, 'temperature'> 
   knownWords?: ReadonlySet<string>;
   /** Engine that runs the network's steps; default `auto`. */
   engine?: EngineChoice;
+  /** The state every sample starts from (e.g. a condition's, see `GenerationRequest.initialState`); default zeros. */
+  initialState?: Float32Array;
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Presets, SingleBar } from 'cli-progress';
-import { saveArtifact, SavedRun } from '../io';
-import type { GeneratorModel } from '../model';
+import { saveArtifact, SavedConditions, SavedRun } from '../io';
+import { conditionState, type GeneratorModel } from '../model';
 import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
 import { generate, GenerateOptions } from '../sample';
 import type { EpochRecord, TrainCallback } from '../train';
@@ -48,32 +48,37 @@ export function formatEpoch(record: EpochRecord): string {
 
 /**
  * The lesson's habit: at the end of each epoch, print the epoch's losses and a text sampled from the model,
- * to watch it learn words, then spacing, then style.
+ * to watch it learn words, then spacing, then style. A conditional model samples under `conditions.values`, from
+ * the state its encoder gives them at that epoch.
  */
 export function sampleEachEpoch(
   trained: GeneratorModel,
-  options: GenerateOptions & { log?: (line: string) => void } = {},
+  options: GenerateOptions & { log?: (line: string) => void; conditions?: SavedConditions & { values: string[] } } = {},
 ): TrainCallback {
-  const { log = console.log, ...generation } = options;
+  const { log = console.log, conditions, ...generation } = options;
+  const under = conditions === undefined ? '' : ` (${conditions.config.conditions.map((c, j) => `${c.column}=${conditions.values[j]}`).join(', ')})`;
   return {
     onEpochEnd(record) {
       log(formatEpoch(record));
-      log(`  sample: ${JSON.stringify(generate(trained, { length: 100, ...generation }))}`);
+      const initialState = conditions && conditionState(conditions.encoder, conditions.config, conditions.values);
+      log(`  sample${under}: ${JSON.stringify(generate(trained, { length: 100, ...generation, initialState }))}`);
     },
   };
 }
 
 /**
  * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete epoch)
- * with the run's settings and history (`run`, when given) and its run state, so that a run killed outright (power
- * cut, SIGKILL) can still continue from its last epoch with `--resume`.
+ * with the run's settings and history (`run`, when given), a conditional model's encoder (`conditions`) and its run
+ * state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch with `--resume`.
  */
-export function checkpointEachEpoch(dir: string, model: GeneratorModel, run?: Omit<SavedRun, 'history' | 'summary'>): TrainCallback {
+export function checkpointEachEpoch(
+  dir: string, model: GeneratorModel, run?: Omit<SavedRun, 'history' | 'summary'>, conditions?: SavedConditions,
+): TrainCallback {
   return {
     async onEpochEnd(_record, progress) {
       const state = await progress.captureState();
       try {
-        await saveArtifact(dir, model, { run: run && { ...run, history: progress.history, summary: null }, runState: state });
+        await saveArtifact(dir, model, { run: run && { ...run, history: progress.history, summary: null }, runState: state, conditions });
       } finally {
         tf.dispose(state.optimizer.map((w) => w.tensor));
       }

@@ -1,3 +1,4 @@
 export * from './callbacks';
 export * from './run';
 export * from './knownWords';
+export * from './runConditions';

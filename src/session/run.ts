@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedRun, withModelFolderLock } from '../io';
-import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig } from '../model';
+import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedConditions, SavedRun, withModelFolderLock } from '../io';
+import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
 import { checkpointEachEpoch } from './callbacks';
+import { conditionsForRun, DEFAULT_CONDITION_DIM, RunConditions } from './runConditions';
 
 /** What a new run is given: the corpus, and any settings that differ from the defaults. */
 export interface NewRunSettings {
@@ -14,6 +15,8 @@ export interface NewRunSettings {
   model?: Partial<Omit<ModelConfig, 'vocabSize'>>;
   /** Training settings (`charsPerToken` is measured on the data). */
   training?: Partial<Omit<TrainConfig, 'charsPerToken'>>;
+  /** With `data.conditions`: the size of each condition value's learned vector (default {@link DEFAULT_CONDITION_DIM}). */
+  conditionDim?: number;
 }
 
 /** A training run ready to go: its model, data and settings, and where it saves. */
@@ -28,6 +31,8 @@ export interface TrainingRun {
   resume: RunState | null;
   /** SHA-256 of the corpus text (saved with the run, checked when it resumes). */
   corpusSha256: string;
+  /** A conditional run's condition encoder and its documents' condition ids; null for a plain language model. */
+  conditions: RunConditions | null;
 }
 
 /** Settings a resumed run may change: how it runs and where it saves, not what it computes. */
@@ -64,8 +69,9 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
     vocabSize: data.vocab.size,
   });
   const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training), charsPerToken: data.charsPerToken };
+  const conditions = conditionsForRun(prepared.corpus, config, settings.conditionDim ?? DEFAULT_CONDITION_DIM, null);
   return {
-    out, data, resume: null, corpusSha256: prepared.corpusSha256,
+    out, data, resume: null, corpusSha256: prepared.corpusSha256, conditions,
     model: { network: buildGenerator(config), vocab: data.vocab, config },
     settings: { data: prepared.settings, training },
   };
@@ -81,11 +87,10 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
   const artifact = await loadArtifact(dir);
   let resume: RunState | null = null;
   try {
-    if (artifact.conditions !== null) throw new Error(`"${dir}" holds a conditional model; resuming conditional runs is not supported yet. Start a new run.`);
     const saved = artifact.saved.run;
     if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
     resume = await loadRunState(dir);
-    const { data, settings, corpusSha256 } = await prepareCorpusData(saved.data, log);
+    const { corpus, data, settings, corpusSha256 } = await prepareCorpusData(saved.data, log);
     if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
       throw new Error(`The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
     }
@@ -98,8 +103,9 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     }
     log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
     const training = { ...saved.training, ...given({ threads: options.threads, engine: options.engine }) };
+    const conditions = conditionsForRun(corpus, artifact.config, artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM, artifact.conditions);
     return {
-      out: options.out ?? dir, data, resume, corpusSha256,
+      out: options.out ?? dir, data, resume, corpusSha256, conditions,
       model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
       settings: { data: settings, training },
     };
@@ -142,18 +148,22 @@ export function runTraining(run: TrainingRun, options: RunTrainingOptions = {}):
 async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Promise<RunOutcome> {
   const { model, data, settings, out } = run;
   const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training, corpusSha256: run.corpusSha256 };
-  const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record)];
-  const result = await train(model.network, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal })
+  const conditions: SavedConditions | undefined = run.conditions === null ? undefined : { config: run.conditions.config, encoder: run.conditions.encoder };
+  const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record, conditions)];
+  const trained = run.conditions === null ? model.network
+    : { generator: model.network, encoder: run.conditions.encoder, layout: stateLayout(model.config), documentIds: run.conditions.documentIds };
+  const result = await train(trained, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal })
     .finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
   if (result.interrupted !== null) {
     try {
-      await saveArtifact(out, model, { run: { ...record, history: result.history, summary: null }, runState: result.interrupted });
+      await saveArtifact(out, model, { run: { ...record, history: result.history, summary: null }, runState: result.interrupted, conditions });
     } finally {
       tf.dispose(result.interrupted.optimizer.map((w) => w.tensor));
     }
     return { result, summary: null };
   }
-  const summary = summarizeRun(result, data, { backend: tf.getBackend(), threads: settings.training.threads, params: model.network.countParams(), out });
-  await saveArtifact(out, model, { run: { ...record, history: result.history, summary } });
+  const params = model.network.countParams() + (conditions?.encoder.countParams() ?? 0);
+  const summary = summarizeRun(result, data, { backend: tf.getBackend(), threads: settings.training.threads, params, out, conditions: conditions?.config.conditions });
+  await saveArtifact(out, model, { run: { ...record, history: result.history, summary }, conditions });
   return { result, summary };
 }

@@ -1,4 +1,5 @@
 import type { TokenData } from '../data';
+import type { Condition } from '../model';
 import type { TrainResult } from './trainer';
 
 /** The figures of a finished run, as `gennet train --json` prints them and the artifact records them. */
@@ -34,11 +35,18 @@ export interface TrainSummary {
   seconds: number;
   /** Model directory. */
   out: string;
+  /** A conditional model's conditions: each column with the values it learned. Absent for a plain model. */
+  conditions?: Record<string, string[]>;
+  /**
+   * A conditional model's validation loss when each document gets another document's conditions (nats per token):
+   * how much the conditions help is its distance above `valLoss`. Absent for a plain model.
+   */
+  valLossShuffledConditions?: number | null;
 }
 
 /** The summary of a finished run of `params` parameters on `data`, saved in `out`. */
 export function summarizeRun(
-  result: TrainResult, data: TokenData, run: { backend: string; threads: number; params: number; out: string },
+  result: TrainResult, data: TokenData, run: { backend: string; threads: number; params: number; out: string; conditions?: Condition[] },
 ): TrainSummary {
   return {
     backend: run.backend,
@@ -57,5 +65,9 @@ export function summarizeRun(
     params: run.params,
     seconds: result.seconds,
     out: run.out,
+    ...(run.conditions === undefined ? {} : {
+      conditions: Object.fromEntries(run.conditions.map((c) => [c.column, c.values])),
+      valLossShuffledConditions: result.valLossShuffledConditions ?? null,
+    }),
   };
 }

@@ -148,7 +148,7 @@ export function shuffledConditions(run: ConditionalRun, seed: number): Condition
  * The batch order of epoch e is shuffled with a seed derived from `config.seed` and e, so a run interrupted
  * (`control.signal`) and resumed (`control.resume`) trains on the same batches and ends with the same weights.
  * Given a {@link ConditionalRun}, the generator and its condition encoder train together (each row starts from its
- * document's condition state) and the result adds `valLossShuffledConditions`; such runs cannot resume yet.
+ * document's condition state, the optimizer state covers both) and the result adds `valLossShuffledConditions`.
  */
 export async function train(
   trained: tf.LayersModel | ConditionalRun,
@@ -166,7 +166,6 @@ export async function train(
   }
   const conditional = 'generator' in trained ? trained : undefined;
   const model = conditional?.generator ?? (trained as tf.LayersModel);
-  if (conditional !== undefined && control.resume !== undefined) throw new Error('Resuming a conditional run is not supported yet; train it again from the start.');
   if (conditional !== undefined && conditional.documentIds.length % conditionCount(conditional.encoder) !== 0) {
     throw new Error(`documentIds must hold ${conditionCount(conditional.encoder)} condition ids per document, got ${conditional.documentIds.length} ids.`);
   }
@@ -184,7 +183,6 @@ export async function train(
   let updater: Updater | null = null;
   /** The run state at a position: epoch, batches of it done, their summed loss. */
   const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => {
-    if (conditional !== undefined) throw new Error('Checkpoints of conditional runs are not supported yet (their run state would miss the condition encoder).');
     return {
       step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
       dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
@@ -214,7 +212,7 @@ export async function train(
           continue;
         }
         if (control.signal?.aborted) {
-          interrupted = conditional === undefined ? await stateAt(epoch, batchInEpoch, epochLoss) : null; // no resume for those yet
+          interrupted = await stateAt(epoch, batchInEpoch, epochLoss);
           break run;
         }
         const stepStart = performance.now();

@@ -37,7 +37,7 @@ export async function startUpdater(
 ): Promise<Updater> {
   // A limit of 0 (or below) means no clipping, for every engine.
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
-  if (conditional !== undefined) return conditionalUpdater(conditional, engine, settings);
+  if (conditional !== undefined) return conditionalUpdater(conditional, engine, settings, resume);
   if (engine.startTraining !== undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {
@@ -84,11 +84,17 @@ function applyAdam(optimizer: tf.Optimizer, { loss, grads }: LossAndGradients, c
 }
 
 /** The updater of a conditional run: both networks' gradients (see `conditionalLossAndGradients`), one Adam. */
-function conditionalUpdater(run: ConditionalRun, engine: Engine, settings: UpdaterSettings): Updater {
+async function conditionalUpdater(run: ConditionalRun, engine: Engine, settings: UpdaterSettings, resume?: RunState): Promise<Updater> {
   if (settings.threads > 1 && !engine.ownThreads) {
     throw new Error(`A conditional run computes on one thread with the ${engine.name} engine; use --threads 1, or the native engine for more.`);
   }
   const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
+  if (resume !== undefined) {
+    await restoreOptimizer(optimizer, resume.optimizer).catch((error: unknown) => {
+      optimizer.dispose();
+      throw error;
+    });
+  }
   return {
     step: async (batch) => applyAdam(optimizer, conditionalLossAndGradients(engine, run, batch, batchConditionIds(batch, run), settings.threads), settings.clipNorm),
     syncWeights: () => {},
