@@ -10,13 +10,14 @@ import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } 
 import { DATA_MODES, DataMode, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
 import { loadArtifact, writeFileAtomically } from './io';
-import { CELLS, CellType, conditionState, conditionValues, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS } from './model';
+import { CELLS, CellType, conditionState, conditionValues, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS, sourceStates } from './model';
 import { diversityFigure, figureToSvg, createLivePage, lossFigure } from './plot';
 import {
-  beamSearch, checkPrompts, compareTemperatures, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
+  beamSearch, checkPrompts, compareTemperatures, evaluateTranslations, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
 import {
-  DEFAULT_CONDITION_DIM, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, trainingWords, TrainingRun,
+  DEFAULT_CONDITION_DIM, evaluationPairs, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart,
+  trainingWords, TrainingRun,
 } from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
 import type { VocabularyUnit } from './vocab';
@@ -35,11 +36,29 @@ interface CommonFlags {
 /** Flags of `gennet train`. */
 interface TrainFlags extends CommonFlags {
   corpus?: string; resume?: string; out?: string; format?: CorpusFormat; column?: string[]; condition?: string[]; conditionDim: number; split: SplitMode;
-  limit?: number; fixMojibake?: boolean;
+  limit?: number; fixMojibake?: boolean; task: Task; sourceColumn?: string; targetColumn?: string; sourceLevel?: VocabularyUnit;
   level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number;
   cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number; seed: number;
   batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; valMax: number; threads: number; samples: boolean;
   plot?: boolean; acceptChangedCorpus?: boolean;
+}
+
+/** What `gennet train` builds: a language model (plain or conditional), or a sequence-to-sequence model. */
+const TASKS = ['lm', 'seq2seq'] as const;
+type Task = (typeof TASKS)[number];
+
+/** The source column, target columns and source level of `train` flags, checked against `--task`. */
+function pairColumnsOf(flags: TrainFlags): { sourceColumn: string | null; columns: string[] | null; sourceLevel: VocabularyUnit } {
+  if (flags.task === 'lm') {
+    const given = (['sourceColumn', 'targetColumn', 'sourceLevel'] as const).filter((key) => flags[key] !== undefined);
+    if (given.length > 0) throw new Error(`${given.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --task seq2seq.`);
+    return { sourceColumn: null, columns: flags.column ?? null, sourceLevel: DEFAULT_DATA_SETTINGS.sourceLevel };
+  }
+  if (flags.sourceColumn === undefined) throw new Error('--task seq2seq needs --source-column S (the column to read) and --target-column T (the column to write).');
+  if (flags.targetColumn !== undefined && flags.column !== undefined) throw new Error('--target-column and --column both name the target; give one.');
+  const target = flags.targetColumn ?? flags.column;
+  if (target === undefined) throw new Error('--task seq2seq needs --target-column T (the column the model learns to write).');
+  return { sourceColumn: flags.sourceColumn, columns: typeof target === 'string' ? [target] : target, sourceLevel: flags.sourceLevel ?? DEFAULT_DATA_SETTINGS.sourceLevel };
 }
 
 /** Options that `--resume` accepts: they change how the run is shown or computed, not what it computes. */
@@ -67,8 +86,9 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   if (fromCli('conditionDim') && flags.condition === undefined) throw new Error('--condition-dim sizes the vectors of a conditional model; add --condition COLUMN, or drop it.');
   return newRun({
     data: {
-      corpus: flags.corpus, format: flags.format ?? null, columns: flags.column ?? null, conditions: flags.condition ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
-      level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null, mode: flags.mode,
+      corpus: flags.corpus, format: flags.format ?? null, ...pairColumnsOf(flags), conditions: flags.condition ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
+      level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null,
+      mode: flags.task === 'seq2seq' && !fromCli('mode') ? 'lines' : flags.mode,
       seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
     },
     model: {
@@ -87,12 +107,13 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   await initBackend(flags.backend);
   log(`backend: ${describeBackend()}`);
   const run = await runOf(flags, command);
-  const { model, data, out, settings, conditions } = run;
+  const { model, data, out, settings, conditions, source } = run;
   // Once the steps are over, Ctrl-C quits at once again: the model is saved atomically, the last checkpoint stays whole.
   const callbacks: TrainCallback[] = [progressBar(), { onTrainEnd: () => signals.remove() }];
   if (flags.samples) {
-    const under = conditions === null ? undefined : { ...conditions, values: conditions.commonest };
-    callbacks.push(sampleEachEpoch(model, { temperature: 0.8, seed: settings.training.seed, engine: settings.training.engine, log, conditions: under }));
+    // A sequence-to-sequence model shows its greedy translation of one source; others a sample at T = 0.8.
+    const temperature = source === null ? 0.8 : 0;
+    callbacks.push(sampleEachEpoch(model, { temperature, seed: settings.training.seed, engine: settings.training.engine, log, from: sampleStart(run) }));
   }
   const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
   if (page) {
@@ -103,7 +124,8 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   log(`training ${config.cell} ${config.layers}×${config.units} (${model.network.countParams()} parameters), ${data.vocab.unit} vocabulary ${data.vocab.size}` +
     (data.vocab.unit === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : '') +
     `, engine ${selectEngine(settings.training.engine, model.network).name}` +
-    (conditions === null ? '' : `; conditions ${conditions.config.conditions.map((c) => `${c.column} (${c.values.length} values)`).join(', ')}`));
+    (conditions === null ? '' : `; conditions ${conditions.config.conditions.map((c) => `${c.column} (${c.values.length} values)`).join(', ')}`) +
+    (source === null ? '' : `; encoder of ${settings.data.sourceColumn} (${source.vocab.unit} vocabulary ${source.vocab.size}, sources up to ${source.config.maxLen} tokens)`));
   const controller = new AbortController();
   const signals = stopOnSignals(controller, out);
   const { result, summary } = await runTraining(run, { callbacks, signal: controller.signal }).finally(() => {
@@ -115,7 +137,8 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
     process.exitCode = SIGNAL_EXIT[signals.received() ?? 'SIGINT'];
   } else if (flags.json) printJson(summary);
   else {
-    const shuffled = summary.valLossShuffledConditions == null ? '' : `; with shuffled conditions ${summary.valLossShuffledConditions.toFixed(3)}`;
+    const shuffledLoss = summary.valLossShuffledConditions ?? summary.valLossShuffledSources;
+    const shuffled = shuffledLoss == null ? '' : `; with shuffled ${summary.source === undefined ? 'conditions' : 'sources'} ${shuffledLoss.toFixed(3)}`;
     const val = summary.valLoss === null ? '' : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} ` +
       `(perplexity ${summary.valPerplexity!.toFixed(1)}, ${summary.valBitsPerChar!.toFixed(2)} bits/char${shuffled})`;
     process.stdout.write(`Saved ${out}: ${summary.steps} steps, train loss ${summary.trainLoss.toFixed(3)}${val}, ${summary.charsPerSecond} chars/s\n`);
@@ -125,6 +148,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
 /** Flags shared by `generate` and `temperatures`: how to sample, and how strictly to read prompts. */
 interface SamplingFlags extends CommonFlags {
   model: string; length: number; seed: number; topK?: number; topP?: number; repetitionPenalty?: number; strict?: boolean; condition?: Record<string, string>;
+  source?: string;
 }
 
 function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> {
@@ -133,15 +157,20 @@ function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> 
 
 /**
  * Loads `--model` on the chosen backend and picks the engine that will run it; for a conditional model, the state
- * its encoder gives the `--condition` values (all of them required), which every generation starts from.
+ * its encoder gives the `--condition` values (all of them required), for a sequence-to-sequence model the state its
+ * encoder gives `--source`: every generation starts from it.
  */
 async function loadForSampling(flags: SamplingFlags, prompts: readonly string[]) {
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
-  const { conditions } = loaded;
+  const { conditions, source } = loaded;
   if (conditions === null && flags.condition !== undefined) throw new Error(`"${flags.model}" is not a conditional model; drop --condition.`);
+  if (source === null && flags.source !== undefined) throw new Error(`"${flags.model}" is not a sequence-to-sequence model; drop --source.`);
+  if (source !== null && flags.source === undefined) throw new Error(`"${flags.model}" is a sequence-to-sequence model (it reads ${source.vocab.unit}s); give --source TEXT to decode.`);
   const values = conditions === null ? null : conditionValues(conditions.config, flags.condition ?? {});
-  const initialState = conditions === null ? undefined : conditionState(conditions.encoder, conditions.config, values!);
+  if (source !== null) checkPrompts(source.vocab, [flags.source!], flags.strict ?? false, log);
+  const initialState = conditions !== null ? conditionState(conditions.encoder, conditions.config, values!)
+    : source !== null ? sourceStates(source, [flags.source!])[0] : undefined;
   checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
   const given = conditions === null ? undefined : Object.fromEntries(conditions.config.conditions.map((c, j) => [c.column, values![j]]));
   return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name, initialState, conditions: given };
@@ -187,6 +216,25 @@ async function beamCommand(flags: GenerateFlags & { beam: number }, command: Com
   else process.stdout.write(hypotheses.map((h, i) => `--- hypothesis ${i + 1}, score ${h.score.toFixed(3)}\n${h.text}\n`).join('\n'));
 }
 
+/** Flags of `gennet evaluate`. */
+interface EvaluateFlags extends CommonFlags {
+  model: string; corpus?: string; beam: number; lengthPenalty: number; length: number; limit?: number;
+}
+
+async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
+  const backend = await initBackend(flags.backend);
+  const loaded = await loadArtifact(flags.model);
+  if (loaded.source === null) throw new Error(`"${flags.model}" is not a sequence-to-sequence model; evaluate scores models trained with --task seq2seq.`);
+  const pairs = (await evaluationPairs(loaded, flags.corpus, log)).slice(0, flags.limit);
+  const engine = selectEngine(flags.engine, loaded.network).name;
+  log(`decoding ${pairs.length} sources (${flags.beam === 1 ? 'greedy' : `beam ${flags.beam}`}), engine ${engine}`);
+  const scores = evaluateTranslations(loaded, loaded.source, pairs, { beam: flags.beam, lengthPenalty: flags.lengthPenalty, length: flags.length, engine });
+  if (flags.json) return void printJson({ ...scores, beam: flags.beam, backend, engine });
+  const shown = scores.results.filter((r) => !r.exact).slice(0, 10);
+  process.stdout.write(`exact match ${(100 * scores.exactMatch).toFixed(1)}% of ${scores.pairs} pairs, token error rate ${(100 * scores.tokenErrorRate).toFixed(1)}%\n` +
+    (shown.length === 0 ? '' : `some misses (source → output / target):\n${shown.map((r) => `  ${r.source} → ${r.output} / ${r.target}`).join('\n')}\n`));
+}
+
 async function temperaturesCommand(flags: SamplingFlags & { prompts: string[]; temps: number[]; corpus?: string; plot?: string }): Promise<void> {
   const { backend, loaded, engine, initialState } = await loadForSampling(flags, flags.prompts);
   const knownWords = await trainingWords(loaded, flags.corpus, log);
@@ -228,6 +276,11 @@ export function buildCli(): Command {
     .option('--condition <column...>', 'train a conditional model: each value of these columns gets a learned vector that sets the initial state ' +
       '(a numeric column grouped: year:decade, year:century)')
     .option('--condition-dim <n>', 'with --condition: size of each value\'s learned vector', integer(1, 4096), DEFAULT_CONDITION_DIM)
+    .addOption(new Option('--task <task>', 'lm: a language model (plain, or conditional with --condition); seq2seq: an encoder–decoder from one column to another')
+      .choices(TASKS).default('lm'))
+    .option('--source-column <name>', 'with --task seq2seq: the column the encoder reads')
+    .option('--target-column <name>', 'with --task seq2seq: the column the decoder learns to write')
+    .addOption(new Option('--source-level <level>', 'with --task seq2seq: source tokens (the target\'s are --level; default char)').choices(LEVELS))
     .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default(data.split))
     .option('--limit <n>', 'use only the first n documents', integer(1))
     .addOption(new Option('--format <format>', 'corpus file format (default: from the file extension)').choices(CORPUS_FORMATS))
@@ -279,6 +332,16 @@ export function buildCli(): Command {
     .option('--plot <file.svg>', 'also write the metrics-by-temperature figure as SVG');
   addSamplingOptions(temperatures, 'sampling seed of the first prompt (prompt i uses seed + i)');
   addRunOptions(temperatures, 'print one JSON array of {prompt, temperature, text, metrics} rows on stdout').action(temperaturesCommand);
+  const evaluate = program
+    .command('evaluate')
+    .description('score a sequence-to-sequence model: exact-match accuracy and token error rate on its validation pairs or a corpus')
+    .requiredOption('--model <dir>', 'model directory written by `gennet train --task seq2seq`')
+    .option('--corpus <name|path>', 'pairs to score, read with the model\'s source and target columns (default: the validation pairs of its run)')
+    .option('--beam <k>', 'decode with beam search of k hypotheses (1 = greedy)', integer(1, 1000), 1)
+    .option('--length-penalty <alpha>', 'with --beam: the length normalisation α', decimal((n) => n >= 0 && n <= 10, 'between 0 and 10'), 0.6)
+    .option('--length <n>', 'target tokens at most per source', integer(1), 100)
+    .option('--limit <n>', 'score only the first n pairs', integer(1));
+  addRunOptions(evaluate, 'print {pairs, exactMatch, tokenErrorRate, results: [{source, target, output, exact, edits}]} as JSON').action(evaluateCommand);
   program.command('corpora').description('list the built-in corpora').option('--json', 'print JSON').action(corporaCommand);
   program.command('engines').description('list the engines, whether each can run here, and why not').option('--json', 'print JSON').action(enginesCommand);
   return program;

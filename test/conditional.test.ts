@@ -7,10 +7,11 @@ import { engineNamed } from '../src/engines';
 import {
   buildConditionEncoder, buildGenerator, CELLS, conditionIds, conditionState, rowsToState, resolveModelConfig, stateLayout, stateParts, stateToRows, type ConditionEncoderConfig,
 } from '../src/model';
-import { conditionalLoss, conditionalLossAndGradients, DEFAULT_TRAIN_CONFIG, shuffledConditions, train, type ConditionalNetworks } from '../src/train';
+import { conditionalLoss, DEFAULT_TRAIN_CONFIG, shuffledConditions, train, type ConditionalNetworks } from '../src/train';
 import { prepareCharData } from '../src/data';
 import { generateBatch } from '../src/sample';
-import { generatorWith, maskedBatch, relativeDiff } from './engineFixtures';
+import { assertEncoderGradients } from './encoderGradients';
+import { generatorWith, maskedBatch } from './engineFixtures';
 
 const CONFIG: ConditionEncoderConfig = {
   conditions: [{ column: 'party', values: ['Whig', 'Democratic', 'Republican'] }, { column: 'era', values: ['1800s', '1900s'] }],
@@ -72,44 +73,7 @@ test('conditional training: gradients reach the condition vectors and the state 
   for (const cell of CELLS) {
     const networks = await networksFor(cell);
     try {
-      const reference = conditionalLossAndGradients(engineNamed('layers'), networks, batch, ids, 1);
-      const referenceGrads = new Map(Object.entries(reference.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array]));
-      tf.dispose(Object.values(reference.grads));
-      const encoderVariables = networks.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
-      assert.equal(referenceGrads.size, networks.generator.trainableWeights.length + encoderVariables.length, `${cell}: both networks' gradients`);
-      for (const variable of encoderVariables) {
-        const analytic = referenceGrads.get(variable.name)!;
-        assert.ok(analytic.some((v) => v !== 0), `${cell}: ${variable.name} gets a gradient`);
-        // Its entries are small (~1e-4), below what float32 central differences resolve entry by entry: check directional
-        // derivatives, with steps large enough for float32 and Richardson's extrapolation removing their h² error.
-        const values = variable.dataSync().slice() as Float32Array;
-        for (let k = 0; k < 3; k++) {
-          const direction = Float32Array.from(values, (_, i) => Math.sin(i * 12.9898 + k * 78.233));
-          const lossAt = (step: number) => {
-            variable.assign(tf.tensor(values.map((v, i) => v + step * direction[i]), variable.shape));
-            return conditionalLoss(engineNamed('layers'), networks, batch, ids);
-          };
-          const central = (h: number) => (lossAt(h) - lossAt(-h)) / (2 * h);
-          const numeric = (4 * central(0.04) - central(0.08)) / 3;
-          variable.assign(tf.tensor(values, variable.shape));
-          const expected = analytic.reduce((sum, g, i) => sum + g * direction[i], 0);
-          assert.ok(Math.abs(numeric - expected) < 2e-2 * Math.abs(expected), `${cell} ${variable.name}: directional derivative ${numeric} vs ${expected}`);
-        }
-      }
-      for (const name of ['fast', 'native']) {
-        const engine = engineNamed(name);
-        if (engine.unavailableReason() !== null) {
-          t.diagnostic(`${name}: ${engine.unavailableReason()}`);
-          continue;
-        }
-        const tested = conditionalLossAndGradients(engine, networks, batch, ids, 1);
-        assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${cell}/${name}: loss`);
-        assert.equal(Object.keys(tested.grads).length, referenceGrads.size, `${cell}/${name}: every variable's gradient`);
-        for (const [variable, grad] of Object.entries(tested.grads)) {
-          assert.ok(relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!) < 1e-4, `${cell}/${name}: gradient of ${variable}`);
-        }
-        tf.dispose(Object.values(tested.grads));
-      }
+      const reference = assertEncoderGradients(networks, batch, ids, cell, t);
       // conditionState: one row's state, as the encoder gives it for the whole batch.
       const encoded = tf.tidy(() => (networks.encoder.predict(tf.tensor2d(ids, [3, 2], 'int32')) as tf.Tensor).dataSync() as Float32Array);
       const batchState = rowsToState(encoded, networks.layout, 3);
@@ -153,7 +117,7 @@ test('a conditional run learns what its condition says: validation loss well bel
       const [text] = generateBatch(trained, [{ temperature: 0, initialState }], { length: 6 });
       assert.match(text.text, letters, `condition ${lang}: "${text.text}"`);
     }
-    await assert.rejects(train(run, data, { ...trainConfig, engine: 'fast', threads: 2 }), /conditional run computes on one thread with the fast engine/);
+    await assert.rejects(train(run, data, { ...trainConfig, engine: 'fast', threads: 2 }), /conditional or sequence-to-sequence run computes on one thread with the fast engine/);
   } finally {
     run.generator.dispose();
     run.encoder.dispose();

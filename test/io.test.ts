@@ -101,7 +101,7 @@ test('a version-1 artifact (flat training record of the old CLI, or a notebook\'
   const loaded = await loadArtifact(dir);
   assert.equal(loaded.saved.version, 1);
   assert.deepEqual(loaded.saved.run?.data, {
-    corpus: 'builtin:sotu', format: null, columns: ['text'], conditions: null, split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
+    corpus: 'builtin:sotu', format: null, columns: ['text'], conditions: null, sourceColumn: null, sourceLevel: 'char', split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
     minCount: 1, maxVocab: null, mode: 'windows', seqLen: 64, valFraction: 0.1, seed: 3,
   });
   assert.equal(loaded.saved.run?.training.batchSize, 16);

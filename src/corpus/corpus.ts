@@ -18,6 +18,8 @@ export interface Corpus {
   texts: string[];
   /** Each document's condition values when conditions were asked for, else null. */
   conditions: DocumentConditions | null;
+  /** A sequence-to-sequence corpus: each document's source text (the document's text is its target), else null. */
+  sources: string[] | null;
   /** What was wrong with the file's bytes (invalid UTF-8, mojibake): one line each, for the user to see. */
   warnings: string[];
 }

@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import { fetchAgNews, type FetchAgNewsOptions } from './agNewsDownload';
 import { cleanAgNewsText } from './agNewsText';
-import { builtinCorpora, findBuiltin, loadMobyDickTable, loadSotuTable } from './builtins';
+import { builtinCorpora, findBuiltin } from './builtins';
 import type { DataFrame } from 'danfojs-node';
 import { documentConditions } from './conditions';
+import { documentSources } from './sourceColumn';
 import type { Corpus } from './corpus';
 import { parseCsv, type CsvOptions } from './csv';
 import { resolveFormat, type CorpusFormat } from './formats';
@@ -32,6 +33,8 @@ export interface CorpusOptions extends CsvOptions {
   repairMojibake?: boolean;
   /** Condition columns to read for each document (`party`, `year:decade`; see {@link documentConditions}). */
   conditions?: string[];
+  /** A sequence-to-sequence corpus: the column of each document's source (its text columns hold the target). */
+  sourceColumn?: string;
 }
 
 /** A table read from a source, before the text is taken out of it. */
@@ -54,7 +57,7 @@ async function loadBuiltinTable(name: string, options: CorpusOptions): Promise<L
     const { table } = parseCsv(text, file, { layout: 'agnews' });
     return { name, source, table, format: 'csv', agNews: true, warnings };
   }
-  const table = name === 'sotu' ? await loadSotuTable() : await loadMobyDickTable();
+  const table = await findBuiltin(name)!.loadTable!();
   return { name, source, table, format: 'json', agNews: false, warnings: [] };
 }
 
@@ -75,6 +78,9 @@ function checkOptions(options: CorpusOptions): { split: SplitMode; limit: number
   const split = options.split ?? 'none';
   if (!SPLIT_MODES.includes(split)) {
     throw new Error(`Unknown split '${String(split)}'. Use one of: ${SPLIT_MODES.join(', ')}.`);
+  }
+  if (options.sourceColumn !== undefined && split !== 'none') {
+    throw new Error(`A sequence-to-sequence corpus keeps each row one pair; drop the split '${split}'.`);
   }
   const limit = options.limit ?? Infinity;
   if (limit !== Infinity && !(Number.isInteger(limit) && limit > 0)) {
@@ -111,7 +117,7 @@ function collectDocuments(
 }
 
 /**
- * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `ag_news`) or a file (.csv, .json, .jsonl, .txt, .md)
+ * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `cmudict`, `ag_news`) or a file (.csv, .json, .jsonl, .txt, .md)
  * into a danfojs DataFrame plus one cleaned string per document. With `limit`, the frame keeps only the rows
  * the documents came from. The frame is built when it is first read.
  *
@@ -127,7 +133,7 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
   if (table.rows.length === 0) {
     throw new Error(`Corpus ${loaded.source} is empty (no rows). Check the file, or use a built-in corpus such as moby-dick.`);
   }
-  const columns = chooseTextColumns(table, options.column, loaded.agNews ? 'title' : undefined);
+  const columns = chooseTextColumns(table, options.column, loaded.agNews ? 'title' : findBuiltin(builtin)?.defaultColumn);
   const clean = loaded.agNews ? cleanAgNewsText : normaliseNewlines;
   const { texts, rowOfDocument, rowsUsed } = collectDocuments(table, columns, clean, split, limit);
   if (texts.length === 0) {
@@ -149,6 +155,7 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
     columns,
     texts,
     conditions: options.conditions === undefined || options.conditions.length === 0 ? null : documentConditions(table, options.conditions, rowOfDocument),
+    sources: options.sourceColumn === undefined ? null : documentSources(table, options.sourceColumn, rowOfDocument, clean),
     warnings: loaded.warnings,
   };
 }

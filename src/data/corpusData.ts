@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Corpus, CorpusFormat, describeCorpus, loadCorpus, SplitMode } from '../corpus';
 import type { VocabularyUnit } from '../vocab';
 import { DataMode, prepareCharData, prepareWordData, TokenData } from './prepare';
+import { prepareSourceData, type SourceData } from './sourceData';
 
 /**
  * Everything that turns a corpus into training examples: which text (corpus, columns, cutting, limit, repair), which
@@ -17,6 +18,10 @@ export interface DataSettings {
   columns: string[] | null;
   /** Condition columns of a conditional model (`party`, `year:decade`); null for a plain language model. */
   conditions: string[] | null;
+  /** A sequence-to-sequence model: the column of each pair's source (`columns` holds the target); null otherwise. */
+  sourceColumn: string | null;
+  /** Tokens of the sources: characters or words (the targets' is `level`). */
+  sourceLevel: VocabularyUnit;
   split: SplitMode;
   /** Only the first N documents; null for all. */
   limit: number | null;
@@ -39,6 +44,8 @@ export const DEFAULT_DATA_SETTINGS: Omit<DataSettings, 'corpus'> = {
   format: null,
   columns: null,
   conditions: null,
+  sourceColumn: null,
+  sourceLevel: 'char',
   split: 'none',
   limit: null,
   repairMojibake: false,
@@ -59,12 +66,17 @@ export interface CorpusData {
   settings: DataSettings;
   /** SHA-256 of the corpus text (its documents in order): a resumed run checks it is training on the same text. */
   corpusSha256: string;
+  /** A sequence-to-sequence corpus's sources, ready for the encoder; null otherwise. */
+  source: SourceData | null;
 }
 
-/** SHA-256 of a corpus's documents, in order (a reordered corpus hashes differently). */
-function corpusDigest(texts: readonly string[]): string {
+/** SHA-256 of a corpus's documents, in order (a reordered corpus hashes differently), with their sources if any. */
+function corpusDigest(texts: readonly string[], sources: readonly string[] | null): string {
   const hash = createHash('sha256');
-  for (const text of texts) hash.update(text).update('\u0000');
+  texts.forEach((text, d) => {
+    if (sources !== null) hash.update(sources[d]).update('\u0001');
+    hash.update(text).update('\u0000');
+  });
   return hash.digest('hex');
 }
 
@@ -73,8 +85,15 @@ function corpusDigest(texts: readonly string[]): string {
  * any warning about the text (invalid UTF-8, mojibake).
  */
 export async function prepareCorpusData(settings: DataSettings, log: (line: string) => void = () => {}): Promise<CorpusData> {
+  if (settings.sourceColumn !== null && settings.conditions !== null) {
+    throw new Error('A model is either conditional (--condition) or sequence-to-sequence (--source-column), not both.');
+  }
+  if (settings.sourceColumn !== null && settings.mode !== 'lines') {
+    throw new Error('A sequence-to-sequence run reads one pair per example: use the mode lines (--mode lines).');
+  }
   const corpus = await loadCorpus(settings.corpus, {
-    format: settings.format ?? undefined, column: settings.columns ?? undefined, conditions: settings.conditions ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
+    format: settings.format ?? undefined, column: settings.columns ?? undefined, conditions: settings.conditions ?? undefined,
+    sourceColumn: settings.sourceColumn ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
   });
   const stats = describeCorpus(corpus);
   log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);
@@ -86,5 +105,9 @@ export async function prepareCorpusData(settings: DataSettings, log: (line: stri
   const data: TokenData = settings.level === 'word'
     ? prepareWordData(corpus.texts, { ...options, lowercase: settings.lowercase })
     : prepareCharData(corpus.texts, options);
-  return { corpus, data, settings: { ...settings, corpus: corpus.source, columns: corpus.columns }, corpusSha256: corpusDigest(corpus.texts) };
+  const source = corpus.sources === null ? null
+    : prepareSourceData(corpus.sources, { level: settings.sourceLevel, minCount: settings.minCount, maxVocab: settings.maxVocab ?? undefined, lowercase: settings.lowercase });
+  return {
+    corpus, data, source, settings: { ...settings, corpus: corpus.source, columns: corpus.columns }, corpusSha256: corpusDigest(corpus.texts, corpus.sources),
+  };
 }

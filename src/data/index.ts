@@ -5,3 +5,4 @@ export * from './trainValSplit';
 export * from './unigramEntropy';
 export * from './prepare';
 export * from './corpusData';
+export * from './sourceData';

@@ -30,7 +30,8 @@ export class LineDataset implements TokenDataset {
   /** Longest example in time steps (Infinity when lines are not cut). */
   readonly maxLen: number;
   private readonly lines: readonly Int32Array[];
-  private readonly documents: readonly number[] | null;
+  /** The corpus document of each line, when they were given (see {@link LineOptions.documents}). */
+  readonly documents: readonly number[] | null;
 
   /** Wraps encoded lines; throws when there are none or `maxLen` is not a positive whole number. */
   constructor(lines: readonly Int32Array[], options: LineOptions = {}) {

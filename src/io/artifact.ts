@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { conditionCount, ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout, stateSize } from '../model';
+import {
+  conditionCount, ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, SequenceEncoderConfig, SourceEncoder, stateLayout, stateSize,
+} from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
 import { ARTIFACT_FILES, ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
@@ -12,8 +14,10 @@ import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
  * run as typed settings (`run`) and free-form `notes`; version 1's flat `training` record is upgraded on load.
  * 3: a conditional model — `conditions` in `config.json` and the encoder in `condition-encoder.json` +
  * `condition-encoder.bin` (models without conditions are still written as version 2, for older readers).
+ * 4: a sequence-to-sequence model — `source` in `config.json`, the encoder in `source-encoder.json` +
+ * `source-encoder.bin` and its vocabulary in `source-vocab.json` (conditional models are still written as version 3).
  */
-export const ARTIFACT_VERSION = 3;
+export const ARTIFACT_VERSION = 4;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
 export interface ArtifactConfig {
@@ -28,6 +32,8 @@ export interface ArtifactConfig {
   notes: Record<string, unknown>;
   /** A conditional model's conditions (columns, known values, vector size); absent for others. */
   conditions?: ConditionEncoderConfig;
+  /** A sequence-to-sequence model's source encoder settings; absent for others. */
+  source?: SequenceEncoderConfig;
 }
 
 /** What {@link saveArtifact} stores beside the network and vocabulary. */
@@ -40,7 +46,12 @@ export interface SaveOptions {
   runState?: RunState;
   /** A conditional model's condition encoder and its settings. */
   conditions?: SavedConditions;
+  /** A sequence-to-sequence model's source encoder, its settings and the source vocabulary. */
+  source?: SavedSource;
 }
+
+/** A sequence-to-sequence model's encoder side as saved: settings, network and the source vocabulary. */
+export type SavedSource = SourceEncoder;
 
 /** A conditional model's encoder as saved: its settings and network. */
 export interface SavedConditions {
@@ -52,6 +63,8 @@ export interface SavedConditions {
 export interface LoadedArtifact extends GeneratorModel {
   saved: ArtifactConfig;
   conditions: SavedConditions | null;
+  /** A sequence-to-sequence model's encoder side (the network is its decoder); null for others. */
+  source: SavedSource | null;
 }
 
 /** A layers model as the two files of a model folder: its JSON (naming `weightsFile`) and its weights. */
@@ -83,19 +96,22 @@ async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFAC
  * anything but a gennet model, is never written into.
  */
 export async function saveArtifact(dir: string, model: GeneratorModel, options: SaveOptions = {}): Promise<void> {
-  const { conditions } = options;
+  const { conditions, source } = options;
+  if (conditions !== undefined && source !== undefined) throw new Error('A model is either conditional or sequence-to-sequence, not both.');
   const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',
-    version: conditions === undefined ? 2 : ARTIFACT_VERSION,
+    version: source !== undefined ? 4 : conditions !== undefined ? 3 : 2,
     createdAt: new Date().toISOString(),
     backend: tf.getBackend(),
     model: model.config,
     run: options.run ?? null,
     notes: options.notes ?? {},
     ...(conditions === undefined ? {} : { conditions: conditions.config }),
+    ...(source === undefined ? {} : { source: source.config }),
   };
   const encoder = conditions === undefined ? null : await modelFiles(conditions.encoder, ARTIFACT_FILES.conditionWeights);
+  const sourceEncoder = source === undefined ? null : await modelFiles(source.encoder, ARTIFACT_FILES.sourceWeights);
   const state = options.runState === undefined ? null : await encodeRunState(options.runState);
   const text = (value: string) => new Uint8Array(Buffer.from(value));
   const files: Record<string, Uint8Array> = {
@@ -104,6 +120,11 @@ export async function saveArtifact(dir: string, model: GeneratorModel, options: 
     [ARTIFACT_FILES.vocab]: text(JSON.stringify(model.vocab.toJSON())),
     ...(state === null ? {} : { [ARTIFACT_FILES.runState]: text(state.json), [ARTIFACT_FILES.optimizer]: state.weights }),
     ...(encoder === null ? {} : { [ARTIFACT_FILES.conditionModel]: text(encoder.modelJson), [ARTIFACT_FILES.conditionWeights]: encoder.weights }),
+    ...(sourceEncoder === null ? {} : {
+      [ARTIFACT_FILES.sourceModel]: text(sourceEncoder.modelJson),
+      [ARTIFACT_FILES.sourceWeights]: sourceEncoder.weights,
+      [ARTIFACT_FILES.sourceVocab]: text(JSON.stringify(source!.vocab.toJSON())),
+    }),
   };
   await writeModelFiles(dir, files, config);
 }
@@ -145,6 +166,7 @@ function readArtifactConfig(raw: unknown, dir: string): ArtifactConfig {
     format: 'generative-networks', version, createdAt: String(record.createdAt), backend: String(record.backend),
     model: record.model as ModelConfig, run, notes,
     ...(record.conditions === undefined ? {} : { conditions: record.conditions }),
+    ...(record.source === undefined ? {} : { source: record.source }),
   };
 }
 
@@ -154,7 +176,10 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
   if (stat === null || !stat.isDirectory()) {
     throw new Error(`Model directory "${dir}" does not exist. Train one with \`gennet train --out ${dir}\`.`);
   }
-  const files = await readModelFiles(dir, [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights]);
+  const files = await readModelFiles(dir, [
+    ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights,
+    ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights, ARTIFACT_FILES.sourceVocab,
+  ]);
   const saved = readArtifactConfig(files.config, dir);
   const config = resolveModelConfig(saved.model);
   const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
@@ -162,11 +187,14 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
     throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${config.vocabSize}.`);
   }
   const network = await loadLayersFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
+  let conditions: SavedConditions | null = null;
   try {
-    const conditions = saved.conditions === undefined ? null : await loadConditions(dir, files, saved.conditions, config);
-    return { network, vocab, config, saved, conditions };
+    conditions = saved.conditions === undefined ? null : await loadConditions(dir, files, saved.conditions, config);
+    const source = saved.source === undefined ? null : await loadSource(dir, files, saved.source, config);
+    return { network, vocab, config, saved, conditions, source };
   } catch (error) {
     network.dispose();
+    conditions?.encoder.dispose();
     throw error;
   }
 }
@@ -187,6 +215,25 @@ async function loadConditions(dir: string, files: ModelFiles, recorded: unknown,
       `the model needs ${conditions.conditions.length} and ${stateSize(stateLayout(config), 1)}. Re-train or restore the model folder.`);
   }
   return { config: conditions, encoder };
+}
+
+/** A sequence-to-sequence model's encoder and source vocabulary, checked against the recorded settings and the decoder. */
+async function loadSource(dir: string, files: ModelFiles, recorded: unknown, config: ModelConfig): Promise<SavedSource> {
+  const where = path.join(dir, ARTIFACT_FILES.config);
+  const source = recorded as SequenceEncoderConfig;
+  const valid = typeof source === 'object' && source !== null &&
+    (['vocabSize', 'maxLen', 'embeddingDim', 'seed'] as const).every((key) => Number.isInteger(source[key]) && source[key] >= 0);
+  if (!valid) throw new Error(`${where} records its source encoder in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
+  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.sourceVocab, files.file(ARTIFACT_FILES.sourceVocab)));
+  const encoder = await loadLayersFiles(dir, files, ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights);
+  const [inputs, outputs] = [encoder.inputs[0].shape[1], encoder.outputs[0].shape[1]];
+  if (vocab.size !== source.vocabSize || inputs !== source.maxLen || outputs !== stateSize(stateLayout(config), 1)) {
+    encoder.dispose();
+    throw new Error(`"${dir}" is inconsistent: its source encoder (vocabulary ${vocab.size}, ${inputs} tokens in, ${outputs} state values out) ` +
+      `does not match config.json (vocabulary ${source.vocabSize}, ${source.maxLen} tokens) and the decoder (${stateSize(stateLayout(config), 1)} state values). ` +
+      'Re-train or restore the model folder.');
+  }
+  return { config: source, encoder, vocab };
 }
 
 /**

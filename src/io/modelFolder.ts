@@ -24,6 +24,10 @@ export const ARTIFACT_FILES = {
   /** Only in a conditional model: the condition encoder (a TensorFlow.js layers model) and its weights. */
   conditionModel: 'condition-encoder.json',
   conditionWeights: 'condition-encoder.bin',
+  /** Only in a sequence-to-sequence model: the source encoder, its weights, and the source vocabulary. */
+  sourceModel: 'source-encoder.json',
+  sourceWeights: 'source-encoder.bin',
+  sourceVocab: 'source-vocab.json',
 } as const;
 
 /** gennet's own files: the only ones a save replaces or removes. */

@@ -15,15 +15,15 @@ export interface SavedRun {
 }
 
 /** The JSON type a saved field must have: a type name, a list of allowed strings, or `?` for "or null". */
-type FieldKind = 'number' | 'string' | 'boolean' | 'number?' | 'strings?' | readonly (string | null)[];
+type FieldKind = 'number' | 'string' | 'boolean' | 'number?' | 'string?' | 'strings?' | readonly (string | null)[];
 
 const DATA_FIELDS: Record<keyof DataSettings, FieldKind> = {
-  corpus: 'string', format: [...CORPUS_FORMATS, null], columns: 'strings?', conditions: 'strings?', split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
+  corpus: 'string', format: [...CORPUS_FORMATS, null], columns: 'strings?', conditions: 'strings?', sourceColumn: 'string?', sourceLevel: LEVELS, split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
   lowercase: 'boolean', minCount: 'number', maxVocab: 'number?', mode: DATA_MODES, seqLen: 'number', valFraction: 'number', seed: 'number',
 };
 
 /** Data settings that runs saved before them lack, with the value that reproduces those runs. */
-const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = { format: null, conditions: null };
+const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = { format: null, conditions: null, sourceColumn: null, sourceLevel: 'char' };
 
 const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   engine: 'string', threads: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', clipNorm: 'number?',
@@ -35,7 +35,7 @@ const TRAINING_FIELDS_ADDED_LATER: Partial<TrainConfig> = { valMaxTokens: null }
 
 function fits(value: unknown, kind: FieldKind): boolean {
   if (typeof kind !== 'string') return kind.includes(value as string | null);
-  if (kind === 'number?') return value === null || typeof value === 'number';
+  if (kind === 'number?' || kind === 'string?') return value === null || typeof value === kind.slice(0, -1);
   if (kind === 'strings?') return value === null || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
   return typeof value === kind;
 }

@@ -6,3 +6,4 @@ export * from './layers';
 export { lookupRows } from './rowLookup';
 export * from './recurrentState';
 export * from './conditionEncoder';
+export * from './sequenceEncoder';

@@ -41,6 +41,8 @@ export interface TokenEmbeddingArgs {
   outputDim: number;
   seed?: number;
   name?: string;
+  /** Id 0 (`<pad>`) masks its position: recurrent layers after it skip the step, keeping their state. */
+  maskZero?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export class TokenEmbedding extends tf.layers.Layer {
   private readonly inputDim: number;
   private readonly outputDim: number;
   private readonly seed: number | undefined;
+  private readonly maskZero: boolean;
   private embeddings!: tf.LayerVariable;
 
   constructor(args: TokenEmbeddingArgs) {
@@ -61,6 +64,12 @@ export class TokenEmbedding extends tf.layers.Layer {
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
     this.seed = args.seed;
+    this.maskZero = args.maskZero ?? false;
+    this.supportsMasking = this.maskZero;
+  }
+
+  override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    return this.maskZero ? tf.notEqual(Array.isArray(inputs) ? inputs[0] : inputs, 0) : super.computeMask(inputs, mask);
   }
 
   override build(): void {
@@ -82,7 +91,7 @@ export class TokenEmbedding extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, seed: this.seed ?? null };
+    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, seed: this.seed ?? null, ...(this.maskZero ? { maskZero: true } : {}) };
   }
 }
 
@@ -134,6 +143,37 @@ export class SeededDropout extends tf.layers.Layer {
   }
 }
 
+/**
+ * Cuts padded token ids `[batch, time]` to the longest row's real length (ids after a row's last non-`<pad>` id are
+ * all `<pad>`): a batch of short sources padded to a long maximum then costs the recurrent layers only its own
+ * length. Exact when the layers after it mask `<pad>` (see `TokenEmbedding.maskZero`).
+ */
+export class TrimPadding extends tf.layers.Layer {
+  /** Name under which the layer is serialised in `model.json`. */
+  static readonly className = 'TrimPadding';
+
+  override computeOutputShape(inputShape: tf.Shape): tf.Shape {
+    return [inputShape[0], null];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const ids = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+    const [rows, time] = ids.shape;
+    const values = ids.dataSync();
+    let length = 1;
+    for (let r = 0; r < rows; r++) {
+      for (let t = time - 1; t >= length; t--) {
+        if (values[r * time + t] !== 0) {
+          length = t + 1;
+          break;
+        }
+      }
+    }
+    return length === time ? ids.clone() : tf.slice(ids, [0, 0], [rows, length]);
+  }
+}
+
 tf.serialization.registerClass(OneHot);
+tf.serialization.registerClass(TrimPadding);
 tf.serialization.registerClass(TokenEmbedding);
 tf.serialization.registerClass(SeededDropout);

@@ -7,3 +7,4 @@ export * from './temperatureComparison';
 export * from './textMetrics';
 export * from './promptCheck';
 export * from './beamSearch';
+export * from './translate';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Presets, SingleBar } from 'cli-progress';
-import { saveArtifact, SavedConditions, SavedRun } from '../io';
-import { conditionState, type GeneratorModel } from '../model';
+import { saveArtifact, SavedRun, SaveOptions } from '../io';
+import type { GeneratorModel } from '../model';
 import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
 import { generate, GenerateOptions } from '../sample';
 import type { EpochRecord, TrainCallback } from '../train';
@@ -46,39 +46,45 @@ export function formatEpoch(record: EpochRecord): string {
   return `epoch ${record.epoch}: train loss ${record.trainLoss.toFixed(3)}${val}, ${record.seconds.toFixed(1)} s`;
 }
 
+/** Where the samples of a conditional or sequence-to-sequence model start: a label for the log, and the state (read at each epoch end, as the encoder learns). */
+export interface SampleStart {
+  /** E.g. `party=Whig`, or `source "hello"`. */
+  label: string;
+  state(): Float32Array;
+}
+
 /**
  * The lesson's habit: at the end of each epoch, print the epoch's losses and a text sampled from the model,
- * to watch it learn words, then spacing, then style. A conditional model samples under `conditions.values`, from
- * the state its encoder gives them at that epoch.
+ * to watch it learn words, then spacing, then style. A conditional or sequence-to-sequence model samples from the
+ * state `from` gives at that epoch.
  */
 export function sampleEachEpoch(
   trained: GeneratorModel,
-  options: GenerateOptions & { log?: (line: string) => void; conditions?: SavedConditions & { values: string[] } } = {},
+  options: GenerateOptions & { log?: (line: string) => void; from?: SampleStart } = {},
 ): TrainCallback {
-  const { log = console.log, conditions, ...generation } = options;
-  const under = conditions === undefined ? '' : ` (${conditions.config.conditions.map((c, j) => `${c.column}=${conditions.values[j]}`).join(', ')})`;
+  const { log = console.log, from, ...generation } = options;
   return {
     onEpochEnd(record) {
       log(formatEpoch(record));
-      const initialState = conditions && conditionState(conditions.encoder, conditions.config, conditions.values);
-      log(`  sample${under}: ${JSON.stringify(generate(trained, { length: 100, ...generation, initialState }))}`);
+      const sample = generate(trained, { length: 100, ...generation, initialState: from?.state() });
+      log(`  sample${from === undefined ? '' : ` (${from.label})`}: ${JSON.stringify(sample)}`);
     },
   };
 }
 
 /**
  * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete epoch)
- * with the run's settings and history (`run`, when given), a conditional model's encoder (`conditions`) and its run
+ * with the run's settings and history (`run`, when given), a conditional or sequence-to-sequence model's encoder and its run
  * state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch with `--resume`.
  */
 export function checkpointEachEpoch(
-  dir: string, model: GeneratorModel, run?: Omit<SavedRun, 'history' | 'summary'>, conditions?: SavedConditions,
+  dir: string, model: GeneratorModel, run?: Omit<SavedRun, 'history' | 'summary'>, encoders: Pick<SaveOptions, 'conditions' | 'source'> = {},
 ): TrainCallback {
   return {
     async onEpochEnd(_record, progress) {
       const state = await progress.captureState();
       try {
-        await saveArtifact(dir, model, { run: run && { ...run, history: progress.history, summary: null }, runState: state, conditions });
+        await saveArtifact(dir, model, { run: run && { ...run, history: progress.history, summary: null }, runState: state, ...encoders });
       } finally {
         tf.dispose(state.optimizer.map((w) => w.tensor));
       }

@@ -2,3 +2,5 @@ export * from './callbacks';
 export * from './run';
 export * from './knownWords';
 export * from './runConditions';
+export * from './runSource';
+export * from './evaluationPairs';

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, TokenData } from '../data';
+import { DataSettings, DEFAULT_DATA_SETTINGS, LineDataset, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedConditions, SavedRun, withModelFolderLock } from '../io';
-import { buildGenerator, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout } from '../model';
+import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedRun, SaveOptions, withModelFolderLock } from '../io';
+import { buildGenerator, conditionState, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig, sourceStates, stateLayout } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
-import { checkpointEachEpoch } from './callbacks';
+import { PAD_ID } from '../vocab';
+import { checkpointEachEpoch, type SampleStart } from './callbacks';
 import { conditionsForRun, DEFAULT_CONDITION_DIM, RunConditions } from './runConditions';
+import { RunSource, sourceForRun } from './runSource';
 
 /** What a new run is given: the corpus, and any settings that differ from the defaults. */
 export interface NewRunSettings {
@@ -31,8 +33,10 @@ export interface TrainingRun {
   resume: RunState | null;
   /** SHA-256 of the corpus text (saved with the run, checked when it resumes). */
   corpusSha256: string;
-  /** A conditional run's condition encoder and its documents' condition ids; null for a plain language model. */
+  /** A conditional run's condition encoder and its documents' condition ids; null for other models. */
   conditions: RunConditions | null;
+  /** A sequence-to-sequence run's encoder side and its documents' source ids (the model is its decoder); null for others. */
+  source: RunSource | null;
 }
 
 /** Settings a resumed run may change: how it runs and where it saves, not what it computes. */
@@ -57,7 +61,9 @@ function given<T extends object>(settings: T | undefined): Partial<T> {
 
 /** Prepares a new run: checks and completes the settings, loads and prepares the corpus, builds the network. */
 export async function newRun(settings: NewRunSettings, out: string, log: Log = () => {}): Promise<TrainingRun> {
-  const dataSettings: DataSettings = { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus };
+  // Pairs are read one per example: a sequence-to-sequence run's mode is lines unless it says otherwise (and is refused).
+  const mode = settings.data.sourceColumn != null && settings.data.mode === undefined ? { mode: 'lines' as const } : {};
+  const dataSettings: DataSettings = { ...DEFAULT_DATA_SETTINGS, ...mode, ...given(settings.data), corpus: settings.data.corpus };
   checkRunSettings(dataSettings, { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training) });
   await checkSaveTarget(out);
   const prepared = await prepareCorpusData(dataSettings, log);
@@ -70,8 +76,9 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   });
   const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training), charsPerToken: data.charsPerToken };
   const conditions = conditionsForRun(prepared.corpus, config, settings.conditionDim ?? DEFAULT_CONDITION_DIM, null);
+  const source = sourceForRun(prepared.source, config, null);
   return {
-    out, data, resume: null, corpusSha256: prepared.corpusSha256, conditions,
+    out, data, resume: null, corpusSha256: prepared.corpusSha256, conditions, source,
     model: { network: buildGenerator(config), vocab: data.vocab, config },
     settings: { data: prepared.settings, training },
   };
@@ -90,7 +97,7 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     const saved = artifact.saved.run;
     if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
     resume = await loadRunState(dir);
-    const { corpus, data, settings, corpusSha256 } = await prepareCorpusData(saved.data, log);
+    const { corpus, data, settings, corpusSha256, source: sources } = await prepareCorpusData(saved.data, log);
     if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
       throw new Error(`The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
     }
@@ -104,14 +111,16 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
     const training = { ...saved.training, ...given({ threads: options.threads, engine: options.engine }) };
     const conditions = conditionsForRun(corpus, artifact.config, artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM, artifact.conditions);
+    const source = sourceForRun(sources, artifact.config, artifact.source);
     return {
-      out: options.out ?? dir, data, resume, corpusSha256, conditions,
+      out: options.out ?? dir, data, resume, corpusSha256, conditions, source,
       model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
       settings: { data: settings, training },
     };
   } catch (error) {
     artifact.network.dispose();
     artifact.conditions?.encoder.dispose();
+    artifact.source?.encoder.dispose();
     if (resume !== null) tf.dispose(resume.optimizer.map((w) => w.tensor));
     throw error;
   }
@@ -148,22 +157,52 @@ export function runTraining(run: TrainingRun, options: RunTrainingOptions = {}):
 async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Promise<RunOutcome> {
   const { model, data, settings, out } = run;
   const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training, corpusSha256: run.corpusSha256 };
-  const conditions: SavedConditions | undefined = run.conditions === null ? undefined : { config: run.conditions.config, encoder: run.conditions.encoder };
-  const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record, conditions)];
-  const trained = run.conditions === null ? model.network
-    : { generator: model.network, encoder: run.conditions.encoder, layout: stateLayout(model.config), documentIds: run.conditions.documentIds };
+  const encoders = savedEncoders(run);
+  const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record, encoders)];
+  const encoded = run.conditions ?? run.source;
+  const trained = encoded === null ? model.network
+    : { generator: model.network, encoder: encoded.encoder, layout: stateLayout(model.config), documentIds: encoded.documentIds };
   const result = await train(trained, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal })
     .finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
   if (result.interrupted !== null) {
     try {
-      await saveArtifact(out, model, { run: { ...record, history: result.history, summary: null }, runState: result.interrupted, conditions });
+      await saveArtifact(out, model, { run: { ...record, history: result.history, summary: null }, runState: result.interrupted, ...encoders });
     } finally {
       tf.dispose(result.interrupted.optimizer.map((w) => w.tensor));
     }
     return { result, summary: null };
   }
-  const params = model.network.countParams() + (conditions?.encoder.countParams() ?? 0);
-  const summary = summarizeRun(result, data, { backend: tf.getBackend(), threads: settings.training.threads, params, out, conditions: conditions?.config.conditions });
-  await saveArtifact(out, model, { run: { ...record, history: result.history, summary }, conditions });
+  const params = model.network.countParams() + (encoded?.encoder.countParams() ?? 0);
+  const summary = summarizeRun(result, data, {
+    backend: tf.getBackend(), threads: settings.training.threads, params, out, conditions: run.conditions?.config.conditions,
+    source: run.source === null ? undefined : { column: settings.data.sourceColumn!, level: run.source.vocab.unit, vocabSize: run.source.vocab.size, maxLen: run.source.config.maxLen },
+  });
+  await saveArtifact(out, model, { run: { ...record, history: result.history, summary }, ...encoders });
   return { result, summary };
+}
+
+/** What a run saves beside its network: a conditional model's condition encoder, a sequence-to-sequence model's source side. */
+function savedEncoders(run: TrainingRun): Pick<SaveOptions, 'conditions' | 'source'> {
+  if (run.conditions !== null) return { conditions: { config: run.conditions.config, encoder: run.conditions.encoder } };
+  if (run.source !== null) return { source: { config: run.source.config, encoder: run.source.encoder, vocab: run.source.vocab } };
+  return {};
+}
+
+/**
+ * Where the samples shown while a conditional or sequence-to-sequence run trains start: the commonest condition
+ * values, or the source of the first validation pair (the first pair without a validation split); undefined for a
+ * plain language model.
+ */
+export function sampleStart(run: TrainingRun): SampleStart | undefined {
+  const { conditions, source } = run;
+  if (conditions !== null) {
+    const label = conditions.config.conditions.map((c, j) => `${c.column}=${conditions.commonest[j]}`).join(', ');
+    return { label, state: () => conditionState(conditions.encoder, conditions.config, conditions.commonest) };
+  }
+  if (source === null) return undefined;
+  const val = run.data.val;
+  const document = val instanceof LineDataset ? (val.documents?.[0] ?? 0) : 0;
+  const { maxLen } = source.config;
+  const text = source.vocab.decode(source.documentIds.subarray(document * maxLen, (document + 1) * maxLen).filter((id) => id !== PAD_ID));
+  return { label: `source ${JSON.stringify(text)}`, state: () => sourceStates(source, [text])[0] };
 }

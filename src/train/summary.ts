@@ -42,11 +42,16 @@ export interface TrainSummary {
    * how much the conditions help is its distance above `valLoss`. Absent for a plain model.
    */
   valLossShuffledConditions?: number | null;
+  /** A sequence-to-sequence model's source side: its column, token level, vocabulary size and longest source. */
+  source?: { column: string; level: string; vocabSize: number; maxLen: number };
+  /** A sequence-to-sequence model's validation loss when each target is decoded from another pair's source. */
+  valLossShuffledSources?: number | null;
 }
 
 /** The summary of a finished run of `params` parameters on `data`, saved in `out`. */
 export function summarizeRun(
-  result: TrainResult, data: TokenData, run: { backend: string; threads: number; params: number; out: string; conditions?: Condition[] },
+  result: TrainResult, data: TokenData,
+  run: { backend: string; threads: number; params: number; out: string; conditions?: Condition[]; source?: TrainSummary['source'] },
 ): TrainSummary {
   return {
     backend: run.backend,
@@ -69,5 +74,6 @@ export function summarizeRun(
       conditions: Object.fromEntries(run.conditions.map((c) => [c.column, c.values])),
       valLossShuffledConditions: result.valLossShuffledConditions ?? null,
     }),
+    ...(run.source === undefined ? {} : { source: run.source, valLossShuffledSources: result.valLossShuffledConditions ?? null }),
   };
 }

@@ -86,7 +86,7 @@ function applyAdam(optimizer: tf.Optimizer, { loss, grads }: LossAndGradients, c
 /** The updater of a conditional run: both networks' gradients (see `conditionalLossAndGradients`), one Adam. */
 async function conditionalUpdater(run: ConditionalRun, engine: Engine, settings: UpdaterSettings, resume?: RunState): Promise<Updater> {
   if (settings.threads > 1 && !engine.ownThreads) {
-    throw new Error(`A conditional run computes on one thread with the ${engine.name} engine; use --threads 1, or the native engine for more.`);
+    throw new Error(`A conditional or sequence-to-sequence run computes on one thread with the ${engine.name} engine; use --threads 1, or the native engine for more.`);
   }
   const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
   if (resume !== undefined) {

@@ -6,6 +6,8 @@ import type { GateActivation } from './gates';
 export interface RecurrentLayerArgs {
   units: number;
   returnSequences: true;
+  /** Also return the final state (h, then c for LSTM) after the sequence: what an encoder hands on. */
+  returnState?: boolean;
   stateful: boolean;
   name: string;
   kernelInitializer: Initializer | 'zeros';

@@ -1,0 +1,123 @@
+import type { EngineChoice } from '../engines';
+import { type GeneratorModel, type SourceEncoder, sourceStates } from '../model';
+import { EOS_ID } from '../vocab';
+import { beamSearch } from './beamSearch';
+import { generateBatch } from './generate';
+
+/** How a sequence-to-sequence model decodes: greedy (default), sampling at a temperature, or beam search. */
+export interface TranslateOptions {
+  /** Beam search with this many hypotheses (1, the default, is greedy decoding). */
+  beam?: number;
+  /** Without a beam: 0 (default) is greedy, above 0 samples at that temperature. */
+  temperature?: number;
+  /** Seed of the first source's sample (source i uses `seed + i`); default 42. */
+  seed?: number;
+  /** With a beam: α of the length normalisation (see `beamSearch`); default 0.6. */
+  lengthPenalty?: number;
+  /** Target tokens at most (default 100); a translation ends earlier at `<eos>`. */
+  length?: number;
+  engine?: EngineChoice;
+}
+
+/** A source and the target the model decoded for it. */
+export interface Translation {
+  source: string;
+  /** The decoded target text. */
+  text: string;
+  /** Its token ids (`<eos>` not included). */
+  tokens: number[];
+  /** Whether the model ended the target (`<eos>`) before `length` tokens. */
+  endedAtEos: boolean;
+}
+
+/** Rows decoded together by {@link translate} when it samples or decodes greedily. */
+const CHUNK = 256;
+
+/**
+ * Decodes each source text with a sequence-to-sequence model: the encoder's final state starts the decoder (its
+ * `decoder` network), which generates the target from `<eos>` until it produces `<eos>`. Greedy and sampled
+ * translations run in batches; beam search one source at a time (its hypotheses are the batch).
+ */
+export function translate(decoder: GeneratorModel, source: SourceEncoder, texts: readonly string[], options: TranslateOptions = {}): Translation[] {
+  const { beam = 1, temperature = 0, seed = 42, lengthPenalty, length = 100, engine } = options;
+  if (!(Number.isInteger(beam) && beam >= 1)) throw new Error(`The beam must be a whole number ≥ 1, got ${beam}.`);
+  if (beam > 1 && temperature !== 0) throw new Error('Beam search takes the most probable tokens; give a beam or a temperature, not both.');
+  const out: Translation[] = [];
+  for (let start = 0; start < texts.length; start += CHUNK) {
+    const chunk = texts.slice(start, start + CHUNK);
+    const states = sourceStates(source, chunk);
+    if (beam > 1) {
+      chunk.forEach((text, i) => {
+        const [best] = beamSearch(decoder, { beam, length, lengthPenalty, engine, initialState: states[i] });
+        out.push({ source: text, text: best.text, tokens: best.tokens.filter((t) => t !== EOS_ID), endedAtEos: best.endedAtEos });
+      });
+      continue;
+    }
+    const requests = states.map((initialState, i) => ({ initialState, temperature, seed: seed + start + i }));
+    generateBatch(decoder, requests, { length, engine }).forEach((generation, i) => {
+      out.push({ source: chunk[i], text: generation.text, tokens: generation.tokens, endedAtEos: generation.endedAtEos });
+    });
+  }
+  return out;
+}
+
+/** Levenshtein distance between two token sequences: insertions, deletions and substitutions, each 1. */
+export function editDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** A source with the target it should give. */
+export interface Pair {
+  source: string;
+  target: string;
+}
+
+/** One evaluated pair: what the model gave, and how far it is from the target. */
+export interface EvaluatedPair extends Pair {
+  output: string;
+  exact: boolean;
+  /** Edit distance in target tokens. */
+  edits: number;
+}
+
+/** How well a sequence-to-sequence model does on pairs. */
+export interface TranslationScores {
+  pairs: number;
+  /** Share of pairs whose output tokens equal the target's. */
+  exactMatch: number;
+  /** Edit distance over all pairs / target tokens over all pairs (the phoneme or word error rate). */
+  tokenErrorRate: number;
+  /** Every pair with its output, in the order given. */
+  results: EvaluatedPair[];
+}
+
+/** Decodes every pair's source (see {@link translate}) and scores the outputs against the targets, token by token. */
+export function evaluateTranslations(
+  decoder: GeneratorModel, source: SourceEncoder, pairs: readonly Pair[], options: TranslateOptions = {},
+): TranslationScores {
+  if (pairs.length === 0) throw new Error('No pairs to evaluate; give a corpus with at least one pair.');
+  const outputs = translate(decoder, source, pairs.map((p) => p.source), options);
+  let edits = 0;
+  let targetTokens = 0;
+  const results = pairs.map((pair, i) => {
+    const target = decoder.vocab.encode(pair.target);
+    const distance = editDistance(outputs[i].tokens, target);
+    edits += distance;
+    targetTokens += target.length;
+    return { ...pair, output: outputs[i].text, exact: distance === 0, edits: distance };
+  });
+  return {
+    pairs: pairs.length,
+    exactMatch: results.filter((r) => r.exact).length / pairs.length,
+    tokenErrorRate: edits / Math.max(targetTokens, 1),
+    results,
+  };
+}

@@ -1,0 +1,29 @@
+import { LineDataset, prepareCorpusData } from '../data';
+import { loadCorpus } from '../corpus';
+import type { LoadedArtifact } from '../io';
+import type { Pair } from '../sample';
+import type { Log } from './run';
+
+/**
+ * The pairs to evaluate a sequence-to-sequence model on: every pair of `corpus` (read with the model's source and
+ * target columns) or, without one, the validation pairs of the run that trained it (its corpus prepared again with
+ * its settings: the same seeded split).
+ */
+export async function evaluationPairs(model: LoadedArtifact, corpus?: string, log: Log = () => {}): Promise<Pair[]> {
+  const run = model.saved.run;
+  if (model.source === null) throw new Error('This is not a sequence-to-sequence model; evaluate scores models trained with --task seq2seq.');
+  if (run === null || run.data.sourceColumn === null) throw new Error('The model records no training run, so its columns are unknown; train it with gennet train --task seq2seq.');
+  if (corpus !== undefined) {
+    const loaded = await loadCorpus(corpus, { column: run.data.columns ?? undefined, sourceColumn: run.data.sourceColumn });
+    log(`evaluate: ${loaded.texts.length} pairs of ${loaded.name} (${run.data.sourceColumn} → ${loaded.columns.join('+')})`);
+    return loaded.texts.map((target, d) => ({ source: loaded.sources![d], target }));
+  }
+  const prepared = await prepareCorpusData(run.data);
+  const val = prepared.data.val;
+  if (!(val instanceof LineDataset) || val.documents === null) {
+    throw new Error('The run that trained this model kept no validation pairs (--val 0); give pairs to evaluate with --corpus FILE.');
+  }
+  const { texts, sources } = prepared.corpus;
+  log(`evaluate: the ${val.documents.length} validation pairs of ${prepared.corpus.name}`);
+  return val.documents.map((d) => ({ source: sources![d], target: texts[d] }));
+}
