@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { initBackend } from '../src/backend';
 import { loadCorpus } from '../src/corpus';
 import { padSources } from '../src/data';
+import { encoderParts, fastEncoderStates } from '../src/engines';
 import { loadArtifact } from '../src/io';
 import { buildSequenceEncoder, CELLS, encodeSources, stateLayout } from '../src/model';
 import { createRng } from '../src/random';
@@ -38,6 +39,19 @@ test('the source encoder: padding and the rest of the batch do not change a sour
       together[i].forEach((v, k) => assert.ok(Math.abs(v - alone[k]) < 1e-6, `${cell}: source ${i} alone and in a batch`));
     });
     assert.ok(together[0].some((v, k) => Math.abs(v - together[2][k]) > 1e-3), `${cell}: different sources, different states`);
+    // The fast engine's encoder (rows grouped by length, cell ops) = the masked tfjs-layers encoder, values and gradients.
+    const ids = padSources(sources, 8);
+    const parts = encoderParts(encoder)!;
+    const weights = tf.tensor2d(Array.from({ length: 3 * together[0].length }, (_, i) => Math.sin(i)), [3, together[0].length]);
+    const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    const viaLayers = tf.variableGrads(() => tf.sum(tf.mul(encoder.apply(tf.tensor2d(ids, [3, 8], 'int32')) as tf.Tensor, weights)), variables);
+    const viaFast = tf.variableGrads(() => tf.sum(tf.mul(fastEncoderStates(parts, ids, 3), weights)), variables);
+    assert.ok(Math.abs(viaFast.value.dataSync()[0] - viaLayers.value.dataSync()[0]) < 1e-5, `${cell}: fast encoder output`);
+    for (const variable of variables) {
+      const [a, b] = [viaFast.grads[variable.name].dataSync(), viaLayers.grads[variable.name].dataSync()];
+      a.forEach((g, k) => assert.ok(Math.abs(g - b[k]) < 1e-5, `${cell}: gradient of ${variable.name}[${k}]: fast ${g}, layers ${b[k]}`));
+    }
+    tf.dispose([weights, viaLayers.value, viaFast.value, ...Object.values(viaLayers.grads), ...Object.values(viaFast.grads)]);
     assert.throws(() => padSources([new Int32Array(9)], 8), /Source 1 has 9 tokens; the model reads at most 8/);
     encoder.dispose();
   }

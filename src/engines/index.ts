@@ -3,3 +3,5 @@ export * from './registry';
 export { fastEngine, fastBatchLoss, FastStepper } from './fast';
 export { layersEngine, LayersStepper, sequenceLoss } from './layers';
 export { nativeEngine } from './native';
+export { encoderParts, type EncoderParts } from './networkParts';
+export { fastEncoderStates } from './fast/encoder';

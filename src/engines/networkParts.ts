@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { Cell, cellOfLayerClass, GATE_ACTIVATIONS, GateActivation, OneHot, SeededDropout, TokenEmbedding } from '../model';
+import { Cell, cellOfLayerClass, GATE_ACTIVATIONS, GateActivation, OneHot, SeededDropout, TokenEmbedding, TrimPadding } from '../model';
 
 /** One recurrent layer's cell, weights and settings, and the dropout layer after it (if any). */
 export interface RecurrentPart {
@@ -100,4 +100,35 @@ export function networkParts(model: tf.LayersModel, engine: string): NetworkPart
   const parts = partsOrReason(model);
   if (typeof parts === 'string') throw new Error(`The ${engine} engine cannot run ${parts}. Use the engine "layers" (--engine layers) or "auto".`);
   return parts;
+}
+
+/** The weights of a sequence-to-sequence model's source encoder (see `buildSequenceEncoder`), in the order they run. */
+export interface EncoderParts {
+  embedding: tf.LayerVariable;
+  recurrent: RecurrentPart[];
+}
+
+const encoderCache = new WeakMap<tf.LayersModel, EncoderParts | null>();
+
+/**
+ * The parts of a source encoder built by `buildSequenceEncoder` (masked embedding → recurrent layers, their final
+ * states joined), or null for any other network; read once per model.
+ */
+export function encoderParts(model: tf.LayersModel): EncoderParts | null {
+  if (!encoderCache.has(model)) {
+    let embedding: tf.LayerVariable | null = null;
+    const recurrent: RecurrentPart[] = [];
+    let known = true;
+    for (const layer of model.layers) {
+      const cell = cellOfLayerClass(layer.getClassName());
+      if (layer instanceof TokenEmbedding) embedding = layer.trainableWeights[0];
+      else if (cell !== null) {
+        const part = recurrentPart(layer, cell);
+        if (part instanceof Unsupported) known = false;
+        else recurrent.push(part);
+      } else if (!(layer instanceof TrimPadding) && !['InputLayer', 'Concatenate'].includes(layer.getClassName())) known = false;
+    }
+    encoderCache.set(model, known && embedding !== null && recurrent.length > 0 ? { embedding, recurrent } : null);
+  }
+  return encoderCache.get(model)!;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import type { Engine, LossAndGradients } from '../engines';
+import { encoderParts, fastEncoderStates, type Engine, type LossAndGradients } from '../engines';
 import { conditionCount, rowsToState, stateToRows, type StateLayout } from '../model';
 
 /** A conditional generator: the network, the encoder of its conditions, and the state layout between them. */
@@ -30,9 +30,19 @@ export function batchConditionIds(batch: Batch, run: ConditionalRun): Int32Array
   return ids;
 }
 
+/**
+ * The encoder's output `[batch, parts·units]` for its input ids, differentiable in its variables: a source encoder
+ * runs on the fast engine's cell ops (see `fastEncoderStates`), any other encoder through tfjs-layers.
+ */
+function encoderRows(encoder: tf.LayersModel, ids: Int32Array, batch: number, training: boolean): tf.Tensor {
+  const parts = encoderParts(encoder);
+  if (parts !== null) return fastEncoderStates(parts, ids, batch);
+  return encoder.apply(tf.tensor2d(ids, [batch, ids.length / batch], 'int32'), { training }) as tf.Tensor;
+}
+
 /** The initial state, in the engines' layout, that the encoder gives the batch's rows. */
 function initialStates(encoder: tf.LayersModel, ids: Int32Array, layout: StateLayout, batch: number): Float32Array {
-  const rows = tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [batch, ids.length / batch], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+  const rows = tf.tidy(() => encoderRows(encoder, ids, batch, false).dataSync() as Float32Array);
   return rowsToState(rows, layout, batch);
 }
 
@@ -54,7 +64,7 @@ export function conditionalLossAndGradients(
     const dRows = stateToRows(result.initialStateGrad, layout, rows);
     const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const states = encoder.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training: true }) as tf.Tensor;
+      const states = encoderRows(encoder, ids, rows, true);
       return tf.sum(tf.mul(states, tf.tensor2d(dRows, [rows, dRows.length / rows])));
     }), variables);
     value.dispose();

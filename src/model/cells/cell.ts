@@ -56,9 +56,13 @@ export interface Cell<Name extends string = string> {
    * empty: zeros), as one differentiable op (its backward pass walks the steps in reverse).
    * @param inputs time-major `[steps·batch, gates·units]` input projections.
    * @param recurrentKernel `[units, gates·units]`.
-   * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
+   * @param finalState also return the final state's arrays after h (LSTM: c) as `batch` more rows each (an encoder's
+   * handoff; h is the last step's rows).
+   * @returns time-major hidden states `[steps·batch, units]` (then the final arrays), differentiable in every argument.
    */
-  sequence(inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial?: readonly tf.Tensor2D[]): tf.Tensor2D;
+  sequence(
+    inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial?: readonly tf.Tensor2D[], finalState?: boolean,
+  ): tf.Tensor2D;
   /** A stepper for `batch` sequences over a snapshot of `recurrentKernel` (the stepper owns its copy). */
   stepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper;
 }

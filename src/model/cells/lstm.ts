@@ -65,7 +65,7 @@ export function lstmStep(
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
  */
 export function lstmSequence(
-  inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial: readonly tf.Tensor2D[] = [],
+  inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial: readonly tf.Tensor2D[] = [], finalState = false,
 ): tf.Tensor2D {
   const gateFns = gateFunctions(gate);
   const slopeAt = gateFns.slopeAt;
@@ -77,9 +77,9 @@ export function lstmSequence(
       start === null ? {} : { outputs: start[0], cells: start[1] });
     const { gates, cells, cellTanh, outputs } = lstmRun.all;
 
-    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): SequenceGradients => {
+    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D, dFinal: Float32Array[] | null): SequenceGradients => {
       const dz = new Float32Array(steps * stepGates);
-      const dCell = new Float32Array(stepStates);
+      const dCell = dFinal === null ? new Float32Array(stepStates) : Float32Array.from(dFinal[0]); // what flows into c from after the last step
       const kernelT = tf.transpose(kernel);
       let dRecurrent: Float32Array | null = null;
       for (let t = steps - 1; t >= 0; t--) {
@@ -109,8 +109,8 @@ export function lstmSequence(
       // What flows past the first step is the gradient of the initial state: dh₀ through U, dc₀ through the forget gate.
       return h0 === null ? grads : [...grads, tf.tensor2d(dRecurrent!, [batch, units]), tf.tensor2d(dCell, [batch, units])];
     };
-    return { outputs, backward };
-  });
+    return { outputs, finalCarried: [cells.subarray((steps - 1) * stepStates)], backward };
+  }, finalState);
 }
 
 /** An LSTM layer's {@link CellStepper}: hidden and cell state in plain arrays. */

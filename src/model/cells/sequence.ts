@@ -132,11 +132,14 @@ export type SequenceGradients = [tf.Tensor2D, tf.Tensor2D, ...tf.Tensor2D[]];
 export interface SequencePass {
   /** Time-major hidden states `[steps·batch, units]`. */
   outputs: Float32Array;
+  /** The final state's arrays after h (`[batch, units]` each; LSTM: c), when the cell carries more than h. */
+  finalCarried?: Float32Array[];
   /**
-   * Gradients of the input projections and of the recurrent kernel, from the outputs' gradient (time-major), and,
-   * when the pass started from a given state, of each of its arrays (`[batch, units]`, the cell's order).
+   * Gradients of the input projections and of the recurrent kernel, from the outputs' gradient (time-major) and, when
+   * the op returned them, the gradients of the {@link finalCarried} arrays; and, when the pass started from a given
+   * state, of each of its arrays (`[batch, units]`, the cell's order).
    */
-  backward(dOutputs: Float32Array, recurrentKernel: tf.Tensor2D): SequenceGradients;
+  backward(dOutputs: Float32Array, recurrentKernel: tf.Tensor2D, dFinalCarried: Float32Array[] | null): SequenceGradients;
 }
 
 /** What a cell's forward pass over a sequence is given. */
@@ -159,7 +162,9 @@ export interface SequenceInputs {
  * state, if any) as plain arrays and the recurrent kernel as a tensor, and keeps in its closure what its `backward`
  * needs.
  * @param initial the state's arrays the first step starts from (`[batch, units]`, the cell's order); empty: zeros.
- * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
+ * @param finalState also return the final state's arrays after h (see {@link SequencePass.finalCarried}).
+ * @returns time-major hidden states `[steps·batch, units]` — with `finalState`, followed by `batch` rows per final
+ * array after h — differentiable in every argument.
  */
 export function sequenceOp(
   inputs: tf.Tensor2D,
@@ -167,18 +172,38 @@ export function sequenceOp(
   shape: SequenceShape,
   initial: readonly tf.Tensor2D[],
   forward: (given: SequenceInputs) => SequencePass,
+  finalState = false,
 ): tf.Tensor2D {
   const units = recurrentKernel.shape[0];
+  const stepRows = shape.steps * shape.batch;
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, u, ...states] = args.slice(0, -1) as tf.Tensor[];
     (args.at(-1) as tf.GradSaveFunc)([u]);
     const projections = x.dataSync() as Float32Array;
     const given = states.length === 0 ? null : states.map((state) => state.dataSync() as Float32Array);
     const pass = forward({ projections, recurrentKernel: u as tf.Tensor2D, ...shape, units, stepStates: shape.batch * units, initial: given });
+    const carried = finalState ? pass.finalCarried ?? [] : [];
+    const value = carried.length === 0 ? pass.outputs : concatArrays([pass.outputs, ...carried]);
     return {
-      value: tf.tensor2d(pass.outputs, [shape.steps * shape.batch, units]),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => pass.backward((dy as tf.Tensor).dataSync() as Float32Array, kernel as tf.Tensor2D),
+      value: tf.tensor2d(value, [stepRows + carried.length * shape.batch, units]),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
+        const d = (dy as tf.Tensor).dataSync() as Float32Array;
+        const size = shape.batch * units;
+        const dCarried = carried.map((_, k) => d.subarray(stepRows * units + k * size, stepRows * units + (k + 1) * size));
+        return pass.backward(d.subarray(0, stepRows * units), kernel as tf.Tensor2D, carried.length === 0 ? null : dCarried);
+      },
     };
   });
   return run(inputs, recurrentKernel, ...initial) as tf.Tensor2D;
+}
+
+/** The arrays one after another. */
+function concatArrays(arrays: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const array of arrays) {
+    out.set(array, offset);
+    offset += array.length;
+  }
+  return out;
 }
