@@ -6,7 +6,7 @@ import { initBackend } from '../src/backend';
 import type { Batch } from '../src/data';
 import { LineDataset } from '../src/data/lineDataset';
 import { fastEngine } from '../src/engines';
-import { buildGenerator, CellType, resolveModelConfig } from '../src/model';
+import { buildConditionEncoder, buildGenerator, CellType, resolveModelConfig, stateLayout } from '../src/model';
 import { GradientWorkers, splitBatch } from '../src/train/parallelGradients';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 
@@ -62,6 +62,34 @@ test('training on two threads follows the one-thread loss curve (padded lines: p
       assert.ok(Math.abs(b.loss - expected) < 1e-4 * expected, `${cell} step ${k + 1}: ${b.loss} vs ${expected}`);
     });
   }
+});
+
+test('a conditional run shares its rows with worker threads (their states, and the states\' gradients back): the one-thread curve and encoder', async () => {
+  await initBackend('wasm');
+  const run = async (threads: number) => {
+    const config = resolveModelConfig({ vocabSize: VOCAB, cell: 'lstm', units: 12, seed: 2 });
+    const layout = stateLayout(config);
+    const encoderConfig = { conditions: [{ column: 'kind', values: ['a', 'b', 'c'] }], dim: 3, seed: 4 };
+    const networks = {
+      generator: buildGenerator(config), encoder: buildConditionEncoder(encoderConfig, layout), layout,
+      documentIds: Int32Array.from({ length: 48 }, (_, d) => d % 3),
+    };
+    const result = await train(networks, { train: lines(), val: lines() },
+      { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', threads, batchSize: 8, epochs: 2, learningRate: 0.05, seed: 1 });
+    const encoderWeights = networks.encoder.getWeights().map((w) => Array.from(w.dataSync()));
+    networks.generator.dispose();
+    networks.encoder.dispose();
+    return { result, encoderWeights };
+  };
+  const [one, two] = [await run(1), await run(2)];
+  two.result.history.batches.forEach((b, k) => {
+    const expected = one.result.history.batches[k].loss;
+    assert.ok(Math.abs(b.loss - expected) < 1e-4 * expected, `step ${k + 1}: ${b.loss} vs ${expected}`);
+  });
+  assert.ok(Math.abs(two.result.valLossShuffledConditions! - one.result.valLossShuffledConditions!) < 1e-4);
+  one.encoderWeights.forEach((weights, i) => weights.forEach((w, k) => {
+    assert.ok(Math.abs(w - two.encoderWeights[i][k]) < 1e-4, `encoder weight ${i}[${k}]: ${two.encoderWeights[i][k]} on two threads, ${w} on one`);
+  }));
 });
 
 test('an error in a worker thread rejects the step with its message; the workers stop', async () => {

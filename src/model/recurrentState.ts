@@ -58,6 +58,20 @@ export function stackStates(rows: readonly (Float32Array | null)[], layout: Stat
   return rowsToState(joined, layout, rows.length);
 }
 
+/** One state of all rows from the states of consecutive blocks of rows, in order (the inverse of cutting a batch's rows into blocks). */
+export function concatStateRows(blocks: readonly Float32Array[], layout: StateLayout): Float32Array {
+  const { parts, units } = layout;
+  const rows = blocks.map((block) => block.length / (parts * units));
+  const total = rows.reduce((sum, n) => sum + n, 0);
+  const out = new Float32Array(stateSize(layout, total));
+  let first = 0;
+  blocks.forEach((block, k) => {
+    for (let p = 0; p < parts; p++) out.set(block.subarray(p * rows[k] * units, (p + 1) * rows[k] * units), (p * total + first) * units);
+    first += rows[k];
+  });
+  return out;
+}
+
 /** Splits a state of `batch` rows into its `[batch, units]` arrays (views). */
 export function stateParts(state: Float32Array, layout: StateLayout, batch: number): Float32Array[] {
   if (state.length !== stateSize(layout, batch)) {

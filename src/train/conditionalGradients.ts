@@ -40,12 +40,6 @@ function encoderRows(encoder: tf.LayersModel, ids: Int32Array, batch: number, tr
   return encoder.apply(tf.tensor2d(ids, [batch, ids.length / batch], 'int32'), { training }) as tf.Tensor;
 }
 
-/** The initial state, in the engines' layout, that the encoder gives the batch's rows. */
-function initialStates(encoder: tf.LayersModel, ids: Int32Array, layout: StateLayout, batch: number): Float32Array {
-  const rows = tf.tidy(() => encoderRows(encoder, ids, batch, false).dataSync() as Float32Array);
-  return rowsToState(rows, layout, batch);
-}
-
 /**
  * Loss and gradients of a conditional generator on one batch: the encoder turns each row's condition ids into its
  * initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
@@ -55,12 +49,31 @@ function initialStates(encoder: tf.LayersModel, ids: Int32Array, layout: StateLa
 export function conditionalLossAndGradients(
   engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array, threads: number,
 ): LossAndGradients {
-  const { generator, encoder, layout } = networks;
-  const rows = batch.batchSize;
-  checkIds(encoder, ids, rows);
-  const result = engine.lossAndGradients(generator, batch, threads, initialStates(encoder, ids, layout, rows));
+  const initialState = encoderStates(networks, ids, batch.batchSize);
+  return withEncoderGradients(networks, ids, batch.batchSize, engine.lossAndGradients(networks.generator, batch, threads, initialState), engine.name);
+}
+
+/**
+ * The first half of {@link conditionalLossAndGradients}: the initial state (the engines' layout) the encoder gives the
+ * batch's `rows` from their ids; whoever runs the generator from it (an engine, or worker threads sharing the rows)
+ * hands the result to {@link withEncoderGradients}.
+ */
+export function encoderStates(networks: ConditionalNetworks, ids: Int32Array, rows: number): Float32Array {
+  checkIds(networks.encoder, ids, rows);
+  const states = tf.tidy(() => encoderRows(networks.encoder, ids, rows, false).dataSync() as Float32Array);
+  return rowsToState(states, networks.layout, rows);
+}
+
+/**
+ * The second half of {@link conditionalLossAndGradients}: adds to the generator's `result` (run from
+ * {@link encoderStates}) the encoder's gradients, its initial-state gradient carried through the encoder. Takes
+ * ownership of `result`'s tensors.
+ * @param computedBy names who ran the generator, for the error when no state gradient came back.
+ */
+export function withEncoderGradients(networks: ConditionalNetworks, ids: Int32Array, rows: number, result: LossAndGradients, computedBy: string): LossAndGradients {
+  const { encoder, layout } = networks;
   try {
-    if (result.initialStateGrad === undefined) throw new Error(`The ${engine.name} engine returned no initial-state gradient, so the condition encoder cannot learn.`);
+    if (result.initialStateGrad === undefined) throw new Error(`The ${computedBy} engine returned no initial-state gradient, so the encoder cannot learn.`);
     const dRows = stateToRows(result.initialStateGrad, layout, rows);
     const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
@@ -85,6 +98,5 @@ function checkIds(encoder: tf.LayersModel, ids: Int32Array, rows: number): void 
 
 /** Mean loss per real target token (nats) of a conditional generator on one batch, in inference mode. */
 export function conditionalLoss(engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array): number {
-  checkIds(networks.encoder, ids, batch.batchSize);
-  return engine.loss(networks.generator, batch, initialStates(networks.encoder, ids, networks.layout, batch.batchSize));
+  return engine.loss(networks.generator, batch, encoderStates(networks, ids, batch.batchSize));
 }

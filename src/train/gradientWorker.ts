@@ -35,7 +35,7 @@ async function answer(request: WorkerRequest): Promise<WorkerReply> {
     w.write(value);
     value.dispose();
   });
-  return { type: 'gradients', ...partGradients(network, request.batch, engineNamed(request.engine)) };
+  return { type: 'gradients', ...partGradients(network, request.batch, engineNamed(request.engine), request.initialState) };
 }
 
 parentPort!.on('message', (request: WorkerRequest) => {

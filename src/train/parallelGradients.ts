@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../backend';
 import { Batch, realTokens } from '../data';
 import type { Engine, LossAndGradients } from '../engines';
+import { concatStateRows, selectStateRows, type StateLayout } from '../model';
 import { dropoutLayers } from './runState';
 
 /** Loss and gradients of one part of a batch, the gradients as plain arrays in `model.trainableWeights` order. */
@@ -13,15 +14,20 @@ export interface PartGradients {
   /** Real target tokens of the part. */
   tokens: number;
   grads: Float32Array[];
+  /** The gradient of the part's initial state, when it started from one. */
+  initialStateGrad?: Float32Array;
 }
 
-/** Computes the loss and gradients of `batch` on this thread with `engine`, with the model's current weights. */
-export function partGradients(model: tf.LayersModel, batch: Batch, engine: Engine): PartGradients {
-  const { loss, grads } = engine.lossAndGradients(model, batch, 1);
+/**
+ * Computes the loss and gradients of `batch` on this thread with `engine`, with the model's current weights, from
+ * `initialState` (the part's rows; null: zeros).
+ */
+export function partGradients(model: tf.LayersModel, batch: Batch, engine: Engine, initialState: Float32Array | null = null): PartGradients {
+  const { loss, grads, initialStateGrad } = engine.lossAndGradients(model, batch, 1, initialState ?? undefined);
   // Disposed right below, so the arrays dataSync returns (copies, or on cpu the tensors' own) are ours.
   const result = { loss, tokens: realTokens(batch), grads: model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name].dataSync() as Float32Array) };
   tf.dispose(Object.values(grads));
-  return result;
+  return initialStateGrad === undefined ? result : { ...result, initialStateGrad };
 }
 
 /** Splits a batch into at most `parts` batches of consecutive rows whose sizes differ by at most one (none empty). */
@@ -44,7 +50,7 @@ export function splitBatch(batch: Batch, parts: number): Batch[] {
 /** Messages between the main thread and a gradient worker (see `gradientWorker.ts`). */
 export type WorkerRequest =
   | { type: 'init'; backend: BackendName; topology: unknown; dropoutCalls: number[] }
-  | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: string };
+  | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: string; initialState: Float32Array | null };
 /** A gradient worker's answer to one request. */
 export type WorkerReply = { type: 'ready' } | ({ type: 'gradients' } & PartGradients) | { type: 'error'; message: string };
 
@@ -107,18 +113,27 @@ export class GradientWorkers {
     return new GradientWorkers(workers);
   }
 
-  /** Mean loss over the batch's real tokens and its gradients (named as `model`'s variables; the caller disposes them). */
-  async lossAndGradients(model: tf.LayersModel, batch: Batch, engine: Engine): Promise<LossAndGradients> {
+  /**
+   * Mean loss over the batch's real tokens and its gradients (named as `model`'s variables; the caller disposes them);
+   * with `start`, every row begins from its row of `start.state` and the result holds the state's gradient too.
+   */
+  async lossAndGradients(model: tf.LayersModel, batch: Batch, engine: Engine, start?: { state: Float32Array; layout: StateLayout }): Promise<LossAndGradients> {
     const [own, ...others] = splitBatch(batch, this.workers.length + 1);
+    let firstRow = 0;
+    const partStates = [own, ...others].map((part) => {
+      const rows = Array.from({ length: part.batchSize }, (_, r) => firstRow + r);
+      firstRow += part.batchSize;
+      return start === undefined ? null : selectStateRows(start.state, start.layout, rows);
+    });
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const current = variables.map((v) => v.dataSync() as Float32Array); // on cpu the variables' own arrays: copy before transfer
     const replies = others.map((part, k) => {
       const weights = current.map((values) => values.slice());
-      return this.workers[k].request({ type: 'step', weights, batch: part, engine: engine.name }, weights.map((w) => w.buffer as ArrayBuffer));
+      return this.workers[k].request({ type: 'step', weights, batch: part, engine: engine.name, initialState: partStates[k + 1] }, weights.map((w) => w.buffer as ArrayBuffer));
     });
     let mine: PartGradients;
     try {
-      mine = partGradients(model, own, engine);
+      mine = partGradients(model, own, engine, partStates[0]);
     } catch (error) {
       await Promise.allSettled(replies); // no worker's answer is left to reject unobserved
       throw error;
@@ -135,7 +150,11 @@ export class GradientWorkers {
       }
       grads[v.name] = tf.tensor(sum, v.shape);
     });
-    return { loss: parts.reduce((sum, part) => sum + share(part) * part.loss, 0), grads };
+    const loss = parts.reduce((sum, part) => sum + share(part) * part.loss, 0);
+    if (start === undefined) return { loss, grads };
+    // Each part's loss counts with its share of the tokens, so does its rows' state gradient.
+    const initialStateGrad = concatStateRows(parts.map((part) => part.initialStateGrad!.map((g) => share(part) * g)), start.layout);
+    return { loss, grads, initialStateGrad };
   }
 
   /** Stops the worker threads. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
 import type { Engine, LossAndGradients } from '../engines';
-import { batchConditionIds, conditionalLossAndGradients, type ConditionalRun } from './conditionalGradients';
+import { batchConditionIds, conditionalLossAndGradients, type ConditionalRun, encoderStates, withEncoderGradients } from './conditionalGradients';
 import { clipByGlobalNorm } from './clip';
 import { GradientWorkers } from './parallelGradients';
 import { captureOptimizer, NamedTensor, restoreOptimizer, RunState } from './runState';
@@ -83,22 +83,34 @@ function applyAdam(optimizer: tf.Optimizer, { loss, grads }: LossAndGradients, c
   return loss;
 }
 
-/** The updater of a conditional run: both networks' gradients (see `conditionalLossAndGradients`), one Adam. */
+/**
+ * The updater of a conditional or sequence-to-sequence run: both networks' gradients (see
+ * `conditionalLossAndGradients`), one Adam. With threads and an engine without its own, the encoder runs here and the
+ * generator's rows are shared with worker threads, each starting from its rows' states.
+ */
 async function conditionalUpdater(run: ConditionalRun, engine: Engine, settings: UpdaterSettings, resume?: RunState): Promise<Updater> {
-  if (settings.threads > 1 && !engine.ownThreads) {
-    throw new Error(`A conditional or sequence-to-sequence run computes on one thread with the ${engine.name} engine; use --threads 1, or the native engine for more.`);
-  }
   const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
-  if (resume !== undefined) {
-    await restoreOptimizer(optimizer, resume.optimizer).catch((error: unknown) => {
-      optimizer.dispose();
-      throw error;
-    });
+  let workers: GradientWorkers | null = null;
+  try {
+    if (resume !== undefined) await restoreOptimizer(optimizer, resume.optimizer);
+    if (settings.threads > 1 && !engine.ownThreads) workers = await GradientWorkers.start(run.generator, settings.threads - 1);
+  } catch (error) {
+    optimizer.dispose();
+    throw error;
   }
+  const gradients = async (batch: Batch): Promise<LossAndGradients> => {
+    const ids = batchConditionIds(batch, run);
+    if (workers === null) return conditionalLossAndGradients(engine, run, batch, ids, settings.threads);
+    const state = encoderStates(run, ids, batch.batchSize);
+    return withEncoderGradients(run, ids, batch.batchSize, await workers.lossAndGradients(run.generator, batch, engine, { state, layout: run.layout }), engine.name);
+  };
   return {
-    step: async (batch) => applyAdam(optimizer, conditionalLossAndGradients(engine, run, batch, batchConditionIds(batch, run), settings.threads), settings.clipNorm),
+    step: async (batch) => applyAdam(optimizer, await gradients(batch), settings.clipNorm),
     syncWeights: () => {},
     captureOptimizer: () => captureOptimizer(optimizer),
-    dispose: async () => optimizer.dispose(),
+    async dispose() {
+      optimizer.dispose();
+      await workers?.terminate();
+    },
   };
 }
