@@ -43,6 +43,9 @@ interface TrainFlags extends CommonFlags {
   plot?: boolean; acceptChangedCorpus?: boolean;
 }
 
+/** A flag's name as typed (`--source-column`) from its key (`sourceColumn`). */
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 /** What `gennet train` builds: a language model (plain or conditional), or a sequence-to-sequence model. */
 const TASKS = ['lm', 'seq2seq'] as const;
 type Task = (typeof TASKS)[number];
@@ -51,13 +54,14 @@ type Task = (typeof TASKS)[number];
 function pairColumnsOf(flags: TrainFlags): { sourceColumn: string | null; columns: string[] | null; sourceLevel: VocabularyUnit } {
   if (flags.task === 'lm') {
     const given = (['sourceColumn', 'targetColumn', 'sourceLevel'] as const).filter((key) => flags[key] !== undefined);
-    if (given.length > 0) throw new Error(`${given.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --task seq2seq.`);
+    if (given.length > 0) throw new Error(`${given.map(flagName).join(', ')} go with --task seq2seq.`);
     return { sourceColumn: null, columns: flags.column ?? null, sourceLevel: DEFAULT_DATA_SETTINGS.sourceLevel };
   }
   if (flags.sourceColumn === undefined) throw new Error('--task seq2seq needs --source-column S (the column to read) and --target-column T (the column to write).');
   if (flags.targetColumn !== undefined && flags.column !== undefined) throw new Error('--target-column and --column both name the target; give one.');
   const target = flags.targetColumn ?? flags.column;
   if (target === undefined) throw new Error('--task seq2seq needs --target-column T (the column the model learns to write).');
+  if ((typeof target === 'string' ? [target] : target).includes(flags.sourceColumn)) throw new Error(`The source column "${flags.sourceColumn}" is also the target; a model that copies its input learns nothing. Name two columns.`);
   return { sourceColumn: flags.sourceColumn, columns: typeof target === 'string' ? [target] : target, sourceLevel: flags.sourceLevel ?? DEFAULT_DATA_SETTINGS.sourceLevel };
 }
 
@@ -70,7 +74,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   if (flags.resume !== undefined) {
     const conflicting = Object.keys(flags).filter((key) => fromCli(key) && !RESUME_OPTIONS.includes(key));
     if (conflicting.length > 0) {
-      const names = conflicting.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      const names = conflicting.map(flagName);
       throw new Error(`--resume continues the run in "${flags.resume}" with its saved settings; drop ${names.join(', ')} (allowed with --resume: --json, --no-samples, --plot, --threads, --engine, --backend, --out, --accept-changed-corpus).`);
     }
     const changed = {
@@ -88,7 +92,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
     data: {
       corpus: flags.corpus, format: flags.format ?? null, ...pairColumnsOf(flags), conditions: flags.condition ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
       level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null,
-      mode: flags.task === 'seq2seq' && !fromCli('mode') ? 'lines' : flags.mode,
+      mode: fromCli('mode') ? flags.mode : undefined, // the default depends on the task (see newRun)
       seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
     },
     model: {
@@ -121,7 +125,8 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
     log(`live loss plot: ${await page.url} (the page fetches plotly.js from cdn.plot.ly)`);
   }
   const { config } = model;
-  log(`training ${config.cell} ${config.layers}×${config.units} (${model.network.countParams()} parameters), ${data.vocab.unit} vocabulary ${data.vocab.size}` +
+  const encoderParams = (conditions ?? source)?.encoder.countParams() ?? 0;
+  log(`training ${config.cell} ${config.layers}×${config.units} (${model.network.countParams() + encoderParams} parameters${encoderParams > 0 ? `, ${encoderParams} of them the encoder's` : ''}), ${data.vocab.unit} vocabulary ${data.vocab.size}` +
     (data.vocab.unit === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : '') +
     `, engine ${selectEngine(settings.training.engine, model.network).name}` +
     (conditions === null ? '' : `; conditions ${conditions.config.conditions.map((c) => `${c.column} (${c.values.length} values)`).join(', ')}`) +
@@ -182,7 +187,9 @@ type GenerateFlags = SamplingFlags & { prompt: string; temperature: number; coun
 async function generateCommand(flags: GenerateFlags, command: Command): Promise<void> {
   if (command.getOptionValueSource('lengthPenalty') === 'cli') throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
   const { backend, loaded, engine, initialState, conditions } = await loadForSampling(flags, [flags.prompt]);
-  const request = { prompt: flags.prompt, temperature: flags.temperature, ...samplingOf(flags) };
+  // A sequence-to-sequence model decodes greedily unless a temperature is asked for: its target has one right answer.
+  const temperature = loaded.source !== null && command.getOptionValueSource('temperature') !== 'cli' ? 0 : flags.temperature;
+  const request = { prompt: flags.prompt, temperature, ...samplingOf(flags) };
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
   const stream = flags.count === 1 && !flags.json;
   if (stream) process.stdout.write(flags.prompt);
@@ -221,14 +228,15 @@ interface EvaluateFlags extends CommonFlags {
   model: string; corpus?: string; beam: number; lengthPenalty: number; length: number; limit?: number;
 }
 
-async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
+async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<void> {
+  if (command.getOptionValueSource('lengthPenalty') === 'cli' && flags.beam === 1) throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
-  if (loaded.source === null) throw new Error(`"${flags.model}" is not a sequence-to-sequence model; evaluate scores models trained with --task seq2seq.`);
   const pairs = (await evaluationPairs(loaded, flags.corpus, log)).slice(0, flags.limit);
   const engine = selectEngine(flags.engine, loaded.network).name;
   log(`decoding ${pairs.length} sources (${flags.beam === 1 ? 'greedy' : `beam ${flags.beam}`}), engine ${engine}`);
-  const scores = evaluateTranslations(loaded, loaded.source, pairs, { beam: flags.beam, lengthPenalty: flags.lengthPenalty, length: flags.length, engine });
+  const scores = evaluateTranslations(loaded, loaded.source!, pairs, { beam: flags.beam, lengthPenalty: flags.lengthPenalty, length: flags.length, engine });
+  if (scores.skipped > 0) log(`evaluate: left out ${scores.skipped} pairs whose source is longer than the model reads (${loaded.source!.config.maxLen} tokens)`);
   if (flags.json) return void printJson({ ...scores, beam: flags.beam, backend, engine });
   const shown = scores.results.filter((r) => !r.exact).slice(0, 10);
   process.stdout.write(`exact match ${(100 * scores.exactMatch).toFixed(1)}% of ${scores.pairs} pairs, token error rate ${(100 * scores.tokenErrorRate).toFixed(1)}%\n` +

@@ -80,7 +80,7 @@ test('conditional training: gradients reach the condition vectors and the state 
       const row1 = conditionState(networks.encoder, CONFIG, ROWS[1]);
       const parts = stateParts(batchState, networks.layout, 3).map((part) => part.subarray(6, 12));
       assert.deepEqual(row1, Float32Array.from(parts.flatMap((part) => [...part])), `${cell}: conditionState of row 1`);
-      assert.throws(() => conditionalLoss(engineNamed('layers'), networks, batch, ids.subarray(1)), /Condition ids: 3 rows × 2 conditions = 6 expected, got 5/);
+      assert.throws(() => conditionalLoss(engineNamed('layers'), networks, batch, ids.subarray(1)), /Encoder ids: 3 rows × 2 ids per row \(conditions, or source tokens\) = 6 expected, got 5/);
       const other = conditionIds(CONFIG, [ROWS[1], ROWS[2], ROWS[0]]);
       assert.ok(Math.abs(conditionalLoss(engineNamed('layers'), networks, batch, other) - reference.loss) > 1e-4, `${cell}: the conditions matter`);
     } finally {

@@ -40,12 +40,13 @@ const table = path.join(work, 'languages.csv');
 writeFileSync(table, languageTable(600, 31));
 const model = path.join(work, 'model');
 
-test('gennet train --condition: valLoss well below the shuffled-conditions loss; generate --condition follows the condition', () => {
+test('gennet train --condition: valLoss well below the shuffled-conditions loss; generate --condition follows the condition', (t) => {
   const run = gennet('train', '--corpus', table, '--condition', 'lang', '--mode', 'lines', '--seq-len', '16', '--units', '24', '--batch', '16',
     '--epochs', '20', '--max-steps', '300', '--lr', '0.01', '--seed', '3', '--out', model, '--json');
   assert.equal(run.status, 0, run.stderr);
   const summary = JSON.parse(run.stdout);
   assert.deepEqual(summary.conditions, { lang: ['abe', 'xyz'] });
+  t.diagnostic(`val loss ${summary.valLoss.toFixed(3)}, with shuffled conditions ${summary.valLossShuffledConditions.toFixed(3)} (${summary.steps} steps)`);
   assert.ok(summary.valLossShuffledConditions > summary.valLoss + 0.1, `val loss ${summary.valLoss}, shuffled ${summary.valLossShuffledConditions}`);
   assert.match(run.stderr, /conditions lang \(2 values\)/);
   assert.match(run.stderr, /sample \(lang=(abe|xyz)\): /);
@@ -89,6 +90,12 @@ test('gennet and the library name what is missing or unknown in conditions, with
   const loaded = await loadArtifact(model);
   const config = loaded.conditions!.config;
   assert.deepEqual(conditionValues(config, { lang: 'xyz' }), ['xyz']);
+  const twoYears = { conditions: [{ column: 'year:decade', values: ['1990s'] }, { column: 'year:century', values: ['1900s'] }, { column: 'year', values: ['1995'] }], dim: 2, seed: 1 };
+  assert.deepEqual(conditionValues(twoYears, { year: '1995', 'year:decade': '1990s', 'year:century': '1900s' }), ['1990s', '1900s', '1995']);
+  const grouped = { ...twoYears, conditions: twoYears.conditions.slice(0, 2) };
+  assert.throws(() => conditionValues(grouped, { year: '1990s' }), /"year" names year:decade and year:century; give the full name/);
+  const repeated = gennet('train', '--corpus', table, '--condition', 'lang', 'lang', '--out', path.join(work, 'unused'));
+  assert.match(repeated.stderr, /Condition "lang" is given twice; give each condition once/);
   const vectors = conditionVectors(loaded.conditions!.encoder, config);
   assert.deepEqual(vectors.map((v) => `${v.column}=${v.value}`), ['lang=abe', 'lang=xyz']);
   assert.ok(vectors.every((v) => v.vector.length === config.dim));

@@ -114,7 +114,7 @@ const pairs = path.join(work, 'pairs.csv');
 writeFileSync(pairs, pairTable(3000, 5));
 const model = path.join(work, 'model');
 
-test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs of a regular transformation, beam ≥ greedy', () => {
+test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs of a regular transformation, beam ≥ greedy', (t) => {
   const run = gennet('train', '--corpus', pairs, '--task', 'seq2seq', '--source-column', 'spelling', '--target-column', 'sounds', '--level', 'word',
     '--units', '48', '--batch', '32', '--epochs', '6', '--max-steps', '450', '--lr', '0.01', '--seed', '2', '--out', model, '--json');
   assert.equal(run.status, 0, run.stderr);
@@ -124,7 +124,7 @@ test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs o
   assert.match(run.stderr, /encoder of spelling \(char vocabulary 9, sources up to 5 tokens\)/);
   assert.ok(readdirSync(model).includes('source-encoder.bin'));
 
-  const generated = gennet('generate', '--model', model, '--source', 'bead', '--temperature', '0', '--json');
+  const generated = gennet('generate', '--model', model, '--source', 'bead', '--json'); // greedy unless --temperature
   assert.equal(generated.status, 0, generated.stderr);
   assert.equal(JSON.parse(generated.stdout).text, 'd A E b');
   const scores = [1, 4].map((beam) => {
@@ -133,6 +133,7 @@ test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs o
     return JSON.parse(evaluated.stdout);
   });
   assert.equal(scores[0].pairs, 300, 'the validation tenth of 3000 pairs');
+  t.diagnostic(`val loss ${summary.valLoss.toFixed(3)} (shuffled sources ${summary.valLossShuffledSources.toFixed(3)}); exact match greedy ${scores[0].exactMatch}, beam 4 ${scores[1].exactMatch}; token error rate ${scores[0].tokenErrorRate.toFixed(4)}`);
   assert.ok(scores[0].exactMatch > 0.9, `greedy exact match ${scores[0].exactMatch}`);
   assert.ok(scores[1].exactMatch >= scores[0].exactMatch, `beam 4 ${scores[1].exactMatch} vs greedy ${scores[0].exactMatch}`);
   assert.ok(scores[0].tokenErrorRate < 0.05, `token error rate ${scores[0].tokenErrorRate}`);
@@ -141,6 +142,11 @@ test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs o
   const other = gennet('evaluate', '--model', model, '--corpus', unseen, '--limit', '50');
   assert.equal(other.status, 0, other.stderr);
   assert.match(other.stdout, /^exact match \d+\.\d% of 50 pairs, token error rate \d+\.\d%/);
+  writeFileSync(unseen, `${pairTable(20, 98)}\nabcdeoabcd,d c b a o e d c b a`); // one source longer than any in training
+  const withLong = gennet('evaluate', '--model', model, '--corpus', unseen, '--json');
+  assert.equal(withLong.status, 0, withLong.stderr);
+  assert.deepEqual([JSON.parse(withLong.stdout).pairs, JSON.parse(withLong.stdout).skipped], [20, 1]);
+  assert.match(withLong.stderr, /left out 1 pairs whose source is longer than the model reads \(5 tokens\)/);
 });
 
 test('sequence-to-sequence mistakes: each a one-line error that says what to do', () => {
@@ -152,6 +158,9 @@ test('sequence-to-sequence mistakes: each a one-line error that says what to do'
     [['train', '--corpus', pairs, '--task', 'seq2seq', '--source-column', 'spelling', '--target-column', 'sounds', '--mode', 'windows', '--out', path.join(work, 'x')],
       /use the mode lines/],
     [['evaluate', '--model', path.join(work, 'plain')], /is not a sequence-to-sequence model/],
+    [['evaluate', '--model', model, '--length-penalty', '1'], /--length-penalty ranks beam-search hypotheses; add --beam K/],
+    [['train', '--corpus', pairs, '--task', 'seq2seq', '--source-column', 'sounds', '--target-column', 'sounds', '--out', path.join(work, 'x')],
+      /The source column "sounds" is also the target/],
   ];
   assert.equal(gennet('train', '--corpus', pairs, '--column', 'sounds', '--units', '8', '--max-steps', '2', '--no-samples', '--out', path.join(work, 'plain')).status, 0);
   assert.match(gennet('generate', '--model', path.join(work, 'plain'), '--source', 'ab').stderr, /is not a sequence-to-sequence model; drop --source/);

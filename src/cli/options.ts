@@ -50,7 +50,7 @@ export function conditionAssignment(value: string, previous: Record<string, stri
   const at = value.indexOf('=');
   if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`expected COLUMN=VALUE (e.g. party=Whig), got "${value}".`);
   const column = value.slice(0, at);
-  if (column in previous) throw new InvalidArgumentError(`condition "${column}" is given twice.`);
+  if (Object.hasOwn(previous, column)) throw new InvalidArgumentError(`condition "${column}" is given twice.`);
   return { ...previous, [column]: value.slice(at + 1) };
 }
 

@@ -46,6 +46,8 @@ function conditionValue(cell: Cell, spec: ConditionSpec, row: number): string {
  * of one row share its values). Throws naming a missing column (with the available ones) or a bad cell.
  */
 export function documentConditions(table: Table, specs: readonly string[], rowOfDocument: readonly number[]): DocumentConditions {
+  const repeated = specs.find((spec, i) => specs.indexOf(spec) !== i);
+  if (repeated !== undefined) throw new Error(`Condition "${repeated}" is given twice; give each condition once.`);
   const parsed = specs.map(parseConditionSpec);
   const indices = parsed.map(({ column }) => {
     const index = table.columns.indexOf(column);

@@ -96,7 +96,13 @@ export function conditionsOf(names: readonly string[], values: readonly (readonl
  */
 export function conditionValues(config: ConditionEncoderConfig, given: Readonly<Record<string, string>>): string[] {
   const { conditions } = config;
-  const byName = (name: string) => conditions.findIndex((c) => c.column === name || c.column.split(':')[0] === name);
+  const byName = (name: string) => {
+    const exact = conditions.findIndex((c) => c.column === name);
+    if (exact >= 0) return exact;
+    const grouped = conditions.flatMap((c, j) => (c.column.split(':')[0] === name ? [j] : []));
+    if (grouped.length > 1) throw new Error(`"${name}" names ${grouped.map((j) => conditions[j].column).join(' and ')}; give the full name.`);
+    return grouped[0] ?? -1;
+  };
   const values: (string | undefined)[] = conditions.map(() => undefined);
   for (const [name, value] of Object.entries(given)) {
     const j = byName(name);

@@ -42,6 +42,11 @@ export function translate(decoder: GeneratorModel, source: SourceEncoder, texts:
   const { beam = 1, temperature = 0, seed = 42, lengthPenalty, length = 100, engine } = options;
   if (!(Number.isInteger(beam) && beam >= 1)) throw new Error(`The beam must be a whole number ≥ 1, got ${beam}.`);
   if (beam > 1 && temperature !== 0) throw new Error('Beam search takes the most probable tokens; give a beam or a temperature, not both.');
+  const tooLong = texts.findIndex((text) => source.vocab.encode(text).length > source.config.maxLen);
+  if (tooLong >= 0) {
+    throw new Error(`Source ${tooLong + 1} ("${texts[tooLong]}") has ${source.vocab.encode(texts[tooLong]).length} tokens; ` +
+      `the model reads at most ${source.config.maxLen} (its longest training source).`);
+  }
   const out: Translation[] = [];
   for (let start = 0; start < texts.length; start += CHUNK) {
     const chunk = texts.slice(start, start + CHUNK);
@@ -90,7 +95,10 @@ export interface EvaluatedPair extends Pair {
 
 /** How well a sequence-to-sequence model does on pairs. */
 export interface TranslationScores {
+  /** Pairs scored. */
   pairs: number;
+  /** Pairs left out because their source is longer than the model reads (its longest training source). */
+  skipped: number;
   /** Share of pairs whose output tokens equal the target's. */
   exactMatch: number;
   /** Edit distance over all pairs / target tokens over all pairs (the phoneme or word error rate). */
@@ -99,11 +107,15 @@ export interface TranslationScores {
   results: EvaluatedPair[];
 }
 
-/** Decodes every pair's source (see {@link translate}) and scores the outputs against the targets, token by token. */
+/**
+ * Decodes every pair's source (see {@link translate}) and scores the outputs against the targets, token by token;
+ * pairs whose source is longer than the model reads are left out and counted in `skipped`.
+ */
 export function evaluateTranslations(
-  decoder: GeneratorModel, source: SourceEncoder, pairs: readonly Pair[], options: TranslateOptions = {},
+  decoder: GeneratorModel, source: SourceEncoder, given: readonly Pair[], options: TranslateOptions = {},
 ): TranslationScores {
-  if (pairs.length === 0) throw new Error('No pairs to evaluate; give a corpus with at least one pair.');
+  const pairs = given.filter((pair) => source.vocab.encode(pair.source).length <= source.config.maxLen);
+  if (pairs.length === 0) throw new Error(`No pairs to evaluate (${given.length} given, none with a source of at most ${source.config.maxLen} tokens).`);
   const outputs = translate(decoder, source, pairs.map((p) => p.source), options);
   let edits = 0;
   let targetTokens = 0;
@@ -116,6 +128,7 @@ export function evaluateTranslations(
   });
   return {
     pairs: pairs.length,
+    skipped: given.length - pairs.length,
     exactMatch: results.filter((r) => r.exact).length / pairs.length,
     tokenErrorRate: edits / Math.max(targetTokens, 1),
     results,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, LineDataset, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
 import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedRun, SaveOptions, withModelFolderLock } from '../io';
-import { buildGenerator, conditionState, DEFAULT_MODEL_CONFIG, GeneratorModel, ModelConfig, resolveModelConfig, sourceStates, stateLayout } from '../model';
+import { buildGenerator, conditionState, DEFAULT_MODEL_CONFIG, encodeSources, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
 import { PAD_ID } from '../vocab';
 import { checkpointEachEpoch, type SampleStart } from './callbacks';
@@ -110,8 +110,8 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     }
     log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
     const training = { ...saved.training, ...given({ threads: options.threads, engine: options.engine }) };
-    const conditions = conditionsForRun(corpus, artifact.config, artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM, artifact.conditions);
-    const source = sourceForRun(sources, artifact.config, artifact.source);
+    const conditions = conditionsForRun(corpus, artifact.config, artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM, artifact.conditions, true);
+    const source = sourceForRun(sources, artifact.config, artifact.source, true);
     return {
       out: options.out ?? dir, data, resume, corpusSha256, conditions, source,
       model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
@@ -203,6 +203,7 @@ export function sampleStart(run: TrainingRun): SampleStart | undefined {
   const val = run.data.val;
   const document = val instanceof LineDataset ? (val.documents?.[0] ?? 0) : 0;
   const { maxLen } = source.config;
-  const text = source.vocab.decode(source.documentIds.subarray(document * maxLen, (document + 1) * maxLen).filter((id) => id !== PAD_ID));
-  return { label: `source ${JSON.stringify(text)}`, state: () => sourceStates(source, [text])[0] };
+  const ids = source.documentIds.slice(document * maxLen, (document + 1) * maxLen);
+  const text = source.vocab.decode(ids.filter((id) => id !== PAD_ID)); // for the label; the state comes from the ids themselves
+  return { label: `source ${JSON.stringify(text)}`, state: () => encodeSources(source.encoder, ids, maxLen)[0] };
 }

@@ -15,15 +15,18 @@ export interface RunConditions extends SavedConditions {
 
 /**
  * The conditions of a run on `corpus` (loaded with its condition columns), or null for a corpus loaded without any:
- * a new encoder of `dim`-sized vectors for a generator of `config`, or for a resumed run the `saved` one — which
- * must name the same conditions and know every document's values.
+ * a new encoder of `dim`-sized vectors for a generator of `config`, or when `resuming` the `saved` one — which must
+ * exist, name the same conditions and know every document's values.
  */
-export function conditionsForRun(corpus: Corpus, config: ModelConfig, dim: number, saved: SavedConditions | null): RunConditions | null {
+export function conditionsForRun(
+  corpus: Corpus, config: ModelConfig, dim: number, saved: SavedConditions | null, resuming = false,
+): RunConditions | null {
   const documents = corpus.conditions;
   if (documents === null) {
     if (saved !== null) throw new Error('The model is conditional, but its run names no condition columns (damaged config.json?). Re-train or restore the model folder.');
     return null;
   }
+  if (resuming && saved === null) throw new Error('The run names condition columns, but the model has no condition encoder (damaged model folder?). Re-train or restore it.');
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`The condition vector size must be a whole number ≥ 1, got ${dim}.`);
   let encoderConfig = saved?.config;
   if (encoderConfig === undefined) encoderConfig = { conditions: conditionsOf(documents.names, documents.values), dim, seed: config.seed };

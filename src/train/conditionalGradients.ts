@@ -19,12 +19,12 @@ export interface ConditionalRun extends ConditionalNetworks {
 
 /** The condition ids `[rows, conditions]` of a batch's rows, looked up by the documents they come from. */
 export function batchConditionIds(batch: Batch, run: ConditionalRun): Int32Array {
-  if (batch.documents === undefined) throw new Error('A conditional run needs batches that say which document each row comes from.');
+  if (batch.documents === undefined) throw new Error('A run with an encoder (conditional or sequence-to-sequence) needs batches that say which document each row comes from.');
   const conditions = conditionCount(run.encoder);
   const documents = run.documentIds.length / conditions;
   const ids = new Int32Array(batch.batchSize * conditions);
   batch.documents.forEach((document, row) => {
-    if (!(document >= 0 && document < documents)) throw new Error(`Row ${row} comes from document ${document}, but conditions are known for ${documents} documents.`);
+    if (!(document >= 0 && document < documents)) throw new Error(`Row ${row} comes from document ${document}, but encoder inputs are known for ${documents} documents.`);
     ids.set(run.documentIds.subarray(document * conditions, (document + 1) * conditions), row * conditions);
   });
   return ids;
@@ -92,7 +92,7 @@ export function withEncoderGradients(networks: ConditionalNetworks, ids: Int32Ar
 function checkIds(encoder: tf.LayersModel, ids: Int32Array, rows: number): void {
   const conditions = conditionCount(encoder);
   if (ids.length !== rows * conditions) {
-    throw new Error(`Condition ids: ${rows} rows × ${conditions} conditions = ${rows * conditions} expected, got ${ids.length}.`);
+    throw new Error(`Encoder ids: ${rows} rows × ${conditions} ids per row (conditions, or source tokens) = ${rows * conditions} expected, got ${ids.length}.`);
   }
 }
 

@@ -167,7 +167,7 @@ export async function train(
   const conditional = 'generator' in trained ? trained : undefined;
   const model = conditional?.generator ?? (trained as tf.LayersModel);
   if (conditional !== undefined && conditional.documentIds.length % conditionCount(conditional.encoder) !== 0) {
-    throw new Error(`documentIds must hold ${conditionCount(conditional.encoder)} condition ids per document, got ${conditional.documentIds.length} ids.`);
+    throw new Error(`documentIds must hold ${conditionCount(conditional.encoder)} encoder ids per document (conditions, or source tokens), got ${conditional.documentIds.length} ids.`);
   }
   const engine = selectEngine(config.engine, model);
   if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);

@@ -28,17 +28,18 @@ export interface Updater {
 }
 
 /**
- * Starts the updates of `model`'s weights by `engine`, from a fresh Adam or from `resume`'s state. A conditional run
- * (`conditional`) updates the generator and the condition encoder together, with TensorFlow.js's Adam on this thread
- * (plus the engine's own threads).
+ * Starts the updates of `model`'s weights by `engine`, from a fresh Adam or from `resume`'s state: the engine's own
+ * whole steps where it has them, else TensorFlow.js's Adam over the engine's gradients, on this thread or with the
+ * batch's rows shared with worker threads. A conditional or sequence-to-sequence run (`encoded`: `model` is its
+ * generator) updates the generator and its encoder together with TensorFlow.js's Adam; the encoder runs on this
+ * thread, the generator's rows on the engine's threads or the worker threads, each from its rows' initial states.
  */
 export async function startUpdater(
-  model: tf.LayersModel, engine: Engine, given: UpdaterSettings, resume?: RunState, conditional?: ConditionalRun,
+  model: tf.LayersModel, engine: Engine, given: UpdaterSettings, resume?: RunState, encoded?: ConditionalRun,
 ): Promise<Updater> {
   // A limit of 0 (or below) means no clipping, for every engine.
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
-  if (conditional !== undefined) return conditionalUpdater(conditional, engine, settings, resume);
-  if (engine.startTraining !== undefined) {
+  if (engine.startTraining !== undefined && encoded === undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {
       step: async (batch) => fused.step(batch),
@@ -59,11 +60,15 @@ export async function startUpdater(
     optimizer.dispose();
     throw error;
   }
+  const gradients = async (batch: Batch): Promise<LossAndGradients> => {
+    if (encoded === undefined) return workers !== null ? workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, settings.threads);
+    const ids = batchConditionIds(batch, encoded);
+    if (workers === null) return conditionalLossAndGradients(engine, encoded, batch, ids, settings.threads);
+    const state = encoderStates(encoded, ids, batch.batchSize);
+    return withEncoderGradients(encoded, ids, batch.batchSize, await workers.lossAndGradients(model, batch, engine, { state, layout: encoded.layout }), engine.name);
+  };
   return {
-    async step(batch) {
-      const result = workers !== null ? await workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, settings.threads);
-      return applyAdam(optimizer, result, settings.clipNorm);
-    },
+    step: async (batch) => applyAdam(optimizer, await gradients(batch), settings.clipNorm),
     syncWeights: () => {},
     captureOptimizer: () => captureOptimizer(optimizer),
     async dispose() {
@@ -81,36 +86,4 @@ function applyAdam(optimizer: tf.Optimizer, { loss, grads }: LossAndGradients, c
     tf.dispose(grads);
   }
   return loss;
-}
-
-/**
- * The updater of a conditional or sequence-to-sequence run: both networks' gradients (see
- * `conditionalLossAndGradients`), one Adam. With threads and an engine without its own, the encoder runs here and the
- * generator's rows are shared with worker threads, each starting from its rows' states.
- */
-async function conditionalUpdater(run: ConditionalRun, engine: Engine, settings: UpdaterSettings, resume?: RunState): Promise<Updater> {
-  const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
-  let workers: GradientWorkers | null = null;
-  try {
-    if (resume !== undefined) await restoreOptimizer(optimizer, resume.optimizer);
-    if (settings.threads > 1 && !engine.ownThreads) workers = await GradientWorkers.start(run.generator, settings.threads - 1);
-  } catch (error) {
-    optimizer.dispose();
-    throw error;
-  }
-  const gradients = async (batch: Batch): Promise<LossAndGradients> => {
-    const ids = batchConditionIds(batch, run);
-    if (workers === null) return conditionalLossAndGradients(engine, run, batch, ids, settings.threads);
-    const state = encoderStates(run, ids, batch.batchSize);
-    return withEncoderGradients(run, ids, batch.batchSize, await workers.lossAndGradients(run.generator, batch, engine, { state, layout: run.layout }), engine.name);
-  };
-  return {
-    step: async (batch) => applyAdam(optimizer, await gradients(batch), settings.clipNorm),
-    syncWeights: () => {},
-    captureOptimizer: () => captureOptimizer(optimizer),
-    async dispose() {
-      optimizer.dispose();
-      await workers?.terminate();
-    },
-  };
 }
