@@ -4,7 +4,7 @@ import { format } from 'node:util';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, describeBackend, initBackend } from './backend';
-import { addRunOptions, addSamplingOptions, decimal, integer, promptList, temperatureList } from './cli/options';
+import { addRunOptions, addSamplingOptions, decimal, integer, promptList, readPromptFile, temperatureList } from './cli/options';
 import { exitQuietlyOnClosedPipe, SIGNAL_EXIT, stopOnSignals } from './cli/signals';
 import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } from './corpus';
 import { DATA_MODES, DataMode, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
@@ -182,7 +182,7 @@ async function loadForSampling(flags: SamplingFlags, prompts: readonly string[])
 }
 
 /** Flags of `gennet generate`. */
-type GenerateFlags = SamplingFlags & { prompt: string; temperature: number; count: number; beam?: number; lengthPenalty: number };
+type GenerateFlags = SamplingFlags & { prompt: string; promptFile?: string; temperature: number; count: number; beam?: number; lengthPenalty: number };
 
 async function generateCommand(flags: GenerateFlags, command: Command): Promise<void> {
   if (command.getOptionValueSource('lengthPenalty') === 'cli') throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
@@ -324,13 +324,17 @@ export function buildCli(): Command {
     .command('generate')
     .description('generate text from a trained model directory')
     .option('--prompt <text>', 'text to continue', '')
+    .option('--prompt-file <path>', 'continue the text of this file (UTF-8, as written; instead of --prompt)')
     .option('--temperature <t>', '0 = greedy; higher = more random', decimal((n) => n >= 0 && n <= 100, 'between 0 and 100'), 1)
     .option('--count <n>', 'number of samples, generated together in one batch (with --beam: the n best hypotheses)', integer(1), 1)
     .option('--beam <k>', 'beam search with k hypotheses instead of sampling: deterministic, the most probable text (1 = greedy)', integer(1, 1000))
     .option('--length-penalty <alpha>', "with --beam: rank by log P / ((5 + n) / 6)^alpha (GNMT's; 0 = plain log P)", decimal((n) => n >= 0 && n <= 10, 'between 0 and 10'), 0.6);
   addSamplingOptions(generate, 'sampling seed (with --count, sample i uses seed + i)');
-  addRunOptions(generate, 'print a JSON document on stdout').action((flags: GenerateFlags, command: Command) =>
-    flags.beam === undefined ? generateCommand(flags, command) : beamCommand({ ...flags, beam: flags.beam }, command));
+  addRunOptions(generate, 'print a JSON document on stdout').action(async (flags: GenerateFlags, command: Command) => {
+    if (flags.promptFile !== undefined && command.getOptionValueSource('prompt') === 'cli') throw new Error('Give the prompt with --prompt or with --prompt-file, not both.');
+    const prompted = flags.promptFile === undefined ? flags : { ...flags, prompt: await readPromptFile(flags.promptFile, log) };
+    return prompted.beam === undefined ? generateCommand(prompted, command) : beamCommand({ ...prompted, beam: prompted.beam }, command);
+  });
   const temperatures = program
     .command('temperatures')
     .description("the lesson's comparison: every prompt continued at every temperature, with metrics per sample")

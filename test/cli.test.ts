@@ -91,6 +91,25 @@ test('gennet generate: same seed → same text, other seed → other text, tempe
   assert.equal(json.text, a);
 });
 
+test('gennet generate --prompt-file primes from a file (as written, UTF-16 by its mark), like --prompt with that text', () => {
+  const prime = 'Zorbly quenti malfo.\nThe vask of ';
+  const file = path.join(work, 'prime.txt');
+  writeFileSync(file, prime);
+  const args = ['--model', modelDir, '--length', '60', '--seed', '3', '--json'];
+  const fromFile = gennet('generate', ...args, '--prompt-file', file);
+  assert.equal(fromFile.status, 0, fromFile.stderr);
+  const expected = JSON.parse(gennet('generate', ...args, '--prompt', prime).stdout).text;
+  assert.equal(JSON.parse(fromFile.stdout).text, expected);
+  assert.ok(expected.startsWith(prime));
+  const utf16 = path.join(work, 'prime-utf16.txt');
+  writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(prime, 'utf16le')]));
+  assert.equal(JSON.parse(gennet('generate', ...args, '--prompt-file', utf16).stdout).text, expected);
+  const beam = gennet('generate', '--model', modelDir, '--length', '20', '--beam', '2', '--prompt-file', file, '--json');
+  assert.ok(JSON.parse(beam.stdout).text.startsWith(prime), beam.stderr);
+  assert.match(gennet('generate', ...args, '--prompt-file', path.join(work, 'nothing.txt')).stderr, /Prompt file .*nothing\.txt not found; check the path/);
+  assert.match(gennet('generate', ...args, '--prompt', 'a', '--prompt-file', file).stderr, /Give the prompt with --prompt or with --prompt-file, not both/);
+});
+
 test('gennet generate and temperatures: --engine layers, fast and native give the same text; auto says which it took', () => {
   const generate = (engine: string) => {
     const run = gennet('generate', '--model', modelDir, '--prompt', 'The ', '--length', '150', '--temperature', '0.9', '--seed', '3', '--engine', engine, '--json');

@@ -1,4 +1,7 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { decodeText, describeTextIssues } from '../corpus';
 import { BACKENDS } from '../backend';
 import { ENGINES } from '../engines';
 import { checkTemperature } from '../sample';
@@ -74,4 +77,22 @@ export function addSamplingOptions(command: Command, seed: string): Command {
     .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)')
     .option('--condition <column=value>', 'a conditional model: generate under this value of a condition (repeat for each condition)', conditionAssignment)
     .option('--source <text>', 'a sequence-to-sequence model: the source to decode');
+}
+
+/**
+ * The text of a prompt file (UTF-8, or UTF-16/32 by its byte-order mark), exactly as written — a final line break
+ * included; `log` hears about invalid bytes. Throws naming a missing or unreadable file.
+ */
+export async function readPromptFile(file: string, log: (line: string) => void): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? String(error)})`;
+    throw new Error(`Prompt file ${path.resolve(file)} ${why}; check the path (relative paths start at ${process.cwd()}).`);
+  }
+  const { text, issues } = decodeText(bytes);
+  for (const line of describeTextIssues(issues, file)) log(`prompt: ${line}`);
+  return text;
 }

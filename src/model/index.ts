@@ -7,3 +7,5 @@ export { lookupRows } from './rowLookup';
 export * from './recurrentState';
 export * from './conditionEncoder';
 export * from './sequenceEncoder';
+export * from './ngram';
+export * from './ngramStepper';

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { loadCorpus } from '../src/corpus';
+import { prepareCharData, type TokenDataset } from '../src/data';
+import { NgramModel, NgramStepper } from '../src/model';
+
+const all = (dataset: TokenDataset) => dataset.batches(64, null, { dropRemainder: false });
+
+test('the n-gram distribution sums to 1 and gives every token a positive probability, after seen and unseen contexts (property)', () => {
+  fc.assert(fc.property(
+    fc.array(fc.integer({ min: 3, max: 8 }), { minLength: 20, maxLength: 200 }),
+    fc.integer({ min: 1, max: 5 }),
+    fc.array(fc.integer({ min: -1, max: 9 }), { maxLength: 6 }),
+    (stream, order, history) => {
+      const data = prepareCharData([String.fromCharCode(...stream.map((c) => 97 + c))], { mode: 'windows', seqLen: 8, valFraction: 0, seed: 1 });
+      const model = NgramModel.fromBatches(all(data.train), order, data.vocab.size);
+      const context = history.map((id) => (id < data.vocab.size ? id : -1));
+      const p = model.distribution(context);
+      const sum = p.reduce((s, v) => s + v, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-9, `sums to ${sum}`);
+      p.forEach((v, w) => {
+        assert.ok(v > 0, `token ${w} has probability ${v}`);
+        assert.ok(Math.abs(v - model.probability(context, w)) < 1e-12, 'distribution and probability agree');
+      });
+    },
+  ), { numRuns: 150 });
+});
+
+test('order 1 is the discounted unigram interpolated with the uniform distribution (by hand)', () => {
+  const data = prepareCharData(['abacabad'], { mode: 'windows', seqLen: 7, valFraction: 0, seed: 1 });
+  const model = NgramModel.fromBatches(all(data.train), 1, data.vocab.size);
+  // Targets: b a c a b a d → counts a 3, b 2, c 1, d 1 (N = 7, 4 types); n₁ = 2 (c, d), n₂ = 1 (b) → D = 2 / 4.
+  assert.equal(model.discounts[0], 0.5);
+  const [a, d] = [data.vocab.encode('a')[0], data.vocab.encode('d')[0]];
+  const uniform = 1 / data.vocab.size;
+  assert.ok(Math.abs(model.probability([], a) - ((3 - 0.5) / 7 + (0.5 * 4 / 7) * uniform)) < 1e-12);
+  assert.ok(Math.abs(model.probability([], d) - ((1 - 0.5) / 7 + (0.5 * 4 / 7) * uniform)) < 1e-12);
+});
+
+test('on held-out text: smoothing keeps every token possible where the unsmoothed chain fails, and longer contexts help', async (t) => {
+  const book = await loadCorpus('moby-dick', { limit: 12 });
+  const data = prepareCharData(book.texts, { mode: 'windows', seqLen: 100, valFraction: 0.1, seed: 1 });
+  const losses = [1, 3, 5].map((order) => NgramModel.fromBatches(all(data.train), order, data.vocab.size).loss(all(data.val!)));
+  t.diagnostic(`validation loss of orders 1, 3, 5: ${losses.map((l) => l.toFixed(3)).join(', ')} nats/char (unigram entropy ${data.unigramEntropy.toFixed(3)})`);
+  assert.ok(losses[0] > losses[1] && losses[1] > losses[2], `orders 1, 3, 5: ${losses.map((l) => l.toFixed(3)).join(', ')} nats/char`);
+  assert.ok(losses[2] < data.unigramEntropy - 0.5, `order 5 ${losses[2]} vs unigram entropy ${data.unigramEntropy}`);
+  // The unsmoothed order-5 chain (maximum likelihood, no backoff) gives some held-out character probability 0.
+  const counts = new Map<string, number>();
+  const contexts = new Map<string, number>();
+  const train = [...all(data.train)];
+  for (const batch of train) {
+    for (let b = 0; b < batch.batchSize; b++) {
+      for (let t = 4; t < batch.seqLen; t++) {
+        const context = batch.inputs.subarray(b * batch.seqLen + t - 3, b * batch.seqLen + t + 1).join(',');
+        counts.set(`${context}>${batch.targets[b * batch.seqLen + t]}`, (counts.get(`${context}>${batch.targets[b * batch.seqLen + t]}`) ?? 0) + 1);
+        contexts.set(context, (contexts.get(context) ?? 0) + 1);
+      }
+    }
+  }
+  let zero = 0;
+  for (const batch of all(data.val!)) {
+    for (let b = 0; b < batch.batchSize; b++) {
+      for (let t = 4; t < batch.seqLen; t++) {
+        const context = batch.inputs.subarray(b * batch.seqLen + t - 3, b * batch.seqLen + t + 1).join(',');
+        if ((counts.get(`${context}>${batch.targets[b * batch.seqLen + t]}`) ?? 0) === 0) zero += 1;
+      }
+    }
+  }
+  assert.ok(zero > 0, 'held-out text has 5-grams the training text lacks (the unsmoothed loss is infinite)');
+  assert.ok(Number.isFinite(losses[2]));
+});
+
+test('the n-gram stepper: log-probabilities per row, one token at a time = all at once, states move between rows', () => {
+  const data = prepareCharData(['the cat sat on the mat. the rat sat on the hat.'], { mode: 'windows', seqLen: 10, valFraction: 0, seed: 1 });
+  const model = NgramModel.fromBatches(all(data.train), 3, data.vocab.size);
+  const ids = data.vocab.encode('the ');
+  const whole = new NgramStepper(model, 1).feed(ids, ids.length);
+  const stepwise = new NgramStepper(model, 1);
+  let last = new Float32Array();
+  for (const id of ids) last = stepwise.feed(Int32Array.of(id), 1);
+  assert.deepEqual(last, whole);
+  assert.ok(Math.abs(whole.reduce((s, v) => s + Math.exp(v), 0) - 1) < 1e-5);
+  const two = new NgramStepper(model, 2);
+  two.feed(Int32Array.of(ids[0], ids[1], ids[2], ids[3], ids[0], ids[0], ids[0], ids[0]), 4);
+  const state = two.state();
+  two.setState(Float32Array.of(state[2], state[3], state[0], state[1])); // swap the rows
+  const next = two.feed(Int32Array.of(ids[0], ids[0]), 1);
+  const again = new NgramStepper(model, 1);
+  again.feed(ids, ids.length);
+  assert.deepEqual(next.subarray(data.vocab.size), again.feed(Int32Array.of(ids[0]), 1), 'row 2 continues row 1\'s context');
+  assert.throws(() => two.setState(new Float32Array(3)), /holds 4 values, got 3/);
+  assert.throws(() => NgramModel.fromBatches([], 0, 5), /order of an n-gram model must be a whole number from 1 to 12/);
+});
