@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { loadCorpus } from '../src/corpus';
 import { prepareCharData, type TokenDataset } from '../src/data';
 import { NgramModel, NgramStepper } from '../src/model';
+import { beamSearch, generateBatch, nextTokenDistributions } from '../src/sample';
 
 const all = (dataset: TokenDataset) => dataset.batches(64, null, { dropRemainder: false });
 
@@ -91,4 +92,24 @@ test('the n-gram stepper: log-probabilities per row, one token at a time = all a
   assert.deepEqual(next.subarray(data.vocab.size), again.feed(Int32Array.of(ids[0]), 1), 'row 2 continues row 1\'s context');
   assert.throws(() => two.setState(new Float32Array(3)), /holds 4 values, got 3/);
   assert.throws(() => NgramModel.fromBatches([], 0, 5), /order of an n-gram model must be a whole number from 1 to 12/);
+});
+
+test('an n-gram model generates through the same functions as a network: seeded samples, temperatures, beam search', async () => {
+  const book = await loadCorpus('moby-dick', { limit: 6 });
+  const data = prepareCharData(book.texts, { mode: 'windows', seqLen: 100, valFraction: 0, seed: 1 });
+  const trained = { ngram: NgramModel.fromBatches(all(data.train), 5, data.vocab.size), vocab: data.vocab };
+  const sample = (seed: number, temperature = 0.8) => generateBatch(trained, [{ prompt: 'The whale ', temperature, seed }], { length: 120 })[0].text;
+  assert.equal(sample(1), sample(1));
+  assert.notEqual(sample(1), sample(2));
+  assert.equal(sample(1, 0), sample(2, 0), 'greedy ignores the seed');
+  const known = new Set(book.texts.join(''));
+  for (const ch of sample(3, 1.2)) assert.ok(known.has(ch) || ch === '\n', `generated ${JSON.stringify(ch)} comes from the corpus`);
+  const [best] = beamSearch(trained, { prompt: 'The whale ', beam: 4, length: 40, lengthPenalty: 0, stopAtEos: false });
+  const [greedy] = beamSearch(trained, { prompt: 'The whale ', beam: 1, length: 40, lengthPenalty: 0, stopAtEos: false });
+  assert.ok(best.totalLogProb >= greedy.totalLogProb - 1e-9, `beam 4 ${best.totalLogProb} vs greedy ${greedy.totalLogProb}`);
+  assert.equal(greedy.text, generateBatch(trained, [{ prompt: 'The whale ', temperature: 0 }], { length: 40, stopAtEos: false })[0].text);
+  const [atOne, sharp] = nextTokenDistributions(trained, 'The wha', [1, 0.3]);
+  assert.ok(Math.abs(atOne.probs.reduce((s, p) => s + p, 0) - 1) < 1e-6);
+  const l = data.vocab.encode('l')[0];
+  assert.ok(sharp.probs[l] > atOne.probs[l], 'a low temperature sharpens the n-gram distribution too');
 });

@@ -1,4 +1,12 @@
 import type { Batch } from '../data';
+import type { Vocabulary } from '../vocab';
+import type { StateLayout } from './recurrentState';
+
+/** An n-gram model with the vocabulary of its ids: it generates text as a network does (see `NgramStepper`). */
+export interface NgramGenerator {
+  ngram: NgramModel;
+  vocab: Vocabulary;
+}
 
 /**
  * A Markov chain of order N over token ids with interpolated Kneser–Ney smoothing (Chen & Goodman 1998): the
@@ -148,4 +156,9 @@ function discountOf(byContext: Map<string, Map<number, number>>): number {
   }
   const d = once / (once + 2 * twice);
   return Number.isFinite(d) && d > 0 && d < 1 ? d : 0.5;
+}
+
+/** The layout of an n-gram stepper's state: one array of each row's last `max(order − 1, 1)` tokens. */
+export function ngramStateLayout(model: NgramModel): StateLayout {
+  return { parts: 1, units: Math.max(model.order - 1, 1) };
 }

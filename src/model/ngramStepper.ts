@@ -1,8 +1,8 @@
-import type { NgramModel } from './ngram';
+import { type NgramModel, ngramStateLayout } from './ngram';
 
 /**
  * Generation steps of an {@link NgramModel}, with the shape of the engines' steppers: its "state" is each row's last
- * `order − 1` tokens (−1 before a row's first token), `[batch, order − 1]` — so beam search can move it between rows
+ * tokens (−1 before a row's first token; see `ngramStateLayout`) — so beam search can move it between rows
  * like a network's — and the logits it returns are log-probabilities, which a temperature, top-k or top-p reshape as
  * they reshape a network's.
  */
@@ -11,7 +11,7 @@ export class NgramStepper {
   private readonly width: number;
 
   constructor(private readonly model: NgramModel, readonly batchSize: number) {
-    this.width = Math.max(model.order - 1, 0);
+    this.width = ngramStateLayout(model).units;
     this.context = new Float32Array(batchSize * this.width).fill(-1);
   }
 
@@ -20,7 +20,7 @@ export class NgramStepper {
     this.context.fill(-1);
   }
 
-  /** Each row's last `order − 1` tokens (a copy). */
+  /** Each row's last tokens (a copy). */
   state(): Float32Array {
     return this.context.slice();
   }
@@ -36,8 +36,8 @@ export class NgramStepper {
     const { width, batchSize } = this;
     const logits = new Float32Array(batchSize * this.model.vocabSize);
     for (let b = 0; b < batchSize; b++) {
-      const row = [...this.context.subarray(b * width, (b + 1) * width), ...tokens.subarray(b * steps, (b + 1) * steps)].slice(-Math.max(width, 1));
-      this.context.set(row.slice(row.length - width), b * width);
+      const row = [...this.context.subarray(b * width, (b + 1) * width), ...tokens.subarray(b * steps, (b + 1) * steps)].slice(-width);
+      this.context.set(row, b * width);
       const p = this.model.distribution(row);
       p.forEach((v, w) => (logits[b * this.model.vocabSize + w] = Math.log(v)));
     }

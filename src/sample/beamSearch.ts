@@ -1,8 +1,9 @@
-import { EngineChoice, selectEngine, Stepper } from '../engines';
-import { type GeneratorModel, selectStateRows, stackStates, stateLayout } from '../model';
+import type { EngineChoice, Stepper } from '../engines';
+import { selectStateRows, stackStates } from '../model';
 import { EOS_ID, PAD_ID, UNK_ID } from '../vocab';
 import { type Generation, tokenText } from './generate';
 import { entropy, logSoftmax } from './logits';
+import { openStepper, type TextGenerator } from './textGenerator';
 
 /** Options of {@link beamSearch}. */
 export interface BeamSearchOptions {
@@ -106,14 +107,13 @@ function byLogProb(a: Candidate, b: Candidate): number {
  * log-probability). `beam: 1` is greedy decoding. Deterministic: no randomness, ties broken by hypothesis order then
  * token id. Every returned hypothesis ended at `<eos>` or has `length` tokens.
  */
-export function beamSearch(trained: GeneratorModel, options: BeamSearchOptions = {}): BeamHypothesis[] {
+export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = {}): BeamHypothesis[] {
   const { prompt, beam, length, lengthPenalty, stopAtEos, count } = resolveBeamOptions(options);
   const { vocab } = trained;
   const promptIds = [EOS_ID, ...vocab.encode(prompt)];
   const rows = beam + 1; // the beam's rows, then greedy's
   const greedyRow = beam;
-  const stepper = selectEngine(options.engine ?? 'auto', trained.network).createStepper(trained.network, trained.config, rows);
-  const layout = stateLayout(trained.config);
+  const { stepper, layout } = openStepper(trained, options.engine ?? 'auto', rows);
   const start = (row: number): Hypothesis => ({ row, parentRow: row, tokens: [], logProb: 0, entropySum: 0, tokenLogProbSum: 0, endedAtEos: false });
   let live: Hypothesis[] = length === 0 ? [] : [start(0)];
   let greedy: Hypothesis = start(greedyRow);

@@ -1,9 +1,10 @@
-import { EngineChoice, selectEngine } from '../engines';
-import { type GeneratorModel, stackStates, stateLayout } from '../model';
+import type { EngineChoice } from '../engines';
+import { stackStates } from '../model';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
 import { SamplingOptions, TokenSampler } from './sampler';
+import { openStepper, type TextGenerator } from './textGenerator';
 
 /** One text to generate: a prompt, how to sample, and the seed of its own RNG. */
 export interface GenerationRequest extends SamplingOptions {
@@ -108,7 +109,7 @@ class Row {
  * `<pad>` and `<unk>` are never produced.
  */
 export function* streamGenerations(
-  trained: GeneratorModel,
+  trained: TextGenerator,
   requests: readonly GenerationRequest[],
   options: GenerationRunOptions = {},
 ): Generator<TokenEvent, Generation[]> {
@@ -118,11 +119,12 @@ export function* streamGenerations(
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
   if (length === 0) rows.forEach((row) => { row.ended = true; });
   const vocabSize = vocab.size;
-  const stepper = rows.length > 0 ? selectEngine(engine, trained.network).createStepper(trained.network, trained.config, rows.length) : null;
+  const opened = rows.length > 0 ? openStepper(trained, engine, rows.length) : null;
+  const stepper = opened?.stepper ?? null;
   const modelProbs = new Float64Array(vocabSize); // reused: the model's own distribution at each position
   try {
     if (requests.some((r) => r.initialState !== undefined)) {
-      stepper!.setState(stackStates(requests.map((r) => r.initialState ?? null), stateLayout(trained.config)));
+      stepper!.setState(stackStates(requests.map((r) => r.initialState ?? null), opened!.layout));
     }
     for (let t = 0; rows.some((row) => !row.ended); t++) {
       const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);
@@ -165,7 +167,7 @@ export function* streamGenerations(
  * @returns one generation per request, in request order.
  */
 export function generateBatch(
-  trained: GeneratorModel,
+  trained: TextGenerator,
   requests: readonly GenerationRequest[],
   options: GenerationRunOptions & { onToken?: (event: TokenEvent) => void } = {},
 ): Generation[] {
@@ -181,7 +183,7 @@ export function generateBatch(
  * Continues `prompt` with up to `length` tokens, one step at a time with the recurrent state carried along.
  * @returns the prompt followed by the generated text.
  */
-export function generate(trained: GeneratorModel, options: GenerateOptions = {}): string {
+export function generate(trained: TextGenerator, options: GenerateOptions = {}): string {
   const { onToken, ...request } = options;
   return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0].text;
 }
@@ -190,7 +192,7 @@ export function generate(trained: GeneratorModel, options: GenerateOptions = {})
  * The streaming form for notebooks and servers: yields the text of each token of one generation, giving the
  * event loop a turn between tokens so that displays can redraw while the text grows.
  */
-export async function* streamText(trained: GeneratorModel, options: GenerateOptions = {}): AsyncGenerator<string, void> {
+export async function* streamText(trained: TextGenerator, options: GenerateOptions = {}): AsyncGenerator<string, void> {
   const stream = streamGenerations(trained, [options], options);
   for (let step = stream.next(); !step.done; step = stream.next()) {
     yield step.value.text;

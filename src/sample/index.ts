@@ -8,3 +8,4 @@ export * from './textMetrics';
 export * from './promptCheck';
 export * from './beamSearch';
 export * from './translate';
+export * from './textGenerator';

@@ -1,8 +1,8 @@
-import { EngineChoice, selectEngine } from '../engines';
-import type { GeneratorModel } from '../model';
+import type { EngineChoice } from '../engines';
 import { EOS_ID } from '../vocab';
 import { argmax, softmax } from './logits';
 import { logitsProcessors } from './sampler';
+import { openStepper, type TextGenerator } from './textGenerator';
 
 /** The probabilities of every token (in vocabulary id order) coming next, at one temperature. */
 export interface NextTokenDistribution {
@@ -15,9 +15,9 @@ export interface NextTokenDistribution {
  * what comes after `play`. Temperature 0 puts all the mass on the most likely token; `<pad>` and `<unk>` get 0.
  */
 export function nextTokenDistributions(
-  trained: GeneratorModel, prompt: string, temperatures: readonly number[], engine: EngineChoice = 'auto',
+  trained: TextGenerator, prompt: string, temperatures: readonly number[], engine: EngineChoice = 'auto',
 ): NextTokenDistribution[] {
-  const stepper = selectEngine(engine, trained.network).createStepper(trained.network, trained.config, 1);
+  const { stepper } = openStepper(trained, engine, 1);
   try {
     const ids = Int32Array.from([EOS_ID, ...trained.vocab.encode(prompt)]);
     const logits = stepper.feed(ids, ids.length);

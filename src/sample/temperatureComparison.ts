@@ -1,6 +1,7 @@
 import type { EngineChoice } from '../engines';
-import type { GeneratorModel } from '../model';
+
 import { generateBatch, GenerationRequest } from './generate';
+import type { TextGenerator } from './textGenerator';
 import type { SamplingOptions } from './sampler';
 import { textMetrics, TextMetrics } from './textMetrics';
 
@@ -54,7 +55,7 @@ export interface ComparisonOptions extends Omit<SamplingOptions, 'temperature'> 
  * The lesson's comparison: every prompt continued at every temperature (prompt-major order), generated as one
  * batch, with the metrics of each sample.
  */
-export function compareTemperatures(trained: GeneratorModel, options: ComparisonOptions = {}): ComparisonRow[] {
+export function compareTemperatures(trained: TextGenerator, options: ComparisonOptions = {}): ComparisonRow[] {
   const { prompts = LESSON_PROMPTS, temperatures = LESSON_TEMPERATURES, length = 300, seed = 42, knownWords, engine, ...sampling } = options;
   if (prompts.length === 0 || temperatures.length === 0) throw new Error('Give at least one prompt and one temperature to compare.');
   const requests: GenerationRequest[] = prompts.flatMap((prompt, i) => temperatures.map((temperature) => ({ ...sampling, prompt, temperature, seed: seed + i })));
