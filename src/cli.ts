@@ -7,16 +7,16 @@ import { BackendName, describeBackend, initBackend } from './backend';
 import { addRunOptions, addSamplingOptions, decimal, integer, promptList, readPromptFile, temperatureList } from './cli/options';
 import { exitQuietlyOnClosedPipe, SIGNAL_EXIT, stopOnSignals } from './cli/signals';
 import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } from './corpus';
-import { DATA_MODES, DataMode, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
+import { DATA_MODES, DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
 import { loadArtifact, writeFileAtomically } from './io';
 import { CELLS, CellType, conditionState, conditionValues, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS, sourceStates } from './model';
-import { diversityFigure, figureToSvg, createLivePage, lossFigure } from './plot';
+import { diversityFigure, figureToSvg, createLivePage, lossFigure, modelComparisonFigure } from './plot';
 import {
   beamSearch, checkPrompts, compareTemperatures, evaluateTranslations, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
 import {
-  DEFAULT_CONDITION_DIM, evaluationPairs, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart,
+  compareModels, type CompareRow, DEFAULT_CONDITION_DIM, evaluationPairs, type ModelSpec, parseModelSpecs, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart,
   trainingWords, TrainingRun,
 } from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
@@ -33,14 +33,27 @@ interface CommonFlags {
   json?: boolean;
 }
 
+/** Flags that choose and cut a corpus (see `addDataOptions`), and of the training steps (`addStepOptions`). */
+interface DataFlags extends CommonFlags {
+  corpus?: string; format?: CorpusFormat; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
+  level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number; valMax: number; seed: number;
+  batch: number; maxSteps?: number; lr: number; threads: number;
+}
+
+/** The data settings that data flags give (`mode` left to the run's default unless typed: it depends on the task). */
+function dataSettingsOf(flags: DataFlags, command: Command): Omit<Partial<DataSettings>, 'corpus'> {
+  return {
+    format: flags.format ?? null, columns: flags.column ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
+    level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null,
+    mode: command.getOptionValueSource('mode') === 'cli' ? flags.mode : undefined, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
+  };
+}
+
 /** Flags of `gennet train`. */
-interface TrainFlags extends CommonFlags {
-  corpus?: string; resume?: string; out?: string; format?: CorpusFormat; column?: string[]; condition?: string[]; conditionDim: number; split: SplitMode;
-  limit?: number; fixMojibake?: boolean; task: Task; sourceColumn?: string; targetColumn?: string; sourceLevel?: VocabularyUnit;
-  level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number;
-  cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number; seed: number;
-  batch: number; epochs: number; maxSteps?: number; lr: number; clip: number; valMax: number; threads: number; samples: boolean;
-  plot?: boolean; acceptChangedCorpus?: boolean;
+interface TrainFlags extends DataFlags {
+  resume?: string; out?: string; condition?: string[]; conditionDim: number; task: Task; sourceColumn?: string; targetColumn?: string; sourceLevel?: VocabularyUnit;
+  cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number;
+  epochs: number; clip: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
 }
 
 /** A flag's name as typed (`--source-column`) from its key (`sourceColumn`). */
@@ -89,12 +102,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   if (flags.acceptChangedCorpus) throw new Error('--accept-changed-corpus goes with --resume DIR (a new run has no earlier text to compare).');
   if (fromCli('conditionDim') && flags.condition === undefined) throw new Error('--condition-dim sizes the vectors of a conditional model; add --condition COLUMN, or drop it.');
   return newRun({
-    data: {
-      corpus: flags.corpus, format: flags.format ?? null, ...pairColumnsOf(flags), conditions: flags.condition ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
-      level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null,
-      mode: fromCli('mode') ? flags.mode : undefined, // the default depends on the task (see newRun)
-      seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
-    },
+    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus, ...pairColumnsOf(flags), conditions: flags.condition ?? null },
     model: {
       cell: flags.cell, layers: flags.layers, units: flags.units, embeddingDim: flags.embeddingDim, dropout: flags.dropout, seed: flags.seed,
       ...(flags.input === undefined ? {} : { input: flags.input }),
@@ -259,6 +267,38 @@ async function temperaturesCommand(flags: SamplingFlags & { prompts: string[]; t
   else process.stdout.write(`${formatComparison(rows)}\n(backend ${backend})\n`);
 }
 
+/** Flags of `gennet compare`. */
+interface CompareFlags extends DataFlags {
+  models: ModelSpec[]; seconds?: number; sampleLength: number; temperature: number; plot?: string;
+}
+
+async function compareCommand(flags: CompareFlags, command: Command): Promise<void> {
+  if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified.");
+  await initBackend(flags.backend);
+  log(`backend: ${describeBackend()}`);
+  const rows = await compareModels({
+    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, models: flags.models, maxSteps: flags.maxSteps ?? null, seconds: flags.seconds ?? null,
+    seed: flags.seed, batchSize: flags.batch, learningRate: flags.lr, engine: flags.engine, threads: flags.threads,
+    valMaxTokens: flags.valMax > 0 ? flags.valMax : null, sampleLength: flags.sampleLength, temperature: flags.temperature,
+  }, log);
+  if (flags.plot !== undefined) {
+    await writeFileAtomically(flags.plot, await figureToSvg(modelComparisonFigure(rows)));
+    log(`figure written to ${flags.plot}`);
+  }
+  if (flags.json) printJson(rows);
+  else process.stdout.write(`${comparisonTable(rows)}\n`);
+}
+
+/** The comparison as a plain-text table, one model a line, its sample on one line cut to 60 characters. */
+function comparisonTable(rows: readonly CompareRow[]): string {
+  const lines = [['model', 'params', 'steps', 'seconds', 'chars/s', 'val bits/char', 'sample'], ...rows.map((r) => [
+    r.model, String(r.params), String(r.steps), r.seconds.toFixed(1), String(r.charsPerSecond), r.valBitsPerChar.toFixed(3),
+    JSON.stringify(r.sample.length > 60 ? `${r.sample.slice(0, 60)}…` : r.sample),
+  ])];
+  const widths = lines[0].map((_, c) => Math.max(...lines.map((line) => line[c].length)));
+  return lines.map((line) => line.map((cell, c) => (c === line.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ')).join('\n');
+}
+
 function corporaCommand(flags: { json?: boolean }): void {
   const list = builtinCorpora();
   if (flags.json) return void printJson(list);
@@ -271,24 +311,12 @@ function enginesCommand(flags: { json?: boolean }): void {
   for (const e of list) process.stdout.write(`${e.name.padEnd(8)} ${e.available ? 'available  ' : 'unavailable'} ${e.reason ?? e.description}\n`);
 }
 
-/** The `gennet` command line: train, generate, temperatures, corpora, engines. */
-export function buildCli(): Command {
-  const program = new Command('gennet').description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
+/** Adds the options that choose and cut a corpus (`train` and `compare` read them alike; see {@link dataSettingsOf}). */
+function addDataOptions(command: Command): Command {
   const data = DEFAULT_DATA_SETTINGS;
-  const train = program
-    .command('train')
-    .description('train a generator on a corpus and save it to a model directory (Ctrl-C saves a resumable checkpoint)')
-    .option('--resume <dir>', 'continue the interrupted run saved in <dir> with its own settings')
+  return command
     .option('--corpus <name|path>', 'built-in corpus name (see `gennet corpora`) or a .csv/.json/.jsonl/.txt file')
     .option('--column <name...>', 'text column(s) of a table corpus')
-    .option('--condition <column...>', 'train a conditional model: each value of these columns gets a learned vector that sets the initial state ' +
-      '(a numeric column grouped: year:decade, year:century)')
-    .option('--condition-dim <n>', 'with --condition: size of each value\'s learned vector', integer(1, 4096), DEFAULT_CONDITION_DIM)
-    .addOption(new Option('--task <task>', 'lm: a language model (plain, or conditional with --condition); seq2seq: an encoder–decoder from one column to another')
-      .choices(TASKS).default('lm'))
-    .option('--source-column <name>', 'with --task seq2seq: the column the encoder reads')
-    .option('--target-column <name>', 'with --task seq2seq: the column the decoder learns to write')
-    .addOption(new Option('--source-level <level>', 'with --task seq2seq: source tokens (the target\'s are --level; default char)').choices(LEVELS))
     .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default(data.split))
     .option('--limit <n>', 'use only the first n documents', integer(1))
     .addOption(new Option('--format <format>', 'corpus file format (default: from the file extension)').choices(CORPUS_FORMATS))
@@ -298,27 +326,51 @@ export function buildCli(): Command {
     .option('--min-count <n>', 'tokens seen fewer times become <unk>', integer(1), data.minCount)
     .option('--max-vocab <n>', 'largest vocabulary (specials included); the rarest tokens become <unk>', integer(4))
     .addOption(new Option('--mode <mode>', 'windows over the text, or one padded example per document').choices(DATA_MODES).default(data.mode))
+    .option('--seq-len <n>', 'tokens (characters or words) per training window', integer(1), data.seqLen)
+    .option('--val <fraction>', 'share of the text held out for validation', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), data.valFraction)
+    .option('--val-max <n>', 'score at most about n validation tokens, spread over the split (0 = all of it)', integer(0), DEFAULT_TRAIN_CONFIG.valMaxTokens!)
+    .option('--seed <n>', 'seed for weights, batch order, the split of lines and samples', integer(0), 42);
+}
+
+/** Adds the options of the training steps that `train` and `compare` share. */
+function addStepOptions(command: Command): Command {
+  return command
+    .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
+    .option('--max-steps <n>', 'stop after n steps in total', integer(1))
+    .option('--lr <x>', 'Adam learning rate', decimal((n) => n > 0, '> 0'), DEFAULT_TRAIN_CONFIG.learningRate)
+    .option('--threads <n>', 'threads computing each step (n − 1 worker threads share the batch rows)',
+      integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`), Math.min(2, availableParallelism()));
+}
+
+/** The `gennet` command line: train, generate, temperatures, corpora, engines. */
+export function buildCli(): Command {
+  const program = new Command('gennet').description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
+  const train = program
+    .command('train')
+    .description('train a generator on a corpus and save it to a model directory (Ctrl-C saves a resumable checkpoint)')
+    .option('--resume <dir>', 'continue the interrupted run saved in <dir> with its own settings')
+    .option('--condition <column...>', 'train a conditional model: each value of these columns gets a learned vector that sets the initial state ' +
+      '(a numeric column grouped: year:decade, year:century)')
+    .option('--condition-dim <n>', 'with --condition: size of each value\'s learned vector', integer(1, 4096), DEFAULT_CONDITION_DIM)
+    .addOption(new Option('--task <task>', 'lm: a language model (plain, or conditional with --condition); seq2seq: an encoder–decoder from one column to another')
+      .choices(TASKS).default('lm'))
+    .option('--source-column <name>', 'with --task seq2seq: the column the encoder reads')
+    .option('--target-column <name>', 'with --task seq2seq: the column the decoder learns to write')
+    .addOption(new Option('--source-level <level>', 'with --task seq2seq: source tokens (the target\'s are --level; default char)').choices(LEVELS));
+  addDataOptions(train)
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(CELLS).default(DEFAULT_MODEL_CONFIG.cell))
     .option('--layers <n>', 'recurrent layers', integer(1, 16), DEFAULT_MODEL_CONFIG.layers)
     .option('--units <n>', 'units per layer', integer(1, 4096, ' (an LSTM layer of 4096 units already has 67 M recurrent weights)'), DEFAULT_MODEL_CONFIG.units)
     .addOption(new Option('--input <kind>', 'input encoding (default: onehot for characters, embedding for words)').choices(INPUTS))
     .option('--embedding-dim <n>', 'embedding size (with --input embedding)', integer(1, 4096), DEFAULT_MODEL_CONFIG.embeddingDim)
     .option('--dropout <rate>', 'dropout between layers', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), DEFAULT_MODEL_CONFIG.dropout)
-    .option('--seq-len <n>', 'tokens (characters or words) per training window', integer(1), data.seqLen)
-    .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
     .option('--epochs <n>', 'epochs', integer(1), DEFAULT_TRAIN_CONFIG.epochs)
-    .option('--max-steps <n>', 'stop after n steps in total', integer(1))
-    .option('--lr <x>', 'Adam learning rate', decimal((n) => n > 0, '> 0'), DEFAULT_TRAIN_CONFIG.learningRate)
     .option('--clip <x>', 'clip gradients to this global norm (0 = off)', decimal((n) => n >= 0, '≥ 0'), DEFAULT_TRAIN_CONFIG.clipNorm!)
-    .option('--val <fraction>', 'share of the text held out for validation', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), data.valFraction)
-    .option('--val-max <n>', 'score at most about n validation tokens, spread over the split (0 = all of it)', integer(0), DEFAULT_TRAIN_CONFIG.valMaxTokens!)
-    .option('--seed <n>', 'seed for weights, batch order and samples', integer(0), 42)
     .option('--out <dir>', 'model directory to write (checkpointed at every epoch end; with --resume: default <dir>)')
     .option('--no-samples', 'do not print a sample after each epoch')
     .option('--accept-changed-corpus', 'with --resume: go on although the corpus text changed since the run started')
-    .option('--plot', 'stream a live loss curve to a local web page (nodeplotlib; the tab keeps the final curve)')
-    .option('--threads <n>', 'threads computing each step (n − 1 worker threads share the batch rows)',
-      integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`), Math.min(2, availableParallelism()));
+    .option('--plot', 'stream a live loss curve to a local web page (nodeplotlib; the tab keeps the final curve)');
+  addStepOptions(train);
   addRunOptions(train, 'print a JSON summary on stdout (progress stays on stderr)').action(trainCommand);
   const generate = program
     .command('generate')
@@ -354,6 +406,16 @@ export function buildCli(): Command {
     .option('--length <n>', 'target tokens at most per source', integer(1), 100)
     .option('--limit <n>', 'score only the first n pairs', integer(1));
   addRunOptions(evaluate, 'print {pairs, exactMatch, tokenErrorRate, results: [{source, target, output, exact, edits}]} as JSON').action(evaluateCommand);
+  const compare = program
+    .command('compare')
+    .description('train several models (n-gram and networks) on one corpus, one split and one budget, and compare them')
+    .requiredOption('--models <list>', 'models separated by commas: ngram:N, rnn, gru, lstm, with :UNITS or :LAYERSxUNITS (e.g. ngram:3,ngram:5,gru,lstm:2x256)', parseModelSpecs)
+    .option('--seconds <s>', 'training time of each network (with or instead of --max-steps)', decimal((n) => n > 0, '> 0'));
+  addStepOptions(addDataOptions(compare))
+    .option('--sample-length <n>', 'tokens of each model\'s sample', integer(0), 200)
+    .option('--temperature <t>', 'temperature of the samples', decimal((n) => n >= 0 && n <= 100, 'between 0 and 100'), 0.8)
+    .option('--plot <file.svg>', 'also write validation bits/char against training time as SVG');
+  addRunOptions(compare, 'print one JSON array of {model, params, steps, seconds, charsPerSecond, valLoss, valBitsPerChar, sample, curve} rows').action(compareCommand);
   program.command('corpora').description('list the built-in corpora').option('--json', 'print JSON').action(corporaCommand);
   program.command('engines').description('list the engines, whether each can run here, and why not').option('--json', 'print JSON').action(enginesCommand);
   return program;

@@ -9,3 +9,4 @@ export * from './svgToPng';
 export * from './showFigure';
 export * from './notebookDisplay';
 export * from './livePage';
+export * from './modelComparisonFigure';

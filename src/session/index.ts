@@ -4,3 +4,4 @@ export * from './knownWords';
 export * from './runConditions';
 export * from './runSource';
 export * from './evaluationPairs';
+export * from './compare';

@@ -55,7 +55,7 @@ export interface ResumeOptions {
 export type Log = (line: string) => void;
 
 /** The entries of `settings` that hold a value (an explicit `undefined` must not replace a default). */
-function given<T extends object>(settings: T | undefined): Partial<T> {
+export function given<T extends object>(settings: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(settings ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { realTokens, TokenDataset } from '../data';
+import { type Batch, realTokens, TokenDataset } from '../data';
 import { EngineChoice, selectEngine } from '../engines';
 import { conditionCount } from '../model';
 import { createRng, deriveSeed, shuffleInPlace } from '../random';
@@ -103,18 +103,27 @@ export function evaluate(
   conditional?: ConditionalRun,
 ): number {
   const runner = selectEngine(engine, model);
-  const stride = maxTokens === null ? 1 : Math.max(1, Math.ceil(dataset.tokens / maxTokens));
   let total = 0;
   let tokens = 0;
-  let index = 0;
-  for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
-    if (index++ % stride !== 0) continue;
+  for (const batch of validationBatches(dataset, batchSize, maxTokens)) {
     const n = realTokens(batch);
     total += (conditional === undefined ? runner.loss(model, batch) : conditionalLoss(runner, conditional, batch, batchConditionIds(batch, conditional))) * n;
     tokens += n;
   }
   if (tokens === 0) throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
   return total / tokens;
+}
+
+/**
+ * The batches validation scores, in order: every batch, or with `maxTokens` every k-th (k = tokens / maxTokens
+ * rounded up), an even sample of the whole split — the same for every model, network or n-gram.
+ */
+export function* validationBatches(dataset: TokenDataset, batchSize: number, maxTokens: number | null): Generator<Batch> {
+  const stride = maxTokens === null ? 1 : Math.max(1, Math.ceil(dataset.tokens / maxTokens));
+  let index = 0;
+  for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
+    if (index++ % stride === 0) yield batch;
+  }
 }
 
 /** Control over a run beyond its settings: continuing an interrupted one, and interrupting this one. */
