@@ -9,14 +9,14 @@ import { exitQuietlyOnClosedPipe, SIGNAL_EXIT, stopOnSignals } from './cli/signa
 import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } from './corpus';
 import { DATA_MODES, DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
-import { loadArtifact, writeFileAtomically } from './io';
+import { loadArtifact, loadGenerator, writeFileAtomically } from './io';
 import { CELLS, CellType, conditionState, conditionValues, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS, sourceStates } from './model';
 import { diversityFigure, figureToSvg, createLivePage, lossFigure, modelComparisonFigure } from './plot';
 import {
   beamSearch, checkPrompts, compareTemperatures, evaluateTranslations, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
 import {
-  compareModels, type CompareRow, DEFAULT_CONDITION_DIM, evaluationPairs, type ModelSpec, parseModelSpecs, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart,
+  compareModels, type CompareRow, trainNgramRun, DEFAULT_CONDITION_DIM, evaluationPairs, type ModelSpec, parseModelSpecs, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart,
   trainingWords, TrainingRun,
 } from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
@@ -52,7 +52,7 @@ function dataSettingsOf(flags: DataFlags, command: Command): Omit<Partial<DataSe
 /** Flags of `gennet train`. */
 interface TrainFlags extends DataFlags {
   resume?: string; out?: string; condition?: string[]; conditionDim: number; task: Task; sourceColumn?: string; targetColumn?: string; sourceLevel?: VocabularyUnit;
-  cell: CellType; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number;
+  cell: CellType | 'ngram'; order: number; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number;
   epochs: number; clip: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
 }
 
@@ -104,7 +104,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   return newRun({
     data: { ...dataSettingsOf(flags, command), corpus: flags.corpus, ...pairColumnsOf(flags), conditions: flags.condition ?? null },
     model: {
-      cell: flags.cell, layers: flags.layers, units: flags.units, embeddingDim: flags.embeddingDim, dropout: flags.dropout, seed: flags.seed,
+      cell: flags.cell as CellType, layers: flags.layers, units: flags.units, embeddingDim: flags.embeddingDim, dropout: flags.dropout, seed: flags.seed,
       ...(flags.input === undefined ? {} : { input: flags.input }),
     },
     training: {
@@ -115,7 +115,31 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   }, flags.out, log);
 }
 
+/** `train` options that only networks have: refused with `--cell ngram`. */
+const NETWORK_ONLY = [
+  'resume', 'condition', 'conditionDim', 'sourceColumn', 'targetColumn', 'sourceLevel', 'layers', 'units', 'input', 'embeddingDim', 'dropout',
+  'epochs', 'maxSteps', 'lr', 'clip', 'plot', 'threads', 'engine', 'backend',
+];
+
+/** `gennet train --cell ngram`: counts an n-gram model in seconds, scores it as a network, saves it. */
+async function ngramTrainCommand(flags: TrainFlags, command: Command): Promise<void> {
+  const refused = NETWORK_ONLY.filter((key) => command.getOptionValueSource(key) === 'cli');
+  if (flags.task !== 'lm') refused.push('task');
+  if (refused.length > 0) throw new Error(`${refused.map(flagName).join(', ')} ${refused.length === 1 ? 'does' : 'do'} not apply to an n-gram model (--cell ngram); drop ${refused.length === 1 ? 'it' : 'them'}.`);
+  if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified.");
+  if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
+  log(`training an order-${flags.order} n-gram model (interpolated Kneser–Ney)`);
+  const { summary } = await trainNgramRun({
+    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, order: flags.order, batchSize: flags.batch, valMaxTokens: flags.valMax > 0 ? flags.valMax : null,
+  }, flags.out, log);
+  if (flags.json) return void printJson(summary);
+  const val = summary.valLoss === null ? '' : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} (${summary.valBitsPerChar!.toFixed(2)} bits/char)`;
+  process.stdout.write(`Saved ${flags.out}: order-${flags.order} n-gram model, ${summary.params} counts, train loss ${summary.trainLoss.toFixed(3)}${val}, ${summary.seconds.toFixed(2)} s\n`);
+}
+
 async function trainCommand(flags: TrainFlags, command: Command): Promise<void> {
+  if (flags.cell === 'ngram') return ngramTrainCommand(flags, command);
+  if (command.getOptionValueSource('order') === 'cli') throw new Error('--order is the order of an n-gram model; add --cell ngram, or drop it.');
   await initBackend(flags.backend);
   log(`backend: ${describeBackend()}`);
   const run = await runOf(flags, command);
@@ -175,7 +199,13 @@ function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> 
  */
 async function loadForSampling(flags: SamplingFlags, prompts: readonly string[]) {
   const backend = await initBackend(flags.backend);
-  const loaded = await loadArtifact(flags.model);
+  const loaded = await loadGenerator(flags.model);
+  if ('ngram' in loaded) {
+    if (flags.condition !== undefined || flags.source !== undefined) throw new Error(`"${flags.model}" is an n-gram model; drop --condition and --source.`);
+    if (flags.engine !== 'auto') throw new Error(`"${flags.model}" is an n-gram model, which runs on its own (no engine); drop --engine.`);
+    checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
+    return { backend, loaded, engine: 'ngram', initialState: undefined, conditions: undefined, seq2seq: false };
+  }
   const { conditions, source } = loaded;
   if (conditions === null && flags.condition !== undefined) throw new Error(`"${flags.model}" is not a conditional model; drop --condition.`);
   if (source === null && flags.source !== undefined) throw new Error(`"${flags.model}" is not a sequence-to-sequence model; drop --source.`);
@@ -186,7 +216,7 @@ async function loadForSampling(flags: SamplingFlags, prompts: readonly string[])
     : source !== null ? sourceStates(source, [flags.source!])[0] : undefined;
   checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
   const given = conditions === null ? undefined : Object.fromEntries(conditions.config.conditions.map((c, j) => [c.column, values![j]]));
-  return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name, initialState, conditions: given };
+  return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name, initialState, conditions: given, seq2seq: source !== null };
 }
 
 /** Flags of `gennet generate`. */
@@ -194,9 +224,9 @@ type GenerateFlags = SamplingFlags & { prompt: string; promptFile?: string; temp
 
 async function generateCommand(flags: GenerateFlags, command: Command): Promise<void> {
   if (command.getOptionValueSource('lengthPenalty') === 'cli') throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
-  const { backend, loaded, engine, initialState, conditions } = await loadForSampling(flags, [flags.prompt]);
+  const { backend, loaded, engine, initialState, conditions, seq2seq } = await loadForSampling(flags, [flags.prompt]);
   // A sequence-to-sequence model decodes greedily unless a temperature is asked for: its target has one right answer.
-  const temperature = loaded.source !== null && command.getOptionValueSource('temperature') !== 'cli' ? 0 : flags.temperature;
+  const temperature = seq2seq && command.getOptionValueSource('temperature') !== 'cli' ? 0 : flags.temperature;
   const request = { prompt: flags.prompt, temperature, ...samplingOf(flags) };
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
   const stream = flags.count === 1 && !flags.json;
@@ -358,7 +388,8 @@ export function buildCli(): Command {
     .option('--target-column <name>', 'with --task seq2seq: the column the decoder learns to write')
     .addOption(new Option('--source-level <level>', 'with --task seq2seq: source tokens (the target\'s are --level; default char)').choices(LEVELS));
   addDataOptions(train)
-    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(CELLS).default(DEFAULT_MODEL_CONFIG.cell))
+    .addOption(new Option('--cell <cell>', 'recurrent cell, or ngram for a Markov chain (interpolated Kneser–Ney)').choices([...CELLS, 'ngram']).default(DEFAULT_MODEL_CONFIG.cell))
+    .option('--order <n>', 'with --cell ngram: the order N (the last N − 1 tokens are the context)', integer(1, 12), 5)
     .option('--layers <n>', 'recurrent layers', integer(1, 16), DEFAULT_MODEL_CONFIG.layers)
     .option('--units <n>', 'units per layer', integer(1, 4096, ' (an LSTM layer of 4096 units already has 67 M recurrent weights)'), DEFAULT_MODEL_CONFIG.units)
     .addOption(new Option('--input <kind>', 'input encoding (default: onehot for characters, embedding for words)').choices(INPUTS))

@@ -1,11 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { loadCorpus } from '../src/corpus';
 import { prepareCharData, type TokenDataset } from '../src/data';
+import { loadArtifact, loadGenerator } from '../src/io';
 import { NgramModel, NgramStepper } from '../src/model';
+import { createRng } from '../src/random';
 import { beamSearch, generateBatch, nextTokenDistributions } from '../src/sample';
 
+const cli = path.resolve(__dirname, '../../dist/cli.js');
+const gennet = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, GN_BACKEND: 'wasm' } });
 const all = (dataset: TokenDataset) => dataset.batches(64, null, { dropRemainder: false });
 
 test('the n-gram distribution sums to 1 and gives every token a positive probability, after seen and unseen contexts (property)', () => {
@@ -112,4 +120,61 @@ test('an n-gram model generates through the same functions as a network: seeded 
   assert.ok(Math.abs(atOne.probs.reduce((s, p) => s + p, 0) - 1) < 1e-6);
   const l = data.vocab.encode('l')[0];
   assert.ok(sharp.probs[l] > atOne.probs[l], 'a low temperature sharpens the n-gram distribution too');
+});
+
+test('gennet train --cell ngram saves a model folder that generate, --beam and temperatures read; the same seed gives the same text in new processes', async () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-ngram-'));
+  const corpus = path.join(work, 'corpus.txt');
+  const rng = createRng(31);
+  writeFileSync(corpus, Array.from({ length: 3000 }, () => ['zu', 'ka', 'rim', 'o', 'te', ' ', ' ', '.\n'][Math.floor(rng() * 8)]).join(''));
+  const dir = path.join(work, 'ngram');
+  const trained = gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', dir, '--json');
+  assert.equal(trained.status, 0, trained.stderr);
+  const summary = JSON.parse(trained.stdout);
+  assert.equal(summary.engine, 'ngram');
+  assert.ok(summary.params > 0 && Number.isFinite(summary.valLoss) && summary.valLoss < summary.unigramEntropy, JSON.stringify(summary));
+  assert.ok(Math.abs(summary.valBitsPerChar - summary.valLoss / Math.LN2) < 1e-9);
+  const sample = () => gennet('generate', '--model', dir, '--prompt', 'ka', '--length', '80', '--seed', '9', '--temperature', '0.9');
+  const [a, b] = [sample(), sample()];
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.stdout, b.stdout);
+  assert.notEqual(a.stdout, gennet('generate', '--model', dir, '--prompt', 'ka', '--length', '80', '--seed', '10', '--temperature', '0.9').stdout);
+  const known = new Set(readFileSync(corpus, 'utf8'));
+  for (const ch of a.stdout.trimEnd()) assert.ok(known.has(ch), `generated ${JSON.stringify(ch)} comes from the corpus`);
+  assert.equal(gennet('generate', '--model', dir, '--beam', '3', '--length', '20').status, 0);
+  assert.equal(gennet('temperatures', '--model', dir, '--prompts', 'ka|te', '--temps', '0,1', '--length', '20', '--json').status, 0);
+
+  // The library reads the same model; what it generates equals the CLI's.
+  const loaded = await loadGenerator(dir);
+  assert.ok('ngram' in loaded && loaded.ngram.order === 4);
+  const text = generateBatch(loaded, [{ prompt: 'ka', temperature: 0.9, seed: 9 }], { length: 80 })[0].text;
+  assert.equal(`${text}\n`, a.stdout);
+  await assert.rejects(loadArtifact(dir), /holds an n-gram model, not a network; load it with loadGenerator/);
+
+  const mistakes: [string[], RegExp][] = [
+    [['train', '--corpus', corpus, '--cell', 'ngram', '--units', '64', '--out', path.join(work, 'x')], /--units does not apply to an n-gram model \(--cell ngram\)/],
+    [['train', '--corpus', corpus, '--order', '3', '--out', path.join(work, 'x')], /--order is the order of an n-gram model; add --cell ngram/],
+    [['generate', '--model', dir, '--engine', 'fast'], /is an n-gram model, which runs on its own \(no engine\); drop --engine/],
+    [['train', '--resume', dir], /holds an n-gram model, not a network/],
+  ];
+  for (const [args, message] of mistakes) {
+    const run = gennet(...args);
+    assert.equal(run.status, 1, args.join(' '));
+    assert.match(run.stderr, message);
+  }
+  const counts = path.join(dir, 'ngram.bin');
+  const bytes = readFileSync(counts);
+  writeFileSync(counts, bytes.subarray(0, bytes.length - 4));
+  assert.match(gennet('generate', '--model', dir).stderr, /ngram\.bin/);
+});
+
+test('n-gram counts saved and read back give the same model; counts that do not fit are refused', () => {
+  const data = prepareCharData(['the cat sat on the mat'], { mode: 'windows', seqLen: 8, valFraction: 0, seed: 1 });
+  const model = NgramModel.fromBatches(all(data.train), 3, data.vocab.size);
+  const copy = NgramModel.fromEntries(3, data.vocab.size, model.entries());
+  assert.equal(copy.params, model.params);
+  assert.deepEqual(copy.distribution([5, 6]), model.distribution([5, 6]));
+  assert.deepEqual(copy.discounts, model.discounts);
+  assert.throws(() => NgramModel.fromEntries(3, data.vocab.size, Int32Array.of(1, 2, 3, 1, 7)), /groups of 4 numbers/);
+  assert.throws(() => NgramModel.fromEntries(3, 5, Int32Array.of(1, 2, 9, 1)), /outside the vocabulary of 5 or a count below 1/);
 });

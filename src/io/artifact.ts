@@ -16,8 +16,10 @@ import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
  * `condition-encoder.bin` (models without conditions are still written as version 2, for older readers).
  * 4: a sequence-to-sequence model — `source` in `config.json`, the encoder in `source-encoder.json` +
  * `source-encoder.bin` and its vocabulary in `source-vocab.json` (conditional models are still written as version 3).
+ * 5: an n-gram model — `ngram` (order, vocabulary size) in `config.json` in place of `model`, its counts in
+ * `ngram.bin` (see `ngramArtifact.ts`; networks keep their versions).
  */
-export const ARTIFACT_VERSION = 4;
+export const ARTIFACT_VERSION = 5;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
 export interface ArtifactConfig {
@@ -141,7 +143,7 @@ export async function loadRunState(dir: string): Promise<RunState> {
 }
 
 /** A JSON file of a model folder, parsed; a missing or broken one is reported with what to do. */
-function parseJson(dir: string, file: string, data: Buffer | null): unknown {
+export function parseJson(dir: string, file: string, data: Buffer | null): unknown {
   if (data === null) throw new Error(`"${dir}" is not a complete model folder: ${file} is missing. Train one with \`gennet train --out ${dir}\`.`);
   try {
     return JSON.parse(data.toString('utf8'));
@@ -150,8 +152,14 @@ function parseJson(dir: string, file: string, data: Buffer | null): unknown {
   }
 }
 
-/** Checks a parsed `config.json` and returns it in the current layout (version 1 is upgraded). */
-function readArtifactConfig(raw: unknown, dir: string): ArtifactConfig {
+/** What every `config.json` holds, whatever the model: its format, version, date, backend, run and notes. */
+export type ArtifactHeader = Pick<ArtifactConfig, 'format' | 'version' | 'createdAt' | 'backend' | 'run' | 'notes'>;
+
+/**
+ * Checks the common part of a parsed `config.json` (a version 1 run is upgraded) and returns it with the rest of
+ * the record, for the reader of the model's own part.
+ */
+export function readArtifactHeader(raw: unknown, dir: string): { header: ArtifactHeader; record: Record<string, unknown> } {
   const where = path.join(dir, ARTIFACT_FILES.config);
   const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<ArtifactConfig> & { training?: unknown };
   if (record.format !== 'generative-networks') throw new Error(`${where} is not a gennet model config.`);
@@ -162,24 +170,48 @@ function readArtifactConfig(raw: unknown, dir: string): ArtifactConfig {
   const { run, notes } = version === 1
     ? upgradeVersion1(record.training, where)
     : { run: readSavedRun(record.run, where), notes: record.notes ?? {} };
+  return { header: { format: 'generative-networks', version, createdAt: String(record.createdAt), backend: String(record.backend), run, notes }, record };
+}
+
+/** Checks a network's parsed `config.json` and returns it in the current layout. */
+function readArtifactConfig(raw: unknown, dir: string): ArtifactConfig {
+  const { header, record } = readArtifactHeader(raw, dir);
   return {
-    format: 'generative-networks', version, createdAt: String(record.createdAt), backend: String(record.backend),
-    model: record.model as ModelConfig, run, notes,
-    ...(record.conditions === undefined ? {} : { conditions: record.conditions }),
-    ...(record.source === undefined ? {} : { source: record.source }),
+    ...header, model: record.model as ModelConfig,
+    ...(record.conditions === undefined ? {} : { conditions: record.conditions as ConditionEncoderConfig }),
+    ...(record.source === undefined ? {} : { source: record.source as SequenceEncoderConfig }),
   };
 }
 
-/** Loads a model directory written by {@link saveArtifact}; never executes code from it. */
-export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
+/** Every file a model folder may hold, for one read of it (see `readModelFiles`). */
+const MODEL_FOLDER_FILES = [
+  ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights,
+  ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights, ARTIFACT_FILES.sourceVocab, ARTIFACT_FILES.ngram,
+];
+
+/** The files of the model folder `dir` (one consistent save), or an error saying how to make one. */
+export async function readModelFolder(dir: string): Promise<ModelFiles> {
   const stat = await fs.stat(dir).catch(() => null);
   if (stat === null || !stat.isDirectory()) {
     throw new Error(`Model directory "${dir}" does not exist. Train one with \`gennet train --out ${dir}\`.`);
   }
-  const files = await readModelFiles(dir, [
-    ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights,
-    ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights, ARTIFACT_FILES.sourceVocab,
-  ]);
+  return readModelFiles(dir, MODEL_FOLDER_FILES);
+}
+
+/** Whether a parsed `config.json` describes an n-gram model (see `ngramArtifact.ts`). */
+export function isNgramConfig(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && 'ngram' in raw;
+}
+
+/** Loads a network's model directory written by {@link saveArtifact}; never executes code from it. */
+export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
+  const files = await readModelFolder(dir);
+  if (isNgramConfig(files.config)) throw new Error(`"${dir}" holds an n-gram model, not a network; load it with loadGenerator (gennet generate and temperatures read both).`);
+  return loadNetwork(dir, files);
+}
+
+/** The network, vocabulary and encoders of a model folder's files (see {@link loadArtifact}). */
+export async function loadNetwork(dir: string, files: ModelFiles): Promise<LoadedArtifact> {
   const saved = readArtifactConfig(files.config, dir);
   const config = resolveModelConfig(saved.model);
   const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));

@@ -2,3 +2,4 @@ export * from './artifact';
 export * from './atomicFile';
 export * from './modelFolder';
 export * from './savedRun';
+export * from './ngramArtifact';

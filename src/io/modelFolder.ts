@@ -28,6 +28,8 @@ export const ARTIFACT_FILES = {
   sourceModel: 'source-encoder.json',
   sourceWeights: 'source-encoder.bin',
   sourceVocab: 'source-vocab.json',
+  /** Only in an n-gram model: its counts (see `NgramModel.entries`), little-endian int32. */
+  ngram: 'ngram.bin',
 } as const;
 
 /** gennet's own files: the only ones a save replaces or removes. */

@@ -36,14 +36,49 @@ export class NgramModel {
 
   /** Counts the N-grams of every real target of `batches` (each row's earlier inputs are its context). */
   static fromBatches(batches: Iterable<Batch>, order: number, vocabSize: number): NgramModel {
-    if (!Number.isInteger(order) || order < 1 || order > 12) throw new Error(`The order of an n-gram model must be a whole number from 1 to 12, got ${order}.`);
-    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > MAX_VOCAB) {
-      throw new Error(`An n-gram model handles vocabularies of up to ${MAX_VOCAB} tokens, got ${vocabSize}; use --max-vocab.`);
-    }
+    checkShape(order, vocabSize);
     const top = new Map<string, Map<number, number>>();
     for (const batch of batches) {
       forEachTarget(batch, order, (context, target) => add(top, context, target, 1));
     }
+    return NgramModel.fromTopCounts(order, vocabSize, top);
+  }
+
+  /**
+   * The model of counts saved by {@link entries}: per N-gram, its context (`order − 1` ids, −1 for a begin marker),
+   * its token and its count. Throws naming what does not fit the order and vocabulary.
+   */
+  static fromEntries(order: number, vocabSize: number, entries: Int32Array): NgramModel {
+    checkShape(order, vocabSize);
+    if (entries.length % (order + 1) !== 0) throw new Error(`n-gram counts come in groups of ${order + 1} numbers; got ${entries.length}.`);
+    const top = new Map<string, Map<number, number>>();
+    for (let i = 0; i < entries.length; i += order + 1) {
+      const ids = entries.subarray(i, i + order + 1);
+      const [token, count] = [ids[order - 1], ids[order]];
+      if (ids.subarray(0, order).some((id) => id < -1 || id >= vocabSize) || token < 0 || !(count > 0)) {
+        throw new Error(`n-gram count ${i / (order + 1) + 1} holds an id outside the vocabulary of ${vocabSize} or a count below 1.`);
+      }
+      add(top, contextKey(ids.subarray(0, order - 1), order), token, count);
+    }
+    return NgramModel.fromTopCounts(order, vocabSize, top);
+  }
+
+  /** The top-order counts, `order + 1` numbers each: the context's ids (−1: begin marker), the token, the count. */
+  entries(): Int32Array {
+    const top = this.counts[this.order - 1];
+    const out = new Int32Array([...top.values()].reduce((n, next) => n + next.size, 0) * (this.order + 1));
+    let i = 0;
+    for (const [context, next] of top) {
+      for (const [token, count] of next) {
+        for (let k = 0; k < this.order - 1; k++) out[i++] = context.charCodeAt(k) - 1;
+        out[i++] = token;
+        out[i++] = count;
+      }
+    }
+    return out;
+  }
+
+  private static fromTopCounts(order: number, vocabSize: number, top: Map<string, Map<number, number>>): NgramModel {
     // Below the top order, a k-gram counts the different tokens seen before it (its continuation count).
     const counts = [top];
     for (let k = order - 1; k >= 1; k--) {
@@ -107,6 +142,14 @@ export class NgramModel {
       p = Math.max((this.counts[k - 1].get(key)!.get(token) ?? 0) - d, 0) / total.sum + (d * total.types / total.sum) * p;
     }
     return p;
+  }
+}
+
+/** Checks an order and a vocabulary size; throws saying what is allowed. */
+function checkShape(order: number, vocabSize: number): void {
+  if (!Number.isInteger(order) || order < 1 || order > 12) throw new Error(`The order of an n-gram model must be a whole number from 1 to 12, got ${order}.`);
+  if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > MAX_VOCAB) {
+    throw new Error(`An n-gram model handles vocabularies of up to ${MAX_VOCAB} tokens, got ${vocabSize}; use --max-vocab.`);
   }
 }
 

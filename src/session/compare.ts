@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { type DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, type TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { buildGenerator, CELLS, type CellType, type GeneratorModel, NgramModel, resolveModelConfig } from '../model';
+import { buildGenerator, CELLS, type CellType, type GeneratorModel, resolveModelConfig } from '../model';
 import { generateBatch, type TextGenerator } from '../sample';
-import { DEFAULT_TRAIN_CONFIG, evaluate, train, validationBatches } from '../train';
+import { DEFAULT_TRAIN_CONFIG, evaluate, train } from '../train';
+import { fitNgram } from './ngramRun';
 import { given, type Log } from './run';
 
 /** One model of a comparison: an n-gram model of an order, or a network of a cell, layers and units. */
@@ -101,15 +102,12 @@ function sampleOf(trained: TextGenerator, settings: CompareSettings): string {
 }
 
 function ngramRow(label: string, order: number, data: TokenData, settings: CompareSettings): CompareRow {
-  const batchSize = settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize;
-  const started = performance.now();
-  const ngram = NgramModel.fromBatches(data.train.batches(batchSize, null, { dropRemainder: false }), order, data.vocab.size);
-  const seconds = (performance.now() - started) / 1000;
-  const valLoss = ngram.loss(validationBatches(data.val!, batchSize, settings.valMaxTokens ?? DEFAULT_TRAIN_CONFIG.valMaxTokens));
-  const valBitsPerChar = bitsPerChar(valLoss, data);
+  const valMaxTokens = settings.valMaxTokens === undefined ? DEFAULT_TRAIN_CONFIG.valMaxTokens : settings.valMaxTokens;
+  const { ngram, seconds, valLoss } = fitNgram(data, order, settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize, valMaxTokens);
+  const valBitsPerChar = bitsPerChar(valLoss!, data);
   return {
     model: label, params: ngram.params, steps: 1, seconds, charsPerSecond: Math.round((data.train.tokens * data.charsPerToken) / seconds),
-    valLoss, valBitsPerChar, sample: sampleOf({ ngram, vocab: data.vocab }, settings), curve: [{ seconds, valBitsPerChar }],
+    valLoss: valLoss!, valBitsPerChar, sample: sampleOf({ ngram, vocab: data.vocab }, settings), curve: [{ seconds, valBitsPerChar }],
   };
 }
 

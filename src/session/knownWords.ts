@@ -8,7 +8,7 @@ import type { Log } from './run';
  * the "known words" metric; null with a note through `log` when the model records no corpus or it cannot be loaded
  * any more. A `corpus` that cannot be loaded is an error.
  */
-export async function trainingWords(artifact: LoadedArtifact, corpus: string | undefined, log: Log): Promise<Set<string> | null> {
+export async function trainingWords(artifact: Pick<LoadedArtifact, 'saved'> | { saved: Pick<LoadedArtifact['saved'], 'run'> }, corpus: string | undefined, log: Log): Promise<Set<string> | null> {
   if (corpus !== undefined) return wordSet((await loadCorpus(corpus)).texts);
   const data = artifact.saved.run?.data;
   if (data === undefined) {

@@ -1,0 +1,68 @@
+import * as path from 'node:path';
+import { NgramModel, type NgramGenerator } from '../model';
+import { vocabularyFromJSON } from '../vocab';
+import {
+  type ArtifactHeader, isNgramConfig, type LoadedArtifact, loadNetwork, parseJson, readArtifactHeader, readModelFolder, type SaveOptions,
+} from './artifact';
+import { ARTIFACT_FILES, writeModelFiles } from './modelFolder';
+
+/** The `config.json` of an n-gram model: the common header and the model's order and vocabulary size. */
+export interface NgramArtifactConfig extends ArtifactHeader {
+  ngram: { order: number; vocabSize: number };
+}
+
+/** An n-gram model loaded from disk, with its saved configuration. */
+export interface LoadedNgram extends NgramGenerator {
+  saved: NgramArtifactConfig;
+}
+
+/** Format version of n-gram model folders. */
+const NGRAM_VERSION = 5;
+
+/**
+ * Saves an n-gram model in the folder `dir` like a network (see `saveArtifact`: only gennet's files replaced, one
+ * writer, a failed save leaves the previous model): `ngram.bin` (its counts), `vocab.json` and `config.json`.
+ */
+export async function saveNgramArtifact(dir: string, model: NgramGenerator, options: Pick<SaveOptions, 'run' | 'notes'> = {}): Promise<void> {
+  const config: NgramArtifactConfig = {
+    format: 'generative-networks', version: NGRAM_VERSION, createdAt: new Date().toISOString(), backend: 'none',
+    ngram: { order: model.ngram.order, vocabSize: model.ngram.vocabSize }, run: options.run ?? null, notes: options.notes ?? {},
+  };
+  const entries = model.ngram.entries();
+  const bytes = new Uint8Array(entries.length * 4);
+  const view = new DataView(bytes.buffer);
+  entries.forEach((value, i) => view.setInt32(4 * i, value, true));
+  await writeModelFiles(dir, {
+    [ARTIFACT_FILES.ngram]: bytes,
+    [ARTIFACT_FILES.vocab]: new Uint8Array(Buffer.from(JSON.stringify(model.vocab.toJSON()))),
+  }, config);
+}
+
+/**
+ * Loads any model folder gennet writes: a network (as `loadArtifact` does) or an n-gram model — what generation
+ * takes (`generateBatch`, `beamSearch`, … accept both). Never executes code from it.
+ */
+export async function loadGenerator(dir: string): Promise<LoadedArtifact | LoadedNgram> {
+  const files = await readModelFolder(dir);
+  if (!isNgramConfig(files.config)) return loadNetwork(dir, files);
+  const { header, record } = readArtifactHeader(files.config, dir);
+  const shape = record.ngram as { order?: unknown; vocabSize?: unknown };
+  if (!Number.isInteger(shape?.order) || !Number.isInteger(shape?.vocabSize)) {
+    throw new Error(`${path.join(dir, ARTIFACT_FILES.config)} records its n-gram model in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
+  }
+  const [order, vocabSize] = [shape.order as number, shape.vocabSize as number];
+  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
+  if (vocab.size !== vocabSize) throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the n-gram model expects ${vocabSize}.`);
+  const bytes = files.file(ARTIFACT_FILES.ngram);
+  if (bytes === null) throw new Error(`"${dir}" is incomplete: ${ARTIFACT_FILES.ngram} is missing. Re-train or restore the model folder.`);
+  if (bytes.length % 4 !== 0) throw new Error(`"${dir}": ${ARTIFACT_FILES.ngram} is truncated. Re-train or restore the model folder.`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entries = Int32Array.from({ length: bytes.length / 4 }, (_, i) => view.getInt32(4 * i, true));
+  let ngram: NgramModel;
+  try {
+    ngram = NgramModel.fromEntries(order, vocabSize, entries);
+  } catch (error) {
+    throw new Error(`"${dir}": ${ARTIFACT_FILES.ngram} does not fit its model (${error instanceof Error ? error.message : error}). Re-train or restore the model folder.`);
+  }
+  return { ngram, vocab, saved: { ...header, ngram: { order, vocabSize } } };
+}
