@@ -49,6 +49,9 @@ function dataSettingsOf(flags: DataFlags, command: Command): Omit<Partial<DataSe
   };
 }
 
+/** The validation cap of `--val-max` (0: every token, null). */
+const valMaxOf = (flags: DataFlags) => (flags.valMax > 0 ? flags.valMax : null);
+
 /** Flags of `gennet train`. */
 interface TrainFlags extends DataFlags {
   resume?: string; out?: string; condition?: string[]; conditionDim: number; task: Task; sourceColumn?: string; targetColumn?: string; sourceLevel?: VocabularyUnit;
@@ -109,7 +112,7 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
     },
     training: {
       engine: flags.engine, threads: flags.threads, epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr,
-      clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null, valMaxTokens: flags.valMax > 0 ? flags.valMax : null,
+      clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null, valMaxTokens: valMaxOf(flags),
     },
     conditionDim: flags.conditionDim,
   }, flags.out, log);
@@ -118,19 +121,20 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
 /** `train` options that only networks have: refused with `--cell ngram`. */
 const NETWORK_ONLY = [
   'resume', 'condition', 'conditionDim', 'sourceColumn', 'targetColumn', 'sourceLevel', 'layers', 'units', 'input', 'embeddingDim', 'dropout',
-  'epochs', 'maxSteps', 'lr', 'clip', 'plot', 'threads', 'engine', 'backend',
+  'epochs', 'maxSteps', 'lr', 'clip', 'plot', 'threads', 'engine', 'backend', 'samples', 'acceptChangedCorpus',
 ];
 
 /** `gennet train --cell ngram`: counts an n-gram model in seconds, scores it as a network, saves it. */
 async function ngramTrainCommand(flags: TrainFlags, command: Command): Promise<void> {
   const refused = NETWORK_ONLY.filter((key) => command.getOptionValueSource(key) === 'cli');
   if (flags.task !== 'lm') refused.push('task');
-  if (refused.length > 0) throw new Error(`${refused.map(flagName).join(', ')} ${refused.length === 1 ? 'does' : 'do'} not apply to an n-gram model (--cell ngram); drop ${refused.length === 1 ? 'it' : 'them'}.`);
+  const names = refused.map((key) => (key === 'samples' ? '--no-samples' : flagName(key)));
+  if (refused.length > 0) throw new Error(`${names.join(', ')} ${refused.length === 1 ? 'does' : 'do'} not apply to an n-gram model (--cell ngram); drop ${refused.length === 1 ? 'it' : 'them'}.`);
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified.");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
   log(`training an order-${flags.order} n-gram model (interpolated Kneser–Ney)`);
   const { summary } = await trainNgramRun({
-    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, order: flags.order, batchSize: flags.batch, valMaxTokens: flags.valMax > 0 ? flags.valMax : null,
+    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, order: flags.order, batchSize: flags.batch, valMaxTokens: valMaxOf(flags),
   }, flags.out, log);
   if (flags.json) return void printJson(summary);
   const val = summary.valLoss === null ? '' : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} (${summary.valBitsPerChar!.toFixed(2)} bits/char)`;
@@ -202,7 +206,7 @@ async function loadForSampling(flags: SamplingFlags, prompts: readonly string[])
   const loaded = await loadGenerator(flags.model);
   if ('ngram' in loaded) {
     if (flags.condition !== undefined || flags.source !== undefined) throw new Error(`"${flags.model}" is an n-gram model; drop --condition and --source.`);
-    if (flags.engine !== 'auto') throw new Error(`"${flags.model}" is an n-gram model, which runs on its own (no engine); drop --engine.`);
+    if (flags.engine !== 'auto' || flags.backend !== undefined) throw new Error(`"${flags.model}" is an n-gram model, which runs on its own (no engine, no backend); drop --engine and --backend.`);
     checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
     return { backend, loaded, engine: 'ngram', initialState: undefined, conditions: undefined, seq2seq: false };
   }
@@ -309,7 +313,7 @@ async function compareCommand(flags: CompareFlags, command: Command): Promise<vo
   const rows = await compareModels({
     data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, models: flags.models, maxSteps: flags.maxSteps ?? null, seconds: flags.seconds ?? null,
     seed: flags.seed, batchSize: flags.batch, learningRate: flags.lr, engine: flags.engine, threads: flags.threads,
-    valMaxTokens: flags.valMax > 0 ? flags.valMax : null, sampleLength: flags.sampleLength, temperature: flags.temperature,
+    valMaxTokens: valMaxOf(flags), sampleLength: flags.sampleLength, temperature: flags.temperature,
   }, log);
   if (flags.plot !== undefined) {
     await writeFileAtomically(flags.plot, await figureToSvg(modelComparisonFigure(rows)));

@@ -44,7 +44,7 @@ test('gennet compare: an n-gram and an LSTM on one split and budget — finite b
   assert.deepEqual(again.map(stable), rows.map(stable), 'the same seed gives the same rows (timings aside)');
   const svg = readFileSync(path.join(work, 'compare.svg'), 'utf8');
   assert.ok(svg.startsWith('<svg') && svg.includes('ngram:5') && svg.includes('lstm:32'));
-  const table = gennet('compare', '--corpus', corpus, '--models', 'ngram:2', '--max-steps', '1');
+  const table = gennet('compare', '--corpus', corpus, '--models', 'ngram:2'); // n-gram models alone need no budget
   assert.match(table.stdout, /^model\s+params\s+steps\s+seconds\s+chars\/s\s+val bits\/char\s+sample\nngram:2 /);
 });
 
@@ -55,7 +55,8 @@ test('gennet compare mistakes: unreadable models, no budget, no validation split
     [['--models', 'ngram:0'], /Cannot read the model "ngram:0": use ngram:N \(N from 1 to 12\)/],
     [['--models', 'transformer', '--max-steps', '3'], /Cannot read the model "transformer"/],
     [['--models', 'lstm,lstm', '--max-steps', '3'], /The model "lstm" is listed twice/],
-    [['--models', 'lstm'], /Give the comparison a budget: steps \(--max-steps N\) or seconds \(--seconds S\)/],
+    [['--models', 'ngram:3:9'], /Cannot read the model "ngram:3:9"/],
+    [['--models', 'ngram:3,lstm'], /Give the networks a budget: steps \(--max-steps N\) or seconds \(--seconds S\) each/],
     [['--models', 'ngram:3', '--max-steps', '3', '--val', '0'], /give a validation share above 0 \(--val\)/],
   ];
   for (const [args, message] of cases) {

@@ -99,6 +99,10 @@ test('the n-gram stepper: log-probabilities per row, one token at a time = all a
   again.feed(ids, ids.length);
   assert.deepEqual(next.subarray(data.vocab.size), again.feed(Int32Array.of(ids[0]), 1), 'row 2 continues row 1\'s context');
   assert.throws(() => two.setState(new Float32Array(3)), /holds 4 values, got 3/);
+  const zeroed = new NgramStepper(model, 1);
+  zeroed.feed(ids, ids.length);
+  zeroed.setState(new Float32Array(2)); // a zero state is a row's start, as for networks
+  assert.deepEqual(zeroed.feed(ids, ids.length), whole);
   assert.throws(() => NgramModel.fromBatches([], 0, 5), /order of an n-gram model must be a whole number from 1 to 12/);
 });
 
@@ -154,8 +158,9 @@ test('gennet train --cell ngram saves a model folder that generate, --beam and t
   const mistakes: [string[], RegExp][] = [
     [['train', '--corpus', corpus, '--cell', 'ngram', '--units', '64', '--out', path.join(work, 'x')], /--units does not apply to an n-gram model \(--cell ngram\)/],
     [['train', '--corpus', corpus, '--order', '3', '--out', path.join(work, 'x')], /--order is the order of an n-gram model; add --cell ngram/],
-    [['generate', '--model', dir, '--engine', 'fast'], /is an n-gram model, which runs on its own \(no engine\); drop --engine/],
+    [['generate', '--model', dir, '--engine', 'fast'], /is an n-gram model, which runs on its own \(no engine, no backend\); drop --engine and --backend/],
     [['train', '--resume', dir], /holds an n-gram model, not a network/],
+    [['train', '--corpus', corpus, '--cell', 'ngram', '--no-samples', '--out', path.join(work, 'x')], /--no-samples does not apply to an n-gram model/],
   ];
   for (const [args, message] of mistakes) {
     const run = gennet(...args);

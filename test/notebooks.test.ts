@@ -36,13 +36,18 @@ function runQuick(notebook: string, outDir: string): void {
 /** Durations and speeds in printed text ("6.7 s", "in 12 s", "3203 characters/s"): they differ from run to run. */
 const TIMING = /\d+(?:[.,]\d+)*\s*(?:characters\/s|chars\/s|ms|s)\b/g;
 
+/** Figure formats: in a cell tagged `timings` (a plot against measured time) a figure is compared by its presence only. */
+const FIGURES = ['image/png', 'image/svg+xml'];
+
 /** The outputs of every code cell (text, HTML, SVG …), with timings masked. */
 function outputsOf(file: string): unknown[] {
-  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: Array<{ cell_type: string; outputs?: Array<Record<string, unknown>> }> };
+  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: Array<{ cell_type: string; metadata?: { tags?: string[] }; outputs?: Array<Record<string, unknown>> }> };
   return nb.cells.filter((cell) => cell.cell_type === 'code').map((cell) => (cell.outputs ?? []).map((output) => {
+    const timed = cell.metadata?.tags?.includes('timings') ?? false;
     const { text, data, output_type: type } = output as { text?: string | string[]; data?: Record<string, string | string[]>; output_type: string };
     const join = (value: string | string[]) => (Array.isArray(value) ? value.join('') : value).replace(TIMING, '<time>');
-    return { type, text: text === undefined ? undefined : join(text), data: data && Object.fromEntries(Object.entries(data).map(([k, v]) => [k, join(v)])) };
+    const shown = (mime: string, value: string | string[]) => (timed && FIGURES.includes(mime) ? '<figure over measured times>' : join(value));
+    return { type, text: text === undefined ? undefined : join(text), data: data && Object.fromEntries(Object.entries(data).map(([k, v]) => [k, shown(k, v)])) };
   }));
 }
 

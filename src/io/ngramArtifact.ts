@@ -47,7 +47,7 @@ export async function loadGenerator(dir: string): Promise<LoadedArtifact | Loade
   if (!isNgramConfig(files.config)) return loadNetwork(dir, files);
   const { header, record } = readArtifactHeader(files.config, dir);
   const shape = record.ngram as { order?: unknown; vocabSize?: unknown };
-  if (!Number.isInteger(shape?.order) || !Number.isInteger(shape?.vocabSize)) {
+  if (!Number.isInteger(shape?.order) || !Number.isInteger(shape?.vocabSize) || !((shape.order as number) >= 1 && (shape.order as number) <= 12) || !((shape.vocabSize as number) >= 1)) {
     throw new Error(`${path.join(dir, ARTIFACT_FILES.config)} records its n-gram model in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
   }
   const [order, vocabSize] = [shape.order as number, shape.vocabSize as number];

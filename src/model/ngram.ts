@@ -89,7 +89,7 @@ export class NgramModel {
     return new NgramModel(order, vocabSize, counts);
   }
 
-  /** Stored counts (what the model keeps in place of parameters). */
+  /** Its counts of every order (what it keeps in place of parameters; `ngram.bin` stores the top order's, the rest follow from them). */
   get params(): number {
     return this.counts.reduce((n, byContext) => n + [...byContext.values()].reduce((m, next) => m + next.size, 0), 0);
   }

@@ -2,7 +2,8 @@ import { type NgramModel, ngramStateLayout } from './ngram';
 
 /**
  * Generation steps of an {@link NgramModel}, with the shape of the engines' steppers: its "state" is each row's last
- * tokens (−1 before a row's first token; see `ngramStateLayout`) — so beam search can move it between rows
+ * tokens, each as id + 1 (0 before a row's first token, so that a zero state is a row's start, as for networks; see
+ * `ngramStateLayout`) — so beam search can move it between rows
  * like a network's — and the logits it returns are log-probabilities, which a temperature, top-k or top-p reshape as
  * they reshape a network's.
  */
@@ -12,12 +13,12 @@ export class NgramStepper {
 
   constructor(private readonly model: NgramModel, readonly batchSize: number) {
     this.width = ngramStateLayout(model).units;
-    this.context = new Float32Array(batchSize * this.width).fill(-1);
+    this.context = new Float32Array(batchSize * this.width);
   }
 
   /** Forgets every row's context (back to a row's start). */
   reset(): void {
-    this.context.fill(-1);
+    this.context.fill(0);
   }
 
   /** Each row's last tokens (a copy). */
@@ -36,8 +37,8 @@ export class NgramStepper {
     const { width, batchSize } = this;
     const logits = new Float32Array(batchSize * this.model.vocabSize);
     for (let b = 0; b < batchSize; b++) {
-      const row = [...this.context.subarray(b * width, (b + 1) * width), ...tokens.subarray(b * steps, (b + 1) * steps)].slice(-width);
-      this.context.set(row, b * width);
+      const row = [...Array.from(this.context.subarray(b * width, (b + 1) * width), (v) => v - 1), ...tokens.subarray(b * steps, (b + 1) * steps)].slice(-width);
+      this.context.set(row.map((id) => id + 1), b * width);
       const p = this.model.distribution(row);
       p.forEach((v, w) => (logits[b * this.model.vocabSize + w] = Math.log(v)));
     }

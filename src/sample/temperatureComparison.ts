@@ -1,5 +1,4 @@
 import type { EngineChoice } from '../engines';
-
 import { generateBatch, GenerationRequest } from './generate';
 import type { TextGenerator } from './textGenerator';
 import type { SamplingOptions } from './sampler';

@@ -4,7 +4,7 @@ import type { EngineChoice } from '../engines';
 import { buildGenerator, CELLS, type CellType, type GeneratorModel, resolveModelConfig } from '../model';
 import { generateBatch, type TextGenerator } from '../sample';
 import { DEFAULT_TRAIN_CONFIG, evaluate, train } from '../train';
-import { fitNgram } from './ngramRun';
+import { bitsPerChar, fitNgram, valMaxTokensOf } from './ngramRun';
 import { given, type Log } from './run';
 
 /** One model of a comparison: an n-gram model of an order, or a network of a cell, layers and units. */
@@ -16,8 +16,9 @@ export type ModelSpec = { label: string; kind: 'ngram'; order: number } | { labe
  */
 export function parseModelSpecs(list: string): ModelSpec[] {
   const specs = list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((label): ModelSpec => {
-    const [kind, size] = label.split(':');
+    const [kind, size, extra] = label.split(':');
     const bad = () => new Error(`Cannot read the model "${label}": use ngram:N (N from 1 to 12) or ${CELLS.join('/')} with an optional :UNITS or :LAYERSxUNITS (e.g. lstm:2x256).`);
+    if (extra !== undefined) throw bad();
     if (kind === 'ngram') {
       const order = Number(size);
       if (!Number.isInteger(order) || order < 1 || order > 12) throw bad();
@@ -43,7 +44,10 @@ export interface CompareSettings {
   models: ModelSpec[];
   /** Steps per network (n-gram models count their training text once). */
   maxSteps?: number | null;
-  /** Or seconds of training per network; with both, whichever ends first. */
+  /**
+   * Or seconds of training per network, counted from the end of its first step (so setting up is not counted; the
+   * validation at epoch ends is); with both, whichever ends first. A time budget makes the rows depend on the machine.
+   */
   seconds?: number | null;
   seed?: number;
   batchSize?: number;
@@ -60,7 +64,7 @@ export interface CompareSettings {
 /** One model's line of a comparison. */
 export interface CompareRow {
   model: string;
-  /** Trainable parameters of a network; stored counts of an n-gram model. */
+  /** Trainable parameters of a network; an n-gram model's counts of every order (see `NgramModel.params`). */
   params: number;
   /** Optimisation steps (an n-gram model: 1, its one pass over the training text). */
   steps: number;
@@ -81,7 +85,9 @@ export interface CompareRow {
  */
 export async function compareModels(settings: CompareSettings, log: Log = () => {}): Promise<CompareRow[]> {
   const { maxSteps = null, seconds = null } = settings;
-  if (maxSteps === null && seconds === null) throw new Error('Give the comparison a budget: steps (--max-steps N) or seconds (--seconds S) per network.');
+  if (maxSteps === null && seconds === null && settings.models.some((spec) => spec.kind === 'network')) {
+    throw new Error('Give the networks a budget: steps (--max-steps N) or seconds (--seconds S) each.');
+  }
   const prepared = await prepareCorpusData({ ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus }, log);
   const { data } = prepared;
   if (data.val === null) throw new Error('A comparison scores every model on held-out text; give a validation share above 0 (--val).');
@@ -93,8 +99,7 @@ export async function compareModels(settings: CompareSettings, log: Log = () => 
   return rows;
 }
 
-/** Bits per character of a loss in nats per token. */
-const bitsPerChar = (loss: number, data: TokenData) => loss / Math.LN2 / data.charsPerToken;
+
 
 function sampleOf(trained: TextGenerator, settings: CompareSettings): string {
   const request = { prompt: '', temperature: settings.temperature ?? 0.8, seed: settings.seed ?? 42 };
@@ -102,8 +107,7 @@ function sampleOf(trained: TextGenerator, settings: CompareSettings): string {
 }
 
 function ngramRow(label: string, order: number, data: TokenData, settings: CompareSettings): CompareRow {
-  const valMaxTokens = settings.valMaxTokens === undefined ? DEFAULT_TRAIN_CONFIG.valMaxTokens : settings.valMaxTokens;
-  const { ngram, seconds, valLoss } = fitNgram(data, order, settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize, valMaxTokens);
+  const { ngram, seconds, valLoss } = fitNgram(data, order, settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize, valMaxTokensOf(settings.valMaxTokens));
   const valBitsPerChar = bitsPerChar(valLoss!, data);
   return {
     model: label, params: ngram.params, steps: 1, seconds, charsPerSecond: Math.round((data.train.tokens * data.charsPerToken) / seconds),
@@ -122,15 +126,16 @@ async function networkRow(
   const batchSize = settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize;
   const perEpoch = data.train.batchesPerEpoch(batchSize);
   const engine = settings.engine ?? 'auto';
-  const valMaxTokens = settings.valMaxTokens === undefined ? DEFAULT_TRAIN_CONFIG.valMaxTokens : settings.valMaxTokens;
+  const valMaxTokens = valMaxTokensOf(settings.valMaxTokens);
   const controller = new AbortController();
-  const timer = budget.seconds === null ? null : setTimeout(() => controller.abort(), budget.seconds * 1000);
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const clock = { onBatchEnd: () => void (budget.seconds !== null && timer === null && (timer = setTimeout(() => controller.abort(), budget.seconds * 1000))) };
   try {
     const result = await train(model.network, data, {
       ...DEFAULT_TRAIN_CONFIG, engine, threads: settings.threads ?? 1, batchSize, seed, learningRate: settings.learningRate ?? DEFAULT_TRAIN_CONFIG.learningRate,
       epochs: budget.maxSteps === null ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.ceil(budget.maxSteps / perEpoch)), maxSteps: budget.maxSteps,
       charsPerToken: data.charsPerToken, valMaxTokens,
-    }, [], { signal: controller.signal });
+    }, [clock], { signal: controller.signal });
     tf.dispose(result.interrupted?.optimizer.map((w) => w.tensor) ?? []);
     const last = result.history.epochs.at(-1);
     const valLoss = last !== undefined && last.step === result.steps ? last.valLoss! : evaluate(model.network, data.val!, batchSize, result.engine, valMaxTokens);

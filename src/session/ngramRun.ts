@@ -8,7 +8,7 @@ import { given, type Log } from './run';
 export interface NgramRunSettings {
   data: Partial<DataSettings> & { corpus: string };
   order: number;
-  /** Rows per batch when counting and scoring (the result does not depend on it; default as networks). */
+  /** Rows per batch when counting and scoring (the counts do not depend on it; with `valMaxTokens`, which batches are scored does). */
   batchSize?: number;
   /** Validation scores about this many tokens, spread over the split, as for networks (null: all). */
   valMaxTokens?: number | null;
@@ -23,14 +23,14 @@ export async function trainNgramRun(settings: NgramRunSettings, out: string, log
   const dataSettings: DataSettings = { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus };
   const training: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG, engine: 'ngram', threads: 1, epochs: 1, seed: dataSettings.seed, batchSize: settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize,
-    valMaxTokens: settings.valMaxTokens === undefined ? DEFAULT_TRAIN_CONFIG.valMaxTokens : settings.valMaxTokens,
+    valMaxTokens: valMaxTokensOf(settings.valMaxTokens),
   };
   checkRunSettings(dataSettings, training);
   await checkSaveTarget(out);
   const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
   const { ngram, seconds, trainLoss, valLoss } = fitNgram(data, settings.order, training.batchSize, training.valMaxTokens);
-  const valBitsPerChar = valLoss === null ? null : valLoss / Math.LN2 / data.charsPerToken;
+  const valBitsPerChar = valLoss === null ? null : bitsPerChar(valLoss, data);
   const history = { batches: [], epochs: [{ epoch: 1, step: 1, trainLoss, valLoss, valBitsPerChar, seconds }] };
   const result: TrainResult = {
     engine: 'ngram', history, steps: 1, charsPerSecond: (data.train.tokens * data.charsPerToken) / seconds, trainLoss, valLoss, valBitsPerChar, seconds, interrupted: null,
@@ -40,6 +40,16 @@ export async function trainNgramRun(settings: NgramRunSettings, out: string, log
   const run = { data: prepared.settings, training: { ...training, charsPerToken: data.charsPerToken }, history, summary, corpusSha256: prepared.corpusSha256 };
   await saveNgramArtifact(out, model, { run });
   return { model, summary };
+}
+
+/** Bits per character of text of a loss in nats per token. */
+export function bitsPerChar(loss: number, data: Pick<TokenData, 'charsPerToken'>): number {
+  return loss / Math.LN2 / data.charsPerToken;
+}
+
+/** A validation cap as given (null: all tokens), or the training default when not given. */
+export function valMaxTokensOf(given: number | null | undefined): number | null {
+  return given === undefined ? DEFAULT_TRAIN_CONFIG.valMaxTokens : given;
 }
 
 /**
