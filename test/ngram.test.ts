@@ -10,6 +10,7 @@ import { prepareCharData, type TokenDataset } from '../src/data';
 import { loadArtifact, loadGenerator } from '../src/io';
 import { NgramModel, NgramStepper } from '../src/model';
 import { createRng } from '../src/random';
+import { tokenizeWords } from '../src/vocab';
 import { beamSearch, generateBatch, nextTokenDistributions } from '../src/sample';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
@@ -147,6 +148,14 @@ test('gennet train --cell ngram saves a model folder that generate, --beam and t
   for (const ch of a.stdout.trimEnd()) assert.ok(known.has(ch), `generated ${JSON.stringify(ch)} comes from the corpus`);
   assert.equal(gennet('generate', '--model', dir, '--beam', '3', '--length', '20').status, 0);
   assert.equal(gennet('temperatures', '--model', dir, '--prompts', 'ka|te', '--temps', '0,1', '--length', '20', '--json').status, 0);
+
+  // Word level: the same, over words and punctuation.
+  const words = path.join(work, 'words');
+  assert.equal(gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '3', '--level', 'word', '--out', words).status, 0);
+  const wordSample = gennet('generate', '--model', words, '--length', '30', '--seed', '2', '--temperature', '1');
+  assert.equal(wordSample.status, 0, wordSample.stderr);
+  const corpusWords = new Set(tokenizeWords(readFileSync(corpus, 'utf8')));
+  for (const word of tokenizeWords(wordSample.stdout)) assert.ok(corpusWords.has(word), `generated word ${JSON.stringify(word)} comes from the corpus`);
 
   // The library reads the same model; what it generates equals the CLI's.
   const loaded = await loadGenerator(dir);
