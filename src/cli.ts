@@ -158,7 +158,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
   if (page) {
     callbacks.push(liveLossPlot(page, 5, { unit: data.vocab.unit }));
-    log(`live loss plot: ${await page.url} (the page fetches plotly.js from cdn.plot.ly)`);
+    log(`live loss plot: ${await page.url}`);
   }
   const { config } = model;
   const encoderParams = (conditions ?? source)?.encoder.countParams() ?? 0;

@@ -32,13 +32,16 @@ test('importing the plot module loads neither nodeplotlib nor rxjs', () => {
   assert.deepEqual(loaded, []);
 });
 
-/** Headless Chromium with a fresh profile in `dir`, one tab that gets plotly.js from npm. */
+/** Requests the tabs tried to send outside localhost (all refused: the network is unplugged for them). */
+const remote: string[] = [];
+
+/** Headless Chromium with a fresh profile in `dir`, one tab with the network unplugged (only localhost answers). */
 async function launchBrowser(dir: string): Promise<Browser> {
   const { context, tab } = await launchChromium(dir);
-  // No internet here: serve the page's plotly.js from the npm package, refuse everything else remote.
-  await tab.route('https://cdn.plot.ly/**', (route) => route.fulfill({ path: require.resolve('plotly.js-dist-min'), contentType: 'application/javascript' }));
-  await tab.route('https://fonts.gstatic.com/**', (route) => route.abort());
-  await tab.route((u) => u.hostname !== 'localhost' && !u.hostname.endsWith('plot.ly'), (route) => route.abort());
+  await tab.route((u) => u.hostname !== 'localhost', (route) => {
+    remote.push(route.request().url());
+    return route.abort();
+  });
   return { context, tab };
 }
 
@@ -57,6 +60,7 @@ test('a live page draws in headless Chromium, redraws on update, and stops when 
     await tab.waitForSelector('.main-svg .scatterlayer .trace path.js-line', { state: 'attached', timeout: 15_000 });
     await tab.waitForFunction(`document.querySelector('.js-plotly-plot').data[0].x.length === 30`, undefined, { timeout: 15_000 });
     const first = await drawn(tab);
+    assert.deepEqual(remote.filter((u) => u.includes('plot.ly')), [], 'plotly.js comes from the local server, not the CDN');
     assert.equal(first.title, 'Training loss', 'the layout of the first update reaches the page');
     assert.ok(first.path && first.path.split(/[ML]/).length > 20, `expected a drawn line, got d="${first.path}"`);
 
@@ -103,7 +107,11 @@ test('close() stops the server without any browser, and the next page starts a f
   const first = createLivePage({ open: false, layout: { title: 'waiting for the first step' } });
   const firstUrl = await first.url;
   const html = await (await fetch(firstUrl)).text();
-  assert.match(html, /cdn\.plot\.ly\/plotly-1\.58\.4/, 'nodeplotlib page (loads plotly.js from the CDN)');
+  assert.doesNotMatch(html, /cdn\.plot\.ly/, 'the page does not load plotly.js from the CDN');
+  assert.match(html, /<npl-root>/, 'nodeplotlib\'s page');
+  const script = await fetch(new URL('/gennet/plotly.min.js', firstUrl));
+  assert.equal(script.status, 200);
+  assert.match((await script.text()).slice(0, 300), /plotly\.js v1\.58\.4/, 'plotly.js 1.58.4 served from the installed package');
   await first.update(lossFigure(history(5)));
   await withTimeout(first.close({ delayMs: 0 }), 15_000, 'close()');
   await first.closed;

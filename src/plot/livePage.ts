@@ -1,4 +1,5 @@
-import type { Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type * as Nodeplotlib from 'nodeplotlib';
 import type { Layout, Plot } from 'nodeplotlib';
@@ -69,8 +70,8 @@ export interface LivePage extends LiveFigure {
  * - The server (NestJS + socket.io) listens on port `NODEPLOTLIB_PORT` if that environment variable
  *   was set when nodeplotlib was first loaded, otherwise on a free port. `url` gives the address.
  * - The browser opens by itself unless `open: false` or `NODEPLOTLIB_PORT` is set; print `url` anyway.
- * - The page loads plotly.js 1.58.4 from https://cdn.plot.ly, so the **browser** needs internet
- *   access; offline the tab shows nodeplotlib's header bar but no plot (the Node side works either way).
+ * - The page gets plotly.js from this server (the installed `plotly.js-dist-min`, the version nodeplotlib's page
+ *   names) instead of cdn.plot.ly, so it draws with the network unplugged (its web fonts fall back to local ones).
  * - The server keeps the Node process alive until {@link LivePage.close} is called or the last tab
  *   showing the page is closed (reloading the only tab also stops it). Ctrl+C always ends it.
  * - Figures of {@link showFigure} and of other live pages share one server and one page.
@@ -80,7 +81,7 @@ export interface LivePage extends LiveFigure {
  *
  * @example
  * const page = createLivePage();
- * console.log(`Live loss plot: ${await page.url} (the browser needs internet for plotly.js)`);
+ * console.log(`Live loss plot: ${await page.url}`);
  * try {
  *   await train(model, data, config, [liveLossPlot(page, 10)]);
  * } finally {
@@ -130,6 +131,7 @@ interface PageServer {
 /** The parts of a NestJS application nodeplotlib creates that we use. */
 interface NestApp {
   get<T>(token: abstract new (...args: never[]) => T): T;
+  use(middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): unknown;
   getHttpServer(): HttpServer;
   listen(...args: unknown[]): Promise<unknown>;
   close(): Promise<void>;
@@ -143,6 +145,29 @@ interface Bridge {
 
 /** The server started by the last page that started one, until it stops. */
 let current: PageServer | undefined;
+
+/** Where the page gets plotly.js from this server instead of cdn.plot.ly. */
+const LOCAL_PLOTLY = '/gennet/plotly.min.js';
+
+/**
+ * A middleware (added before nodeplotlib's own routes) that makes the page work offline: it serves nodeplotlib's
+ * index page with its plotly.js script pointed at this server, and that script from the installed `plotly.js-dist-min`
+ * (the version nodeplotlib's page names). Everything else goes on to nodeplotlib.
+ */
+function servePlotlyLocally(fromNodeplotlib: (id: string) => string) {
+  const index = readFileSync(path.join(path.dirname(fromNodeplotlib('nodeplotlib/package.json')), 'src/lib/server/web/index.html'), 'utf8');
+  const cdn = /https:\/\/cdn\.plot\.ly\/plotly-[\d.]+\.min\.js/;
+  if (!cdn.test(index)) throw new Error('This nodeplotlib page does not load plotly.js from cdn.plot.ly as expected; check that nodeplotlib is the pinned version.');
+  const page = index.replace(cdn, LOCAL_PLOTLY);
+  const script = readFileSync(require.resolve('plotly.js-dist-min'));
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const url = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET' || (url !== '/' && url !== '/index.html' && url !== LOCAL_PLOTLY)) return next();
+    const local = url === LOCAL_PLOTLY;
+    res.writeHead(200, { 'content-type': local ? 'application/javascript' : 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+    res.end(local ? script : page);
+  };
+}
 
 /**
  * Calls nodeplotlib's `plot(data$, layout)`. nodeplotlib only console.logs its address and exports no
@@ -165,6 +190,7 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
   const listenFailed = new Promise<never>((_, reject) => { failListen = reject; });
   NestFactory.create = function (this: unknown, ...args: unknown[]) {
     created = originalCreate.apply(this, args.length === 1 ? [args[0], { logger: ['error', 'warn'] }] : args).then((app) => {
+      app.use(servePlotlyLocally(fromNodeplotlib));
       // nodeplotlib does not catch a failed listen (e.g. NODEPLOTLIB_PORT in use), and the unhandled
       // rejection would end the process; report it through `url` instead and leave its start pending.
       // Nest returns a Proxy that ignores assignments, so define the method on its target.
@@ -201,7 +227,7 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
   if (!created) {
     restoreEnv();
     if (current) return current; // another live page's server, still running: same page, same URL
-    const url = Promise.reject(new Error('This figure was added to a nodeplotlib page started elsewhere (e.g. by showFigure), whose address is the "[Nodeplotlib] Server running at …" line printed earlier. To get the URL from a live page, create it before showing other figures, or close that page first.'));
+    const url = Promise.reject(new Error('This figure was added to a nodeplotlib page started elsewhere (by nodeplotlib\'s own plot()), whose address is the "[Nodeplotlib] Server running at …" line printed earlier. To get the URL from a live page, create it before plotting with nodeplotlib directly, or close that page first.'));
     url.catch(() => undefined);
     return { url, closed: new Promise<void>(() => undefined), stop: async () => undefined };
   }
