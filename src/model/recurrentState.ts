@@ -49,13 +49,10 @@ export function selectStateRows(state: Float32Array, layout: StateLayout, rows: 
  */
 export function stackStates(rows: readonly (Float32Array | null)[], layout: StateLayout): Float32Array {
   const size = stateSize(layout, 1);
-  const joined = new Float32Array(size * rows.length);
-  rows.forEach((state, r) => {
-    if (state === null) return;
-    if (state.length !== size) throw new Error(`A one-row state has ${size} values (${layout.parts} arrays of ${layout.units}), got ${state.length} for row ${r}.`);
-    joined.set(state, r * size);
-  });
-  return rowsToState(joined, layout, rows.length);
+  return concatStateRows(rows.map((state, r) => {
+    if (state !== null && state.length !== size) throw new Error(`A one-row state has ${size} values (${layout.parts} arrays of ${layout.units}), got ${state.length} for row ${r}.`);
+    return state ?? new Float32Array(size);
+  }), layout);
 }
 
 /** One state of all rows from the states of consecutive blocks of rows, in order (the inverse of cutting a batch's rows into blocks). */

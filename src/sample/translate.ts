@@ -1,5 +1,6 @@
 import type { EngineChoice } from '../engines';
-import { type GeneratorModel, type SourceEncoder, sourceStates } from '../model';
+import { padSources } from '../data';
+import { encodeSources, type GeneratorModel, type SourceEncoder } from '../model';
 import { EOS_ID } from '../vocab';
 import { beamSearch } from './beamSearch';
 import { generateBatch } from './generate';
@@ -42,15 +43,13 @@ export function translate(decoder: GeneratorModel, source: SourceEncoder, texts:
   const { beam = 1, temperature = 0, seed = 42, lengthPenalty, length = 100, engine } = options;
   if (!(Number.isInteger(beam) && beam >= 1)) throw new Error(`The beam must be a whole number ≥ 1, got ${beam}.`);
   if (beam > 1 && temperature !== 0) throw new Error('Beam search takes the most probable tokens; give a beam or a temperature, not both.');
-  const tooLong = texts.findIndex((text) => source.vocab.encode(text).length > source.config.maxLen);
-  if (tooLong >= 0) {
-    throw new Error(`Source ${tooLong + 1} ("${texts[tooLong]}") has ${source.vocab.encode(texts[tooLong]).length} tokens; ` +
-      `the model reads at most ${source.config.maxLen} (its longest training source).`);
-  }
+  const { maxLen } = source.config;
+  // Encoded and checked once, all of them: an over-long source is named by its place in `texts`.
+  const ids = padSources(texts.map((text) => source.vocab.encode(text)), maxLen);
   const out: Translation[] = [];
   for (let start = 0; start < texts.length; start += CHUNK) {
     const chunk = texts.slice(start, start + CHUNK);
-    const states = sourceStates(source, chunk);
+    const states = encodeSources(source.encoder, ids.subarray(start * maxLen, (start + chunk.length) * maxLen), maxLen);
     if (beam > 1) {
       chunk.forEach((text, i) => {
         const [best] = beamSearch(decoder, { beam, length, lengthPenalty, engine, initialState: states[i] });
