@@ -4,7 +4,7 @@
  * `npm run lint:deps` (part of `npm test`) checks it.
  */
 const STAGES = [
-  ['base', '^src/(backend|random)\\.ts$'],
+  ['base', '^src/(backend|backendDescription|random)\\.ts$'],
   ['corpus', '^src/corpus/'],
   ['vocab', '^src/vocab/'],
   ['data', '^src/data/'],
@@ -15,6 +15,7 @@ const STAGES = [
   ['io', '^src/io/'],
   ['plot', '^src/plot/'],
   ['session', '^src/session/'],
+  ['web', '^src/web/'],
   ['entry points', '^src/(cli\\.ts|cli/|index\\.ts)'],
 ];
 

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
+export { describeBackend } from './backendDescription';
+
 /** The TensorFlow.js backends this project knows, fastest first. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 
@@ -52,14 +54,3 @@ export async function initBackend(requested?: BackendName | 'auto'): Promise<Bac
   throw new Error(`The TensorFlow.js backend "${choice}" could not be initialised. Try GN_BACKEND=cpu.`);
 }
 
-/** One line that says which backend runs, e.g. `wasm (SIMD, 1 thread)`, for notebooks, CLI and logs. */
-export function describeBackend(): string {
-  const name = tf.getBackend();
-  if (name === 'wasm') {
-    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-    return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})`;
-  }
-  if (name === 'tensorflow') return 'tensorflow (native libtensorflow via tfjs-node)';
-  return `${name} (pure JavaScript)`;
-}

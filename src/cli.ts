@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendName, describeBackend, initBackend } from './backend';
 import { addRunOptions, addSamplingOptions, decimal, integer, promptList, readPromptFile, temperatureList } from './cli/options';
 import { exitQuietlyOnClosedPipe, SIGNAL_EXIT, stopOnSignals } from './cli/signals';
+import { addWebCommands } from './cli/webCommands';
 import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } from './corpus';
 import { DATA_MODES, DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
@@ -376,7 +377,7 @@ function addStepOptions(command: Command): Command {
       integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`), Math.min(2, availableParallelism()));
 }
 
-/** The `gennet` command line: train, generate, temperatures, corpora, engines. */
+/** The `gennet` command line: train, generate, temperatures, evaluate, compare, corpora, engines, serve, export-web. */
 export function buildCli(): Command {
   const program = new Command('gennet').description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
   const train = program
@@ -453,6 +454,7 @@ export function buildCli(): Command {
   addRunOptions(compare, 'print one JSON array of {model, params, steps, seconds, charsPerSecond, valLoss, valBitsPerChar, sample, curve} rows').action(compareCommand);
   program.command('corpora').description('list the built-in corpora').option('--json', 'print JSON').action(corporaCommand);
   program.command('engines').description('list the engines, whether each can run here, and why not').option('--json', 'print JSON').action(enginesCommand);
+  addWebCommands(program);
   return program;
 }
 

@@ -10,3 +10,4 @@ export * from './sample';
 export * from './io';
 export * from './plot';
 export * from './session';
+export * from './web';

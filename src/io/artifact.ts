@@ -6,7 +6,8 @@ import {
 } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
-import { ARTIFACT_FILES, ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
+import { ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
+import { ARTIFACT_FILES, layersModelFromFiles, parseJson } from './modelBytes';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
@@ -142,16 +143,6 @@ export async function loadRunState(dir: string): Promise<RunState> {
   return decodeRunState(json.toString('utf8'), new Uint8Array(weights), path.join(dir, ARTIFACT_FILES.runState));
 }
 
-/** A JSON file of a model folder, parsed; a missing or broken one is reported with what to do. */
-export function parseJson(dir: string, file: string, data: Buffer | null): unknown {
-  if (data === null) throw new Error(`"${dir}" is not a complete model folder: ${file} is missing. Train one with \`gennet train --out ${dir}\`.`);
-  try {
-    return JSON.parse(data.toString('utf8'));
-  } catch {
-    throw new Error(`${path.join(dir, file)} is not valid JSON (corrupted?). Re-train or restore the model folder.`);
-  }
-}
-
 /** What every `config.json` holds, whatever the model: its format, version, date, backend, run and notes. */
 export type ArtifactHeader = Pick<ArtifactConfig, 'format' | 'version' | 'createdAt' | 'backend' | 'run' | 'notes'>;
 
@@ -218,7 +209,7 @@ export async function loadNetwork(dir: string, files: ModelFiles): Promise<Loade
   if (vocab.size !== config.vocabSize) {
     throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${config.vocabSize}.`);
   }
-  const network = await loadLayersFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
+  const network = await layersModelFromFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
   let conditions: SavedConditions | null = null;
   try {
     conditions = saved.conditions === undefined ? null : await loadConditions(dir, files, saved.conditions, config);
@@ -239,7 +230,7 @@ async function loadConditions(dir: string, files: ModelFiles, recorded: unknown,
     Array.isArray(conditions.conditions) && conditions.conditions.length > 0 &&
     conditions.conditions.every((c) => typeof c?.column === 'string' && Array.isArray(c.values) && c.values.length > 0 && c.values.every((v) => typeof v === 'string'));
   if (!valid) throw new Error(`${where} records its conditions in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
-  const encoder = await loadLayersFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights);
+  const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights);
   const [inputs, outputs] = [conditionCount(encoder), encoder.outputs[0].shape[1]];
   if (inputs !== conditions.conditions.length || outputs !== stateSize(stateLayout(config), 1)) {
     encoder.dispose();
@@ -257,7 +248,7 @@ async function loadSource(dir: string, files: ModelFiles, recorded: unknown, con
     (['vocabSize', 'maxLen', 'embeddingDim', 'seed'] as const).every((key) => Number.isInteger(source[key]) && source[key] >= 0);
   if (!valid) throw new Error(`${where} records its source encoder in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
   const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.sourceVocab, files.file(ARTIFACT_FILES.sourceVocab)));
-  const encoder = await loadLayersFiles(dir, files, ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights);
+  const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights);
   const [inputs, outputs] = [encoder.inputs[0].shape[1], encoder.outputs[0].shape[1]];
   if (vocab.size !== source.vocabSize || inputs !== source.maxLen || outputs !== stateSize(stateLayout(config), 1)) {
     encoder.dispose();
@@ -266,33 +257,4 @@ async function loadSource(dir: string, files: ModelFiles, recorded: unknown, con
       'Re-train or restore the model folder.');
   }
   return { config: source, encoder, vocab };
-}
-
-/**
- * A layers model from two files of a model folder: its JSON, which must name exactly `weightsFile`, and that file's
- * weights, checked for size and finite values.
- */
-async function loadLayersFiles(dir: string, files: ModelFiles, modelFile: string, weightsFile: string): Promise<tf.LayersModel> {
-  const modelJson = parseJson(dir, modelFile, files.file(modelFile)) as tf.io.ModelJSON;
-  const manifest = modelJson?.weightsManifest;
-  const paths = Array.isArray(manifest) ? manifest.flatMap((group) => group?.paths ?? []) : [];
-  if (paths.length !== 1 || paths[0] !== weightsFile) {
-    throw new Error(`${path.join(dir, modelFile)} does not name ${weightsFile} as its weights (its weightsManifest is missing or altered); ` +
-      'gennet will not load a model without its trained weights. Re-train or restore the model folder.');
-  }
-  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (groups) => {
-    const specs = groups.flatMap((group) => group.weights);
-    const bytes = files.file(weightsFile);
-    if (bytes === null) throw new Error(`"${dir}" is incomplete: weight file ${weightsFile} is missing. Re-train or restore the model folder.`);
-    const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-    if (weightData.byteLength !== expected) {
-      throw new Error(`"${dir}" has ${weightData.byteLength} bytes of weights but the model needs ${expected} (truncated or corrupted). Re-train or restore it.`);
-    }
-    if (specs.every((spec) => spec.dtype === undefined || spec.dtype === 'float32') && !new Float32Array(weightData).every(Number.isFinite)) {
-      throw new Error(`"${dir}" holds weights that are not finite numbers (NaN or infinity: a diverged run?); it cannot generate text. Re-train with a lower --lr.`);
-    }
-    return [specs, weightData];
-  });
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts));
 }

@@ -3,3 +3,4 @@ export * from './atomicFile';
 export * from './modelFolder';
 export * from './savedRun';
 export * from './ngramArtifact';
+export * from './modelBytes';

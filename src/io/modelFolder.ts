@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ARTIFACT_FILES } from './modelBytes';
 
 /**
  * A model folder is the user's: gennet writes and replaces only its own files in it (never the folder itself, so the
@@ -11,27 +12,6 @@ import * as path from 'node:path';
  * killed during its renames leaves its remaining temporary files: readers take those files from them, and the next
  * save first completes it.
  */
-/** File names inside a model folder. */
-export const ARTIFACT_FILES = {
-  model: 'model.json',
-  weights: 'weights.bin',
-  vocab: 'vocab.json',
-  /** Written last by a save: the model's settings and run, and every other file's size and SHA-256. */
-  config: 'config.json',
-  /** Only in the checkpoint of an interrupted run: where it stood, and Adam's state. */
-  runState: 'run-state.json',
-  optimizer: 'optimizer.bin',
-  /** Only in a conditional model: the condition encoder (a TensorFlow.js layers model) and its weights. */
-  conditionModel: 'condition-encoder.json',
-  conditionWeights: 'condition-encoder.bin',
-  /** Only in a sequence-to-sequence model: the source encoder, its weights, and the source vocabulary. */
-  sourceModel: 'source-encoder.json',
-  sourceWeights: 'source-encoder.bin',
-  sourceVocab: 'source-vocab.json',
-  /** Only in an n-gram model: its counts (see `NgramModel.entries`), little-endian int32. */
-  ngram: 'ngram.bin',
-} as const;
-
 /** gennet's own files: the only ones a save replaces or removes. */
 const OURS: readonly string[] = Object.values(ARTIFACT_FILES);
 const CONFIG_FILE = ARTIFACT_FILES.config;

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { NgramModel, type NgramGenerator } from '../model';
+import type { NgramGenerator } from '../model';
 import { vocabularyFromJSON } from '../vocab';
 import {
-  type ArtifactHeader, isNgramConfig, type LoadedArtifact, loadNetwork, parseJson, readArtifactHeader, readModelFolder, type SaveOptions,
+  type ArtifactHeader, isNgramConfig, type LoadedArtifact, loadNetwork, readArtifactHeader, readModelFolder, type SaveOptions,
 } from './artifact';
-import { ARTIFACT_FILES, writeModelFiles } from './modelFolder';
+import { ARTIFACT_FILES, ngramFromBytes, parseJson } from './modelBytes';
+import { type ModelFiles, writeModelFiles } from './modelFolder';
 
 /** The `config.json` of an n-gram model: the common header and the model's order and vocabulary size. */
 export interface NgramArtifactConfig extends ArtifactHeader {
@@ -43,7 +44,11 @@ export async function saveNgramArtifact(dir: string, model: NgramGenerator, opti
  * takes (`generateBatch`, `beamSearch`, … accept both). Never executes code from it.
  */
 export async function loadGenerator(dir: string): Promise<LoadedArtifact | LoadedNgram> {
-  const files = await readModelFolder(dir);
+  return generatorFromFiles(dir, await readModelFolder(dir));
+}
+
+/** The generator (network or n-gram model) that the files of the model folder `dir` hold (see {@link loadGenerator}). */
+export async function generatorFromFiles(dir: string, files: ModelFiles): Promise<LoadedArtifact | LoadedNgram> {
   if (!isNgramConfig(files.config)) return loadNetwork(dir, files);
   const { header, record } = readArtifactHeader(files.config, dir);
   const shape = record.ngram as { order?: unknown; vocabSize?: unknown };
@@ -53,16 +58,6 @@ export async function loadGenerator(dir: string): Promise<LoadedArtifact | Loade
   const [order, vocabSize] = [shape.order as number, shape.vocabSize as number];
   const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
   if (vocab.size !== vocabSize) throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the n-gram model expects ${vocabSize}.`);
-  const bytes = files.file(ARTIFACT_FILES.ngram);
-  if (bytes === null) throw new Error(`"${dir}" is incomplete: ${ARTIFACT_FILES.ngram} is missing. Re-train or restore the model folder.`);
-  if (bytes.length % 4 !== 0) throw new Error(`"${dir}": ${ARTIFACT_FILES.ngram} is truncated. Re-train or restore the model folder.`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const entries = Int32Array.from({ length: bytes.length / 4 }, (_, i) => view.getInt32(4 * i, true));
-  let ngram: NgramModel;
-  try {
-    ngram = NgramModel.fromEntries(order, vocabSize, entries);
-  } catch (error) {
-    throw new Error(`"${dir}": ${ARTIFACT_FILES.ngram} does not fit its model (${error instanceof Error ? error.message : error}). Re-train or restore the model folder.`);
-  }
+  const ngram = ngramFromBytes(dir, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram));
   return { ngram, vocab, saved: { ...header, ngram: { order, vocabSize } } };
 }

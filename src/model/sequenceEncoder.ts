@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { padSources } from '../data';
+import { padSources } from '../data/sourceData';
 import { deriveSeed } from '../random';
 import type { Vocabulary } from '../vocab';
 import { cellNamed } from './cells';

@@ -188,14 +188,17 @@ export function generate(trained: TextGenerator, options: GenerateOptions = {}):
   return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0].text;
 }
 
+/** Lets the event loop run: `setImmediate` under Node, a zero-delay timer in a browser. */
+const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(() => resolve()));
+
 /**
- * The streaming form for notebooks and servers: yields the text of each token of one generation, giving the
+ * The streaming form for notebooks, servers and web pages: yields the text of each token of one generation, giving the
  * event loop a turn between tokens so that displays can redraw while the text grows.
  */
 export async function* streamText(trained: TextGenerator, options: GenerateOptions = {}): AsyncGenerator<string, void> {
   const stream = streamGenerations(trained, [options], options);
   for (let step = stream.next(); !step.done; step = stream.next()) {
     yield step.value.text;
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
 }

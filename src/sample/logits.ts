@@ -77,7 +77,7 @@ export function argmax(logits: Float32Array): number {
  * softmax(logits) as probabilities summing to 1 (max-subtracted for numerical safety), written into `probs` (a new
  * array unless one of the same length is given to reuse).
  */
-export function softmax(logits: Float32Array, probs = new Float64Array(logits.length)): Float64Array {
+export function softmax(logits: Float32Array, probs: Float64Array = new Float64Array(logits.length)): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
   let sum = 0;

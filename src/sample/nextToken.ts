@@ -1,7 +1,7 @@
 import type { EngineChoice } from '../engines';
 import { EOS_ID } from '../vocab';
 import { argmax, softmax } from './logits';
-import { logitsProcessors } from './sampler';
+import { logitsProcessors, type SamplingOptions } from './sampler';
 import { openStepper, type TextGenerator } from './textGenerator';
 
 /** The probabilities of every token (in vocabulary id order) coming next, at one temperature. */
@@ -13,9 +13,11 @@ export interface NextTokenDistribution {
 /**
  * The model's distribution of the token that follows `prompt`, once per temperature — the lesson's look at
  * what comes after `play`. Temperature 0 puts all the mass on the most likely token; `<pad>` and `<unk>` get 0.
+ * With `sampling` (top-k, top-p, repetition penalty) it is the distribution a sampler with those settings draws from.
  */
 export function nextTokenDistributions(
   trained: TextGenerator, prompt: string, temperatures: readonly number[], engine: EngineChoice = 'auto',
+  sampling: Omit<SamplingOptions, 'temperature'> = {},
 ): NextTokenDistribution[] {
   const { stepper } = openStepper(trained, engine, 1);
   try {
@@ -23,7 +25,7 @@ export function nextTokenDistributions(
     const logits = stepper.feed(ids, ids.length);
     return temperatures.map((temperature) => {
       const row = logits.slice();
-      for (const process of logitsProcessors({ temperature })) process(row, Array.from(ids));
+      for (const process of logitsProcessors({ ...sampling, temperature })) process(row, Array.from(ids));
       const probs = temperature === 0 ? new Float64Array(row.length) : softmax(row);
       if (temperature === 0) probs[argmax(row)] = 1;
       return { temperature, probs };

@@ -1,5 +1,5 @@
 import type { EngineChoice } from '../engines';
-import { padSources } from '../data';
+import { padSources } from '../data/sourceData';
 import { encodeSources, type GeneratorModel, type SourceEncoder } from '../model';
 import { EOS_ID } from '../vocab';
 import { beamSearch } from './beamSearch';

@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
-import * as path from 'node:path';
-import { findProjectRoot } from '../../corpus/projectRoot';
+import { loadAddonFile } from './addonLoader';
 
 /** The shape of a network as the addon reads it (see native/src/network.h). */
 export interface NativeSpec {
@@ -83,25 +81,10 @@ export interface NativeAddon {
   };
 }
 
-/** Where the build puts the addon; `GN_NATIVE_ADDON` points elsewhere (tests use it to simulate a missing build). */
-function addonPath(): string {
-  return process.env.GN_NATIVE_ADDON ?? path.join(findProjectRoot(), 'native', 'build', 'Release', 'gennet_native.node');
-}
-
 let loaded: { addon: NativeAddon } | { reason: string } | null = null;
 
 /** The addon, or why it cannot be loaded (and how to build it); loaded once. */
 export function nativeAddon(): { addon: NativeAddon } | { reason: string } {
-  if (loaded !== null) return loaded;
-  const file = addonPath();
-  if (!existsSync(file)) {
-    loaded = { reason: `the C++ addon is not built (${file} is missing). On Debian/Ubuntu run \`npm run setup\`; elsewhere install a C++ compiler and OpenBLAS (macOS: Xcode command line tools) and run \`npm run build:native\`` };
-  } else {
-    try {
-      loaded = { addon: require(file) as NativeAddon };
-    } catch (error) {
-      loaded = { reason: `the C++ addon ${file} does not load (${error instanceof Error ? error.message.split('\n')[0] : error}); rebuild it with \`npm run build:native\`` };
-    }
-  }
+  loaded ??= loadAddonFile() as { addon: NativeAddon } | { reason: string };
   return loaded;
 }

@@ -1,0 +1,2 @@
+export * from './webModel';
+export * from './site';

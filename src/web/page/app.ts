@@ -1,0 +1,239 @@
+// The page: loads the exported model with TensorFlow.js in the browser, generates as the user asks, and shows the
+// next-token distribution as the prompt and the settings change. Every generation goes through the same library code
+// as `gennet generate`, so a seed gives the same text on the same backend.
+import { describeBackend } from '../../backendDescription';
+import { selectEngine } from '../../engines';
+import {
+  checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions, streamGenerations,
+} from '../../sample';
+import { type ModelFacts, loadWebModel, type WebModel } from '../webModel';
+import { initBrowserBackend } from './browserBackend';
+import { drawDistribution } from './distributionChart';
+
+/** The element with `data-testid="id"` (the page's stable handles, shared with the tests). */
+const byTestId = <T extends HTMLElement>(id: string): T => {
+  const element = document.querySelector<T>(`[data-testid="${id}"]`);
+  if (element === null) throw new Error(`The page has no element data-testid="${id}".`);
+  return element;
+};
+
+const inputs = {
+  prompt: byTestId<HTMLTextAreaElement>('prompt'),
+  temperature: byTestId<HTMLInputElement>('temperature'),
+  topK: byTestId<HTMLInputElement>('top-k'),
+  topP: byTestId<HTMLInputElement>('top-p'),
+  length: byTestId<HTMLInputElement>('length'),
+  seed: byTestId<HTMLInputElement>('seed'),
+};
+const generateButton = byTestId<HTMLButtonElement>('generate');
+const compareButton = byTestId<HTMLButtonElement>('compare');
+const output = byTestId<HTMLPreElement>('output');
+const status = byTestId<HTMLParagraphElement>('status');
+
+/** The sampling settings as the controls show them: one generation request and its length. */
+function readSettings(): { request: GenerationRequest & { prompt: string; seed: number; temperature: number }; length: number } {
+  const topK = Number(inputs.topK.value);
+  const topP = Number(inputs.topP.value);
+  const seed = Number(inputs.seed.value);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`The seed must be a whole number ≥ 0, got "${inputs.seed.value}".`);
+  return {
+    request: {
+      prompt: inputs.prompt.value, temperature: Number(inputs.temperature.value), seed,
+      ...(topK > 0 ? { topK } : {}), ...(topP < 1 ? { topP } : {}),
+    },
+    length: Number(inputs.length.value),
+  };
+}
+
+/** Writes each slider's value beside it. */
+function showSliderValues(): void {
+  for (const input of [inputs.temperature, inputs.topK, inputs.topP, inputs.length]) {
+    const shown = document.querySelector(`output[data-for="${input.dataset.testid}"]`);
+    if (shown !== null) shown.textContent = input.dataset.testid === 'top-k' && input.value === '0' ? 'off' : input.value;
+  }
+}
+
+function showStatus(text: string, error = false): void {
+  status.textContent = text;
+  status.classList.toggle('error', error);
+}
+
+/** A turn for the browser to draw (and to take a click on Stop). */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** The model's facts as label → value lines. */
+function factLines(facts: ModelFacts): Array<[string, string]> {
+  const shape = facts.order !== null ? `n-gram of order ${facts.order} (Kneser–Ney)`
+    : `${facts.kind}, ${facts.layers} layer${facts.layers === 1 ? '' : 's'} × ${facts.units} units, ${facts.input} input`;
+  const lines: Array<[string, string | null]> = [
+    ['Model', shape],
+    ['Tokens', `${facts.unit === 'char' ? 'characters' : 'words'}, ${facts.vocabSize.toLocaleString('en')} in the vocabulary`],
+    [facts.order !== null ? 'Counts' : 'Parameters', facts.params?.toLocaleString('en') ?? null],
+    ['Training corpus', facts.corpus],
+    ['Training steps', facts.steps?.toLocaleString('en') ?? null],
+    ['Validation', facts.valBitsPerChar === null ? null : `${facts.valBitsPerChar.toFixed(3)} bits/char`],
+    ['Saved', facts.savedAt],
+  ];
+  return lines.map(([label, value]) => [label, value ?? 'not recorded']);
+}
+
+function showFacts(facts: ModelFacts): void {
+  const list = byTestId<HTMLDListElement>('facts');
+  list.replaceChildren(...factLines(facts).flatMap(([label, value]) => {
+    const [dt, dd] = [document.createElement('dt'), document.createElement('dd')];
+    dt.textContent = label;
+    dd.textContent = value;
+    dd.dataset.fact = label;
+    return [dt, dd];
+  }));
+}
+
+/** The page once its model is loaded. */
+class GenerationPage {
+  private running: { stop: boolean } | null = null;
+  private chartTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly model: WebModel, private readonly engine: string) {}
+
+  /** Redraws the chart soon (typing and sliding call this many times; it draws once things settle). */
+  scheduleChart(): void {
+    if (this.chartTimer !== null) clearTimeout(this.chartTimer);
+    this.chartTimer = setTimeout(() => void this.drawChart().catch((error) => showStatus(String(error), true)), 60);
+  }
+
+  private async drawChart(): Promise<void> {
+    const shown = JSON.stringify([inputs.prompt.value, inputs.temperature.value, inputs.topK.value, inputs.topP.value]);
+    const { request } = readSettings();
+    const { generator } = this.model;
+    const warnings: string[] = [];
+    checkPrompts(generator.vocab, [request.prompt], false, (line) => warnings.push(line));
+    const warning = byTestId('prompt-warning');
+    warning.hidden = warnings.length === 0;
+    warning.textContent = warnings.join(' ');
+    const { temperature, prompt, seed: _, ...sampling } = request;
+    const [model, chosen] = nextTokenDistributions(generator, prompt, [1, temperature], this.engine, sampling);
+    const chart = byTestId('chart');
+    byTestId('chart-caption').textContent = await drawDistribution(chart, generator.vocab, model, chosen);
+    // What the chart now shows, for tests and scripts: the prompt and the settings it was drawn for.
+    chart.dataset.settings = shown;
+  }
+
+  /** Generates with the current settings, streaming tokens into the output; a second click stops it. */
+  async generate(): Promise<void> {
+    if (this.running !== null) {
+      this.running.stop = true;
+      return;
+    }
+    const run = { stop: false };
+    this.running = run;
+    generateButton.textContent = 'Stop';
+    compareButton.disabled = true;
+    output.dataset.state = 'running';
+    try {
+      const { request, length } = readSettings();
+      const promptText = document.createElement('span');
+      promptText.className = 'prompt-text';
+      promptText.textContent = request.prompt;
+      const generated = document.createTextNode('');
+      output.replaceChildren(promptText, generated);
+      const started = performance.now();
+      const stream = streamGenerations(this.model.generator, [request], { length, engine: this.engine });
+      let deadline = performance.now() + 25;
+      let step = stream.next();
+      for (; !step.done; step = stream.next()) {
+        generated.appendData(step.value.text);
+        if (performance.now() < deadline) continue;
+        await nextTurn();
+        deadline = performance.now() + 25;
+        if (run.stop) {
+          stream.return([]);
+          break;
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      if (step.done) this.showGeneration(step.value[0], seconds);
+      else byTestId('generation-stats').textContent = 'Stopped.';
+      output.dataset.state = step.done ? 'done' : 'stopped';
+    } catch (error) {
+      output.dataset.state = 'failed';
+      showStatus(error instanceof Error ? error.message : String(error), true);
+    } finally {
+      this.running = null;
+      generateButton.textContent = 'Generate';
+      compareButton.disabled = false;
+    }
+  }
+
+  private showGeneration(generation: Generation, seconds: number): void {
+    const tokens = generation.tokens.length;
+    const parts = [`${tokens} tokens in ${seconds.toFixed(2)} s (${(tokens / Math.max(seconds, 1e-6)).toFixed(0)} tokens/s)`];
+    if (generation.logLikelihood !== null) parts.push(`mean log-probability ${generation.logLikelihood.toFixed(3)} nats/token`);
+    if (generation.endedAtEos) parts.push('the model ended the text');
+    byTestId('generation-stats').textContent = `${parts.join(' · ')}.`;
+  }
+
+  /** The lesson's comparison: the prompt continued at its five temperatures with one seed. */
+  async compare(): Promise<void> {
+    compareButton.disabled = generateButton.disabled = true;
+    const table = byTestId<HTMLTableElement>('comparison');
+    table.dataset.state = 'running';
+    showStatus('Comparing temperatures…');
+    await nextTurn();
+    try {
+      const { request, length } = readSettings();
+      const { prompt, seed, temperature: _, ...sampling } = request;
+      const rows = compareTemperatures(this.model.generator, { ...sampling, prompts: [prompt], temperatures: LESSON_TEMPERATURES, length, seed, engine: this.engine });
+      const header = document.createElement('tr');
+      header.innerHTML = '<th>T</th><th>text</th><th>distinct word pairs</th><th>mean log-prob (nats)</th>';
+      table.replaceChildren(header, ...rows.map((row) => {
+        const tr = document.createElement('tr');
+        const cells = [String(row.temperature), row.text, row.metrics.distinct2?.toFixed(2) ?? '–', row.metrics.logLikelihood?.toFixed(2) ?? '–'];
+        cells.forEach((text, i) => {
+          const td = document.createElement('td');
+          td.textContent = text;
+          if (i === 1) td.className = 'text';
+          tr.append(td);
+        });
+        return tr;
+      }));
+      table.dataset.state = 'done';
+      showStatus('Ready.');
+    } catch (error) {
+      table.dataset.state = 'failed';
+      showStatus(error instanceof Error ? error.message : String(error), true);
+    } finally {
+      compareButton.disabled = generateButton.disabled = false;
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  await initBrowserBackend(params.get('backend') ?? 'auto');
+  byTestId('backend').textContent = describeBackend();
+  const model = await loadWebModel(params.get('model') ?? 'model/');
+  const { generator } = model;
+  const engine = 'ngram' in generator ? 'auto' : selectEngine('auto', generator.network).name;
+  byTestId('engine').textContent = 'ngram' in generator ? 'n-gram (counts, no backend)' : engine;
+  showFacts(model.manifest.facts);
+  inputs.topK.max = String(generator.vocab.size);
+  const page = new GenerationPage(model, engine);
+  for (const input of Object.values(inputs)) {
+    input.addEventListener('input', () => {
+      showSliderValues();
+      page.scheduleChart();
+    });
+  }
+  generateButton.addEventListener('click', () => void page.generate());
+  compareButton.addEventListener('click', () => void page.compare());
+  showSliderValues();
+  page.scheduleChart();
+  generateButton.disabled = compareButton.disabled = false;
+  showStatus('Ready.');
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((error) => {
+  showStatus(error instanceof Error ? error.message : String(error), true);
+  document.body.dataset.ready = 'failed';
+});

@@ -1,0 +1,89 @@
+import { type ModelConfig, resolveModelConfig } from '../model';
+import { ARTIFACT_FILES, fileIn, layersModelFromFiles, ngramFromBytes, parseJson } from '../io/modelBytes';
+import type { TextGenerator } from '../sample';
+import { vocabularyFromJSON } from '../vocab';
+
+// The model as a web page loads it: the model folder's own files, fetched, plus one manifest that Node wrote after
+// loading the folder with every check `gennet generate` makes. Nothing here touches a file system.
+
+/** The manifest's name in the site's model folder. */
+export const WEB_MODEL_FILE = 'web-model.json';
+
+/** What the page shows about the model (every field from the model folder; null where it does not record it). */
+export interface ModelFacts {
+  /** `LSTM`, `GRU`, `RNN` or `n-gram`. */
+  kind: string;
+  /** Recurrent layers and units per layer (null for an n-gram model). */
+  layers: number | null;
+  units: number | null;
+  /** How tokens enter the network: `one-hot` or `embedding N` (null for an n-gram model). */
+  input: string | null;
+  /** An n-gram model's order (null for a network). */
+  order: number | null;
+  /** What a token is (`char` or `word`) and how many the vocabulary holds. */
+  unit: string;
+  vocabSize: number;
+  /** Trained numbers: parameters (counts, for an n-gram model) and optimisation steps; null when not recorded. */
+  params: number | null;
+  steps: number | null;
+  /** The training corpus as the run recorded it (`builtin:moby-dick`, a file path); null when not recorded. */
+  corpus: string | null;
+  /** Validation loss in bits per character; null without a validation split. */
+  valBitsPerChar: number | null;
+  /** When the model was saved (ISO date). */
+  savedAt: string;
+}
+
+/** `web-model.json`: which files make the model and what it is. */
+export interface WebModelManifest {
+  format: 'gennet-web-model';
+  version: 1;
+  /** The network's settings (null for an n-gram model). */
+  model: ModelConfig | null;
+  /** The n-gram model's order and vocabulary size (null for a network). */
+  ngram: { order: number; vocabSize: number } | null;
+  /** Files of the model folder the page fetches (copied byte for byte). */
+  files: string[];
+  facts: ModelFacts;
+}
+
+/** A model loaded by the page: what generates, and its manifest. */
+export interface WebModel {
+  generator: TextGenerator;
+  manifest: WebModelManifest;
+}
+
+/** The files of a network (model, weights, vocabulary) or of an n-gram model (counts, vocabulary). */
+export const webModelFiles = (manifest: Pick<WebModelManifest, 'ngram'>): string[] => manifest.ngram === null
+  ? [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab]
+  : [ARTIFACT_FILES.ngram, ARTIFACT_FILES.vocab];
+
+/** Fetches one file; null when the server says it is not there. */
+async function fetchBytes(url: string): Promise<Uint8Array | null> {
+  const response = await fetch(url);
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`${url}: the server answered ${response.status} ${response.statusText}.`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Loads the model of a site written by `writeWebSite` from the folder URL `base` (e.g. `model/`): the manifest, then
+ * its files, built into a generator with the same checks as a model folder on disk.
+ */
+export async function loadWebModel(base: string, fetchFile: (url: string) => Promise<Uint8Array | null> = fetchBytes): Promise<WebModel> {
+  const manifest = parseJson(base, WEB_MODEL_FILE, await fetchFile(fileIn(base, WEB_MODEL_FILE))) as WebModelManifest;
+  if (manifest?.format !== 'gennet-web-model' || manifest.version !== 1) {
+    throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is not a gennet web model of version 1; export the model again with gennet export-web.`);
+  }
+  const names = webModelFiles(manifest);
+  const bytes = new Map(await Promise.all(names.map(async (name) => [name, await fetchFile(fileIn(base, name))] as const)));
+  const files = { file: (name: string) => bytes.get(name) ?? null };
+  const vocab = vocabularyFromJSON(parseJson(base, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
+  if (manifest.ngram !== null) {
+    const { order, vocabSize } = manifest.ngram;
+    return { manifest, generator: { ngram: ngramFromBytes(base, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram)), vocab } };
+  }
+  const config = resolveModelConfig(manifest.model!);
+  const network = await layersModelFromFiles(base, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
+  return { manifest, generator: { network, vocab, config } };
+}

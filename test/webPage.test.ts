@@ -1,0 +1,244 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import type { Page } from 'playwright-core';
+import { initBackend } from '../src/backend';
+import { loadGenerator } from '../src/io';
+import { createRng } from '../src/random';
+import { generate } from '../src/sample';
+import { loadWebModel, WEB_MODEL_FILE } from '../src/web';
+import { launchChromium, withTimeout } from './chromium';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+function gennet(...args: string[]) {
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, GN_BACKEND: 'wasm' } });
+  assert.equal(run.status, 0, `gennet ${args.join(' ')} failed:\n${run.stderr}`);
+  return run.stdout;
+}
+
+/** A corpus no fixture or built-in holds: seeded "sentences" of made-up syllables. */
+function inventedCorpus(): string {
+  const rng = createRng(4711);
+  const syllables = ['ka', 'lo', 'mi', 'ren', 'tu', 'sha', 'vo', 'ix', 'pe', 'dra'];
+  return Array.from({ length: 500 }, () => {
+    const words = Array.from({ length: 3 + Math.floor(rng() * 5) }, () =>
+      Array.from({ length: 1 + Math.floor(rng() * 3) }, () => syllables[Math.floor(rng() * syllables.length)]).join(''));
+    return `${words.join(' ')}.`;
+  }).join('\n');
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-web-'));
+const corpus = path.join(work, 'syllables.txt');
+writeFileSync(corpus, inventedCorpus());
+const lstm = path.join(work, 'lstm');
+const ngram = path.join(work, 'ngram');
+const summary = JSON.parse(gennet('train', '--corpus', corpus, '--units', '40', '--seq-len', '48', '--batch', '16', '--max-steps', '80', '--epochs', '2',
+  '--lr', '0.01', '--seed', '5', '--out', lstm, '--json', '--no-samples')) as { valBitsPerChar: number };
+gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', ngram);
+
+/** Settings the page and the CLI share in these tests. */
+const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', length: '150', seed: '9' };
+
+/** What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's). */
+function cliText(model: string, backend: 'wasm' | 'cpu' | null): string {
+  const runOn = backend === null ? [] : ['--backend', backend, '--engine', 'fast'];
+  const out = gennet('generate', '--model', model, ...runOn, '--prompt', SETTINGS.prompt, '--temperature', SETTINGS.temperature, '--top-k', SETTINGS.topK,
+    '--top-p', SETTINGS.topP, '--length', SETTINGS.length, '--seed', SETTINGS.seed, '--json');
+  return (JSON.parse(out) as { text: string }).text;
+}
+
+/** Requests the tab tried to send outside localhost (all refused), and how many went to localhost. */
+interface Traffic { remote: string[]; local: number }
+
+/** Headless Chromium with the network unplugged for the tab (only localhost answers). */
+async function openTab(dir: string): Promise<{ tab: Page; traffic: Traffic; close: () => Promise<void> }> {
+  const { context, tab } = await launchChromium(dir, { width: 1100, height: 900 });
+  const traffic: Traffic = { remote: [], local: 0 };
+  await tab.route(() => true, (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') {
+      traffic.local++;
+      return route.continue();
+    }
+    traffic.remote.push(url.href);
+    return route.abort();
+  });
+  return { tab, traffic, close: () => context.close() };
+}
+
+/** Loads the page and waits until its model is ready; a page that fails shows why. */
+async function openPage(tab: Page, url: string): Promise<void> {
+  await tab.goto(url);
+  await tab.waitForSelector('body[data-ready]', { timeout: 60_000 });
+  const state = await tab.getAttribute('body', 'data-ready');
+  assert.equal(state, 'true', `the page did not start: ${await tab.textContent('[data-testid=status]')}`);
+}
+
+/** Sets the page's controls to SETTINGS, generates and returns the output text. */
+async function generateOnPage(tab: Page): Promise<string> {
+  await tab.fill('[data-testid=prompt]', SETTINGS.prompt);
+  await tab.fill('[data-testid=temperature]', SETTINGS.temperature);
+  await tab.fill('[data-testid=top-k]', SETTINGS.topK);
+  await tab.fill('[data-testid=top-p]', SETTINGS.topP);
+  await tab.fill('[data-testid=length]', SETTINGS.length);
+  await tab.fill('[data-testid=seed]', SETTINGS.seed);
+  await tab.click('[data-testid=generate]');
+  await tab.waitForSelector('[data-testid=output][data-state=done]', { timeout: 60_000 });
+  return (await tab.textContent('[data-testid=output]'))!;
+}
+
+/** The chart's drawing: the bars' tokens and the two traces' heights. */
+async function chart(tab: Page): Promise<{ model: number[]; chosen: number[]; labels: string[] }> {
+  return tab.evaluate(`(() => {
+    const div = document.querySelector('[data-testid=chart]');
+    return { labels: div.data[0].x, model: div.data[0].y, chosen: div.data[1].y };
+  })()`);
+}
+
+/** Waits until the chart shows the controls' current settings (it redraws once typing and sliding settle), and returns it. */
+async function redrawn(tab: Page) {
+  await tab.waitForFunction(`(() => {
+    const value = (id) => document.querySelector('[data-testid=' + id + ']').value;
+    const drawn = document.querySelector('[data-testid=chart]').dataset.settings;
+    return drawn === JSON.stringify([value('prompt'), value('temperature'), value('top-k'), value('top-p')]);
+  })()`, undefined, { timeout: 15_000 });
+  return chart(tab);
+}
+
+/** Serves `gennet serve --port 0` for `model` and returns its address (the one line on stdout). */
+async function serve(model: string): Promise<{ url: string; server: ChildProcess }> {
+  const server = spawn(process.execPath, [cli, 'serve', '--model', model, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  server.stderr!.on('data', (chunk) => { stderr += chunk; });
+  const url = await withTimeout(new Promise<string>((resolve, reject) => {
+    server.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      if (stdout.includes('\n')) resolve(stdout.trim());
+    });
+    server.once('exit', (code) => reject(new Error(`gennet serve exited with ${code}: ${stderr}`)));
+  }), 60_000, 'gennet serve printing its address');
+  return { url, server };
+}
+
+test('the page bundle imports nothing Node-only, and the check can fail', async () => {
+  const bundle = (entry: string) => esbuild.build({ entryPoints: [entry], bundle: true, platform: 'browser', write: false, metafile: true, logLevel: 'silent' });
+  // The page's own entry, as `npm run build` bundles it: the native engine's loader is swapped for its browser twin.
+  const page = await bundle(path.join(root, 'src', 'web', 'page', 'app.ts'));
+  const inputs = Object.keys(page.metafile!.inputs);
+  assert.ok(inputs.some((file) => file.endsWith('src/engines/native/addonLoader.browser.ts')));
+  assert.ok(!inputs.some((file) => file.endsWith('src/engines/native/addonLoader.ts') || file.includes('node_modules/danfojs')));
+  // The Node side of the same model (files on disk, digests) cannot be bundled for a browser: the check is real.
+  await assert.rejects(bundle(path.join(root, 'src', 'io', 'artifact.ts')), (error: esbuild.BuildFailure) =>
+    error.errors.some((e) => /^Could not resolve "node:(fs|path|crypto)"/.test(e.text) && /src\/io\//.test(e.location?.file ?? '')));
+});
+
+test('export-web writes a site whose model loads as the model folder does, and refuses folders that are not sites', async () => {
+  await initBackend('wasm');
+  const site = path.join(work, 'site-check');
+  gennet('export-web', '--model', lstm, '--out', site);
+  const base = path.join(site, 'model');
+  const fromSite = await loadWebModel(base, async (file) => { try { return new Uint8Array(readFileSync(file)); } catch { return null; } });
+  const fromFolder = await loadGenerator(lstm);
+  const options = { prompt: 'ka', temperature: 0.9, seed: 3, length: 60, engine: 'fast' };
+  assert.equal(generate(fromSite.generator, options), generate(fromFolder, options));
+  assert.equal(fromSite.manifest.facts.valBitsPerChar, summary.valBitsPerChar);
+  assert.equal(fromSite.manifest.facts.kind, 'LSTM');
+  // Exporting again replaces a site; a folder with other files is left alone.
+  gennet('export-web', '--model', ngram, '--out', site);
+  assert.equal(JSON.parse(readFileSync(path.join(base, WEB_MODEL_FILE), 'utf8')).facts.kind, 'n-gram');
+  const other = path.join(work, 'not-a-site');
+  mkdirSync(other);
+  writeFileSync(path.join(other, 'notes.txt'), 'mine');
+  const refused = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', other], { encoding: 'utf8' });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /holds files that are not a gennet site; gennet will not write into it/);
+  assert.equal(readFileSync(path.join(other, 'notes.txt'), 'utf8'), 'mine');
+  // A damaged weights file on the site is refused by the page's loader with the model folder's message.
+  writeFileSync(path.join(base, 'vocab.json'), '{');
+  await assert.rejects(loadWebModel(base, async (file) => { try { return new Uint8Array(readFileSync(file)); } catch { return null; } }), /vocab\.json is not valid JSON/);
+});
+
+test('gennet serve: the page generates what the CLI prints, its chart follows the temperature and the prompt, nothing leaves localhost', { timeout: 240_000 }, async () => {
+  const { url, server } = await serve(lstm);
+  const { tab, traffic, close } = await openTab(path.join(work, 'browser-serve'));
+  try {
+    assert.match(url, /^http:\/\/localhost:\d+\/$/);
+    await openPage(tab, `${url}?backend=wasm`);
+    assert.match((await tab.textContent('[data-testid=backend]'))!, /^wasm/);
+    assert.equal(await tab.textContent('[data-testid=engine]'), 'fast');
+    assert.equal(await generateOnPage(tab), cliText(lstm, 'wasm'));
+
+    // The chart shows the distribution after the prompt; a lower temperature sharpens the sampled one.
+    await tab.fill('[data-testid=temperature]', '1');
+    await tab.fill('[data-testid=top-k]', '0');
+    await tab.fill('[data-testid=top-p]', '1');
+    const plain = await redrawn(tab);
+    assert.deepEqual(plain.chosen, plain.model, 'at T = 1 with no top-k/top-p the sampled distribution is the model\'s');
+    await tab.fill('[data-testid=temperature]', '0.3');
+    const cold = await redrawn(tab);
+    assert.deepEqual(cold.model, plain.model);
+    assert.ok(cold.chosen[0] > plain.chosen[0] + 0.01, `T 0.3 puts more on the likeliest token (${cold.chosen[0]} vs ${plain.chosen[0]})`);
+    // Typing changes what comes next.
+    await tab.type('[data-testid=prompt]', 'shavo');
+    const typed = await redrawn(tab);
+    assert.notDeepEqual(typed.model, cold.model);
+
+    // The lesson's comparison on the page is the CLI's.
+    await tab.fill('[data-testid=prompt]', SETTINGS.prompt);
+    await tab.fill('[data-testid=length]', '60');
+    await tab.click('[data-testid=compare]');
+    await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
+    const pageRows = await tab.$$eval('[data-testid=comparison] td.text', (cells) => cells.map((cell) => cell.textContent));
+    const cliRows = JSON.parse(gennet('temperatures', '--model', lstm, '--backend', 'wasm', '--engine', 'fast', '--prompts', SETTINGS.prompt, '--length', '60',
+      '--seed', '0', '--json')) as Array<{ text: string }>;
+    assert.equal(pageRows.length, 5);
+    await tab.fill('[data-testid=seed]', '0');
+    await tab.click('[data-testid=compare]');
+    await tab.waitForFunction(`document.querySelector('[data-testid=comparison] td.text').textContent === ${JSON.stringify(cliRows[0].text)}`, undefined, { timeout: 60_000 });
+    assert.deepEqual(await tab.$$eval('[data-testid=comparison] td.text', (cells) => cells.map((cell) => cell.textContent)), cliRows.map((row) => row.text));
+
+    const facts = await tab.$$eval('[data-testid=facts] dd', (cells) => Object.fromEntries(cells.map((cell) => [cell.getAttribute('data-fact'), cell.textContent])));
+    assert.match(facts.Model!, /^LSTM, 1 layer × 40 units/);
+    assert.equal(facts.Validation, `${summary.valBitsPerChar.toFixed(3)} bits/char`);
+    assert.equal(facts['Training corpus'], corpus);
+    assert.deepEqual(traffic.remote, []);
+    assert.ok(traffic.local >= 8, `the page's files came from the local server (${traffic.local} requests)`);
+  } finally {
+    await close();
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+});
+
+test('the export-web folder works from a plain static file server (python3 -m http.server), for a network and an n-gram model', { timeout: 240_000 }, async () => {
+  const { tab, traffic, close } = await openTab(path.join(work, 'browser-static'));
+  const served: ChildProcess[] = [];
+  try {
+    for (const [model, backend] of [[lstm, 'cpu'], [ngram, null]] as const) {
+      const site = path.join(work, `site-${path.basename(model)}`);
+      gennet('export-web', '--model', model, '--out', site);
+      const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], { stdio: ['ignore', 'pipe', 'ignore'] });
+      served.push(server);
+      const port = await withTimeout(new Promise<string>((resolve) => {
+        let said = '';
+        server.stdout!.on('data', (chunk) => { said += chunk; const m = /port (\d+)/.exec(said); if (m !== null) resolve(m[1]); });
+      }), 20_000, 'python3 -m http.server saying its port');
+      await openPage(tab, `http://localhost:${port}/${backend === null ? '' : `?backend=${backend}`}`);
+      assert.equal(await generateOnPage(tab), cliText(model, backend), `${path.basename(model)} on ${backend ?? 'its own'}`);
+    }
+    assert.deepEqual(traffic.remote, []);
+  } finally {
+    await close();
+    for (const server of served) server.kill();
+  }
+});
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
