@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -42,6 +42,9 @@ const ngram = path.join(work, 'ngram');
 const summary = JSON.parse(gennet('train', '--corpus', corpus, '--units', '40', '--seq-len', '48', '--batch', '16', '--max-steps', '80', '--epochs', '2',
   '--lr', '0.01', '--seed', '5', '--out', lstm, '--json', '--no-samples')) as { valBitsPerChar: number };
 gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', ngram);
+const words = path.join(work, 'words');
+gennet('train', '--corpus', corpus, '--level', 'word', '--units', '24', '--seq-len', '16', '--max-steps', '30', '--epochs', '1', '--seed', '5',
+  '--out', words, '--no-samples');
 
 /** Settings the page and the CLI share in these tests. */
 const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', length: '150', seed: '9' };
@@ -161,7 +164,16 @@ test('export-web writes a site whose model loads as the model folder does, and r
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /holds files that are not a gennet site; gennet will not write into it/);
   assert.equal(readFileSync(path.join(other, 'notes.txt'), 'utf8'), 'mine');
-  // A damaged weights file on the site is refused by the page's loader with the model folder's message.
+  // A conditional model needs inputs the page does not have: refused with a message, nothing written.
+  const table = path.join(work, 'table.csv');
+  writeFileSync(table, `text,lang\n${Array.from({ length: 40 }, (_, i) => `${i % 2 === 0 ? 'kalo mi' : 'ren tu'},${i % 2 === 0 ? 'a' : 'b'}`).join('\n')}\n`);
+  const conditional = path.join(work, 'conditional');
+  gennet('train', '--corpus', table, '--condition', 'lang', '--mode', 'lines', '--units', '8', '--max-steps', '2', '--epochs', '1', '--out', conditional, '--no-samples');
+  const refusedModel = spawnSync(process.execPath, [cli, 'export-web', '--model', conditional, '--out', path.join(work, 'site-conditional')], { encoding: 'utf8' });
+  assert.equal(refusedModel.status, 1);
+  assert.match(refusedModel.stderr, /is a conditional model; the web page generates from plain language models/);
+  assert.ok(!existsSync(path.join(work, 'site-conditional')));
+  // A damaged vocabulary on the site is refused by the page's loader with the model folder's message.
   writeFileSync(path.join(base, 'vocab.json'), '{');
   await assert.rejects(loadWebModel(base, async (file) => { try { return new Uint8Array(readFileSync(file)); } catch { return null; } }), /vocab\.json is not valid JSON/);
 });
@@ -209,6 +221,13 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
     assert.match(facts.Model!, /^LSTM, 1 layer × 40 units/);
     assert.equal(facts.Validation, `${summary.valBitsPerChar.toFixed(3)} bits/char`);
     assert.equal(facts['Training corpus'], corpus);
+    // The backend menu reloads the page on another backend, where it again writes what the CLI prints there.
+    await tab.selectOption('[data-testid=backend-choice]', 'cpu');
+    await tab.waitForURL(/backend=cpu/);
+    await openPage(tab, tab.url());
+    assert.match((await tab.textContent('[data-testid=backend]'))!, /^cpu/);
+    assert.equal(await generateOnPage(tab), cliText(lstm, 'cpu'));
+
     assert.deepEqual(traffic.remote, []);
     assert.ok(traffic.local >= 8, `the page's files came from the local server (${traffic.local} requests)`);
   } finally {
@@ -218,11 +237,11 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
   }
 });
 
-test('the export-web folder works from a plain static file server (python3 -m http.server), for a network and an n-gram model', { timeout: 240_000 }, async () => {
+test('the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks and an n-gram model', { timeout: 240_000 }, async () => {
   const { tab, traffic, close } = await openTab(path.join(work, 'browser-static'));
   const served: ChildProcess[] = [];
   try {
-    for (const [model, backend] of [[lstm, 'cpu'], [ngram, null]] as const) {
+    for (const [model, backend] of [[lstm, 'wasm'], [words, 'wasm'], [ngram, null]] as const) {
       const site = path.join(work, `site-${path.basename(model)}`);
       gennet('export-web', '--model', model, '--out', site);
       const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -96,7 +96,12 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   try {
     const manifest = await writeSiteFiles(modelDir, fresh);
     if (exists) await fs.rename(outDir, old);
-    await fs.rename(fresh, outDir);
+    try {
+      await fs.rename(fresh, outDir);
+    } catch (error) {
+      if (exists) await fs.rename(old, outDir); // the earlier site goes back in place
+      throw error;
+    }
     await fs.rm(old, { recursive: true, force: true });
     return manifest;
   } finally {

@@ -207,9 +207,22 @@ class GenerationPage {
   }
 }
 
+/** The backend menu shows the address's choice; choosing another reloads the page with it. */
+function offerBackends(choice: string): void {
+  const menu = byTestId<HTMLSelectElement>('backend-choice');
+  menu.value = choice;
+  menu.addEventListener('change', () => {
+    const params = new URLSearchParams(location.search);
+    params.set('backend', menu.value);
+    location.search = params.toString();
+  });
+}
+
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
-  await initBrowserBackend(params.get('backend') ?? 'auto');
+  const choice = params.get('backend') ?? 'auto';
+  offerBackends(choice);
+  await initBrowserBackend(choice);
   byTestId('backend').textContent = describeBackend();
   const model = await loadWebModel(params.get('model') ?? 'model/');
   const { generator } = model;
