@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -45,6 +45,15 @@ gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', 
 const words = path.join(work, 'words');
 gennet('train', '--corpus', corpus, '--level', 'word', '--units', '24', '--seq-len', '16', '--max-steps', '30', '--epochs', '1', '--seed', '5',
   '--out', words, '--no-samples');
+
+/** Reads a site's file from disk the way the page fetches it (null: missing). */
+async function readSiteFile(file: string): Promise<Uint8Array | null> {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch {
+    return null;
+  }
+}
 
 /** Settings the page and the CLI share in these tests. */
 const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', length: '150', seed: '9' };
@@ -127,7 +136,10 @@ async function serve(model: string): Promise<{ url: string; server: ChildProcess
       if (stdout.includes('\n')) resolve(stdout.trim());
     });
     server.once('exit', (code) => reject(new Error(`gennet serve exited with ${code}: ${stderr}`)));
-  }), 60_000, 'gennet serve printing its address');
+  }), 60_000, 'gennet serve printing its address').catch((error) => {
+    server.kill();
+    throw error;
+  });
   return { url, server };
 }
 
@@ -143,27 +155,51 @@ test('the page bundle imports nothing Node-only, and the check can fail', async 
     error.errors.some((e) => /^Could not resolve "node:(fs|path|crypto)"/.test(e.text) && /src\/io\//.test(e.location?.file ?? '')));
 });
 
-test('export-web writes a site whose model loads as the model folder does, and refuses folders that are not sites', async () => {
+test('export-web writes a site whose model loads as the model folder does; exporting again replaces only its own files', async () => {
   await initBackend('wasm');
   const site = path.join(work, 'site-check');
   gennet('export-web', '--model', lstm, '--out', site);
   const base = path.join(site, 'model');
-  const fromSite = await loadWebModel(base, async (file) => { try { return new Uint8Array(readFileSync(file)); } catch { return null; } });
+  const fromSite = await loadWebModel(base, readSiteFile);
   const fromFolder = await loadGenerator(lstm);
-  const options = { prompt: 'ka', temperature: 0.9, seed: 3, length: 60, engine: 'fast' };
-  assert.equal(generate(fromSite.generator, options), generate(fromFolder, options));
+  try {
+    const options = { prompt: 'ka', temperature: 0.9, seed: 3, length: 60, engine: 'fast' };
+    assert.equal(generate(fromSite.generator, options), generate(fromFolder, options));
+  } finally {
+    for (const loaded of [fromSite.generator, fromFolder]) if ('network' in loaded) loaded.network.dispose();
+  }
   assert.equal(fromSite.manifest.facts.valBitsPerChar, summary.valBitsPerChar);
   assert.equal(fromSite.manifest.facts.kind, 'LSTM');
-  // Exporting again replaces a site; a folder with other files is left alone.
+  assert.equal(fromSite.manifest.facts.corpus, 'syllables.txt', 'a published site names the corpus file, not where it lies');
+
+  // Exporting again: gennet's files are replaced (the network's weights go with the network), the user's stay.
+  writeFileSync(path.join(site, 'CNAME'), 'class.example.org');
+  mkdirSync(path.join(site, '.git'));
   gennet('export-web', '--model', ngram, '--out', site);
   assert.equal(JSON.parse(readFileSync(path.join(base, WEB_MODEL_FILE), 'utf8')).facts.kind, 'n-gram');
+  assert.ok(!existsSync(path.join(base, 'weights.bin')) && existsSync(path.join(base, 'ngram.bin')));
+  assert.equal(readFileSync(path.join(site, 'CNAME'), 'utf8'), 'class.example.org');
+  assert.ok(existsSync(path.join(site, '.git')));
+  assert.deepEqual(readdirSync(site).filter((name) => name.startsWith('.gennet-staging')), []);
+  // A file of the user's where gennet would write is refused, and kept.
+  writeFileSync(path.join(base, 'weights.bin'), 'mine');
+  const taken = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', site], { encoding: 'utf8' });
+  assert.equal(taken.status, 1);
+  assert.match(taken.stderr, /holds model\/weights\.bin, which gennet did not write; move it away/);
+  assert.equal(readFileSync(path.join(base, 'weights.bin'), 'utf8'), 'mine');
+
+  // Folders that are not sites, and a site inside the model folder, are refused before anything is written.
   const other = path.join(work, 'not-a-site');
   mkdirSync(other);
   writeFileSync(path.join(other, 'notes.txt'), 'mine');
-  const refused = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', other], { encoding: 'utf8' });
-  assert.equal(refused.status, 1);
-  assert.match(refused.stderr, /holds files that are not a gennet site; gennet will not write into it/);
-  assert.equal(readFileSync(path.join(other, 'notes.txt'), 'utf8'), 'mine');
+  for (const [out, message] of [[other, /holds files that are not a gennet site \(notes\.txt\); gennet will not write into it/],
+    [path.join(lstm, 'site'), /must not hold one another/]] as const) {
+    const refused = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', out], { encoding: 'utf8' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, message);
+  }
+  assert.deepEqual(readdirSync(other), ['notes.txt']);
+  assert.ok(!existsSync(path.join(lstm, 'site')));
   // A conditional model needs inputs the page does not have: refused with a message, nothing written.
   const table = path.join(work, 'table.csv');
   writeFileSync(table, `text,lang\n${Array.from({ length: 40 }, (_, i) => `${i % 2 === 0 ? 'kalo mi' : 'ren tu'},${i % 2 === 0 ? 'a' : 'b'}`).join('\n')}\n`);
@@ -173,15 +209,32 @@ test('export-web writes a site whose model loads as the model folder does, and r
   assert.equal(refusedModel.status, 1);
   assert.match(refusedModel.stderr, /is a conditional model; the web page generates from plain language models/);
   assert.ok(!existsSync(path.join(work, 'site-conditional')));
-  // A damaged vocabulary on the site is refused by the page's loader with the model folder's message.
+});
+
+test('the page\'s loader refuses a damaged site with the model folder\'s messages', async () => {
+  await initBackend('wasm');
+  const site = path.join(work, 'site-damaged');
+  gennet('export-web', '--model', lstm, '--out', site);
+  const base = path.join(site, 'model');
+  const weights = readFileSync(path.join(base, 'weights.bin'));
+  writeFileSync(path.join(base, 'weights.bin'), weights.subarray(0, weights.length - 4));
+  await assert.rejects(loadWebModel(base, readSiteFile), /bytes of weights but the model needs \d+ \(truncated or corrupted\)/);
   writeFileSync(path.join(base, 'vocab.json'), '{');
-  await assert.rejects(loadWebModel(base, async (file) => { try { return new Uint8Array(readFileSync(file)); } catch { return null; } }), /vocab\.json is not valid JSON/);
+  await assert.rejects(loadWebModel(base, readSiteFile), /vocab\.json is not valid JSON/);
+  rmSync(path.join(base, WEB_MODEL_FILE));
+  await assert.rejects(loadWebModel(base, readSiteFile), /web-model\.json is missing: this site has no model\. Export it again/);
 });
 
 test('gennet serve: the page generates what the CLI prints, its chart follows the temperature and the prompt, nothing leaves localhost', { timeout: 240_000 }, async () => {
-  const { url, server } = await serve(lstm);
-  const { tab, traffic, close } = await openTab(path.join(work, 'browser-serve'));
+  const sites = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('gennet-site-')).length;
+  const sitesBefore = sites();
+  let served: { url: string; server: ChildProcess } | undefined;
+  let browser: Awaited<ReturnType<typeof openTab>> | undefined;
   try {
+    served = await serve(lstm);
+    browser = await openTab(path.join(work, 'browser-serve'));
+    const { url } = served;
+    const { tab, traffic } = browser;
     assert.match(url, /^http:\/\/localhost:\d+\/$/);
     await openPage(tab, `${url}?backend=wasm`);
     assert.match((await tab.textContent('[data-testid=backend]'))!, /^wasm/);
@@ -213,34 +266,47 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
       '--seed', '0', '--json')) as Array<{ text: string }>;
     assert.equal(pageRows.length, 5);
     await tab.fill('[data-testid=seed]', '0');
-    await tab.click('[data-testid=compare]');
-    await tab.waitForFunction(`document.querySelector('[data-testid=comparison] td.text').textContent === ${JSON.stringify(cliRows[0].text)}`, undefined, { timeout: 60_000 });
+    await tab.click('[data-testid=compare]'); // sets the table's state to running before it returns
+    await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
     assert.deepEqual(await tab.$$eval('[data-testid=comparison] td.text', (cells) => cells.map((cell) => cell.textContent)), cliRows.map((row) => row.text));
 
     const facts = await tab.$$eval('[data-testid=facts] dd', (cells) => Object.fromEntries(cells.map((cell) => [cell.getAttribute('data-fact'), cell.textContent])));
     assert.match(facts.Model!, /^LSTM, 1 layer × 40 units/);
     assert.equal(facts.Validation, `${summary.valBitsPerChar.toFixed(3)} bits/char`);
-    assert.equal(facts['Training corpus'], corpus);
+    assert.equal(facts['Training corpus'], 'syllables.txt');
     // The backend menu reloads the page on another backend, where it again writes what the CLI prints there.
     await tab.selectOption('[data-testid=backend-choice]', 'cpu');
     await tab.waitForURL(/backend=cpu/);
     await openPage(tab, tab.url());
     assert.match((await tab.textContent('[data-testid=backend]'))!, /^cpu/);
     assert.equal(await generateOnPage(tab), cliText(lstm, 'cpu'));
+    // auto takes WebGL where the browser has it (headless Chromium: a software WebGL), else wasm: the page still
+    // generates there, though only wasm and cpu are compared with the CLI (which has no WebGL).
+    await tab.selectOption('[data-testid=backend-choice]', 'auto');
+    await tab.waitForURL(/backend=auto/);
+    await openPage(tab, tab.url());
+    assert.match((await tab.textContent('[data-testid=backend]'))!, /^(webgl|wasm)/);
+    assert.ok((await generateOnPage(tab)).startsWith(SETTINGS.prompt));
 
     assert.deepEqual(traffic.remote, []);
     assert.ok(traffic.local >= 8, `the page's files came from the local server (${traffic.local} requests)`);
   } finally {
-    await close();
-    server.kill('SIGTERM');
-    await once(server, 'exit');
+    await browser?.close();
+    if (served !== undefined) {
+      served.server.kill('SIGTERM');
+      const [code] = await once(served.server, 'exit');
+      assert.equal(code, 143, 'gennet serve stops on SIGTERM with the status of a process stopped by it');
+    }
   }
+  assert.equal(sites(), sitesBefore, 'gennet serve removed its temporary site');
 });
 
 test('the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks and an n-gram model', { timeout: 240_000 }, async () => {
-  const { tab, traffic, close } = await openTab(path.join(work, 'browser-static'));
   const served: ChildProcess[] = [];
+  let browser: Awaited<ReturnType<typeof openTab>> | undefined;
   try {
+    browser = await openTab(path.join(work, 'browser-static'));
+    const { tab, traffic } = browser;
     for (const [model, backend] of [[lstm, 'wasm'], [words, 'wasm'], [ngram, null]] as const) {
       const site = path.join(work, `site-${path.basename(model)}`);
       gennet('export-web', '--model', model, '--out', site);
@@ -255,7 +321,7 @@ test('the export-web folder works from a plain static file server (python3 -m ht
     }
     assert.deepEqual(traffic.remote, []);
   } finally {
-    await close();
+    await browser?.close();
     for (const server of served) server.kill();
   }
 });

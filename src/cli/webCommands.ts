@@ -1,15 +1,20 @@
+import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { initBackend } from '../backend';
-import { serveWebSite, writeWebSite, type WebModelManifest } from '../web';
+import { modelShape, serveWebSite, writeWebSite, type WebModelManifest } from '../web';
 import { integer } from './options';
+import { SIGNAL_EXIT } from './signals';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** One line about the model a site shows, e.g. `LSTM 1×128, char level, 2.150 bits/char`. */
-function describeSite(manifest: WebModelManifest): string {
-  const { facts } = manifest;
-  const shape = facts.order !== null ? `n-gram of order ${facts.order}` : `${facts.kind} ${facts.layers}×${facts.units}`;
-  return `${shape}, ${facts.unit} level${facts.valBitsPerChar === null ? '' : `, ${facts.valBitsPerChar.toFixed(3)} bits/char`}`;
+/** One line about the model a site shows, e.g. `LSTM, 1 layer × 128 units, one-hot input; char level, 2.150 bits/char`. */
+function describeSite({ facts }: WebModelManifest): string {
+  return `${modelShape(facts)}; ${facts.unit} level${facts.valBitsPerChar === null ? '' : `, ${facts.valBitsPerChar.toFixed(3)} bits/char`}`;
+}
+
+/** The IPv4 addresses of this machine's network interfaces (what other machines open when serving on 0.0.0.0). */
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces()).flat().filter((net) => net !== undefined && net.family === 'IPv4' && !net.internal).map((net) => net!.address);
 }
 
 /** `gennet serve`: the page on a local server until Ctrl-C; its address is the one line on stdout. */
@@ -17,12 +22,14 @@ async function serveCommand(flags: { model: string; port: number; host: string }
   await initBackend(); // the model is loaded once here, with every check, before the page gets its files
   const server = await serveWebSite(flags.model, { port: flags.port, host: flags.host });
   log(`serving ${flags.model} (${describeSite(server.manifest)}); Ctrl-C stops`);
+  if (flags.host === '0.0.0.0') log(`other machines open http://<this machine's address>:${new URL(server.url).port}/ (${lanAddresses().join(', ') || 'no network address found'})`);
   process.stdout.write(`${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => void server.close().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  await server.close();
+  process.exitCode = SIGNAL_EXIT[signal];
 }
 
 /** `gennet export-web`: the same page as static files. */
@@ -46,6 +53,6 @@ export function addWebCommands(program: Command): void {
     .command('export-web')
     .description('write the page of `gennet serve` as static files that any static host serves (GitHub Pages)')
     .requiredOption('--model <dir>', 'model directory written by `gennet train`')
-    .requiredOption('--out <dir>', 'folder to write the site to (new, empty, or a site written before)')
+    .requiredOption('--out <dir>', 'folder to write the site to: new, empty, or a site exported before (only its gennet files are replaced)')
     .action(exportWebCommand);
 }

@@ -188,8 +188,8 @@ export function generate(trained: TextGenerator, options: GenerateOptions = {}):
   return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0].text;
 }
 
-/** Lets the event loop run: `setImmediate` under Node, a zero-delay timer in a browser. */
-const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(() => resolve()));
+/** Lets the event loop run (`setImmediate` under Node, a zero-delay timer in a browser): displays redraw, clicks get through. */
+export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(() => resolve()));
 
 /**
  * The streaming form for notebooks, servers and web pages: yields the text of each token of one generation, giving the
@@ -199,6 +199,6 @@ export async function* streamText(trained: TextGenerator, options: GenerateOptio
   const stream = streamGenerations(trained, [options], options);
   for (let step = stream.next(); !step.done; step = stream.next()) {
     yield step.value.text;
-    await nextTurn();
+    await yieldToEventLoop();
   }
 }

@@ -5,13 +5,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sirv from 'sirv';
 import { findProjectRoot } from '../corpus/projectRoot';
-import { generatorFromFiles, type LoadedArtifact, type LoadedNgram, readModelFolder } from '../io';
-import { type ModelFacts, WEB_MODEL_FILE, type WebModelManifest, webModelFiles } from './webModel';
+import { generatorFromFiles, type LoadedArtifact, type LoadedNgram, type ModelFiles, readModelFolder, writeFileAtomically } from '../io';
+import { type ModelFacts, SITE_MODEL_FOLDER, WEB_MODEL_FILE, type WebModelManifest, webModelFiles } from './webModel';
 
-/** The folder of a site that holds the model; the page fetches it from there. */
-export const SITE_MODEL_FOLDER = 'model';
-/** The file that marks a folder as a site gennet wrote (so that exporting again may replace it). */
+/** The file that marks a folder as a site gennet wrote and lists the files it wrote (the only ones a later export touches). */
 const SITE_MARKER = 'gennet-site.json';
+/** Prefix of the folder a site is first written to, inside the site's folder. */
+const STAGING_PREFIX = '.gennet-staging-';
+
+/** What {@link SITE_MARKER} holds. */
+interface SiteMarker {
+  format: 'gennet-web-site';
+  version: 1;
+  /** The files gennet wrote, relative to the site's folder (`/`-separated). */
+  files: string[];
+}
 
 /** The built page (bundle, HTML, styles, plotly.js, the wasm binaries): `npm run build` writes it. */
 function pageAssetsDir(): string {
@@ -22,12 +30,14 @@ function pageAssetsDir(): string {
   return dir;
 }
 
-/** What the page shows about a loaded model (see {@link ModelFacts}). */
+/** What the page shows about a loaded model (see {@link ModelFacts}); a corpus file is named without its folders. */
 export function modelFacts(loaded: LoadedArtifact | LoadedNgram): ModelFacts {
   const run = loaded.saved.run;
   const epochs = run?.history.epochs ?? [];
+  const corpus = run?.data.corpus ?? null;
   const common = {
-    unit: loaded.vocab.unit, vocabSize: loaded.vocab.size, corpus: run?.data.corpus ?? null, savedAt: loaded.saved.createdAt,
+    unit: loaded.vocab.unit, vocabSize: loaded.vocab.size, savedAt: loaded.saved.createdAt,
+    corpus: corpus === null || corpus.startsWith('builtin:') ? corpus : path.basename(corpus),
     steps: run?.summary?.steps ?? run?.history.batches.length ?? null,
     valBitsPerChar: run?.summary?.valBitsPerChar ?? epochs.at(-1)?.valBitsPerChar ?? null,
   };
@@ -48,64 +58,95 @@ function manifestOf(dir: string, loaded: LoadedArtifact | LoadedNgram): WebModel
       'language models (networks and n-grams) only. Use gennet generate with --condition or --source for it.');
   }
   const ngram = 'ngram' in loaded ? { order: loaded.ngram.order, vocabSize: loaded.ngram.vocabSize } : null;
-  const model = 'ngram' in loaded ? null : loaded.config;
-  return { format: 'gennet-web-model', version: 1, model, ngram, files: webModelFiles({ ngram }), facts: modelFacts(loaded) };
+  return { format: 'gennet-web-model', version: 1, model: 'ngram' in loaded ? null : loaded.config, ngram, facts: modelFacts(loaded) };
 }
 
-/** Writes the site of `modelDir` into the new folder `dir`: the page's assets and the model's files with its manifest. */
-async function writeSiteFiles(modelDir: string, dir: string): Promise<WebModelManifest> {
-  const files = await readModelFolder(modelDir);
-  const loaded = await generatorFromFiles(modelDir, files);
-  try {
-    const manifest = manifestOf(modelDir, loaded);
-    await fs.cp(pageAssetsDir(), dir, { recursive: true });
-    const modelFolder = path.join(dir, SITE_MODEL_FOLDER);
-    await fs.mkdir(modelFolder);
-    for (const name of manifest.files) await fs.writeFile(path.join(modelFolder, name), files.file(name)!);
-    await fs.writeFile(path.join(modelFolder, WEB_MODEL_FILE), JSON.stringify(manifest, null, 2));
-    await fs.writeFile(path.join(dir, SITE_MARKER), JSON.stringify({ format: 'gennet-web-site', model: path.resolve(modelDir), writtenAt: new Date().toISOString() }, null, 2));
-    return manifest;
-  } finally {
-    if (!('ngram' in loaded)) loaded.network.dispose();
-  }
+/** Frees a loaded model's networks. */
+function disposeLoaded(loaded: LoadedArtifact | LoadedNgram): void {
+  if ('ngram' in loaded) return;
+  loaded.network.dispose();
+  loaded.conditions?.encoder.dispose();
+  loaded.source?.encoder.dispose();
 }
 
-/** Whether `dir` may be (re)written: it does not exist, is empty, or is a site gennet wrote. */
-async function checkSiteTarget(dir: string): Promise<boolean> {
-  const stat = await fs.stat(dir).catch(() => null);
-  if (stat === null) return false;
-  if (!stat.isDirectory()) throw new Error(`"${dir}" is a file; give --out a folder for the site.`);
-  const entries = await fs.readdir(dir);
-  if (entries.length > 0 && !entries.includes(SITE_MARKER)) {
-    throw new Error(`"${dir}" holds files that are not a gennet site; gennet will not write into it. Give --out a new or empty folder.`);
-  }
-  return true;
+/** Writes every file of the site of a model (its manifest and folder's files) into the empty folder `dir`; returns their paths. */
+async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: string): Promise<string[]> {
+  const assets = pageAssetsDir();
+  const pageFiles = (await fs.readdir(assets)).sort();
+  for (const name of pageFiles) await fs.copyFile(path.join(assets, name), path.join(dir, name));
+  await fs.mkdir(path.join(dir, SITE_MODEL_FOLDER));
+  for (const name of webModelFiles(manifest)) await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, name), folder.file(name)!);
+  await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, WEB_MODEL_FILE), JSON.stringify(manifest, null, 2));
+  return [...pageFiles, ...[...webModelFiles(manifest), WEB_MODEL_FILE].map((name) => `${SITE_MODEL_FOLDER}/${name}`)];
 }
 
 /**
- * Writes the web page of the model in `modelDir` as static files in `outDir` (any static host serves them): the
- * page, the bundle, plotly.js and the wasm binaries, and the model's files under `model/`. The site is written beside
- * `outDir` first and moved into place whole, so an earlier site there is replaced only by a complete one; a folder
- * holding anything else is refused.
+ * The files gennet wrote in `dir` before ([] for a new or empty folder); a file, or a folder holding anything but a
+ * site gennet wrote (and what was added to it since), is refused.
+ */
+async function earlierSiteFiles(dir: string): Promise<string[]> {
+  const stat = await fs.stat(dir).catch(() => null);
+  if (stat === null) return [];
+  if (!stat.isDirectory()) throw new Error(`"${dir}" is a file; give --out a folder for the site.`);
+  const entries = (await fs.readdir(dir)).filter((name) => !name.startsWith(STAGING_PREFIX));
+  if (!entries.includes(SITE_MARKER)) {
+    if (entries.length === 0) return [];
+    throw new Error(`"${dir}" holds files that are not a gennet site (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); ` +
+      'gennet will not write into it. Give --out a new or empty folder.');
+  }
+  const marker = JSON.parse(await fs.readFile(path.join(dir, SITE_MARKER), 'utf8').catch(() => 'null')) as SiteMarker | null;
+  const files = marker?.files;
+  if (marker?.format !== 'gennet-web-site' || !Array.isArray(files) ||
+    !files.every((file) => typeof file === 'string' && file !== '' && !file.split('/').includes('..') && !path.isAbsolute(file))) {
+    throw new Error(`${path.join(dir, SITE_MARKER)} is damaged, so gennet cannot tell its files from yours; move your own files out, then delete the folder and export again.`);
+  }
+  return files;
+}
+
+/**
+ * Writes the web page of the model in `modelDir` as static files in `outDir` (any static host serves them): the page,
+ * the bundle, plotly.js and the wasm binaries, and the model's files under `model/`; `gennet-site.json` lists them.
+ * Exporting again into the same folder replaces only those files — what else the folder holds (a `.git`, a `CNAME`,
+ * your own pages) stays — and a folder that holds anything but a gennet site is refused. The site is first written
+ * to a folder inside `outDir`, then each file is moved into place.
  */
 export async function writeWebSite(modelDir: string, outDir: string): Promise<WebModelManifest> {
-  const exists = await checkSiteTarget(outDir);
-  const fresh = `${path.resolve(outDir)}.partial-${process.pid}`;
-  const old = `${path.resolve(outDir)}.old-${process.pid}`;
-  await fs.rm(fresh, { recursive: true, force: true });
+  const [model, out] = [path.resolve(modelDir), path.resolve(outDir)];
+  if (model === out || out.startsWith(model + path.sep) || model.startsWith(out + path.sep)) {
+    throw new Error(`The site folder "${outDir}" and the model folder "${modelDir}" must not hold one another; give --out a folder elsewhere.`);
+  }
+  const earlier = await earlierSiteFiles(out);
+  const folder = await readModelFolder(modelDir);
+  const loaded = await generatorFromFiles(modelDir, folder);
+  let manifest: WebModelManifest;
   try {
-    const manifest = await writeSiteFiles(modelDir, fresh);
-    if (exists) await fs.rename(outDir, old);
-    try {
-      await fs.rename(fresh, outDir);
-    } catch (error) {
-      if (exists) await fs.rename(old, outDir); // the earlier site goes back in place
-      throw error;
+    manifest = manifestOf(modelDir, loaded);
+  } finally {
+    disposeLoaded(loaded);
+  }
+  await fs.mkdir(out, { recursive: true });
+  for (const name of await fs.readdir(out)) {
+    if (name.startsWith(STAGING_PREFIX)) await fs.rm(path.join(out, name), { recursive: true, force: true }); // an interrupted export's
+  }
+  const staging = await fs.mkdtemp(path.join(out, STAGING_PREFIX));
+  try {
+    const files = await stageSite(manifest, folder, staging);
+    const taken = files.filter((file) => !earlier.includes(file) && existsSync(path.join(out, file)));
+    if (taken.length > 0) throw new Error(`"${outDir}" holds ${taken.join(', ')}, which gennet did not write; move ${taken.length === 1 ? 'it' : 'them'} away and export again.`);
+    // The marker names the old and the new files while they change places (an interrupted export is finished by the
+    // next), then the new ones alone.
+    const writeMarker = (listed: string[]) => writeFileAtomically(path.join(out, SITE_MARKER),
+      JSON.stringify({ format: 'gennet-web-site', version: 1, files: listed } satisfies SiteMarker, null, 2));
+    await writeMarker([...new Set([...earlier, ...files])]);
+    for (const file of earlier) if (!files.includes(file)) await fs.rm(path.join(out, file), { force: true });
+    for (const file of files) {
+      await fs.mkdir(path.dirname(path.join(out, file)), { recursive: true });
+      await fs.rename(path.join(staging, file), path.join(out, file));
     }
-    await fs.rm(old, { recursive: true, force: true });
+    await writeMarker(files);
     return manifest;
   } finally {
-    await fs.rm(fresh, { recursive: true, force: true });
+    await fs.rm(staging, { recursive: true, force: true });
   }
 }
 
@@ -118,29 +159,34 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** The address a browser on this machine opens for a server listening on `host`. */
+function localUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}/`;
+}
+
 /**
- * Serves the web page of the model in `modelDir` on `host`:`port` (0: any free port): the same files
- * {@link writeWebSite} writes, from a temporary folder removed by `close`.
+ * Serves the web page of the model in `modelDir` on `host`:`port` (0: any free port): the files {@link writeWebSite}
+ * writes, from a temporary folder that `close` removes.
  */
 export async function serveWebSite(modelDir: string, options: { port?: number; host?: string } = {}): Promise<WebServer> {
   const { port = 8000, host = 'localhost' } = options;
-  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'gennet-site-')), 'site');
+  const temp = await fs.mkdtemp(path.join(os.tmpdir(), 'gennet-site-'));
   try {
-    const manifest = await writeSiteFiles(modelDir, dir);
-    const server = http.createServer(sirv(dir, { etag: true, dev: true }));
+    const manifest = await writeWebSite(modelDir, path.join(temp, 'site'));
+    const server = http.createServer(sirv(path.join(temp, 'site'), { etag: true, dev: true }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE'
         ? new Error(`Port ${port} is in use on ${host}; choose another with --port (0 takes any free one).`) : error));
       server.listen(port, host, resolve);
     });
-    const address = server.address() as AddressInfo;
     const close = async () => {
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
-      await fs.rm(path.dirname(dir), { recursive: true, force: true });
+      await fs.rm(temp, { recursive: true, force: true });
     };
-    return { url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}/`, manifest, close };
+    return { url: localUrl(host, (server.address() as AddressInfo).port), manifest, close };
   } catch (error) {
-    await fs.rm(path.dirname(dir), { recursive: true, force: true });
+    await fs.rm(temp, { recursive: true, force: true });
     throw error;
   }
 }

@@ -6,6 +6,8 @@ import { vocabularyFromJSON } from '../vocab';
 // The model as a web page loads it: the model folder's own files, fetched, plus one manifest that Node wrote after
 // loading the folder with every check `gennet generate` makes. Nothing here touches a file system.
 
+/** The folder of a site that holds the model; the page fetches it from there. */
+export const SITE_MODEL_FOLDER = 'model';
 /** The manifest's name in the site's model folder. */
 export const WEB_MODEL_FILE = 'web-model.json';
 
@@ -42,9 +44,13 @@ export interface WebModelManifest {
   model: ModelConfig | null;
   /** The n-gram model's order and vocabulary size (null for a network). */
   ngram: { order: number; vocabSize: number } | null;
-  /** Files of the model folder the page fetches (copied byte for byte). */
-  files: string[];
   facts: ModelFacts;
+}
+
+/** The model in a few words: `LSTM, 2 layers × 128 units, one-hot input` or `n-gram of order 5 (Kneser–Ney)`. */
+export function modelShape(facts: ModelFacts): string {
+  if (facts.order !== null) return `n-gram of order ${facts.order} (Kneser–Ney)`;
+  return `${facts.kind}, ${facts.layers} layer${facts.layers === 1 ? '' : 's'} × ${facts.units} units, ${facts.input} input`;
 }
 
 /** A model loaded by the page: what generates, and its manifest. */
@@ -60,7 +66,10 @@ export const webModelFiles = (manifest: Pick<WebModelManifest, 'ngram'>): string
 
 /** Fetches one file; null when the server says it is not there. */
 async function fetchBytes(url: string): Promise<Uint8Array | null> {
-  const response = await fetch(url);
+  const response = await fetch(url).catch((error: unknown) => {
+    throw new Error(`Cannot fetch ${url} (${error instanceof Error ? error.message : error}). A page opened from disk (file://) cannot read its ` +
+      'model: serve the folder over http (python3 -m http.server -d SITE, or gennet serve --model DIR).');
+  });
   if (response.status === 404) return null;
   if (!response.ok) throw new Error(`${url}: the server answered ${response.status} ${response.statusText}.`);
   return new Uint8Array(await response.arrayBuffer());
@@ -68,10 +77,13 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
 
 /**
  * Loads the model of a site written by `writeWebSite` from the folder URL `base` (e.g. `model/`): the manifest, then
- * its files, built into a generator with the same checks as a model folder on disk.
+ * its files, built into a generator by the code that reads a model folder on disk (JSON, weights' size and values,
+ * the vocabulary's size, the n-gram counts).
  */
 export async function loadWebModel(base: string, fetchFile: (url: string) => Promise<Uint8Array | null> = fetchBytes): Promise<WebModel> {
-  const manifest = parseJson(base, WEB_MODEL_FILE, await fetchFile(fileIn(base, WEB_MODEL_FILE))) as WebModelManifest;
+  const manifestBytes = await fetchFile(fileIn(base, WEB_MODEL_FILE));
+  if (manifestBytes === null) throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is missing: this site has no model. Export it again with gennet export-web.`);
+  const manifest = parseJson(base, WEB_MODEL_FILE, manifestBytes) as WebModelManifest;
   if (manifest?.format !== 'gennet-web-model' || manifest.version !== 1) {
     throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is not a gennet web model of version 1; export the model again with gennet export-web.`);
   }
@@ -79,6 +91,8 @@ export async function loadWebModel(base: string, fetchFile: (url: string) => Pro
   const bytes = new Map(await Promise.all(names.map(async (name) => [name, await fetchFile(fileIn(base, name))] as const)));
   const files = { file: (name: string) => bytes.get(name) ?? null };
   const vocab = vocabularyFromJSON(parseJson(base, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
+  const expected = manifest.ngram?.vocabSize ?? manifest.model?.vocabSize;
+  if (vocab.size !== expected) throw new Error(`"${base}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${expected}. Export it again with gennet export-web.`);
   if (manifest.ngram !== null) {
     const { order, vocabSize } = manifest.ngram;
     return { manifest, generator: { ngram: ngramFromBytes(base, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram)), vocab } };

@@ -5,9 +5,10 @@ import { describeBackend } from '../../backendDescription';
 import { selectEngine } from '../../engines';
 import {
   checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions, streamGenerations,
+  yieldToEventLoop,
 } from '../../sample';
-import { type ModelFacts, loadWebModel, type WebModel } from '../webModel';
-import { initBrowserBackend } from './browserBackend';
+import { loadWebModel, type ModelFacts, modelShape, SITE_MODEL_FOLDER, type WebModel } from '../webModel';
+import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
 import { drawDistribution } from './distributionChart';
 
 /** The element with `data-testid="id"` (the page's stable handles, shared with the tests). */
@@ -35,7 +36,7 @@ function readSettings(): { request: GenerationRequest & { prompt: string; seed: 
   const topK = Number(inputs.topK.value);
   const topP = Number(inputs.topP.value);
   const seed = Number(inputs.seed.value);
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`The seed must be a whole number ≥ 0, got "${inputs.seed.value}".`);
+  if (inputs.seed.value.trim() === '' || !Number.isSafeInteger(seed) || seed < 0) throw new Error(`The seed must be a whole number ≥ 0, got "${inputs.seed.value}".`);
   return {
     request: {
       prompt: inputs.prompt.value, temperature: Number(inputs.temperature.value), seed,
@@ -58,15 +59,10 @@ function showStatus(text: string, error = false): void {
   status.classList.toggle('error', error);
 }
 
-/** A turn for the browser to draw (and to take a click on Stop). */
-const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /** The model's facts as label → value lines. */
 function factLines(facts: ModelFacts): Array<[string, string]> {
-  const shape = facts.order !== null ? `n-gram of order ${facts.order} (Kneser–Ney)`
-    : `${facts.kind}, ${facts.layers} layer${facts.layers === 1 ? '' : 's'} × ${facts.units} units, ${facts.input} input`;
   const lines: Array<[string, string | null]> = [
-    ['Model', shape],
+    ['Model', modelShape(facts)],
     ['Tokens', `${facts.unit === 'char' ? 'characters' : 'words'}, ${facts.vocabSize.toLocaleString('en')} in the vocabulary`],
     [facts.order !== null ? 'Counts' : 'Parameters', facts.params?.toLocaleString('en') ?? null],
     ['Training corpus', facts.corpus],
@@ -116,6 +112,7 @@ class GenerationPage {
     byTestId('chart-caption').textContent = await drawDistribution(chart, generator.vocab, model, chosen);
     // What the chart now shows, for tests and scripts: the prompt and the settings it was drawn for.
     chart.dataset.settings = shown;
+    if (status.classList.contains('error')) showStatus('Ready.');
   }
 
   /** Generates with the current settings, streaming tokens into the output; a second click stops it. */
@@ -129,8 +126,10 @@ class GenerationPage {
     generateButton.textContent = 'Stop';
     compareButton.disabled = true;
     output.dataset.state = 'running';
+    byTestId('generation-stats').textContent = '';
     try {
       const { request, length } = readSettings();
+      showStatus('Generating…');
       const promptText = document.createElement('span');
       promptText.className = 'prompt-text';
       promptText.textContent = request.prompt;
@@ -143,7 +142,7 @@ class GenerationPage {
       for (; !step.done; step = stream.next()) {
         generated.appendData(step.value.text);
         if (performance.now() < deadline) continue;
-        await nextTurn();
+        await yieldToEventLoop();
         deadline = performance.now() + 25;
         if (run.stop) {
           stream.return([]);
@@ -154,6 +153,7 @@ class GenerationPage {
       if (step.done) this.showGeneration(step.value[0], seconds);
       else byTestId('generation-stats').textContent = 'Stopped.';
       output.dataset.state = step.done ? 'done' : 'stopped';
+      showStatus('Ready.');
     } catch (error) {
       output.dataset.state = 'failed';
       showStatus(error instanceof Error ? error.message : String(error), true);
@@ -178,7 +178,7 @@ class GenerationPage {
     const table = byTestId<HTMLTableElement>('comparison');
     table.dataset.state = 'running';
     showStatus('Comparing temperatures…');
-    await nextTurn();
+    await yieldToEventLoop();
     try {
       const { request, length } = readSettings();
       const { prompt, seed, temperature: _, ...sampling } = request;
@@ -210,6 +210,7 @@ class GenerationPage {
 /** The backend menu shows the address's choice; choosing another reloads the page with it. */
 function offerBackends(choice: string): void {
   const menu = byTestId<HTMLSelectElement>('backend-choice');
+  menu.append(...BROWSER_BACKENDS.map((name) => new Option(name, name)));
   menu.value = choice;
   menu.addEventListener('change', () => {
     const params = new URLSearchParams(location.search);
@@ -224,7 +225,7 @@ async function main(): Promise<void> {
   offerBackends(choice);
   await initBrowserBackend(choice);
   byTestId('backend').textContent = describeBackend();
-  const model = await loadWebModel(params.get('model') ?? 'model/');
+  const model = await loadWebModel(`${SITE_MODEL_FOLDER}/`);
   const { generator } = model;
   const engine = 'ngram' in generator ? 'auto' : selectEngine('auto', generator.network).name;
   byTestId('engine').textContent = 'ngram' in generator ? 'n-gram (counts, no backend)' : engine;
