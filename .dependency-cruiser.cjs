@@ -16,7 +16,7 @@ const STAGES = [
   ['plot', '^src/plot/'],
   ['session', '^src/session/'],
   ['web', '^src/web/'],
-  ['entry points', '^src/(cli\\.ts|cli/|index\\.ts)'],
+  ['entry points', '^src/(cli\\.ts|cli/|index\\.ts|browser\\.ts)'],
 ];
 
 const laterThan = (index) => STAGES.slice(index + 1);

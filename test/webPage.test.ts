@@ -150,6 +150,8 @@ test('the page bundle imports nothing Node-only, and the check can fail', async 
   const inputs = Object.keys(page.metafile!.inputs);
   assert.ok(inputs.some((file) => file.endsWith('src/engines/native/addonLoader.browser.ts')));
   assert.ok(!inputs.some((file) => file.endsWith('src/engines/native/addonLoader.ts') || file.includes('node_modules/danfojs')));
+  // The library's browser entry point, for pages of one's own.
+  await bundle(path.join(root, 'src', 'browser.ts'));
   // The Node side of the same model (files on disk, digests) cannot be bundled for a browser: the check is real.
   await assert.rejects(bundle(path.join(root, 'src', 'io', 'artifact.ts')), (error: esbuild.BuildFailure) =>
     error.errors.some((e) => /^Could not resolve "node:(fs|path|crypto)"/.test(e.text) && /src\/io\//.test(e.location?.file ?? '')));
