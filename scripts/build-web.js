@@ -26,7 +26,7 @@ const result = esbuild.buildSync({
   format: 'iife',
   target: ['es2022'],
   minify: true,
-  sourcemap: true,
+  sourcemap: 'external', // app.js.map stays in dist/ for debugging; sites do not carry it (6 MB)
   legalComments: 'linked',
   metafile: true,
   logLevel: 'error',
@@ -42,7 +42,7 @@ const copies = [
 for (const [from, to] of copies) fs.copyFileSync(from, path.join(out, to));
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(0).padStart(6)} KB`;
-const files = fs.readdirSync(out).filter((file) => !file.endsWith('.map')).sort();
+const files = fs.readdirSync(out).filter((file) => !file.endsWith('.map')).sort(); // what a site carries
 const sizes = files.map((file) => [file, fs.statSync(path.join(out, file)).size]);
 console.log(`web page → ${path.relative(root, out)}/ (bundle of ${Object.keys(result.metafile.inputs).length} modules)`);
 for (const [file, size] of sizes) console.log(`  ${kb(size)}  ${file}`);

@@ -173,6 +173,7 @@ test('export-web writes a site whose model loads as the model folder does; expor
   assert.equal(fromSite.manifest.facts.valBitsPerChar, summary.valBitsPerChar);
   assert.equal(fromSite.manifest.facts.kind, 'LSTM');
   assert.equal(fromSite.manifest.facts.corpus, 'syllables.txt', 'a published site names the corpus file, not where it lies');
+  assert.deepEqual(readdirSync(site).filter((name) => name.endsWith('.map') || name.endsWith('.ts')), [], 'a site carries no source map or source');
 
   // Exporting again: gennet's files are replaced (the network's weights go with the network), the user's stay.
   writeFileSync(path.join(site, 'CNAME'), 'class.example.org');

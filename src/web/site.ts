@@ -72,7 +72,7 @@ function disposeLoaded(loaded: LoadedArtifact | LoadedNgram): void {
 /** Writes every file of the site of a model (its manifest and folder's files) into the empty folder `dir`; returns their paths. */
 async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: string): Promise<string[]> {
   const assets = pageAssetsDir();
-  const pageFiles = (await fs.readdir(assets)).sort();
+  const pageFiles = (await fs.readdir(assets)).filter((name) => !name.endsWith('.map')).sort(); // the source map stays in dist/
   for (const name of pageFiles) await fs.copyFile(path.join(assets, name), path.join(dir, name));
   await fs.mkdir(path.join(dir, SITE_MODEL_FOLDER));
   for (const name of webModelFiles(manifest)) await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, name), folder.file(name)!);
