@@ -11,3 +11,4 @@ for t in 0 0.5 1.0; do
   node dist/cli.js generate --model "$OUT" --prompt "Call me " --length 200 --temperature "$t" --seed 1
 done
 echo "--- model saved in $OUT; try: npx gennet generate --model $OUT --prompt \"The whale \" --temperature 0.8"
+echo "    or watch it generate in a browser: npx gennet serve --model $OUT"
