@@ -56,13 +56,13 @@ async function readSiteFile(file: string): Promise<Uint8Array | null> {
 }
 
 /** Settings the page and the CLI share in these tests. */
-const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', length: '150', seed: '9' };
+const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', repetitionPenalty: '1.2', length: '150', seed: '9' };
 
 /** What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's). */
 function cliText(model: string, backend: 'wasm' | 'cpu' | null): string {
   const runOn = backend === null ? [] : ['--backend', backend, '--engine', 'fast'];
   const out = gennet('generate', '--model', model, ...runOn, '--prompt', SETTINGS.prompt, '--temperature', SETTINGS.temperature, '--top-k', SETTINGS.topK,
-    '--top-p', SETTINGS.topP, '--length', SETTINGS.length, '--seed', SETTINGS.seed, '--json');
+    '--top-p', SETTINGS.topP, '--repetition-penalty', SETTINGS.repetitionPenalty, '--length', SETTINGS.length, '--seed', SETTINGS.seed, '--json');
   return (JSON.parse(out) as { text: string }).text;
 }
 
@@ -99,6 +99,7 @@ async function generateOnPage(tab: Page): Promise<string> {
   await tab.fill('[data-testid=temperature]', SETTINGS.temperature);
   await tab.fill('[data-testid=top-k]', SETTINGS.topK);
   await tab.fill('[data-testid=top-p]', SETTINGS.topP);
+  await tab.fill('[data-testid=repetition-penalty]', SETTINGS.repetitionPenalty);
   await tab.fill('[data-testid=length]', SETTINGS.length);
   await tab.fill('[data-testid=seed]', SETTINGS.seed);
   await tab.click('[data-testid=generate]');
@@ -119,7 +120,7 @@ async function redrawn(tab: Page) {
   await tab.waitForFunction(`(() => {
     const value = (id) => document.querySelector('[data-testid=' + id + ']').value;
     const drawn = document.querySelector('[data-testid=chart]').dataset.settings;
-    return drawn === JSON.stringify([value('prompt'), value('temperature'), value('top-k'), value('top-p')]);
+    return drawn === JSON.stringify([value('prompt'), value('temperature'), value('top-k'), value('top-p'), value('repetition-penalty')]);
   })()`, undefined, { timeout: 15_000 });
   return chart(tab);
 }
@@ -248,8 +249,9 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
     await tab.fill('[data-testid=temperature]', '1');
     await tab.fill('[data-testid=top-k]', '0');
     await tab.fill('[data-testid=top-p]', '1');
+    await tab.fill('[data-testid=repetition-penalty]', '1');
     const plain = await redrawn(tab);
-    assert.deepEqual(plain.chosen, plain.model, 'at T = 1 with no top-k/top-p the sampled distribution is the model\'s');
+    assert.deepEqual(plain.chosen, plain.model, 'at T = 1 with no top-k/top-p/penalty the sampled distribution is the model\'s');
     await tab.fill('[data-testid=temperature]', '0.3');
     const cold = await redrawn(tab);
     assert.deepEqual(cold.model, plain.model);
@@ -272,6 +274,15 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
     await tab.click('[data-testid=compare]'); // sets the table's state to running before it returns
     await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
     assert.deepEqual(await tab.$$eval('[data-testid=comparison] td.text', (cells) => cells.map((cell) => cell.textContent)), cliRows.map((row) => row.text));
+
+    // Beam search on the page is the CLI's --beam.
+    await tab.fill('[data-testid=beam]', '3');
+    await tab.fill('[data-testid=length]', '80');
+    await tab.click('[data-testid=beam-search]'); // sets the output's state to running before it returns
+    await tab.waitForSelector('[data-testid=output][data-state=done]', { timeout: 60_000 });
+    const beamed = JSON.parse(gennet('generate', '--model', lstm, '--backend', 'wasm', '--engine', 'fast', '--prompt', SETTINGS.prompt, '--beam', '3',
+      '--length', '80', '--json')) as { text: string };
+    assert.equal(await tab.textContent('[data-testid=output]'), beamed.text);
 
     const facts = await tab.$$eval('[data-testid=facts] dd', (cells) => Object.fromEntries(cells.map((cell) => [cell.getAttribute('data-fact'), cell.textContent])));
     assert.match(facts.Model!, /^LSTM, 1 layer × 40 units/);

@@ -4,8 +4,8 @@
 import { describeBackend } from '../../backendDescription';
 import { selectEngine } from '../../engines';
 import {
-  checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions, streamGenerations,
-  yieldToEventLoop,
+  beamSearch, checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions,
+  streamGenerations, yieldToEventLoop,
 } from '../../sample';
 import { loadWebModel, type ModelFacts, modelShape, SITE_MODEL_FOLDER, type WebModel } from '../webModel';
 import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
@@ -23,11 +23,14 @@ const inputs = {
   temperature: byTestId<HTMLInputElement>('temperature'),
   topK: byTestId<HTMLInputElement>('top-k'),
   topP: byTestId<HTMLInputElement>('top-p'),
+  repetitionPenalty: byTestId<HTMLInputElement>('repetition-penalty'),
   length: byTestId<HTMLInputElement>('length'),
   seed: byTestId<HTMLInputElement>('seed'),
+  beam: byTestId<HTMLInputElement>('beam'),
 };
 const generateButton = byTestId<HTMLButtonElement>('generate');
 const compareButton = byTestId<HTMLButtonElement>('compare');
+const beamButton = byTestId<HTMLButtonElement>('beam-search');
 const output = byTestId<HTMLPreElement>('output');
 const status = byTestId<HTMLParagraphElement>('status');
 
@@ -35,12 +38,13 @@ const status = byTestId<HTMLParagraphElement>('status');
 function readSettings(): { request: GenerationRequest & { prompt: string; seed: number; temperature: number }; length: number } {
   const topK = Number(inputs.topK.value);
   const topP = Number(inputs.topP.value);
+  const repetitionPenalty = Number(inputs.repetitionPenalty.value);
   const seed = Number(inputs.seed.value);
   if (inputs.seed.value.trim() === '' || !Number.isSafeInteger(seed) || seed < 0) throw new Error(`The seed must be a whole number ≥ 0, got "${inputs.seed.value}".`);
   return {
     request: {
       prompt: inputs.prompt.value, temperature: Number(inputs.temperature.value), seed,
-      ...(topK > 0 ? { topK } : {}), ...(topP < 1 ? { topP } : {}),
+      ...(topK > 0 ? { topK } : {}), ...(topP < 1 ? { topP } : {}), ...(repetitionPenalty !== 1 ? { repetitionPenalty } : {}),
     },
     length: Number(inputs.length.value),
   };
@@ -48,11 +52,15 @@ function readSettings(): { request: GenerationRequest & { prompt: string; seed: 
 
 /** Writes each slider's value beside it. */
 function showSliderValues(): void {
-  for (const input of [inputs.temperature, inputs.topK, inputs.topP, inputs.length]) {
+  const off = { 'top-k': '0', 'repetition-penalty': '1' } as Record<string, string>;
+  for (const input of [inputs.temperature, inputs.topK, inputs.topP, inputs.repetitionPenalty, inputs.length]) {
     const shown = document.querySelector(`output[data-for="${input.dataset.testid}"]`);
-    if (shown !== null) shown.textContent = input.dataset.testid === 'top-k' && input.value === '0' ? 'off' : input.value;
+    if (shown !== null) shown.textContent = off[input.dataset.testid!] === input.value ? 'off' : input.value;
   }
 }
+
+/** An error's message, for the status line. */
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function showStatus(text: string, error = false): void {
   status.textContent = text;
@@ -84,6 +92,21 @@ function showFacts(facts: ModelFacts): void {
   }));
 }
 
+/** Shows `prompt` (greyed) in the output followed by `generated`; returns the text node that holds `generated`. */
+function showText(prompt: string, generated = ''): Text {
+  const promptText = document.createElement('span');
+  promptText.className = 'prompt-text';
+  promptText.textContent = prompt;
+  const rest = document.createTextNode(generated);
+  output.replaceChildren(promptText, rest);
+  return rest;
+}
+
+/** Disables the buttons of the tasks that run to the end (comparison, beam search) and generation while one runs. */
+function setBusy(busy: boolean): void {
+  compareButton.disabled = beamButton.disabled = generateButton.disabled = busy;
+}
+
 /** The page once its model is loaded. */
 class GenerationPage {
   private running: { stop: boolean } | null = null;
@@ -94,11 +117,11 @@ class GenerationPage {
   /** Redraws the chart soon (typing and sliding call this many times; it draws once things settle). */
   scheduleChart(): void {
     if (this.chartTimer !== null) clearTimeout(this.chartTimer);
-    this.chartTimer = setTimeout(() => void this.drawChart().catch((error) => showStatus(String(error), true)), 60);
+    this.chartTimer = setTimeout(() => void this.drawChart().catch((error) => showStatus(messageOf(error), true)), 60);
   }
 
   private async drawChart(): Promise<void> {
-    const shown = JSON.stringify([inputs.prompt.value, inputs.temperature.value, inputs.topK.value, inputs.topP.value]);
+    const shown = JSON.stringify([inputs.prompt.value, inputs.temperature.value, inputs.topK.value, inputs.topP.value, inputs.repetitionPenalty.value]);
     const { request } = readSettings();
     const { generator } = this.model;
     const warnings: string[] = [];
@@ -124,17 +147,13 @@ class GenerationPage {
     const run = { stop: false };
     this.running = run;
     generateButton.textContent = 'Stop';
-    compareButton.disabled = true;
+    compareButton.disabled = beamButton.disabled = true;
     output.dataset.state = 'running';
     byTestId('generation-stats').textContent = '';
     try {
       const { request, length } = readSettings();
       showStatus('Generating…');
-      const promptText = document.createElement('span');
-      promptText.className = 'prompt-text';
-      promptText.textContent = request.prompt;
-      const generated = document.createTextNode('');
-      output.replaceChildren(promptText, generated);
+      const generated = showText(request.prompt);
       const started = performance.now();
       const stream = streamGenerations(this.model.generator, [request], { length, engine: this.engine });
       let deadline = performance.now() + 25;
@@ -156,11 +175,11 @@ class GenerationPage {
       showStatus('Ready.');
     } catch (error) {
       output.dataset.state = 'failed';
-      showStatus(error instanceof Error ? error.message : String(error), true);
+      showStatus(messageOf(error), true);
     } finally {
       this.running = null;
       generateButton.textContent = 'Generate';
-      compareButton.disabled = false;
+      compareButton.disabled = beamButton.disabled = false;
     }
   }
 
@@ -173,13 +192,9 @@ class GenerationPage {
   }
 
   /** The lesson's comparison: the prompt continued at its five temperatures with one seed. */
-  async compare(): Promise<void> {
-    compareButton.disabled = generateButton.disabled = true;
+  compare(): Promise<void> {
     const table = byTestId<HTMLTableElement>('comparison');
-    table.dataset.state = 'running';
-    showStatus('Comparing temperatures…');
-    await yieldToEventLoop();
-    try {
+    return runToEnd(table, 'Comparing temperatures…', () => {
       const { request, length } = readSettings();
       const { prompt, seed, temperature: _, ...sampling } = request;
       const rows = compareTemperatures(this.model.generator, { ...sampling, prompts: [prompt], temperatures: LESSON_TEMPERATURES, length, seed, engine: this.engine });
@@ -196,14 +211,42 @@ class GenerationPage {
         });
         return tr;
       }));
-      table.dataset.state = 'done';
-      showStatus('Ready.');
-    } catch (error) {
-      table.dataset.state = 'failed';
-      showStatus(error instanceof Error ? error.message : String(error), true);
-    } finally {
-      compareButton.disabled = generateButton.disabled = false;
-    }
+    });
+  }
+
+  /** Beam search: the most probable continuation the beam finds (no randomness: temperature, top-k/p and seed do not apply). */
+  beam(): Promise<void> {
+    byTestId('generation-stats').textContent = '';
+    return runToEnd(output, 'Searching…', () => {
+      const { request: { prompt }, length } = readSettings();
+      const beam = Number(inputs.beam.value);
+      const started = performance.now();
+      const [best] = beamSearch(this.model.generator, { prompt, beam, length, engine: this.engine });
+      showText(prompt, best.text.slice(prompt.length));
+      this.showGeneration(best, (performance.now() - started) / 1000);
+      byTestId('generation-stats').textContent += ` Beam of ${beam}: total log-probability ${best.totalLogProb.toFixed(2)} nats.`;
+    });
+  }
+}
+
+/**
+ * Runs a task that goes to the end in one piece (the comparison, beam search) with the buttons disabled, marking
+ * `target` (`data-state`: running, then done or failed) and the status line.
+ */
+async function runToEnd(target: HTMLElement, doing: string, work: () => void): Promise<void> {
+  setBusy(true);
+  target.dataset.state = 'running';
+  showStatus(doing);
+  await yieldToEventLoop();
+  try {
+    work();
+    target.dataset.state = 'done';
+    showStatus('Ready.');
+  } catch (error) {
+    target.dataset.state = 'failed';
+    showStatus(messageOf(error), true);
+  } finally {
+    setBusy(false);
   }
 }
 
@@ -240,14 +283,15 @@ async function main(): Promise<void> {
   }
   generateButton.addEventListener('click', () => void page.generate());
   compareButton.addEventListener('click', () => void page.compare());
+  beamButton.addEventListener('click', () => void page.beam());
   showSliderValues();
   page.scheduleChart();
-  generateButton.disabled = compareButton.disabled = false;
+  setBusy(false);
   showStatus('Ready.');
   document.body.dataset.ready = 'true';
 }
 
 main().catch((error) => {
-  showStatus(error instanceof Error ? error.message : String(error), true);
+  showStatus(messageOf(error), true);
   document.body.dataset.ready = 'failed';
 });
