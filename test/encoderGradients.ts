@@ -10,7 +10,7 @@ import { relativeDiff } from './engineFixtures';
  * Checks the training of a generator from an encoder's states (a condition encoder, or a sequence-to-sequence
  * model's source encoder) on `batch` with encoder input `ids`: on the layers engine, every encoder variable gets a
  * gradient equal to numeric directional derivatives of the loss; the fast and native engines (where available) give
- * the same loss and the same gradients of both networks. `step`: the largest step of the central differences. Returns
+ * the same loss and the same gradients of both networks, and leave no tensor behind. `step`: the largest step of the central differences. Returns
  * the layers engine's loss.
  */
 export function assertEncoderGradients(
@@ -50,6 +50,7 @@ export function assertEncoderGradients(
       t.diagnostic(`${name}: ${engine.unavailableReason()}`);
       continue;
     }
+    const before = tf.memory().numTensors;
     const tested = conditionalLossAndGradients(engine, networks, batch, ids, 1);
     assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${label}/${name}: loss`);
     assert.equal(Object.keys(tested.grads).length, referenceGrads.size, `${label}/${name}: every variable's gradient`);
@@ -57,6 +58,7 @@ export function assertEncoderGradients(
       assert.ok(relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!) < 1e-4, `${label}/${name}: gradient of ${variable}`);
     }
     tf.dispose(Object.values(tested.grads));
+    assert.equal(tf.memory().numTensors, before, `${label}/${name}: no tensor left behind`);
   }
   return reference;
 }

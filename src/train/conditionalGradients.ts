@@ -43,20 +43,44 @@ function encoderRows(encoder: tf.LayersModel, ids: Int32Array, batch: number, tr
 /**
  * Loss and gradients of a conditional generator on one batch: the encoder turns each row's condition ids into its
  * initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
- * into the encoder (the vector–Jacobian product of its output). The gradients of both networks' variables, by name.
+ * into the encoder (the vector–Jacobian product of its output). The encoder runs forward once, under the gradient
+ * tape: the engine runs inside it on the states' values (no path leads from its work back to the encoder's
+ * variables, so the tape's backward pass skips it). The gradients of both networks' variables, by name.
  * @param ids `[batch.batchSize, conditions]` condition ids of the rows (see `conditionIds`).
  */
 export function conditionalLossAndGradients(
   engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array, threads: number,
 ): LossAndGradients {
-  const initialState = encoderStates(networks, ids, batch.batchSize);
-  return withEncoderGradients(networks, ids, batch.batchSize, engine.lossAndGradients(networks.generator, batch, threads, initialState), engine.name);
+  const { encoder, generator, layout } = networks;
+  const rows = batch.batchSize;
+  checkIds(encoder, ids, rows);
+  let result: LossAndGradients | undefined;
+  try {
+    const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+      const states = encoderRows(encoder, ids, rows, true);
+      result = engine.lossAndGradients(generator, batch, threads, rowsToState(states.dataSync() as Float32Array, layout, rows));
+      Object.values(result.grads).forEach((grad) => tf.keep(grad)); // they outlive this scope
+      return tf.sum(tf.mul(states, tf.tensor2d(stateGradRows(result, layout, rows, engine.name), [rows, states.shape[1]!])));
+    }), variables);
+    value.dispose();
+    return { loss: result!.loss, grads: { ...result!.grads, ...grads } };
+  } catch (error) {
+    if (result !== undefined) tf.dispose(Object.values(result.grads));
+    throw error;
+  }
+}
+
+/** The initial-state gradient of a generator's `result`, as encoder output rows; an error when none came back. */
+function stateGradRows(result: LossAndGradients, layout: StateLayout, rows: number, computedBy: string): Float32Array {
+  if (result.initialStateGrad === undefined) throw new Error(`The ${computedBy} engine returned no initial-state gradient, so the encoder cannot learn.`);
+  return stateToRows(result.initialStateGrad, layout, rows);
 }
 
 /**
- * The first half of {@link conditionalLossAndGradients}: the initial state (the engines' layout) the encoder gives the
- * batch's `rows` from their ids; whoever runs the generator from it (an engine, or worker threads sharing the rows)
- * hands the result to {@link withEncoderGradients}.
+ * The initial state (the engines' layout) the encoder gives the batch's `rows` from their ids, for generators run
+ * apart from the tape (worker threads sharing the rows, which hand their result to {@link withEncoderGradients}) and
+ * for evaluation.
  */
 export function encoderStates(networks: ConditionalNetworks, ids: Int32Array, rows: number): Float32Array {
   checkIds(networks.encoder, ids, rows);
@@ -65,16 +89,15 @@ export function encoderStates(networks: ConditionalNetworks, ids: Int32Array, ro
 }
 
 /**
- * The second half of {@link conditionalLossAndGradients}: adds to the generator's `result` (run from
- * {@link encoderStates}) the encoder's gradients, its initial-state gradient carried through the encoder. Takes
- * ownership of `result`'s tensors.
+ * Adds to the generator's `result` (run from {@link encoderStates}, e.g. by worker threads) the encoder's gradients,
+ * its initial-state gradient carried through the encoder (a second forward pass, under the tape). Takes ownership of
+ * `result`'s tensors.
  * @param computedBy names who ran the generator, for the error when no state gradient came back.
  */
 export function withEncoderGradients(networks: ConditionalNetworks, ids: Int32Array, rows: number, result: LossAndGradients, computedBy: string): LossAndGradients {
   const { encoder, layout } = networks;
   try {
-    if (result.initialStateGrad === undefined) throw new Error(`The ${computedBy} engine returned no initial-state gradient, so the encoder cannot learn.`);
-    const dRows = stateToRows(result.initialStateGrad, layout, rows);
+    const dRows = stateGradRows(result, layout, rows, computedBy);
     const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
       const states = encoderRows(encoder, ids, rows, true);
