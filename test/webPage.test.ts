@@ -283,6 +283,10 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
     const beamed = JSON.parse(gennet('generate', '--model', lstm, '--backend', 'wasm', '--engine', 'fast', '--prompt', SETTINGS.prompt, '--beam', '3',
       '--length', '80', '--json')) as { text: string };
     assert.equal(await tab.textContent('[data-testid=output]'), beamed.text);
+    await tab.fill('[data-testid=beam]', '0');
+    await tab.click('[data-testid=beam-search]');
+    await tab.waitForSelector('[data-testid=output][data-state=failed]', { timeout: 15_000 });
+    assert.match((await tab.textContent('[data-testid=status]'))!, /^The beam width must be a whole number from 1 to 64, got "0"\.$/);
 
     const facts = await tab.$$eval('[data-testid=facts] dd', (cells) => Object.fromEntries(cells.map((cell) => [cell.getAttribute('data-fact'), cell.textContent])));
     assert.match(facts.Model!, /^LSTM, 1 layer × 40 units/);

@@ -23,9 +23,10 @@ function networkStateLayout(network: tf.LayersModel): StateLayout {
  * The training half of an engine whose loss is a TensorFlow.js computation: gradients come from tfjs' automatic
  * differentiation (`tf.variableGrads`) over the network's trainable variables and, when given, the initial state.
  */
-export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'ownThreads' | 'lossAndGradients' | 'loss'> {
+export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'ownThreads' | 'differentiatesOnTape' | 'lossAndGradients' | 'loss'> {
   return {
     ownThreads: false,
+    differentiatesOnTape: true,
     lossAndGradients(network, batch, _threads, initialState = null) {
       const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
       const start = initialState === null ? null : stateVariable(network, batch, initialState);

@@ -87,6 +87,12 @@ export interface Engine {
    */
   readonly ownThreads: boolean;
   /**
+   * True when `lossAndGradients` differentiates through TensorFlow.js's gradient tape (`tf.variableGrads`); false when
+   * it computes its gradients itself — then it may run inside another tape without filling it (conditional training
+   * runs the encoder's forward pass once, with the engine inside its tape).
+   */
+  readonly differentiatesOnTape: boolean;
+  /**
    * Loss and gradients of one training batch (dropout on), with the network's current weights. Every row starts from
    * `initialState` (`batch.batchSize` rows, the layout of `stateLayout`; a condition's or an encoder's state) when
    * given, else from zeros; then the result has the state's gradient too.

@@ -43,9 +43,10 @@ function encoderRows(encoder: tf.LayersModel, ids: Int32Array, batch: number, tr
 /**
  * Loss and gradients of a conditional generator on one batch: the encoder turns each row's condition ids into its
  * initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
- * into the encoder (the vector–Jacobian product of its output). The encoder runs forward once, under the gradient
- * tape: the engine runs inside it on the states' values (no path leads from its work back to the encoder's
- * variables, so the tape's backward pass skips it). The gradients of both networks' variables, by name.
+ * into the encoder (the vector–Jacobian product of its output). The gradients of both networks' variables, by name.
+ * An engine that computes its gradients itself runs inside the encoder's gradient tape, on the states' values, so the
+ * encoder runs forward once; one that differentiates on the tape runs apart (else the tape would hold its work until
+ * the end of the step), and the encoder runs forward twice.
  * @param ids `[batch.batchSize, conditions]` condition ids of the rows (see `conditionIds`).
  */
 export function conditionalLossAndGradients(
@@ -53,22 +54,36 @@ export function conditionalLossAndGradients(
 ): LossAndGradients {
   const { encoder, generator, layout } = networks;
   const rows = batch.batchSize;
+  if (engine.differentiatesOnTape) {
+    return withEncoderGradients(networks, ids, rows, engine.lossAndGradients(generator, batch, threads, encoderStates(networks, ids, rows)), engine.name);
+  }
   checkIds(encoder, ids, rows);
   let result: LossAndGradients | undefined;
   try {
-    const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const states = encoderRows(encoder, ids, rows, true);
+    const grads = encoderGradients(encoder, ids, rows, (states) => {
       result = engine.lossAndGradients(generator, batch, threads, rowsToState(states.dataSync() as Float32Array, layout, rows));
-      Object.values(result.grads).forEach((grad) => tf.keep(grad)); // they outlive this scope
-      return tf.sum(tf.mul(states, tf.tensor2d(stateGradRows(result, layout, rows, engine.name), [rows, states.shape[1]!])));
-    }), variables);
-    value.dispose();
+      Object.values(result.grads).forEach((grad) => tf.keep(grad)); // they outlive the tape's scope
+      return stateGradRows(result, layout, rows, engine.name);
+    });
     return { loss: result!.loss, grads: { ...result!.grads, ...grads } };
   } catch (error) {
     if (result !== undefined) tf.dispose(Object.values(result.grads));
     throw error;
   }
+}
+
+/**
+ * The gradients of the encoder's variables for the rows of `ids`: the vector–Jacobian product of its output with the
+ * state gradient `stateGrad` gives for the output (called once, under the tape, with the output tensor).
+ */
+function encoderGradients(encoder: tf.LayersModel, ids: Int32Array, rows: number, stateGrad: (states: tf.Tensor) => Float32Array): tf.NamedTensorMap {
+  const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+    const states = encoderRows(encoder, ids, rows, true);
+    return tf.sum(tf.mul(states, tf.tensor2d(stateGrad(states), [rows, states.shape[1]!])));
+  }), variables);
+  value.dispose();
+  return grads;
 }
 
 /** The initial-state gradient of a generator's `result`, as encoder output rows; an error when none came back. */
@@ -79,8 +94,8 @@ function stateGradRows(result: LossAndGradients, layout: StateLayout, rows: numb
 
 /**
  * The initial state (the engines' layout) the encoder gives the batch's `rows` from their ids, for generators run
- * apart from the tape (worker threads sharing the rows, which hand their result to {@link withEncoderGradients}) and
- * for evaluation.
+ * apart from the encoder's tape (engines that differentiate on the tape, worker threads sharing the rows: they hand
+ * their result to {@link withEncoderGradients}) and for evaluation.
  */
 export function encoderStates(networks: ConditionalNetworks, ids: Int32Array, rows: number): Float32Array {
   checkIds(networks.encoder, ids, rows);
@@ -89,22 +104,14 @@ export function encoderStates(networks: ConditionalNetworks, ids: Int32Array, ro
 }
 
 /**
- * Adds to the generator's `result` (run from {@link encoderStates}, e.g. by worker threads) the encoder's gradients,
- * its initial-state gradient carried through the encoder (a second forward pass, under the tape). Takes ownership of
- * `result`'s tensors.
+ * Adds to the generator's `result` (run from {@link encoderStates}) the encoder's gradients, its initial-state
+ * gradient carried through the encoder (a second forward pass, under the tape). Takes ownership of `result`'s tensors.
  * @param computedBy names who ran the generator, for the error when no state gradient came back.
  */
 export function withEncoderGradients(networks: ConditionalNetworks, ids: Int32Array, rows: number, result: LossAndGradients, computedBy: string): LossAndGradients {
-  const { encoder, layout } = networks;
   try {
-    const dRows = stateGradRows(result, layout, rows, computedBy);
-    const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const states = encoderRows(encoder, ids, rows, true);
-      return tf.sum(tf.mul(states, tf.tensor2d(dRows, [rows, dRows.length / rows])));
-    }), variables);
-    value.dispose();
-    return { loss: result.loss, grads: { ...result.grads, ...grads } };
+    const dRows = stateGradRows(result, networks.layout, rows, computedBy);
+    return { loss: result.loss, grads: { ...result.grads, ...encoderGradients(networks.encoder, ids, rows, () => dRows) } };
   } catch (error) {
     tf.dispose(Object.values(result.grads));
     throw error;

@@ -110,6 +110,7 @@ export const nativeEngine: Engine = {
   },
   unsupportedReason: nativeUnsupportedReason,
   ownThreads: true,
+  differentiatesOnTape: false,
   lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number, initialState: Float32Array | null = null): LossAndGradients {
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(

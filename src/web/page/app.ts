@@ -5,7 +5,7 @@ import { describeBackend } from '../../backendDescription';
 import { selectEngine } from '../../engines';
 import {
   beamSearch, checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions,
-  streamGenerations, yieldToEventLoop,
+  DEFAULT_REPETITION_WINDOW, streamGenerations, yieldToEventLoop,
 } from '../../sample';
 import { loadWebModel, type ModelFacts, modelShape, SITE_MODEL_FOLDER, type WebModel } from '../webModel';
 import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
@@ -26,8 +26,9 @@ const inputs = {
   repetitionPenalty: byTestId<HTMLInputElement>('repetition-penalty'),
   length: byTestId<HTMLInputElement>('length'),
   seed: byTestId<HTMLInputElement>('seed'),
-  beam: byTestId<HTMLInputElement>('beam'),
 };
+/** The beam width: read by beam search only (it does not change the chart). */
+const beamInput = byTestId<HTMLInputElement>('beam');
 const generateButton = byTestId<HTMLButtonElement>('generate');
 const compareButton = byTestId<HTMLButtonElement>('compare');
 const beamButton = byTestId<HTMLButtonElement>('beam-search');
@@ -146,8 +147,9 @@ class GenerationPage {
     }
     const run = { stop: false };
     this.running = run;
+    setBusy(true);
     generateButton.textContent = 'Stop';
-    compareButton.disabled = beamButton.disabled = true;
+    generateButton.disabled = false;
     output.dataset.state = 'running';
     byTestId('generation-stats').textContent = '';
     try {
@@ -179,7 +181,7 @@ class GenerationPage {
     } finally {
       this.running = null;
       generateButton.textContent = 'Generate';
-      compareButton.disabled = beamButton.disabled = false;
+      setBusy(false);
     }
   }
 
@@ -218,8 +220,9 @@ class GenerationPage {
   beam(): Promise<void> {
     byTestId('generation-stats').textContent = '';
     return runToEnd(output, 'Searching…', () => {
-      const { request: { prompt }, length } = readSettings();
-      const beam = Number(inputs.beam.value);
+      const [prompt, length, beam] = [inputs.prompt.value, Number(inputs.length.value), Number(beamInput.value)];
+      const [min, max] = [Number(beamInput.min), Number(beamInput.max)];
+      if (!Number.isInteger(beam) || beam < min || beam > max) throw new Error(`The beam width must be a whole number from ${min} to ${max}, got "${beamInput.value}".`);
       const started = performance.now();
       const [best] = beamSearch(this.model.generator, { prompt, beam, length, engine: this.engine });
       showText(prompt, best.text.slice(prompt.length));
@@ -274,6 +277,7 @@ async function main(): Promise<void> {
   byTestId('engine').textContent = 'ngram' in generator ? 'n-gram (counts, no backend)' : engine;
   showFacts(model.manifest.facts);
   inputs.topK.max = String(generator.vocab.size);
+  byTestId('repetition-window').textContent = String(DEFAULT_REPETITION_WINDOW);
   const page = new GenerationPage(model, engine);
   for (const input of Object.values(inputs)) {
     input.addEventListener('input', () => {
