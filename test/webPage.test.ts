@@ -42,6 +42,12 @@ const ngram = path.join(work, 'ngram');
 const summary = JSON.parse(gennet('train', '--corpus', corpus, '--units', '40', '--seq-len', '48', '--batch', '16', '--max-steps', '80', '--epochs', '2',
   '--lr', '0.01', '--seed', '5', '--out', lstm, '--json', '--no-samples')) as { valBitsPerChar: number };
 gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', ngram);
+/** A table whose `lang` column a conditional model learns (a: one kind of line, b: another). */
+const table = path.join(work, 'table.csv');
+writeFileSync(table, `text,lang\n${Array.from({ length: 60 }, (_, i) => `${i % 2 === 0 ? 'kalo mi' : 'ren tu'},${i % 2 === 0 ? 'a' : 'b'}`).join('\n')}\n`);
+const conditional = path.join(work, 'conditional');
+gennet('train', '--corpus', table, '--condition', 'lang', '--mode', 'lines', '--units', '16', '--max-steps', '150', '--epochs', '100', '--lr', '0.02',
+  '--out', conditional, '--no-samples');
 const words = path.join(work, 'words');
 gennet('train', '--corpus', corpus, '--level', 'word', '--units', '24', '--seq-len', '16', '--max-steps', '30', '--epochs', '1', '--seed', '5',
   '--out', words, '--no-samples');
@@ -58,10 +64,10 @@ async function readSiteFile(file: string): Promise<Uint8Array | null> {
 /** Settings the page and the CLI share in these tests. */
 const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', repetitionPenalty: '1.2', length: '150', seed: '9' };
 
-/** What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's). */
-function cliText(model: string, backend: 'wasm' | 'cpu' | null): string {
+/** What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's), with `extra` options. */
+function cliText(model: string, backend: 'wasm' | 'cpu' | null, extra: string[] = []): string {
   const runOn = backend === null ? [] : ['--backend', backend, '--engine', 'fast'];
-  const out = gennet('generate', '--model', model, ...runOn, '--prompt', SETTINGS.prompt, '--temperature', SETTINGS.temperature, '--top-k', SETTINGS.topK,
+  const out = gennet('generate', '--model', model, ...runOn, ...extra, '--prompt', SETTINGS.prompt, '--temperature', SETTINGS.temperature, '--top-k', SETTINGS.topK,
     '--top-p', SETTINGS.topP, '--repetition-penalty', SETTINGS.repetitionPenalty, '--length', SETTINGS.length, '--seed', SETTINGS.seed, '--json');
   return (JSON.parse(out) as { text: string }).text;
 }
@@ -93,8 +99,9 @@ async function openPage(tab: Page, url: string): Promise<void> {
   assert.equal(state, 'true', `the page did not start: ${await tab.textContent('[data-testid=status]')}`);
 }
 
-/** Sets the page's controls to SETTINGS, generates and returns the output text. */
-async function generateOnPage(tab: Page): Promise<string> {
+/** Sets the page's controls to SETTINGS (and the condition menus to `conditions`), generates and returns the output text. */
+async function generateOnPage(tab: Page, conditions: Record<string, string> = {}): Promise<string> {
+  for (const [column, value] of Object.entries(conditions)) await tab.selectOption(`[data-testid="condition-${column}"]`, value);
   await tab.fill('[data-testid=prompt]', SETTINGS.prompt);
   await tab.fill('[data-testid=temperature]', SETTINGS.temperature);
   await tab.fill('[data-testid=top-k]', SETTINGS.topK);
@@ -204,15 +211,14 @@ test('export-web writes a site whose model loads as the model folder does; expor
   }
   assert.deepEqual(readdirSync(other), ['notes.txt']);
   assert.ok(!existsSync(path.join(lstm, 'site')));
-  // A conditional model needs inputs the page does not have: refused with a message, nothing written.
-  const table = path.join(work, 'table.csv');
-  writeFileSync(table, `text,lang\n${Array.from({ length: 40 }, (_, i) => `${i % 2 === 0 ? 'kalo mi' : 'ren tu'},${i % 2 === 0 ? 'a' : 'b'}`).join('\n')}\n`);
-  const conditional = path.join(work, 'conditional');
-  gennet('train', '--corpus', table, '--condition', 'lang', '--mode', 'lines', '--units', '8', '--max-steps', '2', '--epochs', '1', '--out', conditional, '--no-samples');
-  const refusedModel = spawnSync(process.execPath, [cli, 'export-web', '--model', conditional, '--out', path.join(work, 'site-conditional')], { encoding: 'utf8' });
+  // A sequence-to-sequence model needs a source the page has no input for: refused with a message, nothing written.
+  const seq2seq = path.join(work, 'seq2seq');
+  gennet('train', '--corpus', table, '--task', 'seq2seq', '--source-column', 'text', '--target-column', 'lang', '--units', '8', '--max-steps', '2',
+    '--epochs', '1', '--out', seq2seq, '--no-samples');
+  const refusedModel = spawnSync(process.execPath, [cli, 'export-web', '--model', seq2seq, '--out', path.join(work, 'site-seq2seq')], { encoding: 'utf8' });
   assert.equal(refusedModel.status, 1);
-  assert.match(refusedModel.stderr, /is a conditional model; the web page generates from plain language models/);
-  assert.ok(!existsSync(path.join(work, 'site-conditional')));
+  assert.match(refusedModel.stderr, /is a sequence-to-sequence model; the web page generates from language models/);
+  assert.ok(!existsSync(path.join(work, 'site-seq2seq')));
 });
 
 test('the page\'s loader refuses a damaged site with the model folder\'s messages', async () => {
@@ -319,13 +325,15 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
   assert.equal(sites(), sitesBefore, 'gennet serve removed its temporary site');
 });
 
-test('the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks and an n-gram model', { timeout: 240_000 }, async () => {
+test('the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks, a conditional one and an n-gram model', { timeout: 240_000 }, async () => {
   const served: ChildProcess[] = [];
   let browser: Awaited<ReturnType<typeof openTab>> | undefined;
   try {
     browser = await openTab(path.join(work, 'browser-static'));
     const { tab, traffic } = browser;
-    for (const [model, backend] of [[lstm, 'wasm'], [words, 'wasm'], [ngram, null]] as const) {
+    const cases = [[lstm, 'wasm', {}], [words, 'wasm', {}], [conditional, 'wasm', { lang: 'a' }], [conditional, 'wasm', { lang: 'b' }], [ngram, null, {}]] as const;
+    const texts: string[] = [];
+    for (const [model, backend, conditions] of cases) {
       const site = path.join(work, `site-${path.basename(model)}`);
       gennet('export-web', '--model', model, '--out', site);
       const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -335,8 +343,11 @@ test('the export-web folder works from a plain static file server (python3 -m ht
         server.stdout!.on('data', (chunk) => { said += chunk; const m = /port (\d+)/.exec(said); if (m !== null) resolve(m[1]); });
       }), 20_000, 'python3 -m http.server saying its port');
       await openPage(tab, `http://localhost:${port}/${backend === null ? '' : `?backend=${backend}`}`);
-      assert.equal(await generateOnPage(tab), cliText(model, backend), `${path.basename(model)} on ${backend ?? 'its own'}`);
+      const given = Object.entries(conditions).map(([column, value]) => `${column}=${value}`);
+      texts.push(await generateOnPage(tab, conditions));
+      assert.equal(texts.at(-1), cliText(model, backend, given.length === 0 ? [] : ['--condition', ...given]), `${path.basename(model)} on ${backend ?? 'its own'} ${given}`);
     }
+    assert.notEqual(texts[2], texts[3], 'the condition menu changes what the conditional model writes');
     assert.deepEqual(traffic.remote, []);
   } finally {
     await browser?.close();

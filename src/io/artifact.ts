@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
-  conditionCount, ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, SequenceEncoderConfig, SourceEncoder, stateLayout, stateSize,
+  ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, SequenceEncoderConfig, SourceEncoder, stateLayout, stateSize,
 } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
 import { ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
-import { ARTIFACT_FILES, layersModelFromFiles, parseJson } from './modelBytes';
+import { ARTIFACT_FILES, conditionEncoderFromFiles, layersModelFromFiles, parseJson, type SavedConditions } from './modelBytes';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
@@ -55,12 +55,6 @@ export interface SaveOptions {
 
 /** A sequence-to-sequence model's encoder side as saved: settings, network and the source vocabulary. */
 export type SavedSource = SourceEncoder;
-
-/** A conditional model's encoder as saved: its settings and network. */
-export interface SavedConditions {
-  config: ConditionEncoderConfig;
-  encoder: tf.LayersModel;
-}
 
 /** A model loaded from disk, with the saved configuration (and its condition encoder, for a conditional model). */
 export interface LoadedArtifact extends GeneratorModel {
@@ -212,7 +206,7 @@ export async function loadNetwork(dir: string, files: ModelFiles): Promise<Loade
   const network = await layersModelFromFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
   let conditions: SavedConditions | null = null;
   try {
-    conditions = saved.conditions === undefined ? null : await loadConditions(dir, files, saved.conditions, config);
+    conditions = saved.conditions === undefined ? null : await conditionEncoderFromFiles(dir, files, saved.conditions, config);
     const source = saved.source === undefined ? null : await loadSource(dir, files, saved.source, config);
     return { network, vocab, config, saved, conditions, source };
   } catch (error) {
@@ -220,24 +214,6 @@ export async function loadNetwork(dir: string, files: ModelFiles): Promise<Loade
     conditions?.encoder.dispose();
     throw error;
   }
-}
-
-/** A conditional model's encoder, checked against its recorded conditions and the network's state layout. */
-async function loadConditions(dir: string, files: ModelFiles, recorded: unknown, config: ModelConfig): Promise<SavedConditions> {
-  const where = path.join(dir, ARTIFACT_FILES.config);
-  const conditions = recorded as ConditionEncoderConfig;
-  const valid = typeof conditions === 'object' && conditions !== null && Number.isInteger(conditions.dim) && Number.isInteger(conditions.seed) &&
-    Array.isArray(conditions.conditions) && conditions.conditions.length > 0 &&
-    conditions.conditions.every((c) => typeof c?.column === 'string' && Array.isArray(c.values) && c.values.length > 0 && c.values.every((v) => typeof v === 'string'));
-  if (!valid) throw new Error(`${where} records its conditions in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
-  const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights);
-  const [inputs, outputs] = [conditionCount(encoder), encoder.outputs[0].shape[1]];
-  if (inputs !== conditions.conditions.length || outputs !== stateSize(stateLayout(config), 1)) {
-    encoder.dispose();
-    throw new Error(`"${dir}" is inconsistent: its condition encoder takes ${inputs} conditions and gives ${outputs} state values; ` +
-      `the model needs ${conditions.conditions.length} and ${stateSize(stateLayout(config), 1)}. Re-train or restore the model folder.`);
-  }
-  return { config: conditions, encoder };
 }
 
 /** A sequence-to-sequence model's encoder and source vocabulary, checked against the recorded settings and the decoder. */

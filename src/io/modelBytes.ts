@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { NgramModel } from '../model';
+import { type ConditionEncoderConfig, conditionCount, type ModelConfig, NgramModel, stateLayout, stateSize } from '../model';
 
 // Turning a model folder's bytes into models: no file system here, so that a web page can build its model from the
 // same files, fetched, with the same checks as `gennet generate` reading them from disk.
@@ -83,4 +83,28 @@ export function ngramFromBytes(dir: string, file: string, order: number, vocabSi
   } catch (error) {
     throw new Error(`"${dir}": ${file} does not fit its model (${error instanceof Error ? error.message : error}). Re-train or restore the model folder.`);
   }
+}
+
+/** A conditional model's encoder as saved: its settings and network. */
+export interface SavedConditions {
+  config: ConditionEncoderConfig;
+  encoder: tf.LayersModel;
+}
+
+/** A conditional model's encoder from its files, checked against its recorded conditions and the network's state layout. */
+export async function conditionEncoderFromFiles(dir: string, files: FileSource, recorded: unknown, config: ModelConfig): Promise<SavedConditions> {
+  const where = fileIn(dir, ARTIFACT_FILES.config);
+  const conditions = recorded as ConditionEncoderConfig;
+  const valid = typeof conditions === 'object' && conditions !== null && Number.isInteger(conditions.dim) && Number.isInteger(conditions.seed) &&
+    Array.isArray(conditions.conditions) && conditions.conditions.length > 0 &&
+    conditions.conditions.every((c) => typeof c?.column === 'string' && Array.isArray(c.values) && c.values.length > 0 && c.values.every((v) => typeof v === 'string'));
+  if (!valid) throw new Error(`${where} records its conditions in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
+  const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights);
+  const [inputs, outputs] = [conditionCount(encoder), encoder.outputs[0].shape[1]];
+  if (inputs !== conditions.conditions.length || outputs !== stateSize(stateLayout(config), 1)) {
+    encoder.dispose();
+    throw new Error(`"${dir}" is inconsistent: its condition encoder takes ${inputs} conditions and gives ${outputs} state values; ` +
+      `the model needs ${conditions.conditions.length} and ${stateSize(stateLayout(config), 1)}. Re-train or restore the model folder.`);
+  }
+  return { config: conditions, encoder };
 }

@@ -42,23 +42,26 @@ export function modelFacts(loaded: LoadedArtifact | LoadedNgram): ModelFacts {
     valBitsPerChar: run?.summary?.valBitsPerChar ?? epochs.at(-1)?.valBitsPerChar ?? null,
   };
   if ('ngram' in loaded) {
-    return { ...common, kind: 'n-gram', layers: null, units: null, input: null, order: loaded.ngram.order, params: loaded.ngram.params };
+    return { ...common, kind: 'n-gram', layers: null, units: null, input: null, order: loaded.ngram.order, conditions: null, params: loaded.ngram.params };
   }
   const { cell, layers, units, input, embeddingDim } = loaded.config;
   return {
     ...common, kind: cell.toUpperCase(), layers, units, input: input === 'embedding' ? `embedding ${embeddingDim}` : 'one-hot', order: null,
-    params: loaded.network.countParams(),
+    conditions: loaded.conditions?.config.conditions.map((c) => `${c.column} (${c.values.length} values)`) ?? null,
+    params: loaded.network.countParams() + (loaded.conditions?.encoder.countParams() ?? 0),
   };
 }
 
-/** The manifest of a loaded model; conditional and sequence-to-sequence models are refused (the page has no inputs for them). */
+/** The manifest of a loaded model; sequence-to-sequence models are refused (the page has no input for a source). */
 function manifestOf(dir: string, loaded: LoadedArtifact | LoadedNgram): WebModelManifest {
-  if (!('ngram' in loaded) && (loaded.conditions !== null || loaded.source !== null)) {
-    throw new Error(`"${dir}" is a ${loaded.conditions !== null ? 'conditional' : 'sequence-to-sequence'} model; the web page generates from plain ` +
-      'language models (networks and n-grams) only. Use gennet generate with --condition or --source for it.');
+  if ('ngram' in loaded) {
+    return { format: 'gennet-web-model', version: 1, model: null, ngram: { order: loaded.ngram.order, vocabSize: loaded.ngram.vocabSize }, conditions: null, facts: modelFacts(loaded) };
   }
-  const ngram = 'ngram' in loaded ? { order: loaded.ngram.order, vocabSize: loaded.ngram.vocabSize } : null;
-  return { format: 'gennet-web-model', version: 1, model: 'ngram' in loaded ? null : loaded.config, ngram, facts: modelFacts(loaded) };
+  if (loaded.source !== null) {
+    throw new Error(`"${dir}" is a sequence-to-sequence model; the web page generates from language models (networks, conditional ones ` +
+      'and n-grams) only. Use gennet generate --source or gennet evaluate for it.');
+  }
+  return { format: 'gennet-web-model', version: 1, model: loaded.config, ngram: null, conditions: loaded.conditions?.config ?? null, facts: modelFacts(loaded) };
 }
 
 /** Frees a loaded model's networks. */

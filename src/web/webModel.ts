@@ -1,5 +1,5 @@
-import { type ModelConfig, resolveModelConfig } from '../model';
-import { ARTIFACT_FILES, fileIn, layersModelFromFiles, ngramFromBytes, parseJson } from '../io/modelBytes';
+import { type ConditionEncoderConfig, type ModelConfig, resolveModelConfig } from '../model';
+import { ARTIFACT_FILES, conditionEncoderFromFiles, fileIn, layersModelFromFiles, ngramFromBytes, parseJson, type SavedConditions } from '../io/modelBytes';
 import type { TextGenerator } from '../sample';
 import { vocabularyFromJSON } from '../vocab';
 
@@ -22,6 +22,8 @@ export interface ModelFacts {
   input: string | null;
   /** An n-gram model's order (null for a network). */
   order: number | null;
+  /** A conditional model's conditions, e.g. `year:decade (23 values)`; null for others. */
+  conditions: string[] | null;
   /** What a token is (`char` or `word`) and how many the vocabulary holds. */
   unit: string;
   vocabSize: number;
@@ -44,6 +46,8 @@ export interface WebModelManifest {
   model: ModelConfig | null;
   /** The n-gram model's order and vocabulary size (null for a network). */
   ngram: { order: number; vocabSize: number } | null;
+  /** A conditional network's conditions (columns, their values, vector size); null for others. */
+  conditions: ConditionEncoderConfig | null;
   facts: ModelFacts;
 }
 
@@ -53,16 +57,18 @@ export function modelShape(facts: ModelFacts): string {
   return `${facts.kind}, ${facts.layers} layer${facts.layers === 1 ? '' : 's'} × ${facts.units} units, ${facts.input} input`;
 }
 
-/** A model loaded by the page: what generates, and its manifest. */
+/** A model loaded by the page: what generates, its condition encoder (a conditional network; else null), its manifest. */
 export interface WebModel {
   generator: TextGenerator;
+  conditions: SavedConditions | null;
   manifest: WebModelManifest;
 }
 
-/** The files of a network (model, weights, vocabulary) or of an n-gram model (counts, vocabulary). */
-export const webModelFiles = (manifest: Pick<WebModelManifest, 'ngram'>): string[] => manifest.ngram === null
-  ? [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab]
-  : [ARTIFACT_FILES.ngram, ARTIFACT_FILES.vocab];
+/** The files of a network (model, weights, vocabulary; a conditional one's encoder too) or of an n-gram model (counts, vocabulary). */
+export const webModelFiles = (manifest: Pick<WebModelManifest, 'ngram' | 'conditions'>): string[] => manifest.ngram !== null
+  ? [ARTIFACT_FILES.ngram, ARTIFACT_FILES.vocab]
+  : [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab,
+    ...(manifest.conditions === null ? [] : [ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights])];
 
 /** Fetches one file; null when the server says it is not there. */
 async function fetchBytes(url: string): Promise<Uint8Array | null> {
@@ -95,9 +101,15 @@ export async function loadWebModel(base: string, fetchFile: (url: string) => Pro
   if (vocab.size !== expected) throw new Error(`"${base}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${expected}. Export it again with gennet export-web.`);
   if (manifest.ngram !== null) {
     const { order, vocabSize } = manifest.ngram;
-    return { manifest, generator: { ngram: ngramFromBytes(base, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram)), vocab } };
+    return { manifest, conditions: null, generator: { ngram: ngramFromBytes(base, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram)), vocab } };
   }
   const config = resolveModelConfig(manifest.model!);
   const network = await layersModelFromFiles(base, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
-  return { manifest, generator: { network, vocab, config } };
+  try {
+    const conditions = manifest.conditions === null ? null : await conditionEncoderFromFiles(base, files, manifest.conditions, config);
+    return { manifest, conditions, generator: { network, vocab, config } };
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
 }
