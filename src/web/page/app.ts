@@ -3,14 +3,13 @@
 // as `gennet generate`, so a seed gives the same text on the same backend.
 import { describeBackend } from '../../backendDescription';
 import { selectEngine } from '../../engines';
-import { conditionState } from '../../model';
 import {
   beamSearch, checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions,
   DEFAULT_REPETITION_WINDOW, streamGenerations, yieldToEventLoop,
 } from '../../sample';
-import type { SavedConditions } from '../../io/modelBytes';
 import { loadWebModel, type ModelFacts, modelShape, SITE_MODEL_FOLDER, type WebModel } from '../webModel';
 import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
+import { ConditionMenus } from './conditionMenus';
 import { drawDistribution } from './distributionChart';
 
 /** The element with `data-testid="id"` (the page's stable handles, shared with the tests). */
@@ -37,32 +36,8 @@ const beamButton = byTestId<HTMLButtonElement>('beam-search');
 const output = byTestId<HTMLPreElement>('output');
 const status = byTestId<HTMLParagraphElement>('status');
 
-/** A conditional model's condition menus (one per condition, in the encoder's order); empty for other models. */
-const conditionMenus: HTMLSelectElement[] = [];
-/** A conditional model's encoder (set once the model is loaded). */
-let conditions: SavedConditions | null = null;
-
-/** Offers a menu of values for each condition of a conditional model (the first value chosen). */
-function offerConditions(loaded: SavedConditions): void {
-  conditions = loaded;
-  const box = byTestId('conditions');
-  for (const condition of loaded.config.conditions) {
-    const label = document.createElement('label');
-    label.textContent = `${condition.column} `;
-    const menu = document.createElement('select');
-    menu.dataset.testid = `condition-${condition.column}`;
-    menu.append(...condition.values.map((value) => new Option(value, value)));
-    label.append(menu);
-    box.append(label);
-    conditionMenus.push(menu);
-  }
-  box.hidden = false;
-}
-
-/** The state the chosen conditions give (every generation starts from it); undefined for a model without conditions. */
-function conditionsState(): Float32Array | undefined {
-  return conditions === null ? undefined : conditionState(conditions.encoder, conditions.config, conditionMenus.map((menu) => menu.value));
-}
+/** A conditional model's condition menus (set once the model is loaded); null for other models. */
+let conditionMenus: ConditionMenus | null = null;
 
 /** The sampling settings as the controls show them: one generation request and its length. */
 function readSettings(): { request: GenerationRequest & { prompt: string; seed: number; temperature: number }; length: number } {
@@ -75,7 +50,7 @@ function readSettings(): { request: GenerationRequest & { prompt: string; seed: 
     request: {
       prompt: inputs.prompt.value, temperature: Number(inputs.temperature.value), seed,
       ...(topK > 0 ? { topK } : {}), ...(topP < 1 ? { topP } : {}), ...(repetitionPenalty !== 1 ? { repetitionPenalty } : {}),
-      ...(conditions === null ? {} : { initialState: conditionsState() }),
+      ...(conditionMenus === null ? {} : { initialState: conditionMenus.state() }),
     },
     length: Number(inputs.length.value),
   };
@@ -154,7 +129,7 @@ class GenerationPage {
 
   private async drawChart(): Promise<void> {
     const shown = JSON.stringify([inputs.prompt.value, inputs.temperature.value, inputs.topK.value, inputs.topP.value, inputs.repetitionPenalty.value,
-      ...conditionMenus.map((menu) => menu.value)]);
+      ...(conditionMenus?.values() ?? [])]);
     const { request } = readSettings();
     const { generator } = this.model;
     const warnings: string[] = [];
@@ -256,7 +231,7 @@ class GenerationPage {
       const [min, max] = [Number(beamInput.min), Number(beamInput.max)];
       if (!Number.isInteger(beam) || beam < min || beam > max) throw new Error(`The beam width must be a whole number from ${min} to ${max}, got "${beamInput.value}".`);
       const started = performance.now();
-      const [best] = beamSearch(this.model.generator, { prompt, beam, length, engine: this.engine, initialState: conditionsState() });
+      const [best] = beamSearch(this.model.generator, { prompt, beam, length, engine: this.engine, initialState: conditionMenus?.state() });
       showText(prompt, best.text.slice(prompt.length));
       this.showGeneration(best, (performance.now() - started) / 1000);
       byTestId('generation-stats').textContent += ` Beam of ${beam}: total log-probability ${best.totalLogProb.toFixed(2)} nats.`;
@@ -309,10 +284,10 @@ async function main(): Promise<void> {
   byTestId('engine').textContent = 'ngram' in generator ? 'n-gram (counts, no backend)' : engine;
   showFacts(model.manifest.facts);
   inputs.topK.max = String(generator.vocab.size);
-  if (model.conditions !== null) offerConditions(model.conditions);
+  if (model.conditions !== null) conditionMenus = new ConditionMenus(model.conditions, byTestId('conditions'));
   byTestId('repetition-window').textContent = String(DEFAULT_REPETITION_WINDOW);
   const page = new GenerationPage(model, engine);
-  for (const input of [...Object.values(inputs), ...conditionMenus]) {
+  for (const input of [...Object.values(inputs), ...(conditionMenus?.menus ?? [])]) {
     input.addEventListener('input', () => {
       showSliderValues();
       page.scheduleChart();
