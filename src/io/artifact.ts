@@ -7,7 +7,7 @@ import {
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { vocabularyFromJSON } from '../vocab';
 import { ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
-import { ARTIFACT_FILES, conditionEncoderFromFiles, layersModelFromFiles, parseJson, type SavedConditions } from './modelBytes';
+import { ARTIFACT_FILES, layersModelFromFiles, networkFromFiles, parseJson, type SavedConditions } from './modelBytes';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
@@ -199,14 +199,8 @@ export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
 export async function loadNetwork(dir: string, files: ModelFiles): Promise<LoadedArtifact> {
   const saved = readArtifactConfig(files.config, dir);
   const config = resolveModelConfig(saved.model);
-  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
-  if (vocab.size !== config.vocabSize) {
-    throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${config.vocabSize}.`);
-  }
-  const network = await layersModelFromFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
-  let conditions: SavedConditions | null = null;
+  const { network, vocab, conditions } = await networkFromFiles(dir, files, config, saved.conditions);
   try {
-    conditions = saved.conditions === undefined ? null : await conditionEncoderFromFiles(dir, files, saved.conditions, config);
     const source = saved.source === undefined ? null : await loadSource(dir, files, saved.source, config);
     return { network, vocab, config, saved, conditions, source };
   } catch (error) {

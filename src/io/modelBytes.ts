@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ConditionEncoderConfig, conditionCount, type ModelConfig, NgramModel, stateLayout, stateSize } from '../model';
+import { type ConditionEncoderConfig, conditionCount, type GeneratorModel, type ModelConfig, type NgramGenerator, NgramModel, stateLayout, stateSize } from '../model';
+import { type Vocabulary, vocabularyFromJSON } from '../vocab';
 
 // Turning a model folder's bytes into models: no file system here, so that a web page can build its model from the
 // same files, fetched, with the same checks as `gennet generate` reading them from disk.
@@ -107,4 +108,37 @@ export async function conditionEncoderFromFiles(dir: string, files: FileSource, 
       `the model needs ${conditions.conditions.length} and ${stateSize(stateLayout(config), 1)}. Re-train or restore the model folder.`);
   }
   return { config: conditions, encoder };
+}
+
+/** The vocabulary of a model's files (`vocab.json`), checked against the number of tokens the model expects. */
+function checkedVocabulary(dir: string, files: FileSource, expected: number): Vocabulary {
+  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
+  if (vocab.size !== expected) {
+    throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${expected}. Re-train or restore the model folder.`);
+  }
+  return vocab;
+}
+
+/**
+ * A network from its files — vocabulary, layers model and, when `recordedConditions` are given, its condition
+ * encoder — each checked against `config` (what a model folder and a web page's model share).
+ */
+export async function networkFromFiles(
+  dir: string, files: FileSource, config: ModelConfig, recordedConditions?: unknown,
+): Promise<GeneratorModel & { conditions: SavedConditions | null }> {
+  const vocab = checkedVocabulary(dir, files, config.vocabSize);
+  const network = await layersModelFromFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
+  try {
+    const conditions = recordedConditions === undefined ? null : await conditionEncoderFromFiles(dir, files, recordedConditions, config);
+    return { network, vocab, config, conditions };
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
+}
+
+/** An n-gram model of `order` over `vocabSize` tokens from its files: the vocabulary (checked) and the counts. */
+export function ngramGeneratorFromFiles(dir: string, files: FileSource, order: number, vocabSize: number): NgramGenerator {
+  const vocab = checkedVocabulary(dir, files, vocabSize);
+  return { ngram: ngramFromBytes(dir, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram)), vocab };
 }

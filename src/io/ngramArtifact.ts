@@ -1,10 +1,9 @@
 import * as path from 'node:path';
 import type { NgramGenerator } from '../model';
-import { vocabularyFromJSON } from '../vocab';
 import {
   type ArtifactHeader, isNgramConfig, type LoadedArtifact, loadNetwork, readArtifactHeader, readModelFolder, type SaveOptions,
 } from './artifact';
-import { ARTIFACT_FILES, ngramFromBytes, parseJson } from './modelBytes';
+import { ARTIFACT_FILES, ngramGeneratorFromFiles } from './modelBytes';
 import { type ModelFiles, writeModelFiles } from './modelFolder';
 
 /** The `config.json` of an n-gram model: the common header and the model's order and vocabulary size. */
@@ -56,8 +55,5 @@ export async function generatorFromFiles(dir: string, files: ModelFiles): Promis
     throw new Error(`${path.join(dir, ARTIFACT_FILES.config)} records its n-gram model in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
   }
   const [order, vocabSize] = [shape.order as number, shape.vocabSize as number];
-  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
-  if (vocab.size !== vocabSize) throw new Error(`"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the n-gram model expects ${vocabSize}.`);
-  const ngram = ngramFromBytes(dir, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram));
-  return { ngram, vocab, saved: { ...header, ngram: { order, vocabSize } } };
+  return { ...ngramGeneratorFromFiles(dir, files, order, vocabSize), saved: { ...header, ngram: { order, vocabSize } } };
 }

@@ -1,5 +1,5 @@
 import type { EngineChoice, Stepper } from '../engines';
-import { selectStateRows, stackStates } from '../model';
+import { selectStateRows } from '../model';
 import { EOS_ID, PAD_ID, UNK_ID } from '../vocab';
 import { type Generation, tokenText } from './generate';
 import { entropy, logSoftmax } from './logits';
@@ -113,7 +113,7 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
   const promptIds = [EOS_ID, ...vocab.encode(prompt)];
   const rows = beam + 1; // the beam's rows, then greedy's
   const greedyRow = beam;
-  const { stepper, layout } = openStepper(trained, options.engine ?? 'auto', rows);
+  const { stepper, layout } = openStepper(trained, options.engine ?? 'auto', rows, Array(rows).fill(options.initialState));
   const start = (row: number): Hypothesis => ({ row, parentRow: row, tokens: [], logProb: 0, entropySum: 0, tokenLogProbSum: 0, endedAtEos: false });
   let live: Hypothesis[] = length === 0 ? [] : [start(0)];
   let greedy: Hypothesis = start(greedyRow);
@@ -121,7 +121,6 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
   const finished: Hypothesis[] = [];
   const score = (h: Hypothesis) => normalisedScore(h.logProb, h.tokens.length + (h.endedAtEos ? 1 : 0), lengthPenalty);
   try {
-    if (options.initialState !== undefined) stepper.setState(stackStates(Array(rows).fill(options.initialState), layout));
     let logits = feedAll(stepper, promptIds, rows);
     const logProbs = new Float64Array(vocab.size);
     for (let step = 0; step < length && (live.length > 0 || greedyLive); step++) {

@@ -1,5 +1,4 @@
 import type { EngineChoice } from '../engines';
-import { stackStates } from '../model';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
@@ -119,13 +118,9 @@ export function* streamGenerations(
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
   if (length === 0) rows.forEach((row) => { row.ended = true; });
   const vocabSize = vocab.size;
-  const opened = rows.length > 0 ? openStepper(trained, engine, rows.length) : null;
-  const stepper = opened?.stepper ?? null;
+  const stepper = rows.length > 0 ? openStepper(trained, engine, rows.length, requests.map((r) => r.initialState)).stepper : null;
   const modelProbs = new Float64Array(vocabSize); // reused: the model's own distribution at each position
   try {
-    if (requests.some((r) => r.initialState !== undefined)) {
-      stepper!.setState(stackStates(requests.map((r) => r.initialState ?? null), opened!.layout));
-    }
     for (let t = 0; rows.some((row) => !row.ended); t++) {
       const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);
       for (const [index, row] of rows.entries()) {

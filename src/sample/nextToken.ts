@@ -1,5 +1,4 @@
 import type { EngineChoice } from '../engines';
-import { stackStates } from '../model';
 import { EOS_ID } from '../vocab';
 import { argmax, softmax } from './logits';
 import { logitsProcessors, type SamplingOptions } from './sampler';
@@ -22,9 +21,8 @@ export function nextTokenDistributions(
   sampling: Omit<SamplingOptions, 'temperature'> & { initialState?: Float32Array } = {},
 ): NextTokenDistribution[] {
   const { initialState, ...settings } = sampling;
-  const { stepper, layout } = openStepper(trained, engine, 1);
+  const { stepper } = openStepper(trained, engine, 1, [initialState]);
   try {
-    if (initialState !== undefined) stepper.setState(stackStates([initialState], layout));
     const ids = Int32Array.from([EOS_ID, ...trained.vocab.encode(prompt)]);
     const logits = stepper.feed(ids, ids.length);
     return temperatures.map((temperature) => {

@@ -78,9 +78,10 @@ async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: st
   const pageFiles = (await fs.readdir(assets)).filter((name) => !name.endsWith('.map')).sort(); // the source map stays in dist/
   for (const name of pageFiles) await fs.copyFile(path.join(assets, name), path.join(dir, name));
   await fs.mkdir(path.join(dir, SITE_MODEL_FOLDER));
-  for (const name of webModelFiles(manifest)) await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, name), folder.file(name)!);
+  const modelFiles = webModelFiles(manifest);
+  for (const name of modelFiles) await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, name), folder.file(name)!);
   await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, WEB_MODEL_FILE), JSON.stringify(manifest, null, 2));
-  return [...pageFiles, ...[...webModelFiles(manifest), WEB_MODEL_FILE].map((name) => `${SITE_MODEL_FOLDER}/${name}`)];
+  return [...pageFiles, ...[...modelFiles, WEB_MODEL_FILE].map((name) => `${SITE_MODEL_FOLDER}/${name}`)];
 }
 
 /**

@@ -1,7 +1,6 @@
 import { type ConditionEncoderConfig, type ModelConfig, resolveModelConfig } from '../model';
-import { ARTIFACT_FILES, conditionEncoderFromFiles, fileIn, layersModelFromFiles, ngramFromBytes, parseJson, type SavedConditions } from '../io/modelBytes';
+import { ARTIFACT_FILES, fileIn, networkFromFiles, ngramGeneratorFromFiles, parseJson, type SavedConditions } from '../io/modelBytes';
 import type { TextGenerator } from '../sample';
-import { vocabularyFromJSON } from '../vocab';
 
 // The model as a web page loads it: the model folder's own files, fetched, plus one manifest that Node wrote after
 // loading the folder with every check `gennet generate` makes. Nothing here touches a file system.
@@ -96,20 +95,9 @@ export async function loadWebModel(base: string, fetchFile: (url: string) => Pro
   const names = webModelFiles(manifest);
   const bytes = new Map(await Promise.all(names.map(async (name) => [name, await fetchFile(fileIn(base, name))] as const)));
   const files = { file: (name: string) => bytes.get(name) ?? null };
-  const vocab = vocabularyFromJSON(parseJson(base, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
-  const expected = manifest.ngram?.vocabSize ?? manifest.model?.vocabSize;
-  if (vocab.size !== expected) throw new Error(`"${base}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${expected}. Export it again with gennet export-web.`);
   if (manifest.ngram !== null) {
-    const { order, vocabSize } = manifest.ngram;
-    return { manifest, conditions: null, generator: { ngram: ngramFromBytes(base, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram)), vocab } };
+    return { manifest, conditions: null, generator: ngramGeneratorFromFiles(base, files, manifest.ngram.order, manifest.ngram.vocabSize) };
   }
-  const config = resolveModelConfig(manifest.model!);
-  const network = await layersModelFromFiles(base, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
-  try {
-    const conditions = manifest.conditions === null ? null : await conditionEncoderFromFiles(base, files, manifest.conditions, config);
-    return { manifest, conditions, generator: { network, vocab, config } };
-  } catch (error) {
-    network.dispose();
-    throw error;
-  }
+  const { conditions, ...generator } = await networkFromFiles(base, files, resolveModelConfig(manifest.model!), manifest.conditions ?? undefined);
+  return { manifest, conditions, generator };
 }
