@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { type Batch, WindowDataset } from '../src/data';
-import { engineNamed, Stepper } from '../src/engines';
+import { engineNamed } from '../src/engines';
 import { DEFAULT_TRAIN_CONFIG, train, type TrainResult } from '../src/train';
 import {
-  buildGenerator, CELLS, CellType, GATE_ACTIVATIONS, GateActivation, ModelConfig, resolveModelConfig, selectStateRows, stateLayout, stateSize,
+  buildGenerator, CELLS, CellType, GATE_ACTIVATIONS, GateActivation, ModelConfig, resolveModelConfig, stateLayout, stateSize, type VectorStateStepper,
 } from '../src/model';
 
 // Shared by the engine tests: a small vocabulary, a padded batch, two-layer generators and gradient comparisons.
@@ -103,9 +103,9 @@ export function forEachStepperModel(check: (model: tf.LayersModel, config: Model
 
 /**
  * Asserts that two steppers of the same network (3 rows) give the same logits over three rounds and after a reset,
- * the same state, and the same logits when `tested` continues from `reference`'s state with its rows moved.
+ * the same state, and the same logits when `tested` continues from `reference`'s state with its rows reordered.
  */
-export function assertSameSteps(tested: Stepper, reference: Stepper, config: ModelConfig, label: string): void {
+export function assertSameSteps(tested: VectorStateStepper, reference: VectorStateStepper, config: ModelConfig, label: string): void {
   const tokens = ids(12, 7, 2);
   const layout = stateLayout(config);
   assert.deepEqual(tested.state(), new Float32Array(stateSize(layout, 3)), `${label}: a new stepper starts from zeros`);
@@ -120,7 +120,8 @@ export function assertSameSteps(tested: Stepper, reference: Stepper, config: Mod
   // Rows moved: tested row r continues reference row order[r], so it gives reference's logits of that row.
   const order = [2, 0, 2];
   reference.setState(state);
-  tested.setState(selectStateRows(state, layout, order));
+  tested.setState(state);
+  tested.reorder(order);
   const next = Int32Array.from([4, 5, 6]);
   const expected = reference.feed(next, 1);
   const moved = tested.feed(Int32Array.from(order, (row) => next[row]), 1);
@@ -130,6 +131,17 @@ export function assertSameSteps(tested: Stepper, reference: Stepper, config: Mod
     `${label}: row ${r} continues from row ${row}`,
   ));
   assert.throws(() => tested.setState(new Float32Array(state.length - 1)), /state/i);
+  assert.throws(() => tested.reorder([0, 1]), /one source row for each of the 3 rows/);
+  assert.throws(() => tested.start([{ kind: 'prefix', tokens: Int32Array.of(1) }]), /A recurrent network cannot start from a prefix/);
+  // Starting rows from states: row 1 from `state`'s row 2, rows 0 and 2 from zeros, as after a reset.
+  const one = stateSize(layout, 1);
+  const row2 = Float32Array.from({ length: one }, (_, i) => state[(Math.floor(i / layout.units) * 3 + 2) * layout.units + (i % layout.units)]);
+  tested.start([null, { kind: 'state', state: row2 }]);
+  const started = tested.feed(Int32Array.from([4, 6, 6]), 1);
+  reference.setState(state);
+  assert.ok(relativeDiff(started.subarray(width, 2 * width), reference.feed(next, 1).subarray(2 * width)) < 1e-5, `${label}: a row started from a state`);
+  reference.reset();
+  assert.ok(relativeDiff(started.subarray(0, width), reference.feed(next, 1).subarray(0, width)) < 1e-5, `${label}: a row started plainly`);
 }
 
 /**

@@ -1,32 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import type { ModelConfig } from '../model';
-
-/**
- * Runs a generator one step at a time with its recurrent state carried between calls, so that producing n tokens
- * costs n steps (the prompt is fed once), never a re-run of the growing prefix. It works on a snapshot of the
- * network's weights taken when it is created.
- */
-export interface Stepper {
-  /** Number of sequences advanced together. */
-  readonly batchSize: number;
-  /** Forgets the recurrent state (every sequence starts afresh). */
-  reset(): void;
-  /** The recurrent state the next `feed` starts from, laid out as `stateLayout` (model) says (zeros after a reset). */
-  state(): Float32Array;
-  /**
-   * Continues from `state` (`batchSize` rows, the same layout): a condition's initial state,
-   * an encoder's final state, or beam search's hypotheses moved between rows (`selectStateRows`).
-   */
-  setState(state: Float32Array): void;
-  /**
-   * Feeds `steps` ≥ 1 tokens per sequence (`tokens` is row-major `[batchSize, steps]`) and returns the logits that
-   * follow the last of them, row-major `[batchSize, vocabSize]`.
-   */
-  feed(tokens: Int32Array, steps: number): Float32Array;
-  /** Releases the stepper's tensors. */
-  dispose(): void;
-}
+import type { ModelConfig, VectorStateStepper } from '../model';
 
 /** The loss of one batch and its gradients, named as the network's trainable variables (the caller disposes them). */
 export interface LossAndGradients {
@@ -100,8 +74,8 @@ export interface Engine {
   lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number, initialState?: Float32Array | null): LossAndGradients;
   /** Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros. */
   loss(network: tf.LayersModel, batch: Batch, initialState?: Float32Array | null): number;
-  /** A stepper for `batchSize` sequences over a snapshot of the network's weights. */
-  createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): Stepper;
+  /** A stepper for `batchSize` sequences over a snapshot of the network's weights; its state is the recurrent state. */
+  createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): VectorStateStepper;
   /**
    * When the engine can run whole optimisation steps itself: starts a run from the network's weights and a saved
    * Adam state (null for a fresh one). Engines without it leave Adam and clipping to TensorFlow.js.

@@ -5,6 +5,7 @@ export * from './initializers';
 export * from './layers';
 export { lookupRows } from './rowLookup';
 export * from './recurrentState';
+export * from './stepper';
 export * from './conditionEncoder';
 export * from './sequenceEncoder';
 export * from './ngram';

@@ -1,4 +1,6 @@
 import { type NgramModel, ngramStateLayout } from './ngram';
+import type { StateLayout } from './recurrentState';
+import { VectorStateStepperBase } from './stepper';
 
 /**
  * Generation steps of an {@link NgramModel}, with the shape of the engines' steppers: its "state" is each row's last
@@ -7,12 +9,17 @@ import { type NgramModel, ngramStateLayout } from './ngram';
  * like a network's — and the logits it returns are log-probabilities, which a temperature, top-k or top-p reshape as
  * they reshape a network's.
  */
-export class NgramStepper {
+export class NgramStepper extends VectorStateStepperBase {
+  readonly layout: StateLayout;
+  protected readonly modelName = 'An n-gram model';
+  protected override readonly takesInitialState = false;
   private context: Float32Array;
   private readonly width: number;
 
   constructor(private readonly model: NgramModel, readonly batchSize: number) {
-    this.width = ngramStateLayout(model).units;
+    super();
+    this.layout = ngramStateLayout(model);
+    this.width = this.layout.units;
     this.context = new Float32Array(batchSize * this.width);
   }
 

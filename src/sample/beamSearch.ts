@@ -1,5 +1,5 @@
-import type { EngineChoice, Stepper } from '../engines';
-import { selectStateRows } from '../model';
+import type { EngineChoice } from '../engines';
+import type { Stepper } from '../model';
 import { EOS_ID, PAD_ID, UNK_ID } from '../vocab';
 import { type Generation, tokenText } from './generate';
 import { entropy, logSoftmax } from './logits';
@@ -113,7 +113,7 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
   const promptIds = [EOS_ID, ...vocab.encode(prompt)];
   const rows = beam + 1; // the beam's rows, then greedy's
   const greedyRow = beam;
-  const { stepper, layout } = openStepper(trained, options.engine ?? 'auto', rows, Array(rows).fill(options.initialState));
+  const stepper = openStepper(trained, options.engine ?? 'auto', rows, Array(rows).fill(options.initialState));
   const start = (row: number): Hypothesis => ({ row, parentRow: row, tokens: [], logProb: 0, entropySum: 0, tokenLogProbSum: 0, endedAtEos: false });
   let live: Hypothesis[] = length === 0 ? [] : [start(0)];
   let greedy: Hypothesis = start(greedyRow);
@@ -143,8 +143,7 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
       if (live.length > 0 && searchIsOver(live, finished, beam, score)) live = []; // greedy may still run to its end
       if (live.length === 0 && !greedyLive) break;
       // Move each kept hypothesis's state to its new row, then feed the tokens just chosen (<pad> in unused rows).
-      const parents = Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedyRow : live[row]?.parentRow ?? 0));
-      if (parents.some((parent, row) => parent !== row)) stepper.setState(selectStateRows(stepper.state(), layout, parents));
+      stepper.reorder(Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedyRow : live[row]?.parentRow ?? 0)));
       const tokens = Int32Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedy : live[row])?.tokens.at(-1) ?? PAD_ID);
       logits = stepper.feed(tokens, 1);
     }

@@ -118,7 +118,7 @@ export function* streamGenerations(
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
   if (length === 0) rows.forEach((row) => { row.ended = true; });
   const vocabSize = vocab.size;
-  const stepper = rows.length > 0 ? openStepper(trained, engine, rows.length, requests.map((r) => r.initialState)).stepper : null;
+  const stepper = rows.length > 0 ? openStepper(trained, engine, rows.length, requests.map((r) => r.initialState)) : null;
   const modelProbs = new Float64Array(vocabSize); // reused: the model's own distribution at each position
   try {
     for (let t = 0; rows.some((row) => !row.ended); t++) {

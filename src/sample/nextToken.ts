@@ -21,7 +21,7 @@ export function nextTokenDistributions(
   sampling: Omit<SamplingOptions, 'temperature'> & { initialState?: Float32Array } = {},
 ): NextTokenDistribution[] {
   const { initialState, ...settings } = sampling;
-  const { stepper } = openStepper(trained, engine, 1, [initialState]);
+  const stepper = openStepper(trained, engine, 1, [initialState]);
   try {
     const ids = Int32Array.from([EOS_ID, ...trained.vocab.encode(prompt)]);
     const logits = stepper.feed(ids, ids.length);

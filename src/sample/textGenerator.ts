@@ -1,26 +1,26 @@
-import { type EngineChoice, selectEngine, type Stepper } from '../engines';
-import { type GeneratorModel, type NgramGenerator, NgramStepper, ngramStateLayout, stackStates, type StateLayout, stateLayout } from '../model';
+import { type EngineChoice, selectEngine } from '../engines';
+import { type GeneratorModel, type NgramGenerator, NgramStepper, type Stepper } from '../model';
 
 /** What generates text: a network with its vocabulary and settings, or an n-gram model with its vocabulary. */
 export type TextGenerator = GeneratorModel | NgramGenerator;
 
 /**
  * A stepper advancing `rows` sequences of `trained` — an n-gram model's own, or the one `engine` (`auto`: the
- * fastest that can) creates for a network — and the layout of its state (see `Stepper.state`). Row r starts from
- * `initialStates[r]` (one row each: a condition's or an encoder's state; missing or null: zeros, as in training).
+ * fastest that can) creates for a network. Row r starts from `initialStates[r]` (one row each: a condition's or an
+ * encoder's state; missing or null: the plain start, as in training).
  */
 export function openStepper(
   trained: TextGenerator, engine: EngineChoice, rows: number, initialStates: readonly (Float32Array | null | undefined)[] = [],
-): { stepper: Stepper; layout: StateLayout } {
-  const opened = 'ngram' in trained
-    ? { stepper: new NgramStepper(trained.ngram, rows) as Stepper, layout: ngramStateLayout(trained.ngram) }
-    : { stepper: selectEngine(engine, trained.network).createStepper(trained.network, trained.config, rows), layout: stateLayout(trained.config) };
-  if (initialStates.every((state) => state == null)) return opened;
+): Stepper {
+  const stepper: Stepper = 'ngram' in trained
+    ? new NgramStepper(trained.ngram, rows)
+    : selectEngine(engine, trained.network).createStepper(trained.network, trained.config, rows);
+  if (initialStates.every((state) => state == null)) return stepper;
   try {
-    opened.stepper.setState(stackStates(Array.from({ length: rows }, (_, r) => initialStates[r] ?? null), opened.layout));
-    return opened;
+    stepper.start(initialStates.map((state) => (state == null ? null : { kind: 'state', state })));
+    return stepper;
   } catch (error) {
-    opened.stepper.dispose();
+    stepper.dispose();
     throw error;
   }
 }

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellStepper, groupByLayer, joinStateParts, multiplyRows, StateLayout, stateParts } from '../../model';
-import type { Stepper } from '../engine';
+import { CellStepper, groupByLayer, joinStateParts, multiplyRows, StateLayout, stateParts, VectorStateStepperBase } from '../../model';
 import { networkParts } from '../networkParts';
 
 /** Adds `bias` (length = row width) to every row of `rows`, in place. */
@@ -17,12 +16,14 @@ function tableRows(table: Float32Array, width: number, ids: Int32Array, bias: Fl
 }
 
 /**
- * The fast engine's {@link Stepper}: the recurrent state lives in plain arrays, each token costs per layer one
+ * The fast engine's stepper: the recurrent state lives in plain arrays, each token costs per layer one
  * backend matMul (two for GRU) and fused JavaScript gate math — the same step functions the fast training engine
  * uses, so its logits equal the tf.layers stepper's up to float rounding. It snapshots the weights when created.
  */
-export class FastStepper implements Stepper {
+export class FastStepper extends VectorStateStepperBase {
   readonly batchSize: number;
+  readonly layout: StateLayout;
+  protected readonly modelName = 'A recurrent network';
   private readonly layers: CellStepper[];
   /** First layer: its kernel rows (one-hot input) or the embedding table, downloaded once. */
   private readonly inputTable: { values: Float32Array; width: number };
@@ -31,12 +32,12 @@ export class FastStepper implements Stepper {
   private readonly biases: Float32Array[];
   private readonly outputKernel: tf.Tensor2D;
   private readonly outputBias: Float32Array;
-  private readonly layout: StateLayout;
   /** State arrays of each layer's cell (LSTM 2, else 1). */
   private readonly statesPerLayer: number[];
 
   /** @throws when the network has a layer the fast engine does not implement. */
   constructor(model: tf.LayersModel, batchSize = 1) {
+    super();
     const parts = networkParts(model, 'fast');
     this.batchSize = batchSize;
     const snapshot = (w: tf.LayerVariable) => tf.clone(w.read()) as tf.Tensor2D;

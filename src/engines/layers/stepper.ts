@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildGenerator, groupByLayer, joinStateParts, ModelConfig, StateLayout, stateLayout, stateParts } from '../../model';
-import type { Stepper } from '../engine';
+import { buildGenerator, groupByLayer, joinStateParts, ModelConfig, StateLayout, stateLayout, stateParts, VectorStateStepperBase } from '../../model';
 
-/** The reference {@link Stepper}: a stateful tf.layers copy of the network for a fixed batch size. */
-export class LayersStepper implements Stepper {
+/** The reference stepper: a stateful tf.layers copy of the network for a fixed batch size. */
+export class LayersStepper extends VectorStateStepperBase {
   /** Number of sequences advanced together. */
   readonly batchSize: number;
+  readonly layout: StateLayout;
+  protected readonly modelName = 'A recurrent network';
   private readonly net: tf.LayersModel;
-  private readonly layout: StateLayout;
 
   constructor(model: tf.LayersModel, config: ModelConfig, batchSize = 1) {
+    super();
     this.batchSize = batchSize;
     this.net = buildGenerator(config, { stateful: { batchSize } });
     this.net.setWeights(model.getWeights());

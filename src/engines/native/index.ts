@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import type { ModelConfig } from '../../model';
-import type { Engine, LossAndGradients, OptimizerState, Stepper, UpdateSettings } from '../engine';
+import { type ModelConfig, type StateLayout, stateLayout, VectorStateStepperBase } from '../../model';
+import type { Engine, LossAndGradients, OptimizerState, UpdateSettings } from '../engine';
 import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
 import { NativeLayout, NativeSpec, nativeAddon } from './addon';
 import { nativeFusedTraining } from './fusedTraining';
@@ -66,11 +66,15 @@ function weightArrays(variables: tf.LayerVariable[]): Float32Array[] {
   return variables.map((v) => v.read().dataSync() as Float32Array);
 }
 
-/** The native engine's {@link Stepper}: the C++ network steps the batch, the state stays in C++. */
-class NativeStepper implements Stepper {
+/** The native engine's stepper: the C++ network steps the batch, the state stays in C++. */
+class NativeStepper extends VectorStateStepperBase {
+  readonly layout: StateLayout;
+  protected readonly modelName = 'A recurrent network';
   private readonly stepper: InstanceType<ReturnType<typeof addon>['Stepper']>;
 
-  constructor(network: tf.LayersModel, readonly batchSize: number) {
+  constructor(network: tf.LayersModel, config: ModelConfig, readonly batchSize: number) {
+    super();
+    this.layout = stateLayout(config);
     const { spec, variables } = nativeLayout(network);
     this.stepper = new (addon().Stepper)(spec, weightArrays(variables), batchSize);
   }
@@ -124,7 +128,7 @@ export const nativeEngine: Engine = {
     const { spec, variables } = nativeLayout(network);
     return addon().loss(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1, initialState);
   },
-  createStepper: (network: tf.LayersModel, _config: ModelConfig, batchSize: number) => new NativeStepper(network, batchSize),
+  createStepper: (network: tf.LayersModel, config: ModelConfig, batchSize: number) => new NativeStepper(network, config, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
     const layout = nativeLayout(network);
     return nativeFusedTraining(addon(), layout, weightArrays(layout.variables), settings, optimizer);
