@@ -5,7 +5,10 @@
   "targets": [
     {
       "target_name": "gennet_native",
-      "sources": ["src/addon.cc", "src/network.cc", "src/blas.cc"],
+      "sources": [
+        "src/addon.cc", "src/network.cc", "src/layers.cc", "src/trainer.cc", "src/stepper.cc", "src/linear.cc", "src/elementwise.cc",
+        "src/blas.cc", "src/cells/registry.cc", "src/cells/lstm.cc", "src/cells/gru.cc", "src/cells/rnn.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/openblas"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],
       "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17" },

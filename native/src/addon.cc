@@ -5,6 +5,7 @@
 #include <string>
 
 #include "blas.h"
+#include "cells/cell.h"
 #include "network.h"
 
 namespace {
@@ -17,7 +18,7 @@ gn::Spec read_spec(const Napi::Object& o) {
   };
   gn::Spec s{};
   int cell = integer("cell", 0), gate = integer("gate", 0);
-  if (cell > 2 || gate > 1) throw Napi::Error::New(o.Env(), "native: unknown cell or gate code");
+  if (gn::find_cell(cell) == nullptr || gate > 1) throw Napi::Error::New(o.Env(), "native: unknown cell or gate code");
   s.cell = static_cast<gn::CellKind>(cell);
   s.gate = static_cast<gn::GateKind>(gate);
   s.layers = integer("layers", 1);

@@ -7,6 +7,15 @@
 #include <cstdint>
 #include <cstring>
 
+// The elementwise loops are compiled three times on x86-64 with GCC: for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA)
+// and the baseline (SSE2); the loader picks by the CPU's features (ifunc; GCC ≥ 11 with glibc, else the baseline
+// only). No -march=native in the shipped build. Put it on the definitions of the functions whose loops should vectorise.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__GLIBC__)
+#define GN_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define GN_VECTOR_CLONES
+#endif
+
 namespace gn {
 
 inline float exp_approx(float x) {

@@ -2,6 +2,9 @@
 // RNN, as tfjs-layers computes them) → dense logits → softmax cross-entropy, forward and backward over a time-major
 // batch with the per-step products in BLAS calls and the gate math fused in loops. Weights are the tfjs-layers
 // model's own arrays.
+// Where the parts are: cells/ (each cell's kernels, behind one table: cells/cell.h), layers.cc (one recurrent layer
+// through time, forward and backward), network.cc (the whole network over a batch, split over threads), trainer.cc
+// (Adam), stepper.cc (generation), linear.cc and elementwise.cc (the matrix and the elementwise math).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +13,7 @@
 
 namespace gn {
 
+/** The cells, numbered as the JavaScript side sends them; each one's kernels are in cells/ (see cells/registry.cc). */
 enum class CellKind { lstm = 0, gru = 1, rnn = 2 };
 enum class GateKind { sigmoid = 0, hard_sigmoid = 1 };
 
@@ -24,8 +28,10 @@ struct Spec {
   int embed;
   /** Rate of the dropout after every recurrent layer, in [0, 1); 0 for none. */
   float dropout;
-  /** Gate blocks per unit: LSTM 4, GRU 3, RNN 1. */
-  int gates() const { return cell == CellKind::lstm ? 4 : cell == CellKind::gru ? 3 : 1; }
+  /** Gate blocks per unit: LSTM 4, GRU 3, RNN 1 (the cell's, cells/cell.h). */
+  int gates() const;
+  /** Arrays [batch, units] in a layer's recurrent state: LSTM 2 (h, c), GRU and RNN 1 (h). */
+  int states() const;
 };
 
 /**

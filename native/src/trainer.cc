@@ -1,0 +1,62 @@
+// Training: the loss and gradients of a batch (network.cc), then gradient clipping and Adam, as tfjs computes them.
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "mathx.h"
+#include "network.h"
+#include "profile.h"
+
+namespace gn {
+
+Trainer::Trainer(const Spec& s, std::vector<std::vector<float>> weights, std::vector<std::vector<float>> first,
+                 std::vector<std::vector<float>> second, int iterations, float acc_beta1, float acc_beta2, const AdamSettings& adam)
+    : spec_(s), weights_(std::move(weights)), first_(std::move(first)), second_(std::move(second)), iterations_(iterations),
+      acc_beta1_(acc_beta1), acc_beta2_(acc_beta2), adam_(adam) {
+  for (size_t i = 0; i < weights_.size(); i++) {
+    if (first_.size() <= i) first_.emplace_back(weights_[i].size(), 0.0f);
+    if (second_.size() <= i) second_.emplace_back(weights_[i].size(), 0.0f);
+    grads_.emplace_back(weights_[i].size(), 0.0f);
+    params_.tensors.push_back(weights_[i].data());
+    grad_params_.tensors.push_back(grads_[i].data());
+  }
+}
+
+static GN_VECTOR_CLONES void adam_update(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g, size_t n, float scale,
+                                  const AdamSettings& a, float one_minus_acc1, float one_minus_acc2) {
+  for (size_t k = 0; k < n; k++) {
+    const float grad = g[k] * scale;
+    m[k] = m[k] * a.beta1 + grad * a.one_minus_beta1;
+    v[k] = v[k] * a.beta2 + (grad * grad) * a.one_minus_beta2;
+    const float m_hat = m[k] / one_minus_acc1, v_hat = v[k] / one_minus_acc2;
+    w[k] = (m_hat / (std::sqrt(v_hat) + a.epsilon)) * -a.learning_rate + w[k];
+  }
+}
+
+StepProfile& step_profile() {
+  static StepProfile profile;
+  return profile;
+}
+
+double Trainer::step(const Batch& batch, int threads) {
+  const double loss = loss_and_gradients(spec_, params_, batch, threads, grad_params_);
+  PhaseTimer timer(true);
+  float scale = 1.0f;
+  if (adam_.clip_norm > 0.0f) {
+    double sum = 0.0;
+    for (const auto& g : grads_) for (float x : g) sum += double(x) * x;
+    scale = std::min(1.0f, adam_.clip_norm / (float(std::sqrt(sum)) + 1e-6f));
+  }
+  const float one_minus_acc1 = 1.0f - acc_beta1_, one_minus_acc2 = 1.0f - acc_beta2_;
+  for (size_t i = 0; i < weights_.size(); i++) {
+    adam_update(weights_[i].data(), first_[i].data(), second_[i].data(), grads_[i].data(), weights_[i].size(), scale, adam_, one_minus_acc1, one_minus_acc2);
+  }
+  acc_beta1_ *= adam_.beta1;
+  acc_beta2_ *= adam_.beta2;
+  iterations_ += 1;
+  timer.lap(&StepProfile::update);
+  step_profile().steps += 1;
+  return loss;
+}
+
+}  // namespace gn
