@@ -10,6 +10,7 @@ const STAGES = [
   ['data', '^src/data/'],
   ['model', '^src/model/'],
   ['engines', '^src/engines/'],
+  ['families', '^src/families/'],
   ['train', '^src/train/'],
   ['sample', '^src/sample/'],
   ['io', '^src/io/'],

@@ -7,6 +7,7 @@ export * from './random';
 export * from './vocab';
 export * from './model';
 export * from './engines';
+export * from './families';
 export * from './sample';
 export * from './io/modelBytes';
 export * from './web/webModel';

@@ -10,14 +10,15 @@ import { addWebCommands } from './cli/webCommands';
 import { builtinCorpora, CORPUS_FORMATS, CorpusFormat, SPLIT_MODES, SplitMode } from './corpus';
 import { DATA_MODES, DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from './data';
 import { describeEngines, EngineChoice, selectEngine } from './engines';
+import { describeFamilies, describeModel, engineOf, familyNamed, familyOf, type ModelSpec, parseModelSpec, parseModelSpecs, specFromFlags } from './families';
 import { loadArtifact, loadGenerator, writeFileAtomically } from './io';
-import { CELLS, CellType, conditionState, conditionValues, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS, sourceStates } from './model';
+import { CELLS, conditionState, conditionValues, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS, sourceStates } from './model';
 import { diversityFigure, figureToSvg, createLivePage, lossFigure, modelComparisonFigure } from './plot';
 import {
   beamSearch, checkPrompts, compareTemperatures, evaluateTranslations, formatComparison, generateBatch, LESSON_PROMPTS, LESSON_TEMPERATURES, SamplingOptions,
 } from './sample';
 import {
-  compareModels, type CompareRow, trainNgramRun, DEFAULT_CONDITION_DIM, evaluationPairs, type ModelSpec, parseModelSpecs, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart,
+  compareModels, type CompareRow, trainCountedRun, DEFAULT_CONDITION_DIM, evaluationPairs, generationProgressBar, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart,
   trainingWords, TrainingRun,
 } from './session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from './train';
@@ -56,7 +57,7 @@ const valMaxOf = (flags: DataFlags) => (flags.valMax > 0 ? flags.valMax : null);
 /** Flags of `gennet train`. */
 interface TrainFlags extends DataFlags {
   resume?: string; out?: string; condition?: string[]; conditionDim: number; task: Task; sourceColumn?: string; targetColumn?: string; sourceLevel?: VocabularyUnit;
-  cell: CellType | 'ngram'; order: number; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number;
+  model?: ModelSpec; cell: string; order: number; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number;
   epochs: number; clip: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
 }
 
@@ -86,7 +87,7 @@ function pairColumnsOf(flags: TrainFlags): { sourceColumn: string | null; column
 const RESUME_OPTIONS = ['resume', 'out', 'json', 'samples', 'plot', 'threads', 'backend', 'engine', 'acceptChangedCorpus'];
 
 /** The run that `gennet train` flags describe: a new one, or the interrupted one in `--resume DIR`. */
-async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> {
+async function runOf(flags: TrainFlags, command: Command, spec: ModelSpec): Promise<TrainingRun> {
   const fromCli = (key: string) => command.getOptionValueSource(key) === 'cli';
   if (flags.resume !== undefined) {
     const conflicting = Object.keys(flags).filter((key) => fromCli(key) && !RESUME_OPTIONS.includes(key));
@@ -107,10 +108,8 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   if (fromCli('conditionDim') && flags.condition === undefined) throw new Error('--condition-dim sizes the vectors of a conditional model; add --condition COLUMN, or drop it.');
   return newRun({
     data: { ...dataSettingsOf(flags, command), corpus: flags.corpus, ...pairColumnsOf(flags), conditions: flags.condition ?? null },
-    model: {
-      cell: flags.cell as CellType, layers: flags.layers, units: flags.units, embeddingDim: flags.embeddingDim, dropout: flags.dropout, seed: flags.seed,
-      ...(flags.input === undefined ? {} : { input: flags.input }),
-    },
+    // The spec, and only the model settings typed (each family has its own defaults and refuses what it does not have).
+    model: { spec: spec.label, seed: flags.seed, ...Object.fromEntries(MODEL_FLAGS.filter((key) => fromCli(key)).map((key) => [key, flags[key]])) },
     training: {
       engine: flags.engine, threads: flags.threads, epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr,
       clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null, valMaxTokens: valMaxOf(flags),
@@ -119,35 +118,55 @@ async function runOf(flags: TrainFlags, command: Command): Promise<TrainingRun> 
   }, flags.out, log);
 }
 
-/** `train` options that only networks have: refused with `--cell ngram`. */
+/** `train` options that set a network's settings beside its spec (each family takes those it has). */
+const MODEL_FLAGS = ['input', 'embeddingDim', 'dropout'] as const;
+/** The older flags that give the model's spec (`--model` replaces them). */
+const SPEC_FLAGS = ['cell', 'layers', 'units', 'order'] as const;
+
+/**
+ * The model `gennet train` flags ask for: `--model SPEC`, or the spec the older flags give (`--cell`, `--layers`,
+ * `--units`, `--order`); a flag the spec does not use is refused.
+ */
+function modelSpecOf(flags: TrainFlags, command: Command): ModelSpec {
+  const typed = SPEC_FLAGS.filter((key) => command.getOptionValueSource(key) === 'cli');
+  if (flags.model !== undefined) {
+    if (typed.length > 0) throw new Error(`--model ${flags.model.label} gives the model; drop ${typed.map(flagName).join(', ')}.`);
+    return flags.model;
+  }
+  const spec = specFromFlags({ cell: flags.cell, layers: flags.layers, units: flags.units, order: flags.order });
+  const unused = typed.filter((key) => key !== 'cell' && !(key in spec.settings)); // --cell chooses the family
+  if (unused.length > 0) throw new Error(`${unused.map(flagName).join(', ')} ${unused.length === 1 ? 'does' : 'do'} not apply to ${spec.label} (a model of the ${spec.family} family); drop ${unused.length === 1 ? 'it' : 'them'}, or see gennet models.`);
+  return spec;
+}
+
+/** `train` options that only networks have: refused for a counted model. */
 const NETWORK_ONLY = [
   'resume', 'condition', 'conditionDim', 'sourceColumn', 'targetColumn', 'sourceLevel', 'layers', 'units', 'input', 'embeddingDim', 'dropout',
   'epochs', 'maxSteps', 'lr', 'clip', 'plot', 'threads', 'engine', 'backend', 'samples', 'acceptChangedCorpus',
 ];
 
-/** `gennet train --cell ngram`: counts an n-gram model in seconds, scores it as a network, saves it. */
-async function ngramTrainCommand(flags: TrainFlags, command: Command): Promise<void> {
-  const refused = NETWORK_ONLY.filter((key) => command.getOptionValueSource(key) === 'cli');
+/** `gennet train` of a counted family (`ngram:5`): counts the model in seconds, scores it as a network, saves it. */
+async function countedTrainCommand(flags: TrainFlags, command: Command, spec: ModelSpec): Promise<void> {
+  const refused: string[] = NETWORK_ONLY.filter((key) => command.getOptionValueSource(key) === 'cli');
   if (flags.task !== 'lm') refused.push('task');
   const names = refused.map((key) => (key === 'samples' ? '--no-samples' : flagName(key)));
-  if (refused.length > 0) throw new Error(`${names.join(', ')} ${refused.length === 1 ? 'does' : 'do'} not apply to an n-gram model (--cell ngram); drop ${refused.length === 1 ? 'it' : 'them'}.`);
+  if (refused.length > 0) throw new Error(`${names.join(', ')} ${refused.length === 1 ? 'does' : 'do'} not apply to ${spec.label}, a counted model; drop ${refused.length === 1 ? 'it' : 'them'}.`);
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified.");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
-  log(`training an order-${flags.order} n-gram model (interpolated Kneser–Ney)`);
-  const { summary } = await trainNgramRun({
-    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, order: flags.order, batchSize: flags.batch, valMaxTokens: valMaxOf(flags),
+  const { model, summary } = await trainCountedRun({
+    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, spec, batchSize: flags.batch, valMaxTokens: valMaxOf(flags),
   }, flags.out, log);
   if (flags.json) return void printJson(summary);
   const val = summary.valLoss === null ? '' : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} (${summary.valBitsPerChar!.toFixed(2)} bits/char)`;
-  process.stdout.write(`Saved ${flags.out}: order-${flags.order} n-gram model, ${summary.params} counts, train loss ${summary.trainLoss.toFixed(3)}${val}, ${summary.seconds.toFixed(2)} s\n`);
+  process.stdout.write(`Saved ${flags.out}: ${describeModel(model).shape}, ${summary.params} counts, train loss ${summary.trainLoss.toFixed(3)}${val}, ${summary.seconds.toFixed(2)} s\n`);
 }
 
 async function trainCommand(flags: TrainFlags, command: Command): Promise<void> {
-  if (flags.cell === 'ngram') return ngramTrainCommand(flags, command);
-  if (command.getOptionValueSource('order') === 'cli') throw new Error('--order is the order of an n-gram model; add --cell ngram, or drop it.');
+  const spec = flags.resume === undefined ? modelSpecOf(flags, command) : null;
+  if (spec !== null && familyNamed(spec.family).training === 'counts') return countedTrainCommand(flags, command, spec);
   await initBackend(flags.backend);
   log(`backend: ${describeBackend()}`);
-  const run = await runOf(flags, command);
+  const run = await runOf(flags, command, spec!);
   const { model, data, out, settings, conditions, source } = run;
   // Once the steps are over, Ctrl-C quits at once again: the model is saved atomically, the last checkpoint stays whole.
   const callbacks: TrainCallback[] = [progressBar(), { onTrainEnd: () => signals.remove() }];
@@ -161,9 +180,8 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
     callbacks.push(liveLossPlot(page, 5, { unit: data.vocab.unit }));
     log(`live loss plot: ${await page.url}`);
   }
-  const { config } = model;
   const encoderParams = (conditions ?? source)?.encoder.countParams() ?? 0;
-  log(`training ${config.cell} ${config.layers}×${config.units} (${model.network.countParams() + encoderParams} parameters${encoderParams > 0 ? `, ${encoderParams} of them the encoder's` : ''}), ${data.vocab.unit} vocabulary ${data.vocab.size}` +
+  log(`training ${describeModel(model).shape} (${model.network.countParams() + encoderParams} parameters${encoderParams > 0 ? `, ${encoderParams} of them the encoder's` : ''}), ${data.vocab.unit} vocabulary ${data.vocab.size}` +
     (data.vocab.unit === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : '') +
     `, engine ${selectEngine(settings.training.engine, model.network).name}` +
     (conditions === null ? '' : `; conditions ${conditions.config.conditions.map((c) => `${c.column} (${c.values.length} values)`).join(', ')}`) +
@@ -205,11 +223,9 @@ function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> 
 async function loadForSampling(flags: SamplingFlags, prompts: readonly string[]) {
   const backend = await initBackend(flags.backend);
   const loaded = await loadGenerator(flags.model);
-  if ('ngram' in loaded) {
-    if (flags.condition !== undefined || flags.source !== undefined) throw new Error(`"${flags.model}" is an n-gram model; drop --condition and --source.`);
-    if (flags.engine !== 'auto' || flags.backend !== undefined) throw new Error(`"${flags.model}" is an n-gram model, which runs on its own (no engine, no backend); drop --engine and --backend.`);
-    checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
-    return { backend, loaded, engine: 'ngram', initialState: undefined, conditions: undefined, seq2seq: false };
+  const family = familyOf(loaded);
+  if (family.engines.length === 0 && (flags.engine !== 'auto' || flags.backend !== undefined)) {
+    throw new Error(`"${flags.model}" holds a model of the ${family.name} family, which runs on its own (no engine, no backend); drop --engine and --backend.`);
   }
   const { conditions, source } = loaded;
   if (conditions === null && flags.condition !== undefined) throw new Error(`"${flags.model}" is not a conditional model; drop --condition.`);
@@ -221,7 +237,7 @@ async function loadForSampling(flags: SamplingFlags, prompts: readonly string[])
     : source !== null ? sourceStates(source, [flags.source!])[0] : undefined;
   checkPrompts(loaded.vocab, prompts, flags.strict ?? false, log);
   const given = conditions === null ? undefined : Object.fromEntries(conditions.config.conditions.map((c, j) => [c.column, values![j]]));
-  return { backend, loaded, engine: selectEngine(flags.engine, loaded.network).name, initialState, conditions: given, seq2seq: source !== null };
+  return { backend, loaded, engine: engineOf(loaded, flags.engine) ?? family.name, initialState, conditions: given, seq2seq: source !== null };
 }
 
 /** Flags of `gennet generate`. */
@@ -340,6 +356,16 @@ function corporaCommand(flags: { json?: boolean }): void {
   for (const c of list) process.stdout.write(`${c.name.padEnd(10)} ${c.offline ? 'built in ' : 'download '} ${c.description}\n`);
 }
 
+function modelsCommand(flags: { json?: boolean }): void {
+  const list = describeFamilies();
+  if (flags.json) return void printJson(list);
+  for (const f of list) {
+    const can = (Object.keys(f.supports) as (keyof typeof f.supports)[]).filter((key) => f.supports[key]);
+    process.stdout.write(`${f.name.padEnd(10)} ${f.spec}  (e.g. ${f.example})\n           ${f.description}\n` +
+      `           ${f.training === 'counts' ? 'counted, no engine' : `engines: ${f.engines.join(', ')}`}; supports: ${can.join(', ')}\n`);
+  }
+}
+
 function enginesCommand(flags: { json?: boolean }): void {
   const list = describeEngines();
   if (flags.json) return void printJson(list);
@@ -393,6 +419,7 @@ export function buildCli(): Command {
     .option('--target-column <name>', 'with --task seq2seq: the column the decoder learns to write')
     .addOption(new Option('--source-level <level>', 'with --task seq2seq: source tokens (the target\'s are --level; default char)').choices(LEVELS));
   addDataOptions(train)
+    .option('--model <spec>', 'the model as a spec: lstm:2x256, gru, ngram:5, mlp:8x128… (see gennet models; instead of --cell, --layers, --units, --order)', parseModelSpec)
     .addOption(new Option('--cell <cell>', 'recurrent cell, or ngram for a Markov chain (interpolated Kneser–Ney)').choices([...CELLS, 'ngram']).default(DEFAULT_MODEL_CONFIG.cell))
     .option('--order <n>', 'with --cell ngram: the order N (the last N − 1 tokens are the context)', integer(1, 12), 5)
     .option('--layers <n>', 'recurrent layers', integer(1, 16), DEFAULT_MODEL_CONFIG.layers)
@@ -445,7 +472,7 @@ export function buildCli(): Command {
   const compare = program
     .command('compare')
     .description('train several models (n-gram and networks) on one corpus, one split and one budget, and compare them')
-    .requiredOption('--models <list>', 'models separated by commas: ngram:N, rnn, gru, lstm, with :UNITS or :LAYERSxUNITS (e.g. ngram:3,ngram:5,gru,lstm:2x256)', parseModelSpecs)
+    .requiredOption('--models <list>', 'model specs separated by commas (see gennet models; e.g. ngram:3,ngram:5,mlp:8x128,gru,lstm:2x256)', parseModelSpecs)
     .option('--seconds <s>', 'training time of each network (with or instead of --max-steps)', decimal((n) => n > 0, '> 0'));
   addStepOptions(addDataOptions(compare))
     .option('--sample-length <n>', 'tokens of each model\'s sample', integer(0), 200)
@@ -454,6 +481,7 @@ export function buildCli(): Command {
   addRunOptions(compare, 'print one JSON array of {model, params, steps, seconds, charsPerSecond, valLoss, valBitsPerChar, sample, curve} rows').action(compareCommand);
   program.command('corpora').description('list the built-in corpora').option('--json', 'print JSON').action(corporaCommand);
   program.command('engines').description('list the engines, whether each can run here, and why not').option('--json', 'print JSON').action(enginesCommand);
+  program.command('models').description('list the model families: their spec syntax, engines and what each supports').option('--json', 'print JSON').action(modelsCommand);
   addWebCommands(program);
   return program;
 }

@@ -5,6 +5,7 @@ export * from './vocab';
 export * from './data';
 export * from './model';
 export * from './engines';
+export * from './families';
 export * from './train';
 export * from './sample';
 export * from './io';

@@ -305,7 +305,7 @@ test('bad corpora and damaged model directories: each a one-line error that says
     [train(file('few-windows.txt', 'some text that makes a few windows. '.repeat(8)), '--seq-len', '10', '--batch', '64'), /fewer than one batch of 64\. Use a smaller batch size \(--batch\), a shorter sequence length \(--seq-len\)/],
     [['generate', '--model', damaged('no-weights', (dir) => rmSync(path.join(dir, 'weights.bin')))], /is not a complete model folder: weights\.bin is missing/],
     [['generate', '--model', damaged('cut-weights', (dir) => truncateSync(path.join(dir, 'weights.bin'), 100))], /weights\.bin" does not match what config\.json records for it \(damaged, or changed since the save\)/],
-    [['generate', '--model', damaged('newer', (dir) => editJson(path.join(dir, 'config.json'), (c) => (c.version = 99)))], /format version 99; this gennet reads up to 5\. Upgrade/],
+    [['generate', '--model', damaged('newer', (dir) => editJson(path.join(dir, 'config.json'), (c) => (c.version = 99)))], /format version 99; this gennet reads up to 6\. Upgrade/],
     [['generate', '--model', damaged('fewer-tokens', (dir) => editJson(path.join(dir, 'vocab.json'), (v) => (v.tokens = (v.tokens as string[]).slice(0, -2))))], /vocab\.json" does not match what config\.json records for it/],
     [['generate', '--model', damaged('bad-json', (dir) => writeFileSync(path.join(dir, 'model.json'), '{"modelTopology":'))], /model\.json" does not match what config\.json records for it/],
     [['generate', '--model', modelDir, '--temperature', 'NaN'], /--temperature.*between 0 and 100, got "NaN"/],

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
-import { parseModelSpecs } from '../src/session';
+import { parseModelSpecs } from '../src/families';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-compare-'));
@@ -49,8 +49,8 @@ test('gennet compare: an n-gram and an LSTM on one split and budget — finite b
 });
 
 test('gennet compare mistakes: unreadable models, no budget, no validation split', () => {
-  assert.deepEqual(parseModelSpecs('ngram:3, gru:2x64 ,rnn:96,lstm').map((s) => s.kind === 'ngram' ? `ngram ${s.order}` : `${s.cell} ${s.layers}x${s.units}`),
-    ['ngram 3', 'gru 2x64', 'rnn 1x96', 'lstm 1x128']);
+  assert.deepEqual(parseModelSpecs('ngram:3, gru:2x64 ,rnn:96,lstm,mlp:4x32,mlp').map((s) => `${s.family} ${Object.values(s.settings).join(' ')}`),
+    ['ngram 3', 'recurrent gru 2 64', 'recurrent rnn 1 96', 'recurrent lstm 1 128', 'mlp 4 32', 'mlp 8 128']);
   const cases: [string[], RegExp][] = [
     [['--models', 'ngram:0'], /Cannot read the model "ngram:0": use ngram:N \(N from 1 to 12\)/],
     [['--models', 'transformer', '--max-steps', '3'], /Cannot read the model "transformer"/],

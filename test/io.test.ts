@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { initBackend } from '../src/backend';
 import { loadArtifact, lockModelFolder, saveArtifact } from '../src/io';
-import { buildConditionEncoder, buildGenerator, conditionState, GeneratorModel, resolveModelConfig, stateLayout } from '../src/model';
+import { buildConditionEncoder, buildGenerator, conditionState, GeneratorModel, type ModelConfig, resolveModelConfig, stateLayout } from '../src/model';
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
 import { rewriteWithDigest } from './tamper';
@@ -250,11 +250,11 @@ test('a save killed during its renames: readers take the rest from its temporary
   for (const name of ['model.json', 'vocab.json', 'config.json']) await fs.copyFile(path.join(other, name), path.join(dir, `.gennet-tmp-99999-${name}`));
   await fs.copyFile(path.join(other, 'weights.bin'), path.join(dir, 'weights.bin'));
   const loaded = await loadArtifact(dir);
-  assert.equal(loaded.config.input, 'embedding', 'the interrupted save, whole');
+  assert.equal((loaded.config as ModelConfig).input, 'embedding', 'the interrupted save, whole');
   loaded.network.dispose();
   await saveArtifact(dir, model('onehot'));
   assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin']);
-  assert.equal((await loadArtifact(dir)).config.input, 'onehot');
+  assert.equal(((await loadArtifact(dir)).config as ModelConfig).input, 'onehot');
 });
 
 test('a folder left by a first save killed before its config.json, and OS clutter, do not block the next save; file modes stay', async () => {

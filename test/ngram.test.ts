@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { loadCorpus } from '../src/corpus';
 import { prepareCharData, type TokenDataset } from '../src/data';
 import { loadArtifact, loadGenerator } from '../src/io';
-import { NgramModel, NgramStepper } from '../src/model';
+import { type NgramGenerator, NgramModel, NgramStepper } from '../src/families';
 import { createRng } from '../src/random';
 import { tokenizeWords } from '../src/vocab';
 import { beamSearch, generateBatch, nextTokenDistributions } from '../src/sample';
@@ -159,17 +159,17 @@ test('gennet train --cell ngram saves a model folder that generate, --beam and t
 
   // The library reads the same model; what it generates equals the CLI's.
   const loaded = await loadGenerator(dir);
-  assert.ok('ngram' in loaded && loaded.ngram.order === 4);
+  assert.equal((loaded as unknown as NgramGenerator).ngram.order, 4);
   const text = generateBatch(loaded, [{ prompt: 'ka', temperature: 0.9, seed: 9 }], { length: 80 })[0].text;
   assert.equal(`${text}\n`, a.stdout);
-  await assert.rejects(loadArtifact(dir), /holds an n-gram model, not a network; load it with loadGenerator/);
+  await assert.rejects(loadArtifact(dir), /holds a counted model \(no network\); load it with loadGenerator/);
 
   const mistakes: [string[], RegExp][] = [
-    [['train', '--corpus', corpus, '--cell', 'ngram', '--units', '64', '--out', path.join(work, 'x')], /--units does not apply to an n-gram model \(--cell ngram\)/],
-    [['train', '--corpus', corpus, '--order', '3', '--out', path.join(work, 'x')], /--order is the order of an n-gram model; add --cell ngram/],
-    [['generate', '--model', dir, '--engine', 'fast'], /is an n-gram model, which runs on its own \(no engine, no backend\); drop --engine and --backend/],
-    [['train', '--resume', dir], /holds an n-gram model, not a network/],
-    [['train', '--corpus', corpus, '--cell', 'ngram', '--no-samples', '--out', path.join(work, 'x')], /--no-samples does not apply to an n-gram model/],
+    [['train', '--corpus', corpus, '--cell', 'ngram', '--units', '64', '--out', path.join(work, 'x')], /--units does not apply to ngram:5 \(a model of the ngram family\); drop it/],
+    [['train', '--corpus', corpus, '--order', '3', '--out', path.join(work, 'x')], /--order does not apply to lstm:1x128 \(a model of the recurrent family\); drop it, or see gennet models/],
+    [['generate', '--model', dir, '--engine', 'fast'], /holds a model of the ngram family, which runs on its own \(no engine, no backend\); drop --engine and --backend/],
+    [['train', '--resume', dir], /holds a counted model \(no network\)/],
+    [['train', '--corpus', corpus, '--cell', 'ngram', '--no-samples', '--out', path.join(work, 'x')], /--no-samples does not apply to ngram:5, a counted model/],
   ];
   for (const [args, message] of mistakes) {
     const run = gennet(...args);

@@ -120,7 +120,7 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
-    if (/training lstm/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+    if (/training LSTM/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
   });
   const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   assert.equal(status, 130, stderr);

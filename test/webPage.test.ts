@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { Page } from 'playwright-core';
 import { initBackend } from '../src/backend';
+import { isNetwork } from '../src/families';
 import { loadGenerator } from '../src/io';
 import { createRng } from '../src/random';
 import { generate } from '../src/sample';
@@ -176,7 +177,7 @@ test('export-web writes a site whose model loads as the model folder does; expor
     const options = { prompt: 'ka', temperature: 0.9, seed: 3, length: 60, engine: 'fast' };
     assert.equal(generate(fromSite.generator, options), generate(fromFolder, options));
   } finally {
-    for (const loaded of [fromSite.generator, fromFolder]) if ('network' in loaded) loaded.network.dispose();
+    for (const loaded of [fromSite.generator, fromFolder]) if (isNetwork(loaded)) loaded.network.dispose();
   }
   assert.equal(fromSite.manifest.facts.valBitsPerChar, summary.valBitsPerChar);
   assert.equal(fromSite.manifest.facts.kind, 'LSTM');

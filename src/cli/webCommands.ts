@@ -1,7 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { initBackend } from '../backend';
-import { modelShape, serveWebSite, writeWebSite, type WebModelManifest } from '../web';
+import { serveWebSite, writeWebSite, type WebModelManifest } from '../web';
 import { integer } from './options';
 import { SIGNAL_EXIT } from './signals';
 
@@ -9,7 +9,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** One line about the model a site shows, e.g. `LSTM, 1 layer × 128 units, one-hot input; char level, 2.150 bits/char`. */
 function describeSite({ facts }: WebModelManifest): string {
-  return `${modelShape(facts)}; ${facts.unit} level${facts.valBitsPerChar === null ? '' : `, ${facts.valBitsPerChar.toFixed(3)} bits/char`}`;
+  return `${facts.shape}; ${facts.unit} level${facts.valBitsPerChar === null ? '' : `, ${facts.valBitsPerChar.toFixed(3)} bits/char`}`;
 }
 
 /** The IPv4 addresses of this machine's network interfaces (what other machines open when serving on 0.0.0.0). */

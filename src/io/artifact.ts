@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  ConditionEncoderConfig, GeneratorModel, ModelConfig, resolveModelConfig, SequenceEncoderConfig, SourceEncoder, stateLayout, stateSize,
-} from '../model';
+import { type FamilyModel, isNetwork, type NetworkConfig, type NetworkModel } from '../families';
+import type { ConditionEncoderConfig, SequenceEncoderConfig } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
-import { vocabularyFromJSON } from '../vocab';
 import { ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
-import { ARTIFACT_FILES, layersModelFromFiles, networkFromFiles, parseJson, type SavedConditions } from './modelBytes';
+import { ARTIFACT_FILES, countedFamilyFiles, modelFromFiles, type SavedConditions, type SavedSource } from './modelBytes';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
@@ -17,10 +15,11 @@ import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
  * `condition-encoder.bin` (models without conditions are still written as version 2, for older readers).
  * 4: a sequence-to-sequence model — `source` in `config.json`, the encoder in `source-encoder.json` +
  * `source-encoder.bin` and its vocabulary in `source-vocab.json` (conditional models are still written as version 3).
- * 5: an n-gram model — `ngram` (order, vocabulary size) in `config.json` in place of `model`, its counts in
- * `ngram.bin` (see `ngramArtifact.ts`; networks keep their versions).
+ * 5: a counted model (an n-gram model) — its family's record (`ngram`: order, vocabulary size) in `config.json` in
+ * place of `model`, its counts in its own file (see `countedArtifact.ts`; networks keep their versions).
+ * 6: a network of a named family other than the recurrent one (`model.family`, e.g. `mlp`).
  */
-export const ARTIFACT_VERSION = 5;
+export const ARTIFACT_VERSION = 6;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
 export interface ArtifactConfig {
@@ -28,7 +27,8 @@ export interface ArtifactConfig {
   version: number;
   createdAt: string;
   backend: string;
-  model: ModelConfig;
+  /** The network's settings, tagged with its family's name (untagged: a recurrent network). */
+  model: NetworkConfig;
   /** The run that trained the model (settings, history, summary); null for a model saved without one. */
   run: SavedRun | null;
   /** Free-form notes of whoever saved the model (e.g. a notebook's name and results). */
@@ -53,11 +53,8 @@ export interface SaveOptions {
   source?: SavedSource;
 }
 
-/** A sequence-to-sequence model's encoder side as saved: settings, network and the source vocabulary. */
-export type SavedSource = SourceEncoder;
-
-/** A model loaded from disk, with the saved configuration (and its condition encoder, for a conditional model). */
-export interface LoadedArtifact extends GeneratorModel {
+/** A network loaded from disk, with the saved configuration (and its condition encoder, for a conditional model). */
+export interface LoadedArtifact extends NetworkModel {
   saved: ArtifactConfig;
   conditions: SavedConditions | null;
   /** A sequence-to-sequence model's encoder side (the network is its decoder); null for others. */
@@ -92,13 +89,13 @@ async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFAC
  * a time, and a failed save leaves the previous model as it was (see `modelFolder.ts`); a file, or a folder holding
  * anything but a gennet model, is never written into.
  */
-export async function saveArtifact(dir: string, model: GeneratorModel, options: SaveOptions = {}): Promise<void> {
+export async function saveArtifact(dir: string, model: NetworkModel, options: SaveOptions = {}): Promise<void> {
   const { conditions, source } = options;
   if (conditions !== undefined && source !== undefined) throw new Error('A model is either conditional or sequence-to-sequence, not both.');
   const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',
-    version: source !== undefined ? 4 : conditions !== undefined ? 3 : 2,
+    version: model.config.family !== undefined ? 6 : source !== undefined ? 4 : conditions !== undefined ? 3 : 2,
     createdAt: new Date().toISOString(),
     backend: tf.getBackend(),
     model: model.config,
@@ -158,20 +155,13 @@ export function readArtifactHeader(raw: unknown, dir: string): { header: Artifac
   return { header: { format: 'generative-networks', version, createdAt: String(record.createdAt), backend: String(record.backend), run, notes }, record };
 }
 
-/** Checks a network's parsed `config.json` and returns it in the current layout. */
-function readArtifactConfig(raw: unknown, dir: string): ArtifactConfig {
-  const { header, record } = readArtifactHeader(raw, dir);
-  return {
-    ...header, model: record.model as ModelConfig,
-    ...(record.conditions === undefined ? {} : { conditions: record.conditions as ConditionEncoderConfig }),
-    ...(record.source === undefined ? {} : { source: record.source as SequenceEncoderConfig }),
-  };
-}
+/** A model loaded from disk, of any family, with its saved header and record, and its encoders (null for most). */
+export type LoadedModel = LoadedArtifact | (FamilyModel & { saved: ArtifactHeader & Record<string, unknown>; conditions: null; source: null });
 
 /** Every file a model folder may hold, for one read of it (see `readModelFiles`). */
-const MODEL_FOLDER_FILES = [
+const modelFolderFiles = () => [
   ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights,
-  ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights, ARTIFACT_FILES.sourceVocab, ARTIFACT_FILES.ngram,
+  ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights, ARTIFACT_FILES.sourceVocab, ...countedFamilyFiles(),
 ];
 
 /** The files of the model folder `dir` (one consistent save), or an error saying how to make one. */
@@ -180,51 +170,27 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
   if (stat === null || !stat.isDirectory()) {
     throw new Error(`Model directory "${dir}" does not exist. Train one with \`gennet train --out ${dir}\`.`);
   }
-  return readModelFiles(dir, MODEL_FOLDER_FILES);
+  return readModelFiles(dir, modelFolderFiles());
 }
 
-/** Whether a parsed `config.json` describes an n-gram model (see `ngramArtifact.ts`). */
-export function isNgramConfig(raw: unknown): boolean {
-  return typeof raw === 'object' && raw !== null && 'ngram' in raw;
+/**
+ * Loads any model folder gennet writes — a network, an n-gram model, a model of any family — with what generation
+ * takes (`generateBatch`, `beamSearch`, … accept all). Never executes code from it.
+ */
+export async function loadGenerator(dir: string): Promise<LoadedModel> {
+  return generatorFromFiles(dir, await readModelFolder(dir));
 }
 
-/** Loads a network's model directory written by {@link saveArtifact}; never executes code from it. */
+/** The model that the files of the model folder `dir` hold (see {@link loadGenerator}). */
+export async function generatorFromFiles(dir: string, files: ModelFiles): Promise<LoadedModel> {
+  const { header, record } = readArtifactHeader(files.config, dir);
+  const model = await modelFromFiles(dir, files, record);
+  return { ...model, saved: { ...record, ...header } } as LoadedModel;
+}
+
+/** Loads a network's model directory written by {@link saveArtifact} (a counted model is refused); never executes code from it. */
 export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
-  const files = await readModelFolder(dir);
-  if (isNgramConfig(files.config)) throw new Error(`"${dir}" holds an n-gram model, not a network; load it with loadGenerator (gennet generate and temperatures read both).`);
-  return loadNetwork(dir, files);
-}
-
-/** The network, vocabulary and encoders of a model folder's files (see {@link loadArtifact}). */
-export async function loadNetwork(dir: string, files: ModelFiles): Promise<LoadedArtifact> {
-  const saved = readArtifactConfig(files.config, dir);
-  const config = resolveModelConfig(saved.model);
-  const { network, vocab, conditions } = await networkFromFiles(dir, files, config, saved.conditions);
-  try {
-    const source = saved.source === undefined ? null : await loadSource(dir, files, saved.source, config);
-    return { network, vocab, config, saved, conditions, source };
-  } catch (error) {
-    network.dispose();
-    conditions?.encoder.dispose();
-    throw error;
-  }
-}
-
-/** A sequence-to-sequence model's encoder and source vocabulary, checked against the recorded settings and the decoder. */
-async function loadSource(dir: string, files: ModelFiles, recorded: unknown, config: ModelConfig): Promise<SavedSource> {
-  const where = path.join(dir, ARTIFACT_FILES.config);
-  const source = recorded as SequenceEncoderConfig;
-  const valid = typeof source === 'object' && source !== null &&
-    (['vocabSize', 'maxLen', 'embeddingDim', 'seed'] as const).every((key) => Number.isInteger(source[key]) && source[key] >= 0);
-  if (!valid) throw new Error(`${where} records its source encoder in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
-  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.sourceVocab, files.file(ARTIFACT_FILES.sourceVocab)));
-  const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights);
-  const [inputs, outputs] = [encoder.inputs[0].shape[1], encoder.outputs[0].shape[1]];
-  if (vocab.size !== source.vocabSize || inputs !== source.maxLen || outputs !== stateSize(stateLayout(config), 1)) {
-    encoder.dispose();
-    throw new Error(`"${dir}" is inconsistent: its source encoder (vocabulary ${vocab.size}, ${inputs} tokens in, ${outputs} state values out) ` +
-      `does not match config.json (vocabulary ${source.vocabSize}, ${source.maxLen} tokens) and the decoder (${stateSize(stateLayout(config), 1)} state values). ` +
-      'Re-train or restore the model folder.');
-  }
-  return { config: source, encoder, vocab };
+  const loaded = await loadGenerator(dir);
+  if (!isNetwork(loaded)) throw new Error(`"${dir}" holds a counted model (no network); load it with loadGenerator (gennet generate and temperatures read every model).`);
+  return loaded as LoadedArtifact;
 }

@@ -2,5 +2,5 @@ export * from './artifact';
 export * from './atomicFile';
 export * from './modelFolder';
 export * from './savedRun';
-export * from './ngramArtifact';
+export * from './countedArtifact';
 export * from './modelBytes';

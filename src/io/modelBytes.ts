@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ConditionEncoderConfig, conditionCount, type GeneratorModel, type ModelConfig, type NgramGenerator, NgramModel, stateLayout, stateSize } from '../model';
+import {
+  type FamilyModel, familyOfRecord, type FileSource, FAMILY_REGISTRY, isCounted, type NetworkConfig, type NetworkFamily, type NetworkModel,
+} from '../families';
+import { type ConditionEncoderConfig, conditionCount, type SequenceEncoderConfig, type SourceEncoder, type StateLayout, stateSize } from '../model';
 import { type Vocabulary, vocabularyFromJSON } from '../vocab';
 
 // Turning a model folder's bytes into models: no file system here, so that a web page can build its model from the
@@ -22,14 +25,12 @@ export const ARTIFACT_FILES = {
   sourceModel: 'source-encoder.json',
   sourceWeights: 'source-encoder.bin',
   sourceVocab: 'source-vocab.json',
-  /** Only in an n-gram model: its counts (see `NgramModel.entries`), little-endian int32. */
-  ngram: 'ngram.bin',
 } as const;
 
-/** The files of one model save, by name; null for a missing one. */
-export interface FileSource {
-  file(name: string): Uint8Array | null;
-}
+export type { FileSource } from '../families';
+
+/** The files of their own that counted families (n-grams…) keep in a model folder. */
+export const countedFamilyFiles = (): string[] => FAMILY_REGISTRY.filter(isCounted).flatMap((family) => family.files);
 
 /** `file` inside the model folder `dir`, as messages name it. */
 export const fileIn = (dir: string, file: string) => `${dir.replace(/[\\/]+$/u, '')}/${file}`;
@@ -73,19 +74,6 @@ export async function layersModelFromFiles(dir: string, files: FileSource, model
   return tf.loadLayersModel(tf.io.fromMemory(artifacts));
 }
 
-/** An n-gram model of `order` over `vocabSize` tokens from its counts file (`file`: int32 little-endian entries). */
-export function ngramFromBytes(dir: string, file: string, order: number, vocabSize: number, bytes: Uint8Array | null): NgramModel {
-  if (bytes === null) throw new Error(`"${dir}" is incomplete: ${file} is missing. Re-train or restore the model folder.`);
-  if (bytes.length % 4 !== 0) throw new Error(`"${dir}": ${file} is truncated. Re-train or restore the model folder.`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const entries = Int32Array.from({ length: bytes.length / 4 }, (_, i) => view.getInt32(4 * i, true));
-  try {
-    return NgramModel.fromEntries(order, vocabSize, entries);
-  } catch (error) {
-    throw new Error(`"${dir}": ${file} does not fit its model (${error instanceof Error ? error.message : error}). Re-train or restore the model folder.`);
-  }
-}
-
 /** A conditional model's encoder as saved: its settings and network. */
 export interface SavedConditions {
   config: ConditionEncoderConfig;
@@ -93,7 +81,7 @@ export interface SavedConditions {
 }
 
 /** A conditional model's encoder from its files, checked against its recorded conditions and the network's state layout. */
-export async function conditionEncoderFromFiles(dir: string, files: FileSource, recorded: unknown, config: ModelConfig): Promise<SavedConditions> {
+export async function conditionEncoderFromFiles(dir: string, files: FileSource, recorded: unknown, layout: StateLayout): Promise<SavedConditions> {
   const where = fileIn(dir, ARTIFACT_FILES.config);
   const conditions = recorded as ConditionEncoderConfig;
   const valid = typeof conditions === 'object' && conditions !== null && Number.isInteger(conditions.dim) && Number.isInteger(conditions.seed) &&
@@ -102,10 +90,10 @@ export async function conditionEncoderFromFiles(dir: string, files: FileSource, 
   if (!valid) throw new Error(`${where} records its conditions in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
   const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights);
   const [inputs, outputs] = [conditionCount(encoder), encoder.outputs[0].shape[1]];
-  if (inputs !== conditions.conditions.length || outputs !== stateSize(stateLayout(config), 1)) {
+  if (inputs !== conditions.conditions.length || outputs !== stateSize(layout, 1)) {
     encoder.dispose();
     throw new Error(`"${dir}" is inconsistent: its condition encoder takes ${inputs} conditions and gives ${outputs} state values; ` +
-      `the model needs ${conditions.conditions.length} and ${stateSize(stateLayout(config), 1)}. Re-train or restore the model folder.`);
+      `the model needs ${conditions.conditions.length} and ${stateSize(layout, 1)}. Re-train or restore the model folder.`);
   }
   return { config: conditions, encoder };
 }
@@ -119,26 +107,66 @@ function checkedVocabulary(dir: string, files: FileSource, expected: number): Vo
   return vocab;
 }
 
+/** A sequence-to-sequence model's encoder side as saved: settings, network and the source vocabulary. */
+export type SavedSource = SourceEncoder;
+
+/** A sequence-to-sequence model's encoder and source vocabulary, checked against the recorded settings and the decoder. */
+async function sourceFromFiles(dir: string, files: FileSource, recorded: unknown, layout: StateLayout): Promise<SavedSource> {
+  const source = recorded as SequenceEncoderConfig;
+  const valid = typeof source === 'object' && source !== null &&
+    (['vocabSize', 'maxLen', 'embeddingDim', 'seed'] as const).every((key) => Number.isInteger(source[key]) && source[key] >= 0);
+  if (!valid) throw new Error(`${fileIn(dir, ARTIFACT_FILES.config)} records its source encoder in a form gennet does not know (corrupted?). Re-train or restore the model folder.`);
+  const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.sourceVocab, files.file(ARTIFACT_FILES.sourceVocab)));
+  const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights);
+  const [inputs, outputs, needed] = [encoder.inputs[0].shape[1], encoder.outputs[0].shape[1], stateSize(layout, 1)];
+  if (vocab.size !== source.vocabSize || inputs !== source.maxLen || outputs !== needed) {
+    encoder.dispose();
+    throw new Error(`"${dir}" is inconsistent: its source encoder (vocabulary ${vocab.size}, ${inputs} tokens in, ${outputs} state values out) ` +
+      `does not match config.json (vocabulary ${source.vocabSize}, ${source.maxLen} tokens) and the decoder (${needed} state values). ` +
+      'Re-train or restore the model folder.');
+  }
+  return { config: source, encoder, vocab };
+}
+
+/** A model built from a folder's files, with a conditional model's or an encoder–decoder's encoder (null for others). */
+export type ModelWithEncoders = FamilyModel & { conditions: SavedConditions | null; source: SavedSource | null };
+
 /**
- * A network from its files — vocabulary, layers model and, when `recordedConditions` are given, its condition
- * encoder — each checked against `config` (what a model folder and a web page's model share).
+ * A model from the files of a model folder (or of a site, fetched) and its parsed `config.json` (`record`): the family
+ * that record names builds it, each file checked — JSON, weights' size and values, the vocabulary's size, a
+ * conditional model's or an encoder–decoder's encoder against the network's state.
  */
-export async function networkFromFiles(
-  dir: string, files: FileSource, config: ModelConfig, recordedConditions?: unknown,
-): Promise<GeneratorModel & { conditions: SavedConditions | null }> {
-  const vocab = checkedVocabulary(dir, files, config.vocabSize);
-  const network = await layersModelFromFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
+export async function modelFromFiles(dir: string, files: FileSource, record: Readonly<Record<string, unknown>>): Promise<ModelWithEncoders> {
+  const family = familyOfRecord(record, dir);
+  if (family.training === 'counts') {
+    return { ...family.fromFiles(dir, files, record, checkedVocabulary(dir, files, family.vocabSizeOf(record, dir))), conditions: null, source: null };
+  }
+  const config = family.readConfig(record.model, fileIn(dir, ARTIFACT_FILES.config));
+  const model = await networkFromFiles(dir, files, config);
+  const encoders: { conditions: SavedConditions | null; source: SavedSource | null } = { conditions: null, source: null };
   try {
-    const conditions = recordedConditions === undefined ? null : await conditionEncoderFromFiles(dir, files, recordedConditions, config);
-    return { network, vocab, config, conditions };
+    const layout = encoderLayout(dir, family, config, record);
+    if (record.conditions !== undefined) encoders.conditions = await conditionEncoderFromFiles(dir, files, record.conditions, layout!);
+    if (record.source !== undefined) encoders.source = await sourceFromFiles(dir, files, record.source, layout!);
+    return { ...model, ...encoders };
   } catch (error) {
-    network.dispose();
+    model.network.dispose();
+    encoders.conditions?.encoder.dispose();
     throw error;
   }
 }
 
-/** An n-gram model of `order` over `vocabSize` tokens from its files: the vocabulary (checked) and the counts. */
-export function ngramGeneratorFromFiles(dir: string, files: FileSource, order: number, vocabSize: number): NgramGenerator {
-  const vocab = checkedVocabulary(dir, files, vocabSize);
-  return { ngram: ngramFromBytes(dir, ARTIFACT_FILES.ngram, order, vocabSize, files.file(ARTIFACT_FILES.ngram)), vocab };
+/** The state layout a recorded encoder must give; refused for a family that takes no state. */
+function encoderLayout(dir: string, family: NetworkFamily, config: NetworkConfig, record: Readonly<Record<string, unknown>>): StateLayout | null {
+  if (record.conditions === undefined && record.source === undefined) return null;
+  const layout = family.stateLayout(config);
+  if (layout === null) throw new Error(`"${dir}" records an encoder, but a ${family.name} model takes no initial state (corrupted?). Re-train or restore the model folder.`);
+  return layout;
+}
+
+/** A network and its vocabulary from its files, each checked against `config`. */
+async function networkFromFiles(dir: string, files: FileSource, config: NetworkConfig): Promise<NetworkModel> {
+  const vocab = checkedVocabulary(dir, files, config.vocabSize);
+  const network = await layersModelFromFiles(dir, files, ARTIFACT_FILES.model, ARTIFACT_FILES.weights);
+  return { network, vocab, config };
 }

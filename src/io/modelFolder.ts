@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACT_FILES } from './modelBytes';
+import { ARTIFACT_FILES, countedFamilyFiles } from './modelBytes';
 
 /**
  * A model folder is the user's: gennet writes and replaces only its own files in it (never the folder itself, so the
@@ -13,7 +13,7 @@ import { ARTIFACT_FILES } from './modelBytes';
  * save first completes it.
  */
 /** gennet's own files: the only ones a save replaces or removes. */
-const OURS: readonly string[] = Object.values(ARTIFACT_FILES);
+const OURS: readonly string[] = [...Object.values(ARTIFACT_FILES), ...countedFamilyFiles()];
 const CONFIG_FILE = ARTIFACT_FILES.config;
 /** Marks the folder's writer (see {@link lockModelFolder}). */
 const LOCK_FILE = '.gennet-lock';

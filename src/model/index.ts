@@ -6,7 +6,6 @@ export * from './layers';
 export { lookupRows } from './rowLookup';
 export * from './recurrentState';
 export * from './stepper';
+export * from './tokenWindowStepper';
 export * from './conditionEncoder';
 export * from './sequenceEncoder';
-export * from './ngram';
-export * from './ngramStepper';

@@ -3,7 +3,8 @@ import type { Stepper } from '../model';
 import { EOS_ID, PAD_ID, UNK_ID } from '../vocab';
 import { type Generation, tokenText } from './generate';
 import { entropy, logSoftmax } from './logits';
-import { openStepper, type TextGenerator } from './textGenerator';
+import { openStepper } from '../families';
+import type { TextGenerator } from './textGenerator';
 
 /** Options of {@link beamSearch}. */
 export interface BeamSearchOptions {

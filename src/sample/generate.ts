@@ -3,7 +3,8 @@ import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
 import { SamplingOptions, TokenSampler } from './sampler';
-import { openStepper, type TextGenerator } from './textGenerator';
+import { openStepper } from '../families';
+import type { TextGenerator } from './textGenerator';
 
 /** One text to generate: a prompt, how to sample, and the seed of its own RNG. */
 export interface GenerationRequest extends SamplingOptions {

@@ -2,7 +2,8 @@ import type { EngineChoice } from '../engines';
 import { EOS_ID } from '../vocab';
 import { argmax, softmax } from './logits';
 import { logitsProcessors, type SamplingOptions } from './sampler';
-import { openStepper, type TextGenerator } from './textGenerator';
+import { openStepper } from '../families';
+import type { TextGenerator } from './textGenerator';
 
 /** The probabilities of every token (in vocabulary id order) coming next, at one temperature. */
 export interface NextTokenDistribution {

@@ -1,9 +1,10 @@
 import type { EngineChoice } from '../engines';
 import { padSources } from '../data/sourceData';
-import { encodeSources, type GeneratorModel, type SourceEncoder } from '../model';
+import { encodeSources, type SourceEncoder } from '../model';
 import { EOS_ID } from '../vocab';
 import { beamSearch } from './beamSearch';
 import { generateBatch } from './generate';
+import type { TextGenerator } from './textGenerator';
 
 /** How a sequence-to-sequence model decodes: greedy (default), sampling at a temperature, or beam search. */
 export interface TranslateOptions {
@@ -39,7 +40,7 @@ const CHUNK = 256;
  * `decoder` network), which generates the target from `<eos>` until it produces `<eos>`. Greedy and sampled
  * translations run in batches; beam search one source at a time (its hypotheses are the batch).
  */
-export function translate(decoder: GeneratorModel, source: SourceEncoder, texts: readonly string[], options: TranslateOptions = {}): Translation[] {
+export function translate(decoder: TextGenerator, source: SourceEncoder, texts: readonly string[], options: TranslateOptions = {}): Translation[] {
   const { beam = 1, temperature = 0, seed = 42, lengthPenalty, length = 100, engine } = options;
   if (!(Number.isInteger(beam) && beam >= 1)) throw new Error(`The beam must be a whole number ≥ 1, got ${beam}.`);
   if (beam > 1 && temperature !== 0) throw new Error('Beam search takes the most probable tokens; give a beam or a temperature, not both.');
@@ -111,7 +112,7 @@ export interface TranslationScores {
  * pairs whose source is longer than the model reads are left out and counted in `skipped`.
  */
 export function evaluateTranslations(
-  decoder: GeneratorModel, source: SourceEncoder, given: readonly Pair[], options: TranslateOptions = {},
+  decoder: TextGenerator, source: SourceEncoder, given: readonly Pair[], options: TranslateOptions = {},
 ): TranslationScores {
   const pairs = given.filter((pair) => source.vocab.encode(pair.source).length <= source.config.maxLen);
   if (pairs.length === 0) throw new Error(`No pairs to evaluate (${given.length} given, none with a source of at most ${source.config.maxLen} tokens).`);

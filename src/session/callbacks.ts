@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Presets, SingleBar } from 'cli-progress';
 import { saveArtifact, SavedRun, SaveOptions } from '../io';
-import type { GeneratorModel } from '../model';
+import type { NetworkModel } from '../families';
 import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
 import { generate, GenerateOptions } from '../sample';
 import type { EpochRecord, TrainCallback } from '../train';
@@ -59,7 +59,7 @@ export interface SampleStart {
  * state `from` gives at that epoch.
  */
 export function sampleEachEpoch(
-  trained: GeneratorModel,
+  trained: NetworkModel,
   options: GenerateOptions & { log?: (line: string) => void; from?: SampleStart } = {},
 ): TrainCallback {
   const { log = console.log, from, ...generation } = options;
@@ -78,7 +78,7 @@ export function sampleEachEpoch(
  * state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch with `--resume`.
  */
 export function checkpointEachEpoch(
-  dir: string, model: GeneratorModel, run?: Omit<SavedRun, 'history' | 'summary'>, encoders: Pick<SaveOptions, 'conditions' | 'source'> = {},
+  dir: string, model: NetworkModel, run?: Omit<SavedRun, 'history' | 'summary'>, encoders: Pick<SaveOptions, 'conditions' | 'source'> = {},
 ): TrainCallback {
   return {
     async onEpochEnd(_record, progress) {

@@ -5,4 +5,4 @@ export * from './runConditions';
 export * from './runSource';
 export * from './evaluationPairs';
 export * from './compare';
-export * from './ngramRun';
+export * from './countedRun';

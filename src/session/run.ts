@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, LineDataset, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
 import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedRun, SaveOptions, withModelFolderLock } from '../io';
-import { buildGenerator, conditionState, DEFAULT_MODEL_CONFIG, encodeSources, GeneratorModel, ModelConfig, resolveModelConfig, stateLayout } from '../model';
+import { networkConfigOf, networkFamilyOf, type NetworkModel, parseModelSpec, specFromFlags } from '../families';
+import { conditionState, encodeSources, type ModelConfig } from '../model';
 import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
 import { PAD_ID } from '../vocab';
 import { checkpointEachEpoch, type SampleStart } from './callbacks';
@@ -13,8 +14,12 @@ import { RunSource, sourceForRun } from './runSource';
 export interface NewRunSettings {
   /** Corpus and data settings (`corpus` is required, the rest default to {@link DEFAULT_DATA_SETTINGS}). */
   data: Partial<DataSettings> & { corpus: string };
-  /** Model settings; the input defaults to one-hot for characters and an embedding for words. */
-  model?: Partial<Omit<ModelConfig, 'vocabSize'>>;
+  /**
+   * The model: a spec (`lstm:2x256`, `mlp:8x128`, see `gennet models`; without one the recurrent settings given here,
+   * by default one LSTM layer of 128 units) and any other settings of its family (`embeddingDim`, `dropout`, `seed`…).
+   * A recurrent network's input defaults to one-hot for characters and an embedding for words.
+   */
+  model?: { spec?: string } & Partial<Omit<ModelConfig, 'vocabSize' | 'family'>> & Record<string, unknown>;
   /** Training settings (`charsPerToken` is measured on the data). */
   training?: Partial<Omit<TrainConfig, 'charsPerToken'>>;
   /** With `data.conditions`: the size of each condition value's learned vector (default {@link DEFAULT_CONDITION_DIM}). */
@@ -25,7 +30,7 @@ export interface NewRunSettings {
 export interface TrainingRun {
   /** Model directory: checkpoints at every epoch end, the model at the end. */
   out: string;
-  model: GeneratorModel;
+  model: NetworkModel;
   data: TokenData;
   /** The data settings as resolved (corpus source, columns) and the training settings. */
   settings: { data: DataSettings; training: TrainConfig };
@@ -68,18 +73,14 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   await checkSaveTarget(out);
   const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
-  const config = resolveModelConfig({
-    ...DEFAULT_MODEL_CONFIG,
-    input: data.vocab.unit === 'word' ? 'embedding' : 'onehot',
-    ...given(settings.model),
-    vocabSize: data.vocab.size,
-  });
+  const { spec, ...modelSettings } = given(settings.model);
+  const { family, config } = networkConfigOf(spec === undefined ? specFromFlags(modelSettings) : parseModelSpec(spec), modelSettings, data.vocab);
   const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training), charsPerToken: data.charsPerToken };
-  const conditions = conditionsForRun(prepared.corpus, config, settings.conditionDim ?? DEFAULT_CONDITION_DIM, null);
-  const source = sourceForRun(prepared.source, config, null);
+  const conditions = conditionsForRun(prepared.corpus, family, config, settings.conditionDim ?? DEFAULT_CONDITION_DIM, null);
+  const source = sourceForRun(prepared.source, family, config, null);
   return {
     out, data, resume: null, corpusSha256: prepared.corpusSha256, conditions, source,
-    model: { network: buildGenerator(config), vocab: data.vocab, config },
+    model: { network: family.build(config), vocab: data.vocab, config },
     settings: { data: prepared.settings, training },
   };
 }
@@ -110,8 +111,9 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     }
     log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
     const training = { ...saved.training, ...given({ threads: options.threads, engine: options.engine }) };
-    const conditions = conditionsForRun(corpus, artifact.config, artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM, artifact.conditions, true);
-    const source = sourceForRun(sources, artifact.config, artifact.source, true);
+    const family = networkFamilyOf(artifact);
+    const conditions = conditionsForRun(corpus, family, artifact.config, artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM, artifact.conditions, true);
+    const source = sourceForRun(sources, family, artifact.config, artifact.source, true);
     return {
       out: options.out ?? dir, data, resume, corpusSha256, conditions, source,
       model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
@@ -161,7 +163,7 @@ async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Prom
   const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record, encoders)];
   const encoded = run.conditions ?? run.source;
   const trained = encoded === null ? model.network
-    : { generator: model.network, encoder: encoded.encoder, layout: stateLayout(model.config), documentIds: encoded.documentIds };
+    : { generator: model.network, encoder: encoded.encoder, layout: networkFamilyOf(model).stateLayout(model.config)!, documentIds: encoded.documentIds };
   const result = await train(trained, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal })
     .finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
   if (result.interrupted !== null) {

@@ -1,6 +1,7 @@
 import type { Corpus } from '../corpus';
+import type { NetworkConfig, NetworkFamily } from '../families';
 import type { SavedConditions } from '../io';
-import { buildConditionEncoder, conditionIds, conditionsOf, type ModelConfig, stateLayout } from '../model';
+import { buildConditionEncoder, conditionIds, conditionsOf } from '../model';
 
 /** Size of each condition value's learned vector when a run does not choose it. */
 export const DEFAULT_CONDITION_DIM = 16;
@@ -15,16 +16,21 @@ export interface RunConditions extends SavedConditions {
 
 /**
  * The conditions of a run on `corpus` (loaded with its condition columns), or null for a corpus loaded without any:
- * a new encoder of `dim`-sized vectors for a generator of `config`, or when `resuming` the `saved` one — which must
- * exist, name the same conditions and know every document's values.
+ * a new encoder of `dim`-sized vectors for a network of `family` and `config` (its state: a family without one is
+ * refused), or when `resuming` the `saved` one — which must exist, name the same conditions and know every document's
+ * values.
  */
 export function conditionsForRun(
-  corpus: Corpus, config: ModelConfig, dim: number, saved: SavedConditions | null, resuming = false,
+  corpus: Corpus, family: NetworkFamily, config: NetworkConfig, dim: number, saved: SavedConditions | null, resuming = false,
 ): RunConditions | null {
   const documents = corpus.conditions;
   if (documents === null) {
     if (saved !== null) throw new Error('The model is conditional, but its run names no condition columns (damaged config.json?). Re-train or restore the model folder.');
     return null;
+  }
+  const layout = family.stateLayout(config);
+  if (layout === null || !family.supports.conditions) {
+    throw new Error(`A ${family.name} model has no state for conditions to set; drop --condition, or train a recurrent network (e.g. --model lstm).`);
   }
   if (resuming && saved === null) throw new Error('The run names condition columns, but the model has no condition encoder (damaged model folder?). Re-train or restore it.');
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`The condition vector size must be a whole number ≥ 1, got ${dim}.`);
@@ -34,7 +40,7 @@ export function conditionsForRun(
     throw new Error(`The model's conditions (${encoderConfig.conditions.map((c) => c.column).join(', ')}) are not the run's (${documents.names.join(', ')}) (damaged config.json?).`);
   }
   const documentIds = conditionIds(encoderConfig, documents.values);
-  const encoder = saved?.encoder ?? buildConditionEncoder(encoderConfig, stateLayout(config));
+  const encoder = saved?.encoder ?? buildConditionEncoder(encoderConfig, layout);
   return { config: encoderConfig, encoder, documentIds, commonest: commonestRow(documents.values) };
 }
 

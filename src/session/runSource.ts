@@ -1,6 +1,6 @@
 import type { SourceData } from '../data';
+import type { NetworkConfig, NetworkFamily } from '../families';
 import type { SavedSource } from '../io';
-import { buildSequenceEncoder, type ModelConfig, type SequenceEncoderConfig } from '../model';
 
 /** A sequence-to-sequence run's encoder side, with what it trains on: every corpus document's padded source ids. */
 export interface RunSource extends SavedSource {
@@ -10,10 +10,12 @@ export interface RunSource extends SavedSource {
 
 /**
  * The encoder side of a sequence-to-sequence run on `data` (the corpus's sources), or null for a corpus without
- * sources: a new encoder of the decoder's cell, layers and units (`config`), or when `resuming` the `saved` one —
- * which must exist, its vocabulary and length the sources' again.
+ * sources: a new encoder that the decoder's family builds for its network (`config`; a family without one is refused),
+ * or when `resuming` the `saved` one — which must exist, its vocabulary and length the sources' again.
  */
-export function sourceForRun(data: SourceData | null, config: ModelConfig, saved: SavedSource | null, resuming = false): RunSource | null {
+export function sourceForRun(
+  data: SourceData | null, family: NetworkFamily, config: NetworkConfig, saved: SavedSource | null, resuming = false,
+): RunSource | null {
   if (data === null) {
     if (saved !== null) throw new Error('The model is sequence-to-sequence, but its run names no source column (damaged config.json?). Re-train or restore the model folder.');
     return null;
@@ -25,6 +27,10 @@ export function sourceForRun(data: SourceData | null, config: ModelConfig, saved
     }
     return { ...saved, documentIds: data.ids };
   }
-  const encoderConfig: SequenceEncoderConfig = { vocabSize: data.vocab.size, maxLen: data.maxLen, embeddingDim: config.embeddingDim, seed: config.seed };
-  return { config: encoderConfig, encoder: buildSequenceEncoder(encoderConfig, config), vocab: data.vocab, documentIds: data.ids };
+  if (family.buildSourceEncoder === undefined || !family.supports.seq2seq) {
+    throw new Error(`A ${family.name} model cannot be the decoder of a sequence-to-sequence model (it has no state for an encoder to set); ` +
+      'train a recurrent network (e.g. --model lstm).');
+  }
+  const built = family.buildSourceEncoder(config, { vocabSize: data.vocab.size, maxLen: data.maxLen });
+  return { ...built, vocab: data.vocab, documentIds: data.ids };
 }

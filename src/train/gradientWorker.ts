@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { engineNamed } from '../engines';
 import '../model/layers'; // registers the custom layers the topology names
+import '../families'; // and those of every family
 import { partGradients, WorkerReply, WorkerRequest } from './parallelGradients';
 import { dropoutLayers } from './runState';
 

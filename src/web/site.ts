@@ -5,8 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sirv from 'sirv';
 import { findProjectRoot } from '../corpus/projectRoot';
-import { generatorFromFiles, type LoadedArtifact, type LoadedNgram, type ModelFiles, readModelFolder, writeFileAtomically } from '../io';
-import { type ModelFacts, SITE_MODEL_FOLDER, WEB_MODEL_FILE, type WebModelManifest, webModelFiles } from './webModel';
+import { type CountedFamily, describeModel, familyOf } from '../families';
+import { ARTIFACT_FILES, generatorFromFiles, type LoadedModel, type ModelFiles, readModelFolder, writeFileAtomically } from '../io';
+import { type ModelFacts, SITE_MODEL_FOLDER, WEB_MODEL_FILE, type WebModelManifest } from './webModel';
 
 /** The file that marks a folder as a site gennet wrote and lists the files it wrote (the only ones a later export touches). */
 const SITE_MARKER = 'gennet-site.json';
@@ -31,43 +32,43 @@ function pageAssetsDir(): string {
 }
 
 /** What the page shows about a loaded model (see {@link ModelFacts}); a corpus file is named without its folders. */
-export function modelFacts(loaded: LoadedArtifact | LoadedNgram): ModelFacts {
+export function modelFacts(loaded: LoadedModel): ModelFacts {
   const run = loaded.saved.run;
   const epochs = run?.history.epochs ?? [];
   const corpus = run?.data.corpus ?? null;
-  const common = {
-    unit: loaded.vocab.unit, vocabSize: loaded.vocab.size, savedAt: loaded.saved.createdAt,
+  const family = familyOf(loaded);
+  const { kind, shape, layers, units, input, order, params } = describeModel(loaded);
+  return {
+    kind, shape, counted: family.training === 'counts', layers, units, input, order, unit: loaded.vocab.unit, vocabSize: loaded.vocab.size,
+    conditions: loaded.conditions?.config.conditions.map((c) => `${c.column} (${c.values.length} values)`) ?? null,
+    params: params + (loaded.conditions?.encoder.countParams() ?? 0), savedAt: loaded.saved.createdAt,
     corpus: corpus === null || corpus.startsWith('builtin:') ? corpus : path.basename(corpus),
     steps: run?.summary?.steps ?? run?.history.batches.length ?? null,
     valBitsPerChar: run?.summary?.valBitsPerChar ?? epochs.at(-1)?.valBitsPerChar ?? null,
   };
-  if ('ngram' in loaded) {
-    return { ...common, kind: 'n-gram', layers: null, units: null, input: null, order: loaded.ngram.order, conditions: null, params: loaded.ngram.params };
-  }
-  const { cell, layers, units, input, embeddingDim } = loaded.config;
-  return {
-    ...common, kind: cell.toUpperCase(), layers, units, input: input === 'embedding' ? `embedding ${embeddingDim}` : 'one-hot', order: null,
-    conditions: loaded.conditions?.config.conditions.map((c) => `${c.column} (${c.values.length} values)`) ?? null,
-    params: loaded.network.countParams() + (loaded.conditions?.encoder.countParams() ?? 0),
-  };
 }
 
-/** The manifest of a loaded model; sequence-to-sequence models are refused (the page has no input for a source). */
-function manifestOf(dir: string, loaded: LoadedArtifact | LoadedNgram): WebModelManifest {
-  if ('ngram' in loaded) {
-    return { format: 'gennet-web-model', version: 1, model: null, ngram: { order: loaded.ngram.order, vocabSize: loaded.ngram.vocabSize }, conditions: null, facts: modelFacts(loaded) };
-  }
+/** The saved header's fields, which the page does not need (the rest of `config.json` is the model's record). */
+const HEADER_FIELDS = ['format', 'version', 'createdAt', 'backend', 'run', 'notes'];
+
+/** The manifest of a loaded model; families the page cannot show and sequence-to-sequence models are refused. */
+function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
+  const family = familyOf(loaded);
   if (loaded.source !== null) {
     throw new Error(`"${dir}" is a sequence-to-sequence model; the web page generates from language models (networks, conditional ones ` +
       'and n-grams) only. Use gennet generate --source or gennet evaluate for it.');
   }
-  return { format: 'gennet-web-model', version: 1, model: loaded.config, ngram: null, conditions: loaded.conditions?.config ?? null, facts: modelFacts(loaded) };
+  if (!family.supports.page) throw new Error(`"${dir}" is a ${family.name} model, which the web page cannot show yet; use gennet generate.`);
+  const record = Object.fromEntries(Object.entries(loaded.saved).filter(([key]) => !HEADER_FIELDS.includes(key)));
+  const files = family.training === 'counts' ? [...(family as CountedFamily).files, ARTIFACT_FILES.vocab]
+    : [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab,
+      ...(loaded.conditions === null ? [] : [ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights])];
+  return { format: 'gennet-web-model', version: 2, record, files, facts: modelFacts(loaded) };
 }
 
 /** Frees a loaded model's networks. */
-function disposeLoaded(loaded: LoadedArtifact | LoadedNgram): void {
-  if ('ngram' in loaded) return;
-  loaded.network.dispose();
+function disposeLoaded(loaded: LoadedModel): void {
+  if ('network' in loaded) loaded.network.dispose();
   loaded.conditions?.encoder.dispose();
   loaded.source?.encoder.dispose();
 }
@@ -78,7 +79,7 @@ async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: st
   const pageFiles = (await fs.readdir(assets)).filter((name) => !name.endsWith('.map')).sort(); // the source map stays in dist/
   for (const name of pageFiles) await fs.copyFile(path.join(assets, name), path.join(dir, name));
   await fs.mkdir(path.join(dir, SITE_MODEL_FOLDER));
-  const modelFiles = webModelFiles(manifest);
+  const modelFiles = manifest.files;
   for (const name of modelFiles) await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, name), folder.file(name)!);
   await fs.writeFile(path.join(dir, SITE_MODEL_FOLDER, WEB_MODEL_FILE), JSON.stringify(manifest, null, 2));
   return [...pageFiles, ...[...modelFiles, WEB_MODEL_FILE].map((name) => `${SITE_MODEL_FOLDER}/${name}`)];

@@ -1,5 +1,4 @@
-import { type ConditionEncoderConfig, type ModelConfig, resolveModelConfig } from '../model';
-import { ARTIFACT_FILES, fileIn, networkFromFiles, ngramGeneratorFromFiles, parseJson, type SavedConditions } from '../io/modelBytes';
+import { fileIn, modelFromFiles, parseJson, type SavedConditions } from '../io/modelBytes';
 import type { TextGenerator } from '../sample';
 
 // The model as a web page loads it: the model folder's own files, fetched, plus one manifest that Node wrote after
@@ -12,14 +11,18 @@ export const WEB_MODEL_FILE = 'web-model.json';
 
 /** What the page shows about the model (every field from the model folder; null where it does not record it). */
 export interface ModelFacts {
-  /** `LSTM`, `GRU`, `RNN` or `n-gram`. */
+  /** `LSTM`, `GRU`, `RNN`, `n-gram`, `MLP` (see `ModelDescription`). */
   kind: string;
-  /** Recurrent layers and units per layer (null for an n-gram model). */
+  /** The model in a few words: `LSTM, 2 layers × 128 units, one-hot input`, `n-gram of order 5 (Kneser–Ney)`. */
+  shape: string;
+  /** Whether it is counted (its parameters are stored counts) rather than trained by gradient steps. */
+  counted: boolean;
+  /** Layers and units per layer (null where the model has none). */
   layers: number | null;
   units: number | null;
   /** How tokens enter the network: `one-hot` or `embedding N` (null for an n-gram model). */
   input: string | null;
-  /** An n-gram model's order (null for a network). */
+  /** Tokens of context: an n-gram model's order, an MLP's window (null for a recurrent network). */
   order: number | null;
   /** A conditional model's conditions, e.g. `year:decade (23 values)`; null for others. */
   conditions: string[] | null;
@@ -37,23 +40,16 @@ export interface ModelFacts {
   savedAt: string;
 }
 
-/** `web-model.json`: which files make the model and what it is. */
+/** `web-model.json`: what the model folder's `config.json` records of the model, which files make it, and what it is. */
 export interface WebModelManifest {
   format: 'gennet-web-model';
-  version: 1;
-  /** The network's settings (null for an n-gram model). */
-  model: ModelConfig | null;
-  /** The n-gram model's order and vocabulary size (null for a network). */
-  ngram: { order: number; vocabSize: number } | null;
-  /** A conditional network's conditions (columns, their values, vector size); null for others. */
-  conditions: ConditionEncoderConfig | null;
+  /** 2: the model's record and file list, for a model of any family (1 knew networks and n-grams by name). */
+  version: 2;
+  /** `config.json` without the run and notes: the model's family record (`model`, `ngram`…) and a conditional model's `conditions`. */
+  record: Record<string, unknown>;
+  /** The model folder's files the page fetches. */
+  files: string[];
   facts: ModelFacts;
-}
-
-/** The model in a few words: `LSTM, 2 layers × 128 units, one-hot input` or `n-gram of order 5 (Kneser–Ney)`. */
-export function modelShape(facts: ModelFacts): string {
-  if (facts.order !== null) return `n-gram of order ${facts.order} (Kneser–Ney)`;
-  return `${facts.kind}, ${facts.layers} layer${facts.layers === 1 ? '' : 's'} × ${facts.units} units, ${facts.input} input`;
 }
 
 /** A model loaded by the page: what generates, its condition encoder (a conditional network; else null), its manifest. */
@@ -62,12 +58,6 @@ export interface WebModel {
   conditions: SavedConditions | null;
   manifest: WebModelManifest;
 }
-
-/** The files of a network (model, weights, vocabulary; a conditional one's encoder too) or of an n-gram model (counts, vocabulary). */
-export const webModelFiles = (manifest: Pick<WebModelManifest, 'ngram' | 'conditions'>): string[] => manifest.ngram !== null
-  ? [ARTIFACT_FILES.ngram, ARTIFACT_FILES.vocab]
-  : [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab,
-    ...(manifest.conditions === null ? [] : [ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights])];
 
 /** Fetches one file; null when the server says it is not there. */
 async function fetchBytes(url: string): Promise<Uint8Array | null> {
@@ -83,21 +73,17 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
 /**
  * Loads the model of a site written by `writeWebSite` from the folder URL `base` (e.g. `model/`): the manifest, then
  * its files, built into a generator by the code that reads a model folder on disk (JSON, weights' size and values,
- * the vocabulary's size, the n-gram counts).
+ * the vocabulary's size, a family's own files).
  */
 export async function loadWebModel(base: string, fetchFile: (url: string) => Promise<Uint8Array | null> = fetchBytes): Promise<WebModel> {
   const manifestBytes = await fetchFile(fileIn(base, WEB_MODEL_FILE));
   if (manifestBytes === null) throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is missing: this site has no model. Export it again with gennet export-web.`);
   const manifest = parseJson(base, WEB_MODEL_FILE, manifestBytes) as WebModelManifest;
-  if (manifest?.format !== 'gennet-web-model' || manifest.version !== 1) {
-    throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is not a gennet web model of version 1; export the model again with gennet export-web.`);
+  if (manifest?.format !== 'gennet-web-model' || manifest.version !== 2 || !Array.isArray(manifest.files)) {
+    throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is not a gennet web model of version 2; export the model again with gennet export-web.`);
   }
-  const names = webModelFiles(manifest);
-  const bytes = new Map(await Promise.all(names.map(async (name) => [name, await fetchFile(fileIn(base, name))] as const)));
-  const files = { file: (name: string) => bytes.get(name) ?? null };
-  if (manifest.ngram !== null) {
-    return { manifest, conditions: null, generator: ngramGeneratorFromFiles(base, files, manifest.ngram.order, manifest.ngram.vocabSize) };
-  }
-  const { conditions, ...generator } = await networkFromFiles(base, files, resolveModelConfig(manifest.model!), manifest.conditions ?? undefined);
+  const bytes = new Map(await Promise.all(manifest.files.map(async (name) => [name, await fetchFile(fileIn(base, name))] as const)));
+  const { conditions, source, ...generator } = await modelFromFiles(base, { file: (name: string) => bytes.get(name) ?? null }, manifest.record);
+  source?.encoder.dispose(); // export-web refuses sequence-to-sequence models
   return { manifest, conditions, generator };
 }

@@ -2,12 +2,12 @@
 // next-token distribution as the prompt and the settings change. Every generation goes through the same library code
 // as `gennet generate`, so a seed gives the same text on the same backend.
 import { describeBackend } from '../../backendDescription';
-import { selectEngine } from '../../engines';
+import { engineOf } from '../../families';
 import {
   beamSearch, checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions,
   DEFAULT_REPETITION_WINDOW, streamGenerations, yieldToEventLoop,
 } from '../../sample';
-import { loadWebModel, type ModelFacts, modelShape, SITE_MODEL_FOLDER, type WebModel } from '../webModel';
+import { loadWebModel, type ModelFacts, SITE_MODEL_FOLDER, type WebModel } from '../webModel';
 import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
 import { ConditionMenus } from './conditionMenus';
 import { drawDistribution } from './distributionChart';
@@ -76,10 +76,10 @@ function showStatus(text: string, error = false): void {
 /** The model's facts as label → value lines. */
 function factLines(facts: ModelFacts): Array<[string, string]> {
   const lines: Array<[string, string | null]> = [
-    ['Model', modelShape(facts)],
+    ['Model', facts.shape],
     ...(facts.conditions === null ? [] : [['Conditions', facts.conditions.join(', ')] as [string, string]]),
     ['Tokens', `${facts.unit === 'char' ? 'characters' : 'words'}, ${facts.vocabSize.toLocaleString('en')} in the vocabulary`],
-    [facts.order !== null ? 'Counts' : 'Parameters', facts.params?.toLocaleString('en') ?? null],
+    [facts.counted ? 'Counts' : 'Parameters', facts.params?.toLocaleString('en') ?? null],
     ['Training corpus', facts.corpus],
     ['Training steps', facts.steps?.toLocaleString('en') ?? null],
     ['Validation', facts.valBitsPerChar === null ? null : `${facts.valBitsPerChar.toFixed(3)} bits/char`],
@@ -280,13 +280,13 @@ async function main(): Promise<void> {
   byTestId('backend').textContent = describeBackend();
   const model = await loadWebModel(`${SITE_MODEL_FOLDER}/`);
   const { generator } = model;
-  const engine = 'ngram' in generator ? 'auto' : selectEngine('auto', generator.network).name;
-  byTestId('engine').textContent = 'ngram' in generator ? 'n-gram (counts, no backend)' : engine;
+  const engine = engineOf(generator, 'auto');
+  byTestId('engine').textContent = engine ?? `${model.manifest.facts.kind} (counts, no backend)`;
   showFacts(model.manifest.facts);
   inputs.topK.max = String(generator.vocab.size);
   if (model.conditions !== null) conditionMenus = new ConditionMenus(model.conditions, byTestId('conditions'));
   byTestId('repetition-window').textContent = String(DEFAULT_REPETITION_WINDOW);
-  const page = new GenerationPage(model, engine);
+  const page = new GenerationPage(model, engine ?? 'auto');
   for (const input of [...Object.values(inputs), ...(conditionMenus?.menus ?? [])]) {
     input.addEventListener('input', () => {
       showSliderValues();

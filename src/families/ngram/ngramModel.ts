@@ -1,6 +1,5 @@
-import type { Batch } from '../data';
-import type { Vocabulary } from '../vocab';
-import type { StateLayout } from './recurrentState';
+import type { Batch } from '../../data';
+import type { Vocabulary } from '../../vocab';
 
 /** An n-gram model with the vocabulary of its ids: it generates text as a network does (see `NgramStepper`). */
 export interface NgramGenerator {
@@ -244,9 +243,4 @@ function discountOf(values: Uint32Array): number {
   }
   const d = once / (once + 2 * twice);
   return Number.isFinite(d) && d > 0 && d < 1 ? d : 0.5;
-}
-
-/** The layout of an n-gram stepper's state: one array of each row's last `max(order − 1, 1)` tokens. */
-export function ngramStateLayout(model: NgramModel): StateLayout {
-  return { parts: 1, units: Math.max(model.order - 1, 1) };
 }

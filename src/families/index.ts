@@ -1,0 +1,5 @@
+export * from './family';
+export * from './registry';
+export { recurrentFamily } from './recurrent';
+export { type NgramGenerator, ngramFamily, NgramModel, NgramStepper } from './ngram';
+export { buildMlp, ContextWindow, type MlpConfig, mlpFamily, MlpStepper } from './mlp';

@@ -1,0 +1,75 @@
+import { type EngineChoice, ENGINES, selectEngine } from '../../engines';
+import {
+  buildGenerator, buildSequenceEncoder, CELLS, type CellType, DEFAULT_MODEL_CONFIG, type GeneratorModel, type ModelConfig, resolveModelConfig, stateLayout,
+} from '../../model';
+import type { ModelSpec, NetworkFamily } from '../family';
+
+/** The settings a recurrent network has (`ModelConfig` without its vocabulary size). */
+const SETTINGS = ['cell', 'layers', 'units', 'input', 'embeddingDim', 'dropout', 'seed'];
+
+/** Whether network settings are a recurrent network's: named so, or by no family (saved before families had names). */
+const isRecurrent = (config: { family?: unknown }) => (config.family ?? 'recurrent') === 'recurrent';
+
+/** Reads `CELL`, `CELL:UNITS` or `CELL:LAYERSxUNITS` (a cell alone: one layer of 128 units). */
+function parseSpec(spec: string): ModelSpec | null {
+  const [cell, size, extra] = spec.split(':');
+  if (!(CELLS as readonly string[]).includes(cell)) return null;
+  const bad = () => new Error(`Cannot read the model "${spec}": use ${CELLS.join('/')} with an optional :UNITS or :LAYERSxUNITS (e.g. lstm:2x256).`);
+  const match = size === undefined ? ['', '1', String(DEFAULT_MODEL_CONFIG.units)] : /^(?:(\d+)x)?(\d+)$/.exec(size);
+  if (extra !== undefined || match === null) throw bad();
+  const [layers, units] = [Number(match[1] ?? 1), Number(match[2])];
+  if (!(layers >= 1 && layers <= 16 && units >= 1 && units <= 4096)) throw bad();
+  return { family: 'recurrent', label: spec, settings: { cell, layers, units } };
+}
+
+/**
+ * Recurrent networks — RNN, GRU or LSTM cells in layers over one-hot or embedded tokens — the lesson's generators,
+ * run by every engine. Their state is what conditions and sequence-to-sequence encoders set, so they support both.
+ */
+export const recurrentFamily: NetworkFamily<ModelConfig> = {
+  name: 'recurrent',
+  description: 'RNN, GRU or LSTM layers over one-hot or embedded tokens (the lesson\'s generators); conditional and encoder–decoder models too',
+  spec: { syntax: `${CELLS.join('|')}[:UNITS | :LAYERSxUNITS]`, example: 'lstm:2x256' },
+  supports: { conditions: true, seq2seq: true, beam: true, page: true },
+  engines: ENGINES,
+  training: 'steps',
+  parseSpec,
+
+  specFromFlags(flags) {
+    if (!(CELLS as readonly string[]).includes(String(flags.cell ?? DEFAULT_MODEL_CONFIG.cell))) return null;
+    return `${String(flags.cell ?? DEFAULT_MODEL_CONFIG.cell)}:${Number(flags.layers ?? 1)}x${Number(flags.units ?? DEFAULT_MODEL_CONFIG.units)}`;
+  },
+
+  // A recurrent network's settings may carry no family name: they were the only ones before families.
+  owns: (model): model is GeneratorModel => 'network' in model && isRecurrent((model as GeneratorModel).config),
+  ownsRecord: (record) => typeof record.model === 'object' && record.model !== null && isRecurrent(record.model as { family?: unknown }),
+  openStepper: (model, engine: EngineChoice, rows) => selectEngine(engine, model.network).createStepper(model.network, model.config, rows),
+
+  describe({ config, network }) {
+    const input = config.input === 'embedding' ? `embedding ${config.embeddingDim}` : 'one-hot';
+    const kind = config.cell.toUpperCase();
+    return {
+      kind, shape: `${kind}, ${config.layers} layer${config.layers === 1 ? '' : 's'} × ${config.units} units, ${input} input`,
+      layers: config.layers, units: config.units, input, order: null, params: network.countParams(),
+    };
+  },
+
+  resolveConfig(given, vocab) {
+    const unknown = Object.keys(given).filter((key) => !SETTINGS.includes(key));
+    if (unknown.length > 0) throw new Error(`A recurrent network has no setting ${unknown.join(', ')} (it has ${SETTINGS.join(', ')}).`);
+    return resolveModelConfig({
+      ...DEFAULT_MODEL_CONFIG, input: vocab.unit === 'word' ? 'embedding' : 'onehot', ...(given as Partial<ModelConfig>), cell: (given.cell ?? DEFAULT_MODEL_CONFIG.cell) as CellType,
+      vocabSize: vocab.size,
+    });
+  },
+
+  readConfig: (record) => resolveModelConfig(record as ModelConfig),
+  build: (config) => buildGenerator(config),
+  stateLayout: (config) => stateLayout(config),
+
+  buildSourceEncoder(config, { vocabSize, maxLen }) {
+    // The encoder has the decoder's cell, layers and units: its final states are the decoder's initial state.
+    const encoderConfig = { vocabSize, maxLen, embeddingDim: config.embeddingDim, seed: config.seed };
+    return { config: encoderConfig, encoder: buildSequenceEncoder(encoderConfig, config) };
+  },
+};
