@@ -7,7 +7,7 @@ import { engineNamed } from '../src/engines';
 import {
   buildConditionEncoder, buildGenerator, CELLS, conditionIds, conditionState, rowsToState, resolveModelConfig, stateLayout, stateParts, stateToRows, type ConditionEncoderConfig,
 } from '../src/model';
-import { conditionalLoss, DEFAULT_TRAIN_CONFIG, shuffledConditions, train, type ConditionalNetworks } from '../src/train';
+import { encoderDecoderLoss, DEFAULT_TRAIN_CONFIG, shuffledEncoderInputs, train, type EncoderDecoder } from '../src/train';
 import { prepareCharData } from '../src/data';
 import { generateBatch } from '../src/sample';
 import { assertEncoderGradients } from './encoderGradients';
@@ -45,7 +45,7 @@ test('shuffled conditions: every document gets another document\'s ids, all of t
     const encoder = buildConditionEncoder({ conditions: [{ column: 'c', values: ['x'] }, { column: 'd', values: ['y'] }], dim: 2, seed: 1 }, { parts: 1, units: 2 });
     try {
       const documentIds = Int32Array.from({ length: 2 * documents }, (_, i) => i); // document d's ids: 2d, 2d + 1
-      const shuffled = shuffledConditions({ generator: encoder, encoder, layout: { parts: 1, units: 2 }, documentIds }, seed);
+      const shuffled = shuffledEncoderInputs({ generator: encoder, encoder, layout: { parts: 1, units: 2 }, documentIds }, seed);
       if (documents < 2) return assert.equal(shuffled, null);
       const donors = Array.from({ length: documents }, (_, d) => shuffled!.documentIds[2 * d] / 2);
       donors.forEach((donor, d) => {
@@ -60,7 +60,7 @@ test('shuffled conditions: every document gets another document\'s ids, all of t
 });
 
 /** A 2-layer generator of `cell` with a condition encoder for its state. */
-async function networksFor(cell: (typeof CELLS)[number]): Promise<ConditionalNetworks> {
+async function networksFor(cell: (typeof CELLS)[number]): Promise<EncoderDecoder> {
   const generator = await generatorWith(cell, 'onehot', 'sigmoid');
   const layout = stateLayout({ cell, layers: 2, units: 6 });
   return { generator, encoder: buildConditionEncoder(CONFIG, layout), layout };
@@ -80,9 +80,9 @@ test('conditional training: gradients reach the condition vectors and the state 
       const row1 = conditionState(networks.encoder, CONFIG, ROWS[1]);
       const parts = stateParts(batchState, networks.layout, 3).map((part) => part.subarray(6, 12));
       assert.deepEqual(row1, Float32Array.from(parts.flatMap((part) => [...part])), `${cell}: conditionState of row 1`);
-      assert.throws(() => conditionalLoss(engineNamed('layers'), networks, batch, ids.subarray(1)), /Encoder ids: 3 rows × 2 ids per row \(conditions, or source tokens\) = 6 expected, got 5/);
+      assert.throws(() => encoderDecoderLoss(engineNamed('layers'), networks, batch, ids.subarray(1)), /Encoder ids: 3 rows × 2 ids per row \(conditions, or source tokens\) = 6 expected, got 5/);
       const other = conditionIds(CONFIG, [ROWS[1], ROWS[2], ROWS[0]]);
-      assert.ok(Math.abs(conditionalLoss(engineNamed('layers'), networks, batch, other) - reference.loss) > 1e-4, `${cell}: the conditions matter`);
+      assert.ok(Math.abs(encoderDecoderLoss(engineNamed('layers'), networks, batch, other) - reference.loss) > 1e-4, `${cell}: the conditions matter`);
     } finally {
       networks.generator.dispose();
       networks.encoder.dispose();

@@ -3,7 +3,7 @@ import type { TestContext } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../src/data';
 import { engineNamed } from '../src/engines';
-import { conditionalLoss, conditionalLossAndGradients, type ConditionalNetworks } from '../src/train';
+import { encoderDecoderLoss, encoderDecoderLossAndGradients, type EncoderDecoder } from '../src/train';
 import { relativeDiff } from './engineFixtures';
 
 /**
@@ -14,9 +14,9 @@ import { relativeDiff } from './engineFixtures';
  * the layers engine's loss.
  */
 export function assertEncoderGradients(
-  networks: ConditionalNetworks, batch: Batch, ids: Int32Array, label: string, t: TestContext, step = 0.04,
+  networks: EncoderDecoder, batch: Batch, ids: Int32Array, label: string, t: TestContext, step = 0.04,
 ): { loss: number } {
-  const reference = conditionalLossAndGradients(engineNamed('layers'), networks, batch, ids, 1);
+  const reference = encoderDecoderLossAndGradients(engineNamed('layers'), networks, batch, ids, 1);
   const referenceGrads = new Map(Object.entries(reference.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array]));
   tf.dispose(Object.values(reference.grads));
   const encoderVariables = networks.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -33,7 +33,7 @@ export function assertEncoderGradients(
       const direction = Float32Array.from(values, (_, i) => Math.sign(analytic[i]) * (1 + 0.5 * Math.sin(i * 12.9898 + k * 78.233)));
       const lossAt = (step: number) => {
         variable.assign(tf.tensor(values.map((v, i) => v + step * direction[i]), variable.shape));
-        return conditionalLoss(engineNamed('layers'), networks, batch, ids);
+        return encoderDecoderLoss(engineNamed('layers'), networks, batch, ids);
       };
       const expected = analytic.reduce((sum, g, i) => sum + g * direction[i], 0);
       // A step that changes the loss by about 0.002 at most: resolvable in float32, small where the loss curves fast.
@@ -51,7 +51,7 @@ export function assertEncoderGradients(
       continue;
     }
     const before = tf.memory().numTensors;
-    const tested = conditionalLossAndGradients(engine, networks, batch, ids, 1);
+    const tested = encoderDecoderLossAndGradients(engine, networks, batch, ids, 1);
     assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${label}/${name}: loss`);
     assert.equal(Object.keys(tested.grads).length, referenceGrads.size, `${label}/${name}: every variable's gradient`);
     for (const [variable, grad] of Object.entries(tested.grads)) {

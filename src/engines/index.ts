@@ -5,3 +5,4 @@ export { layersEngine, LayersStepper, sequenceLoss } from './layers';
 export { nativeEngine } from './native';
 export { encoderParts, type EncoderParts } from './networkParts';
 export { fastEncoderStates } from './fast/encoder';
+export { type Encoder, encoderOf } from './encoder';

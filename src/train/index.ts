@@ -4,4 +4,4 @@ export * from './runState';
 export * from './trainer';
 export { GradientWorkers, splitBatch } from './parallelGradients';
 export * from './summary';
-export * from './conditionalGradients';
+export * from './encoderDecoder';

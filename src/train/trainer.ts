@@ -3,7 +3,7 @@ import { type Batch, realTokens, TokenDataset } from '../data';
 import { EngineChoice, selectEngine } from '../engines';
 import { conditionCount } from '../model';
 import { createRng, deriveSeed, shuffleInPlace } from '../random';
-import { batchConditionIds, conditionalLoss, type ConditionalRun } from './conditionalGradients';
+import { batchEncoderIds, encoderDecoderLoss, type EncoderDecoderRun } from './encoderDecoder';
 import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
 import { dropoutLayers, RunState } from './runState';
 import { startUpdater, Updater } from './updater';
@@ -96,18 +96,18 @@ export interface TrainResult {
 /**
  * Mean loss per target token (nats) of `model` over a dataset, in inference mode, computed by `engine`: every batch,
  * or with `maxTokens` every k-th batch (k = tokens / maxTokens rounded up), an even sample of the whole split. With
- * `conditional` (its generator is `model`), each row starts from its document's condition state.
+ * `encoded` (its generator is `model`), each row starts from the state its encoder gives its document.
  */
 export function evaluate(
   model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: EngineChoice = 'auto', maxTokens: number | null = null,
-  conditional?: ConditionalRun,
+  encoded?: EncoderDecoderRun,
 ): number {
   const runner = selectEngine(engine, model);
   let total = 0;
   let tokens = 0;
   for (const batch of validationBatches(dataset, batchSize, maxTokens)) {
     const n = realTokens(batch);
-    total += (conditional === undefined ? runner.loss(model, batch) : conditionalLoss(runner, conditional, batch, batchConditionIds(batch, conditional))) * n;
+    total += (encoded === undefined ? runner.loss(model, batch) : encoderDecoderLoss(runner, encoded, batch, batchEncoderIds(batch, encoded))) * n;
     tokens += n;
   }
   if (tokens === 0) throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
@@ -138,7 +138,7 @@ export interface RunControl {
  * A shuffle of the documents' condition ids in which every document gets another document's (a seeded random order
  * read as a cycle: no document keeps its own row); null for fewer than 2 documents.
  */
-export function shuffledConditions(run: ConditionalRun, seed: number): ConditionalRun | null {
+export function shuffledEncoderInputs(run: EncoderDecoderRun, seed: number): EncoderDecoderRun | null {
   const conditions = conditionCount(run.encoder);
   const documents = run.documentIds.length / conditions;
   if (documents < 2) return null;
@@ -156,11 +156,11 @@ export function shuffledConditions(run: ConditionalRun, seed: number): Condition
  * the validation loss; callbacks see both (progress bars, live plots, samples, checkpoints).
  * The batch order of epoch e is shuffled with a seed derived from `config.seed` and e, so a run interrupted
  * (`control.signal`) and resumed (`control.resume`) trains on the same batches and ends with the same weights.
- * Given a {@link ConditionalRun}, the generator and its condition encoder train together (each row starts from its
+ * Given a {@link EncoderDecoderRun}, the generator and its condition encoder train together (each row starts from its
  * document's condition state, the optimizer state covers both) and the result adds `valLossShuffledConditions`.
  */
 export async function train(
-  trained: tf.LayersModel | ConditionalRun,
+  trained: tf.LayersModel | EncoderDecoderRun,
   data: { train: TokenDataset; val: TokenDataset | null },
   config: TrainConfig,
   callbacks: TrainCallback[] = [],
@@ -173,10 +173,10 @@ export async function train(
         'Use a smaller batch size (--batch), a shorter sequence length (--seq-len) or a larger corpus.',
     );
   }
-  const conditional = 'generator' in trained ? trained : undefined;
-  const model = conditional?.generator ?? (trained as tf.LayersModel);
-  if (conditional !== undefined && conditional.documentIds.length % conditionCount(conditional.encoder) !== 0) {
-    throw new Error(`documentIds must hold ${conditionCount(conditional.encoder)} encoder ids per document (conditions, or source tokens), got ${conditional.documentIds.length} ids.`);
+  const encoded = 'generator' in trained ? trained : undefined;
+  const model = encoded?.generator ?? (trained as tf.LayersModel);
+  if (encoded !== undefined && encoded.documentIds.length % conditionCount(encoded.encoder) !== 0) {
+    throw new Error(`documentIds must hold ${conditionCount(encoded.encoder)} encoder ids per document (conditions, or source tokens), got ${encoded.documentIds.length} ids.`);
   }
   const engine = selectEngine(config.engine, model);
   if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
@@ -209,7 +209,7 @@ export async function train(
   let batchInEpoch = 0;
   try {
     if (resume !== undefined) dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
-    updater = await startUpdater(model, engine, config, resume, conditional);
+    updater = await startUpdater(model, engine, config, resume, encoded);
     run: for (let epoch = resume?.epoch ?? 1; epoch <= config.epochs && step < totalSteps; epoch++) {
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
       const resumed = resume !== undefined && epoch === resume.epoch;
@@ -243,7 +243,7 @@ export async function train(
         if (step >= totalSteps) break;
       }
       updater.syncWeights();
-      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, conditional);
+      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, encoded);
       const record: EpochRecord = {
         epoch,
         step,
@@ -272,9 +272,9 @@ export async function train(
     seconds: (performance.now() - started) / 1000,
     interrupted,
   };
-  if (conditional !== undefined) {
+  if (encoded !== undefined) {
     // Beside the last epoch's validation loss, with the same weights: not after an interruption mid-epoch.
-    const shuffled = shuffledConditions(conditional, deriveSeed(config.seed, 'shuffled conditions'));
+    const shuffled = shuffledEncoderInputs(encoded, deriveSeed(config.seed, 'shuffled conditions'));
     result.valLossShuffledConditions = data.val === null || shuffled === null || last === undefined || step > last.step ? null
       : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, shuffled);
   }

@@ -1,24 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import { encoderParts, fastEncoderStates, type Engine, type LossAndGradients } from '../engines';
+import { type Engine, encoderOf, type LossAndGradients } from '../engines';
 import { conditionCount, rowsToState, stateToRows, type StateLayout } from '../model';
 
-/** A conditional generator: the network, the encoder of its conditions, and the state layout between them. */
-export interface ConditionalNetworks {
+/**
+ * A generator whose rows start from what an encoder gives them — a conditional model (the encoder of its conditions) or
+ * a sequence-to-sequence model (the encoder of its sources) — and the state layout between them.
+ */
+export interface EncoderDecoder {
   generator: tf.LayersModel;
   /** Condition ids `[batch, conditions]` → initial states `[batch, parts·units]` (see `buildConditionEncoder`). */
   encoder: tf.LayersModel;
   layout: StateLayout;
 }
 
-/** A conditional generator's networks with the condition ids of every corpus document: what a conditional run trains. */
-export interface ConditionalRun extends ConditionalNetworks {
+/** An encoder–decoder's networks with the encoder ids of every corpus document: what a conditional or sequence-to-sequence run trains. */
+export interface EncoderDecoderRun extends EncoderDecoder {
   /** `[documents, conditions]` row-major: each corpus document's condition ids (see `conditionIds`). */
   documentIds: Int32Array;
 }
 
 /** The condition ids `[rows, conditions]` of a batch's rows, looked up by the documents they come from. */
-export function batchConditionIds(batch: Batch, run: ConditionalRun): Int32Array {
+export function batchEncoderIds(batch: Batch, run: EncoderDecoderRun): Int32Array {
   if (batch.documents === undefined) throw new Error('A run with an encoder (conditional or sequence-to-sequence) needs batches that say which document each row comes from.');
   const conditions = conditionCount(run.encoder);
   const documents = run.documentIds.length / conditions;
@@ -31,17 +34,7 @@ export function batchConditionIds(batch: Batch, run: ConditionalRun): Int32Array
 }
 
 /**
- * The encoder's output `[batch, parts·units]` for its input ids, differentiable in its variables: a source encoder
- * runs on the fast engine's cell ops (see `fastEncoderStates`), any other encoder through tfjs-layers.
- */
-function encoderRows(encoder: tf.LayersModel, ids: Int32Array, batch: number, training: boolean): tf.Tensor {
-  const parts = encoderParts(encoder);
-  if (parts !== null) return fastEncoderStates(parts, ids, batch);
-  return encoder.apply(tf.tensor2d(ids, [batch, ids.length / batch], 'int32'), { training }) as tf.Tensor;
-}
-
-/**
- * Loss and gradients of a conditional generator on one batch: the encoder turns each row's condition ids into its
+ * Loss and gradients of an encoder–decoder on one batch: the encoder turns each row's ids (conditions, a source) into its
  * initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
  * into the encoder (the vector–Jacobian product of its output). The gradients of both networks' variables, by name.
  * An engine that computes its gradients itself runs inside the encoder's gradient tape, on the states' values, so the
@@ -49,8 +42,8 @@ function encoderRows(encoder: tf.LayersModel, ids: Int32Array, batch: number, tr
  * the end of the step), and the encoder runs forward twice.
  * @param ids `[batch.batchSize, conditions]` condition ids of the rows (see `conditionIds`).
  */
-export function conditionalLossAndGradients(
-  engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array, threads: number,
+export function encoderDecoderLossAndGradients(
+  engine: Engine, networks: EncoderDecoder, batch: Batch, ids: Int32Array, threads: number,
 ): LossAndGradients {
   const { encoder, generator, layout } = networks;
   const rows = batch.batchSize;
@@ -79,7 +72,7 @@ export function conditionalLossAndGradients(
 function encoderGradients(encoder: tf.LayersModel, ids: Int32Array, rows: number, stateGrad: (states: tf.Tensor) => Float32Array): tf.NamedTensorMap {
   const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-    const states = encoderRows(encoder, ids, rows, true);
+    const states = encoderOf(encoder).states(ids, rows, true);
     return tf.sum(tf.mul(states, tf.tensor2d(stateGrad(states), [rows, states.shape[1]!])));
   }), variables);
   value.dispose();
@@ -97,9 +90,9 @@ function stateGradRows(result: LossAndGradients, layout: StateLayout, rows: numb
  * apart from the encoder's tape (engines that differentiate on the tape, worker threads sharing the rows: they hand
  * their result to {@link withEncoderGradients}) and for evaluation.
  */
-export function encoderStates(networks: ConditionalNetworks, ids: Int32Array, rows: number): Float32Array {
+export function encoderStates(networks: EncoderDecoder, ids: Int32Array, rows: number): Float32Array {
   checkIds(networks.encoder, ids, rows);
-  const states = tf.tidy(() => encoderRows(networks.encoder, ids, rows, false).dataSync() as Float32Array);
+  const states = tf.tidy(() => encoderOf(networks.encoder).states(ids, rows, false).dataSync() as Float32Array);
   return rowsToState(states, networks.layout, rows);
 }
 
@@ -108,7 +101,7 @@ export function encoderStates(networks: ConditionalNetworks, ids: Int32Array, ro
  * gradient carried through the encoder (a second forward pass, under the tape). Takes ownership of `result`'s tensors.
  * @param computedBy names who ran the generator, for the error when no state gradient came back.
  */
-export function withEncoderGradients(networks: ConditionalNetworks, ids: Int32Array, rows: number, result: LossAndGradients, computedBy: string): LossAndGradients {
+export function withEncoderGradients(networks: EncoderDecoder, ids: Int32Array, rows: number, result: LossAndGradients, computedBy: string): LossAndGradients {
   try {
     const dRows = stateGradRows(result, networks.layout, rows, computedBy);
     return { loss: result.loss, grads: { ...result.grads, ...encoderGradients(networks.encoder, ids, rows, () => dRows) } };
@@ -126,7 +119,7 @@ function checkIds(encoder: tf.LayersModel, ids: Int32Array, rows: number): void 
   }
 }
 
-/** Mean loss per real target token (nats) of a conditional generator on one batch, in inference mode. */
-export function conditionalLoss(engine: Engine, networks: ConditionalNetworks, batch: Batch, ids: Int32Array): number {
+/** Mean loss per real target token (nats) of an encoder–decoder on one batch, in inference mode. */
+export function encoderDecoderLoss(engine: Engine, networks: EncoderDecoder, batch: Batch, ids: Int32Array): number {
   return engine.loss(networks.generator, batch, encoderStates(networks, ids, batch.batchSize));
 }

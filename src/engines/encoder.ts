@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import { fastEncoderStates } from './fast/encoder';
+import { encoderParts } from './networkParts';
+
+/**
+ * The encoder of a conditional or sequence-to-sequence model as training and generation run it: ids per row
+ * (condition values, or a padded source) → the rows of the decoder's initial state `[rows, parts·units]`.
+ */
+export interface Encoder {
+  /** The encoder network (its variables are what it learns). */
+  readonly network: tf.LayersModel;
+  /** The initial-state rows for `ids` (`[rows, ids per row]`), differentiable in the network's variables. */
+  states(ids: Int32Array, rows: number, training: boolean): tf.Tensor2D;
+}
+
+/**
+ * How `network` runs as an encoder: a source encoder (masked embedding → recurrent layers) on the fast engine's cell
+ * ops, its rows grouped by source length (each group runs only its length: the masked tfjs-layers encoder's numbers at
+ * a fraction of the cost) — whatever engine runs the decoder; any other encoder (a condition encoder) through
+ * tfjs-layers.
+ */
+export function encoderOf(network: tf.LayersModel): Encoder {
+  const parts = encoderParts(network);
+  return {
+    network,
+    states: (ids, rows, training) => parts !== null
+      ? fastEncoderStates(parts, ids, rows)
+      : network.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training }) as tf.Tensor2D,
+  };
+}
