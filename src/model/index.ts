@@ -9,3 +9,4 @@ export * from './stepper';
 export * from './tokenWindowStepper';
 export * from './conditionEncoder';
 export * from './sequenceEncoder';
+export { linear } from './linear';

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { lookupRows } from '../../model';
+import { linear, lookupRows } from '../../model';
 import type { EncoderParts } from '../networkParts';
-import { linear } from './linear';
 
 /**
  * A source encoder's final states `[rows, parts·units]` (per row: each layer's h, then c for LSTM), computed with the

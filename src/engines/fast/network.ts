@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import { groupByLayer, lookupRows, SequenceShape } from '../../model';
+import { groupByLayer, linear, lookupRows, SequenceShape } from '../../model';
 import { softmaxCrossEntropy } from './crossEntropy';
-import { linear } from './linear';
 import { networkParts } from '../networkParts';
 
 /**

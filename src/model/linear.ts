@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { transposedTimes } from '../../model/cells/rowMath';
+import { transposedTimes } from './cells/rowMath';
 
 /**
  * `x · w` for `x` `[rows, in]` and `w` `[in, out]`, with a gradient that transposes explicitly and then runs plain
