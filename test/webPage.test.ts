@@ -52,6 +52,9 @@ gennet('train', '--corpus', table, '--condition', 'lang', '--mode', 'lines', '--
 const words = path.join(work, 'words');
 gennet('train', '--corpus', corpus, '--level', 'word', '--units', '24', '--seq-len', '16', '--max-steps', '30', '--epochs', '1', '--seed', '5',
   '--out', words, '--no-samples');
+const mlp = path.join(work, 'mlp');
+gennet('train', '--corpus', corpus, '--model', 'mlp:4x24', '--embedding-dim', '8', '--seq-len', '32', '--max-steps', '40', '--epochs', '1', '--seed', '5',
+  '--out', mlp, '--no-samples');
 
 /** Reads a site's file from disk the way the page fetches it (null: missing). */
 async function readSiteFile(file: string): Promise<Uint8Array | null> {
@@ -66,8 +69,8 @@ async function readSiteFile(file: string): Promise<Uint8Array | null> {
 const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', repetitionPenalty: '1.2', length: '150', seed: '9' };
 
 /** What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's), with `extra` options. */
-function cliText(model: string, backend: 'wasm' | 'cpu' | null, extra: string[] = []): string {
-  const runOn = backend === null ? [] : ['--backend', backend, '--engine', 'fast'];
+function cliText(model: string, backend: 'wasm' | 'cpu' | null, extra: string[] = [], engine = 'fast'): string {
+  const runOn = backend === null ? [] : ['--backend', backend, '--engine', engine];
   const out = gennet('generate', '--model', model, ...runOn, ...extra, '--prompt', SETTINGS.prompt, '--temperature', SETTINGS.temperature, '--top-k', SETTINGS.topK,
     '--top-p', SETTINGS.topP, '--repetition-penalty', SETTINGS.repetitionPenalty, '--length', SETTINGS.length, '--seed', SETTINGS.seed, '--json');
   return (JSON.parse(out) as { text: string }).text;
@@ -326,15 +329,18 @@ test('gennet serve: the page generates what the CLI prints, its chart follows th
   assert.equal(sites(), sitesBefore, 'gennet serve removed its temporary site');
 });
 
-test('the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks, a conditional one and an n-gram model', { timeout: 240_000 }, async () => {
+test('the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks, a conditional one, an n-gram model and an MLP', { timeout: 240_000 }, async () => {
   const served: ChildProcess[] = [];
   let browser: Awaited<ReturnType<typeof openTab>> | undefined;
   try {
     browser = await openTab(path.join(work, 'browser-static'));
     const { tab, traffic } = browser;
-    const cases = [[lstm, 'wasm', {}], [words, 'wasm', {}], [conditional, 'wasm', { lang: 'a' }], [conditional, 'wasm', { lang: 'b' }], [ngram, null, {}]] as const;
+    const cases = [
+      [lstm, 'wasm', {}, 'fast'], [words, 'wasm', {}, 'fast'], [conditional, 'wasm', { lang: 'a' }, 'fast'], [conditional, 'wasm', { lang: 'b' }, 'fast'],
+      [ngram, null, {}, 'fast'], [mlp, 'wasm', {}, 'auto'],
+    ] as const;
     const texts: string[] = [];
-    for (const [model, backend, conditions] of cases) {
+    for (const [model, backend, conditions, engine] of cases) {
       const site = path.join(work, `site-${path.basename(model)}`);
       gennet('export-web', '--model', model, '--out', site);
       const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -346,7 +352,7 @@ test('the export-web folder works from a plain static file server (python3 -m ht
       await openPage(tab, `http://localhost:${port}/${backend === null ? '' : `?backend=${backend}`}`);
       const given = Object.entries(conditions).map(([column, value]) => `${column}=${value}`);
       texts.push(await generateOnPage(tab, conditions));
-      assert.equal(texts.at(-1), cliText(model, backend, given.length === 0 ? [] : ['--condition', ...given]), `${path.basename(model)} on ${backend ?? 'its own'} ${given}`);
+      assert.equal(texts.at(-1), cliText(model, backend, given.length === 0 ? [] : ['--condition', ...given], engine), `${path.basename(model)} on ${backend ?? 'its own'} ${given}`);
     }
     assert.notEqual(texts[2], texts[3], 'the condition menu changes what the conditional model writes');
     assert.deepEqual(traffic.remote, []);
