@@ -21,6 +21,14 @@ test('the native addon is built and available (npm run setup builds it)', () => 
   assert.equal(nativeEngine.unavailableReason(), null);
 });
 
+test('the addon names its cells from its cell registry — the same as the TypeScript cells — and refuses a cell it does not know', () => {
+  const loaded = nativeAddon();
+  if ('reason' in loaded) throw new Error(loaded.reason);
+  assert.deepEqual([...loaded.addon.cells].sort(), [...CELLS].sort());
+  const spec = { cell: 'lstm2', gate: 0, layers: 1, units: 4, vocab: 5, embed: 0, dropout: 0 };
+  assert.throws(() => new loaded.addon.Stepper(spec, [], 1), /native: spec.cell must name a cell the addon knows/);
+});
+
 test('native loss and gradients equal the tfjs-layers cells for every cell, gate, input, 1-2 layers, padding mask, 1 and 2 threads', async () => {
   await initBackend('cpu');
   for (const { cell, input, gate, label } of engineCases()) {
@@ -87,7 +95,7 @@ test('native dropout: the loss equals the network recomputed in tfjs with the sa
       assert.deepEqual(dropouts.map((d) => d.calls), [1, 1], 'each call counts on the dropout layers');
     }
     // Gradients under fixed masks against central differences of the same loss.
-    const spec = { cell: CELLS.indexOf(cell), gate: 0, layers: 2, units, vocab: VOCAB, embed: 5, dropout: rate };
+    const spec = { cell, gate: 0, layers: 2, units, vocab: VOCAB, embed: 5, dropout: rate };
     const weights = model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
     const seeds = Uint32Array.of(7, 8);
     const run = (values: Float32Array[]) =>
@@ -111,7 +119,7 @@ test('native layers start from a given state: the loss equals tfjs-layers with i
     const perState = batch.batchSize * units;
     const states = cell === 'lstm' ? 2 : 1;
     const initial = Float32Array.from({ length: layers * states * perState }, (_, i) => Math.sin(i * 1.3) * 0.8);
-    const spec = { cell: CELLS.indexOf(cell), gate: 0, layers, units, vocab: VOCAB, embed: input === 'embedding' ? 5 : 0, dropout: 0 };
+    const spec = { cell, gate: 0, layers, units, vocab: VOCAB, embed: input === 'embedding' ? 5 : 0, dropout: 0 };
     const weights = model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
     const run = (values: Float32Array[], start: Float32Array | null) =>
       addon().lossAndGradients(spec, values, batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 2, null, start);

@@ -17,9 +17,11 @@ gn::Spec read_spec(const Napi::Object& o) {
     return v.As<Napi::Number>().Int32Value();
   };
   gn::Spec s{};
-  int cell = integer("cell", 0), gate = integer("gate", 0);
-  if (gn::find_cell(cell) == nullptr || gate > 1) throw Napi::Error::New(o.Env(), "native: unknown cell or gate code");
-  s.cell = static_cast<gn::CellKind>(cell);
+  const Napi::Value cell = o.Get("cell");
+  s.cell = cell.IsString() ? gn::find_cell(cell.As<Napi::String>().Utf8Value().c_str()) : nullptr;
+  if (s.cell == nullptr) throw Napi::Error::New(o.Env(), "native: spec.cell must name a cell the addon knows (see its cells)");
+  int gate = integer("gate", 0);
+  if (gate > 1) throw Napi::Error::New(o.Env(), "native: unknown gate code");
   s.gate = static_cast<gn::GateKind>(gate);
   s.layers = integer("layers", 1);
   s.units = integer("units", 1);
@@ -340,6 +342,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", TrainerWrap::Define(env));
   exports.Set("profile", Napi::Function::New(env, Profile));
   exports.Set("dropoutMasks", Napi::Function::New(env, DropoutMasks));
+  const std::vector<const char*> names = gn::cell_names();
+  Napi::Array cells = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); i++) cells.Set(static_cast<uint32_t>(i), Napi::String::New(env, names[i]));
+  exports.Set("cells", cells);
   return exports;
 }
 

@@ -9,7 +9,7 @@ namespace gn {
 
 void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int batch, const std::function<void(int, float*)>& step_inputs,
                    const RowState<const float>& start) {
-  const CellKernels& cell = cell_kernels(s.cell);
+  const CellKernels& cell = *s.cell;
   const int n = s.units, w = cell.gates * n;
   const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
   for (auto* states : {&tr.h, &tr.c, &tr.tc, &tr.rh}) states->resize(size_t(steps) * step_h);  // a cell fills those it uses
@@ -24,7 +24,7 @@ void forward_layer(const Spec& s, const float* u, LayerTrace& tr, int steps, int
 
 void backward_layer(const Spec& s, const float* ut, const LayerTrace& tr, float* dh, float* dz, float* du, int steps, int batch,
                     const std::function<void(int, const float*)>& step_gradients, const RowState<const float>& start, const RowState<float>& start_grads) {
-  const CellKernels& cell = cell_kernels(s.cell);
+  const CellKernels& cell = *s.cell;
   const int n = s.units, w = cell.gates * n;
   const size_t step_z = size_t(batch) * w, step_h = size_t(batch) * n;
   std::vector<float> carry(step_h, 0.0f);  // what the cell carries back from step to step (LSTM: dc; GRU: dh through z⊙h and r⊙h)

@@ -13,13 +13,14 @@
 
 namespace gn {
 
-/** The cells, numbered as the JavaScript side sends them; each one's kernels are in cells/ (see cells/registry.cc). */
-enum class CellKind { lstm = 0, gru = 1, rnn = 2 };
+/** A cell's kernels: each cell defines its own in cells/NAME.cc, listed in cells/registry.cc. */
+struct CellKernels;
 enum class GateKind { sigmoid = 0, hard_sigmoid = 1 };
 
 /** The shape of a generator network. */
 struct Spec {
-  CellKind cell;
+  /** The cell of every layer (see cells/cell.h), found by its name (find_cell). */
+  const CellKernels* cell;
   GateKind gate;
   int layers;
   int units;

@@ -41,7 +41,7 @@ void Stepper::set_state(const float* state) {
 
 const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   const Spec& s = spec_;
-  const CellKernels& cell = cell_kernels(s.cell);
+  const CellKernels& cell = *s.cell;
   const int n = s.units, w = cell.gates * n, v = s.vocab;
   z_.resize(size_t(batch_) * w);
   for (auto* state : {&h_, &c_, &tc_, &rh_}) state->resize(size_t(batch_) * n);

@@ -2,8 +2,7 @@
 // name, its gate blocks and state arrays, its step for a batch of rows and its backward step. The loops over time and
 // layers (layers.cc, stepper.cc) call them once per step of a whole block of rows; the loops over elements stay inside
 // the cell's own functions (their arrays __restrict, compiled per CPU level: GN_VECTOR_CLONES), so that they
-// vectorise. A new cell is one file (cells/NAME.cc, defining its CellKernels) plus one entry in cells/registry.cc
-// (and its code in CellKind).
+// vectorise. A new cell is one file (cells/NAME.cc, defining its CellKernels) plus one entry in cells/registry.cc.
 #pragma once
 #include "../network.h"
 
@@ -71,10 +70,10 @@ struct CellKernels {
   void (*add_recurrent_gradient)(int units, int steps, int batch, const float* rh, const float* dz, bool started, float* du);
 };
 
-/** The kernels of a cell kind (cells/registry.cc). */
-const CellKernels& cell_kernels(CellKind kind);
+/** The kernels of the cell called `name` (cells/registry.cc), or null when there is none. */
+const CellKernels* find_cell(const char* name);
 
-/** The kernels of the cell numbered `code` (a CellKind value: the number the JavaScript side sends), or null when there is none. */
-const CellKernels* find_cell(int code);
+/** The names of every cell the addon runs, in the registry's order. */
+std::vector<const char*> cell_names();
 
 }  // namespace gn

@@ -1,5 +1,7 @@
-// Every cell the addon runs: one entry a cell, by the code the JavaScript side sends for it (CellKind's values, the
-// numbers of src/engines/native/index.ts). A cell defines its CellKernels in its own file (cells/NAME.cc).
+// Every cell the addon runs: one entry a cell; the JavaScript side names a cell by its `name` (and asks the addon
+// which names it knows: `cells`). A cell defines its CellKernels in its own file (cells/NAME.cc).
+#include <cstring>
+
 #include "cell.h"
 
 namespace gn {
@@ -8,28 +10,25 @@ extern const CellKernels lstm_kernels, gru_kernels, rnn_kernels;
 
 namespace {
 
-const struct {
-  CellKind kind;
-  const CellKernels* kernels;
-} kCells[] = {
-    {CellKind::lstm, &lstm_kernels},
-    {CellKind::gru, &gru_kernels},
-    {CellKind::rnn, &rnn_kernels},
-};
+const CellKernels* const kCells[] = {&lstm_kernels, &gru_kernels, &rnn_kernels};
 
 }  // namespace
 
-const CellKernels* find_cell(int code) {
-  for (const auto& cell : kCells) {
-    if (static_cast<int>(cell.kind) == code) return cell.kernels;
+const CellKernels* find_cell(const char* name) {
+  for (const CellKernels* cell : kCells) {
+    if (std::strcmp(cell->name, name) == 0) return cell;
   }
   return nullptr;
 }
 
-const CellKernels& cell_kernels(CellKind kind) { return *find_cell(static_cast<int>(kind)); }
+std::vector<const char*> cell_names() {
+  std::vector<const char*> names;
+  for (const CellKernels* cell : kCells) names.push_back(cell->name);
+  return names;
+}
 
-int Spec::gates() const { return cell_kernels(cell).gates; }
+int Spec::gates() const { return cell->gates; }
 
-int Spec::states() const { return cell_kernels(cell).states; }
+int Spec::states() const { return cell->states; }
 
 }  // namespace gn

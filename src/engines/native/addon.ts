@@ -3,8 +3,8 @@ import { loadAddonFile } from './addonLoader';
 
 /** The shape of a network as the addon reads it (see native/src/network.h). */
 export interface NativeSpec {
-  /** 0 LSTM, 1 GRU, 2 simple RNN. */
-  cell: number;
+  /** The cell's name (`lstm`, `gru`, `rnn`: one of the addon's `cells`). */
+  cell: string;
   /** 0 sigmoid, 1 hard sigmoid. */
   gate: number;
   layers: number;
@@ -39,6 +39,8 @@ export interface NativeStepProfile {
 
 /** The C++ addon's exports (native/src/addon.cc). */
 export interface NativeAddon {
+  /** The names of the cells the addon runs (its cell registry, native/src/cells/registry.cc). */
+  cells: string[];
   /** The phases of the whole training steps so far; `reset` starts the count afresh. */
   profile(reset?: boolean): NativeStepProfile;
   /**

@@ -6,8 +6,6 @@ import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkPa
 import { NativeLayout, NativeSpec, nativeAddon } from './addon';
 import { nativeFusedTraining } from './fusedTraining';
 
-const CELL_CODES: Record<string, number> = { lstm: 0, gru: 1, rnn: 2 };
-
 /** The dropout rate every recurrent layer shares (0 for none), or null when the layers' rates differ. */
 function sharedDropoutRate(parts: NetworkParts): number | null {
   const rates = new Set(parts.recurrent.map((part) => (part.dropout === null ? 0 : Number(part.dropout.getConfig().rate))));
@@ -22,7 +20,7 @@ function nativeLayout(network: tf.LayersModel): NativeLayout {
   const parts: NetworkParts = networkParts(network, 'native');
   const first = parts.recurrent[0];
   const spec: NativeSpec = {
-    cell: CELL_CODES[first.cell.name],
+    cell: first.cell.name,
     gate: first.gate === 'sigmoid' ? 0 : 1,
     layers: parts.recurrent.length,
     units: first.recurrentKernel.shape[0]!,
@@ -46,7 +44,8 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   const parts = networkParts(network, 'native');
   const cells = new Set(parts.recurrent.map((part) => part.cell.name));
   const gates = new Set(parts.recurrent.map((part) => part.gate));
-  if ([...cells].some((cell) => !(cell in CELL_CODES))) return `cell ${[...cells].join('/')} (the addon knows ${Object.keys(CELL_CODES).join(', ')})`;
+  const known = addon().cells;
+  if ([...cells].some((cell) => !known.includes(cell))) return `cell ${[...cells].join('/')} (the addon knows ${known.join(', ')})`;
   if (cells.size > 1 || gates.size > 1) return 'layers of different cells or gates';
   if (sharedDropoutRate(parts) === null) return 'dropout rates that differ between layers';
   if (new Set(parts.recurrent.map((part) => part.recurrentKernel.shape[0])).size > 1) return 'layers of different sizes';
