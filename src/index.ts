@@ -1,5 +1,6 @@
 export * from './backend';
 export * from './random';
+export * from './version';
 export * from './corpus';
 export * from './vocab';
 export * from './data';

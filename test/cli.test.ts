@@ -231,6 +231,26 @@ test('a prompt with characters the model never saw generates, with a warning nam
   assert.match(run.stderr, /warning: The prompt "Vask 🐋 " contains characters the model never saw: "🐋"; they become <unk>/);
 });
 
+test('gennet --version and -V print package.json\'s version; train --json and the saved config.json carry it', () => {
+  const { version } = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const run = gennet(flag);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, `${version}\n`);
+  }
+  // A network (trained by the first test) and a counted model: the summary and config.json say which gennet made them.
+  assert.equal(JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8')).gennetVersion, version);
+  const network = gennet('train', '--corpus', corpusFile, '--seq-len', '20', '--batch', '8', '--units', '8', '--max-steps', '2', '--no-samples',
+    '--out', path.join(work, 'versioned'), '--json');
+  assert.equal(network.status, 0, network.stderr);
+  assert.equal(JSON.parse(network.stdout).gennetVersion, version);
+  const countedDir = path.join(work, 'versioned-ngram');
+  const counted = gennet('train', '--corpus', corpusFile, '--model', 'ngram:3', '--out', countedDir, '--json');
+  assert.equal(counted.status, 0, counted.stderr);
+  assert.equal(JSON.parse(counted.stdout).gennetVersion, version);
+  assert.equal(JSON.parse(readFileSync(path.join(countedDir, 'config.json'), 'utf8')).gennetVersion, version);
+});
+
 test('gennet corpora lists the built-in corpora', () => {
   const run = gennet('corpora', '--json');
   assert.equal(run.status, 0, run.stderr);

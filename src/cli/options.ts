@@ -1,10 +1,43 @@
 import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { decodeText, describeTextIssues } from '../corpus';
-import { BACKENDS } from '../backend';
-import { ENGINES } from '../engines';
-import { checkTemperature } from '../sample';
+import { CORPUS_FORMATS, type CorpusFormat, decodeText, describeTextIssues, SPLIT_MODES, type SplitMode } from '../corpus';
+import { BACKENDS, type BackendName } from '../backend';
+import { DATA_MODES, type DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
+import { type EngineChoice, ENGINES } from '../engines';
+import { checkTemperature, type SamplingOptions } from '../sample';
+import { DEFAULT_TRAIN_CONFIG } from '../train';
+import type { VocabularyUnit } from '../vocab';
+
+/** Flags every model command has. */
+export interface CommonFlags {
+  backend?: BackendName | 'auto';
+  engine: EngineChoice;
+  json?: boolean;
+}
+
+/** Flags that choose and cut a corpus (see `addDataOptions`), and of the training steps (`addStepOptions`). */
+export interface DataFlags extends CommonFlags {
+  corpus?: string; format?: CorpusFormat; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
+  level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number; valMax: number; seed: number;
+  batch: number; maxSteps?: number; lr: number; threads: number;
+}
+
+/** The data settings that data flags give (`mode` left to the run's default unless typed: it depends on the task). */
+export function dataSettingsOf(flags: DataFlags, command: Command): Omit<Partial<DataSettings>, 'corpus'> {
+  return {
+    format: flags.format ?? null, columns: flags.column ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
+    level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null,
+    mode: command.getOptionValueSource('mode') === 'cli' ? flags.mode : undefined, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
+  };
+}
+
+/** The validation cap of `--val-max` (0: every token, null). */
+export const valMaxOf = (flags: DataFlags) => (flags.valMax > 0 ? flags.valMax : null);
+
+/** A flag's name as typed (`--source-column`) from its key (`sourceColumn`). */
+export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**
  * A parser of whole numbers from `min` to `max` (`why` says what the upper limit protects) for a flag's value;
@@ -57,12 +90,53 @@ export function conditionAssignment(value: string, previous: Record<string, stri
   return { ...previous, [column]: value.slice(at + 1) };
 }
 
+/** Adds the options that choose and cut a corpus (`train` and `compare` read them alike; see {@link dataSettingsOf}). */
+export function addDataOptions(command: Command): Command {
+  const data = DEFAULT_DATA_SETTINGS;
+  return command
+    .option('--corpus <name|path>', 'built-in corpus name (see `gennet corpora`) or a .csv/.json/.jsonl/.txt file')
+    .option('--column <name...>', 'text column(s) of a table corpus')
+    .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default(data.split))
+    .option('--limit <n>', 'use only the first n documents', integer(1))
+    .addOption(new Option('--format <format>', 'corpus file format (default: from the file extension)').choices(CORPUS_FORMATS))
+    .option('--fix-mojibake', 'repair mojibake in the corpus (UTF-8 text once read as Windows-1252 or Mac Roman, e.g. â€™ for ’)')
+    .addOption(new Option('--level <level>', 'tokens: characters, or words and punctuation (the lab)').choices(LEVELS).default(data.level))
+    .option('--lowercase', 'with --level word: lower-case all words')
+    .option('--min-count <n>', 'tokens seen fewer times become <unk>', integer(1), data.minCount)
+    .option('--max-vocab <n>', 'largest vocabulary (specials included); the rarest tokens become <unk>', integer(4))
+    .addOption(new Option('--mode <mode>', 'windows over the text, or one padded example per document').choices(DATA_MODES).default(data.mode))
+    .option('--seq-len <n>', 'tokens (characters or words) per training window', integer(1), data.seqLen)
+    .option('--val <fraction>', 'share of the text held out for validation', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), data.valFraction)
+    .option('--val-max <n>', 'score at most about n validation tokens, spread over the split (0 = all of it)', integer(0), DEFAULT_TRAIN_CONFIG.valMaxTokens!)
+    .option('--seed <n>', 'seed for weights, batch order, the split of lines and samples', integer(0), 42);
+}
+
+/** Adds the options of the training steps that `train` and `compare` share. */
+export function addStepOptions(command: Command): Command {
+  return command
+    .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
+    .option('--max-steps <n>', 'stop after n steps in total', integer(1))
+    .option('--lr <x>', 'Adam learning rate', decimal((n) => n > 0, '> 0'), DEFAULT_TRAIN_CONFIG.learningRate)
+    .option('--threads <n>', 'threads computing each step (n − 1 worker threads share the batch rows)',
+      integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`), Math.min(2, availableParallelism()));
+}
+
 /** Adds the options every model command has: --engine, --backend, --json. */
 export function addRunOptions(command: Command, json: string): Command {
   return command
     .addOption(new Option('--engine <engine>', 'auto: the fastest engine that can run the model; or one by name (see `gennet engines`)').choices(['auto', ...ENGINES]).default('auto'))
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: GN_BACKEND or auto)').choices(['auto', ...BACKENDS]))
     .option('--json', json);
+}
+
+/** Flags shared by `generate` and `temperatures`: how to sample, and how strictly to read prompts. */
+export interface SamplingFlags extends CommonFlags {
+  model: string; length: number; seed: number; topK?: number; topP?: number; repetitionPenalty?: number; strict?: boolean; condition?: Record<string, string>;
+  source?: string;
+}
+
+export function samplingOf(flags: SamplingFlags): Omit<SamplingOptions, 'temperature'> {
+  return { topK: flags.topK, topP: flags.topP, repetitionPenalty: flags.repetitionPenalty };
 }
 
 /** Adds the options of `generate` and `temperatures`: the model, length, seed and how to sample. */

@@ -1,5 +1,4 @@
-/** A line on stderr. */
-const log = (line: string) => process.stderr.write(`${line}\n`);
+import { log } from './output';
 
 /** Exit status of a process stopped by a signal (128 + its number), the shell convention. */
 export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 } as const;

@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { initBackend } from '../backend';
 import { serveWebSite, writeWebSite, type WebModelManifest } from '../web';
 import { integer } from './options';
+import { log } from './output';
 import { SIGNAL_EXIT } from './signals';
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** One line about the model a site shows, e.g. `LSTM, 1 layer × 128 units, one-hot input; char level, 2.150 bits/char`. */
 function describeSite({ facts }: WebModelManifest): string {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { type FamilyModel, isNetwork, type NetworkConfig, type NetworkModel } from '../families';
 import type { ConditionEncoderConfig, SequenceEncoderConfig } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
+import { gennetVersion } from '../version';
 import { ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
 import { ARTIFACT_FILES, countedFamilyFiles, modelFromFiles, type SavedConditions, type SavedSource } from './modelBytes';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
@@ -27,6 +28,8 @@ export interface ArtifactConfig {
   version: number;
   createdAt: string;
   backend: string;
+  /** The gennet version that saved the model (absent in folders saved before it was recorded). */
+  gennetVersion?: string;
   /** The network's settings, tagged with its family's name (untagged: a recurrent network). */
   model: NetworkConfig;
   /** The run that trained the model (settings, history, summary); null for a model saved without one. */
@@ -98,6 +101,7 @@ export async function saveArtifact(dir: string, model: NetworkModel, options: Sa
     version: model.config.family !== undefined ? 6 : source !== undefined ? 4 : conditions !== undefined ? 3 : 2,
     createdAt: new Date().toISOString(),
     backend: tf.getBackend(),
+    gennetVersion: gennetVersion(),
     model: model.config,
     run: options.run ?? null,
     notes: options.notes ?? {},

@@ -1,4 +1,5 @@
 import { type CountedFamily, familyOf, type FamilyModel } from '../families';
+import { gennetVersion } from '../version';
 import type { SaveOptions } from './artifact';
 import { ARTIFACT_FILES } from './modelBytes';
 import { writeModelFiles } from './modelFolder';
@@ -16,7 +17,7 @@ export async function saveCountedArtifact(dir: string, model: FamilyModel, optio
   if (family.training !== 'counts') throw new Error(`A ${family.name} model is a network; save it with saveArtifact.`);
   const { record, files } = (family as CountedFamily).toFiles(model);
   const config = {
-    format: 'generative-networks', version: COUNTED_VERSION, createdAt: new Date().toISOString(), backend: 'none',
+    format: 'generative-networks', version: COUNTED_VERSION, createdAt: new Date().toISOString(), backend: 'none', gennetVersion: gennetVersion(),
     ...record, run: options.run ?? null, notes: options.notes ?? {},
   };
   await writeModelFiles(dir, { ...files, [ARTIFACT_FILES.vocab]: new Uint8Array(Buffer.from(JSON.stringify(model.vocab.toJSON()))) }, config);

@@ -6,3 +6,4 @@ export * from './runSource';
 export * from './evaluationPairs';
 export * from './compare';
 export * from './countedRun';
+export * from './samplingModel';

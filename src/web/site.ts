@@ -49,7 +49,7 @@ export function modelFacts(loaded: LoadedModel): ModelFacts {
 }
 
 /** The saved header's fields, which the page does not need (the rest of `config.json` is the model's record). */
-const HEADER_FIELDS = ['format', 'version', 'createdAt', 'backend', 'run', 'notes'];
+const HEADER_FIELDS = ['format', 'version', 'createdAt', 'backend', 'gennetVersion', 'run', 'notes'];
 
 /** The manifest of a loaded model; families the page cannot show and sequence-to-sequence models are refused. */
 function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
