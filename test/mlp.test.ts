@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
-import { buildMlp, ContextWindow, familyOf, type MlpConfig, mlpFamily, MlpStepper, parseModelSpec } from '../src/families';
+import { buildMlp, ContextDense, familyOf, type MlpConfig, mlpFamily, MlpStepper, parseModelSpec } from '../src/families';
 import { loadArtifact, loadGenerator, loadRunState, saveArtifact } from '../src/io';
 import { createRng } from '../src/random';
 import { beamSearch, generateBatch } from '../src/sample';
@@ -23,16 +23,20 @@ const config: MlpConfig = { family: 'mlp', vocabSize: VOCAB, context: 3, units: 
 const ids = (n: number, seed: number) => { const rng = createRng(seed); return Int32Array.from({ length: n }, () => 1 + Math.floor(rng() * (VOCAB - 1))); };
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-test('the context window puts the last N vectors side by side, zeros before the start', async () => {
+test('the context layer is a dense layer over the last N vectors side by side, zeros before the start', async () => {
   await initBackend('cpu');
-  const x = tf.tensor3d(Array.from({ length: 2 * 4 * 2 }, (_, i) => i + 1), [2, 4, 2]);
-  const y = new ContextWindow({ context: 3 }).apply(x) as tf.Tensor3D;
-  assert.deepEqual(y.shape, [2, 4, 6]);
-  const rows = y.arraySync();
-  assert.deepEqual(rows[0][0], [0, 0, 0, 0, 1, 2], 'position 0: two empty slots, then itself');
-  assert.deepEqual(rows[0][3], [3, 4, 5, 6, 7, 8], 'position 3: positions 1, 2, 3, oldest first');
-  assert.deepEqual(rows[1][1], [0, 0, 9, 10, 11, 12], 'rows do not mix');
-  tf.dispose([x, y]);
+  const x = tf.tensor3d(Array.from({ length: 2 * 4 * 2 }, (_, i) => (i % 7) - 3), [2, 4, 2]); // (B 2, T 4, E 2)
+  const layer = new ContextDense({ context: 3, units: 5, activation: 'tanh', seed: 2 });
+  const y = (layer.apply(x) as tf.Tensor3D).arraySync();
+  const [kernel, bias] = layer.getWeights().map((w) => w.arraySync() as number[][] & number[]);
+  const rows = x.arraySync();
+  for (const [b, t] of [[0, 0], [0, 3], [1, 1]]) {
+    // The window of position t, oldest first: positions t − 2, t − 1, t (zeros before the start).
+    const window = [t - 2, t - 1, t].flatMap((p) => (p < 0 ? [0, 0] : rows[b][p]));
+    const expected = bias.map((bj: number, j: number) => Math.tanh(window.reduce((sum, v, i) => sum + v * kernel[i][j], bj)));
+    assert.ok(maxDiff(y[b][t], expected) < 1e-5, `row ${b}, position ${t}`);
+  }
+  tf.dispose(x);
 });
 
 test('the MLP stepper gives the network\'s logits of the last position, fed at once or token by token, and reorders rows', async () => {
@@ -69,7 +73,7 @@ test('the MLP trains on the layers engine, is refused by the engines that run re
   const expected = await train(whole, data(), settings);
   assert.equal(expected.engine, 'layers', 'auto takes the layers engine');
   assert.ok(expected.history.batches.at(-1)!.loss < expected.history.batches[0].loss - 0.3, 'the loss falls');
-  await assert.rejects(train(buildMlp(config), data(), { ...settings, engine: 'fast' }), /The fast engine cannot run this model: layer "context" \(ContextWindow\)/);
+  await assert.rejects(train(buildMlp(config), data(), { ...settings, engine: 'fast' }), /The fast engine cannot run this model: layer "hidden" \(ContextDense\)/);
 
   const model = buildMlp(config);
   const controller = new AbortController();

@@ -2,4 +2,4 @@ export * from './family';
 export * from './registry';
 export { recurrentFamily } from './recurrent';
 export { type NgramGenerator, ngramFamily, NgramModel, NgramStepper } from './ngram';
-export { buildMlp, ContextWindow, type MlpConfig, mlpFamily, MlpStepper } from './mlp';
+export { buildMlp, ContextDense, type MlpConfig, mlpFamily, MlpStepper } from './mlp';

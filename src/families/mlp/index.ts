@@ -2,7 +2,7 @@ import type { ModelSpec, NetworkFamily, NetworkModel } from '../family';
 import { buildMlp, type MlpConfig } from './network';
 import { MlpStepper } from './stepper';
 
-export { buildMlp, ContextWindow, type MlpConfig } from './network';
+export { buildMlp, ContextDense, type MlpConfig } from './network';
 export { MlpStepper } from './stepper';
 
 /** A spec without sizes: 8 tokens of context, 128 hidden units; embeddings of 64. */

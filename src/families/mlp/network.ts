@@ -14,54 +14,10 @@ export interface MlpConfig extends NetworkConfig {
   embeddingDim: number;
 }
 
-/** Arguments of {@link ContextWindow}. */
-export interface ContextWindowArgs {
+/** Arguments of {@link ContextDense}. */
+export interface ContextDenseArgs {
+  /** Positions read at each position: itself and the `context − 1` before it (1: a dense layer applied position-wise). */
   context: number;
-  name?: string;
-}
-
-/**
- * At every position t of `[batch, time, width]`, the vectors of positions t − context + 1 … t side by side, oldest
- * first → `[batch, time, context × width]`; zeros stand for positions before the sequence's start. A dense layer after
- * it is Bengio's hidden layer over the concatenated embeddings of the last `context` tokens, applied at every
- * position of a training window at once (a causal convolution, built from shifts: wasm has no gradient of conv1d's
- * filter).
- */
-export class ContextWindow extends tf.layers.Layer {
-  /** Name under which the layer is serialised in `model.json`. */
-  static readonly className = 'ContextWindow';
-  private readonly context: number;
-
-  constructor(args: ContextWindowArgs) {
-    super({ name: args.name });
-    this.context = args.context;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape): tf.Shape {
-    const [batch, time, width] = inputShape;
-    return [batch, time, width === null ? null : width * this.context];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D; // (B, T, E)
-    if (this.context === 1) return x;
-    return tf.tidy(() => {
-      const [batch, time, width] = x.shape;
-      const padded = tf.pad(x, [[0, 0], [this.context - 1, 0], [0, 0]]); // (B, context − 1 + T, E)
-      // Slot k (oldest first) at position t holds position t − (context − 1 − k): a slice of the padded sequence.
-      const slots = Array.from({ length: this.context }, (_, k) => tf.slice(padded, [0, k, 0], [batch, time, width]));
-      return tf.concat(slots, 2); // (B, T, context·E)
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), context: this.context };
-  }
-}
-tf.serialization.registerClass(ContextWindow);
-
-/** Arguments of {@link PositionDense}. */
-export interface PositionDenseArgs {
   units: number;
   activation: 'tanh' | 'linear';
   seed: number;
@@ -69,51 +25,61 @@ export interface PositionDenseArgs {
 }
 
 /**
- * A dense layer applied at every position of `[batch, time, in]` → `[batch, time, units]`, as one `[batch·time, in]`
- * product whose gradient transposes explicitly (see `linear`): tf.layers' dense layer differentiates a 3-D input with
- * batched, transposed matMuls, 20× slower on wasm. Its weights are a dense layer's (`kernel` `[in, units]`, `bias`).
+ * A dense layer over a window of positions, at every position of `[batch, time, width]` → `[batch, time, units]`: the
+ * vectors of positions t − context + 1 … t side by side (oldest first; zeros before the sequence's start) times a
+ * kernel `[context × width, units]`, plus a bias. With the embeddings as input this is Bengio's hidden layer over the
+ * concatenated embeddings of the last `context` tokens, applied to every position of a training window at once (a
+ * causal convolution). It is computed as a sum over the window's slots of `[batch·time, width]` products with the
+ * kernel's rows of that slot, each with a gradient that transposes explicitly (`linear`): side-by-side vectors would
+ * cost a split of the last axis in the backward pass, and tf.layers' dense layer batched transposed matMuls — both
+ * many times slower on wasm.
  */
-export class PositionDense extends tf.layers.Layer {
+export class ContextDense extends tf.layers.Layer {
   /** Name under which the layer is serialised in `model.json`. */
-  static readonly className = 'PositionDense';
-  private readonly units: number;
-  private readonly activation: 'tanh' | 'linear';
-  private readonly seed: number;
+  static readonly className = 'ContextDense';
+  private readonly settings: Omit<ContextDenseArgs, 'name'>;
   private kernel!: tf.LayerVariable;
   private bias!: tf.LayerVariable;
 
-  constructor(args: PositionDenseArgs) {
-    super({ name: args.name });
-    this.units = args.units;
-    this.activation = args.activation;
-    this.seed = args.seed;
+  constructor({ name, ...settings }: ContextDenseArgs) {
+    super({ name });
+    this.settings = settings;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const inputs = (inputShape as tf.Shape).at(-1) as number;
-    this.kernel = this.addWeight('kernel', [inputs, this.units], 'float32', tf.initializers.glorotUniform({ seed: this.seed }));
-    this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
+    const width = (inputShape as tf.Shape).at(-1) as number;
+    const { context, units, seed } = this.settings;
+    this.kernel = this.addWeight('kernel', [context * width, units], 'float32', tf.initializers.glorotUniform({ seed }));
+    this.bias = this.addWeight('bias', [units], 'float32', tf.initializers.zeros());
     this.built = true;
   }
 
   override computeOutputShape(inputShape: tf.Shape): tf.Shape {
-    return [...inputShape.slice(0, -1), this.units];
+    return [...inputShape.slice(0, -1), this.settings.units];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D; // (B, T, in)
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D; // (B, T, E)
+    const { context, units, activation } = this.settings;
     return tf.tidy(() => {
       const [batch, time, width] = x.shape;
-      const y = tf.add(linear(tf.reshape(x, [batch * time, width]), this.kernel.read() as tf.Tensor2D), this.bias.read()); // (B·T, units)
-      return tf.reshape(this.activation === 'tanh' ? tf.tanh(y) : y, [batch, time, this.units]);
+      const padded = context === 1 ? x : tf.pad(x, [[0, 0], [context - 1, 0], [0, 0]]); // (B, context − 1 + T, E)
+      const kernel = this.kernel.read() as tf.Tensor2D; // (context·E, units)
+      // Slot k (oldest first) at position t holds position t − (context − 1 − k): a slice of the padded sequence.
+      const slots = Array.from({ length: context }, (_, k) => linear(
+        tf.reshape(tf.slice(padded, [0, k, 0], [batch, time, width]), [batch * time, width]),
+        tf.slice(kernel, [k * width, 0], [width, units]),
+      )); // each (B·T, units)
+      const y = tf.add(slots.length === 1 ? slots[0] : tf.addN(slots), this.bias.read());
+      return tf.reshape(activation === 'tanh' ? tf.tanh(y) : y, [batch, time, units]);
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), units: this.units, activation: this.activation, seed: this.seed };
+    return { ...super.getConfig(), ...this.settings };
   }
 }
-tf.serialization.registerClass(PositionDense);
+tf.serialization.registerClass(ContextDense);
 
 /**
  * Builds the MLP generator: token ids `[batch, time]` → logits `[batch, time, vocabSize]`. Embedding → the last
@@ -125,10 +91,9 @@ export function buildMlp(config: MlpConfig): tf.LayersModel {
   const embedded = new TokenEmbedding({
     inputDim: config.vocabSize, outputDim: config.embeddingDim, seed: deriveSeed(config.seed, 'embedding'), name: 'embedding',
   }).apply(input) as tf.SymbolicTensor;
-  const window = new ContextWindow({ context: config.context, name: 'context' }).apply(embedded) as tf.SymbolicTensor;
-  const hidden = new PositionDense({ units: config.units, activation: 'tanh', seed: deriveSeed(config.seed, 'hidden'), name: 'hidden' })
-    .apply(window) as tf.SymbolicTensor;
-  const logits = new PositionDense({ units: config.vocabSize, activation: 'linear', seed: deriveSeed(config.seed, 'logits'), name: 'logits' })
+  const hidden = new ContextDense({ context: config.context, units: config.units, activation: 'tanh', seed: deriveSeed(config.seed, 'hidden'), name: 'hidden' })
+    .apply(embedded) as tf.SymbolicTensor;
+  const logits = new ContextDense({ context: 1, units: config.vocabSize, activation: 'linear', seed: deriveSeed(config.seed, 'logits'), name: 'logits' })
     .apply(hidden) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: 'mlp_generator' });
 }
