@@ -65,8 +65,11 @@ export function benchPlan(quick: boolean): BenchPlan {
     quick,
     backends: BACKENDS,
     variants: [
-      { engine: 'native', threads: 1 }, { engine: 'native', threads: 2 },
-      { engine: 'fast', threads: 1 }, { engine: 'fast', threads: 2 }, { engine: 'layers', threads: 1 },
+      { engine: 'native', threads: 1 },
+      { engine: 'native', threads: 2 },
+      { engine: 'fast', threads: 1 },
+      { engine: 'fast', threads: 2 },
+      { engine: 'layers', threads: 1 },
     ],
     cells: quick ? ['lstm'] : ['lstm', 'gru', 'rnn'],
     batches: quick ? [32] : [32, 128],
@@ -89,7 +92,9 @@ export function benchPlan(quick: boolean): BenchPlan {
  */
 export function stopRule(backend: BackendName, variant: TrainingVariant, quick: boolean): StopRule {
   if (quick) return { seconds: 0.3, minTimedSteps: 1 };
-  return backend === 'cpu' && variant.engine !== 'native' ? { seconds: 0, minTimedSteps: 1 } : { seconds: 3, minTimedSteps: 2 };
+  return backend === 'cpu' && variant.engine !== 'native'
+    ? { seconds: 0, minTimedSteps: 1 }
+    : { seconds: 3, minTimedSteps: 2 };
 }
 
 /** The benchmark's corpus: its documents and the training data made from them. */

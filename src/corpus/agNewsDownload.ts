@@ -54,7 +54,8 @@ async function download(url: string, file: string, timeoutMs: number): Promise<v
   } finally {
     // A failed pipeline may still be opening the file: wait until the stream is closed, or the rm could come first.
     const stream = out;
-    if (stream !== null && !stream.closed) await new Promise<void>((resolve) => stream.destroy().once('close', () => resolve()));
+    if (stream !== null && !stream.closed)
+      await new Promise<void>((resolve) => stream.destroy().once('close', () => resolve()));
     await fs.rm(partial, { force: true });
   }
 }
@@ -69,7 +70,10 @@ export async function fetchAgNews(options: FetchAgNewsOptions = {}): Promise<str
     throw new Error(`Unknown AG News split '${String(split)}'. Use 'train' or 'test'.`);
   }
   const file = agNewsCachePath(split, options.cacheDir);
-  const cached = await fs.stat(file).then((stat) => stat.isFile(), () => false);
+  const cached = await fs.stat(file).then(
+    (stat) => stat.isFile(),
+    () => false,
+  );
   if (cached) return file;
   const url = options.url ?? agNewsUrl(split);
   const timeoutMs = options.timeoutMs ?? 300_000;

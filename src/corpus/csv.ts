@@ -76,7 +76,8 @@ function columnNames(header: string[] | undefined, width: number, names: string[
     }
     return names;
   }
-  const columns = header?.map((name, i) => name.trim() || `col${i}`) ?? Array.from({ length: width }, (_, i) => `col${i}`);
+  const columns =
+    header?.map((name, i) => name.trim() || `col${i}`) ?? Array.from({ length: width }, (_, i) => `col${i}`);
   const duplicate = columns.find((name, i) => columns.indexOf(name) !== i);
   if (duplicate !== undefined) {
     throw new Error(

@@ -19,6 +19,12 @@ function sentences(text: string): string[] {
 /** Cuts one text into documents by `mode`; documents are trimmed and empty ones dropped. */
 export function splitText(text: string, mode: SplitMode): string[] {
   const pieces =
-    mode === 'none' ? [text] : mode === 'line' ? text.split('\n') : mode === 'paragraph' ? paragraphs(text) : sentences(text);
+    mode === 'none'
+      ? [text]
+      : mode === 'line'
+        ? text.split('\n')
+        : mode === 'paragraph'
+          ? paragraphs(text)
+          : sentences(text);
   return pieces.map((piece) => piece.trim()).filter((piece) => piece !== '');
 }

@@ -63,13 +63,19 @@ async function loadBuiltinTable(name: string, options: CorpusOptions): Promise<L
 
 /** Reads a corpus file into a table according to its format. */
 async function loadFileTable(file: string, options: CorpusOptions): Promise<LoadedTable> {
-  const names = builtinCorpora().map((info) => info.name).join(', ');
+  const names = builtinCorpora()
+    .map((info) => info.name)
+    .join(', ');
   const { text, warnings } = await readTextFile(file, `or use a built-in corpus name (${names})`, options);
   const format = resolveFormat(file, options.format);
   const base = { name: path.basename(file, path.extname(file)), source: path.resolve(file), format, warnings };
   if (format === 'csv') return { ...base, ...parseCsv(text, file, options) };
   const table =
-    format === 'json' ? parseJsonArray(text, file) : format === 'jsonl' ? parseJsonLines(text, file) : { columns: ['text'], rows: [[text]] };
+    format === 'json'
+      ? parseJsonArray(text, file)
+      : format === 'jsonl'
+        ? parseJsonLines(text, file)
+        : { columns: ['text'], rows: [[text]] };
   return { ...base, table, agNews: false };
 }
 
@@ -84,7 +90,9 @@ function checkOptions(options: CorpusOptions): { split: SplitMode; limit: number
   }
   const limit = options.limit ?? Infinity;
   if (limit !== Infinity && !(Number.isInteger(limit) && limit > 0)) {
-    throw new Error(`limit must be a positive whole number of documents, got ${limit}. Leave it out to keep every document.`);
+    throw new Error(
+      `limit must be a positive whole number of documents, got ${limit}. Leave it out to keep every document.`,
+    );
   }
   return { split, limit };
 }
@@ -131,9 +139,15 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
   const loaded = findBuiltin(builtin) ? await loadBuiltinTable(builtin, options) : await loadFileTable(source, options);
   const { table } = loaded;
   if (table.rows.length === 0) {
-    throw new Error(`Corpus ${loaded.source} is empty (no rows). Check the file, or use a built-in corpus such as moby-dick.`);
+    throw new Error(
+      `Corpus ${loaded.source} is empty (no rows). Check the file, or use a built-in corpus such as moby-dick.`,
+    );
   }
-  const columns = chooseTextColumns(table, options.column, loaded.agNews ? 'title' : findBuiltin(builtin)?.defaultColumn);
+  const columns = chooseTextColumns(
+    table,
+    options.column,
+    loaded.agNews ? 'title' : findBuiltin(builtin)?.defaultColumn,
+  );
   const clean = loaded.agNews ? cleanAgNewsText : normaliseNewlines;
   const { texts, rowOfDocument, rowsUsed } = collectDocuments(table, columns, clean, split, limit);
   if (texts.length === 0) {
@@ -143,7 +157,9 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
     );
   }
   const frameTable: Table =
-    loaded.format === 'txt' ? { columns: ['text'], rows: texts.map((text) => [text]) } : { ...table, rows: table.rows.slice(0, rowsUsed) };
+    loaded.format === 'txt'
+      ? { columns: ['text'], rows: texts.map((text) => [text]) }
+      : { ...table, rows: table.rows.slice(0, rowsUsed) };
   let frame: DataFrame | undefined;
   return {
     name: loaded.name,
@@ -154,8 +170,12 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
     },
     columns,
     texts,
-    conditions: options.conditions === undefined || options.conditions.length === 0 ? null : documentConditions(table, options.conditions, rowOfDocument),
-    sources: options.sourceColumn === undefined ? null : documentSources(table, options.sourceColumn, rowOfDocument, clean),
+    conditions:
+      options.conditions === undefined || options.conditions.length === 0
+        ? null
+        : documentConditions(table, options.conditions, rowOfDocument),
+    sources:
+      options.sourceColumn === undefined ? null : documentSources(table, options.sourceColumn, rowOfDocument, clean),
     warnings: loaded.warnings,
   };
 }

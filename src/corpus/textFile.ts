@@ -18,12 +18,18 @@ export interface ReadText {
  * bytes: invalid UTF-8 becomes U+FFFD and mojibake is detected (repaired with `repairMojibake`), each reported in
  * `warnings`. `whatElse` completes the "file not found" message (e.g. which built-in corpora exist).
  */
-export async function readTextFile(file: string, whatElse: string, options: { repairMojibake?: boolean } = {}): Promise<ReadText> {
+export async function readTextFile(
+  file: string,
+  whatElse: string,
+  options: { repairMojibake?: boolean } = {},
+): Promise<ReadText> {
   let bytes: Buffer;
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile() && !stat.isDirectory()) {
-      throw new Error(`Corpus path ${path.resolve(file)} is not a regular file (a pipe, socket or device); save the text to a file and pass that.`);
+      throw new Error(
+        `Corpus path ${path.resolve(file)} is not a regular file (a pipe, socket or device); save the text to a file and pass that.`,
+      );
     }
     bytes = await fs.readFile(file);
   } catch (error) {
@@ -37,7 +43,9 @@ export async function readTextFile(file: string, whatElse: string, options: { re
       throw new Error(`Corpus path ${path.resolve(file)} is a folder. Pass one file (.csv, .json, .jsonl, .txt, .md).`);
     }
     if (code === undefined) throw error;
-    throw new Error(`Could not read corpus file ${path.resolve(file)}: ${(error as Error).message}. Check that it is readable.`);
+    throw new Error(
+      `Could not read corpus file ${path.resolve(file)}: ${(error as Error).message}. Check that it is readable.`,
+    );
   }
   const { text, issues } = decodeText(bytes, options); // UTF-16/32 by their byte-order mark, else UTF-8 (without its mark)
   return { text: normaliseNewlines(text), warnings: describeTextIssues(issues, path.basename(file)) };

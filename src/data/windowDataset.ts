@@ -49,13 +49,18 @@ export class WindowDataset implements TokenDataset {
       throw new Error(`Sequence length must be a whole number >= 1, got ${seqLen}. Try 100 for characters.`);
     }
     if (!Number.isInteger(stride) || stride < 1) {
-      throw new Error(`Stride must be a whole number >= 1, got ${stride}. Leave it out to use the sequence length (non-overlapping windows).`);
+      throw new Error(
+        `Stride must be a whole number >= 1, got ${stride}. Leave it out to use the sequence length (non-overlapping windows).`,
+      );
     }
     if (ids.length < seqLen + 1) {
-      const remedy = ids.length >= 2
-        ? `Use a sequence length of at most ${ids.length - 1} or a longer corpus.`
-        : 'Use a longer corpus (for a validation split: a larger valFraction).';
-      throw new Error(`The corpus has ${ids.length} tokens, but a window of sequence length ${seqLen} needs ${seqLen + 1} (its inputs plus one shifted target). ${remedy}`);
+      const remedy =
+        ids.length >= 2
+          ? `Use a sequence length of at most ${ids.length - 1} or a longer corpus.`
+          : 'Use a longer corpus (for a validation split: a larger valFraction).';
+      throw new Error(
+        `The corpus has ${ids.length} tokens, but a window of sequence length ${seqLen} needs ${seqLen + 1} (its inputs plus one shifted target). ${remedy}`,
+      );
     }
     this.ids = ids;
     this.firstDocument = options.firstDocument ?? 0;

@@ -71,7 +71,12 @@ export interface Engine {
    * `initialState` (`batch.batchSize` rows, the layout of `stateLayout`; a condition's or an encoder's state) when
    * given, else from zeros; then the result has the state's gradient too.
    */
-  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number, initialState?: Float32Array | null): LossAndGradients;
+  lossAndGradients(
+    network: tf.LayersModel,
+    batch: Batch,
+    threads: number,
+    initialState?: Float32Array | null,
+  ): LossAndGradients;
   /** Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros. */
   loss(network: tf.LayersModel, batch: Batch, initialState?: Float32Array | null): number;
   /** A stepper for `batchSize` sequences over a snapshot of the network's weights; its state is the recurrent state. */

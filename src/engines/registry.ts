@@ -48,9 +48,15 @@ export function selectEngine(choice: EngineChoice, network: tf.LayersModel): Eng
   if (choice !== 'auto') {
     const engine = engineNamed(choice);
     const unavailable = engine.unavailableReason();
-    if (unavailable !== null) throw new Error(`The ${engine.name} engine is not available here: ${unavailable}. Use the engine "auto" (--engine auto) to take one that is.`);
+    if (unavailable !== null)
+      throw new Error(
+        `The ${engine.name} engine is not available here: ${unavailable}. Use the engine "auto" (--engine auto) to take one that is.`,
+      );
     const unsupported = engine.unsupportedReason(network);
-    if (unsupported !== null) throw new Error(`The ${engine.name} engine cannot run this model: ${unsupported}. Use the engine "auto" (--engine auto) to take one that can.`);
+    if (unsupported !== null)
+      throw new Error(
+        `The ${engine.name} engine cannot run this model: ${unsupported}. Use the engine "auto" (--engine auto) to take one that can.`,
+      );
     return engine;
   }
   const engine = ENGINE_REGISTRY.find((e) => e.unavailableReason() === null && e.unsupportedReason(network) === null);

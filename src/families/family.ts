@@ -106,7 +106,10 @@ export interface NetworkFamily<C extends NetworkConfig = NetworkConfig> extends 
    * A new source encoder whose output is this network's initial state (for a sequence-to-sequence model of sources of
    * `vocabSize` tokens, at most `maxLen` long); absent when the family cannot be a decoder.
    */
-  buildSourceEncoder?(config: C, source: { vocabSize: number; maxLen: number }): { config: SequenceEncoderConfig; encoder: tf.LayersModel };
+  buildSourceEncoder?(
+    config: C,
+    source: { vocabSize: number; maxLen: number },
+  ): { config: SequenceEncoderConfig; encoder: tf.LayersModel };
 }
 
 /** A family whose models are counted in one pass over the training text (no gradient steps, no engine). */

@@ -59,12 +59,17 @@ export async function checkSaveTarget(dir: string): Promise<void> {
   if (dir.trim() === '') throw new Error('The model folder (--out) is empty: name a folder to save the model in.');
   const stat = await fs.stat(dir).catch(() => null);
   if (stat !== null && !stat.isDirectory()) {
-    throw new Error(`"${dir}" is a file, not a model folder; gennet will not replace it. Choose another --out (a new folder, or one gennet saved).`);
+    throw new Error(
+      `"${dir}" is a file, not a model folder; gennet will not replace it. Choose another --out (a new folder, or one gennet saved).`,
+    );
   }
-  const ownOrClutter = (name: string) => name === LOCK_FILE || name.startsWith(TEMP_PREFIX) || OURS.includes(name) || OS_CLUTTER.includes(name);
+  const ownOrClutter = (name: string) =>
+    name === LOCK_FILE || name.startsWith(TEMP_PREFIX) || OURS.includes(name) || OS_CLUTTER.includes(name);
   const foreign = ((await entries(dir)) ?? []).filter((name) => !ownOrClutter(name));
   if (foreign.length > 0 && !(await isModelFolder(dir))) {
-    throw new Error(`"${dir}" is not empty and holds no gennet model; gennet will not write into it. Choose another --out (a new folder, or one gennet saved).`);
+    throw new Error(
+      `"${dir}" is not empty and holds no gennet model; gennet will not write into it. Choose another --out (a new folder, or one gennet saved).`,
+    );
   }
   await refuseOtherWriter(dir);
 }
@@ -84,7 +89,10 @@ export interface FolderLock {
 const held = new Map<string, { count: number; owner: LockOwner; created: boolean }>();
 
 async function readOwner(file: string): Promise<LockOwner | null> {
-  return fs.readFile(file, 'utf8').then((text) => JSON.parse(text) as LockOwner, () => null);
+  return fs.readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as LockOwner,
+    () => null,
+  );
 }
 
 /**
@@ -94,7 +102,8 @@ async function readOwner(file: string): Promise<LockOwner | null> {
 async function activeWriter(dir: string): Promise<LockOwner | null> {
   const holder = await readOwner(path.join(dir, LOCK_FILE));
   if (holder === null || !Number.isInteger(holder.pid)) return null;
-  if (holder.pid === process.pid) return held.get(path.resolve(dir))?.owner.startedAt === holder.startedAt ? holder : null;
+  if (holder.pid === process.pid)
+    return held.get(path.resolve(dir))?.owner.startedAt === holder.startedAt ? holder : null;
   return isAlive(holder.pid) ? holder : null;
 }
 
@@ -102,7 +111,9 @@ async function activeWriter(dir: string): Promise<LockOwner | null> {
 export async function refuseOtherWriter(dir: string): Promise<void> {
   const holder = await activeWriter(dir);
   if (holder !== null && holder.pid !== process.pid) {
-    throw new Error(`"${dir}" is being written by another gennet (pid ${holder.pid}, since ${holder.startedAt}); wait for it to end or choose another --out.`);
+    throw new Error(
+      `"${dir}" is being written by another gennet (pid ${holder.pid}, since ${holder.startedAt}); wait for it to end or choose another --out.`,
+    );
   }
 }
 
@@ -137,17 +148,21 @@ export async function lockModelFolder(dir: string): Promise<FolderLock> {
   try {
     await fs.writeFile(draft, JSON.stringify(owner));
     for (;;) {
-      const taken = await fs.link(draft, file).then(() => true, (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EEXIST') return false;
-        throw error;
-      });
+      const taken = await fs.link(draft, file).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST') return false;
+          throw error;
+        },
+      );
       if (taken) break;
       await refuseOtherWriter(dir);
       // Left by a process that is gone: move it aside under a name of ours, then try again.
       await fs.rename(file, path.join(dir, `${TEMP_PREFIX}${process.pid}-stale-lock`)).catch(() => {});
     }
   } catch (error) {
-    if (created && (await entries(dir))?.every((name) => name.startsWith(TEMP_PREFIX))) await fs.rm(dir, { recursive: true, force: true });
+    if (created && (await entries(dir))?.every((name) => name.startsWith(TEMP_PREFIX)))
+      await fs.rm(dir, { recursive: true, force: true });
     throw error;
   } finally {
     await fs.rm(draft, { force: true });
@@ -197,7 +212,8 @@ async function removeLeftovers(dir: string): Promise<void> {
     const legacy = /^[A-Za-z0-9]{6}$/.test(tail(`.${base}.tmp-`)) || /^\d+-\d+$/.test(tail(`.${base}.old-`));
     if (!legacy) continue;
     const folder = path.join(parent, name);
-    if ((await isModelFolder(folder)) || (await entries(folder))?.length === 0) await fs.rm(folder, { force: true, recursive: true });
+    if ((await isModelFolder(folder)) || (await entries(folder))?.length === 0)
+      await fs.rm(folder, { force: true, recursive: true });
   }
 }
 
@@ -205,8 +221,10 @@ async function removeLeftovers(dir: string): Promise<void> {
 function writeError(error: unknown, dir: string, needed: number): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new Error(`No space left to save the model in "${dir}": the save needs ${(needed / 1e6).toFixed(1)} MB free. ` +
-      'Free some space or choose another --out; the model saved there before is intact.');
+    return new Error(
+      `No space left to save the model in "${dir}": the save needs ${(needed / 1e6).toFixed(1)} MB free. ` +
+        'Free some space or choose another --out; the model saved there before is intact.',
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -219,7 +237,9 @@ function writeError(error: unknown, dir: string, needed: number): Error {
  */
 export async function writeModelFiles(dir: string, files: Record<string, Uint8Array>, config: object): Promise<void> {
   const key = path.resolve(dir);
-  const save = (savesInProgress.get(key) ?? Promise.resolve()).catch(() => {}).then(() => withModelFolderLock(dir, () => replaceFiles(dir, files, config)));
+  const save = (savesInProgress.get(key) ?? Promise.resolve())
+    .catch(() => {})
+    .then(() => withModelFolderLock(dir, () => replaceFiles(dir, files, config)));
   savesInProgress.set(key, save);
   try {
     await save;
@@ -232,8 +252,13 @@ export async function writeModelFiles(dir: string, files: Record<string, Uint8Ar
 async function replaceFiles(dir: string, files: Record<string, Uint8Array>, config: object): Promise<void> {
   await finishInterruptedSave(dir);
   await removeLeftovers(dir);
-  const digests: FileDigests = Object.fromEntries(Object.entries(files).map(([name, data]) => [name, { bytes: data.byteLength, sha256: sha256(data) }]));
-  const all: Array<[string, Uint8Array]> = [...Object.entries(files), [CONFIG_FILE, Buffer.from(JSON.stringify({ ...config, files: digests }, null, 2))]];
+  const digests: FileDigests = Object.fromEntries(
+    Object.entries(files).map(([name, data]) => [name, { bytes: data.byteLength, sha256: sha256(data) }]),
+  );
+  const all: Array<[string, Uint8Array]> = [
+    ...Object.entries(files),
+    [CONFIG_FILE, Buffer.from(JSON.stringify({ ...config, files: digests }, null, 2))],
+  ];
   const needed = all.reduce((sum, [, data]) => sum + data.byteLength, 0);
   const temps: string[] = [];
   try {
@@ -255,7 +280,8 @@ async function replaceFiles(dir: string, files: Record<string, Uint8Array>, conf
     throw writeError(error, dir, needed);
   }
   for (const [k, [name]] of all.entries()) await fs.rename(temps[k], path.join(dir, name)); // config.json last
-  for (const name of OURS) if (!(name in files) && name !== CONFIG_FILE) await fs.rm(path.join(dir, name), { force: true });
+  for (const name of OURS)
+    if (!(name in files) && name !== CONFIG_FILE) await fs.rm(path.join(dir, name), { force: true });
   await syncFolder(dir);
 }
 
@@ -271,9 +297,14 @@ async function readOwnFile(dir: string, name: string): Promise<Buffer | null> {
   const full = path.join(dir, name);
   const stat = await fs.lstat(full).catch(() => null);
   if (stat === null) return null;
-  if (!stat.isFile()) throw new Error(`"${full}" is not a regular file (a link, folder, device or pipe); a model folder holds only files gennet wrote.`);
+  if (!stat.isFile())
+    throw new Error(
+      `"${full}" is not a regular file (a link, folder, device or pipe); a model folder holds only files gennet wrote.`,
+    );
   if (name.endsWith('.json') && stat.size > MAX_JSON_BYTES) {
-    throw new Error(`"${full}" is ${(stat.size / 1e6).toFixed(0)} MB, more than a model's JSON can be (${MAX_JSON_BYTES / 1e6} MB); it is not a gennet file.`);
+    throw new Error(
+      `"${full}" is ${(stat.size / 1e6).toFixed(0)} MB, more than a model's JSON can be (${MAX_JSON_BYTES / 1e6} MB); it is not a gennet file.`,
+    );
   }
   return fs.readFile(full);
 }
@@ -292,15 +323,24 @@ type Snapshot = { config: unknown; configBytes: Buffer; files: Map<string, Buffe
  * save's temporary files: each file is taken from wherever its bytes match the digest config.json records. Files the
  * save does not list read as absent. A folder saved before digests existed is read as it is.
  */
-async function readSnapshot(dir: string, names: readonly string[], pending: Map<string, string> | null): Promise<Snapshot> {
+async function readSnapshot(
+  dir: string,
+  names: readonly string[],
+  pending: Map<string, string> | null,
+): Promise<Snapshot> {
   const configName = pending?.has(CONFIG_FILE) ? path.basename(pending.get(CONFIG_FILE)!) : CONFIG_FILE;
   const configBytes = await readOwnFile(dir, configName);
-  if (configBytes === null) throw new Error(`"${dir}" is not a complete model folder: ${CONFIG_FILE} is missing. Train one with \`gennet train --out ${dir}\`.`);
+  if (configBytes === null)
+    throw new Error(
+      `"${dir}" is not a complete model folder: ${CONFIG_FILE} is missing. Train one with \`gennet train --out ${dir}\`.`,
+    );
   let config: unknown;
   try {
     config = JSON.parse(configBytes.toString('utf8'));
   } catch {
-    throw new Error(`${path.join(dir, configName)} is not valid JSON (corrupted?). Re-train or restore the model folder.`);
+    throw new Error(
+      `${path.join(dir, configName)} is not valid JSON (corrupted?). Re-train or restore the model folder.`,
+    );
   }
   const digests = (config as { files?: FileDigests } | null)?.files;
   const files = new Map<string, Buffer | null>();
@@ -314,7 +354,10 @@ async function readSnapshot(dir: string, names: readonly string[], pending: Map<
     let chosen: Buffer | null = null;
     for (const candidate of candidates) {
       const data = await readOwnFile(dir, candidate);
-      if (data !== null && (expected === undefined || (data.byteLength === expected.bytes && sha256(data) === expected.sha256))) {
+      if (
+        data !== null &&
+        (expected === undefined || (data.byteLength === expected.bytes && sha256(data) === expected.sha256))
+      ) {
         chosen = data;
         break;
       }
@@ -345,7 +388,11 @@ async function interruptedSave(dir: string): Promise<Map<string, string> | null>
 async function finishInterruptedSave(dir: string): Promise<void> {
   const pending = await interruptedSave(dir);
   if (pending === null) return;
-  const snapshot = await readSnapshot(dir, OURS.filter((name) => name !== CONFIG_FILE), pending).catch(() => null);
+  const snapshot = await readSnapshot(
+    dir,
+    OURS.filter((name) => name !== CONFIG_FILE),
+    pending,
+  ).catch(() => null);
   if (snapshot === null || snapshot.wrong !== undefined) return; // its write phase did not end: the folder holds the previous save
   for (const [name, temp] of pending) if (name !== CONFIG_FILE) await fs.rename(temp, path.join(dir, name));
   await fs.rename(pending.get(CONFIG_FILE)!, path.join(dir, CONFIG_FILE));
@@ -373,9 +420,13 @@ export async function readModelFiles(dir: string, names: readonly string[]): Pro
     if (saved === null || !saved.equals(snapshot.configBytes)) continue; // a save ended while we read: read it
     if (Date.now() - started > READ_RETRY_MS || writer === null) {
       if (files.get(wrong) === null && (await readOwnFile(dir, wrong)) === null) {
-        throw new Error(`"${dir}" is not a complete model folder: ${wrong} is missing. Re-train or restore the model folder.`);
+        throw new Error(
+          `"${dir}" is not a complete model folder: ${wrong} is missing. Re-train or restore the model folder.`,
+        );
       }
-      throw new Error(`"${path.join(dir, wrong)}" does not match what ${CONFIG_FILE} records for it (damaged, or changed since the save). Re-train or restore the model folder.`);
+      throw new Error(
+        `"${path.join(dir, wrong)}" does not match what ${CONFIG_FILE} records for it (damaged, or changed since the save). Re-train or restore the model folder.`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -41,7 +41,8 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {
 export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: number }): ModelConfig {
   const full: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...config };
   const positiveInt = (value: number, field: string) => {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`Model ${field} must be a whole number ≥ 1, got ${value}.`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`Model ${field} must be a whole number ≥ 1, got ${value}.`);
   };
   positiveInt(full.vocabSize, 'vocabSize');
   positiveInt(full.layers, 'layers');
@@ -67,8 +68,12 @@ function recurrentLayer(config: ModelConfig, index: number, stateful: boolean): 
     returnSequences: true,
     stateful,
     name: `${config.cell}_${index + 1}`,
-    kernelInitializer: stateful ? 'zeros' : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
-    recurrentInitializer: stateful ? 'zeros' : new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
+    kernelInitializer: stateful
+      ? 'zeros'
+      : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
+    recurrentInitializer: stateful
+      ? 'zeros'
+      : new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
   });
 }
 
@@ -95,8 +100,11 @@ export function buildGenerator(config: ModelConfig, options: BuildOptions = {}):
   for (let i = 0; i < config.layers; i++) {
     x = recurrentLayer(config, i, stateful).apply(x) as tf.SymbolicTensor;
     if (config.dropout > 0) {
-      x = new SeededDropout({ rate: config.dropout, seed: deriveSeed(config.seed, `dropout${i}`), name: `dropout_${i + 1}` })
-        .apply(x) as tf.SymbolicTensor;
+      x = new SeededDropout({
+        rate: config.dropout,
+        seed: deriveSeed(config.seed, `dropout${i}`),
+        name: `dropout_${i + 1}`,
+      }).apply(x) as tf.SymbolicTensor;
     }
   }
   const logits = tf.layers

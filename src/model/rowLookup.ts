@@ -30,7 +30,8 @@ function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const out = new Float32Array(indices.length * width);
   for (let r = 0; r < indices.length; r++) {
     const id = indices[r];
-    if (!(id >= 0 && id < rows)) throw new Error(`Token id ${id} is outside the table of ${rows} rows; the ids and the vocabulary do not match.`);
+    if (!(id >= 0 && id < rows))
+      throw new Error(`Token id ${id} is outside the table of ${rows} rows; the ids and the vocabulary do not match.`);
     out.set(values.subarray(id * width, (id + 1) * width), r * width);
   }
   return tf.tensor(out, [...ids.shape, width]);

@@ -70,7 +70,8 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
     const states = Array.from({ length: this.batchSize }, (_, r) => {
       const given = rows[r];
       if (given == null) return null;
-      if (given.kind !== 'state' || !this.takesInitialState) throw new Error(`${this.modelName} cannot start from ${conditioningName(given)}.`);
+      if (given.kind !== 'state' || !this.takesInitialState)
+        throw new Error(`${this.modelName} cannot start from ${conditioningName(given)}.`);
       return given.state;
     });
     if (states.every((state) => state === null)) this.reset();
@@ -78,8 +79,10 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
   }
 
   reorder(rows: ArrayLike<number>): void {
-    if (rows.length !== this.batchSize) throw new Error(`reorder takes one source row for each of the ${this.batchSize} rows, got ${rows.length}.`);
-    for (let r = 0; r < rows.length; r++) if (rows[r] !== r) return this.setState(selectStateRows(this.state(), this.layout, rows));
+    if (rows.length !== this.batchSize)
+      throw new Error(`reorder takes one source row for each of the ${this.batchSize} rows, got ${rows.length}.`);
+    for (let r = 0; r < rows.length; r++)
+      if (rows[r] !== r) return this.setState(selectStateRows(this.state(), this.layout, rows));
   }
 }
 

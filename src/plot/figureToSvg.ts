@@ -5,11 +5,16 @@ import { figureToVegaLite, type FigureSize } from './vegaLiteSpec';
 
 /** A Vega loader that refuses every load, so rendering never touches the network or the disk. */
 const offlineLoader: Vega.Loader = {
-  load: refuse, sanitize: refuse, http: refuse, file: refuse,
+  load: refuse,
+  sanitize: refuse,
+  http: refuse,
+  file: refuse,
 };
 
 function refuse(uri: string): Promise<never> {
-  return Promise.reject(new Error(`figureToSvg renders offline and will not load "${uri}"; put the data inline in the figure's traces.`));
+  return Promise.reject(
+    new Error(`figureToSvg renders offline and will not load "${uri}"; put the data inline in the figure's traces.`),
+  );
 }
 
 /**

@@ -59,12 +59,21 @@ function tslabDisplayWriter(): ((content: DisplayData, update: boolean) => void)
 function writeFigureOutput(svg: string, { displayId, update }: { displayId: string | null; update: boolean }): void {
   const write = tslabDisplayWriter();
   if (write === null) {
-    throw new Error('Figures can only be displayed inside a tslab Jupyter notebook; outside one, use figureToSvg() to get the SVG (svgToPng() for a PNG) or showFigure() to open it in a browser.');
+    throw new Error(
+      'Figures can only be displayed inside a tslab Jupyter notebook; outside one, use figureToSvg() to get the SVG (svgToPng() for a PNG) or showFigure() to open it in a browser.',
+    );
   }
   const { png, width, height } = svgToPng(svg);
-  write({
-    data: { 'image/svg+xml': svg, 'image/png': Buffer.from(png).toString('base64'), 'text/plain': `<figure ${width}×${height}>` },
-    metadata: { 'image/png': { width, height } },
-    transient: displayId === null ? {} : { display_id: displayId },
-  }, update);
+  write(
+    {
+      data: {
+        'image/svg+xml': svg,
+        'image/png': Buffer.from(png).toString('base64'),
+        'text/plain': `<figure ${width}×${height}>`,
+      },
+      metadata: { 'image/png': { width, height } },
+      transient: displayId === null ? {} : { display_id: displayId },
+    },
+    update,
+  );
 }

@@ -89,7 +89,9 @@ export function repeatedNgramShare(items: readonly string[], n: number): number 
 export function endingCycleLength(text: string, options: EndingCycleOptions = {}): number | null {
   const minSpan = options.minSpan ?? DEFAULT_MIN_SPAN;
   if (!Number.isInteger(minSpan) || minSpan < 1) {
-    throw new Error(`minSpan must be a whole number >= 1, got ${minSpan}. Pass the fewest characters a loop must cover (default ${DEFAULT_MIN_SPAN}).`);
+    throw new Error(
+      `minSpan must be a whole number >= 1, got ${minSpan}. Pass the fewest characters a loop must cover (default ${DEFAULT_MIN_SPAN}).`,
+    );
   }
   const chars = Array.from(text);
   const n = chars.length;
@@ -118,8 +120,9 @@ export function textMetrics(text: string, knownWords?: ReadonlySet<string>): Tex
     distinct3: distinctRatio(words, 3),
     repeated4grams: repeatedNgramShare(words, 4),
     cycleLength: endingCycleLength(text),
-    knownWords: knownWords === undefined || words.length === 0
-      ? null
-      : words.filter((word) => knownWords.has(word)).length / words.length,
+    knownWords:
+      knownWords === undefined || words.length === 0
+        ? null
+        : words.filter((word) => knownWords.has(word)).length / words.length,
   };
 }

@@ -38,7 +38,9 @@ interface AdamPowers {
 function adamPowers(optimizer: tf.Optimizer): AdamPowers {
   const powers = optimizer as unknown as Partial<AdamPowers>;
   if (!(powers.accBeta1 instanceof tf.Variable) || !(powers.accBeta2 instanceof tf.Variable)) {
-    throw new Error('Cannot read the Adam optimizer state of this TensorFlow.js version (accBeta1/accBeta2 not found).');
+    throw new Error(
+      'Cannot read the Adam optimizer state of this TensorFlow.js version (accBeta1/accBeta2 not found).',
+    );
   }
   return powers as AdamPowers;
 }
@@ -77,7 +79,10 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTens
 export async function encodeRunState(state: RunState): Promise<{ json: string; weights: Uint8Array }> {
   const { data, specs } = await tf.io.encodeWeights(state.optimizer);
   const { optimizer: _tensors, ...rest } = state;
-  return { json: JSON.stringify({ ...rest, optimizerSpecs: specs }), weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(data)) };
+  return {
+    json: JSON.stringify({ ...rest, optimizerSpecs: specs }),
+    weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(data)),
+  };
 }
 
 /** Reads what {@link encodeRunState} wrote; `where` names the files in error messages. */
@@ -89,7 +94,11 @@ export function decodeRunState(json: string, weights: Uint8Array, where: string)
     throw new Error(`${where} is not valid JSON (corrupted?); the run cannot be resumed.`);
   }
   const numbers = ['step', 'epoch', 'batchInEpoch', 'epochLoss', 'steadyTokens', 'steadySeconds'] as const;
-  if (numbers.some((key) => typeof parsed[key] !== 'number') || !Array.isArray(parsed.optimizerSpecs) || !Array.isArray(parsed.dropoutCalls)) {
+  if (
+    numbers.some((key) => typeof parsed[key] !== 'number') ||
+    !Array.isArray(parsed.optimizerSpecs) ||
+    !Array.isArray(parsed.dropoutCalls)
+  ) {
     throw new Error(`${where} is incomplete (corrupted?); the run cannot be resumed.`);
   }
   const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;

@@ -113,8 +113,12 @@ class Spacer {
     if (token === '') return '';
     const spacing = this.spacingOf(token);
     const tight =
-      this.previous === 'break' || this.previous === 'opening' || this.previous === 'joining' ||
-      spacing === 'break' || spacing === 'closing' || spacing === 'joining';
+      this.previous === 'break' ||
+      this.previous === 'opening' ||
+      this.previous === 'joining' ||
+      spacing === 'break' ||
+      spacing === 'closing' ||
+      spacing === 'joining';
     this.previous = spacing;
     if (spacing === 'break') this.doubleQuoteOpen = this.singleQuoteOpen = false;
     return tight ? token : ` ${token}`;

@@ -47,7 +47,11 @@ export class ContextWindow extends tf.layers.Layer {
     if (this.context === 1) return x;
     return tf.tidy(() => {
       const [batch, time, width] = x.shape;
-      const padded = tf.pad(x, [[0, 0], [this.context - 1, 0], [0, 0]]); // (B, context − 1 + T, E)
+      const padded = tf.pad(x, [
+        [0, 0],
+        [this.context - 1, 0],
+        [0, 0],
+      ]); // (B, context − 1 + T, E)
       // Slot k (oldest first) at position t holds position t − (context − 1 − k): a slice of the padded sequence.
       const slots = Array.from({ length: this.context }, (_, k) => tf.slice(padded, [0, k, 0], [batch, time, width]));
       return tf.concat(slots, 2); // (B, T, context·E)
@@ -91,7 +95,12 @@ export class PositionDense extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const inputs = (inputShape as tf.Shape).at(-1) as number;
-    this.kernel = this.addWeight('kernel', [inputs, this.units], 'float32', tf.initializers.glorotUniform({ seed: this.seed }));
+    this.kernel = this.addWeight(
+      'kernel',
+      [inputs, this.units],
+      'float32',
+      tf.initializers.glorotUniform({ seed: this.seed }),
+    );
     this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -104,7 +113,10 @@ export class PositionDense extends tf.layers.Layer {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D; // (B, T, in)
     return tf.tidy(() => {
       const [batch, time, width] = x.shape;
-      const y = tf.add(linear(tf.reshape(x, [batch * time, width]), this.kernel.read() as tf.Tensor2D), this.bias.read()); // (B·T, units)
+      const y = tf.add(
+        linear(tf.reshape(x, [batch * time, width]), this.kernel.read() as tf.Tensor2D),
+        this.bias.read(),
+      ); // (B·T, units)
       return tf.reshape(this.activation === 'tanh' ? tf.tanh(y) : y, [batch, time, this.units]);
     });
   }
@@ -123,12 +135,23 @@ tf.serialization.registerClass(PositionDense);
 export function buildMlp(config: MlpConfig): tf.LayersModel {
   const input = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
   const embedded = new TokenEmbedding({
-    inputDim: config.vocabSize, outputDim: config.embeddingDim, seed: deriveSeed(config.seed, 'embedding'), name: 'embedding',
+    inputDim: config.vocabSize,
+    outputDim: config.embeddingDim,
+    seed: deriveSeed(config.seed, 'embedding'),
+    name: 'embedding',
   }).apply(input) as tf.SymbolicTensor;
   const window = new ContextWindow({ context: config.context, name: 'context' }).apply(embedded) as tf.SymbolicTensor;
-  const hidden = new PositionDense({ units: config.units, activation: 'tanh', seed: deriveSeed(config.seed, 'hidden'), name: 'hidden' })
-    .apply(window) as tf.SymbolicTensor;
-  const logits = new PositionDense({ units: config.vocabSize, activation: 'linear', seed: deriveSeed(config.seed, 'logits'), name: 'logits' })
-    .apply(hidden) as tf.SymbolicTensor;
+  const hidden = new PositionDense({
+    units: config.units,
+    activation: 'tanh',
+    seed: deriveSeed(config.seed, 'hidden'),
+    name: 'hidden',
+  }).apply(window) as tf.SymbolicTensor;
+  const logits = new PositionDense({
+    units: config.vocabSize,
+    activation: 'linear',
+    seed: deriveSeed(config.seed, 'logits'),
+    name: 'logits',
+  }).apply(hidden) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: 'mlp_generator' });
 }

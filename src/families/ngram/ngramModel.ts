@@ -25,7 +25,11 @@ export class NgramModel {
   /** Discount of each order, from its counts of counts: D = n₁ / (n₁ + 2 n₂). */
   readonly discounts: number[];
 
-  private constructor(readonly order: number, readonly vocabSize: number, levels: CountTable[]) {
+  private constructor(
+    readonly order: number,
+    readonly vocabSize: number,
+    levels: CountTable[],
+  ) {
     this.levels = levels;
     this.discounts = levels.map((level) => discountOf(level.values));
   }
@@ -46,13 +50,16 @@ export class NgramModel {
    */
   static fromEntries(order: number, vocabSize: number, entries: Int32Array): NgramModel {
     checkShape(order, vocabSize);
-    if (entries.length % (order + 1) !== 0) throw new Error(`n-gram counts come in groups of ${order + 1} numbers; got ${entries.length}.`);
+    if (entries.length % (order + 1) !== 0)
+      throw new Error(`n-gram counts come in groups of ${order + 1} numbers; got ${entries.length}.`);
     const top = new Map<string, number>();
     for (let i = 0; i < entries.length; i += order + 1) {
       const ids = entries.subarray(i, i + order + 1);
       const [token, count] = [ids[order - 1], ids[order]];
       if (ids.subarray(0, order).some((id) => id < -1 || id >= vocabSize) || token < 0 || !(count > 0)) {
-        throw new Error(`n-gram count ${i / (order + 1) + 1} holds an id outside the vocabulary of ${vocabSize} or a count below 1.`);
+        throw new Error(
+          `n-gram count ${i / (order + 1) + 1} holds an id outside the vocabulary of ${vocabSize} or a count below 1.`,
+        );
       }
       add(top, contextKey(ids.subarray(0, order - 1), order) + tokenChar(token), count);
     }
@@ -142,7 +149,7 @@ export class NgramModel {
       if (c === undefined) continue; // an unseen context: the shorter one's estimate stands
       const [start, end, sum] = [level.offsets[c], level.offsets[c + 1], level.sums[c]];
       const d = this.discounts[k - 1];
-      p = Math.max(countOf(level, start, end, token) - d, 0) / sum + (d * (end - start) / sum) * p;
+      p = Math.max(countOf(level, start, end, token) - d, 0) / sum + ((d * (end - start)) / sum) * p;
     }
     return p;
   }
@@ -180,7 +187,13 @@ function countTable(counts: Map<string, number>): CountTable {
   offsets.push(keys.length);
   const sums = new Float64Array(contexts.length);
   for (let c = 0; c < contexts.length; c++) for (let j = offsets[c]; j < offsets[c + 1]; j++) sums[c] += values[j];
-  return { index: new Map(contexts.map((context, c) => [context, c])), offsets: Uint32Array.from(offsets), tokens, values, sums };
+  return {
+    index: new Map(contexts.map((context, c) => [context, c])),
+    offsets: Uint32Array.from(offsets),
+    tokens,
+    values,
+    sums,
+  };
 }
 
 /** The count of `token` in the sorted slice `start … end` of a table (0 when absent). */
@@ -198,9 +211,12 @@ function countOf(level: CountTable, start: number, end: number, token: number): 
 
 /** Checks an order and a vocabulary size; throws saying what is allowed. */
 function checkShape(order: number, vocabSize: number): void {
-  if (!Number.isInteger(order) || order < 1 || order > 12) throw new Error(`The order of an n-gram model must be a whole number from 1 to 12, got ${order}.`);
+  if (!Number.isInteger(order) || order < 1 || order > 12)
+    throw new Error(`The order of an n-gram model must be a whole number from 1 to 12, got ${order}.`);
   if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > MAX_VOCAB) {
-    throw new Error(`An n-gram model handles vocabularies of up to ${MAX_VOCAB} tokens, got ${vocabSize}; use --max-vocab.`);
+    throw new Error(
+      `An n-gram model handles vocabularies of up to ${MAX_VOCAB} tokens, got ${vocabSize}; use --max-vocab.`,
+    );
   }
 }
 
@@ -211,7 +227,8 @@ const BEGIN = String.fromCharCode(0);
 /** The key of the context of length `order − 1` that `history` ends with, padded with begin markers (so are negative ids). */
 function contextKey(history: ArrayLike<number>, order: number): string {
   let key = '';
-  for (let i = history.length - (order - 1); i < history.length; i++) key += i < 0 || history[i] < 0 ? BEGIN : tokenChar(history[i]);
+  for (let i = history.length - (order - 1); i < history.length; i++)
+    key += i < 0 || history[i] < 0 ? BEGIN : tokenChar(history[i]);
   return key;
 }
 

@@ -61,7 +61,12 @@ export interface Cell<Name extends string = string> {
    * @returns time-major hidden states `[steps·batch, units]` (then the final arrays), differentiable in every argument.
    */
   sequence(
-    inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial?: readonly tf.Tensor2D[], finalState?: boolean,
+    inputs: tf.Tensor2D,
+    recurrentKernel: tf.Tensor2D,
+    shape: SequenceShape,
+    gate: GateActivation,
+    initial?: readonly tf.Tensor2D[],
+    finalState?: boolean,
   ): tf.Tensor2D;
   /** A stepper for `batch` sequences over a snapshot of `recurrentKernel` (the stepper owns its copy). */
   stepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper;
