@@ -9,13 +9,59 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'build/', 'build-bench/', 'native/build/', 'notebooks/', 'data/', 'test/fixtures/'] },
+  // Build output, notebooks, data and fixtures, and what .gitignore keeps out of the repository (runs, scratch).
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'build-bench/',
+      'native/build/',
+      'notebooks/',
+      'data/',
+      'test/fixtures/',
+      'runs/',
+      'scratch/',
+    ],
+  },
   eslint.configs.recommended,
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // require() stays for these packages only: each is loaded at first use, synchronously, because it is heavy or
+      // optional (a top-level import would load it at start-up, and import() is asynchronous).
+      '@typescript-eslint/no-require-imports': [
+        'error',
+        {
+          allow: [
+            '^@tensorflow/tfjs-node$',
+            '^@tensorflow/tfjs-backend-wasm$',
+            '^papaparse$',
+            '^danfojs-node$',
+            '^vega$',
+            '^vega-lite$',
+            '^rxjs$',
+            '^nodeplotlib$',
+            '^tslab/dist/jupyter$',
+            '^@resvg/resvg-js$',
+          ],
+        },
+      ],
+      // `const { omitted: _, ...rest } = object` is how the code leaves keys out of a copy.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // node:test's test() and describe() return promises that the runner itself awaits: not floating.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it'] }] },
+      ],
     },
   },
   {

@@ -31,7 +31,8 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
   progress(`PyTorch reference (${PYTHON})`);
   const torch = await runTorchReference(workload, plan);
   const torchNote = torch.available
-    ? `best of ${plan.torch.threads.join(' and ')} threads (torch.set_num_threads) and of ${plan.torch.repeats} runs of each configuration, ${plan.torch.warmupSteps} warm-up steps`
+    ? `best of ${plan.torch.threads.join(' and ')} threads (torch.set_num_threads) and of ` +
+      `${plan.torch.repeats} runs of each configuration, ${plan.torch.warmupSteps} warm-up steps`
     : `PyTorch not found — install python3-torch (Debian) to compare (${torch.reason})`;
   if (!torch.available) progress(`  ${torchNote}`);
 

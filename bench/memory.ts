@@ -28,7 +28,10 @@ export interface MemoryResult {
   command: string;
 }
 
-/** Writes `megabytes` MB of UTF-8 text (give or take a character) to `file` by repeating the `sotu` corpus (State of the Union addresses). */
+/**
+ * Writes `megabytes` MB of UTF-8 text (give or take a character) to `file` by repeating the `sotu` corpus (State of the
+ * Union addresses).
+ */
 async function writeLargeCorpus(file: string, megabytes: number): Promise<void> {
   const text = `${(await loadCorpus('sotu')).texts.join('\n\n')}\n\n`;
   const fd = openSync(file, 'w');

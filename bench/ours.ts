@@ -192,7 +192,9 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
       for (const batch of plan.batches) {
         const measurement = await measureTraining(data, variant, cell, batch, stopRule(backend, variant, quick));
         progress(
-          `  ${backend} ${variant.engine} ×${variant.threads} ${cell} batch ${batch}: ${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ${measurement.timedSeconds.toFixed(1)} s)`,
+          `  ${backend} ${variant.engine} ×${variant.threads} ${cell} batch ${batch}: ` +
+            `${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ` +
+            `${measurement.timedSeconds.toFixed(1)} s)`,
         );
         training.push(measurement);
       }
@@ -200,7 +202,8 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
   }
   const generation = measureGeneration(data.vocab, plan.generation);
   progress(
-    `  ${backend} generation: batched ${generation.batchedSeconds.toFixed(2)} s, one at a time ${generation.oneAtATimeSeconds.toFixed(2)} s`,
+    `  ${backend} generation: batched ${generation.batchedSeconds.toFixed(2)} s, one at a time ` +
+      `${generation.oneAtATimeSeconds.toFixed(2)} s`,
   );
   return { backend, available: true, description: describeBackend(), training, generation };
 }

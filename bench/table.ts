@@ -58,7 +58,10 @@ export interface BenchReport {
   generation: GenerationRow[];
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
-  /** Where a native training step goes (LSTM, batch 32, 2 threads, first backend measured), so the next bottleneck shows. */
+  /**
+   * Where a native training step goes (LSTM, batch 32, 2 threads, first backend measured), so the next
+   * bottleneck shows.
+   */
   stepProfile: { backend: BackendName; profile: NativeStepProfile } | null;
   /** Wall time of the whole benchmark. */
   seconds: number;
@@ -137,7 +140,9 @@ export function reportRows(
   return { training, generation };
 }
 
-/** Lines of a table: a header, a rule, the rows; columns padded, the first `leftColumns` left-aligned, the rest right. */
+/**
+ * Lines of a table: a header, a rule, the rows; columns padded, the first `leftColumns` left-aligned, the rest right.
+ */
 function formatTable(header: string[], rows: string[][], leftColumns: number): string[] {
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]) =>
@@ -163,7 +168,8 @@ export function formatReport(report: BenchReport): string {
   const { settings, torch, memory } = report;
   const lines: string[] = [];
   lines.push(
-    `Training throughput, characters per second (${settings.corpus}, one-hot vocabulary ${settings.vocabSize}, ${settings.units} units, ` +
+    `Training throughput, characters per second (${settings.corpus}, one-hot vocabulary ` +
+      `${settings.vocabSize}, ${settings.units} units, ` +
       `sequence length ${settings.seqLen}, Adam, gradients clipped at norm 5; first step not timed)`,
     '',
     ...formatTable(
@@ -213,7 +219,8 @@ export function formatReport(report: BenchReport): string {
     const total = phases.reduce((sum, [, ms]) => sum + ms, 0);
     lines.push(
       '',
-      `Where a native step goes (LSTM, batch 32, 2 threads, ${backend}; the thread with the first half of each batch, ms per step):`,
+      `Where a native step goes (LSTM, batch 32, 2 threads, ${backend}; ` +
+        'the thread with the first half of each batch, ms per step):',
       '',
       ...formatTable(
         ['phase', 'ms', 'share'],
@@ -225,8 +232,10 @@ export function formatReport(report: BenchReport): string {
   const grid = settings.generation;
   lines.push(
     '',
-    `Generation: ${grid.prompts.length} prompts × ${grid.temperatures.length} temperatures × ${grid.length} characters, untrained LSTM ${settings.units} ` +
-      `(ours: engine auto, i.e. native where the addon is built; PyTorch: the lesson's generate_soft under torch.no_grad(); each the fastest of ${grid.repeats} runs; ratios are speed, above 1 = ours faster)`,
+    `Generation: ${grid.prompts.length} prompts × ${grid.temperatures.length} temperatures × ${grid.length} ` +
+      `characters, untrained LSTM ${settings.units} ` +
+      `(ours: engine auto, i.e. native where the addon is built; PyTorch: the lesson's generate_soft under ` +
+      `torch.no_grad(); each the fastest of ${grid.repeats} runs; ratios are speed, above 1 = ours faster)`,
     '',
     ...formatTable(
       [
@@ -254,8 +263,8 @@ export function formatReport(report: BenchReport): string {
   const probe = memory[0];
   lines.push(
     '',
-    `Peak memory (RSS) of \`gennet train\` on a ${probe.corpusMB.toFixed(0)} MB text corpus, sequence length ${settings.seqLen}, ` +
-      `${probe.steps} steps on ${probe.backend}`,
+    `Peak memory (RSS) of \`gennet train\` on a ${probe.corpusMB.toFixed(0)} MB text corpus, sequence length ` +
+      `${settings.seqLen}, ${probe.steps} steps on ${probe.backend}`,
     '',
     ...formatTable(
       ['engine', 'peak RSS', 'goal', ''],

@@ -26,7 +26,8 @@ export interface Browser {
 export async function launchChromium(dir: string, viewport = { width: 1000, height: 700 }): Promise<Browser> {
   assert.ok(
     existsSync(CHROMIUM),
-    `Chromium is not installed at ${CHROMIUM}; this test drives it headless. Run \`npm run setup\` (installs Debian's chromium), then run the tests again.`,
+    `Chromium is not installed at ${CHROMIUM}; this test drives it headless. Run \`npm run setup\` (installs ` +
+      `Debian's chromium), then run the tests again.`,
   );
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { lockModelFolder } from '../src/io';
 import { createRng } from '../src/random';
 import { tokenizeWords } from '../src/vocab';
+import { type BeamOutput, type GenerateOutput, parseAs, type SavedConfig, type TrainOutput } from './cliJson';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 
@@ -63,7 +64,7 @@ test('gennet train --json trains, checkpoints and prints one JSON summary', () =
     '--json',
   );
   assert.equal(run.status, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = parseAs<TrainOutput>(run.stdout);
   for (const key of [
     'backend',
     'steps',
@@ -116,7 +117,7 @@ test('gennet train --engine fast and --engine layers report their engine and rea
       '--json',
     );
     assert.equal(run.status, 0, run.stderr);
-    return JSON.parse(run.stdout);
+    return parseAs<TrainOutput>(run.stdout);
   });
   assert.deepEqual(
     runs.map((r) => r.engine),
@@ -153,7 +154,7 @@ test('gennet train --plot serves a live loss page, keeps stdout pure JSON and ex
     '--json',
   );
   assert.equal(run.status, 0, run.stderr);
-  assert.equal(JSON.parse(run.stdout).steps, 12);
+  assert.equal(parseAs<TrainOutput>(run.stdout).steps, 12);
   assert.match(run.stderr, /live loss plot: http:\/\/localhost:\d+/);
 });
 
@@ -170,25 +171,26 @@ test('gennet generate: same seed → same text, other seed → other text, tempe
   assert.ok(a.startsWith('The '));
   const known = new Set([...corpusText, '\n']);
   for (const ch of a) assert.ok(known.has(ch), `generated character ${JSON.stringify(ch)} comes from the corpus`);
-  const json = JSON.parse(
+  const json = parseAs<GenerateOutput>(
     gennet('generate', '--model', modelDir, '--prompt', 'The ', '--length', '120', '--seed', '1', '--json').stdout,
   );
   assert.equal(json.text, a);
 });
 
-test('gennet generate --prompt-file primes from a file (as written, UTF-16 by its mark), like --prompt with that text', () => {
+test(`gennet generate --prompt-file primes from a file (as \
+written, UTF-16 by its mark), like --prompt with that text`, () => {
   const prime = 'Zorbly quenti malfo.\nThe vask of ';
   const file = path.join(work, 'prime.txt');
   writeFileSync(file, prime);
   const args = ['--model', modelDir, '--length', '60', '--seed', '3', '--json'];
   const fromFile = gennet('generate', ...args, '--prompt-file', file);
   assert.equal(fromFile.status, 0, fromFile.stderr);
-  const expected = JSON.parse(gennet('generate', ...args, '--prompt', prime).stdout).text;
-  assert.equal(JSON.parse(fromFile.stdout).text, expected);
+  const expected = parseAs<GenerateOutput>(gennet('generate', ...args, '--prompt', prime).stdout).text;
+  assert.equal(parseAs<GenerateOutput>(fromFile.stdout).text, expected);
   assert.ok(expected.startsWith(prime));
   const utf16 = path.join(work, 'prime-utf16.txt');
   writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(prime, 'utf16le')]));
-  assert.equal(JSON.parse(gennet('generate', ...args, '--prompt-file', utf16).stdout).text, expected);
+  assert.equal(parseAs<GenerateOutput>(gennet('generate', ...args, '--prompt-file', utf16).stdout).text, expected);
   const beam = gennet(
     'generate',
     '--model',
@@ -201,7 +203,7 @@ test('gennet generate --prompt-file primes from a file (as written, UTF-16 by it
     file,
     '--json',
   );
-  assert.ok(JSON.parse(beam.stdout).text.startsWith(prime), beam.stderr);
+  assert.ok(parseAs<BeamOutput>(beam.stdout).text.startsWith(prime), beam.stderr);
   assert.match(
     gennet('generate', ...args, '--prompt-file', path.join(work, 'nothing.txt')).stderr,
     /Prompt file .*nothing\.txt not found; check the path/,
@@ -212,7 +214,8 @@ test('gennet generate --prompt-file primes from a file (as written, UTF-16 by it
   );
 });
 
-test('gennet generate and temperatures: --engine layers, fast and native give the same text; auto says which it took', () => {
+test(`gennet generate and temperatures: --engine layers, fast \
+and native give the same text; auto says which it took`, () => {
   const generate = (engine: string) => {
     const run = gennet(
       'generate',
@@ -257,8 +260,8 @@ test('gennet generate and temperatures: --engine layers, fast and native give th
   assert.equal(tLayers.status, 0, tLayers.stderr);
   assert.match(tLayers.stderr, /engine layers/);
   assert.deepEqual(
-    JSON.parse(tLayers.stdout).map((r: { text: string }) => r.text),
-    JSON.parse(tFast.stdout).map((r: { text: string }) => r.text),
+    parseAs<Array<{ text: string }>>(tLayers.stdout).map((r) => r.text),
+    parseAs<Array<{ text: string }>>(tFast.stdout).map((r) => r.text),
   );
 });
 
@@ -290,21 +293,24 @@ test('gennet generate --top-k 1 is greedy, --count N samples seeds N in a row', 
     return run.stdout;
   };
   assert.equal(out('--temperature', '1.5', '--top-k', '1', '--seed', '5'), out('--temperature', '0'));
-  const batch = JSON.parse(out('--temperature', '1', '--top-p', '0.9', '--seed', '7', '--count', '3', '--json'));
+  const batch = parseAs<GenerateOutput>(
+    out('--temperature', '1', '--top-p', '0.9', '--seed', '7', '--count', '3', '--json'),
+  );
   assert.deepEqual(
-    batch.samples.map((s: { seed: number }) => s.seed),
+    batch.samples.map((s) => s.seed),
     [7, 8, 9],
   );
-  batch.samples.forEach((sample: { seed: number; text: string }) => {
+  batch.samples.forEach((sample) => {
     assert.equal(
       sample.text,
       out('--temperature', '1', '--top-p', '0.9', '--seed', String(sample.seed)).replace(/\n$/, ''),
     );
   });
-  assert.equal(new Set(batch.samples.map((s: { text: string }) => s.text)).size, 3);
+  assert.equal(new Set(batch.samples.map((s) => s.text)).size, 3);
 });
 
-test('gennet generate --beam: --beam 1 is greedy, wider beams are at least as probable, --count lists the best distinct ones', () => {
+test(`gennet generate --beam: --beam 1 is greedy, wider beams are \
+at least as probable, --count lists the best distinct ones`, () => {
   const out = (...extra: string[]) => {
     const run = gennet('generate', '--model', modelDir, '--prompt', 'Vask ', '--length', '60', ...extra);
     assert.equal(run.status, 0, run.stderr);
@@ -312,12 +318,12 @@ test('gennet generate --beam: --beam 1 is greedy, wider beams are at least as pr
   };
   assert.equal(out('--beam', '1'), out('--temperature', '0'));
   const [one, four] = ['1', '4'].map(
-    (beam) => JSON.parse(out('--beam', beam, '--length-penalty', '0', '--json')).hypotheses[0],
+    (beam) => parseAs<BeamOutput>(out('--beam', beam, '--length-penalty', '0', '--json')).hypotheses[0],
   );
   assert.ok(four.totalLogProb >= one.totalLogProb - 1e-9, `beam 4 ${four.totalLogProb} < beam 1 ${one.totalLogProb}`);
-  const listed = JSON.parse(out('--beam', '4', '--count', '3', '--json'));
+  const listed = parseAs<BeamOutput>(out('--beam', '4', '--count', '3', '--json'));
   assert.equal(listed.hypotheses.length, 3);
-  assert.equal(new Set(listed.hypotheses.map((h: { text: string }) => h.text)).size, 3);
+  assert.equal(new Set(listed.hypotheses.map((h) => h.text)).size, 3);
   assert.equal(listed.text, listed.hypotheses[0].text);
   assert.equal(out('--beam', '4', '--count', '3', '--json'), JSON.stringify(listed, null, 2) + '\n', 'deterministic');
   for (const [extra, message] of [
@@ -335,7 +341,8 @@ test('gennet generate --beam: --beam 1 is greedy, wider beams are at least as pr
   }
 });
 
-test('gennet temperatures --json: prompts × temperatures, T = 0 equals generate, diversity rises with T, --plot writes SVG', () => {
+test(`gennet temperatures --json: prompts × temperatures, T = 0 \
+equals generate, diversity rises with T, --plot writes SVG`, () => {
   const svg = path.join(work, 'figures', 'temps.svg');
   const run = gennet(
     'temperatures',
@@ -354,8 +361,9 @@ test('gennet temperatures --json: prompts × temperatures, T = 0 equals generate
     svg,
   );
   assert.equal(run.status, 0, run.stderr);
-  const rows: Array<{ prompt: string; temperature: number; text: string; metrics: Record<string, number | null> }> =
-    JSON.parse(run.stdout);
+  const rows = parseAs<
+    Array<{ prompt: string; temperature: number; text: string; metrics: Record<string, number | null> }>
+  >(run.stdout);
   assert.deepEqual(
     rows.map((r) => `${r.prompt}@${r.temperature}`),
     ['The @0', 'The @0.8', 'The @1.8', 'Malfo @0', 'Malfo @0.8', 'Malfo @1.8'],
@@ -408,11 +416,11 @@ test('gennet train --level word: an embedding model trains on wasm and generates
     '--json',
   );
   assert.equal(run.status, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = parseAs<TrainOutput>(run.stdout);
   assert.equal(summary.backend, 'wasm');
   assert.equal(summary.engine, 'native', 'auto takes the native engine (built by npm run setup)');
   assert.equal(summary.level, 'word');
-  assert.equal(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')).model.input, 'embedding');
+  assert.equal(parseAs<SavedConfig>(readFileSync(path.join(dir, 'config.json'), 'utf8')).model.input, 'embedding');
   assert.ok(summary.charsPerToken > 3 && summary.charsPerToken < 8, `chars per token ${summary.charsPerToken}`);
   assert.ok(Math.abs(summary.valBitsPerChar - summary.valLoss / Math.LN2 / summary.charsPerToken) < 1e-9);
   assert.ok(
@@ -462,7 +470,7 @@ test("gennet --version and -V print package.json's version; train --json and the
     assert.equal(run.stdout, `${version}\n`);
   }
   // A network (trained by the first test) and a counted model: the summary and config.json say which gennet made them.
-  assert.equal(JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8')).gennetVersion, version);
+  assert.equal(parseAs<SavedConfig>(readFileSync(path.join(modelDir, 'config.json'), 'utf8')).gennetVersion, version);
   const network = gennet(
     'train',
     '--corpus',
@@ -481,18 +489,18 @@ test("gennet --version and -V print package.json's version; train --json and the
     '--json',
   );
   assert.equal(network.status, 0, network.stderr);
-  assert.equal(JSON.parse(network.stdout).gennetVersion, version);
+  assert.equal(parseAs<TrainOutput>(network.stdout).gennetVersion, version);
   const countedDir = path.join(work, 'versioned-ngram');
   const counted = gennet('train', '--corpus', corpusFile, '--model', 'ngram:3', '--out', countedDir, '--json');
   assert.equal(counted.status, 0, counted.stderr);
-  assert.equal(JSON.parse(counted.stdout).gennetVersion, version);
-  assert.equal(JSON.parse(readFileSync(path.join(countedDir, 'config.json'), 'utf8')).gennetVersion, version);
+  assert.equal(parseAs<TrainOutput>(counted.stdout).gennetVersion, version);
+  assert.equal(parseAs<SavedConfig>(readFileSync(path.join(countedDir, 'config.json'), 'utf8')).gennetVersion, version);
 });
 
 test('gennet corpora lists the built-in corpora', () => {
   const run = gennet('corpora', '--json');
   assert.equal(run.status, 0, run.stderr);
-  const names = JSON.parse(run.stdout).map((c: { name: string }) => c.name);
+  const names = parseAs<Array<{ name: string }>>(run.stdout).map((c) => c.name);
   assert.ok(names.includes('sotu') && names.includes('moby-dick'), names.join(','));
 });
 
@@ -539,7 +547,7 @@ test('bad corpora and damaged model directories: each a one-line error that says
     return dir;
   };
   const editJson = (file: string, edit: (json: Record<string, unknown>) => void) => {
-    const json = JSON.parse(readFileSync(file, 'utf8'));
+    const json = parseAs<Record<string, unknown>>(readFileSync(file, 'utf8'));
     edit(json);
     writeFileSync(file, JSON.stringify(json));
   };
@@ -709,18 +717,22 @@ test('a corpus with invalid UTF-8 bytes and mojibake trains, with both reported;
   assert.match(plain.stderr, /corpus: warning: messy\.txt: 3 invalid UTF-8 sequences \(first at byte \d+\) replaced/);
   assert.match(
     plain.stderr,
-    /corpus: warning: messy\.txt: \d+ runs of mojibake \(UTF-8 text once read as Windows-1252 or Latin-1\), e\.g\. "â\\u0080\\u0099" → "’".*--fix-mojibake/,
+    new RegExp(
+      String.raw`corpus: warning: messy\.txt: \d+ runs of mojibake \(UTF-8 text once read as Windows-1252 or ` +
+        String.raw`Latin-1\), e\.g\. "â\\u0080\\u0099" → "’".*--fix-mojibake`,
+    ),
   );
   const fixed = run('--fix-mojibake');
   assert.equal(fixed.status, 0, fixed.stderr);
   assert.match(fixed.stderr, /runs of mojibake .*; repaired\./);
   assert.ok(
-    JSON.parse(fixed.stdout).vocabSize < JSON.parse(plain.stdout).vocabSize,
+    parseAs<TrainOutput>(fixed.stdout).vocabSize < parseAs<TrainOutput>(plain.stdout).vocabSize,
     'the repaired text has fewer distinct characters',
   );
 });
 
-test('a second gennet writing into a model folder is refused before it trains, naming the writer; the folder is unchanged', async () => {
+test(`a second gennet writing into a model folder is refused before \
+it trains, naming the writer; the folder is unchanged`, async () => {
   const dir = path.join(work, 'locked');
   const lock = await lockModelFolder(dir);
   try {
@@ -742,7 +754,8 @@ test('a second gennet writing into a model folder is refused before it trains, n
     assert.match(
       run.stderr,
       new RegExp(
-        `is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose another --out`,
+        `is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose ` +
+          'another --out',
       ),
     );
     assert.doesNotMatch(run.stderr, /^\s+at /m);
@@ -754,7 +767,9 @@ test('a second gennet writing into a model folder is refused before it trains, n
 
 test('gennet generate into a pipe its reader closes (| head) ends quietly with the SIGPIPE status', () => {
   // A 100 kB prompt (echoed first) outgrows the pipe's buffer whatever the model samples.
-  const command = `set -o pipefail; "${process.execPath}" "${cli}" generate --model "${modelDir}" --prompt "${'the '.repeat(25_000)}" --length 10 | head -c 100 > /dev/null`;
+  const command =
+    `set -o pipefail; "${process.execPath}" "${cli}" generate --model "${modelDir}" --prompt ` +
+    `"${'the '.repeat(25_000)}" --length 10 | head -c 100 > /dev/null`;
   const run = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, GN_BACKEND: 'wasm' } });
   assert.equal(run.status, 141, run.stderr);
   assert.doesNotMatch(run.stderr, /EPIPE|^\s+at /m);
@@ -781,7 +796,7 @@ test('gennet train reads UTF-16 text by its byte-order mark, and a file without 
   );
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /utf16\.txt: read as UTF-16LE, as its byte-order mark says/);
-  const tokens = JSON.parse(readFileSync(path.join(out, 'vocab.json'), 'utf8')).tokens as string[];
+  const { tokens } = parseAs<{ tokens: string[] }>(readFileSync(path.join(out, 'vocab.json'), 'utf8'));
   assert.deepEqual(
     tokens.filter((t) => !t.startsWith('<')).sort(),
     [...new Set(text)].sort(),

@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
 import { parseModelSpecs } from '../src/families';
+import type { CompareRow } from '../src/session';
+import { parseAs } from './cliJson';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-compare-'));
@@ -36,7 +38,8 @@ const text = syllableText();
 const corpus = path.join(work, 'syllables.txt');
 writeFileSync(corpus, text);
 
-test('gennet compare: an n-gram and an LSTM on one split and budget — finite bits/char, the n-gram faster, samples from the corpus, reproducible', () => {
+test(`gennet compare: an n-gram and an LSTM on one split and budget — finite \
+bits/char, the n-gram faster, samples from the corpus, reproducible`, () => {
   const args = [
     'compare',
     '--corpus',
@@ -55,9 +58,9 @@ test('gennet compare: an n-gram and an LSTM on one split and budget — finite b
   ];
   const runs = [gennet(...args, '--plot', path.join(work, 'compare.svg')), gennet(...args)];
   for (const run of runs) assert.equal(run.status, 0, run.stderr);
-  const [rows, again] = runs.map((run) => JSON.parse(run.stdout));
+  const [rows, again] = runs.map((run) => parseAs<CompareRow[]>(run.stdout));
   assert.deepEqual(
-    rows.map((r: { model: string }) => r.model),
+    rows.map((r) => r.model),
     ['ngram:5', 'lstm:32'],
   );
   const [ngram, lstm] = rows;
@@ -69,11 +72,11 @@ test('gennet compare: an n-gram and an LSTM on one split and budget — finite b
   const known = new Set([...text, '\n']);
   for (const ch of ngram.sample)
     assert.ok(known.has(ch), `n-gram sample character ${JSON.stringify(ch)} comes from the corpus`);
-  const stable = (r: Record<string, unknown>) => ({
+  const stable = (r: CompareRow) => ({
     ...r,
     seconds: 0,
     charsPerSecond: 0,
-    curve: (r.curve as { valBitsPerChar: number }[]).map((p) => p.valBitsPerChar),
+    curve: r.curve.map((p) => p.valBitsPerChar),
   });
   assert.deepEqual(again.map(stable), rows.map(stable), 'the same seed gives the same rows (timings aside)');
   const svg = readFileSync(path.join(work, 'compare.svg'), 'utf8');
@@ -123,7 +126,7 @@ test('gennet compare --seconds: each network trains for about that long, then is
     '--json',
   );
   assert.equal(run.status, 0, run.stderr);
-  const [row] = JSON.parse(run.stdout);
+  const [row] = parseAs<CompareRow[]>(run.stdout);
   assert.ok(row.steps > 1 && row.seconds > 1.2 && row.seconds < 10, `${row.steps} steps in ${row.seconds} s`);
   assert.ok(Number.isFinite(row.valBitsPerChar));
 });

@@ -120,7 +120,8 @@ async function networksFor(cell: (typeof CELLS)[number]): Promise<EncoderDecoder
   return { generator, encoder: buildConditionEncoder(CONFIG, layout), layout };
 }
 
-test('conditional training: gradients reach the condition vectors and the state layer, equal on every engine and to numeric directional derivatives', async (t) => {
+test(`conditional training: gradients reach the condition vectors and the state \
+layer, equal on every engine and to numeric directional derivatives`, async (t) => {
   await initBackend('cpu');
   const batch = maskedBatch();
   const ids = conditionIds(CONFIG, ROWS);
@@ -152,7 +153,8 @@ test('conditional training: gradients reach the condition vectors and the state 
   }
 });
 
-test('a conditional run learns what its condition says: validation loss well below the shuffled-conditions loss, generation follows the condition', async (t) => {
+test(`a conditional run learns what its condition says: validation loss well below \
+the shuffled-conditions loss, generation follows the condition`, async (t) => {
   await initBackend('cpu');
   // Lines whose letters only the condition tells: "abab…" for A, "cdcd…" for B.
   const langs = Array.from({ length: 64 }, (_, i) => ((i * 7) % 5 < 2 ? 'A' : 'B'));
@@ -187,7 +189,8 @@ test('a conditional run learns what its condition says: validation loss well bel
         result.valLossShuffledConditions !== null,
     );
     t.diagnostic(
-      `val loss ${result.valLoss.toFixed(3)}, shuffled conditions ${result.valLossShuffledConditions.toFixed(3)}, ${result.steps} steps`,
+      `val loss ${result.valLoss.toFixed(3)}, shuffled conditions ` +
+        `${result.valLossShuffledConditions.toFixed(3)}, ${result.steps} steps`,
     );
     assert.ok(
       result.valLossShuffledConditions > result.valLoss + 0.1,

@@ -10,6 +10,7 @@ import { loadArtifact } from '../src/io';
 import { conditionValues, conditionVectors } from '../src/model';
 import { createRng } from '../src/random';
 import { newRun, resumeRun, runTraining, type NewRunSettings } from '../src/session';
+import { parseAs } from './cliJson';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-conditional-'));
@@ -46,7 +47,8 @@ const table = path.join(work, 'languages.csv');
 writeFileSync(table, languageTable(600, 31));
 const model = path.join(work, 'model');
 
-test('gennet train --condition: valLoss well below the shuffled-conditions loss; generate --condition follows the condition', (t) => {
+test(`gennet train --condition: valLoss well below the shuffled-conditions \
+loss; generate --condition follows the condition`, (t) => {
   const run = gennet(
     'train',
     '--corpus',
@@ -74,10 +76,16 @@ test('gennet train --condition: valLoss well below the shuffled-conditions loss;
     '--json',
   );
   assert.equal(run.status, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = parseAs<{
+    conditions: Record<string, string[]>;
+    valLoss: number;
+    valLossShuffledConditions: number;
+    steps: number;
+  }>(run.stdout);
   assert.deepEqual(summary.conditions, { lang: ['abe', 'xyz'] });
   t.diagnostic(
-    `val loss ${summary.valLoss.toFixed(3)}, with shuffled conditions ${summary.valLossShuffledConditions.toFixed(3)} (${summary.steps} steps)`,
+    `val loss ${summary.valLoss.toFixed(3)}, ` +
+      `with shuffled conditions ${summary.valLossShuffledConditions.toFixed(3)} (${summary.steps} steps)`,
   );
   assert.ok(
     summary.valLossShuffledConditions > summary.valLoss + 0.1,
@@ -106,7 +114,7 @@ test('gennet train --condition: valLoss well below the shuffled-conditions loss;
         '--json',
       );
       assert.equal(generated.status, 0, generated.stderr);
-      const output = JSON.parse(generated.stdout);
+      const output = parseAs<{ conditions: Record<string, string>; text: string }>(generated.stdout);
       assert.deepEqual(output.conditions, { lang });
       assert.match(output.text.trim(), letters, `lang=${lang} ${extra.join(' ')}: "${output.text}"`);
     }
@@ -126,7 +134,7 @@ test('gennet train --condition: valLoss well below the shuffled-conditions loss;
     '--json',
   );
   assert.equal(temperatures.status, 0, temperatures.stderr);
-  for (const row of JSON.parse(temperatures.stdout))
+  for (const row of parseAs<Array<{ text: string }>>(temperatures.stdout))
     assert.match(row.text.trim(), /^[xyz ]*$/, `temperatures: "${row.text}"`);
 });
 
@@ -214,7 +222,8 @@ test('gennet and the library name what is missing or unknown in conditions, with
   loaded.conditions!.encoder.dispose();
 });
 
-test('a conditional run (two conditions, one grouped by decade) interrupted and resumed ends as an uninterrupted run', async () => {
+test(`a conditional run (two conditions, one grouped by decade) \
+interrupted and resumed ends as an uninterrupted run`, async () => {
   await initBackend('wasm');
   const settings: NewRunSettings = {
     data: { corpus: table, conditions: ['lang', 'year:decade'], mode: 'lines', seqLen: 16 },
@@ -232,7 +241,8 @@ test('a conditional run (two conditions, one grouped by decade) interrupted and 
   const stoppedDir = path.join(work, 'stopped');
   const first = await newRun(settings, stoppedDir);
   const controller = new AbortController();
-  const stop = { onBatchEnd: (record: { step: number }) => void (record.step === 40 && controller.abort()) }; // in epoch 2
+  // in epoch 2
+  const stop = { onBatchEnd: (record: { step: number }) => void (record.step === 40 && controller.abort()) };
   const interrupted = await runTraining(first, { callbacks: [stop], signal: controller.signal });
   assert.equal(interrupted.summary, null);
   const resumed = await resumeRun(stoppedDir);

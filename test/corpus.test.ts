@@ -33,7 +33,7 @@ async function rejectsWith(promise: Promise<unknown>, ...patterns: RegExp[]): Pr
 
 /** A column of the corpus frame as a plain array. */
 function columnValues(corpus: Corpus, column: string): unknown[] {
-  return corpus.frame.column(column).values as unknown[];
+  return corpus.frame.column(column).values;
 }
 
 const tempDirs: string[] = [];
@@ -106,13 +106,13 @@ describe('AG News layout', () => {
     const corpus = await loadCorpus(fixture('agnews.csv'), { column: ['title', 'description'] });
     assert.equal(
       corpus.texts[0],
-      'Oil Climbs Past $48 as Supply Fears Mount (Reuters). Reuters - Crude oil prices climbed to a record high on Tuesday, ' +
-        "pushing past $48 a barrel as traders worried about supplies from Iraq and Russia's Yukos.",
+      'Oil Climbs Past $48 as Supply Fears Mount (Reuters). Reuters - Crude oil prices climbed to a record ' +
+        "high on Tuesday, pushing past $48 a barrel as traders worried about supplies from Iraq and Russia's Yukos.",
     );
     assert.equal(
       corpus.texts[1],
-      "Sun's New Server Chips Arrive Early. SAN FRANCISCO (Reuters) - Sun Microsystems Inc. said on Monday its new chips " +
-        "would ship ahead of schedule, a boost for the company's hardware unit.",
+      "Sun's New Server Chips Arrive Early. SAN FRANCISCO (Reuters) - Sun Microsystems Inc. said on Monday " +
+        "its new chips would ship ahead of schedule, a boost for the company's hardware unit.",
     );
     assert.match(corpus.texts[2], /Olympic record in the "fly," as his rivals/);
     assert.match(corpus.texts[4], /July\. Consumers spent more/);
@@ -417,7 +417,7 @@ describe('AG News download', () => {
     assert.equal(corpus.texts[0], 'Oil Climbs Past $48 as Supply Fears Mount (Reuters)');
   });
 
-  it('honours GN_CACHE_DIR, and defaults to data/cache in the project', async () => {
+  it('honours GN_CACHE_DIR, and defaults to data/cache in the project', () => {
     const saved = process.env.GN_CACHE_DIR;
     try {
       process.env.GN_CACHE_DIR = '/some/cache';
@@ -533,7 +533,8 @@ describe('condition columns', () => {
     assert.deepEqual(limited.conditions!.values, [['en'], ['fr']]);
   });
 
-  it('refuses a missing column, a bad grouping, a non-numeric grouped column and an empty cell, saying which', async () => {
+  it(`refuses a missing column, a bad grouping, a non-numeric \
+grouped column and an empty cell, saying which`, async () => {
     const file = await greetings();
     await rejectsWith(
       loadCorpus(file, { conditions: ['colour'] }),

@@ -261,7 +261,8 @@ test('property: unigramEntropy of a uniform stream over k ids is log(k)', () => 
   assert.throws(() => unigramEntropy([0], 0), /vocabSize must be a whole number >= 1/);
 });
 
-test('windows over compact ids (Uint8Array, Uint16Array) give the same Int32Array batches; splitIds keeps the array type', () => {
+test(`windows over compact ids (Uint8Array, Uint16Array) give the \
+same Int32Array batches; splitIds keeps the array type`, () => {
   const wide = Int32Array.from({ length: 257 }, (_, i) => (i * 7) % 251);
   for (const compact of [Uint8Array.from(wide), Uint16Array.from(wide)]) {
     const split = splitIds(compact, 0.2);
@@ -274,7 +275,8 @@ test('windows over compact ids (Uint8Array, Uint16Array) give the same Int32Arra
   }
 });
 
-test('property: batches never cross the train/validation split (windows over a cut stream, lines split at random)', () => {
+test(`property: batches never cross the train/validation split \
+(windows over a cut stream, lines split at random)`, () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 30, max: 400 }),
@@ -326,7 +328,8 @@ test('property: batches never cross the train/validation split (windows over a c
   );
 });
 
-test('window and line batches say which corpus document each row comes from, across the validation split too (property)', () => {
+test(`window and line batches say which corpus document each row \
+comes from, across the validation split too (property)`, () => {
   fc.assert(
     fc.property(
       fc.array(fc.stringMatching(/^[ab]{1,12}$/), { minLength: 2, maxLength: 12 }),

@@ -58,7 +58,9 @@ export async function generatorWith(
   return model;
 }
 
-/** Loss and gradients (by variable name, and of the initial state when one is given) of one batch, by the named engine. */
+/**
+ * Loss and gradients (by variable name, and of the initial state when one is given) of one batch, by the named engine.
+ */
 export function lossAndGrads(
   model: tf.LayersModel,
   batch: Batch,
@@ -336,7 +338,9 @@ export function flatWeights(model: tf.LayersModel): Float32Array {
   return Float32Array.from(model.getWeights().flatMap((w) => Array.from(w.dataSync())));
 }
 
-/** A short periodic token stream cut into windows of 10 (no validation): for runs whose path, not learning, is tested. */
+/**
+ * A short periodic token stream cut into windows of 10 (no validation): for runs whose path, not learning, is tested.
+ */
 export function smallWindows(): { train: WindowDataset; val: null } {
   return {
     train: new WindowDataset(

@@ -18,7 +18,8 @@ import {
   VOCAB,
 } from './engineFixtures';
 
-test('fast-engine loss and gradients equal the tfjs-layers cells for every cell, gate, input and backend (2 layers, padding mask)', async () => {
+test(`fast-engine loss and gradients equal the tfjs-layers cells for \
+every cell, gate, input and backend (2 layers, padding mask)`, async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     await initBackend(backend);
     for (const { cell, input, gate, label } of engineCases()) {

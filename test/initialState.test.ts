@@ -18,7 +18,8 @@ function initialStateFor(cell: string): Float32Array {
   return Float32Array.from({ length: size }, (_, i) => Math.sin(i * 1.3) * 0.8);
 }
 
-test("the layers engine starts every row from a given state: loss and weight gradients change, the state's gradient is the numeric one", async () => {
+test(`the layers engine starts every row from a given state: loss and weight \
+gradients change, the state's gradient is the numeric one`, async () => {
   await initBackend('cpu');
   const layers = engineNamed('layers');
   const batch = maskedBatch();
@@ -63,7 +64,8 @@ test("the layers engine starts every row from a given state: loss and weight gra
 });
 
 for (const name of ['fast', 'native']) {
-  test(`the ${name} engine from a given state: the layers engine's loss, weight and state gradients (every cell, input, gate)`, async (t) => {
+  test(`the ${name} engine from a given state: the layers engine's loss, \
+weight and state gradients (every cell, input, gate)`, async (t) => {
     const engine = engineNamed(name);
     if (engine.unavailableReason() !== null) return t.skip(engine.unavailableReason()!);
     await initBackend('cpu');

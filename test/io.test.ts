@@ -20,6 +20,7 @@ import {
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
 import { rewriteWithDigest } from './tamper';
+import { parseAs } from './cliJson';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'gennet-io-'));
@@ -48,7 +49,8 @@ test('a saved model loads with the same vocabulary, config and generations', asy
   }
 });
 
-test('a conditional model saves its condition encoder beside the network (version 3) and loads it back; others stay version 2', async () => {
+test(`a conditional model saves its condition encoder beside the network \
+(version 3) and loads it back; others stay version 2`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   const original = model();
@@ -89,8 +91,8 @@ test('a conditional model saves its condition encoder beside the network (versio
   // An encoder that does not fit the recorded conditions, or conditions in an unknown form: refused by name.
   const configFile = path.join(dir, 'config.json');
   const savedConfig = await fs.readFile(configFile, 'utf8');
-  const edited = JSON.parse(savedConfig);
-  edited.conditions.conditions.push({ column: 'genre', values: ['poem'] });
+  const edited = parseAs<{ conditions: { conditions: unknown[] | string } }>(savedConfig);
+  (edited.conditions.conditions as unknown[]).push({ column: 'genre', values: ['poem'] });
   await fs.writeFile(configFile, JSON.stringify(edited));
   await assert.rejects(
     loadArtifact(dir),
@@ -123,11 +125,12 @@ test('a conditional model saves its condition encoder beside the network (versio
   encoder.dispose();
 });
 
-test("a version-1 artifact (flat training record of the old CLI, or a notebook's free-form one) still loads, its run read back typed", async () => {
+test(`a version-1 artifact (flat training record of the old CLI, or a \
+notebook's free-form one) still loads, its run read back typed`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'old');
   await saveArtifact(dir, model());
-  const config = JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8'));
+  const config = parseAs<Record<string, unknown>>(await fs.readFile(path.join(dir, 'config.json'), 'utf8'));
   const cliRun = {
     corpus: 'builtin:sotu',
     columns: ['text'],
@@ -192,7 +195,8 @@ test("a version-1 artifact (flat training record of the old CLI, or a notebook's
   await assert.rejects(loadArtifact(dir), /"batchSize" must be number, got "big"/);
 });
 
-test("saving over a model replaces only gennet's files: the user's files and the folder's permissions stay; files and foreign folders are refused", async () => {
+test(`saving over a model replaces only gennet's files: the user's files and the \
+folder's permissions stay; files and foreign folders are refused`, async () => {
   await initBackend('cpu');
   const root = await tempDir();
   const dir = path.join(root, 'model');
@@ -242,7 +246,8 @@ test("saving over a model replaces only gennet's files: the user's files and the
   await assert.rejects(saveArtifact('', model()), /The model folder \(--out\) is empty/);
 });
 
-test('a save that fails while writing (disk full) names the folder and the space needed, and leaves the previous model intact', async (t) => {
+test(`a save that fails while writing (disk full) names the folder and \
+the space needed, and leaves the previous model intact`, async (t) => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   const first = model();
@@ -259,7 +264,10 @@ test('a save that fails while writing (disk full) names the folder and the space
   other.network.setWeights(other.network.getWeights().map((w) => w.mul(2)));
   await assert.rejects(
     saveArtifact(dir, other),
-    /No space left to save the model in "[^"]+": the save needs \d+\.\d MB free\. Free some space or choose another --out; the model saved there before is intact\./,
+    new RegExp(
+      String.raw`No space left to save the model in "[^"]+": the save needs \d+\.\d MB free\. ` +
+        String.raw`Free some space or choose another --out; the model saved there before is intact\.`,
+    ),
   );
   t.mock.restoreAll();
   assert.deepEqual(await fs.readFile(path.join(dir, 'weights.bin')), before);
@@ -267,7 +275,9 @@ test('a save that fails while writing (disk full) names the folder and the space
   await loadArtifact(dir);
 });
 
-/** Runs `code` in a child Node process with `io` bound to the compiled io module; resolves to its exit code and stderr. */
+/**
+ * Runs `code` in a child Node process with `io` bound to the compiled io module; resolves to its exit code and stderr.
+ */
 function childWithIo(code: string, args: string[] = []): ReturnType<typeof spawn> {
   const io = path.resolve(__dirname, '../src/io');
   return spawn(process.execPath, ['-e', `const io = require(${JSON.stringify(io)}); ${code}`, ...args], {
@@ -275,7 +285,8 @@ function childWithIo(code: string, args: string[] = []): ReturnType<typeof spawn
   });
 }
 
-test("one writer per model folder: a second one is refused at once with the holder's pid; a dead holder's lock is taken over", async () => {
+test(`one writer per model folder: a second one is refused at once \
+with the holder's pid; a dead holder's lock is taken over`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   await saveArtifact(dir, model());
@@ -284,7 +295,8 @@ test("one writer per model folder: a second one is refused at once with the hold
     process.execPath,
     [
       '-e',
-      `require(${JSON.stringify(path.resolve(__dirname, '../src/io'))}).lockModelFolder(process.argv[1]).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`,
+      `require(${JSON.stringify(path.resolve(__dirname, '../src/io'))}).lockModelFolder(process.argv[1]).then(() ` +
+        '=> process.exit(0), (e) => { console.error(e.message); process.exit(3); })',
       dir,
     ],
     { encoding: 'utf8' },
@@ -293,7 +305,8 @@ test("one writer per model folder: a second one is refused at once with the hold
   assert.match(
     refused.stderr,
     new RegExp(
-      `is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose another --out`,
+      `is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose ` +
+        'another --out',
     ),
   );
   await saveArtifact(dir, model()); // the holder itself saves under its lock
@@ -308,7 +321,8 @@ test("one writer per model folder: a second one is refused at once with the hold
   assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'), "a dead writer's lock is taken over and released");
 });
 
-test('a saver killed at any point leaves a folder that loads one whole save; readers never fail or mix saves; the next save cleans up', async () => {
+test(`a saver killed at any point leaves a folder that loads one whole \
+save; readers never fail or mix saves; the next save cleans up`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   // The saver alternates two networks (seeds 4 and 5): a reader that mixed files of two saves would see weights of one
@@ -334,7 +348,10 @@ test('a saver killed at any point leaves a folder that loads one whole save; rea
       const config = resolveModelConfig({ vocabSize: vocab.size, units: 64, layers: 2, seed });
       return { network: buildGenerator(config), vocab, config };
     });
-    (async () => { process.stderr.write('ready'); for (let k = 0; ; k++) await io.saveArtifact(process.argv[1], models[k % 2]); })();`;
+    (async () => {
+      process.stderr.write('ready');
+      for (let k = 0; ; k++) await io.saveArtifact(process.argv[1], models[k % 2]);
+    })();`;
   const loadsOneSave = async () => {
     const loaded = await loadArtifact(dir);
     const flat = Float32Array.from(loaded.network.getWeights().flatMap((w) => Array.from(w.dataSync())));
@@ -365,7 +382,8 @@ test('a saver killed at any point leaves a folder that loads one whole save; rea
   );
 });
 
-test('a save killed during its renames: readers take the rest from its temporary files, the next save completes it first', async () => {
+test(`a save killed during its renames: readers take the rest from \
+its temporary files, the next save completes it first`, async () => {
   await initBackend('cpu');
   const root = await tempDir();
   const [dir, other] = [path.join(root, 'model'), path.join(root, 'other')];
@@ -383,7 +401,8 @@ test('a save killed during its renames: readers take the rest from its temporary
   assert.equal(((await loadArtifact(dir)).config as ModelConfig).input, 'onehot');
 });
 
-test('a folder left by a first save killed before its config.json, and OS clutter, do not block the next save; file modes stay', async () => {
+test(`a folder left by a first save killed before its config.json, and \
+OS clutter, do not block the next save; file modes stay`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   await fs.mkdir(dir);
@@ -440,7 +459,7 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   );
 
   const noManifest = await fresh('no-manifest');
-  const manifestJson = JSON.parse(await fs.readFile(path.join(noManifest, 'model.json'), 'utf8'));
+  const manifestJson = parseAs<Record<string, unknown>>(await fs.readFile(path.join(noManifest, 'model.json'), 'utf8'));
   await rewriteWithDigest(noManifest, 'model.json', JSON.stringify({ ...manifestJson, weightsManifest: null }));
   await assert.rejects(
     loadArtifact(noManifest),
@@ -463,19 +482,19 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
 
   const newer = await fresh('newer');
   const configFile = path.join(newer, 'config.json');
-  const config = JSON.parse(await fs.readFile(configFile, 'utf8'));
+  const config = parseAs<Record<string, unknown>>(await fs.readFile(configFile, 'utf8'));
   await fs.writeFile(configFile, JSON.stringify({ ...config, version: 99 }));
   await assert.rejects(loadArtifact(newer), /format version 99.*Upgrade/);
 
   const mismatch = await fresh('mismatch');
   const vocabFile = path.join(mismatch, 'vocab.json');
-  const vocab = JSON.parse(await fs.readFile(vocabFile, 'utf8'));
+  const vocab = parseAs<{ tokens: string[] }>(await fs.readFile(vocabFile, 'utf8'));
   await rewriteWithDigest(mismatch, 'vocab.json', JSON.stringify({ ...vocab, tokens: vocab.tokens.slice(0, -1) }));
   await assert.rejects(loadArtifact(mismatch), /vocabulary has \d+ tokens but the model expects/);
 
   const escaping = await fresh('escaping');
   const modelFile = path.join(escaping, 'model.json');
-  const modelJson = JSON.parse(await fs.readFile(modelFile, 'utf8'));
+  const modelJson = parseAs<{ weightsManifest: Array<{ paths: string[] }> }>(await fs.readFile(modelFile, 'utf8'));
   modelJson.weightsManifest[0].paths = ['../truncated/weights.bin'];
   await rewriteWithDigest(escaping, 'model.json', JSON.stringify(modelJson));
   await assert.rejects(loadArtifact(escaping), /does not name weights.bin as its weights/);
@@ -483,7 +502,9 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   // A topology naming code (a Lambda layer with a function body) is refused, never run.
   const withCode = await fresh('with-code');
   const codeFile = path.join(withCode, 'model.json');
-  const codeJson = JSON.parse(await fs.readFile(codeFile, 'utf8'));
+  const codeJson = parseAs<{
+    modelTopology: { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } };
+  }>(await fs.readFile(codeFile, 'utf8'));
   const ran = '__gennetLoadRanCode';
   codeJson.modelTopology.config.layers[1].class_name = 'Lambda';
   codeJson.modelTopology.config.layers[1].config.function = `globalThis.${ran} = true`;

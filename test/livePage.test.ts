@@ -32,7 +32,11 @@ async function drawn(tab: Page): Promise<{ points: number; path: string | null; 
     const div = document.querySelector('.js-plotly-plot');
     const path = document.querySelector('.main-svg .scatterlayer .trace path.js-line');
     const title = document.querySelector('.main-svg .gtitle');
-    return { points: div && div.data && div.data[0] ? div.data[0].x.length : 0, path: path && path.getAttribute('d'), title: title && title.textContent };
+    return {
+      points: div && div.data && div.data[0] ? div.data[0].x.length : 0,
+      path: path && path.getAttribute('d'),
+      title: title && title.textContent,
+    };
   })()`);
 }
 

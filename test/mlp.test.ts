@@ -21,9 +21,11 @@ import { createRng } from '../src/random';
 import { beamSearch, generateBatch } from '../src/sample';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
 import { CharVocab } from '../src/vocab';
+import { parseAs, type TrainOutput } from './cliJson';
 
 // Bengio's MLP, the family that proves the model-family contract: it is named only in its folder, the registry and
-// here, and everything else — training, steps, beam search, saving, resuming, the CLI — works with it through the contract.
+// here, and everything else — training, steps, beam search, saving, resuming, the CLI — works with it through
+// the contract.
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-mlp-'));
 const VOCAB = 13;
@@ -50,7 +52,8 @@ test('the context window puts the last N vectors side by side, zeros before the 
   tf.dispose([x, y]);
 });
 
-test("the MLP stepper gives the network's logits of the last position, fed at once or token by token, and reorders rows", async () => {
+test(`the MLP stepper gives the network's logits of the last position, \
+fed at once or token by token, and reorders rows`, async () => {
   await initBackend('wasm');
   const network = buildMlp(config);
   const tokens = ids(3 * 7, 1); // 3 rows × 7 tokens
@@ -90,7 +93,8 @@ test("the MLP stepper gives the network's logits of the last position, fed at on
   network.dispose();
 });
 
-test('the MLP trains on the layers engine, is refused by the engines that run recurrent networks, saves, loads and resumes exactly', async () => {
+test(`the MLP trains on the layers engine, is refused by the engines that \
+run recurrent networks, saves, loads and resumes exactly`, async () => {
   await initBackend('wasm');
   const stream = Int32Array.from({ length: 2_000 }, (_, i) => 2 + ((i * 7 + (i >> 3)) % (VOCAB - 2)));
   const data = () => ({
@@ -115,7 +119,7 @@ test('the MLP trains on the layers engine, is refused by the engines that run re
   const vocab = CharVocab.build(['abcdefghij']);
   await saveArtifact(dir, { network: model, vocab, config }, { runState: first.interrupted! });
   tf.dispose(first.interrupted!.optimizer.map((w) => w.tensor));
-  const saved = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const saved = parseAs<{ version: number; model: unknown }>(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   assert.equal(saved.version, 6, 'a named family other than the recurrent one is format version 6');
   assert.deepEqual(saved.model, config);
   const loaded = await loadArtifact(dir);
@@ -173,7 +177,8 @@ function gennet(...args: string[]) {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-test('gennet train --model mlp:4x32 on a file no test holds trains, saves and generates; compare runs it beside an n-gram and an LSTM', () => {
+test(`gennet train --model mlp:4x32 on a file no test holds trains, \
+saves and generates; compare runs it beside an n-gram and an LSTM`, () => {
   const rng = createRng(31);
   const syllables = ['ka', 'lo', 'mi', 'tu', 'ren', 'sa', 'vo'];
   const corpus = path.join(work, 'syllables.txt');
@@ -206,7 +211,7 @@ test('gennet train --model mlp:4x32 on a file no test holds trains, saves and ge
     '--json',
   );
   assert.equal(trained.status, 0, trained.stderr);
-  const summary = JSON.parse(trained.stdout);
+  const summary = parseAs<TrainOutput>(trained.stdout);
   assert.equal(summary.engine, 'layers');
   assert.ok(summary.valLoss < Math.log(summary.vocabSize) - 0.5, `val loss ${summary.valLoss}`);
   assert.match(trained.stderr, /training MLP, 4 tokens × embedding 8 → 32 tanh units/);
@@ -231,7 +236,7 @@ test('gennet train --model mlp:4x32 on a file no test holds trains, saves and ge
     '--json',
   );
   assert.equal(temperatures.status, 0, temperatures.stderr);
-  assert.equal(JSON.parse(temperatures.stdout).length, 4);
+  assert.equal(parseAs<unknown[]>(temperatures.stdout).length, 4);
   const refused = [
     [
       ['train', '--corpus', corpus, '--model', 'mlp:4', '--dropout', '0.2', '--out', path.join(work, 'x')],

@@ -79,7 +79,7 @@ test('embedding gradients equal the one-hot × matrix gradients, on cpu and wasm
     const table = model.getLayer('embedding').getWeights()[0];
     const x = tf.tensor2d(tokens, [2, 3], 'int32');
     const { grads } = tf.variableGrads(
-      () => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar,
+      () => tf.sum<tf.Scalar>(tf.square(model.apply(x) as tf.Tensor)),
       [model.getLayer('embedding').trainableWeights[0].read() as tf.Variable],
     );
     const embeddingGrad = Object.values(grads)[0].arraySync() as number[][];
@@ -120,7 +120,7 @@ function embeddingGrads(
       Float32Array.from({ length: batch * time * dim }, (_, i) => Math.sin(i + 1)),
       [batch, time, dim],
     );
-    const loss = (embedded: tf.Tensor) => tf.sum(tf.mul(tf.tanh(embedded), w)) as tf.Scalar;
+    const loss = (embedded: tf.Tensor) => tf.sum<tf.Scalar>(tf.mul(tf.tanh(embedded), w));
     layer.apply(x); // builds the table
     const table = layer.trainableWeights[0].read() as tf.Variable;
     const { grads } = tf.variableGrads(() => loss(layer.apply(x) as tf.Tensor), [table]);
@@ -134,7 +134,8 @@ function embeddingGrads(
   return result!;
 }
 
-test('TokenEmbedding gradients equal oneHot(ids) · table gradients on every backend (repeats, pad 0, id V-1, V = 10 000)', async (t) => {
+test(`TokenEmbedding gradients equal oneHot(ids) · table gradients \
+on every backend (repeats, pad 0, id V-1, V = 10 000)`, async (t) => {
   const large = Array.from({ length: 2 }, (_, b) =>
     Array.from({ length: 40 }, (_, i) => ((b * 40 + i) * 7919) % 10_000),
   );
@@ -187,7 +188,8 @@ test('TokenEmbedding gradients equal oneHot(ids) · table gradients on every bac
   }
 });
 
-test('training an embedding model for 100 steps keeps tf.memory().numTensors constant and lowers the loss', async () => {
+test(`training an embedding model for 100 steps keeps \
+tf.memory().numTensors constant and lowers the loss`, async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     await initBackend(backend);
     const model = buildGenerator(
@@ -233,7 +235,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-test("GramSchmidtOrthogonal gives tfjs-layers' orthogonal matrices (same seed) and saves as Orthogonal, without its warning", async () => {
+test(`GramSchmidtOrthogonal gives tfjs-layers' orthogonal matrices \
+(same seed) and saves as Orthogonal, without its warning`, async () => {
   await initBackend('cpu');
   for (const shape of [
     [8, 32],
@@ -242,7 +245,7 @@ test("GramSchmidtOrthogonal gives tfjs-layers' orthogonal matrices (same seed) a
   ]) {
     const fast = new GramSchmidtOrthogonal({ seed: 7, gain: 1.5 }).apply(shape).dataSync();
     const reference = tf.initializers.orthogonal({ seed: 7, gain: 1.5 }).apply(shape).dataSync();
-    assert.ok(maxDiff(fast, Array.from(reference)) < 1e-6, `[${shape}]`);
+    assert.ok(maxDiff(fast, Array.from(reference)) < 1e-6, `[${shape.join(',')}]`);
   }
   const warnings: unknown[] = [];
   const warn = console.warn;

@@ -29,12 +29,14 @@ import {
   trainedCurve,
   VOCAB,
 } from './engineFixtures';
+import { parseAs, type TrainOutput } from './cliJson';
 
 test('the native addon is built and available (npm run setup builds it)', () => {
   assert.equal(nativeEngine.unavailableReason(), null);
 });
 
-test('the addon names its cells from its cell registry — the same as the TypeScript cells — and refuses a cell it does not know', () => {
+test(`the addon names its cells from its cell registry — the same as \
+the TypeScript cells — and refuses a cell it does not know`, () => {
   const loaded = nativeAddon();
   if ('reason' in loaded) throw new Error(loaded.reason);
   assert.deepEqual([...loaded.addon.cells].sort(), [...CELLS].sort());
@@ -42,7 +44,8 @@ test('the addon names its cells from its cell registry — the same as the TypeS
   assert.throws(() => new loaded.addon.Stepper(spec, [], 1), /native: spec.cell must name a cell the addon knows/);
 });
 
-test('native loss and gradients equal the tfjs-layers cells for every cell, gate, input, 1-2 layers, padding mask, 1 and 2 threads', async () => {
+test(`native loss and gradients equal the tfjs-layers cells for every \
+cell, gate, input, 1-2 layers, padding mask, 1 and 2 threads`, async () => {
   await initBackend('cpu');
   for (const { cell, input, gate, label } of engineCases()) {
     for (const layers of [1, 2]) {
@@ -75,12 +78,14 @@ test('native dropout masks: a fraction `rate` dropped, the rest scaled by 1 / (1
   const dropped = a.filter((v) => v === 0).length / a.length;
   assert.ok(Math.abs(dropped - rate) < 0.005, `dropped ${dropped}`);
   assert.ok(a.every((v) => v === 0 || Math.abs(v - 1 / (1 - rate)) < 1e-6));
-  const differ = a.filter((v, i) => v !== b[i]).length / a.length; // independent masks differ in 2·rate·(1−rate) of places
+  // independent masks differ in 2·rate·(1−rate) of places
+  const differ = a.filter((v, i) => v !== b[i]).length / a.length;
   assert.ok(Math.abs(differ - 2 * rate * (1 - rate)) < 0.005, `seeds 41 and 42 differ in ${differ}`);
   assert.deepEqual(addon().dropoutMasks(41, rate, 64, 100, 50), a);
 });
 
-test('native dropout: the loss equals the network recomputed in tfjs with the same masks (1 and 2 threads); gradients equal numeric ones', async () => {
+test(`native dropout: the loss equals the network recomputed in tfjs with \
+the same masks (1 and 2 threads); gradients equal numeric ones`, async () => {
   await initBackend('cpu');
   const [rate, units] = [0.3, 6];
   const batch = maskedBatch();
@@ -96,7 +101,8 @@ test('native dropout: the loss equals the network recomputed in tfjs with the sa
       seed: 3,
     });
     const model = buildGenerator(config);
-    model.trainableWeights.forEach((w) => w.write(tf.tidy(() => w.read().mul(4)))); // large enough that dropout moves the loss
+    // large enough that dropout moves the loss
+    model.trainableWeights.forEach((w) => w.write(tf.tidy(() => w.read().mul(4))));
     const dropouts = model.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
     // The first training call of a dropout layer uses seed + 1: rebuild the network layer by layer with those masks.
     const masks = dropouts.map((d) =>
@@ -164,7 +170,8 @@ test('native dropout: the loss equals the network recomputed in tfjs with the sa
   }
 });
 
-test("native layers start from a given state: the loss equals tfjs-layers with initialState, the final state is the stepper's, gradients are numeric ones", async () => {
+test(`native layers start from a given state: the loss equals tfjs-layers with \
+initialState, the final state is the stepper's, gradients are numeric ones`, async () => {
   await initBackend('cpu');
   const [units, layers] = [6, 2];
   const batch = maskedBatch();
@@ -278,7 +285,8 @@ test("native layers start from a given state: the loss equals tfjs-layers with i
   }
 });
 
-test('a dropout model trains on the native engine under auto; interrupted and resumed, it ends where an uninterrupted run ends', async () => {
+test(`a dropout model trains on the native engine under auto; interrupted \
+and resumed, it ends where an uninterrupted run ends`, async () => {
   await initBackend('cpu');
   const stream = Int32Array.from({ length: 3_000 }, (_, i) => ((i * i + 7 * i) % 23) % VOCAB);
   const data = {
@@ -314,7 +322,8 @@ test('a dropout model trains on the native engine under auto; interrupted and re
   whole.dispose();
 });
 
-test('a model trained by the native engine follows the fast engine loss curve (40 steps, 2 layers), on 1 and 2 threads', async () => {
+test(`a model trained by the native engine follows the fast engine \
+loss curve (40 steps, 2 layers), on 1 and 2 threads`, async () => {
   await initBackend('wasm');
   for (const cell of CELLS) {
     const fast = await trainedCurve('fast', cell, { layers: 2 });
@@ -337,12 +346,21 @@ test('the native stepper gives the tf.layers stepper logits, with the state carr
   });
 });
 
-test('native training: a huge learning rate gives huge finite losses as on the fast engine; NaN weights stop it with the divergence message', async () => {
+test(`native training: a huge learning rate gives huge finite losses as on \
+the fast engine; NaN weights stop it with the divergence message`, async () => {
   await initBackend('cpu');
   const data = smallWindows();
   const run = async (engine: string, learningRate: number) => {
     const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 8, seed: 1 }));
-    const config = { ...DEFAULT_TRAIN_CONFIG, engine, batchSize: 4, epochs: 2, learningRate, clipNorm: null, seed: 1 };
+    const config = {
+      ...DEFAULT_TRAIN_CONFIG,
+      engine,
+      batchSize: 4,
+      epochs: 2,
+      learningRate,
+      clipNorm: null,
+      seed: 1,
+    };
     try {
       return await train(model, data, config);
     } finally {
@@ -365,7 +383,8 @@ test('native training: a huge learning rate gives huge finite losses as on the f
   model.dispose();
 });
 
-test('networks the native engine cannot run go to the next engine under auto, and name the reason when asked for', async () => {
+test(`networks the native engine cannot run go to the next engine \
+under auto, and name the reason when asked for`, async () => {
   await initBackend('cpu');
   const json = buildGenerator(
     resolveModelConfig({ vocabSize: VOCAB, units: 8, layers: 2, dropout: 0.2, seed: 1 }),
@@ -420,13 +439,14 @@ test('without the addon, auto trains with the fast engine and gennet engines say
     '--json',
   );
   assert.equal(trained.status, 0, trained.stderr);
-  assert.equal(JSON.parse(trained.stdout).engine, 'fast');
+  assert.equal(parseAs<TrainOutput>(trained.stdout).engine, 'fast');
   const refused = gennet('generate', '--model', path.join(work, 'm'), '--engine', 'native', '--length', '5');
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /The native engine is not available here: the C\+\+ addon is not built/);
 });
 
-test('a run interrupted on the native engine resumes on the fast engine (and back) and ends where an uninterrupted native run ends', async () => {
+test(`a run interrupted on the native engine resumes on the fast engine \
+(and back) and ends where an uninterrupted native run ends`, async () => {
   await initBackend('wasm');
   const stream = Int32Array.from({ length: 3_000 }, (_, i) => ((i * i + 7 * i) % 23) % VOCAB);
   const data = {
@@ -446,8 +466,8 @@ test('a run interrupted on the native engine resumes on the fast engine (and bac
     const stopAt25 = { onBatchEnd: (record: { step: number }) => void (record.step === 25 && stop.abort()) };
     const part = await train(model, data, { ...config, engine: first }, [stopAt25], { signal: stop.signal });
     assert.equal(part.interrupted?.step, 25);
-    const rest = await train(model, data, { ...config, engine: second }, [], { resume: part.interrupted! });
-    tf.dispose(part.interrupted!.optimizer.map((w) => w.tensor));
+    const rest = await train(model, data, { ...config, engine: second }, [], { resume: part.interrupted });
+    tf.dispose(part.interrupted.optimizer.map((w) => w.tensor));
     assert.equal(rest.engine, second);
     assertSameCurve(rest, reference, `${first} then ${second}`);
     const diff = relativeDiff(flatWeights(model), flatWeights(whole));
@@ -457,7 +477,8 @@ test('a run interrupted on the native engine resumes on the fast engine (and bac
   whole.dispose();
 });
 
-test('a JavaScript-engine run stopped before its first step (Adam without moments yet) resumes on the native engine', async () => {
+test(`a JavaScript-engine run stopped before its first step (Adam \
+without moments yet) resumes on the native engine`, async () => {
   await initBackend('cpu');
   const data = smallWindows();
   const config = { ...DEFAULT_TRAIN_CONFIG, batchSize: 4, epochs: 1, maxSteps: 5, seed: 1 };
@@ -466,14 +487,15 @@ test('a JavaScript-engine run stopped before its first step (Adam without moment
   stopped.abort();
   const none = await train(model, data, { ...config, engine: 'fast' }, [], { signal: stopped.signal });
   assert.equal(none.interrupted?.optimizer.length, 3, 'iterations, accBeta1, accBeta2: no moments yet');
-  const resumed = await train(model, data, { ...config, engine: 'native' }, [], { resume: none.interrupted! });
-  tf.dispose(none.interrupted!.optimizer.map((w) => w.tensor));
+  const resumed = await train(model, data, { ...config, engine: 'native' }, [], { resume: none.interrupted });
+  tf.dispose(none.interrupted.optimizer.map((w) => w.tensor));
   assert.equal(resumed.steps, 5);
   assert.ok(Number.isFinite(resumed.trainLoss));
   model.dispose();
 });
 
-test("the native engine's whole step (clipping + Adam in C++) equals tf.train.adam applied to its gradients", async () => {
+test(`the native engine's whole step (clipping + Adam in C++) \
+equals tf.train.adam applied to its gradients`, async () => {
   await initBackend('cpu');
   const [fusedModel, reference] = [
     await generatorWith('gru', 'embedding', 'sigmoid'),

@@ -12,6 +12,7 @@ import { type NgramGenerator, NgramModel, NgramStepper } from '../src/families';
 import { createRng } from '../src/random';
 import { tokenizeWords } from '../src/vocab';
 import { beamSearch, generateBatch, nextTokenDistributions } from '../src/sample';
+import { parseAs, type TrainOutput } from './cliJson';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const gennet = (...args: string[]) =>
@@ -22,7 +23,8 @@ const gennet = (...args: string[]) =>
   });
 const all = (dataset: TokenDataset) => dataset.batches(64, null, { dropRemainder: false });
 
-test('the n-gram distribution sums to 1 and gives every token a positive probability, after seen and unseen contexts (property)', () => {
+test(`the n-gram distribution sums to 1 and gives every token a \
+positive probability, after seen and unseen contexts (property)`, () => {
   fc.assert(
     fc.property(
       fc.array(fc.integer({ min: 3, max: 8 }), { minLength: 20, maxLength: 200 }),
@@ -61,14 +63,16 @@ test('order 1 is the discounted unigram interpolated with the uniform distributi
   assert.ok(Math.abs(model.probability([], d) - ((1 - 0.5) / 7 + ((0.5 * 4) / 7) * uniform)) < 1e-12);
 });
 
-test('on held-out text: smoothing keeps every token possible where the unsmoothed chain fails, and longer contexts help', async (t) => {
+test(`on held-out text: smoothing keeps every token possible where \
+the unsmoothed chain fails, and longer contexts help`, async (t) => {
   const book = await loadCorpus('moby-dick', { limit: 12 });
   const data = prepareCharData(book.texts, { mode: 'windows', seqLen: 100, valFraction: 0.1, seed: 1 });
   const losses = [1, 3, 5].map((order) =>
     NgramModel.fromBatches(all(data.train), order, data.vocab.size).loss(all(data.val!)),
   );
   t.diagnostic(
-    `validation loss of orders 1, 3, 5: ${losses.map((l) => l.toFixed(3)).join(', ')} nats/char (unigram entropy ${data.unigramEntropy.toFixed(3)})`,
+    `validation loss of orders 1, 3, 5: ${losses.map((l) => l.toFixed(3)).join(', ')} nats/char (unigram ` +
+      `entropy ${data.unigramEntropy.toFixed(3)})`,
   );
   assert.ok(
     losses[0] > losses[1] && losses[1] > losses[2],
@@ -104,7 +108,8 @@ test('on held-out text: smoothing keeps every token possible where the unsmoothe
   assert.ok(Number.isFinite(losses[2]));
 });
 
-test('the n-gram stepper: log-probabilities per row, one token at a time = all at once, states move between rows', () => {
+test(`the n-gram stepper: log-probabilities per row, one token \
+at a time = all at once, states move between rows`, () => {
   const data = prepareCharData(['the cat sat on the mat. the rat sat on the hat.'], {
     mode: 'windows',
     seqLen: 10,
@@ -139,7 +144,8 @@ test('the n-gram stepper: log-probabilities per row, one token at a time = all a
   assert.throws(() => NgramModel.fromBatches([], 0, 5), /order of an n-gram model must be a whole number from 1 to 12/);
 });
 
-test('an n-gram model generates through the same functions as a network: seeded samples, temperatures, beam search', async () => {
+test(`an n-gram model generates through the same functions as a \
+network: seeded samples, temperatures, beam search`, async () => {
   const book = await loadCorpus('moby-dick', { limit: 6 });
   const data = prepareCharData(book.texts, { mode: 'windows', seqLen: 100, valFraction: 0, seed: 1 });
   const trained = { ngram: NgramModel.fromBatches(all(data.train), 5, data.vocab.size), vocab: data.vocab };
@@ -173,7 +179,8 @@ test('an n-gram model generates through the same functions as a network: seeded 
   assert.ok(sharp.probs[l] > atOne.probs[l], 'a low temperature sharpens the n-gram distribution too');
 });
 
-test('gennet train --cell ngram saves a model folder that generate, --beam and temperatures read; the same seed gives the same text in new processes', async () => {
+test(`gennet train --cell ngram saves a model folder that generate, --beam and \
+temperatures read; the same seed gives the same text in new processes`, async () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-ngram-'));
   const corpus = path.join(work, 'corpus.txt');
   const rng = createRng(31);
@@ -184,7 +191,7 @@ test('gennet train --cell ngram saves a model folder that generate, --beam and t
   const dir = path.join(work, 'ngram');
   const trained = gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', dir, '--json');
   assert.equal(trained.status, 0, trained.stderr);
-  const summary = JSON.parse(trained.stdout);
+  const summary = parseAs<TrainOutput>(trained.stdout);
   assert.equal(summary.engine, 'ngram');
   assert.ok(
     summary.params > 0 && Number.isFinite(summary.valLoss) && summary.valLoss < summary.unigramEntropy,

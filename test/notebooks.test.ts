@@ -42,7 +42,9 @@ function runQuick(notebook: string, outDir: string): void {
 /** Durations and speeds in printed text ("6.7 s", "in 12 s", "3203 characters/s"): they differ from run to run. */
 const TIMING = /\d+(?:[.,]\d+)*\s*(?:characters\/s|chars\/s|ms|s)\b/g;
 
-/** Figure formats: in a cell tagged `timings` (a plot against measured time) a figure is compared by its presence only. */
+/**
+ * Figure formats: in a cell tagged `timings` (a plot against measured time) a figure is compared by its presence only.
+ */
 const FIGURES = ['image/png', 'image/svg+xml'];
 
 /** The outputs of every code cell (text, HTML, SVG …), with timings masked. */
@@ -80,7 +82,8 @@ for (const notebook of notebooks) {
 }
 
 for (const notebook of notebooks) {
-  test(`notebook ${notebook} gives the same outputs when run again (timings aside), so courses can publish them`, () => {
+  test(`notebook ${notebook} gives the same outputs when run \
+again (timings aside), so courses can publish them`, () => {
     runQuick(notebook, 'build/notebooks-again');
     const first = outputsOf(path.join(root, 'build/notebooks', notebook));
     const second = outputsOf(path.join(root, 'build/notebooks-again', notebook));
@@ -113,11 +116,13 @@ async function startJupyter(dir: string): Promise<JupyterServer> {
   assert.match(
     version,
     /^6\./,
-    `this check drives the page of Jupyter Notebook 6 (Debian's jupyter-notebook, which \`npm run setup\` installs); ${python} has notebook ${version || 'missing'}: install "notebook<7" for it`,
+    `this check drives the page of Jupyter Notebook 6 (Debian's jupyter-notebook, which \`npm run setup\` ` +
+      `installs); ${python} has notebook ${version || 'missing'}: install "notebook<7" for it`,
   );
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const token = randomUUID();
-  // Nothing is trusted (an in-memory signature store), as in a fresh clone; the copy keeps autosave off the committed files.
+  // Nothing is trusted (an in-memory signature store), as in a fresh clone; the copy keeps autosave off the
+  // committed files.
   const args = [
     '-m',
     'notebook',
@@ -169,7 +174,9 @@ interface NotebookView {
 
 const viewOf = (tab: Page): Promise<NotebookView> =>
   tab.evaluate(`(() => {
-  const images = [...document.querySelectorAll('.output_area img')].filter((img) => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0);
+  const images = [...document.querySelectorAll('.output_area img')].filter(
+    (img) => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0,
+  );
   const svgs = [...document.querySelectorAll('.output_svg svg')];
   return {
     trusted: Jupyter.notebook.trusted,
@@ -178,7 +185,10 @@ const viewOf = (tab: Page): Promise<NotebookView> =>
   };
 })()`);
 
-/** Runs `code` in the page's kernel through Jupyter's own client; resolves with what it printed (tslab prints the last value). */
+/**
+ * Runs `code` in the page's kernel through Jupyter's own client; resolves with what it printed (tslab prints the
+ * last value).
+ */
 const runInKernel = (tab: Page, code: string): Promise<string> =>
   tab.evaluate(`new Promise((resolve, reject) => {
   let printed = '';
@@ -187,12 +197,15 @@ const runInKernel = (tab: Page, code: string): Promise<string> =>
       if (msg.msg_type === 'stream') printed += msg.content.text;
       if (msg.msg_type === 'execute_result') printed += msg.content.data['text/plain'];
     } },
-    shell: { reply: (msg) => msg.content.status === 'ok' ? resolve(printed.trim()) : reject(new Error(msg.content.ename + ': ' + msg.content.evalue)) },
+    shell: { reply: (msg) => msg.content.status === 'ok'
+      ? resolve(printed.trim())
+      : reject(new Error(msg.content.ename + ': ' + msg.content.evalue)) },
   }, { silent: false, store_history: false });
 })`);
 
 test(
-  'in Chromium, Jupyter Notebook started by hand shows every saved figure of an untrusted notebook before any cell runs, and its kernel starts',
+  'in Chromium, Jupyter Notebook started by hand shows every saved figure ' +
+    'of an untrusted notebook before any cell runs, and its kernel starts',
   { timeout: 300_000 },
   async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'gennet-jupyter-'));
@@ -213,8 +226,11 @@ test(
         await tab.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', undefined, {
           timeout: 60_000,
         });
-        // tslab's kernel_info reply came and it is idle, or dead; the indicator alone shows idle for a moment before the start.
-        const settled = `(Jupyter.notebook.kernel && Jupyter.notebook.kernel.info_reply.implementation === 'tslab' && document.querySelector('#kernel_indicator_icon.kernel_idle_icon'))
+        // tslab's kernel_info reply came and it is idle, or dead; the indicator alone shows idle for a moment
+        // before the start.
+        const settled = `(Jupyter.notebook.kernel
+          && Jupyter.notebook.kernel.info_reply.implementation === 'tslab'
+          && document.querySelector('#kernel_indicator_icon.kernel_idle_icon'))
         || document.querySelector('#kernel_indicator_icon.kernel_dead_icon')`;
         const settledInTime = await tab.waitForFunction(settled, undefined, { timeout: 90_000 }).then(
           () => true,
@@ -223,7 +239,8 @@ test(
         const view = await viewOf(tab);
         assert.equal(view.trusted, false, `${notebook} opened as a fresh clone would: not trusted`);
         assert.equal(view.figures, expected, `${notebook}: ${expected} saved figures, ${view.figures} shown`);
-        // Settled means idle with tslab's reply, or dead; a moment later it may be busy again (a comm message): not dead is what counts.
+        // Settled means idle with tslab's reply, or dead; a moment later it may be busy again (a comm message): not
+        // dead is what counts.
         assert.ok(
           settledInTime && view.kernel !== 'kernel_dead_icon',
           `${notebook}: the tslab kernel did not start (indicator: ${view.kernel})\n${server.log()}`,

@@ -53,7 +53,8 @@ function lines(): LineDataset {
   return new LineDataset(Array.from({ length: 48 }, (_, k) => make(4 + ((k * 7) % 15), k)));
 }
 
-test('training on two threads follows the one-thread loss curve (padded lines: parts weighted by real tokens) without leaks', async () => {
+test(`training on two threads follows the one-thread loss curve (padded \
+lines: parts weighted by real tokens) without leaks`, async () => {
   await initBackend('wasm');
   for (const cell of ['lstm', 'gru'] as CellType[]) {
     const run = async (threads: number) => {
@@ -78,7 +79,8 @@ test('training on two threads follows the one-thread loss curve (padded lines: p
   }
 });
 
-test("a conditional run shares its rows with worker threads (their states, and the states' gradients back): the one-thread curve and encoder", async () => {
+test(`a conditional run shares its rows with worker threads (their states, and \
+the states' gradients back): the one-thread curve and encoder`, async () => {
   await initBackend('wasm');
   const run = async (threads: number) => {
     const config = resolveModelConfig({ vocabSize: VOCAB, cell: 'lstm', units: 12, seed: 2 });

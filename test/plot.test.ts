@@ -230,7 +230,8 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
 
 /** A 120 × 40 white SVG with `text` in the given font family. */
 const textSvg = (text: string, family: string) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="white"/><text x="4" y="26" font-family="${family}" font-size="16">${text}</text></svg>`;
+  '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" ' +
+  `fill="white"/><text x="4" y="26" font-family="${family}" font-size="16">${text}</text></svg>`;
 
 test('svgToPng draws a figure at twice its size by default and says the size to show it at', async () => {
   const svg = await figureToSvg(lossFigure(syntheticHistory()), { width: 500, height: 260 });
@@ -262,7 +263,8 @@ test('displayFigure and createLiveFigure explain that they need a notebook when 
   await assert.rejects(createLiveFigure().update(figure), /inside a tslab Jupyter notebook/);
 });
 
-test('a live loss plot redrawn 300 times (1 000-point history) keeps the heap flat: notebook displays do not accumulate', async () => {
+test(`a live loss plot redrawn 300 times (1 000-point history) keeps \
+the heap flat: notebook displays do not accumulate`, async () => {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
   const heapMB = () => {

@@ -14,6 +14,7 @@ import { buildGenerator, resolveModelConfig } from '../src/model';
 import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train/trainer';
 import { createRng } from '../src/random';
 import { rewriteWithDigest } from './tamper';
+import { type GenerateOutput, parseAs, type TrainOutput } from './cliJson';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-resume-'));
 const VOCAB = 17;
@@ -34,7 +35,8 @@ const trainConfig: TrainConfig = {
 
 const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
 
-test('a run interrupted mid-epoch and resumed from its saved state ends with the weights and losses of an uninterrupted run', async () => {
+test(`a run interrupted mid-epoch and resumed from its saved state \
+ends with the weights and losses of an uninterrupted run`, async () => {
   await initBackend('wasm');
   const whole = buildGenerator(modelConfig);
   const expected = await train(whole, data(), trainConfig);
@@ -77,7 +79,8 @@ test('a run interrupted mid-epoch and resumed from its saved state ends with the
   whole.dispose();
 });
 
-test('a run that crashes outright continues from its last epoch-end checkpoint and ends as an uninterrupted run', async () => {
+test(`a run that crashes outright continues from its last \
+epoch-end checkpoint and ends as an uninterrupted run`, async () => {
   await initBackend('wasm');
   const whole = buildGenerator(modelConfig);
   const expected = await train(whole, data(), trainConfig);
@@ -150,7 +153,8 @@ function corpusFile(): string {
   return file;
 }
 
-test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume ends where an uninterrupted run ends', async () => {
+test(`gennet train: SIGINT saves a resumable checkpoint that \
+generates; --resume ends where an uninterrupted run ends`, async () => {
   const corpus = corpusFile();
   // ~1 000 small steps take several seconds even on a fast machine; the interruption comes 0.3 s into training.
   // The fast engine, slow enough that the run is still going when the signal comes (resume on native: the next test).
@@ -192,7 +196,8 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
 
   const sample = gennet('generate', '--model', stopped, '--prompt', 'ka', '--length', '20', '--json');
   assert.equal(sample.status, 0, sample.stderr);
-  const text = JSON.parse(sample.stdout).text as string; // the checkpoint's step depends on timing: it may sample <eos> early
+  // The checkpoint's step depends on timing: it may sample <eos> early.
+  const { text } = parseAs<GenerateOutput>(sample.stdout);
   assert.ok(text.startsWith('ka') && text.length <= 22, text);
 
   const refused = gennet('train', '--resume', stopped, '--epochs', '5', '--lr', '0.1');
@@ -206,7 +211,7 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
   const whole = path.join(work, 'whole');
   const uninterrupted = gennet('train', ...args, '--out', whole, '--json');
   assert.equal(uninterrupted.status, 0, uninterrupted.stderr);
-  const [a, b] = [JSON.parse(resumed.stdout), JSON.parse(uninterrupted.stdout)];
+  const [a, b] = [parseAs<TrainOutput>(resumed.stdout), parseAs<TrainOutput>(uninterrupted.stdout)];
   assert.equal(a.steps, 1000);
   assert.equal(a.trainLoss, b.trainLoss);
   assert.equal(a.valLoss, b.valLoss);
@@ -232,7 +237,8 @@ test('gennet train: SIGINT saves a resumable checkpoint that generates; --resume
   assert.deepEqual(readFileSync(path.join(copy, 'weights.bin')), readFileSync(path.join(whole, 'weights.bin')));
 });
 
-test('gennet train --resume continues a run that a notebook (the library) started and interrupted, to the same end', async () => {
+test(`gennet train --resume continues a run that a notebook (the \
+library) started and interrupted, to the same end`, async () => {
   await initBackend('wasm');
   const settings = {
     data: { corpus: corpusFile(), seqLen: 20, seed: 4 },
@@ -255,14 +261,15 @@ test('gennet train --resume continues a run that a notebook (the library) starte
   const resumed = gennet('train', '--resume', started, '--json');
   assert.equal(resumed.status, 0, resumed.stderr);
   const uninterrupted = await runTraining(await newRun(settings, whole));
-  const summary = JSON.parse(resumed.stdout);
+  const summary = parseAs<TrainOutput>(resumed.stdout);
   assert.equal(summary.steps, 150);
   assert.equal(summary.trainLoss, uninterrupted.summary?.trainLoss);
   assert.equal(summary.valLoss, uninterrupted.summary?.valLoss);
   assert.deepEqual(readFileSync(path.join(started, 'weights.bin')), readFileSync(path.join(whole, 'weights.bin')));
 });
 
-test('newRun: an explicit undefined keeps the default; a bad setting is refused before any work, naming it', async () => {
+test(`newRun: an explicit undefined keeps the default; a bad \
+setting is refused before any work, naming it`, async () => {
   await initBackend('cpu');
   const corpus = corpusFile();
   const run = await newRun(
@@ -284,7 +291,8 @@ test('newRun: an explicit undefined keeps the default; a bad setting is refused 
   );
 });
 
-test('a run whose corpus changed (same characters, lines reordered) is not resumed unless that is accepted', async () => {
+test(`a run whose corpus changed (same characters, lines \
+reordered) is not resumed unless that is accepted`, async () => {
   await initBackend('cpu');
   const corpus = path.join(work, 'reordered.txt');
   const lines = Array.from({ length: 120 }, (_, i) => `line ${i % 7} of the text, number ${i % 10}.`);
@@ -302,7 +310,10 @@ test('a run whose corpus changed (same characters, lines reordered) is not resum
   writeFileSync(corpus, [...lines].reverse().join('\n'));
   await assert.rejects(
     resumeRun(dir),
-    /changed since the run in ".*reordered-run" started \(same characters, different text: edited or reordered\).*--accept-changed-corpus/,
+    new RegExp(
+      String.raw`changed since the run in ".*reordered-run" started ` +
+        String.raw`\(same characters, different text: edited or reordered\).*--accept-changed-corpus`,
+    ),
   );
   const accepted = await runTraining(await resumeRun(dir, { acceptChangedCorpus: true }));
   assert.equal(accepted.result.steps, 6);

@@ -233,7 +233,8 @@ test('at T = 1 the frequencies of many draws match the model probabilities (chi-
   assert.ok(atOne.df >= 3, `too few bins (${atOne.df + 1}) for a meaningful test`);
   assert.ok(
     atOne.statistic < atOne.critical,
-    `T = 1 draws differ from the model: χ² ${atOne.statistic.toFixed(1)} ≥ ${atOne.critical.toFixed(1)} (df ${atOne.df})`,
+    `T = 1 draws differ from the model: χ² ${atOne.statistic.toFixed(1)} ` +
+      `≥ ${atOne.critical.toFixed(1)} (df ${atOne.df})`,
   );
   const atTwo = chiSquare(counts(2));
   assert.ok(
@@ -353,7 +354,7 @@ test('compareTemperatures: every prompt × temperature, each cell equal to gener
     assert.ok(row.metrics.logLikelihood === null || row.metrics.logLikelihood <= 0);
   }
   const text = formatComparison(rows);
-  assert.match(text, /== "fox"\nT=0  fox/);
+  assert.match(text, /== "fox"\nT=0 {2}fox/);
   const html = comparisonHtml([{ ...rows[0], prompt: '<b>&' }]);
   assert.match(html, /&lt;b&gt;&amp;/);
   assert.doesNotMatch(html, /<b>&/);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
+import { type BeamOutput, type GenerateOutput, parseAs } from './cliJson';
 
 /** Where the fixtures live (in the source tree, not the build). */
 export const FIXTURE_DIR = path.resolve(__dirname, '../../test/fixtures/models');
@@ -246,10 +247,10 @@ export function runGenerations(
 ): Record<string, GenerationResult> {
   const out: Record<string, GenerationResult> = {};
   for (const [name, args] of Object.entries(generationCases(model))) {
-    const printed = JSON.parse(
+    const printed = parseAs<GenerateOutput | BeamOutput>(
       gennet('generate', '--model', dir, ...args, ...(engine === null ? [] : ['--engine', engine]), '--json'),
     );
-    const texts = (printed.samples ?? printed.hypotheses).map((s: { text: string }) => s.text);
+    const texts = ('samples' in printed ? printed.samples : printed.hypotheses).map((s) => s.text);
     out[name] = { text: texts.join('\n---\n') };
   }
   return out;
@@ -258,7 +259,9 @@ export function runGenerations(
 /** Trains `model`'s command for 4 steps on `engine` into `dir` and reads what it gave. */
 export function runTraining(model: SavedModelCase, dir: string, engine: string): TrainingResult {
   const args = model.train.map((arg, i) => (model.train[i - 1] === '--max-steps' ? '4' : arg));
-  const summary = JSON.parse(gennet('train', ...args, '--engine', engine, '--out', dir, '--json'));
+  const summary = parseAs<Pick<TrainingResult, 'trainLoss' | 'valLoss'>>(
+    gennet('train', ...args, '--engine', engine, '--out', dir, '--json'),
+  );
   const files = ['weights.bin', 'condition-encoder.bin', 'source-encoder.bin'];
   const digests: Record<string, string> = {};
   for (const file of files) {
@@ -274,7 +277,7 @@ export function runTraining(model: SavedModelCase, dir: string, engine: string):
 }
 
 /** Reads the expectations. */
-export const readExpected = (): Expected => JSON.parse(readFileSync(EXPECTED_FILE, 'utf8'));
+export const readExpected = (): Expected => parseAs<Expected>(readFileSync(EXPECTED_FILE, 'utf8'));
 /** Writes the expectations. */
 export const writeExpected = (expected: Expected) =>
   writeFileSync(EXPECTED_FILE, `${JSON.stringify(expected, null, 1)}\n`);

@@ -13,10 +13,11 @@ import { encoderParts, fastEncoderStates } from '../src/engines';
 import { loadArtifact } from '../src/io';
 import { buildSequenceEncoder, CELLS, encodeSources, stateLayout } from '../src/model';
 import { createRng } from '../src/random';
-import { editDistance } from '../src/sample';
+import { editDistance, type TranslationScores } from '../src/sample';
 import { newRun, resumeRun, runTraining } from '../src/session';
 import { assertEncoderGradients } from './encoderGradients';
 import { generatorWith, maskedBatch, VOCAB } from './engineFixtures';
+import { type GenerateOutput, parseAs } from './cliJson';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-seq2seq-'));
@@ -30,7 +31,8 @@ function gennet(...args: string[]) {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-test("the source encoder: padding and the rest of the batch do not change a source's state (masking, trimming)", async () => {
+test(`the source encoder: padding and the rest of the batch do \
+not change a source's state (masking, trimming)`, async () => {
   await initBackend('cpu');
   for (const cell of CELLS) {
     const config = { vocabSize: 9, maxLen: 8, embeddingDim: 4, seed: 3 };
@@ -48,7 +50,8 @@ test("the source encoder: padding and the rest of the batch do not change a sour
       together[0].some((v, k) => Math.abs(v - together[2][k]) > 1e-3),
       `${cell}: different sources, different states`,
     );
-    // The fast engine's encoder (rows grouped by length, cell ops) = the masked tfjs-layers encoder, values and gradients.
+    // The fast engine's encoder (rows grouped by length, cell ops) = the masked tfjs-layers encoder, values
+    // and gradients.
     const ids = padSources(sources, 8);
     const parts = encoderParts(encoder)!;
     const weights = tf.tensor2d(
@@ -83,7 +86,8 @@ test("the source encoder: padding and the rest of the batch do not change a sour
   }
 });
 
-test('sequence-to-sequence training: gradients cross the encoder→decoder state, equal on every engine and to numeric derivatives', async (t) => {
+test(`sequence-to-sequence training: gradients cross the encoder→decoder \
+state, equal on every engine and to numeric derivatives`, async (t) => {
   await initBackend('cpu');
   const batch = maskedBatch();
   const ids = padSources([Int32Array.of(3, 1, 4), Int32Array.of(5, 9, 2, 6, 5), Int32Array.of(8)], 6);
@@ -160,7 +164,8 @@ const pairs = path.join(work, 'pairs.csv');
 writeFileSync(pairs, pairTable(3000, 5));
 const model = path.join(work, 'model');
 
-test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs of a regular transformation, beam ≥ greedy', (t) => {
+test(`gennet train --task seq2seq, generate --source, evaluate: \
+held-out pairs of a regular transformation, beam ≥ greedy`, (t) => {
   const run = gennet(
     'train',
     '--corpus',
@@ -190,7 +195,7 @@ test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs o
     '--json',
   );
   assert.equal(run.status, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = parseAs<{ source: unknown; valLoss: number; valLossShuffledSources: number }>(run.stdout);
   assert.deepEqual(summary.source, { column: 'spelling', level: 'char', vocabSize: 9, maxLen: 5 });
   assert.ok(
     summary.valLossShuffledSources > summary.valLoss + 1,
@@ -201,15 +206,17 @@ test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs o
 
   const generated = gennet('generate', '--model', model, '--source', 'bead', '--json'); // greedy unless --temperature
   assert.equal(generated.status, 0, generated.stderr);
-  assert.equal(JSON.parse(generated.stdout).text, 'd A E b');
+  assert.equal(parseAs<GenerateOutput>(generated.stdout).text, 'd A E b');
   const scores = [1, 4].map((beam) => {
     const evaluated = gennet('evaluate', '--model', model, '--beam', String(beam), '--json');
     assert.equal(evaluated.status, 0, evaluated.stderr);
-    return JSON.parse(evaluated.stdout);
+    return parseAs<TranslationScores>(evaluated.stdout);
   });
   assert.equal(scores[0].pairs, 300, 'the validation tenth of 3000 pairs');
   t.diagnostic(
-    `val loss ${summary.valLoss.toFixed(3)} (shuffled sources ${summary.valLossShuffledSources.toFixed(3)}); exact match greedy ${scores[0].exactMatch}, beam 4 ${scores[1].exactMatch}; token error rate ${scores[0].tokenErrorRate.toFixed(4)}`,
+    `val loss ${summary.valLoss.toFixed(3)} (shuffled sources ${summary.valLossShuffledSources.toFixed(3)}); ` +
+      `exact match greedy ${scores[0].exactMatch}, beam 4 ${scores[1].exactMatch}; ` +
+      `token error rate ${scores[0].tokenErrorRate.toFixed(4)}`,
   );
   assert.ok(scores[0].exactMatch > 0.9, `greedy exact match ${scores[0].exactMatch}`);
   assert.ok(
@@ -222,10 +229,12 @@ test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs o
   const other = gennet('evaluate', '--model', model, '--corpus', unseen, '--limit', '50');
   assert.equal(other.status, 0, other.stderr);
   assert.match(other.stdout, /^exact match \d+\.\d% of 50 pairs, token error rate \d+\.\d%/);
-  writeFileSync(unseen, `${pairTable(20, 98)}\nabcdeoabcd,d c b a o e d c b a`); // one source longer than any in training
+  // one source longer than any in training
+  writeFileSync(unseen, `${pairTable(20, 98)}\nabcdeoabcd,d c b a o e d c b a`);
   const withLong = gennet('evaluate', '--model', model, '--corpus', unseen, '--json');
   assert.equal(withLong.status, 0, withLong.stderr);
-  assert.deepEqual([JSON.parse(withLong.stdout).pairs, JSON.parse(withLong.stdout).skipped], [20, 1]);
+  const long = parseAs<TranslationScores>(withLong.stdout);
+  assert.deepEqual([long.pairs, long.skipped], [20, 1]);
   assert.match(withLong.stderr, /left out 1 pairs whose source is longer than the model reads \(5 tokens\)/);
 });
 
@@ -310,7 +319,8 @@ test('sequence-to-sequence mistakes: each a one-line error that says what to do'
   }
 });
 
-test('a sequence-to-sequence run interrupted and resumed ends as an uninterrupted run; the model loads as version 4', async () => {
+test(`a sequence-to-sequence run interrupted and resumed ends as \
+an uninterrupted run; the model loads as version 4`, async () => {
   await initBackend('wasm');
   const settings = {
     data: { corpus: pairs, sourceColumn: 'spelling', columns: ['sounds'], level: 'word' as const, limit: 600 },

@@ -60,7 +60,7 @@ test('nextTokenFigure ranks by the first distribution without T = 1, and shows a
   );
   assert.deepEqual(figure.data[0].x, ['c', '⇥', 'b', '⏎', '␣', 'a']);
   assert.equal(figure.layout.title, 'Next-token probabilities by temperature');
-  assert.match(String(figure.layout.xaxis?.title), /6 most likely at T = 0.3/);
+  assert.match(figure.layout.xaxis?.title as string, /6 most likely at T = 0.3/);
 });
 
 test('nextTokenFigure appends the token id to labels that coincide once made visible', async () => {

@@ -4,9 +4,12 @@ import fc from 'fast-check';
 import { decodeUtf8, describeTextIssues } from '../src/corpus/textDecoding';
 
 const CLEAN =
-  'L’école d’été — « Ça va… » Straße, Ærø, naïve café, ¿Qué pasa? ¡Olé! Привет, мир. Καλημέρα. 你好，世界。 😀 ' +
+  'L’école d’été — « Ça va… » Straße, Ærø, naïve café, ¿Qué pasa? ¡Olé! Привет, ' +
+  'мир. Καλημέρα. 你好，世界。 😀 ' +
   '“quoted” ‘single’ 5 € £ ¥ © ® ™ … à la carte, Voilà…à bientôt. Ó’Brien';
-const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+const WINDOWS_1252_HIGH =
+  '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f' + // 0x80–0x8F
+  '\u0090‘’“”•–—˜™š›œ\u009džŸ'; // 0x90–0x9F
 
 /** UTF-8 text misread as a legacy encoding and saved again as UTF-8: the bytes of real mojibake files. */
 const misread = {
@@ -38,7 +41,10 @@ test('invalid UTF-8: each ill-formed sequence becomes one U+FFFD, counted, with 
   assert.deepEqual(issues.invalidUtf8, { count: 3, firstOffset: 3 });
   assert.match(
     describeTextIssues(issues, 'f.txt')[0],
-    /f\.txt: 3 invalid UTF-8 sequences \(first at byte 3\) replaced by "\uFFFD"\. If the file is not UTF-8, convert it first/,
+    new RegExp(
+      String.raw`f\.txt: 3 invalid UTF-8 sequences \(first at byte 3\) replaced by "\uFFFD"\. ` +
+        String.raw`If the file is not UTF-8, convert it first`,
+    ),
   );
 });
 
@@ -54,14 +60,15 @@ test('property: the count of invalid sequences equals the U+FFFD the standard de
   );
 });
 
-test('mojibake from Windows-1252, Latin-1 and Mac Roman misreadings is detected with examples and repaired exactly', () => {
+test(`mojibake from Windows-1252, Latin-1 and Mac Roman \
+misreadings is detected with examples and repaired exactly`, () => {
   for (const [name, misreadAs] of Object.entries(misread)) {
     const broken = misreadAs(CLEAN);
     const found = decodeUtf8(Buffer.from(broken));
     assert.equal(found.text, broken, `${name}: not repaired unless asked`);
     assert.equal(found.issues.mojibake?.encoding, name === 'Mac Roman' ? 'Mac Roman' : 'Windows-1252', name);
-    assert.ok(found.issues.mojibake!.count >= 50, `${name}: ${found.issues.mojibake!.count} runs`);
-    assert.deepEqual(found.issues.mojibake!.examples[0], { found: misreadAs('’'), meant: '’' }, name);
+    assert.ok(found.issues.mojibake.count >= 50, `${name}: ${found.issues.mojibake.count} runs`);
+    assert.deepEqual(found.issues.mojibake.examples[0], { found: misreadAs('’'), meant: '’' }, name);
     assert.match(
       describeTextIssues(found.issues, 'g.txt')[0],
       /g\.txt: \d+ runs of mojibake .* e\.g\. ".+" → "’".*repair them with --fix-mojibake/,

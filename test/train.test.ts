@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadArtifact } from '../src/io/artifact';
 import { generateBatch } from '../src/sample';
-import { prepareCharData, prepareWordData } from '../src/data';
+import { type Batch, prepareCharData, prepareWordData } from '../src/data';
 import { sequenceLoss } from '../src/engines';
 import { checkpointEachEpoch } from '../src/session';
 import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, evaluate, train, type TrainCallback } from '../src/train';
@@ -37,7 +37,7 @@ test('the sequence loss is the mean negative log-probability of the targets, pad
     'int32',
   );
   const logp = (row: number[], t: number) => row[t] - Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
-  const rows = logits.arraySync() as number[][][];
+  const rows = logits.arraySync();
   const nll = [-logp(rows[0][0], 0), -logp(rows[0][1], 1), -logp(rows[1][0], 2), -logp(rows[1][1], 0)];
   const mean = sequenceLoss(logits, targets, null).dataSync()[0];
   assert.ok(Math.abs(mean - nll.reduce((a, b) => a + b) / 4) < 1e-5);
@@ -130,7 +130,7 @@ test('word data: windows of words, characters per token measured on the validati
   assert.equal(chars.charsPerToken, 1);
   assert.ok(words.val!.size > 0);
   assert.ok(words.charsPerToken > 2 && words.charsPerToken < 6, `chars per word token ${words.charsPerToken}`);
-  const batch = words.train.batches(2, null).next().value!;
+  const batch = words.train.batches(2, null).next().value as Batch;
   assert.equal(batch.seqLen, 4);
   assert.ok(Math.max(...batch.inputs) < words.vocab.size);
   assert.equal(
@@ -214,7 +214,8 @@ test('a NaN loss stops training with the step named, and the last epoch checkpoi
   saved.network.dispose();
 });
 
-test('validation on a large split scores an even sample of its batches (valMaxTokens), or all of them (null)', async () => {
+test(`validation on a large split scores an even sample of its \
+batches (valMaxTokens), or all of them (null)`, async () => {
   await initBackend('cpu');
   const stream = Int32Array.from({ length: 4_000 }, (_, i) => (i * i + 5 * i) % 13);
   const dataset = new WindowDataset(stream, { seqLen: 20 });

@@ -14,6 +14,7 @@ import { createRng } from '../src/random';
 import { generate } from '../src/sample';
 import { loadWebModel, WEB_MODEL_FILE } from '../src/web';
 import { launchChromium, withTimeout } from './chromium';
+import { parseAs } from './cliJson';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -75,7 +76,7 @@ gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', 
 const table = path.join(work, 'table.csv');
 writeFileSync(
   table,
-  `text,lang\n${Array.from({ length: 60 }, (_, i) => `${i % 2 === 0 ? 'kalo mi' : 'ren tu'},${i % 2 === 0 ? 'a' : 'b'}`).join('\n')}\n`,
+  `text,lang\n${Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 'kalo mi,a' : 'ren tu,b')).join('\n')}\n`,
 );
 const conditional = path.join(work, 'conditional');
 gennet(
@@ -141,12 +142,19 @@ gennet(
   '--no-samples',
 );
 
+/** What the tests read of the page's elements in `$$eval` (which runs in the browser; tests have no DOM types). */
+interface PageElement {
+  /** An element's text (null only for a document or a doctype, never for an element). */
+  textContent: string;
+  getAttribute(name: string): string | null;
+}
+
 /** Reads a site's file from disk the way the page fetches it (null: missing). */
-async function readSiteFile(file: string): Promise<Uint8Array | null> {
+function readSiteFile(file: string): Promise<Uint8Array | null> {
   try {
-    return new Uint8Array(readFileSync(file));
+    return Promise.resolve(new Uint8Array(readFileSync(file)));
   } catch {
-    return null;
+    return Promise.resolve(null);
   }
 }
 
@@ -161,7 +169,10 @@ const SETTINGS = {
   seed: '9',
 };
 
-/** What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's), with `extra` options. */
+/**
+ * What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's), with
+ * `extra` options.
+ */
 function cliText(model: string, backend: 'wasm' | 'cpu' | null, extra: string[] = [], engine = 'fast'): string {
   const runOn = backend === null ? [] : ['--backend', backend, '--engine', engine];
   const out = gennet(
@@ -222,7 +233,10 @@ async function openPage(tab: Page, url: string): Promise<void> {
   assert.equal(state, 'true', `the page did not start: ${await tab.textContent('[data-testid=status]')}`);
 }
 
-/** Sets the page's controls to SETTINGS (and the condition menus to `conditions`), generates and returns the output text. */
+/**
+ * Sets the page's controls to SETTINGS (and the condition menus to `conditions`), generates and returns the
+ * output text.
+ */
 async function generateOnPage(tab: Page, conditions: Record<string, string> = {}): Promise<string> {
   for (const [column, value] of Object.entries(conditions))
     await tab.selectOption(`[data-testid="condition-${column}"]`, value);
@@ -246,13 +260,17 @@ async function chart(tab: Page): Promise<{ model: number[]; chosen: number[]; la
   })()`);
 }
 
-/** Waits until the chart shows the controls' current settings (it redraws once typing and sliding settle), and returns it. */
+/**
+ * Waits until the chart shows the controls' current settings (it redraws once typing and sliding settle), and
+ * returns it.
+ */
 async function redrawn(tab: Page) {
   await tab.waitForFunction(
     `(() => {
     const value = (id) => document.querySelector('[data-testid=' + id + ']').value;
     const drawn = document.querySelector('[data-testid=chart]').dataset.settings;
-    return drawn === JSON.stringify([value('prompt'), value('temperature'), value('top-k'), value('top-p'), value('repetition-penalty')]);
+    const settings = ['prompt', 'temperature', 'top-k', 'top-p', 'repetition-penalty'].map(value);
+    return drawn === JSON.stringify(settings);
   })()`,
     undefined,
     { timeout: 15_000 },
@@ -267,12 +285,12 @@ async function serve(model: string): Promise<{ url: string; server: ChildProcess
   });
   let stdout = '';
   let stderr = '';
-  server.stderr!.on('data', (chunk) => {
+  server.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
   const url = await withTimeout(
     new Promise<string>((resolve, reject) => {
-      server.stdout!.on('data', (chunk) => {
+      server.stdout.on('data', (chunk) => {
         stdout += chunk;
         if (stdout.includes('\n')) resolve(stdout.trim());
       });
@@ -299,7 +317,7 @@ test('the page bundle imports nothing Node-only, and the check can fail', async 
     });
   // The page's own entry, as `npm run build` bundles it: the native engine's loader is swapped for its browser twin.
   const page = await bundle(path.join(root, 'src', 'web', 'page', 'app.ts'));
-  const inputs = Object.keys(page.metafile!.inputs);
+  const inputs = Object.keys(page.metafile.inputs);
   assert.ok(inputs.some((file) => file.endsWith('src/engines/native/addonLoader.browser.ts')));
   assert.ok(
     !inputs.some((file) => file.endsWith('src/engines/native/addonLoader.ts') || file.includes('node_modules/danfojs')),
@@ -314,7 +332,8 @@ test('the page bundle imports nothing Node-only, and the check can fail', async 
   );
 });
 
-test('export-web writes a site whose model loads as the model folder does; exporting again replaces only its own files', async () => {
+test(`export-web writes a site whose model loads as the model folder \
+does; exporting again replaces only its own files`, async () => {
   await initBackend('wasm');
   const site = path.join(work, 'site-check');
   gennet('export-web', '--model', lstm, '--out', site);
@@ -344,7 +363,10 @@ test('export-web writes a site whose model loads as the model folder does; expor
   writeFileSync(path.join(site, 'CNAME'), 'class.example.org');
   mkdirSync(path.join(site, '.git'));
   gennet('export-web', '--model', ngram, '--out', site);
-  assert.equal(JSON.parse(readFileSync(path.join(base, WEB_MODEL_FILE), 'utf8')).facts.kind, 'n-gram');
+  assert.equal(
+    parseAs<{ facts: { kind: string } }>(readFileSync(path.join(base, WEB_MODEL_FILE), 'utf8')).facts.kind,
+    'n-gram',
+  );
   assert.ok(!existsSync(path.join(base, 'weights.bin')) && existsSync(path.join(base, 'ngram.bin')));
   assert.equal(readFileSync(path.join(site, 'CNAME'), 'utf8'), 'class.example.org');
   assert.ok(existsSync(path.join(site, '.git')));
@@ -354,7 +376,9 @@ test('export-web writes a site whose model loads as the model folder does; expor
   );
   // A file of the user's where gennet would write is refused, and kept.
   writeFileSync(path.join(base, 'weights.bin'), 'mine');
-  const taken = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', site], { encoding: 'utf8' });
+  const taken = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', site], {
+    encoding: 'utf8',
+  });
   assert.equal(taken.status, 1);
   assert.match(taken.stderr, /holds model\/weights\.bin, which gennet did not write; move it away/);
   assert.equal(readFileSync(path.join(base, 'weights.bin'), 'utf8'), 'mine');
@@ -428,7 +452,8 @@ test("the page's loader refuses a damaged site with the model folder's messages"
 });
 
 test(
-  'gennet serve: the page generates what the CLI prints, its chart follows the temperature and the prompt, nothing leaves localhost',
+  'gennet serve: the page generates what the CLI prints, its chart ' +
+    'follows the temperature and the prompt, nothing leaves localhost',
   { timeout: 240_000 },
   async () => {
     const sites = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('gennet-site-')).length;
@@ -474,7 +499,7 @@ test(
       await tab.fill('[data-testid=length]', '60');
       await tab.click('[data-testid=compare]');
       await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
-      const pageRows = await tab.$$eval('[data-testid=comparison] td.text', (cells) =>
+      const pageRows = await tab.$$eval('[data-testid=comparison] td.text', (cells: PageElement[]) =>
         cells.map((cell) => cell.textContent),
       );
       const cliRows = JSON.parse(
@@ -500,7 +525,9 @@ test(
       await tab.click('[data-testid=compare]'); // sets the table's state to running before it returns
       await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
       assert.deepEqual(
-        await tab.$$eval('[data-testid=comparison] td.text', (cells) => cells.map((cell) => cell.textContent)),
+        await tab.$$eval('[data-testid=comparison] td.text', (cells: PageElement[]) =>
+          cells.map((cell) => cell.textContent),
+        ),
         cliRows.map((row) => row.text),
       );
 
@@ -536,10 +563,10 @@ test(
         /^The beam width must be a whole number from 1 to 64, got "0"\.$/,
       );
 
-      const facts = await tab.$$eval('[data-testid=facts] dd', (cells) =>
-        Object.fromEntries(cells.map((cell) => [cell.getAttribute('data-fact'), cell.textContent])),
+      const facts = await tab.$$eval('[data-testid=facts] dd', (cells: PageElement[]) =>
+        Object.fromEntries(cells.map((cell) => [String(cell.getAttribute('data-fact')), cell.textContent])),
       );
-      assert.match(facts.Model!, /^LSTM, 1 layer × 40 units/);
+      assert.match(facts.Model, /^LSTM, 1 layer × 40 units/);
       assert.equal(facts.Validation, `${summary.valBitsPerChar.toFixed(3)} bits/char`);
       assert.equal(facts['Training corpus'], 'syllables.txt');
       // The backend menu reloads the page on another backend, where it again writes what the CLI prints there.
@@ -562,7 +589,7 @@ test(
       await browser?.close();
       if (served !== undefined) {
         served.server.kill('SIGTERM');
-        const [code] = await once(served.server, 'exit');
+        const [code] = (await once(served.server, 'exit')) as [number | null];
         assert.equal(code, 143, 'gennet serve stops on SIGTERM with the status of a process stopped by it');
       }
     }
@@ -571,7 +598,8 @@ test(
 );
 
 test(
-  'the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks, a conditional one, an n-gram model and an MLP',
+  'the export-web folder works from a plain static file server (python3 -m http.server), for char and word ' +
+    'networks, a conditional one, an n-gram model and an MLP',
   { timeout: 240_000 },
   async () => {
     const served: ChildProcess[] = [];
@@ -598,7 +626,7 @@ test(
         const port = await withTimeout(
           new Promise<string>((resolve) => {
             let said = '';
-            server.stdout!.on('data', (chunk) => {
+            server.stdout.on('data', (chunk) => {
               said += chunk;
               const m = /port (\d+)/.exec(said);
               if (m !== null) resolve(m[1]);
@@ -613,7 +641,7 @@ test(
         assert.equal(
           texts.at(-1),
           cliText(model, backend, given.length === 0 ? [] : ['--condition', ...given], engine),
-          `${path.basename(model)} on ${backend ?? 'its own'} ${given}`,
+          `${path.basename(model)} on ${backend ?? 'its own'} ${given.join(',')}`,
         );
       }
       assert.notEqual(texts[2], texts[3], 'the condition menu changes what the conditional model writes');

@@ -19,7 +19,9 @@ import {
 /** Sentences that must survive tokenize → detokenize unchanged (prose, dialogue, numbers, brackets, quotes). */
 const ROUND_TRIP_SENTENCES = [
   '"Call me Ishmael," said he.',
-  'Some years ago—never mind how long precisely—having little or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of the world.',
+  'Some years ago—never mind how long precisely—having little or no money in my purse, and nothing ' +
+    'particular to interest me on shore, I thought I would sail about a little and see the watery part of the ' +
+    'world.',
   "Don't stop—now!",
   "It's a well-known fact that 3.14 is close to pi (but not equal to it).",
   'The U.S. economy grew 2.5% in 1999; exports rose to $1,000,000.',
@@ -100,7 +102,8 @@ test('whitespace is dropped except paragraph breaks, which become one token', ()
 });
 
 test('lowercase lower-cases every token', () => {
-  assert.deepEqual(tokenizeWords('The CAT, Ünïcode İ', { lowercase: true }), ['the', 'cat', ',', 'ünïcode', 'i̇']);
+  const lowered = tokenizeWords('The CAT, Ünïcode İ', { lowercase: true });
+  assert.deepEqual(lowered, ['the', 'cat', ',', 'ünïcode', 'i̇']);
 });
 
 test('typical sentences round-trip through tokenize and detokenize', () => {
@@ -413,7 +416,7 @@ test('vocabularyFromJSON restores word and char vocabularies by kind', () => {
   assert.ok(restored instanceof WordVocab);
   assert.equal(restored.unit, 'word');
   assert.deepEqual(restored.tokens, word.tokens);
-  assert.equal((restored as WordVocab).lowercase, true);
+  assert.equal(restored.lowercase, true);
   const char = vocabularyFromJSON(CharVocab.build(['ab']).toJSON());
   assert.ok(char instanceof CharVocab);
   assert.equal(char.unit, 'char');

@@ -100,6 +100,7 @@ export function addCompareCommand(program: Command): void {
     .option('--plot <file.svg>', 'also write validation bits/char against training time as SVG');
   addRunOptions(
     compare,
-    'print one JSON array of {model, params, steps, seconds, charsPerSecond, valLoss, valBitsPerChar, sample, curve} rows',
+    'print one JSON array of {model, params, steps, seconds, ' +
+      'charsPerSecond, valLoss, valBitsPerChar, sample, curve} rows',
   ).action(compareCommand);
 }

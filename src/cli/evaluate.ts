@@ -33,15 +33,18 @@ async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<
   });
   if (scores.skipped > 0)
     log(
-      `evaluate: left out ${scores.skipped} pairs whose source is longer than the model reads (${loaded.source!.config.maxLen} tokens)`,
+      `evaluate: left out ${scores.skipped} pairs whose source is longer than the model reads ` +
+        `(${loaded.source!.config.maxLen} tokens)`,
     );
   if (flags.json) return void printJson({ ...scores, beam: flags.beam, backend, engine });
   const shown = scores.results.filter((r) => !r.exact).slice(0, 10);
   process.stdout.write(
-    `exact match ${(100 * scores.exactMatch).toFixed(1)}% of ${scores.pairs} pairs, token error rate ${(100 * scores.tokenErrorRate).toFixed(1)}%\n` +
+    `exact match ${(100 * scores.exactMatch).toFixed(1)}% of ${scores.pairs} pairs, token error rate ` +
+      `${(100 * scores.tokenErrorRate).toFixed(1)}%\n` +
       (shown.length === 0
         ? ''
-        : `some misses (source → output / target):\n${shown.map((r) => `  ${r.source} → ${r.output} / ${r.target}`).join('\n')}\n`),
+        : 'some misses (source → output / ' +
+          `target):\n${shown.map((r) => `  ${r.source} → ${r.output} / ${r.target}`).join('\n')}\n`),
   );
 }
 
@@ -50,7 +53,8 @@ export function addEvaluateCommand(program: Command): void {
   const evaluate = program
     .command('evaluate')
     .description(
-      'score a sequence-to-sequence model: exact-match accuracy and token error rate on its validation pairs or a corpus',
+      'score a sequence-to-sequence model: exact-match accuracy ' +
+        'and token error rate on its validation pairs or a corpus',
     )
     .requiredOption('--model <dir>', 'model directory written by `gennet train --task seq2seq`')
     .option(

@@ -36,7 +36,8 @@ async function generateCommand(flags: GenerateFlags, command: Command): Promise<
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
   const stream = flags.count === 1 && !flags.json;
   if (stream) process.stdout.write(flags.prompt);
-  const bar = stream ? null : generationProgressBar(flags.count * flags.length); // samples printed at the end: show the wait
+  // samples printed at the end: show the wait
+  const bar = stream ? null : generationProgressBar(flags.count * flags.length);
   const generations = generateBatch(
     loaded,
     seeds.map((seed) => ({ ...request, seed, initialState })),
@@ -83,7 +84,8 @@ async function beamCommand(flags: GenerateFlags & { beam: number }, command: Com
     .map(([, name]) => name);
   if (given.length > 0)
     throw new Error(
-      `--beam searches for the most probable text, with no randomness; drop ${given.join(', ')} (or drop --beam to sample).`,
+      '--beam searches for the most probable text, with no randomness; ' +
+        `drop ${given.join(', ')} (or drop --beam to sample).`,
     );
   if (flags.count > flags.beam)
     throw new Error(

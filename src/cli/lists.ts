@@ -18,7 +18,8 @@ function modelsCommand(flags: { json?: boolean }): void {
     const can = (Object.keys(f.supports) as (keyof typeof f.supports)[]).filter((key) => f.supports[key]);
     process.stdout.write(
       `${f.name.padEnd(10)} ${f.spec}  (e.g. ${f.example})\n           ${f.description}\n` +
-        `           ${f.training === 'counts' ? 'counted, no engine' : `engines: ${f.engines.join(', ')}`}; supports: ${can.join(', ')}\n`,
+        `           ${f.training === 'counts' ? 'counted, no engine' : `engines: ${f.engines.join(', ')}`}; ` +
+        `supports: ${can.join(', ')}\n`,
     );
   }
 }

@@ -128,7 +128,9 @@ export function conditionAssignment(value: string, previous: Record<string, stri
   return { ...previous, [column]: value.slice(at + 1) };
 }
 
-/** Adds the options that choose and cut a corpus (`train` and `compare` read them alike; see {@link dataSettingsOf}). */
+/**
+ * Adds the options that choose and cut a corpus (`train` and `compare` read them alike; see {@link dataSettingsOf}).
+ */
 export function addDataOptions(command: Command): Command {
   const data = DEFAULT_DATA_SETTINGS;
   return command

@@ -24,7 +24,8 @@ export function stopOnSignals(controller: AbortController, out: string) {
     if (received !== null) process.exit(SIGNAL_EXIT[signal]);
     received = signal;
     log(
-      `\n${signal}: stopping after this step and saving a resumable checkpoint to ${out} (again to quit without saving)`,
+      `\n${signal}: stopping after this step and saving a ` +
+        `resumable checkpoint to ${out} (again to quit without saving)`,
     );
     controller.abort();
   };

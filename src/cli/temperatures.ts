@@ -20,7 +20,8 @@ async function temperaturesCommand(
   const { backend, loaded, engine, initialState } = await loadForSampling(flags, flags.prompts, log);
   const knownWords = await trainingWords(loaded, flags.corpus, log);
   log(
-    `backend: ${describeBackend()}, engine ${engine}; ${flags.prompts.length} prompts × ${flags.temps.length} temperatures × ${flags.length} tokens`,
+    `backend: ${describeBackend()}, engine ${engine}; ${flags.prompts.length} prompts × ` +
+      `${flags.temps.length} temperatures × ${flags.length} tokens`,
   );
   const rows = compareTemperatures(loaded, {
     prompts: flags.prompts,

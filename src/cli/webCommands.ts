@@ -6,9 +6,14 @@ import { integer } from './options';
 import { log } from './output';
 import { SIGNAL_EXIT } from './signals';
 
-/** One line about the model a site shows, e.g. `LSTM, 1 layer × 128 units, one-hot input; char level, 2.150 bits/char`. */
+/**
+ * One line about the model a site shows, e.g. `LSTM, 1 layer × 128 units, one-hot input; char level, 2.150 bits/char`.
+ */
 function describeSite({ facts }: WebModelManifest): string {
-  return `${facts.shape}; ${facts.unit} level${facts.valBitsPerChar === null ? '' : `, ${facts.valBitsPerChar.toFixed(3)} bits/char`}`;
+  return (
+    `${facts.shape}; ${facts.unit} ` +
+    `level${facts.valBitsPerChar === null ? '' : `, ${facts.valBitsPerChar.toFixed(3)} bits/char`}`
+  );
 }
 
 /** The IPv4 addresses of this machine's network interfaces (what other machines open when serving on 0.0.0.0). */
@@ -26,7 +31,8 @@ async function serveCommand(flags: { model: string; port: number; host: string }
   log(`serving ${flags.model} (${describeSite(server.manifest)}); Ctrl-C stops`);
   if (flags.host === '0.0.0.0')
     log(
-      `other machines open http://<this machine's address>:${new URL(server.url).port}/ (${lanAddresses().join(', ') || 'no network address found'})`,
+      `other machines open http://<this machine's address>:${new URL(server.url).port}/ ` +
+        `(${lanAddresses().join(', ') || 'no network address found'})`,
     );
   process.stdout.write(`${server.url}\n`);
   const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
@@ -42,8 +48,8 @@ async function exportWebCommand(flags: { model: string; out: string }): Promise<
   await initBackend();
   const manifest = await writeWebSite(flags.model, flags.out);
   log(
-    `wrote the page of ${flags.model} (${describeSite(manifest)}) to ${flags.out}/: serve that folder with any static file server ` +
-      `(e.g. python3 -m http.server -d ${flags.out}) or publish it on GitHub Pages`,
+    `wrote the page of ${flags.model} (${describeSite(manifest)}) to ${flags.out}/: serve that folder with ` +
+      `any static file server (e.g. python3 -m http.server -d ${flags.out}) or publish it on GitHub Pages`,
   );
 }
 
@@ -52,7 +58,8 @@ export function addWebCommands(program: Command): void {
   program
     .command('serve')
     .description(
-      'show a model on a local web page: generation with sliders, the next-token distribution, the temperature comparison',
+      'show a model on a local web page: generation with sliders, ' +
+        'the next-token distribution, the temperature comparison',
     )
     .requiredOption('--model <dir>', 'model directory written by `gennet train` (a plain network or an n-gram model)')
     .option('--port <n>', 'port to listen on (0: any free port)', integer(0, 65535), 8000)

@@ -12,7 +12,10 @@ export type AgNewsSplit = 'train' | 'test';
 export interface FetchAgNewsOptions {
   /** Which file, `'train'` (default) or `'test'`. */
   split?: AgNewsSplit;
-  /** Cache root; the file goes to `<cacheDir>/ag_news/<split>.csv`. Default `$GN_CACHE_DIR`, else `<project>/data/cache`. */
+  /**
+   * Cache root; the file goes to `<cacheDir>/ag_news/<split>.csv`. Default `$GN_CACHE_DIR`, else
+   * `<project>/data/cache`.
+   */
   cacheDir?: string;
   /** Where to download from; default the widely used CSVs of mhjabreel/CharCnn_Keras on GitHub. */
   url?: string;
@@ -82,7 +85,8 @@ export async function fetchAgNews(options: FetchAgNewsOptions = {}): Promise<str
   } catch (error) {
     throw new Error(
       `AG News could not be downloaded from ${url} (${describeFailure(error, timeoutMs)}). ` +
-        `Check the network, or download the CSV yourself and pass its path as the corpus, e.g. loadCorpus('path/to/${split}.csv').`,
+        'Check the network, or download the CSV yourself and pass its path as the corpus, e.g. ' +
+        `loadCorpus('path/to/${split}.csv').`,
     );
   }
   return file;

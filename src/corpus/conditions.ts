@@ -26,7 +26,8 @@ export function parseConditionSpec(spec: string): ConditionSpec {
   const bucket = spec.slice(at + 1);
   if (!(CONDITION_BUCKETS as readonly string[]).includes(bucket)) {
     throw new Error(
-      `Unknown grouping "${bucket}" in condition "${spec}". Use a column name, or column:${CONDITION_BUCKETS.join(' / column:')} for a numeric column.`,
+      `Unknown grouping "${bucket}" in condition "${spec}". Use a column name, or ` +
+        `column:${CONDITION_BUCKETS.join(' / column:')} for a numeric column.`,
     );
   }
   return { column: spec.slice(0, at), bucket: bucket as ConditionBucket };

@@ -18,7 +18,8 @@ function recordsToTable(records: Record<string, unknown>[], file: string): Table
   } catch (error) {
     if (!(error instanceof RangeError && /call stack/i.test(error.message))) throw error;
     throw new Error(
-      `JSON file ${file} nests its values too deeply to read; give each document's text as a string, e.g. {"text": "..."}.`,
+      `JSON file ${file} nests its values too deeply to read; give each document's text as a string, e.g. ` +
+        '{"text": "..."}.',
     );
   }
 }
@@ -39,12 +40,14 @@ export function parseJsonArray(text: string, file: string): Table {
     data = JSON.parse(text);
   } catch (error) {
     throw new Error(
-      `JSON file ${file} is not valid JSON (${(error as Error).message}). Fix the file, or use .jsonl for one object per line.`,
+      `JSON file ${file} is not valid JSON (${(error as Error).message}). ` +
+        'Fix the file, or use .jsonl for one object per line.',
     );
   }
   if (!Array.isArray(data)) {
     throw new Error(
-      `JSON file ${file} must hold an array of objects like [{"text": "..."}, ...]; it holds ${typeof data === 'object' ? 'an object' : `a ${typeof data}`}.`,
+      `JSON file ${file} must hold an array of objects like [{"text": "..."}, ...]; it holds ` +
+        `${typeof data === 'object' ? 'an object' : `a ${typeof data}`}.`,
     );
   }
   return recordsToTable(

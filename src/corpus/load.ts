@@ -21,7 +21,10 @@ const BUILTIN_PREFIX = 'builtin:';
 export interface CorpusOptions extends CsvOptions {
   /** File format; default from the extension (.csv, .json, .jsonl/.ndjson, .txt/.text/.md). */
   format?: CorpusFormat;
-  /** Text column, or several joined as `"<a>. <b>"`; default `text`, else `title` for AG News, else the only string column. */
+  /**
+   * Text column, or several joined as `"<a>. <b>"`; default `text`, else `title` for AG News, else the only
+   * string column.
+   */
   column?: string | string[];
   /** Cut documents further: `'none'` (default), `'line'`, `'paragraph'` or `'sentence'`. */
   split?: SplitMode;
@@ -125,9 +128,9 @@ function collectDocuments(
 }
 
 /**
- * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `cmudict`, `ag_news`) or a file (.csv, .json, .jsonl, .txt, .md)
- * into a danfojs DataFrame plus one cleaned string per document. With `limit`, the frame keeps only the rows
- * the documents came from. The frame is built when it is first read.
+ * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `cmudict`, `ag_news`) or a file (.csv, .json, .jsonl, .txt,
+ * .md) into a danfojs DataFrame plus one cleaned string per document. With `limit`, the frame keeps only the rows the
+ * documents came from. The frame is built when it is first read.
  *
  * @example
  * const corpus = await loadCorpus('moby-dick', { split: 'paragraph', limit: 500 });

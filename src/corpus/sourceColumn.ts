@@ -19,7 +19,8 @@ export function documentSources(
     const text = cell === null ? '' : clean(String(cell)).trim();
     if (text === '')
       throw new Error(
-        `Source column "${column}" is empty in row ${row + 1}; every pair needs a source — fill it in or remove the row.`,
+        `Source column "${column}" is empty in row ${row + 1}; ` +
+          'every pair needs a source — fill it in or remove the row.',
       );
     return text;
   });

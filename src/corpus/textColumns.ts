@@ -37,7 +37,10 @@ export function chooseTextColumns(table: Table, requested: string | string[] | u
   );
 }
 
-/** True when the text ends a sentence or clause (`.`, `!`, `?`, `…`, `:`, `;`, `,`, also before closing quotes or brackets). */
+/**
+ * True when the text ends a sentence or clause (`.`, `!`, `?`, `…`, `:`, `;`, `,`, also before closing quotes
+ * or brackets).
+ */
 function endsInPunctuation(text: string): boolean {
   return /[.!?…:;,]["'”’)\]]*$/u.test(text);
 }

@@ -105,7 +105,8 @@ export async function prepareCorpusData(
   });
   const stats = describeCorpus(corpus);
   log(
-    `corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`,
+    `corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} ` +
+      `characters, column ${corpus.columns.join('+')})`,
   );
   for (const warning of corpus.warnings) log(`corpus: warning: ${warning}`);
   const options = {

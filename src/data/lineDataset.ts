@@ -41,7 +41,8 @@ export class LineDataset implements TokenDataset {
     }
     if (lines.length === 0) {
       throw new Error(
-        'A line dataset needs at least one line, got none. Check the corpus, or the valFraction of the split that produced these lines.',
+        'A line dataset needs at least one line, got none. Check the ' +
+          'corpus, or the valFraction of the split that produced these lines.',
       );
     }
     if (options.documents !== undefined && options.documents.length !== lines.length) {

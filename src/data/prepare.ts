@@ -6,7 +6,10 @@ import { WindowDataset } from './windowDataset';
 import { createRng } from '../random';
 import { CharVocab, EOS_ID, TokenIds, Vocabulary, VocabularyUnit, WordVocab } from '../vocab';
 
-/** How text becomes training examples: windows over the whole stream (PyTorch lesson) or one padded line each (TensorFlow lesson). */
+/**
+ * How text becomes training examples: windows over the whole stream (PyTorch lesson) or one padded line each
+ * (TensorFlow lesson).
+ */
 export const DATA_MODES = ['windows', 'lines'] as const;
 /** A way of cutting text into examples. */
 export type DataMode = (typeof DATA_MODES)[number];

@@ -41,7 +41,8 @@ export function padSources(sources: readonly Int32Array[], maxLen: number): Int3
   sources.forEach((source, row) => {
     if (source.length > maxLen)
       throw new Error(
-        `Source ${row + 1} has ${source.length} tokens; the model reads at most ${maxLen} (its longest training source).`,
+        `Source ${row + 1} has ${source.length} tokens; the model ` +
+          `reads at most ${maxLen} (its longest training source).`,
       );
     ids.set(source, row * maxLen);
   });

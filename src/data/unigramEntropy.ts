@@ -15,7 +15,8 @@ export function unigramEntropy(ids: ArrayLike<number>, vocabSize: number): numbe
     const id = ids[i];
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new Error(
-        `Id ${id} at position ${i} is outside the vocabulary (ids 0..${vocabSize - 1}). Encode the ids with the vocabulary whose size you pass.`,
+        `Id ${id} at position ${i} is outside the vocabulary (ids 0..${vocabSize - 1}). Encode the ids with ` +
+          'the vocabulary whose size you pass.',
       );
     }
     counts[id]++;

@@ -56,7 +56,7 @@ export function autodiffTraining(
     loss(network, batch, initialState = null) {
       const value = tf.tidy(() => {
         const state = initialState === null ? null : stateMatrix(network, batch, initialState);
-        return batchLoss(network, batch, false, state && (tf.split(state.values, state.parts) as tf.Tensor2D[]));
+        return batchLoss(network, batch, false, state && tf.split<tf.Tensor2D>(state.values, state.parts));
       });
       const loss = value.dataSync()[0];
       value.dispose();
@@ -75,7 +75,8 @@ function stateMatrix(
   const expected = stateSize(layout, batch.batchSize);
   if (initialState.length !== expected) {
     throw new Error(
-      `The initial state of ${batch.batchSize} rows has ${expected} values (${layout.parts} arrays of ${batch.batchSize}×${layout.units}), got ${initialState.length}.`,
+      `The initial state of ${batch.batchSize} rows has ${expected} values (${layout.parts} arrays of ` +
+        `${batch.batchSize}×${layout.units}), got ${initialState.length}.`,
     );
   }
   return { values: tf.tensor2d(initialState, [layout.parts * batch.batchSize, layout.units]), parts: layout.parts };
@@ -86,5 +87,5 @@ function stateVariable(network: tf.LayersModel, batch: Batch, initialState: Floa
   const { values, parts } = stateMatrix(network, batch, initialState);
   const variable = tf.variable(values, true); // holds its own reference to the values
   values.dispose();
-  return { variable, parts: () => tf.split(variable, parts) as tf.Tensor2D[] };
+  return { variable, parts: () => tf.split<tf.Tensor2D>(variable, parts) };
 }

@@ -45,7 +45,8 @@ function weightNamed(layer: tf.layers.Layer, suffix: string): tf.LayerVariable |
 function recurrentPart(layer: tf.layers.Layer, cell: Cell): RecurrentPart | Unsupported {
   const config = layer.getConfig();
   const gate = (config.recurrentActivation ?? 'sigmoid') as GateActivation;
-  if (config.activation !== 'tanh') return new Unsupported(layer, `activation "${config.activation}" (only tanh)`);
+  if (config.activation !== 'tanh')
+    return new Unsupported(layer, `activation ${JSON.stringify(config.activation)} (only tanh)`);
   if (!GATE_ACTIVATIONS.includes(gate)) return new Unsupported(layer, `gate activation "${gate}"`);
   if (config.useBias === false) return new Unsupported(layer, 'it has no bias');
   if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0)

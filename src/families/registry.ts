@@ -66,9 +66,13 @@ export function familyOfRecord(record: Readonly<Record<string, unknown>>, dir: s
   const found = FAMILY_REGISTRY.find((family) => family.ownsRecord(record));
   if (found === undefined) {
     const named = (record.model as { family?: unknown } | undefined)?.family;
+    const which =
+      named === undefined
+        ? 'no family gennet knows'
+        : `the family ${JSON.stringify(named)}, which this gennet does not know`;
     throw new Error(
-      `"${dir}" holds a model of ${named === undefined ? 'no family gennet knows' : `the family "${String(named)}", which this gennet does not know`}` +
-        ` (it knows ${FAMILY_REGISTRY.map((f) => f.name).join(', ')}). Upgrade generative-networks, or re-train the model.`,
+      `"${dir}" holds a model of ${which} (it knows ${FAMILY_REGISTRY.map((f) => f.name).join(', ')}). ` +
+        'Upgrade generative-networks, or re-train the model.',
     );
   }
   return found;
@@ -84,7 +88,8 @@ export function parseModelSpec(spec: string): ModelSpec {
     if (parsed !== null) return parsed;
   }
   throw new Error(
-    `Cannot read the model "${spec}": use ${FAMILY_REGISTRY.map((f) => f.spec.syntax).join(', or ')} (see gennet models).`,
+    `Cannot read the model "${spec}": use ${FAMILY_REGISTRY.map((f) => f.spec.syntax).join(', or ')} ` +
+      '(see gennet models).',
   );
 }
 

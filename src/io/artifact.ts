@@ -77,7 +77,7 @@ async function modelFiles(
 ): Promise<{ modelJson: string; weights: Uint8Array }> {
   let files: { modelJson: string; weights: Uint8Array } | undefined;
   await network.save(
-    tf.io.withSaveHandler(async (artifacts) => {
+    tf.io.withSaveHandler((artifacts) => {
       const weightData = artifacts.weightData ?? new ArrayBuffer(0);
       const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(weightData));
       const modelJson: tf.io.ModelJSON = {
@@ -88,7 +88,7 @@ async function modelFiles(
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
       };
       files = { modelJson: JSON.stringify(modelJson), weights };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
     }),
   );
   return files!;
@@ -154,7 +154,8 @@ export async function loadRunState(dir: string): Promise<RunState> {
   if (json === null || weights === null) {
     throw new Error(
       `"${dir}" holds no unfinished run to resume (its run finished): ` +
-        `${ARTIFACT_FILES.runState} or ${ARTIFACT_FILES.optimizer} is missing. Start a new run with gennet train --out.`,
+        `${ARTIFACT_FILES.runState} or ${ARTIFACT_FILES.optimizer} ` +
+        'is missing. Start a new run with gennet train --out.',
     );
   }
   return decodeRunState(json.toString('utf8'), new Uint8Array(weights), path.join(dir, ARTIFACT_FILES.runState));
@@ -179,7 +180,8 @@ export function readArtifactHeader(
   const version = record.version;
   if (typeof version !== 'number' || !(version <= ARTIFACT_VERSION)) {
     throw new Error(
-      `"${dir}" was saved in format version ${version}; this gennet reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`,
+      `"${dir}" was saved in format version ${version}; this gennet ` +
+        `reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`,
     );
   }
   const { run, notes } =
@@ -240,12 +242,16 @@ export async function generatorFromFiles(dir: string, files: ModelFiles): Promis
   return { ...model, saved: { ...record, ...header } } as LoadedModel;
 }
 
-/** Loads a network's model directory written by {@link saveArtifact} (a counted model is refused); never executes code from it. */
+/**
+ * Loads a network's model directory written by {@link saveArtifact} (a counted model is refused); never executes
+ * code from it.
+ */
 export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
   const loaded = await loadGenerator(dir);
   if (!isNetwork(loaded))
     throw new Error(
-      `"${dir}" holds a counted model (no network); load it with loadGenerator (gennet generate and temperatures read every model).`,
+      `"${dir}" holds a counted model (no network); load it with ` +
+        'loadGenerator (gennet generate and temperatures read every model).',
     );
-  return loaded as LoadedArtifact;
+  return loaded;
 }

@@ -1,4 +1,4 @@
-import { type CountedFamily, familyOf, type FamilyModel } from '../families';
+import { familyOf, type FamilyModel } from '../families';
 import { gennetVersion } from '../version';
 import type { SaveOptions } from './artifact';
 import { ARTIFACT_FILES } from './modelBytes';
@@ -19,7 +19,7 @@ export async function saveCountedArtifact(
 ): Promise<void> {
   const family = familyOf(model);
   if (family.training !== 'counts') throw new Error(`A ${family.name} model is a network; save it with saveArtifact.`);
-  const { record, files } = (family as CountedFamily).toFiles(model);
+  const { record, files } = family.toFiles(model);
   const config = {
     format: 'generative-networks',
     version: COUNTED_VERSION,

@@ -77,11 +77,11 @@ export async function layersModelFromFiles(
   const paths = Array.isArray(manifest) ? manifest.flatMap((group) => group?.paths ?? []) : [];
   if (paths.length !== 1 || paths[0] !== weightsFile) {
     throw new Error(
-      `${fileIn(dir, modelFile)} does not name ${weightsFile} as its weights (its weightsManifest is missing or altered); ` +
-        'gennet will not load a model without its trained weights. Re-train or restore the model folder.',
+      `${fileIn(dir, modelFile)} does not name ${weightsFile} as its weights (its weightsManifest is missing ` +
+        'or altered); gennet will not load a model without its trained weights. Re-train or restore the model folder.',
     );
   }
-  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (groups) => {
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, (groups) => {
     const specs = groups.flatMap((group) => group.weights);
     const bytes = files.file(weightsFile);
     if (bytes === null)
@@ -92,7 +92,8 @@ export async function layersModelFromFiles(
     const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (weightData.byteLength !== expected) {
       throw new Error(
-        `"${dir}" has ${weightData.byteLength} bytes of weights but the model needs ${expected} (truncated or corrupted). Re-train or restore it.`,
+        `"${dir}" has ${weightData.byteLength} bytes of weights but the model needs ${expected} (truncated ` +
+          'or corrupted). Re-train or restore it.',
       );
     }
     if (
@@ -100,10 +101,11 @@ export async function layersModelFromFiles(
       !new Float32Array(weightData).every(Number.isFinite)
     ) {
       throw new Error(
-        `"${dir}" holds weights that are not finite numbers (NaN or infinity: a diverged run?); it cannot generate text. Re-train with a lower --lr.`,
+        `"${dir}" holds weights that are not finite numbers (NaN or infinity: a diverged run?); it cannot ` +
+          'generate text. Re-train with a lower --lr.',
       );
     }
-    return [specs, weightData];
+    return Promise.resolve([specs, weightData]);
   });
   return tf.loadLayersModel(tf.io.fromMemory(artifacts));
 }
@@ -114,7 +116,9 @@ export interface SavedConditions {
   encoder: tf.LayersModel;
 }
 
-/** A conditional model's encoder from its files, checked against its recorded conditions and the network's state layout. */
+/**
+ * A conditional model's encoder from its files, checked against its recorded conditions and the network's state layout.
+ */
 export async function conditionEncoderFromFiles(
   dir: string,
   files: FileSource,
@@ -139,7 +143,8 @@ export async function conditionEncoderFromFiles(
     );
   if (!valid)
     throw new Error(
-      `${where} records its conditions in a form gennet does not know (corrupted?). Re-train or restore the model folder.`,
+      `${where} records its conditions in a form gennet does not ` +
+        'know (corrupted?). Re-train or restore the model folder.',
     );
   const encoder = await layersModelFromFiles(
     dir,
@@ -152,7 +157,8 @@ export async function conditionEncoderFromFiles(
     encoder.dispose();
     throw new Error(
       `"${dir}" is inconsistent: its condition encoder takes ${inputs} conditions and gives ${outputs} state values; ` +
-        `the model needs ${conditions.conditions.length} and ${stateSize(layout, 1)}. Re-train or restore the model folder.`,
+        `the model needs ${conditions.conditions.length} and ` +
+        `${stateSize(layout, 1)}. Re-train or restore the model folder.`,
     );
   }
   return { config: conditions, encoder };
@@ -163,7 +169,8 @@ function checkedVocabulary(dir: string, files: FileSource, expected: number): Vo
   const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.vocab, files.file(ARTIFACT_FILES.vocab)));
   if (vocab.size !== expected) {
     throw new Error(
-      `"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${expected}. Re-train or restore the model folder.`,
+      `"${dir}" is inconsistent: the vocabulary has ${vocab.size} tokens but the model expects ${expected}. ` +
+        'Re-train or restore the model folder.',
     );
   }
   return vocab;
@@ -172,7 +179,9 @@ function checkedVocabulary(dir: string, files: FileSource, expected: number): Vo
 /** A sequence-to-sequence model's encoder side as saved: settings, network and the source vocabulary. */
 export type SavedSource = SourceEncoder;
 
-/** A sequence-to-sequence model's encoder and source vocabulary, checked against the recorded settings and the decoder. */
+/**
+ * A sequence-to-sequence model's encoder and source vocabulary, checked against the recorded settings and the decoder.
+ */
 async function sourceFromFiles(
   dir: string,
   files: FileSource,
@@ -188,7 +197,8 @@ async function sourceFromFiles(
     );
   if (!valid)
     throw new Error(
-      `${fileIn(dir, ARTIFACT_FILES.config)} records its source encoder in a form gennet does not know (corrupted?). Re-train or restore the model folder.`,
+      `${fileIn(dir, ARTIFACT_FILES.config)} records its source encoder in a form gennet does not know ` +
+        '(corrupted?). Re-train or restore the model folder.',
     );
   const vocab = vocabularyFromJSON(parseJson(dir, ARTIFACT_FILES.sourceVocab, files.file(ARTIFACT_FILES.sourceVocab)));
   const encoder = await layersModelFromFiles(dir, files, ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights);
@@ -196,15 +206,19 @@ async function sourceFromFiles(
   if (vocab.size !== source.vocabSize || inputs !== source.maxLen || outputs !== needed) {
     encoder.dispose();
     throw new Error(
-      `"${dir}" is inconsistent: its source encoder (vocabulary ${vocab.size}, ${inputs} tokens in, ${outputs} state values out) ` +
-        `does not match config.json (vocabulary ${source.vocabSize}, ${source.maxLen} tokens) and the decoder (${needed} state values). ` +
+      `"${dir}" is inconsistent: its source encoder (vocabulary ${vocab.size}, ${inputs} tokens in, ` +
+        `${outputs} state values out) ` +
+        `does not match config.json (vocabulary ${source.vocabSize}, ${source.maxLen} tokens) and the ` +
+        `decoder (${needed} state values). ` +
         'Re-train or restore the model folder.',
     );
   }
   return { config: source, encoder, vocab };
 }
 
-/** A model built from a folder's files, with a conditional model's or an encoder–decoder's encoder (null for others). */
+/**
+ * A model built from a folder's files, with a conditional model's or an encoder–decoder's encoder (null for others).
+ */
 export type ModelWithEncoders = FamilyModel & { conditions: SavedConditions | null; source: SavedSource | null };
 
 /**
@@ -255,7 +269,8 @@ function encoderLayout(
   const layout = family.stateLayout(config);
   if (layout === null)
     throw new Error(
-      `"${dir}" records an encoder, but a ${family.name} model takes no initial state (corrupted?). Re-train or restore the model folder.`,
+      `"${dir}" records an encoder, but a ${family.name} model takes no ` +
+        'initial state (corrupted?). Re-train or restore the model folder.',
     );
   return layout;
 }

@@ -80,7 +80,7 @@ function readFields<T>(
   fix = DAMAGED,
 ): T {
   const out: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(fields) as [string, FieldKind][]) {
+  for (const [key, kind] of Object.entries<FieldKind>(fields)) {
     if (!fits(raw[key], kind)) {
       const expected =
         typeof kind === 'string'
@@ -101,7 +101,7 @@ function readHistory(raw: unknown, where: string): TrainingHistory {
   if (!isRecord(raw) || !Array.isArray(raw.batches) || !Array.isArray(raw.epochs)) {
     throw new Error(`${where}: the training history is missing or damaged. Re-train or restore the model directory.`);
   }
-  return { batches: raw.batches, epochs: raw.epochs };
+  return { batches: raw.batches as TrainingHistory['batches'], epochs: raw.epochs as TrainingHistory['epochs'] };
 }
 
 /** Checks complete data and training settings before a run starts; throws naming the first bad field. */

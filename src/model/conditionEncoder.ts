@@ -21,8 +21,8 @@ export interface ConditionEncoderConfig {
 /**
  * The one-to-many pattern's first half: each condition value has a learned vector; the vectors of a row's values,
  * side by side, go through one dense tanh layer to the initial state of every recurrent layer of a generator.
- * Input: `[batch, conditions]` ids from {@link conditionIds}; output `[batch, parts·units]` — row b holds its state's
- * arrays one after another (see {@link rowsToState}).
+ * Input: `[batch, conditions]` ids from {@link conditionIds}; output `[batch, parts·units]` — row b holds its
+ * state's arrays one after another (see {@link rowsToState}).
  */
 export function buildConditionEncoder(config: ConditionEncoderConfig, layout: StateLayout): tf.LayersModel {
   const count = config.conditions.length;
@@ -68,7 +68,8 @@ export function conditionIds(config: ConditionEncoderConfig, rows: readonly (rea
       const id = indexes[j].get(value);
       if (id === undefined) {
         throw new Error(
-          `Unknown value "${value}" for condition "${conditions[j].column}"; the model knows: ${conditions[j].values.join(', ')}.`,
+          `Unknown value "${value}" for condition "${conditions[j].column}"; the model knows: ` +
+            `${conditions[j].values.join(', ')}.`,
         );
       }
       ids[b * conditions.length + j] = offsets[j] + id;
@@ -133,7 +134,8 @@ export function conditionValues(config: ConditionEncoderConfig, given: Readonly<
   const missing = conditions.filter((_, j) => values[j] === undefined);
   if (missing.length > 0) {
     throw new Error(
-      `This model generates under conditions; give ${missing.map((c) => `${c.column}=VALUE (one of: ${c.values.join(', ')})`).join('; ')}.`,
+      'This model generates under conditions; give ' +
+        `${missing.map((c) => `${c.column}=VALUE (one of: ${c.values.join(', ')})`).join('; ')}.`,
     );
   }
   conditionIds(config, [values as string[]]); // an unknown value fails here, listing the known ones
@@ -154,7 +156,8 @@ export function conditionVectors(encoder: tf.LayersModel, config: ConditionEncod
   const rows = config.conditions.flatMap((c) => c.values.map((value) => ({ column: c.column, value })));
   if (table.shape[0] !== rows.length || table.shape[1] !== config.dim) {
     throw new Error(
-      `The encoder's table holds ${table.shape[0]}×${table.shape[1]} values; the conditions need ${rows.length}×${config.dim}.`,
+      `The encoder's table holds ${table.shape[0]}×${table.shape[1]} ` +
+        `values; the conditions need ${rows.length}×${config.dim}.`,
     );
   }
   return rows.map((row, id) => ({ ...row, vector: data.slice(id * config.dim, (id + 1) * config.dim) }));

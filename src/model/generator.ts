@@ -11,7 +11,10 @@ export type InputEncoding = (typeof INPUTS)[number];
 
 /** Everything needed to rebuild a generator network; saved in every artifact. */
 export interface ModelConfig {
-  /** The model family (see `families/`): absent or `recurrent` (recurrent networks were the only family before families had names). */
+  /**
+   * The model family (see `families/`): absent or `recurrent` (recurrent networks were the only family before
+   * families had names).
+   */
   family?: 'recurrent';
   vocabSize: number;
   cell: CellType;

@@ -55,7 +55,8 @@ export function stackStates(rows: readonly (Float32Array | null)[], layout: Stat
     rows.map((state, r) => {
       if (state !== null && state.length !== size)
         throw new Error(
-          `A one-row state has ${size} values (${layout.parts} arrays of ${layout.units}), got ${state.length} for row ${r}.`,
+          `A one-row state has ${size} values (${layout.parts} arrays ` +
+            `of ${layout.units}), got ${state.length} for row ${r}.`,
         );
       return state ?? new Float32Array(size);
     }),
@@ -63,7 +64,10 @@ export function stackStates(rows: readonly (Float32Array | null)[], layout: Stat
   );
 }
 
-/** One state of all rows from the states of consecutive blocks of rows, in order (the inverse of cutting a batch's rows into blocks). */
+/**
+ * One state of all rows from the states of consecutive blocks of rows, in order (the inverse of cutting a batch's rows
+ * into blocks).
+ */
 export function concatStateRows(blocks: readonly Float32Array[], layout: StateLayout): Float32Array {
   const { parts, units } = layout;
   const rows = blocks.map((block) => block.length / (parts * units));
@@ -82,7 +86,8 @@ export function concatStateRows(blocks: readonly Float32Array[], layout: StateLa
 export function stateParts(state: Float32Array, layout: StateLayout, batch: number): Float32Array[] {
   if (state.length !== stateSize(layout, batch)) {
     throw new Error(
-      `A state of ${batch} rows has ${stateSize(layout, batch)} values (${layout.parts} arrays of ${batch}×${layout.units}), got ${state.length}.`,
+      `A state of ${batch} rows has ${stateSize(layout, batch)} values (${layout.parts} arrays of ` +
+        `${batch}×${layout.units}), got ${state.length}.`,
     );
   }
   const size = batch * layout.units;

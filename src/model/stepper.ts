@@ -32,13 +32,18 @@ export interface Stepper {
    * not read.
    */
   feed(tokens: Int32Array, steps: number): Float32Array;
-  /** Row r continues as row `rows[r]` was (`batchSize` entries, repeats allowed): beam search keeps, drops and copies hypotheses. */
+  /**
+   * Row r continues as row `rows[r]` was (`batchSize` entries, repeats allowed): beam search keeps, drops and
+   * copies hypotheses.
+   */
   reorder(rows: ArrayLike<number>): void;
   /** Releases what the stepper holds. */
   dispose(): void;
 }
 
-/** A stepper whose decoder state is a vector per row that can be read and written (recurrent networks, n-gram contexts). */
+/**
+ * A stepper whose decoder state is a vector per row that can be read and written (recurrent networks, n-gram contexts).
+ */
 export interface VectorStateStepper extends Stepper {
   /** How {@link state} is laid out. */
   readonly layout: StateLayout;

@@ -23,8 +23,8 @@ function refuse(uri: string): Promise<never> {
  * gives the same string. vega and vega-lite are loaded on first use.
  */
 export async function figureToSvg(figure: Figure, size: FigureSize = {}): Promise<string> {
-  const vega: typeof Vega = require('vega');
-  const vegaLite: typeof VegaLite = require('vega-lite');
+  const vega = require('vega') as typeof Vega;
+  const vegaLite = require('vega-lite') as typeof VegaLite;
   const logger = vega.logger(vega.Error);
   const { spec } = vegaLite.compile(figureToVegaLite(figure, size), { logger });
   const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader, logger });

@@ -89,7 +89,7 @@ export interface LivePage extends LiveFigure {
  * }
  */
 export function createLivePage(options: LivePageOptions = {}): LivePage {
-  const { BehaviorSubject }: typeof Rxjs = require('rxjs');
+  const { BehaviorSubject } = require('rxjs') as typeof Rxjs;
   const data$ = new BehaviorSubject<Plot[]>([]);
   // nodeplotlib wraps the layout in `of(layout)` and re-sends that same object with every data
   // emission (combineLatest), serialising it each time; so replacing its contents in place before
@@ -104,10 +104,11 @@ export function createLivePage(options: LivePageOptions = {}): LivePage {
   return {
     url: server.url,
     closed: server.closed,
-    async update(figure) {
+    update(figure) {
       for (const key of Object.keys(layout)) delete (layout as Record<string, unknown>)[key];
       Object.assign(layout, figure.layout);
       data$.next(figure.data);
+      return Promise.resolve();
     },
     async close({ delayMs = 1000 } = {}) {
       if (!Number.isFinite(delayMs) || delayMs < 0) {
@@ -162,7 +163,8 @@ function servePlotlyLocally(fromNodeplotlib: (id: string) => string) {
   const cdn = /https:\/\/cdn\.plot\.ly\/plotly-[\d.]+\.min\.js/;
   if (!cdn.test(index))
     throw new Error(
-      'This nodeplotlib page does not load plotly.js from cdn.plot.ly as expected; check that nodeplotlib is the pinned version.',
+      'This nodeplotlib page does not load plotly.js from cdn.plot.ly ' +
+        'as expected; check that nodeplotlib is the pinned version.',
     );
   const page = index.replace(cdn, LOCAL_PLOTLY);
   const script = readFileSync(require.resolve('plotly.js-dist-min'));
@@ -189,13 +191,15 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
   const fromNodeplotlib = (id: string): string => require.resolve(id, { paths: [nodeplotlibDir] });
   if (fromNodeplotlib('rxjs') !== require.resolve('rxjs')) {
     throw new Error(
-      "Two copies of rxjs are installed (ours and nodeplotlib's), so nodeplotlib would not recognise the live data stream. Run `npm dedupe` (package.json pins rxjs to the version nodeplotlib uses).",
+      "Two copies of rxjs are installed (ours and nodeplotlib's), so nodeplotlib would not recognise the " +
+        'live data stream. Run `npm dedupe` (package.json pins rxjs to the version nodeplotlib uses).',
     );
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- nodeplotlib's own copy, by path
   const { NestFactory } = require(fromNodeplotlib('@nestjs/core')) as {
     NestFactory: { create: (...args: unknown[]) => Promise<NestApp> };
   };
-  const { plot }: typeof Nodeplotlib = require('nodeplotlib');
+  const { plot } = require('nodeplotlib') as typeof Nodeplotlib;
 
   const originalCreate = NestFactory.create;
   let created: Promise<NestApp> | undefined;
@@ -211,12 +215,12 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
         // nodeplotlib does not catch a failed listen (e.g. NODEPLOTLIB_PORT in use), and the unhandled
         // rejection would end the process; report it through `url` instead and leave its start pending.
         // Nest returns a Proxy that ignores assignments, so define the method on its target.
-        const listen = (Object.getPrototypeOf(app) as NestApp).listen;
+        const target = Object.getPrototypeOf(app) as NestApp;
         Object.defineProperty(app, 'listen', {
           configurable: true,
           writable: true,
           value(this: NestApp, ...listenArgs: unknown[]) {
-            return listen.apply(this, listenArgs).catch((error: unknown) => {
+            return target.listen.apply(this, listenArgs).catch((error: unknown) => {
               failListen(error);
               return new Promise<never>(() => undefined);
             });
@@ -249,13 +253,16 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
     if (current) return current; // another live page's server, still running: same page, same URL
     const url = Promise.reject(
       new Error(
-        'This figure was added to a nodeplotlib page started elsewhere (by nodeplotlib\'s own plot()), whose address is the "[Nodeplotlib] Server running at …" line printed earlier. To get the URL from a live page, create it before plotting with nodeplotlib directly, or close that page first.',
+        "This figure was added to a nodeplotlib page started elsewhere (by nodeplotlib's own plot()), whose " +
+          'address is the "[Nodeplotlib] Server running at …" line printed earlier. To get the URL from a live ' +
+          'page, create it before plotting with nodeplotlib directly, or close that page first.',
       ),
     );
     url.catch(() => undefined);
-    return { url, closed: new Promise<void>(() => undefined), stop: async () => undefined };
+    return { url, closed: new Promise<void>(() => undefined), stop: () => Promise.resolve() };
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module inside nodeplotlib, by path
   const { BridgeService } = require(fromNodeplotlib('nodeplotlib/src/lib/server/services/bridge.service')) as {
     BridgeService: abstract new () => Bridge;
   };
@@ -263,7 +270,7 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
   const started = created
     .then(async (app) => {
       const bridge = app.get(BridgeService);
-      const { firstValueFrom }: typeof Rxjs = require('rxjs');
+      const { firstValueFrom } = require('rxjs') as typeof Rxjs;
       const port = await Promise.race([firstValueFrom(bridge.port$), listenFailed]).catch((error: unknown) => {
         failedApp = app;
         throw error;
@@ -277,7 +284,8 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
     (cause: NodeJS.ErrnoException) => {
       const hint =
         cause?.code === 'EADDRINUSE'
-          ? `port ${process.env.NODEPLOTLIB_PORT ?? ''} is in use. Restart with another NODEPLOTLIB_PORT, or without it for any free port (nodeplotlib reads it once per process).`
+          ? `port ${process.env.NODEPLOTLIB_PORT ?? ''} is in use. Restart with another NODEPLOTLIB_PORT, or ` +
+            'without it for any free port (nodeplotlib reads it once per process).'
           : 'see the cause below; nodeplotlib cannot start again in this process.';
       throw new Error(`The nodeplotlib plot server did not start: ${hint}`, { cause });
     },

@@ -113,7 +113,8 @@ function checkDistribution(d: TemperatureDistribution, index: number, size: numb
   }
   if (d.probs.length !== size) {
     throw new Error(
-      `The distribution at T = ${d.temperature} has ${d.probs.length} probabilities but there are ${size} labels; pass one label per token id (e.g. the vocabulary's tokens).`,
+      `The distribution at T = ${d.temperature} has ${d.probs.length} probabilities but there are ${size} ` +
+        `labels; pass one label per token id (e.g. the vocabulary's tokens).`,
     );
   }
   let sum = 0;
@@ -121,7 +122,8 @@ function checkDistribution(d: TemperatureDistribution, index: number, size: numb
     const p = d.probs[i];
     if (!Number.isFinite(p) || p < 0) {
       throw new Error(
-        `The distribution at T = ${d.temperature} has probability ${p} for token ${i}; pass probabilities (softmax of logits / T), not logits.`,
+        `The distribution at T = ${d.temperature} has probability ${p} for token ${i}; pass probabilities ` +
+          '(softmax of logits / T), not logits.',
       );
     }
     sum += p;
@@ -156,7 +158,8 @@ export function temperatureMetricsFigure<M extends string>(
 ): Figure {
   if (rows.length === 0 || metricNames.length === 0) {
     throw new Error(
-      `temperatureMetricsFigure got ${rows.length} rows and ${metricNames.length} metric names; pass at least one { temperature, metrics } row and one metric name.`,
+      `temperatureMetricsFigure got ${rows.length} rows and ${metricNames.length} metric names; pass at ` +
+        'least one { temperature, metrics } row and one metric name.',
     );
   }
   rows.forEach((row, i) => {
@@ -209,8 +212,10 @@ function mean(rows: readonly TemperatureMetricsRow<string>[], metric: string): n
     const value: unknown = (row.metrics as Readonly<Record<string, unknown>>)[metric] ?? null;
     if (value === null) continue;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
+      const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
       throw new Error(
-        `Metric "${metric}" is ${typeof value === 'string' ? JSON.stringify(value) : String(value)} in a row at T = ${row.temperature}; give finite numbers, or null for "no value" (left out of the mean).`,
+        `Metric "${metric}" is ${shown} in a row at T = ${row.temperature}; ` +
+          'give finite numbers, or null for "no value" (left out of the mean).',
       );
     }
     sum += value;

@@ -143,7 +143,8 @@ function traceType(trace: Plot, name: string): 'scatter' | 'bar' {
   const type = trace.type ?? 'scatter';
   if (type !== 'scatter' && type !== 'bar') {
     throw new Error(
-      `Trace "${name}" has type "${type}", which figureToSvg cannot draw; use "scatter" or "bar" traces (or showFigure for the full Plotly).`,
+      `Trace "${name}" has type "${type}", which figureToSvg cannot draw; ` +
+        'use "scatter" or "bar" traces (or showFigure for the full Plotly).',
     );
   }
   return type;
@@ -179,7 +180,8 @@ function markerDiameter(trace: Plot, name: string): number {
   const size = trace.marker && 'size' in trace.marker ? trace.marker.size : undefined;
   if (size !== undefined && typeof size !== 'number') {
     throw new Error(
-      `Trace "${name}" gives one marker size per point, which figureToSvg cannot draw; give marker.size a single number.`,
+      `Trace "${name}" gives one marker size per point, which ` +
+        'figureToSvg cannot draw; give marker.size a single number.',
     );
   }
   return size ?? DEFAULT_MARKER_DIAMETER;
@@ -222,7 +224,8 @@ function numberOrNull(value: unknown, axis: 'x' | 'y', name: string, log: boolea
   if (value === null || value === undefined) return null;
   if (typeof value !== 'number') {
     throw new Error(
-      `Trace "${name}" has a ${axis} value ${JSON.stringify(value)}; figureToSvg draws numbers (and strings as x categories), so convert it first.`,
+      `Trace "${name}" has a ${axis} value ${JSON.stringify(value)}; figureToSvg draws numbers (and strings ` +
+        'as x categories), so convert it first.',
     );
   }
   return Number.isFinite(value) && !(log && value <= 0) ? value : null;

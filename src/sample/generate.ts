@@ -209,7 +209,10 @@ export function generate(trained: TextGenerator, options: GenerateOptions = {}):
     .text;
 }
 
-/** Lets the event loop run (`setImmediate` under Node, a zero-delay timer in a browser): displays redraw, clicks get through. */
+/**
+ * Lets the event loop run (`setImmediate` under Node, a zero-delay timer in a browser): displays redraw, clicks
+ * get through.
+ */
 export const yieldToEventLoop = (): Promise<void> =>
   new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(() => resolve()));
 

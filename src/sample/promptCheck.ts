@@ -14,8 +14,8 @@ export function checkPrompts(
     const unknown = unknownTokens(vocab, prompt);
     if (unknown.length === 0) continue;
     const what =
-      `The prompt ${JSON.stringify(prompt)} contains ${vocab.unit === 'char' ? 'characters' : 'words'} the model never saw: ` +
-      `${unknown.map((token) => JSON.stringify(token)).join(', ')}`;
+      `The prompt ${JSON.stringify(prompt)} contains ${vocab.unit === 'char' ? 'characters' : 'words'} the ` +
+      `model never saw: ${unknown.map((token) => JSON.stringify(token)).join(', ')}`;
     if (strict)
       throw new Error(`${what}. Remove or replace them, or turn strict off (drop --strict) to let them become <unk>.`);
     warn(`warning: ${what}; they become <unk>.`);

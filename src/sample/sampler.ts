@@ -44,7 +44,9 @@ export function resolveSampling(options: SamplingOptions = {}): Required<Samplin
     repetitionPenalty: penalty = 1,
     repetitionWindow: window = DEFAULT_REPETITION_WINDOW,
   } = options;
-  if (k !== Infinity && (!Number.isInteger(k) || k < 1)) throw new Error(`top-k must be a whole number ≥ 1, got ${k}.`);
+  if (k !== Infinity && (!Number.isInteger(k) || k < 1)) {
+    throw new Error(`top-k must be a whole number ≥ 1, got ${k}.`);
+  }
   if (!(p > 0 && p <= 1)) throw new Error(`top-p must be in (0, 1], e.g. 0.9, got ${p}.`);
   if (!(Number.isFinite(penalty) && penalty > 0))
     throw new Error(`The repetition penalty must be a number > 0 (1 = off, 1.2 = mild), got ${penalty}.`);
@@ -73,7 +75,9 @@ export function logitsProcessors(options: SamplingOptions = {}): LogitsProcessor
   return processors;
 }
 
-/** Chooses next tokens: applies its processors to a row of logits, then takes the argmax (T = 0) or a draw from its RNG. */
+/**
+ * Chooses next tokens: applies its processors to a row of logits, then takes the argmax (T = 0) or a draw from its RNG.
+ */
 export class TokenSampler {
   private readonly processors: LogitsProcessor[];
   private readonly greedy: boolean;

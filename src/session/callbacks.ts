@@ -56,7 +56,10 @@ export function formatEpoch(record: EpochRecord): string {
   return `epoch ${record.epoch}: train loss ${record.trainLoss.toFixed(3)}${val}, ${record.seconds.toFixed(1)} s`;
 }
 
-/** Where the samples of a conditional or sequence-to-sequence model start: a label for the log, and the state (read at each epoch end, as the encoder learns). */
+/**
+ * Where the samples of a conditional or sequence-to-sequence model start: a label for the log, and the state (read at
+ * each epoch end, as the encoder learns).
+ */
 export interface SampleStart {
   /** E.g. `party=Whig`, or `source "hello"`. */
   label: string;
@@ -84,8 +87,9 @@ export function sampleEachEpoch(
 
 /**
  * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete epoch)
- * with the run's settings and history (`run`, when given), a conditional or sequence-to-sequence model's encoder and its run
- * state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch with `--resume`.
+ * with the run's settings and history (`run`, when given), a conditional or sequence-to-sequence model's encoder and
+ * its run state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch
+ * with `--resume`.
  */
 export function checkpointEachEpoch(
   dir: string,

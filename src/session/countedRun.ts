@@ -17,21 +17,26 @@ import {
 } from '../train';
 import { given, type Log } from './run';
 
-/** What a counted run is given: the corpus and data settings (as for a network), the model's spec, and how it is scored. */
+/**
+ * What a counted run is given: the corpus and data settings (as for a network), the model's spec, and how it is scored.
+ */
 export interface CountedRunSettings {
   data: Partial<DataSettings> & { corpus: string };
   /** A spec of a counted family (`ngram:5`). */
   spec: string | ModelSpec;
-  /** Rows per batch when counting and scoring (the counts do not depend on it; with `valMaxTokens`, which batches are scored does). */
+  /**
+   * Rows per batch when counting and scoring (the counts do not depend on it; with `valMaxTokens`, which batches are
+   * scored does).
+   */
   batchSize?: number;
   /** Validation scores about this many tokens, spread over the split, as for networks (null: all). */
   valMaxTokens?: number | null;
 }
 
 /**
- * Counts a model of a counted family (an n-gram model) on a corpus — the same prepared examples and split a network of
- * these data settings trains on — scores it like one (training and validation loss, bits per character) and saves it in
- * `out` with its run and summary (`params`: the stored counts). Seconds, not minutes.
+ * Counts a model of a counted family (an n-gram model) on a corpus — the same prepared examples and split a network
+ * of these data settings trains on — scores it like one (training and validation loss, bits per character) and saves
+ * it in `out` with its run and summary (`params`: the stored counts). Seconds, not minutes.
  */
 export async function trainCountedRun(
   settings: CountedRunSettings,

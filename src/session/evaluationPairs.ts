@@ -15,7 +15,8 @@ export async function evaluationPairs(model: LoadedArtifact, corpus?: string, lo
     throw new Error('This is not a sequence-to-sequence model; evaluate scores models trained with --task seq2seq.');
   if (run === null || run.data.sourceColumn === null) {
     throw new Error(
-      'The model does not record the run that trained it (or its source column), so its columns are unknown; train it with gennet train --task seq2seq.',
+      'The model does not record the run that trained it (or its source column), so its columns are unknown; ' +
+        'train it with gennet train --task seq2seq.',
     );
   }
   if (corpus !== undefined) {
@@ -24,14 +25,16 @@ export async function evaluationPairs(model: LoadedArtifact, corpus?: string, lo
       sourceColumn: run.data.sourceColumn,
     });
     log(
-      `evaluate: ${loaded.texts.length} pairs of ${loaded.name} (${run.data.sourceColumn} → ${loaded.columns.join('+')})`,
+      `evaluate: ${loaded.texts.length} pairs of ${loaded.name} ` +
+        `(${run.data.sourceColumn} → ${loaded.columns.join('+')})`,
     );
     return loaded.texts.map((target, d) => ({ source: loaded.sources![d], target }));
   }
   const prepared = await prepareCorpusData(run.data);
   if (run.corpusSha256 !== null && prepared.corpusSha256 !== run.corpusSha256) {
     throw new Error(
-      `The corpus "${run.data.corpus}" changed since the model was trained, so its validation pairs cannot be told apart from its training pairs; ` +
+      `The corpus "${run.data.corpus}" changed since the model was trained, so its validation pairs cannot ` +
+        'be told apart from its training pairs; ' +
         'give the pairs to score with --corpus FILE.',
     );
   }

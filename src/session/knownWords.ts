@@ -31,7 +31,8 @@ export async function trainingWords(
     );
   } catch (error) {
     log(
-      `note: cannot reload the training corpus "${data.corpus}" (${error instanceof Error ? error.message : error}); give one (--corpus) to measure known words.`,
+      `note: cannot reload the training corpus "${data.corpus}" ` +
+        `(${error instanceof Error ? error.message : String(error)}); give one (--corpus) to measure known words.`,
     );
     return null;
   }

@@ -35,13 +35,15 @@ export interface NewRunSettings {
   data: Partial<DataSettings> & { corpus: string };
   /**
    * The model: a spec (`lstm:2x256`, `mlp:8x128`, see `gennet models`; without one the recurrent settings given here,
-   * by default one LSTM layer of 128 units) and any other settings of its family (`embeddingDim`, `dropout`, `seed`…).
-   * A recurrent network's input defaults to one-hot for characters and an embedding for words.
+   * by default one LSTM layer of 128 units) and any other settings of its family (`embeddingDim`, `dropout`,
+   * `seed`…). A recurrent network's input defaults to one-hot for characters and an embedding for words.
    */
   model?: { spec?: string } & Partial<Omit<ModelConfig, 'vocabSize' | 'family'>> & Record<string, unknown>;
   /** Training settings (`charsPerToken` is measured on the data). */
   training?: Partial<Omit<TrainConfig, 'charsPerToken'>>;
-  /** With `data.conditions`: the size of each condition value's learned vector (default {@link DEFAULT_CONDITION_DIM}). */
+  /**
+   * With `data.conditions`: the size of each condition value's learned vector (default {@link DEFAULT_CONDITION_DIM}).
+   */
   conditionDim?: number;
 }
 
@@ -59,7 +61,10 @@ export interface TrainingRun {
   corpusSha256: string;
   /** A conditional run's condition encoder and its documents' condition ids; null for other models. */
   conditions: RunConditions | null;
-  /** A sequence-to-sequence run's encoder side and its documents' source ids (the model is its decoder); null for others. */
+  /**
+   * A sequence-to-sequence run's encoder side and its documents' source ids (the model is its decoder); null
+   * for others.
+   */
   source: RunSource | null;
 }
 
@@ -85,7 +90,8 @@ export function given<T extends object>(settings: T | undefined): Partial<T> {
 
 /** Prepares a new run: checks and completes the settings, loads and prepares the corpus, builds the network. */
 export async function newRun(settings: NewRunSettings, out: string, log: Log = () => {}): Promise<TrainingRun> {
-  // Pairs are read one per example: a sequence-to-sequence run's mode is lines unless it says otherwise (and is refused).
+  // Pairs are read one per example: a sequence-to-sequence run's mode is lines unless it says otherwise (and
+  // is refused).
   const mode = settings.data.sourceColumn != null && settings.data.mode === undefined ? { mode: 'lines' as const } : {};
   const dataSettings: DataSettings = {
     ...DEFAULT_DATA_SETTINGS,
@@ -145,14 +151,17 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     const { corpus, data, settings, corpusSha256, source: sources } = await prepareCorpusData(saved.data, log);
     if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
       throw new Error(
-        `The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`,
+        `The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary ` +
+          'differs); resuming needs the same corpus.',
       );
     }
     if (saved.corpusSha256 !== null && saved.corpusSha256 !== corpusSha256) {
       if (options.acceptChangedCorpus !== true) {
         throw new Error(
-          `The corpus "${saved.data.corpus}" changed since the run in "${dir}" started (same characters, different text: edited or reordered); ` +
-            'resuming would train on other text than the first steps did. Restore it, start a new run, or pass --accept-changed-corpus to go on with the new text.',
+          `The corpus "${saved.data.corpus}" changed since the run in "${dir}" started (same characters, ` +
+            'different text: edited or reordered); ' +
+            'resuming would train on other text than the first steps did. Restore it, start a new run, or ' +
+            'pass --accept-changed-corpus to go on with the new text.',
         );
       }
       log(
@@ -274,7 +283,10 @@ async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Prom
   return { result, summary };
 }
 
-/** What a run saves beside its network: a conditional model's condition encoder, a sequence-to-sequence model's source side. */
+/**
+ * What a run saves beside its network: a conditional model's condition encoder, a sequence-to-sequence model's
+ * source side.
+ */
 function savedEncoders(run: TrainingRun): Pick<SaveOptions, 'conditions' | 'source'> {
   if (run.conditions !== null)
     return { conditions: { config: run.conditions.config, encoder: run.conditions.encoder } };
@@ -299,6 +311,7 @@ export function sampleStart(run: TrainingRun): SampleStart | undefined {
   const document = val instanceof LineDataset ? (val.documents?.[0] ?? 0) : 0;
   const { maxLen } = source.config;
   const ids = source.documentIds.slice(document * maxLen, (document + 1) * maxLen);
-  const text = source.vocab.decode(ids.filter((id) => id !== PAD_ID)); // for the label; the state comes from the ids themselves
+  // for the label; the state comes from the ids themselves
+  const text = source.vocab.decode(ids.filter((id) => id !== PAD_ID));
   return { label: `source ${JSON.stringify(text)}`, state: () => encodeSources(source.encoder, ids, maxLen)[0] };
 }

@@ -33,7 +33,8 @@ export async function loadForSampling(options: SamplingModelOptions, prompts: re
   const family = familyOf(loaded);
   if (family.engines.length === 0 && (options.engine !== 'auto' || options.backend !== undefined)) {
     throw new Error(
-      `"${options.model}" holds a model of the ${family.name} family, which runs on its own (no engine, no backend); drop --engine and --backend.`,
+      `"${options.model}" holds a model of the ${family.name} family, which runs on its own (no engine, no ` +
+        'backend); drop --engine and --backend.',
     );
   }
   const { conditions, source } = loaded;
@@ -43,7 +44,8 @@ export async function loadForSampling(options: SamplingModelOptions, prompts: re
     throw new Error(`"${options.model}" is not a sequence-to-sequence model; drop --source.`);
   if (source !== null && options.source === undefined)
     throw new Error(
-      `"${options.model}" is a sequence-to-sequence model (it reads ${source.vocab.unit}s); give --source TEXT to decode.`,
+      `"${options.model}" is a sequence-to-sequence model (it ` +
+        `reads ${source.vocab.unit}s); give --source TEXT to decode.`,
     );
   const values = conditions === null ? null : conditionValues(conditions.config, options.condition ?? {});
   if (source !== null) checkPrompts(source.vocab, [options.source!], options.strict ?? false, log);

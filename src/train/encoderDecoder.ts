@@ -4,8 +4,8 @@ import { type Engine, encoderOf, type LossAndGradients } from '../engines';
 import { conditionCount, rowsToState, stateToRows, type StateLayout } from '../model';
 
 /**
- * A generator whose rows start from what an encoder gives them — a conditional model (the encoder of its conditions) or
- * a sequence-to-sequence model (the encoder of its sources) — and the state layout between them.
+ * A generator whose rows start from what an encoder gives them — a conditional model (the encoder of its conditions)
+ * or a sequence-to-sequence model (the encoder of its sources) — and the state layout between them.
  */
 export interface EncoderDecoder {
   generator: tf.LayersModel;
@@ -14,7 +14,10 @@ export interface EncoderDecoder {
   layout: StateLayout;
 }
 
-/** An encoder–decoder's networks with the encoder ids of every corpus document: what a conditional or sequence-to-sequence run trains. */
+/**
+ * An encoder–decoder's networks with the encoder ids of every corpus document: what a conditional or
+ * sequence-to-sequence run trains.
+ */
 export interface EncoderDecoderRun extends EncoderDecoder {
   /** `[documents, conditions]` row-major: each corpus document's condition ids (see `conditionIds`). */
   documentIds: Int32Array;
@@ -24,7 +27,8 @@ export interface EncoderDecoderRun extends EncoderDecoder {
 export function batchEncoderIds(batch: Batch, run: EncoderDecoderRun): Int32Array {
   if (batch.documents === undefined)
     throw new Error(
-      'A run with an encoder (conditional or sequence-to-sequence) needs batches that say which document each row comes from.',
+      'A run with an encoder (conditional or sequence-to-sequence) ' +
+        'needs batches that say which document each row comes from.',
     );
   const conditions = conditionCount(run.encoder);
   const documents = run.documentIds.length / conditions;
@@ -40,8 +44,8 @@ export function batchEncoderIds(batch: Batch, run: EncoderDecoderRun): Int32Arra
 }
 
 /**
- * Loss and gradients of an encoder–decoder on one batch: the encoder turns each row's ids (conditions, a source) into its
- * initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
+ * Loss and gradients of an encoder–decoder on one batch: the encoder turns each row's ids (conditions, a source) into
+ * its initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
  * into the encoder (the vector–Jacobian product of its output). The gradients of both networks' variables, by name.
  * An engine that computes its gradients itself runs inside the encoder's gradient tape, on the states' values, so the
  * encoder runs forward once; one that differentiates on the tape runs apart (else the tape would hold its work until
@@ -101,7 +105,7 @@ function encoderGradients(
     () =>
       tf.tidy(() => {
         const states = encoderOf(encoder).states(ids, rows, true);
-        return tf.sum(tf.mul(states, tf.tensor2d(stateGrad(states), [rows, states.shape[1]!])));
+        return tf.sum(tf.mul(states, tf.tensor2d(stateGrad(states), [rows, states.shape[1]])));
       }),
     variables,
   );
@@ -156,7 +160,8 @@ function checkIds(encoder: tf.LayersModel, ids: Int32Array, rows: number): void 
   const conditions = conditionCount(encoder);
   if (ids.length !== rows * conditions) {
     throw new Error(
-      `Encoder ids: ${rows} rows × ${conditions} ids per row (conditions, or source tokens) = ${rows * conditions} expected, got ${ids.length}.`,
+      `Encoder ids: ${rows} rows × ${conditions} ids per row (conditions, or source tokens) = ` +
+        `${rows * conditions} expected, got ${ids.length}.`,
     );
   }
 }

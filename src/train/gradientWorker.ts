@@ -1,7 +1,7 @@
 /**
- * Entry point of a gradient worker thread (see `GradientWorkers` in parallelGradients.ts): builds its copy of the network from the
- * topology it is sent, then for every step loads the weights it is sent and answers with the loss and gradients of its
- * part of the batch.
+ * Entry point of a gradient worker thread (see `GradientWorkers` in parallelGradients.ts): builds its copy of the
+ * network from the topology it is sent, then for every step loads the weights it is sent and answers with the loss and
+ * gradients of its part of the batch.
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +12,9 @@ import '../families'; // and those of every family
 import { partGradients, WorkerReply, WorkerRequest } from './parallelGradients';
 import { dropoutLayers } from './runState';
 
-/** Replaces every initializer of a Keras topology by zeros: the weights arrive with each step, random init is wasted. */
+/**
+ * Replaces every initializer of a Keras topology by zeros: the weights arrive with each step, random init is wasted.
+ */
 function withZeroInitializers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withZeroInitializers);
   if (value === null || typeof value !== 'object') return value;

@@ -150,12 +150,13 @@ export class GradientWorkers {
       return start === undefined ? null : selectStateRows(start.state, start.layout, rows);
     });
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const current = variables.map((v) => v.dataSync() as Float32Array); // on cpu the variables' own arrays: copy before transfer
+    // on cpu the variables' own arrays: copy before transfer
+    const current = variables.map((v) => v.dataSync() as Float32Array);
     const replies = others.map((part, k) => {
       const weights = current.map((values) => values.slice());
       return this.workers[k].request(
         { type: 'step', weights, batch: part, engine: engine.name, initialState: partStates[k + 1] },
-        weights.map((w) => w.buffer as ArrayBuffer),
+        weights.map((w) => w.buffer),
       );
     });
     let mine: PartGradients;

@@ -71,8 +71,8 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTens
   const { accBeta1, accBeta2 } = adamPowers(optimizer);
   const byName = (name: string) => saved.find((w) => w.name === name)!.tensor;
   await optimizer.setWeights(saved.filter((w) => w.name !== 'accBeta1' && w.name !== 'accBeta2'));
-  accBeta1.assign(byName('accBeta1') as tf.Scalar);
-  accBeta2.assign(byName('accBeta2') as tf.Scalar);
+  accBeta1.assign(byName('accBeta1'));
+  accBeta2.assign(byName('accBeta2'));
 }
 
 /** A run state as files: `json` (everything but the optimizer tensors, plus their specs) and their bytes. */
@@ -89,7 +89,7 @@ export async function encodeRunState(state: RunState): Promise<{ json: string; w
 export function decodeRunState(json: string, weights: Uint8Array, where: string): RunState {
   let parsed: Omit<RunState, 'optimizer'> & { optimizerSpecs: tf.io.WeightsManifestEntry[] };
   try {
-    parsed = JSON.parse(json);
+    parsed = JSON.parse(json) as typeof parsed;
   } catch {
     throw new Error(`${where} is not valid JSON (corrupted?); the run cannot be resumed.`);
   }

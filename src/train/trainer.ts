@@ -89,7 +89,9 @@ export interface TrainResult {
    */
   valLossShuffledConditions?: number | null;
   seconds: number;
-  /** The run's state when it was interrupted (`RunControl.signal`) before its last step; null when it ran to the end. */
+  /**
+   * The run's state when it was interrupted (`RunControl.signal`) before its last step; null when it ran to the end.
+   */
   interrupted: RunState | null;
 }
 
@@ -192,7 +194,8 @@ export async function train(
   const model = encoded?.generator ?? (trained as tf.LayersModel);
   if (encoded !== undefined && encoded.documentIds.length % conditionCount(encoded.encoder) !== 0) {
     throw new Error(
-      `documentIds must hold ${conditionCount(encoded.encoder)} encoder ids per document (conditions, or source tokens), got ${encoded.documentIds.length} ids.`,
+      `documentIds must hold ${conditionCount(encoded.encoder)} encoder ids per document (conditions, or ` +
+        `source tokens), got ${encoded.documentIds.length} ids.`,
     );
   }
   const engine = selectEngine(config.engine, model);

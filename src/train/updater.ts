@@ -52,13 +52,13 @@ export async function startUpdater(
   if (engine.startTraining !== undefined && encoded === undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {
-      step: async (batch) => fused.step(batch),
+      step: (batch) => Promise.resolve(fused.step(batch)),
       syncWeights: () => fused.syncWeights(),
-      captureOptimizer: async () => {
+      captureOptimizer: () => {
         fused.syncWeights();
-        return fused.captureOptimizer();
+        return Promise.resolve(fused.captureOptimizer());
       },
-      dispose: async () => fused.dispose(),
+      dispose: () => Promise.resolve(fused.dispose()),
     };
   }
   const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);

@@ -64,14 +64,18 @@ export class CharVocab implements Vocabulary {
     return new CharVocab([...SPECIAL_TOKENS, ...characters]);
   }
 
-  /** Restores a vocabulary saved with {@link CharVocab.toJSON}; throws an Error saying what is wrong if it is not one. */
+  /**
+   * Restores a vocabulary saved with {@link CharVocab.toJSON}; throws an Error saying what is wrong if it is not one.
+   */
   static fromJSON(json: unknown): CharVocab {
     const tokens = readVocabularyTokens(json, CHAR_KIND, CHAR_VERSION);
     for (let id = SPECIAL_TOKENS.length; id < tokens.length; id++) {
       const length = countCodePointsOf(tokens[id]);
       if (length !== 1) {
         throw new Error(
-          `Token ${id} of a saved char vocabulary is ${JSON.stringify(tokens[id])} (${length} characters); a char vocabulary holds exactly one character per token. The file is damaged or is a word vocabulary.`,
+          `Token ${id} of a saved char vocabulary is ${JSON.stringify(tokens[id])} (${length} characters); a ` +
+            'char vocabulary holds exactly one character per ' +
+            'token. The file is damaged or is a word vocabulary.',
         );
       }
     }
@@ -87,7 +91,8 @@ export class CharVocab implements Vocabulary {
   tokenOf(id: number): string {
     if (!Number.isInteger(id) || id < 0 || id >= this.size) {
       throw new Error(
-        `Token id ${id} is outside this vocabulary (ids 0..${this.size - 1}). The ids probably come from a model trained with another vocabulary; load the vocabulary saved with that model.`,
+        `Token id ${id} is outside this vocabulary (ids 0..${this.size - 1}). The ids probably come from a ` +
+          'model trained with another vocabulary; load the vocabulary saved with that model.',
       );
     }
     return this.tokens[id];

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sirv from 'sirv';
 import { findProjectRoot } from '../corpus/projectRoot';
-import { type CountedFamily, describeModel, familyOf } from '../families';
+import { describeModel, familyOf } from '../families';
 import {
   ARTIFACT_FILES,
   generatorFromFiles,
@@ -16,7 +16,10 @@ import {
 } from '../io';
 import { type ModelFacts, SITE_MODEL_FOLDER, WEB_MODEL_FILE, type WebModelManifest } from './webModel';
 
-/** The file that marks a folder as a site gennet wrote and lists the files it wrote (the only ones a later export touches). */
+/**
+ * The file that marks a folder as a site gennet wrote and lists the files it wrote (the only ones a later
+ * export touches).
+ */
 const SITE_MARKER = 'gennet-site.json';
 /** Prefix of the folder a site is first written to, inside the site's folder. */
 const STAGING_PREFIX = '.gennet-staging-';
@@ -72,8 +75,8 @@ function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
   const family = familyOf(loaded);
   if (loaded.source !== null) {
     throw new Error(
-      `"${dir}" is a sequence-to-sequence model; the web page generates from language models (networks, conditional ones ` +
-        'and n-grams) only. Use gennet generate --source or gennet evaluate for it.',
+      `"${dir}" is a sequence-to-sequence model; the web page generates from language models (networks, ` +
+        'conditional ones and n-grams) only. Use gennet generate --source or gennet evaluate for it.',
     );
   }
   if (!family.supports.page)
@@ -81,7 +84,7 @@ function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
   const record = Object.fromEntries(Object.entries(loaded.saved).filter(([key]) => !HEADER_FIELDS.includes(key)));
   const files =
     family.training === 'counts'
-      ? [...(family as CountedFamily).files, ARTIFACT_FILES.vocab]
+      ? [...family.files, ARTIFACT_FILES.vocab]
       : [
           ARTIFACT_FILES.model,
           ARTIFACT_FILES.weights,
@@ -98,10 +101,14 @@ function disposeLoaded(loaded: LoadedModel): void {
   loaded.source?.encoder.dispose();
 }
 
-/** Writes every file of the site of a model (its manifest and folder's files) into the empty folder `dir`; returns their paths. */
+/**
+ * Writes every file of the site of a model (its manifest and folder's files) into the empty folder `dir`; returns
+ * their paths.
+ */
 async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: string): Promise<string[]> {
   const assets = pageAssetsDir();
-  const pageFiles = (await fs.readdir(assets)).filter((name) => !name.endsWith('.map')).sort(); // the source map stays in dist/
+  // the source map stays in dist/
+  const pageFiles = (await fs.readdir(assets)).filter((name) => !name.endsWith('.map')).sort();
   for (const name of pageFiles) await fs.copyFile(path.join(assets, name), path.join(dir, name));
   await fs.mkdir(path.join(dir, SITE_MODEL_FOLDER));
   const modelFiles = manifest.files;
@@ -122,7 +129,8 @@ async function earlierSiteFiles(dir: string): Promise<string[]> {
   if (!entries.includes(SITE_MARKER)) {
     if (entries.length === 0) return [];
     throw new Error(
-      `"${dir}" holds files that are not a gennet site (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); ` +
+      `"${dir}" holds files that are not a gennet site ` +
+        `(${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); ` +
         'gennet will not write into it. Give --out a new or empty folder.',
     );
   }
@@ -138,7 +146,8 @@ async function earlierSiteFiles(dir: string): Promise<string[]> {
     )
   ) {
     throw new Error(
-      `${path.join(dir, SITE_MARKER)} is damaged, so gennet cannot tell its files from yours; move your own files out, then delete the folder and export again.`,
+      `${path.join(dir, SITE_MARKER)} is damaged, so gennet cannot tell its files from yours; move your own ` +
+        'files out, then delete the folder and export again.',
     );
   }
   return files;
@@ -155,7 +164,8 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   const [model, out] = [path.resolve(modelDir), path.resolve(outDir)];
   if (model === out || out.startsWith(model + path.sep) || model.startsWith(out + path.sep)) {
     throw new Error(
-      `The site folder "${outDir}" and the model folder "${modelDir}" must not hold one another; give --out a folder elsewhere.`,
+      `The site folder "${outDir}" and the model folder "${modelDir}" ` +
+        'must not hold one another; give --out a folder elsewhere.',
     );
   }
   const earlier = await earlierSiteFiles(out);
@@ -169,7 +179,8 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   }
   await fs.mkdir(out, { recursive: true });
   for (const name of await fs.readdir(out)) {
-    if (name.startsWith(STAGING_PREFIX)) await fs.rm(path.join(out, name), { recursive: true, force: true }); // an interrupted export's
+    // an interrupted export's
+    if (name.startsWith(STAGING_PREFIX)) await fs.rm(path.join(out, name), { recursive: true, force: true });
   }
   const staging = await fs.mkdtemp(path.join(out, STAGING_PREFIX));
   try {
@@ -177,7 +188,8 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
     const taken = files.filter((file) => !earlier.includes(file) && existsSync(path.join(out, file)));
     if (taken.length > 0)
       throw new Error(
-        `"${outDir}" holds ${taken.join(', ')}, which gennet did not write; move ${taken.length === 1 ? 'it' : 'them'} away and export again.`,
+        `"${outDir}" holds ${taken.join(', ')}, which gennet did not write; move ` +
+          `${taken.length === 1 ? 'it' : 'them'} away and export again.`,
       );
     // The marker names the old and the new files while they change places (an interrupted export is finished by the
     // next), then the new ones alone.

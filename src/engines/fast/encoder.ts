@@ -49,7 +49,7 @@ function groupStates(
   let x = lookupRows(parts.embedding.read(), tf.tensor1d(tokens, 'int32')) as tf.Tensor2D;
   const finals: tf.Tensor2D[] = [];
   for (const part of parts.recurrent) {
-    const projected = tf.add(linear(x, part.kernel.read() as tf.Tensor2D), part.bias.read()) as tf.Tensor2D;
+    const projected = tf.add<tf.Tensor2D>(linear(x, part.kernel.read() as tf.Tensor2D), part.bias.read());
     const out = part.cell.sequence(
       projected,
       part.recurrentKernel.read() as tf.Tensor2D,

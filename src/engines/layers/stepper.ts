@@ -32,7 +32,7 @@ export class LayersStepper extends VectorStateStepperBase {
 
   state(): Float32Array {
     return joinStateParts(
-      this.recurrentLayers().flatMap((layer) => layer.states.map((s) => s!.dataSync() as Float32Array)),
+      this.recurrentLayers().flatMap((layer) => layer.states.map((s) => s.dataSync() as Float32Array)),
     );
   }
 

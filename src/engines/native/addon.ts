@@ -96,7 +96,9 @@ export interface NativeAddon {
     weights(): Float32Array[];
     state(): { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number };
   };
-  /** The dropout masks the training steps draw from `seed`, batch-major [batch, steps, units] (0 or 1 / (1 − rate)). */
+  /**
+   * The dropout masks the training steps draw from `seed`, batch-major [batch, steps, units] (0 or 1 / (1 − rate)).
+   */
   dropoutMasks(seed: number, rate: number, batch: number, steps: number, units: number): Float32Array;
   /**
    * A generation stepper. A recurrent state of `batch` rows is one Float32Array: for each layer h [batch, units], then

@@ -16,7 +16,8 @@ function sharedDropoutRate(parts: NetworkParts): number | null {
 
 /**
  * The network as the addon takes it: variables in the order of the network's trainable weights (as optimizers see
- * them); each dropout seed drawn counts a call on the model's dropout layer, so a saved run's masks go on where they were.
+ * them); each dropout seed drawn counts a call on the model's dropout layer, so a saved run's masks go on where
+ * they were.
  */
 function nativeLayout(network: tf.LayersModel): NativeLayout {
   const parts: NetworkParts = networkParts(network, 'native');
@@ -67,7 +68,9 @@ const addon = () => {
   return loaded.addon;
 };
 
-/** The network's current weights as plain arrays, in the addon's order (it only reads them; what it keeps it copies). */
+/**
+ * The network's current weights as plain arrays, in the addon's order (it only reads them; what it keeps it copies).
+ */
 function weightArrays(variables: tf.LayerVariable[]): Float32Array[] {
   return variables.map((v) => v.read().dataSync() as Float32Array);
 }
@@ -112,9 +115,9 @@ class NativeStepper extends VectorStateStepperBase {
 
 /**
  * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
- * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the engine's own
- * threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`). The network stays the
- * tfjs-layers model: its weights are written back before validation, checkpoints and at the end.
+ * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the
+ * engine's own threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`). The network
+ * stays the tfjs-layers model: its weights are written back before validation, checkpoints and at the end.
  */
 export const nativeEngine: Engine = {
   name: 'native',

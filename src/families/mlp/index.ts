@@ -28,7 +28,8 @@ function parseSpec(spec: string): ModelSpec | null {
     !(context >= 1 && context <= LIMITS.context && units >= 1 && units <= LIMITS.units)
   ) {
     throw new Error(
-      `Cannot read the model "${spec}": use mlp, mlp:CONTEXT or mlp:CONTEXTxUNITS (context 1–${LIMITS.context} tokens, e.g. mlp:8x256).`,
+      `Cannot read the model "${spec}": use mlp, mlp:CONTEXT or mlp:CONTEXTxUNITS (context ` +
+        `1–${LIMITS.context} tokens, e.g. mlp:8x256).`,
     );
   }
   return { family: 'mlp', label: spec, settings: { context, units } };
@@ -48,18 +49,19 @@ function checked(given: Readonly<Record<string, unknown>>, vocabSize: number, wh
     if (!(Number.isInteger(value) && value >= (key === 'seed' ? 0 : 1) && value <= limit))
       throw new Error(`The MLP's ${key} must be a whole number from 1 to ${limit}, got ${value}${where}.`);
   }
-  return config as MlpConfig;
+  return config;
 }
 
 /**
  * Bengio et al.'s (2003) neural probabilistic language model (`mlp:CONTEXTxUNITS`): the last CONTEXT tokens'
- * embeddings side by side → a tanh hidden layer → the next token's logits. No recurrent state: its steps keep a window
- * of tokens, so it takes no conditions and no encoder. It trains on the layers engine.
+ * embeddings side by side → a tanh hidden layer → the next token's logits. No recurrent state: its steps keep a
+ * window of tokens, so it takes no conditions and no encoder. It trains on the layers engine.
  */
 export const mlpFamily: NetworkFamily<MlpConfig> = {
   name: 'mlp',
   description:
-    "Bengio's neural probabilistic language model: the last N tokens' embeddings → tanh layer → softmax (makemore's MLP)",
+    "Bengio's neural probabilistic language model: the last N " +
+    "tokens' embeddings → tanh layer → softmax (makemore's MLP)",
   spec: { syntax: 'mlp[:CONTEXT[xUNITS]]', example: 'mlp:8x128' },
   supports: { conditions: false, seq2seq: false, beam: true, page: true },
   engines: ['layers'],

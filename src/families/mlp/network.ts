@@ -22,10 +22,10 @@ export interface ContextWindowArgs {
 
 /**
  * At every position t of `[batch, time, width]`, the vectors of positions t − context + 1 … t side by side, oldest
- * first → `[batch, time, context × width]`; zeros stand for positions before the sequence's start. A dense layer after
- * it is Bengio's hidden layer over the concatenated embeddings of the last `context` tokens, applied at every
- * position of a training window at once (a causal convolution, built from shifts: wasm has no gradient of conv1d's
- * filter).
+ * first → `[batch, time, context × width]`; zeros stand for positions before the sequence's start. A dense layer
+ * after it is Bengio's hidden layer over the concatenated embeddings of the last `context` tokens, applied at every
+ * position of a training window at once (a causal convolution, built from shifts: wasm has no gradient of
+ * conv1d's filter).
  */
 export class ContextWindow extends tf.layers.Layer {
   /** Name under which the layer is serialised in `model.json`. */

@@ -8,8 +8,8 @@ function weightsOf(network: tf.LayersModel, layer: string): tf.Tensor[] {
 
 /**
  * Generation steps of the MLP: each row's window holds its last `context` tokens, and each step computes the hidden
- * layer and the logits of the window's last position only — `context × embeddingDim` inputs, two matMuls — instead of
- * running the network over the window. It snapshots the weights when created.
+ * layer and the logits of the window's last position only — `context × embeddingDim` inputs, two matMuls — instead
+ * of running the network over the window. It snapshots the weights when created.
  */
 export class MlpStepper extends TokenWindowStepper {
   protected readonly modelName = 'An MLP';

@@ -29,7 +29,8 @@ function recorded(record: Readonly<Record<string, unknown>>, dir: string): { ord
     (vocabSize as number) >= 1
   )) {
     throw new Error(
-      `${where} records its n-gram model in a form gennet does not know (corrupted?). Re-train or restore the model folder.`,
+      `${where} records its n-gram model in a form gennet does ` +
+        'not know (corrupted?). Re-train or restore the model folder.',
     );
   }
   return { order: order as number, vocabSize: vocabSize as number };
@@ -47,7 +48,8 @@ function countsFromBytes(dir: string, order: number, vocabSize: number, bytes: U
     return NgramModel.fromEntries(order, vocabSize, entries);
   } catch (error) {
     throw new Error(
-      `"${dir}": ${COUNTS_FILE} does not fit its model (${error instanceof Error ? error.message : error}). Re-train or restore the model folder.`,
+      `"${dir}": ${COUNTS_FILE} does not fit its model (${error instanceof Error ? error.message : String(error)}). ` +
+        'Re-train or restore the model folder.',
     );
   }
 }

@@ -97,7 +97,10 @@ export class NgramModel {
     return new NgramModel(order, vocabSize, levels);
   }
 
-  /** Its counts of every order (what it keeps in place of parameters; `ngram.bin` stores the top order's, the rest follow from them). */
+  /**
+   * Its counts of every order (what it keeps in place of parameters; `ngram.bin` stores the top order's, the rest
+   * follow from them).
+   */
   get params(): number {
     return this.levels.reduce((n, level) => n + level.values.length, 0);
   }
@@ -224,7 +227,10 @@ function checkShape(order: number, vocabSize: number): void {
 const MAX_VOCAB = 0xfffe;
 const BEGIN = String.fromCharCode(0);
 
-/** The key of the context of length `order − 1` that `history` ends with, padded with begin markers (so are negative ids). */
+/**
+ * The key of the context of length `order − 1` that `history` ends with, padded with begin markers (so are
+ * negative ids).
+ */
 function contextKey(history: ArrayLike<number>, order: number): string {
   let key = '';
   for (let i = history.length - (order - 1); i < history.length; i++)
@@ -251,7 +257,9 @@ function add(counts: Map<string, number>, key: string, n: number): void {
 /** A token id as the character that stands for it in keys (id + 1; the begin marker is 0). */
 const tokenChar = (token: number) => String.fromCharCode(token + 1);
 
-/** Ney's discount D = n₁ / (n₁ + 2 n₂) from the numbers of N-grams seen once and twice; 0.5 when they do not tell. */
+/**
+ * Ney's discount D = n₁ / (n₁ + 2 n₂) from the numbers of N-grams seen once and twice; 0.5 when they do not tell.
+ */
 function discountOf(values: Uint32Array): number {
   let [once, twice] = [0, 0];
   for (const count of values) {

@@ -24,7 +24,8 @@ function parseSpec(spec: string): ModelSpec | null {
   if (!(CELLS as readonly string[]).includes(cell)) return null;
   const bad = () =>
     new Error(
-      `Cannot read the model "${spec}": use ${CELLS.join('/')} with an optional :UNITS or :LAYERSxUNITS (e.g. lstm:2x256).`,
+      `Cannot read the model "${spec}": use ${CELLS.join('/')} ` +
+        'with an optional :UNITS or :LAYERSxUNITS (e.g. lstm:2x256).',
     );
   const match = size === undefined ? ['', '1', String(DEFAULT_MODEL_CONFIG.units)] : /^(?:(\d+)x)?(\d+)$/.exec(size);
   if (extra !== undefined || match === null) throw bad();
@@ -40,7 +41,8 @@ function parseSpec(spec: string): ModelSpec | null {
 export const recurrentFamily: NetworkFamily<ModelConfig> = {
   name: 'recurrent',
   description:
-    "RNN, GRU or LSTM layers over one-hot or embedded tokens (the lesson's generators); conditional and encoder–decoder models too",
+    "RNN, GRU or LSTM layers over one-hot or embedded tokens (the lesson's generators); conditional and " +
+    'encoder–decoder models too',
   spec: { syntax: `${CELLS.join('|')}[:UNITS | :LAYERSxUNITS]`, example: 'lstm:2x256' },
   supports: { conditions: true, seq2seq: true, beam: true, page: true },
   engines: ENGINES,
@@ -48,23 +50,24 @@ export const recurrentFamily: NetworkFamily<ModelConfig> = {
   parseSpec,
 
   specFromFlags(flags) {
-    if (!(CELLS as readonly string[]).includes(String(flags.cell ?? DEFAULT_MODEL_CONFIG.cell))) return null;
-    return `${String(flags.cell ?? DEFAULT_MODEL_CONFIG.cell)}:${Number(flags.layers ?? 1)}x${Number(flags.units ?? DEFAULT_MODEL_CONFIG.units)}`;
+    const cell = flags.cell ?? DEFAULT_MODEL_CONFIG.cell;
+    if (typeof cell !== 'string' || !(CELLS as readonly string[]).includes(cell)) return null;
+    return `${cell}:${Number(flags.layers ?? 1)}x${Number(flags.units ?? DEFAULT_MODEL_CONFIG.units)}`;
   },
 
   // A recurrent network's settings may carry no family name: they were the only ones before families.
   owns: (model): model is GeneratorModel => 'network' in model && isRecurrent((model as GeneratorModel).config),
-  ownsRecord: (record) =>
-    typeof record.model === 'object' && record.model !== null && isRecurrent(record.model as { family?: unknown }),
+  ownsRecord: (record) => typeof record.model === 'object' && record.model !== null && isRecurrent(record.model),
   openStepper: (model, engine: EngineChoice, rows) =>
     selectEngine(engine, model.network).createStepper(model.network, model.config, rows),
 
   describe({ config, network }) {
     const input = config.input === 'embedding' ? `embedding ${config.embeddingDim}` : 'one-hot';
     const kind = config.cell.toUpperCase();
+    const layers = `${config.layers} layer${config.layers === 1 ? '' : 's'}`;
     return {
       kind,
-      shape: `${kind}, ${config.layers} layer${config.layers === 1 ? '' : 's'} × ${config.units} units, ${input} input`,
+      shape: `${kind}, ${layers} × ${config.units} units, ${input} input`,
       layers: config.layers,
       units: config.units,
       input,

@@ -35,7 +35,9 @@ const GRU_BUFFERS: Record<keyof GruStepOutputs, number> = {
   outputs: 1,
 };
 
-/** The recurrent kernel of a GRU split as its step uses it: `[units, 2·units]` for z and r, `[units, units]` for hh. */
+/**
+ * The recurrent kernel of a GRU split as its step uses it: `[units, 2·units]` for z and r, `[units, units]` for hh.
+ */
 export interface GruKernels {
   updateReset: tf.Tensor2D;
   candidate: tf.Tensor2D;
@@ -50,8 +52,8 @@ export function splitGruKernel(recurrentKernel: tf.Tensor2D): GruKernels {
 
 /**
  * One GRU step for a batch of rows, as tfjs-layers' GRU computes it (kernel columns hold z, r, h; the reset gate is
- * applied before the candidate's recurrent matMul: `hh = tanh(x_h + (r ⊙ h) · U_h)`, `h' = z ⊙ h + (1 − z) ⊙ hh`).
- * Two backend matMuls (`h · U_zr`, `(r ⊙ h) · U_h`), the rest fused in loops.
+ * applied before the candidate's recurrent matMul: `hh = tanh(x_h + (r ⊙ h) · U_h)`,
+ * `h' = z ⊙ h + (1 − z) ⊙ hh`). Two backend matMuls (`h · U_zr`, `(r ⊙ h) · U_h`), the rest fused in loops.
  * @param projections `[batch, 3·units]` input projections `x·W + b` of this step.
  * @param hidden `[batch, units]` previous hidden state; null for a zero state.
  */
@@ -89,8 +91,9 @@ export function gruStep(
 }
 
 /**
- * A GRU layer over whole sequences from `initial` ([h]; empty: zeros), step by step with {@link gruStep}; the backward pass walks the
- * steps in reverse (two matMuls per step, the rest fused) and sums the recurrent-kernel gradient in two matMuls.
+ * A GRU layer over whole sequences from `initial` ([h]; empty: zeros), step by step with {@link gruStep}; the backward
+ * pass walks the steps in reverse (two matMuls per step, the rest fused) and sums the recurrent-kernel gradient in
+ * two matMuls.
  * @param inputs time-major `[steps·batch, 3·units]`: the input projection `x·W + b` of every step.
  * @param recurrentKernel `[units, 3·units]`.
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
@@ -180,7 +183,8 @@ export function gruSequence(
           ),
         );
         const grads: SequenceGradients = [tf.tensor2d(dInputs, [rows, width]), dKernel];
-        // What flows past the first step (directly, through the reset state and through U) is the initial state's gradient.
+        // What flows past the first step (directly, through the reset state and through U) is the initial
+        // state's gradient.
         return h0 === null
           ? grads
           : [

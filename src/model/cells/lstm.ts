@@ -64,9 +64,9 @@ export function lstmStep(
 }
 
 /**
- * An LSTM layer over whole sequences from `initial` ([h, c]; empty: zeros), step by step with {@link lstmStep}; the backward pass walks
- * the steps in reverse the same way (one matMul by `Uᵀ` per step, the rest fused) and sums the recurrent-kernel
- * gradient in one matMul at the end.
+ * An LSTM layer over whole sequences from `initial` ([h, c]; empty: zeros), step by step with {@link lstmStep}; the
+ * backward pass walks the steps in reverse the same way (one matMul by `Uᵀ` per step, the rest fused) and sums the
+ * recurrent-kernel gradient in one matMul at the end.
  * @param inputs time-major `[steps·batch, 4·units]`: the input projection `x·W + b` of every step.
  * @param recurrentKernel `[units, 4·units]`.
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
@@ -106,7 +106,8 @@ export function lstmSequence(
         dFinal: Float32Array[] | null,
       ): SequenceGradients => {
         const dz = new Float32Array(steps * stepGates);
-        const dCell = dFinal === null ? new Float32Array(stepStates) : Float32Array.from(dFinal[0]); // what flows into c from after the last step
+        // what flows into c from after the last step
+        const dCell = dFinal === null ? new Float32Array(stepStates) : Float32Array.from(dFinal[0]);
         const kernelT = tf.transpose(kernel);
         let dRecurrent: Float32Array | null = null;
         for (let t = steps - 1; t >= 0; t--) {
@@ -136,7 +137,8 @@ export function lstmSequence(
         }
         kernelT.dispose();
         const grads = projectionAndKernelGradients(dz, outputs, shape, units, h0);
-        // What flows past the first step is the gradient of the initial state: dh₀ through U, dc₀ through the forget gate.
+        // What flows past the first step is the gradient of the initial state: dh₀ through U, dc₀ through the
+        // forget gate.
         return h0 === null
           ? grads
           : [...grads, tf.tensor2d(dRecurrent!, [batch, units]), tf.tensor2d(dCell, [batch, units])];

@@ -3,9 +3,9 @@ import type { CellStepper, SequenceShape } from './cell';
 import { transposedTimes } from './rowMath';
 
 /**
- * The arrays a cell fills while it runs over a sequence, one per name: `widths[name]·units` values per row, time-major,
- * so that step `t` of each is one contiguous slice. A cell's step writes into {@link at}`(t)` and reads the state it
- * starts from with {@link before}.
+ * The arrays a cell fills while it runs over a sequence, one per name: `widths[name]·units` values per row,
+ * time-major, so that step `t` of each is one contiguous slice. A cell's step writes into {@link at}`(t)` and reads the
+ * state it starts from with {@link before}.
  */
 export class StepBuffers<Name extends string> {
   /** The whole arrays, time-major `[steps·batch, width·units]`. */
@@ -91,11 +91,15 @@ export function carriedStepper<Name extends string>(
     },
     reset: () => (previous = null),
     state: () =>
-      carried.map((name) => (previous?.[name] ? Float32Array.from(previous[name]!) : new Float32Array(batch * units))),
+      carried.map((name) => {
+        const saved = previous?.[name];
+        return saved ? Float32Array.from(saved) : new Float32Array(batch * units);
+      }),
     setState(parts) {
       if (parts.length !== carried.length || parts.some((part) => part.length !== batch * units)) {
         throw new Error(
-          `A cell state is ${carried.length} array(s) of ${batch}×${units} values, got ${parts.length} of ${parts.map((p) => p.length).join(', ')}.`,
+          `A cell state is ${carried.length} array(s) of ${batch}×${units} values, got ${parts.length} of ` +
+            `${parts.map((p) => p.length).join(', ')}.`,
         );
       }
       previous = {};
@@ -239,7 +243,7 @@ export function sequenceOp(
       },
     };
   });
-  return run(inputs, recurrentKernel, ...initial) as tf.Tensor2D;
+  return run(inputs, recurrentKernel, ...initial);
 }
 
 /** The arrays one after another. */

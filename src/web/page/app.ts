@@ -271,7 +271,10 @@ class GenerationPage {
     });
   }
 
-  /** Beam search: the most probable continuation the beam finds (no randomness: temperature, top-k/p and seed do not apply). */
+  /**
+   * Beam search: the most probable continuation the beam finds (no randomness: temperature, top-k/p and seed do
+   * not apply).
+   */
   beam(): Promise<void> {
     byTestId('generation-stats').textContent = '';
     return runToEnd(output, 'Searching…', () => {

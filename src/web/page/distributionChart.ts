@@ -50,5 +50,8 @@ export async function drawDistribution(
     { displayModeBar: false, responsive: true },
   );
   const outside = 1 - ids.reduce((sum, id) => sum + chosen.probs[id], 0);
-  return `The ${ids.length} tokens the model finds likeliest next; the settings leave ${(100 * Math.max(0, outside)).toFixed(1)} % of the probability to the others.`;
+  return (
+    `The ${ids.length} tokens the model finds likeliest next; the settings leave ` +
+    `${(100 * Math.max(0, outside)).toFixed(1)} % of the probability to the others.`
+  );
 }
