@@ -26,8 +26,15 @@ module.exports = {
   forbidden: [
     ...STAGES.slice(0, -1).map(([name, path], index) => ({
       name: `${name}-imports-a-later-stage`,
-      comment: `The ${name} stage may import only itself and earlier stages (${STAGES.slice(0, index).map(([n]) => n).join(', ') || 'none'}), ` +
-        `not ${laterThan(index).map(([n]) => n).join(', ')}.`,
+      comment:
+        `The ${name} stage may import only itself and earlier stages (${
+          STAGES.slice(0, index)
+            .map(([n]) => n)
+            .join(', ') || 'none'
+        }), ` +
+        `not ${laterThan(index)
+          .map(([n]) => n)
+          .join(', ')}.`,
       severity: 'error',
       from: { path },
       to: { path: laterThan(index).map(([, later]) => later) },

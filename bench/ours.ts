@@ -12,7 +12,16 @@ import { nativeAddon, type NativeStepProfile } from '../src/engines/native/addon
 import { DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
 import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
-import { benchPlan, loadWorkload, SEED, stopRule, UNITS, type GenerationGrid, type StopRule, type TrainingVariant } from './workload';
+import {
+  benchPlan,
+  loadWorkload,
+  SEED,
+  stopRule,
+  UNITS,
+  type GenerationGrid,
+  type StopRule,
+  type TrainingVariant,
+} from './workload';
 
 /** Steady-state training throughput of one configuration (the first, warm-up step excluded). */
 export interface TrainingMeasurement {
@@ -40,7 +49,13 @@ export interface GenerationMeasurement {
 
 /** What one backend measured, or why it could not run. */
 export type OurBackendResult =
-  | { backend: BackendName; available: true; description: string; training: TrainingMeasurement[]; generation: GenerationMeasurement }
+  | {
+      backend: BackendName;
+      available: true;
+      description: string;
+      training: TrainingMeasurement[];
+      generation: GenerationMeasurement;
+    }
   | { backend: BackendName; available: false; reason: string };
 
 /** Measures `backend` in a child process (see the module comment); `quick` runs the smoke plan. */
@@ -57,9 +72,23 @@ function lessonModel(vocabSize: number, cell: CellType): ModelConfig {
  * Trains a fresh model with Adam for as long as `rule` asks and returns `train`'s steady-state throughput
  * (the first step, which compiles kernels and allocates memory, is never timed).
  */
-async function measureTraining(data: CharData, { engine, threads }: TrainingVariant, cell: CellType, batch: number, rule: StopRule): Promise<TrainingMeasurement> {
+async function measureTraining(
+  data: CharData,
+  { engine, threads }: TrainingVariant,
+  cell: CellType,
+  batch: number,
+  rule: StopRule,
+): Promise<TrainingMeasurement> {
   const network = buildGenerator(lessonModel(data.vocab.size, cell));
-  const measurement: TrainingMeasurement = { engine, threads, cell, batch, charsPerSecond: 0, timedSteps: 0, timedSeconds: 0 };
+  const measurement: TrainingMeasurement = {
+    engine,
+    threads,
+    cell,
+    batch,
+    charsPerSecond: 0,
+    timedSteps: 0,
+    timedSeconds: 0,
+  };
   const enough = new AbortController(); // the run has no time limit of its own: stop it once enough steps were timed
   let firstStepEnd = 0;
   const stopWhenTimed: TrainCallback = {
@@ -76,9 +105,19 @@ async function measureTraining(data: CharData, { engine, threads }: TrainingVari
       if (measurement.timedSteps >= rule.minTimedSteps && measurement.timedSeconds >= rule.seconds) enough.abort();
     },
   };
-  const config = { ...DEFAULT_TRAIN_CONFIG, engine, threads, batchSize: batch, epochs: 1000, maxSteps: 10_000, seed: SEED };
+  const config = {
+    ...DEFAULT_TRAIN_CONFIG,
+    engine,
+    threads,
+    batchSize: batch,
+    epochs: 1000,
+    maxSteps: 10_000,
+    seed: SEED,
+  };
   try {
-    const result = await train(network, { train: data.train, val: null }, config, [stopWhenTimed], { signal: enough.signal });
+    const result = await train(network, { train: data.train, val: null }, config, [stopWhenTimed], {
+      signal: enough.signal,
+    });
     tf.dispose(result.interrupted?.optimizer.map((w) => w.tensor) ?? []);
     if (engine === 'native') measurement.profile = nativeProfile(false);
   } finally {
@@ -113,11 +152,14 @@ function fastest(repeats: number, work: () => void): number {
 function measureGeneration(vocab: Vocabulary, grid: GenerationGrid): GenerationMeasurement {
   const config = lessonModel(vocab.size, 'lstm');
   const trained: GeneratorModel = { network: buildGenerator(config), vocab, config };
-  const requests: GenerationRequest[] = grid.prompts.flatMap((prompt, i) => grid.temperatures.map((temperature) => ({ prompt, temperature, seed: SEED + i })));
+  const requests: GenerationRequest[] = grid.prompts.flatMap((prompt, i) =>
+    grid.temperatures.map((temperature) => ({ prompt, temperature, seed: SEED + i })),
+  );
   const run = { length: grid.length, stopAtEos: false };
   const checkLength = (prompt: string, text: string) => {
     const generated = Array.from(text).length - Array.from(prompt).length;
-    if (generated !== grid.length) throw new Error(`A sample has ${generated} generated characters instead of ${grid.length}.`);
+    if (generated !== grid.length)
+      throw new Error(`A sample has ${generated} generated characters instead of ${grid.length}.`);
   };
   generateBatch(trained, requests.slice(0, 2), { length: 5, stopAtEos: false }); // warm-up: kernels, stateful copy
   const batchedSeconds = fastest(grid.repeats, () => {
@@ -149,13 +191,20 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
     for (const cell of plan.cells) {
       for (const batch of plan.batches) {
         const measurement = await measureTraining(data, variant, cell, batch, stopRule(backend, variant, quick));
-        progress(`  ${backend} ${variant.engine} ×${variant.threads} ${cell} batch ${batch}: ${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ${measurement.timedSeconds.toFixed(1)} s)`);
+        progress(
+          `  ${backend} ${variant.engine} ×${variant.threads} ${cell} batch ${batch}: ` +
+            `${Math.round(measurement.charsPerSecond)} chars/s (${measurement.timedSteps} timed steps, ` +
+            `${measurement.timedSeconds.toFixed(1)} s)`,
+        );
         training.push(measurement);
       }
     }
   }
   const generation = measureGeneration(data.vocab, plan.generation);
-  progress(`  ${backend} generation: batched ${generation.batchedSeconds.toFixed(2)} s, one at a time ${generation.oneAtATimeSeconds.toFixed(2)} s`);
+  progress(
+    `  ${backend} generation: batched ${generation.batchedSeconds.toFixed(2)} s, one at a time ` +
+      `${generation.oneAtATimeSeconds.toFixed(2)} s`,
+  );
   return { backend, available: true, description: describeBackend(), training, generation };
 }
 

@@ -43,13 +43,25 @@ export interface GenerationRow {
 
 /** Everything `npm run bench` found: what `--json` prints. */
 export interface BenchReport {
-  settings: { quick: boolean; corpus: string; vocabSize: number; seqLen: number; units: number; generation: BenchPlan['generation']; cpus: number; node: string };
+  settings: {
+    quick: boolean;
+    corpus: string;
+    vocabSize: number;
+    seqLen: number;
+    units: number;
+    generation: BenchPlan['generation'];
+    cpus: number;
+    node: string;
+  };
   backends: { backend: BackendName; available: boolean; description: string }[];
   training: TrainingRow[];
   generation: GenerationRow[];
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
-  /** Where a native training step goes (LSTM, batch 32, 2 threads, first backend measured), so the next bottleneck shows. */
+  /**
+   * Where a native training step goes (LSTM, batch 32, 2 threads, first backend measured), so the next
+   * bottleneck shows.
+   */
   stepProfile: { backend: BackendName; profile: NativeStepProfile } | null;
   /** Wall time of the whole benchmark. */
   seconds: number;
@@ -59,14 +71,19 @@ export interface BenchReport {
 export function stepProfileOf(ours: readonly OurBackendResult[]): BenchReport['stepProfile'] {
   for (const result of ours) {
     if (!result.available) continue;
-    const found = result.training.find((m) => m.engine === 'native' && m.threads === 2 && m.cell === 'lstm' && m.batch === 32);
+    const found = result.training.find(
+      (m) => m.engine === 'native' && m.threads === 2 && m.cell === 'lstm' && m.batch === 32,
+    );
     if (found?.profile !== undefined) return { backend: result.backend, profile: found.profile };
   }
   return null;
 }
 
 /** Joins our backends' measurements with PyTorch's into the report's training and generation rows. */
-export function reportRows(ours: readonly OurBackendResult[], torch: TorchResult): Pick<BenchReport, 'training' | 'generation'> {
+export function reportRows(
+  ours: readonly OurBackendResult[],
+  torch: TorchResult,
+): Pick<BenchReport, 'training' | 'generation'> {
   const training: TrainingRow[] = [];
   const generation: GenerationRow[] = [];
   const torchGeneration = bestGeneration(torch);
@@ -77,24 +94,45 @@ export function reportRows(ours: readonly OurBackendResult[], torch: TorchResult
       if (seen.has(`${cell} ${batch}`)) continue;
       seen.add(`${cell} ${batch}`);
       const speed = (engine: string, threads: number) =>
-        result.training.find((m) => m.engine === engine && m.threads === threads && m.cell === cell && m.batch === batch)?.charsPerSecond ?? null;
+        result.training.find(
+          (m) => m.engine === engine && m.threads === threads && m.cell === cell && m.batch === batch,
+        )?.charsPerSecond ?? null;
       const reference = bestTraining(torch, cell, batch);
-      const [native, nativeTwoThreads, fast, fastTwoThreads] = [speed('native', 1), speed('native', 2), speed('fast', 1), speed('fast', 2)];
+      const [native, nativeTwoThreads, fast, fastTwoThreads] = [
+        speed('native', 1),
+        speed('native', 2),
+        speed('fast', 1),
+        speed('fast', 2),
+      ];
       const overTorch = (...speeds: (number | null)[]) => {
         const best = Math.max(...speeds.map((s) => s ?? 0));
         return best > 0 && reference !== null ? best / reference.best : null;
       };
       training.push({
-        backend: result.backend, cell, batch, native, nativeTwoThreads, fast, fastTwoThreads, layers: speed('layers', 1),
-        torchBest: reference?.best ?? null, torchByThreads: reference?.byThreads ?? null,
-        nativeOverTorch: overTorch(native, nativeTwoThreads), fastOverTorch: overTorch(fast, fastTwoThreads),
+        backend: result.backend,
+        cell,
+        batch,
+        native,
+        nativeTwoThreads,
+        fast,
+        fastTwoThreads,
+        layers: speed('layers', 1),
+        torchBest: reference?.best ?? null,
+        torchByThreads: reference?.byThreads ?? null,
+        nativeOverTorch: overTorch(native, nativeTwoThreads),
+        fastOverTorch: overTorch(fast, fastTwoThreads),
       });
     }
     const { samples, chars, batchedSeconds, oneAtATimeSeconds } = result.generation;
     const torchSeconds = torchGeneration?.best ?? null;
     generation.push({
-      backend: result.backend, samples, chars, batchedSeconds, oneAtATimeSeconds,
-      torchBestSeconds: torchSeconds, torchByThreads: torchGeneration?.byThreads ?? null,
+      backend: result.backend,
+      samples,
+      chars,
+      batchedSeconds,
+      oneAtATimeSeconds,
+      torchBestSeconds: torchSeconds,
+      torchByThreads: torchGeneration?.byThreads ?? null,
       batchedOverTorch: torchSeconds === null ? null : torchSeconds / batchedSeconds,
       oneAtATimeOverTorch: torchSeconds === null ? null : torchSeconds / oneAtATimeSeconds,
     });
@@ -102,10 +140,16 @@ export function reportRows(ours: readonly OurBackendResult[], torch: TorchResult
   return { training, generation };
 }
 
-/** Lines of a table: a header, a rule, the rows; columns padded, the first `leftColumns` left-aligned, the rest right. */
+/**
+ * Lines of a table: a header, a rule, the rows; columns padded, the first `leftColumns` left-aligned, the rest right.
+ */
 function formatTable(header: string[], rows: string[][], leftColumns: number): string[] {
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c < leftColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c < leftColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
@@ -113,47 +157,104 @@ const integer = (n: number | null) => (n === null ? '–' : Math.round(n).toLoca
 const ratio = (n: number | null) => (n === null ? '–' : `${n.toFixed(2)}×`);
 const seconds = (n: number | null) => (n === null ? '–' : `${n.toFixed(2)} s`);
 const perThread = (byThreads: Record<number, number> | null, show: (n: number) => string) =>
-  byThreads === null ? '' : Object.entries(byThreads).map(([threads, value]) => `${threads}t ${show(value)}`).join(' / ');
+  byThreads === null
+    ? ''
+    : Object.entries(byThreads)
+        .map(([threads, value]) => `${threads}t ${show(value)}`)
+        .join(' / ');
 
 /** The report as text: training, generation and memory tables, with notes on what was measured. */
 export function formatReport(report: BenchReport): string {
   const { settings, torch, memory } = report;
   const lines: string[] = [];
   lines.push(
-    `Training throughput, characters per second (${settings.corpus}, one-hot vocabulary ${settings.vocabSize}, ${settings.units} units, ` +
+    `Training throughput, characters per second (${settings.corpus}, one-hot vocabulary ` +
+      `${settings.vocabSize}, ${settings.units} units, ` +
       `sequence length ${settings.seqLen}, Adam, gradients clipped at norm 5; first step not timed)`,
     '',
     ...formatTable(
-      ['backend', 'cell', 'batch', 'native 1t', 'native 2t', 'fast 1t', 'fast 2t', 'layers 1t', 'PyTorch best', '(per thread count)', 'native ÷ PyTorch', 'fast ÷ PyTorch'],
+      [
+        'backend',
+        'cell',
+        'batch',
+        'native 1t',
+        'native 2t',
+        'fast 1t',
+        'fast 2t',
+        'layers 1t',
+        'PyTorch best',
+        '(per thread count)',
+        'native ÷ PyTorch',
+        'fast ÷ PyTorch',
+      ],
       report.training.map((row) => [
-        row.backend, row.cell, String(row.batch), integer(row.native), integer(row.nativeTwoThreads), integer(row.fast), integer(row.fastTwoThreads),
-        integer(row.layers), integer(row.torchBest), perThread(row.torchByThreads, integer), ratio(row.nativeOverTorch), ratio(row.fastOverTorch),
+        row.backend,
+        row.cell,
+        String(row.batch),
+        integer(row.native),
+        integer(row.nativeTwoThreads),
+        integer(row.fast),
+        integer(row.fastTwoThreads),
+        integer(row.layers),
+        integer(row.torchBest),
+        perThread(row.torchByThreads, integer),
+        ratio(row.nativeOverTorch),
+        ratio(row.fastOverTorch),
       ]),
       2,
     ),
   );
-  for (const backend of report.backends.filter((b) => !b.available)) lines.push(`${backend.backend}: not measured — ${backend.description}`);
+  for (const backend of report.backends.filter((b) => !b.available))
+    lines.push(`${backend.backend}: not measured — ${backend.description}`);
   if (report.stepProfile !== null) {
     const { backend, profile: p } = report.stepProfile;
     const phases: [string, number][] = [
-      ['input projections', p.input], ['recurrence forward', p.recurrentForward], ['output layer + loss', p.output],
-      ['recurrence backward', p.recurrentBackward], ['weight gradients', p.weightGradients], ['clipping + Adam', p.update],
+      ['input projections', p.input],
+      ['recurrence forward', p.recurrentForward],
+      ['output layer + loss', p.output],
+      ['recurrence backward', p.recurrentBackward],
+      ['weight gradients', p.weightGradients],
+      ['clipping + Adam', p.update],
     ];
     const total = phases.reduce((sum, [, ms]) => sum + ms, 0);
-    lines.push('', `Where a native step goes (LSTM, batch 32, 2 threads, ${backend}; the thread with the first half of each batch, ms per step):`, '',
-      ...formatTable(['phase', 'ms', 'share'], phases.map(([name, ms]) => [name, ms.toFixed(2), `${(100 * ms / total).toFixed(0)} %`]), 1));
+    lines.push(
+      '',
+      `Where a native step goes (LSTM, batch 32, 2 threads, ${backend}; ` +
+        'the thread with the first half of each batch, ms per step):',
+      '',
+      ...formatTable(
+        ['phase', 'ms', 'share'],
+        phases.map(([name, ms]) => [name, ms.toFixed(2), `${((100 * ms) / total).toFixed(0)} %`]),
+        1,
+      ),
+    );
   }
   const grid = settings.generation;
   lines.push(
     '',
-    `Generation: ${grid.prompts.length} prompts × ${grid.temperatures.length} temperatures × ${grid.length} characters, untrained LSTM ${settings.units} ` +
-      `(ours: engine auto, i.e. native where the addon is built; PyTorch: the lesson's generate_soft under torch.no_grad(); each the fastest of ${grid.repeats} runs; ratios are speed, above 1 = ours faster)`,
+    `Generation: ${grid.prompts.length} prompts × ${grid.temperatures.length} temperatures × ${grid.length} ` +
+      `characters, untrained LSTM ${settings.units} ` +
+      `(ours: engine auto, i.e. native where the addon is built; PyTorch: the lesson's generate_soft under ` +
+      `torch.no_grad(); each the fastest of ${grid.repeats} runs; ratios are speed, above 1 = ours faster)`,
     '',
     ...formatTable(
-      ['backend', 'ours batched', 'ours one at a time', 'PyTorch best', '(per thread count)', 'batched ÷ PyTorch', 'one at a time ÷ PyTorch'],
+      [
+        'backend',
+        'ours batched',
+        'ours one at a time',
+        'PyTorch best',
+        '(per thread count)',
+        'batched ÷ PyTorch',
+        'one at a time ÷ PyTorch',
+      ],
       report.generation.map((row) => [
-        row.backend, seconds(row.batchedSeconds), seconds(row.oneAtATimeSeconds), seconds(row.torchBestSeconds),
-        perThread(row.torchByThreads, seconds), ratio(row.batchedOverTorch), ratio(row.oneAtATimeOverTorch),
+        row.backend,
+        seconds(row.batchedSeconds),
+        seconds(row.oneAtATimeSeconds),
+        seconds(row.torchBestSeconds),
+        perThread(row.torchByThreads, seconds),
+        ratio(row.batchedOverTorch),
+        ratio(row.oneAtATimeOverTorch),
       ]),
       1,
     ),
@@ -162,12 +263,17 @@ export function formatReport(report: BenchReport): string {
   const probe = memory[0];
   lines.push(
     '',
-    `Peak memory (RSS) of \`gennet train\` on a ${probe.corpusMB.toFixed(0)} MB text corpus, sequence length ${settings.seqLen}, ` +
-      `${probe.steps} steps on ${probe.backend}`,
+    `Peak memory (RSS) of \`gennet train\` on a ${probe.corpusMB.toFixed(0)} MB text corpus, sequence length ` +
+      `${settings.seqLen}, ${probe.steps} steps on ${probe.backend}`,
     '',
     ...formatTable(
       ['engine', 'peak RSS', 'goal', ''],
-      memory.map((run) => [run.engine, `${run.peakRssMB.toFixed(0)} MB`, `${run.goalMB} MB`, run.peakRssMB <= run.goalMB ? 'within' : 'OVER']),
+      memory.map((run) => [
+        run.engine,
+        `${run.peakRssMB.toFixed(0)} MB`,
+        `${run.goalMB} MB`,
+        run.peakRssMB <= run.goalMB ? 'within' : 'OVER',
+      ]),
       1,
     ),
     `  ${probe.command.replace(/--engine \S+/, '--engine ENGINE')}`,

@@ -29,7 +29,14 @@ export interface TorchGeneration {
 
 /** What the reference measured, or why it could not run. */
 export type TorchResult =
-  | { available: true; version: string; blas: string; windows: number; training: TorchTraining[]; generation: TorchGeneration[] }
+  | {
+      available: true;
+      version: string;
+      blas: string;
+      windows: number;
+      training: TorchTraining[];
+      generation: TorchGeneration[];
+    }
   | { available: false; reason: string };
 
 /**
@@ -44,12 +51,40 @@ export async function runTorchReference(workload: Workload, plan: BenchPlan): Pr
     const { generation, torch } = plan;
     const args = [
       path.join(PROJECT_ROOT, 'bench', 'torch_reference.py'),
-      '--text', textFile, '--vocab-size', String(workload.data.vocab.size), '--seq-len', String(SEQ_LEN), '--hidden', String(UNITS),
-      '--lr', String(LEARNING_RATE), '--clip', String(CLIP_NORM ?? 0),
-      '--cells', plan.cells.join(','), '--batches', plan.batches.join(','), '--threads', torch.threads.join(','),
-      '--warmup', String(torch.warmupSteps), '--seconds', String(torch.seconds), '--min-steps', String(torch.minTimedSteps),
-      '--train-repeats', String(torch.repeats),
-      '--prompts', JSON.stringify(generation.prompts), '--temperatures', JSON.stringify(generation.temperatures), '--length', String(generation.length), '--repeats', String(generation.repeats),
+      '--text',
+      textFile,
+      '--vocab-size',
+      String(workload.data.vocab.size),
+      '--seq-len',
+      String(SEQ_LEN),
+      '--hidden',
+      String(UNITS),
+      '--lr',
+      String(LEARNING_RATE),
+      '--clip',
+      String(CLIP_NORM ?? 0),
+      '--cells',
+      plan.cells.join(','),
+      '--batches',
+      plan.batches.join(','),
+      '--threads',
+      torch.threads.join(','),
+      '--warmup',
+      String(torch.warmupSteps),
+      '--seconds',
+      String(torch.seconds),
+      '--min-steps',
+      String(torch.minTimedSteps),
+      '--train-repeats',
+      String(torch.repeats),
+      '--prompts',
+      JSON.stringify(generation.prompts),
+      '--temperatures',
+      JSON.stringify(generation.temperatures),
+      '--length',
+      String(generation.length),
+      '--repeats',
+      String(generation.repeats),
     ];
     return await runJson<TorchResult>(PYTHON, args);
   } catch (error) {
@@ -61,11 +96,18 @@ export async function runTorchReference(workload: Workload, plan: BenchPlan): Pr
 }
 
 /** The best of the thread counts: the highest training throughput of a configuration, and each count's. */
-export function bestTraining(result: TorchResult, cell: CellType, batch: number): { best: number; byThreads: Record<number, number> } | null {
+export function bestTraining(
+  result: TorchResult,
+  cell: CellType,
+  batch: number,
+): { best: number; byThreads: Record<number, number> } | null {
   if (!result.available) return null;
   const runs = result.training.filter((run) => run.cell === cell && run.batch === batch);
   if (runs.length === 0) return null;
-  return { best: Math.max(...runs.map((run) => run.charsPerSecond)), byThreads: Object.fromEntries(runs.map((run) => [run.threads, run.charsPerSecond])) };
+  return {
+    best: Math.max(...runs.map((run) => run.charsPerSecond)),
+    byThreads: Object.fromEntries(runs.map((run) => [run.threads, run.charsPerSecond])),
+  };
 }
 
 /** The fastest generation of the grid over the thread counts, in seconds, and each count's. */

@@ -8,11 +8,15 @@ import { DEFAULT_TRAIN_CONFIG } from '../src/train';
 
 /** The built-in corpus every training and generation measurement uses (about 1.2 M characters). */
 export const CORPUS = 'moby-dick';
-/** The lesson's model: characters per training window, units of the one recurrent layer, and the seed of all weights. */
+/**
+ * The lesson's model: characters per training window, units of the one recurrent layer, and the seed of all weights.
+ */
 export const SEQ_LEN = 100;
 export const UNITS = 128;
 export const SEED = 42;
-/** Adam's learning rate and the gradient clipping norm of our trainer's defaults, which the PyTorch reference copies. */
+/**
+ * Adam's learning rate and the gradient clipping norm of our trainer's defaults, which the PyTorch reference copies.
+ */
 export const LEARNING_RATE = DEFAULT_TRAIN_CONFIG.learningRate;
 export const CLIP_NORM = DEFAULT_TRAIN_CONFIG.clipNorm;
 
@@ -26,7 +30,9 @@ export interface GenerationGrid {
   repeats: number;
 }
 
-/** When a timed training run has seen enough: at least `seconds` of timed steps and at least `minTimedSteps` of them. */
+/**
+ * When a timed training run has seen enough: at least `seconds` of timed steps and at least `minTimedSteps` of them.
+ */
 export interface StopRule {
   seconds: number;
   minTimedSteps: number;
@@ -42,7 +48,9 @@ export interface TrainingVariant {
 export interface BenchPlan {
   quick: boolean;
   backends: readonly BackendName[];
-  /** Training engines and thread counts measured: native and fast on 1 and 2 threads, the tfjs-layers reference on 1. */
+  /**
+   * Training engines and thread counts measured: native and fast on 1 and 2 threads, the tfjs-layers reference on 1.
+   */
   variants: readonly TrainingVariant[];
   cells: readonly CellType[];
   batches: readonly number[];
@@ -57,16 +65,19 @@ export interface BenchPlan {
 }
 
 /**
- * The full plan (every backend, engine, cell and batch size; the lesson's 5 × 5 × 300 generation grid; a 50 MB corpus)
- * or, with `quick`, a smoke run of each part that takes about a minute.
+ * The full plan (every backend, engine, cell and batch size; the lesson's 5 × 5 × 300 generation grid; a 50 MB
+ * corpus) or, with `quick`, a smoke run of each part that takes about a minute.
  */
 export function benchPlan(quick: boolean): BenchPlan {
   return {
     quick,
     backends: BACKENDS,
     variants: [
-      { engine: 'native', threads: 1 }, { engine: 'native', threads: 2 },
-      { engine: 'fast', threads: 1 }, { engine: 'fast', threads: 2 }, { engine: 'layers', threads: 1 },
+      { engine: 'native', threads: 1 },
+      { engine: 'native', threads: 2 },
+      { engine: 'fast', threads: 1 },
+      { engine: 'fast', threads: 2 },
+      { engine: 'layers', threads: 1 },
     ],
     cells: quick ? ['lstm'] : ['lstm', 'gru', 'rnn'],
     batches: quick ? [32] : [32, 128],
@@ -89,7 +100,9 @@ export function benchPlan(quick: boolean): BenchPlan {
  */
 export function stopRule(backend: BackendName, variant: TrainingVariant, quick: boolean): StopRule {
   if (quick) return { seconds: 0.3, minTimedSteps: 1 };
-  return backend === 'cpu' && variant.engine !== 'native' ? { seconds: 0, minTimedSteps: 1 } : { seconds: 3, minTimedSteps: 2 };
+  return backend === 'cpu' && variant.engine !== 'native'
+    ? { seconds: 0, minTimedSteps: 1 }
+    : { seconds: 3, minTimedSteps: 2 };
 }
 
 /** The benchmark's corpus: its documents and the training data made from them. */
@@ -105,7 +118,9 @@ export async function loadWorkload(): Promise<Workload> {
   return { texts, data: prepareCharData(texts, { mode: 'windows', seqLen: SEQ_LEN, valFraction: 0, seed: SEED }) };
 }
 
-/** The character stream the windows are cut from, as text (each document followed by the line break `<eos>` decodes to). */
+/**
+ * The character stream the windows are cut from, as text (each document followed by the line break `<eos>` decodes to).
+ */
 export function trainingText(workload: Workload): string {
   const { vocab } = workload.data;
   return vocab.decode(vocab.encodeCorpusCompact(workload.texts));

@@ -18,7 +18,12 @@ function missingPrerequisite() {
   const cxx = process.env.CXX || (process.platform === 'darwin' ? 'clang++' : 'g++');
   if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) return `no C++ compiler (${cxx})`;
   if (process.platform === 'linux' && !process.env.GN_BLAS) {
-    const headers = ['/usr/include/cblas.h', '/usr/include/x86_64-linux-gnu/cblas.h', '/usr/include/aarch64-linux-gnu/cblas.h', '/usr/include/openblas/cblas.h'];
+    const headers = [
+      '/usr/include/cblas.h',
+      '/usr/include/x86_64-linux-gnu/cblas.h',
+      '/usr/include/aarch64-linux-gnu/cblas.h',
+      '/usr/include/openblas/cblas.h',
+    ];
     if (!headers.some((file) => existsSync(file))) return 'no OpenBLAS headers (Debian/Ubuntu: libopenblas-dev)';
   }
   return null;
@@ -32,8 +37,19 @@ function nodeDir() {
 }
 
 function nodeGyp() {
-  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return [process.execPath, process.env.npm_config_node_gyp];
-  const bundled = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp))
+    return [process.execPath, process.env.npm_config_node_gyp];
+  const bundled = path.join(
+    path.dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  );
   return existsSync(bundled) ? [process.execPath, bundled] : ['npx', '--no-install', 'node-gyp'];
 }
 
@@ -52,7 +68,10 @@ if (missing !== null) skip(missing);
 const dir = nodeDir();
 if (dir === null) skip("Node's C headers are not installed beside this node (set npm's nodedir)");
 const [command, ...args] = nodeGyp();
-const build = spawnSync(command, [...args, 'rebuild', `--nodedir=${dir}`], { cwd: path.join(root, 'native'), encoding: 'utf8' });
+const build = spawnSync(command, [...args, 'rebuild', `--nodedir=${dir}`], {
+  cwd: path.join(root, 'native'),
+  encoding: 'utf8',
+});
 if (build.status !== 0) {
   if (!optional) process.stderr.write(`${build.stdout}\n${build.stderr}\n`);
   skip(`the C++ build failed${optional ? '; run `npm run build:native` to see why' : ''}`);

@@ -13,7 +13,11 @@ const root = path.resolve(__dirname, '..');
 const source = path.join(root, 'src', 'web', 'page');
 const out = path.join(root, 'dist', 'web', 'page');
 
-const check = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(source, 'tsconfig.json')], { stdio: 'inherit' });
+const check = spawnSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', path.join(source, 'tsconfig.json')],
+  { stdio: 'inherit' },
+);
 if (check.status !== 0) process.exit(check.status ?? 1);
 
 fs.rmSync(out, { recursive: true, force: true });
@@ -37,13 +41,21 @@ const copies = [
   [path.join(source, 'index.html'), 'index.html'],
   [path.join(source, 'style.css'), 'style.css'],
   [require.resolve('plotly.js-dist-min'), 'plotly.min.js'],
-  ...fs.readdirSync(wasmDir).filter((file) => file.endsWith('.wasm')).map((file) => [path.join(wasmDir, file), file]),
+  ...fs
+    .readdirSync(wasmDir)
+    .filter((file) => file.endsWith('.wasm'))
+    .map((file) => [path.join(wasmDir, file), file]),
 ];
 for (const [from, to] of copies) fs.copyFileSync(from, path.join(out, to));
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(0).padStart(6)} KB`;
-const files = fs.readdirSync(out).filter((file) => !file.endsWith('.map')).sort(); // what a site carries
+const files = fs
+  .readdirSync(out)
+  .filter((file) => !file.endsWith('.map'))
+  .sort(); // what a site carries
 const sizes = files.map((file) => [file, fs.statSync(path.join(out, file)).size]);
-console.log(`web page → ${path.relative(root, out)}/ (bundle of ${Object.keys(result.metafile.inputs).length} modules)`);
+console.log(
+  `web page → ${path.relative(root, out)}/ (bundle of ${Object.keys(result.metafile.inputs).length} modules)`,
+);
 for (const [file, size] of sizes) console.log(`  ${kb(size)}  ${file}`);
 console.log(`  ${kb(sizes.reduce((sum, [, size]) => sum + size, 0))}  in all`);

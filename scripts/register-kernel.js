@@ -22,7 +22,10 @@ if (!existsSync(tslab)) fail(`${tslab} is missing: run \`npm ci\` first.`);
 const install = spawnSync(process.execPath, [tslab, 'install', `--python=${python}`], { encoding: 'utf8' });
 if (install.status !== 0) fail(`tslab install failed: ${install.stderr || install.stdout}`);
 
-const list = spawnSync(python, ['-m', 'jupyter', 'kernelspec', 'list', '--json'], { encoding: 'utf8', env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
+const list = spawnSync(python, ['-m', 'jupyter', 'kernelspec', 'list', '--json'], {
+  encoding: 'utf8',
+  env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+});
 if (list.status !== 0) fail(`${python} -m jupyter kernelspec list failed: ${list.stderr}`);
 const spec = JSON.parse(list.stdout).kernelspecs.tslab;
 if (spec === undefined) fail('the tslab kernel did not register.');

@@ -12,20 +12,29 @@ const root = path.resolve(__dirname, '..');
 const unit = process.argv.includes('--unit');
 const dir = path.join(root, 'build', 'test');
 const SLOW = ['notebooks.test.js'];
-const files = readdirSync(dir).filter((f) => f.endsWith('.test.js') && !(unit && SLOW.includes(f))).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.test.js') && !(unit && SLOW.includes(f)))
+  .sort();
 
 if (!unit) {
   const python = process.env.GN_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   const check = 'import nbclient, jupyter_client.kernelspec as k; k.KernelSpecManager().get_kernel_spec("tslab")';
   const missing = [];
-  if (spawnSync(python, ['-c', check], { stdio: 'ignore' }).status !== 0) missing.push(`Jupyter with the tslab kernel (for ${python})`);
+  if (spawnSync(python, ['-c', check], { stdio: 'ignore' }).status !== 0)
+    missing.push(`Jupyter with the tslab kernel (for ${python})`);
   if (!existsSync('/usr/bin/chromium')) missing.push('Chromium at /usr/bin/chromium');
-  if (!existsSync(path.join(root, 'native', 'build', 'Release', 'gennet_native.node'))) missing.push('the native engine (a C++ compiler and OpenBLAS)');
+  if (!existsSync(path.join(root, 'native', 'build', 'Release', 'gennet_native.node')))
+    missing.push('the native engine (a C++ compiler and OpenBLAS)');
   if (missing.length > 0) {
-    console.error(`npm test: ${missing.join(' and ')} not set up: run \`npm run setup\` first (or \`npm run test:unit\` for the unit tests alone).`);
+    console.error(
+      `npm test: ${missing.join(' and ')} not set up: run \`npm run setup\` first (or \`npm run test:unit\` for the unit tests alone).`,
+    );
     process.exit(1);
   }
 }
 
-const run = spawnSync(process.execPath, ['--test', ...files.map((f) => path.join(dir, f))], { stdio: 'inherit', cwd: root });
+const run = spawnSync(process.execPath, ['--test', ...files.map((f) => path.join(dir, f))], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(run.status ?? 1);

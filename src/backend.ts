@@ -37,7 +37,8 @@ function parseBackendName(value: string, origin: string): BackendName | 'auto' {
  */
 export async function initBackend(requested?: BackendName | 'auto'): Promise<BackendName> {
   const choice = requested ?? parseBackendName(process.env.GN_BACKEND ?? 'auto', 'GN_BACKEND');
-  const candidates = choice === 'auto' ? [...BACKENDS] : [parseBackendName(choice, 'the backend option') as BackendName];
+  const candidates =
+    choice === 'auto' ? [...BACKENDS] : [parseBackendName(choice, 'the backend option') as BackendName];
   for (const name of candidates) {
     if (!registerBackend(name)) continue;
     if (await tf.setBackend(name)) {
@@ -53,4 +54,3 @@ export async function initBackend(requested?: BackendName | 'auto'): Promise<Bac
   }
   throw new Error(`The TensorFlow.js backend "${choice}" could not be initialised. Try GN_BACKEND=cpu.`);
 }
-

@@ -13,9 +13,14 @@ import { addTrainCommand } from './cli/train';
 import { addWebCommands } from './cli/webCommands';
 import { gennetVersion } from './version';
 
-/** The `gennet` command line: train, generate, temperatures, evaluate, compare, corpora, engines, models, serve, export-web. */
+/**
+ * The `gennet` command line: train, generate, temperatures, evaluate, compare, corpora, engines, models,
+ * serve, export-web.
+ */
 export function buildCli(): Command {
-  const program = new Command('gennet').description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js').showHelpAfterError();
+  const program = new Command('gennet')
+    .description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js')
+    .showHelpAfterError();
   program.version(gennetVersion());
   addTrainCommand(program);
   addGenerateCommand(program);

@@ -11,7 +11,10 @@ export function gennetVersion(): string {
   if (cached !== undefined) return cached;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
-    if (existsSync(file)) return (cached = String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version ?? 'unknown'));
+    if (existsSync(file)) {
+      const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+      return (cached = typeof version === 'string' ? version : 'unknown');
+    }
     if (path.dirname(dir) === dir) return (cached = 'unknown');
   }
 }

@@ -20,7 +20,12 @@ function model(text: string, seed: number, cell: 'lstm' | 'gru' | 'rnn' = 'lstm'
 }
 
 /** Runs `check` on {@link model}`(text, seed, cell)` and disposes the network afterwards. */
-function withModel(text: string, seed: number, check: (trained: GeneratorModel) => void, cell: 'lstm' | 'gru' | 'rnn' = 'lstm'): void {
+function withModel(
+  text: string,
+  seed: number,
+  check: (trained: GeneratorModel) => void,
+  cell: 'lstm' | 'gru' | 'rnn' = 'lstm',
+): void {
   const trained = model(text, seed, cell);
   try {
     check(trained);
@@ -64,17 +69,36 @@ function allSequences(vocabSize: number, length: number): number[][] {
   return sequences;
 }
 
-test('a beam as wide as all prefixes finds the most probable sequence that enumeration finds (every cell, 2 layers)', async () => {
+test(`a beam as wide as all prefixes finds the most probable \
+sequence that enumeration finds (every cell, 2 layers)`, async () => {
   await initBackend('cpu');
   for (const cell of ['lstm', 'gru', 'rnn'] as const) {
-    withModel('abcab', 5, (trained) => { // <pad> <unk> <eos> a b c: 4 choices per step
-      const length = 4;
-      const scored = allSequences(trained.vocab.size, length).map((tokens) => ({ tokens, logProb: sequenceLogProb(trained, 'ab', tokens) }));
-      const best = scored.reduce((a, b) => (b.logProb > a.logProb ? b : a));
-      const [found] = beamSearch(trained, { prompt: 'ab', beam: 4 ** (length - 1), length, stopAtEos: false, lengthPenalty: 0 });
-      assert.deepEqual(found.tokens, best.tokens, cell);
-      assert.ok(Math.abs(found.totalLogProb - best.logProb) < 1e-4, `${cell}: ${found.totalLogProb} vs ${best.logProb}`);
-    }, cell);
+    withModel(
+      'abcab',
+      5,
+      (trained) => {
+        // <pad> <unk> <eos> a b c: 4 choices per step
+        const length = 4;
+        const scored = allSequences(trained.vocab.size, length).map((tokens) => ({
+          tokens,
+          logProb: sequenceLogProb(trained, 'ab', tokens),
+        }));
+        const best = scored.reduce((a, b) => (b.logProb > a.logProb ? b : a));
+        const [found] = beamSearch(trained, {
+          prompt: 'ab',
+          beam: 4 ** (length - 1),
+          length,
+          stopAtEos: false,
+          lengthPenalty: 0,
+        });
+        assert.deepEqual(found.tokens, best.tokens, cell);
+        assert.ok(
+          Math.abs(found.totalLogProb - best.logProb) < 1e-4,
+          `${cell}: ${found.totalLogProb} vs ${best.logProb}`,
+        );
+      },
+      cell,
+    );
   }
 });
 
@@ -93,18 +117,31 @@ test('beam 1 is greedy decoding: the same tokens as generation at temperature 0'
   }
 });
 
-test('beam search never returns a sequence less probable than greedy decoding\'s, and its numbers are the model\'s (property)', async () => {
+test(`beam search never returns a sequence less probable than greedy \
+decoding's, and its numbers are the model's (property)`, async () => {
   await initBackend('cpu');
-  fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 2, max: 5 }), (seed, beam) => {
-    withModel('abcdefg abc', seed, (trained) => {
-      const [greedy] = generateBatch(trained, [{ prompt: 'a', temperature: 0 }], { length: 12, stopAtEos: false });
-      const greedyLogProb = sequenceLogProb(trained, 'a', greedy.tokens);
-      const [found] = beamSearch(trained, { prompt: 'a', beam, length: 12, stopAtEos: false });
-      assert.ok(found.totalLogProb >= greedyLogProb - 1e-4, `beam ${beam}: ${found.totalLogProb} < greedy ${greedyLogProb}`);
-      assert.ok(Math.abs(found.totalLogProb - sequenceLogProb(trained, 'a', found.tokens)) < 1e-4, 'totalLogProb is the model\'s');
-      assert.ok(Math.abs(found.logLikelihood! * found.tokens.length - found.totalLogProb) < 1e-9, 'no <eos>: the mean is the total over n');
-    });
-  }), { numRuns: 12, seed: 7 });
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 2, max: 5 }), (seed, beam) => {
+      withModel('abcdefg abc', seed, (trained) => {
+        const [greedy] = generateBatch(trained, [{ prompt: 'a', temperature: 0 }], { length: 12, stopAtEos: false });
+        const greedyLogProb = sequenceLogProb(trained, 'a', greedy.tokens);
+        const [found] = beamSearch(trained, { prompt: 'a', beam, length: 12, stopAtEos: false });
+        assert.ok(
+          found.totalLogProb >= greedyLogProb - 1e-4,
+          `beam ${beam}: ${found.totalLogProb} < greedy ${greedyLogProb}`,
+        );
+        assert.ok(
+          Math.abs(found.totalLogProb - sequenceLogProb(trained, 'a', found.tokens)) < 1e-4,
+          "totalLogProb is the model's",
+        );
+        assert.ok(
+          Math.abs(found.logLikelihood! * found.tokens.length - found.totalLogProb) < 1e-9,
+          'no <eos>: the mean is the total over n',
+        );
+      });
+    }),
+    { numRuns: 12, seed: 7 },
+  );
 });
 
 test('beam search is deterministic, the same on every engine, and lists distinct hypotheses best first', async () => {
@@ -115,10 +152,14 @@ test('beam search is deterministic, the same on every engine, and lists distinct
     assert.deepEqual(beamSearch(trained, { ...options, engine: 'layers' }), first);
     for (const engine of ['fast', 'native']) {
       if (engineNamed(engine).unavailableReason() !== null) continue;
-      assert.deepEqual(beamSearch(trained, { ...options, engine }).map((h) => h.text), first.map((h) => h.text), engine);
+      assert.deepEqual(
+        beamSearch(trained, { ...options, engine }).map((h) => h.text),
+        first.map((h) => h.text),
+        engine,
+      );
     }
     assert.equal(first.length, 5);
-    assert.equal(new Set(first.map((h) => `${h.tokens}|${h.endedAtEos}`)).size, 5, 'distinct');
+    assert.equal(new Set(first.map((h) => `${h.tokens.join(',')}|${h.endedAtEos}`)).size, 5, 'distinct');
     for (let i = 1; i < first.length; i++) assert.ok(first[i].score <= first[i - 1].score, 'sorted by score');
     for (const h of first) {
       const n = h.tokens.length + (h.endedAtEos ? 1 : 0);
@@ -135,31 +176,49 @@ test('hypotheses that end at <eos> are finished: their log-probability counts <e
     const [greedy] = beamSearch(trained, { prompt: 'ab', beam: 1, length: 20, lengthPenalty: 0 });
     for (const lengthPenalty of [0, 0.6, 2]) {
       const found = beamSearch(trained, { prompt: 'ab', beam: 6, length: 20, count: 6, lengthPenalty });
-      assert.ok(found.some((h) => h.endedAtEos), `α ${lengthPenalty}: some hypotheses ended`);
+      assert.ok(
+        found.some((h) => h.endedAtEos),
+        `α ${lengthPenalty}: some hypotheses ended`,
+      );
       for (const h of found) {
         assert.ok(!h.tokens.includes(EOS_ID));
-        assert.ok(h.endedAtEos || h.tokens.length === 20, `α ${lengthPenalty}: "${h.text}" neither ended nor full length`);
+        assert.ok(
+          h.endedAtEos || h.tokens.length === 20,
+          `α ${lengthPenalty}: "${h.text}" neither ended nor full length`,
+        );
         const expected = sequenceLogProb(trained, 'ab', h.endedAtEos ? [...h.tokens, EOS_ID] : h.tokens);
         assert.ok(Math.abs(h.totalLogProb - expected) < 1e-4, `α ${lengthPenalty}: ${h.totalLogProb} vs ${expected}`);
       }
       for (let i = 1; i < found.length; i++) assert.ok(found[i].score <= found[i - 1].score);
-      if (lengthPenalty === 0) assert.ok(found[0].totalLogProb >= greedy.totalLogProb - 1e-9, 'α 0: at least as probable as greedy');
+      if (lengthPenalty === 0)
+        assert.ok(found[0].totalLogProb >= greedy.totalLogProb - 1e-9, 'α 0: at least as probable as greedy');
     }
   });
 });
 
-test('every hypothesis returned ended at <eos> or is full length, also when the beam stops before greedy ends (property)', async () => {
+test(`every hypothesis returned ended at <eos> or is full length, \
+also when the beam stops before greedy ends (property)`, async () => {
   await initBackend('cpu');
-  fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 2, max: 6 }), fc.double({ min: 0, max: 4, noNaN: true }), fc.constantFrom(0, 0.6, 2), (seed, beam, boost, lengthPenalty) => {
-    withModel('abcdefg abc', seed, (trained) => {
-      raiseEos(trained, boost);
-      const [greedy] = generateBatch(trained, [{ prompt: 'a', temperature: 0 }], { length: 25 });
-      const found = beamSearch(trained, { prompt: 'a', beam, length: 25, lengthPenalty, count: beam });
-      for (const h of found) assert.ok(h.endedAtEos || h.tokens.length === 25, `"${h.text}" neither ended nor full length`);
-      const greedyScore = found.find((h) => h.text === greedy.text && h.endedAtEos === greedy.endedAtEos)?.score;
-      if (greedyScore !== undefined) assert.ok(found[0].score >= greedyScore);
-    });
-  }), { numRuns: 25, seed: 11 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 1000 }),
+      fc.integer({ min: 2, max: 6 }),
+      fc.double({ min: 0, max: 4, noNaN: true }),
+      fc.constantFrom(0, 0.6, 2),
+      (seed, beam, boost, lengthPenalty) => {
+        withModel('abcdefg abc', seed, (trained) => {
+          raiseEos(trained, boost);
+          const [greedy] = generateBatch(trained, [{ prompt: 'a', temperature: 0 }], { length: 25 });
+          const found = beamSearch(trained, { prompt: 'a', beam, length: 25, lengthPenalty, count: beam });
+          for (const h of found)
+            assert.ok(h.endedAtEos || h.tokens.length === 25, `"${h.text}" neither ended nor full length`);
+          const greedyScore = found.find((h) => h.text === greedy.text && h.endedAtEos === greedy.endedAtEos)?.score;
+          if (greedyScore !== undefined) assert.ok(found[0].score >= greedyScore);
+        });
+      },
+    ),
+    { numRuns: 25, seed: 11 },
+  );
   // A case found by search: the beam stops after 8 tokens while greedy, dropped from it, is still running.
   withModel('abcdefg abc', 354, (trained) => {
     const [found] = beamSearch(trained, { prompt: 'a', beam: 2, length: 25, lengthPenalty: 0 });
@@ -172,14 +231,18 @@ test('bad beam options are refused with the option named', async () => {
   withModel('abc', 1, (trained) => {
     assert.throws(() => beamSearch(trained, { beam: 0 }), /beam width must be a whole number from 1/);
     assert.throws(() => beamSearch(trained, { beam: 2.5 }), /beam width/);
-    assert.throws(() => beamSearch(trained, { beam: 2, count: 3 }), /count must be a whole number from 1 to the beam width \(2\)/);
+    assert.throws(
+      () => beamSearch(trained, { beam: 2, count: 3 }),
+      /count must be a whole number from 1 to the beam width \(2\)/,
+    );
     assert.throws(() => beamSearch(trained, { lengthPenalty: -1 }), /length penalty α must be a number ≥ 0/);
     assert.throws(() => beamSearch(trained, { length: -1 }), /Length must be a whole number/);
     assert.deepEqual(beamSearch(trained, { length: 0 })[0].tokens, []);
   });
 });
 
-test('generation from a given state: zeros are the default, each request keeps its own state in a batch, beam 1 from it = greedy from it', async () => {
+test(`generation from a given state: zeros are the default, each request \
+keeps its own state in a batch, beam 1 from it = greedy from it`, async () => {
   await initBackend('cpu');
   withModel('the quick brown fox jumps over the lazy dog.\n', 6, (trained) => {
     const size = stateSize(stateLayout(trained.config), 1);
@@ -187,14 +250,31 @@ test('generation from a given state: zeros are the default, each request keeps i
     const request = { prompt: 'th', temperature: 0 };
     const options = { length: 30, stopAtEos: false };
     const [plain] = generateBatch(trained, [request], options);
-    assert.deepEqual(generateBatch(trained, [{ ...request, initialState: new Float32Array(size) }], options)[0].tokens, plain.tokens, 'zeros = default');
+    assert.deepEqual(
+      generateBatch(trained, [{ ...request, initialState: new Float32Array(size) }], options)[0].tokens,
+      plain.tokens,
+      'zeros = default',
+    );
     const [fromState] = generateBatch(trained, [{ ...request, initialState: state }], options);
     assert.notDeepEqual(fromState.tokens, plain.tokens, 'the state changes the text');
-    const together = generateBatch(trained, [request, { ...request, initialState: state }, { ...request, temperature: 1, seed: 3, initialState: state }], options);
+    const together = generateBatch(
+      trained,
+      [request, { ...request, initialState: state }, { ...request, temperature: 1, seed: 3, initialState: state }],
+      options,
+    );
     assert.deepEqual(together[0].tokens, plain.tokens);
     assert.deepEqual(together[1].tokens, fromState.tokens);
-    assert.deepEqual(together[2].tokens, generateBatch(trained, [{ ...request, temperature: 1, seed: 3, initialState: state }], options)[0].tokens);
-    assert.deepEqual(beamSearch(trained, { prompt: 'th', beam: 1, length: 30, stopAtEos: false, initialState: state })[0].tokens, fromState.tokens);
-    assert.throws(() => generateBatch(trained, [{ ...request, initialState: new Float32Array(size - 1) }], options), /A one-row state has \d+ values/);
+    assert.deepEqual(
+      together[2].tokens,
+      generateBatch(trained, [{ ...request, temperature: 1, seed: 3, initialState: state }], options)[0].tokens,
+    );
+    assert.deepEqual(
+      beamSearch(trained, { prompt: 'th', beam: 1, length: 30, stopAtEos: false, initialState: state })[0].tokens,
+      fromState.tokens,
+    );
+    assert.throws(
+      () => generateBatch(trained, [{ ...request, initialState: new Float32Array(size - 1) }], options),
+      /A one-row state has \d+ values/,
+    );
   });
 });

@@ -6,8 +6,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 /** Debian's Chromium, which `npm run setup` installs; the browser tests drive it headless. */
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** A headless Chromium and its one tab. */
@@ -18,18 +24,27 @@ export interface Browser {
 
 /** Starts headless Chromium with a fresh profile in `dir/profile` and returns its tab; close `context` when done. */
 export async function launchChromium(dir: string, viewport = { width: 1000, height: 700 }): Promise<Browser> {
-  assert.ok(existsSync(CHROMIUM), `Chromium is not installed at ${CHROMIUM}; this test drives it headless. Run \`npm run setup\` (installs Debian's chromium), then run the tests again.`);
+  assert.ok(
+    existsSync(CHROMIUM),
+    `Chromium is not installed at ${CHROMIUM}; this test drives it headless. Run \`npm run setup\` (installs ` +
+      `Debian's chromium), then run the tests again.`,
+  );
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
   });
-  const tab = context.pages()[0] ?? await context.newPage();
+  const tab = context.pages()[0] ?? (await context.newPage());
   return { context, tab };
 }
 
 /** Rejects with "`what` did not happen within `ms` ms" unless `promise` settles first. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

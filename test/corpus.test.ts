@@ -33,7 +33,7 @@ async function rejectsWith(promise: Promise<unknown>, ...patterns: RegExp[]): Pr
 
 /** A column of the corpus frame as a plain array. */
 function columnValues(corpus: Corpus, column: string): unknown[] {
-  return corpus.frame.column(column).values as unknown[];
+  return corpus.frame.column(column).values;
 }
 
 const tempDirs: string[] = [];
@@ -62,7 +62,11 @@ describe('CSV corpora', () => {
     const plain = await loadCorpus(fixture('noheader.csv'), { header: false, column: 'col1' });
     assert.deepEqual(plain.frame.columns, ['col0', 'col1']);
     assert.deepEqual(plain.texts, ['The first line.', 'The second line.', 'The third line.']);
-    const named = await loadCorpus(fixture('noheader.csv'), { header: false, names: ['key', 'sentence'], column: 'sentence' });
+    const named = await loadCorpus(fixture('noheader.csv'), {
+      header: false,
+      names: ['key', 'sentence'],
+      column: 'sentence',
+    });
     assert.deepEqual(named.frame.columns, ['key', 'sentence']);
     assert.equal(named.frame.shape[0], 3);
     await rejectsWith(loadCorpus(fixture('noheader.csv'), { header: false, names: ['one'] }), /2 columns but 1 names/);
@@ -102,13 +106,13 @@ describe('AG News layout', () => {
     const corpus = await loadCorpus(fixture('agnews.csv'), { column: ['title', 'description'] });
     assert.equal(
       corpus.texts[0],
-      'Oil Climbs Past $48 as Supply Fears Mount (Reuters). Reuters - Crude oil prices climbed to a record high on Tuesday, ' +
-        "pushing past $48 a barrel as traders worried about supplies from Iraq and Russia's Yukos.",
+      'Oil Climbs Past $48 as Supply Fears Mount (Reuters). Reuters - Crude oil prices climbed to a record ' +
+        "high on Tuesday, pushing past $48 a barrel as traders worried about supplies from Iraq and Russia's Yukos.",
     );
     assert.equal(
       corpus.texts[1],
-      "Sun's New Server Chips Arrive Early. SAN FRANCISCO (Reuters) - Sun Microsystems Inc. said on Monday its new chips " +
-        "would ship ahead of schedule, a boost for the company's hardware unit.",
+      "Sun's New Server Chips Arrive Early. SAN FRANCISCO (Reuters) - Sun Microsystems Inc. said on Monday " +
+        "its new chips would ship ahead of schedule, a boost for the company's hardware unit.",
     );
     assert.match(corpus.texts[2], /Olympic record in the "fly," as his rivals/);
     assert.match(corpus.texts[4], /July\. Consumers spent more/);
@@ -147,7 +151,10 @@ describe('cleanAgNewsText', () => {
 
   it('decodes escaped markup and drops the tags', () => {
     assert.equal(cleanAgNewsText('&lt;b&gt;Bold&lt;/b&gt; news'), 'Bold news');
-    assert.equal(cleanAgNewsText('Texas Instruments Inc. &lt;TXN.N&gt;, and others'), 'Texas Instruments Inc., and others');
+    assert.equal(
+      cleanAgNewsText('Texas Instruments Inc. &lt;TXN.N&gt;, and others'),
+      'Texas Instruments Inc., and others',
+    );
     assert.equal(cleanAgNewsText('it&#39;s &quot;real&quot; &amp; fine'), 'it\'s "real" & fine');
   });
 
@@ -157,7 +164,21 @@ describe('cleanAgNewsText', () => {
   });
 
   it('always gives trimmed text without backslashes or runs of whitespace', () => {
-    const pieces = fc.constantFrom('\\', '\\\\', ' ', '  ', '#39;', ' quot;', 'amp;', '&lt;i&gt;', '&lt;/i&gt;', 'word', '.', '\t', '\n');
+    const pieces = fc.constantFrom(
+      '\\',
+      '\\\\',
+      ' ',
+      '  ',
+      '#39;',
+      ' quot;',
+      'amp;',
+      '&lt;i&gt;',
+      '&lt;/i&gt;',
+      'word',
+      '.',
+      '\t',
+      '\n',
+    );
     fc.assert(
       fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
         const cleaned = cleanAgNewsText(parts.join(''));
@@ -194,7 +215,11 @@ describe('JSON corpora', () => {
     const corpus = await loadCorpus(fixture('lines.jsonl'));
     assert.deepEqual(corpus.columns, ['line']);
     assert.deepEqual(corpus.frame.columns, ['id', 'line']);
-    assert.deepEqual(corpus.texts, ['Tyger Tyger, burning bright,', 'In the forests of the night;', 'What immortal hand or eye,']);
+    assert.deepEqual(corpus.texts, [
+      'Tyger Tyger, burning bright,',
+      'In the forests of the night;',
+      'What immortal hand or eye,',
+    ]);
   });
 
   it('names the bad line of a JSON-lines file', async () => {
@@ -243,7 +268,12 @@ describe('text corpora and splitting', () => {
     assert.deepEqual(notes.texts, ['# Notes', 'A small markdown file.']);
     const xyz = await loadCorpus(fixture('corpus.xyz'), { format: 'txt' });
     assert.deepEqual(xyz.texts, ['some text']);
-    await rejectsWith(loadCorpus(fixture('corpus.xyz')), /'\.xyz'/, /\.csv, \.json, \.jsonl, \.ndjson, \.txt, \.text, \.md/, /format/);
+    await rejectsWith(
+      loadCorpus(fixture('corpus.xyz')),
+      /'\.xyz'/,
+      /\.csv, \.json, \.jsonl, \.ndjson, \.txt, \.text, \.md/,
+      /format/,
+    );
   });
 
   it('line and paragraph documents are trimmed, non-empty and single-line', () => {
@@ -263,7 +293,11 @@ describe('text corpora and splitting', () => {
 
 describe('column choice, limit and errors', () => {
   it('lists the available columns for an unknown column', async () => {
-    await rejectsWith(loadCorpus(fixture('headed.csv'), { column: 'body' }), /Unknown column 'body'/, /id, author, text/);
+    await rejectsWith(
+      loadCorpus(fixture('headed.csv'), { column: 'body' }),
+      /Unknown column 'body'/,
+      /id, author, text/,
+    );
     await rejectsWith(loadCorpus('moby-dick', { column: ['title', 'nope'] }), /'nope'/, /chapter, title, text/);
   });
 
@@ -279,31 +313,49 @@ describe('column choice, limit and errors', () => {
   });
 
   it('explains a missing file and lists the built-in corpora', async () => {
-    await rejectsWith(loadCorpus('no/such/file.txt'), /not found/, /no\/such\/file\.txt/, /sotu, moby-dick, cmudict, names, ag_news/);
+    await rejectsWith(
+      loadCorpus('no/such/file.txt'),
+      /not found/,
+      /no\/such\/file\.txt/,
+      /sotu, moby-dick, cmudict, names, ag_news/,
+    );
   });
 
   it('rejects a corpus without text and an unknown split', async () => {
     await rejectsWith(loadCorpus(fixture('empty-text.csv')), /no text in column text/);
-    await rejectsWith(loadCorpus(fixture('poem.txt'), { split: 'word' as 'line' }), /Unknown split 'word'/, /none, line, paragraph, sentence/);
+    await rejectsWith(
+      loadCorpus(fixture('poem.txt'), { split: 'word' as 'line' }),
+      /Unknown split 'word'/,
+      /none, line, paragraph, sentence/,
+    );
   });
 });
 
 describe('built-in corpora', () => {
   it('lists sotu, moby-dick, cmudict, names and ag_news with licences and default columns', () => {
     const infos = builtinCorpora();
-    assert.deepEqual(infos.map((info) => info.name), ['sotu', 'moby-dick', 'cmudict', 'names', 'ag_news']);
+    assert.deepEqual(
+      infos.map((info) => info.name),
+      ['sotu', 'moby-dick', 'cmudict', 'names', 'ag_news'],
+    );
     for (const info of infos) {
       assert.ok(info.columns.includes(info.defaultColumn), info.name);
       assert.ok(info.licence.length > 0 && info.description.length > 0, info.name);
     }
-    assert.deepEqual(infos.map((info) => info.offline), [true, true, true, true, false]);
+    assert.deepEqual(
+      infos.map((info) => info.offline),
+      [true, true, true, true, false],
+    );
   });
 
   it('loads the first names, lower-cased, one row per name and list, sorted', async () => {
     const names = await loadCorpus('names', { conditions: ['sex'] });
     assert.deepEqual(names.frame.columns, ['name', 'sex']);
     assert.equal(names.texts.length, 4951 + 3898);
-    assert.ok(names.texts.every((name) => /^[a-z][a-z-]*$/.test(name)), 'letters and hyphens, lower case');
+    assert.ok(
+      names.texts.every((name) => /^[a-z][a-z-]*$/.test(name)),
+      'letters and hyphens, lower case',
+    );
     assert.deepEqual([...names.texts.slice(1)].map((n, i) => n >= names.texts[i]).every(Boolean), true, 'sorted');
     const sexes = names.conditions!.values.map((row) => row[0]);
     assert.equal(sexes.filter((s) => s === 'female').length, 4951);
@@ -321,7 +373,10 @@ describe('built-in corpora', () => {
     const names = columnValues(sotu, 'name') as string[];
     assert.equal(years[0], 1790);
     assert.equal(names[0], 'George Washington');
-    assert.ok(years.every((year, i) => i === 0 || years[i - 1] <= year), 'sorted by year');
+    assert.ok(
+      years.every((year, i) => i === 0 || years[i - 1] <= year),
+      'sorted by year',
+    );
     assert.match(sotu.texts[0], /^Fellow-Citizens of the Senate and House of Representatives/);
   });
 
@@ -362,7 +417,7 @@ describe('AG News download', () => {
     assert.equal(corpus.texts[0], 'Oil Climbs Past $48 as Supply Fears Mount (Reuters)');
   });
 
-  it('honours GN_CACHE_DIR, and defaults to data/cache in the project', async () => {
+  it('honours GN_CACHE_DIR, and defaults to data/cache in the project', () => {
     const saved = process.env.GN_CACHE_DIR;
     try {
       process.env.GN_CACHE_DIR = '/some/cache';
@@ -396,7 +451,10 @@ describe('AG News download', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/train.csv`;
     try {
-      await rejectsWith(fetchAgNews({ cacheDir: await tempDir(), url, timeoutMs: 100 }), /no complete answer within 0\.1 s/);
+      await rejectsWith(
+        fetchAgNews({ cacheDir: await tempDir(), url, timeoutMs: 100 }),
+        /no complete answer within 0\.1 s/,
+      );
     } finally {
       silent.closeAllConnections();
       silent.close();
@@ -455,24 +513,45 @@ describe('condition columns', () => {
     return file;
   }
 
-  it('gives every document its row\'s values, split documents included, with numeric columns grouped', async () => {
-    const corpus = await loadCorpus(await greetings(), { split: 'paragraph', conditions: ['lang', 'year:decade', 'year:century', 'year'] });
+  it("gives every document its row's values, split documents included, with numeric columns grouped", async () => {
+    const corpus = await loadCorpus(await greetings(), {
+      split: 'paragraph',
+      conditions: ['lang', 'year:decade', 'year:century', 'year'],
+    });
     assert.deepEqual(corpus.texts, ['hello there', 'bonjour', 'salut', 'hallo']);
     assert.deepEqual(corpus.conditions, {
       names: ['lang', 'year:decade', 'year:century', 'year'],
-      values: [['en', '1990s', '1900s', '1994'], ['fr', '2000s', '2000s', '2003'], ['fr', '2000s', '2000s', '2003'], ['de', '1980s', '1900s', '1989']],
+      values: [
+        ['en', '1990s', '1900s', '1994'],
+        ['fr', '2000s', '2000s', '2003'],
+        ['fr', '2000s', '2000s', '2003'],
+        ['de', '1980s', '1900s', '1989'],
+      ],
     });
     assert.equal((await loadCorpus(await greetings())).conditions, null, 'none asked, none read');
     const limited = await loadCorpus(await greetings(), { split: 'paragraph', limit: 2, conditions: ['lang'] });
     assert.deepEqual(limited.conditions!.values, [['en'], ['fr']]);
   });
 
-  it('refuses a missing column, a bad grouping, a non-numeric grouped column and an empty cell, saying which', async () => {
+  it(`refuses a missing column, a bad grouping, a non-numeric \
+grouped column and an empty cell, saying which`, async () => {
     const file = await greetings();
-    await rejectsWith(loadCorpus(file, { conditions: ['colour'] }), /Condition column "colour" is not in the corpus \(columns: text, lang, year\)/);
-    await rejectsWith(loadCorpus(file, { conditions: ['year:week'] }), /Unknown grouping "week".*column:decade \/ column:century/);
-    await rejectsWith(loadCorpus(file, { conditions: ['lang:decade'] }), /"lang:decade" needs numbers, but row 1 holds "en"/);
-    await rejectsWith(loadCorpus(await greetings('hi,,1990\n'), { conditions: ['lang'] }), /Condition column "lang" is empty in row 1/);
+    await rejectsWith(
+      loadCorpus(file, { conditions: ['colour'] }),
+      /Condition column "colour" is not in the corpus \(columns: text, lang, year\)/,
+    );
+    await rejectsWith(
+      loadCorpus(file, { conditions: ['year:week'] }),
+      /Unknown grouping "week".*column:decade \/ column:century/,
+    );
+    await rejectsWith(
+      loadCorpus(file, { conditions: ['lang:decade'] }),
+      /"lang:decade" needs numbers, but row 1 holds "en"/,
+    );
+    await rejectsWith(
+      loadCorpus(await greetings('hi,,1990\n'), { conditions: ['lang'] }),
+      /Condition column "lang" is empty in row 1/,
+    );
   });
 
   it('reads the built-in State of the Union addresses by party and decade', async () => {

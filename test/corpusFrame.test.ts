@@ -6,7 +6,8 @@ import { loadCorpus } from '../src/corpus';
 const FIXTURES = path.resolve(__dirname, '../../test/fixtures/corpus');
 
 /** Whether danfojs-node is loaded in this process (node --test runs every test file in its own process). */
-const danfoLoaded = () => Object.keys(require.cache).some((file) => file.includes(`${path.sep}danfojs-node${path.sep}`));
+const danfoLoaded = () =>
+  Object.keys(require.cache).some((file) => file.includes(`${path.sep}danfojs-node${path.sep}`));
 
 test('the corpus frame is built on first read, so loading text for training never loads danfojs', async () => {
   const corpus = await loadCorpus(path.join(FIXTURES, 'headed.csv'));

@@ -26,9 +26,15 @@ test('the project itself keeps its stages in one direction', () => {
 });
 
 test('the dependency lint fails on a back-import, names the stages, and on modules that import each other', () => {
-  const forward = cruise({ 'src/train/loop.ts': "import { x } from '../data/batch';\nexport const y = x;\n", 'src/data/batch.ts': 'export const x = 1;\n' });
+  const forward = cruise({
+    'src/train/loop.ts': "import { x } from '../data/batch';\nexport const y = x;\n",
+    'src/data/batch.ts': 'export const x = 1;\n',
+  });
   assert.equal(forward.status, 0, forward.output);
-  const back = cruise({ 'src/data/batch.ts': "import { y } from '../train/loop';\nexport const x = y;\n", 'src/train/loop.ts': 'export const y = 1;\n' });
+  const back = cruise({
+    'src/data/batch.ts': "import { y } from '../train/loop';\nexport const x = y;\n",
+    'src/train/loop.ts': 'export const y = 1;\n',
+  });
   assert.notEqual(back.status, 0);
   assert.match(back.output, /data-imports-a-later-stage: src\/data\/batch\.ts → src\/train\/loop\.ts/);
   const circle = cruise({

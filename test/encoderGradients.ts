@@ -10,29 +10,51 @@ import { relativeDiff } from './engineFixtures';
  * Checks the training of a generator from an encoder's states (a condition encoder, or a sequence-to-sequence
  * model's source encoder) on `batch` with encoder input `ids`: on the layers engine, every encoder variable gets a
  * gradient equal to numeric directional derivatives of the loss; the fast and native engines (where available) give
- * the same loss and the same gradients of both networks, and leave no tensor behind. `step`: the largest step of the central differences. Returns
- * the layers engine's loss.
+ * the same loss and the same gradients of both networks, and leave no tensor behind. `step`: the largest step of the
+ * central differences. Returns the layers engine's loss.
  */
 export function assertEncoderGradients(
-  networks: EncoderDecoder, batch: Batch, ids: Int32Array, label: string, t: TestContext, step = 0.04,
+  networks: EncoderDecoder,
+  batch: Batch,
+  ids: Int32Array,
+  label: string,
+  t: TestContext,
+  step = 0.04,
 ): { loss: number } {
   const reference = encoderDecoderLossAndGradients(engineNamed('layers'), networks, batch, ids, 1);
-  const referenceGrads = new Map(Object.entries(reference.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array]));
+  const referenceGrads = new Map(
+    Object.entries(reference.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array]),
+  );
   tf.dispose(Object.values(reference.grads));
   const encoderVariables = networks.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
-  assert.equal(referenceGrads.size, networks.generator.trainableWeights.length + encoderVariables.length, `${label}: both networks' gradients`);
+  assert.equal(
+    referenceGrads.size,
+    networks.generator.trainableWeights.length + encoderVariables.length,
+    `${label}: both networks' gradients`,
+  );
   for (const variable of encoderVariables) {
     const analytic = referenceGrads.get(variable.name)!;
-    assert.ok(analytic.some((v) => v !== 0), `${label}: ${variable.name} gets a gradient`);
+    assert.ok(
+      analytic.some((v) => v !== 0),
+      `${label}: ${variable.name} gets a gradient`,
+    );
     // Its entries are small (~1e-4), below what float32 central differences resolve entry by entry: check directional
     // derivatives, with steps large enough for float32 and Richardson's extrapolation removing their h² error.
     const values = variable.dataSync().slice() as Float32Array;
     for (let k = 0; k < 3; k++) {
       // Along the analytic gradient's signs, weighted unevenly: its largest directional derivatives (float32 resolves
       // them), still wrong when any entry's sign or size is.
-      const direction = Float32Array.from(values, (_, i) => Math.sign(analytic[i]) * (1 + 0.5 * Math.sin(i * 12.9898 + k * 78.233)));
+      const direction = Float32Array.from(
+        values,
+        (_, i) => Math.sign(analytic[i]) * (1 + 0.5 * Math.sin(i * 12.9898 + k * 78.233)),
+      );
       const lossAt = (step: number) => {
-        variable.assign(tf.tensor(values.map((v, i) => v + step * direction[i]), variable.shape));
+        variable.assign(
+          tf.tensor(
+            values.map((v, i) => v + step * direction[i]),
+            variable.shape,
+          ),
+        );
         return encoderDecoderLoss(engineNamed('layers'), networks, batch, ids);
       };
       const expected = analytic.reduce((sum, g, i) => sum + g * direction[i], 0);
@@ -41,7 +63,10 @@ export function assertEncoderGradients(
       const central = (at: number) => (lossAt(at) - lossAt(-at)) / (2 * at);
       const numeric = (4 * central(h) - central(2 * h)) / 3;
       variable.assign(tf.tensor(values, variable.shape));
-      assert.ok(Math.abs(numeric - expected) < 2e-2 * Math.abs(expected), `${label} ${variable.name}: directional derivative ${numeric} vs ${expected}`);
+      assert.ok(
+        Math.abs(numeric - expected) < 2e-2 * Math.abs(expected),
+        `${label} ${variable.name}: directional derivative ${numeric} vs ${expected}`,
+      );
     }
   }
   for (const name of ['fast', 'native']) {
@@ -55,7 +80,10 @@ export function assertEncoderGradients(
     assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${label}/${name}: loss`);
     assert.equal(Object.keys(tested.grads).length, referenceGrads.size, `${label}/${name}: every variable's gradient`);
     for (const [variable, grad] of Object.entries(tested.grads)) {
-      assert.ok(relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!) < 1e-4, `${label}/${name}: gradient of ${variable}`);
+      assert.ok(
+        relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!) < 1e-4,
+        `${label}/${name}: gradient of ${variable}`,
+      );
     }
     tf.dispose(Object.values(tested.grads));
     assert.equal(tf.memory().numTensors, before, `${label}/${name}: no tensor left behind`);

@@ -4,9 +4,22 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { fastBatchLoss, fastEngine, FastStepper, LayersStepper, selectEngine } from '../src/engines';
 import { CELLS, lookupRows } from '../src/model';
-import { assertMatchesLayers, assertNumericGradients, assertSameCurve, assertSameSteps, engineCases, forEachStepperModel, generatorWith, ids, maskedBatch, trainedCurve, VOCAB } from './engineFixtures';
+import {
+  assertMatchesLayers,
+  assertNumericGradients,
+  assertSameCurve,
+  assertSameSteps,
+  engineCases,
+  forEachStepperModel,
+  generatorWith,
+  ids,
+  maskedBatch,
+  trainedCurve,
+  VOCAB,
+} from './engineFixtures';
 
-test('fast-engine loss and gradients equal the tfjs-layers cells for every cell, gate, input and backend (2 layers, padding mask)', async () => {
+test(`fast-engine loss and gradients equal the tfjs-layers cells for \
+every cell, gate, input and backend (2 layers, padding mask)`, async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     await initBackend(backend);
     for (const { cell, input, gate, label } of engineCases()) {
@@ -58,11 +71,20 @@ test('a network the fast engine cannot run names the layer and the way out; bad 
   const h = tf.layers.lstm({ units: 4, returnSequences: true, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: VOCAB }).apply(h) as tf.SymbolicTensor });
   assert.match(fastEngine.unsupportedReason(model)!, /^layer "embedding.*" \(Embedding\): no fast version/);
-  assert.throws(() => selectEngine('fast', model), /The fast engine cannot run this model: layer "embedding.*Embedding.*--engine auto/);
+  assert.throws(
+    () => selectEngine('fast', model),
+    /The fast engine cannot run this model: layer "embedding.*Embedding.*--engine auto/,
+  );
   assert.equal(selectEngine('auto', model).name, 'layers', 'auto takes the engine that can run it');
-  assert.throws(() => fastBatchLoss(model, maskedBatch(), true), /cannot run layer "embedding.*Embedding.*--engine layers/);
+  assert.throws(
+    () => fastBatchLoss(model, maskedBatch(), true),
+    /cannot run layer "embedding.*Embedding.*--engine layers/,
+  );
   assert.throws(() => new FastStepper(model, 1), /fast engine cannot run/);
-  assert.throws(() => selectEngine('native-x', model), /Unknown engine "native-x". Use auto or one of: native, fast, layers/);
+  assert.throws(
+    () => selectEngine('native-x', model),
+    /Unknown engine "native-x". Use auto or one of: native, fast, layers/,
+  );
   model.dispose();
   const table = tf.ones([3, 2]);
   assert.throws(() => lookupRows(table, tf.tensor1d([0, 3], 'int32')), /Token id 3 is outside the table of 3 rows/);

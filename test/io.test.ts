@@ -8,10 +8,19 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { initBackend } from '../src/backend';
 import { loadArtifact, lockModelFolder, saveArtifact } from '../src/io';
-import { buildConditionEncoder, buildGenerator, conditionState, GeneratorModel, type ModelConfig, resolveModelConfig, stateLayout } from '../src/model';
+import {
+  buildConditionEncoder,
+  buildGenerator,
+  conditionState,
+  GeneratorModel,
+  type ModelConfig,
+  resolveModelConfig,
+  stateLayout,
+} from '../src/model';
 import { generate } from '../src/sample';
 import { CharVocab } from '../src/vocab';
 import { rewriteWithDigest } from './tamper';
+import { parseAs } from './cliJson';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'gennet-io-'));
@@ -40,20 +49,41 @@ test('a saved model loads with the same vocabulary, config and generations', asy
   }
 });
 
-test('a conditional model saves its condition encoder beside the network (version 3) and loads it back; others stay version 2', async () => {
+test(`a conditional model saves its condition encoder beside the network \
+(version 3) and loads it back; others stay version 2`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   const original = model();
   const layout = stateLayout(original.config);
-  const config = { conditions: [{ column: 'lang', values: ['en', 'fr'] }, { column: 'year:decade', values: ['1990s', '2000s'] }], dim: 3, seed: 2 };
+  const config = {
+    conditions: [
+      { column: 'lang', values: ['en', 'fr'] },
+      { column: 'year:decade', values: ['1990s', '2000s'] },
+    ],
+    dim: 3,
+    seed: 2,
+  };
   const encoder = buildConditionEncoder(config, layout);
   await saveArtifact(dir, original, { conditions: { config, encoder } });
-  assert.deepEqual((await fs.readdir(dir)).sort(), ['condition-encoder.bin', 'condition-encoder.json', 'config.json', 'model.json', 'vocab.json', 'weights.bin']);
+  assert.deepEqual((await fs.readdir(dir)).sort(), [
+    'condition-encoder.bin',
+    'condition-encoder.json',
+    'config.json',
+    'model.json',
+    'vocab.json',
+    'weights.bin',
+  ]);
   const loaded = await loadArtifact(dir);
   assert.equal(loaded.saved.version, 3);
   assert.deepEqual(loaded.conditions!.config, config);
-  for (const values of [['en', '1990s'], ['fr', '2000s']]) {
-    assert.deepEqual(conditionState(loaded.conditions!.encoder, config, values), conditionState(encoder, config, values));
+  for (const values of [
+    ['en', '1990s'],
+    ['fr', '2000s'],
+  ]) {
+    assert.deepEqual(
+      conditionState(loaded.conditions!.encoder, config, values),
+      conditionState(encoder, config, values),
+    );
   }
   const initialState = conditionState(encoder, config, ['fr', '1990s']);
   const opts = { prompt: 'Hel', length: 30, temperature: 1, seed: 5, stopAtEos: false, initialState };
@@ -61,19 +91,29 @@ test('a conditional model saves its condition encoder beside the network (versio
   // An encoder that does not fit the recorded conditions, or conditions in an unknown form: refused by name.
   const configFile = path.join(dir, 'config.json');
   const savedConfig = await fs.readFile(configFile, 'utf8');
-  const edited = JSON.parse(savedConfig);
-  edited.conditions.conditions.push({ column: 'genre', values: ['poem'] });
+  const edited = parseAs<{ conditions: { conditions: unknown[] | string } }>(savedConfig);
+  (edited.conditions.conditions as unknown[]).push({ column: 'genre', values: ['poem'] });
   await fs.writeFile(configFile, JSON.stringify(edited));
-  await assert.rejects(loadArtifact(dir), /is inconsistent: its condition encoder takes 2 conditions and gives \d+ state values; the model needs 3/);
+  await assert.rejects(
+    loadArtifact(dir),
+    /is inconsistent: its condition encoder takes 2 conditions and gives \d+ state values; the model needs 3/,
+  );
   edited.conditions = { conditions: 'lang' };
   await fs.writeFile(configFile, JSON.stringify(edited));
   await assert.rejects(loadArtifact(dir), /records its conditions in a form gennet does not know/);
   await fs.writeFile(configFile, savedConfig);
-  const cli = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'generate', '--model', dir, '--condition', 'year=1990s'], { encoding: 'utf8' });
+  const cli = spawnSync(
+    process.execPath,
+    [path.resolve(__dirname, '../../dist/cli.js'), 'generate', '--model', dir, '--condition', 'year=1990s'],
+    { encoding: 'utf8' },
+  );
   assert.match(cli.stderr, /This model generates under conditions; give lang=VALUE \(one of: en, fr\)\./);
   const weights = path.join(dir, 'condition-encoder.bin');
   const bytes = await fs.readFile(weights);
-  await fs.writeFile(weights, bytes.map((b, i) => (i === 5 ? b ^ 1 : b)));
+  await fs.writeFile(
+    weights,
+    bytes.map((b, i) => (i === 5 ? b ^ 1 : b)),
+  );
   await assert.rejects(loadArtifact(dir), /condition-encoder\.bin" does not match what config\.json records for it/);
   await fs.writeFile(weights, bytes);
   // Saved again without conditions: an ordinary model (version 2) whose encoder files are gone.
@@ -85,24 +125,64 @@ test('a conditional model saves its condition encoder beside the network (versio
   encoder.dispose();
 });
 
-test('a version-1 artifact (flat training record of the old CLI, or a notebook\'s free-form one) still loads, its run read back typed', async () => {
+test(`a version-1 artifact (flat training record of the old CLI, or a \
+notebook's free-form one) still loads, its run read back typed`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'old');
   await saveArtifact(dir, model());
-  const config = JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8'));
+  const config = parseAs<Record<string, unknown>>(await fs.readFile(path.join(dir, 'config.json'), 'utf8'));
   const cliRun = {
-    corpus: 'builtin:sotu', columns: ['text'], split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
-    minCount: 1, maxVocab: null, mode: 'windows', seqLen: 64, valFraction: 0.1, seed: 3, unigramEntropy: 3.1,
-    engine: 'fast', threads: 2, epochs: 4, batchSize: 16, learningRate: 0.01, clipNorm: 5, maxSteps: null, charsPerToken: 1,
-    result: { steps: 12, valLoss: 2.5 }, history: { batches: [{ step: 1, epoch: 1, loss: 3 }], epochs: [] },
+    corpus: 'builtin:sotu',
+    columns: ['text'],
+    split: 'none',
+    limit: null,
+    repairMojibake: false,
+    level: 'char',
+    lowercase: false,
+    minCount: 1,
+    maxVocab: null,
+    mode: 'windows',
+    seqLen: 64,
+    valFraction: 0.1,
+    seed: 3,
+    unigramEntropy: 3.1,
+    engine: 'fast',
+    threads: 2,
+    epochs: 4,
+    batchSize: 16,
+    learningRate: 0.01,
+    clipNorm: 5,
+    maxSteps: null,
+    charsPerToken: 1,
+    result: { steps: 12, valLoss: 2.5 },
+    history: { batches: [{ step: 1, epoch: 1, loss: 3 }], epochs: [] },
   };
-  const writeV1 = (training: unknown) => fs.writeFile(path.join(dir, 'config.json'), JSON.stringify({ ...config, version: 1, run: undefined, notes: undefined, training }));
+  const writeV1 = (training: unknown) =>
+    fs.writeFile(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ ...config, version: 1, run: undefined, notes: undefined, training }),
+    );
   await writeV1(cliRun);
   const loaded = await loadArtifact(dir);
   assert.equal(loaded.saved.version, 1);
   assert.deepEqual(loaded.saved.run?.data, {
-    corpus: 'builtin:sotu', format: null, columns: ['text'], conditions: null, sourceColumn: null, sourceLevel: 'char', split: 'none', limit: null, repairMojibake: false, level: 'char', lowercase: false,
-    minCount: 1, maxVocab: null, mode: 'windows', seqLen: 64, valFraction: 0.1, seed: 3,
+    corpus: 'builtin:sotu',
+    format: null,
+    columns: ['text'],
+    conditions: null,
+    sourceColumn: null,
+    sourceLevel: 'char',
+    split: 'none',
+    limit: null,
+    repairMojibake: false,
+    level: 'char',
+    lowercase: false,
+    minCount: 1,
+    maxVocab: null,
+    mode: 'windows',
+    seqLen: 64,
+    valFraction: 0.1,
+    seed: 3,
   });
   assert.equal(loaded.saved.run?.training.batchSize, 16);
   assert.equal(loaded.saved.run?.history.batches.length, 1);
@@ -115,7 +195,8 @@ test('a version-1 artifact (flat training record of the old CLI, or a notebook\'
   await assert.rejects(loadArtifact(dir), /"batchSize" must be number, got "big"/);
 });
 
-test('saving over a model replaces only gennet\'s files: the user\'s files and the folder\'s permissions stay; files and foreign folders are refused', async () => {
+test(`saving over a model replaces only gennet's files: the user's files and the \
+folder's permissions stay; files and foreign folders are refused`, async () => {
   await initBackend('cpu');
   const root = await tempDir();
   const dir = path.join(root, 'model');
@@ -132,23 +213,41 @@ test('saving over a model replaces only gennet\'s files: the user\'s files and t
   assert.equal(await fs.readFile(path.join(dir, 'README.md'), 'utf8'), 'my notes');
   assert.equal(await fs.readFile(path.join(dir, 'samples', 'best.txt'), 'utf8'), 'a sample');
   assert.equal((await fs.stat(dir)).mode & 0o777, 0o755);
-  assert.deepEqual((await fs.readdir(dir)).sort(), ['README.md', 'config.json', 'model.json', 'samples', 'vocab.json', 'weights.bin']);
-  assert.deepEqual((await fs.readdir(root)).filter((f) => f.startsWith('.')), [], 'nothing left beside the folder');
+  assert.deepEqual((await fs.readdir(dir)).sort(), [
+    'README.md',
+    'config.json',
+    'model.json',
+    'samples',
+    'vocab.json',
+    'weights.bin',
+  ]);
+  assert.deepEqual(
+    (await fs.readdir(root)).filter((f) => f.startsWith('.')),
+    [],
+    'nothing left beside the folder',
+  );
   await loadArtifact(dir);
 
   const userDir = path.join(root, 'notes');
   await fs.mkdir(userDir);
   await fs.writeFile(path.join(userDir, 'thesis.txt'), 'precious');
-  await assert.rejects(saveArtifact(userDir, model()), /"[^"]*notes" is not empty and holds no gennet model; gennet will not write into it. Choose another --out/);
+  await assert.rejects(
+    saveArtifact(userDir, model()),
+    /"[^"]*notes" is not empty and holds no gennet model; gennet will not write into it. Choose another --out/,
+  );
   assert.deepEqual(await fs.readdir(userDir), ['thesis.txt']);
   const file = path.join(root, 'notes.txt');
   await fs.writeFile(file, 'my text');
-  await assert.rejects(saveArtifact(file, model()), /"[^"]*notes.txt" is a file, not a model folder; gennet will not replace it/);
+  await assert.rejects(
+    saveArtifact(file, model()),
+    /"[^"]*notes.txt" is a file, not a model folder; gennet will not replace it/,
+  );
   assert.equal(await fs.readFile(file, 'utf8'), 'my text');
   await assert.rejects(saveArtifact('', model()), /The model folder \(--out\) is empty/);
 });
 
-test('a save that fails while writing (disk full) names the folder and the space needed, and leaves the previous model intact', async (t) => {
+test(`a save that fails while writing (disk full) names the folder and \
+the space needed, and leaves the previous model intact`, async (t) => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   const first = model();
@@ -163,49 +262,84 @@ test('a save that fails while writing (disk full) names the folder and the space
   });
   const other = model();
   other.network.setWeights(other.network.getWeights().map((w) => w.mul(2)));
-  await assert.rejects(saveArtifact(dir, other), /No space left to save the model in "[^"]+": the save needs \d+\.\d MB free\. Free some space or choose another --out; the model saved there before is intact\./);
+  await assert.rejects(
+    saveArtifact(dir, other),
+    new RegExp(
+      String.raw`No space left to save the model in "[^"]+": the save needs \d+\.\d MB free\. ` +
+        String.raw`Free some space or choose another --out; the model saved there before is intact\.`,
+    ),
+  );
   t.mock.restoreAll();
   assert.deepEqual(await fs.readFile(path.join(dir, 'weights.bin')), before);
   assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin']);
   await loadArtifact(dir);
 });
 
-/** Runs `code` in a child Node process with `io` bound to the compiled io module; resolves to its exit code and stderr. */
+/**
+ * Runs `code` in a child Node process with `io` bound to the compiled io module; resolves to its exit code and stderr.
+ */
 function childWithIo(code: string, args: string[] = []): ReturnType<typeof spawn> {
   const io = path.resolve(__dirname, '../src/io');
-  return spawn(process.execPath, ['-e', `const io = require(${JSON.stringify(io)}); ${code}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['-e', `const io = require(${JSON.stringify(io)}); ${code}`, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
-test('one writer per model folder: a second one is refused at once with the holder\'s pid; a dead holder\'s lock is taken over', async () => {
+test(`one writer per model folder: a second one is refused at once \
+with the holder's pid; a dead holder's lock is taken over`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   await saveArtifact(dir, model());
   const lock = await lockModelFolder(dir);
-  const refused = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.resolve(__dirname, '../src/io'))}).lockModelFolder(process.argv[1]).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`, dir], { encoding: 'utf8' });
+  const refused = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(path.resolve(__dirname, '../src/io'))}).lockModelFolder(process.argv[1]).then(() ` +
+        '=> process.exit(0), (e) => { console.error(e.message); process.exit(3); })',
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(refused.status, 3);
-  assert.match(refused.stderr, new RegExp(`is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose another --out`));
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `is being written by another gennet \\(pid ${process.pid}, since .*\\); wait for it to end or choose ` +
+        'another --out',
+    ),
+  );
   await saveArtifact(dir, model()); // the holder itself saves under its lock
   await lock.release();
   assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'));
   const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  await fs.writeFile(path.join(dir, '.gennet-lock'), JSON.stringify({ pid: Number(gone.stdout), startedAt: 'earlier' }));
+  await fs.writeFile(
+    path.join(dir, '.gennet-lock'),
+    JSON.stringify({ pid: Number(gone.stdout), startedAt: 'earlier' }),
+  );
   await saveArtifact(dir, model());
-  assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'), 'a dead writer\'s lock is taken over and released');
+  assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'), "a dead writer's lock is taken over and released");
 });
 
-test('a saver killed at any point leaves a folder that loads one whole save; readers never fail or mix saves; the next save cleans up', async () => {
+test(`a saver killed at any point leaves a folder that loads one whole \
+save; readers never fail or mix saves; the next save cleans up`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   // The saver alternates two networks (seeds 4 and 5): a reader that mixed files of two saves would see weights of one
   // with the other's config, so each load must equal one of them whole.
-  const networkWith = (seed: number) => buildGenerator(resolveModelConfig({ vocabSize: model().vocab.size, units: 64, layers: 2, seed }));
+  const networkWith = (seed: number) =>
+    buildGenerator(resolveModelConfig({ vocabSize: model().vocab.size, units: 64, layers: 2, seed }));
   const expected = [4, 5].map((seed) => {
     const network = networkWith(seed);
     const flat = Float32Array.from(network.getWeights().flatMap((w) => Array.from(w.dataSync())));
     network.dispose();
     return flat;
   });
-  await saveArtifact(dir, { ...model(), network: networkWith(4), config: resolveModelConfig({ vocabSize: model().vocab.size, units: 64, layers: 2, seed: 4 }) });
+  await saveArtifact(dir, {
+    ...model(),
+    network: networkWith(4),
+    config: resolveModelConfig({ vocabSize: model().vocab.size, units: 64, layers: 2, seed: 4 }),
+  });
   const saverCode = `
     const { buildGenerator, resolveModelConfig } = require(${JSON.stringify(path.resolve(__dirname, '../src/model'))});
     const { CharVocab } = require(${JSON.stringify(path.resolve(__dirname, '../src/vocab'))});
@@ -214,13 +348,16 @@ test('a saver killed at any point leaves a folder that loads one whole save; rea
       const config = resolveModelConfig({ vocabSize: vocab.size, units: 64, layers: 2, seed });
       return { network: buildGenerator(config), vocab, config };
     });
-    (async () => { process.stderr.write('ready'); for (let k = 0; ; k++) await io.saveArtifact(process.argv[1], models[k % 2]); })();`;
+    (async () => {
+      process.stderr.write('ready');
+      for (let k = 0; ; k++) await io.saveArtifact(process.argv[1], models[k % 2]);
+    })();`;
   const loadsOneSave = async () => {
     const loaded = await loadArtifact(dir);
     const flat = Float32Array.from(loaded.network.getWeights().flatMap((w) => Array.from(w.dataSync())));
     const which = expected.findIndex((e) => e.every((v, i) => v === flat[i]));
-    assert.ok(which >= 0, 'the weights are one save\'s');
-    assert.equal(loaded.config.seed, [4, 5][which], 'and its config.json the same save\'s');
+    assert.ok(which >= 0, "the weights are one save's");
+    assert.equal(loaded.config.seed, [4, 5][which], "and its config.json the same save's");
     loaded.network.dispose();
   };
   for (let round = 0; round < 4; round++) {
@@ -228,7 +365,8 @@ test('a saver killed at any point leaves a folder that loads one whole save; rea
     const exited = once(saver, 'exit');
     let stderr = '';
     saver.stderr!.on('data', (chunk) => (stderr += chunk));
-    while (!stderr.includes('ready')) await Promise.race([exited.then(() => assert.fail(`the saver ended: ${stderr}`)), delay(20)]);
+    while (!stderr.includes('ready'))
+      await Promise.race([exited.then(() => assert.fail(`the saver ended: ${stderr}`)), delay(20)]);
     const until = Date.now() + 600 + Math.random() * 900;
     while (Date.now() < until) await loadsOneSave();
     assert.equal(saver.exitCode, null, `the saver ran until killed: ${stderr}`);
@@ -237,17 +375,23 @@ test('a saver killed at any point leaves a folder that loads one whole save; rea
     await loadsOneSave();
   }
   await saveArtifact(dir, model());
-  assert.deepEqual((await fs.readdir(dir)).sort(), ['config.json', 'model.json', 'vocab.json', 'weights.bin'], 'no temporary files or lock left');
+  assert.deepEqual(
+    (await fs.readdir(dir)).sort(),
+    ['config.json', 'model.json', 'vocab.json', 'weights.bin'],
+    'no temporary files or lock left',
+  );
 });
 
-test('a save killed during its renames: readers take the rest from its temporary files, the next save completes it first', async () => {
+test(`a save killed during its renames: readers take the rest from \
+its temporary files, the next save completes it first`, async () => {
   await initBackend('cpu');
   const root = await tempDir();
   const [dir, other] = [path.join(root, 'model'), path.join(root, 'other')];
   await saveArtifact(dir, model('onehot'));
   await saveArtifact(other, model('embedding'));
   // What a writer (pid 99999, gone) leaves when killed after renaming weights.bin, before the other files.
-  for (const name of ['model.json', 'vocab.json', 'config.json']) await fs.copyFile(path.join(other, name), path.join(dir, `.gennet-tmp-99999-${name}`));
+  for (const name of ['model.json', 'vocab.json', 'config.json'])
+    await fs.copyFile(path.join(other, name), path.join(dir, `.gennet-tmp-99999-${name}`));
   await fs.copyFile(path.join(other, 'weights.bin'), path.join(dir, 'weights.bin'));
   const loaded = await loadArtifact(dir);
   assert.equal((loaded.config as ModelConfig).input, 'embedding', 'the interrupted save, whole');
@@ -257,7 +401,8 @@ test('a save killed during its renames: readers take the rest from its temporary
   assert.equal(((await loadArtifact(dir)).config as ModelConfig).input, 'onehot');
 });
 
-test('a folder left by a first save killed before its config.json, and OS clutter, do not block the next save; file modes stay', async () => {
+test(`a folder left by a first save killed before its config.json, and \
+OS clutter, do not block the next save; file modes stay`, async () => {
   await initBackend('cpu');
   const dir = path.join(await tempDir(), 'model');
   await fs.mkdir(dir);
@@ -268,7 +413,10 @@ test('a folder left by a first save killed before its config.json, and OS clutte
   await saveArtifact(dir, model());
   assert.equal((await fs.stat(path.join(dir, 'weights.bin'))).mode & 0o777, 0o600);
   // A lock naming this very process but not held by it is a restarted container's leftover: taken over.
-  await fs.writeFile(path.join(dir, '.gennet-lock'), JSON.stringify({ pid: process.pid, startedAt: 'before a restart' }));
+  await fs.writeFile(
+    path.join(dir, '.gennet-lock'),
+    JSON.stringify({ pid: process.pid, startedAt: 'before a restart' }),
+  );
   await saveArtifact(dir, model());
   await loadArtifact(dir);
 });
@@ -291,7 +439,10 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   const tamperedWeights = await fs.readFile(path.join(tampered, 'weights.bin'));
   tamperedWeights[0] ^= 1;
   await fs.writeFile(path.join(tampered, 'weights.bin'), tamperedWeights);
-  await assert.rejects(loadArtifact(tampered), /weights.bin" does not match what config.json records for it \(damaged, or changed since the save\)/);
+  await assert.rejects(
+    loadArtifact(tampered),
+    /weights.bin" does not match what config.json records for it \(damaged, or changed since the save\)/,
+  );
 
   const truncated = await fresh('truncated');
   const weights = path.join(truncated, 'weights.bin');
@@ -302,12 +453,18 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   const nanWeights = new Float32Array(new Uint8Array(await fs.readFile(path.join(notFinite, 'weights.bin'))).buffer);
   nanWeights[3] = NaN;
   await rewriteWithDigest(notFinite, 'weights.bin', Buffer.from(nanWeights.buffer));
-  await assert.rejects(loadArtifact(notFinite), /weights that are not finite numbers \(NaN or infinity: a diverged run\?\)/);
+  await assert.rejects(
+    loadArtifact(notFinite),
+    /weights that are not finite numbers \(NaN or infinity: a diverged run\?\)/,
+  );
 
   const noManifest = await fresh('no-manifest');
-  const manifestJson = JSON.parse(await fs.readFile(path.join(noManifest, 'model.json'), 'utf8'));
+  const manifestJson = parseAs<Record<string, unknown>>(await fs.readFile(path.join(noManifest, 'model.json'), 'utf8'));
   await rewriteWithDigest(noManifest, 'model.json', JSON.stringify({ ...manifestJson, weightsManifest: null }));
-  await assert.rejects(loadArtifact(noManifest), /does not name weights.bin as its weights .*will not load a model without its trained weights/);
+  await assert.rejects(
+    loadArtifact(noManifest),
+    /does not name weights.bin as its weights .*will not load a model without its trained weights/,
+  );
 
   const linked = await fresh('linked');
   await fs.rm(path.join(linked, 'vocab.json'));
@@ -325,19 +482,19 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
 
   const newer = await fresh('newer');
   const configFile = path.join(newer, 'config.json');
-  const config = JSON.parse(await fs.readFile(configFile, 'utf8'));
+  const config = parseAs<Record<string, unknown>>(await fs.readFile(configFile, 'utf8'));
   await fs.writeFile(configFile, JSON.stringify({ ...config, version: 99 }));
   await assert.rejects(loadArtifact(newer), /format version 99.*Upgrade/);
 
   const mismatch = await fresh('mismatch');
   const vocabFile = path.join(mismatch, 'vocab.json');
-  const vocab = JSON.parse(await fs.readFile(vocabFile, 'utf8'));
+  const vocab = parseAs<{ tokens: string[] }>(await fs.readFile(vocabFile, 'utf8'));
   await rewriteWithDigest(mismatch, 'vocab.json', JSON.stringify({ ...vocab, tokens: vocab.tokens.slice(0, -1) }));
   await assert.rejects(loadArtifact(mismatch), /vocabulary has \d+ tokens but the model expects/);
 
   const escaping = await fresh('escaping');
   const modelFile = path.join(escaping, 'model.json');
-  const modelJson = JSON.parse(await fs.readFile(modelFile, 'utf8'));
+  const modelJson = parseAs<{ weightsManifest: Array<{ paths: string[] }> }>(await fs.readFile(modelFile, 'utf8'));
   modelJson.weightsManifest[0].paths = ['../truncated/weights.bin'];
   await rewriteWithDigest(escaping, 'model.json', JSON.stringify(modelJson));
   await assert.rejects(loadArtifact(escaping), /does not name weights.bin as its weights/);
@@ -345,7 +502,9 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   // A topology naming code (a Lambda layer with a function body) is refused, never run.
   const withCode = await fresh('with-code');
   const codeFile = path.join(withCode, 'model.json');
-  const codeJson = JSON.parse(await fs.readFile(codeFile, 'utf8'));
+  const codeJson = parseAs<{
+    modelTopology: { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } };
+  }>(await fs.readFile(codeFile, 'utf8'));
   const ran = '__gennetLoadRanCode';
   codeJson.modelTopology.config.layers[1].class_name = 'Lambda';
   codeJson.modelTopology.config.layers[1].config.function = `globalThis.${ran} = true`;

@@ -14,26 +14,36 @@ const VOCAB = 13;
 
 test('splitBatch: parts of consecutive rows that differ in size by at most one, none empty, together the batch', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (rows, seqLen, parts, masked) => {
-      const size = rows * seqLen;
-      const batch: Batch = {
-        inputs: Int32Array.from({ length: size }, (_, i) => i),
-        targets: Int32Array.from({ length: size }, (_, i) => i + 1),
-        mask: masked ? Float32Array.from({ length: size }, (_, i) => i % 3 === 0 ? 0 : 1) : null,
-        batchSize: rows,
-        seqLen,
-        documents: Int32Array.from({ length: rows }, (_, r) => 100 + r),
-      };
-      const out = splitBatch(batch, parts);
-      assert.equal(out.length, Math.min(rows, parts));
-      const sizes = out.map((part) => part.batchSize);
-      assert.ok(Math.min(...sizes) >= 1 && Math.max(...sizes) - Math.min(...sizes) <= 1);
-      assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.inputs])), batch.inputs);
-      assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.targets])), batch.targets);
-      if (masked) assert.deepEqual(Float32Array.from(out.flatMap((part) => [...part.mask!])), batch.mask);
-      assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.documents!])), batch.documents, 'each part keeps its rows\' documents');
-      out.forEach((part) => assert.equal(part.inputs.length, part.batchSize * seqLen));
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.boolean(),
+      (rows, seqLen, parts, masked) => {
+        const size = rows * seqLen;
+        const batch: Batch = {
+          inputs: Int32Array.from({ length: size }, (_, i) => i),
+          targets: Int32Array.from({ length: size }, (_, i) => i + 1),
+          mask: masked ? Float32Array.from({ length: size }, (_, i) => (i % 3 === 0 ? 0 : 1)) : null,
+          batchSize: rows,
+          seqLen,
+          documents: Int32Array.from({ length: rows }, (_, r) => 100 + r),
+        };
+        const out = splitBatch(batch, parts);
+        assert.equal(out.length, Math.min(rows, parts));
+        const sizes = out.map((part) => part.batchSize);
+        assert.ok(Math.min(...sizes) >= 1 && Math.max(...sizes) - Math.min(...sizes) <= 1);
+        assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.inputs])), batch.inputs);
+        assert.deepEqual(Int32Array.from(out.flatMap((part) => [...part.targets])), batch.targets);
+        if (masked) assert.deepEqual(Float32Array.from(out.flatMap((part) => [...part.mask!])), batch.mask);
+        assert.deepEqual(
+          Int32Array.from(out.flatMap((part) => [...part.documents!])),
+          batch.documents,
+          "each part keeps its rows' documents",
+        );
+        out.forEach((part) => assert.equal(part.inputs.length, part.batchSize * seqLen));
+      },
+    ),
   );
 });
 
@@ -43,12 +53,17 @@ function lines(): LineDataset {
   return new LineDataset(Array.from({ length: 48 }, (_, k) => make(4 + ((k * 7) % 15), k)));
 }
 
-test('training on two threads follows the one-thread loss curve (padded lines: parts weighted by real tokens) without leaks', async () => {
+test(`training on two threads follows the one-thread loss curve (padded \
+lines: parts weighted by real tokens) without leaks`, async () => {
   await initBackend('wasm');
   for (const cell of ['lstm', 'gru'] as CellType[]) {
     const run = async (threads: number) => {
       const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, cell, units: 12, seed: 2 }));
-      const result = await train(model, { train: lines(), val: lines() }, { ...DEFAULT_TRAIN_CONFIG, threads, batchSize: 8, epochs: 3, learningRate: 0.02, seed: 1 });
+      const result = await train(
+        model,
+        { train: lines(), val: lines() },
+        { ...DEFAULT_TRAIN_CONFIG, threads, batchSize: 8, epochs: 3, learningRate: 0.02, seed: 1 },
+      );
       model.dispose();
       return result;
     };
@@ -64,18 +79,24 @@ test('training on two threads follows the one-thread loss curve (padded lines: p
   }
 });
 
-test('a conditional run shares its rows with worker threads (their states, and the states\' gradients back): the one-thread curve and encoder', async () => {
+test(`a conditional run shares its rows with worker threads (their states, and \
+the states' gradients back): the one-thread curve and encoder`, async () => {
   await initBackend('wasm');
   const run = async (threads: number) => {
     const config = resolveModelConfig({ vocabSize: VOCAB, cell: 'lstm', units: 12, seed: 2 });
     const layout = stateLayout(config);
     const encoderConfig = { conditions: [{ column: 'kind', values: ['a', 'b', 'c'] }], dim: 3, seed: 4 };
     const networks = {
-      generator: buildGenerator(config), encoder: buildConditionEncoder(encoderConfig, layout), layout,
+      generator: buildGenerator(config),
+      encoder: buildConditionEncoder(encoderConfig, layout),
+      layout,
       documentIds: Int32Array.from({ length: 48 }, (_, d) => d % 3),
     };
-    const result = await train(networks, { train: lines(), val: lines() },
-      { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', threads, batchSize: 8, epochs: 2, learningRate: 0.05, seed: 1 });
+    const result = await train(
+      networks,
+      { train: lines(), val: lines() },
+      { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', threads, batchSize: 8, epochs: 2, learningRate: 0.05, seed: 1 },
+    );
     const encoderWeights = networks.encoder.getWeights().map((w) => Array.from(w.dataSync()));
     networks.generator.dispose();
     networks.encoder.dispose();
@@ -87,9 +108,14 @@ test('a conditional run shares its rows with worker threads (their states, and t
     assert.ok(Math.abs(b.loss - expected) < 1e-4 * expected, `step ${k + 1}: ${b.loss} vs ${expected}`);
   });
   assert.ok(Math.abs(two.result.valLossShuffledConditions! - one.result.valLossShuffledConditions!) < 1e-4);
-  one.encoderWeights.forEach((weights, i) => weights.forEach((w, k) => {
-    assert.ok(Math.abs(w - two.encoderWeights[i][k]) < 1e-4, `encoder weight ${i}[${k}]: ${two.encoderWeights[i][k]} on two threads, ${w} on one`);
-  }));
+  one.encoderWeights.forEach((weights, i) =>
+    weights.forEach((w, k) => {
+      assert.ok(
+        Math.abs(w - two.encoderWeights[i][k]) < 1e-4,
+        `encoder weight ${i}[${k}]: ${two.encoderWeights[i][k]} on two threads, ${w} on one`,
+      );
+    }),
+  );
 });
 
 test('an error in a worker thread rejects the step with its message; the workers stop', async () => {
@@ -97,9 +123,21 @@ test('an error in a worker thread rejects the step with its message; the workers
   const model = buildGenerator(resolveModelConfig({ vocabSize: VOCAB, units: 4, seed: 2 }));
   const workers = await GradientWorkers.start(model, 1);
   const inputs = Int32Array.from({ length: 8 }, (_, i) => (i === 7 ? 99 : i)); // the bad id is in the worker's rows
-  const batch: Batch = { inputs, targets: Int32Array.from({ length: 8 }, (_, i) => i), mask: null, batchSize: 4, seqLen: 2 };
-  await assert.rejects(workers.lossAndGradients(model, batch, fastEngine), /Gradient worker: Token id 99 is outside the table of 13 rows/);
+  const batch: Batch = {
+    inputs,
+    targets: Int32Array.from({ length: 8 }, (_, i) => i),
+    mask: null,
+    batchSize: 4,
+    seqLen: 2,
+  };
+  await assert.rejects(
+    workers.lossAndGradients(model, batch, fastEngine),
+    /Gradient worker: Token id 99 is outside the table of 13 rows/,
+  );
   await workers.terminate();
-  await assert.rejects(train(model, { train: lines(), val: null }, { ...DEFAULT_TRAIN_CONFIG, threads: 0 }), /Threads must be a whole number ≥ 1, got 0/);
+  await assert.rejects(
+    train(model, { train: lines(), val: null }, { ...DEFAULT_TRAIN_CONFIG, threads: 0 }),
+    /Threads must be a whole number ≥ 1, got 0/,
+  );
   model.dispose();
 });

@@ -4,16 +4,31 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { Plot } from 'nodeplotlib';
 import {
-  createLiveFigure, displayFigure, figureToSvg, figureToVegaLite, lossFigure, movingAverage, svgToPng,
+  createLiveFigure,
+  displayFigure,
+  figureToSvg,
+  figureToVegaLite,
+  lossFigure,
+  movingAverage,
+  svgToPng,
   type Figure,
 } from '../src/plot';
 import type { TrainingHistory } from '../src/train/history';
 
 /** 3 epochs of 4 batches; epoch 2 has no validation loss. */
 function syntheticHistory(): TrainingHistory {
-  const batches = Array.from({ length: 12 }, (_, i) => ({ step: i + 1, epoch: Math.floor(i / 4) + 1, loss: 4 - 0.25 * i }));
+  const batches = Array.from({ length: 12 }, (_, i) => ({
+    step: i + 1,
+    epoch: Math.floor(i / 4) + 1,
+    loss: 4 - 0.25 * i,
+  }));
   const epochs = [1, 2, 3].map((epoch) => ({
-    epoch, step: epoch * 4, trainLoss: 4 - epoch, valLoss: epoch === 2 ? null : 4.2 - epoch, valBitsPerChar: null, seconds: 1,
+    epoch,
+    step: epoch * 4,
+    trainLoss: 4 - epoch,
+    valLoss: epoch === 2 ? null : 4.2 - epoch,
+    valBitsPerChar: null,
+    seconds: 1,
   }));
   return { batches, epochs };
 }
@@ -25,7 +40,9 @@ function traceNamed(figure: Figure, prefix: string): Plot {
 }
 
 test('importing the plot module loads neither nodeplotlib, tslab, vega nor resvg', () => {
-  const loaded = Object.keys(require.cache).filter((path) => /node_modules[\\/](nodeplotlib|tslab|vega|vega-lite|@resvg)[\\/]/.test(path));
+  const loaded = Object.keys(require.cache).filter((path) =>
+    /node_modules[\\/](nodeplotlib|tslab|vega|vega-lite|@resvg)[\\/]/.test(path),
+  );
   assert.deepEqual(loaded, []);
 });
 
@@ -41,35 +58,69 @@ test('lossFigure has batch, moving-average and per-epoch traces with the history
   const figure = lossFigure(history, { title: 'Run 7', movingAverageWindow: 4, unit: 'char' });
   assert.equal(figure.data.length, 4);
   const batch = traceNamed(figure, 'batch loss');
-  assert.deepEqual(batch.x, history.batches.map((b) => b.step));
-  assert.deepEqual(batch.y, history.batches.map((b) => b.loss));
+  assert.deepEqual(
+    batch.x,
+    history.batches.map((b) => b.step),
+  );
+  assert.deepEqual(
+    batch.y,
+    history.batches.map((b) => b.loss),
+  );
   const average = traceNamed(figure, 'mean of last 4');
-  assert.deepEqual(average.y, movingAverage(history.batches.map((b) => b.loss), 4));
+  assert.deepEqual(
+    average.y,
+    movingAverage(
+      history.batches.map((b) => b.loss),
+      4,
+    ),
+  );
   const train = traceNamed(figure, 'epoch train');
   assert.deepEqual(train.x, [4, 8, 12]);
   assert.deepEqual(train.y, [3, 2, 1]);
   const validation = traceNamed(figure, 'epoch validation');
   assert.deepEqual(validation.x, [4, 12]);
-  assert.deepEqual(Array.from<unknown, number>(validation.y ?? [], (v) => Number((v as number).toFixed(6))), [3.2, 1.2]);
+  assert.deepEqual(
+    Array.from<unknown, number>(validation.y ?? [], (v) => Number((v as number).toFixed(6))),
+    [3.2, 1.2],
+  );
   assert.equal(figure.layout.title, 'Run 7');
   assert.deepEqual(figure.layout.xaxis?.title, 'step');
   assert.deepEqual(figure.layout.yaxis?.title, 'loss (nats/char)');
-  assert.deepEqual(lossFigure(history, { unit: 'word' }).layout.yaxis?.title, 'loss (nats/word)', 'word models are measured per word');
+  assert.deepEqual(
+    lossFigure(history, { unit: 'word' }).layout.yaxis?.title,
+    'loss (nats/word)',
+    'word models are measured per word',
+  );
   assert.deepEqual(lossFigure(history).layout.yaxis?.title, 'loss (nats/token)');
 });
 
 test('lossFigure leaves out the validation trace without validation, and all traces for an empty history', () => {
   const history = syntheticHistory();
-  history.epochs.forEach((e) => { e.valLoss = null; });
-  assert.equal(lossFigure(history).data.some((t) => t.name?.includes('validation')), false);
+  history.epochs.forEach((e) => {
+    e.valLoss = null;
+  });
+  assert.equal(
+    lossFigure(history).data.some((t) => t.name?.includes('validation')),
+    false,
+  );
   assert.deepEqual(lossFigure({ batches: [], epochs: [] }).data, []);
 });
 
 test('figureToSvg draws a well-formed SVG with title, axis titles and legend names', async () => {
-  const svg = await figureToSvg(lossFigure(syntheticHistory(), { title: 'Char LSTM', unit: 'char' }), { width: 640, height: 360 });
+  const svg = await figureToSvg(lossFigure(syntheticHistory(), { title: 'Char LSTM', unit: 'char' }), {
+    width: 640,
+    height: 360,
+  });
   assert.match(svg, /^<svg[^>]*width="640"[^>]*height="360"/);
   assert.ok(svg.trimEnd().endsWith('</svg>'));
-  for (const text of ['Char LSTM', 'step', 'loss (nats/char)', 'batch loss', 'epoch train loss', 'epoch validation loss']) {
+  for (const text of [
+    'Char LSTM',
+    'step',
+    'loss (nats/char)',
+    'batch loss',
+    'epoch train loss',
+    'epoch validation loss',
+  ]) {
     assert.ok(svg.includes(`>${text}</text>`), `SVG lacks text "${text}"`);
   }
   assert.equal((svg.match(/<path/g) ?? []).length > 4, true, 'expected line paths');
@@ -88,20 +139,55 @@ test('figureToSvg renders an empty history as axes and title only', async () => 
 });
 
 test('figureToSvg rejects unsupported trace types and modes with a clear message', async () => {
-  await assert.rejects(figureToSvg({ data: [{ type: 'pie', name: 'slices' }], layout: {} }), /"slices" has type "pie".*use "scatter" or "bar"/);
-  await assert.rejects(figureToSvg({ data: [{ type: 'scatter', mode: 'text', x: [1], y: [1] }], layout: {} }), /mode "text"/);
+  await assert.rejects(
+    figureToSvg({ data: [{ type: 'pie', name: 'slices' }], layout: {} }),
+    /"slices" has type "pie".*use "scatter" or "bar"/,
+  );
+  await assert.rejects(
+    figureToSvg({ data: [{ type: 'scatter', mode: 'text', x: [1], y: [1] }], layout: {} }),
+    /mode "text"/,
+  );
   await assert.rejects(figureToSvg({ data: [{ x: [1, 2], y: [1] }], layout: {} }), /2 x values but 1 y values/);
-  await assert.rejects(figureToSvg({ data: [{ name: 'a', x: [1], y: [1] }, { name: 'a', x: [2], y: [2] }], layout: {} }), /Two traces are named "a"/);
+  await assert.rejects(
+    figureToSvg({
+      data: [
+        { name: 'a', x: [1], y: [1] },
+        { name: 'a', x: [2], y: [2] },
+      ],
+      layout: {},
+    }),
+    /Two traces are named "a"/,
+  );
 });
 
 test('scatter styles become Vega-Lite mark properties', () => {
-  const spec = figureToVegaLite({
-    data: [{ type: 'scatter', mode: 'lines+markers', name: 's', x: [1, 2], y: [3, 4], line: { width: 3, dash: 'dash' }, marker: { size: 5 }, opacity: 0.5 }],
-    layout: {},
-  }, { width: 320, height: 200 });
+  const spec = figureToVegaLite(
+    {
+      data: [
+        {
+          type: 'scatter',
+          mode: 'lines+markers',
+          name: 's',
+          x: [1, 2],
+          y: [3, 4],
+          line: { width: 3, dash: 'dash' },
+          marker: { size: 5 },
+          opacity: 0.5,
+        },
+      ],
+      layout: {},
+    },
+    { width: 320, height: 200 },
+  );
   const layer = spec.layer[0];
   assert.ok('mark' in layer);
-  assert.deepEqual(layer.mark, { type: 'line', opacity: 0.5, strokeWidth: 3, strokeDash: [8, 4], point: { filled: true, size: 25, opacity: 0.5 } });
+  assert.deepEqual(layer.mark, {
+    type: 'line',
+    opacity: 0.5,
+    strokeWidth: 3,
+    strokeDash: [8, 4],
+    point: { filled: true, size: 25, opacity: 0.5 },
+  });
   assert.deepEqual([spec.width, spec.height], [320, 200]);
 });
 
@@ -144,7 +230,8 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
 
 /** A 120 × 40 white SVG with `text` in the given font family. */
 const textSvg = (text: string, family: string) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="white"/><text x="4" y="26" font-family="${family}" font-size="16">${text}</text></svg>`;
+  '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" ' +
+  `fill="white"/><text x="4" y="26" font-family="${family}" font-size="16">${text}</text></svg>`;
 
 test('svgToPng draws a figure at twice its size by default and says the size to show it at', async () => {
   const svg = await figureToSvg(lossFigure(syntheticHistory()), { width: 500, height: 260 });
@@ -166,7 +253,8 @@ test('svgToPng draws text with its bundled font, whatever family the SVG names',
 });
 
 test('svgToPng refuses a scale that is not a positive number up to 8', () => {
-  for (const scale of [0, -1, Number.NaN, 9]) assert.throws(() => svgToPng(textSvg('x', 'serif'), { scale }), /scale must be a number in \(0, 8\]/);
+  for (const scale of [0, -1, Number.NaN, 9])
+    assert.throws(() => svgToPng(textSvg('x', 'serif'), { scale }), /scale must be a number in \(0, 8\]/);
 });
 
 test('displayFigure and createLiveFigure explain that they need a notebook when no kernel runs', async () => {
@@ -175,7 +263,8 @@ test('displayFigure and createLiveFigure explain that they need a notebook when 
   await assert.rejects(createLiveFigure().update(figure), /inside a tslab Jupyter notebook/);
 });
 
-test('a live loss plot redrawn 300 times (1 000-point history) keeps the heap flat: notebook displays do not accumulate', async () => {
+test(`a live loss plot redrawn 300 times (1 000-point history) keeps \
+the heap flat: notebook displays do not accumulate`, async () => {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
   const heapMB = () => {

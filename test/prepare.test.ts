@@ -20,7 +20,11 @@ test('characters per token is measured on a stream longer than one decoding slic
 });
 
 test('word characters per token are unchanged: the code points of the whole decoded validation text per token', () => {
-  const texts = ['The whale, the white whale, swam on.', 'Call me Ishmael. Some years ago I went to sea.', 'The sea was calm; the whale was not.'];
+  const texts = [
+    'The whale, the white whale, swam on.',
+    'Call me Ishmael. Some years ago I went to sea.',
+    'The sea was calm; the whale was not.',
+  ];
   const data = prepareWordData(texts, { mode: 'windows', seqLen: 3, valFraction: 0.4, seed: 1 });
   const ids = WordVocab.build(texts).encodeCorpus(texts);
   const val = ids.subarray(ids.length - Math.round(ids.length * 0.4));

@@ -15,7 +15,11 @@ for (const model of SAVED_MODELS) {
     const engines = model.engines.length === 0 ? [null] : model.engines;
     for (const engine of engines) {
       const now = runGenerations(model, path.join(FIXTURE_DIR, model.name), engine);
-      assert.deepEqual(now, expected.generations[model.name][engine ?? 'default'], `${model.name} on ${engine ?? 'its own stepper'}`);
+      assert.deepEqual(
+        now,
+        expected.generations[model.name][engine ?? 'default'],
+        `${model.name} on ${engine ?? 'its own stepper'}`,
+      );
     }
   });
 }

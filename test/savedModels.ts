@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
+import { type BeamOutput, type GenerateOutput, parseAs } from './cliJson';
 
 /** Where the fixtures live (in the source tree, not the build). */
 export const FIXTURE_DIR = path.resolve(__dirname, '../../test/fixtures/models');
@@ -19,7 +20,11 @@ const cli = path.resolve(__dirname, '../../dist/cli.js');
 
 /** Runs `gennet` on the wasm backend; throws with its stderr when it fails. */
 export function gennet(...args: string[]): string {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, GN_BACKEND: 'wasm' } });
+  const run = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, GN_BACKEND: 'wasm' },
+  });
   if (run.status !== 0) throw new Error(`gennet ${args.join(' ')} failed (${run.status}):\n${run.stderr}`);
   return run.stdout;
 }
@@ -33,7 +38,8 @@ export function fixtureCorpus(): string {
     const lang = Object.keys(alphabets)[i % 3];
     const letters = alphabets[lang];
     const words = Array.from({ length: 2 + Math.floor(rng() * 4) }, () =>
-      Array.from({ length: 1 + Math.floor(rng() * 5) }, () => letters[Math.floor(rng() * letters.length)]).join(''));
+      Array.from({ length: 1 + Math.floor(rng() * 5) }, () => letters[Math.floor(rng() * letters.length)]).join(''),
+    );
     rows.push(`${words.join(' ')}.,${lang}`);
   }
   return `${rows.join('\n')}\n`;
@@ -53,42 +59,140 @@ export interface SavedModelCase {
   source?: string;
 }
 
-const common = ['--seq-len', '24', '--batch', '8', '--max-steps', '60', '--lr', '0.02', '--seed', '3', '--threads', '1', '--no-samples', '--val', '0.1'];
+const common = [
+  '--seq-len',
+  '24',
+  '--batch',
+  '8',
+  '--max-steps',
+  '60',
+  '--lr',
+  '0.02',
+  '--seed',
+  '3',
+  '--threads',
+  '1',
+  '--no-samples',
+  '--val',
+  '0.1',
+];
 const NETWORK_ENGINES = ['layers', 'fast', 'native'];
 
 /** The saved models: one of every kind. */
 export const SAVED_MODELS: SavedModelCase[] = [
   {
-    name: 'char-lstm-dropout', prompt: 'ab',
-    train: ['--corpus', FIXTURE_CORPUS, '--column', 'text', '--cell', 'lstm', '--layers', '2', '--units', '12', '--dropout', '0.2', ...common],
+    name: 'char-lstm-dropout',
+    prompt: 'ab',
+    train: [
+      '--corpus',
+      FIXTURE_CORPUS,
+      '--column',
+      'text',
+      '--cell',
+      'lstm',
+      '--layers',
+      '2',
+      '--units',
+      '12',
+      '--dropout',
+      '0.2',
+      ...common,
+    ],
     engines: NETWORK_ENGINES,
   },
   {
-    name: 'word-gru-embedding', prompt: 'xy',
-    train: ['--corpus', FIXTURE_CORPUS, '--column', 'text', '--level', 'word', '--cell', 'gru', '--units', '12', '--input', 'embedding',
-      '--embedding-dim', '6', ...common],
+    name: 'word-gru-embedding',
+    prompt: 'xy',
+    train: [
+      '--corpus',
+      FIXTURE_CORPUS,
+      '--column',
+      'text',
+      '--level',
+      'word',
+      '--cell',
+      'gru',
+      '--units',
+      '12',
+      '--input',
+      'embedding',
+      '--embedding-dim',
+      '6',
+      ...common,
+    ],
     engines: NETWORK_ENGINES,
   },
   {
-    name: 'char-rnn', prompt: 'm',
+    name: 'char-rnn',
+    prompt: 'm',
     train: ['--corpus', FIXTURE_CORPUS, '--column', 'text', '--cell', 'rnn', '--units', '10', ...common],
     engines: NETWORK_ENGINES,
   },
   {
-    name: 'ngram', prompt: 'ab',
-    train: ['--corpus', FIXTURE_CORPUS, '--column', 'text', '--cell', 'ngram', '--order', '3', '--seed', '3', '--val', '0.1'],
+    name: 'ngram',
+    prompt: 'ab',
+    train: [
+      '--corpus',
+      FIXTURE_CORPUS,
+      '--column',
+      'text',
+      '--cell',
+      'ngram',
+      '--order',
+      '3',
+      '--seed',
+      '3',
+      '--val',
+      '0.1',
+    ],
     engines: [],
   },
   {
-    name: 'conditional', prompt: '', condition: { lang: 'xy' },
-    train: ['--corpus', FIXTURE_CORPUS, '--column', 'text', '--condition', 'lang', '--condition-dim', '4', '--cell', 'lstm', '--units', '12',
-      '--mode', 'lines', ...common],
+    name: 'conditional',
+    prompt: '',
+    condition: { lang: 'xy' },
+    train: [
+      '--corpus',
+      FIXTURE_CORPUS,
+      '--column',
+      'text',
+      '--condition',
+      'lang',
+      '--condition-dim',
+      '4',
+      '--cell',
+      'lstm',
+      '--units',
+      '12',
+      '--mode',
+      'lines',
+      ...common,
+    ],
     engines: NETWORK_ENGINES,
   },
   {
-    name: 'seq2seq', prompt: '', source: 'water',
-    train: ['--corpus', 'cmudict', '--limit', '400', '--task', 'seq2seq', '--source-column', 'word', '--target-column', 'phonemes',
-      '--level', 'word', '--cell', 'lstm', '--units', '12', ...common],
+    name: 'seq2seq',
+    prompt: '',
+    source: 'water',
+    train: [
+      '--corpus',
+      'cmudict',
+      '--limit',
+      '400',
+      '--task',
+      'seq2seq',
+      '--source-column',
+      'word',
+      '--target-column',
+      'phonemes',
+      '--level',
+      'word',
+      '--cell',
+      'lstm',
+      '--units',
+      '12',
+      ...common,
+    ],
     engines: NETWORK_ENGINES,
   },
 ];
@@ -118,8 +222,13 @@ export interface Expected {
 /** The generation cases: greedy, seeded sampling with top-k, beam search, and two samples in one batch. */
 export function generationCases(model: SavedModelCase): Record<string, string[]> {
   const given = [
-    '--prompt', model.prompt, '--length', '30',
-    ...(model.condition === undefined ? [] : Object.entries(model.condition).flatMap(([k, v]) => ['--condition', `${k}=${v}`])),
+    '--prompt',
+    model.prompt,
+    '--length',
+    '30',
+    ...(model.condition === undefined
+      ? []
+      : Object.entries(model.condition).flatMap(([k, v]) => ['--condition', `${k}=${v}`])),
     ...(model.source === undefined ? [] : ['--source', model.source]),
   ];
   return {
@@ -131,11 +240,17 @@ export function generationCases(model: SavedModelCase): Record<string, string[]>
 }
 
 /** Runs every generation case of `model` (in `dir`) on `engine` (null: the n-gram's own). */
-export function runGenerations(model: SavedModelCase, dir: string, engine: string | null): Record<string, GenerationResult> {
+export function runGenerations(
+  model: SavedModelCase,
+  dir: string,
+  engine: string | null,
+): Record<string, GenerationResult> {
   const out: Record<string, GenerationResult> = {};
   for (const [name, args] of Object.entries(generationCases(model))) {
-    const printed = JSON.parse(gennet('generate', '--model', dir, ...args, ...(engine === null ? [] : ['--engine', engine]), '--json'));
-    const texts = (printed.samples ?? printed.hypotheses).map((s: { text: string }) => s.text);
+    const printed = parseAs<GenerateOutput | BeamOutput>(
+      gennet('generate', '--model', dir, ...args, ...(engine === null ? [] : ['--engine', engine]), '--json'),
+    );
+    const texts = ('samples' in printed ? printed.samples : printed.hypotheses).map((s) => s.text);
     out[name] = { text: texts.join('\n---\n') };
   }
   return out;
@@ -144,12 +259,16 @@ export function runGenerations(model: SavedModelCase, dir: string, engine: strin
 /** Trains `model`'s command for 4 steps on `engine` into `dir` and reads what it gave. */
 export function runTraining(model: SavedModelCase, dir: string, engine: string): TrainingResult {
   const args = model.train.map((arg, i) => (model.train[i - 1] === '--max-steps' ? '4' : arg));
-  const summary = JSON.parse(gennet('train', ...args, '--engine', engine, '--out', dir, '--json'));
+  const summary = parseAs<Pick<TrainingResult, 'trainLoss' | 'valLoss'>>(
+    gennet('train', ...args, '--engine', engine, '--out', dir, '--json'),
+  );
   const files = ['weights.bin', 'condition-encoder.bin', 'source-encoder.bin'];
   const digests: Record<string, string> = {};
   for (const file of files) {
     try {
-      digests[file] = createHash('sha256').update(readFileSync(path.join(dir, file))).digest('hex');
+      digests[file] = createHash('sha256')
+        .update(readFileSync(path.join(dir, file)))
+        .digest('hex');
     } catch {
       // not a file of this kind of model
     }
@@ -158,6 +277,7 @@ export function runTraining(model: SavedModelCase, dir: string, engine: string):
 }
 
 /** Reads the expectations. */
-export const readExpected = (): Expected => JSON.parse(readFileSync(EXPECTED_FILE, 'utf8'));
+export const readExpected = (): Expected => parseAs<Expected>(readFileSync(EXPECTED_FILE, 'utf8'));
 /** Writes the expectations. */
-export const writeExpected = (expected: Expected) => writeFileSync(EXPECTED_FILE, `${JSON.stringify(expected, null, 1)}\n`);
+export const writeExpected = (expected: Expected) =>
+  writeFileSync(EXPECTED_FILE, `${JSON.stringify(expected, null, 1)}\n`);

@@ -13,20 +13,26 @@ import { encoderParts, fastEncoderStates } from '../src/engines';
 import { loadArtifact } from '../src/io';
 import { buildSequenceEncoder, CELLS, encodeSources, stateLayout } from '../src/model';
 import { createRng } from '../src/random';
-import { editDistance } from '../src/sample';
+import { editDistance, type TranslationScores } from '../src/sample';
 import { newRun, resumeRun, runTraining } from '../src/session';
 import { assertEncoderGradients } from './encoderGradients';
 import { generatorWith, maskedBatch, VOCAB } from './engineFixtures';
+import { type GenerateOutput, parseAs } from './cliJson';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-seq2seq-'));
 
 function gennet(...args: string[]) {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, GN_BACKEND: 'wasm' } });
+  const run = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, GN_BACKEND: 'wasm' },
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-test('the source encoder: padding and the rest of the batch do not change a source\'s state (masking, trimming)', async () => {
+test(`the source encoder: padding and the rest of the batch do \
+not change a source's state (masking, trimming)`, async () => {
   await initBackend('cpu');
   for (const cell of CELLS) {
     const config = { vocabSize: 9, maxLen: 8, embeddingDim: 4, seed: 3 };
@@ -36,35 +42,62 @@ test('the source encoder: padding and the rest of the batch do not change a sour
     sources.forEach((source, i) => {
       const alone = encodeSources(encoder, padSources([source], 8), 8)[0];
       assert.equal(alone.length, stateLayout({ cell, layers: 2, units: 5 }).parts * 5);
-      together[i].forEach((v, k) => assert.ok(Math.abs(v - alone[k]) < 1e-6, `${cell}: source ${i} alone and in a batch`));
+      together[i].forEach((v, k) =>
+        assert.ok(Math.abs(v - alone[k]) < 1e-6, `${cell}: source ${i} alone and in a batch`),
+      );
     });
-    assert.ok(together[0].some((v, k) => Math.abs(v - together[2][k]) > 1e-3), `${cell}: different sources, different states`);
-    // The fast engine's encoder (rows grouped by length, cell ops) = the masked tfjs-layers encoder, values and gradients.
+    assert.ok(
+      together[0].some((v, k) => Math.abs(v - together[2][k]) > 1e-3),
+      `${cell}: different sources, different states`,
+    );
+    // The fast engine's encoder (rows grouped by length, cell ops) = the masked tfjs-layers encoder, values
+    // and gradients.
     const ids = padSources(sources, 8);
     const parts = encoderParts(encoder)!;
-    const weights = tf.tensor2d(Array.from({ length: 3 * together[0].length }, (_, i) => Math.sin(i)), [3, together[0].length]);
+    const weights = tf.tensor2d(
+      Array.from({ length: 3 * together[0].length }, (_, i) => Math.sin(i)),
+      [3, together[0].length],
+    );
     const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
-    const viaLayers = tf.variableGrads(() => tf.sum(tf.mul(encoder.apply(tf.tensor2d(ids, [3, 8], 'int32')) as tf.Tensor, weights)), variables);
+    const viaLayers = tf.variableGrads(
+      () => tf.sum(tf.mul(encoder.apply(tf.tensor2d(ids, [3, 8], 'int32')) as tf.Tensor, weights)),
+      variables,
+    );
     const viaFast = tf.variableGrads(() => tf.sum(tf.mul(fastEncoderStates(parts, ids, 3), weights)), variables);
-    assert.ok(Math.abs(viaFast.value.dataSync()[0] - viaLayers.value.dataSync()[0]) < 1e-5, `${cell}: fast encoder output`);
+    assert.ok(
+      Math.abs(viaFast.value.dataSync()[0] - viaLayers.value.dataSync()[0]) < 1e-5,
+      `${cell}: fast encoder output`,
+    );
     for (const variable of variables) {
       const [a, b] = [viaFast.grads[variable.name].dataSync(), viaLayers.grads[variable.name].dataSync()];
-      a.forEach((g, k) => assert.ok(Math.abs(g - b[k]) < 1e-5, `${cell}: gradient of ${variable.name}[${k}]: fast ${g}, layers ${b[k]}`));
+      a.forEach((g, k) =>
+        assert.ok(Math.abs(g - b[k]) < 1e-5, `${cell}: gradient of ${variable.name}[${k}]: fast ${g}, layers ${b[k]}`),
+      );
     }
-    tf.dispose([weights, viaLayers.value, viaFast.value, ...Object.values(viaLayers.grads), ...Object.values(viaFast.grads)]);
+    tf.dispose([
+      weights,
+      viaLayers.value,
+      viaFast.value,
+      ...Object.values(viaLayers.grads),
+      ...Object.values(viaFast.grads),
+    ]);
     assert.throws(() => padSources([new Int32Array(9)], 8), /Source 1 has 9 tokens; the model reads at most 8/);
     encoder.dispose();
   }
 });
 
-test('sequence-to-sequence training: gradients cross the encoder→decoder state, equal on every engine and to numeric derivatives', async (t) => {
+test(`sequence-to-sequence training: gradients cross the encoder→decoder \
+state, equal on every engine and to numeric derivatives`, async (t) => {
   await initBackend('cpu');
   const batch = maskedBatch();
   const ids = padSources([Int32Array.of(3, 1, 4), Int32Array.of(5, 9, 2, 6, 5), Int32Array.of(8)], 6);
   for (const cell of CELLS) {
     const generator = await generatorWith(cell, 'onehot', 'sigmoid');
     const layout = stateLayout({ cell, layers: 2, units: 6 });
-    const encoder = buildSequenceEncoder({ vocabSize: VOCAB, maxLen: 6, embeddingDim: 4, seed: 7 }, { cell, layers: 2, units: 6 });
+    const encoder = buildSequenceEncoder(
+      { vocabSize: VOCAB, maxLen: 6, embeddingDim: 4, seed: 7 },
+      { cell, layers: 2, units: 6 },
+    );
     try {
       assertEncoderGradients({ generator, encoder, layout }, batch, ids, `${cell} seq2seq`, t, 0.15);
     } finally {
@@ -78,12 +111,18 @@ test('editDistance: the Levenshtein distance (known cases, symmetric, bounded, z
   assert.equal(editDistance([1, 2, 3], [1, 2, 3]), 0);
   assert.equal(editDistance([], [4, 5]), 2);
   assert.equal(editDistance([1, 2, 3, 4], [2, 3, 5]), 2); // delete 1, substitute 4 → 5
-  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }), (a, b) => {
-    const d = editDistance(a, b);
-    assert.equal(d, editDistance(b, a));
-    assert.ok(d >= Math.abs(a.length - b.length) && d <= Math.max(a.length, b.length));
-    assert.equal(d === 0, a.join() === b.join());
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }),
+      (a, b) => {
+        const d = editDistance(a, b);
+        assert.equal(d, editDistance(b, a));
+        assert.ok(d >= Math.abs(a.length - b.length) && d <= Math.max(a.length, b.length));
+        assert.equal(d === 0, a.join() === b.join());
+      },
+    ),
+  );
 });
 
 test('the built-in cmudict corpus: word → phonemes pairs, one pronunciation per word', async () => {
@@ -92,8 +131,14 @@ test('the built-in cmudict corpus: word → phonemes pairs, one pronunciation pe
   const hello = corpus.sources!.indexOf('hello');
   assert.equal(corpus.texts[hello], 'HH AH0 L OW1');
   assert.ok(corpus.sources!.every((word) => /^[a-z][a-z']*$/.test(word)));
-  await assert.rejects(loadCorpus('cmudict', { sourceColumn: 'word', split: 'line' }), /keeps each row one pair; drop the split 'line'/);
-  await assert.rejects(loadCorpus('cmudict', { sourceColumn: 'spelling' }), /Source column "spelling" is not in the corpus \(columns: word, phonemes\)/);
+  await assert.rejects(
+    loadCorpus('cmudict', { sourceColumn: 'word', split: 'line' }),
+    /keeps each row one pair; drop the split 'line'/,
+  );
+  await assert.rejects(
+    loadCorpus('cmudict', { sourceColumn: 'spelling' }),
+    /Source column "spelling" is not in the corpus \(columns: word, phonemes\)/,
+  );
 });
 
 /**
@@ -105,7 +150,12 @@ function pairTable(rows: number, seed: number): string {
   const lines = ['spelling,sounds'];
   for (let i = 0; i < rows; i++) {
     const word = Array.from({ length: 2 + Math.floor(rng() * 4) }, () => 'abcdeo'[Math.floor(rng() * 6)]).join('');
-    lines.push(`${word},${[...word].reverse().map((c) => ('aeo'.includes(c) ? c.toUpperCase() : c)).join(' ')}`);
+    lines.push(
+      `${word},${[...word]
+        .reverse()
+        .map((c) => ('aeo'.includes(c) ? c.toUpperCase() : c))
+        .join(' ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -114,38 +164,77 @@ const pairs = path.join(work, 'pairs.csv');
 writeFileSync(pairs, pairTable(3000, 5));
 const model = path.join(work, 'model');
 
-test('gennet train --task seq2seq, generate --source, evaluate: held-out pairs of a regular transformation, beam ≥ greedy', (t) => {
-  const run = gennet('train', '--corpus', pairs, '--task', 'seq2seq', '--source-column', 'spelling', '--target-column', 'sounds', '--level', 'word',
-    '--units', '48', '--batch', '32', '--epochs', '6', '--max-steps', '450', '--lr', '0.01', '--seed', '2', '--out', model, '--json');
+test(`gennet train --task seq2seq, generate --source, evaluate: \
+held-out pairs of a regular transformation, beam ≥ greedy`, (t) => {
+  const run = gennet(
+    'train',
+    '--corpus',
+    pairs,
+    '--task',
+    'seq2seq',
+    '--source-column',
+    'spelling',
+    '--target-column',
+    'sounds',
+    '--level',
+    'word',
+    '--units',
+    '48',
+    '--batch',
+    '32',
+    '--epochs',
+    '6',
+    '--max-steps',
+    '450',
+    '--lr',
+    '0.01',
+    '--seed',
+    '2',
+    '--out',
+    model,
+    '--json',
+  );
   assert.equal(run.status, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = parseAs<{ source: unknown; valLoss: number; valLossShuffledSources: number }>(run.stdout);
   assert.deepEqual(summary.source, { column: 'spelling', level: 'char', vocabSize: 9, maxLen: 5 });
-  assert.ok(summary.valLossShuffledSources > summary.valLoss + 1, `val loss ${summary.valLoss}, shuffled sources ${summary.valLossShuffledSources}`);
+  assert.ok(
+    summary.valLossShuffledSources > summary.valLoss + 1,
+    `val loss ${summary.valLoss}, shuffled sources ${summary.valLossShuffledSources}`,
+  );
   assert.match(run.stderr, /encoder of spelling \(char vocabulary 9, sources up to 5 tokens\)/);
   assert.ok(readdirSync(model).includes('source-encoder.bin'));
 
   const generated = gennet('generate', '--model', model, '--source', 'bead', '--json'); // greedy unless --temperature
   assert.equal(generated.status, 0, generated.stderr);
-  assert.equal(JSON.parse(generated.stdout).text, 'd A E b');
+  assert.equal(parseAs<GenerateOutput>(generated.stdout).text, 'd A E b');
   const scores = [1, 4].map((beam) => {
     const evaluated = gennet('evaluate', '--model', model, '--beam', String(beam), '--json');
     assert.equal(evaluated.status, 0, evaluated.stderr);
-    return JSON.parse(evaluated.stdout);
+    return parseAs<TranslationScores>(evaluated.stdout);
   });
   assert.equal(scores[0].pairs, 300, 'the validation tenth of 3000 pairs');
-  t.diagnostic(`val loss ${summary.valLoss.toFixed(3)} (shuffled sources ${summary.valLossShuffledSources.toFixed(3)}); exact match greedy ${scores[0].exactMatch}, beam 4 ${scores[1].exactMatch}; token error rate ${scores[0].tokenErrorRate.toFixed(4)}`);
+  t.diagnostic(
+    `val loss ${summary.valLoss.toFixed(3)} (shuffled sources ${summary.valLossShuffledSources.toFixed(3)}); ` +
+      `exact match greedy ${scores[0].exactMatch}, beam 4 ${scores[1].exactMatch}; ` +
+      `token error rate ${scores[0].tokenErrorRate.toFixed(4)}`,
+  );
   assert.ok(scores[0].exactMatch > 0.9, `greedy exact match ${scores[0].exactMatch}`);
-  assert.ok(scores[1].exactMatch >= scores[0].exactMatch, `beam 4 ${scores[1].exactMatch} vs greedy ${scores[0].exactMatch}`);
+  assert.ok(
+    scores[1].exactMatch >= scores[0].exactMatch,
+    `beam 4 ${scores[1].exactMatch} vs greedy ${scores[0].exactMatch}`,
+  );
   assert.ok(scores[0].tokenErrorRate < 0.05, `token error rate ${scores[0].tokenErrorRate}`);
   const unseen = path.join(work, 'unseen.csv');
   writeFileSync(unseen, pairTable(200, 99));
   const other = gennet('evaluate', '--model', model, '--corpus', unseen, '--limit', '50');
   assert.equal(other.status, 0, other.stderr);
   assert.match(other.stdout, /^exact match \d+\.\d% of 50 pairs, token error rate \d+\.\d%/);
-  writeFileSync(unseen, `${pairTable(20, 98)}\nabcdeoabcd,d c b a o e d c b a`); // one source longer than any in training
+  // one source longer than any in training
+  writeFileSync(unseen, `${pairTable(20, 98)}\nabcdeoabcd,d c b a o e d c b a`);
   const withLong = gennet('evaluate', '--model', model, '--corpus', unseen, '--json');
   assert.equal(withLong.status, 0, withLong.stderr);
-  assert.deepEqual([JSON.parse(withLong.stdout).pairs, JSON.parse(withLong.stdout).skipped], [20, 1]);
+  const long = parseAs<TranslationScores>(withLong.stdout);
+  assert.deepEqual([long.pairs, long.skipped], [20, 1]);
   assert.match(withLong.stderr, /left out 1 pairs whose source is longer than the model reads \(5 tokens\)/);
 });
 
@@ -153,17 +242,75 @@ test('sequence-to-sequence mistakes: each a one-line error that says what to do'
   const cases: [string[], RegExp][] = [
     [['generate', '--model', model], /is a sequence-to-sequence model \(it reads chars\); give --source TEXT/],
     [['generate', '--model', model, '--source', 'abcdeoab'], /Source 1 has 8 tokens; the model reads at most 5/],
-    [['train', '--corpus', pairs, '--task', 'seq2seq', '--out', path.join(work, 'x')], /--task seq2seq needs --source-column S/],
-    [['train', '--corpus', pairs, '--source-column', 'spelling', '--out', path.join(work, 'x')], /--source-column go with --task seq2seq/],
-    [['train', '--corpus', pairs, '--task', 'seq2seq', '--source-column', 'spelling', '--target-column', 'sounds', '--mode', 'windows', '--out', path.join(work, 'x')],
-      /use the mode lines/],
+    [
+      ['train', '--corpus', pairs, '--task', 'seq2seq', '--out', path.join(work, 'x')],
+      /--task seq2seq needs --source-column S/,
+    ],
+    [
+      ['train', '--corpus', pairs, '--source-column', 'spelling', '--out', path.join(work, 'x')],
+      /--source-column go with --task seq2seq/,
+    ],
+    [
+      [
+        'train',
+        '--corpus',
+        pairs,
+        '--task',
+        'seq2seq',
+        '--source-column',
+        'spelling',
+        '--target-column',
+        'sounds',
+        '--mode',
+        'windows',
+        '--out',
+        path.join(work, 'x'),
+      ],
+      /use the mode lines/,
+    ],
     [['evaluate', '--model', path.join(work, 'plain')], /is not a sequence-to-sequence model/],
-    [['evaluate', '--model', model, '--length-penalty', '1'], /--length-penalty ranks beam-search hypotheses; add --beam K/],
-    [['train', '--corpus', pairs, '--task', 'seq2seq', '--source-column', 'sounds', '--target-column', 'sounds', '--out', path.join(work, 'x')],
-      /The source column "sounds" is also the target/],
+    [
+      ['evaluate', '--model', model, '--length-penalty', '1'],
+      /--length-penalty ranks beam-search hypotheses; add --beam K/,
+    ],
+    [
+      [
+        'train',
+        '--corpus',
+        pairs,
+        '--task',
+        'seq2seq',
+        '--source-column',
+        'sounds',
+        '--target-column',
+        'sounds',
+        '--out',
+        path.join(work, 'x'),
+      ],
+      /The source column "sounds" is also the target/,
+    ],
   ];
-  assert.equal(gennet('train', '--corpus', pairs, '--column', 'sounds', '--units', '8', '--max-steps', '2', '--no-samples', '--out', path.join(work, 'plain')).status, 0);
-  assert.match(gennet('generate', '--model', path.join(work, 'plain'), '--source', 'ab').stderr, /is not a sequence-to-sequence model; drop --source/);
+  assert.equal(
+    gennet(
+      'train',
+      '--corpus',
+      pairs,
+      '--column',
+      'sounds',
+      '--units',
+      '8',
+      '--max-steps',
+      '2',
+      '--no-samples',
+      '--out',
+      path.join(work, 'plain'),
+    ).status,
+    0,
+  );
+  assert.match(
+    gennet('generate', '--model', path.join(work, 'plain'), '--source', 'ab').stderr,
+    /is not a sequence-to-sequence model; drop --source/,
+  );
   for (const [args, message] of cases) {
     const run = gennet(...args);
     assert.equal(run.status, 1, args.join(' '));
@@ -172,7 +319,8 @@ test('sequence-to-sequence mistakes: each a one-line error that says what to do'
   }
 });
 
-test('a sequence-to-sequence run interrupted and resumed ends as an uninterrupted run; the model loads as version 4', async () => {
+test(`a sequence-to-sequence run interrupted and resumed ends as \
+an uninterrupted run; the model loads as version 4`, async () => {
   await initBackend('wasm');
   const settings = {
     data: { corpus: pairs, sourceColumn: 'spelling', columns: ['sounds'], level: 'word' as const, limit: 600 },
@@ -184,14 +332,23 @@ test('a sequence-to-sequence run interrupted and resumed ends as an uninterrupte
   const stoppedDir = path.join(work, 'stopped');
   const first = await newRun(settings, stoppedDir);
   const controller = new AbortController();
-  await runTraining(first, { callbacks: [{ onBatchEnd: (record) => void (record.step === 45 && controller.abort()) }], signal: controller.signal });
+  await runTraining(first, {
+    callbacks: [{ onBatchEnd: (record) => void (record.step === 45 && controller.abort()) }],
+    signal: controller.signal,
+  });
   const resumed = await resumeRun(stoppedDir);
   const outcome = await runTraining(resumed);
-  assert.deepEqual(outcome.result.history.batches.map((b) => b.loss), expected.result.history.batches.map((b) => b.loss));
+  assert.deepEqual(
+    outcome.result.history.batches.map((b) => b.loss),
+    expected.result.history.batches.map((b) => b.loss),
+  );
   assert.equal(outcome.summary?.valLossShuffledSources, expected.summary?.valLossShuffledSources);
   const loaded = await loadArtifact(stoppedDir);
   assert.equal(loaded.saved.version, 4);
   assert.equal(loaded.source?.vocab.size, whole.source?.vocab.size);
-  for (const network of [whole, first, resumed].flatMap((r) => [r.model.network, r.source!.encoder]).concat([loaded.network, loaded.source!.encoder])) network.dispose();
+  for (const network of [whole, first, resumed]
+    .flatMap((r) => [r.model.network, r.source!.encoder])
+    .concat([loaded.network, loaded.source!.encoder]))
+    network.dispose();
   tf.disposeVariables();
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { parseAs } from './cliJson';
 
 /**
  * Rewrites `file` of a saved model and records its new digest in config.json, as a tool that writes consistent but
@@ -9,7 +10,9 @@ import * as path from 'node:path';
 export async function rewriteWithDigest(dir: string, file: string, contents: string | Uint8Array): Promise<void> {
   await fs.writeFile(path.join(dir, file), contents);
   const configFile = path.join(dir, 'config.json');
-  const config = JSON.parse(await fs.readFile(configFile, 'utf8'));
+  const config = parseAs<{ files: Record<string, { bytes: number; sha256: string }> }>(
+    await fs.readFile(configFile, 'utf8'),
+  );
   const data = await fs.readFile(path.join(dir, file));
   config.files[file] = { bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
   await fs.writeFile(configFile, JSON.stringify(config));

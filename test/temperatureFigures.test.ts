@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  figureToSvg, nextTokenFigure, temperatureMetricsFigure, visibleTokenLabel, type TemperatureMetricsRow,
+  figureToSvg,
+  nextTokenFigure,
+  temperatureMetricsFigure,
+  visibleTokenLabel,
+  type TemperatureMetricsRow,
 } from '../src/plot';
 import { textMetrics } from '../src/sample/textMetrics';
 
@@ -23,12 +27,19 @@ test('visibleTokenLabel shows space, newline and tab and keeps everything else',
 });
 
 test('nextTokenFigure ranks tokens by the T = 1 distribution and keeps the top ones', () => {
-  const figure = nextTokenFigure([
-    { temperature: 0.5, probs: [0.9, 0.02, 0.02, 0.02, 0.02, 0.02] },
-    { temperature: 1, probs: [0.1, 0.3, 0.25, 0.05, 0.05, 0.25] },
-    { temperature: 2, probs: [0.2, 0.2, 0.2, 0.1, 0.1, 0.2] },
-  ], LABELS, { top: 4, title: 'after "play"' });
-  assert.deepEqual(figure.data.map((t) => t.name), ['T = 0.5', 'T = 1', 'T = 2']);
+  const figure = nextTokenFigure(
+    [
+      { temperature: 0.5, probs: [0.9, 0.02, 0.02, 0.02, 0.02, 0.02] },
+      { temperature: 1, probs: [0.1, 0.3, 0.25, 0.05, 0.05, 0.25] },
+      { temperature: 2, probs: [0.2, 0.2, 0.2, 0.1, 0.1, 0.2] },
+    ],
+    LABELS,
+    { top: 4, title: 'after "play"' },
+  );
+  assert.deepEqual(
+    figure.data.map((t) => t.name),
+    ['T = 0.5', 'T = 1', 'T = 2'],
+  );
   assert.ok(figure.data.every((t) => t.type === 'bar'));
   // ranked at T = 1: ' ' 0.3, then '\n' and 'c' tied at 0.25 (lower id first), then 'a' 0.1
   assert.deepEqual(figure.data[0].x, ['␣', '⏎', 'c', 'a']);
@@ -40,13 +51,16 @@ test('nextTokenFigure ranks tokens by the T = 1 distribution and keeps the top o
 });
 
 test('nextTokenFigure ranks by the first distribution without T = 1, and shows at most all tokens', () => {
-  const figure = nextTokenFigure([
-    { temperature: 0.3, probs: normalised([1, 2, 3, 4, 5, 6]) },
-    { temperature: 3, probs: normalised([6, 5, 4, 3, 2, 1]) },
-  ], LABELS);
+  const figure = nextTokenFigure(
+    [
+      { temperature: 0.3, probs: normalised([1, 2, 3, 4, 5, 6]) },
+      { temperature: 3, probs: normalised([6, 5, 4, 3, 2, 1]) },
+    ],
+    LABELS,
+  );
   assert.deepEqual(figure.data[0].x, ['c', '⇥', 'b', '⏎', '␣', 'a']);
   assert.equal(figure.layout.title, 'Next-token probabilities by temperature');
-  assert.match(String(figure.layout.xaxis?.title), /6 most likely at T = 0.3/);
+  assert.match(figure.layout.xaxis?.title as string, /6 most likely at T = 0.3/);
 });
 
 test('nextTokenFigure appends the token id to labels that coincide once made visible', async () => {
@@ -54,17 +68,30 @@ test('nextTokenFigure appends the token id to labels that coincide once made vis
   const figure = nextTokenFigure([{ temperature: 1, probs: [0.3, 0.25, 0.2, 0.15, 0.1] }], labels);
   assert.deepEqual(figure.data[0].x, ['␣ #0', '␣ #1', 'x #2', 'x #3', 'y']);
   const svg = await figureToSvg(figure);
-  for (const label of ['␣ #0', '␣ #1', 'x #2', 'x #3']) assert.ok(svg.includes(`>${label}</text>`), `SVG lacks tick "${label}"`);
+  for (const label of ['␣ #0', '␣ #1', 'x #2', 'x #3'])
+    assert.ok(svg.includes(`>${label}</text>`), `SVG lacks tick "${label}"`);
 });
 
 test('nextTokenFigure refuses inputs it cannot draw, saying what to pass instead', () => {
   const ok = { temperature: 1, probs: normalised([1, 1, 1, 1, 1, 1]) };
   assert.throws(() => nextTokenFigure([], LABELS), /at least one distribution/);
-  assert.throws(() => nextTokenFigure([{ temperature: 1, probs: [0.5, 0.5] }], LABELS), /has 2 probabilities but there are 6 labels/);
+  assert.throws(
+    () => nextTokenFigure([{ temperature: 1, probs: [0.5, 0.5] }], LABELS),
+    /has 2 probabilities but there are 6 labels/,
+  );
   assert.throws(() => nextTokenFigure([ok, { ...ok }], LABELS), /Temperature 1 appears twice/);
-  assert.throws(() => nextTokenFigure([{ temperature: 1, probs: [2, -1, 0, 0, 0, 0] }], LABELS), /probability -1 for token 1; pass probabilities .*not logits/);
-  assert.throws(() => nextTokenFigure([{ temperature: 1, probs: [0.5, 0.1, 0, 0, 0, 0] }], LABELS), /sum to 0.6, not 1/);
-  assert.throws(() => nextTokenFigure([{ temperature: -1, probs: ok.probs }], LABELS), /temperature -1; use 0 \(greedy\) or a positive number/);
+  assert.throws(
+    () => nextTokenFigure([{ temperature: 1, probs: [2, -1, 0, 0, 0, 0] }], LABELS),
+    /probability -1 for token 1; pass probabilities .*not logits/,
+  );
+  assert.throws(
+    () => nextTokenFigure([{ temperature: 1, probs: [0.5, 0.1, 0, 0, 0, 0] }], LABELS),
+    /sum to 0.6, not 1/,
+  );
+  assert.throws(
+    () => nextTokenFigure([{ temperature: -1, probs: ok.probs }], LABELS),
+    /temperature -1; use 0 \(greedy\) or a positive number/,
+  );
   assert.throws(() => nextTokenFigure([ok], LABELS, { top: 0 }), /top must be a whole number >= 1, got 0/);
 });
 
@@ -80,12 +107,19 @@ const GRID: TemperatureMetricsRow<'distinct1' | 'knownWords' | 'cycleLength'>[] 
 
 test('temperatureMetricsFigure plots the mean of each metric per temperature, nulls ignored or left as gaps', () => {
   const figure = temperatureMetricsFigure(GRID, ['distinct1', 'knownWords', 'cycleLength'], {
-    title: 'Diversity', yTitle: 'ratio', labels: { distinct1: 'distinct-1' },
+    title: 'Diversity',
+    yTitle: 'ratio',
+    labels: { distinct1: 'distinct-1' },
   });
-  assert.deepEqual(figure.data.map((t) => t.name), ['distinct-1', 'knownWords', 'cycleLength']);
+  assert.deepEqual(
+    figure.data.map((t) => t.name),
+    ['distinct-1', 'knownWords', 'cycleLength'],
+  );
   assert.ok(figure.data.every((t) => t.type === 'scatter' && t.mode === 'lines+markers'));
   assert.ok(figure.data.every((t) => JSON.stringify(t.x) === '[0,1,2]'));
-  const ys = figure.data.map((t) => Array.from<unknown, number | null>(t.y ?? [], (v) => (v === null ? null : Number((v as number).toFixed(9)))));
+  const ys = figure.data.map((t) =>
+    Array.from<unknown, number | null>(t.y ?? [], (v) => (v === null ? null : Number((v as number).toFixed(9)))),
+  );
   assert.deepEqual(ys, [
     [0.3, 0.7, 1],
     [1, 0.8, 0.5],
@@ -98,10 +132,17 @@ test('temperatureMetricsFigure plots the mean of each metric per temperature, nu
 
 test('temperatureMetricsFigure accepts TextMetrics merged with other numbers', () => {
   const rows = ['the cat the cat', 'a dog barks'].map((text, i) => ({
-    temperature: i, metrics: { ...textMetrics(text), logLikelihood: -1.5 - i },
+    temperature: i,
+    metrics: { ...textMetrics(text), logLikelihood: -1.5 - i },
   }));
   const figure = temperatureMetricsFigure(rows, ['distinct1', 'logLikelihood'], { yTitle: 'nats' });
-  assert.deepEqual(figure.data.map((t) => t.y), [[0.5, 1], [-1.5, -2.5]]);
+  assert.deepEqual(
+    figure.data.map((t) => t.y),
+    [
+      [0.5, 1],
+      [-1.5, -2.5],
+    ],
+  );
 });
 
 test('temperatureMetricsFigure refuses bad input with a hint', () => {
@@ -111,20 +152,39 @@ test('temperatureMetricsFigure refuses bad input with a hint', () => {
   assert.throws(() => temperatureMetricsFigure(GRID, ['distinct1', 'knwonWords']), /No row has a metric "knwonWords"/);
   const names: string[] = ['distinct1', 'knwonWords'];
   const untyped: TemperatureMetricsRow[] = GRID;
-  assert.throws(() => temperatureMetricsFigure(untyped, names), /No row has a metric "knwonWords"; the rows have distinct1, knownWords, cycleLength\. Check the spelling/);
-  assert.throws(() => temperatureMetricsFigure(GRID, ['distinct1', 'knownWords'], { labels: { knownWords: 'distinct1' } }), /Two metrics would both be named "distinct1"/);
-  assert.throws(() => temperatureMetricsFigure([{ temperature: Number.NaN, metrics: { a: 1 } }], ['a']), /Row 0 has temperature NaN/);
-  assert.throws(() => temperatureMetricsFigure([{ temperature: 1, metrics: { ll: -Infinity } }], ['ll']), /Metric "ll" is -Infinity in a row at T = 1; give finite numbers, or null/);
+  assert.throws(
+    () => temperatureMetricsFigure(untyped, names),
+    /No row has a metric "knwonWords"; the rows have distinct1, knownWords, cycleLength\. Check the spelling/,
+  );
+  assert.throws(
+    () => temperatureMetricsFigure(GRID, ['distinct1', 'knownWords'], { labels: { knownWords: 'distinct1' } }),
+    /Two metrics would both be named "distinct1"/,
+  );
+  assert.throws(
+    () => temperatureMetricsFigure([{ temperature: Number.NaN, metrics: { a: 1 } }], ['a']),
+    /Row 0 has temperature NaN/,
+  );
+  assert.throws(
+    () => temperatureMetricsFigure([{ temperature: 1, metrics: { ll: -Infinity } }], ['ll']),
+    /Metric "ll" is -Infinity in a row at T = 1; give finite numbers, or null/,
+  );
   const loose: TemperatureMetricsRow[] = [{ temperature: 1, metrics: { ll: '3' } }];
   assert.throws(() => temperatureMetricsFigure(loose, ['ll']), /Metric "ll" is "3"/);
 });
 
 test('figureToSvg renders both temperature figures with their trace names', async () => {
-  const bars = await figureToSvg(nextTokenFigure([
-    { temperature: 0.3, probs: normalised([1, 8, 1, 3, 1, 2]) },
-    { temperature: 1, probs: normalised([2, 4, 2, 3, 2, 3]) },
-  ], LABELS, { top: 5 }));
-  for (const text of ['T = 0.3', 'T = 1', '␣', '⏎', 'a', 'probability']) assert.ok(bars.includes(`>${text}</text>`), `bar SVG lacks "${text}"`);
+  const bars = await figureToSvg(
+    nextTokenFigure(
+      [
+        { temperature: 0.3, probs: normalised([1, 8, 1, 3, 1, 2]) },
+        { temperature: 1, probs: normalised([2, 4, 2, 3, 2, 3]) },
+      ],
+      LABELS,
+      { top: 5 },
+    ),
+  );
+  for (const text of ['T = 0.3', 'T = 1', '␣', '⏎', 'a', 'probability'])
+    assert.ok(bars.includes(`>${text}</text>`), `bar SVG lacks "${text}"`);
   assert.ok(!bars.includes('>⇥</text>'), 'the least likely token (the last of the ties) is not shown with top 5');
   const lines = await figureToSvg(temperatureMetricsFigure(GRID, ['distinct1', 'knownWords', 'cycleLength']));
   for (const text of ['distinct1', 'knownWords', 'cycleLength', 'temperature', 'Sample metrics by temperature']) {

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  distinctRatio, endingCycleLength, repeatedNgramShare, textMetrics, wordSet, wordsOf,
+  distinctRatio,
+  endingCycleLength,
+  repeatedNgramShare,
+  textMetrics,
+  wordSet,
+  wordsOf,
 } from '../src/sample/textMetrics';
 import { createRng } from '../src/random';
 
@@ -16,9 +21,18 @@ function primitiveRootLength(s: string): number {
 }
 
 test('wordsOf lower-cases Unicode words and keeps inner apostrophes and hyphens only', () => {
-  assert.deepEqual(wordsOf("Don't stop -- the well-known 'tis, end-"), ["don't", 'stop', 'the', 'well-known', 'tis', 'end']);
-  assert.deepEqual(wordsOf('Grüße, ÉCOLE! 3.14 x2 rock’n’roll'), ['grüße', 'école', '3', '14', 'x2', 'rock’n’roll']);
-  assert.deepEqual(wordsOf('cafe\u0301 Καλημέρα 東京 😀 a_b'), ['cafe\u0301', 'καλημέρα', '東京', 'a', 'b']);
+  assert.deepEqual(wordsOf("Don't stop -- the well-known 'tis, end-"), [
+    "don't",
+    'stop',
+    'the',
+    'well-known',
+    'tis',
+    'end',
+  ]);
+  const latin = wordsOf('Grüße, ÉCOLE! 3.14 x2 rock’n’roll');
+  assert.deepEqual(latin, ['grüße', 'école', '3', '14', 'x2', 'rock’n’roll']);
+  const others = wordsOf('cafe\u0301 Καλημέρα 東京 😀 a_b');
+  assert.deepEqual(others, ['cafe\u0301', 'καλημέρα', '東京', 'a', 'b']);
   assert.deepEqual(wordsOf(' \n\t.,;!? '), []);
 });
 
@@ -92,22 +106,36 @@ test('random-letter gibberish has no cycle and few words known to the corpus', (
 
 test('empty text and too few words give 0 words and nulls', () => {
   assert.deepEqual(textMetrics('', new Set(['a'])), {
-    words: 0, distinct1: null, distinct2: null, distinct3: null, repeated4grams: null, cycleLength: null, knownWords: null,
+    words: 0,
+    distinct1: null,
+    distinct2: null,
+    distinct3: null,
+    repeated4grams: null,
+    cycleLength: null,
+    knownWords: null,
   });
   assert.deepEqual(textMetrics(' ... '), textMetrics(''));
   const two = textMetrics('to be');
-  assert.deepEqual([two.words, two.distinct1, two.distinct2, two.distinct3, two.repeated4grams, two.knownWords], [2, 1, 1, null, null, null]);
+  assert.deepEqual(
+    [two.words, two.distinct1, two.distinct2, two.distinct3, two.repeated4grams, two.knownWords],
+    [2, 1, 1, null, null, null],
+  );
 });
 
 test('property: a repeated string ends in a loop whose length is its primitive root', () => {
   const unit = fc.constantFrom('a', 'b', ' ', 'é', '😀', '\n');
   fc.assert(
-    fc.property(fc.string({ unit, minLength: 1, maxLength: 12 }), fc.string({ unit, maxLength: 10 }), fc.integer({ min: 3, max: 6 }), (s, prefix, k) => {
-      const size = Array.from(s).length;
-      const text = prefix + s.repeat(k);
-      // With a span of at least twice the string, no shorter accidental period fits (Fine–Wilf).
-      assert.equal(endingCycleLength(text, { minSpan: 2 * size }), primitiveRootLength(s));
-    }),
+    fc.property(
+      fc.string({ unit, minLength: 1, maxLength: 12 }),
+      fc.string({ unit, maxLength: 10 }),
+      fc.integer({ min: 3, max: 6 }),
+      (s, prefix, k) => {
+        const size = Array.from(s).length;
+        const text = prefix + s.repeat(k);
+        // With a span of at least twice the string, no shorter accidental period fits (Fine–Wilf).
+        assert.equal(endingCycleLength(text, { minSpan: 2 * size }), primitiveRootLength(s));
+      },
+    ),
   );
 });
 
@@ -127,16 +155,20 @@ test('property: with default options a long enough repetition ends in a loop no 
 
 test('property: distinct ratios lie in (0, 1] and repeated shares in [0, 1)', () => {
   fc.assert(
-    fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 40 }), fc.integer({ min: 1, max: 5 }), (items, n) => {
-      const distinct = distinctRatio(items, n);
-      const repeated = repeatedNgramShare(items, n);
-      if (items.length < n) {
-        assert.deepEqual([distinct, repeated], [null, null]);
-      } else {
-        assert.ok(distinct !== null && distinct > 0 && distinct <= 1);
-        assert.ok(repeated !== null && repeated >= 0 && repeated < 1);
-        assert.ok(Math.abs(distinct + repeated - 1) < 1e-12);
-      }
-    }),
+    fc.property(
+      fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 40 }),
+      fc.integer({ min: 1, max: 5 }),
+      (items, n) => {
+        const distinct = distinctRatio(items, n);
+        const repeated = repeatedNgramShare(items, n);
+        if (items.length < n) {
+          assert.deepEqual([distinct, repeated], [null, null]);
+        } else {
+          assert.ok(distinct !== null && distinct > 0 && distinct <= 1);
+          assert.ok(repeated !== null && repeated >= 0 && repeated < 1);
+          assert.ok(Math.abs(distinct + repeated - 1) < 1e-12);
+        }
+      },
+    ),
   );
 });

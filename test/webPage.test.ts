@@ -14,12 +14,17 @@ import { createRng } from '../src/random';
 import { generate } from '../src/sample';
 import { loadWebModel, WEB_MODEL_FILE } from '../src/web';
 import { launchChromium, withTimeout } from './chromium';
+import { parseAs } from './cliJson';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist', 'cli.js');
 
 function gennet(...args: string[]) {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, GN_BACKEND: 'wasm' } });
+  const run = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, GN_BACKEND: 'wasm' },
+  });
   assert.equal(run.status, 0, `gennet ${args.join(' ')} failed:\n${run.stderr}`);
   return run.stdout;
 }
@@ -30,7 +35,8 @@ function inventedCorpus(): string {
   const syllables = ['ka', 'lo', 'mi', 'ren', 'tu', 'sha', 'vo', 'ix', 'pe', 'dra'];
   return Array.from({ length: 500 }, () => {
     const words = Array.from({ length: 3 + Math.floor(rng() * 5) }, () =>
-      Array.from({ length: 1 + Math.floor(rng() * 3) }, () => syllables[Math.floor(rng() * syllables.length)]).join(''));
+      Array.from({ length: 1 + Math.floor(rng() * 3) }, () => syllables[Math.floor(rng() * syllables.length)]).join(''),
+    );
     return `${words.join(' ')}.`;
   }).join('\n');
 }
@@ -40,58 +46,182 @@ const corpus = path.join(work, 'syllables.txt');
 writeFileSync(corpus, inventedCorpus());
 const lstm = path.join(work, 'lstm');
 const ngram = path.join(work, 'ngram');
-const summary = JSON.parse(gennet('train', '--corpus', corpus, '--units', '40', '--seq-len', '48', '--batch', '16', '--max-steps', '80', '--epochs', '2',
-  '--lr', '0.01', '--seed', '5', '--out', lstm, '--json', '--no-samples')) as { valBitsPerChar: number };
+const summary = JSON.parse(
+  gennet(
+    'train',
+    '--corpus',
+    corpus,
+    '--units',
+    '40',
+    '--seq-len',
+    '48',
+    '--batch',
+    '16',
+    '--max-steps',
+    '80',
+    '--epochs',
+    '2',
+    '--lr',
+    '0.01',
+    '--seed',
+    '5',
+    '--out',
+    lstm,
+    '--json',
+    '--no-samples',
+  ),
+) as { valBitsPerChar: number };
 gennet('train', '--corpus', corpus, '--cell', 'ngram', '--order', '4', '--out', ngram);
 /** A table whose `lang` column a conditional model learns (a: one kind of line, b: another). */
 const table = path.join(work, 'table.csv');
-writeFileSync(table, `text,lang\n${Array.from({ length: 60 }, (_, i) => `${i % 2 === 0 ? 'kalo mi' : 'ren tu'},${i % 2 === 0 ? 'a' : 'b'}`).join('\n')}\n`);
+writeFileSync(
+  table,
+  `text,lang\n${Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 'kalo mi,a' : 'ren tu,b')).join('\n')}\n`,
+);
 const conditional = path.join(work, 'conditional');
-gennet('train', '--corpus', table, '--condition', 'lang', '--mode', 'lines', '--units', '16', '--max-steps', '150', '--epochs', '100', '--lr', '0.02',
-  '--out', conditional, '--no-samples');
+gennet(
+  'train',
+  '--corpus',
+  table,
+  '--condition',
+  'lang',
+  '--mode',
+  'lines',
+  '--units',
+  '16',
+  '--max-steps',
+  '150',
+  '--epochs',
+  '100',
+  '--lr',
+  '0.02',
+  '--out',
+  conditional,
+  '--no-samples',
+);
 const words = path.join(work, 'words');
-gennet('train', '--corpus', corpus, '--level', 'word', '--units', '24', '--seq-len', '16', '--max-steps', '30', '--epochs', '1', '--seed', '5',
-  '--out', words, '--no-samples');
+gennet(
+  'train',
+  '--corpus',
+  corpus,
+  '--level',
+  'word',
+  '--units',
+  '24',
+  '--seq-len',
+  '16',
+  '--max-steps',
+  '30',
+  '--epochs',
+  '1',
+  '--seed',
+  '5',
+  '--out',
+  words,
+  '--no-samples',
+);
 const mlp = path.join(work, 'mlp');
-gennet('train', '--corpus', corpus, '--model', 'mlp:4x24', '--embedding-dim', '8', '--seq-len', '32', '--max-steps', '40', '--epochs', '1', '--seed', '5',
-  '--out', mlp, '--no-samples');
+gennet(
+  'train',
+  '--corpus',
+  corpus,
+  '--model',
+  'mlp:4x24',
+  '--embedding-dim',
+  '8',
+  '--seq-len',
+  '32',
+  '--max-steps',
+  '40',
+  '--epochs',
+  '1',
+  '--seed',
+  '5',
+  '--out',
+  mlp,
+  '--no-samples',
+);
+
+/** What the tests read of the page's elements in `$$eval` (which runs in the browser; tests have no DOM types). */
+interface PageElement {
+  /** An element's text (null only for a document or a doctype, never for an element). */
+  textContent: string;
+  getAttribute(name: string): string | null;
+}
 
 /** Reads a site's file from disk the way the page fetches it (null: missing). */
-async function readSiteFile(file: string): Promise<Uint8Array | null> {
+function readSiteFile(file: string): Promise<Uint8Array | null> {
   try {
-    return new Uint8Array(readFileSync(file));
+    return Promise.resolve(new Uint8Array(readFileSync(file)));
   } catch {
-    return null;
+    return Promise.resolve(null);
   }
 }
 
 /** Settings the page and the CLI share in these tests. */
-const SETTINGS = { prompt: 'kalo ', temperature: '0.7', topK: '12', topP: '0.95', repetitionPenalty: '1.2', length: '150', seed: '9' };
+const SETTINGS = {
+  prompt: 'kalo ',
+  temperature: '0.7',
+  topK: '12',
+  topP: '0.95',
+  repetitionPenalty: '1.2',
+  length: '150',
+  seed: '9',
+};
 
-/** What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's), with `extra` options. */
+/**
+ * What `gennet generate` prints for SETTINGS (JSON `text`) on `backend` with the fast engine (the page's), with
+ * `extra` options.
+ */
 function cliText(model: string, backend: 'wasm' | 'cpu' | null, extra: string[] = [], engine = 'fast'): string {
   const runOn = backend === null ? [] : ['--backend', backend, '--engine', engine];
-  const out = gennet('generate', '--model', model, ...runOn, ...extra, '--prompt', SETTINGS.prompt, '--temperature', SETTINGS.temperature, '--top-k', SETTINGS.topK,
-    '--top-p', SETTINGS.topP, '--repetition-penalty', SETTINGS.repetitionPenalty, '--length', SETTINGS.length, '--seed', SETTINGS.seed, '--json');
+  const out = gennet(
+    'generate',
+    '--model',
+    model,
+    ...runOn,
+    ...extra,
+    '--prompt',
+    SETTINGS.prompt,
+    '--temperature',
+    SETTINGS.temperature,
+    '--top-k',
+    SETTINGS.topK,
+    '--top-p',
+    SETTINGS.topP,
+    '--repetition-penalty',
+    SETTINGS.repetitionPenalty,
+    '--length',
+    SETTINGS.length,
+    '--seed',
+    SETTINGS.seed,
+    '--json',
+  );
   return (JSON.parse(out) as { text: string }).text;
 }
 
 /** Requests the tab tried to send outside localhost (all refused), and how many went to localhost. */
-interface Traffic { remote: string[]; local: number }
+interface Traffic {
+  remote: string[];
+  local: number;
+}
 
 /** Headless Chromium with the network unplugged for the tab (only localhost answers). */
 async function openTab(dir: string): Promise<{ tab: Page; traffic: Traffic; close: () => Promise<void> }> {
   const { context, tab } = await launchChromium(dir, { width: 1100, height: 900 });
   const traffic: Traffic = { remote: [], local: 0 };
-  await tab.route(() => true, (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') {
-      traffic.local++;
-      return route.continue();
-    }
-    traffic.remote.push(url.href);
-    return route.abort();
-  });
+  await tab.route(
+    () => true,
+    (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') {
+        traffic.local++;
+        return route.continue();
+      }
+      traffic.remote.push(url.href);
+      return route.abort();
+    },
+  );
   return { tab, traffic, close: () => context.close() };
 }
 
@@ -103,9 +233,13 @@ async function openPage(tab: Page, url: string): Promise<void> {
   assert.equal(state, 'true', `the page did not start: ${await tab.textContent('[data-testid=status]')}`);
 }
 
-/** Sets the page's controls to SETTINGS (and the condition menus to `conditions`), generates and returns the output text. */
+/**
+ * Sets the page's controls to SETTINGS (and the condition menus to `conditions`), generates and returns the
+ * output text.
+ */
 async function generateOnPage(tab: Page, conditions: Record<string, string> = {}): Promise<string> {
-  for (const [column, value] of Object.entries(conditions)) await tab.selectOption(`[data-testid="condition-${column}"]`, value);
+  for (const [column, value] of Object.entries(conditions))
+    await tab.selectOption(`[data-testid="condition-${column}"]`, value);
   await tab.fill('[data-testid=prompt]', SETTINGS.prompt);
   await tab.fill('[data-testid=temperature]', SETTINGS.temperature);
   await tab.fill('[data-testid=top-k]', SETTINGS.topK);
@@ -126,29 +260,45 @@ async function chart(tab: Page): Promise<{ model: number[]; chosen: number[]; la
   })()`);
 }
 
-/** Waits until the chart shows the controls' current settings (it redraws once typing and sliding settle), and returns it. */
+/**
+ * Waits until the chart shows the controls' current settings (it redraws once typing and sliding settle), and
+ * returns it.
+ */
 async function redrawn(tab: Page) {
-  await tab.waitForFunction(`(() => {
+  await tab.waitForFunction(
+    `(() => {
     const value = (id) => document.querySelector('[data-testid=' + id + ']').value;
     const drawn = document.querySelector('[data-testid=chart]').dataset.settings;
-    return drawn === JSON.stringify([value('prompt'), value('temperature'), value('top-k'), value('top-p'), value('repetition-penalty')]);
-  })()`, undefined, { timeout: 15_000 });
+    const settings = ['prompt', 'temperature', 'top-k', 'top-p', 'repetition-penalty'].map(value);
+    return drawn === JSON.stringify(settings);
+  })()`,
+    undefined,
+    { timeout: 15_000 },
+  );
   return chart(tab);
 }
 
 /** Serves `gennet serve --port 0` for `model` and returns its address (the one line on stdout). */
 async function serve(model: string): Promise<{ url: string; server: ChildProcess }> {
-  const server = spawn(process.execPath, [cli, 'serve', '--model', model, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [cli, 'serve', '--model', model, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  server.stderr!.on('data', (chunk) => { stderr += chunk; });
-  const url = await withTimeout(new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('\n')) resolve(stdout.trim());
-    });
-    server.once('exit', (code) => reject(new Error(`gennet serve exited with ${code}: ${stderr}`)));
-  }), 60_000, 'gennet serve printing its address').catch((error) => {
+  server.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const url = await withTimeout(
+    new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('\n')) resolve(stdout.trim());
+      });
+      server.once('exit', (code) => reject(new Error(`gennet serve exited with ${code}: ${stderr}`)));
+    }),
+    60_000,
+    'gennet serve printing its address',
+  ).catch((error) => {
     server.kill();
     throw error;
   });
@@ -156,20 +306,34 @@ async function serve(model: string): Promise<{ url: string; server: ChildProcess
 }
 
 test('the page bundle imports nothing Node-only, and the check can fail', async () => {
-  const bundle = (entry: string) => esbuild.build({ entryPoints: [entry], bundle: true, platform: 'browser', write: false, metafile: true, logLevel: 'silent' });
+  const bundle = (entry: string) =>
+    esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
   // The page's own entry, as `npm run build` bundles it: the native engine's loader is swapped for its browser twin.
   const page = await bundle(path.join(root, 'src', 'web', 'page', 'app.ts'));
-  const inputs = Object.keys(page.metafile!.inputs);
+  const inputs = Object.keys(page.metafile.inputs);
   assert.ok(inputs.some((file) => file.endsWith('src/engines/native/addonLoader.browser.ts')));
-  assert.ok(!inputs.some((file) => file.endsWith('src/engines/native/addonLoader.ts') || file.includes('node_modules/danfojs')));
+  assert.ok(
+    !inputs.some((file) => file.endsWith('src/engines/native/addonLoader.ts') || file.includes('node_modules/danfojs')),
+  );
   // The library's browser entry point, for pages of one's own.
   await bundle(path.join(root, 'src', 'browser.ts'));
   // The Node side of the same model (files on disk, digests) cannot be bundled for a browser: the check is real.
   await assert.rejects(bundle(path.join(root, 'src', 'io', 'artifact.ts')), (error: esbuild.BuildFailure) =>
-    error.errors.some((e) => /^Could not resolve "node:(fs|path|crypto)"/.test(e.text) && /src\/io\//.test(e.location?.file ?? '')));
+    error.errors.some(
+      (e) => /^Could not resolve "node:(fs|path|crypto)"/.test(e.text) && /src\/io\//.test(e.location?.file ?? ''),
+    ),
+  );
 });
 
-test('export-web writes a site whose model loads as the model folder does; exporting again replaces only its own files', async () => {
+test(`export-web writes a site whose model loads as the model folder \
+does; exporting again replaces only its own files`, async () => {
   await initBackend('wasm');
   const site = path.join(work, 'site-check');
   gennet('export-web', '--model', lstm, '--out', site);
@@ -184,21 +348,37 @@ test('export-web writes a site whose model loads as the model folder does; expor
   }
   assert.equal(fromSite.manifest.facts.valBitsPerChar, summary.valBitsPerChar);
   assert.equal(fromSite.manifest.facts.kind, 'LSTM');
-  assert.equal(fromSite.manifest.facts.corpus, 'syllables.txt', 'a published site names the corpus file, not where it lies');
-  assert.deepEqual(readdirSync(site).filter((name) => name.endsWith('.map') || name.endsWith('.ts')), [], 'a site carries no source map or source');
+  assert.equal(
+    fromSite.manifest.facts.corpus,
+    'syllables.txt',
+    'a published site names the corpus file, not where it lies',
+  );
+  assert.deepEqual(
+    readdirSync(site).filter((name) => name.endsWith('.map') || name.endsWith('.ts')),
+    [],
+    'a site carries no source map or source',
+  );
 
   // Exporting again: gennet's files are replaced (the network's weights go with the network), the user's stay.
   writeFileSync(path.join(site, 'CNAME'), 'class.example.org');
   mkdirSync(path.join(site, '.git'));
   gennet('export-web', '--model', ngram, '--out', site);
-  assert.equal(JSON.parse(readFileSync(path.join(base, WEB_MODEL_FILE), 'utf8')).facts.kind, 'n-gram');
+  assert.equal(
+    parseAs<{ facts: { kind: string } }>(readFileSync(path.join(base, WEB_MODEL_FILE), 'utf8')).facts.kind,
+    'n-gram',
+  );
   assert.ok(!existsSync(path.join(base, 'weights.bin')) && existsSync(path.join(base, 'ngram.bin')));
   assert.equal(readFileSync(path.join(site, 'CNAME'), 'utf8'), 'class.example.org');
   assert.ok(existsSync(path.join(site, '.git')));
-  assert.deepEqual(readdirSync(site).filter((name) => name.startsWith('.gennet-staging')), []);
+  assert.deepEqual(
+    readdirSync(site).filter((name) => name.startsWith('.gennet-staging')),
+    [],
+  );
   // A file of the user's where gennet would write is refused, and kept.
   writeFileSync(path.join(base, 'weights.bin'), 'mine');
-  const taken = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', site], { encoding: 'utf8' });
+  const taken = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', site], {
+    encoding: 'utf8',
+  });
   assert.equal(taken.status, 1);
   assert.match(taken.stderr, /holds model\/weights\.bin, which gennet did not write; move it away/);
   assert.equal(readFileSync(path.join(base, 'weights.bin'), 'utf8'), 'mine');
@@ -207,9 +387,13 @@ test('export-web writes a site whose model loads as the model folder does; expor
   const other = path.join(work, 'not-a-site');
   mkdirSync(other);
   writeFileSync(path.join(other, 'notes.txt'), 'mine');
-  for (const [out, message] of [[other, /holds files that are not a gennet site \(notes\.txt\); gennet will not write into it/],
-    [path.join(lstm, 'site'), /must not hold one another/]] as const) {
-    const refused = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', out], { encoding: 'utf8' });
+  for (const [out, message] of [
+    [other, /holds files that are not a gennet site \(notes\.txt\); gennet will not write into it/],
+    [path.join(lstm, 'site'), /must not hold one another/],
+  ] as const) {
+    const refused = spawnSync(process.execPath, [cli, 'export-web', '--model', lstm, '--out', out], {
+      encoding: 'utf8',
+    });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, message);
   }
@@ -217,149 +401,256 @@ test('export-web writes a site whose model loads as the model folder does; expor
   assert.ok(!existsSync(path.join(lstm, 'site')));
   // A sequence-to-sequence model needs a source the page has no input for: refused with a message, nothing written.
   const seq2seq = path.join(work, 'seq2seq');
-  gennet('train', '--corpus', table, '--task', 'seq2seq', '--source-column', 'text', '--target-column', 'lang', '--units', '8', '--max-steps', '2',
-    '--epochs', '1', '--out', seq2seq, '--no-samples');
-  const refusedModel = spawnSync(process.execPath, [cli, 'export-web', '--model', seq2seq, '--out', path.join(work, 'site-seq2seq')], { encoding: 'utf8' });
+  gennet(
+    'train',
+    '--corpus',
+    table,
+    '--task',
+    'seq2seq',
+    '--source-column',
+    'text',
+    '--target-column',
+    'lang',
+    '--units',
+    '8',
+    '--max-steps',
+    '2',
+    '--epochs',
+    '1',
+    '--out',
+    seq2seq,
+    '--no-samples',
+  );
+  const refusedModel = spawnSync(
+    process.execPath,
+    [cli, 'export-web', '--model', seq2seq, '--out', path.join(work, 'site-seq2seq')],
+    { encoding: 'utf8' },
+  );
   assert.equal(refusedModel.status, 1);
   assert.match(refusedModel.stderr, /is a sequence-to-sequence model; the web page generates from language models/);
   assert.ok(!existsSync(path.join(work, 'site-seq2seq')));
 });
 
-test('the page\'s loader refuses a damaged site with the model folder\'s messages', async () => {
+test("the page's loader refuses a damaged site with the model folder's messages", async () => {
   await initBackend('wasm');
   const site = path.join(work, 'site-damaged');
   gennet('export-web', '--model', lstm, '--out', site);
   const base = path.join(site, 'model');
   const weights = readFileSync(path.join(base, 'weights.bin'));
   writeFileSync(path.join(base, 'weights.bin'), weights.subarray(0, weights.length - 4));
-  await assert.rejects(loadWebModel(base, readSiteFile), /bytes of weights but the model needs \d+ \(truncated or corrupted\)/);
+  await assert.rejects(
+    loadWebModel(base, readSiteFile),
+    /bytes of weights but the model needs \d+ \(truncated or corrupted\)/,
+  );
   writeFileSync(path.join(base, 'vocab.json'), '{');
   await assert.rejects(loadWebModel(base, readSiteFile), /vocab\.json is not valid JSON/);
   rmSync(path.join(base, WEB_MODEL_FILE));
-  await assert.rejects(loadWebModel(base, readSiteFile), /web-model\.json is missing: this site has no model\. Export it again/);
+  await assert.rejects(
+    loadWebModel(base, readSiteFile),
+    /web-model\.json is missing: this site has no model\. Export it again/,
+  );
 });
 
-test('gennet serve: the page generates what the CLI prints, its chart follows the temperature and the prompt, nothing leaves localhost', { timeout: 240_000 }, async () => {
-  const sites = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('gennet-site-')).length;
-  const sitesBefore = sites();
-  let served: { url: string; server: ChildProcess } | undefined;
-  let browser: Awaited<ReturnType<typeof openTab>> | undefined;
-  try {
-    served = await serve(lstm);
-    browser = await openTab(path.join(work, 'browser-serve'));
-    const { url } = served;
-    const { tab, traffic } = browser;
-    assert.match(url, /^http:\/\/localhost:\d+\/$/);
-    await openPage(tab, `${url}?backend=wasm`);
-    assert.match((await tab.textContent('[data-testid=backend]'))!, /^wasm/);
-    assert.equal(await tab.textContent('[data-testid=engine]'), 'fast');
-    assert.equal(await generateOnPage(tab), cliText(lstm, 'wasm'));
+test(
+  'gennet serve: the page generates what the CLI prints, its chart ' +
+    'follows the temperature and the prompt, nothing leaves localhost',
+  { timeout: 240_000 },
+  async () => {
+    const sites = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('gennet-site-')).length;
+    const sitesBefore = sites();
+    let served: { url: string; server: ChildProcess } | undefined;
+    let browser: Awaited<ReturnType<typeof openTab>> | undefined;
+    try {
+      served = await serve(lstm);
+      browser = await openTab(path.join(work, 'browser-serve'));
+      const { url } = served;
+      const { tab, traffic } = browser;
+      assert.match(url, /^http:\/\/localhost:\d+\/$/);
+      await openPage(tab, `${url}?backend=wasm`);
+      assert.match((await tab.textContent('[data-testid=backend]'))!, /^wasm/);
+      assert.equal(await tab.textContent('[data-testid=engine]'), 'fast');
+      assert.equal(await generateOnPage(tab), cliText(lstm, 'wasm'));
 
-    // The chart shows the distribution after the prompt; a lower temperature sharpens the sampled one.
-    await tab.fill('[data-testid=temperature]', '1');
-    await tab.fill('[data-testid=top-k]', '0');
-    await tab.fill('[data-testid=top-p]', '1');
-    await tab.fill('[data-testid=repetition-penalty]', '1');
-    const plain = await redrawn(tab);
-    assert.deepEqual(plain.chosen, plain.model, 'at T = 1 with no top-k/top-p/penalty the sampled distribution is the model\'s');
-    await tab.fill('[data-testid=temperature]', '0.3');
-    const cold = await redrawn(tab);
-    assert.deepEqual(cold.model, plain.model);
-    assert.ok(cold.chosen[0] > plain.chosen[0] + 0.01, `T 0.3 puts more on the likeliest token (${cold.chosen[0]} vs ${plain.chosen[0]})`);
-    // Typing changes what comes next.
-    await tab.type('[data-testid=prompt]', 'shavo');
-    const typed = await redrawn(tab);
-    assert.notDeepEqual(typed.model, cold.model);
+      // The chart shows the distribution after the prompt; a lower temperature sharpens the sampled one.
+      await tab.fill('[data-testid=temperature]', '1');
+      await tab.fill('[data-testid=top-k]', '0');
+      await tab.fill('[data-testid=top-p]', '1');
+      await tab.fill('[data-testid=repetition-penalty]', '1');
+      const plain = await redrawn(tab);
+      assert.deepEqual(
+        plain.chosen,
+        plain.model,
+        "at T = 1 with no top-k/top-p/penalty the sampled distribution is the model's",
+      );
+      await tab.fill('[data-testid=temperature]', '0.3');
+      const cold = await redrawn(tab);
+      assert.deepEqual(cold.model, plain.model);
+      assert.ok(
+        cold.chosen[0] > plain.chosen[0] + 0.01,
+        `T 0.3 puts more on the likeliest token (${cold.chosen[0]} vs ${plain.chosen[0]})`,
+      );
+      // Typing changes what comes next.
+      await tab.type('[data-testid=prompt]', 'shavo');
+      const typed = await redrawn(tab);
+      assert.notDeepEqual(typed.model, cold.model);
 
-    // The lesson's comparison on the page is the CLI's.
-    await tab.fill('[data-testid=prompt]', SETTINGS.prompt);
-    await tab.fill('[data-testid=length]', '60');
-    await tab.click('[data-testid=compare]');
-    await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
-    const pageRows = await tab.$$eval('[data-testid=comparison] td.text', (cells) => cells.map((cell) => cell.textContent));
-    const cliRows = JSON.parse(gennet('temperatures', '--model', lstm, '--backend', 'wasm', '--engine', 'fast', '--prompts', SETTINGS.prompt, '--length', '60',
-      '--seed', '0', '--json')) as Array<{ text: string }>;
-    assert.equal(pageRows.length, 5);
-    await tab.fill('[data-testid=seed]', '0');
-    await tab.click('[data-testid=compare]'); // sets the table's state to running before it returns
-    await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
-    assert.deepEqual(await tab.$$eval('[data-testid=comparison] td.text', (cells) => cells.map((cell) => cell.textContent)), cliRows.map((row) => row.text));
+      // The lesson's comparison on the page is the CLI's.
+      await tab.fill('[data-testid=prompt]', SETTINGS.prompt);
+      await tab.fill('[data-testid=length]', '60');
+      await tab.click('[data-testid=compare]');
+      await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
+      const pageRows = await tab.$$eval('[data-testid=comparison] td.text', (cells: PageElement[]) =>
+        cells.map((cell) => cell.textContent),
+      );
+      const cliRows = JSON.parse(
+        gennet(
+          'temperatures',
+          '--model',
+          lstm,
+          '--backend',
+          'wasm',
+          '--engine',
+          'fast',
+          '--prompts',
+          SETTINGS.prompt,
+          '--length',
+          '60',
+          '--seed',
+          '0',
+          '--json',
+        ),
+      ) as Array<{ text: string }>;
+      assert.equal(pageRows.length, 5);
+      await tab.fill('[data-testid=seed]', '0');
+      await tab.click('[data-testid=compare]'); // sets the table's state to running before it returns
+      await tab.waitForSelector('[data-testid=comparison][data-state=done]', { timeout: 60_000 });
+      assert.deepEqual(
+        await tab.$$eval('[data-testid=comparison] td.text', (cells: PageElement[]) =>
+          cells.map((cell) => cell.textContent),
+        ),
+        cliRows.map((row) => row.text),
+      );
 
-    // Beam search on the page is the CLI's --beam.
-    await tab.fill('[data-testid=beam]', '3');
-    await tab.fill('[data-testid=length]', '80');
-    await tab.click('[data-testid=beam-search]'); // sets the output's state to running before it returns
-    await tab.waitForSelector('[data-testid=output][data-state=done]', { timeout: 60_000 });
-    const beamed = JSON.parse(gennet('generate', '--model', lstm, '--backend', 'wasm', '--engine', 'fast', '--prompt', SETTINGS.prompt, '--beam', '3',
-      '--length', '80', '--json')) as { text: string };
-    assert.equal(await tab.textContent('[data-testid=output]'), beamed.text);
-    await tab.fill('[data-testid=beam]', '0');
-    await tab.click('[data-testid=beam-search]');
-    await tab.waitForSelector('[data-testid=output][data-state=failed]', { timeout: 15_000 });
-    assert.match((await tab.textContent('[data-testid=status]'))!, /^The beam width must be a whole number from 1 to 64, got "0"\.$/);
+      // Beam search on the page is the CLI's --beam.
+      await tab.fill('[data-testid=beam]', '3');
+      await tab.fill('[data-testid=length]', '80');
+      await tab.click('[data-testid=beam-search]'); // sets the output's state to running before it returns
+      await tab.waitForSelector('[data-testid=output][data-state=done]', { timeout: 60_000 });
+      const beamed = JSON.parse(
+        gennet(
+          'generate',
+          '--model',
+          lstm,
+          '--backend',
+          'wasm',
+          '--engine',
+          'fast',
+          '--prompt',
+          SETTINGS.prompt,
+          '--beam',
+          '3',
+          '--length',
+          '80',
+          '--json',
+        ),
+      ) as { text: string };
+      assert.equal(await tab.textContent('[data-testid=output]'), beamed.text);
+      await tab.fill('[data-testid=beam]', '0');
+      await tab.click('[data-testid=beam-search]');
+      await tab.waitForSelector('[data-testid=output][data-state=failed]', { timeout: 15_000 });
+      assert.match(
+        (await tab.textContent('[data-testid=status]'))!,
+        /^The beam width must be a whole number from 1 to 64, got "0"\.$/,
+      );
 
-    const facts = await tab.$$eval('[data-testid=facts] dd', (cells) => Object.fromEntries(cells.map((cell) => [cell.getAttribute('data-fact'), cell.textContent])));
-    assert.match(facts.Model!, /^LSTM, 1 layer × 40 units/);
-    assert.equal(facts.Validation, `${summary.valBitsPerChar.toFixed(3)} bits/char`);
-    assert.equal(facts['Training corpus'], 'syllables.txt');
-    // The backend menu reloads the page on another backend, where it again writes what the CLI prints there.
-    await tab.selectOption('[data-testid=backend-choice]', 'cpu');
-    await tab.waitForURL(/backend=cpu/);
-    await openPage(tab, tab.url());
-    assert.match((await tab.textContent('[data-testid=backend]'))!, /^cpu/);
-    assert.equal(await generateOnPage(tab), cliText(lstm, 'cpu'));
-    // auto takes WebGL where the browser has it (headless Chromium: a software WebGL), else wasm: the page still
-    // generates there, though only wasm and cpu are compared with the CLI (which has no WebGL).
-    await tab.selectOption('[data-testid=backend-choice]', 'auto');
-    await tab.waitForURL(/backend=auto/);
-    await openPage(tab, tab.url());
-    assert.match((await tab.textContent('[data-testid=backend]'))!, /^(webgl|wasm)/);
-    assert.ok((await generateOnPage(tab)).startsWith(SETTINGS.prompt));
+      const facts = await tab.$$eval('[data-testid=facts] dd', (cells: PageElement[]) =>
+        Object.fromEntries(cells.map((cell) => [String(cell.getAttribute('data-fact')), cell.textContent])),
+      );
+      assert.match(facts.Model, /^LSTM, 1 layer × 40 units/);
+      assert.equal(facts.Validation, `${summary.valBitsPerChar.toFixed(3)} bits/char`);
+      assert.equal(facts['Training corpus'], 'syllables.txt');
+      // The backend menu reloads the page on another backend, where it again writes what the CLI prints there.
+      await tab.selectOption('[data-testid=backend-choice]', 'cpu');
+      await tab.waitForURL(/backend=cpu/);
+      await openPage(tab, tab.url());
+      assert.match((await tab.textContent('[data-testid=backend]'))!, /^cpu/);
+      assert.equal(await generateOnPage(tab), cliText(lstm, 'cpu'));
+      // auto takes WebGL where the browser has it (headless Chromium: a software WebGL), else wasm: the page still
+      // generates there, though only wasm and cpu are compared with the CLI (which has no WebGL).
+      await tab.selectOption('[data-testid=backend-choice]', 'auto');
+      await tab.waitForURL(/backend=auto/);
+      await openPage(tab, tab.url());
+      assert.match((await tab.textContent('[data-testid=backend]'))!, /^(webgl|wasm)/);
+      assert.ok((await generateOnPage(tab)).startsWith(SETTINGS.prompt));
 
-    assert.deepEqual(traffic.remote, []);
-    assert.ok(traffic.local >= 8, `the page's files came from the local server (${traffic.local} requests)`);
-  } finally {
-    await browser?.close();
-    if (served !== undefined) {
-      served.server.kill('SIGTERM');
-      const [code] = await once(served.server, 'exit');
-      assert.equal(code, 143, 'gennet serve stops on SIGTERM with the status of a process stopped by it');
+      assert.deepEqual(traffic.remote, []);
+      assert.ok(traffic.local >= 8, `the page's files came from the local server (${traffic.local} requests)`);
+    } finally {
+      await browser?.close();
+      if (served !== undefined) {
+        served.server.kill('SIGTERM');
+        const [code] = (await once(served.server, 'exit')) as [number | null];
+        assert.equal(code, 143, 'gennet serve stops on SIGTERM with the status of a process stopped by it');
+      }
     }
-  }
-  assert.equal(sites(), sitesBefore, 'gennet serve removed its temporary site');
-});
+    assert.equal(sites(), sitesBefore, 'gennet serve removed its temporary site');
+  },
+);
 
-test('the export-web folder works from a plain static file server (python3 -m http.server), for char and word networks, a conditional one, an n-gram model and an MLP', { timeout: 240_000 }, async () => {
-  const served: ChildProcess[] = [];
-  let browser: Awaited<ReturnType<typeof openTab>> | undefined;
-  try {
-    browser = await openTab(path.join(work, 'browser-static'));
-    const { tab, traffic } = browser;
-    const cases = [
-      [lstm, 'wasm', {}, 'fast'], [words, 'wasm', {}, 'fast'], [conditional, 'wasm', { lang: 'a' }, 'fast'], [conditional, 'wasm', { lang: 'b' }, 'fast'],
-      [ngram, null, {}, 'fast'], [mlp, 'wasm', {}, 'auto'],
-    ] as const;
-    const texts: string[] = [];
-    for (const [model, backend, conditions, engine] of cases) {
-      const site = path.join(work, `site-${path.basename(model)}`);
-      gennet('export-web', '--model', model, '--out', site);
-      const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], { stdio: ['ignore', 'pipe', 'ignore'] });
-      served.push(server);
-      const port = await withTimeout(new Promise<string>((resolve) => {
-        let said = '';
-        server.stdout!.on('data', (chunk) => { said += chunk; const m = /port (\d+)/.exec(said); if (m !== null) resolve(m[1]); });
-      }), 20_000, 'python3 -m http.server saying its port');
-      await openPage(tab, `http://localhost:${port}/${backend === null ? '' : `?backend=${backend}`}`);
-      const given = Object.entries(conditions).map(([column, value]) => `${column}=${value}`);
-      texts.push(await generateOnPage(tab, conditions));
-      assert.equal(texts.at(-1), cliText(model, backend, given.length === 0 ? [] : ['--condition', ...given], engine), `${path.basename(model)} on ${backend ?? 'its own'} ${given}`);
+test(
+  'the export-web folder works from a plain static file server (python3 -m http.server), for char and word ' +
+    'networks, a conditional one, an n-gram model and an MLP',
+  { timeout: 240_000 },
+  async () => {
+    const served: ChildProcess[] = [];
+    let browser: Awaited<ReturnType<typeof openTab>> | undefined;
+    try {
+      browser = await openTab(path.join(work, 'browser-static'));
+      const { tab, traffic } = browser;
+      const cases = [
+        [lstm, 'wasm', {}, 'fast'],
+        [words, 'wasm', {}, 'fast'],
+        [conditional, 'wasm', { lang: 'a' }, 'fast'],
+        [conditional, 'wasm', { lang: 'b' }, 'fast'],
+        [ngram, null, {}, 'fast'],
+        [mlp, 'wasm', {}, 'auto'],
+      ] as const;
+      const texts: string[] = [];
+      for (const [model, backend, conditions, engine] of cases) {
+        const site = path.join(work, `site-${path.basename(model)}`);
+        gennet('export-web', '--model', model, '--out', site);
+        const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        served.push(server);
+        const port = await withTimeout(
+          new Promise<string>((resolve) => {
+            let said = '';
+            server.stdout.on('data', (chunk) => {
+              said += chunk;
+              const m = /port (\d+)/.exec(said);
+              if (m !== null) resolve(m[1]);
+            });
+          }),
+          20_000,
+          'python3 -m http.server saying its port',
+        );
+        await openPage(tab, `http://localhost:${port}/${backend === null ? '' : `?backend=${backend}`}`);
+        const given = Object.entries(conditions).map(([column, value]) => `${column}=${value}`);
+        texts.push(await generateOnPage(tab, conditions));
+        assert.equal(
+          texts.at(-1),
+          cliText(model, backend, given.length === 0 ? [] : ['--condition', ...given], engine),
+          `${path.basename(model)} on ${backend ?? 'its own'} ${given.join(',')}`,
+        );
+      }
+      assert.notEqual(texts[2], texts[3], 'the condition menu changes what the conditional model writes');
+      assert.deepEqual(traffic.remote, []);
+    } finally {
+      await browser?.close();
+      for (const server of served) server.kill();
     }
-    assert.notEqual(texts[2], texts[3], 'the condition menu changes what the conditional model writes');
-    assert.deepEqual(traffic.remote, []);
-  } finally {
-    await browser?.close();
-    for (const server of served) server.kill();
-  }
-});
+  },
+);
 
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -19,7 +19,9 @@ import {
 /** Sentences that must survive tokenize → detokenize unchanged (prose, dialogue, numbers, brackets, quotes). */
 const ROUND_TRIP_SENTENCES = [
   '"Call me Ishmael," said he.',
-  'Some years ago—never mind how long precisely—having little or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of the world.',
+  'Some years ago—never mind how long precisely—having little or no money in my purse, and nothing ' +
+    'particular to interest me on shore, I thought I would sail about a little and see the watery part of the ' +
+    'world.',
   "Don't stop—now!",
   "It's a well-known fact that 3.14 is close to pi (but not equal to it).",
   'The U.S. economy grew 2.5% in 1999; exports rose to $1,000,000.',
@@ -37,7 +39,7 @@ const ROUND_TRIP_SENTENCES = [
   '“I’m going,” he said. “Don’t wait.”',
   '"Stand by for a sperm whale!" cried Stubb; "there she blows!"',
   'Mr. Smith paid £5 for #42 (a bargain).',
-  "\"Look here,\" said I; \"I'm a 'sailor' now.\"",
+  '"Look here," said I; "I\'m a \'sailor\' now."',
   "The dogs' bones and the whales' tails.",
   "We was goin' home, 'cause of 'em.",
   'Said he, ’tis so.',
@@ -47,8 +49,35 @@ const ROUND_TRIP_SENTENCES = [
 
 test('tokenizeWords splits words and punctuation the way ICU word boundaries do', () => {
   assert.deepEqual(tokenizeWords("Don't stop—now!"), ["Don't", 'stop', '—', 'now', '!']);
-  assert.deepEqual(tokenizeWords('a well-known 3.14, 1,000 U.S. e.g. x'), ['a', 'well', '-', 'known', '3.14', ',', '1,000', 'U.S', '.', 'e.g', '.', 'x']);
-  assert.deepEqual(tokenizeWords('“Hi,” ‘ok’ "yes" \'no\''), ['“', 'Hi', ',', '”', '‘', 'ok', '’', '"', 'yes', '"', "'", 'no', "'"]);
+  assert.deepEqual(tokenizeWords('a well-known 3.14, 1,000 U.S. e.g. x'), [
+    'a',
+    'well',
+    '-',
+    'known',
+    '3.14',
+    ',',
+    '1,000',
+    'U.S',
+    '.',
+    'e.g',
+    '.',
+    'x',
+  ]);
+  assert.deepEqual(tokenizeWords('“Hi,” ‘ok’ "yes" \'no\''), [
+    '“',
+    'Hi',
+    ',',
+    '”',
+    '‘',
+    'ok',
+    '’',
+    '"',
+    'yes',
+    '"',
+    "'",
+    'no',
+    "'",
+  ]);
   assert.deepEqual(tokenizeWords('wait... what…'), ['wait', '.', '.', '.', 'what', '…']);
   assert.deepEqual(tokenizeWords("people's don’t"), ["people's", 'don’t']);
 });
@@ -73,7 +102,8 @@ test('whitespace is dropped except paragraph breaks, which become one token', ()
 });
 
 test('lowercase lower-cases every token', () => {
-  assert.deepEqual(tokenizeWords('The CAT, Ünïcode İ', { lowercase: true }), ['the', 'cat', ',', 'ünïcode', 'i̇']);
+  const lowered = tokenizeWords('The CAT, Ünïcode İ', { lowercase: true });
+  assert.deepEqual(lowered, ['the', 'cat', ',', 'ünïcode', 'i̇']);
 });
 
 test('typical sentences round-trip through tokenize and detokenize', () => {
@@ -121,8 +151,37 @@ test('detokenizeWords spacing rules', () => {
 
 /** Tokens of every spacing kind, including line breaks, straight quotes and an empty token. */
 const anyToken = fc.constantFrom(
-  'the', 'Whale', "don't", '3.14', '👋🏽', '<unk>', '.', ',', '!', ')', ']', '”', '’', '…', '%',
-  '(', '[', '“', '‘', '$', '#', '-', '—', '/', '"', "'", '\n', PARAGRAPH_BREAK, '', '+', '*',
+  'the',
+  'Whale',
+  "don't",
+  '3.14',
+  '👋🏽',
+  '<unk>',
+  '.',
+  ',',
+  '!',
+  ')',
+  ']',
+  '”',
+  '’',
+  '…',
+  '%',
+  '(',
+  '[',
+  '“',
+  '‘',
+  '$',
+  '#',
+  '-',
+  '—',
+  '/',
+  '"',
+  "'",
+  '\n',
+  PARAGRAPH_BREAK,
+  '',
+  '+',
+  '*',
 );
 
 test('property: joinToken pieces add up to detokenizeWords, token by token', () => {
@@ -142,9 +201,31 @@ test('property: joinToken pieces add up to detokenizeWords, token by token', () 
 });
 
 test('property: tokens lose nothing but whitespace, hold none, and are never empty', () => {
-  assert.deepEqual(tokenizeWords('゠  a'), ['゠', 'a'], 'ICU glues the spaces after "゠" onto it (found by this property)');
+  assert.deepEqual(
+    tokenizeWords('゠  a'),
+    ['゠', 'a'],
+    'ICU glues the spaces after "゠" onto it (found by this property)',
+  );
   const unit = fc.oneof(
-    fc.constantFrom(' ', '\n', '\n\n', '\r\n', '\t', "'", '’', '"', '—', '-', '.', ',', '😀', '👋🏽', 'é', '\u0301', '\u00a0'),
+    fc.constantFrom(
+      ' ',
+      '\n',
+      '\n\n',
+      '\r\n',
+      '\t',
+      "'",
+      '’',
+      '"',
+      '—',
+      '-',
+      '.',
+      ',',
+      '😀',
+      '👋🏽',
+      'é',
+      '\u0301',
+      '\u00a0',
+    ),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }),
   );
   fc.assert(
@@ -177,7 +258,10 @@ test('WordVocab ids: specials, then descending count, ties in string order, what
 test('unseen words map to <unk>, which decodes as "<unk>"', () => {
   const vocab = WordVocab.build(['the cat sat.']);
   const ids = vocab.encode('the dog sat on the mat.');
-  assert.deepEqual([...ids], [vocab.idOf('the'), UNK_ID, vocab.idOf('sat'), UNK_ID, vocab.idOf('the'), UNK_ID, vocab.idOf('.')]);
+  assert.deepEqual(
+    [...ids],
+    [vocab.idOf('the'), UNK_ID, vocab.idOf('sat'), UNK_ID, vocab.idOf('the'), UNK_ID, vocab.idOf('.')],
+  );
   assert.equal(vocab.idOf('dog'), UNK_ID);
   assert.equal(vocab.decode(ids), 'the <unk> sat <unk> the <unk>.');
 });
@@ -193,13 +277,28 @@ test('minCount drops rare words, maxSize caps the size including specials', () =
 });
 
 test('build rejects bad options and empty or non-string input with clear messages', () => {
-  assert.throws(() => WordVocab.build(['a'], { minCount: 0 }), /minCount must be a whole number >= 1, got 0\. Use 1 to keep every word/);
-  assert.throws(() => WordVocab.build(['a'], { maxSize: 3 }), /maxSize must be a whole number >= 4 .*at least one word/);
+  assert.throws(
+    () => WordVocab.build(['a'], { minCount: 0 }),
+    /minCount must be a whole number >= 1, got 0\. Use 1 to keep every word/,
+  );
+  assert.throws(
+    () => WordVocab.build(['a'], { maxSize: 3 }),
+    /maxSize must be a whole number >= 4 .*at least one word/,
+  );
   assert.throws(() => WordVocab.build(['', ' \n\n ']), /the texts contain no words/);
-  assert.throws(() => WordVocab.build(['a b'], { minCount: 5 }), /No word occurs at least minCount=5 times \(the most frequent occurs 1 times\)/);
+  assert.throws(
+    () => WordVocab.build(['a b'], { minCount: 5 }),
+    /No word occurs at least minCount=5 times \(the most frequent occurs 1 times\)/,
+  );
   assert.throws(() => WordVocab.build(['a', null as unknown as string]), /Text 1 is null, not a string/);
-  assert.throws(() => WordVocab.build(['a'], { lowercase: 'yes' as unknown as boolean }), /lowercase must be true or false, got "yes"/);
-  assert.throws(() => WordVocab.build(['a']).encodeCorpus(['a', 3 as unknown as string]), /Text 1 is number, not a string/);
+  assert.throws(
+    () => WordVocab.build(['a'], { lowercase: 'yes' as unknown as boolean }),
+    /lowercase must be true or false, got "yes"/,
+  );
+  assert.throws(
+    () => WordVocab.build(['a']).encodeCorpus(['a', 3 as unknown as string]),
+    /Text 1 is number, not a string/,
+  );
 });
 
 test('lowercase vocabularies fold case when building, encoding and looking up', () => {
@@ -227,7 +326,15 @@ test('encodeCorpus puts <eos> after each document; decode handles pad, eos and s
 
 test('counts() reports every token seen, dropped ones included, most frequent first', () => {
   const vocab = WordVocab.build(['b a b. c b a'], { maxSize: 5 });
-  assert.deepEqual([...vocab.counts()], [['b', 3], ['a', 2], ['.', 1], ['c', 1]]);
+  assert.deepEqual(
+    [...vocab.counts()],
+    [
+      ['b', 3],
+      ['a', 2],
+      ['.', 1],
+      ['c', 1],
+    ],
+  );
   assert.deepEqual(vocab.tokens.slice(3), ['b', 'a']);
 });
 
@@ -241,7 +348,10 @@ test('JSON round trip keeps tokens, ids and the lowercase flag, but not the coun
     assert.deepEqual(restored.tokens, vocab.tokens);
     assert.equal(restored.lowercase, lowercase);
     assert.deepEqual(restored.encode(texts[0]), vocab.encode(texts[0]));
-    assert.throws(() => restored.counts(), /restored from JSON, which does not save token counts\. Rebuild it with WordVocab\.build/);
+    assert.throws(
+      () => restored.counts(),
+      /restored from JSON, which does not save token counts\. Rebuild it with WordVocab\.build/,
+    );
   }
 });
 
@@ -255,9 +365,15 @@ test('fromJSON says what is wrong', () => {
     [{ ...good, tokens: ['<pad>', '<unk>', '<eos>', 'a'] }, /Id 1 .* must be the special token <eos>/],
     [{ ...good, lowercase: undefined }, /lowercase flag .* must be true or false, got nothing/],
     [{ ...good, lowercase: 'no' }, /lowercase flag .* must be true or false, got "no"/],
-    [{ ...good, tokens: [...good.tokens, 'two words'] }, /Token 5 .* is "two words"; word tokens are not empty and hold no whitespace/],
+    [
+      { ...good, tokens: [...good.tokens, 'two words'] },
+      /Token 5 .* is "two words"; word tokens are not empty and hold no whitespace/,
+    ],
     [{ ...good, tokens: [...good.tokens, ''] }, /Token 5 .* is ""/],
-    [{ ...good, lowercase: true, tokens: [...good.tokens, 'Ahab'] }, /Token 5 .* "Ahab", not lower-case, but the vocabulary says lowercase: true/],
+    [
+      { ...good, lowercase: true, tokens: [...good.tokens, 'Ahab'] },
+      /Token 5 .* "Ahab", not lower-case, but the vocabulary says lowercase: true/,
+    ],
   ];
   for (const [json, message] of cases) {
     assert.throws(() => WordVocab.fromJSON(json), message, JSON.stringify(json));
@@ -300,7 +416,7 @@ test('vocabularyFromJSON restores word and char vocabularies by kind', () => {
   assert.ok(restored instanceof WordVocab);
   assert.equal(restored.unit, 'word');
   assert.deepEqual(restored.tokens, word.tokens);
-  assert.equal((restored as WordVocab).lowercase, true);
+  assert.equal(restored.lowercase, true);
   const char = vocabularyFromJSON(CharVocab.build(['ab']).toJSON());
   assert.ok(char instanceof CharVocab);
   assert.equal(char.unit, 'char');

@@ -2,7 +2,14 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CORPUS_FORMATS, type CorpusFormat, decodeText, describeTextIssues, SPLIT_MODES, type SplitMode } from '../corpus';
+import {
+  CORPUS_FORMATS,
+  type CorpusFormat,
+  decodeText,
+  describeTextIssues,
+  SPLIT_MODES,
+  type SplitMode,
+} from '../corpus';
 import { BACKENDS, type BackendName } from '../backend';
 import { DATA_MODES, type DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
 import { type EngineChoice, ENGINES } from '../engines';
@@ -19,17 +26,43 @@ export interface CommonFlags {
 
 /** Flags that choose and cut a corpus (see `addDataOptions`), and of the training steps (`addStepOptions`). */
 export interface DataFlags extends CommonFlags {
-  corpus?: string; format?: CorpusFormat; column?: string[]; split: SplitMode; limit?: number; fixMojibake?: boolean;
-  level: VocabularyUnit; lowercase?: boolean; minCount: number; maxVocab?: number; mode: DataMode; seqLen: number; val: number; valMax: number; seed: number;
-  batch: number; maxSteps?: number; lr: number; threads: number;
+  corpus?: string;
+  format?: CorpusFormat;
+  column?: string[];
+  split: SplitMode;
+  limit?: number;
+  fixMojibake?: boolean;
+  level: VocabularyUnit;
+  lowercase?: boolean;
+  minCount: number;
+  maxVocab?: number;
+  mode: DataMode;
+  seqLen: number;
+  val: number;
+  valMax: number;
+  seed: number;
+  batch: number;
+  maxSteps?: number;
+  lr: number;
+  threads: number;
 }
 
 /** The data settings that data flags give (`mode` left to the run's default unless typed: it depends on the task). */
 export function dataSettingsOf(flags: DataFlags, command: Command): Omit<Partial<DataSettings>, 'corpus'> {
   return {
-    format: flags.format ?? null, columns: flags.column ?? null, split: flags.split, limit: flags.limit ?? null, repairMojibake: flags.fixMojibake ?? false,
-    level: flags.level, lowercase: flags.lowercase ?? false, minCount: flags.minCount, maxVocab: flags.maxVocab ?? null,
-    mode: command.getOptionValueSource('mode') === 'cli' ? flags.mode : undefined, seqLen: flags.seqLen, valFraction: flags.val, seed: flags.seed,
+    format: flags.format ?? null,
+    columns: flags.column ?? null,
+    split: flags.split,
+    limit: flags.limit ?? null,
+    repairMojibake: flags.fixMojibake ?? false,
+    level: flags.level,
+    lowercase: flags.lowercase ?? false,
+    minCount: flags.minCount,
+    maxVocab: flags.maxVocab ?? null,
+    mode: command.getOptionValueSource('mode') === 'cli' ? flags.mode : undefined,
+    seqLen: flags.seqLen,
+    valFraction: flags.val,
+    seed: flags.seed,
   };
 }
 
@@ -58,7 +91,8 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER, why = '') {
 export function decimal(check: (n: number) => boolean, range: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`expected a number ${range}, got "${value}".`);
+    if (value.trim() === '' || !Number.isFinite(n) || !check(n))
+      throw new InvalidArgumentError(`expected a number ${range}, got "${value}".`);
     return n;
   };
 }
@@ -68,7 +102,9 @@ export function temperatureList(value: string): number[] {
   return value.split(',').map((item) => {
     const t = Number(item);
     if (item.trim() === '' || !Number.isFinite(t) || t < 0 || t > 100) {
-      throw new InvalidArgumentError(`expected temperatures between 0 and 100 separated by commas (e.g. 0.3,0.8,1), got "${item}" in "${value}".`);
+      throw new InvalidArgumentError(
+        `expected temperatures between 0 and 100 separated by commas (e.g. 0.3,0.8,1), got "${item}" in "${value}".`,
+      );
     }
     return checkTemperature(t);
   });
@@ -77,37 +113,68 @@ export function temperatureList(value: string): number[] {
 /** Parses a "|"-separated list of prompts (spaces are kept: "Today |On Sunday "). */
 export function promptList(value: string): string[] {
   const prompts = value.split('|');
-  if (prompts.some((prompt) => prompt === '')) throw new InvalidArgumentError(`expected prompts separated by "|" with none empty, got "${value}".`);
+  if (prompts.some((prompt) => prompt === ''))
+    throw new InvalidArgumentError(`expected prompts separated by "|" with none empty, got "${value}".`);
   return prompts;
 }
 
 /** Collects repeated `--condition COLUMN=VALUE` flags into one record (a value may itself hold `=`). */
 export function conditionAssignment(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`expected COLUMN=VALUE (e.g. party=Whig), got "${value}".`);
+  if (at <= 0 || at === value.length - 1)
+    throw new InvalidArgumentError(`expected COLUMN=VALUE (e.g. party=Whig), got "${value}".`);
   const column = value.slice(0, at);
   if (Object.hasOwn(previous, column)) throw new InvalidArgumentError(`condition "${column}" is given twice.`);
   return { ...previous, [column]: value.slice(at + 1) };
 }
 
-/** Adds the options that choose and cut a corpus (`train` and `compare` read them alike; see {@link dataSettingsOf}). */
+/**
+ * Adds the options that choose and cut a corpus (`train` and `compare` read them alike; see {@link dataSettingsOf}).
+ */
 export function addDataOptions(command: Command): Command {
   const data = DEFAULT_DATA_SETTINGS;
   return command
     .option('--corpus <name|path>', 'built-in corpus name (see `gennet corpora`) or a .csv/.json/.jsonl/.txt file')
     .option('--column <name...>', 'text column(s) of a table corpus')
-    .addOption(new Option('--split <how>', 'cut documents into lines, paragraphs or sentences').choices(SPLIT_MODES).default(data.split))
+    .addOption(
+      new Option('--split <how>', 'cut documents into lines, paragraphs or sentences')
+        .choices(SPLIT_MODES)
+        .default(data.split),
+    )
     .option('--limit <n>', 'use only the first n documents', integer(1))
-    .addOption(new Option('--format <format>', 'corpus file format (default: from the file extension)').choices(CORPUS_FORMATS))
-    .option('--fix-mojibake', 'repair mojibake in the corpus (UTF-8 text once read as Windows-1252 or Mac Roman, e.g. â€™ for ’)')
-    .addOption(new Option('--level <level>', 'tokens: characters, or words and punctuation (the lab)').choices(LEVELS).default(data.level))
+    .addOption(
+      new Option('--format <format>', 'corpus file format (default: from the file extension)').choices(CORPUS_FORMATS),
+    )
+    .option(
+      '--fix-mojibake',
+      'repair mojibake in the corpus (UTF-8 text once read as Windows-1252 or Mac Roman, e.g. â€™ for ’)',
+    )
+    .addOption(
+      new Option('--level <level>', 'tokens: characters, or words and punctuation (the lab)')
+        .choices(LEVELS)
+        .default(data.level),
+    )
     .option('--lowercase', 'with --level word: lower-case all words')
     .option('--min-count <n>', 'tokens seen fewer times become <unk>', integer(1), data.minCount)
     .option('--max-vocab <n>', 'largest vocabulary (specials included); the rarest tokens become <unk>', integer(4))
-    .addOption(new Option('--mode <mode>', 'windows over the text, or one padded example per document').choices(DATA_MODES).default(data.mode))
+    .addOption(
+      new Option('--mode <mode>', 'windows over the text, or one padded example per document')
+        .choices(DATA_MODES)
+        .default(data.mode),
+    )
     .option('--seq-len <n>', 'tokens (characters or words) per training window', integer(1), data.seqLen)
-    .option('--val <fraction>', 'share of the text held out for validation', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), data.valFraction)
-    .option('--val-max <n>', 'score at most about n validation tokens, spread over the split (0 = all of it)', integer(0), DEFAULT_TRAIN_CONFIG.valMaxTokens!)
+    .option(
+      '--val <fraction>',
+      'share of the text held out for validation',
+      decimal((n) => n >= 0 && n < 1, 'in [0, 1)'),
+      data.valFraction,
+    )
+    .option(
+      '--val-max <n>',
+      'score at most about n validation tokens, spread over the split (0 = all of it)',
+      integer(0),
+      DEFAULT_TRAIN_CONFIG.valMaxTokens!,
+    )
     .option('--seed <n>', 'seed for weights, batch order, the split of lines and samples', integer(0), 42);
 }
 
@@ -116,22 +183,50 @@ export function addStepOptions(command: Command): Command {
   return command
     .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
     .option('--max-steps <n>', 'stop after n steps in total', integer(1))
-    .option('--lr <x>', 'Adam learning rate', decimal((n) => n > 0, '> 0'), DEFAULT_TRAIN_CONFIG.learningRate)
-    .option('--threads <n>', 'threads computing each step (n − 1 worker threads share the batch rows)',
-      integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`), Math.min(2, availableParallelism()));
+    .option(
+      '--lr <x>',
+      'Adam learning rate',
+      decimal((n) => n > 0, '> 0'),
+      DEFAULT_TRAIN_CONFIG.learningRate,
+    )
+    .option(
+      '--threads <n>',
+      'threads computing each step (n − 1 worker threads share the batch rows)',
+      integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`),
+      Math.min(2, availableParallelism()),
+    );
 }
 
 /** Adds the options every model command has: --engine, --backend, --json. */
 export function addRunOptions(command: Command, json: string): Command {
   return command
-    .addOption(new Option('--engine <engine>', 'auto: the fastest engine that can run the model; or one by name (see `gennet engines`)').choices(['auto', ...ENGINES]).default('auto'))
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: GN_BACKEND or auto)').choices(['auto', ...BACKENDS]))
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'auto: the fastest engine that can run the model; or one by name (see `gennet engines`)',
+      )
+        .choices(['auto', ...ENGINES])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend (default: GN_BACKEND or auto)').choices([
+        'auto',
+        ...BACKENDS,
+      ]),
+    )
     .option('--json', json);
 }
 
 /** Flags shared by `generate` and `temperatures`: how to sample, and how strictly to read prompts. */
 export interface SamplingFlags extends CommonFlags {
-  model: string; length: number; seed: number; topK?: number; topP?: number; repetitionPenalty?: number; strict?: boolean; condition?: Record<string, string>;
+  model: string;
+  length: number;
+  seed: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  strict?: boolean;
+  condition?: Record<string, string>;
   source?: string;
 }
 
@@ -146,10 +241,25 @@ export function addSamplingOptions(command: Command, seed: string): Command {
     .option('--length <n>', 'tokens (characters or words) to generate', integer(0), 300)
     .option('--seed <n>', seed, integer(0), 42)
     .option('--top-k <k>', 'sample only among the k most likely tokens', integer(1))
-    .option('--top-p <p>', 'sample only among the most likely tokens that make up probability p', decimal((n) => n > 0 && n <= 1, 'in (0, 1]'))
-    .option('--repetition-penalty <x>', 'make recent tokens less likely (1 = off, 1.2 = mild)', decimal((n) => n > 0 && n <= 100, 'in (0, 100]'))
-    .option('--strict', 'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)')
-    .option('--condition <column=value>', 'a conditional model: generate under this value of a condition (repeat for each condition)', conditionAssignment)
+    .option(
+      '--top-p <p>',
+      'sample only among the most likely tokens that make up probability p',
+      decimal((n) => n > 0 && n <= 1, 'in (0, 1]'),
+    )
+    .option(
+      '--repetition-penalty <x>',
+      'make recent tokens less likely (1 = off, 1.2 = mild)',
+      decimal((n) => n > 0 && n <= 100, 'in (0, 100]'),
+    )
+    .option(
+      '--strict',
+      'refuse prompts with characters or words the model never saw (default: warn, they become <unk>)',
+    )
+    .option(
+      '--condition <column=value>',
+      'a conditional model: generate under this value of a condition (repeat for each condition)',
+      conditionAssignment,
+    )
     .option('--source <text>', 'a sequence-to-sequence model: the source to decode');
 }
 
@@ -163,8 +273,11 @@ export async function readPromptFile(file: string, log: (line: string) => void):
     bytes = await fs.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? String(error)})`;
-    throw new Error(`Prompt file ${path.resolve(file)} ${why}; check the path (relative paths start at ${process.cwd()}).`);
+    const why =
+      code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? String(error)})`;
+    throw new Error(
+      `Prompt file ${path.resolve(file)} ${why}; check the path (relative paths start at ${process.cwd()}).`,
+    );
   }
   const { text, issues } = decodeText(bytes);
   for (const line of describeTextIssues(issues, file)) log(`prompt: ${line}`);

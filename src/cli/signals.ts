@@ -23,7 +23,10 @@ export function stopOnSignals(controller: AbortController, out: string) {
   const handler = (signal: 'SIGINT' | 'SIGTERM') => {
     if (received !== null) process.exit(SIGNAL_EXIT[signal]);
     received = signal;
-    log(`\n${signal}: stopping after this step and saving a resumable checkpoint to ${out} (again to quit without saving)`);
+    log(
+      `\n${signal}: stopping after this step and saving a ` +
+        `resumable checkpoint to ${out} (again to quit without saving)`,
+    );
     controller.abort();
   };
   const names = ['SIGINT', 'SIGTERM'] as const;

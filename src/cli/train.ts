@@ -1,122 +1,68 @@
 import { Command, Option } from 'commander';
 import { describeBackend, initBackend } from '../backend';
-import { DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
+import { LEVELS } from '../data';
 import { selectEngine } from '../engines';
-import { describeModel, familyNamed, type ModelSpec, parseModelSpec, specFromFlags } from '../families';
-import { CELLS, DEFAULT_MODEL_CONFIG, InputEncoding, INPUTS } from '../model';
+import { describeModel, familyNamed, type ModelSpec, parseModelSpec } from '../families';
+import { CELLS, DEFAULT_MODEL_CONFIG, INPUTS } from '../model';
 import { createLivePage, lossFigure } from '../plot';
 import {
-  DEFAULT_CONDITION_DIM, liveLossPlot, newRun, progressBar, resumeRun, runTraining, sampleEachEpoch, sampleStart, trainCountedRun, TrainingRun,
+  DEFAULT_CONDITION_DIM,
+  liveLossPlot,
+  progressBar,
+  runTraining,
+  sampleEachEpoch,
+  sampleStart,
+  trainCountedRun,
 } from '../session';
 import { DEFAULT_TRAIN_CONFIG, TrainCallback } from '../train';
 import { gennetVersion } from '../version';
-import type { VocabularyUnit } from '../vocab';
-import { addDataOptions, addRunOptions, addStepOptions, type DataFlags, dataSettingsOf, decimal, flagName, integer, valMaxOf } from './options';
+import {
+  addDataOptions,
+  addRunOptions,
+  addStepOptions,
+  dataSettingsOf,
+  decimal,
+  flagName,
+  integer,
+  valMaxOf,
+} from './options';
 import { log, printJson } from './output';
 import { SIGNAL_EXIT, stopOnSignals } from './signals';
 
-/** Flags of `gennet train`. */
-interface TrainFlags extends DataFlags {
-  resume?: string; out?: string; condition?: string[]; conditionDim: number; task: Task; sourceColumn?: string; targetColumn?: string; sourceLevel?: VocabularyUnit;
-  model?: ModelSpec; cell: string; order: number; layers: number; units: number; input?: InputEncoding; embeddingDim: number; dropout: number;
-  epochs: number; clip: number; samples: boolean; plot?: boolean; acceptChangedCorpus?: boolean;
-}
-
-/** What `gennet train` builds: a language model (plain or conditional), or a sequence-to-sequence model. */
-const TASKS = ['lm', 'seq2seq'] as const;
-type Task = (typeof TASKS)[number];
-
-/** The source column, target columns and source level of `train` flags, checked against `--task`. */
-function pairColumnsOf(flags: TrainFlags): { sourceColumn: string | null; columns: string[] | null; sourceLevel: VocabularyUnit } {
-  if (flags.task === 'lm') {
-    const given = (['sourceColumn', 'targetColumn', 'sourceLevel'] as const).filter((key) => flags[key] !== undefined);
-    if (given.length > 0) throw new Error(`${given.map(flagName).join(', ')} go with --task seq2seq.`);
-    return { sourceColumn: null, columns: flags.column ?? null, sourceLevel: DEFAULT_DATA_SETTINGS.sourceLevel };
-  }
-  if (flags.sourceColumn === undefined) throw new Error('--task seq2seq needs --source-column S (the column to read) and --target-column T (the column to write).');
-  if (flags.targetColumn !== undefined && flags.column !== undefined) throw new Error('--target-column and --column both name the target; give one.');
-  const target = flags.targetColumn ?? flags.column;
-  if (target === undefined) throw new Error('--task seq2seq needs --target-column T (the column the model learns to write).');
-  if ((typeof target === 'string' ? [target] : target).includes(flags.sourceColumn)) throw new Error(`The source column "${flags.sourceColumn}" is also the target; a model that copies its input learns nothing. Name two columns.`);
-  return { sourceColumn: flags.sourceColumn, columns: typeof target === 'string' ? [target] : target, sourceLevel: flags.sourceLevel ?? DEFAULT_DATA_SETTINGS.sourceLevel };
-}
-
-/** Options that `--resume` accepts: they change how the run is shown or computed, not what it computes. */
-const RESUME_OPTIONS = ['resume', 'out', 'json', 'samples', 'plot', 'threads', 'backend', 'engine', 'acceptChangedCorpus'];
-
-/** The run that `gennet train` flags describe: a new one, or the interrupted one in `--resume DIR`. */
-async function runOf(flags: TrainFlags, command: Command, spec: ModelSpec): Promise<TrainingRun> {
-  const fromCli = (key: string) => command.getOptionValueSource(key) === 'cli';
-  if (flags.resume !== undefined) {
-    const conflicting = Object.keys(flags).filter((key) => fromCli(key) && !RESUME_OPTIONS.includes(key));
-    if (conflicting.length > 0) {
-      const names = conflicting.map(flagName);
-      throw new Error(`--resume continues the run in "${flags.resume}" with its saved settings; drop ${names.join(', ')} (allowed with --resume: --json, --no-samples, --plot, --threads, --engine, --backend, --out, --accept-changed-corpus).`);
-    }
-    const changed = {
-      threads: fromCli('threads') ? flags.threads : undefined,
-      engine: fromCli('engine') ? flags.engine : undefined,
-      acceptChangedCorpus: flags.acceptChangedCorpus,
-    };
-    return resumeRun(flags.resume, { out: flags.out, ...changed }, log);
-  }
-  if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified (or continue a run with --resume DIR).");
-  if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
-  if (flags.acceptChangedCorpus) throw new Error('--accept-changed-corpus goes with --resume DIR (a new run has no earlier text to compare).');
-  if (fromCli('conditionDim') && flags.condition === undefined) throw new Error('--condition-dim sizes the vectors of a conditional model; add --condition COLUMN, or drop it.');
-  return newRun({
-    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus, ...pairColumnsOf(flags), conditions: flags.condition ?? null },
-    // The spec, and only the model settings typed (each family has its own defaults and refuses what it does not have).
-    model: { spec: spec.label, seed: flags.seed, ...Object.fromEntries(MODEL_FLAGS.filter((key) => fromCli(key)).map((key) => [key, flags[key]])) },
-    training: {
-      engine: flags.engine, threads: flags.threads, epochs: flags.epochs, batchSize: flags.batch, learningRate: flags.lr,
-      clipNorm: flags.clip > 0 ? flags.clip : null, seed: flags.seed, maxSteps: flags.maxSteps ?? null, valMaxTokens: valMaxOf(flags),
-    },
-    conditionDim: flags.conditionDim,
-  }, flags.out, log);
-}
-
-/** `train` options that set a network's settings beside its spec (each family takes those it has). */
-const MODEL_FLAGS = ['input', 'embeddingDim', 'dropout'] as const;
-/** The older flags that give the model's spec (`--model` replaces them). */
-const SPEC_FLAGS = ['cell', 'layers', 'units', 'order'] as const;
-
-/**
- * The model `gennet train` flags ask for: `--model SPEC`, or the spec the older flags give (`--cell`, `--layers`,
- * `--units`, `--order`); a flag the spec does not use is refused.
- */
-function modelSpecOf(flags: TrainFlags, command: Command): ModelSpec {
-  const typed = SPEC_FLAGS.filter((key) => command.getOptionValueSource(key) === 'cli');
-  if (flags.model !== undefined) {
-    if (typed.length > 0) throw new Error(`--model ${flags.model.label} gives the model; drop ${typed.map(flagName).join(', ')}.`);
-    return flags.model;
-  }
-  const spec = specFromFlags({ cell: flags.cell, layers: flags.layers, units: flags.units, order: flags.order });
-  const unused = typed.filter((key) => key !== 'cell' && !(key in spec.settings)); // --cell chooses the family
-  if (unused.length > 0) throw new Error(`${unused.map(flagName).join(', ')} ${unused.length === 1 ? 'does' : 'do'} not apply to ${spec.label} (a model of the ${spec.family} family); drop ${unused.length === 1 ? 'it' : 'them'}, or see gennet models.`);
-  return spec;
-}
-
-/** `train` options that only networks have: refused for a counted model. */
-const NETWORK_ONLY = [
-  'resume', 'condition', 'conditionDim', 'sourceColumn', 'targetColumn', 'sourceLevel', 'layers', 'units', 'input', 'embeddingDim', 'dropout',
-  'epochs', 'maxSteps', 'lr', 'clip', 'plot', 'threads', 'engine', 'backend', 'samples', 'acceptChangedCorpus',
-];
+import { modelSpecOf, NETWORK_ONLY, runOf, TASKS, type TrainFlags } from './trainFlags';
 
 /** `gennet train` of a counted family (`ngram:5`): counts the model in seconds, scores it as a network, saves it. */
 async function countedTrainCommand(flags: TrainFlags, command: Command, spec: ModelSpec): Promise<void> {
   const refused: string[] = NETWORK_ONLY.filter((key) => command.getOptionValueSource(key) === 'cli');
   if (flags.task !== 'lm') refused.push('task');
   const names = refused.map((key) => (key === 'samples' ? '--no-samples' : flagName(key)));
-  if (refused.length > 0) throw new Error(`${names.join(', ')} ${refused.length === 1 ? 'does' : 'do'} not apply to ${spec.label}, a counted model; drop ${refused.length === 1 ? 'it' : 'them'}.`);
+  if (refused.length > 0)
+    throw new Error(
+      `${names.join(', ')} ${refused.length === 1 ? 'does' : 'do'} not apply to ${spec.label}, a counted ` +
+        `model; drop ${refused.length === 1 ? 'it' : 'them'}.`,
+    );
   if (flags.corpus === undefined) throw new Error("required option '--corpus <name|path>' not specified.");
   if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified.");
-  const { model, summary } = await trainCountedRun({
-    data: { ...dataSettingsOf(flags, command), corpus: flags.corpus }, spec, batchSize: flags.batch, valMaxTokens: valMaxOf(flags),
-  }, flags.out, log);
+  const { model, summary } = await trainCountedRun(
+    {
+      data: { ...dataSettingsOf(flags, command), corpus: flags.corpus },
+      spec,
+      batchSize: flags.batch,
+      valMaxTokens: valMaxOf(flags),
+    },
+    flags.out,
+    log,
+  );
   if (flags.json) return void printJson({ ...summary, gennetVersion: gennetVersion() });
-  const val = summary.valLoss === null ? '' : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} (${summary.valBitsPerChar!.toFixed(2)} bits/char)`;
-  process.stdout.write(`Saved ${flags.out}: ${describeModel(model).shape}, ${summary.params} counts, train loss ${summary.trainLoss.toFixed(3)}${val}, ${summary.seconds.toFixed(2)} s\n`);
+  const val =
+    summary.valLoss === null
+      ? ''
+      : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} ` +
+        `(${summary.valBitsPerChar!.toFixed(2)} bits/char)`;
+  process.stdout.write(
+    `Saved ${flags.out}: ${describeModel(model).shape}, ${summary.params} counts, train loss ` +
+      `${summary.trainLoss.toFixed(3)}${val}, ${summary.seconds.toFixed(2)} s\n`,
+  );
 }
 
 async function trainCommand(flags: TrainFlags, command: Command): Promise<void> {
@@ -126,12 +72,21 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   log(`backend: ${describeBackend()}`);
   const run = await runOf(flags, command, spec!);
   const { model, data, out, settings, conditions, source } = run;
-  // Once the steps are over, Ctrl-C quits at once again: the model is saved atomically, the last checkpoint stays whole.
+  // Once the steps are over, Ctrl-C quits at once again: the model is saved atomically, the last checkpoint
+  // stays whole.
   const callbacks: TrainCallback[] = [progressBar(), { onTrainEnd: () => signals.remove() }];
   if (flags.samples) {
     // A sequence-to-sequence model shows its greedy translation of one source; others a sample at T = 0.8.
     const temperature = source === null ? 0.8 : 0;
-    callbacks.push(sampleEachEpoch(model, { temperature, seed: settings.training.seed, engine: settings.training.engine, log, from: sampleStart(run) }));
+    callbacks.push(
+      sampleEachEpoch(model, {
+        temperature,
+        seed: settings.training.seed,
+        engine: settings.training.engine,
+        log,
+        from: sampleStart(run),
+      }),
+    );
   }
   const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
   if (page) {
@@ -139,27 +94,50 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
     log(`live loss plot: ${await page.url}`);
   }
   const encoderParams = (conditions ?? source)?.encoder.countParams() ?? 0;
-  log(`training ${describeModel(model).shape} (${model.network.countParams() + encoderParams} parameters${encoderParams > 0 ? `, ${encoderParams} of them the encoder's` : ''}), ${data.vocab.unit} vocabulary ${data.vocab.size}` +
-    (data.vocab.unit === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : '') +
-    `, engine ${selectEngine(settings.training.engine, model.network).name}` +
-    (conditions === null ? '' : `; conditions ${conditions.config.conditions.map((c) => `${c.column} (${c.values.length} values)`).join(', ')}`) +
-    (source === null ? '' : `; encoder of ${settings.data.sourceColumn} (${source.vocab.unit} vocabulary ${source.vocab.size}, sources up to ${source.config.maxLen} tokens)`));
+  log(
+    `training ${describeModel(model).shape} (${model.network.countParams() + encoderParams} ` +
+      `parameters${encoderParams > 0 ? `, ${encoderParams} of them the encoder's` : ''}), ` +
+      `${data.vocab.unit} vocabulary ${data.vocab.size}` +
+      (data.vocab.unit === 'word' ? ` (${data.charsPerToken.toFixed(2)} characters per token)` : '') +
+      `, engine ${selectEngine(settings.training.engine, model.network).name}` +
+      (conditions === null
+        ? ''
+        : '; conditions ' +
+          `${conditions.config.conditions.map((c) => `${c.column} (${c.values.length} values)`).join(', ')}`) +
+      (source === null
+        ? ''
+        : `; encoder of ${settings.data.sourceColumn} (${source.vocab.unit} vocabulary ${source.vocab.size}, ` +
+          `sources up to ${source.config.maxLen} tokens)`),
+  );
   const controller = new AbortController();
   const signals = stopOnSignals(controller, out);
   const { result, summary } = await runTraining(run, { callbacks, signal: controller.signal }).finally(() => {
-    page?.close();
+    void page?.close();
     signals.remove();
   });
   if (summary === null) {
-    log(`Interrupted at step ${result.steps}: saved a resumable checkpoint to ${out}. Continue with: gennet train --resume ${out}`);
+    log(
+      `Interrupted at step ${result.steps}: saved a resumable ` +
+        `checkpoint to ${out}. Continue with: gennet train --resume ${out}`,
+    );
     process.exitCode = SIGNAL_EXIT[signals.received() ?? 'SIGINT'];
   } else if (flags.json) printJson({ ...summary, gennetVersion: gennetVersion() });
   else {
     const shuffledLoss = summary.valLossShuffledConditions ?? summary.valLossShuffledSources;
-    const shuffled = shuffledLoss == null ? '' : `; with shuffled ${summary.source === undefined ? 'conditions' : 'sources'} ${shuffledLoss.toFixed(3)}`;
-    const val = summary.valLoss === null ? '' : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} ` +
-      `(perplexity ${summary.valPerplexity!.toFixed(1)}, ${summary.valBitsPerChar!.toFixed(2)} bits/char${shuffled})`;
-    process.stdout.write(`Saved ${out}: ${summary.steps} steps, train loss ${summary.trainLoss.toFixed(3)}${val}, ${summary.charsPerSecond} chars/s\n`);
+    const shuffled =
+      shuffledLoss == null
+        ? ''
+        : `; with shuffled ${summary.source === undefined ? 'conditions' : 'sources'} ${shuffledLoss.toFixed(3)}`;
+    const val =
+      summary.valLoss === null
+        ? ''
+        : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} ` +
+          `(perplexity ${summary.valPerplexity!.toFixed(1)}, ` +
+          `${summary.valBitsPerChar!.toFixed(2)} bits/char${shuffled})`;
+    process.stdout.write(
+      `Saved ${out}: ${summary.steps} steps, train loss ${summary.trainLoss.toFixed(3)}${val}, ` +
+        `${summary.charsPerSecond} chars/s\n`,
+    );
   }
 }
 
@@ -169,25 +147,83 @@ export function addTrainCommand(program: Command): void {
     .command('train')
     .description('train a generator on a corpus and save it to a model directory (Ctrl-C saves a resumable checkpoint)')
     .option('--resume <dir>', 'continue the interrupted run saved in <dir> with its own settings')
-    .option('--condition <column...>', 'train a conditional model: each value of these columns gets a learned vector that sets the initial state ' +
-      '(a numeric column grouped: year:decade, year:century)')
-    .option('--condition-dim <n>', 'with --condition: size of each value\'s learned vector', integer(1, 4096), DEFAULT_CONDITION_DIM)
-    .addOption(new Option('--task <task>', 'lm: a language model (plain, or conditional with --condition); seq2seq: an encoder–decoder from one column to another')
-      .choices(TASKS).default('lm'))
+    .option(
+      '--condition <column...>',
+      'train a conditional model: each value of these columns gets a learned vector that sets the initial state ' +
+        '(a numeric column grouped: year:decade, year:century)',
+    )
+    .option(
+      '--condition-dim <n>',
+      "with --condition: size of each value's learned vector",
+      integer(1, 4096),
+      DEFAULT_CONDITION_DIM,
+    )
+    .addOption(
+      new Option(
+        '--task <task>',
+        'lm: a language model (plain, or conditional with --condition); ' +
+          'seq2seq: an encoder–decoder from one column to another',
+      )
+        .choices(TASKS)
+        .default('lm'),
+    )
     .option('--source-column <name>', 'with --task seq2seq: the column the encoder reads')
     .option('--target-column <name>', 'with --task seq2seq: the column the decoder learns to write')
-    .addOption(new Option('--source-level <level>', 'with --task seq2seq: source tokens (the target\'s are --level; default char)').choices(LEVELS));
+    .addOption(
+      new Option(
+        '--source-level <level>',
+        "with --task seq2seq: source tokens (the target's are --level; default char)",
+      ).choices(LEVELS),
+    );
   addDataOptions(train)
-    .option('--model <spec>', 'the model as a spec: lstm:2x256, gru, ngram:5, mlp:8x128… (see gennet models; instead of --cell, --layers, --units, --order)', parseModelSpec)
-    .addOption(new Option('--cell <cell>', 'recurrent cell, or ngram for a Markov chain (interpolated Kneser–Ney)').choices([...CELLS, 'ngram']).default(DEFAULT_MODEL_CONFIG.cell))
-    .option('--order <n>', 'with --cell ngram: the order N (the last N − 1 tokens are the context)', integer(1, 12), 5)
+    .option(
+      '--model <spec>',
+      'the model as a spec: lstm:2x256, gru, ngram:5, mlp:8x128… ' +
+        '(see gennet models; instead of --cell, --layers, --units, --order)',
+      parseModelSpec,
+    )
+    .addOption(
+      new Option('--cell <cell>', 'recurrent cell, or ngram for a Markov chain (interpolated Kneser–Ney)')
+        .choices([...CELLS, 'ngram'])
+        .default(DEFAULT_MODEL_CONFIG.cell),
+    )
+    .option(
+      '--order <n>',
+      'with --cell ngram: the order N ' + '(the last N − 1 tokens are the context)',
+      integer(1, 12),
+      5,
+    )
     .option('--layers <n>', 'recurrent layers', integer(1, 16), DEFAULT_MODEL_CONFIG.layers)
-    .option('--units <n>', 'units per layer', integer(1, 4096, ' (an LSTM layer of 4096 units already has 67 M recurrent weights)'), DEFAULT_MODEL_CONFIG.units)
-    .addOption(new Option('--input <kind>', 'input encoding (default: onehot for characters, embedding for words)').choices(INPUTS))
-    .option('--embedding-dim <n>', 'embedding size (with --input embedding)', integer(1, 4096), DEFAULT_MODEL_CONFIG.embeddingDim)
-    .option('--dropout <rate>', 'dropout between layers', decimal((n) => n >= 0 && n < 1, 'in [0, 1)'), DEFAULT_MODEL_CONFIG.dropout)
+    .option(
+      '--units <n>',
+      'units per layer',
+      integer(1, 4096, ' (an LSTM layer of 4096 units already has 67 M recurrent weights)'),
+      DEFAULT_MODEL_CONFIG.units,
+    )
+    .addOption(
+      new Option('--input <kind>', 'input encoding (default: onehot for characters, embedding for words)').choices(
+        INPUTS,
+      ),
+    )
+    .option(
+      '--embedding-dim <n>',
+      'embedding size (with --input embedding)',
+      integer(1, 4096),
+      DEFAULT_MODEL_CONFIG.embeddingDim,
+    )
+    .option(
+      '--dropout <rate>',
+      'dropout between layers',
+      decimal((n) => n >= 0 && n < 1, 'in [0, 1)'),
+      DEFAULT_MODEL_CONFIG.dropout,
+    )
     .option('--epochs <n>', 'epochs', integer(1), DEFAULT_TRAIN_CONFIG.epochs)
-    .option('--clip <x>', 'clip gradients to this global norm (0 = off)', decimal((n) => n >= 0, '≥ 0'), DEFAULT_TRAIN_CONFIG.clipNorm!)
+    .option(
+      '--clip <x>',
+      'clip gradients to this global norm (0 = off)',
+      decimal((n) => n >= 0, '≥ 0'),
+      DEFAULT_TRAIN_CONFIG.clipNorm!,
+    )
     .option('--out <dir>', 'model directory to write (checkpointed at every epoch end; with --resume: default <dir>)')
     .option('--no-samples', 'do not print a sample after each epoch')
     .option('--accept-changed-corpus', 'with --resume: go on although the corpus text changed since the run started')

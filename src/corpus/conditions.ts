@@ -25,7 +25,10 @@ export function parseConditionSpec(spec: string): ConditionSpec {
   if (at < 0) return { column: spec, bucket: null };
   const bucket = spec.slice(at + 1);
   if (!(CONDITION_BUCKETS as readonly string[]).includes(bucket)) {
-    throw new Error(`Unknown grouping "${bucket}" in condition "${spec}". Use a column name, or column:${CONDITION_BUCKETS.join(' / column:')} for a numeric column.`);
+    throw new Error(
+      `Unknown grouping "${bucket}" in condition "${spec}". Use a column name, or ` +
+        `column:${CONDITION_BUCKETS.join(' / column:')} for a numeric column.`,
+    );
   }
   return { column: spec.slice(0, at), bucket: bucket as ConditionBucket };
 }
@@ -33,10 +36,14 @@ export function parseConditionSpec(spec: string): ConditionSpec {
 /** One cell as a condition value: its text, or for a grouped column its decade (`1790s`) or century (`1700s`). */
 function conditionValue(cell: Cell, spec: ConditionSpec, row: number): string {
   const text = cell === null ? '' : String(cell).trim();
-  if (text === '') throw new Error(`Condition column "${spec.column}" is empty in row ${row + 1}; fill it in, or choose another column.`);
+  if (text === '')
+    throw new Error(
+      `Condition column "${spec.column}" is empty in row ${row + 1}; fill it in, or choose another column.`,
+    );
   if (spec.bucket === null) return text;
   const year = Number(text);
-  if (!Number.isFinite(year)) throw new Error(`Condition "${spec.column}:${spec.bucket}" needs numbers, but row ${row + 1} holds "${text}".`);
+  if (!Number.isFinite(year))
+    throw new Error(`Condition "${spec.column}:${spec.bucket}" needs numbers, but row ${row + 1} holds "${text}".`);
   const width = spec.bucket === 'decade' ? 10 : 100;
   return `${Math.floor(year / width) * width}s`;
 }
@@ -45,15 +52,22 @@ function conditionValue(cell: Cell, spec: ConditionSpec, row: number): string {
  * The conditions of each document: `rowOfDocument[d]` is the table row document d came from (documents split out
  * of one row share its values). Throws naming a missing column (with the available ones) or a bad cell.
  */
-export function documentConditions(table: Table, specs: readonly string[], rowOfDocument: readonly number[]): DocumentConditions {
+export function documentConditions(
+  table: Table,
+  specs: readonly string[],
+  rowOfDocument: readonly number[],
+): DocumentConditions {
   const repeated = specs.find((spec, i) => specs.indexOf(spec) !== i);
   if (repeated !== undefined) throw new Error(`Condition "${repeated}" is given twice; give each condition once.`);
   const parsed = specs.map(parseConditionSpec);
   const indices = parsed.map(({ column }) => {
     const index = table.columns.indexOf(column);
-    if (index < 0) throw new Error(`Condition column "${column}" is not in the corpus (columns: ${table.columns.join(', ')}).`);
+    if (index < 0)
+      throw new Error(`Condition column "${column}" is not in the corpus (columns: ${table.columns.join(', ')}).`);
     return index;
   });
-  const values = rowOfDocument.map((row) => parsed.map((spec, j) => conditionValue(table.rows[row][indices[j]], spec, row)));
+  const values = rowOfDocument.map((row) =>
+    parsed.map((spec, j) => conditionValue(table.rows[row][indices[j]], spec, row)),
+  );
   return { names: [...specs], values };
 }

@@ -43,5 +43,10 @@ export function describeCorpus(corpus: Corpus): CorpusStats {
     }
   }
   const documents = corpus.texts.length;
-  return { documents, characters, distinctCharacters: distinct.size, meanLength: documents === 0 ? 0 : characters / documents };
+  return {
+    documents,
+    characters,
+    distinctCharacters: distinct.size,
+    meanLength: documents === 0 ? 0 : characters / documents,
+  };
 }

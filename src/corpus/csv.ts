@@ -71,16 +71,19 @@ function columnNames(header: string[] | undefined, width: number, names: string[
   if (names !== undefined) {
     if (names.length !== width) {
       throw new Error(
-        `CSV file ${file} has ${width} columns but ${names.length} names were given (${names.join(', ')}). Pass exactly ${width} names.`,
+        `CSV file ${file} has ${width} columns but ${names.length} names ` +
+          `were given (${names.join(', ')}). Pass exactly ${width} names.`,
       );
     }
     return names;
   }
-  const columns = header?.map((name, i) => name.trim() || `col${i}`) ?? Array.from({ length: width }, (_, i) => `col${i}`);
+  const columns =
+    header?.map((name, i) => name.trim() || `col${i}`) ?? Array.from({ length: width }, (_, i) => `col${i}`);
   const duplicate = columns.find((name, i) => columns.indexOf(name) !== i);
   if (duplicate !== undefined) {
     throw new Error(
-      `CSV file ${file} has the column name '${duplicate}' twice in its header. Rename one, or pass header: false with names: [...].`,
+      `CSV file ${file} has the column name '${duplicate}' twice in ` +
+        'its header. Rename one, or pass header: false with names: [...].',
     );
   }
   return columns;
@@ -104,7 +107,8 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
   for (let r = first; r < rows.length; r++) {
     if (rows[r].length !== columns.length) {
       throw new Error(
-        `CSV file ${file} has ${rows[r].length} fields on line ${lineAt(text, starts[r])} but ${columns.length} columns ` +
+        `CSV file ${file} has ${rows[r].length} fields on line ${lineAt(text, starts[r])} but ` +
+          `${columns.length} columns ` +
           `(${columns.join(', ')}). Fix that row (quote fields that contain commas).`,
       );
     }

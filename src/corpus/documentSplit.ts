@@ -11,7 +11,9 @@ function paragraphs(text: string): string[] {
 
 const SENTENCE_SEGMENTER = new Intl.Segmenter('en', { granularity: 'sentence' });
 
-/** Sentences of a text via `Intl.Segmenter`; hard-wrapped lines are joined first so a line break is not a sentence end. */
+/**
+ * Sentences of a text via `Intl.Segmenter`; hard-wrapped lines are joined first so a line break is not a sentence end.
+ */
 function sentences(text: string): string[] {
   return paragraphs(text).flatMap((paragraph) => Array.from(SENTENCE_SEGMENTER.segment(paragraph), (s) => s.segment));
 }
@@ -19,6 +21,12 @@ function sentences(text: string): string[] {
 /** Cuts one text into documents by `mode`; documents are trimmed and empty ones dropped. */
 export function splitText(text: string, mode: SplitMode): string[] {
   const pieces =
-    mode === 'none' ? [text] : mode === 'line' ? text.split('\n') : mode === 'paragraph' ? paragraphs(text) : sentences(text);
+    mode === 'none'
+      ? [text]
+      : mode === 'line'
+        ? text.split('\n')
+        : mode === 'paragraph'
+          ? paragraphs(text)
+          : sentences(text);
   return pieces.map((piece) => piece.trim()).filter((piece) => piece !== '');
 }

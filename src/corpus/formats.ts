@@ -30,7 +30,8 @@ export function resolveFormat(file: string, format?: CorpusFormat): CorpusFormat
     const supported = Object.keys(FORMAT_BY_EXTENSION).join(', ');
     throw new Error(
       `Cannot tell the format of corpus file ${file} from its extension '${extension}'. ` +
-        `Supported extensions: ${supported}; or give the format with --format ${CORPUS_FORMATS.join('|')} (the library\'s \`format\` option).`,
+        `Supported extensions: ${supported}; or give the format with --format ${CORPUS_FORMATS.join('|')} ` +
+        "(the library's `format` option).",
     );
   }
   return found;

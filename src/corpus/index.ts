@@ -7,4 +7,11 @@ export { CORPUS_FORMATS, type CorpusFormat } from './formats';
 export { loadCorpus, type CorpusOptions } from './load';
 export { SPLIT_MODES, type SplitMode } from './documentSplit';
 export { decodeText, describeTextIssues } from './textDecoding';
-export { CONDITION_BUCKETS, documentConditions, parseConditionSpec, type ConditionBucket, type ConditionSpec, type DocumentConditions } from './conditions';
+export {
+  CONDITION_BUCKETS,
+  documentConditions,
+  parseConditionSpec,
+  type ConditionBucket,
+  type ConditionSpec,
+  type DocumentConditions,
+} from './conditions';

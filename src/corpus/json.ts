@@ -17,7 +17,10 @@ function recordsToTable(records: Record<string, unknown>[], file: string): Table
     return { columns, rows: records.map((record) => columns.map((column) => toCell(record[column]))) };
   } catch (error) {
     if (!(error instanceof RangeError && /call stack/i.test(error.message))) throw error;
-    throw new Error(`JSON file ${file} nests its values too deeply to read; give each document's text as a string, e.g. {"text": "..."}.`);
+    throw new Error(
+      `JSON file ${file} nests its values too deeply to read; give each document's text as a string, e.g. ` +
+        '{"text": "..."}.',
+    );
   }
 }
 
@@ -36,12 +39,21 @@ export function parseJsonArray(text: string, file: string): Table {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`JSON file ${file} is not valid JSON (${(error as Error).message}). Fix the file, or use .jsonl for one object per line.`);
+    throw new Error(
+      `JSON file ${file} is not valid JSON (${(error as Error).message}). ` +
+        'Fix the file, or use .jsonl for one object per line.',
+    );
   }
   if (!Array.isArray(data)) {
-    throw new Error(`JSON file ${file} must hold an array of objects like [{"text": "..."}, ...]; it holds ${typeof data === 'object' ? 'an object' : `a ${typeof data}`}.`);
+    throw new Error(
+      `JSON file ${file} must hold an array of objects like [{"text": "..."}, ...]; it holds ` +
+        `${typeof data === 'object' ? 'an object' : `a ${typeof data}`}.`,
+    );
   }
-  return recordsToTable(data.map((item, i) => asRecord(item, `Item ${i} of JSON file ${file}`)), file);
+  return recordsToTable(
+    data.map((item, i) => asRecord(item, `Item ${i} of JSON file ${file}`)),
+    file,
+  );
 }
 
 /** Parses a JSON-lines file (one object per non-empty line) into a table; a bad line throws naming its number. */
@@ -53,7 +65,9 @@ export function parseJsonLines(text: string, file: string): Table {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new Error(`JSON-lines file ${file} has invalid JSON on line ${i + 1} (${(error as Error).message}). Fix that line.`);
+      throw new Error(
+        `JSON-lines file ${file} has invalid JSON on line ${i + 1} (${(error as Error).message}). Fix that line.`,
+      );
     }
     records.push(asRecord(value, `Line ${i + 1} of JSON-lines file ${file}`));
   });

@@ -21,7 +21,10 @@ const BUILTIN_PREFIX = 'builtin:';
 export interface CorpusOptions extends CsvOptions {
   /** File format; default from the extension (.csv, .json, .jsonl/.ndjson, .txt/.text/.md). */
   format?: CorpusFormat;
-  /** Text column, or several joined as `"<a>. <b>"`; default `text`, else `title` for AG News, else the only string column. */
+  /**
+   * Text column, or several joined as `"<a>. <b>"`; default `text`, else `title` for AG News, else the only
+   * string column.
+   */
   column?: string | string[];
   /** Cut documents further: `'none'` (default), `'line'`, `'paragraph'` or `'sentence'`. */
   split?: SplitMode;
@@ -63,13 +66,19 @@ async function loadBuiltinTable(name: string, options: CorpusOptions): Promise<L
 
 /** Reads a corpus file into a table according to its format. */
 async function loadFileTable(file: string, options: CorpusOptions): Promise<LoadedTable> {
-  const names = builtinCorpora().map((info) => info.name).join(', ');
+  const names = builtinCorpora()
+    .map((info) => info.name)
+    .join(', ');
   const { text, warnings } = await readTextFile(file, `or use a built-in corpus name (${names})`, options);
   const format = resolveFormat(file, options.format);
   const base = { name: path.basename(file, path.extname(file)), source: path.resolve(file), format, warnings };
   if (format === 'csv') return { ...base, ...parseCsv(text, file, options) };
   const table =
-    format === 'json' ? parseJsonArray(text, file) : format === 'jsonl' ? parseJsonLines(text, file) : { columns: ['text'], rows: [[text]] };
+    format === 'json'
+      ? parseJsonArray(text, file)
+      : format === 'jsonl'
+        ? parseJsonLines(text, file)
+        : { columns: ['text'], rows: [[text]] };
   return { ...base, table, agNews: false };
 }
 
@@ -84,7 +93,9 @@ function checkOptions(options: CorpusOptions): { split: SplitMode; limit: number
   }
   const limit = options.limit ?? Infinity;
   if (limit !== Infinity && !(Number.isInteger(limit) && limit > 0)) {
-    throw new Error(`limit must be a positive whole number of documents, got ${limit}. Leave it out to keep every document.`);
+    throw new Error(
+      `limit must be a positive whole number of documents, got ${limit}. Leave it out to keep every document.`,
+    );
   }
   return { split, limit };
 }
@@ -117,9 +128,9 @@ function collectDocuments(
 }
 
 /**
- * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `cmudict`, `ag_news`) or a file (.csv, .json, .jsonl, .txt, .md)
- * into a danfojs DataFrame plus one cleaned string per document. With `limit`, the frame keeps only the rows
- * the documents came from. The frame is built when it is first read.
+ * Loads a corpus from a built-in name (`sotu`, `moby-dick`, `cmudict`, `ag_news`) or a file (.csv, .json, .jsonl, .txt,
+ * .md) into a danfojs DataFrame plus one cleaned string per document. With `limit`, the frame keeps only the rows the
+ * documents came from. The frame is built when it is first read.
  *
  * @example
  * const corpus = await loadCorpus('moby-dick', { split: 'paragraph', limit: 500 });
@@ -131,9 +142,15 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
   const loaded = findBuiltin(builtin) ? await loadBuiltinTable(builtin, options) : await loadFileTable(source, options);
   const { table } = loaded;
   if (table.rows.length === 0) {
-    throw new Error(`Corpus ${loaded.source} is empty (no rows). Check the file, or use a built-in corpus such as moby-dick.`);
+    throw new Error(
+      `Corpus ${loaded.source} is empty (no rows). Check the file, or use a built-in corpus such as moby-dick.`,
+    );
   }
-  const columns = chooseTextColumns(table, options.column, loaded.agNews ? 'title' : findBuiltin(builtin)?.defaultColumn);
+  const columns = chooseTextColumns(
+    table,
+    options.column,
+    loaded.agNews ? 'title' : findBuiltin(builtin)?.defaultColumn,
+  );
   const clean = loaded.agNews ? cleanAgNewsText : normaliseNewlines;
   const { texts, rowOfDocument, rowsUsed } = collectDocuments(table, columns, clean, split, limit);
   if (texts.length === 0) {
@@ -143,7 +160,9 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
     );
   }
   const frameTable: Table =
-    loaded.format === 'txt' ? { columns: ['text'], rows: texts.map((text) => [text]) } : { ...table, rows: table.rows.slice(0, rowsUsed) };
+    loaded.format === 'txt'
+      ? { columns: ['text'], rows: texts.map((text) => [text]) }
+      : { ...table, rows: table.rows.slice(0, rowsUsed) };
   let frame: DataFrame | undefined;
   return {
     name: loaded.name,
@@ -154,8 +173,12 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
     },
     columns,
     texts,
-    conditions: options.conditions === undefined || options.conditions.length === 0 ? null : documentConditions(table, options.conditions, rowOfDocument),
-    sources: options.sourceColumn === undefined ? null : documentSources(table, options.sourceColumn, rowOfDocument, clean),
+    conditions:
+      options.conditions === undefined || options.conditions.length === 0
+        ? null
+        : documentConditions(table, options.conditions, rowOfDocument),
+    sources:
+      options.sourceColumn === undefined ? null : documentSources(table, options.sourceColumn, rowOfDocument, clean),
     warnings: loaded.warnings,
   };
 }

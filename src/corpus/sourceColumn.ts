@@ -5,13 +5,23 @@ import type { Table } from './table';
  * `rowOfDocument[d]` is the table row document d came from. Throws naming a missing column (with the available ones)
  * or an empty cell.
  */
-export function documentSources(table: Table, column: string, rowOfDocument: readonly number[], clean: (text: string) => string): string[] {
+export function documentSources(
+  table: Table,
+  column: string,
+  rowOfDocument: readonly number[],
+  clean: (text: string) => string,
+): string[] {
   const index = table.columns.indexOf(column);
-  if (index < 0) throw new Error(`Source column "${column}" is not in the corpus (columns: ${table.columns.join(', ')}).`);
+  if (index < 0)
+    throw new Error(`Source column "${column}" is not in the corpus (columns: ${table.columns.join(', ')}).`);
   return rowOfDocument.map((row) => {
     const cell = table.rows[row][index];
     const text = cell === null ? '' : clean(String(cell)).trim();
-    if (text === '') throw new Error(`Source column "${column}" is empty in row ${row + 1}; every pair needs a source — fill it in or remove the row.`);
+    if (text === '')
+      throw new Error(
+        `Source column "${column}" is empty in row ${row + 1}; ` +
+          'every pair needs a source — fill it in or remove the row.',
+      );
     return text;
   });
 }

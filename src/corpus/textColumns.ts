@@ -1,7 +1,7 @@
 import { inferColumnKinds, type Cell, type Table } from './table';
 
 /** How to name the text column, for the CLI and the library alike. */
-const CHOOSE_COLUMN = 'Name it with --column NAME (several: --column A B, joined; the library\'s `column` option)';
+const CHOOSE_COLUMN = "Name it with --column NAME (several: --column A B, joined; the library's `column` option)";
 
 /** Column names for a message: all of a narrow table, the first ten and a count of a wide one. */
 function listColumns(columns: readonly string[]): string {
@@ -17,7 +17,8 @@ export function chooseTextColumns(table: Table, requested: string | string[] | u
   const available = listColumns(table.columns);
   if (requested !== undefined) {
     const wanted = typeof requested === 'string' ? [requested] : requested;
-    if (wanted.length === 0) throw new Error(`No text column given. ${CHOOSE_COLUMN}; available columns: ${available}.`);
+    if (wanted.length === 0)
+      throw new Error(`No text column given. ${CHOOSE_COLUMN}; available columns: ${available}.`);
     const unknown = wanted.filter((name) => !table.columns.includes(name));
     if (unknown.length > 0) {
       throw new Error(`Unknown column ${unknown.map((n) => `'${n}'`).join(', ')}. Available columns: ${available}.`);
@@ -36,7 +37,10 @@ export function chooseTextColumns(table: Table, requested: string | string[] | u
   );
 }
 
-/** True when the text ends a sentence or clause (`.`, `!`, `?`, `…`, `:`, `;`, `,`, also before closing quotes or brackets). */
+/**
+ * True when the text ends a sentence or clause (`.`, `!`, `?`, `…`, `:`, `;`, `,`, also before closing quotes
+ * or brackets).
+ */
 function endsInPunctuation(text: string): boolean {
   return /[.!?…:;,]["'”’)\]]*$/u.test(text);
 }
@@ -49,7 +53,10 @@ export function joinFields(fields: readonly string[]): string {
   return fields
     .map((field) => field.trim())
     .filter((field) => field !== '')
-    .reduce((joined, field) => (joined === '' ? field : `${joined}${endsInPunctuation(joined) ? ' ' : '. '}${field}`), '');
+    .reduce(
+      (joined, field) => (joined === '' ? field : `${joined}${endsInPunctuation(joined) ? ' ' : '. '}${field}`),
+      '',
+    );
 }
 
 /** Reads a cell as text (numbers and booleans as written, null as empty). */

@@ -10,11 +10,14 @@ export type LegacyEncoding = (typeof LEGACY_ENCODINGS)[number];
  * reads the `windows-1252` label as Latin-1, so the table is spelled out; the five unassigned bytes read as C1
  * controls, as in WHATWG's decoder.
  */
-const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+const WINDOWS_1252_HIGH =
+  '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f' + // 0x80–0x8F
+  '\u0090‘’“”•–—˜™š›œ\u009džŸ'; // 0x90–0x9F
 
 /** The character each byte 0x80–0xFF stands for in `encoding` (index 0 = byte 0x80). */
 function highCharacters(encoding: LegacyEncoding): string[] {
-  if (encoding === 'Mac Roman') return Array.from(new TextDecoder('macintosh').decode(Uint8Array.from({ length: 128 }, (_, k) => 0x80 + k)));
+  if (encoding === 'Mac Roman')
+    return Array.from(new TextDecoder('macintosh').decode(Uint8Array.from({ length: 128 }, (_, k) => 0x80 + k)));
   return Array.from({ length: 128 }, (_, k) => (k < 32 ? WINDOWS_1252_HIGH[k] : String.fromCharCode(0x80 + k)));
 }
 
@@ -22,10 +25,18 @@ function highCharacters(encoding: LegacyEncoding): string[] {
 export interface TextIssues {
   /** The encoding a byte-order mark named, when not UTF-8 (the text was decoded with it). */
   byteOrderMark: 'UTF-16LE' | 'UTF-16BE' | 'UTF-32LE' | 'UTF-32BE' | null;
-  /** Ill-formed UTF-8 sequences, each replaced by U+FFFD (as every UTF-8 decoder does), and the byte offset of the first. */
+  /**
+   * Ill-formed UTF-8 sequences, each replaced by U+FFFD (as every UTF-8 decoder does), and the byte offset of
+   * the first.
+   */
   invalidUtf8: { count: number; firstOffset: number } | null;
   /** Runs that look like UTF-8 text decoded with a legacy encoding (mojibake, e.g. `â€™` for `’`). */
-  mojibake: { encoding: LegacyEncoding; count: number; examples: { found: string; meant: string }[]; repaired: boolean } | null;
+  mojibake: {
+    encoding: LegacyEncoding;
+    count: number;
+    examples: { found: string; meant: string }[];
+    repaired: boolean;
+  } | null;
 }
 
 /**
@@ -70,7 +81,9 @@ function findInvalidUtf8(bytes: Uint8Array): TextIssues['invalidUtf8'] {
   return { count, firstOffset };
 }
 
-/** For one legacy encoding: the characters its bytes 0x80–0xFF decode to, and a pattern of misread UTF-8 sequences. */
+/**
+ * For one legacy encoding: the characters its bytes 0x80–0xFF decode to, and a pattern of misread UTF-8 sequences.
+ */
 interface MisreadingPattern {
   encoding: LegacyEncoding;
   /** Character → the byte that legacy encoding reads it from. */
@@ -81,7 +94,8 @@ interface MisreadingPattern {
 function misreadingPattern(encoding: LegacyEncoding): MisreadingPattern {
   const high = highCharacters(encoding);
   // Latin-1 readers turn bytes 0x80–0x9F into C1 controls: recognise those too (same bytes).
-  const alternatives = (byte: number) => (encoding === 'Windows-1252' && byte < 0xa0 ? [high[byte - 0x80], String.fromCharCode(byte)] : [high[byte - 0x80]]);
+  const alternatives = (byte: number) =>
+    encoding === 'Windows-1252' && byte < 0xa0 ? [high[byte - 0x80], String.fromCharCode(byte)] : [high[byte - 0x80]];
   const byteOf = new Map<string, number>();
   for (let byte = 0x80; byte <= 0xff; byte++) for (const c of alternatives(byte)) byteOf.set(c, byte);
   const set = (from: number, to: number) => {
@@ -97,12 +111,18 @@ const PATTERNS = LEGACY_ENCODINGS.map(misreadingPattern);
 
 /**
  * Characters that misread UTF-8 usually stood for: Latin letters with accents, punctuation, currency and letterlike
- * signs, Greek, basic Cyrillic, CJK and full-width forms, emoji. A "meaning" elsewhere (e.g. Armenian from `’é` read as Mac Roman) is far more
- * likely to be a coincidence of ordinary characters than mojibake.
+ * signs, Greek, basic Cyrillic, CJK and full-width forms, emoji. A "meaning" elsewhere (e.g. Armenian from `’é` read
+ * as Mac Roman) is far more likely to be a coincidence of ordinary characters than mojibake.
  */
-const LIKELY_MEANING = /^[\u00a0-\u017f\u0370-\u03ff\u0400-\u045f\u2000-\u206f\u20a0-\u20cf\u2100-\u214f\u3000-\u9fff\uff00-\uffef\u{1f300}-\u{1faff}]$/u;
+const LIKELY_MEANING = new RegExp(
+  String.raw`^[\u00a0-\u017f\u0370-\u03ff\u0400-\u045f\u2000-\u206f\u20a0-\u20cf\u2100-\u214f` +
+    String.raw`\u3000-\u9fff\uff00-\uffef\u{1f300}-\u{1faff}]$`,
+  'u',
+);
 
-/** What a misread run meant (its legacy bytes read as UTF-8), or null when that is not UTF-8 or not a likely character. */
+/**
+ * What a misread run meant (its legacy bytes read as UTF-8), or null when that is not UTF-8 or not a likely character.
+ */
 function meant(run: string, byteOf: Map<string, number>): string | null {
   const bytes = Uint8Array.from(Array.from(run), (c) => byteOf.get(c)!);
   if (!isUtf8(bytes)) return null;
@@ -119,7 +139,9 @@ const MIN_MOJIBAKE_RUNS = 3;
  */
 function findMojibake(text: string, repair: boolean): { text: string; mojibake: TextIssues['mojibake'] } {
   const found = PATTERNS.map(({ encoding, byteOf, pattern }) => {
-    const runs = [...text.matchAll(pattern)].map((m) => ({ found: m[0], meant: meant(m[0], byteOf) })).filter((r) => r.meant !== null);
+    const runs = [...text.matchAll(pattern)]
+      .map((m) => ({ found: m[0], meant: meant(m[0], byteOf) }))
+      .filter((r) => r.meant !== null);
     return { encoding, pattern, runs: runs as { found: string; meant: string }[] };
   });
   const best = found.reduce((a, b) => (b.runs.length > a.runs.length ? b : a));
@@ -135,7 +157,10 @@ function findMojibake(text: string, repair: boolean): { text: string; mojibake: 
  * and mojibake (UTF-8 text that was once decoded with Windows-1252 or Mac Roman and saved again) is detected,
  * and repaired when `repairMojibake` is set.
  */
-export function decodeUtf8(bytes: Uint8Array, options: { repairMojibake?: boolean } = {}): { text: string; issues: TextIssues } {
+export function decodeUtf8(
+  bytes: Uint8Array,
+  options: { repairMojibake?: boolean } = {},
+): { text: string; issues: TextIssues } {
   const invalidUtf8 = findInvalidUtf8(bytes);
   const decoded = new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
   const { text, mojibake } = findMojibake(decoded, options.repairMojibake ?? false);
@@ -165,7 +190,10 @@ function decodeUtf32(bytes: Uint8Array, littleEndian: boolean): string {
  * Decodes a text file's bytes: by its byte-order mark when it has a UTF-16 or UTF-32 one (reported in the issues),
  * else as UTF-8 with {@link decodeUtf8}.
  */
-export function decodeText(bytes: Uint8Array, options: { repairMojibake?: boolean } = {}): { text: string; issues: TextIssues } {
+export function decodeText(
+  bytes: Uint8Array,
+  options: { repairMojibake?: boolean } = {},
+): { text: string; issues: TextIssues } {
   const mark = BYTE_ORDER_MARKS.find((m) => m.bytes.every((b, i) => bytes[i] === b));
   if (mark === undefined) return decodeUtf8(bytes, options);
   const body = bytes.subarray(mark.bytes.length);
@@ -175,8 +203,11 @@ export function decodeText(bytes: Uint8Array, options: { repairMojibake?: boolea
   return { text, issues: { byteOrderMark: mark.encoding, invalidUtf8: null, mojibake: null } };
 }
 
-/** Spells out control characters (a Latin-1 misreading yields C1 controls, which terminals do not show) as `\\u0099`. */
+/**
+ * Spells out control characters (a Latin-1 misreading yields C1 controls, which terminals do not show) as `\\u0099`.
+ */
 function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -186,13 +217,19 @@ export function describeTextIssues(issues: TextIssues, file: string): string[] {
   const { byteOrderMark, invalidUtf8, mojibake } = issues;
   if (byteOrderMark !== null) lines.push(`${file}: read as ${byteOrderMark}, as its byte-order mark says.`);
   if (invalidUtf8 !== null) {
-    lines.push(`${file}: ${invalidUtf8.count} invalid UTF-8 sequence${invalidUtf8.count === 1 ? '' : 's'} (first at byte ${invalidUtf8.firstOffset}) ` +
-      'replaced by "\uFFFD". If the file is not UTF-8, convert it first (e.g. iconv -f windows-1252 -t utf-8).');
+    lines.push(
+      `${file}: ${invalidUtf8.count} invalid UTF-8 sequence${invalidUtf8.count === 1 ? '' : 's'} (first at ` +
+        `byte ${invalidUtf8.firstOffset}) ` +
+        'replaced by "\uFFFD". If the file is not UTF-8, convert it first (e.g. iconv -f windows-1252 -t utf-8).',
+    );
   }
   if (mojibake !== null) {
     const examples = mojibake.examples.map((e) => `"${visible(e.found)}" → "${e.meant}"`).join(', ');
-    lines.push(`${file}: ${mojibake.count} run${mojibake.count === 1 ? '' : 's'} of mojibake (UTF-8 text once read as ${mojibake.encoding}${mojibake.encoding === 'Windows-1252' ? ' or Latin-1' : ''}), e.g. ${examples}; ` +
-      (mojibake.repaired ? 'repaired.' : 'repair them with --fix-mojibake (library: repairMojibake).'));
+    lines.push(
+      `${file}: ${mojibake.count} run${mojibake.count === 1 ? '' : 's'} of mojibake (UTF-8 text once read as ` +
+        `${mojibake.encoding}${mojibake.encoding === 'Windows-1252' ? ' or Latin-1' : ''}), e.g. ${examples}; ` +
+        (mojibake.repaired ? 'repaired.' : 'repair them with --fix-mojibake (library: repairMojibake).'),
+    );
   }
   return lines;
 }

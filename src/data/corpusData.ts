@@ -84,7 +84,10 @@ function corpusDigest(texts: readonly string[], sources: readonly string[] | nul
  * Loads the corpus that `settings` names and prepares its vocabulary and examples; `log` hears what was loaded and
  * any warning about the text (invalid UTF-8, mojibake).
  */
-export async function prepareCorpusData(settings: DataSettings, log: (line: string) => void = () => {}): Promise<CorpusData> {
+export async function prepareCorpusData(
+  settings: DataSettings,
+  log: (line: string) => void = () => {},
+): Promise<CorpusData> {
   if (settings.sourceColumn !== null && settings.conditions !== null) {
     throw new Error('A model is either conditional (--condition) or sequence-to-sequence (--source-column), not both.');
   }
@@ -92,22 +95,46 @@ export async function prepareCorpusData(settings: DataSettings, log: (line: stri
     throw new Error('A sequence-to-sequence run reads one pair per example: use the mode lines (--mode lines).');
   }
   const corpus = await loadCorpus(settings.corpus, {
-    format: settings.format ?? undefined, column: settings.columns ?? undefined, conditions: settings.conditions ?? undefined,
-    sourceColumn: settings.sourceColumn ?? undefined, split: settings.split, limit: settings.limit ?? undefined, repairMojibake: settings.repairMojibake,
+    format: settings.format ?? undefined,
+    column: settings.columns ?? undefined,
+    conditions: settings.conditions ?? undefined,
+    sourceColumn: settings.sourceColumn ?? undefined,
+    split: settings.split,
+    limit: settings.limit ?? undefined,
+    repairMojibake: settings.repairMojibake,
   });
   const stats = describeCorpus(corpus);
-  log(`corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} characters, column ${corpus.columns.join('+')})`);
+  log(
+    `corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} ` +
+      `characters, column ${corpus.columns.join('+')})`,
+  );
   for (const warning of corpus.warnings) log(`corpus: warning: ${warning}`);
   const options = {
-    mode: settings.mode, seqLen: settings.seqLen, valFraction: settings.valFraction, seed: settings.seed,
-    minCount: settings.minCount, maxVocab: settings.maxVocab ?? undefined,
+    mode: settings.mode,
+    seqLen: settings.seqLen,
+    valFraction: settings.valFraction,
+    seed: settings.seed,
+    minCount: settings.minCount,
+    maxVocab: settings.maxVocab ?? undefined,
   };
-  const data: TokenData = settings.level === 'word'
-    ? prepareWordData(corpus.texts, { ...options, lowercase: settings.lowercase })
-    : prepareCharData(corpus.texts, options);
-  const source = corpus.sources === null ? null
-    : prepareSourceData(corpus.sources, { level: settings.sourceLevel, minCount: settings.minCount, maxVocab: settings.maxVocab ?? undefined, lowercase: settings.lowercase });
+  const data: TokenData =
+    settings.level === 'word'
+      ? prepareWordData(corpus.texts, { ...options, lowercase: settings.lowercase })
+      : prepareCharData(corpus.texts, options);
+  const source =
+    corpus.sources === null
+      ? null
+      : prepareSourceData(corpus.sources, {
+          level: settings.sourceLevel,
+          minCount: settings.minCount,
+          maxVocab: settings.maxVocab ?? undefined,
+          lowercase: settings.lowercase,
+        });
   return {
-    corpus, data, source, settings: { ...settings, corpus: corpus.source, columns: corpus.columns }, corpusSha256: corpusDigest(corpus.texts, corpus.sources),
+    corpus,
+    data,
+    source,
+    settings: { ...settings, corpus: corpus.source, columns: corpus.columns },
+    corpusSha256: corpusDigest(corpus.texts, corpus.sources),
   };
 }

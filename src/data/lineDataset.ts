@@ -40,10 +40,15 @@ export class LineDataset implements TokenDataset {
       throw new Error(`maxLen must be a whole number >= 1, got ${maxLen}. Leave it out to keep whole lines.`);
     }
     if (lines.length === 0) {
-      throw new Error('A line dataset needs at least one line, got none. Check the corpus, or the valFraction of the split that produced these lines.');
+      throw new Error(
+        'A line dataset needs at least one line, got none. Check the ' +
+          'corpus, or the valFraction of the split that produced these lines.',
+      );
     }
     if (options.documents !== undefined && options.documents.length !== lines.length) {
-      throw new Error(`documents must give one index per line: ${lines.length} lines, ${options.documents.length} indices.`);
+      throw new Error(
+        `documents must give one index per line: ${lines.length} lines, ${options.documents.length} indices.`,
+      );
     }
     this.lines = lines;
     this.documents = options.documents ?? null;

@@ -6,7 +6,10 @@ import { WindowDataset } from './windowDataset';
 import { createRng } from '../random';
 import { CharVocab, EOS_ID, TokenIds, Vocabulary, VocabularyUnit, WordVocab } from '../vocab';
 
-/** How text becomes training examples: windows over the whole stream (PyTorch lesson) or one padded line each (TensorFlow lesson). */
+/**
+ * How text becomes training examples: windows over the whole stream (PyTorch lesson) or one padded line each
+ * (TensorFlow lesson).
+ */
 export const DATA_MODES = ['windows', 'lines'] as const;
 /** A way of cutting text into examples. */
 export type DataMode = (typeof DATA_MODES)[number];
@@ -61,7 +64,11 @@ export type WordData = TokenData<WordVocab>;
  * the split); lines are split into two seeded random sets.
  */
 export function prepareCharData(texts: readonly string[], options: CharDataOptions): CharData {
-  return prepareTokenData(CharVocab.build(texts, { minCount: options.minCount, maxSize: options.maxVocab }), texts, options);
+  return prepareTokenData(
+    CharVocab.build(texts, { minCount: options.minCount, maxSize: options.maxVocab }),
+    texts,
+    options,
+  );
 }
 
 /**
@@ -69,11 +76,19 @@ export function prepareCharData(texts: readonly string[], options: CharDataOptio
  * exactly as {@link prepareCharData} does, with `seqLen` counted in words.
  */
 export function prepareWordData(texts: readonly string[], options: WordDataOptions): WordData {
-  const vocab = WordVocab.build(texts, { minCount: options.minCount, maxSize: options.maxVocab, lowercase: options.lowercase });
+  const vocab = WordVocab.build(texts, {
+    minCount: options.minCount,
+    maxSize: options.maxVocab,
+    lowercase: options.lowercase,
+  });
   return prepareTokenData(vocab, texts, options);
 }
 
-function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string[], options: CharDataOptions): TokenData<V> {
+function prepareTokenData<V extends Vocabulary>(
+  vocab: V,
+  texts: readonly string[],
+  options: CharDataOptions,
+): TokenData<V> {
   const unit = vocab.unit === 'char' ? 'characters' : 'words';
   if (options.mode === 'windows') {
     const { train, val } = splitIds(vocab.encodeCorpusCompact(texts), options.valFraction);
@@ -87,7 +102,10 @@ function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string
     return {
       vocab,
       train: trainSet,
-      val: options.valFraction > 0 ? new WindowDataset(val, { seqLen: options.seqLen, firstDocument: trainSet.endDocument }) : null,
+      val:
+        options.valFraction > 0
+          ? new WindowDataset(val, { seqLen: options.seqLen, firstDocument: trainSet.endDocument })
+          : null,
       unigramEntropy: unigramEntropy(train, vocab.size),
       charsPerToken: charsPerToken(vocab, options.valFraction > 0 ? val : train),
     };
@@ -97,7 +115,11 @@ function prepareTokenData<V extends Vocabulary>(vocab: V, texts: readonly string
   if (options.valFraction > 0 && val.length === 0) {
     throw new Error(`The validation split of ${lines.length} lines is empty; use a larger --val or more lines.`);
   }
-  const dataset = (part: typeof lines) => new LineDataset(part.map((l) => l.ids), { maxLen: options.seqLen, documents: part.map((l) => l.document) });
+  const dataset = (part: typeof lines) =>
+    new LineDataset(
+      part.map((l) => l.ids),
+      { maxLen: options.seqLen, documents: part.map((l) => l.document) },
+    );
   const [trainIds, valIds] = [train, val].map((part) => part.map((l) => l.ids));
   return {
     vocab,
@@ -120,7 +142,8 @@ function charsPerToken(vocab: Vocabulary, ids: TokenIds): number {
   if (ids.length === 0) return 1;
   const slice = vocab.unit === 'char' ? DECODE_SLICE : ids.length;
   let chars = 0;
-  for (let start = 0; start < ids.length; start += slice) chars += countCodePoints(vocab.decode(ids.subarray(start, start + slice)));
+  for (let start = 0; start < ids.length; start += slice)
+    chars += countCodePoints(vocab.decode(ids.subarray(start, start + slice)));
   return chars / ids.length;
 }
 

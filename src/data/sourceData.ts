@@ -23,7 +23,10 @@ export interface SourceDataOptions {
 /** Builds the source vocabulary (characters or words) from every source and encodes each, padded to the longest. */
 export function prepareSourceData(sources: readonly string[], options: SourceDataOptions): SourceData {
   const limits = { minCount: options.minCount, maxSize: options.maxVocab };
-  const vocab: Vocabulary = options.level === 'word' ? WordVocab.build(sources, { ...limits, lowercase: options.lowercase }) : CharVocab.build(sources, limits);
+  const vocab: Vocabulary =
+    options.level === 'word'
+      ? WordVocab.build(sources, { ...limits, lowercase: options.lowercase })
+      : CharVocab.build(sources, limits);
   const encoded = sources.map((source) => vocab.encode(source));
   const maxLen = encoded.reduce((n, ids) => Math.max(n, ids.length), 1);
   return { vocab, ids: padSources(encoded, maxLen), maxLen };
@@ -36,7 +39,11 @@ export function prepareSourceData(sources: readonly string[], options: SourceDat
 export function padSources(sources: readonly Int32Array[], maxLen: number): Int32Array {
   const ids = new Int32Array(sources.length * maxLen);
   sources.forEach((source, row) => {
-    if (source.length > maxLen) throw new Error(`Source ${row + 1} has ${source.length} tokens; the model reads at most ${maxLen} (its longest training source).`);
+    if (source.length > maxLen)
+      throw new Error(
+        `Source ${row + 1} has ${source.length} tokens; the model ` +
+          `reads at most ${maxLen} (its longest training source).`,
+      );
     ids.set(source, row * maxLen);
   });
   return ids;

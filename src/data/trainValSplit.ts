@@ -37,7 +37,10 @@ export function splitItems<T>(items: readonly T[], valFraction: number, rng: Rng
 /** Number of validation items for a fraction; throws when the fraction is not in [0, 1). */
 function countVal(length: number, valFraction: number): number {
   if (typeof valFraction !== 'number' || !(valFraction >= 0 && valFraction < 1)) {
-    throw new Error(`valFraction must be a number in [0, 1), got ${valFraction}. Use for example 0.1 to validate on 10% of the data, or 0 for no validation.`);
+    throw new Error(
+      `valFraction must be a number in [0, 1), got ${valFraction}. Use for ` +
+        'example 0.1 to validate on 10% of the data, or 0 for no validation.',
+    );
   }
   return Math.round(length * valFraction);
 }

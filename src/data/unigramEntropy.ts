@@ -14,7 +14,10 @@ export function unigramEntropy(ids: ArrayLike<number>, vocabSize: number): numbe
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new Error(`Id ${id} at position ${i} is outside the vocabulary (ids 0..${vocabSize - 1}). Encode the ids with the vocabulary whose size you pass.`);
+      throw new Error(
+        `Id ${id} at position ${i} is outside the vocabulary (ids 0..${vocabSize - 1}). Encode the ids with ` +
+          'the vocabulary whose size you pass.',
+      );
     }
     counts[id]++;
   }

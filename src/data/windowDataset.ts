@@ -8,7 +8,9 @@ import { countBatches, epochOrder } from './epochPlan';
 export interface WindowOptions {
   /** Time steps per window. */
   seqLen: number;
-  /** Distance between window starts (default `seqLen`: windows do not overlap, each token is a target once per epoch). */
+  /**
+   * Distance between window starts (default `seqLen`: windows do not overlap, each token is a target once per epoch).
+   */
   stride?: number;
   /** Corpus index of the document the ids begin in (default 0; the validation part of a split begins mid-corpus). */
   firstDocument?: number;
@@ -49,13 +51,20 @@ export class WindowDataset implements TokenDataset {
       throw new Error(`Sequence length must be a whole number >= 1, got ${seqLen}. Try 100 for characters.`);
     }
     if (!Number.isInteger(stride) || stride < 1) {
-      throw new Error(`Stride must be a whole number >= 1, got ${stride}. Leave it out to use the sequence length (non-overlapping windows).`);
+      throw new Error(
+        `Stride must be a whole number >= 1, got ${stride}. Leave ` +
+          'it out to use the sequence length (non-overlapping windows).',
+      );
     }
     if (ids.length < seqLen + 1) {
-      const remedy = ids.length >= 2
-        ? `Use a sequence length of at most ${ids.length - 1} or a longer corpus.`
-        : 'Use a longer corpus (for a validation split: a larger valFraction).';
-      throw new Error(`The corpus has ${ids.length} tokens, but a window of sequence length ${seqLen} needs ${seqLen + 1} (its inputs plus one shifted target). ${remedy}`);
+      const remedy =
+        ids.length >= 2
+          ? `Use a sequence length of at most ${ids.length - 1} or a longer corpus.`
+          : 'Use a longer corpus (for a validation split: a larger valFraction).';
+      throw new Error(
+        `The corpus has ${ids.length} tokens, but a window of sequence length ${seqLen} needs ${seqLen + 1} ` +
+          `(its inputs plus one shifted target). ${remedy}`,
+      );
     }
     this.ids = ids;
     this.firstDocument = options.firstDocument ?? 0;

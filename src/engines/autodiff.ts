@@ -8,7 +8,12 @@ import type { Engine } from './engine';
  * `initialState` (the recurrent layers' starting states in order: per layer h, then c for LSTM, each `[batch, units]`;
  * null: zeros).
  */
-export type DifferentiableLoss = (network: tf.LayersModel, batch: Batch, training: boolean, initialState: tf.Tensor2D[] | null) => tf.Scalar;
+export type DifferentiableLoss = (
+  network: tf.LayersModel,
+  batch: Batch,
+  training: boolean,
+  initialState: tf.Tensor2D[] | null,
+) => tf.Scalar;
 
 /** The state layout of a network's recurrent layers, read from the layers themselves. */
 function networkStateLayout(network: tf.LayersModel): StateLayout {
@@ -23,7 +28,9 @@ function networkStateLayout(network: tf.LayersModel): StateLayout {
  * The training half of an engine whose loss is a TensorFlow.js computation: gradients come from tfjs' automatic
  * differentiation (`tf.variableGrads`) over the network's trainable variables and, when given, the initial state.
  */
-export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'ownThreads' | 'differentiatesOnTape' | 'lossAndGradients' | 'loss'> {
+export function autodiffTraining(
+  batchLoss: DifferentiableLoss,
+): Pick<Engine, 'ownThreads' | 'differentiatesOnTape' | 'lossAndGradients' | 'loss'> {
   return {
     ownThreads: false,
     differentiatesOnTape: true,
@@ -31,7 +38,10 @@ export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'o
       const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
       const start = initialState === null ? null : stateVariable(network, batch, initialState);
       try {
-        const { value, grads } = tf.variableGrads(() => batchLoss(network, batch, true, start && start.parts()), start ? [...variables, start.variable] : variables);
+        const { value, grads } = tf.variableGrads(
+          () => batchLoss(network, batch, true, start && start.parts()),
+          start ? [...variables, start.variable] : variables,
+        );
         const loss = value.dataSync()[0];
         value.dispose();
         if (start === null) return { loss, grads };
@@ -46,7 +56,7 @@ export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'o
     loss(network, batch, initialState = null) {
       const value = tf.tidy(() => {
         const state = initialState === null ? null : stateMatrix(network, batch, initialState);
-        return batchLoss(network, batch, false, state && (tf.split(state.values, state.parts) as tf.Tensor2D[]));
+        return batchLoss(network, batch, false, state && tf.split<tf.Tensor2D>(state.values, state.parts));
       });
       const loss = value.dataSync()[0];
       value.dispose();
@@ -56,11 +66,18 @@ export function autodiffTraining(batchLoss: DifferentiableLoss): Pick<Engine, 'o
 }
 
 /** The initial state as one tensor `[parts·batch, units]` (its arrays stacked) after checking its size. */
-function stateMatrix(network: tf.LayersModel, batch: Batch, initialState: Float32Array): { values: tf.Tensor2D; parts: number } {
+function stateMatrix(
+  network: tf.LayersModel,
+  batch: Batch,
+  initialState: Float32Array,
+): { values: tf.Tensor2D; parts: number } {
   const layout = networkStateLayout(network);
   const expected = stateSize(layout, batch.batchSize);
   if (initialState.length !== expected) {
-    throw new Error(`The initial state of ${batch.batchSize} rows has ${expected} values (${layout.parts} arrays of ${batch.batchSize}×${layout.units}), got ${initialState.length}.`);
+    throw new Error(
+      `The initial state of ${batch.batchSize} rows has ${expected} values (${layout.parts} arrays of ` +
+        `${batch.batchSize}×${layout.units}), got ${initialState.length}.`,
+    );
   }
   return { values: tf.tensor2d(initialState, [layout.parts * batch.batchSize, layout.units]), parts: layout.parts };
 }
@@ -70,5 +87,5 @@ function stateVariable(network: tf.LayersModel, batch: Batch, initialState: Floa
   const { values, parts } = stateMatrix(network, batch, initialState);
   const variable = tf.variable(values, true); // holds its own reference to the values
   values.dispose();
-  return { variable, parts: () => tf.split(variable, parts) as tf.Tensor2D[] };
+  return { variable, parts: () => tf.split<tf.Tensor2D>(variable, parts) };
 }

@@ -23,8 +23,9 @@ export function encoderOf(network: tf.LayersModel): Encoder {
   const parts = encoderParts(network);
   return {
     network,
-    states: (ids, rows, training) => parts !== null
-      ? fastEncoderStates(parts, ids, rows)
-      : network.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training }) as tf.Tensor2D,
+    states: (ids, rows, training) =>
+      parts !== null
+        ? fastEncoderStates(parts, ids, rows)
+        : (network.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training }) as tf.Tensor2D),
   };
 }

@@ -34,7 +34,10 @@ export interface FusedTraining {
   step(batch: Batch): number;
   /** Writes the current weights into the network's variables. */
   syncWeights(): void;
-  /** Adam's state in `tf.train.adam`'s layout (iterations, first moments, second moments, accBeta1, accBeta2); the caller disposes it. */
+  /**
+   * Adam's state in `tf.train.adam`'s layout (iterations, first moments, second moments, accBeta1, accBeta2); the
+   * caller disposes it.
+   */
   captureOptimizer(): OptimizerState;
   /** Releases what the engine holds. */
   dispose(): void;
@@ -71,8 +74,15 @@ export interface Engine {
    * `initialState` (`batch.batchSize` rows, the layout of `stateLayout`; a condition's or an encoder's state) when
    * given, else from zeros; then the result has the state's gradient too.
    */
-  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number, initialState?: Float32Array | null): LossAndGradients;
-  /** Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros. */
+  lossAndGradients(
+    network: tf.LayersModel,
+    batch: Batch,
+    threads: number,
+    initialState?: Float32Array | null,
+  ): LossAndGradients;
+  /**
+   * Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros.
+   */
   loss(network: tf.LayersModel, batch: Batch, initialState?: Float32Array | null): number;
   /** A stepper for `batchSize` sequences over a snapshot of the network's weights; its state is the recurrent state. */
   createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): VectorStateStepper;

@@ -1,5 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
-import { Cell, cellOfLayerClass, GATE_ACTIVATIONS, GateActivation, OneHot, SeededDropout, TokenEmbedding, TrimPadding } from '../model';
+import {
+  Cell,
+  cellOfLayerClass,
+  GATE_ACTIVATIONS,
+  GateActivation,
+  OneHot,
+  SeededDropout,
+  TokenEmbedding,
+  TrimPadding,
+} from '../model';
 
 /** One recurrent layer's cell, weights and settings, and the dropout layer after it (if any). */
 export interface RecurrentPart {
@@ -27,16 +36,21 @@ class Unsupported {
 }
 
 function weightNamed(layer: tf.layers.Layer, suffix: string): tf.LayerVariable | Unsupported {
-  return layer.trainableWeights.find((w) => w.originalName.endsWith(`/${suffix}`)) ?? new Unsupported(layer, `it has no trainable "${suffix}" weight`);
+  return (
+    layer.trainableWeights.find((w) => w.originalName.endsWith(`/${suffix}`)) ??
+    new Unsupported(layer, `it has no trainable "${suffix}" weight`)
+  );
 }
 
 function recurrentPart(layer: tf.layers.Layer, cell: Cell): RecurrentPart | Unsupported {
   const config = layer.getConfig();
   const gate = (config.recurrentActivation ?? 'sigmoid') as GateActivation;
-  if (config.activation !== 'tanh') return new Unsupported(layer, `activation "${config.activation}" (only tanh)`);
+  if (config.activation !== 'tanh')
+    return new Unsupported(layer, `activation ${JSON.stringify(config.activation)} (only tanh)`);
   if (!GATE_ACTIVATIONS.includes(gate)) return new Unsupported(layer, `gate activation "${gate}"`);
   if (config.useBias === false) return new Unsupported(layer, 'it has no bias');
-  if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0) return new Unsupported(layer, 'in-cell dropout');
+  if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0)
+    return new Unsupported(layer, 'in-cell dropout');
   if (config.stateful || config.goBackwards) return new Unsupported(layer, 'stateful or backwards');
   const kernel = weightNamed(layer, 'kernel');
   if (kernel instanceof Unsupported) return kernel;
@@ -68,7 +82,8 @@ function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
       output = { kernel, bias };
     } else return new Unsupported(layer, 'no fast version of this layer');
   }
-  if (recurrent.length === 0 || output === null) return `network "${model.name}", which is not a generator (it needs recurrent layers and a logits layer)`;
+  if (recurrent.length === 0 || output === null)
+    return `network "${model.name}", which is not a generator (it needs recurrent layers and a logits layer)`;
   return { embedding, recurrent, output };
 }
 
@@ -98,7 +113,8 @@ export function partsUnsupportedReason(model: tf.LayersModel): string | null {
  */
 export function networkParts(model: tf.LayersModel, engine: string): NetworkParts {
   const parts = partsOrReason(model);
-  if (typeof parts === 'string') throw new Error(`The ${engine} engine cannot run ${parts}. Use the engine "layers" (--engine layers) or "auto".`);
+  if (typeof parts === 'string')
+    throw new Error(`The ${engine} engine cannot run ${parts}. Use the engine "layers" (--engine layers) or "auto".`);
   return parts;
 }
 
@@ -126,7 +142,8 @@ export function encoderParts(model: tf.LayersModel): EncoderParts | null {
         const part = recurrentPart(layer, cell);
         if (part instanceof Unsupported) known = false;
         else recurrent.push(part);
-      } else if (!(layer instanceof TrimPadding) && !['InputLayer', 'Concatenate'].includes(layer.getClassName())) known = false;
+      } else if (!(layer instanceof TrimPadding) && !['InputLayer', 'Concatenate'].includes(layer.getClassName()))
+        known = false;
     }
     encoderCache.set(model, known && embedding !== null && recurrent.length > 0 ? { embedding, recurrent } : null);
   }

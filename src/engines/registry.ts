@@ -9,8 +9,8 @@ export const ENGINE_REGISTRY: readonly Engine[] = [nativeEngine, fastEngine, lay
 
 /** Names of the engines. */
 export const ENGINES = ENGINE_REGISTRY.map((engine) => engine.name);
-/** How an engine is chosen: by the name of a registered engine, or `auto` (the fastest that can run the network). */
-export type EngineChoice = 'auto' | string;
+/** How an engine is chosen: by the name of a registered engine, or `'auto'` (the fastest that can run the network). */
+export type EngineChoice = string;
 
 /** What `gennet engines` lists: each engine, whether it can run here, and why not. */
 export interface EngineInfo {
@@ -48,9 +48,17 @@ export function selectEngine(choice: EngineChoice, network: tf.LayersModel): Eng
   if (choice !== 'auto') {
     const engine = engineNamed(choice);
     const unavailable = engine.unavailableReason();
-    if (unavailable !== null) throw new Error(`The ${engine.name} engine is not available here: ${unavailable}. Use the engine "auto" (--engine auto) to take one that is.`);
+    if (unavailable !== null)
+      throw new Error(
+        `The ${engine.name} engine is not available here: ${unavailable}. ` +
+          'Use the engine "auto" (--engine auto) to take one that is.',
+      );
     const unsupported = engine.unsupportedReason(network);
-    if (unsupported !== null) throw new Error(`The ${engine.name} engine cannot run this model: ${unsupported}. Use the engine "auto" (--engine auto) to take one that can.`);
+    if (unsupported !== null)
+      throw new Error(
+        `The ${engine.name} engine cannot run this model: ${unsupported}. ` +
+          'Use the engine "auto" (--engine auto) to take one that can.',
+      );
     return engine;
   }
   const engine = ENGINE_REGISTRY.find((e) => e.unavailableReason() === null && e.unsupportedReason(network) === null);

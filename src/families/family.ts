@@ -106,7 +106,10 @@ export interface NetworkFamily<C extends NetworkConfig = NetworkConfig> extends 
    * A new source encoder whose output is this network's initial state (for a sequence-to-sequence model of sources of
    * `vocabSize` tokens, at most `maxLen` long); absent when the family cannot be a decoder.
    */
-  buildSourceEncoder?(config: C, source: { vocabSize: number; maxLen: number }): { config: SequenceEncoderConfig; encoder: tf.LayersModel };
+  buildSourceEncoder?(
+    config: C,
+    source: { vocabSize: number; maxLen: number },
+  ): { config: SequenceEncoderConfig; encoder: tf.LayersModel };
 }
 
 /** A family whose models are counted in one pass over the training text (no gradient steps, no engine). */
@@ -114,7 +117,9 @@ export interface CountedFamily<M extends FamilyModel = FamilyModel> extends Mode
   readonly training: 'counts';
   /** The files of its own in a model folder (beside `vocab.json` and `config.json`). */
   readonly files: readonly string[];
-  /** Counts a model of `spec` on the training split of `data`, in batches of `batchSize` rows (which do not change it). */
+  /**
+   * Counts a model of `spec` on the training split of `data`, in batches of `batchSize` rows (which do not change it).
+   */
   fit(spec: ModelSpec, data: TokenData, batchSize: number): M;
   /** Mean loss per real target token (nats) over `batches`. */
   loss(model: M, batches: Iterable<Batch>): number;
@@ -122,12 +127,14 @@ export interface CountedFamily<M extends FamilyModel = FamilyModel> extends Mode
   toFiles(model: M): { record: Record<string, unknown>; files: Record<string, Uint8Array> };
   /** The model of a folder's files, checked; `record` is the parsed `config.json`, `vocab` its checked vocabulary. */
   fromFiles(dir: string, files: FileSource, record: Readonly<Record<string, unknown>>, vocab: Vocabulary): M;
-  /** The vocabulary size the `config.json` of the model folder `dir` says the model has (checked against `vocab.json`). */
+  /**
+   * The vocabulary size the `config.json` of the model folder `dir` says the model has (checked against `vocab.json`).
+   */
   vocabSizeOf(record: Readonly<Record<string, unknown>>, dir: string): number;
 }
 
 /** Any family. */
-export type ModelFamily = NetworkFamily<any> | CountedFamily<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type ModelFamily = NetworkFamily | CountedFamily;
 
 /** The files of one model save, by name; null for a missing one. */
 export interface FileSource {

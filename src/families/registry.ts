@@ -1,7 +1,16 @@
 import { type EngineChoice, selectEngine } from '../engines';
 import type { Stepper } from '../model';
 import type {
-  CountedFamily, FamilyModel, FamilySupport, ModelDescription, ModelFamily, ModelFamilyBase, ModelSpec, NetworkConfig, NetworkFamily, NetworkModel,
+  CountedFamily,
+  FamilyModel,
+  FamilySupport,
+  ModelDescription,
+  ModelFamily,
+  ModelFamilyBase,
+  ModelSpec,
+  NetworkConfig,
+  NetworkFamily,
+  NetworkModel,
 } from './family';
 import { mlpFamily } from './mlp';
 import { ngramFamily } from './ngram';
@@ -13,14 +22,18 @@ export const FAMILY_REGISTRY: readonly ModelFamily[] = [recurrentFamily, ngramFa
 /** The family called `name`; throws listing the families when there is none. */
 export function familyNamed(name: string): ModelFamily {
   const found = FAMILY_REGISTRY.find((family) => family.name === name);
-  if (found === undefined) throw new Error(`Unknown model family "${name}". The families are: ${FAMILY_REGISTRY.map((f) => f.name).join(', ')}.`);
+  if (found === undefined)
+    throw new Error(
+      `Unknown model family "${name}". The families are: ${FAMILY_REGISTRY.map((f) => f.name).join(', ')}.`,
+    );
   return found;
 }
 
 /** The family of a trained or loaded model. */
 export function familyOf(model: FamilyModel): ModelFamily {
   const found = FAMILY_REGISTRY.find((family) => family.owns(model));
-  if (found === undefined) throw new Error('This object is not a model of any gennet family (a trained or loaded model has one).');
+  if (found === undefined)
+    throw new Error('This object is not a model of any gennet family (a trained or loaded model has one).');
   return found;
 }
 
@@ -53,8 +66,14 @@ export function familyOfRecord(record: Readonly<Record<string, unknown>>, dir: s
   const found = FAMILY_REGISTRY.find((family) => family.ownsRecord(record));
   if (found === undefined) {
     const named = (record.model as { family?: unknown } | undefined)?.family;
-    throw new Error(`"${dir}" holds a model of ${named === undefined ? 'no family gennet knows' : `the family "${String(named)}", which this gennet does not know`}` +
-      ` (it knows ${FAMILY_REGISTRY.map((f) => f.name).join(', ')}). Upgrade generative-networks, or re-train the model.`);
+    const which =
+      named === undefined
+        ? 'no family gennet knows'
+        : `the family ${JSON.stringify(named)}, which this gennet does not know`;
+    throw new Error(
+      `"${dir}" holds a model of ${which} (it knows ${FAMILY_REGISTRY.map((f) => f.name).join(', ')}). ` +
+        'Upgrade generative-networks, or re-train the model.',
+    );
   }
   return found;
 }
@@ -68,12 +87,19 @@ export function parseModelSpec(spec: string): ModelSpec {
     const parsed = family.parseSpec(spec.trim());
     if (parsed !== null) return parsed;
   }
-  throw new Error(`Cannot read the model "${spec}": use ${FAMILY_REGISTRY.map((f) => f.spec.syntax).join(', or ')} (see gennet models).`);
+  throw new Error(
+    `Cannot read the model "${spec}": use ${FAMILY_REGISTRY.map((f) => f.spec.syntax).join(', or ')} ` +
+      '(see gennet models).',
+  );
 }
 
 /** Reads a list of specs such as `ngram:3,ngram:5,gru,lstm:2x256,mlp:8x128`; no spec twice. */
 export function parseModelSpecs(list: string): ModelSpec[] {
-  const specs = list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map(parseModelSpec);
+  const specs = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map(parseModelSpec);
   if (specs.length === 0) throw new Error('Give at least one model (e.g. --models ngram:5,lstm).');
   const repeated = specs.find((spec, i) => specs.findIndex((other) => other.label === spec.label) !== i);
   if (repeated !== undefined) throw new Error(`The model "${repeated.label}" is listed twice.`);
@@ -104,14 +130,25 @@ export interface FamilyInfo {
 /** Every family, for `gennet models`. */
 export function describeFamilies(): FamilyInfo[] {
   return FAMILY_REGISTRY.map((f) => ({
-    name: f.name, description: f.description, spec: f.spec.syntax, example: f.spec.example, training: f.training, engines: f.engines, supports: f.supports,
+    name: f.name,
+    description: f.description,
+    spec: f.spec.syntax,
+    example: f.spec.example,
+    training: f.training,
+    engines: f.engines,
+    supports: f.supports,
   }));
 }
 
 /** A new network of `spec` (plus other given settings) for a vocabulary; refused for a family that is not a network. */
-export function networkConfigOf(spec: ModelSpec, given: Readonly<Record<string, unknown>>, vocab: NetworkModel['vocab']): { family: NetworkFamily; config: NetworkConfig } {
+export function networkConfigOf(
+  spec: ModelSpec,
+  given: Readonly<Record<string, unknown>>,
+  vocab: NetworkModel['vocab'],
+): { family: NetworkFamily; config: NetworkConfig } {
   const family = familyNamed(spec.family);
-  if (family.training === 'counts') throw new Error(`"${spec.label}" is counted, not trained by steps; it has no network to build.`);
+  if (family.training === 'counts')
+    throw new Error(`"${spec.label}" is counted, not trained by steps; it has no network to build.`);
   return { family, config: family.resolveConfig({ ...given, ...spec.settings }, vocab) };
 }
 
@@ -121,7 +158,10 @@ export function networkConfigOf(spec: ModelSpec, given: Readonly<Record<string, 
  * the plain start, as in training).
  */
 export function openStepper(
-  trained: FamilyModel, engine: EngineChoice, rows: number, initialStates: readonly (Float32Array | null | undefined)[] = [],
+  trained: FamilyModel,
+  engine: EngineChoice,
+  rows: number,
+  initialStates: readonly (Float32Array | null | undefined)[] = [],
 ): Stepper {
   const stepper = (familyOf(trained) as ModelFamilyBase<FamilyModel>).openStepper(trained, engine, rows);
   if (initialStates.every((state) => state == null)) return stepper;

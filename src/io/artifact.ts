@@ -6,7 +6,13 @@ import type { ConditionEncoderConfig, SequenceEncoderConfig } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { gennetVersion } from '../version';
 import { ModelFiles, readModelFiles, writeModelFiles } from './modelFolder';
-import { ARTIFACT_FILES, countedFamilyFiles, modelFromFiles, type SavedConditions, type SavedSource } from './modelBytes';
+import {
+  ARTIFACT_FILES,
+  countedFamilyFiles,
+  modelFromFiles,
+  type SavedConditions,
+  type SavedSource,
+} from './modelBytes';
 import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
 
 /**
@@ -65,10 +71,13 @@ export interface LoadedArtifact extends NetworkModel {
 }
 
 /** A layers model as the two files of a model folder: its JSON (naming `weightsFile`) and its weights. */
-async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFACT_FILES.weights): Promise<{ modelJson: string; weights: Uint8Array }> {
+async function modelFiles(
+  network: tf.LayersModel,
+  weightsFile: string = ARTIFACT_FILES.weights,
+): Promise<{ modelJson: string; weights: Uint8Array }> {
   let files: { modelJson: string; weights: Uint8Array } | undefined;
   await network.save(
-    tf.io.withSaveHandler(async (artifacts) => {
+    tf.io.withSaveHandler((artifacts) => {
       const weightData = artifacts.weightData ?? new ArrayBuffer(0);
       const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(weightData));
       const modelJson: tf.io.ModelJSON = {
@@ -79,7 +88,7 @@ async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFAC
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
       };
       files = { modelJson: JSON.stringify(modelJson), weights };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
     }),
   );
   return files!;
@@ -94,7 +103,8 @@ async function modelFiles(network: tf.LayersModel, weightsFile: string = ARTIFAC
  */
 export async function saveArtifact(dir: string, model: NetworkModel, options: SaveOptions = {}): Promise<void> {
   const { conditions, source } = options;
-  if (conditions !== undefined && source !== undefined) throw new Error('A model is either conditional or sequence-to-sequence, not both.');
+  if (conditions !== undefined && source !== undefined)
+    throw new Error('A model is either conditional or sequence-to-sequence, not both.');
   const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',
@@ -108,7 +118,8 @@ export async function saveArtifact(dir: string, model: NetworkModel, options: Sa
     ...(conditions === undefined ? {} : { conditions: conditions.config }),
     ...(source === undefined ? {} : { source: source.config }),
   };
-  const encoder = conditions === undefined ? null : await modelFiles(conditions.encoder, ARTIFACT_FILES.conditionWeights);
+  const encoder =
+    conditions === undefined ? null : await modelFiles(conditions.encoder, ARTIFACT_FILES.conditionWeights);
   const sourceEncoder = source === undefined ? null : await modelFiles(source.encoder, ARTIFACT_FILES.sourceWeights);
   const state = options.runState === undefined ? null : await encodeRunState(options.runState);
   const text = (value: string) => new Uint8Array(Buffer.from(value));
@@ -116,13 +127,22 @@ export async function saveArtifact(dir: string, model: NetworkModel, options: Sa
     [ARTIFACT_FILES.model]: text(modelJson),
     [ARTIFACT_FILES.weights]: weights,
     [ARTIFACT_FILES.vocab]: text(JSON.stringify(model.vocab.toJSON())),
-    ...(state === null ? {} : { [ARTIFACT_FILES.runState]: text(state.json), [ARTIFACT_FILES.optimizer]: state.weights }),
-    ...(encoder === null ? {} : { [ARTIFACT_FILES.conditionModel]: text(encoder.modelJson), [ARTIFACT_FILES.conditionWeights]: encoder.weights }),
-    ...(sourceEncoder === null ? {} : {
-      [ARTIFACT_FILES.sourceModel]: text(sourceEncoder.modelJson),
-      [ARTIFACT_FILES.sourceWeights]: sourceEncoder.weights,
-      [ARTIFACT_FILES.sourceVocab]: text(JSON.stringify(source!.vocab.toJSON())),
-    }),
+    ...(state === null
+      ? {}
+      : { [ARTIFACT_FILES.runState]: text(state.json), [ARTIFACT_FILES.optimizer]: state.weights }),
+    ...(encoder === null
+      ? {}
+      : {
+          [ARTIFACT_FILES.conditionModel]: text(encoder.modelJson),
+          [ARTIFACT_FILES.conditionWeights]: encoder.weights,
+        }),
+    ...(sourceEncoder === null
+      ? {}
+      : {
+          [ARTIFACT_FILES.sourceModel]: text(sourceEncoder.modelJson),
+          [ARTIFACT_FILES.sourceWeights]: sourceEncoder.weights,
+          [ARTIFACT_FILES.sourceVocab]: text(JSON.stringify(source!.vocab.toJSON())),
+        }),
   };
   await writeModelFiles(dir, files, config);
 }
@@ -132,8 +152,11 @@ export async function loadRunState(dir: string): Promise<RunState> {
   const files = await readModelFiles(dir, [ARTIFACT_FILES.runState, ARTIFACT_FILES.optimizer]);
   const [json, weights] = [files.file(ARTIFACT_FILES.runState), files.file(ARTIFACT_FILES.optimizer)];
   if (json === null || weights === null) {
-    throw new Error(`"${dir}" holds no unfinished run to resume (its run finished): ` +
-      `${ARTIFACT_FILES.runState} or ${ARTIFACT_FILES.optimizer} is missing. Start a new run with gennet train --out.`);
+    throw new Error(
+      `"${dir}" holds no unfinished run to resume (its run finished): ` +
+        `${ARTIFACT_FILES.runState} or ${ARTIFACT_FILES.optimizer} ` +
+        'is missing. Start a new run with gennet train --out.',
+    );
   }
   return decodeRunState(json.toString('utf8'), new Uint8Array(weights), path.join(dir, ARTIFACT_FILES.runState));
 }
@@ -145,27 +168,54 @@ export type ArtifactHeader = Pick<ArtifactConfig, 'format' | 'version' | 'create
  * Checks the common part of a parsed `config.json` (a version 1 run is upgraded) and returns it with the rest of
  * the record, for the reader of the model's own part.
  */
-export function readArtifactHeader(raw: unknown, dir: string): { header: ArtifactHeader; record: Record<string, unknown> } {
+export function readArtifactHeader(
+  raw: unknown,
+  dir: string,
+): { header: ArtifactHeader; record: Record<string, unknown> } {
   const where = path.join(dir, ARTIFACT_FILES.config);
-  const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<ArtifactConfig> & { training?: unknown };
+  const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<ArtifactConfig> & {
+    training?: unknown;
+  };
   if (record.format !== 'generative-networks') throw new Error(`${where} is not a gennet model config.`);
   const version = record.version;
   if (typeof version !== 'number' || !(version <= ARTIFACT_VERSION)) {
-    throw new Error(`"${dir}" was saved in format version ${version}; this gennet reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`);
+    throw new Error(
+      `"${dir}" was saved in format version ${version}; this gennet ` +
+        `reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`,
+    );
   }
-  const { run, notes } = version === 1
-    ? upgradeVersion1(record.training, where)
-    : { run: readSavedRun(record.run, where), notes: record.notes ?? {} };
-  return { header: { format: 'generative-networks', version, createdAt: String(record.createdAt), backend: String(record.backend), run, notes }, record };
+  const { run, notes } =
+    version === 1
+      ? upgradeVersion1(record.training, where)
+      : { run: readSavedRun(record.run, where), notes: record.notes ?? {} };
+  return {
+    header: {
+      format: 'generative-networks',
+      version,
+      createdAt: String(record.createdAt),
+      backend: String(record.backend),
+      run,
+      notes,
+    },
+    record,
+  };
 }
 
 /** A model loaded from disk, of any family, with its saved header and record, and its encoders (null for most). */
-export type LoadedModel = LoadedArtifact | (FamilyModel & { saved: ArtifactHeader & Record<string, unknown>; conditions: null; source: null });
+export type LoadedModel =
+  LoadedArtifact | (FamilyModel & { saved: ArtifactHeader & Record<string, unknown>; conditions: null; source: null });
 
 /** Every file a model folder may hold, for one read of it (see `readModelFiles`). */
 const modelFolderFiles = () => [
-  ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab, ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights,
-  ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights, ARTIFACT_FILES.sourceVocab, ...countedFamilyFiles(),
+  ARTIFACT_FILES.model,
+  ARTIFACT_FILES.weights,
+  ARTIFACT_FILES.vocab,
+  ARTIFACT_FILES.conditionModel,
+  ARTIFACT_FILES.conditionWeights,
+  ARTIFACT_FILES.sourceModel,
+  ARTIFACT_FILES.sourceWeights,
+  ARTIFACT_FILES.sourceVocab,
+  ...countedFamilyFiles(),
 ];
 
 /** The files of the model folder `dir` (one consistent save), or an error saying how to make one. */
@@ -192,9 +242,16 @@ export async function generatorFromFiles(dir: string, files: ModelFiles): Promis
   return { ...model, saved: { ...record, ...header } } as LoadedModel;
 }
 
-/** Loads a network's model directory written by {@link saveArtifact} (a counted model is refused); never executes code from it. */
+/**
+ * Loads a network's model directory written by {@link saveArtifact} (a counted model is refused); never executes
+ * code from it.
+ */
 export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
   const loaded = await loadGenerator(dir);
-  if (!isNetwork(loaded)) throw new Error(`"${dir}" holds a counted model (no network); load it with loadGenerator (gennet generate and temperatures read every model).`);
-  return loaded as LoadedArtifact;
+  if (!isNetwork(loaded))
+    throw new Error(
+      `"${dir}" holds a counted model (no network); load it with ` +
+        'loadGenerator (gennet generate and temperatures read every model).',
+    );
+  return loaded;
 }

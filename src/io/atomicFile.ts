@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-/** Writes a file as a whole: to a temporary sibling first, then renamed over `file`, so a failure never leaves it half-written. */
+/**
+ * Writes a file as a whole: to a temporary sibling first, then renamed over `file`, so a failure never leaves it
+ * half-written.
+ */
 export async function writeFileAtomically(file: string, contents: string | Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);

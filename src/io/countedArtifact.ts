@@ -1,4 +1,4 @@
-import { type CountedFamily, familyOf, type FamilyModel } from '../families';
+import { familyOf, type FamilyModel } from '../families';
 import { gennetVersion } from '../version';
 import type { SaveOptions } from './artifact';
 import { ARTIFACT_FILES } from './modelBytes';
@@ -12,13 +12,27 @@ const COUNTED_VERSION = 5;
  * files replaced, one writer, a failed save leaves the previous model): its family's files, `vocab.json` and
  * `config.json` (its family's record beside the common header).
  */
-export async function saveCountedArtifact(dir: string, model: FamilyModel, options: Pick<SaveOptions, 'run' | 'notes'> = {}): Promise<void> {
+export async function saveCountedArtifact(
+  dir: string,
+  model: FamilyModel,
+  options: Pick<SaveOptions, 'run' | 'notes'> = {},
+): Promise<void> {
   const family = familyOf(model);
   if (family.training !== 'counts') throw new Error(`A ${family.name} model is a network; save it with saveArtifact.`);
-  const { record, files } = (family as CountedFamily).toFiles(model);
+  const { record, files } = family.toFiles(model);
   const config = {
-    format: 'generative-networks', version: COUNTED_VERSION, createdAt: new Date().toISOString(), backend: 'none', gennetVersion: gennetVersion(),
-    ...record, run: options.run ?? null, notes: options.notes ?? {},
+    format: 'generative-networks',
+    version: COUNTED_VERSION,
+    createdAt: new Date().toISOString(),
+    backend: 'none',
+    gennetVersion: gennetVersion(),
+    ...record,
+    run: options.run ?? null,
+    notes: options.notes ?? {},
   };
-  await writeModelFiles(dir, { ...files, [ARTIFACT_FILES.vocab]: new Uint8Array(Buffer.from(JSON.stringify(model.vocab.toJSON()))) }, config);
+  await writeModelFiles(
+    dir,
+    { ...files, [ARTIFACT_FILES.vocab]: new Uint8Array(Buffer.from(JSON.stringify(model.vocab.toJSON()))) },
+    config,
+  );
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACT_FILES, countedFamilyFiles } from './modelBytes';
+import { ARTIFACT_FILES } from './modelBytes';
+import { activeWriter, entries, isModelFolder, OURS, TEMP_PREFIX, withModelFolderLock } from './modelFolderLock';
 
 /**
  * A model folder is the user's: gennet writes and replaces only its own files in it (never the folder itself, so the
@@ -12,13 +13,7 @@ import { ARTIFACT_FILES, countedFamilyFiles } from './modelBytes';
  * killed during its renames leaves its remaining temporary files: readers take those files from them, and the next
  * save first completes it.
  */
-/** gennet's own files: the only ones a save replaces or removes. */
-const OURS: readonly string[] = [...Object.values(ARTIFACT_FILES), ...countedFamilyFiles()];
 const CONFIG_FILE = ARTIFACT_FILES.config;
-/** Marks the folder's writer (see {@link lockModelFolder}). */
-const LOCK_FILE = '.gennet-lock';
-/** Prefix of a save's temporary files inside the folder (left behind only by a killed save; removed by the next). */
-const TEMP_PREFIX = '.gennet-tmp-';
 /** JSON files larger than this are refused before they are read. */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
 /** How long a reader waits, while a writer holds the folder, for its save to end before it reports mismatched files. */
@@ -29,158 +24,11 @@ export type FileDigests = Record<string, { bytes: number; sha256: string }>;
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** The entries of a folder, or null when it does not exist. */
-async function entries(dir: string): Promise<string[] | null> {
-  return fs.readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-}
-
-/** True when `dir` holds a `config.json` saved by gennet. */
-export async function isModelFolder(dir: string): Promise<boolean> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(dir, CONFIG_FILE), 'utf8'))?.format === 'generative-networks';
-  } catch {
-    return false;
-  }
-}
-
-/** Files operating systems drop into folders; they do not make a folder the user's. */
-const OS_CLUTTER = ['.DS_Store', 'Thumbs.db', 'desktop.ini'];
-
 /**
- * Throws, with what to do, unless gennet may save a model in `dir`: a folder that does not exist yet, an empty one,
- * one that holds a gennet model (whatever else the user keeps beside it), or one that holds only gennet's own files
- * (a first save killed before its config.json). Never a file, never a foreign folder, never a folder another
- * gennet is writing.
+ * Per folder, the end of the last save this process started: saves of one process to one folder run one after
+ * the other.
  */
-export async function checkSaveTarget(dir: string): Promise<void> {
-  if (dir.trim() === '') throw new Error('The model folder (--out) is empty: name a folder to save the model in.');
-  const stat = await fs.stat(dir).catch(() => null);
-  if (stat !== null && !stat.isDirectory()) {
-    throw new Error(`"${dir}" is a file, not a model folder; gennet will not replace it. Choose another --out (a new folder, or one gennet saved).`);
-  }
-  const ownOrClutter = (name: string) => name === LOCK_FILE || name.startsWith(TEMP_PREFIX) || OURS.includes(name) || OS_CLUTTER.includes(name);
-  const foreign = ((await entries(dir)) ?? []).filter((name) => !ownOrClutter(name));
-  if (foreign.length > 0 && !(await isModelFolder(dir))) {
-    throw new Error(`"${dir}" is not empty and holds no gennet model; gennet will not write into it. Choose another --out (a new folder, or one gennet saved).`);
-  }
-  await refuseOtherWriter(dir);
-}
-
-/** Who holds a model folder's lock. */
-interface LockOwner {
-  pid: number;
-  startedAt: string;
-}
-
-/** A writer's hold on a model folder; `release` ends it (and removes the folder if it was made for nothing). */
-export interface FolderLock {
-  release(): Promise<void>;
-}
-
-/** The locks this process holds, by folder: how many holders, this process's owner record, whether the folder was made. */
-const held = new Map<string, { count: number; owner: LockOwner; created: boolean }>();
-
-async function readOwner(file: string): Promise<LockOwner | null> {
-  return fs.readFile(file, 'utf8').then((text) => JSON.parse(text) as LockOwner, () => null);
-}
-
-/**
- * The live process that holds the folder's lock, if any. A lock that names this process but is not in `held` is
- * stale (a restarted container can reuse the pid of the gennet that was killed).
- */
-async function activeWriter(dir: string): Promise<LockOwner | null> {
-  const holder = await readOwner(path.join(dir, LOCK_FILE));
-  if (holder === null || !Number.isInteger(holder.pid)) return null;
-  if (holder.pid === process.pid) return held.get(path.resolve(dir))?.owner.startedAt === holder.startedAt ? holder : null;
-  return isAlive(holder.pid) ? holder : null;
-}
-
-/** Throws naming the writer when another live gennet holds the folder. */
-export async function refuseOtherWriter(dir: string): Promise<void> {
-  const holder = await activeWriter(dir);
-  if (holder !== null && holder.pid !== process.pid) {
-    throw new Error(`"${dir}" is being written by another gennet (pid ${holder.pid}, since ${holder.startedAt}); wait for it to end or choose another --out.`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Takes the folder's writer lock (creating the folder if needed): `.gennet-lock`, naming this process, appears whole
- * (written to a temporary file, then hard-linked into place, which fails if a lock exists). A second process is
- * refused at once with the holder's pid; a lock whose process no longer runs is moved aside and taken over. Within one
- * process the lock is re-entrant (a run's checkpoints save under the run's lock). The lock is per machine.
- */
-export async function lockModelFolder(dir: string): Promise<FolderLock> {
-  const key = path.resolve(dir);
-  const mine = held.get(key);
-  if (mine !== undefined) {
-    mine.count += 1;
-    return { release: () => releaseLock(key) };
-  }
-  await checkSaveTarget(dir);
-  const created = (await entries(dir)) === null;
-  await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, LOCK_FILE);
-  const owner: LockOwner = { pid: process.pid, startedAt: new Date().toISOString() };
-  const draft = path.join(dir, `${TEMP_PREFIX}${process.pid}-lock`);
-  try {
-    await fs.writeFile(draft, JSON.stringify(owner));
-    for (;;) {
-      const taken = await fs.link(draft, file).then(() => true, (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EEXIST') return false;
-        throw error;
-      });
-      if (taken) break;
-      await refuseOtherWriter(dir);
-      // Left by a process that is gone: move it aside under a name of ours, then try again.
-      await fs.rename(file, path.join(dir, `${TEMP_PREFIX}${process.pid}-stale-lock`)).catch(() => {});
-    }
-  } catch (error) {
-    if (created && (await entries(dir))?.every((name) => name.startsWith(TEMP_PREFIX))) await fs.rm(dir, { recursive: true, force: true });
-    throw error;
-  } finally {
-    await fs.rm(draft, { force: true });
-  }
-  held.set(key, { count: 1, owner, created });
-  return { release: () => releaseLock(key) };
-}
-
-async function releaseLock(key: string): Promise<void> {
-  const mine = held.get(key);
-  if (mine === undefined) return;
-  mine.count -= 1;
-  if (mine.count > 0) return;
-  held.delete(key);
-  const file = path.join(key, LOCK_FILE);
-  const current = await readOwner(file);
-  if (current?.pid === mine.owner.pid && current.startedAt === mine.owner.startedAt) await fs.rm(file, { force: true }); // only our own
-  await fs.rm(path.join(key, `${TEMP_PREFIX}${process.pid}-stale-lock`), { force: true });
-  if (mine.created && (await entries(key))?.length === 0) await fs.rmdir(key).catch(() => {});
-}
-
-/** Per folder, the end of the last save this process started: saves of one process to one folder run one after the other. */
 const savesInProgress = new Map<string, Promise<unknown>>();
-
-/** Runs `work` holding the folder's writer lock. */
-export async function withModelFolderLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
-  const lock = await lockModelFolder(dir);
-  try {
-    return await work();
-  } finally {
-    await lock.release();
-  }
-}
 
 /**
  * Removes what killed saves left: temporary files in the folder, and the sibling folders the previous scheme used
@@ -197,7 +45,8 @@ async function removeLeftovers(dir: string): Promise<void> {
     const legacy = /^[A-Za-z0-9]{6}$/.test(tail(`.${base}.tmp-`)) || /^\d+-\d+$/.test(tail(`.${base}.old-`));
     if (!legacy) continue;
     const folder = path.join(parent, name);
-    if ((await isModelFolder(folder)) || (await entries(folder))?.length === 0) await fs.rm(folder, { force: true, recursive: true });
+    if ((await isModelFolder(folder)) || (await entries(folder))?.length === 0)
+      await fs.rm(folder, { force: true, recursive: true });
   }
 }
 
@@ -205,8 +54,10 @@ async function removeLeftovers(dir: string): Promise<void> {
 function writeError(error: unknown, dir: string, needed: number): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new Error(`No space left to save the model in "${dir}": the save needs ${(needed / 1e6).toFixed(1)} MB free. ` +
-      'Free some space or choose another --out; the model saved there before is intact.');
+    return new Error(
+      `No space left to save the model in "${dir}": the save needs ${(needed / 1e6).toFixed(1)} MB free. ` +
+        'Free some space or choose another --out; the model saved there before is intact.',
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -219,7 +70,9 @@ function writeError(error: unknown, dir: string, needed: number): Error {
  */
 export async function writeModelFiles(dir: string, files: Record<string, Uint8Array>, config: object): Promise<void> {
   const key = path.resolve(dir);
-  const save = (savesInProgress.get(key) ?? Promise.resolve()).catch(() => {}).then(() => withModelFolderLock(dir, () => replaceFiles(dir, files, config)));
+  const save = (savesInProgress.get(key) ?? Promise.resolve())
+    .catch(() => {})
+    .then(() => withModelFolderLock(dir, () => replaceFiles(dir, files, config)));
   savesInProgress.set(key, save);
   try {
     await save;
@@ -232,8 +85,13 @@ export async function writeModelFiles(dir: string, files: Record<string, Uint8Ar
 async function replaceFiles(dir: string, files: Record<string, Uint8Array>, config: object): Promise<void> {
   await finishInterruptedSave(dir);
   await removeLeftovers(dir);
-  const digests: FileDigests = Object.fromEntries(Object.entries(files).map(([name, data]) => [name, { bytes: data.byteLength, sha256: sha256(data) }]));
-  const all: Array<[string, Uint8Array]> = [...Object.entries(files), [CONFIG_FILE, Buffer.from(JSON.stringify({ ...config, files: digests }, null, 2))]];
+  const digests: FileDigests = Object.fromEntries(
+    Object.entries(files).map(([name, data]) => [name, { bytes: data.byteLength, sha256: sha256(data) }]),
+  );
+  const all: Array<[string, Uint8Array]> = [
+    ...Object.entries(files),
+    [CONFIG_FILE, Buffer.from(JSON.stringify({ ...config, files: digests }, null, 2))],
+  ];
   const needed = all.reduce((sum, [, data]) => sum + data.byteLength, 0);
   const temps: string[] = [];
   try {
@@ -255,7 +113,8 @@ async function replaceFiles(dir: string, files: Record<string, Uint8Array>, conf
     throw writeError(error, dir, needed);
   }
   for (const [k, [name]] of all.entries()) await fs.rename(temps[k], path.join(dir, name)); // config.json last
-  for (const name of OURS) if (!(name in files) && name !== CONFIG_FILE) await fs.rm(path.join(dir, name), { force: true });
+  for (const name of OURS)
+    if (!(name in files) && name !== CONFIG_FILE) await fs.rm(path.join(dir, name), { force: true });
   await syncFolder(dir);
 }
 
@@ -271,9 +130,15 @@ async function readOwnFile(dir: string, name: string): Promise<Buffer | null> {
   const full = path.join(dir, name);
   const stat = await fs.lstat(full).catch(() => null);
   if (stat === null) return null;
-  if (!stat.isFile()) throw new Error(`"${full}" is not a regular file (a link, folder, device or pipe); a model folder holds only files gennet wrote.`);
+  if (!stat.isFile())
+    throw new Error(
+      `"${full}" is not a regular file (a link, folder, device or pipe); a model folder holds only files gennet wrote.`,
+    );
   if (name.endsWith('.json') && stat.size > MAX_JSON_BYTES) {
-    throw new Error(`"${full}" is ${(stat.size / 1e6).toFixed(0)} MB, more than a model's JSON can be (${MAX_JSON_BYTES / 1e6} MB); it is not a gennet file.`);
+    throw new Error(
+      `"${full}" is ${(stat.size / 1e6).toFixed(0)} MB, more than a model's JSON can be ` +
+        `(${MAX_JSON_BYTES / 1e6} MB); it is not a gennet file.`,
+    );
   }
   return fs.readFile(full);
 }
@@ -292,15 +157,25 @@ type Snapshot = { config: unknown; configBytes: Buffer; files: Map<string, Buffe
  * save's temporary files: each file is taken from wherever its bytes match the digest config.json records. Files the
  * save does not list read as absent. A folder saved before digests existed is read as it is.
  */
-async function readSnapshot(dir: string, names: readonly string[], pending: Map<string, string> | null): Promise<Snapshot> {
+async function readSnapshot(
+  dir: string,
+  names: readonly string[],
+  pending: Map<string, string> | null,
+): Promise<Snapshot> {
   const configName = pending?.has(CONFIG_FILE) ? path.basename(pending.get(CONFIG_FILE)!) : CONFIG_FILE;
   const configBytes = await readOwnFile(dir, configName);
-  if (configBytes === null) throw new Error(`"${dir}" is not a complete model folder: ${CONFIG_FILE} is missing. Train one with \`gennet train --out ${dir}\`.`);
+  if (configBytes === null)
+    throw new Error(
+      `"${dir}" is not a complete model folder: ${CONFIG_FILE} ` +
+        `is missing. Train one with \`gennet train --out ${dir}\`.`,
+    );
   let config: unknown;
   try {
     config = JSON.parse(configBytes.toString('utf8'));
   } catch {
-    throw new Error(`${path.join(dir, configName)} is not valid JSON (corrupted?). Re-train or restore the model folder.`);
+    throw new Error(
+      `${path.join(dir, configName)} is not valid JSON (corrupted?). Re-train or restore the model folder.`,
+    );
   }
   const digests = (config as { files?: FileDigests } | null)?.files;
   const files = new Map<string, Buffer | null>();
@@ -314,7 +189,10 @@ async function readSnapshot(dir: string, names: readonly string[], pending: Map<
     let chosen: Buffer | null = null;
     for (const candidate of candidates) {
       const data = await readOwnFile(dir, candidate);
-      if (data !== null && (expected === undefined || (data.byteLength === expected.bytes && sha256(data) === expected.sha256))) {
+      if (
+        data !== null &&
+        (expected === undefined || (data.byteLength === expected.bytes && sha256(data) === expected.sha256))
+      ) {
         chosen = data;
         break;
       }
@@ -341,12 +219,19 @@ async function interruptedSave(dir: string): Promise<Map<string, string> | null>
   return [...groups.values()].find((group) => group.has(CONFIG_FILE)) ?? null;
 }
 
-/** Completes a save that was killed during its renames (its files were all written): renames the rest, config.json last. */
+/**
+ * Completes a save that was killed during its renames (its files were all written): renames the rest, config.json last.
+ */
 async function finishInterruptedSave(dir: string): Promise<void> {
   const pending = await interruptedSave(dir);
   if (pending === null) return;
-  const snapshot = await readSnapshot(dir, OURS.filter((name) => name !== CONFIG_FILE), pending).catch(() => null);
-  if (snapshot === null || snapshot.wrong !== undefined) return; // its write phase did not end: the folder holds the previous save
+  const snapshot = await readSnapshot(
+    dir,
+    OURS.filter((name) => name !== CONFIG_FILE),
+    pending,
+  ).catch(() => null);
+  // its write phase did not end: the folder holds the previous save
+  if (snapshot === null || snapshot.wrong !== undefined) return;
   for (const [name, temp] of pending) if (name !== CONFIG_FILE) await fs.rename(temp, path.join(dir, name));
   await fs.rename(pending.get(CONFIG_FILE)!, path.join(dir, CONFIG_FILE));
 }
@@ -373,9 +258,14 @@ export async function readModelFiles(dir: string, names: readonly string[]): Pro
     if (saved === null || !saved.equals(snapshot.configBytes)) continue; // a save ended while we read: read it
     if (Date.now() - started > READ_RETRY_MS || writer === null) {
       if (files.get(wrong) === null && (await readOwnFile(dir, wrong)) === null) {
-        throw new Error(`"${dir}" is not a complete model folder: ${wrong} is missing. Re-train or restore the model folder.`);
+        throw new Error(
+          `"${dir}" is not a complete model folder: ${wrong} is missing. Re-train or restore the model folder.`,
+        );
       }
-      throw new Error(`"${path.join(dir, wrong)}" does not match what ${CONFIG_FILE} records for it (damaged, or changed since the save). Re-train or restore the model folder.`);
+      throw new Error(
+        `"${path.join(dir, wrong)}" does not match what ${CONFIG_FILE} records for it (damaged, or changed ` +
+          'since the save). Re-train or restore the model folder.',
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

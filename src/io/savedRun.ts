@@ -18,16 +18,44 @@ export interface SavedRun {
 type FieldKind = 'number' | 'string' | 'boolean' | 'number?' | 'string?' | 'strings?' | readonly (string | null)[];
 
 const DATA_FIELDS: Record<keyof DataSettings, FieldKind> = {
-  corpus: 'string', format: [...CORPUS_FORMATS, null], columns: 'strings?', conditions: 'strings?', sourceColumn: 'string?', sourceLevel: LEVELS, split: SPLIT_MODES, limit: 'number?', repairMojibake: 'boolean', level: LEVELS,
-  lowercase: 'boolean', minCount: 'number', maxVocab: 'number?', mode: DATA_MODES, seqLen: 'number', valFraction: 'number', seed: 'number',
+  corpus: 'string',
+  format: [...CORPUS_FORMATS, null],
+  columns: 'strings?',
+  conditions: 'strings?',
+  sourceColumn: 'string?',
+  sourceLevel: LEVELS,
+  split: SPLIT_MODES,
+  limit: 'number?',
+  repairMojibake: 'boolean',
+  level: LEVELS,
+  lowercase: 'boolean',
+  minCount: 'number',
+  maxVocab: 'number?',
+  mode: DATA_MODES,
+  seqLen: 'number',
+  valFraction: 'number',
+  seed: 'number',
 };
 
 /** Data settings that runs saved before them lack, with the value that reproduces those runs. */
-const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = { format: null, conditions: null, sourceColumn: null, sourceLevel: 'char' };
+const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = {
+  format: null,
+  conditions: null,
+  sourceColumn: null,
+  sourceLevel: 'char',
+};
 
 const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
-  engine: 'string', threads: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', clipNorm: 'number?',
-  seed: 'number', maxSteps: 'number?', charsPerToken: 'number', valMaxTokens: 'number?',
+  engine: 'string',
+  threads: 'number',
+  epochs: 'number',
+  batchSize: 'number',
+  learningRate: 'number',
+  clipNorm: 'number?',
+  seed: 'number',
+  maxSteps: 'number?',
+  charsPerToken: 'number',
+  valMaxTokens: 'number?',
 };
 
 /** Training settings that runs saved before them lack, with the value that reproduces those runs (all validation). */
@@ -36,7 +64,8 @@ const TRAINING_FIELDS_ADDED_LATER: Partial<TrainConfig> = { valMaxTokens: null }
 function fits(value: unknown, kind: FieldKind): boolean {
   if (typeof kind !== 'string') return kind.includes(value as string | null);
   if (kind === 'number?' || kind === 'string?') return value === null || typeof value === kind.slice(0, -1);
-  if (kind === 'strings?') return value === null || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+  if (kind === 'strings?')
+    return value === null || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
   return typeof value === kind;
 }
 
@@ -44,11 +73,19 @@ function fits(value: unknown, kind: FieldKind): boolean {
 const DAMAGED = '(damaged file?). Re-train or restore the model directory.';
 
 /** The fields of `raw` that `fields` names, each checked; throws naming the first bad one, then `fix`. */
-function readFields<T>(raw: Record<string, unknown>, fields: Record<keyof T, FieldKind>, where: string, fix = DAMAGED): T {
+function readFields<T>(
+  raw: Record<string, unknown>,
+  fields: Record<keyof T, FieldKind>,
+  where: string,
+  fix = DAMAGED,
+): T {
   const out: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(fields) as [string, FieldKind][]) {
+  for (const [key, kind] of Object.entries<FieldKind>(fields)) {
     if (!fits(raw[key], kind)) {
-      const expected = typeof kind === 'string' ? kind.replace('?', ' or null').replace('strings', 'a list of strings') : `one of ${kind.map(String).join(', ')}`;
+      const expected =
+        typeof kind === 'string'
+          ? kind.replace('?', ' or null').replace('strings', 'a list of strings')
+          : `one of ${kind.map(String).join(', ')}`;
       throw new Error(`${where}: "${key}" must be ${expected}, got ${JSON.stringify(raw[key])} ${fix}`);
     }
     out[key] = raw[key];
@@ -64,7 +101,7 @@ function readHistory(raw: unknown, where: string): TrainingHistory {
   if (!isRecord(raw) || !Array.isArray(raw.batches) || !Array.isArray(raw.epochs)) {
     throw new Error(`${where}: the training history is missing or damaged. Re-train or restore the model directory.`);
   }
-  return { batches: raw.batches, epochs: raw.epochs };
+  return { batches: raw.batches as TrainingHistory['batches'], epochs: raw.epochs as TrainingHistory['epochs'] };
 }
 
 /** Checks complete data and training settings before a run starts; throws naming the first bad field. */
@@ -73,16 +110,22 @@ export function checkRunSettings(data: DataSettings, training: TrainConfig): voi
   readFields<DataSettings>({ ...data }, DATA_FIELDS, 'Data settings', fix);
   readFields<TrainConfig>({ ...training }, TRAINING_FIELDS, 'Training settings', fix);
   const cap = training.valMaxTokens;
-  if (cap !== null && !(Number.isSafeInteger(cap) && cap > 0)) throw new Error(`Training settings: "valMaxTokens" must be a whole number > 0 or null (all), got ${cap} ${fix}`);
+  if (cap !== null && !(Number.isSafeInteger(cap) && cap > 0))
+    throw new Error(`Training settings: "valMaxTokens" must be a whole number > 0 or null (all), got ${cap} ${fix}`);
 }
 
 /** Reads the `run` of a version-2 `config.json` (null when the model was saved without one). */
 export function readSavedRun(raw: unknown, where: string): SavedRun | null {
   if (raw === null || raw === undefined) return null;
-  if (!isRecord(raw) || !isRecord(raw.data) || !isRecord(raw.training)) throw new Error(`${where}: "run" is damaged. Re-train or restore the model directory.`);
+  if (!isRecord(raw) || !isRecord(raw.data) || !isRecord(raw.training))
+    throw new Error(`${where}: "run" is damaged. Re-train or restore the model directory.`);
   return {
     data: readFields<DataSettings>({ ...DATA_FIELDS_ADDED_LATER, ...raw.data }, DATA_FIELDS, `${where} run.data`),
-    training: readFields<TrainConfig>({ ...TRAINING_FIELDS_ADDED_LATER, ...raw.training }, TRAINING_FIELDS, `${where} run.training`),
+    training: readFields<TrainConfig>(
+      { ...TRAINING_FIELDS_ADDED_LATER, ...raw.training },
+      TRAINING_FIELDS,
+      `${where} run.training`,
+    ),
     history: readHistory(raw.history, where),
     summary: isRecord(raw.summary) ? (raw.summary as unknown as TrainSummary) : null,
     corpusSha256: typeof raw.corpusSha256 === 'string' ? raw.corpusSha256 : null,
@@ -93,10 +136,19 @@ export function readSavedRun(raw: unknown, where: string): SavedRun | null {
  * Version 1 kept the settings of a CLI run flat in a free-form `training` record (with `result` once finished), and
  * whatever a notebook passed. Returns the run it describes (null when it is not a CLI run's) and the rest as notes.
  */
-export function upgradeVersion1(training: unknown, where: string): { run: SavedRun | null; notes: Record<string, unknown> } {
+export function upgradeVersion1(
+  training: unknown,
+  where: string,
+): { run: SavedRun | null; notes: Record<string, unknown> } {
   if (!isRecord(training)) return { run: null, notes: {} };
   if (typeof training.corpus !== 'string' || typeof training.seqLen !== 'number') return { run: null, notes: training };
-  const withDefaults = { ...DEFAULT_DATA_SETTINGS, ...DEFAULT_TRAIN_CONFIG, ...DATA_FIELDS_ADDED_LATER, ...TRAINING_FIELDS_ADDED_LATER, ...training };
+  const withDefaults = {
+    ...DEFAULT_DATA_SETTINGS,
+    ...DEFAULT_TRAIN_CONFIG,
+    ...DATA_FIELDS_ADDED_LATER,
+    ...TRAINING_FIELDS_ADDED_LATER,
+    ...training,
+  };
   return {
     run: {
       data: readFields<DataSettings>(withDefaults, DATA_FIELDS, `${where} training`),

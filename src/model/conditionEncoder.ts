@@ -21,8 +21,8 @@ export interface ConditionEncoderConfig {
 /**
  * The one-to-many pattern's first half: each condition value has a learned vector; the vectors of a row's values,
  * side by side, go through one dense tanh layer to the initial state of every recurrent layer of a generator.
- * Input: `[batch, conditions]` ids from {@link conditionIds}; output `[batch, parts·units]` — row b holds its state's
- * arrays one after another (see {@link rowsToState}).
+ * Input: `[batch, conditions]` ids from {@link conditionIds}; output `[batch, parts·units]` — row b holds its
+ * state's arrays one after another (see {@link rowsToState}).
  */
 export function buildConditionEncoder(config: ConditionEncoderConfig, layout: StateLayout): tf.LayersModel {
   const count = config.conditions.length;
@@ -31,15 +31,21 @@ export function buildConditionEncoder(config: ConditionEncoderConfig, layout: St
   if (empty !== undefined) throw new Error(`Condition "${empty.column}" has no values.`);
   const input = tf.input({ shape: [count], dtype: 'int32', name: 'condition_ids' });
   const totalValues = config.conditions.reduce((n, c) => n + c.values.length, 0);
-  const vectors = new TokenEmbedding({ inputDim: totalValues, outputDim: config.dim, seed: deriveSeed(config.seed, 'conditions'), name: 'condition_vectors' })
-    .apply(input) as tf.SymbolicTensor;
+  const vectors = new TokenEmbedding({
+    inputDim: totalValues,
+    outputDim: config.dim,
+    seed: deriveSeed(config.seed, 'conditions'),
+    name: 'condition_vectors',
+  }).apply(input) as tf.SymbolicTensor;
   const joined = tf.layers.flatten({ name: 'condition_join' }).apply(vectors) as tf.SymbolicTensor;
-  const state = tf.layers.dense({
-    units: layout.parts * layout.units,
-    activation: 'tanh',
-    name: 'initial_state',
-    kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'initial_state') }),
-  }).apply(joined) as tf.SymbolicTensor;
+  const state = tf.layers
+    .dense({
+      units: layout.parts * layout.units,
+      activation: 'tanh',
+      name: 'initial_state',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, 'initial_state') }),
+    })
+    .apply(joined) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: state, name: 'condition_encoder' });
 }
 
@@ -54,12 +60,17 @@ export function conditionIds(config: ConditionEncoderConfig, rows: readonly (rea
   const ids = new Int32Array(rows.length * conditions.length);
   rows.forEach((row, b) => {
     if (row.length !== conditions.length) {
-      throw new Error(`Each row needs one value per condition (${conditions.map((c) => c.column).join(', ')}), got ${row.length}.`);
+      throw new Error(
+        `Each row needs one value per condition (${conditions.map((c) => c.column).join(', ')}), got ${row.length}.`,
+      );
     }
     row.forEach((value, j) => {
       const id = indexes[j].get(value);
       if (id === undefined) {
-        throw new Error(`Unknown value "${value}" for condition "${conditions[j].column}"; the model knows: ${conditions[j].values.join(', ')}.`);
+        throw new Error(
+          `Unknown value "${value}" for condition "${conditions[j].column}"; the model knows: ` +
+            `${conditions[j].values.join(', ')}.`,
+        );
       }
       ids[b * conditions.length + j] = offsets[j] + id;
     });
@@ -68,10 +79,16 @@ export function conditionIds(config: ConditionEncoderConfig, rows: readonly (rea
 }
 
 /** The initial state (one row, the engines' layout) that `encoder` gives one row of condition values. */
-export function conditionState(encoder: tf.LayersModel, config: ConditionEncoderConfig, values: readonly string[]): Float32Array {
+export function conditionState(
+  encoder: tf.LayersModel,
+  config: ConditionEncoderConfig,
+  values: readonly string[],
+): Float32Array {
   const ids = conditionIds(config, [values]);
   // One row of the encoder's output is already a one-row state (see `rowsToState`).
-  return tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [1, ids.length], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+  return tf.tidy(
+    () => (encoder.apply(tf.tensor2d(ids, [1, ids.length], 'int32')) as tf.Tensor).dataSync() as Float32Array,
+  );
 }
 
 /** How many conditions an encoder built by {@link buildConditionEncoder} takes per row. */
@@ -100,19 +117,26 @@ export function conditionValues(config: ConditionEncoderConfig, given: Readonly<
     const exact = conditions.findIndex((c) => c.column === name);
     if (exact >= 0) return exact;
     const grouped = conditions.flatMap((c, j) => (c.column.split(':')[0] === name ? [j] : []));
-    if (grouped.length > 1) throw new Error(`"${name}" names ${grouped.map((j) => conditions[j].column).join(' and ')}; give the full name.`);
+    if (grouped.length > 1)
+      throw new Error(`"${name}" names ${grouped.map((j) => conditions[j].column).join(' and ')}; give the full name.`);
     return grouped[0] ?? -1;
   };
   const values: (string | undefined)[] = conditions.map(() => undefined);
   for (const [name, value] of Object.entries(given)) {
     const j = byName(name);
-    if (j < 0) throw new Error(`The model has no condition "${name}"; its conditions: ${conditions.map((c) => c.column).join(', ')}.`);
+    if (j < 0)
+      throw new Error(
+        `The model has no condition "${name}"; its conditions: ${conditions.map((c) => c.column).join(', ')}.`,
+      );
     if (values[j] !== undefined) throw new Error(`Condition "${conditions[j].column}" is given twice.`);
     values[j] = value;
   }
   const missing = conditions.filter((_, j) => values[j] === undefined);
   if (missing.length > 0) {
-    throw new Error(`This model generates under conditions; give ${missing.map((c) => `${c.column}=VALUE (one of: ${c.values.join(', ')})`).join('; ')}.`);
+    throw new Error(
+      'This model generates under conditions; give ' +
+        `${missing.map((c) => `${c.column}=VALUE (one of: ${c.values.join(', ')})`).join('; ')}.`,
+    );
   }
   conditionIds(config, [values as string[]]); // an unknown value fails here, listing the known ones
   return values as string[];
@@ -131,7 +155,10 @@ export function conditionVectors(encoder: tf.LayersModel, config: ConditionEncod
   const data = table.dataSync() as Float32Array;
   const rows = config.conditions.flatMap((c) => c.values.map((value) => ({ column: c.column, value })));
   if (table.shape[0] !== rows.length || table.shape[1] !== config.dim) {
-    throw new Error(`The encoder's table holds ${table.shape[0]}×${table.shape[1]} values; the conditions need ${rows.length}×${config.dim}.`);
+    throw new Error(
+      `The encoder's table holds ${table.shape[0]}×${table.shape[1]} ` +
+        `values; the conditions need ${rows.length}×${config.dim}.`,
+    );
   }
   return rows.map((row, id) => ({ ...row, vector: data.slice(id * config.dim, (id + 1) * config.dim) }));
 }

@@ -11,7 +11,10 @@ export type InputEncoding = (typeof INPUTS)[number];
 
 /** Everything needed to rebuild a generator network; saved in every artifact. */
 export interface ModelConfig {
-  /** The model family (see `families/`): absent or `recurrent` (recurrent networks were the only family before families had names). */
+  /**
+   * The model family (see `families/`): absent or `recurrent` (recurrent networks were the only family before
+   * families had names).
+   */
   family?: 'recurrent';
   vocabSize: number;
   cell: CellType;
@@ -41,7 +44,8 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {
 export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: number }): ModelConfig {
   const full: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...config };
   const positiveInt = (value: number, field: string) => {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`Model ${field} must be a whole number ≥ 1, got ${value}.`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`Model ${field} must be a whole number ≥ 1, got ${value}.`);
   };
   positiveInt(full.vocabSize, 'vocabSize');
   positiveInt(full.layers, 'layers');
@@ -67,8 +71,12 @@ function recurrentLayer(config: ModelConfig, index: number, stateful: boolean): 
     returnSequences: true,
     stateful,
     name: `${config.cell}_${index + 1}`,
-    kernelInitializer: stateful ? 'zeros' : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
-    recurrentInitializer: stateful ? 'zeros' : new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
+    kernelInitializer: stateful
+      ? 'zeros'
+      : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `kernel${index}`) }),
+    recurrentInitializer: stateful
+      ? 'zeros'
+      : new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `recurrent${index}`) }),
   });
 }
 
@@ -95,8 +103,11 @@ export function buildGenerator(config: ModelConfig, options: BuildOptions = {}):
   for (let i = 0; i < config.layers; i++) {
     x = recurrentLayer(config, i, stateful).apply(x) as tf.SymbolicTensor;
     if (config.dropout > 0) {
-      x = new SeededDropout({ rate: config.dropout, seed: deriveSeed(config.seed, `dropout${i}`), name: `dropout_${i + 1}` })
-        .apply(x) as tf.SymbolicTensor;
+      x = new SeededDropout({
+        rate: config.dropout,
+        seed: deriveSeed(config.seed, `dropout${i}`),
+        name: `dropout_${i + 1}`,
+      }).apply(x) as tf.SymbolicTensor;
     }
   }
   const logits = tf.layers

@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 export type Initializer = ReturnType<typeof tf.initializers.orthogonal>;
 
 /** tfjs-layers' `Orthogonal` initializer class, reached through an instance. */
-const TfOrthogonal = tf.initializers.orthogonal({}).constructor as new (args: { gain?: number; seed?: number }) => Initializer;
+const TfOrthogonal = tf.initializers.orthogonal({}).constructor as new (args: {
+  gain?: number;
+  seed?: number;
+}) => Initializer;
 
 /**
  * Orthonormal columns of the `rows × cols` (rows ≥ cols) row-major matrix `a`, by modified Gram–Schmidt in double
@@ -55,7 +58,8 @@ export class GramSchmidtOrthogonal extends TfOrthogonal {
     // q holds Q [tall, wide] column-major, i.e. Qᵀ row-major: the matrix itself when rows < cols.
     const values = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) values[r * cols + c] = this.gainValue * (rows < cols ? q[r * cols + c] : q[c * rows + r]);
+      for (let c = 0; c < cols; c++)
+        values[r * cols + c] = this.gainValue * (rows < cols ? q[r * cols + c] : q[c * rows + r]);
     }
     return tf.tensor(values, dims, dtype ?? 'float32');
   }

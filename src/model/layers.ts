@@ -91,7 +91,13 @@ export class TokenEmbedding extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, seed: this.seed ?? null, ...(this.maskZero ? { maskZero: true } : {}) };
+    return {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      seed: this.seed ?? null,
+      ...(this.maskZero ? { maskZero: true } : {}),
+    };
   }
 }
 

@@ -30,12 +30,14 @@ export function stateSize(layout: StateLayout, batch: number): number {
 export function selectStateRows(state: Float32Array, layout: StateLayout, rows: ArrayLike<number>): Float32Array {
   const { parts, units } = layout;
   const batch = state.length / (parts * units);
-  if (!Number.isInteger(batch)) throw new Error(`A state of ${state.length} values is not ${parts} arrays of rows of ${units}.`);
+  if (!Number.isInteger(batch))
+    throw new Error(`A state of ${state.length} values is not ${parts} arrays of rows of ${units}.`);
   const out = new Float32Array(stateSize(layout, rows.length));
   for (let p = 0; p < parts; p++) {
     for (let r = 0; r < rows.length; r++) {
       const from = rows[r];
-      if (!(Number.isInteger(from) && from >= 0 && from < batch)) throw new Error(`selectStateRows: row ${from} is not among the state's ${batch} rows.`);
+      if (!(Number.isInteger(from) && from >= 0 && from < batch))
+        throw new Error(`selectStateRows: row ${from} is not among the state's ${batch} rows.`);
       const start = (p * batch + from) * units;
       out.set(state.subarray(start, start + units), (p * rows.length + r) * units);
     }
@@ -49,13 +51,23 @@ export function selectStateRows(state: Float32Array, layout: StateLayout, rows: 
  */
 export function stackStates(rows: readonly (Float32Array | null)[], layout: StateLayout): Float32Array {
   const size = stateSize(layout, 1);
-  return concatStateRows(rows.map((state, r) => {
-    if (state !== null && state.length !== size) throw new Error(`A one-row state has ${size} values (${layout.parts} arrays of ${layout.units}), got ${state.length} for row ${r}.`);
-    return state ?? new Float32Array(size);
-  }), layout);
+  return concatStateRows(
+    rows.map((state, r) => {
+      if (state !== null && state.length !== size)
+        throw new Error(
+          `A one-row state has ${size} values (${layout.parts} arrays ` +
+            `of ${layout.units}), got ${state.length} for row ${r}.`,
+        );
+      return state ?? new Float32Array(size);
+    }),
+    layout,
+  );
 }
 
-/** One state of all rows from the states of consecutive blocks of rows, in order (the inverse of cutting a batch's rows into blocks). */
+/**
+ * One state of all rows from the states of consecutive blocks of rows, in order (the inverse of cutting a batch's rows
+ * into blocks).
+ */
 export function concatStateRows(blocks: readonly Float32Array[], layout: StateLayout): Float32Array {
   const { parts, units } = layout;
   const rows = blocks.map((block) => block.length / (parts * units));
@@ -63,7 +75,8 @@ export function concatStateRows(blocks: readonly Float32Array[], layout: StateLa
   const out = new Float32Array(stateSize(layout, total));
   let first = 0;
   blocks.forEach((block, k) => {
-    for (let p = 0; p < parts; p++) out.set(block.subarray(p * rows[k] * units, (p + 1) * rows[k] * units), (p * total + first) * units);
+    for (let p = 0; p < parts; p++)
+      out.set(block.subarray(p * rows[k] * units, (p + 1) * rows[k] * units), (p * total + first) * units);
     first += rows[k];
   });
   return out;
@@ -72,7 +85,10 @@ export function concatStateRows(blocks: readonly Float32Array[], layout: StateLa
 /** Splits a state of `batch` rows into its `[batch, units]` arrays (views). */
 export function stateParts(state: Float32Array, layout: StateLayout, batch: number): Float32Array[] {
   if (state.length !== stateSize(layout, batch)) {
-    throw new Error(`A state of ${batch} rows has ${stateSize(layout, batch)} values (${layout.parts} arrays of ${batch}×${layout.units}), got ${state.length}.`);
+    throw new Error(
+      `A state of ${batch} rows has ${stateSize(layout, batch)} values (${layout.parts} arrays of ` +
+        `${batch}×${layout.units}), got ${state.length}.`,
+    );
   }
   const size = batch * layout.units;
   return Array.from({ length: layout.parts }, (_, p) => state.subarray(p * size, (p + 1) * size));
@@ -99,15 +115,26 @@ export function joinStateParts(parts: readonly Float32Array[]): Float32Array {
  * state needs no rearranging: it is such a row.
  */
 export function rowsToState(rows: Float32Array, layout: StateLayout, batch: number): Float32Array {
-  return regroup(rows, layout, batch, (p, b) => [(b * layout.parts + p) * layout.units, (p * batch + b) * layout.units]);
+  return regroup(rows, layout, batch, (p, b) => [
+    (b * layout.parts + p) * layout.units,
+    (p * batch + b) * layout.units,
+  ]);
 }
 
 /** The inverse of {@link rowsToState}: a state (or its gradient) in the engines' layout → `[batch, parts·units]`. */
 export function stateToRows(state: Float32Array, layout: StateLayout, batch: number): Float32Array {
-  return regroup(state, layout, batch, (p, b) => [(p * batch + b) * layout.units, (b * layout.parts + p) * layout.units]);
+  return regroup(state, layout, batch, (p, b) => [
+    (p * batch + b) * layout.units,
+    (b * layout.parts + p) * layout.units,
+  ]);
 }
 
-function regroup(values: Float32Array, layout: StateLayout, batch: number, at: (part: number, row: number) => [number, number]): Float32Array {
+function regroup(
+  values: Float32Array,
+  layout: StateLayout,
+  batch: number,
+  at: (part: number, row: number) => [number, number],
+): Float32Array {
   const out = new Float32Array(values.length);
   for (let p = 0; p < layout.parts; p++) {
     for (let b = 0; b < batch; b++) {

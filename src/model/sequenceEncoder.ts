@@ -25,34 +25,48 @@ export interface SequenceEncoderConfig {
  * `[batch, maxLen]` source ids padded with `<pad>` (0) at the end; output `[batch, parts·units]`, row b holding its
  * state's arrays one after another in the decoder's layout (see `rowsToState`).
  */
-export function buildSequenceEncoder(config: SequenceEncoderConfig, decoder: Pick<ModelConfig, 'cell' | 'layers' | 'units'>): tf.LayersModel {
+export function buildSequenceEncoder(
+  config: SequenceEncoderConfig,
+  decoder: Pick<ModelConfig, 'cell' | 'layers' | 'units'>,
+): tf.LayersModel {
   const input = tf.input({ shape: [config.maxLen], dtype: 'int32', name: 'source_ids' });
   const trimmed = new TrimPadding({ name: 'trim_padding' }).apply(input) as tf.SymbolicTensor;
   let x = new TokenEmbedding({
-    inputDim: config.vocabSize, outputDim: config.embeddingDim, seed: deriveSeed(config.seed, 'source embedding'), name: 'source_embedding', maskZero: true,
+    inputDim: config.vocabSize,
+    outputDim: config.embeddingDim,
+    seed: deriveSeed(config.seed, 'source embedding'),
+    name: 'source_embedding',
+    maskZero: true,
   }).apply(trimmed) as tf.SymbolicTensor;
   const states: tf.SymbolicTensor[] = [];
   for (let i = 0; i < decoder.layers; i++) {
-    const [sequence, ...final] = cellNamed(decoder.cell).layer({
-      units: decoder.units,
-      returnSequences: true,
-      returnState: true,
-      stateful: false,
-      name: `encoder_${decoder.cell}_${i + 1}`,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `encoder kernel${i}`) }),
-      recurrentInitializer: new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `encoder recurrent${i}`) }),
-    }).apply(x) as tf.SymbolicTensor[];
+    const [sequence, ...final] = cellNamed(decoder.cell)
+      .layer({
+        units: decoder.units,
+        returnSequences: true,
+        returnState: true,
+        stateful: false,
+        name: `encoder_${decoder.cell}_${i + 1}`,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `encoder kernel${i}`) }),
+        recurrentInitializer: new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `encoder recurrent${i}`) }),
+      })
+      .apply(x) as tf.SymbolicTensor[];
     x = sequence;
     states.push(...final);
   }
-  const output = states.length === 1 ? states[0] : (tf.layers.concatenate({ name: 'encoder_state' }).apply(states) as tf.SymbolicTensor);
+  const output =
+    states.length === 1
+      ? states[0]
+      : (tf.layers.concatenate({ name: 'encoder_state' }).apply(states) as tf.SymbolicTensor);
   return tf.model({ inputs: input, outputs: output, name: 'sequence_encoder' });
 }
 
 /** The initial states (one row each, the engines' layout) that `encoder` gives padded source ids `[rows, maxLen]`. */
 export function encodeSources(encoder: tf.LayersModel, ids: Int32Array, maxLen: number): Float32Array[] {
   const rows = ids.length / maxLen;
-  const out = tf.tidy(() => (encoder.apply(tf.tensor2d(ids, [rows, maxLen], 'int32')) as tf.Tensor).dataSync() as Float32Array);
+  const out = tf.tidy(
+    () => (encoder.apply(tf.tensor2d(ids, [rows, maxLen], 'int32')) as tf.Tensor).dataSync() as Float32Array,
+  );
   const size = out.length / Math.max(rows, 1);
   return Array.from({ length: rows }, (_, row) => out.slice(row * size, (row + 1) * size));
 }
@@ -71,5 +85,12 @@ export interface SourceEncoder {
  */
 export function sourceStates(source: SourceEncoder, texts: readonly string[]): Float32Array[] {
   const { maxLen } = source.config;
-  return encodeSources(source.encoder, padSources(texts.map((text) => source.vocab.encode(text)), maxLen), maxLen);
+  return encodeSources(
+    source.encoder,
+    padSources(
+      texts.map((text) => source.vocab.encode(text)),
+      maxLen,
+    ),
+    maxLen,
+  );
 }

@@ -32,13 +32,18 @@ export interface Stepper {
    * not read.
    */
   feed(tokens: Int32Array, steps: number): Float32Array;
-  /** Row r continues as row `rows[r]` was (`batchSize` entries, repeats allowed): beam search keeps, drops and copies hypotheses. */
+  /**
+   * Row r continues as row `rows[r]` was (`batchSize` entries, repeats allowed): beam search keeps, drops and
+   * copies hypotheses.
+   */
   reorder(rows: ArrayLike<number>): void;
   /** Releases what the stepper holds. */
   dispose(): void;
 }
 
-/** A stepper whose decoder state is a vector per row that can be read and written (recurrent networks, n-gram contexts). */
+/**
+ * A stepper whose decoder state is a vector per row that can be read and written (recurrent networks, n-gram contexts).
+ */
 export interface VectorStateStepper extends Stepper {
   /** How {@link state} is laid out. */
   readonly layout: StateLayout;
@@ -70,7 +75,8 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
     const states = Array.from({ length: this.batchSize }, (_, r) => {
       const given = rows[r];
       if (given == null) return null;
-      if (given.kind !== 'state' || !this.takesInitialState) throw new Error(`${this.modelName} cannot start from ${conditioningName(given)}.`);
+      if (given.kind !== 'state' || !this.takesInitialState)
+        throw new Error(`${this.modelName} cannot start from ${conditioningName(given)}.`);
       return given.state;
     });
     if (states.every((state) => state === null)) this.reset();
@@ -78,8 +84,10 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
   }
 
   reorder(rows: ArrayLike<number>): void {
-    if (rows.length !== this.batchSize) throw new Error(`reorder takes one source row for each of the ${this.batchSize} rows, got ${rows.length}.`);
-    for (let r = 0; r < rows.length; r++) if (rows[r] !== r) return this.setState(selectStateRows(this.state(), this.layout, rows));
+    if (rows.length !== this.batchSize)
+      throw new Error(`reorder takes one source row for each of the ${this.batchSize} rows, got ${rows.length}.`);
+    for (let r = 0; r < rows.length; r++)
+      if (rows[r] !== r) return this.setState(selectStateRows(this.state(), this.layout, rows));
   }
 }
 

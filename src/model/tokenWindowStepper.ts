@@ -11,7 +11,10 @@ export abstract class TokenWindowStepper extends VectorStateStepperBase {
   protected override readonly takesInitialState = false;
   private window: Float32Array;
 
-  constructor(readonly batchSize: number, readonly width: number) {
+  constructor(
+    readonly batchSize: number,
+    readonly width: number,
+  ) {
     super();
     this.layout = { parts: 1, units: width };
     this.window = new Float32Array(batchSize * width);
@@ -35,18 +38,28 @@ export abstract class TokenWindowStepper extends VectorStateStepperBase {
 
   /** Continues from windows as {@link state} returns them. */
   setState(state: Float32Array): void {
-    if (state.length !== this.window.length) throw new Error(`A window state of ${this.batchSize} rows holds ${this.window.length} values, got ${state.length}.`);
+    if (state.length !== this.window.length)
+      throw new Error(
+        `A window state of ${this.batchSize} rows holds ${this.window.length} values, got ${state.length}.`,
+      );
     this.window = state.slice();
   }
 
   /** Feeds `steps` tokens per row (row-major `[batchSize, steps]`); returns the logits of the next token per row. */
   feed(tokens: Int32Array, steps: number): Float32Array {
     const { width, batchSize } = this;
-    if (!(steps >= 1) || tokens.length !== batchSize * steps) throw new Error(`Stepper.feed expected ${batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
+    if (!(steps >= 1) || tokens.length !== batchSize * steps)
+      throw new Error(`Stepper.feed expected ${batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
     const ids = new Int32Array(batchSize * width);
     for (let b = 0; b < batchSize; b++) {
-      const row = [...Array.from(this.window.subarray(b * width, (b + 1) * width), (v) => v - 1), ...tokens.subarray(b * steps, (b + 1) * steps)].slice(-width);
-      this.window.set(row.map((id) => id + 1), b * width);
+      const row = [
+        ...Array.from(this.window.subarray(b * width, (b + 1) * width), (v) => v - 1),
+        ...tokens.subarray(b * steps, (b + 1) * steps),
+      ].slice(-width);
+      this.window.set(
+        row.map((id) => id + 1),
+        b * width,
+      );
       ids.set(row, b * width);
     }
     return this.logitsAfter(ids);

@@ -17,13 +17,21 @@ const LIKELIHOOD: Partial<Record<keyof SampleMetrics, string>> = {
 
 /** Shares in [0, 1] against temperature, averaged over prompts: variety rises and real words fall as T grows. */
 export function diversityFigure(rows: readonly ComparisonRow[]): Figure {
-  const names = (Object.keys(DIVERSITY) as (keyof SampleMetrics)[]).filter((name) => rows.some((row) => row.metrics[name] !== null));
-  return temperatureMetricsFigure(rows, names, { title: 'Variety and realism of samples by temperature', yTitle: 'share', labels: DIVERSITY });
+  const names = (Object.keys(DIVERSITY) as (keyof SampleMetrics)[]).filter((name) =>
+    rows.some((row) => row.metrics[name] !== null),
+  );
+  return temperatureMetricsFigure(rows, names, {
+    title: 'Variety and realism of samples by temperature',
+    yTitle: 'share',
+    labels: DIVERSITY,
+  });
 }
 
 /** What the model thinks of its own samples against temperature (nats per token), averaged over prompts. */
 export function likelihoodFigure(rows: readonly ComparisonRow[]): Figure {
   return temperatureMetricsFigure(rows, Object.keys(LIKELIHOOD) as (keyof SampleMetrics)[], {
-    title: 'Model log-likelihood and entropy along the samples', yTitle: 'nats per token', labels: LIKELIHOOD,
+    title: 'Model log-likelihood and entropy along the samples',
+    yTitle: 'nats per token',
+    labels: LIKELIHOOD,
   });
 }

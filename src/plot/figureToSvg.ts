@@ -5,11 +5,16 @@ import { figureToVegaLite, type FigureSize } from './vegaLiteSpec';
 
 /** A Vega loader that refuses every load, so rendering never touches the network or the disk. */
 const offlineLoader: Vega.Loader = {
-  load: refuse, sanitize: refuse, http: refuse, file: refuse,
+  load: refuse,
+  sanitize: refuse,
+  http: refuse,
+  file: refuse,
 };
 
 function refuse(uri: string): Promise<never> {
-  return Promise.reject(new Error(`figureToSvg renders offline and will not load "${uri}"; put the data inline in the figure's traces.`));
+  return Promise.reject(
+    new Error(`figureToSvg renders offline and will not load "${uri}"; put the data inline in the figure's traces.`),
+  );
 }
 
 /**
@@ -18,8 +23,8 @@ function refuse(uri: string): Promise<never> {
  * gives the same string. vega and vega-lite are loaded on first use.
  */
 export async function figureToSvg(figure: Figure, size: FigureSize = {}): Promise<string> {
-  const vega: typeof Vega = require('vega');
-  const vegaLite: typeof VegaLite = require('vega-lite');
+  const vega = require('vega') as typeof Vega;
+  const vegaLite = require('vega-lite') as typeof VegaLite;
   const logger = vega.logger(vega.Error);
   const { spec } = vegaLite.compile(figureToVegaLite(figure, size), { logger });
   const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: offlineLoader, logger });

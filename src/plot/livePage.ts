@@ -89,7 +89,7 @@ export interface LivePage extends LiveFigure {
  * }
  */
 export function createLivePage(options: LivePageOptions = {}): LivePage {
-  const { BehaviorSubject }: typeof Rxjs = require('rxjs');
+  const { BehaviorSubject } = require('rxjs') as typeof Rxjs;
   const data$ = new BehaviorSubject<Plot[]>([]);
   // nodeplotlib wraps the layout in `of(layout)` and re-sends that same object with every data
   // emission (combineLatest), serialising it each time; so replacing its contents in place before
@@ -104,10 +104,11 @@ export function createLivePage(options: LivePageOptions = {}): LivePage {
   return {
     url: server.url,
     closed: server.closed,
-    async update(figure) {
+    update(figure) {
       for (const key of Object.keys(layout)) delete (layout as Record<string, unknown>)[key];
       Object.assign(layout, figure.layout);
       data$.next(figure.data);
+      return Promise.resolve();
     },
     async close({ delayMs = 1000 } = {}) {
       if (!Number.isFinite(delayMs) || delayMs < 0) {
@@ -155,16 +156,26 @@ const LOCAL_PLOTLY = '/gennet/plotly.min.js';
  * (the version nodeplotlib's page names). Everything else goes on to nodeplotlib.
  */
 function servePlotlyLocally(fromNodeplotlib: (id: string) => string) {
-  const index = readFileSync(path.join(path.dirname(fromNodeplotlib('nodeplotlib/package.json')), 'src/lib/server/web/index.html'), 'utf8');
+  const index = readFileSync(
+    path.join(path.dirname(fromNodeplotlib('nodeplotlib/package.json')), 'src/lib/server/web/index.html'),
+    'utf8',
+  );
   const cdn = /https:\/\/cdn\.plot\.ly\/plotly-[\d.]+\.min\.js/;
-  if (!cdn.test(index)) throw new Error('This nodeplotlib page does not load plotly.js from cdn.plot.ly as expected; check that nodeplotlib is the pinned version.');
+  if (!cdn.test(index))
+    throw new Error(
+      'This nodeplotlib page does not load plotly.js from cdn.plot.ly ' +
+        'as expected; check that nodeplotlib is the pinned version.',
+    );
   const page = index.replace(cdn, LOCAL_PLOTLY);
   const script = readFileSync(require.resolve('plotly.js-dist-min'));
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const url = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' || (url !== '/' && url !== '/index.html' && url !== LOCAL_PLOTLY)) return next();
     const local = url === LOCAL_PLOTLY;
-    res.writeHead(200, { 'content-type': local ? 'application/javascript' : 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      'content-type': local ? 'application/javascript' : 'text/html; charset=utf-8',
+      'cache-control': 'no-cache',
+    });
     res.end(local ? script : page);
   };
 }
@@ -179,34 +190,44 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
   const nodeplotlibDir = path.dirname(require.resolve('nodeplotlib/package.json'));
   const fromNodeplotlib = (id: string): string => require.resolve(id, { paths: [nodeplotlibDir] });
   if (fromNodeplotlib('rxjs') !== require.resolve('rxjs')) {
-    throw new Error('Two copies of rxjs are installed (ours and nodeplotlib\'s), so nodeplotlib would not recognise the live data stream. Run `npm dedupe` (package.json pins rxjs to the version nodeplotlib uses).');
+    throw new Error(
+      "Two copies of rxjs are installed (ours and nodeplotlib's), so nodeplotlib would not recognise the " +
+        'live data stream. Run `npm dedupe` (package.json pins rxjs to the version nodeplotlib uses).',
+    );
   }
-  const { NestFactory } = require(fromNodeplotlib('@nestjs/core')) as { NestFactory: { create: (...args: unknown[]) => Promise<NestApp> } };
-  const { plot }: typeof Nodeplotlib = require('nodeplotlib');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- nodeplotlib's own copy, by path
+  const { NestFactory } = require(fromNodeplotlib('@nestjs/core')) as {
+    NestFactory: { create: (...args: unknown[]) => Promise<NestApp> };
+  };
+  const { plot } = require('nodeplotlib') as typeof Nodeplotlib;
 
   const originalCreate = NestFactory.create;
   let created: Promise<NestApp> | undefined;
   let failListen: (error: unknown) => void = () => undefined;
-  const listenFailed = new Promise<never>((_, reject) => { failListen = reject; });
+  const listenFailed = new Promise<never>((_, reject) => {
+    failListen = reject;
+  });
   NestFactory.create = function (this: unknown, ...args: unknown[]) {
-    created = originalCreate.apply(this, args.length === 1 ? [args[0], { logger: ['error', 'warn'] }] : args).then((app) => {
-      app.use(servePlotlyLocally(fromNodeplotlib));
-      // nodeplotlib does not catch a failed listen (e.g. NODEPLOTLIB_PORT in use), and the unhandled
-      // rejection would end the process; report it through `url` instead and leave its start pending.
-      // Nest returns a Proxy that ignores assignments, so define the method on its target.
-      const listen = (Object.getPrototypeOf(app) as NestApp).listen;
-      Object.defineProperty(app, 'listen', {
-        configurable: true,
-        writable: true,
-        value(this: NestApp, ...listenArgs: unknown[]) {
-          return listen.apply(this, listenArgs).catch((error: unknown) => {
-            failListen(error);
-            return new Promise<never>(() => undefined);
-          });
-        },
+    created = originalCreate
+      .apply(this, args.length === 1 ? [args[0], { logger: ['error', 'warn'] }] : args)
+      .then((app) => {
+        app.use(servePlotlyLocally(fromNodeplotlib));
+        // nodeplotlib does not catch a failed listen (e.g. NODEPLOTLIB_PORT in use), and the unhandled
+        // rejection would end the process; report it through `url` instead and leave its start pending.
+        // Nest returns a Proxy that ignores assignments, so define the method on its target.
+        const target = Object.getPrototypeOf(app) as NestApp;
+        Object.defineProperty(app, 'listen', {
+          configurable: true,
+          writable: true,
+          value(this: NestApp, ...listenArgs: unknown[]) {
+            return target.listen.apply(this, listenArgs).catch((error: unknown) => {
+              failListen(error);
+              return new Promise<never>(() => undefined);
+            });
+          },
+        });
+        return app;
       });
-      return app;
-    });
     return created;
   };
   const suppressOpen = !open && process.env.NODEPLOTLIB_PORT === undefined;
@@ -219,7 +240,10 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
     plot(data$, layout);
   } catch (cause) {
     restoreEnv();
-    throw new Error('nodeplotlib could not start its plot server; see the cause below. Check that `npm ci` completed.', { cause });
+    throw new Error(
+      'nodeplotlib could not start its plot server; see the cause below. Check that `npm ci` completed.',
+      { cause },
+    );
   } finally {
     NestFactory.create = originalCreate;
   }
@@ -227,39 +251,53 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
   if (!created) {
     restoreEnv();
     if (current) return current; // another live page's server, still running: same page, same URL
-    const url = Promise.reject(new Error('This figure was added to a nodeplotlib page started elsewhere (by nodeplotlib\'s own plot()), whose address is the "[Nodeplotlib] Server running at …" line printed earlier. To get the URL from a live page, create it before plotting with nodeplotlib directly, or close that page first.'));
+    const url = Promise.reject(
+      new Error(
+        "This figure was added to a nodeplotlib page started elsewhere (by nodeplotlib's own plot()), whose " +
+          'address is the "[Nodeplotlib] Server running at …" line printed earlier. To get the URL from a live ' +
+          'page, create it before plotting with nodeplotlib directly, or close that page first.',
+      ),
+    );
     url.catch(() => undefined);
-    return { url, closed: new Promise<void>(() => undefined), stop: async () => undefined };
+    return { url, closed: new Promise<void>(() => undefined), stop: () => Promise.resolve() };
   }
 
-  const { BridgeService } = require(fromNodeplotlib('nodeplotlib/src/lib/server/services/bridge.service')) as { BridgeService: abstract new () => Bridge };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module inside nodeplotlib, by path
+  const { BridgeService } = require(fromNodeplotlib('nodeplotlib/src/lib/server/services/bridge.service')) as {
+    BridgeService: abstract new () => Bridge;
+  };
   let failedApp: NestApp | undefined;
-  const started = created.then(async (app) => {
-    const bridge = app.get(BridgeService);
-    const { firstValueFrom }: typeof Rxjs = require('rxjs');
-    const port = await Promise.race([firstValueFrom(bridge.port$), listenFailed]).catch((error: unknown) => {
-      failedApp = app;
-      throw error;
-    });
-    return { app, bridge, port };
-  }).finally(restoreEnv);
+  const started = created
+    .then(async (app) => {
+      const bridge = app.get(BridgeService);
+      const { firstValueFrom } = require('rxjs') as typeof Rxjs;
+      const port = await Promise.race([firstValueFrom(bridge.port$), listenFailed]).catch((error: unknown) => {
+        failedApp = app;
+        throw error;
+      });
+      return { app, bridge, port };
+    })
+    .finally(restoreEnv);
 
   const url = started.then(
     ({ port }) => `http://localhost:${port}`,
     (cause: NodeJS.ErrnoException) => {
-      const hint = cause?.code === 'EADDRINUSE'
-        ? `port ${process.env.NODEPLOTLIB_PORT ?? ''} is in use. Restart with another NODEPLOTLIB_PORT, or without it for any free port (nodeplotlib reads it once per process).`
-        : 'see the cause below; nodeplotlib cannot start again in this process.';
+      const hint =
+        cause?.code === 'EADDRINUSE'
+          ? `port ${process.env.NODEPLOTLIB_PORT ?? ''} is in use. Restart with another NODEPLOTLIB_PORT, or ` +
+            'without it for any free port (nodeplotlib reads it once per process).'
+          : 'see the cause below; nodeplotlib cannot start again in this process.';
       throw new Error(`The nodeplotlib plot server did not start: ${hint}`, { cause });
     },
   );
   url.catch(() => undefined); // callers that never ask for the URL must not crash the process
   const closed = started.then(
-    ({ app }) => new Promise<void>((resolve) => {
-      const httpServer = app.getHttpServer();
-      if (!httpServer.listening) resolve();
-      else httpServer.once('close', () => resolve());
-    }),
+    ({ app }) =>
+      new Promise<void>((resolve) => {
+        const httpServer = app.getHttpServer();
+        if (!httpServer.listening) resolve();
+        else httpServer.once('close', () => resolve());
+      }),
     async () => {
       await failedApp?.close().catch(() => undefined);
     },
@@ -276,8 +314,13 @@ function addToServer(data$: Rxjs.Observable<Plot[]>, layout: Layout, open: boole
   current = server;
   // After a failed start nodeplotlib believes its server is starting forever, so keep reporting
   // that failure to later pages instead of pretending a new server could start.
-  void started.then(() => closed).then(() => {
-    if (current === server) current = undefined;
-  }, () => undefined);
+  void started
+    .then(() => closed)
+    .then(
+      () => {
+        if (current === server) current = undefined;
+      },
+      () => undefined,
+    );
   return server;
 }

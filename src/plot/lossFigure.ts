@@ -27,9 +27,31 @@ export function lossFigure(history: TrainingHistory, options: LossFigureOptions 
   const validated = epochs.filter((e) => e.valLoss !== null);
   const traces: Plot[] = [
     { type: 'scatter', mode: 'lines', name: 'batch loss', x: steps, y: losses, line: { width: 1 }, opacity: 0.5 },
-    { type: 'scatter', mode: 'lines', name: `mean of last ${window} batches`, x: steps, y: movingAverage(losses, window), line: { width: 2 } },
-    { type: 'scatter', mode: 'lines+markers', name: 'epoch train loss', x: epochs.map((e) => e.step), y: epochs.map((e) => e.trainLoss), marker: { size: 7 } },
-    { type: 'scatter', mode: 'lines+markers', name: 'epoch validation loss', x: validated.map((e) => e.step), y: validated.map((e) => e.valLoss), marker: { size: 7 }, line: { dash: 'dash' } },
+    {
+      type: 'scatter',
+      mode: 'lines',
+      name: `mean of last ${window} batches`,
+      x: steps,
+      y: movingAverage(losses, window),
+      line: { width: 2 },
+    },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'epoch train loss',
+      x: epochs.map((e) => e.step),
+      y: epochs.map((e) => e.trainLoss),
+      marker: { size: 7 },
+    },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'epoch validation loss',
+      x: validated.map((e) => e.step),
+      y: validated.map((e) => e.valLoss),
+      marker: { size: 7 },
+      line: { dash: 'dash' },
+    },
   ];
   return {
     data: traces.filter((trace) => (trace.x?.length ?? 0) > 0),

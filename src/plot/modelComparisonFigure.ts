@@ -14,7 +14,11 @@ export interface ComparedModel {
 export function modelComparisonFigure(rows: readonly ComparedModel[]): Figure {
   return {
     data: rows.map((row) => ({
-      type: 'scatter', mode: 'lines+markers', name: row.model, x: row.curve.map((p) => Math.max(p.seconds, 1e-3)), y: row.curve.map((p) => p.valBitsPerChar),
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: row.model,
+      x: row.curve.map((p) => Math.max(p.seconds, 1e-3)),
+      y: row.curve.map((p) => p.valBitsPerChar),
     })),
     layout: {
       title: 'Validation bits per character against training time',

@@ -43,14 +43,16 @@ interface DisplayData {
   transient: { display_id?: string };
 }
 
+type DisplayWriter = (content: DisplayData, update: boolean) => void;
+
 /**
  * tslab's sender of display messages for the running cell. Its public `display` sends one format
  * per output, so the SVG + PNG bundle goes through the function behind it (tslab 1.0.22,
  * `dist/jupyter.js`, the same one `display.raw` calls); null when no cell runs in a tslab kernel.
  */
-function tslabDisplayWriter(): ((content: DisplayData, update: boolean) => void) | null {
+function tslabDisplayWriter(): DisplayWriter | null {
   try {
-    return require('tslab/dist/jupyter').lastWriteDisplayData ?? null;
+    return (require('tslab/dist/jupyter') as { lastWriteDisplayData?: DisplayWriter }).lastWriteDisplayData ?? null;
   } catch {
     return null;
   }
@@ -59,12 +61,22 @@ function tslabDisplayWriter(): ((content: DisplayData, update: boolean) => void)
 function writeFigureOutput(svg: string, { displayId, update }: { displayId: string | null; update: boolean }): void {
   const write = tslabDisplayWriter();
   if (write === null) {
-    throw new Error('Figures can only be displayed inside a tslab Jupyter notebook; outside one, use figureToSvg() to get the SVG (svgToPng() for a PNG) or showFigure() to open it in a browser.');
+    throw new Error(
+      'Figures can only be displayed inside a tslab Jupyter notebook; outside one, use figureToSvg() to get ' +
+        'the SVG (svgToPng() for a PNG) or showFigure() to open it in a browser.',
+    );
   }
   const { png, width, height } = svgToPng(svg);
-  write({
-    data: { 'image/svg+xml': svg, 'image/png': Buffer.from(png).toString('base64'), 'text/plain': `<figure ${width}×${height}>` },
-    metadata: { 'image/png': { width, height } },
-    transient: displayId === null ? {} : { display_id: displayId },
-  }, update);
+  write(
+    {
+      data: {
+        'image/svg+xml': svg,
+        'image/png': Buffer.from(png).toString('base64'),
+        'text/plain': `<figure ${width}×${height}>`,
+      },
+      metadata: { 'image/png': { width, height } },
+      transient: displayId === null ? {} : { display_id: displayId },
+    },
+    update,
+  );
 }

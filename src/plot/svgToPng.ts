@@ -37,7 +37,7 @@ export function svgToPng(svg: string, { scale = 2 }: SvgToPngOptions = {}): PngI
   if (!(Number.isFinite(scale) && scale > 0 && scale <= 8)) {
     throw new RangeError(`svgToPng: scale must be a number in (0, 8], got ${scale}.`);
   }
-  const { Resvg }: typeof ResvgJs = require('@resvg/resvg-js');
+  const { Resvg } = require('@resvg/resvg-js') as typeof ResvgJs;
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     font: {

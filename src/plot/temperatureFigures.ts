@@ -72,7 +72,9 @@ export function nextTokenFigure(
   options: NextTokenFigureOptions = {},
 ): Figure {
   if (distributions.length === 0) {
-    throw new Error('nextTokenFigure needs at least one distribution; pass one { temperature, probs } per temperature.');
+    throw new Error(
+      'nextTokenFigure needs at least one distribution; pass one { temperature, probs } per temperature.',
+    );
   }
   const top = options.top ?? DEFAULT_TOP;
   if (!Number.isInteger(top) || top < 1) {
@@ -92,7 +94,10 @@ export function nextTokenFigure(
   const x = axisLabels(ids, labels);
   return {
     data: distributions.map((d): Plot => ({
-      type: 'bar', name: `T = ${d.temperature}`, x, y: ids.map((id) => d.probs[id]),
+      type: 'bar',
+      name: `T = ${d.temperature}`,
+      x,
+      y: ids.map((id) => d.probs[id]),
     })),
     layout: {
       title: options.title ?? 'Next-token probabilities by temperature',
@@ -107,25 +112,35 @@ function checkDistribution(d: TemperatureDistribution, index: number, size: numb
     throw new Error(`Distribution ${index} has temperature ${d.temperature}; use 0 (greedy) or a positive number.`);
   }
   if (d.probs.length !== size) {
-    throw new Error(`The distribution at T = ${d.temperature} has ${d.probs.length} probabilities but there are ${size} labels; pass one label per token id (e.g. the vocabulary's tokens).`);
+    throw new Error(
+      `The distribution at T = ${d.temperature} has ${d.probs.length} probabilities but there are ${size} ` +
+        `labels; pass one label per token id (e.g. the vocabulary's tokens).`,
+    );
   }
   let sum = 0;
   for (let i = 0; i < d.probs.length; i++) {
     const p = d.probs[i];
     if (!Number.isFinite(p) || p < 0) {
-      throw new Error(`The distribution at T = ${d.temperature} has probability ${p} for token ${i}; pass probabilities (softmax of logits / T), not logits.`);
+      throw new Error(
+        `The distribution at T = ${d.temperature} has probability ${p} for token ${i}; pass probabilities ` +
+          '(softmax of logits / T), not logits.',
+      );
     }
     sum += p;
   }
   if (Math.abs(sum - 1) > SUM_TOLERANCE) {
-    throw new Error(`The probabilities at T = ${d.temperature} sum to ${sum}, not 1; pass the full softmax over the vocabulary.`);
+    throw new Error(
+      `The probabilities at T = ${d.temperature} sum to ${sum}, not 1; pass the full softmax over the vocabulary.`,
+    );
   }
 }
 
 /** Visible labels of the chosen token ids, with the id appended to every label that occurs more than once. */
 function axisLabels(ids: readonly number[], labels: readonly string[]): string[] {
   const visible = ids.map((id) => visibleTokenLabel(labels[id]));
-  return visible.map((label, i) => (visible.indexOf(label) === visible.lastIndexOf(label) ? label : `${label} #${ids[i]}`));
+  return visible.map((label, i) =>
+    visible.indexOf(label) === visible.lastIndexOf(label) ? label : `${label} #${ids[i]}`,
+  );
 }
 
 /**
@@ -142,27 +157,41 @@ export function temperatureMetricsFigure<M extends string>(
   options: TemperatureMetricsFigureOptions<M> = {},
 ): Figure {
   if (rows.length === 0 || metricNames.length === 0) {
-    throw new Error(`temperatureMetricsFigure got ${rows.length} rows and ${metricNames.length} metric names; pass at least one { temperature, metrics } row and one metric name.`);
+    throw new Error(
+      `temperatureMetricsFigure got ${rows.length} rows and ${metricNames.length} metric names; pass at ` +
+        'least one { temperature, metrics } row and one metric name.',
+    );
   }
   rows.forEach((row, i) => {
     if (!Number.isFinite(row.temperature)) {
-      throw new Error(`Row ${i} has temperature ${row.temperature}; give every row the finite temperature its sample was drawn at.`);
+      throw new Error(
+        `Row ${i} has temperature ${row.temperature}; give every row the finite temperature its sample was drawn at.`,
+      );
     }
   });
   const labels: Readonly<Record<string, string | undefined>> = options.labels ?? {};
   const names = metricNames.map((metric) => labels[metric] ?? metric);
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) {
-      throw new Error(`Two metrics would both be named "${name}" in the legend; list each metric once and give each its own label.`);
+      throw new Error(
+        `Two metrics would both be named "${name}" in the legend; list each metric once and give each its own label.`,
+      );
     }
   });
   const temperatures = [...new Set(rows.map((row) => row.temperature))].sort((a, b) => a - b);
   const traces = metricNames.map((metric, m): Plot => {
     if (!rows.some((row) => Object.hasOwn(row.metrics, metric))) {
       const known = [...new Set(rows.flatMap((row) => Object.keys(row.metrics)))];
-      throw new Error(`No row has a metric "${metric}"; the rows have ${known.join(', ') || 'no metrics'}. Check the spelling.`);
+      throw new Error(
+        `No row has a metric "${metric}"; the rows have ${known.join(', ') || 'no metrics'}. Check the spelling.`,
+      );
     }
-    const y = temperatures.map((t) => mean(rows.filter((row) => row.temperature === t), metric));
+    const y = temperatures.map((t) =>
+      mean(
+        rows.filter((row) => row.temperature === t),
+        metric,
+      ),
+    );
     return { type: 'scatter', mode: 'lines+markers', name: names[m], x: temperatures, y };
   });
   return {
@@ -183,7 +212,11 @@ function mean(rows: readonly TemperatureMetricsRow<string>[], metric: string): n
     const value: unknown = (row.metrics as Readonly<Record<string, unknown>>)[metric] ?? null;
     if (value === null) continue;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new Error(`Metric "${metric}" is ${typeof value === 'string' ? JSON.stringify(value) : String(value)} in a row at T = ${row.temperature}; give finite numbers, or null for "no value" (left out of the mean).`);
+      const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+      throw new Error(
+        `Metric "${metric}" is ${shown} in a row at T = ${row.temperature}; ` +
+          'give finite numbers, or null for "no value" (left out of the mean).',
+      );
     }
     sum += value;
     count++;

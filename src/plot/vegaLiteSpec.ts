@@ -11,22 +11,42 @@ type Title = Layout['title'] | NonNullable<Layout['xaxis']>['title'];
 
 /** Plotly's default trace colours (its `colorway`), so static and interactive figures agree. */
 export const TRACE_COLOURS: readonly string[] = [
-  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
 ];
 
 /** Size of a rendered figure in pixels, legend and titles included (default: layout size, else 700 × 450). */
-export interface FigureSize { width?: number; height?: number }
+export interface FigureSize {
+  width?: number;
+  height?: number;
+}
 
 /** Plotly's named dash styles as SVG dash arrays (in pixels). */
 const DASH_ARRAYS: Readonly<Record<string, number[]>> = {
-  solid: [], dot: [2, 3], dash: [8, 4], longdash: [14, 5], dashdot: [8, 3, 2, 3], longdashdot: [14, 3, 2, 3],
+  solid: [],
+  dot: [2, 3],
+  dash: [8, 4],
+  longdash: [14, 5],
+  dashdot: [8, 3, 2, 3],
+  longdashdot: [14, 3, 2, 3],
 };
 
 const DEFAULT_MARKER_DIAMETER = 6;
 const DEFAULT_LINE_WIDTH = 2;
 
 /** One point of a trace; `y` null leaves a gap, like Plotly. */
-interface Row { x: number | string; y: number | null }
+interface Row {
+  x: number | string;
+  y: number | null;
+}
 
 /**
  * Translates the subset of Plotly used by this project into a Vega-Lite spec with one layer per
@@ -41,7 +61,9 @@ export function figureToVegaLite(figure: Figure, size: FigureSize = {}): Layered
   const names = traces.map((trace, i) => trace.name ?? `trace ${i}`);
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) {
-      throw new Error(`Two traces are named "${name}"; give every trace its own name so each gets a legend entry and colour.`);
+      throw new Error(
+        `Two traces are named "${name}"; give every trace its own name so each gets a legend entry and colour.`,
+      );
     }
   });
   const types = traces.map((trace, i) => traceType(trace, names[i]));
@@ -49,25 +71,55 @@ export function figureToVegaLite(figure: Figure, size: FigureSize = {}): Layered
   const rows = traces.map((trace, i) => rowsOf(trace, names[i], layout));
   const categoricalX = barNames.length > 0 || rows.some((r) => r.some((row) => typeof row.x === 'string'));
   if (categoricalX && layout.xaxis?.type === 'log') {
-    throw new Error('A log x axis needs numeric x values and no bar traces; remove xaxis.type "log" or use numbers for x.');
+    throw new Error(
+      'A log x axis needs numeric x values and no bar traces; remove xaxis.type "log" or use numbers for x.',
+    );
   }
   const x: Encoding['x'] = categoricalX
-    ? { field: 'x', type: 'nominal', sort: null, title: titleText(layout.xaxis?.title) ?? null, axis: { labelAngle: 0 } }
-    : { field: 'x', type: 'quantitative', title: titleText(layout.xaxis?.title) ?? null, scale: layout.xaxis?.type === 'log' ? { type: 'log' } : { zero: false } };
+    ? {
+        field: 'x',
+        type: 'nominal',
+        sort: null,
+        title: titleText(layout.xaxis?.title) ?? null,
+        axis: { labelAngle: 0 },
+      }
+    : {
+        field: 'x',
+        type: 'quantitative',
+        title: titleText(layout.xaxis?.title) ?? null,
+        scale: layout.xaxis?.type === 'log' ? { type: 'log' } : { zero: false },
+      };
   const y: Encoding['y'] = {
-    field: 'y', type: 'quantitative', stack: null, title: titleText(layout.yaxis?.title) ?? null,
+    field: 'y',
+    type: 'quantitative',
+    stack: null,
+    title: titleText(layout.yaxis?.title) ?? null,
     scale: layout.yaxis?.type === 'log' ? { type: 'log' } : { zero: barNames.length > 0 },
   };
-  const allLines = traces.every((trace, i) => types[i] === 'scatter' && scatterMode(trace, names[i], rows[i].length).lines);
+  const allLines = traces.every(
+    (trace, i) => types[i] === 'scatter' && scatterMode(trace, names[i], rows[i].length).lines,
+  );
   const color: Encoding['color'] = {
-    scale: { domain: names, range: traces.map((trace, i) => ownColour(trace) ?? TRACE_COLOURS[i % TRACE_COLOURS.length]) },
-    legend: { title: null, orient: 'bottom', columns: 2, symbolOpacity: 1, symbolType: allLines ? 'stroke' : 'circle', labelLimit: 320 },
+    scale: {
+      domain: names,
+      range: traces.map((trace, i) => ownColour(trace) ?? TRACE_COLOURS[i % TRACE_COLOURS.length]),
+    },
+    legend: {
+      title: null,
+      orient: 'bottom',
+      columns: 2,
+      symbolOpacity: 1,
+      symbolType: allLines ? 'stroke' : 'circle',
+      labelLimit: 320,
+    },
   };
   const layers: Layer[] = traces.map((trace, i) => ({
     data: { values: rows[i] },
     mark: markOf(trace, types[i], names[i], rows[i].length),
     encoding: {
-      x, y, color: { ...color, datum: names[i] },
+      x,
+      y,
+      color: { ...color, datum: names[i] },
       ...(types[i] === 'bar' ? { xOffset: { datum: names[i], scale: { domain: barNames } } } : {}),
     },
   }));
@@ -90,7 +142,10 @@ function titleText(title: Title): string | undefined {
 function traceType(trace: Plot, name: string): 'scatter' | 'bar' {
   const type = trace.type ?? 'scatter';
   if (type !== 'scatter' && type !== 'bar') {
-    throw new Error(`Trace "${name}" has type "${type}", which figureToSvg cannot draw; use "scatter" or "bar" traces (or showFigure for the full Plotly).`);
+    throw new Error(
+      `Trace "${name}" has type "${type}", which figureToSvg cannot draw; ` +
+        'use "scatter" or "bar" traces (or showFigure for the full Plotly).',
+    );
   }
   return type;
 }
@@ -99,7 +154,9 @@ function traceType(trace: Plot, name: string): 'scatter' | 'bar' {
 function scatterMode(trace: Plot, name: string, points: number): { lines: boolean; markers: boolean } {
   const mode = trace.mode ?? (points < 20 ? 'lines+markers' : 'lines');
   if (mode !== 'lines' && mode !== 'markers' && mode !== 'lines+markers') {
-    throw new Error(`Trace "${name}" has mode "${mode}", which figureToSvg cannot draw; use "lines", "markers" or "lines+markers".`);
+    throw new Error(
+      `Trace "${name}" has mode "${mode}", which figureToSvg cannot draw; use "lines", "markers" or "lines+markers".`,
+    );
   }
   return { lines: mode !== 'markers', markers: mode !== 'lines' };
 }
@@ -122,7 +179,10 @@ function markOf(trace: Plot, type: 'scatter' | 'bar', name: string, points: numb
 function markerDiameter(trace: Plot, name: string): number {
   const size = trace.marker && 'size' in trace.marker ? trace.marker.size : undefined;
   if (size !== undefined && typeof size !== 'number') {
-    throw new Error(`Trace "${name}" gives one marker size per point, which figureToSvg cannot draw; give marker.size a single number.`);
+    throw new Error(
+      `Trace "${name}" gives one marker size per point, which ` +
+        'figureToSvg cannot draw; give marker.size a single number.',
+    );
   }
   return size ?? DEFAULT_MARKER_DIAMETER;
 }
@@ -147,7 +207,9 @@ function rowsOf(trace: Plot, name: string, layout: Layout): Row[] {
   const xs = Array.from<unknown>(trace.x ?? []);
   const ys = Array.from<unknown>(trace.y ?? []);
   if (xs.length !== ys.length) {
-    throw new Error(`Trace "${name}" has ${xs.length} x values but ${ys.length} y values; give every point one x and one y.`);
+    throw new Error(
+      `Trace "${name}" has ${xs.length} x values but ${ys.length} y values; give every point one x and one y.`,
+    );
   }
   const rows: Row[] = [];
   xs.forEach((rawX, i) => {
@@ -161,7 +223,10 @@ function rowsOf(trace: Plot, name: string, layout: Layout): Row[] {
 function numberOrNull(value: unknown, axis: 'x' | 'y', name: string, log: boolean): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'number') {
-    throw new Error(`Trace "${name}" has a ${axis} value ${JSON.stringify(value)}; figureToSvg draws numbers (and strings as x categories), so convert it first.`);
+    throw new Error(
+      `Trace "${name}" has a ${axis} value ${JSON.stringify(value)}; figureToSvg draws numbers (and strings ` +
+        'as x categories), so convert it first.',
+    );
   }
   return Number.isFinite(value) && !(log && value <= 0) ? value : null;
 }

@@ -63,10 +63,13 @@ interface Candidate {
 /** Checks the options and fills in the defaults. */
 function resolveBeamOptions(options: BeamSearchOptions): Required<Omit<BeamSearchOptions, 'engine' | 'initialState'>> {
   const { prompt = '', beam = 4, length = 300, lengthPenalty = 0.6, stopAtEos = true, count = 1 } = options;
-  if (!Number.isInteger(beam) || beam < 1 || beam > 1000) throw new Error(`The beam width must be a whole number from 1 to 1000, got ${beam}.`);
+  if (!Number.isInteger(beam) || beam < 1 || beam > 1000)
+    throw new Error(`The beam width must be a whole number from 1 to 1000, got ${beam}.`);
   if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
-  if (!(Number.isFinite(lengthPenalty) && lengthPenalty >= 0)) throw new Error(`The length penalty α must be a number ≥ 0 (0 = none, 0.6 = GNMT's), got ${lengthPenalty}.`);
-  if (!Number.isInteger(count) || count < 1 || count > beam) throw new Error(`count must be a whole number from 1 to the beam width (${beam}), got ${count}.`);
+  if (!(Number.isFinite(lengthPenalty) && lengthPenalty >= 0))
+    throw new Error(`The length penalty α must be a number ≥ 0 (0 = none, 0.6 = GNMT's), got ${lengthPenalty}.`);
+  if (!Number.isInteger(count) || count < 1 || count > beam)
+    throw new Error(`count must be a whole number from 1 to the beam width (${beam}), got ${count}.`);
   return { prompt, beam, length, lengthPenalty, stopAtEos, count };
 }
 
@@ -90,7 +93,13 @@ function rowCandidates(parent: Hypothesis, logProbs: Float64Array, k: number): C
     best[at] = token;
     best.length = Math.min(best.length, k);
   }
-  return best.map((token) => ({ parent, token, logProb: parent.logProb + logProbs[token], entropy: h, tokenLogProb: logProbs[token] }));
+  return best.map((token) => ({
+    parent,
+    token,
+    logProb: parent.logProb + logProbs[token],
+    entropy: h,
+    tokenLogProb: logProbs[token],
+  }));
 }
 
 /** Candidates from best to worst: higher log-probability, then the earlier hypothesis, then the lower token id. */
@@ -115,7 +124,15 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
   const rows = beam + 1; // the beam's rows, then greedy's
   const greedyRow = beam;
   const stepper = openStepper(trained, options.engine ?? 'auto', rows, Array(rows).fill(options.initialState));
-  const start = (row: number): Hypothesis => ({ row, parentRow: row, tokens: [], logProb: 0, entropySum: 0, tokenLogProbSum: 0, endedAtEos: false });
+  const start = (row: number): Hypothesis => ({
+    row,
+    parentRow: row,
+    tokens: [],
+    logProb: 0,
+    entropySum: 0,
+    tokenLogProbSum: 0,
+    endedAtEos: false,
+  });
   let live: Hypothesis[] = length === 0 ? [] : [start(0)];
   let greedy: Hypothesis = start(greedyRow);
   let greedyLive = length > 0;
@@ -125,7 +142,8 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
     let logits = feedAll(stepper, promptIds, rows);
     const logProbs = new Float64Array(vocab.size);
     for (let step = 0; step < length && (live.length > 0 || greedyLive); step++) {
-      const rowLogProbs = (row: number) => logSoftmax(logits.subarray(row * vocab.size, (row + 1) * vocab.size), logProbs);
+      const rowLogProbs = (row: number) =>
+        logSoftmax(logits.subarray(row * vocab.size, (row + 1) * vocab.size), logProbs);
       const candidates = live.flatMap((h) => rowCandidates(h, rowLogProbs(h.row), 2 * beam)).sort(byLogProb);
       const next: Hypothesis[] = [];
       for (const [rank, c] of candidates.entries()) {
@@ -144,8 +162,13 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
       if (live.length > 0 && searchIsOver(live, finished, beam, score)) live = []; // greedy may still run to its end
       if (live.length === 0 && !greedyLive) break;
       // Move each kept hypothesis's state to its new row, then feed the tokens just chosen (<pad> in unused rows).
-      stepper.reorder(Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedyRow : live[row]?.parentRow ?? 0)));
-      const tokens = Int32Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedy : live[row])?.tokens.at(-1) ?? PAD_ID);
+      stepper.reorder(
+        Array.from({ length: rows }, (_, row) => (row === greedyRow ? greedyRow : (live[row]?.parentRow ?? 0))),
+      );
+      const tokens = Int32Array.from(
+        { length: rows },
+        (_, row) => (row === greedyRow ? greedy : live[row])?.tokens.at(-1) ?? PAD_ID,
+      );
       logits = stepper.feed(tokens, 1);
     }
   } finally {
@@ -162,15 +185,24 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
     });
     const n = h.tokens.length;
     return {
-      prompt, text, tokens: h.tokens, logLikelihood: n > 0 ? h.tokenLogProbSum / n : null, entropy: n > 0 ? h.entropySum / n : null,
-      endedAtEos: h.endedAtEos, totalLogProb: h.logProb, score: hypothesisScore,
+      prompt,
+      text,
+      tokens: h.tokens,
+      logLikelihood: n > 0 ? h.tokenLogProbSum / n : null,
+      entropy: n > 0 ? h.entropySum / n : null,
+      endedAtEos: h.endedAtEos,
+      totalLogProb: h.logProb,
+      score: hypothesisScore,
     };
   }
 
   function extend(c: Candidate, row: number): Hypothesis {
     const ends = c.token === EOS_ID && stopAtEos;
     return {
-      row, parentRow: c.parent.row, logProb: c.logProb, endedAtEos: ends,
+      row,
+      parentRow: c.parent.row,
+      logProb: c.logProb,
+      endedAtEos: ends,
       tokens: ends ? c.parent.tokens : [...c.parent.tokens, c.token],
       entropySum: c.parent.entropySum + (ends ? 0 : c.entropy),
       tokenLogProbSum: c.parent.tokenLogProbSum + (ends ? 0 : c.tokenLogProb),
@@ -191,7 +223,12 @@ function feedAll(stepper: Stepper, promptIds: readonly number[], rows: number): 
  * implementations (Hugging Face's `early_stopping=False`): the divisor grows with the length, so a hypothesis
  * dropped here might have scored higher later.
  */
-function searchIsOver(live: Hypothesis[], finished: Hypothesis[], beam: number, score: (h: Hypothesis) => number): boolean {
+function searchIsOver(
+  live: Hypothesis[],
+  finished: Hypothesis[],
+  beam: number,
+  score: (h: Hypothesis) => number,
+): boolean {
   if (finished.length < beam) return false;
   const worstKept = finished.map(score).sort((a, b) => b - a)[beam - 1];
   return Math.max(...live.map(score)) < worstKept;

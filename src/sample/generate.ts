@@ -61,7 +61,13 @@ export interface GenerateOptions extends GenerationRequest, GenerationRunOptions
  * The text a generated token adds after `history` (the prompt's ids and the tokens so far), with the spacing its
  * vocabulary puts before it (words; none after a prompt that ends in a space).
  */
-export function tokenText(vocab: Vocabulary, prompt: string, history: readonly number[], first: boolean, token: number): string {
+export function tokenText(
+  vocab: Vocabulary,
+  prompt: string,
+  history: readonly number[],
+  first: boolean,
+  token: number,
+): string {
   const piece = vocab.decodeStep(history, token);
   return first && /\s$/u.test(prompt) && vocab.unit === 'word' ? piece.trimStart() : piece;
 }
@@ -78,7 +84,11 @@ class Row {
   ended = false;
   endedAtEos = false;
 
-  constructor(readonly prompt: string, promptIds: readonly number[], request: GenerationRequest) {
+  constructor(
+    readonly prompt: string,
+    promptIds: readonly number[],
+    request: GenerationRequest,
+  ) {
     this.history = [...promptIds];
     this.sampler = new TokenSampler(request, createRng(request.seed ?? 42));
   }
@@ -117,13 +127,27 @@ export function* streamGenerations(
   if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
   const { vocab } = trained;
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
-  if (length === 0) rows.forEach((row) => { row.ended = true; });
+  if (length === 0)
+    rows.forEach((row) => {
+      row.ended = true;
+    });
   const vocabSize = vocab.size;
-  const stepper = rows.length > 0 ? openStepper(trained, engine, rows.length, requests.map((r) => r.initialState)) : null;
+  const stepper =
+    rows.length > 0
+      ? openStepper(
+          trained,
+          engine,
+          rows.length,
+          requests.map((r) => r.initialState),
+        )
+      : null;
   const modelProbs = new Float64Array(vocabSize); // reused: the model's own distribution at each position
   try {
     for (let t = 0; rows.some((row) => !row.ended); t++) {
-      const logits = stepper!.feed(Int32Array.from(rows, (row) => row.inputAt(t)), 1);
+      const logits = stepper!.feed(
+        Int32Array.from(rows, (row) => row.inputAt(t)),
+        1,
+      );
       for (const [index, row] of rows.entries()) {
         if (!row.samplesAfter(t)) continue;
         const rowLogits = logits.subarray(index * vocabSize, (index + 1) * vocabSize);
@@ -181,11 +205,16 @@ export function generateBatch(
  */
 export function generate(trained: TextGenerator, options: GenerateOptions = {}): string {
   const { onToken, ...request } = options;
-  return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0].text;
+  return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0]
+    .text;
 }
 
-/** Lets the event loop run (`setImmediate` under Node, a zero-delay timer in a browser): displays redraw, clicks get through. */
-export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(() => resolve()));
+/**
+ * Lets the event loop run (`setImmediate` under Node, a zero-delay timer in a browser): displays redraw, clicks
+ * get through.
+ */
+export const yieldToEventLoop = (): Promise<void> =>
+  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(() => resolve()));
 
 /**
  * The streaming form for notebooks, servers and web pages: yields the text of each token of one generation, giving the

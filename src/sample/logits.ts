@@ -89,7 +89,9 @@ export function softmax(logits: Float32Array, probs: Float64Array = new Float64A
   return probs;
 }
 
-/** log softmax(logits), each value `(logit − max) − log Σ exp(logit − max)`: exact in its order (ties stay ties). */
+/**
+ * log softmax(logits), each value `(logit − max) − log Σ exp(logit − max)`: exact in its order (ties stay ties).
+ */
 export function logSoftmax(logits: Float32Array, out = new Float64Array(logits.length)): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];

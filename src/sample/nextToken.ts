@@ -18,7 +18,10 @@ export interface NextTokenDistribution {
  * with its `initialState` (one row: a condition's state, see `conditionState`) the model starts from that state.
  */
 export function nextTokenDistributions(
-  trained: TextGenerator, prompt: string, temperatures: readonly number[], engine: EngineChoice = 'auto',
+  trained: TextGenerator,
+  prompt: string,
+  temperatures: readonly number[],
+  engine: EngineChoice = 'auto',
   sampling: Omit<SamplingOptions, 'temperature'> & { initialState?: Float32Array } = {},
 ): NextTokenDistribution[] {
   const { initialState, ...settings } = sampling;

@@ -1,7 +1,14 @@
 import type { Rng } from '../random';
 import { PAD_ID, UNK_ID } from '../vocab';
 import {
-  applyTemperature, argmax, LogitsProcessor, repetitionPenalty, sampleFromLogits, suppressTokens, topK, topP,
+  applyTemperature,
+  argmax,
+  LogitsProcessor,
+  repetitionPenalty,
+  sampleFromLogits,
+  suppressTokens,
+  topK,
+  topP,
 } from './logits';
 
 /** How the next token is chosen from the model's logits. */
@@ -31,12 +38,27 @@ export function checkTemperature(temperature: number): number {
 
 /** Checks every sampling option and fills in the defaults; throws a message naming the bad option. */
 export function resolveSampling(options: SamplingOptions = {}): Required<SamplingOptions> {
-  const { topK: k = Infinity, topP: p = 1, repetitionPenalty: penalty = 1, repetitionWindow: window = DEFAULT_REPETITION_WINDOW } = options;
-  if (k !== Infinity && (!Number.isInteger(k) || k < 1)) throw new Error(`top-k must be a whole number ≥ 1, got ${k}.`);
+  const {
+    topK: k = Infinity,
+    topP: p = 1,
+    repetitionPenalty: penalty = 1,
+    repetitionWindow: window = DEFAULT_REPETITION_WINDOW,
+  } = options;
+  if (k !== Infinity && (!Number.isInteger(k) || k < 1)) {
+    throw new Error(`top-k must be a whole number ≥ 1, got ${k}.`);
+  }
   if (!(p > 0 && p <= 1)) throw new Error(`top-p must be in (0, 1], e.g. 0.9, got ${p}.`);
-  if (!(Number.isFinite(penalty) && penalty > 0)) throw new Error(`The repetition penalty must be a number > 0 (1 = off, 1.2 = mild), got ${penalty}.`);
-  if (!Number.isInteger(window) || window < 1) throw new Error(`The repetition window must be a whole number ≥ 1, got ${window}.`);
-  return { temperature: checkTemperature(options.temperature ?? 1), topK: k, topP: p, repetitionPenalty: penalty, repetitionWindow: window };
+  if (!(Number.isFinite(penalty) && penalty > 0))
+    throw new Error(`The repetition penalty must be a number > 0 (1 = off, 1.2 = mild), got ${penalty}.`);
+  if (!Number.isInteger(window) || window < 1)
+    throw new Error(`The repetition window must be a whole number ≥ 1, got ${window}.`);
+  return {
+    temperature: checkTemperature(options.temperature ?? 1),
+    topK: k,
+    topP: p,
+    repetitionPenalty: penalty,
+    repetitionWindow: window,
+  };
 }
 
 /**
@@ -53,13 +75,18 @@ export function logitsProcessors(options: SamplingOptions = {}): LogitsProcessor
   return processors;
 }
 
-/** Chooses next tokens: applies its processors to a row of logits, then takes the argmax (T = 0) or a draw from its RNG. */
+/**
+ * Chooses next tokens: applies its processors to a row of logits, then takes the argmax (T = 0) or a draw from its RNG.
+ */
 export class TokenSampler {
   private readonly processors: LogitsProcessor[];
   private readonly greedy: boolean;
   private scratch: Float64Array | undefined;
 
-  constructor(options: SamplingOptions, private readonly rng: Rng) {
+  constructor(
+    options: SamplingOptions,
+    private readonly rng: Rng,
+  ) {
     this.processors = logitsProcessors(options);
     this.greedy = resolveSampling(options).temperature === 0;
   }

@@ -5,7 +5,13 @@ import type { SamplingOptions } from './sampler';
 import { textMetrics, TextMetrics } from './textMetrics';
 
 /** The lesson's prompts for comparing temperatures. */
-export const LESSON_PROMPTS: readonly string[] = ['Today ', 'On Sunday ', 'Moscow, ', 'President ', 'Little red riding hood '];
+export const LESSON_PROMPTS: readonly string[] = [
+  'Today ',
+  'On Sunday ',
+  'Moscow, ',
+  'President ',
+  'Little red riding hood ',
+];
 
 /** The lesson's temperatures, from nearly greedy to nearly random. */
 export const LESSON_TEMPERATURES: readonly number[] = [0.3, 0.8, 1.0, 1.3, 1.8];
@@ -55,9 +61,20 @@ export interface ComparisonOptions extends Omit<SamplingOptions, 'temperature'> 
  * batch, with the metrics of each sample.
  */
 export function compareTemperatures(trained: TextGenerator, options: ComparisonOptions = {}): ComparisonRow[] {
-  const { prompts = LESSON_PROMPTS, temperatures = LESSON_TEMPERATURES, length = 300, seed = 42, knownWords, engine, ...sampling } = options;
-  if (prompts.length === 0 || temperatures.length === 0) throw new Error('Give at least one prompt and one temperature to compare.');
-  const requests: GenerationRequest[] = prompts.flatMap((prompt, i) => temperatures.map((temperature) => ({ ...sampling, prompt, temperature, seed: seed + i })));
+  const {
+    prompts = LESSON_PROMPTS,
+    temperatures = LESSON_TEMPERATURES,
+    length = 300,
+    seed = 42,
+    knownWords,
+    engine,
+    ...sampling
+  } = options;
+  if (prompts.length === 0 || temperatures.length === 0)
+    throw new Error('Give at least one prompt and one temperature to compare.');
+  const requests: GenerationRequest[] = prompts.flatMap((prompt, i) =>
+    temperatures.map((temperature) => ({ ...sampling, prompt, temperature, seed: seed + i })),
+  );
   const generations = generateBatch(trained, requests, { length, engine });
   return generations.map((generation, i) => ({
     prompt: generation.prompt,

@@ -8,7 +8,9 @@ export interface TextMetrics {
   distinct2: number | null;
   /** Distinct word trigrams / all word trigrams; null when the text has fewer than 3 words. */
   distinct3: number | null;
-  /** Share of word 4-gram occurrences that already occurred earlier in the text (= 1 − distinct4); null below 4 words. */
+  /**
+   * Share of word 4-gram occurrences that already occurred earlier in the text (= 1 − distinct4); null below 4 words.
+   */
   repeated4grams: number | null;
   /** Length in characters of the loop the text ends in (see {@link endingCycleLength}); null when it ends in none. */
   cycleLength: number | null;
@@ -89,7 +91,10 @@ export function repeatedNgramShare(items: readonly string[], n: number): number 
 export function endingCycleLength(text: string, options: EndingCycleOptions = {}): number | null {
   const minSpan = options.minSpan ?? DEFAULT_MIN_SPAN;
   if (!Number.isInteger(minSpan) || minSpan < 1) {
-    throw new Error(`minSpan must be a whole number >= 1, got ${minSpan}. Pass the fewest characters a loop must cover (default ${DEFAULT_MIN_SPAN}).`);
+    throw new Error(
+      `minSpan must be a whole number >= 1, got ${minSpan}. Pass the ` +
+        `fewest characters a loop must cover (default ${DEFAULT_MIN_SPAN}).`,
+    );
   }
   const chars = Array.from(text);
   const n = chars.length;
@@ -118,8 +123,9 @@ export function textMetrics(text: string, knownWords?: ReadonlySet<string>): Tex
     distinct3: distinctRatio(words, 3),
     repeated4grams: repeatedNgramShare(words, 4),
     cycleLength: endingCycleLength(text),
-    knownWords: knownWords === undefined || words.length === 0
-      ? null
-      : words.filter((word) => knownWords.has(word)).length / words.length,
+    knownWords:
+      knownWords === undefined || words.length === 0
+        ? null
+        : words.filter((word) => knownWords.has(word)).length / words.length,
   };
 }

@@ -40,13 +40,22 @@ const CHUNK = 256;
  * `decoder` network), which generates the target from `<eos>` until it produces `<eos>`. Greedy and sampled
  * translations run in batches; beam search one source at a time (its hypotheses are the batch).
  */
-export function translate(decoder: TextGenerator, source: SourceEncoder, texts: readonly string[], options: TranslateOptions = {}): Translation[] {
+export function translate(
+  decoder: TextGenerator,
+  source: SourceEncoder,
+  texts: readonly string[],
+  options: TranslateOptions = {},
+): Translation[] {
   const { beam = 1, temperature = 0, seed = 42, lengthPenalty, length = 100, engine } = options;
   if (!(Number.isInteger(beam) && beam >= 1)) throw new Error(`The beam must be a whole number ≥ 1, got ${beam}.`);
-  if (beam > 1 && temperature !== 0) throw new Error('Beam search takes the most probable tokens; give a beam or a temperature, not both.');
+  if (beam > 1 && temperature !== 0)
+    throw new Error('Beam search takes the most probable tokens; give a beam or a temperature, not both.');
   const { maxLen } = source.config;
   // Encoded and checked once, all of them: an over-long source is named by its place in `texts`.
-  const ids = padSources(texts.map((text) => source.vocab.encode(text)), maxLen);
+  const ids = padSources(
+    texts.map((text) => source.vocab.encode(text)),
+    maxLen,
+  );
   const out: Translation[] = [];
   for (let start = 0; start < texts.length; start += CHUNK) {
     const chunk = texts.slice(start, start + CHUNK);
@@ -54,13 +63,23 @@ export function translate(decoder: TextGenerator, source: SourceEncoder, texts: 
     if (beam > 1) {
       chunk.forEach((text, i) => {
         const [best] = beamSearch(decoder, { beam, length, lengthPenalty, engine, initialState: states[i] });
-        out.push({ source: text, text: best.text, tokens: best.tokens.filter((t) => t !== EOS_ID), endedAtEos: best.endedAtEos });
+        out.push({
+          source: text,
+          text: best.text,
+          tokens: best.tokens.filter((t) => t !== EOS_ID),
+          endedAtEos: best.endedAtEos,
+        });
       });
       continue;
     }
     const requests = states.map((initialState, i) => ({ initialState, temperature, seed: seed + start + i }));
     generateBatch(decoder, requests, { length, engine }).forEach((generation, i) => {
-      out.push({ source: chunk[i], text: generation.text, tokens: generation.tokens, endedAtEos: generation.endedAtEos });
+      out.push({
+        source: chunk[i],
+        text: generation.text,
+        tokens: generation.tokens,
+        endedAtEos: generation.endedAtEos,
+      });
     });
   }
   return out;
@@ -112,11 +131,22 @@ export interface TranslationScores {
  * pairs whose source is longer than the model reads are left out and counted in `skipped`.
  */
 export function evaluateTranslations(
-  decoder: TextGenerator, source: SourceEncoder, given: readonly Pair[], options: TranslateOptions = {},
+  decoder: TextGenerator,
+  source: SourceEncoder,
+  given: readonly Pair[],
+  options: TranslateOptions = {},
 ): TranslationScores {
   const pairs = given.filter((pair) => source.vocab.encode(pair.source).length <= source.config.maxLen);
-  if (pairs.length === 0) throw new Error(`No pairs to evaluate (${given.length} given, none with a source of at most ${source.config.maxLen} tokens).`);
-  const outputs = translate(decoder, source, pairs.map((p) => p.source), options);
+  if (pairs.length === 0)
+    throw new Error(
+      `No pairs to evaluate (${given.length} given, none with a source of at most ${source.config.maxLen} tokens).`,
+    );
+  const outputs = translate(
+    decoder,
+    source,
+    pairs.map((p) => p.source),
+    options,
+  );
   let edits = 0;
   let targetTokens = 0;
   const results = pairs.map((pair, i) => {

@@ -10,8 +10,14 @@ import type { EpochRecord, TrainCallback } from '../train';
  * A terminal progress bar (on stderr) for generating `total` tokens: `tick` counts one, `stop` ends the bar. Shown
  * only on a terminal; for a long batch of samples that is printed at the end.
  */
-export function generationProgressBar(total: number, stream: NodeJS.WritableStream = process.stderr): { tick(): void; stop(): void } {
-  const bar = new SingleBar({ format: 'generate |{bar}| {value}/{total} tokens | ETA {eta_formatted}', stream, hideCursor: true }, Presets.shades_classic);
+export function generationProgressBar(
+  total: number,
+  stream: NodeJS.WritableStream = process.stderr,
+): { tick(): void; stop(): void } {
+  const bar = new SingleBar(
+    { format: 'generate |{bar}| {value}/{total} tokens | ETA {eta_formatted}', stream, hideCursor: true },
+    Presets.shades_classic,
+  );
   bar.start(total, 0);
   return { tick: () => bar.increment(), stop: () => bar.stop() };
 }
@@ -20,7 +26,8 @@ export function generationProgressBar(total: number, stream: NodeJS.WritableStre
 export function progressBar(stream: NodeJS.WritableStream = process.stderr): TrainCallback {
   const bar = new SingleBar(
     {
-      format: 'train |{bar}| {value}/{total} steps | epoch {epoch} | loss {loss} | {rate} chars/s | ETA {eta_formatted}',
+      format:
+        'train |{bar}| {value}/{total} steps | epoch {epoch} | loss {loss} | {rate} chars/s | ETA {eta_formatted}',
       stream,
       hideCursor: true,
     },
@@ -42,11 +49,17 @@ export function progressBar(stream: NodeJS.WritableStream = process.stderr): Tra
 
 /** One line that sums up an epoch, e.g. `epoch 2: train loss 1.923, val loss 1.871 (2.70 bits/char), 41.2 s`. */
 export function formatEpoch(record: EpochRecord): string {
-  const val = record.valLoss === null ? '' : `, val loss ${record.valLoss.toFixed(3)} (${record.valBitsPerChar!.toFixed(2)} bits/char)`;
+  const val =
+    record.valLoss === null
+      ? ''
+      : `, val loss ${record.valLoss.toFixed(3)} (${record.valBitsPerChar!.toFixed(2)} bits/char)`;
   return `epoch ${record.epoch}: train loss ${record.trainLoss.toFixed(3)}${val}, ${record.seconds.toFixed(1)} s`;
 }
 
-/** Where the samples of a conditional or sequence-to-sequence model start: a label for the log, and the state (read at each epoch end, as the encoder learns). */
+/**
+ * Where the samples of a conditional or sequence-to-sequence model start: a label for the log, and the state (read at
+ * each epoch end, as the encoder learns).
+ */
 export interface SampleStart {
   /** E.g. `party=Whig`, or `source "hello"`. */
   label: string;
@@ -74,17 +87,25 @@ export function sampleEachEpoch(
 
 /**
  * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete epoch)
- * with the run's settings and history (`run`, when given), a conditional or sequence-to-sequence model's encoder and its run
- * state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch with `--resume`.
+ * with the run's settings and history (`run`, when given), a conditional or sequence-to-sequence model's encoder and
+ * its run state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch
+ * with `--resume`.
  */
 export function checkpointEachEpoch(
-  dir: string, model: NetworkModel, run?: Omit<SavedRun, 'history' | 'summary'>, encoders: Pick<SaveOptions, 'conditions' | 'source'> = {},
+  dir: string,
+  model: NetworkModel,
+  run?: Omit<SavedRun, 'history' | 'summary'>,
+  encoders: Pick<SaveOptions, 'conditions' | 'source'> = {},
 ): TrainCallback {
   return {
     async onEpochEnd(_record, progress) {
       const state = await progress.captureState();
       try {
-        await saveArtifact(dir, model, { run: run && { ...run, history: progress.history, summary: null }, runState: state, ...encoders });
+        await saveArtifact(dir, model, {
+          run: run && { ...run, history: progress.history, summary: null },
+          runState: state,
+          ...encoders,
+        });
       } finally {
         tf.dispose(state.optimizer.map((w) => w.tensor));
       }

@@ -59,13 +59,19 @@ export async function compareModels(settings: CompareSettings, log: Log = () => 
   if (maxSteps === null && seconds === null && !settings.models.every(counted)) {
     throw new Error('Give the networks a budget: steps (--max-steps N) or seconds (--seconds S) each.');
   }
-  const prepared = await prepareCorpusData({ ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus }, log);
+  const prepared = await prepareCorpusData(
+    { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus },
+    log,
+  );
   const { data } = prepared;
-  if (data.val === null) throw new Error('A comparison scores every model on held-out text; give a validation share above 0 (--val).');
+  if (data.val === null)
+    throw new Error('A comparison scores every model on held-out text; give a validation share above 0 (--val).');
   const rows: CompareRow[] = [];
   for (const spec of settings.models) {
     log(`compare: training ${spec.label}`);
-    rows.push(counted(spec) ? countedRow(spec, data, settings) : await networkRow(spec, data, settings, { maxSteps, seconds }));
+    rows.push(
+      counted(spec) ? countedRow(spec, data, settings) : await networkRow(spec, data, settings, { maxSteps, seconds }),
+    );
   }
   return rows;
 }
@@ -76,16 +82,31 @@ function sampleOf(trained: TextGenerator, settings: CompareSettings): string {
 }
 
 function countedRow(spec: ModelSpec, data: TokenData, settings: CompareSettings): CompareRow {
-  const { model, params, seconds, valLoss } = fitCounted(spec, data, settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize, valMaxTokensOf(settings.valMaxTokens));
+  const { model, params, seconds, valLoss } = fitCounted(
+    spec,
+    data,
+    settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize,
+    valMaxTokensOf(settings.valMaxTokens),
+  );
   const valBitsPerChar = bitsPerChar(valLoss!, data);
   return {
-    model: spec.label, params, steps: 1, seconds, charsPerSecond: Math.round((data.train.tokens * data.charsPerToken) / seconds),
-    valLoss: valLoss!, valBitsPerChar, sample: sampleOf(model, settings), curve: [{ seconds, valBitsPerChar }],
+    model: spec.label,
+    params,
+    steps: 1,
+    seconds,
+    charsPerSecond: Math.round((data.train.tokens * data.charsPerToken) / seconds),
+    valLoss: valLoss!,
+    valBitsPerChar,
+    sample: sampleOf(model, settings),
+    curve: [{ seconds, valBitsPerChar }],
   };
 }
 
 async function networkRow(
-  spec: ModelSpec, data: TokenData, settings: CompareSettings, budget: { maxSteps: number | null; seconds: number | null },
+  spec: ModelSpec,
+  data: TokenData,
+  settings: CompareSettings,
+  budget: { maxSteps: number | null; seconds: number | null },
 ): Promise<CompareRow> {
   const seed = settings.seed ?? 42;
   const { family, config } = networkConfigOf(spec, { seed }, data.vocab);
@@ -96,21 +117,53 @@ async function networkRow(
   const valMaxTokens = valMaxTokensOf(settings.valMaxTokens);
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const clock = { onBatchEnd: () => void (budget.seconds !== null && timer === null && (timer = setTimeout(() => controller.abort(), budget.seconds * 1000))) };
+  const clock = {
+    onBatchEnd: () =>
+      void (
+        budget.seconds !== null &&
+        timer === null &&
+        (timer = setTimeout(() => controller.abort(), budget.seconds * 1000))
+      ),
+  };
   try {
-    const result = await train(model.network, data, {
-      ...DEFAULT_TRAIN_CONFIG, engine, threads: settings.threads ?? 1, batchSize, seed, learningRate: settings.learningRate ?? DEFAULT_TRAIN_CONFIG.learningRate,
-      epochs: budget.maxSteps === null ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.ceil(budget.maxSteps / perEpoch)), maxSteps: budget.maxSteps,
-      charsPerToken: data.charsPerToken, valMaxTokens,
-    }, [clock], { signal: controller.signal });
+    const result = await train(
+      model.network,
+      data,
+      {
+        ...DEFAULT_TRAIN_CONFIG,
+        engine,
+        threads: settings.threads ?? 1,
+        batchSize,
+        seed,
+        learningRate: settings.learningRate ?? DEFAULT_TRAIN_CONFIG.learningRate,
+        epochs: budget.maxSteps === null ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.ceil(budget.maxSteps / perEpoch)),
+        maxSteps: budget.maxSteps,
+        charsPerToken: data.charsPerToken,
+        valMaxTokens,
+      },
+      [clock],
+      { signal: controller.signal },
+    );
     tf.dispose(result.interrupted?.optimizer.map((w) => w.tensor) ?? []);
     const last = result.history.epochs.at(-1);
-    const valLoss = last !== undefined && last.step === result.steps ? last.valLoss! : evaluate(model.network, data.val!, batchSize, result.engine, valMaxTokens);
+    const valLoss =
+      last !== undefined && last.step === result.steps
+        ? last.valLoss!
+        : evaluate(model.network, data.val!, batchSize, result.engine, valMaxTokens);
     const valBitsPerChar = bitsPerChar(valLoss, data);
-    const curve = result.history.epochs.filter((e) => e.step < result.steps).map((e) => ({ seconds: e.seconds, valBitsPerChar: e.valBitsPerChar! }));
+    const curve = result.history.epochs
+      .filter((e) => e.step < result.steps)
+      .map((e) => ({ seconds: e.seconds, valBitsPerChar: e.valBitsPerChar! }));
     return {
-      model: spec.label, params: model.network.countParams(), steps: result.steps, seconds: result.seconds, charsPerSecond: Math.round(result.charsPerSecond),
-      valLoss, valBitsPerChar, sample: sampleOf(model, settings), curve: [...curve, { seconds: result.seconds, valBitsPerChar }],
+      model: spec.label,
+      params: model.network.countParams(),
+      steps: result.steps,
+      seconds: result.seconds,
+      charsPerSecond: Math.round(result.charsPerSecond),
+      valLoss,
+      valBitsPerChar,
+      sample: sampleOf(model, settings),
+      curve: [...curve, { seconds: result.seconds, valBitsPerChar }],
     };
   } finally {
     if (timer !== null) clearTimeout(timer);

@@ -11,23 +11,38 @@ import type { Log } from './run';
  */
 export async function evaluationPairs(model: LoadedArtifact, corpus?: string, log: Log = () => {}): Promise<Pair[]> {
   const run = model.saved.run;
-  if (model.source === null) throw new Error('This is not a sequence-to-sequence model; evaluate scores models trained with --task seq2seq.');
+  if (model.source === null)
+    throw new Error('This is not a sequence-to-sequence model; evaluate scores models trained with --task seq2seq.');
   if (run === null || run.data.sourceColumn === null) {
-    throw new Error('The model does not record the run that trained it (or its source column), so its columns are unknown; train it with gennet train --task seq2seq.');
+    throw new Error(
+      'The model does not record the run that trained it (or its source column), so its columns are unknown; ' +
+        'train it with gennet train --task seq2seq.',
+    );
   }
   if (corpus !== undefined) {
-    const loaded = await loadCorpus(corpus, { column: run.data.columns ?? undefined, sourceColumn: run.data.sourceColumn });
-    log(`evaluate: ${loaded.texts.length} pairs of ${loaded.name} (${run.data.sourceColumn} → ${loaded.columns.join('+')})`);
+    const loaded = await loadCorpus(corpus, {
+      column: run.data.columns ?? undefined,
+      sourceColumn: run.data.sourceColumn,
+    });
+    log(
+      `evaluate: ${loaded.texts.length} pairs of ${loaded.name} ` +
+        `(${run.data.sourceColumn} → ${loaded.columns.join('+')})`,
+    );
     return loaded.texts.map((target, d) => ({ source: loaded.sources![d], target }));
   }
   const prepared = await prepareCorpusData(run.data);
   if (run.corpusSha256 !== null && prepared.corpusSha256 !== run.corpusSha256) {
-    throw new Error(`The corpus "${run.data.corpus}" changed since the model was trained, so its validation pairs cannot be told apart from its training pairs; ` +
-      'give the pairs to score with --corpus FILE.');
+    throw new Error(
+      `The corpus "${run.data.corpus}" changed since the model was trained, so its validation pairs cannot ` +
+        'be told apart from its training pairs; ' +
+        'give the pairs to score with --corpus FILE.',
+    );
   }
   const val = prepared.data.val;
   if (!(val instanceof LineDataset) || val.documents === null) {
-    throw new Error('The run that trained this model kept no validation pairs (--val 0); give pairs to evaluate with --corpus FILE.');
+    throw new Error(
+      'The run that trained this model kept no validation pairs (--val 0); give pairs to evaluate with --corpus FILE.',
+    );
   }
   const { texts, sources } = prepared.corpus;
   log(`evaluate: the ${val.documents.length} validation pairs of ${prepared.corpus.name}`);

@@ -1,10 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataSettings, DEFAULT_DATA_SETTINGS, LineDataset, prepareCorpusData, TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { checkRunSettings, checkSaveTarget, loadArtifact, loadRunState, refuseOtherWriter, saveArtifact, SavedRun, SaveOptions, withModelFolderLock } from '../io';
+import {
+  checkRunSettings,
+  checkSaveTarget,
+  loadArtifact,
+  loadRunState,
+  refuseOtherWriter,
+  saveArtifact,
+  SavedRun,
+  SaveOptions,
+  withModelFolderLock,
+} from '../io';
 import { networkConfigOf, networkFamilyOf, type NetworkModel, parseModelSpec, specFromFlags } from '../families';
 import { conditionState, encodeSources, type ModelConfig } from '../model';
-import { DEFAULT_TRAIN_CONFIG, RunState, summarizeRun, train, TrainCallback, TrainConfig, TrainResult, TrainSummary } from '../train';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  RunState,
+  summarizeRun,
+  train,
+  TrainCallback,
+  TrainConfig,
+  TrainResult,
+  TrainSummary,
+} from '../train';
 import { PAD_ID } from '../vocab';
 import { checkpointEachEpoch, type SampleStart } from './callbacks';
 import { conditionsForRun, DEFAULT_CONDITION_DIM, RunConditions } from './runConditions';
@@ -16,13 +35,15 @@ export interface NewRunSettings {
   data: Partial<DataSettings> & { corpus: string };
   /**
    * The model: a spec (`lstm:2x256`, `mlp:8x128`, see `gennet models`; without one the recurrent settings given here,
-   * by default one LSTM layer of 128 units) and any other settings of its family (`embeddingDim`, `dropout`, `seed`…).
-   * A recurrent network's input defaults to one-hot for characters and an embedding for words.
+   * by default one LSTM layer of 128 units) and any other settings of its family (`embeddingDim`, `dropout`,
+   * `seed`…). A recurrent network's input defaults to one-hot for characters and an embedding for words.
    */
   model?: { spec?: string } & Partial<Omit<ModelConfig, 'vocabSize' | 'family'>> & Record<string, unknown>;
   /** Training settings (`charsPerToken` is measured on the data). */
   training?: Partial<Omit<TrainConfig, 'charsPerToken'>>;
-  /** With `data.conditions`: the size of each condition value's learned vector (default {@link DEFAULT_CONDITION_DIM}). */
+  /**
+   * With `data.conditions`: the size of each condition value's learned vector (default {@link DEFAULT_CONDITION_DIM}).
+   */
   conditionDim?: number;
 }
 
@@ -40,7 +61,10 @@ export interface TrainingRun {
   corpusSha256: string;
   /** A conditional run's condition encoder and its documents' condition ids; null for other models. */
   conditions: RunConditions | null;
-  /** A sequence-to-sequence run's encoder side and its documents' source ids (the model is its decoder); null for others. */
+  /**
+   * A sequence-to-sequence run's encoder side and its documents' source ids (the model is its decoder); null
+   * for others.
+   */
   source: RunSource | null;
 }
 
@@ -66,20 +90,45 @@ export function given<T extends object>(settings: T | undefined): Partial<T> {
 
 /** Prepares a new run: checks and completes the settings, loads and prepares the corpus, builds the network. */
 export async function newRun(settings: NewRunSettings, out: string, log: Log = () => {}): Promise<TrainingRun> {
-  // Pairs are read one per example: a sequence-to-sequence run's mode is lines unless it says otherwise (and is refused).
+  // Pairs are read one per example: a sequence-to-sequence run's mode is lines unless it says otherwise (and
+  // is refused).
   const mode = settings.data.sourceColumn != null && settings.data.mode === undefined ? { mode: 'lines' as const } : {};
-  const dataSettings: DataSettings = { ...DEFAULT_DATA_SETTINGS, ...mode, ...given(settings.data), corpus: settings.data.corpus };
+  const dataSettings: DataSettings = {
+    ...DEFAULT_DATA_SETTINGS,
+    ...mode,
+    ...given(settings.data),
+    corpus: settings.data.corpus,
+  };
   checkRunSettings(dataSettings, { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training) });
   await checkSaveTarget(out);
   const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
   const { spec, ...modelSettings } = given(settings.model);
-  const { family, config } = networkConfigOf(spec === undefined ? specFromFlags(modelSettings) : parseModelSpec(spec), modelSettings, data.vocab);
-  const training: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training), charsPerToken: data.charsPerToken };
-  const conditions = conditionsForRun(prepared.corpus, family, config, settings.conditionDim ?? DEFAULT_CONDITION_DIM, null);
+  const { family, config } = networkConfigOf(
+    spec === undefined ? specFromFlags(modelSettings) : parseModelSpec(spec),
+    modelSettings,
+    data.vocab,
+  );
+  const training: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    ...given(settings.training),
+    charsPerToken: data.charsPerToken,
+  };
+  const conditions = conditionsForRun(
+    prepared.corpus,
+    family,
+    config,
+    settings.conditionDim ?? DEFAULT_CONDITION_DIM,
+    null,
+  );
   const source = sourceForRun(prepared.source, family, config, null);
   return {
-    out, data, resume: null, corpusSha256: prepared.corpusSha256, conditions, source,
+    out,
+    data,
+    resume: null,
+    corpusSha256: prepared.corpusSha256,
+    conditions,
+    source,
     model: { network: family.build(config), vocab: data.vocab, config },
     settings: { data: prepared.settings, training },
   };
@@ -96,26 +145,48 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
   let resume: RunState | null = null;
   try {
     const saved = artifact.saved.run;
-    if (saved === null) throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
+    if (saved === null)
+      throw new Error(`"${dir}" records no training run to resume (it was saved without one). Start a new run.`);
     resume = await loadRunState(dir);
     const { corpus, data, settings, corpusSha256, source: sources } = await prepareCorpusData(saved.data, log);
     if (JSON.stringify(data.vocab.toJSON()) !== JSON.stringify(artifact.vocab.toJSON())) {
-      throw new Error(`The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary differs); resuming needs the same corpus.`);
+      throw new Error(
+        `The corpus "${saved.data.corpus}" is not the text the run in "${dir}" started on (its vocabulary ` +
+          'differs); resuming needs the same corpus.',
+      );
     }
     if (saved.corpusSha256 !== null && saved.corpusSha256 !== corpusSha256) {
       if (options.acceptChangedCorpus !== true) {
-        throw new Error(`The corpus "${saved.data.corpus}" changed since the run in "${dir}" started (same characters, different text: edited or reordered); ` +
-          'resuming would train on other text than the first steps did. Restore it, start a new run, or pass --accept-changed-corpus to go on with the new text.');
+        throw new Error(
+          `The corpus "${saved.data.corpus}" changed since the run in "${dir}" started (same characters, ` +
+            'different text: edited or reordered); ' +
+            'resuming would train on other text than the first steps did. Restore it, start a new run, or ' +
+            'pass --accept-changed-corpus to go on with the new text.',
+        );
       }
-      log(`corpus: warning: the text changed since the run started; going on with the new text (--accept-changed-corpus)`);
+      log(
+        `corpus: warning: the text changed since the run started; going on with the new text (--accept-changed-corpus)`,
+      );
     }
     log(`resuming ${dir} at step ${resume.step} (epoch ${resume.epoch}, batch ${resume.batchInEpoch})`);
     const training = { ...saved.training, ...given({ threads: options.threads, engine: options.engine }) };
     const family = networkFamilyOf(artifact);
-    const conditions = conditionsForRun(corpus, family, artifact.config, artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM, artifact.conditions, true);
+    const conditions = conditionsForRun(
+      corpus,
+      family,
+      artifact.config,
+      artifact.conditions?.config.dim ?? DEFAULT_CONDITION_DIM,
+      artifact.conditions,
+      true,
+    );
     const source = sourceForRun(sources, family, artifact.config, artifact.source, true);
     return {
-      out: options.out ?? dir, data, resume, corpusSha256, conditions, source,
+      out: options.out ?? dir,
+      data,
+      resume,
+      corpusSha256,
+      conditions,
+      source,
       model: { network: artifact.network, vocab: artifact.vocab, config: artifact.config },
       settings: { data: settings, training },
     };
@@ -158,17 +229,34 @@ export function runTraining(run: TrainingRun, options: RunTrainingOptions = {}):
 
 async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Promise<RunOutcome> {
   const { model, data, settings, out } = run;
-  const record: Omit<SavedRun, 'history' | 'summary'> = { data: settings.data, training: settings.training, corpusSha256: run.corpusSha256 };
+  const record: Omit<SavedRun, 'history' | 'summary'> = {
+    data: settings.data,
+    training: settings.training,
+    corpusSha256: run.corpusSha256,
+  };
   const encoders = savedEncoders(run);
   const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record, encoders)];
   const encoded = run.conditions ?? run.source;
-  const trained = encoded === null ? model.network
-    : { generator: model.network, encoder: encoded.encoder, layout: networkFamilyOf(model).stateLayout(model.config)!, documentIds: encoded.documentIds };
-  const result = await train(trained, data, settings.training, callbacks, { resume: run.resume ?? undefined, signal: options.signal })
-    .finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
+  const trained =
+    encoded === null
+      ? model.network
+      : {
+          generator: model.network,
+          encoder: encoded.encoder,
+          layout: networkFamilyOf(model).stateLayout(model.config)!,
+          documentIds: encoded.documentIds,
+        };
+  const result = await train(trained, data, settings.training, callbacks, {
+    resume: run.resume ?? undefined,
+    signal: options.signal,
+  }).finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
   if (result.interrupted !== null) {
     try {
-      await saveArtifact(out, model, { run: { ...record, history: result.history, summary: null }, runState: result.interrupted, ...encoders });
+      await saveArtifact(out, model, {
+        run: { ...record, history: result.history, summary: null },
+        runState: result.interrupted,
+        ...encoders,
+      });
     } finally {
       tf.dispose(result.interrupted.optimizer.map((w) => w.tensor));
     }
@@ -176,17 +264,34 @@ async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Prom
   }
   const params = model.network.countParams() + (encoded?.encoder.countParams() ?? 0);
   const summary = summarizeRun(result, data, {
-    backend: tf.getBackend(), threads: settings.training.threads, params, out, conditions: run.conditions?.config.conditions,
-    source: run.source === null ? undefined : { column: settings.data.sourceColumn!, level: run.source.vocab.unit, vocabSize: run.source.vocab.size, maxLen: run.source.config.maxLen },
+    backend: tf.getBackend(),
+    threads: settings.training.threads,
+    params,
+    out,
+    conditions: run.conditions?.config.conditions,
+    source:
+      run.source === null
+        ? undefined
+        : {
+            column: settings.data.sourceColumn!,
+            level: run.source.vocab.unit,
+            vocabSize: run.source.vocab.size,
+            maxLen: run.source.config.maxLen,
+          },
   });
   await saveArtifact(out, model, { run: { ...record, history: result.history, summary }, ...encoders });
   return { result, summary };
 }
 
-/** What a run saves beside its network: a conditional model's condition encoder, a sequence-to-sequence model's source side. */
+/**
+ * What a run saves beside its network: a conditional model's condition encoder, a sequence-to-sequence model's
+ * source side.
+ */
 function savedEncoders(run: TrainingRun): Pick<SaveOptions, 'conditions' | 'source'> {
-  if (run.conditions !== null) return { conditions: { config: run.conditions.config, encoder: run.conditions.encoder } };
-  if (run.source !== null) return { source: { config: run.source.config, encoder: run.source.encoder, vocab: run.source.vocab } };
+  if (run.conditions !== null)
+    return { conditions: { config: run.conditions.config, encoder: run.conditions.encoder } };
+  if (run.source !== null)
+    return { source: { config: run.source.config, encoder: run.source.encoder, vocab: run.source.vocab } };
   return {};
 }
 
@@ -206,6 +311,7 @@ export function sampleStart(run: TrainingRun): SampleStart | undefined {
   const document = val instanceof LineDataset ? (val.documents?.[0] ?? 0) : 0;
   const { maxLen } = source.config;
   const ids = source.documentIds.slice(document * maxLen, (document + 1) * maxLen);
-  const text = source.vocab.decode(ids.filter((id) => id !== PAD_ID)); // for the label; the state comes from the ids themselves
+  // for the label; the state comes from the ids themselves
+  const text = source.vocab.decode(ids.filter((id) => id !== PAD_ID));
   return { label: `source ${JSON.stringify(text)}`, state: () => encodeSources(source.encoder, ids, maxLen)[0] };
 }

@@ -21,23 +21,44 @@ export interface RunConditions extends SavedConditions {
  * values.
  */
 export function conditionsForRun(
-  corpus: Corpus, family: NetworkFamily, config: NetworkConfig, dim: number, saved: SavedConditions | null, resuming = false,
+  corpus: Corpus,
+  family: NetworkFamily,
+  config: NetworkConfig,
+  dim: number,
+  saved: SavedConditions | null,
+  resuming = false,
 ): RunConditions | null {
   const documents = corpus.conditions;
   if (documents === null) {
-    if (saved !== null) throw new Error('The model is conditional, but its run names no condition columns (damaged config.json?). Re-train or restore the model folder.');
+    if (saved !== null)
+      throw new Error(
+        'The model is conditional, but its run names no condition columns ' +
+          '(damaged config.json?). Re-train or restore the model folder.',
+      );
     return null;
   }
   const layout = family.stateLayout(config);
   if (layout === null || !family.supports.conditions) {
-    throw new Error(`A ${family.name} model has no state for conditions to set; drop --condition, or train a recurrent network (e.g. --model lstm).`);
+    throw new Error(
+      `A ${family.name} model has no state for conditions to set; drop ` +
+        '--condition, or train a recurrent network (e.g. --model lstm).',
+    );
   }
-  if (resuming && saved === null) throw new Error('The run names condition columns, but the model has no condition encoder (damaged model folder?). Re-train or restore it.');
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`The condition vector size must be a whole number ≥ 1, got ${dim}.`);
+  if (resuming && saved === null)
+    throw new Error(
+      'The run names condition columns, but the model has no condition ' +
+        'encoder (damaged model folder?). Re-train or restore it.',
+    );
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new Error(`The condition vector size must be a whole number ≥ 1, got ${dim}.`);
   let encoderConfig = saved?.config;
-  if (encoderConfig === undefined) encoderConfig = { conditions: conditionsOf(documents.names, documents.values), dim, seed: config.seed };
+  if (encoderConfig === undefined)
+    encoderConfig = { conditions: conditionsOf(documents.names, documents.values), dim, seed: config.seed };
   else if (encoderConfig.conditions.map((c) => c.column).join('\u0000') !== documents.names.join('\u0000')) {
-    throw new Error(`The model's conditions (${encoderConfig.conditions.map((c) => c.column).join(', ')}) are not the run's (${documents.names.join(', ')}) (damaged config.json?).`);
+    throw new Error(
+      `The model's conditions (${encoderConfig.conditions.map((c) => c.column).join(', ')}) are not the ` +
+        `run's (${documents.names.join(', ')}) (damaged config.json?).`,
+    );
   }
   const documentIds = conditionIds(encoderConfig, documents.values);
   const encoder = saved?.encoder ?? buildConditionEncoder(encoderConfig, layout);

@@ -14,22 +14,42 @@ export interface RunSource extends SavedSource {
  * or when `resuming` the `saved` one — which must exist, its vocabulary and length the sources' again.
  */
 export function sourceForRun(
-  data: SourceData | null, family: NetworkFamily, config: NetworkConfig, saved: SavedSource | null, resuming = false,
+  data: SourceData | null,
+  family: NetworkFamily,
+  config: NetworkConfig,
+  saved: SavedSource | null,
+  resuming = false,
 ): RunSource | null {
   if (data === null) {
-    if (saved !== null) throw new Error('The model is sequence-to-sequence, but its run names no source column (damaged config.json?). Re-train or restore the model folder.');
+    if (saved !== null)
+      throw new Error(
+        'The model is sequence-to-sequence, but its run names no source column (damaged config.json?). ' +
+          'Re-train or restore the model folder.',
+      );
     return null;
   }
-  if (resuming && saved === null) throw new Error('The run names a source column, but the model has no source encoder (damaged model folder?). Re-train or restore it.');
+  if (resuming && saved === null)
+    throw new Error(
+      'The run names a source column, but the model has no source ' +
+        'encoder (damaged model folder?). Re-train or restore it.',
+    );
   if (saved !== null) {
-    if (JSON.stringify(saved.vocab.toJSON()) !== JSON.stringify(data.vocab.toJSON()) || saved.config.maxLen !== data.maxLen) {
-      throw new Error('The corpus\'s sources are not the ones the run started on (their vocabulary or longest source differs); resuming needs the same corpus.');
+    if (
+      JSON.stringify(saved.vocab.toJSON()) !== JSON.stringify(data.vocab.toJSON()) ||
+      saved.config.maxLen !== data.maxLen
+    ) {
+      throw new Error(
+        "The corpus's sources are not the ones the run started on (their vocabulary or longest source " +
+          'differs); resuming needs the same corpus.',
+      );
     }
     return { ...saved, documentIds: data.ids };
   }
   if (family.buildSourceEncoder === undefined || !family.supports.seq2seq) {
-    throw new Error(`A ${family.name} model cannot be the decoder of a sequence-to-sequence model (it has no state for an encoder to set); ` +
-      'train a recurrent network (e.g. --model lstm).');
+    throw new Error(
+      `A ${family.name} model cannot be the decoder of a sequence-to-sequence model (it has no state for an ` +
+        'encoder to set); train a recurrent network (e.g. --model lstm).',
+    );
   }
   const built = family.buildSourceEncoder(config, { vocabSize: data.vocab.size, maxLen: data.maxLen });
   return { ...built, vocab: data.vocab, documentIds: data.ids };

@@ -32,17 +32,40 @@ export async function loadForSampling(options: SamplingModelOptions, prompts: re
   const loaded = await loadGenerator(options.model);
   const family = familyOf(loaded);
   if (family.engines.length === 0 && (options.engine !== 'auto' || options.backend !== undefined)) {
-    throw new Error(`"${options.model}" holds a model of the ${family.name} family, which runs on its own (no engine, no backend); drop --engine and --backend.`);
+    throw new Error(
+      `"${options.model}" holds a model of the ${family.name} family, which runs on its own (no engine, no ` +
+        'backend); drop --engine and --backend.',
+    );
   }
   const { conditions, source } = loaded;
-  if (conditions === null && options.condition !== undefined) throw new Error(`"${options.model}" is not a conditional model; drop --condition.`);
-  if (source === null && options.source !== undefined) throw new Error(`"${options.model}" is not a sequence-to-sequence model; drop --source.`);
-  if (source !== null && options.source === undefined) throw new Error(`"${options.model}" is a sequence-to-sequence model (it reads ${source.vocab.unit}s); give --source TEXT to decode.`);
+  if (conditions === null && options.condition !== undefined)
+    throw new Error(`"${options.model}" is not a conditional model; drop --condition.`);
+  if (source === null && options.source !== undefined)
+    throw new Error(`"${options.model}" is not a sequence-to-sequence model; drop --source.`);
+  if (source !== null && options.source === undefined)
+    throw new Error(
+      `"${options.model}" is a sequence-to-sequence model (it ` +
+        `reads ${source.vocab.unit}s); give --source TEXT to decode.`,
+    );
   const values = conditions === null ? null : conditionValues(conditions.config, options.condition ?? {});
   if (source !== null) checkPrompts(source.vocab, [options.source!], options.strict ?? false, log);
-  const initialState = conditions !== null ? conditionState(conditions.encoder, conditions.config, values!)
-    : source !== null ? sourceStates(source, [options.source!])[0] : undefined;
+  const initialState =
+    conditions !== null
+      ? conditionState(conditions.encoder, conditions.config, values!)
+      : source !== null
+        ? sourceStates(source, [options.source!])[0]
+        : undefined;
   checkPrompts(loaded.vocab, prompts, options.strict ?? false, log);
-  const given = conditions === null ? undefined : Object.fromEntries(conditions.config.conditions.map((c, j) => [c.column, values![j]]));
-  return { backend, loaded, engine: engineOf(loaded, options.engine) ?? family.name, initialState, conditions: given, seq2seq: source !== null };
+  const given =
+    conditions === null
+      ? undefined
+      : Object.fromEntries(conditions.config.conditions.map((c, j) => [c.column, values![j]]));
+  return {
+    backend,
+    loaded,
+    engine: engineOf(loaded, options.engine) ?? family.name,
+    initialState,
+    conditions: given,
+    seq2seq: source !== null,
+  };
 }

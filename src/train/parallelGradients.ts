@@ -22,10 +22,19 @@ export interface PartGradients {
  * Computes the loss and gradients of `batch` on this thread with `engine`, with the model's current weights, from
  * `initialState` (the part's rows; null: zeros).
  */
-export function partGradients(model: tf.LayersModel, batch: Batch, engine: Engine, initialState: Float32Array | null = null): PartGradients {
+export function partGradients(
+  model: tf.LayersModel,
+  batch: Batch,
+  engine: Engine,
+  initialState: Float32Array | null = null,
+): PartGradients {
   const { loss, grads, initialStateGrad } = engine.lossAndGradients(model, batch, 1, initialState ?? undefined);
   // Disposed right below, so the arrays dataSync returns (copies, or on cpu the tensors' own) are ours.
-  const result = { loss, tokens: realTokens(batch), grads: model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name].dataSync() as Float32Array) };
+  const result = {
+    loss,
+    tokens: realTokens(batch),
+    grads: model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name].dataSync() as Float32Array),
+  };
   tf.dispose(Object.values(grads));
   return initialStateGrad === undefined ? result : { ...result, initialStateGrad };
 }
@@ -38,8 +47,15 @@ export function splitBatch(batch: Batch, parts: number): Batch[] {
   let row = 0;
   for (let k = 0; k < count; k++) {
     const rows = Math.floor(batch.batchSize / count) + (k < batch.batchSize % count ? 1 : 0);
-    const cut = <T extends Int32Array | Float32Array>(values: T) => values.slice(row * seqLen, (row + rows) * seqLen) as T;
-    const part: Batch = { inputs: cut(batch.inputs), targets: cut(batch.targets), mask: batch.mask === null ? null : cut(batch.mask), batchSize: rows, seqLen };
+    const cut = <T extends Int32Array | Float32Array>(values: T) =>
+      values.slice(row * seqLen, (row + rows) * seqLen) as T;
+    const part: Batch = {
+      inputs: cut(batch.inputs),
+      targets: cut(batch.targets),
+      mask: batch.mask === null ? null : cut(batch.mask),
+      batchSize: rows,
+      seqLen,
+    };
     if (batch.documents !== undefined) part.documents = batch.documents.slice(row, row + rows);
     out.push(part);
     row += rows;
@@ -52,7 +68,8 @@ export type WorkerRequest =
   | { type: 'init'; backend: BackendName; topology: unknown; dropoutCalls: number[] }
   | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: string; initialState: Float32Array | null };
 /** A gradient worker's answer to one request. */
-export type WorkerReply = { type: 'ready' } | ({ type: 'gradients' } & PartGradients) | { type: 'error'; message: string };
+export type WorkerReply =
+  { type: 'ready' } | ({ type: 'gradients' } & PartGradients) | { type: 'error'; message: string };
 
 /** One worker thread with its own copy of the network, answering one request at a time. */
 class GradientWorker {
@@ -62,7 +79,9 @@ class GradientWorker {
   constructor() {
     this.worker.on('message', (reply: WorkerReply) => this.settle((p) => p.resolve(reply)));
     this.worker.on('error', (error) => this.settle((p) => p.reject(error)));
-    this.worker.on('exit', (code) => this.settle((p) => p.reject(new Error(`A gradient worker thread stopped (exit code ${code}).`))));
+    this.worker.on('exit', (code) =>
+      this.settle((p) => p.reject(new Error(`A gradient worker thread stopped (exit code ${code}).`))),
+    );
   }
 
   private settle(action: (pending: NonNullable<GradientWorker['pending']>) => void): void {
@@ -117,7 +136,12 @@ export class GradientWorkers {
    * Mean loss over the batch's real tokens and its gradients (named as `model`'s variables; the caller disposes them);
    * with `start`, every row begins from its row of `start.state` and the result holds the state's gradient too.
    */
-  async lossAndGradients(model: tf.LayersModel, batch: Batch, engine: Engine, start?: { state: Float32Array; layout: StateLayout }): Promise<LossAndGradients> {
+  async lossAndGradients(
+    model: tf.LayersModel,
+    batch: Batch,
+    engine: Engine,
+    start?: { state: Float32Array; layout: StateLayout },
+  ): Promise<LossAndGradients> {
     const [own, ...others] = splitBatch(batch, this.workers.length + 1);
     let firstRow = 0;
     const partStates = [own, ...others].map((part) => {
@@ -126,10 +150,14 @@ export class GradientWorkers {
       return start === undefined ? null : selectStateRows(start.state, start.layout, rows);
     });
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const current = variables.map((v) => v.dataSync() as Float32Array); // on cpu the variables' own arrays: copy before transfer
+    // on cpu the variables' own arrays: copy before transfer
+    const current = variables.map((v) => v.dataSync() as Float32Array);
     const replies = others.map((part, k) => {
       const weights = current.map((values) => values.slice());
-      return this.workers[k].request({ type: 'step', weights, batch: part, engine: engine.name, initialState: partStates[k + 1] }, weights.map((w) => w.buffer as ArrayBuffer));
+      return this.workers[k].request(
+        { type: 'step', weights, batch: part, engine: engine.name, initialState: partStates[k + 1] },
+        weights.map((w) => w.buffer),
+      );
     });
     let mine: PartGradients;
     try {
@@ -153,7 +181,10 @@ export class GradientWorkers {
     const loss = parts.reduce((sum, part) => sum + share(part) * part.loss, 0);
     if (start === undefined) return { loss, grads };
     // Each part's loss counts with its share of the tokens, so does its rows' state gradient.
-    const initialStateGrad = concatStateRows(parts.map((part) => part.initialStateGrad!.map((g) => share(part) * g)), start.layout);
+    const initialStateGrad = concatStateRows(
+      parts.map((part) => part.initialStateGrad!.map((g) => share(part) * g)),
+      start.layout,
+    );
     return { loss, grads, initialStateGrad };
   }
 

@@ -38,7 +38,9 @@ interface AdamPowers {
 function adamPowers(optimizer: tf.Optimizer): AdamPowers {
   const powers = optimizer as unknown as Partial<AdamPowers>;
   if (!(powers.accBeta1 instanceof tf.Variable) || !(powers.accBeta2 instanceof tf.Variable)) {
-    throw new Error('Cannot read the Adam optimizer state of this TensorFlow.js version (accBeta1/accBeta2 not found).');
+    throw new Error(
+      'Cannot read the Adam optimizer state of this TensorFlow.js version (accBeta1/accBeta2 not found).',
+    );
   }
   return powers as AdamPowers;
 }
@@ -69,27 +71,34 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTens
   const { accBeta1, accBeta2 } = adamPowers(optimizer);
   const byName = (name: string) => saved.find((w) => w.name === name)!.tensor;
   await optimizer.setWeights(saved.filter((w) => w.name !== 'accBeta1' && w.name !== 'accBeta2'));
-  accBeta1.assign(byName('accBeta1') as tf.Scalar);
-  accBeta2.assign(byName('accBeta2') as tf.Scalar);
+  accBeta1.assign(byName('accBeta1'));
+  accBeta2.assign(byName('accBeta2'));
 }
 
 /** A run state as files: `json` (everything but the optimizer tensors, plus their specs) and their bytes. */
 export async function encodeRunState(state: RunState): Promise<{ json: string; weights: Uint8Array }> {
   const { data, specs } = await tf.io.encodeWeights(state.optimizer);
   const { optimizer: _tensors, ...rest } = state;
-  return { json: JSON.stringify({ ...rest, optimizerSpecs: specs }), weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(data)) };
+  return {
+    json: JSON.stringify({ ...rest, optimizerSpecs: specs }),
+    weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(data)),
+  };
 }
 
 /** Reads what {@link encodeRunState} wrote; `where` names the files in error messages. */
 export function decodeRunState(json: string, weights: Uint8Array, where: string): RunState {
   let parsed: Omit<RunState, 'optimizer'> & { optimizerSpecs: tf.io.WeightsManifestEntry[] };
   try {
-    parsed = JSON.parse(json);
+    parsed = JSON.parse(json) as typeof parsed;
   } catch {
     throw new Error(`${where} is not valid JSON (corrupted?); the run cannot be resumed.`);
   }
   const numbers = ['step', 'epoch', 'batchInEpoch', 'epochLoss', 'steadyTokens', 'steadySeconds'] as const;
-  if (numbers.some((key) => typeof parsed[key] !== 'number') || !Array.isArray(parsed.optimizerSpecs) || !Array.isArray(parsed.dropoutCalls)) {
+  if (
+    numbers.some((key) => typeof parsed[key] !== 'number') ||
+    !Array.isArray(parsed.optimizerSpecs) ||
+    !Array.isArray(parsed.dropoutCalls)
+  ) {
     throw new Error(`${where} is incomplete (corrupted?); the run cannot be resumed.`);
   }
   const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;

@@ -50,8 +50,16 @@ export interface TrainSummary {
 
 /** The summary of a finished run of `params` parameters on `data`, saved in `out`. */
 export function summarizeRun(
-  result: TrainResult, data: TokenData,
-  run: { backend: string; threads: number; params: number; out: string; conditions?: Condition[]; source?: TrainSummary['source'] },
+  result: TrainResult,
+  data: TokenData,
+  run: {
+    backend: string;
+    threads: number;
+    params: number;
+    out: string;
+    conditions?: Condition[];
+    source?: TrainSummary['source'];
+  },
 ): TrainSummary {
   return {
     backend: run.backend,
@@ -70,10 +78,14 @@ export function summarizeRun(
     params: run.params,
     seconds: result.seconds,
     out: run.out,
-    ...(run.conditions === undefined ? {} : {
-      conditions: Object.fromEntries(run.conditions.map((c) => [c.column, c.values])),
-      valLossShuffledConditions: result.valLossShuffledConditions ?? null,
-    }),
-    ...(run.source === undefined ? {} : { source: run.source, valLossShuffledSources: result.valLossShuffledConditions ?? null }),
+    ...(run.conditions === undefined
+      ? {}
+      : {
+          conditions: Object.fromEntries(run.conditions.map((c) => [c.column, c.values])),
+          valLossShuffledConditions: result.valLossShuffledConditions ?? null,
+        }),
+    ...(run.source === undefined
+      ? {}
+      : { source: run.source, valLossShuffledSources: result.valLossShuffledConditions ?? null }),
   };
 }

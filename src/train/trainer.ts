@@ -89,7 +89,9 @@ export interface TrainResult {
    */
   valLossShuffledConditions?: number | null;
   seconds: number;
-  /** The run's state when it was interrupted (`RunControl.signal`) before its last step; null when it ran to the end. */
+  /**
+   * The run's state when it was interrupted (`RunControl.signal`) before its last step; null when it ran to the end.
+   */
   interrupted: RunState | null;
 }
 
@@ -99,7 +101,11 @@ export interface TrainResult {
  * `encoded` (its generator is `model`), each row starts from the state its encoder gives its document.
  */
 export function evaluate(
-  model: tf.LayersModel, dataset: TokenDataset, batchSize: number, engine: EngineChoice = 'auto', maxTokens: number | null = null,
+  model: tf.LayersModel,
+  dataset: TokenDataset,
+  batchSize: number,
+  engine: EngineChoice = 'auto',
+  maxTokens: number | null = null,
   encoded?: EncoderDecoderRun,
 ): number {
   const runner = selectEngine(engine, model);
@@ -107,10 +113,14 @@ export function evaluate(
   let tokens = 0;
   for (const batch of validationBatches(dataset, batchSize, maxTokens)) {
     const n = realTokens(batch);
-    total += (encoded === undefined ? runner.loss(model, batch) : encoderDecoderLoss(runner, encoded, batch, batchEncoderIds(batch, encoded))) * n;
+    total +=
+      (encoded === undefined
+        ? runner.loss(model, batch)
+        : encoderDecoderLoss(runner, encoded, batch, batchEncoderIds(batch, encoded))) * n;
     tokens += n;
   }
-  if (tokens === 0) throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
+  if (tokens === 0)
+    throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
   return total / tokens;
 }
 
@@ -118,7 +128,11 @@ export function evaluate(
  * The batches validation scores, in order: every batch, or with `maxTokens` every k-th (k = tokens / maxTokens
  * rounded up), an even sample of the whole split — the same for every model, network or n-gram.
  */
-export function* validationBatches(dataset: TokenDataset, batchSize: number, maxTokens: number | null): Generator<Batch> {
+export function* validationBatches(
+  dataset: TokenDataset,
+  batchSize: number,
+  maxTokens: number | null,
+): Generator<Batch> {
   const stride = maxTokens === null ? 1 : Math.max(1, Math.ceil(dataset.tokens / maxTokens));
   let index = 0;
   for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
@@ -142,7 +156,10 @@ export function shuffledEncoderInputs(run: EncoderDecoderRun, seed: number): Enc
   const conditions = conditionCount(run.encoder);
   const documents = run.documentIds.length / conditions;
   if (documents < 2) return null;
-  const order = shuffleInPlace(Array.from({ length: documents }, (_, d) => d), createRng(seed));
+  const order = shuffleInPlace(
+    Array.from({ length: documents }, (_, d) => d),
+    createRng(seed),
+  );
   const documentIds = new Int32Array(run.documentIds.length);
   order.forEach((document, k) => {
     const donor = order[(k + 1) % documents];
@@ -176,10 +193,14 @@ export async function train(
   const encoded = 'generator' in trained ? trained : undefined;
   const model = encoded?.generator ?? (trained as tf.LayersModel);
   if (encoded !== undefined && encoded.documentIds.length % conditionCount(encoded.encoder) !== 0) {
-    throw new Error(`documentIds must hold ${conditionCount(encoded.encoder)} encoder ids per document (conditions, or source tokens), got ${encoded.documentIds.length} ids.`);
+    throw new Error(
+      `documentIds must hold ${conditionCount(encoded.encoder)} encoder ids per document (conditions, or ` +
+        `source tokens), got ${encoded.documentIds.length} ids.`,
+    );
   }
   const engine = selectEngine(config.engine, model);
-  if (!Number.isInteger(config.threads) || config.threads < 1) throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
+  if (!Number.isInteger(config.threads) || config.threads < 1)
+    throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
   const plannedSteps = config.epochs * batchesPerEpoch;
   const totalSteps = config.maxSteps === null ? plannedSteps : Math.min(plannedSteps, config.maxSteps);
   const { resume } = control;
@@ -193,13 +214,24 @@ export async function train(
   /** The run state at a position: epoch, batches of it done, their summed loss. */
   const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => {
     return {
-      step, epoch, batchInEpoch, epochLoss, history, steadyTokens, steadySeconds,
+      step,
+      epoch,
+      batchInEpoch,
+      epochLoss,
+      history,
+      steadyTokens,
+      steadySeconds,
       dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
       optimizer: await updater!.captureOptimizer(),
     };
   };
   const progress = (epoch: number, batchInEpoch: number, epochLoss: number, epochDone = false): TrainProgress => ({
-    epoch, batchInEpoch, batchesPerEpoch, totalSteps, charsPerSecond: charsPerSecond(), history,
+    epoch,
+    batchInEpoch,
+    batchesPerEpoch,
+    totalSteps,
+    charsPerSecond: charsPerSecond(),
+    history,
     // After an epoch's validation, a resumed run starts the next epoch.
     captureState: () => (epochDone ? stateAt(epoch + 1, 0, 0) : stateAt(epoch, batchInEpoch, epochLoss)),
   });
@@ -243,7 +275,10 @@ export async function train(
         if (step >= totalSteps) break;
       }
       updater.syncWeights();
-      const valLoss = data.val === null ? null : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, encoded);
+      const valLoss =
+        data.val === null
+          ? null
+          : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, encoded);
       const record: EpochRecord = {
         epoch,
         step,
@@ -275,8 +310,10 @@ export async function train(
   if (encoded !== undefined) {
     // Beside the last epoch's validation loss, with the same weights: not after an interruption mid-epoch.
     const shuffled = shuffledEncoderInputs(encoded, deriveSeed(config.seed, 'shuffled conditions'));
-    result.valLossShuffledConditions = data.val === null || shuffled === null || last === undefined || step > last.step ? null
-      : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, shuffled);
+    result.valLossShuffledConditions =
+      data.val === null || shuffled === null || last === undefined || step > last.step
+        ? null
+        : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, shuffled);
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(result);
   return result;

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
 import type { Engine, LossAndGradients } from '../engines';
-import { batchEncoderIds, encoderDecoderLossAndGradients, type EncoderDecoderRun, encoderStates, withEncoderGradients } from './encoderDecoder';
+import {
+  batchEncoderIds,
+  encoderDecoderLossAndGradients,
+  type EncoderDecoderRun,
+  encoderStates,
+  withEncoderGradients,
+} from './encoderDecoder';
 import { clipByGlobalNorm } from './clip';
 import { GradientWorkers } from './parallelGradients';
 import { captureOptimizer, NamedTensor, restoreOptimizer, RunState } from './runState';
@@ -35,20 +41,24 @@ export interface Updater {
  * thread, the generator's rows on the engine's threads or the worker threads, each from its rows' initial states.
  */
 export async function startUpdater(
-  model: tf.LayersModel, engine: Engine, given: UpdaterSettings, resume?: RunState, encoded?: EncoderDecoderRun,
+  model: tf.LayersModel,
+  engine: Engine,
+  given: UpdaterSettings,
+  resume?: RunState,
+  encoded?: EncoderDecoderRun,
 ): Promise<Updater> {
   // A limit of 0 (or below) means no clipping, for every engine.
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
   if (engine.startTraining !== undefined && encoded === undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {
-      step: async (batch) => fused.step(batch),
+      step: (batch) => Promise.resolve(fused.step(batch)),
       syncWeights: () => fused.syncWeights(),
-      captureOptimizer: async () => {
+      captureOptimizer: () => {
         fused.syncWeights();
-        return fused.captureOptimizer();
+        return Promise.resolve(fused.captureOptimizer());
       },
-      dispose: async () => fused.dispose(),
+      dispose: () => Promise.resolve(fused.dispose()),
     };
   }
   const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
@@ -61,11 +71,20 @@ export async function startUpdater(
     throw error;
   }
   const gradients = async (batch: Batch): Promise<LossAndGradients> => {
-    if (encoded === undefined) return workers !== null ? workers.lossAndGradients(model, batch, engine) : engine.lossAndGradients(model, batch, settings.threads);
+    if (encoded === undefined)
+      return workers !== null
+        ? workers.lossAndGradients(model, batch, engine)
+        : engine.lossAndGradients(model, batch, settings.threads);
     const ids = batchEncoderIds(batch, encoded);
     if (workers === null) return encoderDecoderLossAndGradients(engine, encoded, batch, ids, settings.threads);
     const state = encoderStates(encoded, ids, batch.batchSize);
-    return withEncoderGradients(encoded, ids, batch.batchSize, await workers.lossAndGradients(model, batch, engine, { state, layout: encoded.layout }), engine.name);
+    return withEncoderGradients(
+      encoded,
+      ids,
+      batch.batchSize,
+      await workers.lossAndGradients(model, batch, engine, { state, layout: encoded.layout }),
+      engine.name,
+    );
   };
   return {
     step: async (batch) => applyAdam(optimizer, await gradients(batch), settings.clipNorm),

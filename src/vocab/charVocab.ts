@@ -64,13 +64,19 @@ export class CharVocab implements Vocabulary {
     return new CharVocab([...SPECIAL_TOKENS, ...characters]);
   }
 
-  /** Restores a vocabulary saved with {@link CharVocab.toJSON}; throws an Error saying what is wrong if it is not one. */
+  /**
+   * Restores a vocabulary saved with {@link CharVocab.toJSON}; throws an Error saying what is wrong if it is not one.
+   */
   static fromJSON(json: unknown): CharVocab {
     const tokens = readVocabularyTokens(json, CHAR_KIND, CHAR_VERSION);
     for (let id = SPECIAL_TOKENS.length; id < tokens.length; id++) {
       const length = countCodePointsOf(tokens[id]);
       if (length !== 1) {
-        throw new Error(`Token ${id} of a saved char vocabulary is ${JSON.stringify(tokens[id])} (${length} characters); a char vocabulary holds exactly one character per token. The file is damaged or is a word vocabulary.`);
+        throw new Error(
+          `Token ${id} of a saved char vocabulary is ${JSON.stringify(tokens[id])} (${length} characters); a ` +
+            'char vocabulary holds exactly one character per ' +
+            'token. The file is damaged or is a word vocabulary.',
+        );
       }
     }
     return new CharVocab(tokens);
@@ -84,7 +90,10 @@ export class CharVocab implements Vocabulary {
   /** Token of an id; throws when the id is not in `0 .. size-1`. */
   tokenOf(id: number): string {
     if (!Number.isInteger(id) || id < 0 || id >= this.size) {
-      throw new Error(`Token id ${id} is outside this vocabulary (ids 0..${this.size - 1}). The ids probably come from a model trained with another vocabulary; load the vocabulary saved with that model.`);
+      throw new Error(
+        `Token id ${id} is outside this vocabulary (ids 0..${this.size - 1}). The ids probably come from a ` +
+          'model trained with another vocabulary; load the vocabulary saved with that model.',
+      );
     }
     return this.tokens[id];
   }
@@ -159,7 +168,7 @@ export class CharVocab implements Vocabulary {
 
   /** Writes the ids of `text` into `ids` from `offset` on and returns the offset after the last one. */
   private encodeInto(text: string, ids: TokenIds, offset: number): number {
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const codePoint = text.codePointAt(i) as number;
       ids[offset++] = this.idByCodePoint.get(codePoint) ?? UNK_ID;
       i += codePoint > 0xffff ? 2 : 1;

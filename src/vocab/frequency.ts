@@ -17,7 +17,10 @@ export function checkBuildLimits(options: { minCount?: number; maxSize?: number 
     throw new Error(`minCount must be a whole number >= 1, got ${minCount}. Use 1 to keep every ${unit}.`);
   }
   if (maxSize !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxSize) || maxSize <= SPECIAL_TOKENS.length)) {
-    throw new Error(`maxSize must be a whole number >= ${SPECIAL_TOKENS.length + 1} (the ${SPECIAL_TOKENS.length} special tokens plus at least one ${unit}), got ${maxSize}. Raise it or leave it out for no limit.`);
+    throw new Error(
+      `maxSize must be a whole number >= ${SPECIAL_TOKENS.length + 1} (the ${SPECIAL_TOKENS.length} special ` +
+        `tokens plus at least one ${unit}), got ${maxSize}. Raise it or leave it out for no limit.`,
+    );
   }
   return { minCount, maxSize };
 }
@@ -33,11 +36,17 @@ export function rankByCount<K>(counts: ReadonlyMap<K, number>, compare: (a: K, b
  */
 export function keepFrequent<K>(ranked: readonly (readonly [K, number])[], limits: BuildLimits, unit: string): K[] {
   if (ranked.length === 0) {
-    throw new Error(`Cannot build a vocabulary: the texts contain no ${unit}s. Check that the corpus loaded and that the right text column was chosen.`);
+    throw new Error(
+      `Cannot build a vocabulary: the texts contain no ${unit}s. Check ` +
+        'that the corpus loaded and that the right text column was chosen.',
+    );
   }
   const kept = ranked.filter(([, count]) => count >= limits.minCount);
   if (kept.length === 0) {
-    throw new Error(`No ${unit} occurs at least minCount=${limits.minCount} times (the most frequent occurs ${ranked[0][1]} times). Lower minCount.`);
+    throw new Error(
+      `No ${unit} occurs at least minCount=${limits.minCount} times (the most frequent occurs ` +
+        `${ranked[0][1]} times). Lower minCount.`,
+    );
   }
   return kept.slice(0, limits.maxSize - SPECIAL_TOKENS.length).map(([token]) => token);
 }
@@ -45,7 +54,10 @@ export function keepFrequent<K>(ranked: readonly (readonly [K, number])[], limit
 /** Returns the text, or throws a helpful Error when a corpus row is not a string (e.g. a missing CSV value). */
 export function requireText(text: unknown, index: number): string {
   if (typeof text !== 'string') {
-    throw new Error(`Text ${index} is ${text === null ? 'null' : typeof text}, not a string. Drop or fill the empty rows of the corpus (for example with fillNa('')) before encoding.`);
+    throw new Error(
+      `Text ${index} is ${text === null ? 'null' : typeof text}, not a string. Drop or fill the empty rows ` +
+        `of the corpus (for example with fillNa('')) before encoding.`,
+    );
   }
   return text;
 }

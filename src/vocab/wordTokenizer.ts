@@ -61,9 +61,11 @@ export function tokenizeWords(text: string, options: TokenizeOptions = {}): stri
       if (isWordLike) {
         pushParts(segment);
       } else if (segment === "'" && afterWord && !beforeWord && !singleQuoteOpen) {
-        tokens[tokens.length - 1] += segment; // "dogs'", "goin'": not the opening quote the detokenizer would take it for
+        // "dogs'", "goin'": not the opening quote the detokenizer would take it for
+        tokens[tokens.length - 1] += segment;
       } else if ((segment === '’' || (segment === "'" && singleQuoteOpen)) && beforeWord && !afterWord) {
-        push(segment + segments[++i].segment); // "'em", "’tis": not the closing quote the detokenizer would take it for
+        // "'em", "’tis": not the closing quote the detokenizer would take it for
+        push(segment + segments[++i].segment);
       } else {
         pushParts(segment);
         if (segment === "'") singleQuoteOpen = !singleQuoteOpen;
@@ -72,6 +74,7 @@ export function tokenizeWords(text: string, options: TokenizeOptions = {}): stri
   };
   let pieceStart = 0;
   for (const match of text.matchAll(WHITESPACE_RUN)) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (index?: number)
     const runStart = match.index as number;
     const isParagraph = match[0].length > 1 && (match[0].match(LINE_BREAK)?.length ?? 0) >= 2;
     if (isParagraph || runStart - pieceStart >= CHUNK_LENGTH) {
@@ -113,16 +116,26 @@ class Spacer {
     if (token === '') return '';
     const spacing = this.spacingOf(token);
     const tight =
-      this.previous === 'break' || this.previous === 'opening' || this.previous === 'joining' ||
-      spacing === 'break' || spacing === 'closing' || spacing === 'joining';
+      this.previous === 'break' ||
+      this.previous === 'opening' ||
+      this.previous === 'joining' ||
+      spacing === 'break' ||
+      spacing === 'closing' ||
+      spacing === 'joining';
     this.previous = spacing;
     if (spacing === 'break') this.doubleQuoteOpen = this.singleQuoteOpen = false;
     return tight ? token : ` ${token}`;
   }
 
   private spacingOf(token: string): Spacing {
-    if (token === '"') return (this.doubleQuoteOpen = !this.doubleQuoteOpen) ? 'opening' : 'closing';
-    if (token === "'") return (this.singleQuoteOpen = !this.singleQuoteOpen) ? 'opening' : 'closing';
+    if (token === '"') {
+      this.doubleQuoteOpen = !this.doubleQuoteOpen;
+      return this.doubleQuoteOpen ? 'opening' : 'closing';
+    }
+    if (token === "'") {
+      this.singleQuoteOpen = !this.singleQuoteOpen;
+      return this.singleQuoteOpen ? 'opening' : 'closing';
+    }
     if (CLOSING.has(token)) return 'closing';
     if (OPENING.has(token)) return 'opening';
     if (JOINING.has(token)) return 'joining';

@@ -87,15 +87,25 @@ export class WordVocab implements Vocabulary {
     const tokens = readVocabularyTokens(json, WORD_KIND, WORD_VERSION);
     const lowercase = (json as Record<string, unknown>).lowercase;
     if (typeof lowercase !== 'boolean') {
-      throw new Error(`The lowercase flag of a saved word vocabulary must be true or false, got ${JSON.stringify(lowercase) ?? 'nothing'}. The file is damaged; save the vocabulary again.`);
+      throw new Error(
+        'The lowercase flag of a saved word vocabulary must be true or false, got ' +
+          `${JSON.stringify(lowercase) ?? 'nothing'}. The file is damaged; save the vocabulary again.`,
+      );
     }
     for (let id = SPECIAL_TOKENS.length; id < tokens.length; id++) {
       const token = tokens[id];
       if (token === '' || (token !== PARAGRAPH_BREAK && /\p{White_Space}/u.test(token))) {
-        throw new Error(`Token ${id} of a saved word vocabulary is ${JSON.stringify(token)}; word tokens are not empty and hold no whitespace (except the paragraph break "\\n\\n"). The file is damaged; save the vocabulary again.`);
+        throw new Error(
+          `Token ${id} of a saved word vocabulary is ${JSON.stringify(token)}; word tokens are not empty and ` +
+            'hold no whitespace (except the paragraph break "\\n\\n"). ' +
+            'The file is damaged; save the vocabulary again.',
+        );
       }
       if (lowercase && token !== token.toLowerCase()) {
-        throw new Error(`Token ${id} of a saved word vocabulary is ${JSON.stringify(token)}, not lower-case, but the vocabulary says lowercase: true. The file is damaged; save the vocabulary again.`);
+        throw new Error(
+          `Token ${id} of a saved word vocabulary is ${JSON.stringify(token)}, not lower-case, but the ` +
+            'vocabulary says lowercase: true. The file is damaged; save the vocabulary again.',
+        );
       }
     }
     return new WordVocab(tokens, lowercase, null);
@@ -109,7 +119,10 @@ export class WordVocab implements Vocabulary {
    */
   counts(): ReadonlyMap<string, number> {
     if (this.tokenCounts === null) {
-      throw new Error('This word vocabulary was restored from JSON, which does not save token counts. Rebuild it with WordVocab.build(texts) to see the counts.');
+      throw new Error(
+        'This word vocabulary was restored from JSON, which does not save token counts. Rebuild it with ' +
+          'WordVocab.build(texts) to see the counts.',
+      );
     }
     return this.tokenCounts;
   }
@@ -122,7 +135,10 @@ export class WordVocab implements Vocabulary {
   /** Token of an id; throws when the id is not in `0 .. size-1`. */
   tokenOf(id: number): string {
     if (!Number.isInteger(id) || id < 0 || id >= this.size) {
-      throw new Error(`Token id ${id} is outside this vocabulary (ids 0..${this.size - 1}). The ids probably come from a model trained with another vocabulary; load the vocabulary saved with that model.`);
+      throw new Error(
+        `Token id ${id} is outside this vocabulary (ids 0..${this.size - 1}). The ids probably come from a ` +
+          'model trained with another vocabulary; load the vocabulary saved with that model.',
+      );
     }
     return this.tokens[id];
   }
@@ -142,7 +158,10 @@ export class WordVocab implements Vocabulary {
     return Int32Array.from(ids);
   }
 
-  /** The ids of {@link WordVocab.encodeCorpus} in the smallest array that holds them (two bytes per word up to 65 536 tokens). */
+  /**
+   * The ids of {@link WordVocab.encodeCorpus} in the smallest array that holds them (two bytes per word up to 65
+   * 536 tokens).
+   */
   encodeCorpusCompact(texts: readonly string[]): TokenIds {
     const wide = this.encodeCorpus(texts);
     const ids = allocateIds(this.size, wide.length);

@@ -5,11 +5,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sirv from 'sirv';
 import { findProjectRoot } from '../corpus/projectRoot';
-import { type CountedFamily, describeModel, familyOf } from '../families';
-import { ARTIFACT_FILES, generatorFromFiles, type LoadedModel, type ModelFiles, readModelFolder, writeFileAtomically } from '../io';
+import { describeModel, familyOf } from '../families';
+import {
+  ARTIFACT_FILES,
+  generatorFromFiles,
+  type LoadedModel,
+  type ModelFiles,
+  readModelFolder,
+  writeFileAtomically,
+} from '../io';
 import { type ModelFacts, SITE_MODEL_FOLDER, WEB_MODEL_FILE, type WebModelManifest } from './webModel';
 
-/** The file that marks a folder as a site gennet wrote and lists the files it wrote (the only ones a later export touches). */
+/**
+ * The file that marks a folder as a site gennet wrote and lists the files it wrote (the only ones a later
+ * export touches).
+ */
 const SITE_MARKER = 'gennet-site.json';
 /** Prefix of the folder a site is first written to, inside the site's folder. */
 const STAGING_PREFIX = '.gennet-staging-';
@@ -39,9 +49,18 @@ export function modelFacts(loaded: LoadedModel): ModelFacts {
   const family = familyOf(loaded);
   const { kind, shape, layers, units, input, order, params } = describeModel(loaded);
   return {
-    kind, shape, counted: family.training === 'counts', layers, units, input, order, unit: loaded.vocab.unit, vocabSize: loaded.vocab.size,
+    kind,
+    shape,
+    counted: family.training === 'counts',
+    layers,
+    units,
+    input,
+    order,
+    unit: loaded.vocab.unit,
+    vocabSize: loaded.vocab.size,
     conditions: loaded.conditions?.config.conditions.map((c) => `${c.column} (${c.values.length} values)`) ?? null,
-    params: params + (loaded.conditions?.encoder.countParams() ?? 0), savedAt: loaded.saved.createdAt,
+    params: params + (loaded.conditions?.encoder.countParams() ?? 0),
+    savedAt: loaded.saved.createdAt,
     corpus: corpus === null || corpus.startsWith('builtin:') ? corpus : path.basename(corpus),
     steps: run?.summary?.steps ?? run?.history.batches.length ?? null,
     valBitsPerChar: run?.summary?.valBitsPerChar ?? epochs.at(-1)?.valBitsPerChar ?? null,
@@ -55,14 +74,23 @@ const HEADER_FIELDS = ['format', 'version', 'createdAt', 'backend', 'gennetVersi
 function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
   const family = familyOf(loaded);
   if (loaded.source !== null) {
-    throw new Error(`"${dir}" is a sequence-to-sequence model; the web page generates from language models (networks, conditional ones ` +
-      'and n-grams) only. Use gennet generate --source or gennet evaluate for it.');
+    throw new Error(
+      `"${dir}" is a sequence-to-sequence model; the web page generates from language models (networks, ` +
+        'conditional ones and n-grams) only. Use gennet generate --source or gennet evaluate for it.',
+    );
   }
-  if (!family.supports.page) throw new Error(`"${dir}" is a ${family.name} model, which the web page cannot show yet; use gennet generate.`);
+  if (!family.supports.page)
+    throw new Error(`"${dir}" is a ${family.name} model, which the web page cannot show yet; use gennet generate.`);
   const record = Object.fromEntries(Object.entries(loaded.saved).filter(([key]) => !HEADER_FIELDS.includes(key)));
-  const files = family.training === 'counts' ? [...(family as CountedFamily).files, ARTIFACT_FILES.vocab]
-    : [ARTIFACT_FILES.model, ARTIFACT_FILES.weights, ARTIFACT_FILES.vocab,
-      ...(loaded.conditions === null ? [] : [ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights])];
+  const files =
+    family.training === 'counts'
+      ? [...family.files, ARTIFACT_FILES.vocab]
+      : [
+          ARTIFACT_FILES.model,
+          ARTIFACT_FILES.weights,
+          ARTIFACT_FILES.vocab,
+          ...(loaded.conditions === null ? [] : [ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights]),
+        ];
   return { format: 'gennet-web-model', version: 2, record, files, facts: modelFacts(loaded) };
 }
 
@@ -73,10 +101,14 @@ function disposeLoaded(loaded: LoadedModel): void {
   loaded.source?.encoder.dispose();
 }
 
-/** Writes every file of the site of a model (its manifest and folder's files) into the empty folder `dir`; returns their paths. */
+/**
+ * Writes every file of the site of a model (its manifest and folder's files) into the empty folder `dir`; returns
+ * their paths.
+ */
 async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: string): Promise<string[]> {
   const assets = pageAssetsDir();
-  const pageFiles = (await fs.readdir(assets)).filter((name) => !name.endsWith('.map')).sort(); // the source map stays in dist/
+  // the source map stays in dist/
+  const pageFiles = (await fs.readdir(assets)).filter((name) => !name.endsWith('.map')).sort();
   for (const name of pageFiles) await fs.copyFile(path.join(assets, name), path.join(dir, name));
   await fs.mkdir(path.join(dir, SITE_MODEL_FOLDER));
   const modelFiles = manifest.files;
@@ -96,14 +128,27 @@ async function earlierSiteFiles(dir: string): Promise<string[]> {
   const entries = (await fs.readdir(dir)).filter((name) => !name.startsWith(STAGING_PREFIX));
   if (!entries.includes(SITE_MARKER)) {
     if (entries.length === 0) return [];
-    throw new Error(`"${dir}" holds files that are not a gennet site (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); ` +
-      'gennet will not write into it. Give --out a new or empty folder.');
+    throw new Error(
+      `"${dir}" holds files that are not a gennet site ` +
+        `(${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); ` +
+        'gennet will not write into it. Give --out a new or empty folder.',
+    );
   }
-  const marker = JSON.parse(await fs.readFile(path.join(dir, SITE_MARKER), 'utf8').catch(() => 'null')) as SiteMarker | null;
+  const marker = JSON.parse(
+    await fs.readFile(path.join(dir, SITE_MARKER), 'utf8').catch(() => 'null'),
+  ) as SiteMarker | null;
   const files = marker?.files;
-  if (marker?.format !== 'gennet-web-site' || !Array.isArray(files) ||
-    !files.every((file) => typeof file === 'string' && file !== '' && !file.split('/').includes('..') && !path.isAbsolute(file))) {
-    throw new Error(`${path.join(dir, SITE_MARKER)} is damaged, so gennet cannot tell its files from yours; move your own files out, then delete the folder and export again.`);
+  if (
+    marker?.format !== 'gennet-web-site' ||
+    !Array.isArray(files) ||
+    !files.every(
+      (file) => typeof file === 'string' && file !== '' && !file.split('/').includes('..') && !path.isAbsolute(file),
+    )
+  ) {
+    throw new Error(
+      `${path.join(dir, SITE_MARKER)} is damaged, so gennet cannot tell its files from yours; move your own ` +
+        'files out, then delete the folder and export again.',
+    );
   }
   return files;
 }
@@ -118,7 +163,10 @@ async function earlierSiteFiles(dir: string): Promise<string[]> {
 export async function writeWebSite(modelDir: string, outDir: string): Promise<WebModelManifest> {
   const [model, out] = [path.resolve(modelDir), path.resolve(outDir)];
   if (model === out || out.startsWith(model + path.sep) || model.startsWith(out + path.sep)) {
-    throw new Error(`The site folder "${outDir}" and the model folder "${modelDir}" must not hold one another; give --out a folder elsewhere.`);
+    throw new Error(
+      `The site folder "${outDir}" and the model folder "${modelDir}" ` +
+        'must not hold one another; give --out a folder elsewhere.',
+    );
   }
   const earlier = await earlierSiteFiles(out);
   const folder = await readModelFolder(modelDir);
@@ -131,17 +179,25 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   }
   await fs.mkdir(out, { recursive: true });
   for (const name of await fs.readdir(out)) {
-    if (name.startsWith(STAGING_PREFIX)) await fs.rm(path.join(out, name), { recursive: true, force: true }); // an interrupted export's
+    // an interrupted export's
+    if (name.startsWith(STAGING_PREFIX)) await fs.rm(path.join(out, name), { recursive: true, force: true });
   }
   const staging = await fs.mkdtemp(path.join(out, STAGING_PREFIX));
   try {
     const files = await stageSite(manifest, folder, staging);
     const taken = files.filter((file) => !earlier.includes(file) && existsSync(path.join(out, file)));
-    if (taken.length > 0) throw new Error(`"${outDir}" holds ${taken.join(', ')}, which gennet did not write; move ${taken.length === 1 ? 'it' : 'them'} away and export again.`);
+    if (taken.length > 0)
+      throw new Error(
+        `"${outDir}" holds ${taken.join(', ')}, which gennet did not write; move ` +
+          `${taken.length === 1 ? 'it' : 'them'} away and export again.`,
+      );
     // The marker names the old and the new files while they change places (an interrupted export is finished by the
     // next), then the new ones alone.
-    const writeMarker = (listed: string[]) => writeFileAtomically(path.join(out, SITE_MARKER),
-      JSON.stringify({ format: 'gennet-web-site', version: 1, files: listed } satisfies SiteMarker, null, 2));
+    const writeMarker = (listed: string[]) =>
+      writeFileAtomically(
+        path.join(out, SITE_MARKER),
+        JSON.stringify({ format: 'gennet-web-site', version: 1, files: listed } satisfies SiteMarker, null, 2),
+      );
     await writeMarker([...new Set([...earlier, ...files])]);
     for (const file of earlier) if (!files.includes(file)) await fs.rm(path.join(out, file), { force: true });
     for (const file of files) {
@@ -174,19 +230,30 @@ function localUrl(host: string, port: number): string {
  * Serves the web page of the model in `modelDir` on `host`:`port` (0: any free port): the files {@link writeWebSite}
  * writes, from a temporary folder that `close` removes.
  */
-export async function serveWebSite(modelDir: string, options: { port?: number; host?: string } = {}): Promise<WebServer> {
+export async function serveWebSite(
+  modelDir: string,
+  options: { port?: number; host?: string } = {},
+): Promise<WebServer> {
   const { port = 8000, host = 'localhost' } = options;
   const temp = await fs.mkdtemp(path.join(os.tmpdir(), 'gennet-site-'));
   try {
     const manifest = await writeWebSite(modelDir, path.join(temp, 'site'));
     const server = http.createServer(sirv(path.join(temp, 'site'), { etag: true, dev: true }));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE'
-        ? new Error(`Port ${port} is in use on ${host}; choose another with --port (0 takes any free one).`) : error));
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(`Port ${port} is in use on ${host}; choose another with --port (0 takes any free one).`)
+            : error,
+        ),
+      );
       server.listen(port, host, resolve);
     });
     const close = async () => {
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
       await fs.rm(temp, { recursive: true, force: true });
     };
     return { url: localUrl(host, (server.address() as AddressInfo).port), manifest, close };

@@ -40,19 +40,26 @@ export interface ModelFacts {
   savedAt: string;
 }
 
-/** `web-model.json`: what the model folder's `config.json` records of the model, which files make it, and what it is. */
+/**
+ * `web-model.json`: what the model folder's `config.json` records of the model, which files make it, and what it is.
+ */
 export interface WebModelManifest {
   format: 'gennet-web-model';
   /** 2: the model's record and file list, for a model of any family (1 knew networks and n-grams by name). */
   version: 2;
-  /** `config.json` without the run and notes: the model's family record (`model`, `ngram`…) and a conditional model's `conditions`. */
+  /**
+   * `config.json` without the run and notes: the model's family record (`model`, `ngram`…) and a conditional model's
+   * `conditions`.
+   */
   record: Record<string, unknown>;
   /** The model folder's files the page fetches. */
   files: string[];
   facts: ModelFacts;
 }
 
-/** A model loaded by the page: what generates, its condition encoder (a conditional network; else null), its manifest. */
+/**
+ * A model loaded by the page: what generates, its condition encoder (a conditional network; else null), its manifest.
+ */
 export interface WebModel {
   generator: TextGenerator;
   conditions: SavedConditions | null;
@@ -62,8 +69,11 @@ export interface WebModel {
 /** Fetches one file; null when the server says it is not there. */
 async function fetchBytes(url: string): Promise<Uint8Array | null> {
   const response = await fetch(url).catch((error: unknown) => {
-    throw new Error(`Cannot fetch ${url} (${error instanceof Error ? error.message : error}). A page opened from disk (file://) cannot read its ` +
-      'model: serve the folder over http (python3 -m http.server -d SITE, or gennet serve --model DIR).');
+    throw new Error(
+      `Cannot fetch ${url} (${error instanceof Error ? error.message : String(error)}). A page opened from ` +
+        'disk (file://) cannot read its ' +
+        'model: serve the folder over http (python3 -m http.server -d SITE, or gennet serve --model DIR).',
+    );
   });
   if (response.status === 404) return null;
   if (!response.ok) throw new Error(`${url}: the server answered ${response.status} ${response.statusText}.`);
@@ -75,15 +85,30 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
  * its files, built into a generator by the code that reads a model folder on disk (JSON, weights' size and values,
  * the vocabulary's size, a family's own files).
  */
-export async function loadWebModel(base: string, fetchFile: (url: string) => Promise<Uint8Array | null> = fetchBytes): Promise<WebModel> {
+export async function loadWebModel(
+  base: string,
+  fetchFile: (url: string) => Promise<Uint8Array | null> = fetchBytes,
+): Promise<WebModel> {
   const manifestBytes = await fetchFile(fileIn(base, WEB_MODEL_FILE));
-  if (manifestBytes === null) throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is missing: this site has no model. Export it again with gennet export-web.`);
+  if (manifestBytes === null)
+    throw new Error(
+      `${fileIn(base, WEB_MODEL_FILE)} is missing: this site has no model. Export it again with gennet export-web.`,
+    );
   const manifest = parseJson(base, WEB_MODEL_FILE, manifestBytes) as WebModelManifest;
   if (manifest?.format !== 'gennet-web-model' || manifest.version !== 2 || !Array.isArray(manifest.files)) {
-    throw new Error(`${fileIn(base, WEB_MODEL_FILE)} is not a gennet web model of version 2; export the model again with gennet export-web.`);
+    throw new Error(
+      `${fileIn(base, WEB_MODEL_FILE)} is not a gennet web model ` +
+        'of version 2; export the model again with gennet export-web.',
+    );
   }
-  const bytes = new Map(await Promise.all(manifest.files.map(async (name) => [name, await fetchFile(fileIn(base, name))] as const)));
-  const { conditions, source, ...generator } = await modelFromFiles(base, { file: (name: string) => bytes.get(name) ?? null }, manifest.record);
+  const bytes = new Map(
+    await Promise.all(manifest.files.map(async (name) => [name, await fetchFile(fileIn(base, name))] as const)),
+  );
+  const { conditions, source, ...generator } = await modelFromFiles(
+    base,
+    { file: (name: string) => bytes.get(name) ?? null },
+    manifest.record,
+  );
   source?.encoder.dispose(); // export-web refuses sequence-to-sequence models
   return { manifest, conditions, generator };
 }

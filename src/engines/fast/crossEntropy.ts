@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * Mean softmax cross-entropy (nats) of `logits` `[rows, classes]` against integer `targets` (one per row), weighted
  * by `weights` (1 for real tokens, 0 for padding; null = all 1), fused in one pass: the forward pass keeps the
- * softmax, the gradient is `(softmax − onehot(target)) · weight / Σ weights`. No `[rows, classes]` one-hot is built.
+ * softmax, the gradient is `(softmax − onehot(target)) · weight / Σ weights`. No `[rows, classes]` one-hot
+ * is built.
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, weights: Float32Array | null): tf.Scalar {
   const [rows, classes] = logits.shape;
@@ -42,5 +43,5 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, we
     };
     return { value: tf.scalar(total * scale), gradFunc };
   });
-  return loss(logits) as tf.Scalar;
+  return loss(logits);
 }

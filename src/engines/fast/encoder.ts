@@ -31,17 +31,33 @@ export function fastEncoderStates(parts: EncoderParts, ids: Int32Array, rows: nu
 }
 
 /** The final states of rows whose sources all have `length` tokens: their recurrent layers run `length` steps. */
-function groupStates(parts: EncoderParts, ids: Int32Array, maxLen: number, length: number, members: number[]): tf.Tensor2D {
+function groupStates(
+  parts: EncoderParts,
+  ids: Int32Array,
+  maxLen: number,
+  length: number,
+  members: number[],
+): tf.Tensor2D {
   const batch = members.length;
-  const width = parts.recurrent.reduce((n, part) => n + part.cell.states * (part.recurrentKernel.shape[0] as number), 0);
+  const width = parts.recurrent.reduce(
+    (n, part) => n + part.cell.states * (part.recurrentKernel.shape[0] as number),
+    0,
+  );
   if (length === 0) return tf.zeros([batch, width]); // an empty source: the zero state, as the masked encoder gives
   const tokens = new Int32Array(length * batch); // time-major
   for (let t = 0; t < length; t++) members.forEach((r, b) => (tokens[t * batch + b] = ids[r * maxLen + t]));
   let x = lookupRows(parts.embedding.read(), tf.tensor1d(tokens, 'int32')) as tf.Tensor2D;
   const finals: tf.Tensor2D[] = [];
   for (const part of parts.recurrent) {
-    const projected = tf.add(linear(x, part.kernel.read() as tf.Tensor2D), part.bias.read()) as tf.Tensor2D;
-    const out = part.cell.sequence(projected, part.recurrentKernel.read() as tf.Tensor2D, { steps: length, batch }, part.gate, [], true);
+    const projected = tf.add<tf.Tensor2D>(linear(x, part.kernel.read() as tf.Tensor2D), part.bias.read());
+    const out = part.cell.sequence(
+      projected,
+      part.recurrentKernel.read() as tf.Tensor2D,
+      { steps: length, batch },
+      part.gate,
+      [],
+      true,
+    );
     const stepRows = length * batch;
     x = tf.slice(out, [0, 0], [stepRows, -1]);
     finals.push(tf.slice(out, [stepRows - batch, 0], [batch, -1])); // h after the last step

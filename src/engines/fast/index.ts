@@ -11,7 +11,9 @@ import { FastStepper } from './stepper';
  */
 export const fastEngine: Engine = {
   name: 'fast',
-  description: 'our JavaScript kernels: time-major cells, one matMul per step, fused gate math and loss (6-9x the layers engine on wasm)',
+  description:
+    'our JavaScript kernels: time-major cells, one matMul per ' +
+    'step, fused gate math and loss (6-9x the layers engine on wasm)',
   unavailableReason: () => null,
   unsupportedReason: partsUnsupportedReason,
   ...autodiffTraining(fastBatchLoss),

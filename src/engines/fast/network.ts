@@ -13,16 +13,35 @@ import { networkParts } from '../networkParts';
  * @param initialState the recurrent layers' starting states in order (per layer h, then c for LSTM, `[batch, units]`);
  * null: zeros.
  */
-export function fastLogits(model: tf.LayersModel, ids: Int32Array, shape: SequenceShape, training: boolean, initialState: tf.Tensor2D[] | null = null): tf.Tensor2D {
+export function fastLogits(
+  model: tf.LayersModel,
+  ids: Int32Array,
+  shape: SequenceShape,
+  training: boolean,
+  initialState: tf.Tensor2D[] | null = null,
+): tf.Tensor2D {
   const parts = networkParts(model, 'fast');
   const tokens = tf.tensor1d(ids, 'int32');
-  let x: tf.Tensor2D | null = parts.embedding === null ? null : (lookupRows(parts.embedding.read(), tokens) as tf.Tensor2D);
-  const starts = initialState === null ? null : groupByLayer(initialState, parts.recurrent.map((part) => part.cell.states));
+  let x: tf.Tensor2D | null =
+    parts.embedding === null ? null : (lookupRows(parts.embedding.read(), tokens) as tf.Tensor2D);
+  const starts =
+    initialState === null
+      ? null
+      : groupByLayer(
+          initialState,
+          parts.recurrent.map((part) => part.cell.states),
+        );
   for (const [layer, part] of parts.recurrent.entries()) {
     const kernel = part.kernel.read() as tf.Tensor2D;
     // One-hot inputs times the kernel are rows of the kernel.
     const projected = x === null ? (lookupRows(kernel, tokens) as tf.Tensor2D) : linear(x, kernel);
-    x = part.cell.sequence(tf.add(projected, part.bias.read()), part.recurrentKernel.read() as tf.Tensor2D, shape, part.gate, starts?.[layer] ?? []);
+    x = part.cell.sequence(
+      tf.add(projected, part.bias.read()),
+      part.recurrentKernel.read() as tf.Tensor2D,
+      shape,
+      part.gate,
+      starts?.[layer] ?? [],
+    );
     if (training && part.dropout !== null) x = part.dropout.drop(x) as tf.Tensor2D;
   }
   return tf.add(linear(x!, parts.output.kernel.read() as tf.Tensor2D), parts.output.bias.read());
@@ -40,10 +59,21 @@ function transposed<T extends Int32Array | Float32Array>(values: T, rows: number
  * fused softmax cross-entropy), from `initialState` (see {@link fastLogits}) or zeros; the same value as the layers
  * engine's.
  */
-export function fastBatchLoss(model: tf.LayersModel, batch: Batch, training: boolean, initialState: tf.Tensor2D[] | null = null): tf.Scalar {
+export function fastBatchLoss(
+  model: tf.LayersModel,
+  batch: Batch,
+  training: boolean,
+  initialState: tf.Tensor2D[] | null = null,
+): tf.Scalar {
   const { batchSize, seqLen } = batch;
   return tf.tidy(() => {
-    const logits = fastLogits(model, transposed(batch.inputs, batchSize, seqLen), { steps: seqLen, batch: batchSize }, training, initialState);
+    const logits = fastLogits(
+      model,
+      transposed(batch.inputs, batchSize, seqLen),
+      { steps: seqLen, batch: batchSize },
+      training,
+      initialState,
+    );
     const weights = batch.mask === null ? null : transposed(batch.mask, batchSize, seqLen);
     return softmaxCrossEntropy(logits, transposed(batch.targets, batchSize, seqLen), weights);
   });

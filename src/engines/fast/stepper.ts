@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellStepper, groupByLayer, joinStateParts, multiplyRows, StateLayout, stateParts, VectorStateStepperBase } from '../../model';
+import {
+  CellStepper,
+  groupByLayer,
+  joinStateParts,
+  multiplyRows,
+  StateLayout,
+  stateParts,
+  VectorStateStepperBase,
+} from '../../model';
 import { networkParts } from '../networkParts';
 
 /** Adds `bias` (length = row width) to every row of `rows`, in place. */
@@ -46,7 +54,9 @@ export class FastStepper extends VectorStateStepperBase {
     this.inputKernel = parts.embedding === null ? null : snapshot(parts.recurrent[0].kernel);
     this.kernels = parts.recurrent.slice(1).map((part) => snapshot(part.kernel));
     this.biases = parts.recurrent.map((part) => part.bias.read().dataSync() as Float32Array);
-    this.layers = parts.recurrent.map((part) => part.cell.stepper(part.recurrentKernel.read() as tf.Tensor2D, part.gate, batchSize));
+    this.layers = parts.recurrent.map((part) =>
+      part.cell.stepper(part.recurrentKernel.read() as tf.Tensor2D, part.gate, batchSize),
+    );
     this.outputKernel = snapshot(parts.output.kernel);
     this.outputBias = parts.output.bias.read().dataSync() as Float32Array;
     this.statesPerLayer = parts.recurrent.map((part) => part.cell.states);
@@ -68,13 +78,17 @@ export class FastStepper extends VectorStateStepperBase {
 
   feed(tokens: Int32Array, steps: number): Float32Array {
     const { batchSize } = this;
-    if (!(steps >= 1) || tokens.length !== batchSize * steps) throw new Error(`Stepper.feed expected ${batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
+    if (!(steps >= 1) || tokens.length !== batchSize * steps)
+      throw new Error(`Stepper.feed expected ${batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
     let hidden: Float32Array | null = null;
     for (let t = 0; t < steps; t++) {
       const ids = Int32Array.from({ length: batchSize }, (_, b) => tokens[b * steps + t]);
       const { values, width } = this.inputTable;
       const embedded = tableRows(values, width, ids, this.inputKernel === null ? this.biases[0] : null);
-      hidden = this.inputKernel === null ? embedded : addBias(multiplyRows(embedded, batchSize, this.inputKernel), this.biases[0]);
+      hidden =
+        this.inputKernel === null
+          ? embedded
+          : addBias(multiplyRows(embedded, batchSize, this.inputKernel), this.biases[0]);
       hidden = this.layers[0].step(hidden);
       for (let i = 1; i < this.layers.length; i++) {
         hidden = this.layers[i].step(addBias(multiplyRows(hidden, batchSize, this.kernels[i - 1]), this.biases[i]));

@@ -9,7 +9,12 @@ import { LayersStepper } from './stepper';
  * The network's logits with each recurrent layer starting from its part of `initialState` (`[h]` or `[h, c]` per
  * layer, in order) through tfjs-layers' own `initialState` argument; the layers of a generator form one chain.
  */
-function applyFromState(network: tf.LayersModel, inputs: tf.Tensor, training: boolean, initialState: tf.Tensor2D[]): tf.Tensor {
+function applyFromState(
+  network: tf.LayersModel,
+  inputs: tf.Tensor,
+  training: boolean,
+  initialState: tf.Tensor2D[],
+): tf.Tensor {
   let x = inputs;
   let next = 0;
   for (const layer of network.layers.slice(1)) {
@@ -26,7 +31,8 @@ function applyFromState(network: tf.LayersModel, inputs: tf.Tensor, training: bo
  */
 export const layersEngine: Engine = {
   name: 'layers',
-  description: "tfjs-layers' own cells and automatic gradients: runs any network, the reference the others are tested against",
+  description:
+    "tfjs-layers' own cells and automatic gradients: runs any network, the reference the others are tested against",
   unavailableReason: () => null,
   unsupportedReason: () => null,
   ...autodiffTraining((network, batch, training, initialState) =>
@@ -34,7 +40,10 @@ export const layersEngine: Engine = {
       const shape: [number, number] = [batch.batchSize, batch.seqLen];
       const inputs = tf.tensor2d(batch.inputs, shape, 'int32');
       const mask = batch.mask === null ? null : tf.tensor2d(batch.mask, shape, 'float32');
-      const logits = initialState === null ? network.apply(inputs, { training }) as tf.Tensor : applyFromState(network, inputs, training, initialState);
+      const logits =
+        initialState === null
+          ? (network.apply(inputs, { training }) as tf.Tensor)
+          : applyFromState(network, inputs, training, initialState);
       return sequenceLoss(logits, tf.tensor2d(batch.targets, shape, 'int32'), mask);
     }),
   ),

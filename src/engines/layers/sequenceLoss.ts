@@ -8,10 +8,10 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function sequenceLoss(logits: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor | null): tf.Scalar {
   return tf.tidy(() => {
-    const vocabSize = logits.shape[logits.shape.length - 1]!;
+    const vocabSize = logits.shape[logits.shape.length - 1];
     const logProbs = tf.logSoftmax(logits);
     const nll = tf.neg(tf.sum(tf.mul(logProbs, tf.oneHot(targets, vocabSize)), -1));
-    if (mask === null) return tf.mean(nll) as tf.Scalar;
-    return tf.div(tf.sum(tf.mul(nll, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+    if (mask === null) return tf.mean<tf.Scalar>(nll);
+    return tf.div<tf.Scalar>(tf.sum(tf.mul(nll, mask)), tf.maximum(tf.sum(mask), 1));
   });
 }

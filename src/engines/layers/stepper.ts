@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildGenerator, groupByLayer, joinStateParts, ModelConfig, StateLayout, stateLayout, stateParts, VectorStateStepperBase } from '../../model';
+import {
+  buildGenerator,
+  groupByLayer,
+  joinStateParts,
+  ModelConfig,
+  StateLayout,
+  stateLayout,
+  stateParts,
+  VectorStateStepperBase,
+} from '../../model';
 
 /** The reference stepper: a stateful tf.layers copy of the network for a fixed batch size. */
 export class LayersStepper extends VectorStateStepperBase {
@@ -22,13 +31,22 @@ export class LayersStepper extends VectorStateStepperBase {
   }
 
   state(): Float32Array {
-    return joinStateParts(this.recurrentLayers().flatMap((layer) => layer.states.map((s) => s!.dataSync() as Float32Array)));
+    return joinStateParts(
+      this.recurrentLayers().flatMap((layer) => layer.states.map((s) => s.dataSync() as Float32Array)),
+    );
   }
 
   setState(state: Float32Array): void {
     const layers = this.recurrentLayers();
-    const byLayer = groupByLayer(stateParts(state, this.layout, this.batchSize), layers.map((layer) => layer.states.length));
-    tf.tidy(() => layers.forEach((layer, i) => layer.resetStates(byLayer[i].map((part) => tf.tensor2d(part, [this.batchSize, this.layout.units])))));
+    const byLayer = groupByLayer(
+      stateParts(state, this.layout, this.batchSize),
+      layers.map((layer) => layer.states.length),
+    );
+    tf.tidy(() =>
+      layers.forEach((layer, i) =>
+        layer.resetStates(byLayer[i].map((part) => tf.tensor2d(part, [this.batchSize, this.layout.units]))),
+      ),
+    );
   }
 
   private recurrentLayers(): tf.layers.RNN[] {
@@ -53,7 +71,8 @@ export class LayersStepper extends VectorStateStepperBase {
    * but not the state tensors of stateful RNN layers, which would leak one set per generation).
    */
   dispose(): void {
-    for (const layer of this.recurrentLayers()) tf.dispose(layer.states.filter((state): state is tf.Tensor => state !== null));
+    for (const layer of this.recurrentLayers())
+      tf.dispose(layer.states.filter((state): state is tf.Tensor => state !== null));
     this.net.dispose();
   }
 }

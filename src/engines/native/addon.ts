@@ -49,33 +49,66 @@ export interface NativeAddon {
    * state, the loss's gradient with respect to it (else null). States: see {@link NativeAddon.Stepper}.
    */
   lossAndGradients(
-    spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
-    batch: number, steps: number, threads: number, dropoutSeeds: Uint32Array | null, initialState: Float32Array | null,
+    spec: NativeSpec,
+    weights: Float32Array[],
+    inputs: Int32Array,
+    targets: Int32Array,
+    mask: Float32Array | null,
+    batch: number,
+    steps: number,
+    threads: number,
+    dropoutSeeds: Uint32Array | null,
+    initialState: Float32Array | null,
   ): { loss: number; grads: Float32Array[]; finalState: Float32Array; initialStateGrads: Float32Array | null };
   /** The mean loss alone (evaluation: no dropout), the rows starting from `initialState` (null: zeros). */
   loss(
-    spec: NativeSpec, weights: Float32Array[], inputs: Int32Array, targets: Int32Array, mask: Float32Array | null,
-    batch: number, steps: number, threads: number, initialState: Float32Array | null,
+    spec: NativeSpec,
+    weights: Float32Array[],
+    inputs: Int32Array,
+    targets: Int32Array,
+    mask: Float32Array | null,
+    batch: number,
+    steps: number,
+    threads: number,
+    initialState: Float32Array | null,
   ): number;
   Trainer: new (
-    spec: NativeSpec, weights: Float32Array[],
-    state: { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number } | null,
+    spec: NativeSpec,
+    weights: Float32Array[],
+    state: {
+      first: Float32Array[];
+      second: Float32Array[];
+      iterations: number;
+      accBeta1: number;
+      accBeta2: number;
+    } | null,
     adam: { learningRate: number; beta1: number; beta2: number; epsilon: number; clipNorm: number },
   ) => {
     step(
-      inputs: Int32Array, targets: Int32Array, mask: Float32Array | null, batch: number, steps: number, threads: number,
+      inputs: Int32Array,
+      targets: Int32Array,
+      mask: Float32Array | null,
+      batch: number,
+      steps: number,
+      threads: number,
       dropoutSeeds: Uint32Array | null,
     ): number;
     weights(): Float32Array[];
     state(): { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number };
   };
-  /** The dropout masks the training steps draw from `seed`, batch-major [batch, steps, units] (0 or 1 / (1 − rate)). */
+  /**
+   * The dropout masks the training steps draw from `seed`, batch-major [batch, steps, units] (0 or 1 / (1 − rate)).
+   */
   dropoutMasks(seed: number, rate: number, batch: number, steps: number, units: number): Float32Array;
   /**
    * A generation stepper. A recurrent state of `batch` rows is one Float32Array: for each layer h [batch, units], then
    * (LSTM) c [batch, units]; `state()` reads it (zeros after a reset), `setState` continues from a given one.
    */
-  Stepper: new (spec: NativeSpec, weights: Float32Array[], batch: number) => {
+  Stepper: new (
+    spec: NativeSpec,
+    weights: Float32Array[],
+    batch: number,
+  ) => {
     feed(tokens: Int32Array, steps: number): Float32Array;
     reset(): void;
     state(): Float32Array;

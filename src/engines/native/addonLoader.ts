@@ -4,7 +4,9 @@ import { findProjectRoot } from '../../corpus/projectRoot';
 
 /** Where the build puts the addon; `GN_NATIVE_ADDON` points elsewhere (tests use it to simulate a missing build). */
 function addonPath(): string {
-  return process.env.GN_NATIVE_ADDON ?? path.join(findProjectRoot(), 'native', 'build', 'Release', 'gennet_native.node');
+  return (
+    process.env.GN_NATIVE_ADDON ?? path.join(findProjectRoot(), 'native', 'build', 'Release', 'gennet_native.node')
+  );
 }
 
 /**
@@ -14,11 +16,17 @@ function addonPath(): string {
 export function loadAddonFile(): { addon: unknown } | { reason: string } {
   const file = addonPath();
   if (!existsSync(file)) {
-    return { reason: `the C++ addon is not built (${file} is missing). On Debian/Ubuntu run \`npm run setup\`; elsewhere install a C++ compiler and OpenBLAS (macOS: Xcode command line tools) and run \`npm run build:native\`` };
+    return {
+      reason:
+        `the C++ addon is not built (${file} is missing). On Debian/Ubuntu run \`npm run setup\`; elsewhere install ` +
+        'a C++ compiler and OpenBLAS (macOS: Xcode command line tools) and run `npm run build:native`',
+    };
   }
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon (by path) loads with require()
     return { addon: require(file) };
   } catch (error) {
-    return { reason: `the C++ addon ${file} does not load (${error instanceof Error ? error.message.split('\n')[0] : error}); rebuild it with \`npm run build:native\`` };
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { reason: `the C++ addon ${file} does not load (${why}); rebuild it with \`npm run build:native\`` };
   }
 }

@@ -16,10 +16,14 @@ function fromOptimizerState(saved: OptimizerState, count: number) {
   const values = (i: number) => saved[i].tensor.dataSync() as Float32Array;
   const byName = (name: string) => {
     const found = saved.find((w) => w.name === name);
-    if (found === undefined) throw new Error(`The saved optimizer state has no ${name}; the run cannot be resumed on the native engine.`);
+    if (found === undefined)
+      throw new Error(`The saved optimizer state has no ${name}; the run cannot be resumed on the native engine.`);
     return found.tensor.dataSync()[0];
   };
-  if (saved.length !== 2 * count + 3) throw new Error(`The saved optimizer state has ${saved.length} tensors, a network of ${count} weights needs ${2 * count + 3}.`);
+  if (saved.length !== 2 * count + 3)
+    throw new Error(
+      `The saved optimizer state has ${saved.length} tensors, a network of ${count} weights needs ${2 * count + 3}.`,
+    );
   return {
     iterations: values(0)[0],
     first: Array.from({ length: count }, (_, i) => values(1 + i)),
@@ -35,17 +39,34 @@ function fromOptimizerState(saved: OptimizerState, count: number) {
  * step has changed them since the last write.
  */
 export function nativeFusedTraining(
-  addon: NativeAddon, layout: NativeLayout, weights: Float32Array[], settings: UpdateSettings, saved: OptimizerState | null,
+  addon: NativeAddon,
+  layout: NativeLayout,
+  weights: Float32Array[],
+  settings: UpdateSettings,
+  saved: OptimizerState | null,
 ): FusedTraining {
   const { spec, variables, nextDropoutSeeds } = layout;
   const adam = { learningRate: settings.learningRate, ...ADAM, clipNorm: settings.clipNorm ?? 0 };
-  const trainer = new addon.Trainer(spec, weights, saved === null ? null : fromOptimizerState(saved, variables.length), adam);
+  const trainer = new addon.Trainer(
+    spec,
+    weights,
+    saved === null ? null : fromOptimizerState(saved, variables.length),
+    adam,
+  );
   const names = variables.map((v) => (v.read() as tf.Variable).name);
   let stale = false; // the variables lag behind the addon's weights
   return {
     step(batch: Batch) {
       stale = true;
-      return trainer.step(batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, settings.threads, nextDropoutSeeds());
+      return trainer.step(
+        batch.inputs,
+        batch.targets,
+        batch.mask,
+        batch.batchSize,
+        batch.seqLen,
+        settings.threads,
+        nextDropoutSeeds(),
+      );
     },
     syncWeights() {
       if (!stale) return;
@@ -60,8 +81,14 @@ export function nativeFusedTraining(
       const state = trainer.state();
       return [
         { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
-        ...state.first.map((values, i) => ({ name: `${names[i]}/m`, tensor: tf.tensor(values, variables[i].shape as number[]) })),
-        ...state.second.map((values, i) => ({ name: `${names[i]}/v`, tensor: tf.tensor(values, variables[i].shape as number[]) })),
+        ...state.first.map((values, i) => ({
+          name: `${names[i]}/m`,
+          tensor: tf.tensor(values, variables[i].shape as number[]),
+        })),
+        ...state.second.map((values, i) => ({
+          name: `${names[i]}/v`,
+          tensor: tf.tensor(values, variables[i].shape as number[]),
+        })),
         { name: 'accBeta1', tensor: tf.scalar(state.accBeta1) },
         { name: 'accBeta2', tensor: tf.scalar(state.accBeta2) },
       ];

@@ -8,13 +8,16 @@ import { nativeFusedTraining } from './fusedTraining';
 
 /** The dropout rate every recurrent layer shares (0 for none), or null when the layers' rates differ. */
 function sharedDropoutRate(parts: NetworkParts): number | null {
-  const rates = new Set(parts.recurrent.map((part) => (part.dropout === null ? 0 : Number(part.dropout.getConfig().rate))));
+  const rates = new Set(
+    parts.recurrent.map((part) => (part.dropout === null ? 0 : Number(part.dropout.getConfig().rate))),
+  );
   return rates.size === 1 ? [...rates][0] : null;
 }
 
 /**
  * The network as the addon takes it: variables in the order of the network's trainable weights (as optimizers see
- * them); each dropout seed drawn counts a call on the model's dropout layer, so a saved run's masks go on where they were.
+ * them); each dropout seed drawn counts a call on the model's dropout layer, so a saved run's masks go on where
+ * they were.
  */
 function nativeLayout(network: tf.LayersModel): NativeLayout {
   const parts: NetworkParts = networkParts(network, 'native');
@@ -31,9 +34,11 @@ function nativeLayout(network: tf.LayersModel): NativeLayout {
   const variables = [
     ...(parts.embedding === null ? [] : [parts.embedding]),
     ...parts.recurrent.flatMap((part) => [part.kernel, part.recurrentKernel, part.bias]),
-    parts.output.kernel, parts.output.bias,
+    parts.output.kernel,
+    parts.output.bias,
   ];
-  const nextDropoutSeeds = () => (spec.dropout === 0 ? null : Uint32Array.from(parts.recurrent.map((part) => part.dropout!.nextSeed() >>> 0)));
+  const nextDropoutSeeds = () =>
+    spec.dropout === 0 ? null : Uint32Array.from(parts.recurrent.map((part) => part.dropout!.nextSeed() >>> 0));
   return { spec, variables, nextDropoutSeeds };
 }
 
@@ -45,12 +50,15 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   const cells = new Set(parts.recurrent.map((part) => part.cell.name));
   const gates = new Set(parts.recurrent.map((part) => part.gate));
   const known = addon().cells;
-  if ([...cells].some((cell) => !known.includes(cell))) return `cell ${[...cells].join('/')} (the addon knows ${known.join(', ')})`;
+  if ([...cells].some((cell) => !known.includes(cell)))
+    return `cell ${[...cells].join('/')} (the addon knows ${known.join(', ')})`;
   if (cells.size > 1 || gates.size > 1) return 'layers of different cells or gates';
   if (sharedDropoutRate(parts) === null) return 'dropout rates that differ between layers';
-  if (new Set(parts.recurrent.map((part) => part.recurrentKernel.shape[0])).size > 1) return 'layers of different sizes';
+  if (new Set(parts.recurrent.map((part) => part.recurrentKernel.shape[0])).size > 1)
+    return 'layers of different sizes';
   const { variables } = nativeLayout(network);
-  if (variables.some((v, i) => network.trainableWeights[i] !== v)) return 'trainable weights in an order other than input, layers, output';
+  if (variables.some((v, i) => network.trainableWeights[i] !== v))
+    return 'trainable weights in an order other than input, layers, output';
   return null;
 }
 
@@ -60,7 +68,9 @@ const addon = () => {
   return loaded.addon;
 };
 
-/** The network's current weights as plain arrays, in the addon's order (it only reads them; what it keeps it copies). */
+/**
+ * The network's current weights as plain arrays, in the addon's order (it only reads them; what it keeps it copies).
+ */
 function weightArrays(variables: tf.LayerVariable[]): Float32Array[] {
   return variables.map((v) => v.read().dataSync() as Float32Array);
 }
@@ -71,7 +81,11 @@ class NativeStepper extends VectorStateStepperBase {
   protected readonly modelName = 'A recurrent network';
   private readonly stepper: InstanceType<ReturnType<typeof addon>['Stepper']>;
 
-  constructor(network: tf.LayersModel, config: ModelConfig, readonly batchSize: number) {
+  constructor(
+    network: tf.LayersModel,
+    config: ModelConfig,
+    readonly batchSize: number,
+  ) {
     super();
     this.layout = stateLayout(config);
     const { spec, variables } = nativeLayout(network);
@@ -91,7 +105,8 @@ class NativeStepper extends VectorStateStepperBase {
   }
 
   feed(tokens: Int32Array, steps: number): Float32Array {
-    if (!(steps >= 1) || tokens.length !== this.batchSize * steps) throw new Error(`Stepper.feed expected ${this.batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
+    if (!(steps >= 1) || tokens.length !== this.batchSize * steps)
+      throw new Error(`Stepper.feed expected ${this.batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
     return this.stepper.feed(tokens, steps);
   }
 
@@ -100,9 +115,9 @@ class NativeStepper extends VectorStateStepperBase {
 
 /**
  * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
- * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the engine's own
- * threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`). The network stays the
- * tfjs-layers model: its weights are written back before validation, checkpoints and at the end.
+ * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the
+ * engine's own threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`). The network
+ * stays the tfjs-layers model: its weights are written back before validation, checkpoints and at the end.
  */
 export const nativeEngine: Engine = {
   name: 'native',
@@ -114,20 +129,49 @@ export const nativeEngine: Engine = {
   unsupportedReason: nativeUnsupportedReason,
   ownThreads: true,
   differentiatesOnTape: false,
-  lossAndGradients(network: tf.LayersModel, batch: Batch, threads: number, initialState: Float32Array | null = null): LossAndGradients {
+  lossAndGradients(
+    network: tf.LayersModel,
+    batch: Batch,
+    threads: number,
+    initialState: Float32Array | null = null,
+  ): LossAndGradients {
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(
-      spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads, nextDropoutSeeds(), initialState,
+      spec,
+      weightArrays(variables),
+      batch.inputs,
+      batch.targets,
+      batch.mask,
+      batch.batchSize,
+      batch.seqLen,
+      threads,
+      nextDropoutSeeds(),
+      initialState,
     );
     const grads: tf.NamedTensorMap = {};
-    variables.forEach((v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])));
-    return result.initialStateGrads === null ? { loss: result.loss, grads } : { loss: result.loss, grads, initialStateGrad: result.initialStateGrads };
+    variables.forEach(
+      (v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])),
+    );
+    return result.initialStateGrads === null
+      ? { loss: result.loss, grads }
+      : { loss: result.loss, grads, initialStateGrad: result.initialStateGrads };
   },
   loss(network: tf.LayersModel, batch: Batch, initialState: Float32Array | null = null): number {
     const { spec, variables } = nativeLayout(network);
-    return addon().loss(spec, weightArrays(variables), batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, 1, initialState);
+    return addon().loss(
+      spec,
+      weightArrays(variables),
+      batch.inputs,
+      batch.targets,
+      batch.mask,
+      batch.batchSize,
+      batch.seqLen,
+      1,
+      initialState,
+    );
   },
-  createStepper: (network: tf.LayersModel, config: ModelConfig, batchSize: number) => new NativeStepper(network, config, batchSize),
+  createStepper: (network: tf.LayersModel, config: ModelConfig, batchSize: number) =>
+    new NativeStepper(network, config, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
     const layout = nativeLayout(network);
     return nativeFusedTraining(addon(), layout, weightArrays(layout.variables), settings, optimizer);

@@ -8,16 +8,29 @@ export { MlpStepper } from './stepper';
 /** A spec without sizes: 8 tokens of context, 128 hidden units; embeddings of 64. */
 const DEFAULTS = { context: 8, units: 128, embeddingDim: 64, seed: 42 };
 /** Each setting's largest value. */
-const LIMITS: Record<keyof typeof DEFAULTS, number> = { context: 64, units: 4096, embeddingDim: 4096, seed: Number.MAX_SAFE_INTEGER };
+const LIMITS: Record<keyof typeof DEFAULTS, number> = {
+  context: 64,
+  units: 4096,
+  embeddingDim: 4096,
+  seed: Number.MAX_SAFE_INTEGER,
+};
 
 /** Reads `mlp`, `mlp:CONTEXT` or `mlp:CONTEXTxUNITS`. */
 function parseSpec(spec: string): ModelSpec | null {
   const [name, size, extra] = spec.split(':');
   if (name !== 'mlp') return null;
-  const match = size === undefined ? ['', String(DEFAULTS.context), String(DEFAULTS.units)] : /^(\d+)(?:x(\d+))?$/.exec(size);
+  const match =
+    size === undefined ? ['', String(DEFAULTS.context), String(DEFAULTS.units)] : /^(\d+)(?:x(\d+))?$/.exec(size);
   const [context, units] = [Number(match?.[1]), Number(match?.[2] ?? DEFAULTS.units)];
-  if (extra !== undefined || match === null || !(context >= 1 && context <= LIMITS.context && units >= 1 && units <= LIMITS.units)) {
-    throw new Error(`Cannot read the model "${spec}": use mlp, mlp:CONTEXT or mlp:CONTEXTxUNITS (context 1–${LIMITS.context} tokens, e.g. mlp:8x256).`);
+  if (
+    extra !== undefined ||
+    match === null ||
+    !(context >= 1 && context <= LIMITS.context && units >= 1 && units <= LIMITS.units)
+  ) {
+    throw new Error(
+      `Cannot read the model "${spec}": use mlp, mlp:CONTEXT or mlp:CONTEXTxUNITS (context ` +
+        `1–${LIMITS.context} tokens, e.g. mlp:8x256).`,
+    );
   }
   return { family: 'mlp', label: spec, settings: { context, units } };
 }
@@ -25,44 +38,59 @@ function parseSpec(spec: string): ModelSpec | null {
 /** Settings checked and complete; `where` says where they came from. */
 function checked(given: Readonly<Record<string, unknown>>, vocabSize: number, where: string): MlpConfig {
   const unknown = Object.keys(given).filter((key) => !(key in DEFAULTS) && key !== 'family' && key !== 'vocabSize');
-  if (unknown.length > 0) throw new Error(`An MLP has no setting ${unknown.join(', ')} (it has ${Object.keys(DEFAULTS).join(', ')})${where}.`);
+  if (unknown.length > 0)
+    throw new Error(
+      `An MLP has no setting ${unknown.join(', ')} (it has ${Object.keys(DEFAULTS).join(', ')})${where}.`,
+    );
   const config = { family: 'mlp' as const, vocabSize, ...DEFAULTS, ...given };
   for (const key of ['vocabSize', ...Object.keys(DEFAULTS)] as const) {
     const value = config[key as keyof typeof config] as number;
     const limit = key === 'vocabSize' ? Number.MAX_SAFE_INTEGER : LIMITS[key as keyof typeof LIMITS];
-    if (!(Number.isInteger(value) && value >= (key === 'seed' ? 0 : 1) && value <= limit)) throw new Error(`The MLP's ${key} must be a whole number from 1 to ${limit}, got ${value}${where}.`);
+    if (!(Number.isInteger(value) && value >= (key === 'seed' ? 0 : 1) && value <= limit))
+      throw new Error(`The MLP's ${key} must be a whole number from 1 to ${limit}, got ${value}${where}.`);
   }
-  return config as MlpConfig;
+  return config;
 }
 
 /**
  * Bengio et al.'s (2003) neural probabilistic language model (`mlp:CONTEXTxUNITS`): the last CONTEXT tokens'
- * embeddings side by side → a tanh hidden layer → the next token's logits. No recurrent state: its steps keep a window
- * of tokens, so it takes no conditions and no encoder. It trains on the layers engine.
+ * embeddings side by side → a tanh hidden layer → the next token's logits. No recurrent state: its steps keep a
+ * window of tokens, so it takes no conditions and no encoder. It trains on the layers engine.
  */
 export const mlpFamily: NetworkFamily<MlpConfig> = {
   name: 'mlp',
-  description: "Bengio's neural probabilistic language model: the last N tokens' embeddings → tanh layer → softmax (makemore's MLP)",
+  description:
+    "Bengio's neural probabilistic language model: the last N " +
+    "tokens' embeddings → tanh layer → softmax (makemore's MLP)",
   spec: { syntax: 'mlp[:CONTEXT[xUNITS]]', example: 'mlp:8x128' },
   supports: { conditions: false, seq2seq: false, beam: true, page: true },
   engines: ['layers'],
   training: 'steps',
   parseSpec,
-  owns: (model): model is NetworkModel<MlpConfig> => 'network' in model && (model as NetworkModel).config.family === 'mlp',
+  owns: (model): model is NetworkModel<MlpConfig> =>
+    'network' in model && (model as NetworkModel).config.family === 'mlp',
   ownsRecord: (record) => (record.model as { family?: unknown } | undefined)?.family === 'mlp',
   openStepper: (model, _engine, rows) => new MlpStepper(model.network, model.config.context, rows),
 
   describe({ config, network }) {
     return {
-      kind: 'MLP', shape: `MLP, ${config.context} tokens × embedding ${config.embeddingDim} → ${config.units} tanh units`,
-      layers: 1, units: config.units, input: `embedding ${config.embeddingDim}`, order: config.context, params: network.countParams(),
+      kind: 'MLP',
+      shape: `MLP, ${config.context} tokens × embedding ${config.embeddingDim} → ${config.units} tanh units`,
+      layers: 1,
+      units: config.units,
+      input: `embedding ${config.embeddingDim}`,
+      order: config.context,
+      params: network.countParams(),
     };
   },
 
   resolveConfig: (given, vocab) => checked(given, vocab.size, ''),
 
   readConfig(record, where) {
-    const { vocabSize, ...rest } = (typeof record === 'object' && record !== null ? record : {}) as Record<string, unknown>;
+    const { vocabSize, ...rest } = (typeof record === 'object' && record !== null ? record : {}) as Record<
+      string,
+      unknown
+    >;
     return checked(rest, Number(vocabSize), ` (in ${where})`);
   },
 

@@ -16,7 +16,7 @@ export interface MlpConfig extends NetworkConfig {
 
 /** Arguments of {@link ContextDense}. */
 export interface ContextDenseArgs {
-  /** Positions read at each position: itself and the `context − 1` before it (1: a dense layer applied position-wise). */
+  /** Positions read at each position: itself and the `context − 1` before it (1: a position-wise dense layer). */
   context: number;
   units: number;
   activation: 'tanh' | 'linear';
@@ -49,7 +49,12 @@ export class ContextDense extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const width = (inputShape as tf.Shape).at(-1) as number;
     const { context, units, seed } = this.settings;
-    this.kernel = this.addWeight('kernel', [context * width, units], 'float32', tf.initializers.glorotUniform({ seed }));
+    this.kernel = this.addWeight(
+      'kernel',
+      [context * width, units],
+      'float32',
+      tf.initializers.glorotUniform({ seed }),
+    );
     this.bias = this.addWeight('bias', [units], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -63,13 +68,22 @@ export class ContextDense extends tf.layers.Layer {
     const { context, units, activation } = this.settings;
     return tf.tidy(() => {
       const [batch, time, width] = x.shape;
-      const padded = context === 1 ? x : tf.pad(x, [[0, 0], [context - 1, 0], [0, 0]]); // (B, context − 1 + T, E)
+      const padded =
+        context === 1
+          ? x
+          : tf.pad(x, [
+              [0, 0],
+              [context - 1, 0],
+              [0, 0],
+            ]); // (B, context − 1 + T, E)
       const kernel = this.kernel.read() as tf.Tensor2D; // (context·E, units)
       // Slot k (oldest first) at position t holds position t − (context − 1 − k): a slice of the padded sequence.
-      const slots = Array.from({ length: context }, (_, k) => linear(
-        tf.reshape(tf.slice(padded, [0, k, 0], [batch, time, width]), [batch * time, width]),
-        tf.slice(kernel, [k * width, 0], [width, units]),
-      )); // each (B·T, units)
+      const slots = Array.from({ length: context }, (_, k) =>
+        linear(
+          tf.reshape(tf.slice(padded, [0, k, 0], [batch, time, width]), [batch * time, width]),
+          tf.slice(kernel, [k * width, 0], [width, units]),
+        ),
+      ); // each (B·T, units)
       const y = tf.add(slots.length === 1 ? slots[0] : tf.addN(slots), this.bias.read());
       return tf.reshape(activation === 'tanh' ? tf.tanh(y) : y, [batch, time, units]);
     });
@@ -89,11 +103,24 @@ tf.serialization.registerClass(ContextDense);
 export function buildMlp(config: MlpConfig): tf.LayersModel {
   const input = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
   const embedded = new TokenEmbedding({
-    inputDim: config.vocabSize, outputDim: config.embeddingDim, seed: deriveSeed(config.seed, 'embedding'), name: 'embedding',
+    inputDim: config.vocabSize,
+    outputDim: config.embeddingDim,
+    seed: deriveSeed(config.seed, 'embedding'),
+    name: 'embedding',
   }).apply(input) as tf.SymbolicTensor;
-  const hidden = new ContextDense({ context: config.context, units: config.units, activation: 'tanh', seed: deriveSeed(config.seed, 'hidden'), name: 'hidden' })
-    .apply(embedded) as tf.SymbolicTensor;
-  const logits = new ContextDense({ context: 1, units: config.vocabSize, activation: 'linear', seed: deriveSeed(config.seed, 'logits'), name: 'logits' })
-    .apply(hidden) as tf.SymbolicTensor;
+  const hidden = new ContextDense({
+    context: config.context,
+    units: config.units,
+    activation: 'tanh',
+    seed: deriveSeed(config.seed, 'hidden'),
+    name: 'hidden',
+  }).apply(embedded) as tf.SymbolicTensor;
+  const logits = new ContextDense({
+    context: 1,
+    units: config.vocabSize,
+    activation: 'linear',
+    seed: deriveSeed(config.seed, 'logits'),
+    name: 'logits',
+  }).apply(hidden) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: 'mlp_generator' });
 }

@@ -8,8 +8,8 @@ function weightsOf(network: tf.LayersModel, layer: string): tf.Tensor[] {
 
 /**
  * Generation steps of the MLP: each row's window holds its last `context` tokens, and each step computes the hidden
- * layer and the logits of the window's last position only — `context × embeddingDim` inputs, two matMuls — instead of
- * running the network over the window. It snapshots the weights when created.
+ * layer and the logits of the window's last position only — `context × embeddingDim` inputs, two matMuls — instead
+ * of running the network over the window. It snapshots the weights when created.
  */
 export class MlpStepper extends TokenWindowStepper {
   protected readonly modelName = 'An MLP';
@@ -31,7 +31,9 @@ export class MlpStepper extends TokenWindowStepper {
     windows.forEach((id, i) => id >= 0 && inputs.set(this.table.subarray(id * width, (id + 1) * width), i * width));
     const [hiddenKernel, hiddenBias, outputKernel, outputBias] = this.weights;
     const logits = tf.tidy(() => {
-      const hidden = tf.tanh(tf.add(tf.matMul(tf.tensor2d(inputs, [batchSize, this.width * width]), hiddenKernel), hiddenBias)); // (B, H)
+      const hidden = tf.tanh(
+        tf.add(tf.matMul(tf.tensor2d(inputs, [batchSize, this.width * width]), hiddenKernel), hiddenBias),
+      ); // (B, H)
       return tf.add(tf.matMul(hidden, outputKernel), outputBias); // (B, V)
     });
     const values = logits.dataSync() as Float32Array;

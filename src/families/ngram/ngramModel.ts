@@ -25,7 +25,11 @@ export class NgramModel {
   /** Discount of each order, from its counts of counts: D = n₁ / (n₁ + 2 n₂). */
   readonly discounts: number[];
 
-  private constructor(readonly order: number, readonly vocabSize: number, levels: CountTable[]) {
+  private constructor(
+    readonly order: number,
+    readonly vocabSize: number,
+    levels: CountTable[],
+  ) {
     this.levels = levels;
     this.discounts = levels.map((level) => discountOf(level.values));
   }
@@ -46,13 +50,16 @@ export class NgramModel {
    */
   static fromEntries(order: number, vocabSize: number, entries: Int32Array): NgramModel {
     checkShape(order, vocabSize);
-    if (entries.length % (order + 1) !== 0) throw new Error(`n-gram counts come in groups of ${order + 1} numbers; got ${entries.length}.`);
+    if (entries.length % (order + 1) !== 0)
+      throw new Error(`n-gram counts come in groups of ${order + 1} numbers; got ${entries.length}.`);
     const top = new Map<string, number>();
     for (let i = 0; i < entries.length; i += order + 1) {
       const ids = entries.subarray(i, i + order + 1);
       const [token, count] = [ids[order - 1], ids[order]];
       if (ids.subarray(0, order).some((id) => id < -1 || id >= vocabSize) || token < 0 || !(count > 0)) {
-        throw new Error(`n-gram count ${i / (order + 1) + 1} holds an id outside the vocabulary of ${vocabSize} or a count below 1.`);
+        throw new Error(
+          `n-gram count ${i / (order + 1) + 1} holds an id outside the vocabulary of ${vocabSize} or a count below 1.`,
+        );
       }
       add(top, contextKey(ids.subarray(0, order - 1), order) + tokenChar(token), count);
     }
@@ -90,7 +97,10 @@ export class NgramModel {
     return new NgramModel(order, vocabSize, levels);
   }
 
-  /** Its counts of every order (what it keeps in place of parameters; `ngram.bin` stores the top order's, the rest follow from them). */
+  /**
+   * Its counts of every order (what it keeps in place of parameters; `ngram.bin` stores the top order's, the rest
+   * follow from them).
+   */
   get params(): number {
     return this.levels.reduce((n, level) => n + level.values.length, 0);
   }
@@ -142,7 +152,7 @@ export class NgramModel {
       if (c === undefined) continue; // an unseen context: the shorter one's estimate stands
       const [start, end, sum] = [level.offsets[c], level.offsets[c + 1], level.sums[c]];
       const d = this.discounts[k - 1];
-      p = Math.max(countOf(level, start, end, token) - d, 0) / sum + (d * (end - start) / sum) * p;
+      p = Math.max(countOf(level, start, end, token) - d, 0) / sum + ((d * (end - start)) / sum) * p;
     }
     return p;
   }
@@ -180,7 +190,13 @@ function countTable(counts: Map<string, number>): CountTable {
   offsets.push(keys.length);
   const sums = new Float64Array(contexts.length);
   for (let c = 0; c < contexts.length; c++) for (let j = offsets[c]; j < offsets[c + 1]; j++) sums[c] += values[j];
-  return { index: new Map(contexts.map((context, c) => [context, c])), offsets: Uint32Array.from(offsets), tokens, values, sums };
+  return {
+    index: new Map(contexts.map((context, c) => [context, c])),
+    offsets: Uint32Array.from(offsets),
+    tokens,
+    values,
+    sums,
+  };
 }
 
 /** The count of `token` in the sorted slice `start … end` of a table (0 when absent). */
@@ -198,9 +214,12 @@ function countOf(level: CountTable, start: number, end: number, token: number): 
 
 /** Checks an order and a vocabulary size; throws saying what is allowed. */
 function checkShape(order: number, vocabSize: number): void {
-  if (!Number.isInteger(order) || order < 1 || order > 12) throw new Error(`The order of an n-gram model must be a whole number from 1 to 12, got ${order}.`);
+  if (!Number.isInteger(order) || order < 1 || order > 12)
+    throw new Error(`The order of an n-gram model must be a whole number from 1 to 12, got ${order}.`);
   if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > MAX_VOCAB) {
-    throw new Error(`An n-gram model handles vocabularies of up to ${MAX_VOCAB} tokens, got ${vocabSize}; use --max-vocab.`);
+    throw new Error(
+      `An n-gram model handles vocabularies of up to ${MAX_VOCAB} tokens, got ${vocabSize}; use --max-vocab.`,
+    );
   }
 }
 
@@ -208,10 +227,14 @@ function checkShape(order: number, vocabSize: number): void {
 const MAX_VOCAB = 0xfffe;
 const BEGIN = String.fromCharCode(0);
 
-/** The key of the context of length `order − 1` that `history` ends with, padded with begin markers (so are negative ids). */
+/**
+ * The key of the context of length `order − 1` that `history` ends with, padded with begin markers (so are
+ * negative ids).
+ */
 function contextKey(history: ArrayLike<number>, order: number): string {
   let key = '';
-  for (let i = history.length - (order - 1); i < history.length; i++) key += i < 0 || history[i] < 0 ? BEGIN : tokenChar(history[i]);
+  for (let i = history.length - (order - 1); i < history.length; i++)
+    key += i < 0 || history[i] < 0 ? BEGIN : tokenChar(history[i]);
   return key;
 }
 
@@ -234,7 +257,9 @@ function add(counts: Map<string, number>, key: string, n: number): void {
 /** A token id as the character that stands for it in keys (id + 1; the begin marker is 0). */
 const tokenChar = (token: number) => String.fromCharCode(token + 1);
 
-/** Ney's discount D = n₁ / (n₁ + 2 n₂) from the numbers of N-grams seen once and twice; 0.5 when they do not tell. */
+/**
+ * Ney's discount D = n₁ / (n₁ + 2 n₂) from the numbers of N-grams seen once and twice; 0.5 when they do not tell.
+ */
 function discountOf(values: Uint32Array): number {
   let [once, twice] = [0, 0];
   for (const count of values) {

@@ -9,7 +9,10 @@ import type { NgramModel } from './ngramModel';
 export class NgramStepper extends TokenWindowStepper {
   protected readonly modelName = 'An n-gram model';
 
-  constructor(private readonly model: NgramModel, batchSize: number) {
+  constructor(
+    private readonly model: NgramModel,
+    batchSize: number,
+  ) {
     super(batchSize, Math.max(model.order - 1, 1));
   }
 

@@ -1,6 +1,14 @@
 import { type EngineChoice, ENGINES, selectEngine } from '../../engines';
 import {
-  buildGenerator, buildSequenceEncoder, CELLS, type CellType, DEFAULT_MODEL_CONFIG, type GeneratorModel, type ModelConfig, resolveModelConfig, stateLayout,
+  buildGenerator,
+  buildSequenceEncoder,
+  CELLS,
+  type CellType,
+  DEFAULT_MODEL_CONFIG,
+  type GeneratorModel,
+  type ModelConfig,
+  resolveModelConfig,
+  stateLayout,
 } from '../../model';
 import type { ModelSpec, NetworkFamily } from '../family';
 
@@ -14,7 +22,11 @@ const isRecurrent = (config: { family?: unknown }) => (config.family ?? 'recurre
 function parseSpec(spec: string): ModelSpec | null {
   const [cell, size, extra] = spec.split(':');
   if (!(CELLS as readonly string[]).includes(cell)) return null;
-  const bad = () => new Error(`Cannot read the model "${spec}": use ${CELLS.join('/')} with an optional :UNITS or :LAYERSxUNITS (e.g. lstm:2x256).`);
+  const bad = () =>
+    new Error(
+      `Cannot read the model "${spec}": use ${CELLS.join('/')} ` +
+        'with an optional :UNITS or :LAYERSxUNITS (e.g. lstm:2x256).',
+    );
   const match = size === undefined ? ['', '1', String(DEFAULT_MODEL_CONFIG.units)] : /^(?:(\d+)x)?(\d+)$/.exec(size);
   if (extra !== undefined || match === null) throw bad();
   const [layers, units] = [Number(match[1] ?? 1), Number(match[2])];
@@ -28,7 +40,9 @@ function parseSpec(spec: string): ModelSpec | null {
  */
 export const recurrentFamily: NetworkFamily<ModelConfig> = {
   name: 'recurrent',
-  description: 'RNN, GRU or LSTM layers over one-hot or embedded tokens (the lesson\'s generators); conditional and encoder–decoder models too',
+  description:
+    "RNN, GRU or LSTM layers over one-hot or embedded tokens (the lesson's generators); conditional and " +
+    'encoder–decoder models too',
   spec: { syntax: `${CELLS.join('|')}[:UNITS | :LAYERSxUNITS]`, example: 'lstm:2x256' },
   supports: { conditions: true, seq2seq: true, beam: true, page: true },
   engines: ENGINES,
@@ -36,29 +50,41 @@ export const recurrentFamily: NetworkFamily<ModelConfig> = {
   parseSpec,
 
   specFromFlags(flags) {
-    if (!(CELLS as readonly string[]).includes(String(flags.cell ?? DEFAULT_MODEL_CONFIG.cell))) return null;
-    return `${String(flags.cell ?? DEFAULT_MODEL_CONFIG.cell)}:${Number(flags.layers ?? 1)}x${Number(flags.units ?? DEFAULT_MODEL_CONFIG.units)}`;
+    const cell = flags.cell ?? DEFAULT_MODEL_CONFIG.cell;
+    if (typeof cell !== 'string' || !(CELLS as readonly string[]).includes(cell)) return null;
+    return `${cell}:${Number(flags.layers ?? 1)}x${Number(flags.units ?? DEFAULT_MODEL_CONFIG.units)}`;
   },
 
   // A recurrent network's settings may carry no family name: they were the only ones before families.
   owns: (model): model is GeneratorModel => 'network' in model && isRecurrent((model as GeneratorModel).config),
-  ownsRecord: (record) => typeof record.model === 'object' && record.model !== null && isRecurrent(record.model as { family?: unknown }),
-  openStepper: (model, engine: EngineChoice, rows) => selectEngine(engine, model.network).createStepper(model.network, model.config, rows),
+  ownsRecord: (record) => typeof record.model === 'object' && record.model !== null && isRecurrent(record.model),
+  openStepper: (model, engine: EngineChoice, rows) =>
+    selectEngine(engine, model.network).createStepper(model.network, model.config, rows),
 
   describe({ config, network }) {
     const input = config.input === 'embedding' ? `embedding ${config.embeddingDim}` : 'one-hot';
     const kind = config.cell.toUpperCase();
+    const layers = `${config.layers} layer${config.layers === 1 ? '' : 's'}`;
     return {
-      kind, shape: `${kind}, ${config.layers} layer${config.layers === 1 ? '' : 's'} × ${config.units} units, ${input} input`,
-      layers: config.layers, units: config.units, input, order: null, params: network.countParams(),
+      kind,
+      shape: `${kind}, ${layers} × ${config.units} units, ${input} input`,
+      layers: config.layers,
+      units: config.units,
+      input,
+      order: null,
+      params: network.countParams(),
     };
   },
 
   resolveConfig(given, vocab) {
     const unknown = Object.keys(given).filter((key) => !SETTINGS.includes(key));
-    if (unknown.length > 0) throw new Error(`A recurrent network has no setting ${unknown.join(', ')} (it has ${SETTINGS.join(', ')}).`);
+    if (unknown.length > 0)
+      throw new Error(`A recurrent network has no setting ${unknown.join(', ')} (it has ${SETTINGS.join(', ')}).`);
     return resolveModelConfig({
-      ...DEFAULT_MODEL_CONFIG, input: vocab.unit === 'word' ? 'embedding' : 'onehot', ...(given as Partial<ModelConfig>), cell: (given.cell ?? DEFAULT_MODEL_CONFIG.cell) as CellType,
+      ...DEFAULT_MODEL_CONFIG,
+      input: vocab.unit === 'word' ? 'embedding' : 'onehot',
+      ...(given as Partial<ModelConfig>),
+      cell: (given.cell ?? DEFAULT_MODEL_CONFIG.cell) as CellType,
       vocabSize: vocab.size,
     });
   },

@@ -22,11 +22,16 @@ export interface SequenceShape {
 
 /** One recurrent layer advancing a batch one step at a time, its state carried in plain arrays. */
 export interface CellStepper {
-  /** Consumes this step's input projections `[batch, gates·units]` and returns the new hidden state `[batch, units]`. */
+  /**
+   * Consumes this step's input projections `[batch, gates·units]` and returns the new hidden state `[batch, units]`.
+   */
   step(projections: Float32Array): Float32Array;
   /** Forgets the state (back to zeros). */
   reset(): void;
-  /** The state the next step starts from: the cell's {@link Cell.states} arrays `[batch, units]` (copies; zeros after a reset). */
+  /**
+   * The state the next step starts from: the cell's {@link Cell.states} arrays `[batch, units]` (copies; zeros after
+   * a reset).
+   */
   state(): Float32Array[];
   /** Continues from `parts` (as {@link state} returns them; copied). */
   setState(parts: readonly Float32Array[]): void;
@@ -58,10 +63,16 @@ export interface Cell<Name extends string = string> {
    * @param recurrentKernel `[units, gates·units]`.
    * @param finalState also return the final state's arrays after h (LSTM: c) as `batch` more rows each (an encoder's
    * handoff; h is the last step's rows).
-   * @returns time-major hidden states `[steps·batch, units]` (then the final arrays), differentiable in every argument.
+   * @returns time-major hidden states `[steps·batch, units]` (then the final arrays), differentiable in every
+   * argument.
    */
   sequence(
-    inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial?: readonly tf.Tensor2D[], finalState?: boolean,
+    inputs: tf.Tensor2D,
+    recurrentKernel: tf.Tensor2D,
+    shape: SequenceShape,
+    gate: GateActivation,
+    initial?: readonly tf.Tensor2D[],
+    finalState?: boolean,
   ): tf.Tensor2D;
   /** A stepper for `batch` sequences over a snapshot of `recurrentKernel` (the stepper owns its copy). */
   stepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper;

@@ -8,11 +8,11 @@ export type GateActivation = (typeof GATE_ACTIVATIONS)[number];
 
 /** A gate activation: its value, in place over a range of an array or for one number, and its derivative. */
 export interface GateFunctions {
-  value(x: number): number;
+  value: (x: number) => number;
   /** Replaces `values[from .. to)` by their activations. */
-  activate(values: Float32Array, from: number, to: number): void;
+  activate: (values: Float32Array, from: number, to: number) => void;
   /** d value / dx at the point where the gate's value is `y`. */
-  slopeAt(y: number): number;
+  slopeAt: (y: number) => number;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './rowMath';
-import { carriedStepper, CellStep, previousStates, recurrentKernelGradient, runSteps, SequenceGradients, sequenceOp } from './sequence';
+import {
+  carriedStepper,
+  CellStep,
+  previousStates,
+  recurrentKernelGradient,
+  runSteps,
+  SequenceGradients,
+  sequenceOp,
+} from './sequence';
 
 /** What one GRU step writes, each `[batch, units]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface GruStepOutputs {
@@ -19,9 +27,17 @@ export interface GruStepOutputs {
 }
 
 /** The arrays a GRU step writes, in units per row. */
-const GRU_BUFFERS: Record<keyof GruStepOutputs, number> = { updates: 1, resets: 1, resetStates: 1, candidates: 1, outputs: 1 };
+const GRU_BUFFERS: Record<keyof GruStepOutputs, number> = {
+  updates: 1,
+  resets: 1,
+  resetStates: 1,
+  candidates: 1,
+  outputs: 1,
+};
 
-/** The recurrent kernel of a GRU split as its step uses it: `[units, 2·units]` for z and r, `[units, units]` for hh. */
+/**
+ * The recurrent kernel of a GRU split as its step uses it: `[units, 2·units]` for z and r, `[units, units]` for hh.
+ */
 export interface GruKernels {
   updateReset: tf.Tensor2D;
   candidate: tf.Tensor2D;
@@ -36,12 +52,18 @@ export function splitGruKernel(recurrentKernel: tf.Tensor2D): GruKernels {
 
 /**
  * One GRU step for a batch of rows, as tfjs-layers' GRU computes it (kernel columns hold z, r, h; the reset gate is
- * applied before the candidate's recurrent matMul: `hh = tanh(x_h + (r ⊙ h) · U_h)`, `h' = z ⊙ h + (1 − z) ⊙ hh`).
- * Two backend matMuls (`h · U_zr`, `(r ⊙ h) · U_h`), the rest fused in loops.
+ * applied before the candidate's recurrent matMul: `hh = tanh(x_h + (r ⊙ h) · U_h)`,
+ * `h' = z ⊙ h + (1 − z) ⊙ hh`). Two backend matMuls (`h · U_zr`, `(r ⊙ h) · U_h`), the rest fused in loops.
  * @param projections `[batch, 3·units]` input projections `x·W + b` of this step.
  * @param hidden `[batch, units]` previous hidden state; null for a zero state.
  */
-export function gruStep(projections: Float32Array, hidden: Float32Array | null, kernels: GruKernels, gate: GateFunctions, out: GruStepOutputs): void {
+export function gruStep(
+  projections: Float32Array,
+  hidden: Float32Array | null,
+  kernels: GruKernels,
+  gate: GateFunctions,
+  out: GruStepOutputs,
+): void {
   const units = kernels.candidate.shape[0];
   const width = 3 * units;
   const batch = projections.length / width;
@@ -51,7 +73,9 @@ export function gruStep(projections: Float32Array, hidden: Float32Array | null, 
       const n = b * units + j;
       const rec = b * 2 * units + j;
       out.updates[n] = gate.value(projections[b * width + j] + (recurrentZR === null ? 0 : recurrentZR[rec]));
-      out.resets[n] = gate.value(projections[b * width + units + j] + (recurrentZR === null ? 0 : recurrentZR[rec + units]));
+      out.resets[n] = gate.value(
+        projections[b * width + units + j] + (recurrentZR === null ? 0 : recurrentZR[rec + units]),
+      );
       out.resetStates[n] = hidden === null ? 0 : out.resets[n] * hidden[n];
     }
   }
@@ -67,84 +91,113 @@ export function gruStep(projections: Float32Array, hidden: Float32Array | null, 
 }
 
 /**
- * A GRU layer over whole sequences from `initial` ([h]; empty: zeros), step by step with {@link gruStep}; the backward pass walks the
- * steps in reverse (two matMuls per step, the rest fused) and sums the recurrent-kernel gradient in two matMuls.
+ * A GRU layer over whole sequences from `initial` ([h]; empty: zeros), step by step with {@link gruStep}; the backward
+ * pass walks the steps in reverse (two matMuls per step, the rest fused) and sums the recurrent-kernel gradient in
+ * two matMuls.
  * @param inputs time-major `[steps·batch, 3·units]`: the input projection `x·W + b` of every step.
  * @param recurrentKernel `[units, 3·units]`.
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
  */
 export function gruSequence(
-  inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial: readonly tf.Tensor2D[] = [],
+  inputs: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  shape: SequenceShape,
+  gate: GateActivation,
+  initial: readonly tf.Tensor2D[] = [],
 ): tf.Tensor2D {
   const gateFns = gateFunctions(gate);
   const slopeAt = gateFns.slopeAt;
-  return sequenceOp(inputs, recurrentKernel, shape, initial, ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
-    const kernels = splitGruKernel(u);
-    const h0 = start?.[0] ?? null;
-    const { updates, resets, resetStates, candidates, outputs } = runSteps(projections, shape, units, GRU_BUFFERS,
-      (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out), h0 === null ? {} : { outputs: h0 }).all;
-    tf.dispose([kernels.updateReset, kernels.candidate]);
-    const width = 3 * units;
+  return sequenceOp(
+    inputs,
+    recurrentKernel,
+    shape,
+    initial,
+    ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
+      const kernels = splitGruKernel(u);
+      const h0 = start?.[0] ?? null;
+      const { updates, resets, resetStates, candidates, outputs } = runSteps(
+        projections,
+        shape,
+        units,
+        GRU_BUFFERS,
+        (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out),
+        h0 === null ? {} : { outputs: h0 },
+      ).all;
+      tf.dispose([kernels.updateReset, kernels.candidate]);
+      const width = 3 * units;
 
-    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): SequenceGradients => {
-      const [kernelZRT, kernelHT] = tf.tidy(() => {
-        const { updateReset, candidate } = splitGruKernel(kernel);
-        return [tf.transpose(updateReset), tf.transpose(candidate)];
-      });
-      const rows = steps * batch;
-      const dGatesZR = new Float32Array(rows * 2 * units);
-      const dCandidate = new Float32Array(rows * units); // gradient of the candidate's pre-activation
-      const dInputs = new Float32Array(rows * width);
-      const dPrevious = new Float32Array(stepStates);
-      let dRecurrent: Float32Array | null = null;
-      for (let t = steps - 1; t >= 0; t--) {
-        const base = t * stepStates;
-        const previous = (n: number) => (t > 0 ? outputs[n - stepStates] : h0 === null ? 0 : h0[n]);
-        const dUpdate = new Float32Array(stepStates);
-        for (let s = 0; s < stepStates; s++) {
-          const n = base + s;
-          const dh = dOutputs[n] + dPrevious[s] + (dRecurrent === null ? 0 : dRecurrent[s]);
-          const z = updates[n];
-          const hh = candidates[n];
-          dCandidate[n] = dh * (1 - z) * (1 - hh * hh);
-          dUpdate[s] = dh * (previous(n) - hh) * slopeAt(z);
-          dPrevious[s] = dh * z;
-        }
-        const dResetStates = multiplyRows(dCandidate.subarray(base, base + stepStates), batch, kernelHT);
-        for (let b = 0; b < batch; b++) {
-          const gateRow = (t * batch + b) * 2 * units;
-          const inputRow = (t * batch + b) * width;
-          for (let j = 0; j < units; j++) {
-            const s = b * units + j;
+      const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): SequenceGradients => {
+        const [kernelZRT, kernelHT] = tf.tidy(() => {
+          const { updateReset, candidate } = splitGruKernel(kernel);
+          return [tf.transpose(updateReset), tf.transpose(candidate)];
+        });
+        const rows = steps * batch;
+        const dGatesZR = new Float32Array(rows * 2 * units);
+        const dCandidate = new Float32Array(rows * units); // gradient of the candidate's pre-activation
+        const dInputs = new Float32Array(rows * width);
+        const dPrevious = new Float32Array(stepStates);
+        let dRecurrent: Float32Array | null = null;
+        for (let t = steps - 1; t >= 0; t--) {
+          const base = t * stepStates;
+          const previous = (n: number) => (t > 0 ? outputs[n - stepStates] : h0 === null ? 0 : h0[n]);
+          const dUpdate = new Float32Array(stepStates);
+          for (let s = 0; s < stepStates; s++) {
             const n = base + s;
-            const dReset = dResetStates[s] * previous(n) * slopeAt(resets[n]);
-            dPrevious[s] += dResetStates[s] * resets[n];
-            dGatesZR[gateRow + j] = dUpdate[s];
-            dGatesZR[gateRow + units + j] = dReset;
-            dInputs[inputRow + j] = dUpdate[s];
-            dInputs[inputRow + units + j] = dReset;
-            dInputs[inputRow + 2 * units + j] = dCandidate[n];
+            const dh = dOutputs[n] + dPrevious[s] + (dRecurrent === null ? 0 : dRecurrent[s]);
+            const z = updates[n];
+            const hh = candidates[n];
+            dCandidate[n] = dh * (1 - z) * (1 - hh * hh);
+            dUpdate[s] = dh * (previous(n) - hh) * slopeAt(z);
+            dPrevious[s] = dh * z;
           }
+          const dResetStates = multiplyRows(dCandidate.subarray(base, base + stepStates), batch, kernelHT);
+          for (let b = 0; b < batch; b++) {
+            const gateRow = (t * batch + b) * 2 * units;
+            const inputRow = (t * batch + b) * width;
+            for (let j = 0; j < units; j++) {
+              const s = b * units + j;
+              const n = base + s;
+              const dReset = dResetStates[s] * previous(n) * slopeAt(resets[n]);
+              dPrevious[s] += dResetStates[s] * resets[n];
+              dGatesZR[gateRow + j] = dUpdate[s];
+              dGatesZR[gateRow + units + j] = dReset;
+              dInputs[inputRow + j] = dUpdate[s];
+              dInputs[inputRow + units + j] = dReset;
+              dInputs[inputRow + 2 * units + j] = dCandidate[n];
+            }
+          }
+          dRecurrent =
+            t === 0 && h0 === null
+              ? null
+              : multiplyRows(dGatesZR.subarray(2 * base, 2 * (base + stepStates)), batch, kernelZRT);
         }
-        dRecurrent = t === 0 && h0 === null ? null : multiplyRows(dGatesZR.subarray(2 * base, 2 * (base + stepStates)), batch, kernelZRT);
-      }
-      kernelZRT.dispose();
-      kernelHT.dispose();
-      const dKernel = tf.tidy(() =>
-        tf.concat(
-          [
-            recurrentKernelGradient(previousStates(outputs, shape, units, h0), dGatesZR, rows),
-            recurrentKernelGradient(resetStates, dCandidate, rows),
-          ],
-          1,
-        ),
-      );
-      const grads: SequenceGradients = [tf.tensor2d(dInputs, [rows, width]), dKernel];
-      // What flows past the first step (directly, through the reset state and through U) is the initial state's gradient.
-      return h0 === null ? grads : [...grads, tf.tensor2d(dPrevious.map((d, s) => d + dRecurrent![s]), [batch, units])];
-    };
-    return { outputs, backward };
-  });
+        kernelZRT.dispose();
+        kernelHT.dispose();
+        const dKernel = tf.tidy(() =>
+          tf.concat(
+            [
+              recurrentKernelGradient(previousStates(outputs, shape, units, h0), dGatesZR, rows),
+              recurrentKernelGradient(resetStates, dCandidate, rows),
+            ],
+            1,
+          ),
+        );
+        const grads: SequenceGradients = [tf.tensor2d(dInputs, [rows, width]), dKernel];
+        // What flows past the first step (directly, through the reset state and through U) is the initial
+        // state's gradient.
+        return h0 === null
+          ? grads
+          : [
+              ...grads,
+              tf.tensor2d(
+                dPrevious.map((d, s) => d + dRecurrent![s]),
+                [batch, units],
+              ),
+            ];
+      };
+      return { outputs, backward };
+    },
+  );
 }
 
 /** A GRU layer's {@link CellStepper}: the hidden state in a plain array. */
@@ -152,11 +205,18 @@ function gruStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: n
   const kernels = splitGruKernel(recurrentKernel);
   const gateFns = gateFunctions(gate);
   const step: CellStep<keyof GruStepOutputs> = (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out);
-  return carriedStepper(batch, kernels.candidate.shape[0], GRU_BUFFERS, ['outputs'], step, () => tf.dispose([kernels.updateReset, kernels.candidate]));
+  return carriedStepper(batch, kernels.candidate.shape[0], GRU_BUFFERS, ['outputs'], step, () =>
+    tf.dispose([kernels.updateReset, kernels.candidate]),
+  );
 }
 
 /** Gated recurrent unit (Cho et al. 2014), as tfjs-layers' `GRU` (reset gate before the matMul) with logistic gates. */
 export const gru = {
-  name: 'gru', layerClass: 'GRU', gates: 3, states: 1, layer: (args) => tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' }),
-  sequence: gruSequence, stepper: gruStepper,
+  name: 'gru',
+  layerClass: 'GRU',
+  gates: 3,
+  states: 1,
+  layer: (args) => tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' }),
+  sequence: gruSequence,
+  stepper: gruStepper,
 } as const satisfies Cell<'gru'>;

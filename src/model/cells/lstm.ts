@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './rowMath';
-import { carriedStepper, CellStep, projectionAndKernelGradients, runSteps, SequenceGradients, sequenceOp } from './sequence';
+import {
+  carriedStepper,
+  CellStep,
+  projectionAndKernelGradients,
+  runSteps,
+  SequenceGradients,
+  sequenceOp,
+} from './sequence';
 
 /** What one LSTM step writes, each `[batch, …]`: views of a whole sequence's arrays, or a stepper's own buffers. */
 export interface LstmStepOutputs {
@@ -57,72 +64,107 @@ export function lstmStep(
 }
 
 /**
- * An LSTM layer over whole sequences from `initial` ([h, c]; empty: zeros), step by step with {@link lstmStep}; the backward pass walks
- * the steps in reverse the same way (one matMul by `Uᵀ` per step, the rest fused) and sums the recurrent-kernel
- * gradient in one matMul at the end.
+ * An LSTM layer over whole sequences from `initial` ([h, c]; empty: zeros), step by step with {@link lstmStep}; the
+ * backward pass walks the steps in reverse the same way (one matMul by `Uᵀ` per step, the rest fused) and sums the
+ * recurrent-kernel gradient in one matMul at the end.
  * @param inputs time-major `[steps·batch, 4·units]`: the input projection `x·W + b` of every step.
  * @param recurrentKernel `[units, 4·units]`.
  * @returns time-major hidden states `[steps·batch, units]`, differentiable in every argument.
  */
 export function lstmSequence(
-  inputs: tf.Tensor2D, recurrentKernel: tf.Tensor2D, shape: SequenceShape, gate: GateActivation, initial: readonly tf.Tensor2D[] = [], finalState = false,
+  inputs: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  shape: SequenceShape,
+  gate: GateActivation,
+  initial: readonly tf.Tensor2D[] = [],
+  finalState = false,
 ): tf.Tensor2D {
   const gateFns = gateFunctions(gate);
   const slopeAt = gateFns.slopeAt;
-  return sequenceOp(inputs, recurrentKernel, shape, initial, ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
-    const width = 4 * units;
-    const stepGates = batch * width;
-    const [h0, c0] = start ?? [null, null];
-    const lstmRun = runSteps(projections, shape, units, LSTM_BUFFERS, (x, before, out) => lstmStep(x, before('outputs'), before('cells'), u, gateFns, out),
-      start === null ? {} : { outputs: start[0], cells: start[1] });
-    const { gates, cells, cellTanh, outputs } = lstmRun.all;
+  return sequenceOp(
+    inputs,
+    recurrentKernel,
+    shape,
+    initial,
+    ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
+      const width = 4 * units;
+      const stepGates = batch * width;
+      const [h0, c0] = start ?? [null, null];
+      const lstmRun = runSteps(
+        projections,
+        shape,
+        units,
+        LSTM_BUFFERS,
+        (x, before, out) => lstmStep(x, before('outputs'), before('cells'), u, gateFns, out),
+        start === null ? {} : { outputs: start[0], cells: start[1] },
+      );
+      const { gates, cells, cellTanh, outputs } = lstmRun.all;
 
-    const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D, dFinal: Float32Array[] | null): SequenceGradients => {
-      const dz = new Float32Array(steps * stepGates);
-      const dCell = dFinal === null ? new Float32Array(stepStates) : Float32Array.from(dFinal[0]); // what flows into c from after the last step
-      const kernelT = tf.transpose(kernel);
-      let dRecurrent: Float32Array | null = null;
-      for (let t = steps - 1; t >= 0; t--) {
-        for (let b = 0; b < batch; b++) {
-          const row = t * stepGates + b * width;
-          for (let j = 0; j < units; j++) {
-            const s = b * units + j;
-            const n = t * stepStates + s;
-            const dh = dOutputs[n] + (dRecurrent === null ? 0 : dRecurrent[s]);
-            const i = gates[row + j];
-            const f = gates[row + units + j];
-            const g = gates[row + 2 * units + j];
-            const o = gates[row + 3 * units + j];
-            const tc = cellTanh[n];
-            const dc = dCell[s] + dh * o * (1 - tc * tc);
-            dz[row + j] = dc * g * slopeAt(i);
-            dz[row + units + j] = dc * (t > 0 ? cells[n - stepStates] : c0 === null ? 0 : c0[s]) * slopeAt(f);
-            dz[row + 2 * units + j] = dc * i * (1 - g * g);
-            dz[row + 3 * units + j] = dh * tc * slopeAt(o);
-            dCell[s] = dc * f;
+      const backward = (
+        dOutputs: Float32Array,
+        kernel: tf.Tensor2D,
+        dFinal: Float32Array[] | null,
+      ): SequenceGradients => {
+        const dz = new Float32Array(steps * stepGates);
+        // what flows into c from after the last step
+        const dCell = dFinal === null ? new Float32Array(stepStates) : Float32Array.from(dFinal[0]);
+        const kernelT = tf.transpose(kernel);
+        let dRecurrent: Float32Array | null = null;
+        for (let t = steps - 1; t >= 0; t--) {
+          for (let b = 0; b < batch; b++) {
+            const row = t * stepGates + b * width;
+            for (let j = 0; j < units; j++) {
+              const s = b * units + j;
+              const n = t * stepStates + s;
+              const dh = dOutputs[n] + (dRecurrent === null ? 0 : dRecurrent[s]);
+              const i = gates[row + j];
+              const f = gates[row + units + j];
+              const g = gates[row + 2 * units + j];
+              const o = gates[row + 3 * units + j];
+              const tc = cellTanh[n];
+              const dc = dCell[s] + dh * o * (1 - tc * tc);
+              dz[row + j] = dc * g * slopeAt(i);
+              dz[row + units + j] = dc * (t > 0 ? cells[n - stepStates] : c0 === null ? 0 : c0[s]) * slopeAt(f);
+              dz[row + 2 * units + j] = dc * i * (1 - g * g);
+              dz[row + 3 * units + j] = dh * tc * slopeAt(o);
+              dCell[s] = dc * f;
+            }
           }
+          dRecurrent =
+            t === 0 && h0 === null
+              ? null
+              : multiplyRows(dz.subarray(t * stepGates, (t + 1) * stepGates), batch, kernelT);
         }
-        dRecurrent = t === 0 && h0 === null ? null : multiplyRows(dz.subarray(t * stepGates, (t + 1) * stepGates), batch, kernelT);
-      }
-      kernelT.dispose();
-      const grads = projectionAndKernelGradients(dz, outputs, shape, units, h0);
-      // What flows past the first step is the gradient of the initial state: dh₀ through U, dc₀ through the forget gate.
-      return h0 === null ? grads : [...grads, tf.tensor2d(dRecurrent!, [batch, units]), tf.tensor2d(dCell, [batch, units])];
-    };
-    return { outputs, finalCarried: [cells.subarray((steps - 1) * stepStates)], backward };
-  }, finalState);
+        kernelT.dispose();
+        const grads = projectionAndKernelGradients(dz, outputs, shape, units, h0);
+        // What flows past the first step is the gradient of the initial state: dh₀ through U, dc₀ through the
+        // forget gate.
+        return h0 === null
+          ? grads
+          : [...grads, tf.tensor2d(dRecurrent!, [batch, units]), tf.tensor2d(dCell, [batch, units])];
+      };
+      return { outputs, finalCarried: [cells.subarray((steps - 1) * stepStates)], backward };
+    },
+    finalState,
+  );
 }
 
 /** An LSTM layer's {@link CellStepper}: hidden and cell state in plain arrays. */
 function lstmStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper {
   const kernel = tf.clone(recurrentKernel);
   const gateFns = gateFunctions(gate);
-  const step: CellStep<keyof LstmStepOutputs> = (x, before, out) => lstmStep(x, before('outputs'), before('cells'), kernel, gateFns, out);
+  const step: CellStep<keyof LstmStepOutputs> = (x, before, out) =>
+    lstmStep(x, before('outputs'), before('cells'), kernel, gateFns, out);
   return carriedStepper(batch, kernel.shape[0], LSTM_BUFFERS, ['outputs', 'cells'], step, () => kernel.dispose());
 }
 
 /** Long short-term memory (Hochreiter & Schmidhuber 1997), as tfjs-layers' `LSTM` with logistic gates. */
 export const lstm = {
-  name: 'lstm', layerClass: 'LSTM', gates: 4, states: 2, layer: (args) => tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }),
-  sequence: lstmSequence, stepper: lstmStepper,
+  name: 'lstm',
+  layerClass: 'LSTM',
+  gates: 4,
+  states: 2,
+  layer: (args) => tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' }),
+  sequence: lstmSequence,
+  stepper: lstmStepper,
 } as const satisfies Cell<'lstm'>;

@@ -3,20 +3,24 @@ import type { CellStepper, SequenceShape } from './cell';
 import { transposedTimes } from './rowMath';
 
 /**
- * The arrays a cell fills while it runs over a sequence, one per name: `widths[name]·units` values per row, time-major,
- * so that step `t` of each is one contiguous slice. A cell's step writes into {@link at}`(t)` and reads the state it
- * starts from with {@link before}.
+ * The arrays a cell fills while it runs over a sequence, one per name: `widths[name]·units` values per row,
+ * time-major, so that step `t` of each is one contiguous slice. A cell's step writes into {@link at}`(t)` and reads the
+ * state it starts from with {@link before}.
  */
 export class StepBuffers<Name extends string> {
   /** The whole arrays, time-major `[steps·batch, width·units]`. */
   readonly all: Record<Name, Float32Array>;
 
   constructor(
-    private readonly shape: SequenceShape, private readonly units: number, private readonly widths: Record<Name, number>,
+    private readonly shape: SequenceShape,
+    private readonly units: number,
+    private readonly widths: Record<Name, number>,
     private readonly initial: Partial<Record<Name, Float32Array>> = {},
   ) {
     const names = Object.keys(widths) as Name[];
-    this.all = Object.fromEntries(names.map((name) => [name, new Float32Array(shape.steps * shape.batch * widths[name] * units)])) as Record<Name, Float32Array>;
+    this.all = Object.fromEntries(
+      names.map((name) => [name, new Float32Array(shape.steps * shape.batch * widths[name] * units)]),
+    ) as Record<Name, Float32Array>;
   }
 
   /** Step `t` of every array. */
@@ -27,7 +31,7 @@ export class StepBuffers<Name extends string> {
 
   /** Step `t − 1` of one array: the state step `t` starts from; at `t = 0` the initial one, null for a zero state. */
   before(name: Name, t: number): Float32Array | null {
-    return t === 0 ? this.initial[name] ?? null : this.slice(name, t - 1);
+    return t === 0 ? (this.initial[name] ?? null) : this.slice(name, t - 1);
   }
 
   private slice(name: Name, t: number): Float32Array {
@@ -51,12 +55,17 @@ export type CellStep<Name extends string> = (
  * missing: zeros); returns all that the steps wrote.
  */
 export function runSteps<Name extends string>(
-  projections: Float32Array, shape: SequenceShape, units: number, widths: Record<Name, number>, step: CellStep<Name>,
+  projections: Float32Array,
+  shape: SequenceShape,
+  units: number,
+  widths: Record<Name, number>,
+  step: CellStep<Name>,
   initial: Partial<Record<Name, Float32Array>> = {},
 ): StepBuffers<Name> {
   const run = new StepBuffers(shape, units, widths, initial);
   const size = projections.length / shape.steps;
-  for (let t = 0; t < shape.steps; t++) step(projections.subarray(t * size, (t + 1) * size), (name) => run.before(name, t), run.at(t));
+  for (let t = 0; t < shape.steps; t++)
+    step(projections.subarray(t * size, (t + 1) * size), (name) => run.before(name, t), run.at(t));
   return run;
 }
 
@@ -65,8 +74,12 @@ export function runSteps<Name extends string>(
  * names the arrays a step reads of the previous one — the cell's state, in its order (`outputs` = h first).
  */
 export function carriedStepper<Name extends string>(
-  batch: number, units: number, widths: Record<Name | 'outputs', number>, carried: readonly (Name | 'outputs')[],
-  step: CellStep<Name | 'outputs'>, dispose: () => void,
+  batch: number,
+  units: number,
+  widths: Record<Name | 'outputs', number>,
+  carried: readonly (Name | 'outputs')[],
+  step: CellStep<Name | 'outputs'>,
+  dispose: () => void,
 ): CellStepper {
   let previous: Partial<Record<Name | 'outputs', Float32Array>> | null = null;
   return {
@@ -77,10 +90,17 @@ export function carriedStepper<Name extends string>(
       return out.outputs;
     },
     reset: () => (previous = null),
-    state: () => carried.map((name) => (previous?.[name] ? Float32Array.from(previous[name]!) : new Float32Array(batch * units))),
+    state: () =>
+      carried.map((name) => {
+        const saved = previous?.[name];
+        return saved ? Float32Array.from(saved) : new Float32Array(batch * units);
+      }),
     setState(parts) {
       if (parts.length !== carried.length || parts.some((part) => part.length !== batch * units)) {
-        throw new Error(`A cell state is ${carried.length} array(s) of ${batch}×${units} values, got ${parts.length} of ${parts.map((p) => p.length).join(', ')}.`);
+        throw new Error(
+          `A cell state is ${carried.length} array(s) of ${batch}×${units} values, got ${parts.length} of ` +
+            `${parts.map((p) => p.length).join(', ')}.`,
+        );
       }
       previous = {};
       carried.forEach((name, i) => (previous![name] = Float32Array.from(parts[i])));
@@ -93,7 +113,12 @@ export function carriedStepper<Name extends string>(
  * The states each step started from, time-major `[steps·batch, units]`: `initial` (zeros when null) for step 0, then
  * the outputs of steps 0 … steps−2.
  */
-export function previousStates(outputs: Float32Array, shape: SequenceShape, units: number, initial: Float32Array | null = null): Float32Array {
+export function previousStates(
+  outputs: Float32Array,
+  shape: SequenceShape,
+  units: number,
+  initial: Float32Array | null = null,
+): Float32Array {
   const stepSize = shape.batch * units;
   const previous = new Float32Array(outputs.length);
   previous.set(outputs.subarray(0, outputs.length - stepSize), stepSize);
@@ -119,10 +144,17 @@ export function recurrentKernelGradient(states: Float32Array, dz: Float32Array, 
  * @param outputs time-major hidden states `[steps·batch, units]`.
  */
 export function projectionAndKernelGradients(
-  dz: Float32Array, outputs: Float32Array, shape: SequenceShape, units: number, initialHidden: Float32Array | null,
+  dz: Float32Array,
+  outputs: Float32Array,
+  shape: SequenceShape,
+  units: number,
+  initialHidden: Float32Array | null,
 ): [tf.Tensor2D, tf.Tensor2D] {
   const rows = shape.steps * shape.batch;
-  return [tf.tensor2d(dz, [rows, dz.length / rows]), recurrentKernelGradient(previousStates(outputs, shape, units, initialHidden), dz, rows)];
+  return [
+    tf.tensor2d(dz, [rows, dz.length / rows]),
+    recurrentKernelGradient(previousStates(outputs, shape, units, initialHidden), dz, rows),
+  ];
 }
 
 /** Gradients a cell's backward pass returns: input projections, recurrent kernel, then its initial state's arrays. */
@@ -139,7 +171,11 @@ export interface SequencePass {
    * the op returned them, the gradients of the {@link finalCarried} arrays; and, when the pass started from a given
    * state, of each of its arrays (`[batch, units]`, the cell's order).
    */
-  backward(dOutputs: Float32Array, recurrentKernel: tf.Tensor2D, dFinalCarried: Float32Array[] | null): SequenceGradients;
+  backward(
+    dOutputs: Float32Array,
+    recurrentKernel: tf.Tensor2D,
+    dFinalCarried: Float32Array[] | null,
+  ): SequenceGradients;
 }
 
 /** What a cell's forward pass over a sequence is given. */
@@ -181,20 +217,33 @@ export function sequenceOp(
     (args.at(-1) as tf.GradSaveFunc)([u]);
     const projections = x.dataSync() as Float32Array;
     const given = states.length === 0 ? null : states.map((state) => state.dataSync() as Float32Array);
-    const pass = forward({ projections, recurrentKernel: u as tf.Tensor2D, ...shape, units, stepStates: shape.batch * units, initial: given });
-    const carried = finalState ? pass.finalCarried ?? [] : [];
+    const pass = forward({
+      projections,
+      recurrentKernel: u as tf.Tensor2D,
+      ...shape,
+      units,
+      stepStates: shape.batch * units,
+      initial: given,
+    });
+    const carried = finalState ? (pass.finalCarried ?? []) : [];
     const value = carried.length === 0 ? pass.outputs : concatArrays([pass.outputs, ...carried]);
     return {
       value: tf.tensor2d(value, [stepRows + carried.length * shape.batch, units]),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], [kernel]: tf.Tensor[]) => {
         const d = (dy as tf.Tensor).dataSync() as Float32Array;
         const size = shape.batch * units;
-        const dCarried = carried.map((_, k) => d.subarray(stepRows * units + k * size, stepRows * units + (k + 1) * size));
-        return pass.backward(d.subarray(0, stepRows * units), kernel as tf.Tensor2D, carried.length === 0 ? null : dCarried);
+        const dCarried = carried.map((_, k) =>
+          d.subarray(stepRows * units + k * size, stepRows * units + (k + 1) * size),
+        );
+        return pass.backward(
+          d.subarray(0, stepRows * units),
+          kernel as tf.Tensor2D,
+          carried.length === 0 ? null : dCarried,
+        );
       },
     };
   });
-  return run(inputs, recurrentKernel, ...initial) as tf.Tensor2D;
+  return run(inputs, recurrentKernel, ...initial);
 }
 
 /** The arrays one after another. */

@@ -4,8 +4,16 @@
 import { describeBackend } from '../../backendDescription';
 import { engineOf } from '../../families';
 import {
-  beamSearch, checkPrompts, compareTemperatures, type Generation, type GenerationRequest, LESSON_TEMPERATURES, nextTokenDistributions,
-  DEFAULT_REPETITION_WINDOW, streamGenerations, yieldToEventLoop,
+  beamSearch,
+  checkPrompts,
+  compareTemperatures,
+  type Generation,
+  type GenerationRequest,
+  LESSON_TEMPERATURES,
+  nextTokenDistributions,
+  DEFAULT_REPETITION_WINDOW,
+  streamGenerations,
+  yieldToEventLoop,
 } from '../../sample';
 import { loadWebModel, type ModelFacts, SITE_MODEL_FOLDER, type WebModel } from '../webModel';
 import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
@@ -40,16 +48,24 @@ const status = byTestId<HTMLParagraphElement>('status');
 let conditionMenus: ConditionMenus | null = null;
 
 /** The sampling settings as the controls show them: one generation request and its length. */
-function readSettings(): { request: GenerationRequest & { prompt: string; seed: number; temperature: number }; length: number } {
+function readSettings(): {
+  request: GenerationRequest & { prompt: string; seed: number; temperature: number };
+  length: number;
+} {
   const topK = Number(inputs.topK.value);
   const topP = Number(inputs.topP.value);
   const repetitionPenalty = Number(inputs.repetitionPenalty.value);
   const seed = Number(inputs.seed.value);
-  if (inputs.seed.value.trim() === '' || !Number.isSafeInteger(seed) || seed < 0) throw new Error(`The seed must be a whole number ≥ 0, got "${inputs.seed.value}".`);
+  if (inputs.seed.value.trim() === '' || !Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`The seed must be a whole number ≥ 0, got "${inputs.seed.value}".`);
   return {
     request: {
-      prompt: inputs.prompt.value, temperature: Number(inputs.temperature.value), seed,
-      ...(topK > 0 ? { topK } : {}), ...(topP < 1 ? { topP } : {}), ...(repetitionPenalty !== 1 ? { repetitionPenalty } : {}),
+      prompt: inputs.prompt.value,
+      temperature: Number(inputs.temperature.value),
+      seed,
+      ...(topK > 0 ? { topK } : {}),
+      ...(topP < 1 ? { topP } : {}),
+      ...(repetitionPenalty !== 1 ? { repetitionPenalty } : {}),
       ...(conditionMenus === null ? {} : { initialState: conditionMenus.state() }),
     },
     length: Number(inputs.length.value),
@@ -78,7 +94,10 @@ function factLines(facts: ModelFacts): Array<[string, string]> {
   const lines: Array<[string, string | null]> = [
     ['Model', facts.shape],
     ...(facts.conditions === null ? [] : [['Conditions', facts.conditions.join(', ')] as [string, string]]),
-    ['Tokens', `${facts.unit === 'char' ? 'characters' : 'words'}, ${facts.vocabSize.toLocaleString('en')} in the vocabulary`],
+    [
+      'Tokens',
+      `${facts.unit === 'char' ? 'characters' : 'words'}, ${facts.vocabSize.toLocaleString('en')} in the vocabulary`,
+    ],
     [facts.counted ? 'Counts' : 'Parameters', facts.params?.toLocaleString('en') ?? null],
     ['Training corpus', facts.corpus],
     ['Training steps', facts.steps?.toLocaleString('en') ?? null],
@@ -90,13 +109,15 @@ function factLines(facts: ModelFacts): Array<[string, string]> {
 
 function showFacts(facts: ModelFacts): void {
   const list = byTestId<HTMLDListElement>('facts');
-  list.replaceChildren(...factLines(facts).flatMap(([label, value]) => {
-    const [dt, dd] = [document.createElement('dt'), document.createElement('dd')];
-    dt.textContent = label;
-    dd.textContent = value;
-    dd.dataset.fact = label;
-    return [dt, dd];
-  }));
+  list.replaceChildren(
+    ...factLines(facts).flatMap(([label, value]) => {
+      const [dt, dd] = [document.createElement('dt'), document.createElement('dd')];
+      dt.textContent = label;
+      dd.textContent = value;
+      dd.dataset.fact = label;
+      return [dt, dd];
+    }),
+  );
 }
 
 /** Shows `prompt` (greyed) in the output followed by `generated`; returns the text node that holds `generated`. */
@@ -119,7 +140,10 @@ class GenerationPage {
   private running: { stop: boolean } | null = null;
   private chartTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly model: WebModel, private readonly engine: string) {}
+  constructor(
+    private readonly model: WebModel,
+    private readonly engine: string,
+  ) {}
 
   /** Redraws the chart soon (typing and sliding call this many times; it draws once things settle). */
   scheduleChart(): void {
@@ -128,8 +152,14 @@ class GenerationPage {
   }
 
   private async drawChart(): Promise<void> {
-    const shown = JSON.stringify([inputs.prompt.value, inputs.temperature.value, inputs.topK.value, inputs.topP.value, inputs.repetitionPenalty.value,
-      ...(conditionMenus?.values() ?? [])]);
+    const shown = JSON.stringify([
+      inputs.prompt.value,
+      inputs.temperature.value,
+      inputs.topK.value,
+      inputs.topP.value,
+      inputs.repetitionPenalty.value,
+      ...(conditionMenus?.values() ?? []),
+    ]);
     const { request } = readSettings();
     const { generator } = this.model;
     const warnings: string[] = [];
@@ -194,8 +224,11 @@ class GenerationPage {
 
   private showGeneration(generation: Generation, seconds: number): void {
     const tokens = generation.tokens.length;
-    const parts = [`${tokens} tokens in ${seconds.toFixed(2)} s (${(tokens / Math.max(seconds, 1e-6)).toFixed(0)} tokens/s)`];
-    if (generation.logLikelihood !== null) parts.push(`mean log-probability ${generation.logLikelihood.toFixed(3)} nats/token`);
+    const parts = [
+      `${tokens} tokens in ${seconds.toFixed(2)} s (${(tokens / Math.max(seconds, 1e-6)).toFixed(0)} tokens/s)`,
+    ];
+    if (generation.logLikelihood !== null)
+      parts.push(`mean log-probability ${generation.logLikelihood.toFixed(3)} nats/token`);
     if (generation.endedAtEos) parts.push('the model ended the text');
     byTestId('generation-stats').textContent = `${parts.join(' · ')}.`;
   }
@@ -206,35 +239,61 @@ class GenerationPage {
     return runToEnd(table, 'Comparing temperatures…', () => {
       const { request, length } = readSettings();
       const { prompt, seed, temperature: _, ...sampling } = request;
-      const rows = compareTemperatures(this.model.generator, { ...sampling, prompts: [prompt], temperatures: LESSON_TEMPERATURES, length, seed, engine: this.engine });
+      const rows = compareTemperatures(this.model.generator, {
+        ...sampling,
+        prompts: [prompt],
+        temperatures: LESSON_TEMPERATURES,
+        length,
+        seed,
+        engine: this.engine,
+      });
       const header = document.createElement('tr');
       header.innerHTML = '<th>T</th><th>text</th><th>distinct word pairs</th><th>mean log-prob (nats)</th>';
-      table.replaceChildren(header, ...rows.map((row) => {
-        const tr = document.createElement('tr');
-        const cells = [String(row.temperature), row.text, row.metrics.distinct2?.toFixed(2) ?? '–', row.metrics.logLikelihood?.toFixed(2) ?? '–'];
-        cells.forEach((text, i) => {
-          const td = document.createElement('td');
-          td.textContent = text;
-          if (i === 1) td.className = 'text';
-          tr.append(td);
-        });
-        return tr;
-      }));
+      table.replaceChildren(
+        header,
+        ...rows.map((row) => {
+          const tr = document.createElement('tr');
+          const cells = [
+            String(row.temperature),
+            row.text,
+            row.metrics.distinct2?.toFixed(2) ?? '–',
+            row.metrics.logLikelihood?.toFixed(2) ?? '–',
+          ];
+          cells.forEach((text, i) => {
+            const td = document.createElement('td');
+            td.textContent = text;
+            if (i === 1) td.className = 'text';
+            tr.append(td);
+          });
+          return tr;
+        }),
+      );
     });
   }
 
-  /** Beam search: the most probable continuation the beam finds (no randomness: temperature, top-k/p and seed do not apply). */
+  /**
+   * Beam search: the most probable continuation the beam finds (no randomness: temperature, top-k/p and seed do
+   * not apply).
+   */
   beam(): Promise<void> {
     byTestId('generation-stats').textContent = '';
     return runToEnd(output, 'Searching…', () => {
       const [prompt, length, beam] = [inputs.prompt.value, Number(inputs.length.value), Number(beamInput.value)];
       const [min, max] = [Number(beamInput.min), Number(beamInput.max)];
-      if (!Number.isInteger(beam) || beam < min || beam > max) throw new Error(`The beam width must be a whole number from ${min} to ${max}, got "${beamInput.value}".`);
+      if (!Number.isInteger(beam) || beam < min || beam > max)
+        throw new Error(`The beam width must be a whole number from ${min} to ${max}, got "${beamInput.value}".`);
       const started = performance.now();
-      const [best] = beamSearch(this.model.generator, { prompt, beam, length, engine: this.engine, initialState: conditionMenus?.state() });
+      const [best] = beamSearch(this.model.generator, {
+        prompt,
+        beam,
+        length,
+        engine: this.engine,
+        initialState: conditionMenus?.state(),
+      });
       showText(prompt, best.text.slice(prompt.length));
       this.showGeneration(best, (performance.now() - started) / 1000);
-      byTestId('generation-stats').textContent += ` Beam of ${beam}: total log-probability ${best.totalLogProb.toFixed(2)} nats.`;
+      byTestId('generation-stats').textContent +=
+        ` Beam of ${beam}: total log-probability ${best.totalLogProb.toFixed(2)} nats.`;
     });
   }
 }

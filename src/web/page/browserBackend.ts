@@ -5,8 +5,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 export const BROWSER_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
 
 /**
- * Starts the backend `choice` (`auto`: the first of {@link BROWSER_BACKENDS} that starts) and returns its name. The wasm
- * binaries come from the page's own folder, never from a CDN. A backend asked for by name that cannot start is an error.
+ * Starts the backend `choice` (`auto`: the first of {@link BROWSER_BACKENDS} that starts) and returns its name. The
+ * wasm binaries come from the page's own folder, never from a CDN. A backend asked for by name that cannot start is
+ * an error.
  */
 export async function initBrowserBackend(choice: string): Promise<void> {
   if (choice !== 'auto' && !(BROWSER_BACKENDS as readonly string[]).includes(choice)) {

@@ -10,7 +10,10 @@ export class ConditionMenus {
   readonly menus: HTMLSelectElement[];
 
   /** Adds the menus to `box` and shows it. */
-  constructor(private readonly conditions: SavedConditions, box: HTMLElement) {
+  constructor(
+    private readonly conditions: SavedConditions,
+    box: HTMLElement,
+  ) {
     this.menus = conditions.config.conditions.map((condition) => {
       const label = document.createElement('label');
       label.textContent = `${condition.column} `;

@@ -19,17 +19,39 @@ export function tokenLabel(token: string): string {
  * grey) beside the distribution the sampler draws from at the chosen settings (blue). Returns the caption: how much
  * probability the chosen settings leave outside the bars.
  */
-export async function drawDistribution(element: HTMLElement, vocab: Vocabulary, model: NextTokenDistribution, chosen: NextTokenDistribution): Promise<string> {
-  const ids = Array.from(model.probs.keys()).sort((a, b) => model.probs[b] - model.probs[a] || a - b).slice(0, CHART_TOKENS);
+export async function drawDistribution(
+  element: HTMLElement,
+  vocab: Vocabulary,
+  model: NextTokenDistribution,
+  chosen: NextTokenDistribution,
+): Promise<string> {
+  const ids = Array.from(model.probs.keys())
+    .sort((a, b) => model.probs[b] - model.probs[a] || a - b)
+    .slice(0, CHART_TOKENS);
   const labels = ids.map((id) => `${tokenLabel(vocab.tokenOf(id))}${vocab.unit === 'char' ? '' : ' '}`);
   const trace = (distribution: NextTokenDistribution, name: string, color: string) => ({
-    type: 'bar', name, x: labels, y: ids.map((id) => distribution.probs[id]), marker: { color },
+    type: 'bar',
+    name,
+    x: labels,
+    y: ids.map((id) => distribution.probs[id]),
+    marker: { color },
     hovertemplate: '%{x}: %{y:.3f}<extra></extra>',
   });
-  await Plotly.react(element, [trace(model, 'model (T = 1)', '#b8bfcc'), trace(chosen, `sampled at T = ${chosen.temperature}`, '#2f5fb3')], {
-    barmode: 'group', margin: { l: 50, r: 10, t: 10, b: 40 }, yaxis: { title: { text: 'probability' }, rangemode: 'tozero' },
-    xaxis: { type: 'category', tickfont: { family: 'monospace' } }, legend: { orientation: 'h', y: 1.12 },
-  }, { displayModeBar: false, responsive: true });
+  await Plotly.react(
+    element,
+    [trace(model, 'model (T = 1)', '#b8bfcc'), trace(chosen, `sampled at T = ${chosen.temperature}`, '#2f5fb3')],
+    {
+      barmode: 'group',
+      margin: { l: 50, r: 10, t: 10, b: 40 },
+      yaxis: { title: { text: 'probability' }, rangemode: 'tozero' },
+      xaxis: { type: 'category', tickfont: { family: 'monospace' } },
+      legend: { orientation: 'h', y: 1.12 },
+    },
+    { displayModeBar: false, responsive: true },
+  );
   const outside = 1 - ids.reduce((sum, id) => sum + chosen.probs[id], 0);
-  return `The ${ids.length} tokens the model finds likeliest next; the settings leave ${(100 * Math.max(0, outside)).toFixed(1)} % of the probability to the others.`;
+  return (
+    `The ${ids.length} tokens the model finds likeliest next; the settings leave ` +
+    `${(100 * Math.max(0, outside)).toFixed(1)} % of the probability to the others.`
+  );
 }
