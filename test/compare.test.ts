@@ -96,6 +96,7 @@ test('gennet compare mistakes: unreadable models, no budget, no validation split
     [['--models', 'ngram:0'], /Cannot read the model "ngram:0": use ngram:N \(N from 1 to 12\)/],
     [['--models', 'transformer', '--max-steps', '3'], /Cannot read the model "transformer"/],
     [['--models', 'lstm,lstm', '--max-steps', '3'], /The model "lstm" is listed twice/],
+    [['--models', 'lstm,lstm:1x128', '--max-steps', '3'], /The model "lstm:1x128" is listed twice/],
     [['--models', 'ngram:3:9'], /Cannot read the model "ngram:3:9"/],
     [
       ['--models', 'ngram:3,lstm'],

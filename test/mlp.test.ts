@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
 import {
+  familyOfRecord,
   buildMlp,
   ContextDense,
   familyOf,
@@ -165,6 +166,17 @@ test('MLP specs and settings: defaults, limits, and settings it does not have ar
   const vocab = { size: 30, unit: 'char' as const };
   assert.equal(mlpFamily.resolveConfig({ context: 4, units: 8, embeddingDim: 3 }, vocab).vocabSize, 30);
   assert.throws(() => mlpFamily.resolveConfig({ context: 4, dropout: 0.1 }, vocab), /An MLP has no setting dropout/);
+  // The family and the vocabulary size are the family's and the data's to say, not a caller's.
+  assert.throws(
+    () => mlpFamily.resolveConfig({ family: 'recurrent', vocabSize: 3 }, vocab),
+    /no setting family, vocabSize/,
+  );
+  const saved = { family: 'mlp', vocabSize: 30, units: 8, embeddingDim: 3, seed: 1 }; // no context
+  assert.throws(() => mlpFamily.readConfig(saved, 'x/config.json'), /context must be a whole number .* got undefined/);
+  assert.throws(
+    () => familyOfRecord({ model: { cell: 'lstm' }, ngram: { order: 3, vocabSize: 9 } }, 'x'),
+    /describes models of several families \(recurrent, ngram\)/,
+  );
   assert.throws(
     () =>
       mlpFamily.readConfig(

@@ -348,6 +348,7 @@ does; exporting again replaces only its own files`, async () => {
   }
   assert.equal(fromSite.manifest.facts.valBitsPerChar, summary.valBitsPerChar);
   assert.equal(fromSite.manifest.facts.kind, 'LSTM');
+  assert.deepEqual(Object.keys(fromSite.manifest.record), ['model'], 'the manifest carries no run, notes or paths');
   assert.equal(
     fromSite.manifest.facts.corpus,
     'syllables.txt',

@@ -70,6 +70,8 @@ export interface ModelFamilyBase<M extends FamilyModel> {
   owns(model: FamilyModel): model is M;
   /** Whether a model folder's parsed `config.json` holds one of this family's models. */
   ownsRecord(record: Readonly<Record<string, unknown>>): boolean;
+  /** The keys of `config.json` that describe its model (beside the common header, the run and any encoder). */
+  readonly recordKeys: readonly string[];
   /** A stepper advancing `rows` sequences of `model` (on `engine`, for families that have engines). */
   openStepper(model: M, engine: EngineChoice, rows: number): Stepper;
   describe(model: M): ModelDescription;

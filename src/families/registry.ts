@@ -31,10 +31,15 @@ export function familyNamed(name: string): ModelFamily {
 
 /** The family of a trained or loaded model. */
 export function familyOf(model: FamilyModel): ModelFamily {
-  const found = FAMILY_REGISTRY.find((family) => family.owns(model));
-  if (found === undefined)
-    throw new Error('This object is not a model of any gennet family (a trained or loaded model has one).');
-  return found;
+  const found = FAMILY_REGISTRY.filter((family) => family.owns(model));
+  if (found.length !== 1) {
+    throw new Error(
+      found.length === 0
+        ? 'This object is not a model of any gennet family (a trained or loaded model has one).'
+        : `This object looks like a model of several families (${found.map((f) => f.name).join(', ')}).`,
+    );
+  }
+  return found[0];
 }
 
 /** The model in a few words (its family's description of it). */
@@ -58,12 +63,22 @@ export function engineOf(model: FamilyModel, choice: EngineChoice): string | nul
 
 /** The family of a network model. */
 export function networkFamilyOf(model: NetworkModel): NetworkFamily {
-  return familyOf(model) as NetworkFamily;
+  const family = familyOf(model);
+  if (family.training !== 'steps') throw new Error(`A ${family.name} model is counted, not a network.`);
+  return family;
 }
 
 /** The family whose model a parsed `config.json` records; `dir` names the folder in the error. */
 export function familyOfRecord(record: Readonly<Record<string, unknown>>, dir: string): ModelFamily {
-  const found = FAMILY_REGISTRY.find((family) => family.ownsRecord(record));
+  const owners = FAMILY_REGISTRY.filter((family) => family.ownsRecord(record));
+  if (owners.length > 1) {
+    throw new Error(
+      `"${dir}" has a config.json that describes models of several families ` +
+        `(${owners.map((f) => f.name).join(', ')}); ` +
+        'it is damaged. Re-train or restore the model folder.',
+    );
+  }
+  const found = owners.at(0);
   if (found === undefined) {
     const named = (record.model as { family?: unknown } | undefined)?.family;
     const which =
@@ -101,7 +116,9 @@ export function parseModelSpecs(list: string): ModelSpec[] {
     .filter((entry) => entry !== '')
     .map(parseModelSpec);
   if (specs.length === 0) throw new Error('Give at least one model (e.g. --models ngram:5,lstm).');
-  const repeated = specs.find((spec, i) => specs.findIndex((other) => other.label === spec.label) !== i);
+  // The same model twice, however written (`lstm` and `lstm:1x128`).
+  const key = (spec: ModelSpec) => JSON.stringify([spec.family, Object.entries(spec.settings).sort()]);
+  const repeated = specs.find((spec, i) => specs.findIndex((other) => key(other) === key(spec)) !== i);
   if (repeated !== undefined) throw new Error(`The model "${repeated.label}" is listed twice.`);
   return specs;
 }

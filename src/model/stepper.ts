@@ -2,8 +2,8 @@ import { selectStateRows, stackStates, type StateLayout } from './recurrentState
 
 /**
  * Where a row's generation starts, before its first token: a recurrent family's initial state (one row, in its
- * `StateLayout`: a condition's or an encoder's final state), an encoder memory `[sourceLength, width]` (row-major) for
- * families that attend to a source, or a prefix of token ids that families over a context window take as context.
+ * `StateLayout`: a condition's or an encoder's final state), the one kind a family takes today; or, for families to
+ * come, an encoder memory `[sourceLength, width]` (row-major) to attend to, or a prefix of token ids.
  */
 export type Conditioning =
   | { kind: 'state'; state: Float32Array }

@@ -1,7 +1,7 @@
 import { type BackendName, initBackend } from '../backend';
 import type { EngineChoice } from '../engines';
-import { engineOf, familyOf } from '../families';
-import { loadGenerator } from '../io';
+import { engineOf, familyOf, isNetwork } from '../families';
+import { loadGenerator, type LoadedModel } from '../io';
 import { conditionState, conditionValues, sourceStates } from '../model';
 import { checkPrompts } from '../sample';
 import type { Log } from './run';
@@ -26,10 +26,29 @@ export interface SamplingModelOptions {
  * Loads `options.model` on the chosen backend and picks the engine that will run it; for a conditional model, the
  * state its encoder gives the `condition` values (all of them required), for a sequence-to-sequence model the state
  * its encoder gives `source`: every generation starts from it. `prompts` are checked against the model's vocabulary.
+ * A refusal releases what was loaded.
  */
 export async function loadForSampling(options: SamplingModelOptions, prompts: readonly string[], log: Log) {
   const backend = await initBackend(options.backend);
   const loaded = await loadGenerator(options.model);
+  try {
+    return withStartState(loaded, options, prompts, log, backend);
+  } catch (error) {
+    if (isNetwork(loaded)) loaded.network.dispose();
+    loaded.conditions?.encoder.dispose();
+    loaded.source?.encoder.dispose();
+    throw error;
+  }
+}
+
+/** The checks of {@link loadForSampling} on a loaded model, and the state every generation starts from. */
+function withStartState(
+  loaded: LoadedModel,
+  options: SamplingModelOptions,
+  prompts: readonly string[],
+  log: Log,
+  backend: BackendName,
+) {
   const family = familyOf(loaded);
   if (family.engines.length === 0 && (options.engine !== 'auto' || options.backend !== undefined)) {
     throw new Error(

@@ -9,7 +9,10 @@ import { conditionCount, rowsToState, stateToRows, type StateLayout } from '../m
  */
 export interface EncoderDecoder {
   generator: tf.LayersModel;
-  /** Condition ids `[batch, conditions]` → initial states `[batch, parts·units]` (see `buildConditionEncoder`). */
+  /**
+   * Encoder ids `[batch, ids per row]` (condition values, or a padded source) → initial states
+   * `[batch, parts·units]` (see `buildConditionEncoder`, `buildSequenceEncoder`).
+   */
   encoder: tf.LayersModel;
   layout: StateLayout;
 }
@@ -19,11 +22,11 @@ export interface EncoderDecoder {
  * sequence-to-sequence run trains.
  */
 export interface EncoderDecoderRun extends EncoderDecoder {
-  /** `[documents, conditions]` row-major: each corpus document's condition ids (see `conditionIds`). */
+  /** `[documents, ids per row]` row-major: each corpus document's encoder ids (conditions, or its padded source). */
   documentIds: Int32Array;
 }
 
-/** The condition ids `[rows, conditions]` of a batch's rows, looked up by the documents they come from. */
+/** The encoder ids `[rows, ids per row]` of a batch's rows, looked up by the documents they come from. */
 export function batchEncoderIds(batch: Batch, run: EncoderDecoderRun): Int32Array {
   if (batch.documents === undefined)
     throw new Error(
@@ -50,7 +53,7 @@ export function batchEncoderIds(batch: Batch, run: EncoderDecoderRun): Int32Arra
  * An engine that computes its gradients itself runs inside the encoder's gradient tape, on the states' values, so the
  * encoder runs forward once; one that differentiates on the tape runs apart (else the tape would hold its work until
  * the end of the step), and the encoder runs forward twice.
- * @param ids `[batch.batchSize, conditions]` condition ids of the rows (see `conditionIds`).
+ * @param ids `[batch.batchSize, ids per row]` encoder ids of the rows (conditions, or a padded source).
  */
 export function encoderDecoderLossAndGradients(
   engine: Engine,

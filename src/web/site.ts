@@ -67,9 +67,6 @@ export function modelFacts(loaded: LoadedModel): ModelFacts {
   };
 }
 
-/** The saved header's fields, which the page does not need (the rest of `config.json` is the model's record). */
-const HEADER_FIELDS = ['format', 'version', 'createdAt', 'backend', 'gennetVersion', 'run', 'notes'];
-
 /** The manifest of a loaded model; families the page cannot show and sequence-to-sequence models are refused. */
 function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
   const family = familyOf(loaded);
@@ -81,7 +78,9 @@ function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
   }
   if (!family.supports.page)
     throw new Error(`"${dir}" is a ${family.name} model, which the web page cannot show yet; use gennet generate.`);
-  const record = Object.fromEntries(Object.entries(loaded.saved).filter(([key]) => !HEADER_FIELDS.includes(key)));
+  // Only what builds the model: its family's record and a conditional model's conditions (no run, notes or paths).
+  const keys = [...family.recordKeys, ...(loaded.conditions === null ? [] : ['conditions'])];
+  const record = Object.fromEntries(keys.map((key) => [key, (loaded.saved as Record<string, unknown>)[key]]));
   const files =
     family.training === 'counts'
       ? [...family.files, ARTIFACT_FILES.vocab]

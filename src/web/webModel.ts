@@ -48,8 +48,8 @@ export interface WebModelManifest {
   /** 2: the model's record and file list, for a model of any family (1 knew networks and n-grams by name). */
   version: 2;
   /**
-   * `config.json` without the run and notes: the model's family record (`model`, `ngram`…) and a conditional model's
-   * `conditions`.
+   * What `config.json` says of the model alone: its family's keys (`model`, `ngram`…, see `recordKeys`) and a
+   * conditional model's `conditions` — no run, notes, digests or paths.
    */
   record: Record<string, unknown>;
   /** The model folder's files the page fetches. */
@@ -95,7 +95,13 @@ export async function loadWebModel(
       `${fileIn(base, WEB_MODEL_FILE)} is missing: this site has no model. Export it again with gennet export-web.`,
     );
   const manifest = parseJson(base, WEB_MODEL_FILE, manifestBytes) as WebModelManifest;
-  if (manifest?.format !== 'gennet-web-model' || manifest.version !== 2 || !Array.isArray(manifest.files)) {
+  if (
+    manifest?.format !== 'gennet-web-model' ||
+    manifest.version !== 2 ||
+    !Array.isArray(manifest.files) ||
+    typeof manifest.record !== 'object' ||
+    manifest.record === null
+  ) {
     throw new Error(
       `${fileIn(base, WEB_MODEL_FILE)} is not a gennet web model ` +
         'of version 2; export the model again with gennet export-web.',

@@ -35,21 +35,31 @@ function parseSpec(spec: string): ModelSpec | null {
   return { family: 'mlp', label: spec, settings: { context, units } };
 }
 
-/** Settings checked and complete; `where` says where they came from. */
-function checked(given: Readonly<Record<string, unknown>>, vocabSize: number, where: string): MlpConfig {
-  const unknown = Object.keys(given).filter((key) => !(key in DEFAULTS) && key !== 'family' && key !== 'vocabSize');
+/**
+ * Settings checked and complete (`defaults` fill what is not given: a new model's, or none for a saved one, whose
+ * settings must all be there); `where` says where they came from.
+ */
+function checked(
+  given: Readonly<Record<string, unknown>>,
+  vocabSize: number,
+  where: string,
+  defaults: Partial<typeof DEFAULTS>,
+): MlpConfig {
+  const unknown = Object.keys(given).filter((key) => !(key in DEFAULTS));
   if (unknown.length > 0)
     throw new Error(
       `An MLP has no setting ${unknown.join(', ')} (it has ${Object.keys(DEFAULTS).join(', ')})${where}.`,
     );
-  const config = { family: 'mlp' as const, vocabSize, ...DEFAULTS, ...given };
+  const config = { ...defaults, ...given, vocabSize, family: 'mlp' as const };
   for (const key of ['vocabSize', ...Object.keys(DEFAULTS)] as const) {
     const value = config[key as keyof typeof config] as number;
     const limit = key === 'vocabSize' ? Number.MAX_SAFE_INTEGER : LIMITS[key as keyof typeof LIMITS];
     if (!(Number.isInteger(value) && value >= (key === 'seed' ? 0 : 1) && value <= limit))
-      throw new Error(`The MLP's ${key} must be a whole number from 1 to ${limit}, got ${value}${where}.`);
+      throw new Error(
+        `The MLP's ${key} must be a whole number from ${key === 'seed' ? 0 : 1} to ${limit}, got ${value}${where}.`,
+      );
   }
-  return config;
+  return config as MlpConfig; // every setting checked above
 }
 
 /**
@@ -65,6 +75,7 @@ export const mlpFamily: NetworkFamily<MlpConfig> = {
   spec: { syntax: 'mlp[:CONTEXT[xUNITS]]', example: 'mlp:8x128' },
   supports: { conditions: false, seq2seq: false, beam: true, page: true },
   engines: ['layers'],
+  recordKeys: ['model'],
   training: 'steps',
   parseSpec,
   owns: (model): model is NetworkModel<MlpConfig> =>
@@ -84,14 +95,12 @@ export const mlpFamily: NetworkFamily<MlpConfig> = {
     };
   },
 
-  resolveConfig: (given, vocab) => checked(given, vocab.size, ''),
+  resolveConfig: (given, vocab) => checked(given, vocab.size, '', DEFAULTS),
 
   readConfig(record, where) {
-    const { vocabSize, ...rest } = (typeof record === 'object' && record !== null ? record : {}) as Record<
-      string,
-      unknown
-    >;
-    return checked(rest, Number(vocabSize), ` (in ${where})`);
+    const saved = (typeof record === 'object' && record !== null ? record : {}) as Record<string, unknown>;
+    const { vocabSize, family: _family, ...rest } = saved;
+    return checked(rest, Number(vocabSize), ` (in ${where})`, {});
   },
 
   build: buildMlp,

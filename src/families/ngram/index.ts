@@ -65,6 +65,7 @@ export const ngramFamily: CountedFamily<NgramGenerator> = {
   spec: { syntax: 'ngram:N (N from 1 to 12)', example: 'ngram:5' },
   supports: { conditions: false, seq2seq: false, beam: true, page: true },
   engines: [],
+  recordKeys: ['ngram'],
   training: 'counts',
   files: [COUNTS_FILE],
 

@@ -46,6 +46,7 @@ export const recurrentFamily: NetworkFamily<ModelConfig> = {
   spec: { syntax: `${CELLS.join('|')}[:UNITS | :LAYERSxUNITS]`, example: 'lstm:2x256' },
   supports: { conditions: true, seq2seq: true, beam: true, page: true },
   engines: ENGINES,
+  recordKeys: ['model'],
   training: 'steps',
   parseSpec,
 

@@ -340,7 +340,7 @@ async function main(): Promise<void> {
   const model = await loadWebModel(`${SITE_MODEL_FOLDER}/`);
   const { generator } = model;
   const engine = engineOf(generator, 'auto');
-  byTestId('engine').textContent = engine ?? `${model.manifest.facts.kind} (counts, no backend)`;
+  byTestId('engine').textContent = engine ?? `${model.manifest.facts.kind} (runs on its own, no backend)`;
   showFacts(model.manifest.facts);
   inputs.topK.max = String(generator.vocab.size);
   if (model.conditions !== null) conditionMenus = new ConditionMenus(model.conditions, byTestId('conditions'));
