@@ -57,8 +57,7 @@ export function isNetwork(model: FamilyModel): model is NetworkModel {
  * family that runs on its own (no engine, no backend).
  */
 export function engineOf(model: FamilyModel, choice: EngineChoice): string | null {
-  if (familyOf(model).engines.length === 0) return null;
-  return isNetwork(model) ? selectEngine(choice, model.network).name : choice;
+  return isNetwork(model) ? selectEngine(choice, model.network).name : null;
 }
 
 /** The family of a network model. */

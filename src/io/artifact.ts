@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type FamilyModel, isNetwork, type NetworkConfig, type NetworkModel } from '../families';
+import { type FamilyModel, familyOfRecord, type NetworkConfig, type NetworkModel } from '../families';
 import type { ConditionEncoderConfig, SequenceEncoderConfig } from '../model';
 import { decodeRunState, encodeRunState, RunState } from '../train';
 import { gennetVersion } from '../version';
@@ -238,6 +238,16 @@ export async function loadGenerator(dir: string): Promise<LoadedModel> {
 /** The model that the files of the model folder `dir` hold (see {@link loadGenerator}). */
 export async function generatorFromFiles(dir: string, files: ModelFiles): Promise<LoadedModel> {
   const { header, record } = readArtifactHeader(files.config, dir);
+  return loadedModel(dir, files, header, record);
+}
+
+/** The model of a folder's files and its checked header and record. */
+async function loadedModel(
+  dir: string,
+  files: ModelFiles,
+  header: ArtifactHeader,
+  record: Record<string, unknown>,
+): Promise<LoadedModel> {
   const model = await modelFromFiles(dir, files, record);
   return { ...model, saved: { ...record, ...header } } as LoadedModel;
 }
@@ -247,11 +257,13 @@ export async function generatorFromFiles(dir: string, files: ModelFiles): Promis
  * code from it.
  */
 export async function loadArtifact(dir: string): Promise<LoadedArtifact> {
-  const loaded = await loadGenerator(dir);
-  if (!isNetwork(loaded))
+  const files = await readModelFolder(dir);
+  const { header, record } = readArtifactHeader(files.config, dir);
+  // Refused from its config.json, before its counts are read.
+  if (familyOfRecord(record, dir).training === 'counts')
     throw new Error(
       `"${dir}" holds a counted model (no network); load it with ` +
         'loadGenerator (gennet generate and temperatures read every model).',
     );
-  return loaded;
+  return (await loadedModel(dir, files, header, record)) as LoadedArtifact;
 }
