@@ -5,6 +5,7 @@
  */
 const STAGES = [
   ['base', '^src/(backend|backendDescription|random|version)\\.ts$'],
+  ['files', '^src/files/'],
   ['corpus', '^src/corpus/'],
   ['vocab', '^src/vocab/'],
   ['data', '^src/data/'],
