@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
+import { makeFolder } from '../files/folders';
 import { findProjectRoot } from './projectRoot';
 
 /** The two parts of AG News: 120,000 training and 7,600 test articles. */
@@ -45,7 +46,7 @@ function describeFailure(error: unknown, timeoutMs: number): string {
 
 /** Downloads `url` to `file` through a temporary file in the same folder, so `file` is either complete or absent. */
 async function download(url: string, file: string, timeoutMs: number): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await makeFolder(path.dirname(file));
   const partial = `${file}.${process.pid}.partial`;
   let out: WriteStream | null = null;
   try {

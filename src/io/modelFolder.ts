@@ -98,7 +98,7 @@ async function replaceFiles(dir: string, files: Record<string, Uint8Array>, conf
     for (const [name, data] of all) {
       const temp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${name}`);
       temps.push(temp);
-      const handle = await fs.open(temp, 'w');
+      const handle = await fs.open(temp, 'wx'); // a new file: never through a link left in its place
       try {
         await handle.writeFile(data);
         await handle.sync();
@@ -177,7 +177,7 @@ async function readSnapshot(
       `${path.join(dir, configName)} is not valid JSON (corrupted?). Re-train or restore the model folder.`,
     );
   }
-  const digests = (config as { files?: FileDigests } | null)?.files;
+  const digests = checkedDigests(config, path.join(dir, configName));
   const files = new Map<string, Buffer | null>();
   for (const name of names) {
     const expected = digests?.[name];
@@ -201,6 +201,43 @@ async function readSnapshot(
     if (chosen === null && expected !== undefined) return { config, configBytes, files, wrong: name };
   }
   return { config, configBytes, files };
+}
+
+/**
+ * The digest list of a parsed `config.json`, checked: a list that is not one gennet writes (every save lists at least
+ * its vocabulary) is damaged, and one that is absent is accepted only from a folder saved before digests existed —
+ * every config.json with a format version above 2 or a `gennetVersion` was written with its list, so a list removed
+ * from it is never taken for an old folder.
+ */
+function checkedDigests(config: unknown, where: string): FileDigests | undefined {
+  const { files, version, gennetVersion } = (typeof config === 'object' && config !== null ? config : {}) as {
+    files?: unknown;
+    version?: unknown;
+    gennetVersion?: unknown;
+  };
+  const restore = 'Restore the model folder from a copy, or re-train it.';
+  if (files === undefined) {
+    if ((typeof version === 'number' && version > 2) || gennetVersion !== undefined)
+      throw new Error(
+        `${where} has no digest list ("files"), yet the gennet that saved it (format version ${String(version)}` +
+          `${typeof gennetVersion === 'string' ? `, gennet ${gennetVersion}` : ''}) always writes one: it was ` +
+          `removed, so gennet cannot check the model's files against their save. ${restore}`,
+      );
+    return undefined;
+  }
+  const isDigest = (entry: unknown) =>
+    typeof entry === 'object' &&
+    entry !== null &&
+    Number.isSafeInteger((entry as { bytes?: unknown }).bytes) &&
+    /^[0-9a-f]{64}$/.test(String((entry as { sha256?: unknown }).sha256));
+  if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.values(files).every(isDigest))
+    throw new Error(`${where}: its digest list ("files") is damaged (not each file's size and SHA-256). ${restore}`);
+  if (!(ARTIFACT_FILES.vocab in files))
+    throw new Error(
+      `${where}: its digest list ("files") does not name ${ARTIFACT_FILES.vocab}, which every saved model has: ` +
+        `the list was edited after the save. ${restore}`,
+    );
+  return files as FileDigests;
 }
 
 /**

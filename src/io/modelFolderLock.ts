@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { checkPlainFileInside, makeFolder } from '../files/folders';
 import { ARTIFACT_FILES, countedFamilyFiles } from './modelBytes';
 
 /**
@@ -41,7 +42,7 @@ const OS_CLUTTER = ['.DS_Store', 'Thumbs.db', 'desktop.ini'];
  * Throws, with what to do, unless gennet may save a model in `dir`: a folder that does not exist yet, an empty one,
  * one that holds a gennet model (whatever else the user keeps beside it), or one that holds only gennet's own files
  * (a first save killed before its config.json). Never a file, never a foreign folder, never a folder another
- * gennet is writing.
+ * gennet is writing, never a folder where one of gennet's files is a symbolic link (or a folder).
  */
 export async function checkSaveTarget(dir: string): Promise<void> {
   if (dir.trim() === '') throw new Error('The model folder (--out) is empty: name a folder to save the model in.');
@@ -52,6 +53,9 @@ export async function checkSaveTarget(dir: string): Promise<void> {
         'it. Choose another --out (a new folder, or one gennet saved).',
     );
   }
+  // a link among gennet's own entries would have a save replace or delete a file elsewhere
+  const role = { place: `the model folder "${dir}"`, retry: 'save again' };
+  for (const name of [...OURS, LOCK_FILE]) await checkPlainFileInside(dir, name, role);
   const ownOrClutter = (name: string) =>
     name === LOCK_FILE || name.startsWith(TEMP_PREFIX) || OURS.includes(name) || OS_CLUTTER.includes(name);
   const foreign = ((await entries(dir)) ?? []).filter((name) => !ownOrClutter(name));
@@ -134,12 +138,13 @@ export async function lockModelFolder(dir: string): Promise<FolderLock> {
   }
   await checkSaveTarget(dir);
   const created = (await entries(dir)) === null;
-  await fs.mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const file = path.join(dir, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, startedAt: new Date().toISOString() };
   const draft = path.join(dir, `${TEMP_PREFIX}${process.pid}-lock`);
   try {
-    await fs.writeFile(draft, JSON.stringify(owner));
+    await fs.rm(draft, { force: true }); // a killed process's of the same pid
+    await fs.writeFile(draft, JSON.stringify(owner), { flag: 'wx' }); // never through a link
     for (;;) {
       const taken = await fs.link(draft, file).then(
         () => true,

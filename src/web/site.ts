@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sirv from 'sirv';
 import { findProjectRoot } from '../corpus/projectRoot';
+import { checkPlainFileInside, isWithin, makeFolder, realPathOf } from '../files/folders';
 import { describeModel, familyOf } from '../families';
 import {
   ARTIFACT_FILES,
@@ -116,6 +117,44 @@ async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: st
   return [...pageFiles, ...[...modelFiles, WEB_MODEL_FILE].map((name) => `${SITE_MODEL_FOLDER}/${name}`)];
 }
 
+/** Where a site's files are, for the messages of {@link checkPlainFileInside}. */
+const siteRole = (dir: string) => ({ place: `the site folder "${dir}"`, retry: 'export again' });
+
+/** True for a marker entry naming a file inside the site: relative, normalised, no `..`, not the marker itself. */
+function isSiteEntry(file: unknown): file is string {
+  return (
+    typeof file === 'string' &&
+    file !== '' &&
+    file !== SITE_MARKER &&
+    !file.startsWith(STAGING_PREFIX) &&
+    !path.isAbsolute(file) &&
+    path.posix.normalize(file) === file &&
+    !file.split('/').includes('..')
+  );
+}
+
+/** The files a site marker lists; a marker that cannot be read, parsed or trusted is refused by name. */
+async function readSiteMarker(dir: string): Promise<string[]> {
+  const file = path.join(dir, SITE_MARKER);
+  await checkPlainFileInside(dir, SITE_MARKER, siteRole(dir));
+  const damaged = (why: string) =>
+    new Error(
+      `${file} ${why}, so gennet cannot tell its files from yours; move your own files out of "${dir}", then ` +
+        'delete the folder and export again.',
+    );
+  let marker: Partial<SiteMarker> | null;
+  try {
+    marker = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<SiteMarker> | null;
+  } catch (error) {
+    throw damaged(error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read');
+  }
+  if (marker?.format !== 'gennet-web-site' || !Array.isArray(marker.files))
+    throw damaged('is not a gennet site marker');
+  const outside = marker.files.find((entry) => !isSiteEntry(entry));
+  if (outside !== undefined) throw damaged(`lists ${JSON.stringify(outside)}, which is not a file inside the site`);
+  return marker.files;
+}
+
 /**
  * The files gennet wrote in `dir` before ([] for a new or empty folder); a file, or a folder holding anything but a
  * site gennet wrote (and what was added to it since), is refused.
@@ -125,48 +164,37 @@ async function earlierSiteFiles(dir: string): Promise<string[]> {
   if (stat === null) return [];
   if (!stat.isDirectory()) throw new Error(`"${dir}" is a file; give --out a folder for the site.`);
   const entries = (await fs.readdir(dir)).filter((name) => !name.startsWith(STAGING_PREFIX));
-  if (!entries.includes(SITE_MARKER)) {
-    if (entries.length === 0) return [];
+  if (entries.includes(SITE_MARKER)) return readSiteMarker(dir);
+  if (entries.length === 0) return [];
+  throw new Error(
+    `"${dir}" holds files that are not a gennet site ` +
+      `(${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); ` +
+      'gennet will not write into it. Give --out a new or empty folder.',
+  );
+}
+
+/** Throws unless the model folder and the site folder (real paths, links resolved) are apart. */
+async function checkApart(modelDir: string, outDir: string): Promise<void> {
+  const [model, out] = await Promise.all([realPathOf(modelDir), realPathOf(outDir)]);
+  if (isWithin(out, model) || isWithin(model, out)) {
     throw new Error(
-      `"${dir}" holds files that are not a gennet site ` +
-        `(${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); ` +
-        'gennet will not write into it. Give --out a new or empty folder.',
+      `The site folder "${outDir}" and the model folder "${modelDir}" must not hold one another` +
+        `${out === path.resolve(outDir) ? '' : ` ("${outDir}" leads to "${out}")`}; give --out a folder elsewhere.`,
     );
   }
-  const marker = JSON.parse(
-    await fs.readFile(path.join(dir, SITE_MARKER), 'utf8').catch(() => 'null'),
-  ) as SiteMarker | null;
-  const files = marker?.files;
-  if (
-    marker?.format !== 'gennet-web-site' ||
-    !Array.isArray(files) ||
-    !files.every(
-      (file) => typeof file === 'string' && file !== '' && !file.split('/').includes('..') && !path.isAbsolute(file),
-    )
-  ) {
-    throw new Error(
-      `${path.join(dir, SITE_MARKER)} is damaged, so gennet cannot tell its files from yours; move your own ` +
-        'files out, then delete the folder and export again.',
-    );
-  }
-  return files;
 }
 
 /**
  * Writes the web page of the model in `modelDir` as static files in `outDir` (any static host serves them): the page,
  * the bundle, plotly.js and the wasm binaries, and the model's files under `model/`; `gennet-site.json` lists them.
  * Exporting again into the same folder replaces only those files — what else the folder holds (a `.git`, a `CNAME`,
- * your own pages) stays — and a folder that holds anything but a gennet site is refused. The site is first written
- * to a folder inside `outDir`, then each file is moved into place.
+ * your own pages) stays — and a folder that holds anything but a gennet site is refused, as is a symbolic link or a
+ * folder where one of gennet's files goes (it never writes or deletes through a link). The site is first written to a
+ * folder inside `outDir`, then each file is moved into place.
  */
 export async function writeWebSite(modelDir: string, outDir: string): Promise<WebModelManifest> {
-  const [model, out] = [path.resolve(modelDir), path.resolve(outDir)];
-  if (model === out || out.startsWith(model + path.sep) || model.startsWith(out + path.sep)) {
-    throw new Error(
-      `The site folder "${outDir}" and the model folder "${modelDir}" ` +
-        'must not hold one another; give --out a folder elsewhere.',
-    );
-  }
+  await checkApart(modelDir, outDir);
+  const out = path.resolve(outDir);
   const earlier = await earlierSiteFiles(out);
   const folder = await readModelFolder(modelDir);
   const loaded = await generatorFromFiles(modelDir, folder);
@@ -176,7 +204,7 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   } finally {
     disposeLoaded(loaded);
   }
-  await fs.mkdir(out, { recursive: true });
+  await makeFolder(out);
   for (const name of await fs.readdir(out)) {
     // an interrupted export's
     if (name.startsWith(STAGING_PREFIX)) await fs.rm(path.join(out, name), { recursive: true, force: true });
@@ -184,6 +212,8 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   const staging = await fs.mkdtemp(path.join(out, STAGING_PREFIX));
   try {
     const files = await stageSite(manifest, folder, staging);
+    const plain = (file: string) => checkPlainFileInside(out, file, siteRole(outDir));
+    for (const file of new Set([...earlier, ...files])) await plain(file);
     const taken = files.filter((file) => !earlier.includes(file) && existsSync(path.join(out, file)));
     if (taken.length > 0)
       throw new Error(
@@ -191,16 +221,20 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
           `${taken.length === 1 ? 'it' : 'them'} away and export again.`,
       );
     // The marker names the old and the new files while they change places (an interrupted export is finished by the
-    // next), then the new ones alone.
+    // next), then the new ones alone. Each path is checked again right before it changes.
     const writeMarker = (listed: string[]) =>
       writeFileAtomically(
         path.join(out, SITE_MARKER),
         JSON.stringify({ format: 'gennet-web-site', version: 1, files: listed } satisfies SiteMarker, null, 2),
       );
     await writeMarker([...new Set([...earlier, ...files])]);
-    for (const file of earlier) if (!files.includes(file)) await fs.rm(path.join(out, file), { force: true });
+    for (const file of earlier.filter((file) => !files.includes(file))) {
+      await plain(file);
+      await fs.rm(path.join(out, file), { force: true });
+    }
     for (const file of files) {
-      await fs.mkdir(path.dirname(path.join(out, file)), { recursive: true });
+      await makeFolder(path.dirname(path.join(out, file)));
+      await plain(file);
       await fs.rename(path.join(staging, file), path.join(out, file));
     }
     await writeMarker(files);
