@@ -40,7 +40,9 @@ const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist
 const copies = [
   [path.join(source, 'index.html'), 'index.html'],
   [path.join(source, 'style.css'), 'style.css'],
-  [require.resolve('plotly.js-dist-min'), 'plotly.min.js'],
+  // plotly.js's basic bundle (bar, scatter, pie): the full one compiles code with `new Function` as it loads, which
+  // the page's Content-Security-Policy (src/web/securityHeaders.ts) refuses; the page draws bars only.
+  [require.resolve('plotly.js-basic-dist-min'), 'plotly.min.js'],
   ...fs
     .readdirSync(wasmDir)
     .filter((file) => file.endsWith('.wasm'))

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,8 +12,10 @@ import { loadGenerator } from '../src/io';
 import { createRng } from '../src/random';
 import { generate } from '../src/sample';
 import { loadWebModel, WEB_MODEL_FILE } from '../src/web';
+import { CONTENT_SECURITY_POLICY } from '../src/web/securityHeaders';
 import { launchChromium, withTimeout } from './chromium';
 import { parseAs } from './cliJson';
+import { type ServeProcess, startServe } from './serveProcess';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -149,6 +150,11 @@ interface PageElement {
   getAttribute(name: string): string | null;
 }
 
+/** What {@link redrawn} reads of the page's document in the browser. */
+interface PageDocument {
+  querySelector(selector: string): { value: string; dataset: Record<string, string | undefined> };
+}
+
 /** Reads a site's file from disk the way the page fetches it (null: missing). */
 function readSiteFile(file: string): Promise<Uint8Array | null> {
   try {
@@ -200,16 +206,26 @@ function cliText(model: string, backend: 'wasm' | 'cpu' | null, extra: string[] 
   return (JSON.parse(out) as { text: string }).text;
 }
 
-/** Requests the tab tried to send outside localhost (all refused), and how many went to localhost. */
+/**
+ * Requests the tab tried to send outside localhost (all refused), how many went to localhost, and what the page's
+ * Content-Security-Policy refused (events and console messages).
+ */
 interface Traffic {
   remote: string[];
   local: number;
+  violations: string[];
 }
 
 /** Headless Chromium with the network unplugged for the tab (only localhost answers). */
 async function openTab(dir: string): Promise<{ tab: Page; traffic: Traffic; close: () => Promise<void> }> {
   const { context, tab } = await launchChromium(dir, { width: 1100, height: 900 });
-  const traffic: Traffic = { remote: [], local: 0 };
+  const traffic: Traffic = { remote: [], local: 0, violations: [] };
+  await tab.exposeFunction('reportViolation', (line: string) => traffic.violations.push(line));
+  await tab.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(
+    e.violatedDirective + ' refused ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber));`);
+  tab.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) traffic.violations.push(message.text());
+  });
   await tab.route(
     () => true,
     (route) => {
@@ -252,6 +268,28 @@ async function generateOnPage(tab: Page, conditions: Record<string, string> = {}
   return (await tab.textContent('[data-testid=output]'))!;
 }
 
+/** The policy of a page's `<meta http-equiv="Content-Security-Policy">` (null: it has none). */
+function metaPolicy(html: string): string | null {
+  return /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1] ?? null;
+}
+
+/**
+ * Checks that the page broke none of its Content-Security-Policy, and that the policy is in force (the check can
+ * fail): an inline script injected now is refused, and reported.
+ */
+async function checkPolicy(tab: Page, traffic: Traffic): Promise<void> {
+  assert.deepEqual(traffic.violations, [], 'the page works under its Content-Security-Policy');
+  await tab.evaluate(`(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.injected = true';
+    document.head.append(script);
+  })()`);
+  for (let i = 0; i < 50 && traffic.violations.length === 0; i++) await new Promise((ok) => setTimeout(ok, 100));
+  assert.equal(await tab.evaluate('window.injected'), undefined, 'an injected inline script does not run');
+  assert.match(traffic.violations.join('\n'), /script-src/);
+  traffic.violations.length = 0;
+}
+
 /** The chart's drawing: the bars' tokens and the two traces' heights. */
 async function chart(tab: Page): Promise<{ model: number[]; chosen: number[]; labels: string[] }> {
   return tab.evaluate(`(() => {
@@ -265,44 +303,18 @@ async function chart(tab: Page): Promise<{ model: number[]; chosen: number[]; la
  * returns it.
  */
 async function redrawn(tab: Page) {
+  // A function, not a string: Playwright evaluates a string predicate with eval, which the page's policy refuses.
   await tab.waitForFunction(
-    `(() => {
-    const value = (id) => document.querySelector('[data-testid=' + id + ']').value;
-    const drawn = document.querySelector('[data-testid=chart]').dataset.settings;
-    const settings = ['prompt', 'temperature', 'top-k', 'top-p', 'repetition-penalty'].map(value);
-    return drawn === JSON.stringify(settings);
-  })()`,
+    () => {
+      const page = (globalThis as unknown as { document: PageDocument }).document;
+      const value = (id: string) => page.querySelector(`[data-testid=${id}]`).value;
+      const settings = ['prompt', 'temperature', 'top-k', 'top-p', 'repetition-penalty'].map(value);
+      return page.querySelector('[data-testid=chart]').dataset.settings === JSON.stringify(settings);
+    },
     undefined,
     { timeout: 15_000 },
   );
   return chart(tab);
-}
-
-/** Serves `gennet serve --port 0` for `model` and returns its address (the one line on stdout). */
-async function serve(model: string): Promise<{ url: string; server: ChildProcess }> {
-  const server = spawn(process.execPath, [cli, 'serve', '--model', model, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  server.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const url = await withTimeout(
-    new Promise<string>((resolve, reject) => {
-      server.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        if (stdout.includes('\n')) resolve(stdout.trim());
-      });
-      server.once('exit', (code) => reject(new Error(`gennet serve exited with ${code}: ${stderr}`)));
-    }),
-    60_000,
-    'gennet serve printing its address',
-  ).catch((error) => {
-    server.kill();
-    throw error;
-  });
-  return { url, server };
 }
 
 test('the page bundle imports nothing Node-only, and the check can fail', async () => {
@@ -459,14 +471,20 @@ test(
   async () => {
     const sites = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith('gennet-site-')).length;
     const sitesBefore = sites();
-    let served: { url: string; server: ChildProcess } | undefined;
+    let served: ServeProcess | undefined;
     let browser: Awaited<ReturnType<typeof openTab>> | undefined;
     try {
-      served = await serve(lstm);
+      served = await startServe(lstm);
       browser = await openTab(path.join(work, 'browser-serve'));
       const { url } = served;
       const { tab, traffic } = browser;
       assert.match(url, /^http:\/\/localhost:\d+\/$/);
+      // The policy comes as a header, and in the page for static hosts (without frame-ancestors, header-only).
+      const index = await fetch(url);
+      assert.equal(index.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
+      assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(index.headers.get('referrer-policy'), 'no-referrer');
+      assert.equal(metaPolicy(await index.text()), CONTENT_SECURITY_POLICY.replace("; frame-ancestors 'none'", ''));
       await openPage(tab, `${url}?backend=wasm`);
       assert.match((await tab.textContent('[data-testid=backend]'))!, /^wasm/);
       assert.equal(await tab.textContent('[data-testid=engine]'), 'fast');
@@ -494,6 +512,8 @@ test(
       await tab.type('[data-testid=prompt]', 'shavo');
       const typed = await redrawn(tab);
       assert.notDeepEqual(typed.model, cold.model);
+      await tab.hover('[data-testid=chart] .nsewdrag'); // the plot area: plotly draws a hover label
+      await tab.waitForSelector('[data-testid=chart] .hovertext', { timeout: 5_000 });
 
       // The lesson's comparison on the page is the CLI's.
       await tab.fill('[data-testid=prompt]', SETTINGS.prompt);
@@ -584,14 +604,14 @@ test(
       assert.match((await tab.textContent('[data-testid=backend]'))!, /^(webgl|wasm)/);
       assert.ok((await generateOnPage(tab)).startsWith(SETTINGS.prompt));
 
+      await checkPolicy(tab, traffic);
       assert.deepEqual(traffic.remote, []);
       assert.ok(traffic.local >= 8, `the page's files came from the local server (${traffic.local} requests)`);
     } finally {
       await browser?.close();
       if (served !== undefined) {
-        served.server.kill('SIGTERM');
-        const [code] = (await once(served.server, 'exit')) as [number | null];
-        assert.equal(code, 143, 'gennet serve stops on SIGTERM with the status of a process stopped by it');
+        const stopped = await served.stop();
+        assert.deepEqual(stopped, { code: 143, signal: null }, 'gennet serve stops on SIGTERM with its status');
       }
     }
     assert.equal(sites(), sitesBefore, 'gennet serve removed its temporary site');
@@ -646,6 +666,7 @@ test(
         );
       }
       assert.notEqual(texts[2], texts[3], 'the condition menu changes what the conditional model writes');
+      await checkPolicy(tab, traffic); // the page's <meta> policy: a static server sends no header
       assert.deepEqual(traffic.remote, []);
     } finally {
       await browser?.close();

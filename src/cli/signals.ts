@@ -1,7 +1,26 @@
 import { log } from './output';
 
 /** Exit status of a process stopped by a signal (128 + its number), the shell convention. */
-export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 } as const;
+export const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 } as const;
+
+/** The signals that stop a server: Ctrl-C, `kill`, and the terminal it runs in closing. */
+type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/**
+ * Resolves with the first SIGINT, SIGTERM or SIGHUP that comes (call it before starting, so that a signal during the
+ * start is handled once the start is over); a second one exits at once.
+ */
+export function firstStopSignal(): Promise<StopSignal> {
+  return new Promise((resolve) => {
+    let received = false;
+    const handler = (signal: StopSignal) => {
+      if (received) process.exit(SIGNAL_EXIT[signal]);
+      received = true;
+      resolve(signal);
+    };
+    for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, handler);
+  });
+}
 
 /**
  * A reader that closed our stdout (`gennet generate … | head`) ends the CLI quietly with the status of a process

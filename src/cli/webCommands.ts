@@ -4,7 +4,7 @@ import { initBackend } from '../backend';
 import { serveWebSite, writeWebSite, type WebModelManifest } from '../web';
 import { integer } from './options';
 import { log } from './output';
-import { SIGNAL_EXIT } from './signals';
+import { firstStopSignal, SIGNAL_EXIT } from './signals';
 
 /**
  * One line about the model a site shows, e.g. `LSTM, 1 layer × 128 units, one-hot input; char level, 2.150 bits/char`.
@@ -24,10 +24,14 @@ function lanAddresses(): string[] {
     .map((net) => net!.address);
 }
 
-/** `gennet serve`: the page on a local server until Ctrl-C; its address is the one line on stdout. */
+/**
+ * `gennet serve`: the page on a local server until Ctrl-C, `kill` or the terminal closing; its address is the one
+ * line on stdout.
+ */
 async function serveCommand(flags: { model: string; port: number; host: string }): Promise<void> {
+  const stopped = firstStopSignal();
   await initBackend(); // the model is loaded once here, with every check, before the page gets its files
-  const server = await serveWebSite(flags.model, { port: flags.port, host: flags.host });
+  const server = await serveWebSite(flags.model, { port: flags.port, host: flags.host, log });
   log(`serving ${flags.model} (${describeSite(server.manifest)}); Ctrl-C stops`);
   if (flags.host === '0.0.0.0')
     log(
@@ -35,10 +39,7 @@ async function serveCommand(flags: { model: string; port: number; host: string }
         `(${lanAddresses().join(', ') || 'no network address found'})`,
     );
   process.stdout.write(`${server.url}\n`);
-  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopped;
   await server.close();
   process.exitCode = SIGNAL_EXIT[signal];
 }

@@ -1,2 +1,3 @@
 export * from './webModel';
 export * from './site';
+export * from './server';
