@@ -4,7 +4,7 @@
  * `npm run lint:deps` (part of `npm test`) checks it.
  */
 const STAGES = [
-  ['base', '^src/(backend|backendDescription|random|version)\\.ts$'],
+  ['base', '^src/(backend|backendDescription|messages|random|version)\\.ts$'],
   ['files', '^src/files/'],
   ['corpus', '^src/corpus/'],
   ['vocab', '^src/vocab/'],

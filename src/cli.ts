@@ -11,6 +11,7 @@ import { exitQuietlyOnClosedPipe } from './cli/signals';
 import { addTemperaturesCommand } from './cli/temperatures';
 import { addTrainCommand } from './cli/train';
 import { addWebCommands } from './cli/webCommands';
+import { printable } from './messages';
 import { gennetVersion } from './version';
 
 /**
@@ -20,7 +21,9 @@ import { gennetVersion } from './version';
 export function buildCli(): Command {
   const program = new Command('gennet')
     .description('Character- and word-level RNN/GRU/LSTM text generators with TensorFlow.js')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander's own errors quote what was typed: escaped like every other line on stderr (see `log`).
+    .configureOutput({ outputError: (message, write) => write(printable(message)) });
   program.version(gennetVersion());
   addTrainCommand(program);
   addGenerateCommand(program);

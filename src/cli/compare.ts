@@ -14,7 +14,7 @@ import {
   integer,
   valMaxOf,
 } from './options';
-import { log, printJson } from './output';
+import { log, printJson, printText } from './output';
 
 /** Flags of `gennet compare`. */
 interface CompareFlags extends DataFlags {
@@ -51,7 +51,7 @@ async function compareCommand(flags: CompareFlags, command: Command): Promise<vo
     log(`figure written to ${flags.plot}`);
   }
   if (flags.json) printJson(rows);
-  else process.stdout.write(`${comparisonTable(rows)}\n`);
+  else printText(`${comparisonTable(rows)}\n`);
 }
 
 /** The comparison as a plain-text table, one model a line, its sample on one line cut to 60 characters. */

@@ -5,7 +5,7 @@ import { loadArtifact } from '../io';
 import { evaluateTranslations } from '../sample';
 import { evaluationPairs } from '../session';
 import { addRunOptions, type CommonFlags, decimal, integer } from './options';
-import { log, printJson } from './output';
+import { log, printJson, printText } from './output';
 
 /** Flags of `gennet evaluate`. */
 interface EvaluateFlags extends CommonFlags {
@@ -38,7 +38,7 @@ async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<
     );
   if (flags.json) return void printJson({ ...scores, beam: flags.beam, backend, engine });
   const shown = scores.results.filter((r) => !r.exact).slice(0, 10);
-  process.stdout.write(
+  printText(
     `exact match ${(100 * scores.exactMatch).toFixed(1)}% of ${scores.pairs} pairs, token error rate ` +
       `${(100 * scores.tokenErrorRate).toFixed(1)}%\n` +
       (shown.length === 0

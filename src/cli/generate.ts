@@ -10,7 +10,7 @@ import {
   samplingOf,
   type SamplingFlags,
 } from './options';
-import { log, printJson } from './output';
+import { log, printJson, printText } from './output';
 
 /** Flags of `gennet generate`. */
 type GenerateFlags = SamplingFlags & {
@@ -35,7 +35,7 @@ async function generateCommand(flags: GenerateFlags, command: Command): Promise<
   const request = { prompt: flags.prompt, temperature, ...samplingOf(flags) };
   const seeds = Array.from({ length: flags.count }, (_, i) => flags.seed + i);
   const stream = flags.count === 1 && !flags.json;
-  if (stream) process.stdout.write(flags.prompt);
+  if (stream) printText(flags.prompt);
   // samples printed at the end: show the wait
   const bar = stream ? null : generationProgressBar(flags.count * flags.length);
   const generations = generateBatch(
@@ -44,7 +44,7 @@ async function generateCommand(flags: GenerateFlags, command: Command): Promise<
     {
       length: flags.length,
       engine,
-      onToken: stream ? (event) => process.stdout.write(event.text) : () => bar!.tick(),
+      onToken: stream ? (event) => printText(event.text) : () => bar!.tick(),
     },
   );
   bar?.stop();
@@ -66,7 +66,7 @@ async function generateCommand(flags: GenerateFlags, command: Command): Promise<
       text: samples[0].text,
       samples,
     });
-  } else process.stdout.write(generations.map((g, i) => `--- seed ${seeds[i]}\n${g.text}\n`).join('\n'));
+  } else printText(generations.map((g, i) => `--- seed ${seeds[i]}\n${g.text}\n`).join('\n'));
 }
 
 /** Sampling flags that mean nothing to beam search, which always takes the most probable tokens. */
@@ -121,11 +121,9 @@ async function beamCommand(flags: GenerateFlags & { beam: number }, command: Com
       text: rows[0].text,
       hypotheses: rows,
     });
-  } else if (hypotheses.length === 1) process.stdout.write(`${hypotheses[0].text}\n`);
+  } else if (hypotheses.length === 1) printText(`${hypotheses[0].text}\n`);
   else
-    process.stdout.write(
-      hypotheses.map((h, i) => `--- hypothesis ${i + 1}, score ${h.score.toFixed(3)}\n${h.text}\n`).join('\n'),
-    );
+    printText(hypotheses.map((h, i) => `--- hypothesis ${i + 1}, score ${h.score.toFixed(3)}\n${h.text}\n`).join('\n'));
 }
 
 /** Adds `generate` to the CLI: sampling, or beam search with `--beam`. */

@@ -257,7 +257,8 @@ export function addSamplingOptions(command: Command, seed: string): Command {
     )
     .option(
       '--condition <column=value>',
-      'a conditional model: generate under this value of a condition (repeat for each condition)',
+      'a conditional model: generate under this value of a condition, spaces around it trimmed as at training ' +
+        '(repeat for each condition)',
       conditionAssignment,
     )
     .option('--source <text>', 'a sequence-to-sequence model: the source to decode');

@@ -12,7 +12,7 @@ import {
   type SamplingFlags,
   temperatureList,
 } from './options';
-import { log, printJson } from './output';
+import { log, printJson, printText } from './output';
 
 async function temperaturesCommand(
   flags: SamplingFlags & { prompts: string[]; temps: number[]; corpus?: string; plot?: string },
@@ -38,7 +38,7 @@ async function temperaturesCommand(
     log(`figure written to ${flags.plot}`);
   }
   if (flags.json) printJson(rows);
-  else process.stdout.write(`${formatComparison(rows)}\n(backend ${backend})\n`);
+  else printText(`${formatComparison(rows)}\n(backend ${backend})\n`);
 }
 
 /** Adds `temperatures` to the CLI: the lesson's comparison of temperatures. */

@@ -1,4 +1,5 @@
 import type { Cell, Table } from './table';
+import { listSome, quoted } from '../messages';
 
 /** How a numeric condition column is grouped into values: each year its own, or by decade or century. */
 export const CONDITION_BUCKETS = ['decade', 'century'] as const;
@@ -43,7 +44,9 @@ function conditionValue(cell: Cell, spec: ConditionSpec, row: number): string {
   if (spec.bucket === null) return text;
   const year = Number(text);
   if (!Number.isFinite(year))
-    throw new Error(`Condition "${spec.column}:${spec.bucket}" needs numbers, but row ${row + 1} holds "${text}".`);
+    throw new Error(
+      `Condition "${spec.column}:${spec.bucket}" needs numbers, but row ${row + 1} holds ${quoted(text)}.`,
+    );
   const width = spec.bucket === 'decade' ? 10 : 100;
   return `${Math.floor(year / width) * width}s`;
 }
@@ -63,7 +66,7 @@ export function documentConditions(
   const indices = parsed.map(({ column }) => {
     const index = table.columns.indexOf(column);
     if (index < 0)
-      throw new Error(`Condition column "${column}" is not in the corpus (columns: ${table.columns.join(', ')}).`);
+      throw new Error(`Condition column ${quoted(column)} is not in the corpus (columns: ${listSome(table.columns)}).`);
     return index;
   });
   const values = rowOfDocument.map((row) =>

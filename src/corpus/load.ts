@@ -13,6 +13,7 @@ import { SPLIT_MODES, splitText, type SplitMode } from './documentSplit';
 import { tableToFrame, type Table } from './table';
 import { cellText, chooseTextColumns, joinFields } from './textColumns';
 import { normaliseNewlines, readTextFile } from './textFile';
+import { listSome } from '../messages';
 
 /** How a built-in corpus's `source` starts (`builtin:sotu`); {@link loadCorpus} accepts a source in either form. */
 const BUILTIN_PREFIX = 'builtin:';
@@ -156,7 +157,7 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
   if (texts.length === 0) {
     throw new Error(
       `Corpus ${loaded.source} has no text in column ${columns.join(' + ')}. ` +
-        `Check the file, or pick another column (available: ${table.columns.join(', ')}).`,
+        `Check the file, or pick another column (available: ${listSome(table.columns)}).`,
     );
   }
   const frameTable: Table =

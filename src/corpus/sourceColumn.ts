@@ -1,4 +1,5 @@
 import type { Table } from './table';
+import { listSome, quoted } from '../messages';
 
 /**
  * The source text of each document of a sequence-to-sequence corpus (its target is the document's text):
@@ -13,7 +14,7 @@ export function documentSources(
 ): string[] {
   const index = table.columns.indexOf(column);
   if (index < 0)
-    throw new Error(`Source column "${column}" is not in the corpus (columns: ${table.columns.join(', ')}).`);
+    throw new Error(`Source column ${quoted(column)} is not in the corpus (columns: ${listSome(table.columns)}).`);
   return rowOfDocument.map((row) => {
     const cell = table.rows[row][index];
     const text = cell === null ? '' : clean(String(cell)).trim();

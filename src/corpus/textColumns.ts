@@ -1,27 +1,25 @@
 import { inferColumnKinds, type Cell, type Table } from './table';
+import { listSome, printable } from '../messages';
 
 /** How to name the text column, for the CLI and the library alike. */
 const CHOOSE_COLUMN = "Name it with --column NAME (several: --column A B, joined; the library's `column` option)";
-
-/** Column names for a message: all of a narrow table, the first ten and a count of a wide one. */
-function listColumns(columns: readonly string[]): string {
-  const shown = columns.slice(0, 10).join(', ');
-  return columns.length > 10 ? `${shown} … (${columns.length} in all)` : shown;
-}
 
 /**
  * Chooses the text column(s) of a table: the requested ones (each must exist), else `text` if present,
  * else `fallback` (e.g. `title` for AG News) if present, else the only string column.
  */
 export function chooseTextColumns(table: Table, requested: string | string[] | undefined, fallback?: string): string[] {
-  const available = listColumns(table.columns);
+  const available = listSome(table.columns);
   if (requested !== undefined) {
     const wanted = typeof requested === 'string' ? [requested] : requested;
     if (wanted.length === 0)
       throw new Error(`No text column given. ${CHOOSE_COLUMN}; available columns: ${available}.`);
     const unknown = wanted.filter((name) => !table.columns.includes(name));
     if (unknown.length > 0) {
-      throw new Error(`Unknown column ${unknown.map((n) => `'${n}'`).join(', ')}. Available columns: ${available}.`);
+      throw new Error(
+        `Unknown column ${listSome(unknown, (name) => `'${printable(name, 'inline')}'`)}. ` +
+          `Available columns: ${available}.`,
+      );
     }
     return wanted;
   }

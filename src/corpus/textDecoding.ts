@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { quoted } from '../messages';
 
 /** Legacy single-byte encodings whose misreading of UTF-8 text we recognise. */
 export const LEGACY_ENCODINGS = ['Windows-1252', 'Mac Roman'] as const;
@@ -203,14 +204,6 @@ export function decodeText(
   return { text, issues: { byteOrderMark: mark.encoding, invalidUtf8: null, mojibake: null } };
 }
 
-/**
- * Spells out control characters (a Latin-1 misreading yields C1 controls, which terminals do not show) as `\\u0099`.
- */
-function visible(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** The issues as warning lines for a user: what was found, where, and what to do. */
 export function describeTextIssues(issues: TextIssues, file: string): string[] {
   const lines: string[] = [];
@@ -224,7 +217,7 @@ export function describeTextIssues(issues: TextIssues, file: string): string[] {
     );
   }
   if (mojibake !== null) {
-    const examples = mojibake.examples.map((e) => `"${visible(e.found)}" → "${e.meant}"`).join(', ');
+    const examples = mojibake.examples.map((e) => `${quoted(e.found)} → ${quoted(e.meant)}`).join(', ');
     lines.push(
       `${file}: ${mojibake.count} run${mojibake.count === 1 ? '' : 's'} of mojibake (UTF-8 text once read as ` +
         `${mojibake.encoding}${mojibake.encoding === 'Windows-1252' ? ' or Latin-1' : ''}), e.g. ${examples}; ` +

@@ -3,6 +3,7 @@ import { Corpus, CorpusFormat, describeCorpus, loadCorpus, SplitMode } from '../
 import type { VocabularyUnit } from '../vocab';
 import { DataMode, prepareCharData, prepareWordData, TokenData } from './prepare';
 import { prepareSourceData, type SourceData } from './sourceData';
+import { printable } from '../messages';
 
 /**
  * Everything that turns a corpus into training examples: which text (corpus, columns, cutting, limit, repair), which
@@ -106,7 +107,7 @@ export async function prepareCorpusData(
   const stats = describeCorpus(corpus);
   log(
     `corpus: ${corpus.name} (${stats.documents} documents, ${stats.characters} ` +
-      `characters, column ${corpus.columns.join('+')})`,
+      `characters, column ${corpus.columns.map((column) => printable(column, 'inline')).join('+')})`,
   );
   for (const warning of corpus.warnings) log(`corpus: warning: ${warning}`);
   const options = {

@@ -44,6 +44,21 @@ export interface FusedTraining {
 }
 
 /**
+ * What a training run on an engine keeps in memory at its peak (a step, validation, a checkpoint), in bytes, measured
+ * on the wasm backend (see `train/memory.ts`): per trainable parameter (weights, gradients, Adam's moments, the copies
+ * the engine and a checkpoint make); per gradient a tape keeps (a family's `TrainingShape.tapeGradients`); per float
+ * that the reference engine keeps at each token (`TrainingShape.floatsPerToken`). The `heap` ones are the part of
+ * those in the TensorFlow.js backend's memory (at most 4 GiB on wasm); the rest is the engine's own.
+ */
+export interface EngineMemory {
+  perParam: number;
+  perTapeGradient: number;
+  perTokenFloat: number;
+  heapPerParam: number;
+  heapPerTokenFloat: number;
+}
+
+/**
  * The code that runs a generator network's training step and its generation steps. Every engine computes the same
  * function of the same weights (the network stays a tfjs-layers model, so artifacts do not depend on the engine);
  * they differ in speed and in what they can run. A new engine is one folder that exports such an object, plus one
@@ -54,6 +69,8 @@ export interface Engine {
   readonly name: string;
   /** One line for `gennet engines`. */
   readonly description: string;
+  /** What its training runs keep in memory, to refuse one that cannot fit before it starts. */
+  readonly memory: EngineMemory;
   /** Why this engine cannot run on this machine (and how to get it), or null when it can. */
   unavailableReason(): string | null;
   /** Why this engine cannot run `network` (naming the layer or setting), or null when it can. */

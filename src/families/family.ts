@@ -84,6 +84,25 @@ export interface NetworkConfig {
   seed: number;
 }
 
+/**
+ * The sizes of a network that set what a training run of it takes in memory (with an engine's `EngineMemory`, see
+ * `train/memory.ts`).
+ */
+export interface TrainingShape {
+  /** Trainable parameters (as `countParams()` of the built network). */
+  params: number;
+  /**
+   * Gradient values a tape-based engine (tfjs-layers') keeps for one pass: one gradient per read of a weight, and a
+   * recurrent layer's weights are read at every time step.
+   */
+  tapeGradients: number;
+  /**
+   * Floats the reference engine (tfjs-layers, on wasm) keeps per token of a batch at its peak: activations for the
+   * backward pass and their gradients, measured (other engines keep a share of them, see `EngineMemory`).
+   */
+  floatsPerToken: number;
+}
+
 /** A network with its vocabulary and settings: what gradient training, checkpoints and model folders take. */
 export interface NetworkModel<C extends NetworkConfig = NetworkConfig> extends FamilyModel {
   network: tf.LayersModel;
@@ -102,6 +121,11 @@ export interface NetworkFamily<C extends NetworkConfig = NetworkConfig> extends 
   readConfig(record: unknown, where: string): C;
   /** A new network of these settings, its weights initialised from the seed. */
   build(config: C): tf.LayersModel;
+  /**
+   * The sizes of the network these settings build, trained on sequences of `seqLen` tokens, without building it (a
+   * large one takes minutes to build).
+   */
+  trainingShape(config: C, seqLen: number): TrainingShape;
   /** The layout of the state a row can start from (conditions, an encoder); null when the family takes none. */
   stateLayout(config: C): StateLayout | null;
   /**

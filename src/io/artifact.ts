@@ -161,6 +161,31 @@ export async function loadRunState(dir: string): Promise<RunState> {
   return decodeRunState(json.toString('utf8'), new Uint8Array(weights), path.join(dir, ARTIFACT_FILES.runState));
 }
 
+/**
+ * The format version a `config.json` records (in `dir`), checked: a whole number from 1 to {@link ARTIFACT_VERSION}.
+ * A later one was written by a newer gennet; anything else is not a version gennet writes.
+ */
+function formatVersion(version: unknown, dir: string): number {
+  if (typeof version === 'number' && Number.isInteger(version) && version > ARTIFACT_VERSION) {
+    throw new Error(
+      `"${dir}" was saved in format version ${version} by a newer gennet; this one reads versions 1 to ` +
+        `${ARTIFACT_VERSION}. Upgrade generative-networks.`,
+    );
+  }
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    const written = JSON.stringify(version) ?? '';
+    const found =
+      version === undefined
+        ? 'no format version'
+        : `the format version ${written.length > 40 ? `${written.slice(0, 40)}…` : written}`;
+    throw new Error(
+      `${path.join(dir, ARTIFACT_FILES.config)} records ${found}; gennet writes a whole number from 1 to ` +
+        `${ARTIFACT_VERSION} there. The file was edited or damaged: restore the model folder or re-train it.`,
+    );
+  }
+  return version;
+}
+
 /** What every `config.json` holds, whatever the model: its format, version, date, backend, run and notes. */
 export type ArtifactHeader = Pick<ArtifactConfig, 'format' | 'version' | 'createdAt' | 'backend' | 'run' | 'notes'>;
 
@@ -177,13 +202,7 @@ export function readArtifactHeader(
     training?: unknown;
   };
   if (record.format !== 'generative-networks') throw new Error(`${where} is not a gennet model config.`);
-  const version = record.version;
-  if (typeof version !== 'number' || !(version <= ARTIFACT_VERSION)) {
-    throw new Error(
-      `"${dir}" was saved in format version ${version}; this gennet ` +
-        `reads up to ${ARTIFACT_VERSION}. Upgrade generative-networks.`,
-    );
-  }
+  const version = formatVersion(record.version, dir);
   const { run, notes } =
     version === 1
       ? upgradeVersion1(record.training, where)

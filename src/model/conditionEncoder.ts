@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../random';
 import { TokenEmbedding } from './layers';
 import type { StateLayout } from './recurrentState';
+import { listSome, printable, quoted } from '../messages';
 
 /** One categorical condition: a corpus column and the values a model knows, in id order. */
 export interface Condition {
@@ -28,7 +29,7 @@ export function buildConditionEncoder(config: ConditionEncoderConfig, layout: St
   const count = config.conditions.length;
   if (count === 0) throw new Error('A condition encoder needs at least one condition.');
   const empty = config.conditions.find((c) => c.values.length === 0);
-  if (empty !== undefined) throw new Error(`Condition "${empty.column}" has no values.`);
+  if (empty !== undefined) throw new Error(`Condition ${quoted(empty.column)} has no values.`);
   const input = tf.input({ shape: [count], dtype: 'int32', name: 'condition_ids' });
   const totalValues = config.conditions.reduce((n, c) => n + c.values.length, 0);
   const vectors = new TokenEmbedding({
@@ -61,15 +62,15 @@ export function conditionIds(config: ConditionEncoderConfig, rows: readonly (rea
   rows.forEach((row, b) => {
     if (row.length !== conditions.length) {
       throw new Error(
-        `Each row needs one value per condition (${conditions.map((c) => c.column).join(', ')}), got ${row.length}.`,
+        `Each row needs one value per condition (${listSome(conditions.map((c) => c.column))}), got ${row.length}.`,
       );
     }
     row.forEach((value, j) => {
       const id = indexes[j].get(value);
       if (id === undefined) {
         throw new Error(
-          `Unknown value "${value}" for condition "${conditions[j].column}"; the model knows: ` +
-            `${conditions[j].values.join(', ')}.`,
+          `Unknown value ${quoted(value)} for condition ${quoted(conditions[j].column)}; the model knows: ` +
+            `${listSome(conditions[j].values)}.`,
         );
       }
       ids[b * conditions.length + j] = offsets[j] + id;
@@ -106,10 +107,11 @@ export function conditionsOf(names: readonly string[], values: readonly (readonl
 }
 
 /**
- * One value per condition, in the model's order, from values given by name (`{ party: 'Whig' }`). A condition
+ * One value per condition, in the model's order, from values given by name (`{ party: 'Whig' }`). Each value is
+ * trimmed of the white space around it, as training trims the corpus's cells (`party= Whig ` is `Whig`). A condition
  * grouped at training (`year:decade`) may be named by its column alone (`year`). Throws naming the conditions
- * left out (with their known values) or a name the model does not have; an unknown value is refused by
- * {@link conditionIds}.
+ * left out (with their known values), a name the model does not have or an empty value; an unknown value is refused
+ * by {@link conditionIds}.
  */
 export function conditionValues(config: ConditionEncoderConfig, given: Readonly<Record<string, string>>): string[] {
   const { conditions } = config;
@@ -126,16 +128,21 @@ export function conditionValues(config: ConditionEncoderConfig, given: Readonly<
     const j = byName(name);
     if (j < 0)
       throw new Error(
-        `The model has no condition "${name}"; its conditions: ${conditions.map((c) => c.column).join(', ')}.`,
+        `The model has no condition ${quoted(name)}; its conditions: ${listSome(conditions.map((c) => c.column))}.`,
       );
-    if (values[j] !== undefined) throw new Error(`Condition "${conditions[j].column}" is given twice.`);
-    values[j] = value;
+    if (values[j] !== undefined) throw new Error(`Condition ${quoted(conditions[j].column)} is given twice.`);
+    values[j] = value.trim();
+    if (values[j] === '')
+      throw new Error(
+        `Condition ${quoted(conditions[j].column)} is given an empty value; give one the model knows ` +
+          `(${listSome(conditions[j].values)}).`,
+      );
   }
   const missing = conditions.filter((_, j) => values[j] === undefined);
   if (missing.length > 0) {
     throw new Error(
       'This model generates under conditions; give ' +
-        `${missing.map((c) => `${c.column}=VALUE (one of: ${c.values.join(', ')})`).join('; ')}.`,
+        `${missing.map((c) => `${printable(c.column, 'inline')}=VALUE (one of: ${listSome(c.values)})`).join('; ')}.`,
     );
   }
   conditionIds(config, [values as string[]]); // an unknown value fails here, listing the known ones

@@ -5,6 +5,7 @@ import type { NetworkModel } from '../families';
 import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
 import { generate, GenerateOptions } from '../sample';
 import type { EpochRecord, TrainCallback } from '../train';
+import { quoted } from '../messages';
 
 /**
  * A terminal progress bar (on stderr) for generating `total` tokens: `tick` counts one, `stop` ends the bar. Shown
@@ -80,7 +81,7 @@ export function sampleEachEpoch(
     onEpochEnd(record) {
       log(formatEpoch(record));
       const sample = generate(trained, { length: 100, ...generation, initialState: from?.state() });
-      log(`  sample${from === undefined ? '' : ` (${from.label})`}: ${JSON.stringify(sample)}`);
+      log(`  sample${from === undefined ? '' : ` (${from.label})`}: ${quoted(sample)}`);
     },
   };
 }

@@ -1,9 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { type DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, type TokenData } from '../data';
 import type { EngineChoice } from '../engines';
-import { familyNamed, type ModelSpec, networkConfigOf, type NetworkModel } from '../families';
+import {
+  familyNamed,
+  type ModelSpec,
+  type NetworkConfig,
+  networkConfigOf,
+  type NetworkFamily,
+  type NetworkModel,
+} from '../families';
 import { generateBatch, type TextGenerator } from '../sample';
-import { DEFAULT_TRAIN_CONFIG, evaluate, train } from '../train';
+import { checkTrainingFits, DEFAULT_TRAIN_CONFIG, evaluate, train } from '../train';
 import { bitsPerChar, fitCounted, valMaxTokensOf } from './countedRun';
 import { given, type Log } from './run';
 
@@ -66,14 +73,38 @@ export async function compareModels(settings: CompareSettings, log: Log = () => 
   const { data } = prepared;
   if (data.val === null)
     throw new Error('A comparison scores every model on held-out text; give a validation share above 0 (--val).');
+  // Every network is checked before the first one trains: one that cannot fit is refused at once, not hours later.
+  const plans = settings.models.map((spec) =>
+    counted(spec) ? spec : plannedNetwork(spec, data, settings, prepared.settings.seqLen),
+  );
   const rows: CompareRow[] = [];
-  for (const spec of settings.models) {
+  for (const plan of plans) {
+    const spec = 'spec' in plan ? plan.spec : plan;
     log(`compare: training ${spec.label}`);
     rows.push(
-      counted(spec) ? countedRow(spec, data, settings) : await networkRow(spec, data, settings, { maxSteps, seconds }),
+      'spec' in plan ? await networkRow(plan, data, settings, { maxSteps, seconds }) : countedRow(spec, data, settings),
     );
   }
   return rows;
+}
+
+/** A network of a comparison: its settings resolved and checked to fit in memory, not built yet. */
+interface PlannedNetwork {
+  spec: ModelSpec;
+  family: NetworkFamily;
+  config: NetworkConfig;
+}
+
+/** The network of `spec` for `data`; refused when training it would not fit in memory (see `checkTrainingFits`). */
+function plannedNetwork(spec: ModelSpec, data: TokenData, settings: CompareSettings, seqLen: number): PlannedNetwork {
+  const { family, config } = networkConfigOf(spec, { seed: settings.seed ?? 42 }, data.vocab);
+  checkTrainingFits(spec.label, family, config, {
+    batchSize: settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize,
+    seqLen,
+    engine: settings.engine ?? 'auto',
+    threads: settings.threads ?? 1,
+  });
+  return { spec, family, config };
 }
 
 function sampleOf(trained: TextGenerator, settings: CompareSettings): string {
@@ -103,13 +134,12 @@ function countedRow(spec: ModelSpec, data: TokenData, settings: CompareSettings)
 }
 
 async function networkRow(
-  spec: ModelSpec,
+  { spec, family, config }: PlannedNetwork,
   data: TokenData,
   settings: CompareSettings,
   budget: { maxSteps: number | null; seconds: number | null },
 ): Promise<CompareRow> {
   const seed = settings.seed ?? 42;
-  const { family, config } = networkConfigOf(spec, { seed }, data.vocab);
   const model: NetworkModel = { network: family.build(config), vocab: data.vocab, config };
   const batchSize = settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize;
   const perEpoch = data.train.batchesPerEpoch(batchSize);

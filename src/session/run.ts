@@ -15,6 +15,7 @@ import {
 import { networkConfigOf, networkFamilyOf, type NetworkModel, parseModelSpec, specFromFlags } from '../families';
 import { conditionState, encodeSources, type ModelConfig } from '../model';
 import {
+  checkTrainingFits,
   DEFAULT_TRAIN_CONFIG,
   RunState,
   summarizeRun,
@@ -28,6 +29,7 @@ import { PAD_ID } from '../vocab';
 import { checkpointEachEpoch, type SampleStart } from './callbacks';
 import { conditionsForRun, DEFAULT_CONDITION_DIM, RunConditions } from './runConditions';
 import { RunSource, sourceForRun } from './runSource';
+import { printable, quoted } from '../messages';
 
 /** What a new run is given: the corpus, and any settings that differ from the defaults. */
 export interface NewRunSettings {
@@ -88,7 +90,10 @@ export function given<T extends object>(settings: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(settings ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-/** Prepares a new run: checks and completes the settings, loads and prepares the corpus, builds the network. */
+/**
+ * Prepares a new run: checks and completes the settings, loads and prepares the corpus, checks that training the
+ * network fits in memory (see `checkTrainingFits`), builds it.
+ */
 export async function newRun(settings: NewRunSettings, out: string, log: Log = () => {}): Promise<TrainingRun> {
   // Pairs are read one per example: a sequence-to-sequence run's mode is lines unless it says otherwise (and
   // is refused).
@@ -104,16 +109,17 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
   const { spec, ...modelSettings } = given(settings.model);
-  const { family, config } = networkConfigOf(
-    spec === undefined ? specFromFlags(modelSettings) : parseModelSpec(spec),
-    modelSettings,
-    data.vocab,
-  );
+  const modelSpec = spec === undefined ? specFromFlags(modelSettings) : parseModelSpec(spec);
+  const { family, config } = networkConfigOf(modelSpec, modelSettings, data.vocab);
   const training: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
     ...given(settings.training),
     charsPerToken: data.charsPerToken,
   };
+  checkTrainingFits(modelSpec.label, family, config, {
+    ...training,
+    seqLen: prepared.settings.seqLen,
+  });
   const conditions = conditionsForRun(
     prepared.corpus,
     family,
@@ -303,7 +309,9 @@ function savedEncoders(run: TrainingRun): Pick<SaveOptions, 'conditions' | 'sour
 export function sampleStart(run: TrainingRun): SampleStart | undefined {
   const { conditions, source } = run;
   if (conditions !== null) {
-    const label = conditions.config.conditions.map((c, j) => `${c.column}=${conditions.commonest[j]}`).join(', ');
+    const label = conditions.config.conditions
+      .map((c, j) => printable(`${c.column}=${conditions.commonest[j]}`, 'inline'))
+      .join(', ');
     return { label, state: () => conditionState(conditions.encoder, conditions.config, conditions.commonest) };
   }
   if (source === null) return undefined;
@@ -313,5 +321,5 @@ export function sampleStart(run: TrainingRun): SampleStart | undefined {
   const ids = source.documentIds.slice(document * maxLen, (document + 1) * maxLen);
   // for the label; the state comes from the ids themselves
   const text = source.vocab.decode(ids.filter((id) => id !== PAD_ID));
-  return { label: `source ${JSON.stringify(text)}`, state: () => encodeSources(source.encoder, ids, maxLen)[0] };
+  return { label: `source ${quoted(text)}`, state: () => encodeSources(source.encoder, ids, maxLen)[0] };
 }

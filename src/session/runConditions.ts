@@ -2,6 +2,7 @@ import type { Corpus } from '../corpus';
 import type { NetworkConfig, NetworkFamily } from '../families';
 import type { SavedConditions } from '../io';
 import { buildConditionEncoder, conditionIds, conditionsOf } from '../model';
+import { listSome } from '../messages';
 
 /** Size of each condition value's learned vector when a run does not choose it. */
 export const DEFAULT_CONDITION_DIM = 16;
@@ -56,8 +57,8 @@ export function conditionsForRun(
     encoderConfig = { conditions: conditionsOf(documents.names, documents.values), dim, seed: config.seed };
   else if (encoderConfig.conditions.map((c) => c.column).join('\u0000') !== documents.names.join('\u0000')) {
     throw new Error(
-      `The model's conditions (${encoderConfig.conditions.map((c) => c.column).join(', ')}) are not the ` +
-        `run's (${documents.names.join(', ')}) (damaged config.json?).`,
+      `The model's conditions (${listSome(encoderConfig.conditions.map((c) => c.column))}) are not the ` +
+        `run's (${listSome(documents.names)}) (damaged config.json?).`,
     );
   }
   const documentIds = conditionIds(encoderConfig, documents.values);

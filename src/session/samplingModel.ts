@@ -16,7 +16,7 @@ export interface SamplingModelOptions {
   engine: EngineChoice;
   /** A conditional model's value of each condition, by column (all of them required). */
   condition?: Record<string, string>;
-  /** A sequence-to-sequence model's source text to decode (required for one, refused for others). */
+  /** A sequence-to-sequence model's source text to decode (required for one, not blank; refused for others). */
   source?: string;
   /** Refuse prompts (and a source) with tokens the model never saw, instead of warning through `log`. */
   strict?: boolean;
@@ -65,6 +65,11 @@ function withStartState(
     throw new Error(
       `"${options.model}" is a sequence-to-sequence model (it ` +
         `reads ${source.vocab.unit}s); give --source TEXT to decode.`,
+    );
+  if (source !== null && options.source!.trim() === '')
+    throw new Error(
+      `The source to decode is empty; "${options.model}" translates a text of ${source.vocab.unit}s: give one ` +
+        '(--source TEXT).',
     );
   const values = conditions === null ? null : conditionValues(conditions.config, options.condition ?? {});
   if (source !== null) checkPrompts(source.vocab, [options.source!], options.strict ?? false, log);

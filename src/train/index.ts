@@ -5,3 +5,4 @@ export * from './trainer';
 export { GradientWorkers, splitBatch } from './parallelGradients';
 export * from './summary';
 export * from './encoderDecoder';
+export * from './memory';

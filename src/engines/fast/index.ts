@@ -14,6 +14,8 @@ export const fastEngine: Engine = {
   description:
     'our JavaScript kernels: time-major cells, one matMul per ' +
     'step, fused gate math and loss (6-9x the layers engine on wasm)',
+  // Weights, gradients and Adam on the backend; its cells' step arrays in JavaScript.
+  memory: { perParam: 16, perTapeGradient: 0, perTokenFloat: 2.9, heapPerParam: 16, heapPerTokenFloat: 1.9 },
   unavailableReason: () => null,
   unsupportedReason: partsUnsupportedReason,
   ...autodiffTraining(fastBatchLoss),

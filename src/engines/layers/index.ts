@@ -33,6 +33,8 @@ export const layersEngine: Engine = {
   name: 'layers',
   description:
     "tfjs-layers' own cells and automatic gradients: runs any network, the reference the others are tested against",
+  // Everything on the backend: its tape keeps each time step's gradient of the weights the step read.
+  memory: { perParam: 17, perTapeGradient: 12, perTokenFloat: 4, heapPerParam: 17, heapPerTokenFloat: 4 },
   unavailableReason: () => null,
   unsupportedReason: () => null,
   ...autodiffTraining((network, batch, training, initialState) =>

@@ -122,6 +122,9 @@ class NativeStepper extends VectorStateStepperBase {
 export const nativeEngine: Engine = {
   name: 'native',
   description: 'our C++ addon over OpenBLAS: whole network per call, BLAS products per step, own threads',
+  // Its own copy of the weights, Adam's moments, gradients and step arrays; on the backend the network's weights and,
+  // while a checkpoint is written, the moments it captures.
+  memory: { perParam: 66, perTapeGradient: 0, perTokenFloat: 0.72, heapPerParam: 12, heapPerTokenFloat: 0 },
   unavailableReason: () => {
     const loaded = nativeAddon();
     return 'reason' in loaded ? loaded.reason : null;

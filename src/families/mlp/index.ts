@@ -1,4 +1,4 @@
-import type { ModelSpec, NetworkFamily, NetworkModel } from '../family';
+import type { ModelSpec, NetworkFamily, NetworkModel, TrainingShape } from '../family';
 import { buildMlp, type MlpConfig } from './network';
 import { MlpStepper } from './stepper';
 
@@ -63,6 +63,22 @@ function checked(
 }
 
 /**
+ * The sizes of the network `buildMlp` builds: the embedding table, the hidden layer over `context` embeddings side by
+ * side, the dense logits. Every position is computed at once, but the hidden kernel is read in `context` slices, and
+ * a slice's gradient on a tape is the whole kernel's size. Per token tfjs-layers keeps about 2 floats per product of
+ * a slot (`context × units`) and 10 per other value (the slots' inputs, the hidden layer, the logits; measured:
+ * mlp:16x1024, mlp:32x1024).
+ */
+function trainingShape({ vocabSize, context, units, embeddingDim }: MlpConfig): TrainingShape {
+  const hidden = context * embeddingDim * units;
+  return {
+    params: vocabSize * embeddingDim + hidden + units + (units + 1) * vocabSize,
+    tapeGradients: context * hidden,
+    floatsPerToken: 2 * context * units + 10 * (context * embeddingDim + 2 * units + vocabSize),
+  };
+}
+
+/**
  * Bengio et al.'s (2003) neural probabilistic language model (`mlp:CONTEXTxUNITS`): the last CONTEXT tokens'
  * embeddings side by side → a tanh hidden layer → the next token's logits. No recurrent state: its steps keep a
  * window of tokens, so it takes no conditions and no encoder. It trains on the layers engine.
@@ -104,5 +120,6 @@ export const mlpFamily: NetworkFamily<MlpConfig> = {
   },
 
   build: buildMlp,
+  trainingShape,
   stateLayout: () => null,
 };

@@ -3,6 +3,7 @@ import {
   buildGenerator,
   buildSequenceEncoder,
   CELLS,
+  cellNamed,
   type CellType,
   DEFAULT_MODEL_CONFIG,
   type GeneratorModel,
@@ -10,7 +11,7 @@ import {
   resolveModelConfig,
   stateLayout,
 } from '../../model';
-import type { ModelSpec, NetworkFamily } from '../family';
+import type { ModelSpec, NetworkFamily, TrainingShape } from '../family';
 
 /** The settings a recurrent network has (`ModelConfig` without its vocabulary size). */
 const SETTINGS = ['cell', 'layers', 'units', 'input', 'embeddingDim', 'dropout', 'seed'];
@@ -32,6 +33,27 @@ function parseSpec(spec: string): ModelSpec | null {
   const [layers, units] = [Number(match[1] ?? 1), Number(match[2])];
   if (!(layers >= 1 && layers <= 16 && units >= 1 && units <= 4096)) throw bad();
   return { family: 'recurrent', label: spec, settings: { cell, layers, units } };
+}
+
+/**
+ * The sizes of the network `buildGenerator` builds: the input (one-hot, or an embedding table), each layer's kernel,
+ * recurrent kernel and bias (`gates` blocks of `units` columns, read at every step), the dense logits. tfjs-layers
+ * keeps about 13 floats per value a token computes (its input, each layer's gates and output, its logits): the
+ * gates before and after their activations, the cell's products and the gradients of each (measured: LSTMs of 256
+ * and 512 units).
+ */
+function trainingShape(config: ModelConfig, seqLen: number): TrainingShape {
+  const { gates } = cellNamed(config.cell);
+  const { vocabSize, units, layers } = config;
+  const input = config.input === 'embedding' ? config.embeddingDim : vocabSize;
+  const layer = (width: number) => gates * units * (width + units + 1);
+  const recurrent = layer(input) + (layers - 1) * layer(units);
+  const embedding = config.input === 'embedding' ? vocabSize * config.embeddingDim : 0;
+  return {
+    params: embedding + recurrent + units * vocabSize + vocabSize,
+    tapeGradients: seqLen * recurrent,
+    floatsPerToken: 13 * (input + layers * units * (gates + 1) + vocabSize),
+  };
 }
 
 /**
@@ -92,6 +114,7 @@ export const recurrentFamily: NetworkFamily<ModelConfig> = {
 
   readConfig: (record) => resolveModelConfig(record as ModelConfig),
   build: (config) => buildGenerator(config),
+  trainingShape,
   stateLayout: (config) => stateLayout(config),
 
   buildSourceEncoder(config, { vocabSize, maxLen }) {
