@@ -1,6 +1,7 @@
 // How the page server answers: every request gets a status, none throws out of the handler or stops the server.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { quoted } from '../messages';
 import { byteRange } from './byteRanges';
 import { notModified, rangeAllowed } from './conditionalRequests';
 import { SECURITY_HEADERS } from './securityHeaders';
@@ -87,11 +88,6 @@ function answer(files: ServedFiles, req: IncomingMessage, res: ServerResponse): 
   }
 }
 
-/** A request target for a one-line log: quoted, cut to 200 characters (Node refuses control characters in it). */
-function printable(target: string): string {
-  return JSON.stringify(target.length > 200 ? `${target.slice(0, 200)}…` : target);
-}
-
 /**
  * The request handler of the page server: GET and HEAD of the files in `files`, with ranges and conditional
  * requests; OPTIONS lists the methods, others get 405. It never throws: an unexpected error answers 500 (or cuts a
@@ -103,7 +99,7 @@ export function siteRequestHandler(files: ServedFiles, log: (line: string) => vo
       answer(files, req, res);
     } catch (error) {
       log(
-        `gennet serve: ${req.method} ${printable(req.url ?? '')} failed ` +
+        `gennet serve: ${req.method} ${quoted(req.url ?? '', 200)} failed ` +
           `(${error instanceof Error ? error.message : String(error)}); answered 500, still serving`,
       );
       if (res.headersSent) res.destroy();
