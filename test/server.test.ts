@@ -207,7 +207,7 @@ test('an unexpected error in the handler answers 500, logs one line and the serv
     assert.equal(logged.length, 1);
     assert.equal(
       logged[0],
-      `gennet serve: GET "/broken?${'q'.repeat(192)}…" failed (the disk caught fire); answered 500, still serving`,
+      `gennet serve: GET "/broken?${'q'.repeat(192)}…" (308 characters) failed (the disk caught fire); answered 500, still serving`,
     );
   } finally {
     server.close();
