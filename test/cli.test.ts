@@ -565,7 +565,7 @@ test('bad corpora and damaged model directories: each a one-line error that says
   ];
   const cases: Array<[string[], RegExp]> = [
     [train(file('empty.txt', '')), /empty\.txt has no text/],
-    [train(fifo('pipe.txt')), /pipe\.txt is not a regular file \(a pipe, socket or device\); save the text to a file/],
+    [train(fifo('pipe.txt')), /pipe\.txt is a named pipe \(FIFO\), not a regular file; save the text to a regular/],
     [
       train(file('no-extension', 'some text')),
       /Cannot tell the format of corpus file .*no-extension.*give the format with --format csv\|json\|jsonl\|txt/,
@@ -621,7 +621,7 @@ test('bad corpora and damaged model directories: each a one-line error that says
       /Unknown column 'text'\. Available columns: id, body/,
     ],
     [train(file('notes.docx', 'x')), /Cannot tell the format .*\.docx.*Supported extensions/],
-    [train(path.join(work, 'a-folder')), /is a folder\. Pass one file/],
+    [train(path.join(work, 'a-folder')), /a-folder is a folder, not a regular file; save the text to a regular file/],
     [
       train(
         file('few-windows.txt', 'some text that makes a few windows. '.repeat(8)),

@@ -87,6 +87,52 @@ describe('CSV corpora', () => {
   });
 });
 
+describe('one-column CSVs and line endings', () => {
+  /** Writes `text` to a fresh file named `name`. */
+  async function written(name: string, text: string): Promise<string> {
+    const file = path.join(await tempDir(), name);
+    await fs.writeFile(file, text);
+    return file;
+  }
+
+  it('reads a one-column CSV (no delimiter to detect), quoted commas and line breaks included', async () => {
+    const plain = await loadCorpus(await written('one.csv', 'text\nfirst line\nsecond line\n'));
+    assert.deepEqual(plain.frame.columns, ['text']);
+    assert.deepEqual(plain.texts, ['first line', 'second line']);
+    const quoted = await loadCorpus(await written('quoted.csv', 'text\n"one, two"\n"three,\nfour"\nfive\n'));
+    assert.deepEqual(quoted.texts, ['one, two', 'three,\nfour', 'five']);
+  });
+
+  it('splits text with old Mac (\\r) or mixed line ends like its \\n version, with no \\r left', async () => {
+    const poem = await fs.readFile(fixture('poem.txt'), 'utf8');
+    const mixedEnds = ['\r\n', '\n', '\r']; // never \r then \n: that is one \r\n
+    for (const [name, text] of [
+      ['mac.txt', poem.replace(/\n/g, '\r')],
+      ['mixed.txt', poem.split('\n').reduce((all, line, i) => `${all}${mixedEnds[i % 3]}${line}`)],
+    ]) {
+      const file = await written(name, text);
+      for (const split of ['none', 'line', 'paragraph'] as const) {
+        const texts = (await loadCorpus(file, { split })).texts;
+        assert.deepEqual(texts, (await loadCorpus(fixture('poem.txt'), { split })).texts, `${name}, split ${split}`);
+      }
+    }
+  });
+
+  it('turns every \\r in CSV, JSON and JSON-lines values and sources into \\n', async () => {
+    const expected = ['a\nb', 'c\n\nd'];
+    const csv = await written('mac.csv', 'id,text\r1,"a\rb"\r2,"c\r\n\rd"\r');
+    const json = await written('values.json', JSON.stringify([{ text: 'a\rb' }, { text: 'c\r\n\rd' }]));
+    const jsonl = await written(
+      'mac.jsonl',
+      `${JSON.stringify({ text: 'a\rb' })}\r${JSON.stringify({ text: 'c\n\rd' })}\r`,
+    );
+    for (const file of [csv, json, jsonl]) assert.deepEqual((await loadCorpus(file)).texts, expected, file);
+    const pairs = await written('pairs.json', JSON.stringify([{ source: 'x\ry', text: 'a\rb' }]));
+    const seq2seq = await loadCorpus(pairs, { sourceColumn: 'source' });
+    assert.deepEqual([seq2seq.sources, seq2seq.texts], [['x\ny'], ['a\nb']]);
+  });
+});
+
 describe('AG News layout', () => {
   it('is detected: columns class,title,description, title by default, class as numbers', async () => {
     const corpus = await loadCorpus(fixture('agnews.csv'));

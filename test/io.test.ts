@@ -321,6 +321,30 @@ with the holder's pid; a dead holder's lock is taken over`, async () => {
   assert.ok(!(await fs.readdir(dir)).includes('.gennet-lock'), "a dead writer's lock is taken over and released");
 });
 
+test('a lock file or config.json that is a named pipe: no save or load hangs, a save is refused by name', async () => {
+  await initBackend('cpu');
+  const dir = path.join(await tempDir(), 'model');
+  await saveArtifact(dir, model());
+  for (const name of ['.gennet-lock', 'config.json']) {
+    await fs.rm(path.join(dir, name), { force: true });
+    assert.equal(spawnSync('mkfifo', [path.join(dir, name)]).status, 0);
+    const hung = delay(5000, 'hung', { ref: false });
+    const outcome = (work: Promise<unknown>) =>
+      Promise.race([
+        work.then(
+          () => 'done',
+          (error: Error) => error.message,
+        ),
+        hung,
+      ]);
+    const saved = await outcome(saveArtifact(dir, model()));
+    assert.match(saved, new RegExp(`${name}" in the model folder .* is a pipe, socket or device, where gennet keeps`));
+    const loaded = await outcome(loadArtifact(dir));
+    if (name === 'config.json') assert.match(loaded, /config\.json .*named pipe/);
+    else assert.equal(loaded, 'done', name);
+  }
+});
+
 test(`a saver killed at any point leaves a folder that loads one whole \
 save; readers never fail or mix saves; the next save cleans up`, async () => {
   await initBackend('cpu');
@@ -469,16 +493,28 @@ test('missing, incomplete, truncated, newer or inconsistent model directories gi
   const linked = await fresh('linked');
   await fs.rm(path.join(linked, 'vocab.json'));
   await fs.symlink(path.join(tampered, 'vocab.json'), path.join(linked, 'vocab.json'));
-  await assert.rejects(loadArtifact(linked), /vocab.json" is not a regular file \(a link, folder, device or pipe\)/);
+  await assert.rejects(
+    loadArtifact(linked),
+    /Model file .*linked\/vocab\.json is a symbolic link, which gennet does not follow here; a model folder holds only/,
+  );
 
   const piped = await fresh('piped');
   await fs.rm(path.join(piped, 'weights.bin'));
   assert.equal(spawnSync('mkfifo', [path.join(piped, 'weights.bin')]).status, 0);
-  await assert.rejects(loadArtifact(piped), /weights.bin" is not a regular file/);
+  await assert.rejects(loadArtifact(piped), /weights\.bin is a named pipe \(FIFO\), not a regular file/);
 
+  // Sparse files: nothing is written. Over the limit, or larger than config.json records: refused before reading.
   const huge = await fresh('huge');
-  await fs.truncate(path.join(huge, 'vocab.json'), 300 * 1024 * 1024); // sparse: nothing is written
-  await assert.rejects(loadArtifact(huge), /vocab.json" is 315 MB, more than a model's JSON can be/);
+  await fs.truncate(path.join(huge, 'config.json'), 300e6);
+  await assert.rejects(
+    loadArtifact(huge),
+    /config\.json is 300 MB; the limit for a model file is 256 MB: no model's JSON is that large/,
+  );
+  for (const file of ['vocab.json', 'weights.bin']) {
+    const larger = await fresh(`larger-${file}`);
+    await fs.truncate(path.join(larger, file), 3e9); // more than fs.readFile reads (2 GiB)
+    await assert.rejects(loadArtifact(larger), new RegExp(`${file}" does not match what config.json records for it`));
+  }
 
   const newer = await fresh('newer');
   const configFile = path.join(newer, 'config.json');

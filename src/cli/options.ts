@@ -1,16 +1,16 @@
-import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   CORPUS_FORMATS,
   type CorpusFormat,
   decodeText,
   describeTextIssues,
+  normaliseNewlines,
   SPLIT_MODES,
   type SplitMode,
 } from '../corpus';
 import { BACKENDS, type BackendName } from '../backend';
+import { type InputPolicy, readInputFile } from '../files';
 import { DATA_MODES, type DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
 import { type EngineChoice, ENGINES } from '../engines';
 import { checkTemperature, type SamplingOptions } from '../sample';
@@ -264,23 +264,21 @@ export function addSamplingOptions(command: Command, seed: string): Command {
     .option('--source <text>', 'a sequence-to-sequence model: the source to decode');
 }
 
+/** How prompt files are read (see `readInputFile`): a prompt is text a model continues, not a corpus. */
+const PROMPT_POLICY: InputPolicy = {
+  what: 'Prompt file',
+  maxBytes: 1_000_000,
+  tooBig: 'pass a shorter excerpt (the end of the text you want continued)',
+  instead: 'save the prompt to a regular file and pass that, or give it with --prompt',
+};
+
 /**
- * The text of a prompt file (UTF-8, or UTF-16/32 by its byte-order mark), exactly as written — a final line break
- * included; `log` hears about invalid bytes. Throws naming a missing or unreadable file.
+ * The text of a prompt file (UTF-8, or UTF-16/32 by its byte-order mark) as written — a final line break included —
+ * with its line ends read as `\n` (the corpora a model learns from are read so); `log` hears about invalid bytes.
+ * Only a regular file of at most 1 MB is read; anything else is refused naming the file and what to do.
  */
 export async function readPromptFile(file: string, log: (line: string) => void): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? String(error)})`;
-    throw new Error(
-      `Prompt file ${path.resolve(file)} ${why}; check the path (relative paths start at ${process.cwd()}).`,
-    );
-  }
-  const { text, issues } = decodeText(bytes);
+  const { text, issues } = decodeText(await readInputFile(file, PROMPT_POLICY));
   for (const line of describeTextIssues(issues, file)) log(`prompt: ${line}`);
-  return text;
+  return normaliseNewlines(text);
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { makeFolder } from '../files/folders';
+import { makeFolder } from '../files';
 import { findProjectRoot } from './projectRoot';
 
 /** The two parts of AG News: 120,000 training and 7,600 test articles. */

@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { type InputPolicy, readInputFile } from '../files';
 import type { Table } from './table';
+import { MAX_CORPUS_BYTES } from './textFile';
 
 /** What `gennet corpora` shows about a built-in corpus. */
 export interface BuiltinCorpusInfo {
@@ -92,9 +94,22 @@ function dataFolder(packageName: string): string {
   return path.join(path.dirname(require.resolve(`${packageName}/package.json`)), 'data');
 }
 
+/** How the files of an installed data package are read (see `readInputFile`). */
+const BUILTIN_POLICY: InputPolicy = {
+  what: 'Built-in corpus file',
+  maxBytes: MAX_CORPUS_BYTES,
+  tooBig: 'its package is damaged; reinstall it (npm ci)',
+  instead: 'its package is damaged; reinstall it (npm ci)',
+  whenMissing: 'or reinstall its package (npm ci)',
+};
+
 /** Reads and parses JSON files of a folder in parallel. */
 async function readJsonFiles<T>(folder: string, files: readonly string[]): Promise<T[]> {
-  return Promise.all(files.map(async (file) => JSON.parse(await fs.readFile(path.join(folder, file), 'utf8')) as T));
+  return Promise.all(
+    files.map(
+      async (file) => JSON.parse((await readInputFile(path.join(folder, file), BUILTIN_POLICY)).toString()) as T,
+    ),
+  );
 }
 
 interface SotuAddress {

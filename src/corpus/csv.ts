@@ -9,7 +9,7 @@ interface PapaParse {
 /** One row as papaparse's step callback reports it. */
 interface PapaStep {
   data: string[];
-  errors: { message: string; index?: number }[];
+  errors: { code: string; message: string; index?: number }[];
   meta: { cursor: number };
 }
 
@@ -49,7 +49,8 @@ function parseRows(text: string, file: string): { rows: string[][]; starts: numb
     header: false,
     skipEmptyLines: true,
     step: (result) => {
-      const error = result.errors[0];
+      // a file of one column has no delimiter to detect: papaparse says so, then reads it with ',' as it should
+      const error = result.errors.find((e) => e.code !== 'UndetectableDelimiter');
       if (error !== undefined) {
         const where = error.index === undefined ? `row ${rows.length + 1}` : `line ${lineAt(text, error.index)}`;
         throw new Error(

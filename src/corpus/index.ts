@@ -7,6 +7,7 @@ export { CORPUS_FORMATS, type CorpusFormat } from './formats';
 export { loadCorpus, type CorpusOptions } from './load';
 export { SPLIT_MODES, type SplitMode } from './documentSplit';
 export { decodeText, describeTextIssues } from './textDecoding';
+export { normaliseNewlines } from './textFile';
 export {
   CONDITION_BUCKETS,
   documentConditions,

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { makeFolder } from '../files/folders';
+import { makeFolder } from '../files';
 
 /**
  * Writes a file as a whole: to a temporary sibling first, then renamed over `file`, so a failure never leaves it

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { InputFileError, readInputFile } from '../files';
+import { MODEL_BINARY_POLICY, MODEL_JSON_POLICY } from './modelFilePolicies';
 import { ARTIFACT_FILES } from './modelBytes';
 import { activeWriter, entries, isModelFolder, OURS, TEMP_PREFIX, withModelFolderLock } from './modelFolderLock';
 
@@ -14,8 +16,6 @@ import { activeWriter, entries, isModelFolder, OURS, TEMP_PREFIX, withModelFolde
  * save first completes it.
  */
 const CONFIG_FILE = ARTIFACT_FILES.config;
-/** JSON files larger than this are refused before they are read. */
-const MAX_JSON_BYTES = 256 * 1024 * 1024;
 /** How long a reader waits, while a writer holds the folder, for its save to end before it reports mismatched files. */
 const READ_RETRY_MS = 10_000;
 
@@ -125,22 +125,18 @@ async function syncFolder(dir: string): Promise<void> {
   await handle?.close();
 }
 
-/** A file of a model folder: a regular file inside it (no link, device or pipe), JSON ones within the size limit. */
-async function readOwnFile(dir: string, name: string): Promise<Buffer | null> {
-  const full = path.join(dir, name);
-  const stat = await fs.lstat(full).catch(() => null);
-  if (stat === null) return null;
-  if (!stat.isFile())
-    throw new Error(
-      `"${full}" is not a regular file (a link, folder, device or pipe); a model folder holds only files gennet wrote.`,
-    );
-  if (name.endsWith('.json') && stat.size > MAX_JSON_BYTES) {
-    throw new Error(
-      `"${full}" is ${(stat.size / 1e6).toFixed(0)} MB, more than a model's JSON can be ` +
-        `(${MAX_JSON_BYTES / 1e6} MB); it is not a gennet file.`,
-    );
-  }
-  return fs.readFile(full);
+/**
+ * A file of a model folder: a regular file inside it (no link, folder, device or pipe) within the size limit of its
+ * kind; null when it is absent, or larger than `expectedBytes` (what config.json records: it does not match).
+ */
+async function readOwnFile(dir: string, name: string, expectedBytes = Infinity): Promise<Buffer | null> {
+  const policy = name.endsWith('.json') ? MODEL_JSON_POLICY : MODEL_BINARY_POLICY;
+  const maxBytes = Math.min(policy.maxBytes, expectedBytes);
+  return readInputFile(path.join(dir, name), { ...policy, maxBytes }).catch((error: unknown) => {
+    const problem = error instanceof InputFileError ? error.problem : undefined;
+    if (problem === 'missing' || (problem === 'too-large' && maxBytes < policy.maxBytes)) return null;
+    throw error;
+  });
 }
 
 /** The files of one save, read together: `config.json` parsed, and the other files' bytes (null when absent). */
@@ -188,7 +184,7 @@ async function readSnapshot(
     const candidates = [name, ...(pending?.has(name) ? [path.basename(pending.get(name)!)] : [])];
     let chosen: Buffer | null = null;
     for (const candidate of candidates) {
-      const data = await readOwnFile(dir, candidate);
+      const data = await readOwnFile(dir, candidate, expected?.bytes);
       if (
         data !== null &&
         (expected === undefined || (data.byteLength === expected.bytes && sha256(data) === expected.sha256))
@@ -294,7 +290,7 @@ export async function readModelFiles(dir: string, names: readonly string[]): Pro
     const saved = await readOwnFile(dir, CONFIG_FILE);
     if (saved === null || !saved.equals(snapshot.configBytes)) continue; // a save ended while we read: read it
     if (Date.now() - started > READ_RETRY_MS || writer === null) {
-      if (files.get(wrong) === null && (await readOwnFile(dir, wrong)) === null) {
+      if (files.get(wrong) === null && (await fs.lstat(path.join(dir, wrong)).catch(() => null)) === null) {
         throw new Error(
           `"${dir}" is not a complete model folder: ${wrong} is missing. Re-train or restore the model folder.`,
         );

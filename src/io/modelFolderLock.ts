@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkPlainFileInside, makeFolder } from '../files/folders';
+import { checkPlainFileInside, type InputPolicy, makeFolder, readInputFile } from '../files';
+import { MODEL_JSON_POLICY } from './modelFilePolicies';
 import { ARTIFACT_FILES, countedFamilyFiles } from './modelBytes';
 
 /**
@@ -26,7 +27,8 @@ export async function entries(dir: string): Promise<string[] | null> {
 /** True when `dir` holds a `config.json` saved by gennet. */
 export async function isModelFolder(dir: string): Promise<boolean> {
   try {
-    const record: unknown = JSON.parse(await fs.readFile(path.join(dir, ARTIFACT_FILES.config), 'utf8'));
+    const bytes = await readInputFile(path.join(dir, ARTIFACT_FILES.config), MODEL_JSON_POLICY);
+    const record: unknown = JSON.parse(bytes.toString());
     return (
       typeof record === 'object' && record !== null && 'format' in record && record.format === 'generative-networks'
     );
@@ -84,9 +86,18 @@ export interface FolderLock {
  */
 const held = new Map<string, { count: number; owner: LockOwner; created: boolean }>();
 
+/** How a lock record is read (see `readInputFile`): a small regular file, never a link. */
+const LOCK_POLICY: InputPolicy = {
+  ...MODEL_JSON_POLICY,
+  what: 'Lock file',
+  maxBytes: 4096,
+  tooBig: 'it is not a lock gennet wrote; remove it when no gennet writes the folder',
+};
+
+/** The owner a lock file records; null when it is absent or not a record gennet wrote. */
 async function readOwner(file: string): Promise<LockOwner | null> {
-  return fs.readFile(file, 'utf8').then(
-    (text) => JSON.parse(text) as LockOwner,
+  return readInputFile(file, LOCK_POLICY).then(
+    (bytes) => JSON.parse(bytes.toString()) as LockOwner,
     () => null,
   );
 }

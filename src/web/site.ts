@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { findProjectRoot } from '../corpus/projectRoot';
-import { checkPlainFileInside, isWithin, makeFolder, realPathOf } from '../files/folders';
+import { checkPlainFileInside, isWithin, makeFolder, readInputFile, realPathOf } from '../files';
 import { describeModel, familyOf } from '../families';
 import {
   ARTIFACT_FILES,
@@ -20,6 +20,9 @@ import { type ModelFacts, SITE_MODEL_FOLDER, WEB_MODEL_FILE, type WebModelManife
 const SITE_MARKER = 'gennet-site.json';
 /** Prefix of the folder a site is first written to, inside the site's folder. */
 const STAGING_PREFIX = '.gennet-staging-';
+
+/** The largest marker read: a site's list of a dozen files is a few hundred bytes. */
+const MAX_MARKER_BYTES = 1e6;
 
 /** What {@link SITE_MARKER} holds. */
 interface SiteMarker {
@@ -132,17 +135,21 @@ function isSiteEntry(file: unknown): file is string {
 /** The files a site marker lists; a marker that cannot be read, parsed or trusted is refused by name. */
 async function readSiteMarker(dir: string): Promise<string[]> {
   const file = path.join(dir, SITE_MARKER);
-  await checkPlainFileInside(dir, SITE_MARKER, siteRole(dir));
+  const startAgain = `move your own files out of "${dir}", then delete the folder and export again`;
   const damaged = (why: string) =>
-    new Error(
-      `${file} ${why}, so gennet cannot tell its files from yours; move your own files out of "${dir}", then ` +
-        'delete the folder and export again.',
-    );
+    new Error(`${file} ${why}, so gennet cannot tell its files from yours; ${startAgain}.`);
+  const bytes = await readInputFile(file, {
+    what: 'Site marker',
+    maxBytes: MAX_MARKER_BYTES,
+    refuseLinks: true,
+    tooBig: `it is not a marker gennet wrote; ${startAgain}`,
+    instead: startAgain,
+  });
   let marker: Partial<SiteMarker> | null;
   try {
-    marker = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<SiteMarker> | null;
-  } catch (error) {
-    throw damaged(error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read');
+    marker = JSON.parse(bytes.toString('utf8')) as Partial<SiteMarker> | null;
+  } catch {
+    throw damaged('is not valid JSON');
   }
   if (marker?.format !== 'gennet-web-site' || !Array.isArray(marker.files))
     throw damaged('is not a gennet site marker');
