@@ -1,5 +1,5 @@
-// How text from outside — a corpus, a model folder, a generation, a user's flag — appears in gennet's messages: with
-// nothing a terminal would act on, and lists cut to a readable length.
+// How text from outside — a corpus, a model folder, a generation, a user's flag — appears in gennet's messages:
+// with nothing a terminal would act on, and lists cut to a readable length.
 
 /**
  * Characters a terminal acts on instead of showing, or that reorder what it shows: the C0 controls (ESC, BEL, CR,

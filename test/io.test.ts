@@ -338,7 +338,7 @@ test('a lock file or config.json that is a named pipe: no save or load hangs, a 
         hung,
       ]);
     const saved = await outcome(saveArtifact(dir, model()));
-    assert.match(saved, new RegExp(`${name}" in the model folder .* is a pipe, socket or device, where gennet keeps`));
+    assert.match(saved, new RegExp(`${name}" in the model folder .* is a named pipe \\(FIFO\\), where gennet keeps`));
     const loaded = await outcome(loadArtifact(dir));
     if (name === 'config.json') assert.match(loaded, /config\.json .*named pipe/);
     else assert.equal(loaded, 'done', name);

@@ -92,6 +92,32 @@ test('export-web never writes or deletes through a link in the site, and a damag
     await assert.rejects(writeWebSite(model, site), message);
   }
   await fs.writeFile(marker, intact);
+
+  // A marker edited to list the user's own files (CNAME, .git/config) does not make gennet delete them.
+  await fs.writeFile(path.join(site, 'CNAME'), 'class.example.org');
+  await fs.mkdir(path.join(site, '.git'));
+  await fs.writeFile(path.join(site, '.git', 'config'), '[core]');
+  const edited = parseAs<{ files: string[] }>(intact);
+  await fs.writeFile(marker, JSON.stringify({ ...edited, files: [...edited.files, 'CNAME', '.git/config'] }));
+  await writeWebSite(other, site);
+  assert.equal(await fs.readFile(path.join(site, 'CNAME'), 'utf8'), 'class.example.org');
+  assert.equal(await fs.readFile(path.join(site, '.git', 'config'), 'utf8'), '[core]');
+  assert.deepEqual(parseAs<{ files: string[] }>(await fs.readFile(marker, 'utf8')).files.sort(), [...listed].sort());
+  await fs.rm(root, { recursive: true });
+});
+
+test('a folder to write that is a link to nothing is named, not met with a raw error', async () => {
+  const root = await work();
+  const model = await savedModel(path.join(root, 'model'));
+  await fs.symlink(path.join(root, 'nowhere'), path.join(root, 'dangling'));
+  for (const write of [
+    () => writeWebSite(model, path.join(root, 'dangling')),
+    () => savedModel(path.join(root, 'dangling')),
+  ])
+    await assert.rejects(
+      write(),
+      /Cannot create the folder ".*dangling": it is a symbolic link to a folder that does not/,
+    );
   await fs.rm(root, { recursive: true });
 });
 

@@ -52,7 +52,8 @@ async function download(url: string, file: string, timeoutMs: number): Promise<v
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-    out = createWriteStream(partial);
+    await fs.rm(partial, { force: true }); // a killed download's of the same pid
+    out = createWriteStream(partial, { flags: 'wx' }); // a new file, never through a link in its place
     await pipeline(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), out);
     await fs.rename(partial, file);
   } finally {

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { kindOf } from './inputFile';
 
 /**
  * How gennet writes into folders without reaching outside them: the folder a user names is taken as it is (a link on
@@ -34,6 +35,7 @@ const CANNOT_MAKE: Record<string, string> = {
   ENOENT: 'its parent does not accept new folders (a system folder such as /proc?)',
   ENOSPC: 'the disk is full',
   EEXIST: 'a file of that name is in the way',
+  EDANGLING: 'it is a symbolic link to a folder that does not exist; make that folder or remove the link',
 };
 
 /** Makes `absolute` and its missing parents, one at a time; a failure carries the path that could not be made. */
@@ -41,8 +43,10 @@ async function makeMissing(absolute: string): Promise<void> {
   const stat = await fs.stat(absolute).catch(() => null);
   if (stat?.isDirectory()) return;
   if (stat === null && path.dirname(absolute) !== absolute) await makeMissing(path.dirname(absolute));
-  await fs.mkdir(absolute).catch((error: NodeJS.ErrnoException) => {
+  await fs.mkdir(absolute).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST' || stat !== null) throw Object.assign(error, { path: absolute });
+    // not there for stat, there for mkdir: a link to nothing (or a folder another process made meanwhile)
+    if ((await fs.lstat(absolute)).isSymbolicLink()) throw Object.assign(error, { code: 'EDANGLING', path: absolute });
   });
 }
 
@@ -90,14 +94,9 @@ export async function checkPlainFileInside(root: string, relative: string, role:
     const last = k === parts.length - 1;
     if (last ? !stat.isFile() : !stat.isDirectory()) {
       throw new Error(
-        `"${current}" in ${role.place} is ${describeEntry(stat)}, where gennet keeps ${last ? 'a file' : 'a folder'}` +
-          ` of its own; move it away, then ${role.retry}.`,
+        `"${current}" in ${role.place} is ${stat.isFile() ? 'a file' : kindOf(stat)}, where gennet keeps ` +
+          `${last ? 'a file' : 'a folder'} of its own; move it away, then ${role.retry}.`,
       );
     }
   }
-}
-
-/** What a directory entry is, in words. */
-function describeEntry(stat: { isDirectory(): boolean; isFile(): boolean }): string {
-  return stat.isDirectory() ? 'a folder' : stat.isFile() ? 'a file' : 'a pipe, socket or device';
 }

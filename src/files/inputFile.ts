@@ -48,7 +48,7 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 const UNKNOWN_SIZE_START = 64 * 1024;
 
 /** What a file that is not a regular file is, as a message names it. */
-function kindOf(stat: Stats | null): string {
+export function kindOf(stat: Stats | null): string {
   if (stat?.isDirectory()) return 'a folder';
   if (stat?.isFIFO()) return 'a named pipe (FIFO)';
   if (stat?.isSocket()) return 'a socket';

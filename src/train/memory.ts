@@ -84,11 +84,13 @@ export function trainingMemory(family: NetworkFamily, config: NetworkConfig, set
 }
 
 /**
- * Bytes this process can still take: the system's available memory (`os.freemem`: memory not in use, page cache
- * included), or less under a cgroup memory limit (a container's).
+ * Bytes this process can still take: on Linux the system's available memory (`os.freemem` reads MemAvailable, which
+ * counts the page cache the kernel gives back), or less under a cgroup memory limit (a container's). Elsewhere the
+ * free figure leaves out what the system would reclaim (macOS reports a few hundred MB free on a machine with
+ * gigabytes to spare), so the machine's total memory is the bound there: only a run that cannot fit at all is refused.
  */
 export function availableMemory(): number {
-  const free = os.freemem();
+  const free = process.platform === 'linux' ? os.freemem() : os.totalmem();
   const limit = process.constrainedMemory();
   return limit > 0 && limit < os.totalmem() ? Math.min(free, limit - process.memoryUsage.rss()) : free;
 }

@@ -5,6 +5,7 @@ import { checkPlainFileInside, isWithin, makeFolder, readInputFile, realPathOf }
 import { describeModel, familyOf } from '../families';
 import {
   ARTIFACT_FILES,
+  countedFamilyFiles,
   generatorFromFiles,
   type LoadedModel,
   type ModelFiles,
@@ -116,6 +117,22 @@ async function stageSite(manifest: WebModelManifest, folder: ModelFiles, dir: st
   return [...pageFiles, ...[...modelFiles, WEB_MODEL_FILE].map((name) => `${SITE_MODEL_FOLDER}/${name}`)];
 }
 
+/** The page's files earlier releases wrote (a site they exported lists them); the wasm binaries are matched by name. */
+const PAST_PAGE_FILES = ['app.js', 'app.js.LEGAL.txt', 'index.html', 'plotly.min.js', 'style.css'];
+
+/**
+ * True when `file`, listed by a site's marker, is a file some gennet writes in a site: a page file or one of a
+ * model's files under `model/`. Other entries (a marker edited to list `CNAME` or `.git/config`) are never deleted.
+ */
+function gennetMayHaveWritten(file: string): boolean {
+  const modelFiles = [...Object.values(ARTIFACT_FILES), ...countedFamilyFiles(), WEB_MODEL_FILE];
+  return (
+    PAST_PAGE_FILES.includes(file) ||
+    /^tfjs-backend-wasm[a-z-]*\.wasm$/.test(file) ||
+    modelFiles.some((name) => file === `${SITE_MODEL_FOLDER}/${name}`)
+  );
+}
+
 /** Where a site's files are, for the messages of {@link checkPlainFileInside}. */
 const siteRole = (dir: string) => ({ place: `the site folder "${dir}"`, retry: 'export again' });
 
@@ -198,7 +215,7 @@ async function checkApart(modelDir: string, outDir: string): Promise<void> {
 export async function writeWebSite(modelDir: string, outDir: string): Promise<WebModelManifest> {
   await checkApart(modelDir, outDir);
   const out = path.resolve(outDir);
-  const earlier = await earlierSiteFiles(out);
+  const listed = await earlierSiteFiles(out);
   const folder = await readModelFolder(modelDir);
   const loaded = await generatorFromFiles(modelDir, folder);
   let manifest: WebModelManifest;
@@ -215,6 +232,7 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   const staging = await fs.mkdtemp(path.join(out, STAGING_PREFIX));
   try {
     const files = await stageSite(manifest, folder, staging);
+    const earlier = listed.filter((file) => files.includes(file) || gennetMayHaveWritten(file));
     const plain = (file: string) => checkPlainFileInside(out, file, siteRole(outDir));
     for (const file of new Set([...earlier, ...files])) await plain(file);
     const taken = files.filter((file) => !earlier.includes(file) && existsSync(path.join(out, file)));
@@ -236,8 +254,8 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
       await fs.rm(path.join(out, file), { force: true });
     }
     for (const file of files) {
-      await makeFolder(path.dirname(path.join(out, file)));
       await plain(file);
+      await makeFolder(path.dirname(path.join(out, file)));
       await fs.rename(path.join(staging, file), path.join(out, file));
     }
     await writeMarker(files);
