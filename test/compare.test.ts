@@ -39,7 +39,7 @@ const corpus = path.join(work, 'syllables.txt');
 writeFileSync(corpus, text);
 
 test(`gennet compare: an n-gram and an LSTM on one split and budget — finite \
-bits/char, the n-gram faster, samples from the corpus, reproducible`, () => {
+bits/char, samples from the corpus, reproducible`, () => {
   const args = [
     'compare',
     '--corpus',
@@ -68,7 +68,6 @@ bits/char, the n-gram faster, samples from the corpus, reproducible`, () => {
     assert.ok(Number.isFinite(row.valBitsPerChar) && row.valBitsPerChar > 0 && row.params > 0, JSON.stringify(row));
   assert.equal(ngram.steps, 1);
   assert.equal(lstm.steps, 30);
-  assert.ok(ngram.seconds < lstm.seconds, `n-gram ${ngram.seconds} s, LSTM ${lstm.seconds} s`);
   const known = new Set([...text, '\n']);
   for (const ch of ngram.sample)
     assert.ok(known.has(ch), `n-gram sample character ${JSON.stringify(ch)} comes from the corpus`);
