@@ -215,5 +215,23 @@ describe('gennet and the files it reads', () => {
       return parseAs<GenerateOutput>(run.stdout).text;
     });
     assert.equal(texts[1], texts[0]);
+    // `--prompt-file -` reads standard input as a file, within the same limit
+    const piped = (input: string) =>
+      spawnSync(
+        process.execPath,
+        [cli, 'generate', '--model', models[1], '--prompt-file', '-', '--length', '5', '--json'],
+        {
+          input,
+          encoding: 'utf8',
+          timeout: 30_000,
+          env: { ...process.env, GN_BACKEND: 'wasm' },
+        },
+      );
+    const fromStdin = piped('the fox\r\nover\r');
+    assert.equal(fromStdin.status, 0, fromStdin.stderr);
+    assert.equal(parseAs<GenerateOutput>(fromStdin.stdout).text, texts[0]);
+    const tooLong = piped('the fox '.repeat(200_000));
+    assert.equal(tooLong.status, 1, tooLong.stderr);
+    assert.match(tooLong.stderr, /Standard input gave more than 1 MB, the limit for a prompt file: pass a shorter/);
   });
 });

@@ -132,7 +132,10 @@ export function addGenerateCommand(program: Command): void {
     .command('generate')
     .description('generate text from a trained model directory')
     .option('--prompt <text>', 'text to continue', '')
-    .option('--prompt-file <path>', 'continue the text of this file (UTF-8, up to 1 MB; instead of --prompt)')
+    .option(
+      '--prompt-file <path>',
+      'continue the text of this file (UTF-8, up to 1 MB; - reads standard input; instead of --prompt)',
+    )
     .option(
       '--temperature <t>',
       '0 = greedy; higher = more random',

@@ -10,7 +10,7 @@ import {
   type SplitMode,
 } from '../corpus';
 import { BACKENDS, type BackendName } from '../backend';
-import { type InputPolicy, readInputFile } from '../files';
+import { type InputPolicy, readInputFile, readStandardInput } from '../files';
 import { DATA_MODES, type DataMode, type DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
 import { type EngineChoice, ENGINES } from '../engines';
 import { checkTemperature, type SamplingOptions } from '../sample';
@@ -275,10 +275,12 @@ const PROMPT_POLICY: InputPolicy = {
 /**
  * The text of a prompt file (UTF-8, or UTF-16/32 by its byte-order mark) as written — a final line break included —
  * with its line ends read as `\n` (the corpora a model learns from are read so); `log` hears about invalid bytes.
- * Only a regular file of at most 1 MB is read; anything else is refused naming the file and what to do.
+ * Only a regular file of at most 1 MB is read; anything else is refused naming the file and what to do. `-` reads
+ * standard input, up to the same size.
  */
 export async function readPromptFile(file: string, log: (line: string) => void): Promise<string> {
-  const { text, issues } = decodeText(await readInputFile(file, PROMPT_POLICY));
-  for (const line of describeTextIssues(issues, file)) log(`prompt: ${line}`);
+  const bytes = file === '-' ? await readStandardInput(PROMPT_POLICY) : await readInputFile(file, PROMPT_POLICY);
+  const { text, issues } = decodeText(bytes);
+  for (const line of describeTextIssues(issues, file === '-' ? 'standard input' : file)) log(`prompt: ${line}`);
   return normaliseNewlines(text);
 }

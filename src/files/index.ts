@@ -1,3 +1,3 @@
 export { describeBytes } from './byteSize';
-export { InputFileError, type InputPolicy, type InputProblem, readInputFile } from './inputFile';
+export { InputFileError, type InputPolicy, type InputProblem, readInputFile, readStandardInput } from './inputFile';
 export { checkPlainFileInside, type FolderRole, isWithin, makeFolder, realPathOf } from './folders';

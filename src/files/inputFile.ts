@@ -166,3 +166,28 @@ export async function readInputFile(file: string, policy: InputPolicy): Promise<
     await handle.close();
   }
 }
+
+/**
+ * Reads standard input (`--prompt-file -`) by the size limit of `policy`: what arrives is kept until the stream ends,
+ * and refused as soon as it passes the limit (never buffered without bound).
+ */
+export async function readStandardInput(
+  policy: InputPolicy,
+  input: NodeJS.ReadableStream = process.stdin,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of input) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    length += bytes.length;
+    if (length > policy.maxBytes) {
+      throw new InputFileError(
+        'too-large',
+        `Standard input gave more than ${describeBytes(policy.maxBytes)}, the limit for a ` +
+          `${policy.what.toLowerCase()}: ${policy.tooBig}.`,
+      );
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks, length);
+}
