@@ -23,7 +23,7 @@ function history(steps: number): TrainingHistory {
     valBitsPerChar: null,
     seconds: 1,
   }));
-  return { batches, epochs };
+  return { batches, evaluations: [], epochs };
 }
 
 /** What the page's Plotly div holds: number of points of the first trace, its path, the title. */

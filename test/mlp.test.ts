@@ -21,7 +21,7 @@ import { loadArtifact, loadGenerator, loadRunState, saveArtifact } from '../src/
 import { createRng } from '../src/random';
 import { parseAs, type TrainOutput } from './cliJson';
 import { beamSearch, generateBatch } from '../src/sample';
-import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
+import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
 import { CharVocab } from '../src/vocab';
 
 // Bengio's MLP, the family that proves the model-family contract: it is named only in its folder, the registry and

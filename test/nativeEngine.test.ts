@@ -11,7 +11,7 @@ import { LayersStepper, nativeEngine, selectEngine, sequenceLoss } from '../src/
 import { nativeAddon, type NativeAddon } from '../src/engines/native/addon';
 import { buildGenerator, CELLS, resolveModelConfig, SeededDropout } from '../src/model';
 import { clipByGlobalNorm } from '../src/train';
-import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
+import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
 import {
   assertCentralDifferences,
   assertMatchesLayers,

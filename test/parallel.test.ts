@@ -8,7 +8,7 @@ import { LineDataset } from '../src/data/lineDataset';
 import { fastEngine } from '../src/engines';
 import { buildConditionEncoder, buildGenerator, CellType, resolveModelConfig, stateLayout } from '../src/model';
 import { GradientWorkers, splitBatch } from '../src/train/parallelGradients';
-import { DEFAULT_TRAIN_CONFIG, train } from '../src/train/trainer';
+import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
 
 const VOCAB = 13;
 

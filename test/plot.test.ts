@@ -30,7 +30,7 @@ function syntheticHistory(): TrainingHistory {
     valBitsPerChar: null,
     seconds: 1,
   }));
-  return { batches, epochs };
+  return { batches, evaluations: [], epochs };
 }
 
 function traceNamed(figure: Figure, prefix: string): Plot {
@@ -103,7 +103,7 @@ test('lossFigure leaves out the validation trace without validation, and all tra
     lossFigure(history).data.some((t) => t.name?.includes('validation')),
     false,
   );
-  assert.deepEqual(lossFigure({ batches: [], epochs: [] }).data, []);
+  assert.deepEqual(lossFigure({ batches: [], evaluations: [], epochs: [] }).data, []);
 });
 
 test('figureToSvg draws a well-formed SVG with title, axis titles and legend names', async () => {
@@ -119,7 +119,8 @@ test('figureToSvg draws a well-formed SVG with title, axis titles and legend nam
     'loss (nats/char)',
     'batch loss',
     'epoch train loss',
-    'epoch validation loss',
+    'validation loss',
+    'best validation (kept)',
   ]) {
     assert.ok(svg.includes(`>${text}</text>`), `SVG lacks text "${text}"`);
   }
@@ -132,7 +133,7 @@ test('figureToSvg is deterministic', async () => {
 });
 
 test('figureToSvg renders an empty history as axes and title only', async () => {
-  const svg = await figureToSvg(lossFigure({ batches: [], epochs: [] }));
+  const svg = await figureToSvg(lossFigure({ batches: [], evaluations: [], epochs: [] }));
   assert.match(svg, /^<svg/);
   assert.ok(svg.includes('>Training loss</text>'));
   assert.ok(!svg.includes('batch loss'));
@@ -272,7 +273,7 @@ the heap flat: notebook displays do not accumulate`, async () => {
     gc();
     return process.memoryUsage().heapUsed / 1e6;
   };
-  const history: TrainingHistory = { batches: [], epochs: [] };
+  const history: TrainingHistory = { batches: [], evaluations: [], epochs: [] };
   for (let i = 0; i < 1000; i++) history.batches.push({ step: i + 1, epoch: 1, loss: 3 - i / 500 });
   for (let i = 0; i < 20; i++) await figureToSvg(lossFigure(history)); // vega loaded, caches warm
   const before = heapMB();

@@ -11,7 +11,7 @@ import { loadArtifact, loadRunState, saveArtifact } from '../src/io';
 import { checkpointEachEpoch, newRun, resumeRun, runTraining } from '../src/session';
 import { CharVocab } from '../src/vocab';
 import { buildGenerator, resolveModelConfig } from '../src/model';
-import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train/trainer';
+import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train';
 import { createRng } from '../src/random';
 import { rewriteWithDigest } from './tamper';
 import { type GenerateOutput, parseAs, type TrainOutput } from './cliJson';

@@ -4,20 +4,12 @@ import { type ModelSpec, parseModelSpecs } from '../families';
 import { writeFileAtomically } from '../io';
 import { figureToSvg, modelComparisonFigure } from '../plot';
 import { compareModels, type CompareRow } from '../session';
-import {
-  addDataOptions,
-  addRunOptions,
-  addStepOptions,
-  type DataFlags,
-  dataSettingsOf,
-  decimal,
-  integer,
-  valMaxOf,
-} from './options';
+import { addDataOptions, addRunOptions, type DataFlags, dataSettingsOf, decimal, integer, valMaxOf } from './options';
+import { addStepOptions, type StepFlags, stepSettingsOf } from './stepOptions';
 import { log, printJson, printText } from './output';
 
 /** Flags of `gennet compare`. */
-interface CompareFlags extends DataFlags {
+interface CompareFlags extends DataFlags, StepFlags {
   models: ModelSpec[];
   seconds?: number;
   sampleLength: number;
@@ -40,6 +32,7 @@ async function compareCommand(flags: CompareFlags, command: Command): Promise<vo
       learningRate: flags.lr,
       engine: flags.engine,
       threads: flags.threads,
+      training: stepSettingsOf(flags),
       valMaxTokens: valMaxOf(flags),
       sampleLength: flags.sampleLength,
       temperature: flags.temperature,

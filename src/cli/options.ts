@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   CORPUS_FORMATS,
@@ -24,7 +23,7 @@ export interface CommonFlags {
   json?: boolean;
 }
 
-/** Flags that choose and cut a corpus (see `addDataOptions`), and of the training steps (`addStepOptions`). */
+/** Flags that choose and cut a corpus (see `addDataOptions`). */
 export interface DataFlags extends CommonFlags {
   corpus?: string;
   format?: CorpusFormat;
@@ -41,10 +40,6 @@ export interface DataFlags extends CommonFlags {
   val: number;
   valMax: number;
   seed: number;
-  batch: number;
-  maxSteps?: number;
-  lr: number;
-  threads: number;
 }
 
 /** The data settings that data flags give (`mode` left to the run's default unless typed: it depends on the task). */
@@ -176,25 +171,6 @@ export function addDataOptions(command: Command): Command {
       DEFAULT_TRAIN_CONFIG.valMaxTokens!,
     )
     .option('--seed <n>', 'seed for weights, batch order, the split of lines and samples', integer(0), 42);
-}
-
-/** Adds the options of the training steps that `train` and `compare` share. */
-export function addStepOptions(command: Command): Command {
-  return command
-    .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
-    .option('--max-steps <n>', 'stop after n steps in total', integer(1))
-    .option(
-      '--lr <x>',
-      'Adam learning rate',
-      decimal((n) => n > 0, '> 0'),
-      DEFAULT_TRAIN_CONFIG.learningRate,
-    )
-    .option(
-      '--threads <n>',
-      'threads computing each step (n − 1 worker threads share the batch rows)',
-      integer(1, availableParallelism(), ` (this machine's cores; more threads only cost memory)`),
-      Math.min(2, availableParallelism()),
-    );
 }
 
 /** Adds the options every model command has: --engine, --backend, --json. */

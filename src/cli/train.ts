@@ -7,6 +7,7 @@ import { CELLS, DEFAULT_MODEL_CONFIG, INPUTS } from '../model';
 import { createLivePage, lossFigure } from '../plot';
 import {
   DEFAULT_CONDITION_DIM,
+  describeTrainingPlan,
   liveLossPlot,
   progressBar,
   runTraining,
@@ -14,18 +15,10 @@ import {
   sampleStart,
   trainCountedRun,
 } from '../session';
-import { DEFAULT_TRAIN_CONFIG, TrainCallback } from '../train';
+import { DEFAULT_TRAIN_CONFIG, emptyHistory, TrainCallback } from '../train';
 import { gennetVersion } from '../version';
-import {
-  addDataOptions,
-  addRunOptions,
-  addStepOptions,
-  dataSettingsOf,
-  decimal,
-  flagName,
-  integer,
-  valMaxOf,
-} from './options';
+import { addDataOptions, addRunOptions, dataSettingsOf, decimal, flagName, integer, valMaxOf } from './options';
+import { addStepOptions } from './stepOptions';
 import { log, printJson } from './output';
 import { SIGNAL_EXIT, stopOnSignals } from './signals';
 
@@ -88,7 +81,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
       }),
     );
   }
-  const page = flags.plot ? createLivePage({ layout: lossFigure({ batches: [], epochs: [] }).layout }) : null;
+  const page = flags.plot ? createLivePage({ layout: lossFigure(emptyHistory()).layout }) : null;
   if (page) {
     callbacks.push(liveLossPlot(page, 5, { unit: data.vocab.unit }));
     log(`live loss plot: ${await page.url}`);
@@ -109,6 +102,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
         : `; encoder of ${settings.data.sourceColumn} (${source.vocab.unit} vocabulary ${source.vocab.size}, ` +
           `sources up to ${source.config.maxLen} tokens)`),
   );
+  log(`plan: ${describeTrainingPlan(settings.training)}`);
   const controller = new AbortController();
   const signals = stopOnSignals(controller, out);
   const { result, summary } = await runTraining(run, { callbacks, signal: controller.signal }).finally(() => {
@@ -217,7 +211,12 @@ export function addTrainCommand(program: Command): void {
       decimal((n) => n >= 0 && n < 1, 'in [0, 1)'),
       DEFAULT_MODEL_CONFIG.dropout,
     )
-    .option('--epochs <n>', 'epochs', integer(1), DEFAULT_TRAIN_CONFIG.epochs)
+    .option('--epochs <n>', 'passes over the training text (default: chosen for the run, see the README)', integer(1))
+    .option(
+      '--minutes <m>',
+      'a time budget: train m minutes, then validate and save the best model',
+      decimal((n) => n > 0 && n <= 525_600, 'in (0, 525600]'),
+    )
     .option(
       '--clip <x>',
       'clip gradients to this global norm (0 = off)',

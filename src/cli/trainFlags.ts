@@ -8,9 +8,10 @@ import { newRun, resumeRun, type TrainingRun } from '../session';
 import type { VocabularyUnit } from '../vocab';
 import { type DataFlags, dataSettingsOf, flagName, valMaxOf } from './options';
 import { log } from './output';
+import { type StepFlags, stepSettingsOf } from './stepOptions';
 
 /** Flags of `gennet train`. */
-export interface TrainFlags extends DataFlags {
+export interface TrainFlags extends DataFlags, StepFlags {
   resume?: string;
   out?: string;
   condition?: string[];
@@ -27,7 +28,8 @@ export interface TrainFlags extends DataFlags {
   input?: InputEncoding;
   embeddingDim: number;
   dropout: number;
-  epochs: number;
+  epochs?: number;
+  minutes?: number;
   clip: number;
   samples: boolean;
   plot?: boolean;
@@ -121,19 +123,18 @@ export async function runOf(flags: TrainFlags, command: Command, spec: ModelSpec
       // The spec, and only the model settings typed (each family has its own defaults and refuses what it does
       // not have).
       model: {
-        spec: spec.label,
+        // Told nothing of the shape, the run chooses the network for the corpus.
+        spec: flags.model !== undefined || SPEC_FLAGS.some(fromCli) ? spec.label : undefined,
         seed: flags.seed,
         ...Object.fromEntries(MODEL_FLAGS.filter((key) => fromCli(key)).map((key) => [key, flags[key]])),
       },
       training: {
+        ...stepSettingsOf(flags),
         engine: flags.engine,
-        threads: flags.threads,
         epochs: flags.epochs,
-        batchSize: flags.batch,
-        learningRate: flags.lr,
+        minutes: flags.minutes,
         clipNorm: flags.clip > 0 ? flags.clip : null,
         seed: flags.seed,
-        maxSteps: flags.maxSteps ?? null,
         valMaxTokens: valMaxOf(flags),
       },
       conditionDim: flags.conditionDim,
@@ -184,8 +185,15 @@ export const NETWORK_ONLY = [
   'embeddingDim',
   'dropout',
   'epochs',
+  'minutes',
   'maxSteps',
   'lr',
+  'lrSchedule',
+  'warmup',
+  'minLr',
+  'weightDecay',
+  'evalEvery',
+  'patience',
   'clip',
   'plot',
   'threads',

@@ -1,6 +1,15 @@
 import { DATA_MODES, DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
 import { CORPUS_FORMATS, SPLIT_MODES } from '../corpus';
-import { DEFAULT_TRAIN_CONFIG, TrainConfig, TrainingHistory, TrainSummary } from '../train';
+import {
+  checkTrainConfig,
+  DEFAULT_TRAIN_CONFIG,
+  emptyHistory,
+  LR_SCHEDULES,
+  TRAIN_CONFIG_ADDED_LATER,
+  TrainConfig,
+  TrainingHistory,
+  TrainSummary,
+} from '../train';
 
 /** How a run was set up and how far it got: what `--resume`, notebooks and `gennet temperatures` read back. */
 export interface SavedRun {
@@ -48,18 +57,22 @@ const DATA_FIELDS_ADDED_LATER: Partial<DataSettings> = {
 const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   engine: 'string',
   threads: 'number',
-  epochs: 'number',
+  epochs: 'number?',
   batchSize: 'number',
   learningRate: 'number',
+  lrSchedule: LR_SCHEDULES,
+  warmup: 'number',
+  minLr: 'number',
+  weightDecay: 'number',
   clipNorm: 'number?',
   seed: 'number',
   maxSteps: 'number?',
+  evalEvery: 'number?',
+  patience: 'number?',
+  minutes: 'number?',
   charsPerToken: 'number',
   valMaxTokens: 'number?',
 };
-
-/** Training settings that runs saved before them lack, with the value that reproduces those runs (all validation). */
-const TRAINING_FIELDS_ADDED_LATER: Partial<TrainConfig> = { valMaxTokens: null };
 
 function fits(value: unknown, kind: FieldKind): boolean {
   if (typeof kind !== 'string') return kind.includes(value as string | null);
@@ -101,7 +114,13 @@ function readHistory(raw: unknown, where: string): TrainingHistory {
   if (!isRecord(raw) || !Array.isArray(raw.batches) || !Array.isArray(raw.epochs)) {
     throw new Error(`${where}: the training history is missing or damaged. Re-train or restore the model directory.`);
   }
-  return { batches: raw.batches as TrainingHistory['batches'], epochs: raw.epochs as TrainingHistory['epochs'] };
+  // Histories saved before validations were recorded apart have none.
+  const evaluations = Array.isArray(raw.evaluations) ? (raw.evaluations as TrainingHistory['evaluations']) : [];
+  return {
+    batches: raw.batches as TrainingHistory['batches'],
+    evaluations,
+    epochs: raw.epochs as TrainingHistory['epochs'],
+  };
 }
 
 /** Checks complete data and training settings before a run starts; throws naming the first bad field. */
@@ -112,6 +131,7 @@ export function checkRunSettings(data: DataSettings, training: TrainConfig): voi
   const cap = training.valMaxTokens;
   if (cap !== null && !(Number.isSafeInteger(cap) && cap > 0))
     throw new Error(`Training settings: "valMaxTokens" must be a whole number > 0 or null (all), got ${cap} ${fix}`);
+  checkTrainConfig(training);
 }
 
 /** Reads the `run` of a version-2 `config.json` (null when the model was saved without one). */
@@ -122,7 +142,7 @@ export function readSavedRun(raw: unknown, where: string): SavedRun | null {
   return {
     data: readFields<DataSettings>({ ...DATA_FIELDS_ADDED_LATER, ...raw.data }, DATA_FIELDS, `${where} run.data`),
     training: readFields<TrainConfig>(
-      { ...TRAINING_FIELDS_ADDED_LATER, ...raw.training },
+      { ...TRAIN_CONFIG_ADDED_LATER, ...raw.training },
       TRAINING_FIELDS,
       `${where} run.training`,
     ),
@@ -146,14 +166,14 @@ export function upgradeVersion1(
     ...DEFAULT_DATA_SETTINGS,
     ...DEFAULT_TRAIN_CONFIG,
     ...DATA_FIELDS_ADDED_LATER,
-    ...TRAINING_FIELDS_ADDED_LATER,
+    ...TRAIN_CONFIG_ADDED_LATER,
     ...training,
   };
   return {
     run: {
       data: readFields<DataSettings>(withDefaults, DATA_FIELDS, `${where} training`),
       training: readFields<TrainConfig>(withDefaults, TRAINING_FIELDS, `${where} training`),
-      history: isRecord(training.history) ? readHistory(training.history, where) : { batches: [], epochs: [] },
+      history: isRecord(training.history) ? readHistory(training.history, where) : emptyHistory(),
       summary: isRecord(training.result) ? (training.result as unknown as TrainSummary) : null,
       corpusSha256: null,
     },

@@ -16,15 +16,24 @@ export interface LossFigureOptions {
 
 /**
  * Loss curves of a training run: the loss of every batch (thin line, x = global step), its trailing
- * moving average, and the per-epoch train and validation losses (markers + lines at the step where
- * each epoch ended). Traces without data (e.g. no validation set, or an empty history) are left out.
+ * moving average, the per-epoch train loss (at the step where each epoch ended), every validation loss, and a star
+ * on the best one (the weights a run keeps). Traces without data (e.g. no validation set, or an empty history) are
+ * left out.
  */
 export function lossFigure(history: TrainingHistory, options: LossFigureOptions = {}): Figure {
   const { batches, epochs } = history;
   const window = options.movingAverageWindow ?? Math.max(1, Math.min(50, Math.ceil(batches.length / 10)));
   const steps = batches.map((b) => b.step);
   const losses = batches.map((b) => b.loss);
-  const validated = epochs.filter((e) => e.valLoss !== null);
+  // Histories saved before validations were recorded apart have them at epoch ends only.
+  const validated =
+    history.evaluations.length > 0
+      ? history.evaluations
+      : epochs.filter((e) => e.valLoss !== null).map((e) => ({ ...e, best: false }));
+  const best = validated.reduce<(typeof validated)[number] | null>(
+    (kept, e) => (kept === null || e.valLoss! < kept.valLoss! ? e : kept),
+    null,
+  );
   const traces: Plot[] = [
     { type: 'scatter', mode: 'lines', name: 'batch loss', x: steps, y: losses, line: { width: 1 }, opacity: 0.5 },
     {
@@ -46,11 +55,19 @@ export function lossFigure(history: TrainingHistory, options: LossFigureOptions 
     {
       type: 'scatter',
       mode: 'lines+markers',
-      name: 'epoch validation loss',
+      name: 'validation loss',
       x: validated.map((e) => e.step),
       y: validated.map((e) => e.valLoss),
       marker: { size: 7 },
       line: { dash: 'dash' },
+    },
+    {
+      type: 'scatter',
+      mode: 'markers',
+      name: 'best validation (kept)',
+      x: best === null ? [] : [best.step],
+      y: best === null ? [] : [best.valLoss],
+      marker: { size: 12, symbol: 'star' },
     },
   ];
   return {

@@ -1,10 +1,15 @@
-import * as tf from '@tensorflow/tfjs';
 import { Presets, SingleBar } from 'cli-progress';
 import { saveArtifact, SavedRun, SaveOptions } from '../io';
 import type { NetworkModel } from '../families';
 import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
 import { generate, GenerateOptions } from '../sample';
-import type { EpochRecord, TrainCallback } from '../train';
+import {
+  disposeRunState,
+  type EpochRecord,
+  type EvaluationRecord,
+  type TrainCallback,
+  type TrainProgress,
+} from '../train';
 import { quoted } from '../messages';
 
 /**
@@ -37,7 +42,11 @@ export function progressBar(stream: NodeJS.WritableStream = process.stderr): Tra
   let started = false;
   return {
     onBatchEnd(record, progress) {
-      if (!started) bar.start(progress.totalSteps, 0, { epoch: 1, loss: '-', rate: '-' });
+      // A run that ends on time (or patience) has no step count: its total is estimated as it goes.
+      const { totalSteps, fractionDone } = progress;
+      const total = totalSteps ?? Math.max(record.step + 1, Math.round(record.step / (fractionDone ?? 0.5)));
+      if (!started) bar.start(total, 0, { epoch: 1, loss: '-', rate: '-' });
+      else if (totalSteps === null) bar.setTotal(total);
       started = true;
       const rate = progress.charsPerSecond > 0 ? Math.round(progress.charsPerSecond) : '-';
       bar.update(record.step, { epoch: record.epoch, loss: record.loss.toFixed(3), rate });
@@ -58,6 +67,18 @@ export function formatEpoch(record: EpochRecord): string {
 }
 
 /**
+ * One line that sums up a validation, e.g.
+ * `step 1200 (epoch 2): val loss 1.402 (2.02 bits/char, best), train loss 1.388, lr 0.00171, 95.0 s`.
+ */
+export function formatEvaluation(record: EvaluationRecord): string {
+  return (
+    `step ${record.step} (epoch ${record.epoch}): val loss ${record.valLoss.toFixed(3)} ` +
+    `(${record.valBitsPerChar.toFixed(2)} bits/char${record.best ? ', best' : ''}), ` +
+    `train loss ${record.trainLoss.toFixed(3)}, lr ${record.learningRate.toPrecision(3)}, ${record.seconds.toFixed(1)} s`
+  );
+}
+
+/**
  * Where the samples of a conditional or sequence-to-sequence model start: a label for the log, and the state (read at
  * each epoch end, as the encoder learns).
  */
@@ -69,8 +90,8 @@ export interface SampleStart {
 
 /**
  * The lesson's habit: at the end of each epoch, print the epoch's losses and a text sampled from the model,
- * to watch it learn words, then spacing, then style. A conditional or sequence-to-sequence model samples from the
- * state `from` gives at that epoch.
+ * to watch it learn words, then spacing, then style; and a line for each validation within an epoch. A conditional
+ * or sequence-to-sequence model samples from the state `from` gives at that epoch.
  */
 export function sampleEachEpoch(
   trained: NetworkModel,
@@ -78,6 +99,9 @@ export function sampleEachEpoch(
 ): TrainCallback {
   const { log = console.log, from, ...generation } = options;
   return {
+    onEvaluation(record, progress) {
+      if (progress.batchInEpoch < progress.batchesPerEpoch) log(formatEvaluation(record));
+    },
     onEpochEnd(record) {
       log(formatEpoch(record));
       const sample = generate(trained, { length: 100, ...generation, initialState: from?.state() });
@@ -87,10 +111,11 @@ export function sampleEachEpoch(
 }
 
 /**
- * Saves the model to `dir` at every epoch end (atomically: the directory always holds the last complete epoch)
- * with the run's settings and history (`run`, when given), a conditional or sequence-to-sequence model's encoder and
- * its run state, so that a run killed outright (power cut, SIGKILL) can still continue from its last epoch
- * with `--resume`.
+ * Saves the model to `dir` at every validation and at every epoch end without one (atomically: the directory always
+ * holds a complete save) with the run's settings and history (`run`, when given), a conditional or
+ * sequence-to-sequence model's encoder and its run state, so that a run killed outright (power cut, SIGKILL) can still
+ * continue from there with `--resume`. The saved model is the best validation's; when training went on past it, the
+ * run state keeps the latest weights to go on from.
  */
 export function checkpointEachEpoch(
   dir: string,
@@ -98,30 +123,39 @@ export function checkpointEachEpoch(
   run?: Omit<SavedRun, 'history' | 'summary'>,
   encoders: Pick<SaveOptions, 'conditions' | 'source'> = {},
 ): TrainCallback {
-  return {
-    async onEpochEnd(_record, progress) {
-      const state = await progress.captureState();
-      try {
-        await saveArtifact(dir, model, {
+  const save = async (progress: TrainProgress) => {
+    const state = await progress.captureState();
+    try {
+      await progress.withBestWeights(() =>
+        saveArtifact(dir, model, {
           run: run && { ...run, history: progress.history, summary: null },
           runState: state,
           ...encoders,
-        });
-      } finally {
-        tf.dispose(state.optimizer.map((w) => w.tensor));
-      }
+        }),
+      );
+    } finally {
+      disposeRunState(state);
+    }
+  };
+  return {
+    onEvaluation: (_record, progress) => save(progress),
+    async onEpochEnd(record, progress) {
+      if (record.valLoss === null) await save(progress); // validated epochs were saved at their validation
     },
   };
 }
 
 /**
- * Redraws the loss curve in a live notebook figure every `everySteps` batches and at each epoch end; `figure` sets
+ * Redraws the loss curve in a live notebook figure every `everySteps` batches, at each validation and epoch end; `figure` sets
  * its title and unit (e.g. `{ unit: 'word' }`).
  */
 export function liveLossPlot(live: LiveFigure, everySteps = 10, figure: LossFigureOptions = {}): TrainCallback {
   return {
     async onBatchEnd(record, progress) {
       if (record.step % everySteps === 0) await live.update(lossFigure(progress.history, figure));
+    },
+    async onEvaluation(_record, progress) {
+      await live.update(lossFigure(progress.history, figure));
     },
     async onEpochEnd(_record, progress) {
       await live.update(lossFigure(progress.history, figure));

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { type DataSettings, DEFAULT_DATA_SETTINGS, prepareCorpusData, type TokenData } from '../data';
 import type { EngineChoice } from '../engines';
 import {
@@ -10,7 +9,7 @@ import {
   type NetworkModel,
 } from '../families';
 import { generateBatch, type TextGenerator } from '../sample';
-import { checkTrainingFits, DEFAULT_TRAIN_CONFIG, evaluate, train } from '../train';
+import { checkTrainingFits, DEFAULT_TRAIN_CONFIG, train, type TrainConfig } from '../train';
 import { bitsPerChar, fitCounted, valMaxTokensOf } from './countedRun';
 import { given, type Log } from './run';
 
@@ -22,8 +21,8 @@ export interface CompareSettings {
   /** Steps per network (n-gram models count their training text once). */
   maxSteps?: number | null;
   /**
-   * Or seconds of training per network, counted from the end of its first step (so setting up is not counted; the
-   * validation at epoch ends is); with both, whichever ends first. A time budget makes the rows depend on the machine.
+   * Or seconds of training per network (its `minutes` budget: validations count, and a last one follows); with both,
+   * whichever ends first. A time budget makes the rows depend on the machine.
    */
   seconds?: number | null;
   seed?: number;
@@ -31,6 +30,8 @@ export interface CompareSettings {
   learningRate?: number;
   engine?: EngineChoice;
   threads?: number;
+  /** Any other training settings every network trains with (schedule, weight decay, validations, patience…). */
+  training?: Partial<TrainConfig>;
   /** Validation scores about this many tokens, spread over the split (the same batches for every model). */
   valMaxTokens?: number | null;
   /** Tokens of each model's sample, at `temperature` with `seed`. */
@@ -52,7 +53,7 @@ export interface CompareRow {
   valBitsPerChar: number;
   /** A sample at the comparison's temperature and seed. */
   sample: string;
-  /** Validation bits per character against training time: at every epoch end and at the end. */
+  /** Validation bits per character against training time: at every validation and at the end (the kept weights). */
   curve: { seconds: number; valBitsPerChar: number }[];
 }
 
@@ -143,47 +144,27 @@ async function networkRow(
   const model: NetworkModel = { network: family.build(config), vocab: data.vocab, config };
   const batchSize = settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize;
   const perEpoch = data.train.batchesPerEpoch(batchSize);
-  const engine = settings.engine ?? 'auto';
-  const valMaxTokens = valMaxTokensOf(settings.valMaxTokens);
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const clock = {
-    onBatchEnd: () =>
-      void (
-        budget.seconds !== null &&
-        timer === null &&
-        (timer = setTimeout(() => controller.abort(), budget.seconds * 1000))
-      ),
-  };
   try {
-    const result = await train(
-      model.network,
-      data,
-      {
-        ...DEFAULT_TRAIN_CONFIG,
-        engine,
-        threads: settings.threads ?? 1,
-        batchSize,
-        seed,
-        learningRate: settings.learningRate ?? DEFAULT_TRAIN_CONFIG.learningRate,
-        epochs: budget.maxSteps === null ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.ceil(budget.maxSteps / perEpoch)),
-        maxSteps: budget.maxSteps,
-        charsPerToken: data.charsPerToken,
-        valMaxTokens,
-      },
-      [clock],
-      { signal: controller.signal },
-    );
-    tf.dispose(result.interrupted?.optimizer.map((w) => w.tensor) ?? []);
-    const last = result.history.epochs.at(-1);
-    const valLoss =
-      last !== undefined && last.step === result.steps
-        ? last.valLoss!
-        : evaluate(model.network, data.val!, batchSize, result.engine, valMaxTokens);
+    const result = await train(model.network, data, {
+      ...DEFAULT_TRAIN_CONFIG,
+      ...given(settings.training),
+      engine: settings.engine ?? 'auto',
+      threads: settings.threads ?? 1,
+      batchSize,
+      seed,
+      learningRate: settings.learningRate ?? settings.training?.learningRate ?? DEFAULT_TRAIN_CONFIG.learningRate,
+      epochs: budget.maxSteps === null ? null : Math.max(1, Math.ceil(budget.maxSteps / perEpoch)),
+      maxSteps: budget.maxSteps,
+      minutes: budget.seconds === null ? null : budget.seconds / 60,
+      charsPerToken: data.charsPerToken,
+      valMaxTokens: valMaxTokensOf(settings.valMaxTokens),
+    });
+    // The network ends with its best validation's weights (the last one's unless patience or overfitting).
+    const valLoss = result.valLoss!;
     const valBitsPerChar = bitsPerChar(valLoss, data);
-    const curve = result.history.epochs
+    const curve = result.history.evaluations
       .filter((e) => e.step < result.steps)
-      .map((e) => ({ seconds: e.seconds, valBitsPerChar: e.valBitsPerChar! }));
+      .map((e) => ({ seconds: e.seconds, valBitsPerChar: e.valBitsPerChar }));
     return {
       model: spec.label,
       params: model.network.countParams(),
@@ -196,7 +177,6 @@ async function networkRow(
       curve: [...curve, { seconds: result.seconds, valBitsPerChar }],
     };
   } finally {
-    if (timer !== null) clearTimeout(timer);
     model.network.dispose();
   }
 }

@@ -70,11 +70,13 @@ export async function trainCountedRun(
     training.valMaxTokens,
   );
   const valBitsPerChar = valLoss === null ? null : bitsPerChar(valLoss, data);
-  const history = { batches: [], epochs: [{ epoch: 1, step: 1, trainLoss, valLoss, valBitsPerChar, seconds }] };
+  const history = { batches: [], evaluations: [], epochs: [{ epoch: 1, step: 1, trainLoss, valLoss, valBitsPerChar, seconds }] };
   const result: TrainResult = {
     engine: family.name,
     history,
     steps: 1,
+    stopReason: 'epochs',
+    bestStep: valLoss === null ? null : 1,
     charsPerSecond: (data.train.tokens * data.charsPerToken) / seconds,
     trainLoss,
     valLoss,

@@ -7,3 +7,4 @@ export * from './evaluationPairs';
 export * from './compare';
 export * from './countedRun';
 export * from './samplingModel';
+export * from './runDefaults';

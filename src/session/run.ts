@@ -17,6 +17,7 @@ import { conditionState, encodeSources, type ModelConfig } from '../model';
 import {
   checkTrainingFits,
   DEFAULT_TRAIN_CONFIG,
+  disposeRunState,
   RunState,
   summarizeRun,
   train,
@@ -29,6 +30,7 @@ import { PAD_ID } from '../vocab';
 import { checkpointEachEpoch, type SampleStart } from './callbacks';
 import { conditionsForRun, DEFAULT_CONDITION_DIM, RunConditions } from './runConditions';
 import { RunSource, sourceForRun } from './runSource';
+import { chosenNetwork, chosenTraining } from './runDefaults';
 import { printable, quoted } from '../messages';
 
 /** What a new run is given: the corpus, and any settings that differ from the defaults. */
@@ -36,12 +38,13 @@ export interface NewRunSettings {
   /** Corpus and data settings (`corpus` is required, the rest default to {@link DEFAULT_DATA_SETTINGS}). */
   data: Partial<DataSettings> & { corpus: string };
   /**
-   * The model: a spec (`lstm:2x256`, `mlp:8x128`, see `gennet models`; without one the recurrent settings given here,
-   * by default one LSTM layer of 128 units) and any other settings of its family (`embeddingDim`, `dropout`,
-   * `seed`…). A recurrent network's input defaults to one-hot for characters and an embedding for words.
+   * The model: a spec (`lstm:2x256`, `mlp:8x128`, see `gennet models`; without one the recurrent settings given here)
+   * and any other settings of its family (`embeddingDim`, `dropout`, `seed`…). Told none of its shape (no spec, cell,
+   * layers or units), the network chosen for the corpus's size (see `chosenNetwork`). A recurrent network's input
+   * defaults to one-hot for characters and an embedding for words.
    */
   model?: { spec?: string } & Partial<Omit<ModelConfig, 'vocabSize' | 'family'>> & Record<string, unknown>;
-  /** Training settings (`charsPerToken` is measured on the data). */
+  /** Training settings; those not given are chosen for the data (see `chosenTraining`; `charsPerToken` is measured). */
   training?: Partial<Omit<TrainConfig, 'charsPerToken'>>;
   /**
    * With `data.conditions`: the size of each condition value's learned vector (default {@link DEFAULT_CONDITION_DIM}).
@@ -82,6 +85,9 @@ export interface ResumeOptions {
   acceptChangedCorpus?: boolean;
 }
 
+/** Model settings that give a network's shape: a run told none of them chooses one for its text. */
+const SHAPE_SETTINGS = ['cell', 'layers', 'units', 'order'];
+
 /** A line of progress for the user (stderr in the CLI, the cell output in notebooks). */
 export type Log = (line: string) => void;
 
@@ -109,13 +115,16 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
   const { spec, ...modelSettings } = given(settings.model);
-  const modelSpec = spec === undefined ? specFromFlags(modelSettings) : parseModelSpec(spec);
-  const { family, config } = networkConfigOf(modelSpec, modelSettings, data.vocab);
-  const training: TrainConfig = {
-    ...DEFAULT_TRAIN_CONFIG,
-    ...given(settings.training),
-    charsPerToken: data.charsPerToken,
-  };
+  const shapeGiven = spec !== undefined || SHAPE_SETTINGS.some((key) => key in modelSettings);
+  // Told nothing of its shape, a run builds the network chosen for its text (see `chosenNetwork`).
+  const chosen = shapeGiven ? null : chosenNetwork(data);
+  const modelSpec = parseModelSpec(spec ?? chosen?.spec ?? specFromFlags(modelSettings).label);
+  const { family, config } = networkConfigOf(
+    modelSpec,
+    chosen === null ? modelSettings : { dropout: chosen.dropout, ...modelSettings },
+    data.vocab,
+  );
+  const training = chosenTraining(given(settings.training), data);
   checkTrainingFits(modelSpec.label, family, config, {
     ...training,
     seqLen: prepared.settings.seqLen,
@@ -200,7 +209,7 @@ export async function resumeRun(dir: string, options: ResumeOptions = {}, log: L
     artifact.network.dispose();
     artifact.conditions?.encoder.dispose();
     artifact.source?.encoder.dispose();
-    if (resume !== null) tf.dispose(resume.optimizer.map((w) => w.tensor));
+    if (resume !== null) disposeRunState(resume);
     throw error;
   }
 }
@@ -228,7 +237,7 @@ export interface RunTrainingOptions {
  */
 export function runTraining(run: TrainingRun, options: RunTrainingOptions = {}): Promise<RunOutcome> {
   return withModelFolderLock(run.out, () => trainAndSave(run, options)).catch((error: unknown) => {
-    tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []);
+    if (run.resume !== null) disposeRunState(run.resume);
     throw error;
   });
 }
@@ -255,7 +264,7 @@ async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Prom
   const result = await train(trained, data, settings.training, callbacks, {
     resume: run.resume ?? undefined,
     signal: options.signal,
-  }).finally(() => tf.dispose(run.resume?.optimizer.map((w) => w.tensor) ?? []));
+  }).finally(() => run.resume !== null && disposeRunState(run.resume));
   if (result.interrupted !== null) {
     try {
       await saveArtifact(out, model, {
@@ -264,7 +273,7 @@ async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Prom
         ...encoders,
       });
     } finally {
-      tf.dispose(result.interrupted.optimizer.map((w) => w.tensor));
+      disposeRunState(result.interrupted);
     }
     return { result, summary: null };
   }

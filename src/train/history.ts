@@ -22,8 +22,34 @@ export interface EpochRecord {
   seconds: number;
 }
 
-/** Everything the training loop recorded, per batch and per epoch. */
+/** One validation: at an `evalEvery` step, at an epoch's end, or where a run stopped. */
+export interface EvaluationRecord {
+  /** Global step of the weights scored. */
+  step: number;
+  epoch: number;
+  /** Mean training loss of the batches since the previous validation, nats per token. */
+  trainLoss: number;
+  /** Loss on the validation split in nats per token. */
+  valLoss: number;
+  /** Validation loss in bits per character of text. */
+  valBitsPerChar: number;
+  /** The learning rate of the last step before it. */
+  learningRate: number;
+  /** True when it is the best validation so far (the weights the model folder keeps). */
+  best: boolean;
+  /** Seconds since training started. */
+  seconds: number;
+}
+
+/** Everything the training loop recorded, per batch, per validation and per epoch. */
 export interface TrainingHistory {
   batches: BatchRecord[];
+  /** Every validation (empty without a validation split, and in histories saved before they were recorded). */
+  evaluations: EvaluationRecord[];
   epochs: EpochRecord[];
+}
+
+/** A history with nothing in it yet. */
+export function emptyHistory(): TrainingHistory {
+  return { batches: [], evaluations: [], epochs: [] };
 }

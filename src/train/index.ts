@@ -6,3 +6,7 @@ export { GradientWorkers, splitBatch } from './parallelGradients';
 export * from './summary';
 export * from './encoderDecoder';
 export * from './memory';
+export * from './evaluate';
+export * from './schedule';
+export * from './bestModel';
+export * from './config';

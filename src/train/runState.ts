@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState } from '../engines';
 import { SeededDropout } from '../model/layers';
+import type { BestSoFar } from './bestModel';
 import type { TrainingHistory } from './history';
+import type { PlateauState } from './schedule';
 
 /** A tensor with its name, as optimizers save their state (one entry of an {@link OptimizerState}). */
 export type NamedTensor = OptimizerState[number];
@@ -27,6 +29,23 @@ export interface RunState {
   dropoutCalls: number[];
   /** Adam's state: iterations, moments, and the running powers of beta1 and beta2 (`accBeta1`, `accBeta2`). */
   optimizer: NamedTensor[];
+  /** Seconds of training before this point (a time budget counts them). */
+  seconds: number;
+  /** The best validation so far (null: none yet); the saved model holds its weights. */
+  best: BestSoFar | null;
+  /** Where the `plateau` schedule stands (null: where it starts, and in states saved before schedules). */
+  plateau: PlateauState | null;
+  /**
+   * The weights to go on from when the saved model is the best and not the latest: the generator's, then its
+   * encoder's, in order; null when the saved model is the latest.
+   */
+  latestWeights: tf.Tensor[] | null;
+}
+
+/** Disposes the tensors a run state holds. */
+export function disposeRunState(state: RunState): void {
+  tf.dispose(state.optimizer.map((w) => w.tensor));
+  tf.dispose(state.latestWeights ?? []);
 }
 
 /** The parts of tfjs' Adam that `getWeights`/`setWeights` leave out (private fields of AdamOptimizer 4.22). */
@@ -77,27 +96,37 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, saved: NamedTens
 
 /** A run state as files: `json` (everything but the optimizer tensors, plus their specs) and their bytes. */
 export async function encodeRunState(state: RunState): Promise<{ json: string; weights: Uint8Array }> {
-  const { data, specs } = await tf.io.encodeWeights(state.optimizer);
-  const { optimizer: _tensors, ...rest } = state;
+  const latest = (state.latestWeights ?? []).map((tensor, i) => ({ name: `${LATEST_PREFIX}${i}`, tensor }));
+  const { data, specs } = await tf.io.encodeWeights([...state.optimizer, ...latest]);
+  const { optimizer: _tensors, latestWeights: _latest, ...rest } = state;
   return {
     json: JSON.stringify({ ...rest, optimizerSpecs: specs }),
     weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(data)),
   };
 }
 
+/** The names of the latest weights among the optimizer's tensors in `optimizer.bin` (`latest/0`, `latest/1`…). */
+const LATEST_PREFIX = 'latest/';
+
 /** Reads what {@link encodeRunState} wrote; `where` names the files in error messages. */
 export function decodeRunState(json: string, weights: Uint8Array, where: string): RunState {
-  let parsed: Omit<RunState, 'optimizer'> & { optimizerSpecs: tf.io.WeightsManifestEntry[] };
+  let parsed: Partial<Omit<RunState, 'optimizer' | 'latestWeights'>> & { optimizerSpecs: tf.io.WeightsManifestEntry[] };
   try {
     parsed = JSON.parse(json) as typeof parsed;
   } catch {
     throw new Error(`${where} is not valid JSON (corrupted?); the run cannot be resumed.`);
   }
   const numbers = ['step', 'epoch', 'batchInEpoch', 'epochLoss', 'steadyTokens', 'steadySeconds'] as const;
+  const numbersIn = (value: unknown, keys: string[]) =>
+    typeof value === 'object' && value !== null && keys.every((key) => typeof (value as never)[key] === 'number');
   if (
-    numbers.some((key) => typeof parsed[key] !== 'number') ||
+    !numbersIn(parsed, [...numbers]) ||
     !Array.isArray(parsed.optimizerSpecs) ||
-    !Array.isArray(parsed.dropoutCalls)
+    !Array.isArray(parsed.dropoutCalls) ||
+    !isRecord(parsed.history) ||
+    !(parsed.seconds === undefined || typeof parsed.seconds === 'number') ||
+    !(parsed.best == null || numbersIn(parsed.best, ['valLoss', 'step', 'waited'])) ||
+    !(parsed.plateau == null || numbersIn(parsed.plateau, ['learningRate', 'waited']))
   ) {
     throw new Error(`${where} is incomplete (corrupted?); the run cannot be resumed.`);
   }
@@ -108,6 +137,23 @@ export function decodeRunState(json: string, weights: Uint8Array, where: string)
   } catch {
     throw new Error(`The optimizer state beside ${where} is truncated or corrupted; the run cannot be resumed.`);
   }
-  const { optimizerSpecs, ...rest } = parsed;
-  return { ...rest, optimizer: optimizerSpecs.map((spec) => ({ name: spec.name, tensor: tensors[spec.name] })) };
+  const { optimizerSpecs, ...rest } = parsed as typeof parsed & Omit<RunState, 'optimizer' | 'latestWeights'>;
+  const latest = optimizerSpecs.filter((spec) => spec.name.startsWith(LATEST_PREFIX));
+  const history = { ...rest.history, evaluations: rest.history.evaluations ?? [] };
+  return {
+    ...rest,
+    history,
+    // States saved before these were recorded: the time of the last epoch, no best, a fresh plateau.
+    seconds: rest.seconds ?? history.epochs.at(-1)?.seconds ?? 0,
+    best: rest.best ?? null,
+    plateau: rest.plateau ?? null,
+    optimizer: optimizerSpecs
+      .filter((spec) => !spec.name.startsWith(LATEST_PREFIX))
+      .map((spec) => ({ name: spec.name, tensor: tensors[spec.name] })),
+    latestWeights: latest.length === 0 ? null : latest.map((spec) => tensors[spec.name]),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import type { TokenData } from '../data';
 import type { Condition } from '../model';
-import type { TrainResult } from './trainer';
+import type { StopReason, TrainResult } from './trainer';
 
 /** The figures of a finished run, as `gennet train --json` prints them and the artifact records them. */
 export interface TrainSummary {
@@ -12,11 +12,15 @@ export interface TrainSummary {
   threads: number;
   /** Optimisation steps done. */
   steps: number;
+  /** Why training ended: `epochs`, `max-steps`, `patience` (validations without a new best) or `minutes`. */
+  stopReason: StopReason;
+  /** The step of the saved weights: the best validation's (null without a validation split: the last step's). */
+  bestStep: number | null;
   /** Steady-state training throughput (characters of text per second, first step excluded). */
   charsPerSecond: number;
   /** Mean training loss of the last epoch, nats per token. */
   trainLoss: number;
-  /** Validation loss, nats per token; null without a validation split. */
+  /** Validation loss of the saved (best) weights, nats per token; null without a validation split. */
   valLoss: number | null;
   /** Validation loss in bits per character of text (comparable between char and word models). */
   valBitsPerChar: number | null;
@@ -66,6 +70,8 @@ export function summarizeRun(
     engine: result.engine,
     threads: run.threads,
     steps: result.steps,
+    stopReason: result.stopReason,
+    bestStep: result.bestStep,
     charsPerSecond: Math.round(result.charsPerSecond),
     trainLoss: result.trainLoss,
     valLoss: result.valLoss,

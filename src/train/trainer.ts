@@ -1,53 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Batch, realTokens, TokenDataset } from '../data';
-import { EngineChoice, selectEngine } from '../engines';
+import { realTokens, TokenDataset } from '../data';
+import { selectEngine } from '../engines';
 import { conditionCount } from '../model';
-import { createRng, deriveSeed, shuffleInPlace } from '../random';
-import { batchEncoderIds, encoderDecoderLoss, type EncoderDecoderRun } from './encoderDecoder';
-import type { BatchRecord, EpochRecord, TrainingHistory } from './history';
+import { createRng, deriveSeed } from '../random';
+import { BestModel, type BestSoFar, writeValues } from './bestModel';
+import { checkTrainConfig, stepLimit, type TrainConfig } from './config';
+import type { EncoderDecoderRun } from './encoderDecoder';
+import { evaluate, shuffledEncoderInputs } from './evaluate';
+import { type BatchRecord, emptyHistory, type EpochRecord, type EvaluationRecord, TrainingHistory } from './history';
 import { dropoutLayers, RunState } from './runState';
+import { afterValidation, learningRateAt, runProgress, startPlateau } from './schedule';
 import { startUpdater, Updater } from './updater';
-
-/** Settings of the training loop. */
-export interface TrainConfig {
-  /** Engine that computes the loss and gradients (see `ENGINES`), or `auto`: the fastest that can run the network. */
-  engine: EngineChoice;
-  /**
-   * Threads that compute each step's gradients: 1 = this thread only; n > 1 adds n − 1 worker threads, each taking
-   * an equal share of the batch's rows (see `GradientWorkers`). Same losses up to float rounding.
-   */
-  threads: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Maximum global gradient norm; null disables clipping. */
-  clipNorm: number | null;
-  /** Seed of the batch order (weights take theirs from the model config). */
-  seed: number;
-  /** Stop after this many steps in total (quick runs); null trains every epoch to the end. */
-  maxSteps: number | null;
-  /** Characters of text per token (1 for characters), to report validation bits per character. */
-  charsPerToken: number;
-  /**
-   * Validation scores at most about this many target tokens, in batches spread evenly over the split, so that a huge
-   * corpus's validation takes seconds, not minutes; null scores the whole split.
-   */
-  valMaxTokens: number | null;
-}
-
-/** Defaults close to the lesson: 3 epochs, batch 32, Adam at 0.002, gradients clipped at norm 5. */
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  engine: 'auto',
-  threads: 1,
-  epochs: 3,
-  batchSize: 32,
-  learningRate: 0.002,
-  clipNorm: 5,
-  seed: 42,
-  maxSteps: null,
-  charsPerToken: 1,
-  valMaxTokens: 1_000_000,
-};
 
 /** Where training stands when a callback runs. */
 export interface TrainProgress {
@@ -55,21 +18,34 @@ export interface TrainProgress {
   /** Batches done in this epoch. */
   batchInEpoch: number;
   batchesPerEpoch: number;
-  /** Steps the whole run will take (epochs × batches, capped by maxSteps). */
-  totalSteps: number;
+  /** Steps the run takes at most (epochs × batches, capped by maxSteps); null when only time or patience end it. */
+  totalSteps: number | null;
+  /** The fraction of the run done, by its steps or its time budget; null when only patience ends it. */
+  fractionDone: number | null;
   /** Steady-state training throughput so far (characters per second, first step excluded); 0 before step 2. */
   charsPerSecond: number;
+  /** The learning rate of the last step. */
+  learningRate: number;
+  /** The best validation so far; null before the first. */
+  best: BestSoFar | null;
   history: TrainingHistory;
-  /** The state to resume from this point (for checkpoints); the caller disposes its optimizer tensors. */
+  /** The state to resume from this point (for checkpoints); the caller disposes it (`disposeRunState`). */
   captureState(): Promise<RunState>;
+  /** Runs `task` (a save) with the best validation's weights in the network, then puts the latest back. */
+  withBestWeights<T>(task: () => Promise<T>): Promise<T>;
 }
 
 /** Hooks into the training loop; each may be async (the loop waits). */
 export interface TrainCallback {
   onBatchEnd?(record: BatchRecord, progress: TrainProgress): void | Promise<void>;
+  /** After each validation (every `evalEvery` steps, at each epoch's end, where the run stops). */
+  onEvaluation?(record: EvaluationRecord, progress: TrainProgress): void | Promise<void>;
   onEpochEnd?(record: EpochRecord, progress: TrainProgress): void | Promise<void>;
   onTrainEnd?(result: TrainResult): void | Promise<void>;
 }
+
+/** Why a run ended: its epochs or steps done, `patience` validations without a new best, its time budget, a signal. */
+export type StopReason = 'epochs' | 'max-steps' | 'patience' | 'minutes' | 'interrupted';
 
 /** What a training run reports. */
 export interface TrainResult {
@@ -77,12 +53,17 @@ export interface TrainResult {
   engine: string;
   history: TrainingHistory;
   steps: number;
+  /** Why it ended. */
+  stopReason: StopReason;
   /** Steady-state training throughput in target characters per second, the first (warm-up) step excluded. */
   charsPerSecond: number;
   /** Mean training loss of the last epoch (of the epoch in progress when interrupted), nats per token. */
   trainLoss: number;
+  /** The best validation's loss — the network ends with its weights; null without a validation split. */
   valLoss: number | null;
   valBitsPerChar: number | null;
+  /** The step of the best validation's weights; null without a validation split. */
+  bestStep: number | null;
   /**
    * A conditional run's validation loss when each document gets another document's conditions (a seeded shuffle
    * without fixed points): how much the conditions help is its distance above `valLoss`. Absent otherwise.
@@ -95,51 +76,6 @@ export interface TrainResult {
   interrupted: RunState | null;
 }
 
-/**
- * Mean loss per target token (nats) of `model` over a dataset, in inference mode, computed by `engine`: every batch,
- * or with `maxTokens` every k-th batch (k = tokens / maxTokens rounded up), an even sample of the whole split. With
- * `encoded` (its generator is `model`), each row starts from the state its encoder gives its document.
- */
-export function evaluate(
-  model: tf.LayersModel,
-  dataset: TokenDataset,
-  batchSize: number,
-  engine: EngineChoice = 'auto',
-  maxTokens: number | null = null,
-  encoded?: EncoderDecoderRun,
-): number {
-  const runner = selectEngine(engine, model);
-  let total = 0;
-  let tokens = 0;
-  for (const batch of validationBatches(dataset, batchSize, maxTokens)) {
-    const n = realTokens(batch);
-    total +=
-      (encoded === undefined
-        ? runner.loss(model, batch)
-        : encoderDecoderLoss(runner, encoded, batch, batchEncoderIds(batch, encoded))) * n;
-    tokens += n;
-  }
-  if (tokens === 0)
-    throw new Error('The validation split holds no tokens; use a larger corpus or a larger --val fraction.');
-  return total / tokens;
-}
-
-/**
- * The batches validation scores, in order: every batch, or with `maxTokens` every k-th (k = tokens / maxTokens
- * rounded up), an even sample of the whole split — the same for every model, network or n-gram.
- */
-export function* validationBatches(
-  dataset: TokenDataset,
-  batchSize: number,
-  maxTokens: number | null,
-): Generator<Batch> {
-  const stride = maxTokens === null ? 1 : Math.max(1, Math.ceil(dataset.tokens / maxTokens));
-  let index = 0;
-  for (const batch of dataset.batches(batchSize, null, { dropRemainder: false })) {
-    if (index++ % stride === 0) yield batch;
-  }
-}
-
 /** Control over a run beyond its settings: continuing an interrupted one, and interrupting this one. */
 export interface RunControl {
   /** Continue from this state of an interrupted run (same model weights, data and settings). */
@@ -148,31 +84,53 @@ export interface RunControl {
   signal?: AbortSignal;
 }
 
-/**
- * A shuffle of the documents' condition ids in which every document gets another document's (a seeded random order
- * read as a cycle: no document keeps its own row); null for fewer than 2 documents.
- */
-export function shuffledEncoderInputs(run: EncoderDecoderRun, seed: number): EncoderDecoderRun | null {
-  const conditions = conditionCount(run.encoder);
-  const documents = run.documentIds.length / conditions;
-  if (documents < 2) return null;
-  const order = shuffleInPlace(
-    Array.from({ length: documents }, (_, d) => d),
-    createRng(seed),
-  );
-  const documentIds = new Int32Array(run.documentIds.length);
-  order.forEach((document, k) => {
-    const donor = order[(k + 1) % documents];
-    documentIds.set(run.documentIds.subarray(donor * conditions, (donor + 1) * conditions), document * conditions);
-  });
-  return { ...run, documentIds };
+/** The variables training changes: the generator's weights, then its encoder's. */
+function trainedVariables(model: tf.LayersModel, encoded: EncoderDecoderRun | undefined): tf.LayerVariable[] {
+  return [...model.weights, ...(encoded?.encoder.weights ?? [])];
+}
+
+/** The mean loss of the batches after step `since`. */
+function meanLossSince(history: TrainingHistory, since: number): number {
+  let sum = 0;
+  let count = 0;
+  for (let k = history.batches.length - 1; k >= 0 && history.batches[k].step > since; k--, count++)
+    sum += history.batches[k].loss;
+  return sum / Math.max(1, count);
+}
+
+/** Refuses data and settings that cannot train: an empty split, settings that need a validation split without one. */
+function checkRun(data: { train: TokenDataset; val: TokenDataset | null }, config: TrainConfig): number {
+  checkTrainConfig(config);
+  const batchesPerEpoch = data.train.batchesPerEpoch(config.batchSize);
+  if (batchesPerEpoch === 0) {
+    throw new Error(
+      `The training split has ${data.train.size} examples, fewer than one batch of ${config.batchSize}. ` +
+        'Use a smaller batch size (--batch), a shorter sequence length (--seq-len) or a larger corpus.',
+    );
+  }
+  const needVal = [
+    ['--patience', config.patience],
+    ['--eval-every', config.evalEvery],
+    ['--lr-schedule plateau', config.lrSchedule === 'plateau' ? 1 : null],
+  ].filter(([, value]) => value !== null);
+  if (data.val === null && needVal.length > 0)
+    throw new Error(
+      `${needVal.map(([flag]) => flag).join(', ')} watch the validation loss, and this run has no validation ` +
+        'split: give --val a fraction > 0, or drop them.',
+    );
+  if (!Number.isInteger(config.threads) || config.threads < 1)
+    throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
+  return batchesPerEpoch;
 }
 
 /**
- * Trains a generator on `train` with Adam, recording the loss of every batch and, at each epoch end,
- * the validation loss; callbacks see both (progress bars, live plots, samples, checkpoints).
- * The batch order of epoch e is shuffled with a seed derived from `config.seed` and e, so a run interrupted
- * (`control.signal`) and resumed (`control.resume`) trains on the same batches and ends with the same weights.
+ * Trains a generator on `train` with Adam (AdamW with `weightDecay`) at the learning rate of the schedule, recording
+ * the loss of every batch and validating every `evalEvery` steps and at each epoch end; callbacks see each (progress
+ * bars, live plots, samples, checkpoints). The network ends with the weights of its best validation (Keras'
+ * `restore_best_weights`). It stops after its epochs or `maxSteps`, after `patience` validations without a new best,
+ * or once its `minutes` are spent (then validates where it stands). The batch order of epoch e is shuffled with a
+ * seed derived from `config.seed` and e, so a run interrupted (`control.signal`) and resumed (`control.resume`) trains
+ * on the same batches at the same learning rates and ends with the same weights.
  * Given a {@link EncoderDecoderRun}, the generator and its condition encoder train together (each row starts from its
  * document's condition state, the optimizer state covers both) and the result adds `valLossShuffledConditions`.
  */
@@ -183,13 +141,7 @@ export async function train(
   callbacks: TrainCallback[] = [],
   control: RunControl = {},
 ): Promise<TrainResult> {
-  const batchesPerEpoch = data.train.batchesPerEpoch(config.batchSize);
-  if (batchesPerEpoch === 0) {
-    throw new Error(
-      `The training split has ${data.train.size} examples, fewer than one batch of ${config.batchSize}. ` +
-        'Use a smaller batch size (--batch), a shorter sequence length (--seq-len) or a larger corpus.',
-    );
-  }
+  const batchesPerEpoch = checkRun(data, config);
   const encoded = 'generator' in trained ? trained : undefined;
   const model = encoded?.generator ?? (trained as tf.LayersModel);
   if (encoded !== undefined && encoded.documentIds.length % conditionCount(encoded.encoder) !== 0) {
@@ -199,20 +151,26 @@ export async function train(
     );
   }
   const engine = selectEngine(config.engine, model);
-  if (!Number.isInteger(config.threads) || config.threads < 1)
-    throw new Error(`Threads must be a whole number ≥ 1, got ${config.threads}.`);
-  const plannedSteps = config.epochs * batchesPerEpoch;
-  const totalSteps = config.maxSteps === null ? plannedSteps : Math.min(plannedSteps, config.maxSteps);
+  const totalSteps = stepLimit(config, batchesPerEpoch);
+  const budgetSeconds = config.minutes === null ? null : config.minutes * 60;
   const { resume } = control;
-  const history: TrainingHistory = resume?.history ?? { batches: [], epochs: [] };
-  const started = performance.now() - 1000 * (history.epochs.at(-1)?.seconds ?? 0);
+  const history: TrainingHistory = resume?.history ?? emptyHistory();
+  const started = performance.now() - 1000 * (resume?.seconds ?? 0);
+  const elapsed = () => (performance.now() - started) / 1000;
   let step = resume?.step ?? 0;
   let steadyTokens = resume?.steadyTokens ?? 0;
   let steadySeconds = resume?.steadySeconds ?? 0;
+  let plateau = resume?.plateau ?? startPlateau(config);
+  let learningRate = NaN;
   const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
+  const variables = trainedVariables(model, encoded);
+  // Its weights are the variables' now: a resumed run's saved model is its best so far.
+  const best = new BestModel(variables, resume?.best ?? null);
   let updater: Updater | null = null;
   /** The run state at a position: epoch, batches of it done, their summed loss. */
   const stateAt = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<RunState> => {
+    updater!.syncWeights();
+    const latestWeights = best.latestIfBehind(step);
     return {
       step,
       epoch,
@@ -223,26 +181,62 @@ export async function train(
       steadySeconds,
       dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
       optimizer: await updater!.captureOptimizer(),
+      seconds: elapsed(),
+      best: best.record,
+      plateau,
+      latestWeights,
     };
   };
-  const progress = (epoch: number, batchInEpoch: number, epochLoss: number, epochDone = false): TrainProgress => ({
+  const progress = (epoch: number, batchInEpoch: number, epochLoss: number): TrainProgress => ({
     epoch,
     batchInEpoch,
     batchesPerEpoch,
     totalSteps,
+    fractionDone:
+      totalSteps === null && budgetSeconds === null
+        ? null
+        : runProgress(step, 0, totalSteps, { seconds: elapsed(), budgetSeconds }),
     charsPerSecond: charsPerSecond(),
+    learningRate,
+    best: best.record,
     history,
-    // After an epoch's validation, a resumed run starts the next epoch.
-    captureState: () => (epochDone ? stateAt(epoch + 1, 0, 0) : stateAt(epoch, batchInEpoch, epochLoss)),
+    // After an epoch's last batch, a resumed run starts the next epoch.
+    captureState: () =>
+      batchInEpoch === batchesPerEpoch ? stateAt(epoch + 1, 0, 0) : stateAt(epoch, batchInEpoch, epochLoss),
+    withBestWeights: (task) => best.withBest(step, task),
   });
+  let stopReason: StopReason | null = null;
+  /** Validates the latest weights, records it, tells the callbacks; sets `stopReason` when patience runs out. */
+  const validate = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<EvaluationRecord> => {
+    updater!.syncWeights();
+    const valLoss = evaluate(model, data.val!, config.batchSize, engine.name, config.valMaxTokens, encoded);
+    const improved = best.observe(valLoss, step);
+    plateau = afterValidation(config, plateau, improved);
+    const record: EvaluationRecord = {
+      step,
+      epoch,
+      trainLoss: meanLossSince(history, history.evaluations.at(-1)?.step ?? 0),
+      valLoss,
+      valBitsPerChar: valLoss / Math.LN2 / config.charsPerToken,
+      learningRate,
+      best: improved,
+      seconds: elapsed(),
+    };
+    history.evaluations.push(record);
+    for (const cb of callbacks) await cb.onEvaluation?.(record, progress(epoch, batchInEpoch, epochLoss));
+    if (config.patience !== null && best.record!.waited >= config.patience) stopReason = 'patience';
+    return record;
+  };
 
   let interrupted: RunState | null = null;
   let epochLoss = 0;
   let batchInEpoch = 0;
   try {
     if (resume !== undefined) dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
+    if (resume?.latestWeights != null) writeValues(variables, resume.latestWeights, 'The saved run state');
     updater = await startUpdater(model, engine, config, resume, encoded);
-    run: for (let epoch = resume?.epoch ?? 1; epoch <= config.epochs && step < totalSteps; epoch++) {
+    run: for (let epoch = resume?.epoch ?? 1; config.epochs === null || epoch <= config.epochs; epoch++) {
+      if (totalSteps !== null && step >= totalSteps) break;
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
       const resumed = resume !== undefined && epoch === resume.epoch;
       epochLoss = resumed ? resume.epochLoss : 0;
@@ -256,6 +250,14 @@ export async function train(
           interrupted = await stateAt(epoch, batchInEpoch, epochLoss);
           break run;
         }
+        if (budgetSeconds !== null && elapsed() >= budgetSeconds) {
+          stopReason = 'minutes';
+          break;
+        }
+        const runDone = runProgress(step + 1, config.warmup, totalSteps, { seconds: elapsed(), budgetSeconds });
+        const rate = learningRateAt(config, step + 1, runDone, plateau);
+        if (rate !== learningRate) updater.setLearningRate(rate);
+        learningRate = rate;
         const stepStart = performance.now();
         const loss = await updater.step(batch);
         await new Promise((resolve) => setImmediate(resolve)); // a turn for signals and timers between steps (Ctrl-C)
@@ -272,46 +274,57 @@ export async function train(
         const record: BatchRecord = { step, epoch, loss };
         history.batches.push(record);
         for (const cb of callbacks) await cb.onBatchEnd?.(record, progress(epoch, batchInEpoch, epochLoss));
-        if (step >= totalSteps) break;
+        if (totalSteps !== null && step >= totalSteps) break;
+        // The epoch's end validates anyway.
+        if (config.evalEvery !== null && step % config.evalEvery === 0 && batchInEpoch < batchesPerEpoch) {
+          await validate(epoch, batchInEpoch, epochLoss);
+          if (stopReason !== null) break;
+        }
       }
-      updater.syncWeights();
-      const valLoss =
-        data.val === null
-          ? null
-          : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, encoded);
+      if (batchInEpoch === 0) break; // the budget was spent before this epoch's first step
+      // The end of the epoch, or of the run within it: validated once where it stands.
+      const last = history.evaluations.at(-1);
+      const evaluation =
+        data.val === null ? null : last?.step === step ? last : await validate(epoch, batchInEpoch, epochLoss);
       const record: EpochRecord = {
         epoch,
         step,
         trainLoss: epochLoss / batchInEpoch,
-        valLoss,
-        valBitsPerChar: valLoss === null ? null : valLoss / Math.LN2 / config.charsPerToken,
-        seconds: (performance.now() - started) / 1000,
+        valLoss: evaluation?.valLoss ?? null,
+        valBitsPerChar: evaluation?.valBitsPerChar ?? null,
+        seconds: elapsed(),
       };
       history.epochs.push(record);
-      for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch, epochLoss, true));
+      for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch, epochLoss));
+      if (stopReason !== null) break;
     }
     updater.syncWeights();
   } finally {
     await updater?.dispose();
+    best.restore(); // the network keeps its best validation's weights; a checkpoint's state keeps the latest
+    best.dispose();
   }
-
-  const last = history.epochs.at(-1);
+  const lastEpoch = history.epochs.at(-1);
   const result: TrainResult = {
     engine: engine.name,
     history,
     steps: step,
+    stopReason:
+      interrupted !== null ? 'interrupted' : (stopReason ?? (step === config.maxSteps ? 'max-steps' : 'epochs')),
     charsPerSecond: charsPerSecond(),
-    trainLoss: interrupted !== null || last === undefined ? epochLoss / Math.max(batchInEpoch, 1) : last.trainLoss,
-    valLoss: last?.valLoss ?? null,
-    valBitsPerChar: last?.valBitsPerChar ?? null,
-    seconds: (performance.now() - started) / 1000,
+    trainLoss:
+      interrupted !== null || lastEpoch === undefined ? epochLoss / Math.max(batchInEpoch, 1) : lastEpoch.trainLoss,
+    valLoss: best.record?.valLoss ?? null,
+    valBitsPerChar: best.record === null ? null : best.record.valLoss / Math.LN2 / config.charsPerToken,
+    bestStep: best.record?.step ?? null,
+    seconds: elapsed(),
     interrupted,
   };
   if (encoded !== undefined) {
-    // Beside the last epoch's validation loss, with the same weights: not after an interruption mid-epoch.
+    // With the weights the network ends with: not after an interruption mid-epoch.
     const shuffled = shuffledEncoderInputs(encoded, deriveSeed(config.seed, 'shuffled conditions'));
     result.valLossShuffledConditions =
-      data.val === null || shuffled === null || last === undefined || step > last.step
+      data.val === null || shuffled === null || interrupted !== null
         ? null
         : evaluate(model, data.val, config.batchSize, engine.name, config.valMaxTokens, shuffled);
   }
