@@ -51,6 +51,7 @@ const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   epochs: 'number',
   batchSize: 'number',
   learningRate: 'number',
+  weightDecay: 'number',
   clipNorm: 'number?',
   seed: 'number',
   maxSteps: 'number?',
@@ -58,8 +59,11 @@ const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   valMaxTokens: 'number?',
 };
 
-/** Training settings that runs saved before them lack, with the value that reproduces those runs (all validation). */
-const TRAINING_FIELDS_ADDED_LATER: Partial<TrainConfig> = { valMaxTokens: null };
+/**
+ * Training settings that runs saved before them lack, with the value that reproduces those runs (all validation, no
+ * weight decay).
+ */
+const TRAINING_FIELDS_ADDED_LATER: Partial<TrainConfig> = { valMaxTokens: null, weightDecay: 0 };
 
 function fits(value: unknown, kind: FieldKind): boolean {
   if (typeof kind !== 'string') return kind.includes(value as string | null);

@@ -20,6 +20,8 @@ export interface TrainConfig {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Decoupled weight decay (AdamW) of the matrices, 0 for plain Adam (see `UpdateSettings.weightDecay`). */
+  weightDecay: number;
   /** Maximum global gradient norm; null disables clipping. */
   clipNorm: number | null;
   /** Seed of the batch order (weights take theirs from the model config). */
@@ -42,6 +44,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   epochs: 3,
   batchSize: 32,
   learningRate: 0.002,
+  weightDecay: 0,
   clipNorm: 5,
   seed: 42,
   maxSteps: null,
