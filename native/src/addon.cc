@@ -2,6 +2,7 @@
 // Every argument is checked here, so a wrong call is a JavaScript error, never a crash.
 #include <napi.h>
 
+#include <cmath>
 #include <string>
 
 #include "blas.h"
@@ -111,6 +112,15 @@ gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, const gn::Spec& 
   return b;
 }
 
+/** A learning rate or a weight decay: a finite number ≥ 0 (kept in double). */
+double read_rate(const Napi::Value& value, const char* what) {
+  const double rate = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
+  if (!(rate >= 0.0 && std::isfinite(rate))) {
+    throw Napi::Error::New(value.Env(), std::string("native: ") + what + " must be a finite number ≥ 0");
+  }
+  return rate;
+}
+
 int read_threads(const Napi::Value& value) {
   const int threads = value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
   if (threads < 1 || threads > 256) throw Napi::Error::New(value.Env(), "native: threads must be between 1 and 256");
@@ -194,21 +204,40 @@ Napi::Array to_arrays(Napi::Env env, const std::vector<std::vector<float>>& arra
   return out;
 }
 
+/** The per-tensor flags `decayed` (an array of one boolean per weight): which tensors the weight decay applies to. */
+std::vector<bool> read_decayed(const Napi::Env& env, const Napi::Value& value, size_t count) {
+  if (!value.IsArray() || value.As<Napi::Array>().Length() != count) {
+    throw Napi::Error::New(env, "native: decayed must be an array of " + std::to_string(count) + " booleans (one per weight)");
+  }
+  Napi::Array list = value.As<Napi::Array>();
+  std::vector<bool> decayed;
+  for (uint32_t i = 0; i < count; i++) {
+    const Napi::Value flag = list.Get(i);
+    if (!flag.IsBoolean()) throw Napi::Error::New(env, "native: decayed[" + std::to_string(i) + "] is not a boolean");
+    decayed.push_back(flag.As<Napi::Boolean>().Value());
+  }
+  return decayed;
+}
+
 /**
- * `new Trainer(spec, weights, state, adam)`: a run's weights and Adam state (`state`: null for a fresh Adam, or
- * `{first, second, iterations, accBeta1, accBeta2}`), stepped by `step(inputs, targets, mask, batch, steps, threads,
- * dropoutSeeds)` (rows start from zeros).
+ * `new Trainer(spec, weights, state, adam, decayed)`: a run's weights and Adam state (`state`: null for a fresh Adam,
+ * or `{first, second, iterations, accBeta1, accBeta2}`; `adam`: {learningRate, beta1, beta2, epsilon, clipNorm,
+ * weightDecay}; `decayed`: one boolean per weight), stepped by `step(inputs, targets, mask, batch, steps, threads,
+ * dropoutSeeds)` (rows start from zeros); `setLearningRate(lr)` changes the learning rate from the next step on.
  */
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Trainer", {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("weights", &TrainerWrap::Weights),
-                                        InstanceMethod("state", &TrainerWrap::State)});
+                                        InstanceMethod("state", &TrainerWrap::State),
+                                        InstanceMethod("setLearningRate", &TrainerWrap::SetLearningRate)});
   }
 
   explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() != 4 || !info[0].IsObject() || !info[3].IsObject()) throw Napi::Error::New(env, "native: new Trainer(spec, weights, state, adam)");
+    if (info.Length() != 5 || !info[0].IsObject() || !info[3].IsObject()) {
+      throw Napi::Error::New(env, "native: new Trainer(spec, weights, state, adam, decayed)");
+    }
     spec_ = read_spec(info[0].As<Napi::Object>());
     std::vector<std::vector<float>> first, second;
     int iterations = 0;
@@ -218,8 +247,10 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       return o.Get(key).As<Napi::Number>().DoubleValue();
     };
     const double beta1 = number(adam, "beta1"), beta2 = number(adam, "beta2");
-    const gn::AdamSettings settings{float(number(adam, "learningRate")), float(beta1), float(beta2), float(1.0 - beta1), float(1.0 - beta2),
-                                    float(number(adam, "epsilon")), float(number(adam, "clipNorm"))};
+    const gn::AdamSettings settings{read_rate(adam.Get("learningRate"), "adam.learningRate"),
+                                    float(beta1), float(beta2), float(1.0 - beta1), float(1.0 - beta2),
+                                    float(number(adam, "epsilon")), float(number(adam, "clipNorm")),
+                                    read_rate(adam.Get("weightDecay"), "adam.weightDecay")};
     float acc1 = settings.beta1, acc2 = settings.beta2;
     if (!info[2].IsNull()) {
       Napi::Object state = info[2].As<Napi::Object>();
@@ -230,7 +261,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
       acc2 = float(number(state, "accBeta2"));
     }
     trainer_ = std::make_unique<gn::Trainer>(spec_, copies(spec_, read_params(env, spec_, info[1], "weights")), std::move(first), std::move(second),
-                                             iterations, acc1, acc2, settings);
+                                             iterations, acc1, acc2, settings,
+                                             read_decayed(env, info[4], gn::param_sizes(spec_).size()));
   }
 
  private:
@@ -238,6 +270,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     if (info.Length() != 7) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)");
     const gn::Batch batch = read_batch(info, 0, spec_, info[6], info.Env().Null());
     return Napi::Number::New(info.Env(), trainer_->step(batch, read_threads(info[5])));
+  }
+
+  Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
+    if (info.Length() != 1) throw Napi::Error::New(info.Env(), "native: setLearningRate(learningRate)");
+    trainer_->set_learning_rate(read_rate(info[0], "learningRate"));
+    return info.Env().Undefined();
   }
 
   Napi::Value Weights(const Napi::CallbackInfo& info) { return to_arrays(info.Env(), trainer_->weights()); }

@@ -1,4 +1,5 @@
-// Training: the loss and gradients of a batch (network.cc), then gradient clipping and Adam, as tfjs computes them.
+// Training: the loss and gradients of a batch (network.cc), then gradient clipping, the decoupled weight decay (AdamW)
+// and Adam, as tfjs computes them.
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -10,9 +11,11 @@
 namespace gn {
 
 Trainer::Trainer(const Spec& s, std::vector<std::vector<float>> weights, std::vector<std::vector<float>> first,
-                 std::vector<std::vector<float>> second, int iterations, float acc_beta1, float acc_beta2, const AdamSettings& adam)
+                 std::vector<std::vector<float>> second, int iterations, float acc_beta1, float acc_beta2,
+                 const AdamSettings& adam, std::vector<bool> decayed)
     : spec_(s), weights_(std::move(weights)), first_(std::move(first)), second_(std::move(second)), iterations_(iterations),
-      acc_beta1_(acc_beta1), acc_beta2_(acc_beta2), adam_(adam) {
+      acc_beta1_(acc_beta1), acc_beta2_(acc_beta2), adam_(adam), decayed_(std::move(decayed)) {
+  decayed_.resize(weights_.size(), false);
   for (size_t i = 0; i < weights_.size(); i++) {
     if (first_.size() <= i) first_.emplace_back(weights_[i].size(), 0.0f);
     if (second_.size() <= i) second_.emplace_back(weights_[i].size(), 0.0f);
@@ -22,14 +25,20 @@ Trainer::Trainer(const Spec& s, std::vector<std::vector<float>> weights, std::ve
   }
 }
 
+// `decay` (1 − lr·wd, or 1 for a tensor without decay) multiplies the weights first, in a pass of its own, as the
+// TensorFlow.js update assigns the decayed variable before Adam reads it; 1 skips it, so plain Adam is unchanged.
 static GN_VECTOR_CLONES void adam_update(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g, size_t n, float scale,
-                                  const AdamSettings& a, float one_minus_acc1, float one_minus_acc2) {
+                                  const AdamSettings& a, float learning_rate, float decay, float one_minus_acc1,
+                                  float one_minus_acc2) {
+  if (decay != 1.0f) {
+    for (size_t k = 0; k < n; k++) w[k] = w[k] * decay;
+  }
   for (size_t k = 0; k < n; k++) {
     const float grad = g[k] * scale;
     m[k] = m[k] * a.beta1 + grad * a.one_minus_beta1;
     v[k] = v[k] * a.beta2 + (grad * grad) * a.one_minus_beta2;
     const float m_hat = m[k] / one_minus_acc1, v_hat = v[k] / one_minus_acc2;
-    w[k] = (m_hat / (std::sqrt(v_hat) + a.epsilon)) * -a.learning_rate + w[k];
+    w[k] = (m_hat / (std::sqrt(v_hat) + a.epsilon)) * -learning_rate + w[k];
   }
 }
 
@@ -48,8 +57,11 @@ double Trainer::step(const Batch& batch, int threads) {
     scale = std::min(1.0f, adam_.clip_norm / (float(std::sqrt(sum)) + 1e-6f));
   }
   const float one_minus_acc1 = 1.0f - acc_beta1_, one_minus_acc2 = 1.0f - acc_beta2_;
+  // tfjs multiplies by the learning rate as a float32 scalar; the decay factor is 1 − lr·wd in double, then float.
+  const float learning_rate = float(adam_.learning_rate), decay = float(1.0 - adam_.learning_rate * adam_.weight_decay);
   for (size_t i = 0; i < weights_.size(); i++) {
-    adam_update(weights_[i].data(), first_[i].data(), second_[i].data(), grads_[i].data(), weights_[i].size(), scale, adam_, one_minus_acc1, one_minus_acc2);
+    adam_update(weights_[i].data(), first_[i].data(), second_[i].data(), grads_[i].data(), weights_[i].size(), scale,
+                adam_, learning_rate, decayed_[i] ? decay : 1.0f, one_minus_acc1, one_minus_acc2);
   }
   acc_beta1_ *= adam_.beta1;
   acc_beta2_ *= adam_.beta2;

@@ -15,23 +15,43 @@ export interface LossAndGradients {
 /** An optimizer's state as named tensors, in the layout `tf.train.adam` saves it (see `captureOptimizer`). */
 export type OptimizerState = { name: string; tensor: tf.Tensor }[];
 
-/** How a training run updates the weights: Adam's learning rate, the global gradient-norm limit, the threads. */
+/**
+ * How a training run updates the weights: Adam's learning rate (at the start: {@link FusedTraining.setLearningRate}
+ * changes it between steps), the decoupled weight decay, the global gradient-norm limit, the threads.
+ */
 export interface UpdateSettings {
   learningRate: number;
+  /**
+   * Decoupled weight decay (AdamW, Loshchilov & Hutter; `torch.optim.AdamW`): each step first multiplies every
+   * decayed weight (see {@link isDecayedWeight}) by `1 − lr·weightDecay` (computed in double, then rounded to float32;
+   * lr: the step's learning rate), then applies the plain Adam update. 0 is plain Adam.
+   */
+  weightDecay: number;
   /** null: no clipping. */
   clipNorm: number | null;
   threads: number;
 }
 
 /**
+ * Whether weight decay applies to a weight of this shape: to the matrices (input and recurrent kernels, embeddings,
+ * dense kernels: rank ≥ 2), not to biases and other vectors (rank 1) or scalars — as nanoGPT and most PyTorch
+ * training scripts split their parameter groups. The one rule every engine and the TensorFlow.js update follow.
+ */
+export function isDecayedWeight(shape: readonly number[]): boolean {
+  return shape.length >= 2;
+}
+
+/**
  * A training run whose weights and Adam state the engine holds between steps, so that one call does a whole step —
- * loss, gradients, clipping and the Adam update, with `tf.train.adam`'s arithmetic. The network's variables are
- * brought up to date by {@link syncWeights} (before validation, checkpoints and at the end); weights written into
- * them during the run are not seen by the engine.
+ * loss, gradients, clipping, the weight decay and the Adam update, with `tf.train.adam`'s arithmetic. The network's
+ * variables are brought up to date by {@link syncWeights} (before validation, checkpoints and at the end); weights
+ * written into them during the run are not seen by the engine.
  */
 export interface FusedTraining {
   /** One optimisation step; returns the batch's mean loss per real target token. */
   step(batch: Batch): number;
+  /** Sets the learning rate of the steps from the next one on (a schedule's warmup, decay or plateau cut). */
+  setLearningRate(learningRate: number): void;
   /** Writes the current weights into the network's variables. */
   syncWeights(): void;
   /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import type { Engine, LossAndGradients } from '../engines';
+import { type Engine, isDecayedWeight, type LossAndGradients } from '../engines';
 import {
   batchEncoderIds,
   encoderDecoderLossAndGradients,
@@ -14,7 +14,10 @@ import { captureOptimizer, NamedTensor, restoreOptimizer, RunState } from './run
 
 /** What the update of the weights needs from a run's settings. */
 export interface UpdaterSettings {
+  /** Adam's learning rate at the start ({@link Updater.setLearningRate} changes it between steps). */
   learningRate: number;
+  /** Decoupled weight decay (AdamW) of the matrices, 0 for none: see `UpdateSettings.weightDecay`. */
+  weightDecay: number;
   clipNorm: number | null;
   threads: number;
 }
@@ -26,6 +29,8 @@ export interface UpdaterSettings {
 export interface Updater {
   /** One optimisation step on `batch`; returns its mean loss. */
   step(batch: Batch): Promise<number>;
+  /** Sets the learning rate (≥ 0) of the steps from the next one on; the weight decay scales with it. */
+  setLearningRate(learningRate: number): void;
   /** Brings the network's variables up to date (the engine may hold newer weights between steps). */
   syncWeights(): void;
   /** Adam's whole state, after bringing the variables up to date; the caller disposes the tensors. */
@@ -34,11 +39,12 @@ export interface Updater {
 }
 
 /**
- * Starts the updates of `model`'s weights by `engine`, from a fresh Adam or from `resume`'s state: the engine's own
- * whole steps where it has them, else TensorFlow.js's Adam over the engine's gradients, on this thread or with the
- * batch's rows shared with worker threads. A conditional or sequence-to-sequence run (`encoded`: `model` is its
- * generator) updates the generator and its encoder together with TensorFlow.js's Adam; the encoder runs on this
- * thread, the generator's rows on the engine's threads or the worker threads, each from its rows' initial states.
+ * Starts the updates of `model`'s weights by `engine` (AdamW when `weightDecay` > 0), from a fresh Adam or from
+ * `resume`'s state: the engine's own whole steps where it has them, else TensorFlow.js's Adam over the engine's
+ * gradients, on this thread or with the batch's rows shared with worker threads. A conditional or
+ * sequence-to-sequence run (`encoded`: `model` is its generator) updates the generator and its encoder together with
+ * TensorFlow.js's Adam; the encoder runs on this thread, the generator's rows on the engine's threads or the worker
+ * threads, each from its rows' initial states.
  */
 export async function startUpdater(
   model: tf.LayersModel,
@@ -49,10 +55,13 @@ export async function startUpdater(
 ): Promise<Updater> {
   // A limit of 0 (or below) means no clipping, for every engine.
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
+  checkedRate(settings.learningRate, 'learning rate');
+  checkedRate(settings.weightDecay, 'weight decay');
   if (engine.startTraining !== undefined && encoded === undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {
       step: (batch) => Promise.resolve(fused.step(batch)),
+      setLearningRate: (learningRate) => fused.setLearningRate(checkedRate(learningRate, 'learning rate')),
       syncWeights: () => fused.syncWeights(),
       captureOptimizer: () => {
         fused.syncWeights();
@@ -62,8 +71,10 @@ export async function startUpdater(
     };
   }
   const optimizer: tf.Optimizer = tf.train.adam(settings.learningRate);
+  let learningRate = settings.learningRate;
   let workers: GradientWorkers | null = null;
   try {
+    setAdamLearningRate(optimizer, learningRate); // fails now, not at the first change, if tfjs has no such field
     if (resume !== undefined) await restoreOptimizer(optimizer, resume.optimizer);
     if (settings.threads > 1 && !engine.ownThreads) workers = await GradientWorkers.start(model, settings.threads - 1);
   } catch (error) {
@@ -87,7 +98,13 @@ export async function startUpdater(
     );
   };
   return {
-    step: async (batch) => applyAdam(optimizer, await gradients(batch), settings.clipNorm),
+    // 1 − lr·wd in double; tf.mul rounds it to float32, as the native engine does.
+    step: async (batch) =>
+      applyAdamW(optimizer, await gradients(batch), settings.clipNorm, 1 - learningRate * settings.weightDecay),
+    setLearningRate(rate) {
+      learningRate = checkedRate(rate, 'learning rate');
+      setAdamLearningRate(optimizer, learningRate);
+    },
     syncWeights: () => {},
     captureOptimizer: () => captureOptimizer(optimizer),
     async dispose() {
@@ -97,10 +114,47 @@ export async function startUpdater(
   };
 }
 
-/** Applies one batch's gradients (clipped to the global norm `clipNorm` unless null) with Adam; returns its loss. */
-function applyAdam(optimizer: tf.Optimizer, { loss, grads }: LossAndGradients, clipNorm: number | null): number {
+/** `value` when it is a finite number ≥ 0; else an error naming the setting. */
+function checkedRate(value: number, what: string): number {
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new Error(`Training settings: the ${what} must be a finite number ≥ 0, got ${value}. Correct that setting.`);
+  return value;
+}
+
+/**
+ * Sets the learning rate of tfjs' Adam, which `applyGradients` reads at every step (the `learningRate` field of
+ * AdamOptimizer 4.22, protected in its types); throws when this TensorFlow.js version has no such field.
+ */
+function setAdamLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const fields = optimizer as unknown as { learningRate?: unknown };
+  if (typeof fields.learningRate !== 'number')
+    throw new Error(
+      'Cannot change the learning rate of the Adam optimizer of this TensorFlow.js version (learningRate not found).',
+    );
+  fields.learningRate = learningRate;
+}
+
+/**
+ * Applies one batch's gradients (clipped to the global norm `clipNorm` unless null) with AdamW: first the decayed
+ * variables among those updated (see `isDecayedWeight`) are multiplied by `decay` (1 − lr·wd; 1 for plain Adam), then
+ * Adam updates every variable. Returns the batch's loss.
+ */
+function applyAdamW(
+  optimizer: tf.Optimizer,
+  { loss, grads }: LossAndGradients,
+  clipNorm: number | null,
+  decay: number,
+): number {
   try {
-    tf.tidy(() => optimizer.applyGradients(clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm)));
+    tf.tidy(() => {
+      const clipped = clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm);
+      // The optimizer finds the variables by their names in the same registry.
+      const variables = tf.engine().registeredVariables;
+      if (decay !== 1)
+        for (const name of Object.keys(grads))
+          if (isDecayedWeight(variables[name].shape)) variables[name].assign(tf.mul(variables[name], decay));
+      optimizer.applyGradients(clipped);
+    });
   } finally {
     tf.dispose(grads);
   }

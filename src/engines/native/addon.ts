@@ -82,7 +82,16 @@ export interface NativeAddon {
       accBeta1: number;
       accBeta2: number;
     } | null,
-    adam: { learningRate: number; beta1: number; beta2: number; epsilon: number; clipNorm: number },
+    adam: {
+      learningRate: number;
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+      clipNorm: number;
+      weightDecay: number;
+    },
+    /** Per weight (in `weights`' order): whether the weight decay applies to it. */
+    decayed: boolean[],
   ) => {
     step(
       inputs: Int32Array,
@@ -93,6 +102,8 @@ export interface NativeAddon {
       threads: number,
       dropoutSeeds: Uint32Array | null,
     ): number;
+    /** Sets the learning rate from the next step on (the weight decay's factor 1 − lr·wd follows it). */
+    setLearningRate(learningRate: number): void;
     weights(): Float32Array[];
     state(): { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number };
   };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import type { FusedTraining, OptimizerState, UpdateSettings } from '../engine';
+import { type FusedTraining, isDecayedWeight, type OptimizerState, type UpdateSettings } from '../engine';
 import type { NativeAddon, NativeLayout } from './addon';
 
 /** tf.train.adam's defaults, which the trainer uses: β₁, β₂ and the float32 backend epsilon. */
@@ -46,12 +46,18 @@ export function nativeFusedTraining(
   saved: OptimizerState | null,
 ): FusedTraining {
   const { spec, variables, nextDropoutSeeds } = layout;
-  const adam = { learningRate: settings.learningRate, ...ADAM, clipNorm: settings.clipNorm ?? 0 };
+  const adam = {
+    learningRate: settings.learningRate,
+    ...ADAM,
+    clipNorm: settings.clipNorm ?? 0,
+    weightDecay: settings.weightDecay,
+  };
   const trainer = new addon.Trainer(
     spec,
     weights,
     saved === null ? null : fromOptimizerState(saved, variables.length),
     adam,
+    variables.map((v) => isDecayedWeight(v.shape as number[])),
   );
   const names = variables.map((v) => (v.read() as tf.Variable).name);
   let stale = false; // the variables lag behind the addon's weights
@@ -68,6 +74,7 @@ export function nativeFusedTraining(
         nextDropoutSeeds(),
       );
     },
+    setLearningRate: (learningRate: number) => trainer.setLearningRate(learningRate),
     syncWeights() {
       if (!stale) return;
       stale = false;
