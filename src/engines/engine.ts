@@ -118,9 +118,10 @@ export interface Engine {
     initialState?: Float32Array | null,
   ): LossAndGradients;
   /**
-   * Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros.
+   * Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros;
+   * an engine with its own threads (`ownThreads`) shares the rows among `threads` of them (default 1).
    */
-  loss(network: tf.LayersModel, batch: Batch, initialState?: Float32Array | null): number;
+  loss(network: tf.LayersModel, batch: Batch, initialState?: Float32Array | null, threads?: number): number;
   /** A stepper for `batchSize` sequences over a snapshot of the network's weights; its state is the recurrent state. */
   createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): VectorStateStepper;
   /**

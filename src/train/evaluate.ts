@@ -8,7 +8,8 @@ import { batchEncoderIds, encoderDecoderLoss, type EncoderDecoderRun } from './e
 /**
  * Mean loss per target token (nats) of `model` over a dataset, in inference mode, computed by `engine`: every batch,
  * or with `maxTokens` every k-th batch (k = tokens / maxTokens rounded up), an even sample of the whole split. With
- * `encoded` (its generator is `model`), each row starts from the state its encoder gives its document.
+ * `encoded` (its generator is `model`), each row starts from the state its encoder gives its document. An engine with
+ * its own threads shares each batch's rows among `threads`.
  */
 export function evaluate(
   model: tf.LayersModel,
@@ -17,6 +18,7 @@ export function evaluate(
   engine: EngineChoice = 'auto',
   maxTokens: number | null = null,
   encoded?: EncoderDecoderRun,
+  threads = 1,
 ): number {
   const runner = selectEngine(engine, model);
   let total = 0;
@@ -25,7 +27,7 @@ export function evaluate(
     const n = realTokens(batch);
     total +=
       (encoded === undefined
-        ? runner.loss(model, batch)
+        ? runner.loss(model, batch, null, threads)
         : encoderDecoderLoss(runner, encoded, batch, batchEncoderIds(batch, encoded))) * n;
     tokens += n;
   }

@@ -44,6 +44,11 @@ function engineFor(family: NetworkFamily, choice: EngineChoice): string {
 
 /** Bytes per parameter that each thread beyond the first adds: its copy of the weights and of their gradients. */
 const PER_THREAD_PARAM = 16;
+/**
+ * Bytes per parameter of the best validation's weights, which a run keeps beside the latest (see `BestModel`), and of
+ * the copy of the latest that a checkpoint past the best takes: not in the engines' measured figures, added here.
+ */
+const BEST_WEIGHTS_PER_PARAM = 8;
 
 /**
  * The share of its wasm peak that the backend's memory reaches on other backends: a wasm heap keeps its high-water
@@ -71,7 +76,7 @@ export function trainingMemory(family: NetworkFamily, config: NetworkConfig, set
   const own =
     (memory.perParam - memory.heapPerParam) * shape.params + (memory.perTokenFloat - memory.heapPerTokenFloat) * floats;
   const onBackend =
-    memory.heapPerParam * shape.params +
+    (memory.heapPerParam + BEST_WEIGHTS_PER_PARAM) * shape.params +
     tapes * tape +
     memory.heapPerTokenFloat * floats +
     (settings.threads - 1) * PER_THREAD_PARAM * shape.params;
@@ -79,7 +84,7 @@ export function trainingMemory(family: NetworkFamily, config: NetworkConfig, set
     engine: engine.name,
     params: shape.params,
     bytes: own + onBackend * (settings.backend === 'wasm' ? 1 : RELEASED_SHARE),
-    heapBytes: memory.heapPerParam * shape.params + tape + (memory.heapPerTokenFloat * floats) / tapes,
+    heapBytes: (memory.heapPerParam + BEST_WEIGHTS_PER_PARAM) * shape.params + tape + (memory.heapPerTokenFloat * floats) / tapes,
   };
 }
 

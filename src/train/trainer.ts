@@ -209,7 +209,8 @@ export async function train(
   /** Validates the latest weights, records it, tells the callbacks; sets `stopReason` when patience runs out. */
   const validate = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<EvaluationRecord> => {
     updater!.syncWeights();
-    const valLoss = evaluate(model, data.val!, config.batchSize, engine.name, config.valMaxTokens, encoded);
+    const { batchSize, valMaxTokens, threads } = config;
+    const valLoss = evaluate(model, data.val!, batchSize, engine.name, valMaxTokens, encoded, threads);
     const improved = best.observe(valLoss, step);
     plateau = afterValidation(config, plateau, improved);
     const record: EvaluationRecord = {

@@ -159,7 +159,7 @@ export const nativeEngine: Engine = {
       ? { loss: result.loss, grads }
       : { loss: result.loss, grads, initialStateGrad: result.initialStateGrads };
   },
-  loss(network: tf.LayersModel, batch: Batch, initialState: Float32Array | null = null): number {
+  loss(network: tf.LayersModel, batch: Batch, initialState: Float32Array | null = null, threads = 1): number {
     const { spec, variables } = nativeLayout(network);
     return addon().loss(
       spec,
@@ -169,7 +169,7 @@ export const nativeEngine: Engine = {
       batch.mask,
       batch.batchSize,
       batch.seqLen,
-      1,
+      threads,
       initialState,
     );
   },
