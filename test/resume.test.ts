@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { WindowDataset } from '../src/data/windowDataset';
 import { loadArtifact, loadRunState, saveArtifact } from '../src/io';
-import { checkpointEachEpoch, newRun, resumeRun, runTraining } from '../src/session';
+import { checkpointEachValidation, newRun, resumeRun, runTraining } from '../src/session';
 import { CharVocab } from '../src/vocab';
 import { buildGenerator, resolveModelConfig } from '../src/model';
 import { DEFAULT_TRAIN_CONFIG, train, TrainConfig, TrainResult } from '../src/train';
@@ -93,7 +93,10 @@ epoch-end checkpoint and ends as an uninterrupted run`, async () => {
       if (record.step === 25) throw new Error('power cut');
     },
   }; // in epoch 2
-  await assert.rejects(train(crashing, data(), trainConfig, [checkpointEachEpoch(dir, trained), crash]), /power cut/);
+  await assert.rejects(
+    train(crashing, data(), trainConfig, [checkpointEachValidation(dir, trained), crash]),
+    /power cut/,
+  );
   const artifact = await loadArtifact(dir);
   const second = await train(artifact.network, data(), trainConfig, [], { resume: await loadRunState(dir) });
   assert.deepEqual(

@@ -32,7 +32,7 @@ test('a run told no length gets the default time budget, a cosine, AdamW, valida
   assert.equal(config.epochs, null);
   assert.equal(config.lrSchedule, CHOSEN_TRAINING.lrSchedule);
   assert.equal(config.weightDecay, CHOSEN_TRAINING.weightDecay);
-  assert.equal(config.minLr, config.learningRate * CHOSEN_TRAINING.minLrFraction);
+  assert.equal(config.minLr, Number((config.learningRate * CHOSEN_TRAINING.minLrFraction).toPrecision(6)));
   assert.equal(config.patience, CHOSEN_TRAINING.patience);
   // 100,000 validation tokens, 3,200 trained per step: a validation every trainedPerValidated × 100,000 / 3,200 steps
   const every = Math.ceil((CHOSEN_TRAINING.trainedPerValidated * 100_000) / 3_200);
@@ -46,7 +46,11 @@ test('a length given replaces the time budget; what is given is kept; no validat
   assert.equal(steps.warmup, Math.min(CHOSEN_TRAINING.warmup, 50), 'the warmup is at most a tenth of the steps');
   const epochs = chosenTraining({ epochs: 2, learningRate: 0.01, patience: 2 }, dataOf(1_000_000, 100_000));
   assert.deepEqual([epochs.epochs, epochs.minutes, epochs.learningRate, epochs.patience], [2, null, 0.01, 2]);
-  assert.equal(epochs.minLr, 0.01 * CHOSEN_TRAINING.minLrFraction, 'the floor follows the given peak');
+  assert.equal(
+    epochs.minLr,
+    Number((0.01 * CHOSEN_TRAINING.minLrFraction).toPrecision(6)),
+    'the floor follows the peak',
+  );
   const unvalidated = chosenTraining({}, dataOf(1_000_000, null));
   assert.deepEqual([unvalidated.patience, unvalidated.evalEvery], [null, null]);
   const small = chosenTraining({}, dataOf(20_000, 2_000));

@@ -56,8 +56,8 @@ test(`plateau: ×${PLATEAU_FACTOR} after ${PLATEAU_WAIT} validations without a n
   let state = startPlateau(settings);
   const rates: number[] = [];
   // better, worse, worse (cut), worse, better, worse, worse (cut), then many worse: down to the floor
-  for (const improved of [true, false, false, false, true, false, false, ...Array(12).fill(false)]) {
-    state = afterValidation(settings, state, improved as boolean);
+  for (const improved of [true, false, false, false, true, false, false, ...Array<boolean>(12).fill(false)]) {
+    state = afterValidation(settings, state, improved);
     rates.push(learningRateAt(settings, 50, 0, state));
   }
   assert.deepEqual(rates.slice(0, 7), [0.004, 0.004, 0.002, 0.002, 0.002, 0.002, 0.001]);

@@ -11,7 +11,7 @@ import { loadArtifact } from '../src/io/artifact';
 import { generateBatch } from '../src/sample';
 import { type Batch, prepareCharData, prepareWordData } from '../src/data';
 import { sequenceLoss } from '../src/engines';
-import { checkpointEachEpoch } from '../src/session';
+import { checkpointEachValidation } from '../src/session';
 import { clipByGlobalNorm, DEFAULT_TRAIN_CONFIG, evaluate, train, type TrainCallback } from '../src/train';
 import { realTokens, WindowDataset } from '../src/data';
 import { engineNamed } from '../src/engines';
@@ -202,7 +202,7 @@ test('a NaN loss stops training with the step named, and the last epoch checkpoi
   await assert.rejects(
     // The fast engine: its steps read the network's variables, so the poison written by the callback takes effect.
     train(network, data, { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', epochs: 5, batchSize: 4, seed: 1 }, [
-      checkpointEachEpoch(dir, trained),
+      checkpointEachValidation(dir, trained),
       poison,
     ]),
     new RegExp(`diverged: the loss became NaN at step ${poisonAt + 1}\\. Lower --lr or use --clip`),

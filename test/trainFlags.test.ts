@@ -63,7 +63,9 @@ test('a run told nothing of its network or length gets the ones chosen for its c
   assert.equal(saved.model.dropout, chosen.dropout);
   assert.equal(saved.run.training.weightDecay, CHOSEN_TRAINING.weightDecay);
   assert.equal(saved.run.training.lrSchedule, CHOSEN_TRAINING.lrSchedule);
-  assert.match(run.stderr, /plan: at most 2 steps; lr 0\.003 cosine down to 0\.0003/);
+  const { learningRate: peak, minLrFraction } = CHOSEN_TRAINING;
+  const floor = Number((peak * minLrFraction).toPrecision(6));
+  assert.ok(run.stderr.includes(`plan: at most 2 steps; lr ${peak} cosine down to ${floor} after`), run.stderr);
 });
 
 test('settings that cannot work are refused before training, naming the flag and the fix', () => {

@@ -9,6 +9,7 @@ import { WindowDataset } from '../src/data/windowDataset';
 import { engineNamed } from '../src/engines';
 import { loadArtifact, loadRunState, saveArtifact } from '../src/io';
 import { buildGenerator, resolveModelConfig } from '../src/model';
+import { checkpointEachValidation } from '../src/session';
 import { CharVocab } from '../src/vocab';
 import {
   DEFAULT_TRAIN_CONFIG,
@@ -131,4 +132,40 @@ test('a time budget is honoured within one step and one validation, then the run
   const allowed = budget + Math.max(...steps) / 1000 + lastValidation + 0.25;
   assert.ok(result.seconds <= allowed, `ran ${result.seconds} s, more than ${allowed} s`);
   model.dispose();
+});
+
+test('a run killed outright resumes from its last checkpoint, a validation or an epoch end, to the same end', async () => {
+  await initBackend('wasm');
+  const config: TrainConfig = { ...scheduled, patience: 3 };
+  const whole = buildGenerator(modelConfig);
+  const expected = await train(whole, data(), config);
+  const epochsOf = (result: TrainResult) => result.history.epochs.map(({ seconds: _seconds, ...rest }) => rest);
+  for (const crashAt of [13, 19]) {
+    // 18 batches an epoch, a validation every 6 steps: the last checkpoints are at step 12 and at the end of epoch 1
+    const dir = path.join(work, `killed-${crashAt}`);
+    const network = buildGenerator(modelConfig);
+    const crash: TrainCallback = {
+      onBatchEnd: (record) => {
+        if (record.step === crashAt) throw new Error('power cut');
+      },
+    };
+    const saving = checkpointEachValidation(dir, { network, vocab, config: modelConfig });
+    await assert.rejects(train(network, data(), config, [saving, crash]), /power cut/);
+    const loaded = await loadArtifact(dir);
+    const resume = await loadRunState(dir);
+    const second = await train(loaded.network, data(), config, [], { resume });
+    const label = `killed at ${crashAt}`;
+    assert.deepEqual(
+      second.history.batches.map((b) => b.loss),
+      expected.history.batches.map((b) => b.loss),
+      `${label}: losses`,
+    );
+    assert.deepEqual(untimed(second), untimed(expected), `${label}: validations`);
+    assert.deepEqual(epochsOf(second), epochsOf(expected), `${label}: epochs`);
+    assert.equal(second.stopReason, expected.stopReason);
+    assert.deepEqual(weightsOf(loaded.network), weightsOf(whole), `${label}: weights`);
+    disposeRunState(resume);
+    [network, loaded.network].forEach((m) => m.dispose());
+  }
+  whole.dispose();
 });

@@ -27,13 +27,14 @@ export function addStepOptions(command: Command): Command {
     .option('--max-steps <n>', 'stop after n steps in total', integer(1))
     .option(
       '--lr <x>',
-      "Adam's peak learning rate (default: chosen for the run, see --help's end)",
+      "Adam's peak learning rate (train: chosen for the run, on its plan line; compare: 0.002)",
       decimal((n) => n > 0, '> 0'),
     )
     .addOption(
       new Option(
         '--lr-schedule <name>',
-        'constant; cosine: down to --min-lr by the end of the run; plateau: halved after 2 validations without a new best',
+        'constant; cosine: down to --min-lr by the end of the run; ' +
+          'plateau: halved after 2 validations without a new best',
       ).choices(LR_SCHEDULES),
     )
     .option('--warmup <steps>', 'steps over which the learning rate climbs linearly to --lr', integer(0))

@@ -9,13 +9,14 @@ import {
   DEFAULT_CONDITION_DIM,
   describeTrainingPlan,
   liveLossPlot,
+  logEachValidation,
   progressBar,
   runTraining,
   sampleEachEpoch,
   sampleStart,
   trainCountedRun,
 } from '../session';
-import { DEFAULT_TRAIN_CONFIG, emptyHistory, TrainCallback } from '../train';
+import { DEFAULT_TRAIN_CONFIG, emptyHistory, type StopReason, TrainCallback } from '../train';
 import { gennetVersion } from '../version';
 import { addDataOptions, addRunOptions, dataSettingsOf, decimal, flagName, integer, valMaxOf } from './options';
 import { addStepOptions } from './stepOptions';
@@ -67,7 +68,7 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
   const { model, data, out, settings, conditions, source } = run;
   // Once the steps are over, Ctrl-C quits at once again: the model is saved atomically, the last checkpoint
   // stays whole.
-  const callbacks: TrainCallback[] = [progressBar(), { onTrainEnd: () => signals.remove() }];
+  const callbacks: TrainCallback[] = [progressBar(), logEachValidation(log), { onTrainEnd: () => signals.remove() }];
   if (flags.samples) {
     // A sequence-to-sequence model shows its greedy translation of one source; others a sample at T = 0.8.
     const temperature = source === null ? 0.8 : 0;
@@ -128,9 +129,17 @@ async function trainCommand(flags: TrainFlags, command: Command): Promise<void> 
         : `, val loss ${summary.valLoss.toFixed(3)} nats/${summary.level} ` +
           `(perplexity ${summary.valPerplexity!.toFixed(1)}, ` +
           `${summary.valBitsPerChar!.toFixed(2)} bits/char${shuffled})`;
+    const stopped: Record<StopReason, string> = {
+      epochs: 'its last epoch',
+      'max-steps': '--max-steps',
+      patience: '--patience',
+      minutes: 'its time budget',
+      interrupted: 'a signal',
+    };
+    const kept = summary.bestStep === null ? '' : `; kept the best validation, step ${summary.bestStep}`;
     process.stdout.write(
-      `Saved ${out}: ${summary.steps} steps, train loss ${summary.trainLoss.toFixed(3)}${val}, ` +
-        `${summary.charsPerSecond} chars/s\n`,
+      `Saved ${out}: ${summary.steps} steps (stopped by ${stopped[summary.stopReason]}${kept}), train loss ` +
+        `${summary.trainLoss.toFixed(3)}${val}, ${summary.charsPerSecond} chars/s\n`,
     );
   }
 }

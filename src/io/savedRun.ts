@@ -1,7 +1,6 @@
 import { DATA_MODES, DataSettings, DEFAULT_DATA_SETTINGS, LEVELS } from '../data';
 import { CORPUS_FORMATS, SPLIT_MODES } from '../corpus';
 import {
-  checkTrainConfig,
   DEFAULT_TRAIN_CONFIG,
   emptyHistory,
   LR_SCHEDULES,
@@ -131,7 +130,6 @@ export function checkRunSettings(data: DataSettings, training: TrainConfig): voi
   const cap = training.valMaxTokens;
   if (cap !== null && !(Number.isSafeInteger(cap) && cap > 0))
     throw new Error(`Training settings: "valMaxTokens" must be a whole number > 0 or null (all), got ${cap} ${fix}`);
-  checkTrainConfig(training);
 }
 
 /** Reads the `run` of a version-2 `config.json` (null when the model was saved without one). */

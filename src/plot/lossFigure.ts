@@ -25,11 +25,9 @@ export function lossFigure(history: TrainingHistory, options: LossFigureOptions 
   const window = options.movingAverageWindow ?? Math.max(1, Math.min(50, Math.ceil(batches.length / 10)));
   const steps = batches.map((b) => b.step);
   const losses = batches.map((b) => b.loss);
-  // Histories saved before validations were recorded apart have them at epoch ends only.
-  const validated =
-    history.evaluations.length > 0
-      ? history.evaluations
-      : epochs.filter((e) => e.valLoss !== null).map((e) => ({ ...e, best: false }));
+  // Validations before the history recorded them apart (saved by earlier versions) are at epoch ends only.
+  const first = history.evaluations[0]?.step ?? Infinity;
+  const validated = [...epochs.filter((e) => e.valLoss !== null && e.step < first), ...history.evaluations];
   const best = validated.reduce<(typeof validated)[number] | null>(
     (kept, e) => (kept === null || e.valLoss! < kept.valLoss! ? e : kept),
     null,

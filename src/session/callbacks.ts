@@ -74,8 +74,14 @@ export function formatEvaluation(record: EvaluationRecord): string {
   return (
     `step ${record.step} (epoch ${record.epoch}): val loss ${record.valLoss.toFixed(3)} ` +
     `(${record.valBitsPerChar.toFixed(2)} bits/char${record.best ? ', best' : ''}), ` +
-    `train loss ${record.trainLoss.toFixed(3)}, lr ${record.learningRate.toPrecision(3)}, ${record.seconds.toFixed(1)} s`
+    `train loss ${record.trainLoss.toFixed(3)}, lr ${record.learningRate.toPrecision(3)}, ` +
+    `${record.seconds.toFixed(1)} s`
   );
+}
+
+/** A line on `log` for each validation (see {@link formatEvaluation}): where the loss stands and which is the best. */
+export function logEachValidation(log: (line: string) => void = console.log): TrainCallback {
+  return { onEvaluation: (record) => log(formatEvaluation(record)) };
 }
 
 /**
@@ -90,8 +96,8 @@ export interface SampleStart {
 
 /**
  * The lesson's habit: at the end of each epoch, print the epoch's losses and a text sampled from the model,
- * to watch it learn words, then spacing, then style; and a line for each validation within an epoch. A conditional
- * or sequence-to-sequence model samples from the state `from` gives at that epoch.
+ * to watch it learn words, then spacing, then style. A conditional or sequence-to-sequence model samples from the
+ * state `from` gives at that epoch.
  */
 export function sampleEachEpoch(
   trained: NetworkModel,
@@ -99,9 +105,6 @@ export function sampleEachEpoch(
 ): TrainCallback {
   const { log = console.log, from, ...generation } = options;
   return {
-    onEvaluation(record, progress) {
-      if (progress.batchInEpoch < progress.batchesPerEpoch) log(formatEvaluation(record));
-    },
     onEpochEnd(record) {
       log(formatEpoch(record));
       const sample = generate(trained, { length: 100, ...generation, initialState: from?.state() });
@@ -111,13 +114,13 @@ export function sampleEachEpoch(
 }
 
 /**
- * Saves the model to `dir` at every validation and at every epoch end without one (atomically: the directory always
- * holds a complete save) with the run's settings and history (`run`, when given), a conditional or
+ * Saves the model to `dir` at every validation within an epoch and at every epoch end (atomically: the directory
+ * always holds a complete save) with the run's settings and history (`run`, when given), a conditional or
  * sequence-to-sequence model's encoder and its run state, so that a run killed outright (power cut, SIGKILL) can still
  * continue from there with `--resume`. The saved model is the best validation's; when training went on past it, the
  * run state keeps the latest weights to go on from.
  */
-export function checkpointEachEpoch(
+export function checkpointEachValidation(
   dir: string,
   model: NetworkModel,
   run?: Omit<SavedRun, 'history' | 'summary'>,
@@ -138,16 +141,16 @@ export function checkpointEachEpoch(
     }
   };
   return {
-    onEvaluation: (_record, progress) => save(progress),
-    async onEpochEnd(record, progress) {
-      if (record.valLoss === null) await save(progress); // validated epochs were saved at their validation
+    async onEvaluation(_record, progress) {
+      if (progress.batchInEpoch < progress.batchesPerEpoch) await save(progress); // an epoch's end saves after it
     },
+    onEpochEnd: (_record, progress) => save(progress),
   };
 }
 
 /**
- * Redraws the loss curve in a live notebook figure every `everySteps` batches, at each validation and epoch end; `figure` sets
- * its title and unit (e.g. `{ unit: 'word' }`).
+ * Redraws the loss curve in a live notebook figure every `everySteps` batches, at each validation and epoch end;
+ * `figure` sets its title and unit (e.g. `{ unit: 'word' }`).
  */
 export function liveLossPlot(live: LiveFigure, everySteps = 10, figure: LossFigureOptions = {}): TrainCallback {
   return {

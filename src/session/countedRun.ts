@@ -14,6 +14,7 @@ import {
   type TrainResult,
   type TrainSummary,
   validationBatches,
+  bitsPerChar,
 } from '../train';
 import { given, type Log } from './run';
 
@@ -70,7 +71,11 @@ export async function trainCountedRun(
     training.valMaxTokens,
   );
   const valBitsPerChar = valLoss === null ? null : bitsPerChar(valLoss, data);
-  const history = { batches: [], evaluations: [], epochs: [{ epoch: 1, step: 1, trainLoss, valLoss, valBitsPerChar, seconds }] };
+  const history = {
+    batches: [],
+    evaluations: [],
+    epochs: [{ epoch: 1, step: 1, trainLoss, valLoss, valBitsPerChar, seconds }],
+  };
   const result: TrainResult = {
     engine: family.name,
     history,
@@ -94,11 +99,6 @@ export async function trainCountedRun(
   };
   await saveCountedArtifact(out, model, { run });
   return { model, summary };
-}
-
-/** Bits per character of text of a loss in nats per token. */
-export function bitsPerChar(loss: number, data: Pick<TokenData, 'charsPerToken'>): number {
-  return loss / Math.LN2 / data.charsPerToken;
 }
 
 /** A validation cap as given (null: all tokens), or the training default when not given. */

@@ -15,6 +15,7 @@ import {
 import { networkConfigOf, networkFamilyOf, type NetworkModel, parseModelSpec, specFromFlags } from '../families';
 import { conditionState, encodeSources, type ModelConfig } from '../model';
 import {
+  checkTrainConfig,
   checkTrainingFits,
   DEFAULT_TRAIN_CONFIG,
   disposeRunState,
@@ -27,7 +28,7 @@ import {
   TrainSummary,
 } from '../train';
 import { PAD_ID } from '../vocab';
-import { checkpointEachEpoch, type SampleStart } from './callbacks';
+import { checkpointEachValidation, type SampleStart } from './callbacks';
 import { conditionsForRun, DEFAULT_CONDITION_DIM, RunConditions } from './runConditions';
 import { RunSource, sourceForRun } from './runSource';
 import { chosenNetwork, chosenTraining } from './runDefaults';
@@ -125,6 +126,7 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
     data.vocab,
   );
   const training = chosenTraining(given(settings.training), data);
+  checkTrainConfig(training); // before the network is built
   checkTrainingFits(modelSpec.label, family, config, {
     ...training,
     seqLen: prepared.settings.seqLen,
@@ -250,7 +252,7 @@ async function trainAndSave(run: TrainingRun, options: RunTrainingOptions): Prom
     corpusSha256: run.corpusSha256,
   };
   const encoders = savedEncoders(run);
-  const callbacks = [...(options.callbacks ?? []), checkpointEachEpoch(out, model, record, encoders)];
+  const callbacks = [...(options.callbacks ?? []), checkpointEachValidation(out, model, record, encoders)];
   const encoded = run.conditions ?? run.source;
   const trained =
     encoded === null

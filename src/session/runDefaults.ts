@@ -2,19 +2,19 @@
 // learning-rate schedule, weight decay, validations and early stopping. The numbers come from measured runs (see the
 // README's "Training to quality").
 import type { TokenData } from '../data';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train';
+import { DEFAULT_TRAIN_CONFIG, stepLimit, type TrainConfig } from '../train';
 
 /** The time budget of a run told no length (no epochs, steps or minutes). */
 export const DEFAULT_MINUTES = 10;
 
 /** The settings chosen for a run told none of them. */
 export const CHOSEN_TRAINING = {
-  learningRate: 0.003,
+  learningRate: 0.006,
   lrSchedule: 'cosine',
   warmup: 100,
   /** The floor of the cosine, as a fraction of the peak (nanoGPT's choice). */
   minLrFraction: 0.1,
-  weightDecay: 0.1,
+  weightDecay: 0.01,
   patience: 5,
   /** A validation every this many times the tokens it scores, trained: it costs a few per cent of the run. */
   trainedPerValidated: 10,
@@ -28,8 +28,8 @@ export const CHOSEN_TRAINING = {
  */
 export const CHOSEN_NETWORKS: readonly { upToChars: number; spec: string; dropout: number }[] = [
   { upToChars: 300_000, spec: 'lstm:1x256', dropout: 0.3 },
-  { upToChars: 3_000_000, spec: 'lstm:1x512', dropout: 0.25 },
-  { upToChars: Infinity, spec: 'lstm:2x512', dropout: 0.1 },
+  { upToChars: 3_000_000, spec: 'lstm:2x256', dropout: 0.25 },
+  { upToChars: Infinity, spec: 'lstm:2x256', dropout: 0.1 },
 ];
 
 /** The network chosen for `data` (by the characters of its training text). */
@@ -56,9 +56,9 @@ export function chosenTraining(given: Partial<TrainConfig>, data: TokenData): Tr
     ...given,
     charsPerToken: data.charsPerToken,
   };
-  if (given.minLr === undefined) config.minLr = config.learningRate * chosen.minLrFraction;
-  if (given.warmup === undefined && config.maxSteps !== null)
-    config.warmup = Math.min(config.warmup, Math.floor(config.maxSteps / 10));
+  if (given.minLr === undefined) config.minLr = Number((config.learningRate * chosen.minLrFraction).toPrecision(6));
+  const steps = stepLimit(config, data.train.batchesPerEpoch(config.batchSize));
+  if (given.warmup === undefined && steps !== null) config.warmup = Math.min(config.warmup, Math.floor(steps / 10));
   if (data.val !== null) {
     if (given.patience === undefined) config.patience = chosen.patience;
     if (given.evalEvery === undefined) config.evalEvery = validationSpacing(config, data, data.val.tokens);

@@ -22,7 +22,10 @@ export function writeValues(variables: tf.LayerVariable[], values: tf.Tensor[], 
     values.length !== variables.length ||
     values.some((t, i) => !tf.util.arraysEqual(t.shape, variables[i].shape as number[]))
   )
-    throw new Error(`${where} holds other weights than this model's (damaged?); the run cannot be resumed.`);
+    throw new Error(
+      `${where} holds weights of other shapes than this model's (damaged?): restore the model folder, or start a ` +
+        'new run (gennet train --out NEW).',
+    );
   variables.forEach((v, i) => v.write(values[i]));
 }
 
@@ -84,6 +87,7 @@ export class BestModel {
     if (this.weights !== null) writeValues(this.variables, this.weights, 'The best weights');
   }
 
+  /** Releases the best weights' copy. */
   dispose(): void {
     tf.dispose(this.weights ?? []);
     this.weights = null;

@@ -78,7 +78,7 @@ export const TRAIN_CONFIG_ADDED_LATER: Partial<TrainConfig> = {
   minutes: null,
 };
 
-/** The steps a run can take at most (epochs × batches, capped by `maxSteps`); null when only time or patience end it. */
+/** The steps a run takes at most (epochs × batches, capped by `maxSteps`); null when only time or patience end it. */
 export function stepLimit(config: TrainConfig, batchesPerEpoch: number): number | null {
   const limits = [config.epochs === null ? null : config.epochs * batchesPerEpoch, config.maxSteps];
   const given = limits.filter((limit): limit is number => limit !== null);

@@ -53,3 +53,8 @@ export interface TrainingHistory {
 export function emptyHistory(): TrainingHistory {
   return { batches: [], evaluations: [], epochs: [] };
 }
+
+/** Bits per character of text of a loss in nats per token (`charsPerToken` characters per token). */
+export function bitsPerChar(loss: number, text: { charsPerToken: number }): number {
+  return loss / Math.LN2 / text.charsPerToken;
+}

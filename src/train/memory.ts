@@ -84,7 +84,10 @@ export function trainingMemory(family: NetworkFamily, config: NetworkConfig, set
     engine: engine.name,
     params: shape.params,
     bytes: own + onBackend * (settings.backend === 'wasm' ? 1 : RELEASED_SHARE),
-    heapBytes: (memory.heapPerParam + BEST_WEIGHTS_PER_PARAM) * shape.params + tape + (memory.heapPerTokenFloat * floats) / tapes,
+    heapBytes:
+      (memory.heapPerParam + BEST_WEIGHTS_PER_PARAM) * shape.params +
+      tape +
+      (memory.heapPerTokenFloat * floats) / tapes,
   };
 }
 

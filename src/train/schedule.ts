@@ -46,7 +46,8 @@ export function afterValidation(settings: ScheduleSettings, state: PlateauState,
 
 /**
  * The learning rate of step `step` (1-based). `progress` is the fraction of the run done after the warmup (0 at its
- * end, 1 at the run's end: of its steps, or of its time budget) — only `cosine` reads it; `plateau` the state's rate.
+ * end, 1 at the run's end: of its steps, or of its time budget, whose fraction counts from the start — a warmup is a
+ * few per cent of one) — only `cosine` reads it; `plateau` the state's rate.
  *
  *   warmup (step ≤ warmup):  lr · step / warmup
  *   constant:                lr

@@ -7,7 +7,14 @@ import { BestModel, type BestSoFar, writeValues } from './bestModel';
 import { checkTrainConfig, stepLimit, type TrainConfig } from './config';
 import type { EncoderDecoderRun } from './encoderDecoder';
 import { evaluate, shuffledEncoderInputs } from './evaluate';
-import { type BatchRecord, emptyHistory, type EpochRecord, type EvaluationRecord, TrainingHistory } from './history';
+import {
+  type BatchRecord,
+  bitsPerChar,
+  emptyHistory,
+  type EpochRecord,
+  type EvaluationRecord,
+  TrainingHistory,
+} from './history';
 import { dropoutLayers, RunState } from './runState';
 import { afterValidation, learningRateAt, runProgress, startPlateau } from './schedule';
 import { startUpdater, Updater } from './updater';
@@ -130,7 +137,8 @@ function checkRun(data: { train: TokenDataset; val: TokenDataset | null }, confi
  * `restore_best_weights`). It stops after its epochs or `maxSteps`, after `patience` validations without a new best,
  * or once its `minutes` are spent (then validates where it stands). The batch order of epoch e is shuffled with a
  * seed derived from `config.seed` and e, so a run interrupted (`control.signal`) and resumed (`control.resume`) trains
- * on the same batches at the same learning rates and ends with the same weights.
+ * on the same batches at the same learning rates and ends with the same weights — unless it has a time budget: then
+ * where it stops, and a cosine's rates, follow the clock, and the same seed gives the same run only step for step.
  * Given a {@link EncoderDecoderRun}, the generator and its condition encoder train together (each row starts from its
  * document's condition state, the optimizer state covers both) and the result adds `valLossShuffledConditions`.
  */
@@ -155,7 +163,8 @@ export async function train(
   const budgetSeconds = config.minutes === null ? null : config.minutes * 60;
   const { resume } = control;
   const history: TrainingHistory = resume?.history ?? emptyHistory();
-  const started = performance.now() - 1000 * (resume?.seconds ?? 0);
+  // Set once the updater is ready (worker start-up is not training time); a resumed run counts its earlier part.
+  let started = performance.now() - 1000 * (resume?.seconds ?? 0);
   const elapsed = () => (performance.now() - started) / 1000;
   let step = resume?.step ?? 0;
   let steadyTokens = resume?.steadyTokens ?? 0;
@@ -187,7 +196,8 @@ export async function train(
       latestWeights,
     };
   };
-  const progress = (epoch: number, batchInEpoch: number, epochLoss: number): TrainProgress => ({
+  /** Where training stands; `epochDone` after an epoch's record (then a resumed run starts the next epoch). */
+  const progress = (epoch: number, batchInEpoch: number, epochLoss: number, epochDone = false): TrainProgress => ({
     epoch,
     batchInEpoch,
     batchesPerEpoch,
@@ -200,13 +210,19 @@ export async function train(
     learningRate,
     best: best.record,
     history,
-    // After an epoch's last batch, a resumed run starts the next epoch.
     captureState: () =>
-      batchInEpoch === batchesPerEpoch ? stateAt(epoch + 1, 0, 0) : stateAt(epoch, batchInEpoch, epochLoss),
-    withBestWeights: (task) => best.withBest(step, task),
+      epochDone && batchInEpoch === batchesPerEpoch
+        ? stateAt(epoch + 1, 0, 0)
+        : stateAt(epoch, batchInEpoch, epochLoss),
+    withBestWeights: (task) => {
+      updater!.syncWeights();
+      return best.withBest(step, task);
+    },
   });
   let stopReason: StopReason | null = null;
-  /** Validates the latest weights, records it, tells the callbacks; sets `stopReason` when patience runs out. */
+  /** True when the last validations found no new best `patience` times in a row. */
+  const patienceSpent = () => config.patience !== null && (best.record?.waited ?? 0) >= config.patience;
+  /** Validates the latest weights, records it, sets `stopReason` when patience runs out, tells the callbacks. */
   const validate = async (epoch: number, batchInEpoch: number, epochLoss: number): Promise<EvaluationRecord> => {
     updater!.syncWeights();
     const { batchSize, valMaxTokens, threads } = config;
@@ -218,14 +234,14 @@ export async function train(
       epoch,
       trainLoss: meanLossSince(history, history.evaluations.at(-1)?.step ?? 0),
       valLoss,
-      valBitsPerChar: valLoss / Math.LN2 / config.charsPerToken,
+      valBitsPerChar: bitsPerChar(valLoss, config),
       learningRate,
       best: improved,
       seconds: elapsed(),
     };
     history.evaluations.push(record);
+    if (patienceSpent()) stopReason = 'patience';
     for (const cb of callbacks) await cb.onEvaluation?.(record, progress(epoch, batchInEpoch, epochLoss));
-    if (config.patience !== null && best.record!.waited >= config.patience) stopReason = 'patience';
     return record;
   };
 
@@ -236,6 +252,8 @@ export async function train(
     if (resume !== undefined) dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
     if (resume?.latestWeights != null) writeValues(variables, resume.latestWeights, 'The saved run state');
     updater = await startUpdater(model, engine, config, resume, encoded);
+    started = performance.now() - 1000 * (resume?.seconds ?? 0);
+    const firstStep = step;
     run: for (let epoch = resume?.epoch ?? 1; config.epochs === null || epoch <= config.epochs; epoch++) {
       if (totalSteps !== null && step >= totalSteps) break;
       const rng = createRng(deriveSeed(config.seed, `epoch${epoch}`));
@@ -251,10 +269,10 @@ export async function train(
           interrupted = await stateAt(epoch, batchInEpoch, epochLoss);
           break run;
         }
-        if (budgetSeconds !== null && elapsed() >= budgetSeconds) {
-          stopReason = 'minutes';
-          break;
-        }
+        // Each call takes a step at least; a resumed run whose patience was spent stops at once.
+        if (budgetSeconds !== null && elapsed() >= budgetSeconds && step > firstStep) stopReason = 'minutes';
+        if (patienceSpent()) stopReason = 'patience';
+        if (stopReason !== null) break;
         const runDone = runProgress(step + 1, config.warmup, totalSteps, { seconds: elapsed(), budgetSeconds });
         const rate = learningRateAt(config, step + 1, runDone, plateau);
         if (rate !== learningRate) updater.setLearningRate(rate);
@@ -282,7 +300,10 @@ export async function train(
           if (stopReason !== null) break;
         }
       }
-      if (batchInEpoch === 0) break; // the budget was spent before this epoch's first step
+      if (batchInEpoch === 0) break; // the run stopped before this epoch's first step
+      const recorded = history.epochs.at(-1);
+      if (recorded?.epoch === epoch && recorded.step === step) break; // a resumed run that had ended this epoch
+      updater.syncWeights();
       // The end of the epoch, or of the run within it: validated once where it stands.
       const last = history.evaluations.at(-1);
       const evaluation =
@@ -296,7 +317,7 @@ export async function train(
         seconds: elapsed(),
       };
       history.epochs.push(record);
-      for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch, epochLoss));
+      for (const cb of callbacks) await cb.onEpochEnd?.(record, progress(epoch, batchInEpoch, epochLoss, true));
       if (stopReason !== null) break;
     }
     updater.syncWeights();
@@ -316,7 +337,7 @@ export async function train(
     trainLoss:
       interrupted !== null || lastEpoch === undefined ? epochLoss / Math.max(batchInEpoch, 1) : lastEpoch.trainLoss,
     valLoss: best.record?.valLoss ?? null,
-    valBitsPerChar: best.record === null ? null : best.record.valLoss / Math.LN2 / config.charsPerToken,
+    valBitsPerChar: best.record === null ? null : bitsPerChar(best.record.valLoss, config),
     bestStep: best.record?.step ?? null,
     seconds: elapsed(),
     interrupted,

@@ -55,13 +55,13 @@ export async function startUpdater(
 ): Promise<Updater> {
   // A limit of 0 (or below) means no clipping, for every engine.
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
-  checkedRate(settings.learningRate, 'learning rate');
-  checkedRate(settings.weightDecay, 'weight decay');
+  checkedRate(settings.learningRate, 'learning rate (--lr)');
+  checkedRate(settings.weightDecay, 'weight decay (--weight-decay)');
   if (engine.startTraining !== undefined && encoded === undefined) {
     const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
     return {
       step: (batch) => Promise.resolve(fused.step(batch)),
-      setLearningRate: (learningRate) => fused.setLearningRate(checkedRate(learningRate, 'learning rate')),
+      setLearningRate: (learningRate) => fused.setLearningRate(checkedRate(learningRate, 'learning rate (--lr)')),
       syncWeights: () => fused.syncWeights(),
       captureOptimizer: () => {
         fused.syncWeights();
@@ -102,7 +102,7 @@ export async function startUpdater(
     step: async (batch) =>
       applyAdamW(optimizer, await gradients(batch), settings.clipNorm, 1 - learningRate * settings.weightDecay),
     setLearningRate(rate) {
-      learningRate = checkedRate(rate, 'learning rate');
+      learningRate = checkedRate(rate, 'learning rate (--lr)');
       setAdamLearningRate(optimizer, learningRate);
     },
     syncWeights: () => {},
