@@ -32,22 +32,11 @@ export interface CompareSettings {
   threads?: number;
   /** Any other training settings every network trains with (schedule, weight decay, validations, patience…). */
   training?: Partial<TrainConfig>;
-  /**
-   * Settings of one network's own, over the shared ones: its family's (e.g. `dropout`) and its training's (e.g. the
-   * learning rate that suits it) — each network at its best, not all at one network's best.
-   */
-  settingsFor?: (spec: ModelSpec) => NetworkSettings;
   /** Validation scores about this many tokens, spread over the split (the same batches for every model). */
   valMaxTokens?: number | null;
   /** Tokens of each model's sample, at `temperature` with `seed`. */
   sampleLength?: number;
   temperature?: number;
-}
-
-/** What one network of a comparison sets for itself (see `CompareSettings.settingsFor`). */
-export interface NetworkSettings {
-  model?: Record<string, unknown>;
-  training?: Partial<TrainConfig>;
 }
 
 /** One model's line of a comparison. */
@@ -109,8 +98,7 @@ interface PlannedNetwork {
 
 /** The network of `spec` for `data`; refused when training it would not fit in memory (see `checkTrainingFits`). */
 function plannedNetwork(spec: ModelSpec, data: TokenData, settings: CompareSettings, seqLen: number): PlannedNetwork {
-  const own = settings.settingsFor?.(spec)?.model ?? {};
-  const { family, config } = networkConfigOf(spec, { seed: settings.seed ?? 42, ...own }, data.vocab);
+  const { family, config } = networkConfigOf(spec, { seed: settings.seed ?? 42 }, data.vocab);
   checkTrainingFits(spec.label, family, config, {
     batchSize: settings.batchSize ?? DEFAULT_TRAIN_CONFIG.batchSize,
     seqLen,
@@ -165,7 +153,6 @@ async function networkRow(
       batchSize,
       seed,
       learningRate: settings.learningRate ?? settings.training?.learningRate ?? DEFAULT_TRAIN_CONFIG.learningRate,
-      ...given(settings.settingsFor?.(spec)?.training),
       epochs: budget.maxSteps === null ? null : Math.max(1, Math.ceil(budget.maxSteps / perEpoch)),
       maxSteps: budget.maxSteps,
       minutes: budget.seconds === null ? null : budget.seconds / 60,

@@ -9,7 +9,7 @@ export const DEFAULT_MINUTES = 10;
 
 /** The settings chosen for a run told none of them. */
 export const CHOSEN_TRAINING = {
-  learningRate: 0.006,
+  learningRate: 0.008,
   lrSchedule: 'cosine',
   warmup: 100,
   /** The floor of the cosine, as a fraction of the peak (nanoGPT's choice). */
@@ -27,8 +27,8 @@ export const CHOSEN_TRAINING = {
  * enough to be learnt by heart.
  */
 export const CHOSEN_NETWORKS: readonly { upToChars: number; spec: string; dropout: number }[] = [
-  { upToChars: 300_000, spec: 'lstm:1x256', dropout: 0.3 },
-  { upToChars: 3_000_000, spec: 'lstm:2x256', dropout: 0.25 },
+  { upToChars: 300_000, spec: 'lstm:1x256', dropout: 0.5 },
+  { upToChars: 3_000_000, spec: 'lstm:2x256', dropout: 0.2 },
   { upToChars: Infinity, spec: 'lstm:2x256', dropout: 0.1 },
 ];
 
