@@ -53,10 +53,10 @@ test('movingAverage averages trailing windows, shorter at the start', () => {
   assert.throws(() => movingAverage([1], 0), /positive integer/);
 });
 
-test('lossFigure has batch, moving-average and per-epoch traces with the history numbers', () => {
+test('lossFigure has batch, moving-average, per-epoch, validation and best traces with the history numbers', () => {
   const history = syntheticHistory();
   const figure = lossFigure(history, { title: 'Run 7', movingAverageWindow: 4, unit: 'char' });
-  assert.equal(figure.data.length, 4);
+  assert.equal(figure.data.length, 5);
   const batch = traceNamed(figure, 'batch loss');
   assert.deepEqual(
     batch.x,
@@ -77,12 +77,18 @@ test('lossFigure has batch, moving-average and per-epoch traces with the history
   const train = traceNamed(figure, 'epoch train');
   assert.deepEqual(train.x, [4, 8, 12]);
   assert.deepEqual(train.y, [3, 2, 1]);
-  const validation = traceNamed(figure, 'epoch validation');
+  const validation = traceNamed(figure, 'validation loss');
   assert.deepEqual(validation.x, [4, 12]);
   assert.deepEqual(
     Array.from<unknown, number>(validation.y ?? [], (v) => Number((v as number).toFixed(6))),
     [3.2, 1.2],
   );
+  assert.deepEqual(traceNamed(figure, 'best validation').x, [12]);
+  // Validations recorded apart follow the epoch ones recorded before them (a run resumed from an older release).
+  const later = { step: 10, epoch: 3, trainLoss: 1.5, valLoss: 0.9, valBitsPerChar: 1.3, learningRate: 0.01 };
+  const resumed = { ...history, evaluations: [{ ...later, best: true, seconds: 2 }] };
+  assert.deepEqual(traceNamed(lossFigure(resumed), 'validation loss').x, [4, 10]);
+  assert.deepEqual(traceNamed(lossFigure(resumed), 'best validation').x, [10]);
   assert.equal(figure.layout.title, 'Run 7');
   assert.deepEqual(figure.layout.xaxis?.title, 'step');
   assert.deepEqual(figure.layout.yaxis?.title, 'loss (nats/char)');

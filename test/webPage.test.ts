@@ -96,6 +96,8 @@ gennet(
   '100',
   '--lr',
   '0.02',
+  '--val',
+  '0', // no validation: the last weights are kept, which have learnt each condition's line by heart
   '--out',
   conditional,
   '--no-samples',

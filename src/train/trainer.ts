@@ -36,7 +36,11 @@ export interface TrainProgress {
   /** The best validation so far; null before the first. */
   best: BestSoFar | null;
   history: TrainingHistory;
-  /** The state to resume from this point (for checkpoints); the caller disposes it (`disposeRunState`). */
+  /**
+   * The state to resume from this point (for checkpoints); the caller disposes it (`disposeRunState`). Exact from
+   * `onEvaluation` and `onEpochEnd`; taken in `onBatchEnd` at a step that then validates, a resumed run would skip
+   * that validation.
+   */
   captureState(): Promise<RunState>;
   /** Runs `task` (a save) with the best validation's weights in the network, then puts the latest back. */
   withBestWeights<T>(task: () => Promise<T>): Promise<T>;
