@@ -30,5 +30,5 @@ jq -nc --arg corpus "$corpus" --argjson minutes "$minutes" --argjson chain "$cha
     netMinusChain: (($net.valBitsPerChar - $chain.valBitsPerChar) * 1000 | round / 1000),
     steps: $net.steps, stopReason: $net.stopReason, bestStep: $net.bestStep, seconds: ($net.seconds | round),
     charsPerSecond: $net.charsPerSecond, engine: $net.engine, threads: $net.threads,
-    knownWordsAt05: ([$samples[].metrics.knownWords] | add / length * 1000 | round / 1000)
+    knownWordsAt05: ([$samples[].metrics.knownWords] | if any(. == null) then null else add / length * 1000 | round / 1000 end)
   }'

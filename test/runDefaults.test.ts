@@ -37,7 +37,7 @@ test('a run told no length gets the default time budget, a cosine, AdamW, valida
   // 100,000 validation tokens, 3,200 trained per step: a validation every trainedPerValidated × 100,000 / 3,200 steps
   const every = Math.ceil((CHOSEN_TRAINING.trainedPerValidated * 100_000) / 3_200);
   assert.equal(config.evalEvery, Math.max(CHOSEN_TRAINING.minEvalEvery, every));
-  assert.match(describeTrainingPlan(config), new RegExp(`^${DEFAULT_MINUTES} minutes; lr .* cosine down to`));
+  assert.match(describeTrainingPlan(config), new RegExp(`^${DEFAULT_MINUTES} minutes; batch 32; lr .* cosine down to`));
 });
 
 test('a length given replaces the time budget; what is given is kept; no validation split, no patience', () => {
@@ -57,8 +57,11 @@ test('a length given replaces the time budget; what is given is kept; no validat
   assert.equal(small.evalEvery, null, 'an epoch shorter than the spacing validates at epoch ends');
 });
 
-test('the network chosen grows with the text', () => {
+test('the network chosen grows with the text, the batch too; a batch given is kept', () => {
   assert.equal(chosenNetwork(dataOf(100_000, null)), CHOSEN_NETWORKS[0]);
+  assert.equal(chosenTraining({}, dataOf(100_000, null)).batchSize, CHOSEN_NETWORKS[0].batchSize);
+  assert.equal(chosenTraining({}, dataOf(50_000_000, null)).batchSize, CHOSEN_NETWORKS.at(-1)!.batchSize);
+  assert.equal(chosenTraining({ batchSize: 7 }, dataOf(100_000, null)).batchSize, 7);
   assert.equal(chosenNetwork(dataOf(50_000_000, null)), CHOSEN_NETWORKS.at(-1));
   const sizes = CHOSEN_NETWORKS.map((n) => n.upToChars);
   assert.deepEqual(

@@ -25,9 +25,10 @@ writeFileSync(
 );
 const small = ['--corpus', corpus, '--seq-len', '20', '--batch', '8', '--units', '16', '--no-samples'];
 const savedRun = (dir: string) =>
-  parseAs<{ model: { units: number; dropout: number }; run: { training: TrainConfig; history: TrainingHistory } }>(
-    readFileSync(path.join(dir, 'config.json'), 'utf8'),
-  );
+  parseAs<{
+    model: { layers: number; units: number; dropout: number };
+    run: { training: TrainConfig; history: TrainingHistory };
+  }>(readFileSync(path.join(dir, 'config.json'), 'utf8'));
 
 test('train takes the schedule, weight decay, validation and patience flags and reports where it stopped', () => {
   const out = path.join(work, 'scheduled');
@@ -50,7 +51,7 @@ test('train takes the schedule, weight decay, validation and patience flags and 
     [10, 20, 30],
   );
   assert.equal(history.evaluations.at(-1)!.learningRate, 0.001, 'the cosine ends at --min-lr');
-  assert.match(done.stderr, /plan: at most 30 steps; lr 0\.01 cosine down to 0\.001 after 3 warmup steps/);
+  assert.match(done.stderr, /plan: at most 30 steps; batch 8; lr 0\.01 cosine down to 0\.001 after 3 warmup steps/);
 });
 
 test('a run told nothing of its network or length gets the ones chosen for its corpus, and says so', () => {
@@ -59,14 +60,20 @@ test('a run told nothing of its network or length gets the ones chosen for its c
   assert.equal(run.status, 0, run.stderr);
   const saved = savedRun(out);
   const chosen = CHOSEN_NETWORKS[0]; // a corpus of a few kB
-  assert.equal(`lstm:1x${saved.model.units}`, chosen.spec);
+  assert.equal(`lstm:${saved.model.layers}x${saved.model.units}`, chosen.spec);
   assert.equal(saved.model.dropout, chosen.dropout);
+  assert.equal(saved.run.training.batchSize, chosen.batchSize);
   assert.equal(saved.run.training.weightDecay, CHOSEN_TRAINING.weightDecay);
   assert.equal(saved.run.training.lrSchedule, CHOSEN_TRAINING.lrSchedule);
   const { learningRate: peak, minLrFraction } = CHOSEN_TRAINING;
   const floor = Number((peak * minLrFraction).toPrecision(6));
   // a warmup of at most a tenth of the run: none in 2 steps
-  assert.ok(run.stderr.includes(`plan: at most 2 steps; lr ${peak} cosine down to ${floor}; weight decay`), run.stderr);
+  assert.ok(
+    run.stderr.includes(
+      `plan: at most 2 steps; batch ${chosen.batchSize}; lr ${peak} cosine down to ${floor}; weight decay`,
+    ),
+    run.stderr,
+  );
 });
 
 test('settings that cannot work are refused before training, naming the flag and the fix', () => {

@@ -4,6 +4,7 @@ import { type ModelSpec, parseModelSpecs } from '../families';
 import { writeFileAtomically } from '../io';
 import { figureToSvg, modelComparisonFigure } from '../plot';
 import { compareModels, type CompareRow } from '../session';
+import { DEFAULT_TRAIN_CONFIG } from '../train';
 import { addDataOptions, addRunOptions, type DataFlags, dataSettingsOf, decimal, integer, valMaxOf } from './options';
 import { addStepOptions, type StepFlags, stepSettingsOf } from './stepOptions';
 import { log, printJson, printText } from './output';
@@ -28,7 +29,7 @@ async function compareCommand(flags: CompareFlags, command: Command): Promise<vo
       maxSteps: flags.maxSteps ?? null,
       seconds: flags.seconds ?? null,
       seed: flags.seed,
-      batchSize: flags.batch,
+      batchSize: flags.batch ?? DEFAULT_TRAIN_CONFIG.batchSize,
       learningRate: flags.lr,
       engine: flags.engine,
       threads: flags.threads,

@@ -7,7 +7,7 @@ import { decimal, integer } from './options';
 
 /** Flags of the training steps (see {@link addStepOptions}); those without a default are chosen by the run. */
 export interface StepFlags {
-  batch: number;
+  batch?: number;
   maxSteps?: number;
   lr?: number;
   lrSchedule?: LrSchedule;
@@ -23,7 +23,11 @@ export interface StepFlags {
 export function addStepOptions(command: Command): Command {
   const rate = decimal((n) => n >= 0, '≥ 0');
   return command
-    .option('--batch <n>', 'batch size', integer(1), DEFAULT_TRAIN_CONFIG.batchSize)
+    .option(
+      '--batch <n>',
+      `batch size (train: chosen for the run; compare: ${DEFAULT_TRAIN_CONFIG.batchSize})`,
+      integer(1),
+    )
     .option('--max-steps <n>', 'stop after n steps in total', integer(1))
     .option(
       '--lr <x>',

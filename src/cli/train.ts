@@ -41,7 +41,7 @@ async function countedTrainCommand(flags: TrainFlags, command: Command, spec: Mo
     {
       data: { ...dataSettingsOf(flags, command), corpus: flags.corpus },
       spec,
-      batchSize: flags.batch,
+      batchSize: flags.batch ?? DEFAULT_TRAIN_CONFIG.batchSize,
       valMaxTokens: valMaxOf(flags),
     },
     flags.out,

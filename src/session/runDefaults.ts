@@ -9,7 +9,7 @@ export const DEFAULT_MINUTES = 10;
 
 /** The settings chosen for a run told none of them. */
 export const CHOSEN_TRAINING = {
-  learningRate: 0.008,
+  learningRate: 0.02,
   lrSchedule: 'cosine',
   warmup: 100,
   /** The floor of the cosine, as a fraction of the peak (nanoGPT's choice). */
@@ -23,17 +23,17 @@ export const CHOSEN_TRAINING = {
 } as const;
 
 /**
- * The network a run builds when told none of its shape: bigger for more text, with dropout where the text is small
- * enough to be learnt by heart.
+ * The network a run builds when told none of its shape — with dropout where the text is small enough to be learnt by
+ * heart — and the batch it trains on when told none: small batches (more, noisier steps) for a small text.
  */
-export const CHOSEN_NETWORKS: readonly { upToChars: number; spec: string; dropout: number }[] = [
-  { upToChars: 300_000, spec: 'lstm:1x256', dropout: 0.5 },
-  { upToChars: 3_000_000, spec: 'lstm:2x256', dropout: 0.2 },
-  { upToChars: Infinity, spec: 'lstm:2x256', dropout: 0.1 },
+export const CHOSEN_NETWORKS: readonly { upToChars: number; spec: string; dropout: number; batchSize: number }[] = [
+  { upToChars: 300_000, spec: 'lstm:2x256', dropout: 0.5, batchSize: 16 },
+  { upToChars: 3_000_000, spec: 'lstm:2x256', dropout: 0.2, batchSize: 32 },
+  { upToChars: Infinity, spec: 'lstm:2x256', dropout: 0.1, batchSize: 32 },
 ];
 
-/** The network chosen for `data` (by the characters of its training text). */
-export function chosenNetwork(data: TokenData): { spec: string; dropout: number } {
+/** The network (and batch size) chosen for `data`, by the characters of its training text. */
+export function chosenNetwork(data: TokenData): (typeof CHOSEN_NETWORKS)[number] {
   const chars = data.train.tokens * data.charsPerToken;
   return CHOSEN_NETWORKS.find((network) => chars <= network.upToChars)!;
 }
@@ -52,6 +52,7 @@ export function chosenTraining(given: Partial<TrainConfig>, data: TokenData): Tr
     lrSchedule: chosen.lrSchedule,
     warmup: chosen.warmup,
     weightDecay: chosen.weightDecay,
+    batchSize: chosenNetwork(data).batchSize,
     ...(lengthGiven ? { epochs: null } : { epochs: null, minutes: DEFAULT_MINUTES }),
     ...given,
     charsPerToken: data.charsPerToken,
@@ -96,6 +97,7 @@ export function describeTrainingPlan(config: TrainConfig): string {
     config.evalEvery === null ? 'validation at epoch ends' : `validation every ${config.evalEvery} steps`;
   return [
     length.join(', ') || 'until patience runs out',
+    `batch ${config.batchSize}`,
     rate,
     config.weightDecay > 0 ? `weight decay ${config.weightDecay}` : 'no weight decay',
     config.patience === null ? stopping : `${stopping}, stop after ${config.patience} without a new best`,
