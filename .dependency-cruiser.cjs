@@ -15,6 +15,7 @@ const STAGES = [
   ['train', '^src/train/'],
   ['sample', '^src/sample/'],
   ['io', '^src/io/'],
+  ['interop', '^src/interop/'],
   ['plot', '^src/plot/'],
   ['session', '^src/session/'],
   ['web', '^src/web/'],

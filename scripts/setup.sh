@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what npm cannot: Jupyter (from the OS packages), the tslab TypeScript kernel, and the native engine
-# (a C++ compiler and OpenBLAS from the OS packages, then the addon's build).
+# (a C++ compiler and OpenBLAS from the OS packages, then the addon's build); PyTorch too with GN_WITH_TORCH=1.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,11 @@ fi
 # The native engine's build: a C++ compiler and OpenBLAS (its CBLAS headers and library).
 command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || APT_PACKAGES+=(g++ make)
 compgen -G "/usr/include/*/cblas.h" >/dev/null || [ -f /usr/include/cblas.h ] || APT_PACKAGES+=(libopenblas-dev)
+# Optional, with GN_WITH_TORCH=1: PyTorch (Debian's python3-torch), for the tests of the road to PyTorch and back
+# (gennet export/import --format pytorch, torchrun); without it those tests are skipped and say so.
+if [ -n "${GN_WITH_TORCH:-}" ] && ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  APT_PACKAGES+=(python3-torch)
+fi
 
 if [ "${#APT_PACKAGES[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { addCompareCommand } from './cli/compare';
 import { addEvaluateCommand } from './cli/evaluate';
 import { addGenerateCommand } from './cli/generate';
+import { addInteropCommands } from './cli/interopCommands';
 import { addListCommands } from './cli/lists';
 import { log } from './cli/output';
 import { exitQuietlyOnClosedPipe } from './cli/signals';
@@ -16,7 +17,7 @@ import { gennetVersion } from './version';
 
 /**
  * The `gennet` command line: train, generate, temperatures, evaluate, compare, corpora, engines, models,
- * serve, export-web.
+ * serve, export-web, export, import.
  */
 export function buildCli(): Command {
   const program = new Command('gennet')
@@ -32,6 +33,7 @@ export function buildCli(): Command {
   addCompareCommand(program);
   addListCommands(program);
   addWebCommands(program);
+  addInteropCommands(program);
   return program;
 }
 

@@ -3,6 +3,12 @@ export * from './registry';
 export { fastEngine, fastBatchLoss, FastStepper } from './fast';
 export { layersEngine, LayersStepper, sequenceLoss } from './layers';
 export { nativeEngine } from './native';
-export { encoderParts, type EncoderParts } from './networkParts';
+export {
+  encoderParts,
+  type EncoderParts,
+  networkParts,
+  type NetworkParts,
+  partsUnsupportedReason,
+} from './networkParts';
 export { fastEncoderStates } from './fast/encoder';
 export { type Encoder, encoderOf } from './encoder';

@@ -18,6 +18,8 @@ export interface FamilySupport {
   beam: boolean;
   /** The web page and `export-web`. */
   page: boolean;
+  /** `gennet export` (ONNX, PyTorch) and `gennet import`. */
+  export: boolean;
 }
 
 /** A model spec as read from the command line (`lstm:2x256`, `ngram:5`, `mlp:8x128`). */

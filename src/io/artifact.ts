@@ -224,6 +224,13 @@ export function readArtifactHeader(
 export type LoadedModel =
   LoadedArtifact | (FamilyModel & { saved: ArtifactHeader & Record<string, unknown>; conditions: null; source: null });
 
+/** Frees a loaded model's networks (its encoders too). */
+export function disposeLoadedModel(loaded: LoadedModel): void {
+  if ('network' in loaded) loaded.network.dispose();
+  loaded.conditions?.encoder.dispose();
+  loaded.source?.encoder.dispose();
+}
+
 /** Every file a model folder may hold, for one read of it (see `readModelFiles`). */
 const modelFolderFiles = () => [
   ARTIFACT_FILES.model,

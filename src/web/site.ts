@@ -7,6 +7,7 @@ import {
   ARTIFACT_FILES,
   countedFamilyFiles,
   generatorFromFiles,
+  disposeLoadedModel,
   type LoadedModel,
   type ModelFiles,
   readModelFolder,
@@ -92,13 +93,6 @@ function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
           ...(loaded.conditions === null ? [] : [ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights]),
         ];
   return { format: 'gennet-web-model', version: 2, record, files, facts: modelFacts(loaded) };
-}
-
-/** Frees a loaded model's networks. */
-function disposeLoaded(loaded: LoadedModel): void {
-  if ('network' in loaded) loaded.network.dispose();
-  loaded.conditions?.encoder.dispose();
-  loaded.source?.encoder.dispose();
 }
 
 /**
@@ -222,7 +216,7 @@ export async function writeWebSite(modelDir: string, outDir: string): Promise<We
   try {
     manifest = manifestOf(modelDir, loaded);
   } finally {
-    disposeLoaded(loaded);
+    disposeLoadedModel(loaded);
   }
   await makeFolder(out);
   for (const name of await fs.readdir(out)) {

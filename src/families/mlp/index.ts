@@ -89,7 +89,7 @@ export const mlpFamily: NetworkFamily<MlpConfig> = {
     "Bengio's neural probabilistic language model: the last N " +
     "tokens' embeddings → tanh layer → softmax (makemore's MLP)",
   spec: { syntax: 'mlp[:CONTEXT[xUNITS]]', example: 'mlp:8x128' },
-  supports: { conditions: false, seq2seq: false, beam: true, page: true },
+  supports: { conditions: false, seq2seq: false, beam: true, page: true, export: false },
   engines: ['layers'],
   recordKeys: ['model'],
   training: 'steps',

@@ -63,7 +63,7 @@ export const ngramFamily: CountedFamily<NgramGenerator> = {
   description:
     'Markov chains of order N (the last N − 1 tokens are the context), interpolated Kneser–Ney; counted in seconds',
   spec: { syntax: 'ngram:N (N from 1 to 12)', example: 'ngram:5' },
-  supports: { conditions: false, seq2seq: false, beam: true, page: true },
+  supports: { conditions: false, seq2seq: false, beam: true, page: true, export: false },
   engines: [],
   recordKeys: ['ngram'],
   training: 'counts',

@@ -66,7 +66,7 @@ export const recurrentFamily: NetworkFamily<ModelConfig> = {
     "RNN, GRU or LSTM layers over one-hot or embedded tokens (the lesson's generators); conditional and " +
     'encoder–decoder models too',
   spec: { syntax: `${CELLS.join('|')}[:UNITS | :LAYERSxUNITS]`, example: 'lstm:2x256' },
-  supports: { conditions: true, seq2seq: true, beam: true, page: true },
+  supports: { conditions: true, seq2seq: true, beam: true, page: true, export: true },
   engines: ENGINES,
   recordKeys: ['model'],
   training: 'steps',
