@@ -47,8 +47,9 @@ const readJson = async (file: string, what: string, optional: boolean): Promise<
  * Makes a gennet model folder `outDir` from the PyTorch folder `fromDir`: `model.safetensors` laid out as gennet's
  * export (or the lesson's generator: `rnn`, optional `embedding`, `fc`), `vocab.json` (the tokens in id order) and,
  * optionally, `config.json` (an export's settings; a GRU needs it). PyTorch's tokens are placed at gennet's ids;
- * gennet's special tokens it lacks are never generated, and without `<eos>` a one-hot model's document start keeps the
- * zero state (its documents start from it). The model folder is written as `gennet train` writes one.
+ * gennet's special tokens it lacks are never generated, and without `<eos>` a one-layer one-hot model's document start
+ * keeps the zero state (its documents start from it; deeper or embedded models get a warning). The model folder is
+ * written as `gennet train` writes one.
  */
 export async function importPytorch(fromDir: string, outDir: string): Promise<ImportSummary> {
   const weightsFile = path.join(fromDir, 'model.safetensors');
