@@ -62,6 +62,8 @@ test('the network chosen grows with the text, the batch too; a batch given is ke
   assert.equal(chosenTraining({}, dataOf(100_000, null)).batchSize, CHOSEN_NETWORKS[0].batchSize);
   assert.equal(chosenTraining({}, dataOf(50_000_000, null)).batchSize, CHOSEN_NETWORKS.at(-1)!.batchSize);
   assert.equal(chosenTraining({ batchSize: 7 }, dataOf(100_000, null)).batchSize, 7);
+  assert.equal(chosenTraining({}, dataOf(1_000_000, null)).learningRate, CHOSEN_NETWORKS[1].learningRate);
+  assert.equal(chosenTraining({}, dataOf(50_000_000, null)).learningRate, CHOSEN_NETWORKS.at(-1)!.learningRate);
   assert.equal(chosenNetwork(dataOf(50_000_000, null)), CHOSEN_NETWORKS.at(-1));
   const sizes = CHOSEN_NETWORKS.map((n) => n.upToChars);
   assert.deepEqual(

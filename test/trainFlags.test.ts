@@ -65,7 +65,8 @@ test('a run told nothing of its network or length gets the ones chosen for its c
   assert.equal(saved.run.training.batchSize, chosen.batchSize);
   assert.equal(saved.run.training.weightDecay, CHOSEN_TRAINING.weightDecay);
   assert.equal(saved.run.training.lrSchedule, CHOSEN_TRAINING.lrSchedule);
-  const { learningRate: peak, minLrFraction } = CHOSEN_TRAINING;
+  const { learningRate: peak } = chosen;
+  const { minLrFraction } = CHOSEN_TRAINING;
   const floor = Number((peak * minLrFraction).toPrecision(6));
   // a warmup of at most a tenth of the run: none in 2 steps
   assert.ok(
