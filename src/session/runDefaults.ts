@@ -38,7 +38,7 @@ export const CHOSEN_NETWORKS: readonly {
   { upToChars: Infinity, spec: 'lstm:2x256', dropout: 0.1, batchSize: 32, learningRate: 0.008 },
 ];
 
-/** The network (and batch size) chosen for `data`, by the characters of its training text. */
+/** The row of {@link CHOSEN_NETWORKS} for `data` (network, batch size, peak rate), by its training characters. */
 export function chosenNetwork(data: TokenData): (typeof CHOSEN_NETWORKS)[number] {
   const chars = data.train.tokens * data.charsPerToken;
   return CHOSEN_NETWORKS.find((network) => chars <= network.upToChars)!;
