@@ -185,9 +185,13 @@ generates; --resume ends where an uninterrupted run ends`, async () => {
   const stopped = path.join(work, 'stopped');
   const child = spawn(process.execPath, [cli, 'train', ...args, '--out', stopped], { env });
   let stderr = '';
+  let signalled = false; // one SIGINT only: a second one quits without saving, and more output may come before it
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
-    if (/training LSTM/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+    if (/training LSTM/.test(stderr) && !signalled) {
+      signalled = true;
+      setTimeout(() => child.kill('SIGINT'), 300);
+    }
   });
   const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   assert.equal(status, 130, stderr);
