@@ -147,19 +147,23 @@ class StateDict {
 
   /** The shape of the tensor `name` (throws when there is none). */
   shapeOf(name: string): number[] {
+    return this.tensor(name).shape;
+  }
+
+  /** The tensor `name`, or an error naming the tensors there are and the layout gennet reads. */
+  private tensor(name: string): NamedTensor {
     const tensor = this.tensors[name];
     if (tensor === undefined)
       throw new Error(
         `${this.where} has no tensor "${name}" (it has ${Object.keys(this.tensors).slice(0, 8).join(', ')}…). ` +
           "gennet imports models laid out as the lesson's: rnn (nn.LSTM/nn.RNN), optional embedding, fc.",
       );
-    return tensor.shape;
+    return tensor;
   }
 
   /** The tensor `name` of shape `shape` (throws naming what is missing or wrong). */
   take(name: string, shape: readonly number[]): Float32Array {
-    const tensor = this.tensors[name];
-    if (tensor === undefined) this.shapeOf(name);
+    const tensor = this.tensor(name);
     if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i]))
       throw new Error(
         `${this.where}: "${name}" has shape [${tensor.shape.join(', ')}], expected [${shape.join(', ')}].`,

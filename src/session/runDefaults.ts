@@ -52,13 +52,14 @@ export function chosenNetwork(data: TokenData): (typeof CHOSEN_NETWORKS)[number]
 export function chosenTraining(given: Partial<TrainConfig>, data: TokenData): TrainConfig {
   const chosen = CHOSEN_TRAINING;
   const lengthGiven = [given.epochs, given.maxSteps, given.minutes].some((value) => value != null);
+  const tier = chosenNetwork(data);
   const config: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
-    learningRate: chosenNetwork(data).learningRate,
+    learningRate: tier.learningRate,
     lrSchedule: chosen.lrSchedule,
     warmup: chosen.warmup,
     weightDecay: chosen.weightDecay,
-    batchSize: chosenNetwork(data).batchSize,
+    batchSize: tier.batchSize,
     ...(lengthGiven ? { epochs: null } : { epochs: null, minutes: DEFAULT_MINUTES }),
     ...given,
     charsPerToken: data.charsPerToken,
