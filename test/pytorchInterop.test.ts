@@ -126,9 +126,15 @@ test(
           '--seq-len',
           '40',
         ],
-        { encoding: 'utf8', timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+        // about 10 s; torch 1.13 deadlocked now and then at the end before train_ddp.py left without its teardown
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1' } },
       );
-      assert.equal(run.status, 0, run.stderr);
+      assert.equal(
+        run.status,
+        0,
+        `torchrun ${run.signal === null ? `exited with ${run.status}` : `did not end within 120 s (${run.signal})`}` +
+          `:\n${run.stdout}\n${run.stderr}`,
+      );
       const lines = run.stdout
         .split('\n')
         .filter((line) => /\{.*\}$/u.test(line))

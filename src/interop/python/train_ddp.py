@@ -147,8 +147,14 @@ def main():
         model.to("cpu").save(args.out, {"trainedBy": "train_ddp.py", "processes": world, "steps": args.steps})
         for name in ("vocab.json", "model.py", "train_ddp.py"):
             shutil.copyfile(os.path.join(args.model, name), os.path.join(args.out, name))
-    dist.barrier()
-    dist.destroy_process_group()
+    dist.barrier()  # the model is saved before any process leaves
+    # Leave without tearing the process group down: in torch 1.13 that can deadlock (about one run in twenty here).
+    # Freeing the DDP reducer destroys gloo's process group, which joins its worker thread while holding the GIL, and
+    # that thread may still be freeing the barrier's tensors, for which it waits for the GIL (pytorch#75097). All is
+    # saved and flushed by now.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
