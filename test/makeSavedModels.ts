@@ -1,6 +1,7 @@
 // Writes the saved-model fixtures (see savedModels.ts) with the current build: run it once, before a change that
-// must keep old models loading and generating the same text, and commit test/fixtures/models/.
-//   npm run build:test && node build/test/makeSavedModels.js
+// must keep old models loading and generating the same text, and commit test/fixtures/models/. Given names, it adds
+// (or remakes) those fixtures only and keeps the others as they were saved — how a new kind of model gets its own.
+//   npm run build:test && node build/test/makeSavedModels.js [NAME …]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import {
   FIXTURE_CORPUS,
   FIXTURE_DIR,
   fixtureCorpus,
+  readExpected,
   gennet,
   RETRAINED,
   runGenerations,
@@ -17,10 +19,14 @@ import {
   writeExpected,
 } from './savedModels';
 
+const names = process.argv.slice(2);
+const unknown = names.filter((name) => !SAVED_MODELS.some((m) => m.name === name));
+if (unknown.length > 0) throw new Error(`No saved model is called ${unknown.join(', ')}.`);
+const remade = (name: string) => names.length === 0 || names.includes(name);
 mkdirSync(FIXTURE_DIR, { recursive: true });
-writeFileSync(FIXTURE_CORPUS, fixtureCorpus());
-const expected: Expected = { generations: {}, training: {} };
-for (const model of SAVED_MODELS) {
+if (names.length === 0) writeFileSync(FIXTURE_CORPUS, fixtureCorpus());
+const expected: Expected = names.length === 0 ? { generations: {}, training: {} } : readExpected();
+for (const model of SAVED_MODELS.filter((m) => remade(m.name))) {
   const dir = path.join(FIXTURE_DIR, model.name);
   rmSync(dir, { recursive: true, force: true });
   gennet('train', ...model.train, '--out', dir);
@@ -31,7 +37,7 @@ for (const model of SAVED_MODELS) {
   console.log(model.name, JSON.stringify(expected.generations[model.name]).slice(0, 300));
 }
 const work = mkdtempSync(path.join(os.tmpdir(), 'gennet-fixtures-'));
-for (const name of RETRAINED) {
+for (const name of RETRAINED.filter(remade)) {
   const model = SAVED_MODELS.find((m) => m.name === name)!;
   expected.training[name] = Object.fromEntries(
     model.engines.map((engine) => [engine, runTraining(model, path.join(work, `${name}-${engine}`), engine)]),

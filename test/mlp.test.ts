@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -10,19 +9,20 @@ import { WindowDataset } from '../src/data/windowDataset';
 import {
   familyOfRecord,
   buildMlp,
-  ContextDense,
   familyOf,
   type MlpConfig,
   mlpFamily,
   MlpStepper,
   parseModelSpec,
 } from '../src/families';
-import { loadArtifact, loadGenerator, loadRunState, saveArtifact } from '../src/io';
+import { loadGenerator } from '../src/io';
+import { ContextDense } from '../src/model';
 import { createRng } from '../src/random';
+import { gennetOnWasm, writeSyllables } from './syllables';
+import { checkFamilyContract } from './familyContract';
 import { parseAs, type TrainOutput } from './cliJson';
-import { beamSearch, generateBatch } from '../src/sample';
+import { generateBatch } from '../src/sample';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
-import { CharVocab } from '../src/vocab';
 
 // Bengio's MLP, the family that proves the model-family contract: it is named only in its folder, the registry and
 // here, and everything else — training, steps, beam search, saving, resuming, the CLI — works with it through the
@@ -111,47 +111,19 @@ test('the MLP trains on the layers engine (not the recurrent ones), saves, loads
     val: new WindowDataset(stream.subarray(0, 200), { seqLen: 16 }),
   });
   const settings = { ...DEFAULT_TRAIN_CONFIG, batchSize: 8, epochs: 2, maxSteps: 30, learningRate: 0.02, seed: 3 };
-  const whole = buildMlp(config);
-  const expected = await train(whole, data(), settings);
-  assert.equal(expected.engine, 'layers', 'auto takes the layers engine');
-  assert.ok(expected.history.batches.at(-1)!.loss < expected.history.batches[0].loss - 0.3, 'the loss falls');
+  await checkFamilyContract({
+    family: mlpFamily,
+    config,
+    build: () => buildMlp(config),
+    data,
+    settings,
+    stopAt: 11,
+    dir: path.join(work, 'interrupted'),
+  });
   await assert.rejects(
     train(buildMlp(config), data(), { ...settings, engine: 'fast' }),
     /The fast engine cannot run this model: layer "hidden" \(ContextDense\)/,
   );
-
-  const model = buildMlp(config);
-  const controller = new AbortController();
-  const stop = { onBatchEnd: (record: { step: number }) => void (record.step === 11 && controller.abort()) };
-  const first = await train(model, data(), settings, [stop], { signal: controller.signal });
-  const dir = path.join(work, 'interrupted');
-  const vocab = CharVocab.build(['abcdefghij']);
-  await saveArtifact(dir, { network: model, vocab, config }, { runState: first.interrupted! });
-  tf.dispose(first.interrupted!.optimizer.map((w) => w.tensor));
-  const saved = parseAs<{ version: number; model: unknown }>(readFileSync(path.join(dir, 'config.json'), 'utf8'));
-  assert.equal(saved.version, 6, 'a named family other than the recurrent one is format version 6');
-  assert.deepEqual(saved.model, config);
-  const loaded = await loadArtifact(dir);
-  assert.equal(familyOf(loaded), mlpFamily);
-  const second = await train(loaded.network, data(), settings, [], { resume: await loadRunState(dir) });
-  assert.deepEqual(
-    second.history.batches.map((b) => b.loss),
-    expected.history.batches.map((b) => b.loss),
-  );
-  assert.deepEqual(
-    loaded.network.getWeights().map((w) => Array.from(w.dataSync())),
-    whole.getWeights().map((w) => Array.from(w.dataSync())),
-  );
-  // Generation through the contract: seeded samples, and beam search at least as probable as greedy.
-  const trained = { network: whole, vocab, config };
-  const [a, b] = [1, 1].map(
-    () => generateBatch(trained, [{ prompt: 'ab', temperature: 0.8, seed: 5 }], { length: 30 })[0].text,
-  );
-  assert.equal(a, b);
-  const [beam] = beamSearch(trained, { prompt: 'ab', beam: 4, length: 20, lengthPenalty: 0, stopAtEos: false });
-  const [greedy] = beamSearch(trained, { prompt: 'ab', beam: 1, length: 20, lengthPenalty: 0, stopAtEos: false });
-  assert.ok(beam.totalLogProb >= greedy.totalLogProb - 1e-9);
-  [whole, model, loaded.network].forEach((m) => m.dispose());
 });
 
 test('MLP specs and settings: defaults, limits, and settings it does not have are refused', () => {
@@ -187,28 +159,11 @@ test('MLP specs and settings: defaults, limits, and settings it does not have ar
   );
 });
 
-/** Runs `gennet` on the wasm backend. */
-function gennet(...args: string[]) {
-  const run = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, GN_BACKEND: 'wasm' },
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
 test('gennet train --model mlp:4x32 trains, saves and generates; compare runs it beside n-gram and LSTM', () => {
-  const rng = createRng(31);
-  const syllables = ['ka', 'lo', 'mi', 'tu', 'ren', 'sa', 'vo'];
   const corpus = path.join(work, 'syllables.txt');
-  writeFileSync(
-    corpus,
-    Array.from({ length: 300 }, () =>
-      Array.from({ length: 3 + Math.floor(rng() * 4) }, () => syllables[Math.floor(rng() * 7)]).join(' '),
-    ).join('\n'),
-  );
+  writeSyllables(corpus, 31);
   const out = path.join(work, 'cli-mlp');
-  const trained = gennet(
+  const trained = gennetOnWasm(
     'train',
     '--corpus',
     corpus,
@@ -235,14 +190,14 @@ test('gennet train --model mlp:4x32 trains, saves and generates; compare runs it
   assert.ok(summary.valLoss < Math.log(summary.vocabSize) - 0.5, `val loss ${summary.valLoss}`);
   assert.match(trained.stderr, /training MLP, 4 tokens × embedding 8 → 32 tanh units/);
   const sample = () =>
-    gennet('generate', '--model', out, '--prompt', 'ka', '--length', '60', '--seed', '3', '--temperature', '0.8');
+    gennetOnWasm('generate', '--model', out, '--prompt', 'ka', '--length', '60', '--seed', '3', '--temperature', '0.8');
   const [first, second] = [sample(), sample()];
   assert.equal(first.status, 0, first.stderr);
   assert.equal(first.stdout, second.stdout, 'the same seed gives the same text in new processes');
   assert.match(first.stdout, /^ka[a-z .\n]*$/);
-  const beam = gennet('generate', '--model', out, '--prompt', 'ka', '--beam', '3', '--length', '30');
+  const beam = gennetOnWasm('generate', '--model', out, '--prompt', 'ka', '--beam', '3', '--length', '30');
   assert.equal(beam.status, 0, beam.stderr);
-  const temperatures = gennet(
+  const temperatures = gennetOnWasm(
     'temperatures',
     '--model',
     out,
@@ -268,11 +223,11 @@ test('gennet train --model mlp:4x32 trains, saves and generates; compare runs it
     [['generate', '--model', out, '--engine', 'native'], /The native engine cannot run this model/],
   ] as const;
   for (const [args, message] of refused) {
-    const run = gennet(...args);
+    const run = gennetOnWasm(...args);
     assert.equal(run.status, 1, args.join(' '));
     assert.match(run.stderr, message);
   }
-  const compared = gennet(
+  const compared = gennetOnWasm(
     'compare',
     '--corpus',
     corpus,
@@ -295,7 +250,7 @@ test('a loaded MLP folder generates what the trained model generated', async () 
   await initBackend('wasm');
   const loaded = await loadGenerator(path.join(work, 'cli-mlp'));
   assert.equal(familyOf(loaded).name, 'mlp');
-  const cli = gennet(
+  const cli = gennetOnWasm(
     'generate',
     '--model',
     path.join(work, 'cli-mlp'),

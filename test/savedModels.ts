@@ -212,10 +212,32 @@ export const SAVED_MODELS: SavedModelCase[] = [
     ],
     engines: NETWORK_ENGINES,
   },
+  {
+    name: 'mlp',
+    prompt: 'ab',
+    train: ['--corpus', FIXTURE_CORPUS, '--column', 'text', '--model', 'mlp:4x16', '--embedding-dim', '6', ...common],
+    engines: ['layers'],
+  },
+  {
+    name: 'gpt',
+    prompt: 'xy',
+    train: [
+      '--corpus',
+      FIXTURE_CORPUS,
+      '--column',
+      'text',
+      '--model',
+      'gpt:2x16:h2:ctx24',
+      '--dropout',
+      '0.1',
+      ...common,
+    ],
+    engines: ['layers'],
+  },
 ];
 
 /** The models whose training is re-run per engine (`--max-steps 4` of the same command). */
-export const RETRAINED = ['char-lstm-dropout', 'word-gru-embedding', 'conditional', 'seq2seq'];
+export const RETRAINED = ['char-lstm-dropout', 'word-gru-embedding', 'conditional', 'seq2seq', 'gpt'];
 
 /** What one generation gave. */
 export interface GenerationResult {

@@ -55,7 +55,8 @@ export function dataSettingsOf(flags: DataFlags, command: Command): Omit<Partial
     minCount: flags.minCount,
     maxVocab: flags.maxVocab ?? null,
     mode: command.getOptionValueSource('mode') === 'cli' ? flags.mode : undefined,
-    seqLen: flags.seqLen,
+    // untyped, a run takes its model's length (a GPT's context) or the default
+    seqLen: command.getOptionValueSource('seqLen') === 'cli' ? flags.seqLen : undefined,
     valFraction: flags.val,
     seed: flags.seed,
   };
@@ -157,7 +158,12 @@ export function addDataOptions(command: Command): Command {
         .choices(DATA_MODES)
         .default(data.mode),
     )
-    .option('--seq-len <n>', 'tokens (characters or words) per training window', integer(1), data.seqLen)
+    .option(
+      '--seq-len <n>',
+      'tokens (characters or words) per training window (a GPT: its context unless given)',
+      integer(1),
+      data.seqLen,
+    )
     .option(
       '--val <fraction>',
       'share of the text held out for validation',

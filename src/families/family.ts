@@ -131,6 +131,11 @@ export interface NetworkFamily<C extends NetworkConfig = NetworkConfig> extends 
   /** The layout of the state a row can start from (conditions, an encoder); null when the family takes none. */
   stateLayout(config: C): StateLayout | null;
   /**
+   * The longest sequence a network of this spec reads (a GPT's context): a run trains on sequences that long unless
+   * told a length, and refuses a longer one. Absent: any length.
+   */
+  longestSequence?(spec: ModelSpec): number;
+  /**
    * A new source encoder whose output is this network's initial state (for a sequence-to-sequence model of sources of
    * `vocabSize` tokens, at most `maxLen` long); absent when the family cannot be a decoder.
    */

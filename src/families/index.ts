@@ -2,4 +2,5 @@ export * from './family';
 export * from './registry';
 export { recurrentFamily } from './recurrent';
 export { type NgramGenerator, ngramFamily, NgramModel, NgramStepper } from './ngram';
-export { buildMlp, ContextDense, type MlpConfig, mlpFamily, MlpStepper } from './mlp';
+export { buildMlp, type MlpConfig, mlpFamily, MlpStepper } from './mlp';
+export { buildGpt, type GptConfig, gptFamily, GptStepper } from './gpt';

@@ -12,12 +12,13 @@ import type {
   NetworkFamily,
   NetworkModel,
 } from './family';
+import { gptFamily } from './gpt';
 import { mlpFamily } from './mlp';
 import { ngramFamily } from './ngram';
 import { recurrentFamily } from './recurrent';
 
 /** Every model family; a new one is one folder plus one line here. */
-export const FAMILY_REGISTRY: readonly ModelFamily[] = [recurrentFamily, ngramFamily, mlpFamily];
+export const FAMILY_REGISTRY: readonly ModelFamily[] = [recurrentFamily, ngramFamily, mlpFamily, gptFamily];
 
 /** The family called `name`; throws listing the families when there is none. */
 export function familyNamed(name: string): ModelFamily {
@@ -188,4 +189,23 @@ export function openStepper(
     stepper.dispose();
     throw error;
   }
+}
+
+/**
+ * The sequence length a run of `specs` trains on: `given` when every one of them reads sequences that long (else it
+ * is refused, naming the model), or when not given the shortest that one of them reads at most (a GPT's context), or
+ * undefined: the data's default.
+ */
+export function sequenceLengthFor(specs: readonly ModelSpec[], given: number | undefined): number | undefined {
+  const limits = specs.flatMap((spec) => {
+    const family = familyNamed(spec.family);
+    return family.training === 'steps' && family.longestSequence ? [{ spec, most: family.longestSequence(spec) }] : [];
+  });
+  const tooShort = limits.find(({ most }) => given !== undefined && given > most);
+  if (tooShort !== undefined)
+    throw new Error(
+      `"${tooShort.spec.label}" reads at most ${tooShort.most} tokens at once, fewer than the sequence length ` +
+        `${given}: give --seq-len ${tooShort.most} or less, or a longer context.`,
+    );
+  return given ?? (limits.length === 0 ? undefined : Math.min(...limits.map(({ most }) => most)));
 }

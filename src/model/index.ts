@@ -10,3 +10,4 @@ export * from './tokenWindowStepper';
 export * from './conditionEncoder';
 export * from './sequenceEncoder';
 export { linear } from './linear';
+export { ContextDense, type ContextDenseArgs } from './contextDense';

@@ -5,6 +5,7 @@ import {
   type ModelSpec,
   type NetworkConfig,
   networkConfigOf,
+  sequenceLengthFor,
   type NetworkFamily,
   type NetworkModel,
 } from '../families';
@@ -67,8 +68,9 @@ export async function compareModels(settings: CompareSettings, log: Log = () => 
   if (maxSteps === null && seconds === null && !settings.models.every(counted)) {
     throw new Error('Give the networks a budget: steps (--max-steps N) or seconds (--seconds S) each.');
   }
+  const seqLen = sequenceLengthFor(settings.models, settings.data.seqLen);
   const prepared = await prepareCorpusData(
-    { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), corpus: settings.data.corpus },
+    { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), ...given({ seqLen }), corpus: settings.data.corpus },
     log,
   );
   const { data } = prepared;

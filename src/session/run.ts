@@ -12,7 +12,14 @@ import {
   SaveOptions,
   withModelFolderLock,
 } from '../io';
-import { networkConfigOf, networkFamilyOf, type NetworkModel, parseModelSpec, specFromFlags } from '../families';
+import {
+  networkConfigOf,
+  networkFamilyOf,
+  type NetworkModel,
+  parseModelSpec,
+  sequenceLengthFor,
+  specFromFlags,
+} from '../families';
 import { conditionState, encodeSources, type ModelConfig } from '../model';
 import {
   checkTrainConfig,
@@ -105,17 +112,19 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   // Pairs are read one per example: a sequence-to-sequence run's mode is lines unless it says otherwise (and
   // is refused).
   const mode = settings.data.sourceColumn != null && settings.data.mode === undefined ? { mode: 'lines' as const } : {};
+  const { spec, ...modelSettings } = given(settings.model);
+  const seqLen = sequenceLengthFor(spec === undefined ? [] : [parseModelSpec(spec)], settings.data.seqLen);
   const dataSettings: DataSettings = {
     ...DEFAULT_DATA_SETTINGS,
     ...mode,
     ...given(settings.data),
+    ...given({ seqLen }),
     corpus: settings.data.corpus,
   };
   checkRunSettings(dataSettings, { ...DEFAULT_TRAIN_CONFIG, ...given(settings.training) });
   await checkSaveTarget(out);
   const prepared = await prepareCorpusData(dataSettings, log);
   const { data } = prepared;
-  const { spec, ...modelSettings } = given(settings.model);
   const shapeGiven = spec !== undefined || SHAPE_SETTINGS.some((key) => key in modelSettings);
   // Told nothing of its shape, a run builds the network chosen for its text (see `chosenNetwork`).
   const chosen = shapeGiven ? null : chosenNetwork(data);

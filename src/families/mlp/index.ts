@@ -1,8 +1,9 @@
 import type { ModelSpec, NetworkFamily, NetworkModel, TrainingShape } from '../family';
+import { settingsReaders } from '../settingsReaders';
 import { buildMlp, type MlpConfig } from './network';
 import { MlpStepper } from './stepper';
 
-export { buildMlp, ContextDense, type MlpConfig } from './network';
+export { buildMlp, type MlpConfig } from './network';
 export { MlpStepper } from './stepper';
 
 /** A spec without sizes: 8 tokens of context, 128 hidden units; embeddings of 64. */
@@ -111,13 +112,7 @@ export const mlpFamily: NetworkFamily<MlpConfig> = {
     };
   },
 
-  resolveConfig: (given, vocab) => checked(given, vocab.size, '', DEFAULTS),
-
-  readConfig(record, where) {
-    const saved = (typeof record === 'object' && record !== null ? record : {}) as Record<string, unknown>;
-    const { vocabSize, family: _family, ...rest } = saved;
-    return checked(rest, Number(vocabSize), ` (in ${where})`, {});
-  },
+  ...settingsReaders(checked, DEFAULTS),
 
   build: buildMlp,
   trainingShape,
