@@ -144,6 +144,23 @@ gennet(
   mlp,
   '--no-samples',
 );
+const gpt = path.join(work, 'gpt');
+gennet(
+  'train',
+  '--corpus',
+  corpus,
+  '--model',
+  'gpt:1x16:h2:ctx32',
+  '--max-steps',
+  '40',
+  '--epochs',
+  '1',
+  '--seed',
+  '5',
+  '--out',
+  gpt,
+  '--no-samples',
+);
 
 /** What the tests read of the page's elements in `$$eval` (which runs in the browser; tests have no DOM types). */
 interface PageElement {
@@ -622,7 +639,7 @@ test(
 
 test(
   'the export-web folder works from a plain static file server (python3 -m http.server), for char and word ' +
-    'networks, a conditional one, an n-gram model and an MLP',
+    'networks, a conditional one, an n-gram model, an MLP and a GPT',
   { timeout: 240_000 },
   async () => {
     const served: ChildProcess[] = [];
@@ -637,6 +654,7 @@ test(
         [conditional, 'wasm', { lang: 'b' }, 'fast'],
         [ngram, null, {}, 'fast'],
         [mlp, 'wasm', {}, 'auto'],
+        [gpt, 'wasm', {}, 'auto'],
       ] as const;
       const texts: string[] = [];
       for (const [model, backend, conditions, engine] of cases) {
