@@ -56,6 +56,7 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
       description: result.available ? result.description : result.reason,
     })),
     ...reportRows(ours, torch),
+    gptCache: ours.flatMap((result) => (result.available ? [{ backend: result.backend, ...result.gptCache }] : [])),
     torch: {
       available: torch.available,
       version: torch.available ? torch.version : null,

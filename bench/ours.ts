@@ -12,6 +12,7 @@ import { nativeAddon, type NativeStepProfile } from '../src/engines/native/addon
 import { DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
 import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
+import { type GptCacheMeasurement, measureGptCache } from './gptCache';
 import {
   benchPlan,
   loadWorkload,
@@ -55,6 +56,7 @@ export type OurBackendResult =
       description: string;
       training: TrainingMeasurement[];
       generation: GenerationMeasurement;
+      gptCache: GptCacheMeasurement;
     }
   | { backend: BackendName; available: false; reason: string };
 
@@ -205,7 +207,12 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
     `  ${backend} generation: batched ${generation.batchedSeconds.toFixed(2)} s, one at a time ` +
       `${generation.oneAtATimeSeconds.toFixed(2)} s`,
   );
-  return { backend, available: true, description: describeBackend(), training, generation };
+  const gptCache = measureGptCache(data.vocab);
+  progress(
+    `  ${backend} ${gptCache.model} generation: ${Math.round(gptCache.tokensPerSecondAt100)} tokens/s at 100, ` +
+      `${Math.round(gptCache.tokensPerSecondAt1000)} at 1,000`,
+  );
+  return { backend, available: true, description: describeBackend(), training, generation, gptCache };
 }
 
 if (require.main === module) {

@@ -3,6 +3,7 @@ import type { BackendName } from '../src/backend';
 import type { CellType } from '../src/model';
 import type { MemoryResult } from './memory';
 import type { NativeStepProfile } from '../src/engines/native/addon';
+import type { GptCacheMeasurement } from './gptCache';
 import type { OurBackendResult } from './ours';
 import { bestGeneration, bestTraining, type TorchResult } from './torch';
 import type { BenchPlan } from './workload';
@@ -56,6 +57,8 @@ export interface BenchReport {
   backends: { backend: BackendName; available: boolean; description: string }[];
   training: TrainingRow[];
   generation: GenerationRow[];
+  /** Generation with a GPT's key–value cache, per backend. */
+  gptCache: ({ backend: BackendName } & GptCacheMeasurement)[];
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
   /**
@@ -260,6 +263,23 @@ export function formatReport(report: BenchReport): string {
     ),
   );
   if (!torch.available) lines.push(torch.note);
+  lines.push(
+    '',
+    `GPT generation with the key–value cache: one seeded sample, tokens per second at 100 and at 1,000 tokens ` +
+      `(past the context, re-encoding half of it; fastest of 3 runs; goal: slowdown ≤ 1.5×)`,
+    '',
+    ...formatTable(
+      ['backend', 'model', 'at 100', 'at 1,000', 'slowdown'],
+      report.gptCache.map((row) => [
+        row.backend,
+        row.model,
+        integer(row.tokensPerSecondAt100),
+        integer(row.tokensPerSecondAt1000),
+        ratio(row.slowdown),
+      ]),
+      2,
+    ),
+  );
   const probe = memory[0];
   lines.push(
     '',

@@ -11,3 +11,4 @@ export * from './conditionEncoder';
 export * from './sequenceEncoder';
 export { linear } from './linear';
 export { ContextDense, type ContextDenseArgs } from './contextDense';
+export * from './transformerLayers';

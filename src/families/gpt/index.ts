@@ -4,7 +4,6 @@ import { buildGpt, type GptConfig } from './network';
 import { GptStepper } from './stepper';
 
 export { buildGpt, GPT_LAYERS, type GptConfig } from './network';
-export { CausalSelfAttention, PositionEmbedding, TokenTable } from './layers';
 export { GptStepper } from './stepper';
 
 /** A spec without sizes: 4 blocks of width 128, 4 heads, a context of 128 tokens; no dropout, untied. */

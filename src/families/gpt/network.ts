@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { ContextDense, SeededDropout } from '../../model';
+import {
+  CausalSelfAttention,
+  ContextDense,
+  TRANSFORMER_INIT_STDDEV,
+  PositionEmbedding,
+  SeededDropout,
+  TokenTable,
+} from '../../model';
 import { deriveSeed } from '../../random';
 import type { NetworkConfig } from '../family';
-import { CausalSelfAttention, INIT_STDDEV, PositionEmbedding, TokenTable } from './layers';
 
 /** The settings of a GPT (a decoder-only transformer), as saved in `config.json`. */
 export interface GptConfig extends NetworkConfig {
@@ -63,7 +69,7 @@ export function buildGpt(config: GptConfig): tf.LayersModel {
   const table = new TokenTable({ vocabSize, width, seed: seedOf('tokens'), name: GPT_LAYERS.tokens });
   const positions = new PositionEmbedding({ context, seed: seedOf('positions'), name: GPT_LAYERS.positions });
   let x = drop(positions.apply(table.apply(input)) as tf.SymbolicTensor);
-  const projectionStddev = INIT_STDDEV / Math.sqrt(2 * layers);
+  const projectionStddev = TRANSFORMER_INIT_STDDEV / Math.sqrt(2 * layers);
   for (let b = 0; b < layers; b++) {
     const attention = new CausalSelfAttention({
       heads,
@@ -72,12 +78,18 @@ export function buildGpt(config: GptConfig): tf.LayersModel {
       name: GPT_LAYERS.attention(b),
     });
     x = residual(x, drop(attention.apply(norm(GPT_LAYERS.attentionNorm(b), x)) as tf.SymbolicTensor));
-    const hidden = dense(GPT_LAYERS.mlpIn(b), 4 * width, 'gelu', INIT_STDDEV, norm(GPT_LAYERS.mlpNorm(b), x));
+    const hidden = dense(
+      GPT_LAYERS.mlpIn(b),
+      4 * width,
+      'gelu',
+      TRANSFORMER_INIT_STDDEV,
+      norm(GPT_LAYERS.mlpNorm(b), x),
+    );
     x = residual(x, drop(dense(GPT_LAYERS.mlpOut(b), width, 'linear', projectionStddev, hidden)));
   }
   x = norm(GPT_LAYERS.finalNorm, x);
   const logits = config.tied
     ? (table.apply(x) as tf.SymbolicTensor)
-    : dense(GPT_LAYERS.logits, vocabSize, 'linear', INIT_STDDEV, x);
+    : dense(GPT_LAYERS.logits, vocabSize, 'linear', TRANSFORMER_INIT_STDDEV, x);
   return tf.model({ inputs: input, outputs: logits, name: 'gpt' });
 }

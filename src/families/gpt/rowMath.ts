@@ -1,24 +1,6 @@
 // The arithmetic of a GPT's generation steps on plain arrays, row by row: a step computes a few positions per row, where
 // the calls of a tensor library would cost more than the sums.
 
-/** `x · w + bias` for `rows` rows of `x` `[rows, inDim]` and `w` `[inDim, outDim]` (row-major). */
-export function affine(x: Float32Array, rows: number, w: Float32Array, bias: Float32Array): Float32Array {
-  const outDim = bias.length;
-  const inDim = w.length / outDim;
-  const out = new Float32Array(rows * outDim);
-  for (let r = 0; r < rows; r++) {
-    const y = out.subarray(r * outDim, (r + 1) * outDim);
-    y.set(bias);
-    for (let k = 0; k < inDim; k++) {
-      const xk = x[r * inDim + k];
-      if (xk === 0) continue;
-      const wk = w.subarray(k * outDim, (k + 1) * outDim);
-      for (let j = 0; j < outDim; j++) y[j] += xk * wk[j];
-    }
-  }
-  return out;
-}
-
 /** `x · tableᵀ` for `rows` rows of `x` `[rows, width]` and `table` `[vocab, width]`: each row's score against each entry. */
 export function timesTransposed(x: Float32Array, rows: number, table: Float32Array, width: number): Float32Array {
   const vocab = table.length / width;

@@ -1,16 +1,17 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type Conditioning, conditioningName, type Stepper } from '../../model';
 import { GPT_LAYERS, type GptConfig, LAYER_NORM_EPSILON } from './network';
-import { addInPlace, affine, geluInPlace, layerNorm, timesTransposed } from './rowMath';
+import { DenseWeights } from './denseWeights';
+import { addInPlace, geluInPlace, layerNorm, timesTransposed } from './rowMath';
 
-/** One block's weights, as plain arrays (kernels row-major `[in, out]`). */
+/** One block's weights: LayerNorms' gamma and beta, the dense layers' kernels and biases. */
 interface BlockWeights {
   norm1: [Float32Array, Float32Array];
-  qkv: [Float32Array, Float32Array];
-  out: [Float32Array, Float32Array];
+  qkv: DenseWeights;
+  out: DenseWeights;
   norm2: [Float32Array, Float32Array];
-  mlpIn: [Float32Array, Float32Array];
-  mlpOut: [Float32Array, Float32Array];
+  mlpIn: DenseWeights;
+  mlpOut: DenseWeights;
 }
 
 /** A snapshot of a GPT's weights (see `buildGpt`). */
@@ -19,8 +20,8 @@ interface GptWeights {
   positions: Float32Array;
   blocks: BlockWeights[];
   finalNorm: [Float32Array, Float32Array];
-  /** The output layer's kernel and bias; null when tied to the token table. */
-  logits: [Float32Array, Float32Array] | null;
+  /** The output layer; null when tied to the token table. */
+  logits: DenseWeights | null;
 }
 
 /** The weights of the layer `name`, copied out of the network. */
@@ -31,10 +32,16 @@ function weightsOf(network: tf.LayersModel, name: string): Float32Array[] {
     .map((w) => w.dataSync() as Float32Array);
 }
 
-/** A pair of weights of the layer `name` (kernel and bias, or LayerNorm's gamma and beta). */
+/** A pair of weights of the layer `name` (LayerNorm's gamma and beta). */
 function pairOf(network: tf.LayersModel, name: string): [Float32Array, Float32Array] {
   const [a, b] = weightsOf(network, name);
   return [a, b];
+}
+
+/** The kernel and bias of the dense layer `name`. */
+function denseOf(network: tf.LayersModel, name: string): DenseWeights {
+  const [kernel, bias] = weightsOf(network, name);
+  return new DenseWeights(kernel, bias);
 }
 
 function snapshot(network: tf.LayersModel, config: GptConfig): GptWeights {
@@ -42,11 +49,11 @@ function snapshot(network: tf.LayersModel, config: GptConfig): GptWeights {
     const [qkvKernel, qkvBias, outKernel, outBias] = weightsOf(network, GPT_LAYERS.attention(b));
     return {
       norm1: pairOf(network, GPT_LAYERS.attentionNorm(b)),
-      qkv: [qkvKernel, qkvBias] as [Float32Array, Float32Array],
-      out: [outKernel, outBias] as [Float32Array, Float32Array],
+      qkv: new DenseWeights(qkvKernel, qkvBias),
+      out: new DenseWeights(outKernel, outBias),
       norm2: pairOf(network, GPT_LAYERS.mlpNorm(b)),
-      mlpIn: pairOf(network, GPT_LAYERS.mlpIn(b)),
-      mlpOut: pairOf(network, GPT_LAYERS.mlpOut(b)),
+      mlpIn: denseOf(network, GPT_LAYERS.mlpIn(b)),
+      mlpOut: denseOf(network, GPT_LAYERS.mlpOut(b)),
     };
   });
   return {
@@ -54,7 +61,7 @@ function snapshot(network: tf.LayersModel, config: GptConfig): GptWeights {
     positions: weightsOf(network, GPT_LAYERS.positions)[0],
     blocks,
     finalNorm: pairOf(network, GPT_LAYERS.finalNorm),
-    logits: config.tied ? null : pairOf(network, GPT_LAYERS.logits),
+    logits: config.tied ? null : denseOf(network, GPT_LAYERS.logits),
   };
 }
 
@@ -143,18 +150,18 @@ export class GptStepper implements Stepper {
       }
     }
     weights.blocks.forEach((block, b) => {
-      const qkv = affine(layerNorm(x, rows, ...block.norm1, LAYER_NORM_EPSILON), rows, ...block.qkv);
+      const qkv = block.qkv.apply(layerNorm(x, rows, ...block.norm1, LAYER_NORM_EPSILON), rows);
       const mixed = this.attend(b, qkv, steps);
-      addInPlace(x, affine(mixed, rows, ...block.out));
-      const hidden = geluInPlace(affine(layerNorm(x, rows, ...block.norm2, LAYER_NORM_EPSILON), rows, ...block.mlpIn));
-      addInPlace(x, affine(hidden, rows, ...block.mlpOut));
+      addInPlace(x, block.out.apply(mixed, rows));
+      const hidden = geluInPlace(block.mlpIn.apply(layerNorm(x, rows, ...block.norm2, LAYER_NORM_EPSILON), rows));
+      addInPlace(x, block.mlpOut.apply(hidden, rows));
     });
     this.length += steps;
     x = lastOfEachRow(x, batchSize, steps, width);
     const normed = layerNorm(x, batchSize, ...weights.finalNorm, LAYER_NORM_EPSILON);
     return weights.logits === null
       ? timesTransposed(normed, batchSize, weights.tokens, width)
-      : affine(normed, batchSize, ...weights.logits);
+      : weights.logits.apply(normed, batchSize);
   }
 
   /**
@@ -215,7 +222,11 @@ export class GptStepper implements Stepper {
     this.history = pick(this.history, context) as Int32Array;
   }
 
-  dispose(): void {}
+  dispose(): void {
+    const { blocks, logits } = this.weights;
+    blocks.forEach((block) => [block.qkv, block.out, block.mlpIn, block.mlpOut].forEach((dense) => dense.dispose()));
+    logits?.dispose();
+  }
 }
 
 /** The last of each row's `steps` vectors of `x` `[rows·steps, width]` → `[rows, width]`. */

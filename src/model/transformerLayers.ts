@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { linear, lookupRows } from '../../model';
+import { linear } from './linear';
+import { lookupRows } from './rowLookup';
 
 /** GPT-2's initial deviation of every weight matrix (nanoGPT's `normal_(std=0.02)`). */
-export const INIT_STDDEV = 0.02;
+export const TRANSFORMER_INIT_STDDEV = 0.02;
 
 /** Arguments of {@link TokenTable}. */
 export interface TokenTableArgs {
@@ -31,7 +32,7 @@ export class TokenTable extends tf.layers.Layer {
 
   override build(): void {
     const { vocabSize, width, seed } = this.settings;
-    const initializer = tf.initializers.randomNormal({ mean: 0, stddev: INIT_STDDEV, seed });
+    const initializer = tf.initializers.randomNormal({ mean: 0, stddev: TRANSFORMER_INIT_STDDEV, seed });
     this.table = this.addWeight('embeddings', [vocabSize, width], 'float32', initializer);
     this.built = true;
   }
@@ -83,7 +84,7 @@ export class PositionEmbedding extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const width = (inputShape as tf.Shape).at(-1) as number;
     const { context, seed } = this.settings;
-    const initializer = tf.initializers.randomNormal({ mean: 0, stddev: INIT_STDDEV, seed });
+    const initializer = tf.initializers.randomNormal({ mean: 0, stddev: TRANSFORMER_INIT_STDDEV, seed });
     this.positions = this.addWeight('positions', [context, width], 'float32', initializer);
     this.built = true;
   }
@@ -146,9 +147,9 @@ export class CausalSelfAttention extends tf.layers.Layer {
     if (width % heads !== 0) throw new Error(`A width of ${width} does not split into ${heads} heads.`);
     const normal = (stddev: number, label: number) =>
       tf.initializers.randomNormal({ mean: 0, stddev, seed: seed + label });
-    this.qkvKernel = this.addWeight('qkv_kernel', [width, 3 * width], 'float32', normal(INIT_STDDEV, 0));
+    this.qkvKernel = this.addWeight('qkv_kernel', [width, 3 * width], 'float32', normal(TRANSFORMER_INIT_STDDEV, 0));
     this.qkvBias = this.addWeight('qkv_bias', [3 * width], 'float32', tf.initializers.zeros());
-    const outStddev = INIT_STDDEV / Math.sqrt(2 * blocks);
+    const outStddev = TRANSFORMER_INIT_STDDEV / Math.sqrt(2 * blocks);
     this.outKernel = this.addWeight('out_kernel', [width, width], 'float32', normal(outStddev, 1));
     this.outBias = this.addWeight('out_bias', [width], 'float32', tf.initializers.zeros());
     this.built = true;
