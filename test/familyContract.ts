@@ -23,17 +23,19 @@ export interface ContractCase {
   stopAt: number;
   /** A folder of its own for the interrupted run. */
   dir: string;
+  /** The engine `auto` takes for it. */
+  autoEngine: string;
 }
 
 /**
  * Trains a network of the case uninterrupted and again stopped at `stopAt`, saved, loaded and resumed: the losses and
- * the weights must be the same, the loss must fall, and `auto` must take the layers engine. Then seeded samples repeat
+ * the weights must be the same, the loss must fall, and `auto` must take the expected engine. Then seeded samples repeat
  * and beam search is at least as probable as greedy.
  */
 export async function checkFamilyContract(c: ContractCase): Promise<void> {
   const whole = c.build();
   const expected = await train(whole, c.data(), c.settings);
-  assert.equal(expected.engine, 'layers', 'auto takes the layers engine');
+  assert.equal(expected.engine, c.autoEngine, `auto takes the ${c.autoEngine} engine`);
   assert.ok(expected.history.batches.at(-1)!.loss < expected.history.batches[0].loss - 0.3, 'the loss falls');
 
   const model = c.build();

@@ -117,7 +117,7 @@ test('attention is causal: a later token changes no earlier logits; heads split 
   network.dispose();
 });
 
-test('the GPT trains on the layers engine, saves, loads and resumes exactly, with dropout', async () => {
+test('the GPT trains (auto: the native engine), saves, loads and resumes exactly, with dropout', async () => {
   await initBackend('wasm');
   const config = gpt({ dropout: 0.1 });
   const stream = Int32Array.from({ length: 1_500 }, (_, i) => 1 + ((i * 3 + (i >> 2)) % (VOCAB - 1)));
@@ -134,10 +134,11 @@ test('the GPT trains on the layers engine, saves, loads and resumes exactly, wit
     settings,
     stopAt: 9,
     dir: path.join(work, 'interrupted'),
+    autoEngine: 'native',
   });
   await assert.rejects(
-    train(buildGpt(config), data(), { ...settings, engine: 'native' }),
-    /The native engine cannot run this model/,
+    train(buildGpt(config), data(), { ...settings, engine: 'fast' }),
+    /The fast engine cannot run this model/,
   );
 });
 
@@ -245,7 +246,7 @@ test('gennet train --model gpt learns on windows of its context, generates past 
   );
   assert.equal(trained.status, 0, trained.stderr);
   const summary = parseAs<TrainOutput>(trained.stdout);
-  assert.equal(summary.engine, 'layers');
+  assert.equal(summary.engine, 'native', 'auto takes the native engine');
   assert.ok(summary.valLoss < Math.log(summary.vocabSize) - 1, `val loss ${summary.valLoss}`);
   assert.match(trained.stderr, /training GPT, 2 blocks × width 32, 2 heads, context 32/);
   const saved = parseAs<{ run: { data: { seqLen: number } } }>(readFileSync(path.join(out, 'config.json'), 'utf8'));

@@ -119,6 +119,7 @@ test('the MLP trains on the layers engine (not the recurrent ones), saves, loads
     settings,
     stopAt: 11,
     dir: path.join(work, 'interrupted'),
+    autoEngine: 'layers',
   });
   await assert.rejects(
     train(buildMlp(config), data(), { ...settings, engine: 'fast' }),

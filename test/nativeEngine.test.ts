@@ -505,7 +505,7 @@ equals tf.train.adam applied to its gradients`, async () => {
     fusedModel,
     { learningRate: 0.01, weightDecay: 0, clipNorm: 0.5, threads: 2 },
     null,
-  );
+  )!;
   const optimizer: tf.Optimizer = tf.train.adam(0.01);
   for (let step = 0; step < 5; step++) {
     fused.step(maskedBatch());

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <string>
 
+#include "arguments.h"
 #include "blas.h"
+#include "gptAddon.h"
 #include "cells/cell.h"
 #include "network.h"
 
@@ -34,32 +36,9 @@ gn::Spec read_spec(const Napi::Object& o) {
   return s;
 }
 
-/** Pointers into the Float32Arrays of `list`, each checked against the size the spec implies. */
+/** Pointers into the Float32Arrays of `value`, each checked against the size the spec implies. */
 gn::Params read_params(const Napi::Env& env, const gn::Spec& s, const Napi::Value& value, const char* what) {
-  if (!value.IsArray()) throw Napi::Error::New(env, std::string("native: ") + what + " must be an array of Float32Array");
-  Napi::Array list = value.As<Napi::Array>();
-  const std::vector<size_t> sizes = gn::param_sizes(s);
-  if (list.Length() != sizes.size()) throw Napi::Error::New(env, std::string("native: ") + what + " has " + std::to_string(list.Length()) + " arrays, the network needs " + std::to_string(sizes.size()));
-  gn::Params p;
-  for (uint32_t i = 0; i < list.Length(); i++) {
-    Napi::Value item = list.Get(i);
-    if (!item.IsTypedArray() || item.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::Error::New(env, std::string("native: ") + what + "[" + std::to_string(i) + "] is not a Float32Array");
-    Napi::Float32Array array = item.As<Napi::Float32Array>();
-    if (array.ElementLength() != sizes[i]) throw Napi::Error::New(env, std::string("native: ") + what + "[" + std::to_string(i) + "] has " + std::to_string(array.ElementLength()) + " values, expected " + std::to_string(sizes[i]));
-    p.tensors.push_back(array.Data());
-  }
-  return p;
-}
-
-/** Token ids of `value` (an Int32Array of `count` ids, each < vocab). */
-const int32_t* read_ids(const Napi::Env& env, const Napi::Value& value, size_t count, int vocab, const char* what) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) throw Napi::Error::New(env, std::string("native: ") + what + " must be an Int32Array");
-  Napi::Int32Array ids = value.As<Napi::Int32Array>();
-  if (ids.ElementLength() != count) throw Napi::Error::New(env, std::string("native: ") + what + " has " + std::to_string(ids.ElementLength()) + " ids, expected " + std::to_string(count));
-  for (size_t k = 0; k < count; k++) {
-    if (ids[k] < 0 || ids[k] >= vocab) throw Napi::Error::New(env, "Token id " + std::to_string(ids[k]) + " is outside the vocabulary of " + std::to_string(vocab) + "; the ids and the vocabulary do not match.");
-  }
-  return ids.Data();
+  return gn::Params{gn::read_arrays(env, value, gn::param_sizes(s), what)};
 }
 
 /** The arguments shared by `lossAndGradients` and `loss`: (spec, weights, inputs, targets, mask, batch, steps, threads, …). */
@@ -69,15 +48,6 @@ struct StepArguments {
   gn::Batch batch;
   int threads;
 };
-
-/** Dropout seeds: null (no dropout) or a Uint32Array of one seed per layer. */
-const uint32_t* read_seeds(const Napi::Value& value, int layers) {
-  if (value.IsNull()) return nullptr;
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array || value.As<Napi::Uint32Array>().ElementLength() != size_t(layers)) {
-    throw Napi::Error::New(value.Env(), "native: dropoutSeeds must be null or a Uint32Array of one seed per layer");
-  }
-  return value.As<Napi::Uint32Array>().Data();
-}
 
 /** A recurrent state of `batch` rows: null (zeros) or a Float32Array laid out as gn::state_size describes. */
 const float* read_state(const Napi::Value& value, const gn::Spec& spec, int batch, const char* what) {
@@ -100,15 +70,9 @@ gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, const gn::Spec& 
   const int batch = info[at + 3].As<Napi::Number>().Int32Value(), steps = info[at + 4].As<Napi::Number>().Int32Value();
   if (batch < 1 || steps < 1) throw Napi::Error::New(env, "native: batch and steps must be ≥ 1");
   const size_t cells = size_t(batch) * steps;
-  gn::Batch b{read_ids(env, info[at], cells, vocab, "inputs"), read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps,
-              read_seeds(seeds, spec.layers), read_state(initial, spec, batch, "initialState")};
-  const Napi::Value mask = info[at + 2];
-  if (!mask.IsNull()) {
-    if (!mask.IsTypedArray() || mask.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || mask.As<Napi::Float32Array>().ElementLength() != cells) {
-      throw Napi::Error::New(env, "native: mask must be null or a Float32Array of batch × steps");
-    }
-    b.mask = mask.As<Napi::Float32Array>().Data();
-  }
+  gn::Batch b{gn::read_ids(env, info[at], cells, vocab, "inputs"), gn::read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps,
+              gn::read_seeds(seeds, spec.layers), read_state(initial, spec, batch, "initialState")};
+  b.mask = gn::read_mask(env, info[at + 2], cells);
   return b;
 }
 
@@ -121,11 +85,6 @@ double read_rate(const Napi::Value& value, const char* what) {
   return rate;
 }
 
-int read_threads(const Napi::Value& value) {
-  const int threads = value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
-  if (threads < 1 || threads > 256) throw Napi::Error::New(value.Env(), "native: threads must be between 1 and 256");
-  return threads;
-}
 
 /**
  * The arguments of `lossAndGradients` (…, threads, dropoutSeeds, initialState) or `loss` (…, threads, initialState:
@@ -140,7 +99,7 @@ StepArguments read_step(const Napi::CallbackInfo& info, const char* name, bool w
   StepArguments a{read_spec(info[0].As<Napi::Object>()), {}, {}, 0};
   a.params = read_params(env, a.spec, info[1], "weights");
   a.batch = read_batch(info, 2, a.spec, with_seeds ? info[8] : env.Null(), info[with_seeds ? 9 : 8]);
-  a.threads = read_threads(info[7]);
+  a.threads = gn::read_threads(info[7]);
   return a;
 }
 
@@ -269,7 +228,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Step(const Napi::CallbackInfo& info) {
     if (info.Length() != 7) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)");
     const gn::Batch batch = read_batch(info, 0, spec_, info[6], info.Env().Null());
-    return Napi::Number::New(info.Env(), trainer_->step(batch, read_threads(info[5])));
+    return Napi::Number::New(info.Env(), trainer_->step(batch, gn::read_threads(info[5])));
   }
 
   Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
@@ -319,7 +278,7 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     Napi::Env env = info.Env();
     const int steps = info.Length() == 2 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
     if (steps < 1) throw Napi::Error::New(env, "native: feed(tokens, steps) needs steps ≥ 1");
-    const int32_t* tokens = read_ids(env, info[0], size_t(batch_) * steps, spec_.vocab, "tokens");
+    const int32_t* tokens = gn::read_ids(env, info[0], size_t(batch_) * steps, spec_.vocab, "tokens");
     const std::vector<float>& logits = stepper_->feed(tokens, steps);
     return to_array(env, logits);
   }
@@ -380,6 +339,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", TrainerWrap::Define(env));
   exports.Set("profile", Napi::Function::New(env, Profile));
   exports.Set("dropoutMasks", Napi::Function::New(env, DropoutMasks));
+  gn::register_gpt(env, exports);
   const std::vector<const char*> names = gn::cell_names();
   Napi::Array cells = Napi::Array::New(env, names.size());
   for (size_t i = 0; i < names.size(); i++) cells.Set(static_cast<uint32_t>(i), Napi::String::New(env, names[i]));

@@ -126,7 +126,12 @@ export interface Engine {
   createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): VectorStateStepper;
   /**
    * When the engine can run whole optimisation steps itself: starts a run from the network's weights and a saved
-   * Adam state (null for a fresh one). Engines without it leave Adam and clipping to TensorFlow.js.
+   * Adam state (null for a fresh one). Engines without it, or returning null for this network, leave Adam and
+   * clipping to TensorFlow.js.
    */
-  startTraining?(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null): FusedTraining;
+  startTraining?(
+    network: tf.LayersModel,
+    settings: UpdateSettings,
+    optimizer: OptimizerState | null,
+  ): FusedTraining | null;
 }

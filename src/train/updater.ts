@@ -23,7 +23,7 @@ export interface UpdaterSettings {
 }
 
 /**
- * How a run updates its weights, step by step: either the engine's whole steps (an engine with `startTraining`), or
+ * How a run updates its weights, step by step: either the engine's whole steps (an engine whose `startTraining` runs the network), or
  * TensorFlow.js's Adam over the gradients an engine computes (on this thread, or shared with worker threads).
  */
 export interface Updater {
@@ -57,8 +57,9 @@ export async function startUpdater(
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
   checkedRate(settings.learningRate, 'learning rate (--lr)');
   checkedRate(settings.weightDecay, 'weight decay (--weight-decay)');
-  if (engine.startTraining !== undefined && encoded === undefined) {
-    const fused = engine.startTraining(model, settings, resume?.optimizer ?? null);
+  const fused =
+    encoded === undefined ? (engine.startTraining?.(model, settings, resume?.optimizer ?? null) ?? null) : null;
+  if (fused !== null) {
     return {
       step: (batch) => Promise.resolve(fused.step(batch)),
       setLearningRate: (learningRate) => fused.setLearningRate(checkedRate(learningRate, 'learning rate (--lr)')),

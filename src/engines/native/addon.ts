@@ -37,8 +37,36 @@ export interface NativeStepProfile {
   update: number;
 }
 
+/** The shape of a GPT as the addon reads it (see native/src/gpt.h). */
+export interface NativeGptSpec {
+  layers: number;
+  width: number;
+  heads: number;
+  context: number;
+  vocab: number;
+  tied: boolean;
+  /** Rate of every dropout layer; 0 for none. */
+  dropout: number;
+}
+
 /** The C++ addon's exports (native/src/addon.cc). */
 export interface NativeAddon {
+  /**
+   * A GPT batch's mean loss and, `withGradients`, its gradients (in the order of the weights: the network's trainable
+   * weights); `dropoutSeeds`: one per dropout layer (after the embeddings, then each attention and MLP), or null.
+   */
+  gptLossAndGradients(
+    spec: NativeGptSpec,
+    weights: Float32Array[],
+    inputs: Int32Array,
+    targets: Int32Array,
+    mask: Float32Array | null,
+    batch: number,
+    steps: number,
+    threads: number,
+    dropoutSeeds: Uint32Array | null,
+    withGradients: boolean,
+  ): { loss: number; grads: Float32Array[] | null };
   /** The names of the cells the addon runs (its cell registry, native/src/cells/registry.cc). */
   cells: string[];
   /** The phases of the whole training steps so far; `reset` starts the count afresh. */

@@ -5,6 +5,7 @@ import type { Engine, LossAndGradients, OptimizerState, UpdateSettings } from '.
 import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
 import { NativeLayout, NativeSpec, nativeAddon } from './addon';
 import { nativeFusedTraining } from './fusedTraining';
+import { isGpt, type NativeGptLayout, nativeGptLayout } from './gptLayout';
 
 /** The dropout rate every recurrent layer shares (0 for none), or null when the layers' rates differ. */
 function sharedDropoutRate(parts: NetworkParts): number | null {
@@ -44,6 +45,10 @@ function nativeLayout(network: tf.LayersModel): NativeLayout {
 
 /** Why the addon cannot run `network`, beyond what the shared parts reader checks. */
 function nativeUnsupportedReason(network: tf.LayersModel): string | null {
+  if (isGpt(network)) {
+    const layout = nativeGptLayout(network);
+    return 'reason' in layout ? layout.reason : null;
+  }
   const reason = partsUnsupportedReason(network);
   if (reason !== null) return reason;
   const parts = networkParts(network, 'native');
@@ -60,6 +65,36 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   if (variables.some((v, i) => network.trainableWeights[i] !== v))
     return 'trainable weights in an order other than input, layers, output';
   return null;
+}
+
+/** The GPT `network`'s layout (it was checked by `unsupportedReason` when the engine was chosen). */
+function gptLayout(network: tf.LayersModel): NativeGptLayout {
+  const layout = nativeGptLayout(network);
+  if ('reason' in layout) throw new Error(`The native engine cannot run this model: ${layout.reason}.`);
+  return layout;
+}
+
+/** The loss of a GPT batch and, `withGradients`, its gradients by variable name; a GPT starts from no state. */
+function gptPass(
+  network: tf.LayersModel,
+  batch: Batch,
+  threads: number,
+  initialState: Float32Array | null,
+  withGradients: boolean,
+): LossAndGradients {
+  if (initialState !== null) throw new Error('A GPT takes no initial state (it has no conditions and no encoder).');
+  const { spec, variables, nextDropoutSeeds } = gptLayout(network);
+  const { inputs, targets, mask, batchSize, seqLen } = batch;
+  const seeds = withGradients ? nextDropoutSeeds() : null;
+  const args = [inputs, targets, mask, batchSize, seqLen, threads, seeds, withGradients] as const;
+  const result = addon().gptLossAndGradients(spec, weightArrays(variables), ...args);
+  const grads: tf.NamedTensorMap = {};
+  const arrays = result.grads ?? [];
+  arrays.forEach(
+    (values, i) =>
+      (grads[(variables[i].read() as tf.Variable).name] = tf.tensor(values, variables[i].shape as number[])),
+  );
+  return { loss: result.loss, grads };
 }
 
 const addon = () => {
@@ -138,6 +173,7 @@ export const nativeEngine: Engine = {
     threads: number,
     initialState: Float32Array | null = null,
   ): LossAndGradients {
+    if (isGpt(network)) return gptPass(network, batch, threads, initialState, true);
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(
       spec,
@@ -160,6 +196,7 @@ export const nativeEngine: Engine = {
       : { loss: result.loss, grads, initialStateGrad: result.initialStateGrads };
   },
   loss(network: tf.LayersModel, batch: Batch, initialState: Float32Array | null = null, threads = 1): number {
+    if (isGpt(network)) return gptPass(network, batch, threads, initialState, false).loss;
     const { spec, variables } = nativeLayout(network);
     return addon().loss(
       spec,
@@ -176,6 +213,7 @@ export const nativeEngine: Engine = {
   createStepper: (network: tf.LayersModel, config: ModelConfig, batchSize: number) =>
     new NativeStepper(network, config, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
+    if (isGpt(network)) return null; // its gradients are native, Adam is TensorFlow.js's (a fused GPT step is to come)
     const layout = nativeLayout(network);
     return nativeFusedTraining(addon(), layout, weightArrays(layout.variables), settings, optimizer);
   },

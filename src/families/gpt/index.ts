@@ -85,14 +85,15 @@ function trainingShape({ vocabSize, layers, width, heads, context, tied }: GptCo
  * GPT (a decoder-only transformer, as nanoGPT): token and position embeddings, pre-LayerNorm blocks of causal
  * multi-head self-attention and a GELU MLP, a final LayerNorm and the logits. It reads at most its context of tokens:
  * training windows are that long by default, and generation keeps a key–value cache. It takes no conditions and no
- * encoder. It trains on the layers engine.
+ * encoder. It trains on the native engine (the C++ pass; TensorFlow.js's Adam for now) or the layers engine (tfjs ops
+ * and automatic gradients, the reference).
  */
 export const gptFamily: NetworkFamily<GptConfig> = {
   name: 'gpt',
   description: 'GPT: a decoder-only transformer (causal self-attention, GELU MLP, pre-LayerNorm; nanoGPT)',
   spec: { syntax: SYNTAX, example: 'gpt:4x128:h4:ctx128' },
   supports: { conditions: false, seq2seq: false, beam: true, page: true, export: false },
-  engines: ['layers'],
+  engines: ['native', 'layers'],
   recordKeys: ['model'],
   training: 'steps',
   parseSpec,
