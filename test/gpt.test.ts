@@ -204,6 +204,8 @@ test('GPT specs and settings: defaults, parts in any order after the size, refus
   assert.throws(() => parseModelSpec('gpt:2x64:h3'), /a width of 64 does not split into 3 heads/);
   assert.throws(() => parseModelSpec('gpt:h2:2x64'), /"2x64" is not a part it knows, or comes twice or out of place/);
   assert.throws(() => parseModelSpec('gpt:h2:h4'), /"h4" is not a part it knows/);
+  assert.throws(() => parseModelSpec('gpt:ctx0'), /its context must be 1–8192/);
+  assert.throws(() => parseModelSpec('gpt:h0'), /its heads must be 1–64/);
   const vocab = { size: 30, unit: 'char' as const };
   const config = gptFamily.resolveConfig({ ...parseModelSpec('gpt:1x32:tied').settings, dropout: 0.2 }, vocab);
   assert.deepEqual(config, {

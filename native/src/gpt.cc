@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <mutex>
 #include <thread>
 
 #include "elementwise.h"
 #include "linear.h"
+#include "mathx.h"
 
 namespace gn {
 
@@ -86,38 +88,52 @@ void layer_norm_backward(const float* dy, const float* xhat, const float* rstd, 
   }
 }
 
+/** The exact GELU, u·Φ(u), of `n` values. */
+GN_VECTOR_CLONES void gelu(const float* __restrict u, float* __restrict y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = 0.5f * u[i] * (1.0f + erf_approx(u[i] * float(M_SQRT1_2)));
+}
+
+/** dy ⊙= GELU'(u) = Φ(u) + u·φ(u), for `n` values. */
+GN_VECTOR_CLONES void gelu_backward(const float* __restrict u, float* __restrict dy, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const float cdf = 0.5f * (1.0f + erf_approx(u[i] * float(M_SQRT1_2)));
+    dy[i] *= cdf + u[i] * exp_approx(-0.5f * u[i] * u[i]) * 0.3989422804014327f;
+  }
+}
+
 /** x ⊙ mask, or x when there is no mask. */
 void apply_mask(float* x, const std::vector<float>& mask, size_t n) {
   if (!mask.empty()) multiply_by(x, mask.data(), n);
 }
 
-/** One thread's block of rows: its forward pass, loss and (with gradients) backward pass. */
+/**
+ * One thread's block of rows: its forward pass, loss and (with gradients) backward pass. Its buffers are kept
+ * between calls (see `workspaces`): fresh ones cost more in page faults than the pass in products.
+ */
 class GptPart {
  public:
-  GptPart(const GptSpec& s, const GptParams& p, int row0, int rows, int steps)
-      : s_(s), p_(p), row0_(row0), rows_(rows), steps_(steps), n_(size_t(rows) * steps) {}
-
-  /** Σ weight · loss of the rows; with `grads`, adds their gradients (times `scale`). */
-  double run(const int32_t* inputs, const int32_t* targets, const float* mask, const uint32_t* seeds, float scale,
-             const GptParams* grads) {
+  /** Σ weight · loss of rows [row0, row0 + rows); with `grads`, adds their gradients (times `scale`). */
+  double run(const GptSpec& s, const GptParams& p, int row0, int rows, int steps, const int32_t* inputs,
+             const int32_t* targets, const float* mask, const uint32_t* seeds, float scale, const GptParams* grads) {
+    s_ = s, p_ = &p, row0_ = row0, rows_ = rows, steps_ = steps, n_ = size_t(rows) * steps;
     const int c = s_.width, v = s_.vocab;
     ids_.assign(inputs + size_t(row0_) * steps_, inputs + size_t(row0_) * steps_ + n_);
     targets_.assign(targets + size_t(row0_) * steps_, targets + size_t(row0_) * steps_ + n_);
     weights_.assign(n_, 1.0f);
     if (mask != nullptr) weights_.assign(mask + size_t(row0_) * steps_, mask + size_t(row0_) * steps_ + n_);
     x_.resize(n_ * c);
-    gather_rows(p_.tokens, c, ids_.data(), n_, x_.data());
+    gather_rows(p_->tokens, c, ids_.data(), n_, x_.data());
     for (size_t i = 0; i < n_; i++)
-      for (int k = 0; k < c; k++) x_[i * c + k] += p_.positions[(i % steps_) * c + k];
+      for (int k = 0; k < c; k++) x_[i * c + k] += p_->positions[(i % steps_) * c + k];
     drop0_ = masks(seeds, 0, c);
     apply_mask(x_.data(), drop0_, n_ * c);
     blocks_.resize(s_.layers);
     for (int l = 0; l < s_.layers; l++) forward_block(l, seeds);
     xhatf_.resize(n_ * c), rstdf_.resize(n_), hf_.resize(n_ * c), logits_.resize(n_ * v);
-    layer_norm(x_.data(), n_, c, p_.final_gamma, p_.final_beta, xhatf_.data(), rstdf_.data(), hf_.data());
-    if (s_.tied) gemm(false, true, n_, v, c, hf_.data(), c, p_.tokens, c, 0.0f, logits_.data(), v);
-    else gemm(false, false, n_, v, c, hf_.data(), c, p_.out_kernel, v, 0.0f, logits_.data(), v);
-    const double loss = softmax_cross_entropy(logits_.data(), n_, v, s_.tied ? zeros(v) : p_.out_bias,
+    layer_norm(x_.data(), n_, c, p_->final_gamma, p_->final_beta, xhatf_.data(), rstdf_.data(), hf_.data());
+    if (s_.tied) gemm(false, true, n_, v, c, hf_.data(), c, p_->tokens, c, 0.0f, logits_.data(), v);
+    else gemm(false, false, n_, v, c, hf_.data(), c, p_->out_kernel, v, 0.0f, logits_.data(), v);
+    const double loss = softmax_cross_entropy(logits_.data(), n_, v, s_.tied ? zeros(v) : p_->out_bias,
                                               targets_.data(), weights_.data(), scale);
     if (grads != nullptr) backward(*grads);
     return loss;
@@ -135,7 +151,7 @@ class GptPart {
 
   void forward_block(int l, const uint32_t* seeds) {
     const int c = s_.width;
-    const BlockParams& w = p_.blocks[l];
+    const BlockParams& w = p_->blocks[l];
     BlockTrace& t = blocks_[l];
     t.xhat1.resize(n_ * c), t.rstd1.resize(n_), t.h1.resize(n_ * c), t.qkv.resize(n_ * 3 * c);
     layer_norm(x_.data(), n_, c, w.ln1_gamma, w.ln1_beta, t.xhat1.data(), t.rstd1.data(), t.h1.data());
@@ -153,10 +169,7 @@ class GptPart {
     layer_norm(x_.data(), n_, c, w.ln2_gamma, w.ln2_beta, t.xhat2.data(), t.rstd2.data(), t.h2.data());
     gemm(false, false, n_, 4 * c, c, t.h2.data(), c, w.mlp_in_kernel, 4 * c, 0.0f, t.pre_gelu.data(), 4 * c);
     add_bias(t.pre_gelu.data(), n_, 4 * c, w.mlp_in_bias);
-    for (size_t i = 0; i < n_ * 4 * c; i++) {
-      const float u = t.pre_gelu[i];
-      t.post_gelu[i] = 0.5f * u * (1.0f + std::erf(u * float(M_SQRT1_2)));
-    }
+    gelu(t.pre_gelu.data(), t.post_gelu.data(), n_ * 4 * c);
     gemm(false, false, n_, c, 4 * c, t.post_gelu.data(), 4 * c, w.mlp_out_kernel, c, 0.0f, proj_.data(), c);
     add_bias(proj_.data(), n_, c, w.mlp_out_bias);
     t.drop2 = masks(seeds, 2 + 2 * l, c);
@@ -179,7 +192,7 @@ class GptPart {
           float max = -INFINITY;
           for (int j = 0; j <= i; j++) max = std::max(max, row[j] * scale);
           float sum = 0.0f;
-          for (int j = 0; j <= i; j++) sum += row[j] = std::exp(row[j] * scale - max);
+          for (int j = 0; j <= i; j++) sum += row[j] = exp_approx(row[j] * scale - max);
           for (int j = 0; j <= i; j++) row[j] /= sum;
           std::fill(row + i + 1, row + T, 0.0f);
         }
@@ -194,14 +207,14 @@ class GptPart {
     dx_.assign(n_ * c, 0.0f);
     dh_.resize(n_ * c);
     if (s_.tied) {
-      gemm(false, false, n_, c, v, logits_.data(), v, p_.tokens, c, 0.0f, dh_.data(), c);
+      gemm(false, false, n_, c, v, logits_.data(), v, p_->tokens, c, 0.0f, dh_.data(), c);
       gemm(true, false, v, c, n_, logits_.data(), v, hf_.data(), c, 1.0f, g.tokens, c);
     } else {
-      gemm(false, true, n_, c, v, logits_.data(), v, p_.out_kernel, v, 0.0f, dh_.data(), c);
+      gemm(false, true, n_, c, v, logits_.data(), v, p_->out_kernel, v, 0.0f, dh_.data(), c);
       gemm(true, false, c, v, n_, hf_.data(), c, logits_.data(), v, 1.0f, g.out_kernel, v);
       add_column_sums(logits_.data(), n_, v, g.out_bias);
     }
-    layer_norm_backward(dh_.data(), xhatf_.data(), rstdf_.data(), n_, c, p_.final_gamma, g.final_gamma, g.final_beta,
+    layer_norm_backward(dh_.data(), xhatf_.data(), rstdf_.data(), n_, c, p_->final_gamma, g.final_gamma, g.final_beta,
                         dx_.data());
     for (int l = s_.layers - 1; l >= 0; l--) backward_block(l, g);
     apply_mask(dx_.data(), drop0_, n_ * c);
@@ -212,7 +225,7 @@ class GptPart {
 
   void backward_block(int l, const GptParams& grads) {
     const int c = s_.width;
-    const BlockParams& w = p_.blocks[l];
+    const BlockParams& w = p_->blocks[l];
     const BlockParams& g = grads.blocks[l];
     BlockTrace& t = blocks_[l];
     // MLP: x += drop(gelu(LN2(x)·W1 + b1)·W2 + b2)
@@ -222,12 +235,7 @@ class GptPart {
     gemm(true, false, 4 * c, c, n_, t.post_gelu.data(), 4 * c, proj_.data(), c, 1.0f, g.mlp_out_kernel, c);
     dwide_.resize(n_ * 4 * c);
     gemm(false, true, n_, 4 * c, c, proj_.data(), c, w.mlp_out_kernel, c, 0.0f, dwide_.data(), 4 * c);
-    for (size_t i = 0; i < n_ * 4 * c; i++) {
-      const float u = t.pre_gelu[i];
-      const float cdf = 0.5f * (1.0f + std::erf(u * float(M_SQRT1_2)));
-      const float pdf = std::exp(-0.5f * u * u) * 0.3989422804014327f;
-      dwide_[i] *= cdf + u * pdf;
-    }
+    gelu_backward(t.pre_gelu.data(), dwide_.data(), n_ * 4 * c);
     add_column_sums(dwide_.data(), n_, 4 * c, g.mlp_in_bias);
     gemm(true, false, c, 4 * c, n_, t.h2.data(), c, dwide_.data(), 4 * c, 1.0f, g.mlp_in_kernel, 4 * c);
     gemm(false, true, n_, c, 4 * c, dwide_.data(), 4 * c, w.mlp_in_kernel, 4 * c, 0.0f, dh_.data(), c);
@@ -277,10 +285,10 @@ class GptPart {
     }
   }
 
-  const GptSpec& s_;
-  const GptParams& p_;
-  int row0_, rows_, steps_;
-  size_t n_;
+  GptSpec s_{};
+  const GptParams* p_ = nullptr;
+  int row0_ = 0, rows_ = 0, steps_ = 0;
+  size_t n_ = 0;
   std::vector<int32_t> ids_, targets_;
   std::vector<float> weights_, x_, proj_, drop0_, xhatf_, rstdf_, hf_, logits_, dx_, dh_, dwide_, dqkv_, dprobs_;
   std::vector<BlockTrace> blocks_;
@@ -308,10 +316,15 @@ double gpt_loss_and_gradients(const GptSpec& s, const std::vector<const float*>&
   std::vector<float*> arrays;  // read only: GptParams names parameters and gradients alike
   for (const float* param : params) arrays.push_back(const_cast<float*>(param));
   const GptParams p(s, arrays);
+  static std::mutex busy;  // one call at a time: the parts' buffers are the process's
+  const std::lock_guard<std::mutex> lock(busy);
+  static std::vector<GptPart> parts_of_calls;
   const bool backward = !grads.empty();
   const int parts = std::max(1, std::min(threads, batch));
-  // Part 0 adds into `grads`; the others into buffers of their own, summed at the end.
-  std::vector<std::vector<std::vector<float>>> buffers(parts);
+  if (int(parts_of_calls.size()) < parts) parts_of_calls.resize(parts);
+  // Part 0 adds into `grads`; the others into buffers of their own (kept between calls), summed at the end.
+  static std::vector<std::vector<std::vector<float>>> buffers;
+  if (int(buffers.size()) < parts) buffers.resize(parts);
   std::vector<GptParams> part_grads;
   for (int k = 0; k < parts && backward; k++) {
     std::vector<float*> arrays;
@@ -320,8 +333,9 @@ double gpt_loss_and_gradients(const GptSpec& s, const std::vector<const float*>&
         std::fill_n(grads[i], sizes[i], 0.0f);
         arrays.push_back(grads[i]);
       } else {
-        buffers[k].emplace_back(sizes[i], 0.0f);
-        arrays.push_back(buffers[k].back().data());
+        if (buffers[k].size() <= i) buffers[k].emplace_back();
+        buffers[k][i].assign(sizes[i], 0.0f);
+        arrays.push_back(buffers[k][i].data());
       }
     }
     part_grads.emplace_back(s, arrays);
@@ -330,15 +344,21 @@ double gpt_loss_and_gradients(const GptSpec& s, const std::vector<const float*>&
   std::vector<std::exception_ptr> failures(parts);
   const auto run = [&](int k, int row0, int rows) {
     try {
-      GptPart part(s, p, row0, rows, steps);
-      losses[k] = part.run(inputs, targets, mask, dropout_seeds, scale, backward ? &part_grads[k] : nullptr);
+      losses[k] = parts_of_calls[k].run(s, p, row0, rows, steps, inputs, targets, mask, dropout_seeds, scale,
+                                        backward ? &part_grads[k] : nullptr);
     } catch (...) {
       failures[k] = std::current_exception();  // rethrown below, after every thread has joined
     }
   };
   std::vector<std::thread> workers;
   const auto rows_of = [&](int k) { return batch / parts + (k < batch % parts ? 1 : 0); };
-  for (int k = 1, row = rows_of(0); k < parts; row += rows_of(k), k++) workers.emplace_back(run, k, row, rows_of(k));
+  for (int k = 1, row = rows_of(0); k < parts; row += rows_of(k), k++) {
+    try {
+      workers.emplace_back(run, k, row, rows_of(k));
+    } catch (...) {
+      failures[k] = std::current_exception();  // the thread could not start
+    }
+  }
   run(0, 0, rows_of(0));
   for (auto& worker : workers) worker.join();
   for (const auto& failure : failures)

@@ -48,24 +48,19 @@ Napi::Value GptLossAndGradients(const Napi::CallbackInfo& info) {
   const int threads = read_threads(info[7]);
   const uint32_t* seeds = read_seeds(info[8], gpt_dropout_layers(s));
   const bool with_gradients = info[9].ToBoolean().Value();
-  std::vector<std::vector<float>> grads;
-  std::vector<float*> grad_arrays;
-  for (size_t i = 0; i < sizes.size() && with_gradients; i++) grads.emplace_back(sizes[i]), grad_arrays.push_back(grads.back().data());
+  // The gradients are written straight into the arrays JavaScript gets.
+  Napi::Array list = Napi::Array::New(env, with_gradients ? sizes.size() : 0);
+  std::vector<float*> grads;
+  for (size_t i = 0; i < sizes.size() && with_gradients; i++) {
+    Napi::Float32Array array = Napi::Float32Array::New(env, sizes[i]);
+    list.Set(static_cast<uint32_t>(i), array);
+    grads.push_back(array.Data());
+  }
   const double loss = gpt_loss_and_gradients(s, std::vector<const float*>(weights.begin(), weights.end()), inputs, targets, mask, batch,
-                                             steps, seeds, threads, grad_arrays);
+                                             steps, seeds, threads, grads);
   Napi::Object result = Napi::Object::New(env);
   result.Set("loss", Napi::Number::New(env, loss));
-  if (!with_gradients) {
-    result.Set("grads", env.Null());
-    return result;
-  }
-  Napi::Array list = Napi::Array::New(env, grads.size());
-  for (size_t i = 0; i < grads.size(); i++) {
-    Napi::Float32Array array = Napi::Float32Array::New(env, grads[i].size());
-    std::copy(grads[i].begin(), grads[i].end(), array.Data());
-    list.Set(static_cast<uint32_t>(i), array);
-  }
-  result.Set("grads", list);
+  result.Set("grads", with_gradients ? Napi::Value(list) : env.Null());
   return result;
 }
 

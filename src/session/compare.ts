@@ -69,6 +69,8 @@ export async function compareModels(settings: CompareSettings, log: Log = () => 
     throw new Error('Give the networks a budget: steps (--max-steps N) or seconds (--seconds S) each.');
   }
   const seqLen = sequenceLengthFor(settings.models, settings.data.seqLen);
+  if (settings.data.seqLen === undefined && seqLen !== undefined)
+    log(`compare: windows of ${seqLen} tokens for every model (the shortest context among them)`);
   const prepared = await prepareCorpusData(
     { ...DEFAULT_DATA_SETTINGS, ...given(settings.data), ...given({ seqLen }), corpus: settings.data.corpus },
     log,

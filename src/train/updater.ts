@@ -23,8 +23,9 @@ export interface UpdaterSettings {
 }
 
 /**
- * How a run updates its weights, step by step: either the engine's whole steps (an engine whose `startTraining` runs the network), or
- * TensorFlow.js's Adam over the gradients an engine computes (on this thread, or shared with worker threads).
+ * How a run updates its weights, step by step: either the engine's whole steps (an engine whose `startTraining` runs
+ * the network), or TensorFlow.js's Adam over the gradients an engine computes (on this thread, or shared with worker
+ * threads).
  */
 export interface Updater {
   /** One optimisation step on `batch`; returns its mean loss. */

@@ -10,7 +10,7 @@ export interface NativeGptLayout {
   nextDropoutSeeds: () => Uint32Array | null;
 }
 
-/** Whether `network` is a GPT (see `buildGpt`): it starts with a token table and position vectors. */
+/** Whether `network` is a GPT (see `buildGpt`): it has a token table (its layout is checked by `nativeGptLayout`). */
 export function isGpt(network: tf.LayersModel): boolean {
   return network.layers.some((layer) => layer instanceof TokenTable);
 }

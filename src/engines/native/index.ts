@@ -46,6 +46,8 @@ function nativeLayout(network: tf.LayersModel): NativeLayout {
 /** Why the addon cannot run `network`, beyond what the shared parts reader checks. */
 function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   if (isGpt(network)) {
+    if (typeof addon().gptLossAndGradients !== 'function')
+      return 'this build of the addon predates GPTs: rebuild it (npm run build:native)';
     const layout = nativeGptLayout(network);
     return 'reason' in layout ? layout.reason : null;
   }
@@ -151,8 +153,9 @@ class NativeStepper extends VectorStateStepperBase {
 /**
  * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
  * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the
- * engine's own threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`). The network
- * stays the tfjs-layers model: its weights are written back before validation, checkpoints and at the end.
+ * engine's own threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`; a GPT's
+ * pass is native too, its Adam TensorFlow.js's for now). The network stays the tfjs-layers model: its weights are
+ * written back before validation, checkpoints and at the end.
  */
 export const nativeEngine: Engine = {
   name: 'native',

@@ -17,7 +17,8 @@ export class DenseWeights {
   apply(x: Float32Array, rows: number): Float32Array {
     const outDim = this.bias.length;
     const inDim = this.kernel.length / outDim;
-    this.tensors ??= [tf.tensor2d(this.kernel, [inDim, outDim]), tf.tensor1d(this.bias)];
+    // kept: a caller's tf.tidy around a step must not dispose what the next step reads
+    this.tensors ??= [tf.keep(tf.tensor2d(this.kernel, [inDim, outDim])), tf.keep(tf.tensor1d(this.bias))];
     const [kernel, bias] = this.tensors;
     const y = tf.tidy(() => tf.add(tf.matMul(tf.tensor2d(x, [rows, inDim]), kernel), bias));
     const values = Float32Array.from(y.dataSync());

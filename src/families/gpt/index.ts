@@ -29,6 +29,10 @@ function parseSpec(spec: string): ModelSpec | null {
     else if (part === 'tied' && !('tied' in settings)) settings.tied = 1;
     else throw bad(`"${part}" is not a part it knows, or comes twice or out of place`);
   });
+  for (const key of ['layers', 'width', 'heads', 'context'] as const) {
+    const value = settings[key];
+    if (value !== undefined && !(value >= 1 && value <= LIMITS[key])) throw bad(`its ${key} must be 1–${LIMITS[key]}`);
+  }
   const { width, heads } = { ...DEFAULTS, ...settings };
   if (width % heads !== 0) throw bad(`a width of ${width} does not split into ${heads} heads`);
   return { family: 'gpt', label: spec, settings };

@@ -212,6 +212,8 @@ export class GptStepper implements Stepper {
     const { batchSize, context, rowCache } = this;
     if (rows.length !== batchSize)
       throw new Error(`reorder takes one source row for each of the ${batchSize} rows, got ${rows.length}.`);
+    const bad = Array.from(rows).find((row) => !(Number.isInteger(row) && row >= 0 && row < batchSize));
+    if (bad !== undefined) throw new Error(`reorder got the source row ${bad}; the rows are 0–${batchSize - 1}.`);
     const pick = (from: Float32Array | Int32Array, size: number) => {
       const to = from.slice();
       for (let r = 0; r < batchSize; r++) to.set(from.subarray(rows[r] * size, (rows[r] + 1) * size), r * size);

@@ -148,7 +148,7 @@ def main():
         for name in ("vocab.json", "model.py", "train_ddp.py"):
             shutil.copyfile(os.path.join(args.model, name), os.path.join(args.out, name))
     dist.barrier()  # the model is saved before any process leaves
-    # Leave without tearing the process group down: in torch 1.13 that can deadlock (about one run in twenty here).
+    # Leave without tearing the process group down: in torch 1.13 that can deadlock (here: 1 run in 4 of one loop).
     # Freeing the DDP reducer destroys gloo's process group, which joins its worker thread while holding the GIL, and
     # that thread may still be freeing the barrier's tensors, for which it waits for the GIL (pytorch#75097). All is
     # saved and flushed by now.
