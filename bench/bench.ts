@@ -9,7 +9,8 @@ import { ENGINES } from '../src/engines';
 import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { runOurBackend, type OurBackendResult } from './ours';
-import { formatReport, reportRows, stepProfileOf, type BenchReport } from './table';
+import { formatReport, gptTrainingRows, reportRows, stepProfileOf, type BenchReport } from './table';
+import { runTorchGpt } from './gptTraining';
 import { PYTHON, runTorchReference } from './torch';
 import { benchPlan, CORPUS, loadWorkload, SEQ_LEN, UNITS } from './workload';
 
@@ -36,6 +37,9 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     : `PyTorch not found — install python3-torch (Debian) to compare (${torch.reason})`;
   if (!torch.available) progress(`  ${torchNote}`);
 
+  progress(`PyTorch GPT (${PYTHON})`);
+  const torchGpt = await runTorchGpt(workload.data.vocab.size, plan.quick);
+
   progress(`peak memory: training on a ${plan.memory.corpusMegabytes} MB corpus`);
   const memory = await measurePeakRss(plan.memory.corpusMegabytes, plan.memory.maxSteps, ENGINES);
 
@@ -57,6 +61,8 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     })),
     ...reportRows(ours, torch),
     gptCache: ours.flatMap((result) => (result.available ? [{ backend: result.backend, ...result.gptCache }] : [])),
+    gptTraining: gptTrainingRows(ours, torchGpt),
+    torchGpt,
     torch: {
       available: torch.available,
       version: torch.available ? torch.version : null,

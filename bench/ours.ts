@@ -13,6 +13,7 @@ import { DEFAULT_TRAIN_CONFIG, train, type TrainCallback } from '../src/train';
 import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
 import { type GptCacheMeasurement, measureGptCache } from './gptCache';
+import { type GptTrainingMeasurement, measureGptTraining } from './gptTraining';
 import {
   benchPlan,
   loadWorkload,
@@ -57,6 +58,7 @@ export type OurBackendResult =
       training: TrainingMeasurement[];
       generation: GenerationMeasurement;
       gptCache: GptCacheMeasurement;
+      gptTraining: GptTrainingMeasurement;
     }
   | { backend: BackendName; available: false; reason: string };
 
@@ -212,7 +214,11 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
     `  ${backend} ${gptCache.model} generation: ${Math.round(gptCache.tokensPerSecondAt100)} tokens/s at 100, ` +
       `${Math.round(gptCache.tokensPerSecondAt1000)} at 1,000`,
   );
-  return { backend, available: true, description: describeBackend(), training, generation, gptCache };
+  const addon = nativeAddon();
+  const nativeRunsGpt = 'addon' in addon && typeof addon.addon.gptLossAndGradients === 'function';
+  const gptTraining = await measureGptTraining(data.vocab.size, nativeRunsGpt, quick);
+  progress(`  ${backend} GPT training: ${JSON.stringify(gptTraining)} chars/s`);
+  return { backend, available: true, description: describeBackend(), training, generation, gptCache, gptTraining };
 }
 
 if (require.main === module) {

@@ -4,6 +4,7 @@ import type { CellType } from '../src/model';
 import type { MemoryResult } from './memory';
 import type { NativeStepProfile } from '../src/engines/native/addon';
 import type { GptCacheMeasurement } from './gptCache';
+import { GPT_BENCH_MODEL, type GptTrainingMeasurement, type TorchGptResult } from './gptTraining';
 import type { OurBackendResult } from './ours';
 import { bestGeneration, bestTraining, type TorchResult } from './torch';
 import type { BenchPlan } from './workload';
@@ -42,6 +43,27 @@ export interface GenerationRow {
   oneAtATimeOverTorch: number | null;
 }
 
+/** GPT training throughput on one backend, characters per second, and native ÷ PyTorch's best (above 1: ours faster). */
+export interface GptTrainingRow extends GptTrainingMeasurement {
+  backend: BackendName;
+  torchBest: number | null;
+  torchByThreads: Record<number, number> | null;
+  nativeOverTorch: number | null;
+}
+
+/** Joins our GPT training measurements with PyTorch's. */
+export function gptTrainingRows(ours: readonly OurBackendResult[], torch: TorchGptResult): GptTrainingRow[] {
+  const byThreads = torch.available ? torch.byThreads : null;
+  const torchBest = byThreads === null ? null : Math.max(...Object.values(byThreads));
+  return ours.flatMap((result) => {
+    if (!result.available) return [];
+    const { native, nativeTwoThreads } = result.gptTraining;
+    const best = native === null ? null : Math.max(native, nativeTwoThreads ?? 0);
+    const nativeOverTorch = best === null || torchBest === null ? null : best / torchBest;
+    return [{ backend: result.backend, ...result.gptTraining, torchBest, torchByThreads: byThreads, nativeOverTorch }];
+  });
+}
+
 /** Everything `npm run bench` found: what `--json` prints. */
 export interface BenchReport {
   settings: {
@@ -59,6 +81,9 @@ export interface BenchReport {
   generation: GenerationRow[];
   /** Generation with a GPT's key–value cache, per backend. */
   gptCache: ({ backend: BackendName } & GptCacheMeasurement)[];
+  /** GPT training throughput per backend, against PyTorch's best thread count. */
+  gptTraining: GptTrainingRow[];
+  torchGpt: TorchGptResult;
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
   /**
@@ -280,6 +305,27 @@ export function formatReport(report: BenchReport): string {
       2,
     ),
   );
+  lines.push(
+    '',
+    `GPT training, characters per second (${GPT_BENCH_MODEL}; ours: Adam in TensorFlow.js over the engine's ` +
+      `gradients; PyTorch ${report.torchGpt.available ? report.torchGpt.version : 'not measured'}: the same ` +
+      'GPT in bench/torch_gpt.py, Adam; goal: native ≥ 2× PyTorch at its best)',
+    '',
+    ...formatTable(
+      ['backend', 'native 1t', 'native 2t', 'layers 1t', 'PyTorch best', '(per thread count)', 'native ÷ PyTorch'],
+      report.gptTraining.map((row) => [
+        row.backend,
+        integer(row.native),
+        integer(row.nativeTwoThreads),
+        integer(row.layers),
+        integer(row.torchBest),
+        perThread(row.torchByThreads, integer),
+        ratio(row.nativeOverTorch),
+      ]),
+      1,
+    ),
+  );
+  if (!report.torchGpt.available) lines.push(`PyTorch GPT: ${report.torchGpt.reason}`);
   const probe = memory[0];
   lines.push(
     '',
