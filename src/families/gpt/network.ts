@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   CausalSelfAttention,
   ContextDense,
+  LayerNorm,
   TRANSFORMER_INIT_STDDEV,
   PositionEmbedding,
   SeededDropout,
@@ -60,7 +61,7 @@ export function buildGpt(config: GptConfig): tf.LayersModel {
           x,
         ) as tf.SymbolicTensor);
   const norm = (name: string, x: tf.SymbolicTensor) =>
-    tf.layers.layerNormalization({ epsilon: LAYER_NORM_EPSILON, name }).apply(x) as tf.SymbolicTensor;
+    new LayerNorm({ epsilon: LAYER_NORM_EPSILON, name }).apply(x) as tf.SymbolicTensor;
   const dense = (name: string, units: number, activation: 'gelu' | 'linear', stddev: number, x: tf.SymbolicTensor) =>
     new ContextDense({ context: 1, units, activation, stddev, seed: seedOf(name), name }).apply(x) as tf.SymbolicTensor;
   const residual = (x: tf.SymbolicTensor, y: tf.SymbolicTensor) => tf.layers.add().apply([x, y]) as tf.SymbolicTensor;
