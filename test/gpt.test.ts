@@ -288,3 +288,25 @@ test('gennet train --model gpt learns on windows of its context, generates past 
   );
   assert.ok(rows.every((r) => Number.isFinite(r.valBitsPerChar) && r.params > 0));
 });
+
+test('a word-level GPT trains on the native engine and on layers to the same losses, and generates words', () => {
+  const corpus = path.join(work, 'word-syllables.txt');
+  writeSyllables(corpus, 43);
+  const flags = ['--corpus', corpus, '--level', 'word', '--model', 'gpt:1x16:h2:ctx12', '--max-steps', '20'];
+  const runs = ['native', 'layers'].map((engine) => {
+    const out = path.join(work, `word-gpt-${engine}`);
+    const run = gennetOnWasm('train', ...flags, '--engine', engine, '--no-samples', '--out', out, '--json');
+    assert.equal(run.status, 0, run.stderr);
+    return { out, summary: parseAs<TrainOutput>(run.stdout) };
+  });
+  const [native, layers] = runs.map((run) => run.summary);
+  assert.equal(native.engine, 'native');
+  assert.ok(
+    Math.abs(native.valLoss - layers.valLoss) <= 1e-4 * layers.valLoss,
+    `${native.valLoss} vs ${layers.valLoss}`,
+  );
+  assert.ok(native.valLoss < Math.log(native.vocabSize), `val loss ${native.valLoss} below the uniform guess`);
+  const text = gennetOnWasm('generate', '--model', runs[0].out, '--prompt', 'ka', '--length', '20', '--seed', '4');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^ka( (ka|lo|mi|tu|ren|sa|vo|<unk>)|\n|\.)+\s*$/);
+});
