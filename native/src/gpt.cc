@@ -125,7 +125,7 @@ class GptPart {
     gather_rows(p_->tokens, c, ids_.data(), n_, x_.data());
     for (size_t i = 0; i < n_; i++)
       for (int k = 0; k < c; k++) x_[i * c + k] += p_->positions[(i % steps_) * c + k];
-    drop0_ = masks(seeds, 0, c);
+    masks(seeds, 0, c, drop0_);
     apply_mask(x_.data(), drop0_, n_ * c);
     blocks_.resize(s_.layers);
     for (int l = 0; l < s_.layers; l++) forward_block(l, seeds);
@@ -140,13 +140,12 @@ class GptPart {
   }
 
  private:
-  /** Dropout layer `k`'s masks for this part's rows of [rows, steps, n] (empty without dropout). */
-  std::vector<float> masks(const uint32_t* seeds, int k, int n) const {
-    std::vector<float> m;
-    if (seeds == nullptr || s_.dropout <= 0.0f) return m;
+  /** Dropout layer `k`'s masks for this part's rows of [rows, steps, n] into `m` (left empty without dropout). */
+  void masks(const uint32_t* seeds, int k, int n, std::vector<float>& m) const {
+    m.clear();  // keeps its buffer for the next call
+    if (seeds == nullptr || s_.dropout <= 0.0f) return;
     m.resize(n_ * n);
     for (int b = 0; b < rows_; b++) dropout_mask(seeds[k], s_.dropout, row0_ + b, 1, steps_, n, m.data() + size_t(b) * steps_ * n);
-    return m;
   }
 
   void forward_block(int l, const uint32_t* seeds) {
@@ -161,7 +160,7 @@ class GptPart {
     proj_.resize(n_ * c);
     gemm(false, false, n_, c, c, t.mixed.data(), c, w.out_kernel, c, 0.0f, proj_.data(), c);
     add_bias(proj_.data(), n_, c, w.out_bias);
-    t.drop1 = masks(seeds, 1 + 2 * l, c);
+    masks(seeds, 1 + 2 * l, c, t.drop1);
     apply_mask(proj_.data(), t.drop1, n_ * c);
     for (size_t i = 0; i < n_ * c; i++) x_[i] += proj_[i];
     t.xhat2.resize(n_ * c), t.rstd2.resize(n_), t.h2.resize(n_ * c);
@@ -172,7 +171,7 @@ class GptPart {
     gelu(t.pre_gelu.data(), t.post_gelu.data(), n_ * 4 * c);
     gemm(false, false, n_, c, 4 * c, t.post_gelu.data(), 4 * c, w.mlp_out_kernel, c, 0.0f, proj_.data(), c);
     add_bias(proj_.data(), n_, c, w.mlp_out_bias);
-    t.drop2 = masks(seeds, 2 + 2 * l, c);
+    masks(seeds, 2 + 2 * l, c, t.drop2);
     apply_mask(proj_.data(), t.drop2, n_ * c);
     for (size_t i = 0; i < n_ * c; i++) x_[i] += proj_[i];
   }
@@ -248,7 +247,7 @@ class GptPart {
     gemm(true, false, c, c, n_, t.mixed.data(), c, proj_.data(), c, 1.0f, g.out_kernel, c);
     dh_.resize(n_ * c);
     gemm(false, true, n_, c, c, proj_.data(), c, w.out_kernel, c, 0.0f, dh_.data(), c);  // d mixed
-    dqkv_.assign(n_ * 3 * c, 0.0f);
+    dqkv_.resize(n_ * 3 * c);  // every row's q, k and v columns are written by attend_backward
     attend_backward(t);
     add_column_sums(dqkv_.data(), n_, 3 * c, g.qkv_bias);
     gemm(true, false, c, 3 * c, n_, t.h1.data(), c, dqkv_.data(), 3 * c, 1.0f, g.qkv_kernel, 3 * c);

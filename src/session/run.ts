@@ -113,7 +113,8 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   // is refused).
   const mode = settings.data.sourceColumn != null && settings.data.mode === undefined ? { mode: 'lines' as const } : {};
   const { spec, ...modelSettings } = given(settings.model);
-  const seqLen = sequenceLengthFor(spec === undefined ? [] : [parseModelSpec(spec)], settings.data.seqLen);
+  const givenSpec = spec === undefined ? null : parseModelSpec(spec);
+  const seqLen = sequenceLengthFor(givenSpec === null ? [] : [givenSpec], settings.data.seqLen);
   const dataSettings: DataSettings = {
     ...DEFAULT_DATA_SETTINGS,
     ...mode,
@@ -128,7 +129,7 @@ export async function newRun(settings: NewRunSettings, out: string, log: Log = (
   const shapeGiven = spec !== undefined || SHAPE_SETTINGS.some((key) => key in modelSettings);
   // Told nothing of its shape, a run builds the network chosen for its text (see `chosenNetwork`).
   const chosen = shapeGiven ? null : chosenNetwork(data);
-  const modelSpec = parseModelSpec(spec ?? chosen?.spec ?? specFromFlags(modelSettings).label);
+  const modelSpec = givenSpec ?? parseModelSpec(chosen?.spec ?? specFromFlags(modelSettings).label);
   const { family, config } = networkConfigOf(
     modelSpec,
     chosen === null ? modelSettings : { dropout: chosen.dropout, ...modelSettings },

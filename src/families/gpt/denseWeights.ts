@@ -21,7 +21,7 @@ export class DenseWeights {
     this.tensors ??= [tf.keep(tf.tensor2d(this.kernel, [inDim, outDim])), tf.keep(tf.tensor1d(this.bias))];
     const [kernel, bias] = this.tensors;
     const y = tf.tidy(() => tf.add(tf.matMul(tf.tensor2d(x, [rows, inDim]), kernel), bias));
-    const values = Float32Array.from(y.dataSync());
+    const values = y.dataSync() as Float32Array; // the backend lets go of it with the tensor: ours to change
     y.dispose();
     return values;
   }
