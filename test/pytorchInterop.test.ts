@@ -135,7 +135,10 @@ test(
         `torchrun ${run.signal === null ? `exited with ${run.status}` : `did not end within 120 s (${run.signal})`}` +
           `:\n${run.stdout}\n${run.stderr}`,
       );
+      // torchrun's tee prefixes each piece it reads from a rank's log, so a line read in two pieces carries a prefix
+      // at its end ("{…}[default0]:"): the prefixes are dropped wherever they are
       const lines = run.stdout
+        .replace(/\[default\d+\]:/gu, '')
         .split('\n')
         .filter((line) => /\{.*\}$/u.test(line))
         .map(

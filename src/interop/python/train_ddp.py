@@ -55,6 +55,12 @@ def windows(ids, count, seq_len, generator):
     return rows[:, :-1], rows[:, 1:]
 
 
+def report(record):
+    """One JSON line in one write: torchrun's --tee reads the log file line by line and prefixes every piece it reads."""
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
 def mean_over_processes(value, device):
     total = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(total)
@@ -139,11 +145,11 @@ def main():
         if step % args.log_every == 0 or step == args.steps:
             mean = mean_over_processes(loss.item(), device)
             if rank == 0:
-                print(json.dumps({"step": step, "loss": mean, "processes": world}), flush=True)
+                report({"step": step, "loss": mean, "processes": world})
     spread = replica_spread(model, device)
     if rank == 0:
         val_loss = validation_loss(model, val, args.seq_len, device)
-        print(json.dumps({"step": args.steps, "valLoss": val_loss, "replicaSpread": spread}), flush=True)
+        report({"step": args.steps, "valLoss": val_loss, "replicaSpread": spread})
         model.to("cpu").save(args.out, {"trainedBy": "train_ddp.py", "processes": world, "steps": args.steps})
         for name in ("vocab.json", "model.py", "train_ddp.py"):
             shutil.copyfile(os.path.join(args.model, name), os.path.join(args.out, name))
