@@ -8,6 +8,7 @@ import { nativeAddon } from '../src/engines/native/addon';
 import { buildGpt, type GptConfig } from '../src/families';
 import { createRng } from '../src/random';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
+import { assertSameCurve, flatWeights, relativeDiff } from './engineFixtures';
 
 // The native GPT pass against the layers engine's (TensorFlow.js ops and automatic gradients): the same loss and
 // gradients for every weight, for one and two blocks, one to four heads, tied and untied, with padding.
@@ -94,7 +95,8 @@ for (const shape of [
   });
 }
 
-test('training a GPT on the native engine follows the layers engine step by step; dropout trains too', async () => {
+test(`training a GPT on the native engine (whole steps: clipping, AdamW and the schedule in C++) follows the layers \
+engine step by step; with dropout, interrupted and resumed, it ends where an uninterrupted run ends`, async () => {
   await initBackend('wasm');
   const config: GptConfig = {
     family: 'gpt',
@@ -112,7 +114,18 @@ test('training a GPT on the native engine follows the layers engine step by step
     train: new WindowDataset(stream, { seqLen: 12 }),
     val: new WindowDataset(stream.subarray(0, 120), { seqLen: 12 }),
   });
-  const settings = { ...DEFAULT_TRAIN_CONFIG, batchSize: 8, epochs: 1, maxSteps: 12, learningRate: 0.01, seed: 2 };
+  const settings = {
+    ...DEFAULT_TRAIN_CONFIG,
+    batchSize: 8,
+    epochs: 1,
+    maxSteps: 12,
+    learningRate: 0.01,
+    lrSchedule: 'cosine' as const,
+    warmup: 3,
+    weightDecay: 0.1,
+    clipNorm: 0.5,
+    seed: 2,
+  };
   const [layers, native] = await Promise.all(
     (['layers', 'native'] as const).map((engine) => train(buildGpt(config), data(), { ...settings, engine })),
   );
@@ -121,13 +134,18 @@ test('training a GPT on the native engine follows the layers engine step by step
     const other = native.history.batches[i].loss;
     assert.ok(Math.abs(other - batch.loss) <= 1e-4 * batch.loss, `step ${i + 1}: ${other} vs ${batch.loss}`);
   });
-  const dropped = await train(buildGpt({ ...config, dropout: 0.2 }), data(), {
-    ...settings,
-    engine: 'native',
-    maxSteps: 30,
-  });
-  assert.ok(
-    dropped.history.batches.at(-1)!.loss < dropped.history.batches[0].loss - 0.3,
-    'the loss falls with dropout',
-  );
+  const dropoutRun = { ...settings, engine: 'native' as const, epochs: 3, maxSteps: 30 };
+  const whole = buildGpt({ ...config, dropout: 0.2 });
+  const reference = await train(whole, data(), dropoutRun);
+  assert.ok(reference.history.batches.at(-1)!.loss < reference.history.batches[0].loss - 0.3, 'dropout trains');
+  const model = buildGpt({ ...config, dropout: 0.2 });
+  const stop = new AbortController();
+  const stopAt15 = { onBatchEnd: (record: { step: number }) => void (record.step === 15 && stop.abort()) };
+  const part = await train(model, data(), dropoutRun, [stopAt15], { signal: stop.signal });
+  const rest = await train(model, data(), dropoutRun, [], { resume: part.interrupted! });
+  tf.dispose(part.interrupted!.optimizer.map((w) => w.tensor));
+  assertSameCurve(rest, reference, 'interrupted at step 15 and resumed');
+  assert.ok(relativeDiff(flatWeights(model), flatWeights(whole)) < 1e-5);
+  model.dispose();
+  whole.dispose();
 });

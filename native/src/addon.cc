@@ -1,4 +1,5 @@
-// Node-API bindings of the native engine: `lossAndGradients(...)` for a training step and `Stepper` for generation.
+// Node-API bindings of the native engine: `lossAndGradients(...)` for a training step, `Trainer` for whole training
+// steps (trainerWrap.h) and `Stepper` for generation.
 // Every argument is checked here, so a wrong call is a JavaScript error, never a crash.
 #include <napi.h>
 
@@ -10,6 +11,7 @@
 #include "gptAddon.h"
 #include "cells/cell.h"
 #include "network.h"
+#include "trainerWrap.h"
 
 namespace {
 
@@ -76,16 +78,6 @@ gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, const gn::Spec& 
   return b;
 }
 
-/** A learning rate or a weight decay: a finite number ≥ 0 (kept in double). */
-double read_rate(const Napi::Value& value, const char* what) {
-  const double rate = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
-  if (!(rate >= 0.0 && std::isfinite(rate))) {
-    throw Napi::Error::New(value.Env(), std::string("native: ") + what + " must be a finite number ≥ 0");
-  }
-  return rate;
-}
-
-
 /**
  * The arguments of `lossAndGradients` (…, threads, dropoutSeeds, initialState) or `loss` (…, threads, initialState:
  * evaluation has no dropout).
@@ -142,115 +134,19 @@ Napi::Value Loss(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), gn::loss_and_gradients(a.spec, a.params, a.batch, a.threads, gn::Params{}));
 }
 
-/** Copies of the arrays a Params points to (sizes from the spec). */
-std::vector<std::vector<float>> copies(const gn::Spec& s, const gn::Params& p) {
-  const std::vector<size_t> sizes = gn::param_sizes(s);
-  std::vector<std::vector<float>> out;
-  for (size_t i = 0; i < sizes.size(); i++) out.emplace_back(p.tensors[i], p.tensors[i] + sizes[i]);
-  return out;
-}
-
-/** A new Float32Array holding a copy of `values`. */
-Napi::Float32Array to_array(Napi::Env env, const std::vector<float>& values) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
-  std::copy(values.begin(), values.end(), out.Data());
-  return out;
-}
-
-Napi::Array to_arrays(Napi::Env env, const std::vector<std::vector<float>>& arrays) {
-  Napi::Array out = Napi::Array::New(env, arrays.size());
-  for (size_t i = 0; i < arrays.size(); i++) out.Set(uint32_t(i), to_array(env, arrays[i]));
-  return out;
-}
-
-/** The per-tensor flags `decayed` (an array of one boolean per weight): which tensors the weight decay applies to. */
-std::vector<bool> read_decayed(const Napi::Env& env, const Napi::Value& value, size_t count) {
-  if (!value.IsArray() || value.As<Napi::Array>().Length() != count) {
-    throw Napi::Error::New(env, "native: decayed must be an array of " + std::to_string(count) + " booleans (one per weight)");
+/** The recurrent networks as gn::TrainerWrap trains them (`new Trainer(...)`, see trainerWrap.h). */
+struct RecurrentModel {
+  gn::Spec spec{};
+  static RecurrentModel read(const Napi::Object& o) { return RecurrentModel{read_spec(o)}; }
+  std::vector<size_t> sizes() const { return gn::param_sizes(spec); }
+  /** step(inputs, targets, mask, batch, steps, threads, dropoutSeeds): the rows start from zeros. */
+  double step(const Napi::CallbackInfo& info, gn::Trainer& trainer) const {
+    const gn::Batch batch = read_batch(info, 0, spec, info[6], info.Env().Null());
+    const int threads = gn::read_threads(info[5]);
+    return trainer.step([&](const std::vector<float*>& weights, const std::vector<float*>& grads) {
+      return gn::loss_and_gradients(spec, gn::Params{weights}, batch, threads, gn::Params{grads});
+    });
   }
-  Napi::Array list = value.As<Napi::Array>();
-  std::vector<bool> decayed;
-  for (uint32_t i = 0; i < count; i++) {
-    const Napi::Value flag = list.Get(i);
-    if (!flag.IsBoolean()) throw Napi::Error::New(env, "native: decayed[" + std::to_string(i) + "] is not a boolean");
-    decayed.push_back(flag.As<Napi::Boolean>().Value());
-  }
-  return decayed;
-}
-
-/**
- * `new Trainer(spec, weights, state, adam, decayed)`: a run's weights and Adam state (`state`: null for a fresh Adam,
- * or `{first, second, iterations, accBeta1, accBeta2}`; `adam`: {learningRate, beta1, beta2, epsilon, clipNorm,
- * weightDecay}; `decayed`: one boolean per weight), stepped by `step(inputs, targets, mask, batch, steps, threads,
- * dropoutSeeds)` (rows start from zeros); `setLearningRate(lr)` changes the learning rate from the next step on.
- */
-class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Trainer", {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("weights", &TrainerWrap::Weights),
-                                        InstanceMethod("state", &TrainerWrap::State),
-                                        InstanceMethod("setLearningRate", &TrainerWrap::SetLearningRate)});
-  }
-
-  explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() != 5 || !info[0].IsObject() || !info[3].IsObject()) {
-      throw Napi::Error::New(env, "native: new Trainer(spec, weights, state, adam, decayed)");
-    }
-    spec_ = read_spec(info[0].As<Napi::Object>());
-    std::vector<std::vector<float>> first, second;
-    int iterations = 0;
-    Napi::Object adam = info[3].As<Napi::Object>();
-    auto number = [&](const Napi::Object& o, const char* key) {
-      if (!o.Get(key).IsNumber()) throw Napi::Error::New(env, std::string("native: ") + key + " must be a number");
-      return o.Get(key).As<Napi::Number>().DoubleValue();
-    };
-    const double beta1 = number(adam, "beta1"), beta2 = number(adam, "beta2");
-    const gn::AdamSettings settings{read_rate(adam.Get("learningRate"), "adam.learningRate"),
-                                    float(beta1), float(beta2), float(1.0 - beta1), float(1.0 - beta2),
-                                    float(number(adam, "epsilon")), float(number(adam, "clipNorm")),
-                                    read_rate(adam.Get("weightDecay"), "adam.weightDecay")};
-    float acc1 = settings.beta1, acc2 = settings.beta2;
-    if (!info[2].IsNull()) {
-      Napi::Object state = info[2].As<Napi::Object>();
-      first = copies(spec_, read_params(env, spec_, state.Get("first"), "state.first"));
-      second = copies(spec_, read_params(env, spec_, state.Get("second"), "state.second"));
-      iterations = int(number(state, "iterations"));
-      acc1 = float(number(state, "accBeta1"));
-      acc2 = float(number(state, "accBeta2"));
-    }
-    trainer_ = std::make_unique<gn::Trainer>(spec_, copies(spec_, read_params(env, spec_, info[1], "weights")), std::move(first), std::move(second),
-                                             iterations, acc1, acc2, settings,
-                                             read_decayed(env, info[4], gn::param_sizes(spec_).size()));
-  }
-
- private:
-  Napi::Value Step(const Napi::CallbackInfo& info) {
-    if (info.Length() != 7) throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)");
-    const gn::Batch batch = read_batch(info, 0, spec_, info[6], info.Env().Null());
-    return Napi::Number::New(info.Env(), trainer_->step(batch, gn::read_threads(info[5])));
-  }
-
-  Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
-    if (info.Length() != 1) throw Napi::Error::New(info.Env(), "native: setLearningRate(learningRate)");
-    trainer_->set_learning_rate(read_rate(info[0], "learningRate"));
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Weights(const Napi::CallbackInfo& info) { return to_arrays(info.Env(), trainer_->weights()); }
-
-  Napi::Value State(const Napi::CallbackInfo& info) {
-    Napi::Object state = Napi::Object::New(info.Env());
-    state.Set("first", to_arrays(info.Env(), trainer_->first_moments()));
-    state.Set("second", to_arrays(info.Env(), trainer_->second_moments()));
-    state.Set("iterations", trainer_->iterations());
-    state.Set("accBeta1", trainer_->acc_beta1());
-    state.Set("accBeta2", trainer_->acc_beta2());
-    return state;
-  }
-
-  gn::Spec spec_{};
-  std::unique_ptr<gn::Trainer> trainer_;
 };
 
 /**
@@ -270,7 +166,7 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     spec_ = read_spec(info[0].As<Napi::Object>());
     batch_ = info[2].As<Napi::Number>().Int32Value();
     if (batch_ < 1) throw Napi::Error::New(env, "native: the stepper's batch must be ≥ 1");
-    stepper_ = std::make_unique<gn::Stepper>(spec_, copies(spec_, read_params(env, spec_, info[1], "weights")), batch_);
+    stepper_ = std::make_unique<gn::Stepper>(spec_, gn::read_copies(env, info[1], gn::param_sizes(spec_), "weights"), batch_);
   }
 
  private:
@@ -280,7 +176,7 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     if (steps < 1) throw Napi::Error::New(env, "native: feed(tokens, steps) needs steps ≥ 1");
     const int32_t* tokens = gn::read_ids(env, info[0], size_t(batch_) * steps, spec_.vocab, "tokens");
     const std::vector<float>& logits = stepper_->feed(tokens, steps);
-    return to_array(env, logits);
+    return gn::to_array(env, logits);
   }
 
   Napi::Value Reset(const Napi::CallbackInfo& info) {
@@ -289,7 +185,7 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
   }
 
   Napi::Value State(const Napi::CallbackInfo& info) {
-    return to_array(info.Env(), stepper_->state());
+    return gn::to_array(info.Env(), stepper_->state());
   }
 
   Napi::Value SetState(const Napi::CallbackInfo& info) {
@@ -328,7 +224,7 @@ Napi::Value DropoutMasks(const Napi::CallbackInfo& info) {
   const float rate = info[1].As<Napi::Number>().FloatValue();
   const int batch = info[2].As<Napi::Number>().Int32Value(), steps = info[3].As<Napi::Number>().Int32Value(), units = info[4].As<Napi::Number>().Int32Value();
   if (!(rate >= 0.0f && rate < 1.0f) || batch < 1 || steps < 1 || units < 1) throw Napi::Error::New(env, "native: dropoutMasks needs a rate in [0, 1) and sizes ≥ 1");
-  return to_array(env, gn::dropout_masks(info[0].As<Napi::Number>().Uint32Value(), rate, batch, steps, units));
+  return gn::to_array(env, gn::dropout_masks(info[0].As<Napi::Number>().Uint32Value(), rate, batch, steps, units));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -336,7 +232,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lossAndGradients", Napi::Function::New(env, LossAndGradients));
   exports.Set("loss", Napi::Function::New(env, Loss));
   exports.Set("Stepper", StepperWrap::Define(env));
-  exports.Set("Trainer", TrainerWrap::Define(env));
+  exports.Set("Trainer", gn::TrainerWrap<RecurrentModel>::Define(env, "Trainer"));
   exports.Set("profile", Napi::Function::New(env, Profile));
   exports.Set("dropoutMasks", Napi::Function::New(env, DropoutMasks));
   gn::register_gpt(env, exports);

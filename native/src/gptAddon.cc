@@ -1,11 +1,13 @@
-// Node-API binding of the GPT pass: `gptLossAndGradients(spec, weights, inputs, targets, mask, batch, steps, threads,
-// dropoutSeeds, withGradients)` → `{ loss, grads }` (grads null when not asked for).
+// Node-API bindings of the GPT: `gptLossAndGradients(spec, weights, inputs, targets, mask, batch, steps, threads,
+// dropoutSeeds, withGradients)` → `{ loss, grads }` (grads null when not asked for), and `GptTrainer` for whole
+// training steps (trainerWrap.h).
 #include "gptAddon.h"
 
 #include <string>
 
 #include "arguments.h"
 #include "gpt.h"
+#include "trainerWrap.h"
 
 namespace gn {
 
@@ -31,6 +33,22 @@ GptSpec read_gpt_spec(const Napi::Object& o) {
   return s;
 }
 
+/** A batch as a GPT reads it: (inputs, targets, mask, batch, steps) from argument `at` on, checked against `s`. */
+struct GptBatch {
+  const int32_t *inputs, *targets;
+  const float* mask;
+  int batch, steps;
+};
+
+GptBatch read_gpt_batch(const Napi::CallbackInfo& info, size_t at, const GptSpec& s) {
+  Napi::Env env = info.Env();
+  const int batch = info[at + 3].As<Napi::Number>().Int32Value(), steps = info[at + 4].As<Napi::Number>().Int32Value();
+  if (batch < 1 || steps < 1 || steps > s.context) throw Napi::Error::New(env, "native: batch must be ≥ 1 and steps from 1 to the context");
+  const size_t cells = size_t(batch) * steps;
+  return GptBatch{read_ids(env, info[at], cells, s.vocab, "inputs"), read_ids(env, info[at + 1], cells, s.vocab, "targets"),
+                  read_mask(env, info[at + 2], cells), batch, steps};
+}
+
 Napi::Value GptLossAndGradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 10 || !info[0].IsObject() || !info[5].IsNumber() || !info[6].IsNumber()) {
@@ -39,12 +57,7 @@ Napi::Value GptLossAndGradients(const Napi::CallbackInfo& info) {
   const GptSpec s = read_gpt_spec(info[0].As<Napi::Object>());
   const std::vector<size_t> sizes = gpt_param_sizes(s);
   const std::vector<float*> weights = read_arrays(env, info[1], sizes, "weights");
-  const int batch = info[5].As<Napi::Number>().Int32Value(), steps = info[6].As<Napi::Number>().Int32Value();
-  if (batch < 1 || steps < 1 || steps > s.context) throw Napi::Error::New(env, "native: batch must be ≥ 1 and steps from 1 to the context");
-  const size_t cells = size_t(batch) * steps;
-  const int32_t* inputs = read_ids(env, info[2], cells, s.vocab, "inputs");
-  const int32_t* targets = read_ids(env, info[3], cells, s.vocab, "targets");
-  const float* mask = read_mask(env, info[4], cells);
+  const GptBatch b = read_gpt_batch(info, 2, s);
   const int threads = read_threads(info[7]);
   const uint32_t* seeds = read_seeds(info[8], gpt_dropout_layers(s));
   const bool with_gradients = info[9].ToBoolean().Value();
@@ -56,18 +69,36 @@ Napi::Value GptLossAndGradients(const Napi::CallbackInfo& info) {
     list.Set(static_cast<uint32_t>(i), array);
     grads.push_back(array.Data());
   }
-  const double loss = gpt_loss_and_gradients(s, std::vector<const float*>(weights.begin(), weights.end()), inputs, targets, mask, batch,
-                                             steps, seeds, threads, grads);
+  const double loss = gpt_loss_and_gradients(s, std::vector<const float*>(weights.begin(), weights.end()), b.inputs,
+                                             b.targets, b.mask, b.batch, b.steps, seeds, threads, grads);
   Napi::Object result = Napi::Object::New(env);
   result.Set("loss", Napi::Number::New(env, loss));
   result.Set("grads", with_gradients ? Napi::Value(list) : env.Null());
   return result;
 }
 
+/** The GPTs as TrainerWrap trains them (`new GptTrainer(...)`). */
+struct GptModel {
+  GptSpec spec{};
+  static GptModel read(const Napi::Object& o) { return GptModel{read_gpt_spec(o)}; }
+  std::vector<size_t> sizes() const { return gpt_param_sizes(spec); }
+  /** step(inputs, targets, mask, batch, steps, threads, dropoutSeeds). */
+  double step(const Napi::CallbackInfo& info, Trainer& trainer) const {
+    const GptBatch b = read_gpt_batch(info, 0, spec);
+    const int threads = read_threads(info[5]);
+    const uint32_t* seeds = read_seeds(info[6], gpt_dropout_layers(spec));
+    return trainer.step([&](const std::vector<float*>& weights, const std::vector<float*>& grads) {
+      return gpt_loss_and_gradients(spec, std::vector<const float*>(weights.begin(), weights.end()), b.inputs, b.targets,
+                                    b.mask, b.batch, b.steps, seeds, threads, grads);
+    });
+  }
+};
+
 }  // namespace
 
 void register_gpt(Napi::Env env, Napi::Object exports) {
   exports.Set("gptLossAndGradients", Napi::Function::New(env, GptLossAndGradients));
+  exports.Set("GptTrainer", TrainerWrap<GptModel>::Define(env, "GptTrainer"));
 }
 
 }  // namespace gn

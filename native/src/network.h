@@ -3,8 +3,8 @@
 // batch with the per-step products in BLAS calls and the gate math fused in loops. Weights are the tfjs-layers
 // model's own arrays.
 // Where the parts are: cells/ (each cell's kernels, behind one table: cells/cell.h), layers.cc (one recurrent layer
-// through time, forward and backward), network.cc (the whole network over a batch, split over threads), trainer.cc
-// (Adam), stepper.cc (generation), linear.cc and elementwise.cc (the matrix and the elementwise math).
+// through time, forward and backward), network.cc (the whole network over a batch, split over threads), trainer.h
+// (Adam, for every network), stepper.cc (generation), linear.cc and elementwise.cc (the matrix and the elementwise math).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -113,50 +113,6 @@ struct StepProfile {
 
 /** The profile of the training steps so far (reset it by assigning `StepProfile{}`). */
 StepProfile& step_profile();
-
-/**
- * Adam's settings, as tf.train.adam takes them, the global gradient-norm limit (0 = no clipping) and the decoupled
- * weight decay (AdamW; 0 = plain Adam). As in tfjs, 1 − β is computed in double precision and then rounded to float
- * (1.0f − 0.999f would differ by 1e-5 relative). The learning rate and the weight decay stay double, as JavaScript
- * gives them: the Adam step rounds the learning rate to float where it multiplies (as tfjs does), while the decay
- * factor 1 − lr·wd is computed in double, then rounded to float (as the TensorFlow.js update does).
- */
-struct AdamSettings {
-  double learning_rate;
-  float beta1, beta2, one_minus_beta1, one_minus_beta2, epsilon, clip_norm;
-  double weight_decay;
-};
-
-/**
- * A training run's weights and Adam state, owned here between steps: one `step` is the loss and gradients, the
- * clipping, the weight decay of the tensors flagged `decayed` (the matrices: JavaScript's isDecayedWeight) and the Adam
- * update, with the arithmetic of tfjs' AdamOptimizer (same order of operations, float32).
- */
-class Trainer {
- public:
-  Trainer(const Spec& s, std::vector<std::vector<float>> weights, std::vector<std::vector<float>> first, std::vector<std::vector<float>> second,
-          int iterations, float acc_beta1, float acc_beta2, const AdamSettings& adam, std::vector<bool> decayed);
-  /** One optimisation step on `batch` over `threads` threads; returns the batch's mean loss (NaN stays NaN). */
-  double step(const Batch& batch, int threads);
-  /** The learning rate of the next steps (and so the weight decay's factor 1 − lr·wd). */
-  void set_learning_rate(double learning_rate) { adam_.learning_rate = learning_rate; }
-  const std::vector<std::vector<float>>& weights() const { return weights_; }
-  const std::vector<std::vector<float>>& first_moments() const { return first_; }
-  const std::vector<std::vector<float>>& second_moments() const { return second_; }
-  int iterations() const { return iterations_; }
-  float acc_beta1() const { return acc_beta1_; }
-  float acc_beta2() const { return acc_beta2_; }
-
- private:
-  Spec spec_;
-  std::vector<std::vector<float>> weights_, first_, second_, grads_;
-  Params params_, grad_params_;
-  int iterations_;
-  float acc_beta1_, acc_beta2_;
-  AdamSettings adam_;
-  /** Per tensor: whether the weight decay applies to it. */
-  std::vector<bool> decayed_;
-};
 
 /** Runs the network one step at a time for a fixed batch, carrying the recurrent state (generation). */
 class Stepper {

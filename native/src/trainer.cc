@@ -1,27 +1,27 @@
-// Training: the loss and gradients of a batch (network.cc), then gradient clipping, the decoupled weight decay (AdamW)
-// and Adam, as tfjs computes them.
+// Training: the loss and gradients of a batch (any network's gradient pass), then gradient clipping, the decoupled weight
+// decay (AdamW) and Adam, as tfjs computes them.
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
 #include "mathx.h"
-#include "network.h"
 #include "profile.h"
+#include "trainer.h"
 
 namespace gn {
 
-Trainer::Trainer(const Spec& s, std::vector<std::vector<float>> weights, std::vector<std::vector<float>> first,
+Trainer::Trainer(std::vector<std::vector<float>> weights, std::vector<std::vector<float>> first,
                  std::vector<std::vector<float>> second, int iterations, float acc_beta1, float acc_beta2,
                  const AdamSettings& adam, std::vector<bool> decayed)
-    : spec_(s), weights_(std::move(weights)), first_(std::move(first)), second_(std::move(second)), iterations_(iterations),
+    : weights_(std::move(weights)), first_(std::move(first)), second_(std::move(second)), iterations_(iterations),
       acc_beta1_(acc_beta1), acc_beta2_(acc_beta2), adam_(adam), decayed_(std::move(decayed)) {
   decayed_.resize(weights_.size(), false);
   for (size_t i = 0; i < weights_.size(); i++) {
     if (first_.size() <= i) first_.emplace_back(weights_[i].size(), 0.0f);
     if (second_.size() <= i) second_.emplace_back(weights_[i].size(), 0.0f);
     grads_.emplace_back(weights_[i].size(), 0.0f);
-    params_.tensors.push_back(weights_[i].data());
-    grad_params_.tensors.push_back(grads_[i].data());
+    weight_arrays_.push_back(weights_[i].data());
+    grad_arrays_.push_back(grads_[i].data());
   }
 }
 
@@ -47,8 +47,8 @@ StepProfile& step_profile() {
   return profile;
 }
 
-double Trainer::step(const Batch& batch, int threads) {
-  const double loss = loss_and_gradients(spec_, params_, batch, threads, grad_params_);
+double Trainer::step(const GradientPass& pass) {
+  const double loss = pass(weight_arrays_, grad_arrays_);
   PhaseTimer timer(true);
   float scale = 1.0f;
   if (adam_.clip_norm > 0.0f) {

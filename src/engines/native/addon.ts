@@ -17,11 +17,12 @@ export interface NativeSpec {
 }
 
 /**
- * A network as the native engine hands it to the addon: its shape, its variables in the addon's order, and the seeds
- * of the next training call's dropout masks (one per layer; null without dropout).
+ * A network as the native engine hands it to the addon: its shape (`S`: a recurrent network's or a GPT's), its
+ * variables in the addon's order, and the seeds of the next training call's dropout masks (one per dropout layer;
+ * null without dropout).
  */
-export interface NativeLayout {
-  spec: NativeSpec;
+export interface NativeLayout<S = NativeSpec> {
+  spec: S;
   variables: tf.LayerVariable[];
   nextDropoutSeeds: () => Uint32Array | null;
 }
@@ -49,6 +50,46 @@ export interface NativeGptSpec {
   dropout: number;
 }
 
+/** A batch as the addon's passes take it: row-major ids and loss weights (null: all count), and the threads to use. */
+type BatchArguments = [
+  inputs: Int32Array,
+  targets: Int32Array,
+  mask: Float32Array | null,
+  batch: number,
+  steps: number,
+  threads: number,
+];
+
+/** Adam's state as the addon's trainers hold it (tf.train.adam's: moments in the order of the weights). */
+export interface NativeAdamState {
+  first: Float32Array[];
+  second: Float32Array[];
+  iterations: number;
+  accBeta1: number;
+  accBeta2: number;
+}
+
+/** A run's weights and Adam state in the addon (native/src/trainerWrap.h), stepped a batch at a time. */
+export interface NativeTrainer {
+  /** Trains on one batch (rows from zeros; `dropoutSeeds` one per dropout layer, or null) and returns its loss. */
+  step(...args: [...batch: BatchArguments, dropoutSeeds: Uint32Array | null]): number;
+  /** Sets the learning rate from the next step on (the weight decay's factor 1 − lr·wd follows it). */
+  setLearningRate(learningRate: number): void;
+  weights(): Float32Array[];
+  state(): NativeAdamState;
+}
+
+/** The constructor of a {@link NativeTrainer} for networks of spec `S`. */
+export type NativeTrainerClass<S> = new (
+  spec: S,
+  weights: Float32Array[],
+  /** null: a fresh Adam. */
+  state: NativeAdamState | null,
+  adam: { learningRate: number; beta1: number; beta2: number; epsilon: number; clipNorm: number; weightDecay: number },
+  /** Per weight (in `weights`' order): whether the weight decay applies to it. */
+  decayed: boolean[],
+) => NativeTrainer;
+
 /** The C++ addon's exports (native/src/addon.cc). */
 export interface NativeAddon {
   /**
@@ -58,14 +99,7 @@ export interface NativeAddon {
   gptLossAndGradients(
     spec: NativeGptSpec,
     weights: Float32Array[],
-    inputs: Int32Array,
-    targets: Int32Array,
-    mask: Float32Array | null,
-    batch: number,
-    steps: number,
-    threads: number,
-    dropoutSeeds: Uint32Array | null,
-    withGradients: boolean,
+    ...args: [...batch: BatchArguments, dropoutSeeds: Uint32Array | null, withGradients: boolean]
   ): { loss: number; grads: Float32Array[] | null };
   /** The names of the cells the addon runs (its cell registry, native/src/cells/registry.cc). */
   cells: string[];
@@ -79,62 +113,18 @@ export interface NativeAddon {
   lossAndGradients(
     spec: NativeSpec,
     weights: Float32Array[],
-    inputs: Int32Array,
-    targets: Int32Array,
-    mask: Float32Array | null,
-    batch: number,
-    steps: number,
-    threads: number,
-    dropoutSeeds: Uint32Array | null,
-    initialState: Float32Array | null,
+    ...args: [...batch: BatchArguments, dropoutSeeds: Uint32Array | null, initialState: Float32Array | null]
   ): { loss: number; grads: Float32Array[]; finalState: Float32Array; initialStateGrads: Float32Array | null };
   /** The mean loss alone (evaluation: no dropout), the rows starting from `initialState` (null: zeros). */
   loss(
     spec: NativeSpec,
     weights: Float32Array[],
-    inputs: Int32Array,
-    targets: Int32Array,
-    mask: Float32Array | null,
-    batch: number,
-    steps: number,
-    threads: number,
-    initialState: Float32Array | null,
+    ...args: [...batch: BatchArguments, initialState: Float32Array | null]
   ): number;
-  Trainer: new (
-    spec: NativeSpec,
-    weights: Float32Array[],
-    state: {
-      first: Float32Array[];
-      second: Float32Array[];
-      iterations: number;
-      accBeta1: number;
-      accBeta2: number;
-    } | null,
-    adam: {
-      learningRate: number;
-      beta1: number;
-      beta2: number;
-      epsilon: number;
-      clipNorm: number;
-      weightDecay: number;
-    },
-    /** Per weight (in `weights`' order): whether the weight decay applies to it. */
-    decayed: boolean[],
-  ) => {
-    step(
-      inputs: Int32Array,
-      targets: Int32Array,
-      mask: Float32Array | null,
-      batch: number,
-      steps: number,
-      threads: number,
-      dropoutSeeds: Uint32Array | null,
-    ): number;
-    /** Sets the learning rate from the next step on (the weight decay's factor 1 − lr·wd follows it). */
-    setLearningRate(learningRate: number): void;
-    weights(): Float32Array[];
-    state(): { first: Float32Array[]; second: Float32Array[]; iterations: number; accBeta1: number; accBeta2: number };
-  };
+  /** Whole training steps of a recurrent network: its weights and Adam state live in the addon between steps. */
+  Trainer: NativeTrainerClass<NativeSpec>;
+  /** Whole training steps of a GPT, as {@link NativeAddon.Trainer} (absent from builds before fused GPT steps). */
+  GptTrainer?: NativeTrainerClass<NativeGptSpec>;
   /**
    * The dropout masks the training steps draw from `seed`, batch-major [batch, steps, units] (0 or 1 / (1 − rate)).
    */

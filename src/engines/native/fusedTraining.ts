@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
 import { type FusedTraining, isDecayedWeight, type OptimizerState, type UpdateSettings } from '../engine';
-import type { NativeAddon, NativeLayout } from './addon';
+import type { NativeLayout, NativeTrainerClass } from './addon';
 
 /** tf.train.adam's defaults, which the trainer uses: β₁, β₂ and the float32 backend epsilon. */
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
@@ -38,9 +38,9 @@ function fromOptimizerState(saved: OptimizerState, count: number) {
  * `weights`, the variables' values in its order); the network's `variables` are written back by `syncWeights` when a
  * step has changed them since the last write.
  */
-export function nativeFusedTraining(
-  addon: NativeAddon,
-  layout: NativeLayout,
+export function nativeFusedTraining<S>(
+  Trainer: NativeTrainerClass<S>,
+  layout: NativeLayout<S>,
   weights: Float32Array[],
   settings: UpdateSettings,
   saved: OptimizerState | null,
@@ -52,7 +52,7 @@ export function nativeFusedTraining(
     clipNorm: settings.clipNorm ?? 0,
     weightDecay: settings.weightDecay,
   };
-  const trainer = new addon.Trainer(
+  const trainer = new Trainer(
     spec,
     weights,
     saved === null ? null : fromOptimizerState(saved, variables.length),

@@ -1,14 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { CausalSelfAttention, PositionEmbedding, SeededDropout, TokenTable } from '../../model';
-import type { NativeGptSpec } from './addon';
+import type { NativeGptSpec, NativeLayout } from './addon';
 
-/** A GPT as the addon takes it: its shape, its trainable weights (in the addon's order), its dropout layers. */
-export interface NativeGptLayout {
-  spec: NativeGptSpec;
-  variables: tf.LayerVariable[];
-  /** The seeds of the next training call's dropout masks, one per dropout layer; null without dropout. */
-  nextDropoutSeeds: () => Uint32Array | null;
-}
+/** A GPT as the addon takes it: its shape, its trainable weights (in the addon's order), its dropout layers' seeds. */
+export type NativeGptLayout = NativeLayout<NativeGptSpec>;
 
 /** Whether `network` is a GPT (see `buildGpt`): it has a token table (its layout is checked by `nativeGptLayout`). */
 export function isGpt(network: tf.LayersModel): boolean {

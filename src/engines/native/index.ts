@@ -154,7 +154,7 @@ class NativeStepper extends VectorStateStepperBase {
  * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
  * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the
  * engine's own threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`; a GPT's
- * pass is native too, its Adam TensorFlow.js's for now). The network stays the tfjs-layers model: its weights are
+ * whole step too). The network stays the tfjs-layers model: its weights are
  * written back before validation, checkpoints and at the end.
  */
 export const nativeEngine: Engine = {
@@ -216,8 +216,13 @@ export const nativeEngine: Engine = {
   createStepper: (network: tf.LayersModel, config: ModelConfig, batchSize: number) =>
     new NativeStepper(network, config, batchSize),
   startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
-    if (isGpt(network)) return null; // its gradients are native, Adam is TensorFlow.js's (a fused GPT step is to come)
+    if (isGpt(network)) {
+      const { GptTrainer } = addon();
+      if (GptTrainer === undefined) return null; // a build before fused GPT steps: TensorFlow.js's Adam steps it
+      const layout = gptLayout(network);
+      return nativeFusedTraining(GptTrainer, layout, weightArrays(layout.variables), settings, optimizer);
+    }
     const layout = nativeLayout(network);
-    return nativeFusedTraining(addon(), layout, weightArrays(layout.variables), settings, optimizer);
+    return nativeFusedTraining(addon().Trainer, layout, weightArrays(layout.variables), settings, optimizer);
   },
 };
