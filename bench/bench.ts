@@ -10,7 +10,7 @@ import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { runOurBackend, type OurBackendResult } from './ours';
 import { formatReport, gptTrainingRows, reportRows, stepProfileOf, type BenchReport } from './table';
-import { runTorchGpt } from './gptTraining';
+import { GPT_MEMORY_MODEL, runTorchGpt } from './gptTraining';
 import { PYTHON, runTorchReference } from './torch';
 import { benchPlan, CORPUS, loadWorkload, SEQ_LEN, UNITS } from './workload';
 
@@ -41,7 +41,10 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
   const torchGpt = await runTorchGpt(workload.data.vocab.size, plan.quick);
 
   progress(`peak memory: training on a ${plan.memory.corpusMegabytes} MB corpus`);
-  const memory = await measurePeakRss(plan.memory.corpusMegabytes, plan.memory.maxSteps, ENGINES);
+  const memory = await measurePeakRss(plan.memory.corpusMegabytes, plan.memory.maxSteps, [
+    ...ENGINES.map((engine) => ({ engine })),
+    { engine: 'native', model: GPT_MEMORY_MODEL },
+  ]);
 
   const report: BenchReport = {
     settings: {

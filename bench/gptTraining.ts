@@ -12,6 +12,8 @@ import { SEED } from './workload';
 /** The issue's model and batch. */
 const GPT = { layers: 4, width: 128, heads: 4, context: 128, dropout: 0, tied: false } as const;
 const BATCH = 32;
+/** The GPT of the memory probe (the issue's goal: `gennet train --model gpt:4x128` on 50 MB within 1 GB). */
+export const GPT_MEMORY_MODEL = 'gpt:4x128';
 /** The model as a spec, for the tables. */
 export const GPT_BENCH_MODEL = `gpt:${GPT.layers}x${GPT.width}:h${GPT.heads}:ctx${GPT.context}, batch ${BATCH}`;
 

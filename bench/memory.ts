@@ -13,9 +13,17 @@ export const MEMORY_GOAL_MB = 1024;
 const VAL_FRACTION = 0.01;
 const MB = 1024 * 1024;
 
+/** One run of the probe: an engine and, unless the default, a model spec (`--model`). */
+export interface MemoryRun {
+  engine: EngineChoice;
+  model?: string;
+}
+
 /** Peak memory of one training run. */
 export interface MemoryResult {
   engine: EngineChoice;
+  /** The `--model` given; null for the default model. */
+  model: string | null;
   /** Size of the corpus file in MB (2^20 bytes). */
   corpusMB: number;
   peakRssMB: number;
@@ -45,27 +53,27 @@ async function writeLargeCorpus(file: string, megabytes: number): Promise<void> 
 
 /**
  * Trains with the CLI (`node -r bench/peakRss.js dist/cli.js train ...`, as a user would) on a corpus of `megabytes` MB
- * with windows of {@link SEQ_LEN} for `maxSteps` steps, once per engine, and reports the peak RSS of each run.
+ * for `maxSteps` steps, once per run, and reports the peak RSS of each. The default model reads windows of
+ * {@link SEQ_LEN}; a run that names a model trains on that model's own windows (a GPT's context).
  */
 export async function measurePeakRss(
   megabytes: number,
   maxSteps: number,
-  engines: readonly EngineChoice[],
+  runs: readonly MemoryRun[],
 ): Promise<MemoryResult[]> {
   const folder = mkdtempSync(path.join(tmpdir(), 'gennet-bench-memory-'));
   try {
     const corpus = path.join(folder, 'corpus.txt');
     await writeLargeCorpus(corpus, megabytes);
     const results: MemoryResult[] = [];
-    for (const engine of engines) {
-      const peakFile = path.join(folder, `peak-rss-${engine}`);
+    for (const [k, { engine, model }] of runs.entries()) {
+      const peakFile = path.join(folder, `peak-rss-${k}`);
       const flags = [
+        ...(model === undefined ? ['--seq-len', String(SEQ_LEN)] : ['--model', model]),
         '--engine',
         engine,
         '--max-steps',
         String(maxSteps),
-        '--seq-len',
-        String(SEQ_LEN),
         '--val',
         String(VAL_FRACTION),
         '--no-samples',
@@ -80,7 +88,7 @@ export async function measurePeakRss(
         corpus,
         ...flags,
         '--out',
-        path.join(folder, engine),
+        path.join(folder, `run-${k}`),
       ];
       const summary = await runJson<{ backend: string; steps: number; charsPerSecond: number }>(
         process.execPath,
@@ -89,6 +97,7 @@ export async function measurePeakRss(
       );
       results.push({
         engine,
+        model: model ?? null,
         corpusMB: statSync(corpus).size / MB,
         peakRssMB: Number(readFileSync(peakFile, 'utf8')) / 1024,
         goalMB: MEMORY_GOAL_MB,

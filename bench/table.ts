@@ -307,8 +307,8 @@ export function formatReport(report: BenchReport): string {
   );
   lines.push(
     '',
-    `GPT training, characters per second (${GPT_BENCH_MODEL}; ours: Adam in TensorFlow.js over the engine's ` +
-      `gradients; PyTorch ${report.torchGpt.available ? report.torchGpt.version : 'not measured'}: the same ` +
+    `GPT training, characters per second (${GPT_BENCH_MODEL}; native: whole steps in C++, Adam included; layers: ` +
+      `TensorFlow.js's Adam; PyTorch ${report.torchGpt.available ? report.torchGpt.version : 'not measured'}: the same ` +
       'GPT in bench/torch_gpt.py, Adam; goal: native ≥ 2× PyTorch at its best)',
     '',
     ...formatTable(
@@ -329,20 +329,21 @@ export function formatReport(report: BenchReport): string {
   const probe = memory[0];
   lines.push(
     '',
-    `Peak memory (RSS) of \`gennet train\` on a ${probe.corpusMB.toFixed(0)} MB text corpus, sequence length ` +
-      `${settings.seqLen}, ${probe.steps} steps on ${probe.backend}`,
+    `Peak memory (RSS) of \`gennet train\` on a ${probe.corpusMB.toFixed(0)} MB text corpus, ${probe.steps} steps on ` +
+      `${probe.backend} (the default model with sequence length ${settings.seqLen}; a GPT on its context)`,
     '',
     ...formatTable(
-      ['engine', 'peak RSS', 'goal', ''],
+      ['engine', 'model', 'peak RSS', 'goal', ''],
       memory.map((run) => [
         run.engine,
+        run.model ?? 'default',
         `${run.peakRssMB.toFixed(0)} MB`,
         `${run.goalMB} MB`,
         run.peakRssMB <= run.goalMB ? 'within' : 'OVER',
       ]),
       1,
     ),
-    `  ${probe.command.replace(/--engine \S+/, '--engine ENGINE')}`,
+    ...new Set(memory.map((run) => `  ${run.command.replace(/--engine \S+/, '--engine ENGINE')}`)),
     '',
     `PyTorch: ${torch.available ? `${torch.version} with BLAS ${torch.blas}, ${torch.note}` : 'not measured'}. ` +
       `Machine: ${settings.cpus} CPUs, Node ${settings.node}. Benchmark took ${(report.seconds / 60).toFixed(1)} min.`,

@@ -3,4 +3,4 @@ export * from './registry';
 export { recurrentFamily } from './recurrent';
 export { type NgramGenerator, ngramFamily, NgramModel, NgramStepper } from './ngram';
 export { buildMlp, type MlpConfig, mlpFamily, MlpStepper } from './mlp';
-export { buildGpt, type GptConfig, gptFamily, GptStepper } from './gpt';
+export { attentionMaps, type AttentionMaps, buildGpt, type GptConfig, gptFamily, GptStepper } from './gpt';

@@ -157,22 +157,42 @@ export class CausalSelfAttention extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
-    const { heads } = this.settings;
     return tf.tidy(() => {
       const [batch, time, width] = x.shape;
-      const qkv = tf.add<tf.Tensor2D>(
-        linear(tf.reshape(x, [batch * time, width]), this.qkvKernel.read() as tf.Tensor2D),
-        this.qkvBias.read(),
-      );
-      const [q, k, v] = tf.split(qkv, 3, 1).map((part) => splitHeads(part as tf.Tensor2D, batch, time, heads));
-      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(width / heads)); // [B, H, T, T]
-      // Position t sees 0…t: the later ones get −1e9, whose exp is exactly 0.
-      const future = tf.sub(1, tf.linalg.bandPart(tf.ones([time, time]), -1, 0));
-      const weights = tf.softmax(tf.add(scores, tf.mul(future, -1e9)));
-      const mixed = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [batch * time, width]);
+      const [q, k, v] = this.queriesKeysValues(x);
+      const mixed = tf.reshape(tf.transpose(tf.matMul(this.weightsOf(q, k), v), [0, 2, 1, 3]), [batch * time, width]);
       const out = tf.add(linear(mixed as tf.Tensor2D, this.outKernel.read() as tf.Tensor2D), this.outBias.read());
       return tf.reshape(out, [batch, time, width]);
     });
+  }
+
+  /**
+   * What each head attends to in `x` (`[batch, time, width]`, the block's normalised input): `[batch, heads, time,
+   * time]`, row t the weights position t gives to positions 0…t (those after t are 0), each row summing to 1.
+   */
+  attentionWeights(x: tf.Tensor3D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [q, k] = this.queriesKeysValues(x);
+      return this.weightsOf(q, k);
+    });
+  }
+
+  /** Each position's query, key and value, split into heads: three `[batch, heads, time, width / heads]`. */
+  private queriesKeysValues(x: tf.Tensor3D): tf.Tensor4D[] {
+    const [batch, time, width] = x.shape;
+    const qkv = tf.add<tf.Tensor2D>(
+      linear(tf.reshape(x, [batch * time, width]), this.qkvKernel.read() as tf.Tensor2D),
+      this.qkvBias.read(),
+    );
+    return tf.split(qkv, 3, 1).map((part) => splitHeads(part as tf.Tensor2D, batch, time, this.settings.heads));
+  }
+
+  /** softmax(q·kᵀ/√size), position t seeing 0…t: the later ones get −1e9, whose exp is exactly 0. */
+  private weightsOf(q: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D {
+    const [, , time, size] = q.shape;
+    const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(size)); // [B, H, T, T]
+    const future = tf.sub(1, tf.linalg.bandPart(tf.ones([time, time]), -1, 0));
+    return tf.softmax(tf.add(scores, tf.mul(future, -1e9))) as tf.Tensor4D;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -10,3 +10,5 @@ export * from './showFigure';
 export * from './notebookDisplay';
 export * from './livePage';
 export * from './modelComparisonFigure';
+export * from './heatmapSpec';
+export * from './attentionFigure';

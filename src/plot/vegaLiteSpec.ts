@@ -124,6 +124,11 @@ export function figureToVegaLite(figure: Figure, size: FigureSize = {}): Layered
     },
   }));
   const emptyLayer: Layer = { data: { values: [] }, mark: 'point', encoding: { x, y } };
+  return { ...specFrame(layout, size), layer: layers.length > 0 ? layers : [emptyLayer] };
+}
+
+/** What every figure's spec has around its layers: its size, padding, white background and title. */
+export function specFrame(layout: Layout, size: FigureSize): Omit<LayeredSpec, 'layer'> {
   return {
     width: size.width ?? layout.width ?? 700,
     height: size.height ?? layout.height ?? 450,
@@ -131,11 +136,11 @@ export function figureToVegaLite(figure: Figure, size: FigureSize = {}): Layered
     padding: 12,
     background: 'white',
     ...(titleText(layout.title) === undefined ? {} : { title: titleText(layout.title) }),
-    layer: layers.length > 0 ? layers : [emptyLayer],
   };
 }
 
-function titleText(title: Title): string | undefined {
+/** The text of a Plotly title (a string or `{ text }`). */
+export function titleText(title: Title): string | undefined {
   return typeof title === 'string' ? title : title?.text;
 }
 

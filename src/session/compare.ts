@@ -38,6 +38,11 @@ export interface CompareSettings {
   /** Tokens of each model's sample, at `temperature` with `seed`. */
   sampleLength?: number;
   temperature?: number;
+  /**
+   * Called with each trained model and its row before the model is freed: to look inside it (e.g. `attentionMaps`)
+   * or to generate more from it. The model is only valid during the call.
+   */
+  onTrained?: (model: TextGenerator, row: CompareRow) => void;
 }
 
 /** One model's line of a comparison. */
@@ -117,6 +122,12 @@ function sampleOf(trained: TextGenerator, settings: CompareSettings): string {
   return generateBatch(trained, [request], { length: settings.sampleLength ?? 200 })[0].text;
 }
 
+/** `row`, after the caller's `onTrained` has seen the model. */
+function trainedRow(model: TextGenerator, settings: CompareSettings, row: CompareRow): CompareRow {
+  settings.onTrained?.(model, row);
+  return row;
+}
+
 function countedRow(spec: ModelSpec, data: TokenData, settings: CompareSettings): CompareRow {
   const { model, params, seconds, valLoss } = fitCounted(
     spec,
@@ -125,7 +136,7 @@ function countedRow(spec: ModelSpec, data: TokenData, settings: CompareSettings)
     valMaxTokensOf(settings.valMaxTokens),
   );
   const valBitsPerChar = bitsPerChar(valLoss!, data);
-  return {
+  return trainedRow(model, settings, {
     model: spec.label,
     params,
     steps: 1,
@@ -135,7 +146,7 @@ function countedRow(spec: ModelSpec, data: TokenData, settings: CompareSettings)
     valBitsPerChar,
     sample: sampleOf(model, settings),
     curve: [{ seconds, valBitsPerChar }],
-  };
+  });
 }
 
 async function networkRow(
@@ -169,7 +180,7 @@ async function networkRow(
     const curve = result.history.evaluations
       .filter((e) => e.step < result.steps)
       .map((e) => ({ seconds: e.seconds, valBitsPerChar: e.valBitsPerChar }));
-    return {
+    return trainedRow(model, settings, {
       model: spec.label,
       params: model.network.countParams(),
       steps: result.steps,
@@ -179,7 +190,7 @@ async function networkRow(
       valBitsPerChar,
       sample: sampleOf(model, settings),
       curve: [...curve, { seconds: result.seconds, valBitsPerChar }],
-    };
+    });
   } finally {
     model.network.dispose();
   }

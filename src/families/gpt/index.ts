@@ -1,8 +1,9 @@
-import type { ModelSpec, NetworkFamily, NetworkModel, TrainingShape } from '../family';
+import type { ModelSpec, NetworkFamily, TrainingShape } from '../family';
 import { settingsReaders } from '../settingsReaders';
-import { buildGpt, type GptConfig } from './network';
+import { buildGpt, type GptConfig, isGptModel } from './network';
 import { GptStepper } from './stepper';
 
+export { attentionMaps, type AttentionMaps } from './attentionMaps';
 export { buildGpt, GPT_LAYERS, type GptConfig } from './network';
 export { GptStepper } from './stepper';
 
@@ -101,8 +102,7 @@ export const gptFamily: NetworkFamily<GptConfig> = {
   recordKeys: ['model'],
   training: 'steps',
   parseSpec,
-  owns: (model): model is NetworkModel<GptConfig> =>
-    'network' in model && (model as NetworkModel).config.family === 'gpt',
+  owns: isGptModel,
   ownsRecord: (record) => (record.model as { family?: unknown } | undefined)?.family === 'gpt',
   openStepper: (model, _engine, rows) => new GptStepper(model.network, model.config, rows),
   longestSequence: (spec) => Number(spec.settings.context ?? DEFAULTS.context),

@@ -9,7 +9,7 @@ import {
   TokenTable,
 } from '../../model';
 import { deriveSeed } from '../../random';
-import type { NetworkConfig } from '../family';
+import type { FamilyModel, NetworkConfig, NetworkModel } from '../family';
 
 /** The settings of a GPT (a decoder-only transformer), as saved in `config.json`. */
 export interface GptConfig extends NetworkConfig {
@@ -26,6 +26,11 @@ export interface GptConfig extends NetworkConfig {
   dropout: number;
   /** Whether the output layer is the token embedding table (weight tying) instead of a dense layer of its own. */
   tied: boolean;
+}
+
+/** Whether `model` is a GPT of this family (a network whose config says `gpt`). */
+export function isGptModel(model: FamilyModel): model is NetworkModel<GptConfig> {
+  return 'network' in model && (model as NetworkModel).config.family === 'gpt';
 }
 
 /** The layer names a GPT's parts have, for the stepper (and any engine) to find their weights. */
