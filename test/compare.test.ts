@@ -5,8 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRng } from '../src/random';
-import { parseModelSpecs } from '../src/families';
-import type { CompareRow } from '../src/session';
+import { initBackend } from '../src/backend';
+import { attentionMaps, parseModelSpecs } from '../src/families';
+import { generate } from '../src/sample';
+import { compareModels, type CompareRow } from '../src/session';
 import { parseAs } from './cliJson';
 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
@@ -129,4 +131,32 @@ test('gennet compare --seconds: each network trains for about that long, then is
   const [row] = parseAs<CompareRow[]>(run.stdout);
   assert.ok(row.steps > 1 && row.seconds > 1.2 && row.seconds < 10, `${row.steps} steps in ${row.seconds} s`);
   assert.ok(Number.isFinite(row.valBitsPerChar));
+});
+
+test('compareModels hands each trained model to onTrained, usable during the call, with its row', async () => {
+  await initBackend('wasm');
+  const seen: { row: CompareRow; heads: number | null; sample: string }[] = [];
+  const rows = await compareModels({
+    data: { corpus, seqLen: 16, valFraction: 0.1 },
+    models: parseModelSpecs('ngram:3,gpt:1x16:h2:ctx16'),
+    maxSteps: 2,
+    batchSize: 4,
+    seed: 3,
+    sampleLength: 10,
+    onTrained: (model, row) =>
+      seen.push({
+        row,
+        heads: 'network' in model ? attentionMaps(model, 'mora').heads.length : null,
+        sample: generate(model, { prompt: 'mo', temperature: 0, length: 5 }),
+      }),
+  });
+  assert.deepEqual(
+    seen.map(({ row }) => row),
+    rows,
+  );
+  assert.deepEqual(
+    seen.map(({ heads }) => heads),
+    [null, 2],
+  );
+  seen.forEach(({ sample, row }) => assert.ok(sample.length >= 5, `${row.model} generated inside onTrained`));
 });

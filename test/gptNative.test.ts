@@ -95,8 +95,8 @@ for (const shape of [
   });
 }
 
-test(`training a GPT on the native engine (whole steps: clipping, AdamW and the schedule in C++) follows the layers \
-engine step by step; with dropout, interrupted and resumed, it ends where an uninterrupted run ends`, async () => {
+test(`training a GPT on the native engine (whole steps: clipping and AdamW in C++, at the warmed cosine's rates) \
+follows the layers engine step by step; with dropout, interrupted and resumed, it ends where an uninterrupted run ends`, async () => {
   await initBackend('wasm');
   const config: GptConfig = {
     family: 'gpt',
@@ -126,10 +126,12 @@ engine step by step; with dropout, interrupted and resumed, it ends where an uni
     clipNorm: 0.5,
     seed: 2,
   };
+  addon().profile(true);
   const [layers, native] = await Promise.all(
     (['layers', 'native'] as const).map((engine) => train(buildGpt(config), data(), { ...settings, engine })),
   );
   assert.equal(native.engine, 'native');
+  assert.equal(addon().profile().steps, 12, 'every step was a whole native step (the addon counts them)');
   layers.history.batches.forEach((batch, i) => {
     const other = native.history.batches[i].loss;
     assert.ok(Math.abs(other - batch.loss) <= 1e-4 * batch.loss, `step ${i + 1}: ${other} vs ${batch.loss}`);

@@ -136,6 +136,7 @@ Napi::Value Loss(const Napi::CallbackInfo& info) {
 
 /** The recurrent networks as gn::TrainerWrap trains them (`new Trainer(...)`, see trainerWrap.h). */
 struct RecurrentModel {
+  static constexpr const char* kClassName = "Trainer";
   gn::Spec spec{};
   static RecurrentModel read(const Napi::Object& o) { return RecurrentModel{read_spec(o)}; }
   std::vector<size_t> sizes() const { return gn::param_sizes(spec); }
@@ -232,7 +233,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lossAndGradients", Napi::Function::New(env, LossAndGradients));
   exports.Set("loss", Napi::Function::New(env, Loss));
   exports.Set("Stepper", StepperWrap::Define(env));
-  exports.Set("Trainer", gn::TrainerWrap<RecurrentModel>::Define(env, "Trainer"));
+  exports.Set(RecurrentModel::kClassName, gn::TrainerWrap<RecurrentModel>::Define(env));
   exports.Set("profile", Napi::Function::New(env, Profile));
   exports.Set("dropoutMasks", Napi::Function::New(env, DropoutMasks));
   gn::register_gpt(env, exports);

@@ -1,8 +1,10 @@
 // Readers of the addon's JavaScript arguments, shared by its bindings: each checks what it reads, so a wrong call is a
-// JavaScript error, never a crash.
+// JavaScript error, never a crash; and the makers of the arrays it returns.
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -59,6 +61,37 @@ inline int read_threads(const Napi::Value& value) {
   const int threads = value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
   if (threads < 1 || threads > 256) throw Napi::Error::New(value.Env(), "native: threads must be between 1 and 256");
   return threads;
+}
+
+/** A learning rate or a weight decay: a finite number ≥ 0 (kept in double). */
+inline double read_rate(const Napi::Value& value, const char* what) {
+  const double rate = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
+  if (!(rate >= 0.0 && std::isfinite(rate))) {
+    throw Napi::Error::New(value.Env(), std::string("native: ") + what + " must be a finite number ≥ 0");
+  }
+  return rate;
+}
+
+/** Copies of the Float32Arrays of `value`, one per entry of `sizes`, each checked to hold that many values. */
+inline std::vector<std::vector<float>> read_copies(const Napi::Env& env, const Napi::Value& value,
+                                                   const std::vector<size_t>& sizes, const char* what) {
+  const std::vector<float*> arrays = read_arrays(env, value, sizes, what);
+  std::vector<std::vector<float>> out;
+  for (size_t i = 0; i < sizes.size(); i++) out.emplace_back(arrays[i], arrays[i] + sizes[i]);
+  return out;
+}
+
+/** A new Float32Array holding a copy of `values`. */
+inline Napi::Float32Array to_array(Napi::Env env, const std::vector<float>& values) {
+  Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
+  std::copy(values.begin(), values.end(), out.Data());
+  return out;
+}
+
+inline Napi::Array to_arrays(Napi::Env env, const std::vector<std::vector<float>>& arrays) {
+  Napi::Array out = Napi::Array::New(env, arrays.size());
+  for (size_t i = 0; i < arrays.size(); i++) out.Set(uint32_t(i), to_array(env, arrays[i]));
+  return out;
 }
 
 }  // namespace gn

@@ -79,6 +79,7 @@ Napi::Value GptLossAndGradients(const Napi::CallbackInfo& info) {
 
 /** The GPTs as TrainerWrap trains them (`new GptTrainer(...)`). */
 struct GptModel {
+  static constexpr const char* kClassName = "GptTrainer";
   GptSpec spec{};
   static GptModel read(const Napi::Object& o) { return GptModel{read_gpt_spec(o)}; }
   std::vector<size_t> sizes() const { return gpt_param_sizes(spec); }
@@ -98,7 +99,7 @@ struct GptModel {
 
 void register_gpt(Napi::Env env, Napi::Object exports) {
   exports.Set("gptLossAndGradients", Napi::Function::New(env, GptLossAndGradients));
-  exports.Set("GptTrainer", TrainerWrap<GptModel>::Define(env, "GptTrainer"));
+  exports.Set(GptModel::kClassName, TrainerWrap<GptModel>::Define(env));
 }
 
 }  // namespace gn

@@ -104,7 +104,9 @@ double loss_and_gradients(const Spec& s, const Params& params, const Batch& batc
 
 /**
  * Seconds the training steps spent in each phase since the last reset, as seen by the thread that runs the first
- * part of each batch (the others run the same phases on their rows at the same time), and the steps counted.
+ * part of each batch (the others run the same phases on their rows at the same time), and the steps counted. Every
+ * whole step (trainer.h) counts in `steps` and `update`; the other phases are the recurrent networks' (a GPT's steps
+ * add nothing to them, so reset the profile between the two kinds).
  */
 struct StepProfile {
   double input = 0, recurrent_forward = 0, output = 0, recurrent_backward = 0, weight_gradients = 0, update = 0;

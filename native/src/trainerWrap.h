@@ -3,8 +3,8 @@
 // iterations, accBeta1, accBeta2}`; `adam`: {learningRate, beta1, beta2, epsilon, clipNorm, weightDecay}; `decayed`:
 // one boolean per weight); `step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)` trains on one batch and
 // returns its loss; `setLearningRate(lr)` changes the learning rate from the next step on; `weights()` and `state()`
-// copy them out. A network kind is a `Model`: `Model::read(spec)` checks a spec, `sizes()` gives its weight arrays'
-// sizes, `step(info, trainer)` reads a step's arguments and runs `trainer.step` with its gradient pass.
+// copy them out. A network kind is a `Model`: `kClassName` names its class, `Model::read(spec)` checks a spec, `sizes()`
+// gives its weight arrays' sizes, `step(info, trainer)` reads a step's arguments and runs `trainer.step` with its pass.
 #pragma once
 #include <napi.h>
 
@@ -17,24 +17,6 @@
 #include "trainer.h"
 
 namespace gn {
-
-/** A learning rate or a weight decay: a finite number ≥ 0 (kept in double). */
-inline double read_rate(const Napi::Value& value, const char* what) {
-  const double rate = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
-  if (!(rate >= 0.0 && std::isfinite(rate))) {
-    throw Napi::Error::New(value.Env(), std::string("native: ") + what + " must be a finite number ≥ 0");
-  }
-  return rate;
-}
-
-/** Copies of the Float32Arrays of `value`, one per entry of `sizes`, each checked to hold that many values. */
-inline std::vector<std::vector<float>> read_copies(const Napi::Env& env, const Napi::Value& value,
-                                                   const std::vector<size_t>& sizes, const char* what) {
-  const std::vector<float*> arrays = read_arrays(env, value, sizes, what);
-  std::vector<std::vector<float>> out;
-  for (size_t i = 0; i < sizes.size(); i++) out.emplace_back(arrays[i], arrays[i] + sizes[i]);
-  return out;
-}
 
 /** The per-tensor flags `decayed` (an array of one boolean per weight): which tensors the weight decay applies to. */
 inline std::vector<bool> read_decayed(const Napi::Env& env, const Napi::Value& value, size_t count) {
@@ -51,12 +33,18 @@ inline std::vector<bool> read_decayed(const Napi::Env& env, const Napi::Value& v
   return decayed;
 }
 
+/** The number `object[key]`, or an error naming `what.key`. */
+inline double read_number(const Napi::Env& env, const Napi::Object& object, const char* what, const char* key) {
+  const Napi::Value value = object.Get(key);
+  if (!value.IsNumber() || !std::isfinite(value.As<Napi::Number>().DoubleValue())) {
+    throw Napi::Error::New(env, std::string("native: ") + what + "." + key + " must be a finite number");
+  }
+  return value.As<Napi::Number>().DoubleValue();
+}
+
 /** Adam's settings from JavaScript's `adam` object (see the comment at the top). */
 inline AdamSettings read_adam(const Napi::Env& env, const Napi::Object& adam) {
-  auto number = [&](const char* key) {
-    if (!adam.Get(key).IsNumber()) throw Napi::Error::New(env, std::string("native: adam.") + key + " must be a number");
-    return adam.Get(key).As<Napi::Number>().DoubleValue();
-  };
+  auto number = [&](const char* key) { return read_number(env, adam, "adam", key); };
   const double beta1 = number("beta1"), beta2 = number("beta2");
   return AdamSettings{read_rate(adam.Get("learningRate"), "adam.learningRate"),
                       float(beta1), float(beta2), float(1.0 - beta1), float(1.0 - beta2),
@@ -64,24 +52,11 @@ inline AdamSettings read_adam(const Napi::Env& env, const Napi::Object& adam) {
                       read_rate(adam.Get("weightDecay"), "adam.weightDecay")};
 }
 
-/** A new Float32Array holding a copy of `values`. */
-inline Napi::Float32Array to_array(Napi::Env env, const std::vector<float>& values) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, values.size());
-  std::copy(values.begin(), values.end(), out.Data());
-  return out;
-}
-
-inline Napi::Array to_arrays(Napi::Env env, const std::vector<std::vector<float>>& arrays) {
-  Napi::Array out = Napi::Array::New(env, arrays.size());
-  for (size_t i = 0; i < arrays.size(); i++) out.Set(uint32_t(i), to_array(env, arrays[i]));
-  return out;
-}
-
 template <class Model>
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap<Model>> {
  public:
-  static Napi::Function Define(Napi::Env env, const char* name) {
-    return TrainerWrap::DefineClass(env, name, {TrainerWrap::InstanceMethod("step", &TrainerWrap::Step),
+  static Napi::Function Define(Napi::Env env) {
+    return TrainerWrap::DefineClass(env, Model::kClassName, {TrainerWrap::InstanceMethod("step", &TrainerWrap::Step),
                                                 TrainerWrap::InstanceMethod("weights", &TrainerWrap::Weights),
                                                 TrainerWrap::InstanceMethod("state", &TrainerWrap::State),
                                                 TrainerWrap::InstanceMethod("setLearningRate", &TrainerWrap::SetLearningRate)});
@@ -90,7 +65,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap<Model>> {
   explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() != 5 || !info[0].IsObject() || !info[3].IsObject() || !(info[2].IsNull() || info[2].IsObject())) {
-      throw Napi::Error::New(env, "native: new Trainer(spec, weights, state, adam, decayed)");
+      throw Napi::Error::New(env, std::string("native: new ") + Model::kClassName + "(spec, weights, state, adam, decayed)");
     }
     model_ = Model::read(info[0].As<Napi::Object>());
     const std::vector<size_t> sizes = model_.sizes();
@@ -100,13 +75,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap<Model>> {
     float acc1 = adam.beta1, acc2 = adam.beta2;
     if (!info[2].IsNull()) {
       Napi::Object state = info[2].As<Napi::Object>();
-      auto number = [&](const char* key) {
-        if (!state.Get(key).IsNumber()) throw Napi::Error::New(env, std::string("native: state.") + key + " must be a number");
-        return state.Get(key).As<Napi::Number>().DoubleValue();
-      };
+      auto number = [&](const char* key) { return read_number(env, state, "state", key); };
       first = read_copies(env, state.Get("first"), sizes, "state.first");
       second = read_copies(env, state.Get("second"), sizes, "state.second");
-      iterations = int(number("iterations"));
+      const double steps = number("iterations");
+      if (!(steps >= 0 && steps <= 2e9 && steps == std::floor(steps))) throw Napi::Error::New(env, "native: state.iterations must be a whole number ≥ 0");
+      iterations = int(steps);
       acc1 = float(number("accBeta1"));
       acc2 = float(number("accBeta2"));
     }

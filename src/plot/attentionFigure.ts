@@ -8,7 +8,7 @@ function visibleToken(token: string): string {
 /**
  * One attention head's weights on a text as a heatmap: a row per position reading (the query), a column per position
  * read (the key), the colour the weight (each row sums to 1; above the diagonal, the future it cannot see, is left
- * blank). `tokens` label the positions, `weights[t][s]` is what position t gives to position s.
+ * blank), on one scale from 0 to 1 for every head. `tokens` label the positions, `weights[t][s]` is what position t gives to position s.
  */
 export function attentionFigure(
   tokens: readonly string[],
@@ -23,6 +23,8 @@ export function attentionFigure(
         type: 'heatmap',
         name: 'weight',
         z: weights.map((row, t) => row.map((w, s) => (s > t ? null : w))),
+        zmin: 0,
+        zmax: 1,
         x: positions,
         y: positions,
         colorscale: 'Blues',

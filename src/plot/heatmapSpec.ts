@@ -19,7 +19,8 @@ function axisLabels(axis: Layout['xaxis'], values: unknown, count: number, name:
 /**
  * Translates a figure of one Plotly `heatmap` trace — `z` rows of numbers (a non-number leaves its cell empty), the
  * columns' and rows' labels from `layout.xaxis.ticktext`/`yaxis.ticktext` or the trace's `x`/`y` — into Vega-Lite
- * rectangles coloured from white (0) to dark blue, the first row at the top; layout `title`, axis titles, size.
+ * rectangles coloured from white (`zmin`, default 0) to dark blue (`zmax`, default the largest value), the first row at
+ * the top; layout `title`, axis titles, size.
  */
 export function heatmapToVegaLite(figure: Figure, size: FigureSize = {}): LayeredSpec {
   const { data, layout } = figure;
@@ -65,7 +66,10 @@ export function heatmapToVegaLite(figure: Figure, size: FigureSize = {}): Layere
           color: {
             field: 'value',
             type: 'quantitative',
-            scale: { range: ['#ffffff', '#08306b'], domainMin: 0 },
+            scale: {
+              range: ['#ffffff', '#08306b'],
+              domain: [data[0].zmin ?? 0, data[0].zmax ?? values.reduce((top, v) => Math.max(top, v.value), 0)],
+            },
             legend: { title: data[0].name ?? null },
           },
         },

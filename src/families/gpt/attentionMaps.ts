@@ -34,6 +34,7 @@ export function attentionMaps(model: FamilyModel, text: string, block = 0): Atte
       `The text is ${ids.length - 1} tokens long; the GPT reads at most ${context - 1} after <eos>: shorten it.`,
     );
   const network = model.network;
+  // A view of the GPT's own layers up to the block's LayerNorm: it shares their weights, so it is not disposed.
   const normed = tf.model({
     inputs: network.inputs,
     outputs: network.getLayer(GPT_LAYERS.attentionNorm(block)).output,

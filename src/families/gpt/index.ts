@@ -90,7 +90,7 @@ function trainingShape({ vocabSize, layers, width, heads, context, tied }: GptCo
  * GPT (a decoder-only transformer, as nanoGPT): token and position embeddings, pre-LayerNorm blocks of causal
  * multi-head self-attention and a GELU MLP, a final LayerNorm and the logits. It reads at most its context of tokens:
  * training windows are that long by default, and generation keeps a key–value cache. It takes no conditions and no
- * encoder. It trains on the native engine (the C++ pass; TensorFlow.js's Adam for now) or the layers engine (tfjs ops
+ * encoder. It trains on the native engine (whole steps in C++: the pass, clipping and Adam) or the layers engine (tfjs ops
  * and automatic gradients, the reference).
  */
 export const gptFamily: NetworkFamily<GptConfig> = {
