@@ -207,11 +207,18 @@ held-out pairs of a regular transformation, beam ≥ greedy`, (t) => {
   const generated = gennet('generate', '--model', model, '--source', 'bead', '--json'); // greedy unless --temperature
   assert.equal(generated.status, 0, generated.stderr);
   assert.equal(parseAs<GenerateOutput>(generated.stdout).text, 'd A E b');
-  const scores = [1, 4].map((beam) => {
-    const evaluated = gennet('evaluate', '--model', model, '--beam', String(beam), '--json');
-    assert.equal(evaluated.status, 0, evaluated.stderr);
-    return parseAs<TranslationScores>(evaluated.stdout);
-  });
+  const evaluated = gennet('evaluate', '--model', model, '--beam', '1,4', '--json');
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  const scores = parseAs<(TranslationScores & { beam: number })[]>(evaluated.stdout);
+  assert.deepEqual(
+    scores.map((s) => s.beam),
+    [1, 4],
+    'one document per width, in the order given',
+  );
+  const alone = gennet('evaluate', '--model', model, '--beam', '4', '--json');
+  assert.equal(alone.status, 0, alone.stderr);
+  assert.deepEqual(parseAs<TranslationScores>(alone.stdout), scores[1], 'one width: its document alone, the same');
+  scores.forEach((s) => assert.equal(s.wordErrorRate, s.results.filter((r) => !r.exact).length / s.pairs));
   assert.equal(scores[0].pairs, 300, 'the validation tenth of 3000 pairs');
   t.diagnostic(
     `val loss ${summary.valLoss.toFixed(3)} (shuffled sources ${summary.valLossShuffledSources.toFixed(3)}); ` +
@@ -228,7 +235,10 @@ held-out pairs of a regular transformation, beam ≥ greedy`, (t) => {
   writeFileSync(unseen, pairTable(200, 99));
   const other = gennet('evaluate', '--model', model, '--corpus', unseen, '--limit', '50');
   assert.equal(other.status, 0, other.stderr);
-  assert.match(other.stdout, /^exact match \d+\.\d% of 50 pairs, token error rate \d+\.\d%/);
+  assert.match(
+    other.stdout,
+    /^greedy: word error rate \d+\.\d% \(exact match \d+\.\d% of 50 pairs\), token error rate \d+\.\d%\n/,
+  );
   // one source longer than any in training
   writeFileSync(unseen, `${pairTable(20, 98)}\nabcdeoabcd,d c b a o e d c b a`);
   const withLong = gennet('evaluate', '--model', model, '--corpus', unseen, '--json');
@@ -273,6 +283,8 @@ test('sequence-to-sequence mistakes: each a one-line error that says what to do'
       ['evaluate', '--model', model, '--length-penalty', '1'],
       /--length-penalty ranks beam-search hypotheses; add --beam K/,
     ],
+    [['evaluate', '--model', model, '--beam', '4,1,4'], /4 comes twice in "4,1,4"; give each once/],
+    [['evaluate', '--model', model, '--beam', '1,0'], /expected a whole number from 1 to 1000, got "0"/],
     [
       [
         'train',

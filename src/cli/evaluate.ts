@@ -2,48 +2,69 @@ import type { Command } from 'commander';
 import { initBackend } from '../backend';
 import { selectEngine } from '../engines';
 import { loadArtifact } from '../io';
-import { evaluateTranslations } from '../sample';
+import { evaluateTranslations, type TranslationScores } from '../sample';
 import { evaluationPairs } from '../session';
-import { addRunOptions, type CommonFlags, decimal, integer } from './options';
+import { addRunOptions, type CommonFlags, decimal, integer, integerList } from './options';
 import { log, printJson, printText } from './output';
 
 /** Flags of `gennet evaluate`. */
 interface EvaluateFlags extends CommonFlags {
   model: string;
   corpus?: string;
-  beam: number;
+  /** Beam widths, each decoded and scored (1 = greedy). */
+  beam: number[];
   lengthPenalty: number;
   length: number;
   limit?: number;
 }
 
+const decodingName = (beam: number) => (beam === 1 ? 'greedy' : `beam ${beam}`);
+
+/** One decoding's scores in a line: word and token error rates, exact match. */
+function scoreLine(beam: number, scores: TranslationScores): string {
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return (
+    `${decodingName(beam)}: word error rate ${percent(scores.wordErrorRate)} (exact match ` +
+    `${percent(scores.exactMatch)} of ${scores.pairs} pairs), token error rate ${percent(scores.tokenErrorRate)}`
+  );
+}
+
 async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<void> {
-  if (command.getOptionValueSource('lengthPenalty') === 'cli' && flags.beam === 1)
+  if (command.getOptionValueSource('lengthPenalty') === 'cli' && flags.beam.every((beam) => beam === 1))
     throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
   const pairs = (await evaluationPairs(loaded, flags.corpus, log)).slice(0, flags.limit);
   const engine = selectEngine(flags.engine, loaded.network).name;
-  log(`decoding ${pairs.length} sources (${flags.beam === 1 ? 'greedy' : `beam ${flags.beam}`}), engine ${engine}`);
-  const scores = evaluateTranslations(loaded, loaded.source!, pairs, {
-    beam: flags.beam,
-    lengthPenalty: flags.lengthPenalty,
-    length: flags.length,
-    engine,
+  const decodings = flags.beam.map((beam) => {
+    log(`decoding ${pairs.length} sources (${decodingName(beam)}), engine ${engine}`);
+    const scores = evaluateTranslations(loaded, loaded.source!, pairs, {
+      beam,
+      lengthPenalty: flags.lengthPenalty,
+      length: flags.length,
+      engine,
+    });
+    return { beam, scores };
   });
-  if (scores.skipped > 0)
+  const { skipped } = decodings[0].scores;
+  if (skipped > 0)
     log(
-      `evaluate: left out ${scores.skipped} pairs whose source is longer than the model reads ` +
+      `evaluate: left out ${skipped} pairs whose source is longer than the model reads ` +
         `(${loaded.source!.config.maxLen} tokens)`,
     );
-  if (flags.json) return void printJson({ ...scores, beam: flags.beam, backend, engine });
-  const shown = scores.results.filter((r) => !r.exact).slice(0, 10);
+  if (flags.json) {
+    const documents = decodings.map(({ beam, scores }) => ({ ...scores, beam, backend, engine }));
+    return void printJson(documents.length === 1 ? documents[0] : documents);
+  }
+  const shown = decodings
+    .at(-1)!
+    .scores.results.filter((r) => !r.exact)
+    .slice(0, 10);
   printText(
-    `exact match ${(100 * scores.exactMatch).toFixed(1)}% of ${scores.pairs} pairs, token error rate ` +
-      `${(100 * scores.tokenErrorRate).toFixed(1)}%\n` +
+    decodings.map(({ beam, scores }) => `${scoreLine(beam, scores)}\n`).join('') +
       (shown.length === 0
         ? ''
-        : 'some misses (source → output / ' +
+        : `some misses of ${decodingName(decodings.at(-1)!.beam)} (source → output / ` +
           `target):\n${shown.map((r) => `  ${r.source} → ${r.output} / ${r.target}`).join('\n')}\n`),
   );
 }
@@ -53,15 +74,20 @@ export function addEvaluateCommand(program: Command): void {
   const evaluate = program
     .command('evaluate')
     .description(
-      'score a sequence-to-sequence model: exact-match accuracy ' +
-        'and token error rate on its validation pairs or a corpus',
+      'score a sequence-to-sequence model: word error rate (exact match) ' +
+        'and token error rate on its validation pairs or a corpus, greedy and with beam search',
     )
     .requiredOption('--model <dir>', 'model directory written by `gennet train --task seq2seq`')
     .option(
       '--corpus <name|path>',
       "pairs to score, read with the model's source and target columns (default: the validation pairs of its run)",
     )
-    .option('--beam <k>', 'decode with beam search of k hypotheses (1 = greedy)', integer(1, 1000), 1)
+    .option(
+      '--beam <k[,k…]>',
+      'decode with beam search of k hypotheses (1 = greedy); several widths (1,4) are each decoded and scored',
+      integerList(1, 1000),
+      [1],
+    )
     .option(
       '--length-penalty <alpha>',
       'with --beam: the length normalisation α',
@@ -72,6 +98,7 @@ export function addEvaluateCommand(program: Command): void {
     .option('--limit <n>', 'score only the first n pairs', integer(1));
   addRunOptions(
     evaluate,
-    'print {pairs, exactMatch, tokenErrorRate, results: [{source, target, output, exact, edits}]} as JSON',
+    'print {beam, pairs, exactMatch, wordErrorRate, tokenErrorRate, results: [{source, target, output, exact, edits}]} ' +
+      'as JSON (an array of them for several --beam widths)',
   ).action(evaluateCommand);
 }

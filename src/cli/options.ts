@@ -83,6 +83,17 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER, why = '') {
   };
 }
 
+/** A parser of a comma-separated list of different whole numbers from `min` to `max` (e.g. beam widths `1,4,8`). */
+export function integerList(min: number, max: number) {
+  const one = integer(min, max);
+  return (value: string): number[] => {
+    const list = value.split(',').map((item) => one(item.trim()));
+    const twice = list.find((n, i) => list.indexOf(n) !== i);
+    if (twice !== undefined) throw new InvalidArgumentError(`${twice} comes twice in "${value}"; give each once.`);
+    return list;
+  };
+}
+
 /** A parser of finite numbers for which `check` holds (`range` describes them) for a flag's value. */
 export function decimal(check: (n: number) => boolean, range: string) {
   return (value: string): number => {

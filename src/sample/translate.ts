@@ -120,6 +120,8 @@ export interface TranslationScores {
   skipped: number;
   /** Share of pairs whose output tokens equal the target's. */
   exactMatch: number;
+  /** Share of pairs whose output differs from the target in any token: 1 − exactMatch (CMUdict's "word error rate"). */
+  wordErrorRate: number;
   /** Edit distance over all pairs / target tokens over all pairs (the phoneme or word error rate). */
   tokenErrorRate: number;
   /** Every pair with its output, in the order given. */
@@ -156,10 +158,12 @@ export function evaluateTranslations(
     targetTokens += target.length;
     return { ...pair, output: outputs[i].text, exact: distance === 0, edits: distance };
   });
+  const exact = results.filter((r) => r.exact).length;
   return {
     pairs: pairs.length,
     skipped: given.length - pairs.length,
-    exactMatch: results.filter((r) => r.exact).length / pairs.length,
+    exactMatch: exact / pairs.length,
+    wordErrorRate: (pairs.length - exact) / pairs.length,
     tokenErrorRate: edits / Math.max(targetTokens, 1),
     results,
   };
