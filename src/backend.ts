@@ -21,6 +21,17 @@ function registerBackend(name: BackendName): boolean {
   return tf.findBackendFactory(name) !== null;
 }
 
+/**
+ * Keeps the cpu backend from printing its banner at its first tensor ("install our node backend"): tfjs-node's binary
+ * cannot be installed where its download host is unreachable, `gennet engines` and the README say what runs, and the
+ * banner would land once per process and worker thread in gennet's output, the bench's and the notebooks'. It sets
+ * the flag the backend checks (`firstUse`, tfjs-backend-cpu 4.x); its other warnings stay.
+ */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: unknown } | null;
+  if (cpu !== null && cpu.firstUse === true) cpu.firstUse = false;
+}
+
 function parseBackendName(value: string, origin: string): BackendName | 'auto' {
   const name = value.trim().toLowerCase();
   if (name === 'auto' || (BACKENDS as readonly string[]).includes(name)) return name as BackendName | 'auto';
@@ -43,6 +54,7 @@ export async function initBackend(requested?: BackendName | 'auto'): Promise<Bac
     if (!registerBackend(name)) continue;
     if (await tf.setBackend(name)) {
       await tf.ready();
+      quietCpuBanner();
       return name;
     }
   }

@@ -822,3 +822,30 @@ test('gennet train reads UTF-16 text by its byte-order mark, and a file without 
   );
   assert.equal(formatted.status, 0, formatted.stderr);
 });
+
+test('no TensorFlow.js banner: training on the cpu backend with a worker thread prints none, on stdout or stderr', () => {
+  const run = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--corpus',
+      corpusFile,
+      '--engine',
+      'fast',
+      '--threads',
+      '2',
+      '--max-steps',
+      '2',
+      '--units',
+      '8',
+      '--no-samples',
+      '--out',
+      path.join(work, 'quiet'),
+    ],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, GN_BACKEND: 'cpu' } },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /backend: cpu/);
+  assert.doesNotMatch(`${run.stdout}${run.stderr}`, /looks like you are running TensorFlow\.js in Node\.js/);
+});
