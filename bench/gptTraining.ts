@@ -7,15 +7,12 @@ import { buildGpt, type GptConfig } from '../src/families';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
 import { runJson } from './children';
 import { PYTHON } from './torch';
-import { SEED } from './workload';
+import { GPT, GPT_SPEC, SEED } from './workload';
 
-/** The issue's model and batch. */
-const GPT = { layers: 4, width: 128, heads: 4, context: 128, dropout: 0, tied: false } as const;
+/** The issue's batch. */
 const BATCH = 32;
-/** The GPT of the memory probe (the issue's goal: `gennet train --model gpt:4x128` on 50 MB within 1 GB). */
-export const GPT_MEMORY_MODEL = 'gpt:4x128';
 /** The model as a spec, for the tables. */
-export const GPT_BENCH_MODEL = `gpt:${GPT.layers}x${GPT.width}:h${GPT.heads}:ctx${GPT.context}, batch ${BATCH}`;
+export const GPT_BENCH_MODEL = `${GPT_SPEC}, batch ${BATCH}`;
 
 /** Our characters per second by engine and threads (null: the engine is not available). */
 export interface GptTrainingMeasurement {

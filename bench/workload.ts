@@ -19,6 +19,10 @@ export const SEED = 42;
  */
 export const LEARNING_RATE = DEFAULT_TRAIN_CONFIG.learningRate;
 export const CLIP_NORM = DEFAULT_TRAIN_CONFIG.clipNorm;
+/** The GPT of the issue's goals, for the training and generation rows: `gpt:4x128:h4:ctx128`, no dropout, untied. */
+export const GPT = { layers: 4, width: 128, heads: 4, context: 128, dropout: 0, tied: false } as const;
+/** {@link GPT} as a spec. */
+export const GPT_SPEC = `gpt:${GPT.layers}x${GPT.width}:h${GPT.heads}:ctx${GPT.context}`;
 
 /** The lesson's temperature grid: every prompt continued at every temperature. */
 export interface GenerationGrid {

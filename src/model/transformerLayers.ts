@@ -5,6 +5,11 @@ import { lookupRows } from './rowLookup';
 /** GPT-2's initial deviation of every weight matrix (nanoGPT's `normal_(std=0.02)`). */
 export const TRANSFORMER_INIT_STDDEV = 0.02;
 
+/** A seeded normal(0, `stddev`) initializer, GPT-2's for every weight matrix by default. */
+function normalInit(seed: number, stddev = TRANSFORMER_INIT_STDDEV) {
+  return tf.initializers.randomNormal({ mean: 0, stddev, seed });
+}
+
 /** Arguments of {@link TokenTable}. */
 export interface TokenTableArgs {
   vocabSize: number;
@@ -32,8 +37,7 @@ export class TokenTable extends tf.layers.Layer {
 
   override build(): void {
     const { vocabSize, width, seed } = this.settings;
-    const initializer = tf.initializers.randomNormal({ mean: 0, stddev: TRANSFORMER_INIT_STDDEV, seed });
-    this.table = this.addWeight('embeddings', [vocabSize, width], 'float32', initializer);
+    this.table = this.addWeight('embeddings', [vocabSize, width], 'float32', normalInit(seed));
     this.built = true;
   }
 
@@ -84,8 +88,7 @@ export class PositionEmbedding extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const width = (inputShape as tf.Shape).at(-1) as number;
     const { context, seed } = this.settings;
-    const initializer = tf.initializers.randomNormal({ mean: 0, stddev: TRANSFORMER_INIT_STDDEV, seed });
-    this.positions = this.addWeight('positions', [context, width], 'float32', initializer);
+    this.positions = this.addWeight('positions', [context, width], 'float32', normalInit(seed));
     this.built = true;
   }
 
@@ -145,12 +148,10 @@ export class CausalSelfAttention extends tf.layers.Layer {
     const width = (inputShape as tf.Shape).at(-1) as number;
     const { heads, blocks, seed } = this.settings;
     if (width % heads !== 0) throw new Error(`A width of ${width} does not split into ${heads} heads.`);
-    const normal = (stddev: number, label: number) =>
-      tf.initializers.randomNormal({ mean: 0, stddev, seed: seed + label });
-    this.qkvKernel = this.addWeight('qkv_kernel', [width, 3 * width], 'float32', normal(TRANSFORMER_INIT_STDDEV, 0));
+    this.qkvKernel = this.addWeight('qkv_kernel', [width, 3 * width], 'float32', normalInit(seed));
     this.qkvBias = this.addWeight('qkv_bias', [3 * width], 'float32', tf.initializers.zeros());
     const outStddev = TRANSFORMER_INIT_STDDEV / Math.sqrt(2 * blocks);
-    this.outKernel = this.addWeight('out_kernel', [width, width], 'float32', normal(outStddev, 1));
+    this.outKernel = this.addWeight('out_kernel', [width, width], 'float32', normalInit(seed + 1, outStddev));
     this.outBias = this.addWeight('out_bias', [width], 'float32', tf.initializers.zeros());
     this.built = true;
   }
