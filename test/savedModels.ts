@@ -94,6 +94,21 @@ const common = [
   '0.1',
 ];
 const NETWORK_ENGINES = ['layers', 'fast', 'native'];
+/** The sequence-to-sequence fixtures' data: 400 CMUdict words and their phonemes. */
+const cmudictPairs = [
+  '--corpus',
+  'cmudict',
+  '--limit',
+  '400',
+  '--task',
+  'seq2seq',
+  '--source-column',
+  'word',
+  '--target-column',
+  'phonemes',
+  '--level',
+  'word',
+];
 
 /** The saved models: one of every kind. */
 export const SAVED_MODELS: SavedModelCase[] = [
@@ -191,26 +206,15 @@ export const SAVED_MODELS: SavedModelCase[] = [
     name: 'seq2seq',
     prompt: '',
     source: 'water',
-    train: [
-      '--corpus',
-      'cmudict',
-      '--limit',
-      '400',
-      '--task',
-      'seq2seq',
-      '--source-column',
-      'word',
-      '--target-column',
-      'phonemes',
-      '--level',
-      'word',
-      '--cell',
-      'lstm',
-      '--units',
-      '12',
-      ...common,
-    ],
+    train: [...cmudictPairs, '--cell', 'lstm', '--units', '12', ...common],
     engines: NETWORK_ENGINES,
+  },
+  {
+    name: 'seq2seq-attention',
+    prompt: '',
+    source: 'water',
+    train: [...cmudictPairs, '--model', 'gru:12', '--attention', 'luong', '--bidirectional', ...common],
+    engines: ['layers', 'fast'],
   },
   {
     name: 'mlp',
@@ -237,7 +241,14 @@ export const SAVED_MODELS: SavedModelCase[] = [
 ];
 
 /** The models whose training is re-run per engine (`--max-steps 4` of the same command). */
-export const RETRAINED = ['char-lstm-dropout', 'word-gru-embedding', 'conditional', 'seq2seq', 'gpt'];
+export const RETRAINED = [
+  'char-lstm-dropout',
+  'word-gru-embedding',
+  'conditional',
+  'seq2seq',
+  'seq2seq-attention',
+  'gpt',
+];
 
 /** What one generation gave. */
 export interface GenerationResult {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { beamSearch, generateBatch } from '../sample';
+import type { LoadedModel } from '../io';
+import { beamSearch, type Generation, generateBatch } from '../sample';
 import { generationProgressBar, loadForSampling } from '../session';
 import {
   addRunOptions,
@@ -21,6 +22,22 @@ type GenerateFlags = SamplingFlags & {
   beam?: number;
   lengthPenalty: number;
 };
+
+/**
+ * For `--json`, a decoder with attention's alignment of a generation: the source's tokens, the generated tokens, and
+ * each generated token's attention weights over the source tokens (rows: generated tokens); nothing for other models.
+ */
+function alignmentOf(loaded: LoadedModel, source: string | undefined, generation: Generation) {
+  if (generation.attention === undefined || loaded.source === null || source === undefined) return {};
+  const token = (vocab: LoadedModel['vocab'], id: number) => vocab.decode([id]);
+  return {
+    alignment: {
+      source: Array.from(loaded.source.vocab.encode(source), (id) => token(loaded.source!.vocab, id)),
+      target: generation.tokens.map((id) => token(loaded.vocab, id)),
+      weights: generation.attention,
+    },
+  };
+}
 
 async function generateCommand(flags: GenerateFlags, command: Command): Promise<void> {
   if (command.getOptionValueSource('lengthPenalty') === 'cli')
@@ -55,6 +72,7 @@ async function generateCommand(flags: GenerateFlags, command: Command): Promise<
       text: g.text,
       logLikelihood: g.logLikelihood,
       entropy: g.entropy,
+      ...alignmentOf(loaded, flags.source, g),
     }));
     printJson({
       ...request,
@@ -102,13 +120,14 @@ async function beamCommand(flags: GenerateFlags & { beam: number }, command: Com
     initialState,
   });
   if (flags.json) {
-    const rows = hypotheses.map(({ text, score, totalLogProb, logLikelihood, entropy, endedAtEos }) => ({
-      text,
-      score,
-      totalLogProb,
-      logLikelihood,
-      entropy,
-      endedAtEos,
+    const rows = hypotheses.map((h) => ({
+      text: h.text,
+      score: h.score,
+      totalLogProb: h.totalLogProb,
+      logLikelihood: h.logLikelihood,
+      entropy: h.entropy,
+      endedAtEos: h.endedAtEos,
+      ...alignmentOf(loaded, flags.source, h),
     }));
     printJson({
       prompt: flags.prompt,

@@ -3,7 +3,7 @@ import { describeBackend, initBackend } from '../backend';
 import { LEVELS } from '../data';
 import { selectEngine } from '../engines';
 import { describeModel, familyNamed, type ModelSpec, parseModelSpec } from '../families';
-import { CELLS, DEFAULT_MODEL_CONFIG, INPUTS } from '../model';
+import { ATTENTIONS, CELLS, DEFAULT_MODEL_CONFIG, INPUTS } from '../model';
 import { createLivePage, lossFigure } from '../plot';
 import {
   DEFAULT_CONDITION_DIM,
@@ -172,6 +172,13 @@ export function addTrainCommand(program: Command): void {
     )
     .option('--source-column <name>', 'with --task seq2seq: the column the encoder reads')
     .option('--target-column <name>', 'with --task seq2seq: the column the decoder learns to write')
+    .addOption(
+      new Option(
+        '--attention <kind>',
+        "with --task seq2seq: the decoder attends to every encoder output (luong), or only to the encoder's final state (none)",
+      ).choices(ATTENTIONS),
+    )
+    .option('--bidirectional', 'with --task seq2seq: the encoder reads the source both ways (half the units each)')
     .addOption(
       new Option(
         '--source-level <level>',

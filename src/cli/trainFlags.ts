@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATA_SETTINGS } from '../data';
 import { type ModelSpec, specFromFlags } from '../families';
-import type { InputEncoding } from '../model';
+import type { AttentionKind, InputEncoding } from '../model';
 import { newRun, resumeRun, type TrainingRun } from '../session';
 import type { VocabularyUnit } from '../vocab';
 import { type DataFlags, dataSettingsOf, flagName, valMaxOf } from './options';
@@ -20,6 +20,8 @@ export interface TrainFlags extends DataFlags, StepFlags {
   sourceColumn?: string;
   targetColumn?: string;
   sourceLevel?: VocabularyUnit;
+  attention?: AttentionKind;
+  bidirectional?: boolean;
   model?: ModelSpec;
   cell: string;
   order: number;
@@ -47,7 +49,9 @@ function pairColumnsOf(flags: TrainFlags): {
   sourceLevel: VocabularyUnit;
 } {
   if (flags.task === 'lm') {
-    const given = (['sourceColumn', 'targetColumn', 'sourceLevel'] as const).filter((key) => flags[key] !== undefined);
+    const given = (['sourceColumn', 'targetColumn', 'sourceLevel', 'attention', 'bidirectional'] as const).filter(
+      (key) => flags[key] !== undefined,
+    );
     if (given.length > 0) throw new Error(`${given.map(flagName).join(', ')} go with --task seq2seq.`);
     return { sourceColumn: null, columns: flags.column ?? null, sourceLevel: DEFAULT_DATA_SETTINGS.sourceLevel };
   }
@@ -145,7 +149,7 @@ export async function runOf(flags: TrainFlags, command: Command, spec: ModelSpec
 }
 
 /** `train` options that set a network's settings beside its spec (each family takes those it has). */
-const MODEL_FLAGS = ['input', 'embeddingDim', 'dropout'] as const;
+const MODEL_FLAGS = ['input', 'embeddingDim', 'dropout', 'attention', 'bidirectional'] as const;
 /** The older flags that give the model's spec (`--model` replaces them). */
 const SPEC_FLAGS = ['cell', 'layers', 'units', 'order'] as const;
 
@@ -179,6 +183,8 @@ export const NETWORK_ONLY = [
   'sourceColumn',
   'targetColumn',
   'sourceLevel',
+  'attention',
+  'bidirectional',
   'layers',
   'units',
   'input',

@@ -1,18 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import { cellOfLayerClass, stateSize, type StateLayout } from '../model';
+import {
+  cellOfLayerClass,
+  checkMemory,
+  type EncoderMemory,
+  memoryMask,
+  type MemoryTensors,
+  stateSize,
+  type StateLayout,
+} from '../model';
 import type { Engine } from './engine';
 
 /**
- * Mean loss per real target token of a batch as a scalar tensor, differentiable in the network's variables and in
+ * Mean loss per real target token of a batch as a scalar tensor, differentiable in the network's variables, in
  * `initialState` (the recurrent layers' starting states in order: per layer h, then c for LSTM, each `[batch, units]`;
- * null: zeros).
+ * null: zeros) and in the encoder memory a decoder with attention reads (null for others).
  */
 export type DifferentiableLoss = (
   network: tf.LayersModel,
   batch: Batch,
   training: boolean,
   initialState: tf.Tensor2D[] | null,
+  memory: MemoryTensors | null,
 ) => tf.Scalar;
 
 /** The state layout of a network's recurrent layers, read from the layers themselves. */
@@ -34,29 +43,42 @@ export function autodiffTraining(
   return {
     ownThreads: false,
     differentiatesOnTape: true,
-    lossAndGradients(network, batch, _threads, initialState = null) {
+    lossAndGradients(network, batch, _threads, initialState = null, memory = null) {
       const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
       const start = initialState === null ? null : stateVariable(network, batch, initialState);
+      const attended = memory === null ? null : memoryVariable(memory, batch);
       try {
         const { value, grads } = tf.variableGrads(
-          () => batchLoss(network, batch, true, start && start.parts()),
-          start ? [...variables, start.variable] : variables,
+          () => batchLoss(network, batch, true, start && start.parts(), attended && attended.tensors),
+          [...variables, ...(start ? [start.variable] : []), ...(attended ? [attended.tensors.memory] : [])],
         );
         const loss = value.dataSync()[0];
         value.dispose();
-        if (start === null) return { loss, grads };
-        const { [start.variable.name]: stateGrad, ...weightGrads } = grads;
-        const initialStateGrad = stateGrad.dataSync() as Float32Array;
-        stateGrad.dispose();
-        return { loss, grads: weightGrads, initialStateGrad };
+        const taken = (variable: tf.Variable | undefined) => {
+          if (variable === undefined) return undefined;
+          const values = grads[variable.name].dataSync() as Float32Array;
+          grads[variable.name].dispose();
+          delete grads[variable.name];
+          return values;
+        };
+        const initialStateGrad = taken(start?.variable);
+        const memoryGrad = taken(attended?.tensors.memory);
+        return {
+          loss,
+          grads,
+          ...(initialStateGrad && { initialStateGrad }),
+          ...(memoryGrad && { memoryGrad }),
+        };
       } finally {
         start?.variable.dispose();
+        if (attended !== null) tf.dispose([attended.tensors.memory, attended.tensors.mask]);
       }
     },
-    loss(network, batch, initialState = null) {
+    loss(network, batch, initialState = null, _threads, memory = null) {
       const value = tf.tidy(() => {
         const state = initialState === null ? null : stateMatrix(network, batch, initialState);
-        return batchLoss(network, batch, false, state && tf.split<tf.Tensor2D>(state.values, state.parts));
+        const attended = memory === null ? null : memoryTensors(memory, batch);
+        return batchLoss(network, batch, false, state && tf.split<tf.Tensor2D>(state.values, state.parts), attended);
       });
       const loss = value.dataSync()[0];
       value.dispose();
@@ -87,5 +109,25 @@ function stateVariable(network: tf.LayersModel, batch: Batch, initialState: Floa
   const { values, parts } = stateMatrix(network, batch, initialState);
   const variable = tf.variable(values, true); // holds its own reference to the values
   values.dispose();
-  return { variable, parts: () => tf.split<tf.Tensor2D>(variable, parts) };
+  // One part is the variable itself: tfjs-core 4.x's gradient of a one-way split can be handed no output gradient
+  // and fail ("Pass at least one tensor to concat"), as with a one-layer GRU or RNN decoder with attention.
+  return { variable, parts: () => (parts === 1 ? [variable as tf.Tensor2D] : tf.split<tf.Tensor2D>(variable, parts)) };
+}
+
+/** The memory of a batch's rows as tensors, after checking it has one row per batch row. */
+function memoryTensors(memory: EncoderMemory, batch: Batch): MemoryTensors {
+  const { length, width } = memory;
+  checkMemory(memory, batch.batchSize, width);
+  return {
+    memory: tf.tensor3d(memory.values, [batch.batchSize, length, width]),
+    mask: tf.tensor2d(memoryMask(memory), [batch.batchSize, length]),
+  };
+}
+
+/** The memory as one trainable tf.Variable (and its mask), for its gradient. */
+function memoryVariable(memory: EncoderMemory, batch: Batch): { tensors: MemoryTensors & { memory: tf.Variable } } {
+  const tensors = memoryTensors(memory, batch);
+  const variable = tf.variable<tf.Rank.R3>(tensors.memory, true);
+  tensors.memory.dispose();
+  return { tensors: { memory: variable, mask: tensors.mask } };
 }

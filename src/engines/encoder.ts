@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fastEncoderStates } from './fast/encoder';
+import { type EncodedRows, fastEncoderOutputs, sourceLengths } from './fast/encoder';
 import { encoderParts } from './networkParts';
 
 /**
@@ -9,8 +9,13 @@ import { encoderParts } from './networkParts';
 export interface Encoder {
   /** The encoder network (its variables are what it learns). */
   readonly network: tf.LayersModel;
-  /** The initial-state rows for `ids` (`[rows, ids per row]`), differentiable in the network's variables. */
-  states(ids: Int32Array, rows: number, training: boolean): tf.Tensor2D;
+  /** Whether it gives a memory for attention (a source encoder of a decoder with attention). */
+  readonly hasMemory: boolean;
+  /**
+   * The initial-state rows for `ids` (`[rows, ids per row]`) and, when it has one, the memory, differentiable in the
+   * network's variables.
+   */
+  encode(ids: Int32Array, rows: number, training: boolean): EncodedRows;
 }
 
 /**
@@ -21,11 +26,19 @@ export interface Encoder {
  */
 export function encoderOf(network: tf.LayersModel): Encoder {
   const parts = encoderParts(network);
+  const hasMemory = network.outputs.length > 1;
+  if (hasMemory && parts === null)
+    throw new Error(`Encoder "${network.name}" gives a memory but is not a source encoder gennet knows how to run.`);
   return {
     network,
-    states: (ids, rows, training) =>
+    hasMemory,
+    encode: (ids, rows, training) =>
       parts !== null
-        ? fastEncoderStates(parts, ids, rows)
-        : (network.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training }) as tf.Tensor2D),
+        ? fastEncoderOutputs(parts, ids, rows, hasMemory)
+        : {
+            states: network.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training }) as tf.Tensor2D,
+            memory: null,
+            lengths: sourceLengths(ids, rows),
+          },
   };
 }

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import type { ModelConfig, VectorStateStepper } from '../model';
+import type { EncoderMemory, ModelConfig, VectorStateStepper } from '../model';
 
 /** The loss of one batch and its gradients, named as the network's trainable variables (the caller disposes them). */
 export interface LossAndGradients {
@@ -10,6 +10,8 @@ export interface LossAndGradients {
   grads: tf.NamedTensorMap;
   /** Gradient of the loss for the initial state, in its layout, when one was given (else absent). */
   initialStateGrad?: Float32Array;
+  /** Gradient of the loss for the encoder memory (`[rows, length, width]`), when one was given (else absent). */
+  memoryGrad?: Float32Array;
 }
 
 /** An optimizer's state as named tensors, in the layout `tf.train.adam` saves it (see `captureOptimizer`). */
@@ -109,19 +111,29 @@ export interface Engine {
   /**
    * Loss and gradients of one training batch (dropout on), with the network's current weights. Every row starts from
    * `initialState` (`batch.batchSize` rows, the layout of `stateLayout`; a condition's or an encoder's state) when
-   * given, else from zeros; then the result has the state's gradient too.
+   * given, else from zeros; then the result has the state's gradient too. A decoder with attention attends to
+   * `memory` (its rows the batch's), and the result has the memory's gradient; an engine that cannot run attention
+   * refuses such a network in `unsupportedReason`.
    */
   lossAndGradients(
     network: tf.LayersModel,
     batch: Batch,
     threads: number,
     initialState?: Float32Array | null,
+    memory?: EncoderMemory | null,
   ): LossAndGradients;
   /**
-   * Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros;
-   * an engine with its own threads (`ownThreads`) shares the rows among `threads` of them (default 1).
+   * Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros
+   * (attending to `memory`, a decoder with attention); an engine with its own threads (`ownThreads`) shares the rows
+   * among `threads` of them (default 1).
    */
-  loss(network: tf.LayersModel, batch: Batch, initialState?: Float32Array | null, threads?: number): number;
+  loss(
+    network: tf.LayersModel,
+    batch: Batch,
+    initialState?: Float32Array | null,
+    threads?: number,
+    memory?: EncoderMemory | null,
+  ): number;
   /** A stepper for `batchSize` sequences over a snapshot of the network's weights; its state is the recurrent state. */
   createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): VectorStateStepper;
   /**

@@ -10,5 +10,5 @@ export {
   type NetworkParts,
   partsUnsupportedReason,
 } from './networkParts';
-export { fastEncoderStates } from './fast/encoder';
+export { type EncodedRows, fastEncoderOutputs } from './fast/encoder';
 export { type Encoder, encoderOf } from './encoder';

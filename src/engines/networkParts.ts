@@ -4,6 +4,7 @@ import {
   cellOfLayerClass,
   GATE_ACTIVATIONS,
   GateActivation,
+  LuongAttention,
   OneHot,
   SeededDropout,
   TokenEmbedding,
@@ -24,6 +25,8 @@ export interface RecurrentPart {
 export interface NetworkParts {
   embedding: tf.LayerVariable | null;
   recurrent: RecurrentPart[];
+  /** A sequence-to-sequence decoder's attention over its encoder's outputs (after the top layer), or null. */
+  attention: LuongAttention | null;
   output: { kernel: tf.LayerVariable; bias: tf.LayerVariable };
 }
 
@@ -42,7 +45,7 @@ function weightNamed(layer: tf.layers.Layer, suffix: string): tf.LayerVariable |
   );
 }
 
-function recurrentPart(layer: tf.layers.Layer, cell: Cell): RecurrentPart | Unsupported {
+function recurrentPart(layer: tf.layers.Layer, cell: Cell, backwards = false): RecurrentPart | Unsupported {
   const config = layer.getConfig();
   const gate = (config.recurrentActivation ?? 'sigmoid') as GateActivation;
   if (config.activation !== 'tanh')
@@ -51,7 +54,8 @@ function recurrentPart(layer: tf.layers.Layer, cell: Cell): RecurrentPart | Unsu
   if (config.useBias === false) return new Unsupported(layer, 'it has no bias');
   if (Number(config.dropout ?? 0) > 0 || Number(config.recurrentDropout ?? 0) > 0)
     return new Unsupported(layer, 'in-cell dropout');
-  if (config.stateful || config.goBackwards) return new Unsupported(layer, 'stateful or backwards');
+  if (config.stateful || Boolean(config.goBackwards) !== backwards)
+    return new Unsupported(layer, 'stateful or backwards');
   const kernel = weightNamed(layer, 'kernel');
   if (kernel instanceof Unsupported) return kernel;
   const recurrentKernel = weightNamed(layer, 'recurrent_kernel');
@@ -65,6 +69,7 @@ function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
   let embedding: tf.LayerVariable | null = null;
   const recurrent: RecurrentPart[] = [];
   let output: NetworkParts['output'] | null = null;
+  let attention: LuongAttention | null = null;
   for (const layer of model.layers) {
     const cell = cellOfLayerClass(layer.getClassName());
     if (layer.getClassName() === 'InputLayer' || layer instanceof OneHot) continue;
@@ -74,6 +79,7 @@ function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
       if (part instanceof Unsupported) return part;
       recurrent.push(part);
     } else if (layer instanceof SeededDropout && recurrent.length > 0) recurrent[recurrent.length - 1].dropout = layer;
+    else if (layer instanceof LuongAttention && output === null) attention = layer;
     else if (layer.getClassName() === 'Dense' && output === null) {
       if (layer.getConfig().activation !== 'linear') return new Unsupported(layer, 'the logits layer must be linear');
       const [kernel, bias] = [weightNamed(layer, 'kernel'), weightNamed(layer, 'bias')];
@@ -84,7 +90,7 @@ function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
   }
   if (recurrent.length === 0 || output === null)
     return `network "${model.name}", which is not a generator (it needs recurrent layers and a logits layer)`;
-  return { embedding, recurrent, output };
+  return { embedding, recurrent, attention, output };
 }
 
 const partsCache = new WeakMap<tf.LayersModel, NetworkParts | string>();
@@ -108,7 +114,8 @@ export function partsUnsupportedReason(model: tf.LayersModel): string | null {
 
 /**
  * The weights (the model's own variables) of a generator network, as the fast and native engines run them: token
- * input (one-hot, or an embedding table) → recurrent layers (dropout between) → dense logits.
+ * input (one-hot, or an embedding table) → recurrent layers (dropout between) → attention (a decoder that has it) →
+ * dense logits.
  * @throws when the network has a layer or setting they do not implement (the message names it and `engine`).
  */
 export function networkParts(model: tf.LayersModel, engine: string): NetworkParts {
@@ -118,31 +125,59 @@ export function networkParts(model: tf.LayersModel, engine: string): NetworkPart
   return parts;
 }
 
+/** One layer of a source encoder: its forward direction, and its backward one when it reads both ways. */
+export interface EncoderLayerParts {
+  forward: RecurrentPart;
+  backward: RecurrentPart | null;
+}
+
 /** The weights of a sequence-to-sequence model's source encoder (see `buildSequenceEncoder`), in the order they run. */
 export interface EncoderParts {
   embedding: tf.LayerVariable;
-  recurrent: RecurrentPart[];
+  recurrent: EncoderLayerParts[];
+}
+
+/** The directions of a bidirectional wrapper (tfjs-layers keeps them in private fields). */
+interface BidirectionalLayers {
+  forwardLayer: tf.layers.Layer;
+  backwardLayer: tf.layers.Layer;
+}
+
+/** The parts of an encoder layer (a recurrent layer, or a bidirectional one), or why they cannot be read. */
+function encoderLayerParts(layer: tf.layers.Layer): EncoderLayerParts | Unsupported | null {
+  if (layer.getClassName() === 'Bidirectional') {
+    const { forwardLayer, backwardLayer } = layer as unknown as BidirectionalLayers;
+    const cell = cellOfLayerClass(forwardLayer.getClassName());
+    if (cell === null || layer.getConfig().mergeMode !== 'concat')
+      return new Unsupported(layer, 'only concatenated directions of a recurrent layer');
+    const forward = recurrentPart(forwardLayer, cell);
+    const backward = recurrentPart(backwardLayer, cell, true);
+    if (forward instanceof Unsupported) return forward;
+    return backward instanceof Unsupported ? backward : { forward, backward };
+  }
+  const cell = cellOfLayerClass(layer.getClassName());
+  if (cell === null) return null;
+  const forward = recurrentPart(layer, cell);
+  return forward instanceof Unsupported ? forward : { forward, backward: null };
 }
 
 const encoderCache = new WeakMap<tf.LayersModel, EncoderParts | null>();
 
 /**
- * The parts of a source encoder built by `buildSequenceEncoder` (masked embedding → recurrent layers, their final
- * states joined), or null for any other network; read once per model.
+ * The parts of a source encoder built by `buildSequenceEncoder` (masked embedding → recurrent layers, one way or both
+ * ways, their final states joined), or null for any other network; read once per model.
  */
 export function encoderParts(model: tf.LayersModel): EncoderParts | null {
   if (!encoderCache.has(model)) {
     let embedding: tf.LayerVariable | null = null;
-    const recurrent: RecurrentPart[] = [];
+    const recurrent: EncoderLayerParts[] = [];
     let known = true;
     for (const layer of model.layers) {
-      const cell = cellOfLayerClass(layer.getClassName());
+      const part = encoderLayerParts(layer);
       if (layer instanceof TokenEmbedding) embedding = layer.trainableWeights[0];
-      else if (cell !== null) {
-        const part = recurrentPart(layer, cell);
-        if (part instanceof Unsupported) known = false;
-        else recurrent.push(part);
-      } else if (!(layer instanceof TrimPadding) && !['InputLayer', 'Concatenate'].includes(layer.getClassName()))
+      else if (part instanceof Unsupported) known = false;
+      else if (part !== null) recurrent.push(part);
+      else if (!(layer instanceof TrimPadding) && !['InputLayer', 'Concatenate'].includes(layer.getClassName()))
         known = false;
     }
     encoderCache.set(model, known && embedding !== null && recurrent.length > 0 ? { embedding, recurrent } : null);

@@ -1,5 +1,5 @@
 import { type EngineChoice, selectEngine } from '../engines';
-import type { Stepper } from '../model';
+import { asConditioning, type RowStart, type Stepper } from '../model';
 import type {
   CountedFamily,
   FamilyModel,
@@ -178,12 +178,12 @@ export function openStepper(
   trained: FamilyModel,
   engine: EngineChoice,
   rows: number,
-  initialStates: readonly (Float32Array | null | undefined)[] = [],
+  initialStates: readonly (RowStart | null | undefined)[] = [],
 ): Stepper {
   const stepper = (familyOf(trained) as ModelFamilyBase<FamilyModel>).openStepper(trained, engine, rows);
   if (initialStates.every((state) => state == null)) return stepper;
   try {
-    stepper.start(initialStates.map((state) => (state == null ? null : { kind: 'state', state })));
+    stepper.start(initialStates.map((start) => (start == null ? null : asConditioning(start))));
     return stepper;
   } catch (error) {
     stepper.dispose();

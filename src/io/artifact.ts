@@ -25,8 +25,10 @@ import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
  * 5: a counted model (an n-gram model) — its family's record (`ngram`: order, vocabulary size) in `config.json` in
  * place of `model`, its counts in its own file (see `countedArtifact.ts`; networks keep their versions).
  * 6: a network of a named family other than the recurrent one (`model.family`, e.g. `mlp`).
+ * 7: a sequence-to-sequence model with attention (`model.attention`; its encoder gives a second output, the memory)
+ * or a bidirectional encoder (`model.bidirectional`); models without either keep their versions.
  */
-export const ARTIFACT_VERSION = 6;
+export const ARTIFACT_VERSION = 7;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
 export interface ArtifactConfig {
@@ -108,7 +110,7 @@ export async function saveArtifact(dir: string, model: NetworkModel, options: Sa
   const { modelJson, weights } = await modelFiles(model.network);
   const config: ArtifactConfig = {
     format: 'generative-networks',
-    version: model.config.family !== undefined ? 6 : source !== undefined ? 4 : conditions !== undefined ? 3 : 2,
+    version: artifactVersionOf(model.config, options),
     createdAt: new Date().toISOString(),
     backend: tf.getBackend(),
     gennetVersion: gennetVersion(),
@@ -145,6 +147,17 @@ export async function saveArtifact(dir: string, model: NetworkModel, options: Sa
         }),
   };
   await writeModelFiles(dir, files, config);
+}
+
+/** The oldest artifact version that holds such a model, so that older readers still load what they can. */
+function artifactVersionOf(
+  config: NetworkConfig & { attention?: string; bidirectional?: boolean },
+  options: SaveOptions,
+): number {
+  if (config.attention !== undefined || config.bidirectional !== undefined) return 7;
+  if (config.family !== undefined) return 6;
+  if (options.source !== undefined) return 4;
+  return options.conditions !== undefined ? 3 : 2;
 }
 
 /** Reads the state of the interrupted run saved in `dir` (see {@link saveArtifact}). */

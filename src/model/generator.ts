@@ -3,6 +3,7 @@ import { deriveSeed } from '../random';
 import { OneHot, SeededDropout, TokenEmbedding } from './layers';
 import { CellType, cellNamed } from './cells';
 import { GramSchmidtOrthogonal } from './initializers';
+import { ATTENTIONS, type AttentionKind, LuongAttention } from './attention';
 
 /** How token ids enter the network: one-hot vectors (the lesson's choice for characters) or a learned embedding. */
 export const INPUTS = ['onehot', 'embedding'] as const;
@@ -27,6 +28,16 @@ export interface ModelConfig {
   dropout: number;
   /** Seed for weight initialisation and dropout masks. */
   seed: number;
+  /**
+   * A sequence-to-sequence decoder's attention over its encoder's outputs (absent: none — the decoder sees its source
+   * only through the state the encoder leaves it, as every model saved before attention).
+   */
+  attention?: Exclude<AttentionKind, 'none'>;
+  /**
+   * A sequence-to-sequence model whose source encoder reads the source both ways (half the units each way; absent:
+   * forward only, as every model saved before it).
+   */
+  bidirectional?: true;
 }
 
 /** Defaults of the lesson: one LSTM layer of 128 units over one-hot characters. */
@@ -55,6 +66,14 @@ export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: n
   if (!INPUTS.includes(full.input)) throw new Error(`Unknown input "${full.input}". Use one of: ${INPUTS.join(', ')}.`);
   if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`Dropout must be in [0, 1), got ${full.dropout}.`);
   if (!Number.isInteger(full.seed)) throw new Error(`Seed must be a whole number, got ${full.seed}.`);
+  if (full.attention !== undefined && !(ATTENTIONS as readonly string[]).includes(full.attention))
+    throw new Error(`Unknown attention "${full.attention}". Use one of: ${ATTENTIONS.join(', ')}.`);
+  if ((full.attention as string | undefined) === 'none') delete full.attention;
+  if ((full.bidirectional as boolean | undefined) === false) delete full.bidirectional;
+  if (full.bidirectional !== undefined && (full.bidirectional !== true || full.units % 2 !== 0))
+    throw new Error(
+      `A bidirectional encoder gives each direction half the units: give an even number of units, got ${full.units}.`,
+    );
   return full;
 }
 
@@ -83,7 +102,8 @@ function recurrentLayer(config: ModelConfig, index: number, stateful: boolean): 
 /**
  * Builds a next-token generator: token ids `[batch, time]` → logits `[batch, time, vocabSize]`.
  *
- * Input (one-hot or embedding) → `layers` recurrent layers of `units` (dropout between them) → dense logits.
+ * Input (one-hot or embedding) → `layers` recurrent layers of `units` (dropout between them) → attention over an
+ * encoder's outputs, for a decoder that has it → dense logits.
  * Outputs are logits, not probabilities, so samplers can apply a temperature before the softmax.
  */
 export function buildGenerator(config: ModelConfig, options: BuildOptions = {}): tf.LayersModel {
@@ -109,6 +129,15 @@ export function buildGenerator(config: ModelConfig, options: BuildOptions = {}):
         name: `dropout_${i + 1}`,
       }).apply(x) as tf.SymbolicTensor;
     }
+  }
+  if (config.attention !== undefined) {
+    // The encoder has the decoder's units, so its outputs are as wide as the decoder's states.
+    x = new LuongAttention({
+      units: config.units,
+      memoryWidth: config.units,
+      seed: deriveSeed(config.seed, 'attention'),
+      name: 'attention',
+    }).apply(x) as tf.SymbolicTensor;
   }
   const logits = tf.layers
     .dense({

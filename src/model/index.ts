@@ -12,3 +12,4 @@ export * from './sequenceEncoder';
 export { linear } from './linear';
 export { ContextDense, type ContextDenseArgs } from './contextDense';
 export * from './transformerLayers';
+export * from './attention';

@@ -6,6 +6,7 @@ import { cellNamed } from './cells';
 import type { ModelConfig } from './generator';
 import { GramSchmidtOrthogonal } from './initializers';
 import { TokenEmbedding, TrimPadding } from './layers';
+import type { RowStart } from './stepper';
 
 /** Everything needed to rebuild the encoder of a sequence-to-sequence model; saved with it. */
 export interface SequenceEncoderConfig {
@@ -19,16 +20,42 @@ export interface SequenceEncoderConfig {
   seed: number;
 }
 
+/** The decoder settings an encoder is built for. */
+type EncodedFor = Pick<ModelConfig, 'cell' | 'layers' | 'units' | 'attention' | 'bidirectional'>;
+
+/**
+ * Recurrent layer `i` of the encoder: the decoder's cell and units, returning its outputs and final states; reading
+ * both ways (half the units each way, outputs side by side) for a bidirectional encoder.
+ */
+function encoderLayer(config: SequenceEncoderConfig, decoder: EncodedFor, i: number): tf.layers.Layer {
+  const bidirectional = decoder.bidirectional !== undefined;
+  const layer = cellNamed(decoder.cell).layer({
+    units: bidirectional ? decoder.units / 2 : decoder.units,
+    returnSequences: true,
+    returnState: true,
+    stateful: false,
+    name: `encoder_${decoder.cell}_${i + 1}`,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `encoder kernel${i}`) }),
+    recurrentInitializer: new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `encoder recurrent${i}`) }),
+  });
+  if (!bidirectional) return layer;
+  return tf.layers.bidirectional({
+    layer: layer as tf.RNN,
+    mergeMode: 'concat',
+    name: `encoder_bidirectional_${i + 1}`,
+  });
+}
+
 /**
  * The many-to-many pattern's first half: an embedding of the source tokens (`<pad>` masked) read by recurrent layers
  * of the decoder's cell, layers and units; the final state of every layer is the decoder's initial state. Input
  * `[batch, maxLen]` source ids padded with `<pad>` (0) at the end; output `[batch, parts·units]`, row b holding its
- * state's arrays one after another in the decoder's layout (see `rowsToState`).
+ * state's arrays one after another in the decoder's layout (see `rowsToState`); a bidirectional encoder reads the source
+ * both ways with half the units each, and each state joins its directions' halves. For a decoder with attention, a second
+ * output: the top layer's outputs at every source position `[batch, length, units]` (the memory it attends to; zeros
+ * after a row's end).
  */
-export function buildSequenceEncoder(
-  config: SequenceEncoderConfig,
-  decoder: Pick<ModelConfig, 'cell' | 'layers' | 'units'>,
-): tf.LayersModel {
+export function buildSequenceEncoder(config: SequenceEncoderConfig, decoder: EncodedFor): tf.LayersModel {
   const input = tf.input({ shape: [config.maxLen], dtype: 'int32', name: 'source_ids' });
   const trimmed = new TrimPadding({ name: 'trim_padding' }).apply(input) as tf.SymbolicTensor;
   let x = new TokenEmbedding({
@@ -40,35 +67,70 @@ export function buildSequenceEncoder(
   }).apply(trimmed) as tf.SymbolicTensor;
   const states: tf.SymbolicTensor[] = [];
   for (let i = 0; i < decoder.layers; i++) {
-    const [sequence, ...final] = cellNamed(decoder.cell)
-      .layer({
-        units: decoder.units,
-        returnSequences: true,
-        returnState: true,
-        stateful: false,
-        name: `encoder_${decoder.cell}_${i + 1}`,
-        kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `encoder kernel${i}`) }),
-        recurrentInitializer: new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `encoder recurrent${i}`) }),
-      })
-      .apply(x) as tf.SymbolicTensor[];
+    const [sequence, ...final] = encoderLayer(config, decoder, i).apply(x) as tf.SymbolicTensor[];
     x = sequence;
-    states.push(...final);
+    if (decoder.bidirectional === undefined) states.push(...final);
+    else {
+      // [forward h, (c), backward h, (c)] → each state with its directions side by side, the decoder's width
+      const half = final.length / 2;
+      for (let k = 0; k < half; k++)
+        states.push(
+          tf.layers
+            .concatenate({ name: `encoder_state_${i + 1}_${k + 1}` })
+            .apply([final[k], final[half + k]]) as tf.SymbolicTensor,
+        );
+    }
   }
   const output =
     states.length === 1
       ? states[0]
       : (tf.layers.concatenate({ name: 'encoder_state' }).apply(states) as tf.SymbolicTensor);
-  return tf.model({ inputs: input, outputs: output, name: 'sequence_encoder' });
+  const outputs = decoder.attention === undefined ? output : [output, x];
+  const model = tf.model({ inputs: input, outputs, name: 'sequence_encoder' });
+  if (decoder.bidirectional !== undefined) seedBackwardDirections(model, config.seed);
+  return model;
 }
 
-/** The initial states (one row each, the engines' layout) that `encoder` gives padded source ids `[rows, maxLen]`. */
-export function encodeSources(encoder: tf.LayersModel, ids: Int32Array, maxLen: number): Float32Array[] {
+/**
+ * Gives the backward direction of each bidirectional layer its own initial weights: tfjs-layers builds it from the
+ * forward layer's settings, seeds included, so both directions would start equal.
+ */
+function seedBackwardDirections(model: tf.LayersModel, seed: number): void {
+  model.layers
+    .filter((layer) => layer.getClassName() === 'Bidirectional')
+    .forEach((layer, i) => {
+      const [kernel, recurrent] = (layer as unknown as { backwardLayer: tf.layers.Layer }).backwardLayer
+        .trainableWeights;
+      const initializers = [
+        tf.initializers.glorotUniform({ seed: deriveSeed(seed, `encoder kernel${i} backward`) }),
+        new GramSchmidtOrthogonal({ seed: deriveSeed(seed, `encoder recurrent${i} backward`) }),
+      ];
+      [kernel, recurrent].forEach((weight, k) =>
+        weight.write(tf.tidy(() => initializers[k].apply(weight.shape as number[]))),
+      );
+    });
+}
+
+/**
+ * Where the decoder starts for each row of padded source ids `[rows, maxLen]` that `encoder` reads: the initial state
+ * (one row, the engines' layout), and for a decoder with attention the memory of the row's real positions with it.
+ */
+export function encodeSources(encoder: tf.LayersModel, ids: Int32Array, maxLen: number): RowStart[] {
   const rows = ids.length / maxLen;
-  const out = tf.tidy(
-    () => (encoder.apply(tf.tensor2d(ids, [rows, maxLen], 'int32')) as tf.Tensor).dataSync() as Float32Array,
-  );
-  const size = out.length / Math.max(rows, 1);
-  return Array.from({ length: rows }, (_, row) => out.slice(row * size, (row + 1) * size));
+  return tf.tidy<RowStart[]>(() => {
+    const out = encoder.apply(tf.tensor2d(ids, [rows, maxLen], 'int32'));
+    const [states, memory] = (Array.isArray(out) ? out : [out]).map((t) => (t as tf.Tensor).dataSync() as Float32Array);
+    const size = states.length / Math.max(rows, 1);
+    return Array.from({ length: rows }, (_, row): RowStart => {
+      const state = states.slice(row * size, (row + 1) * size);
+      if (memory === undefined) return state;
+      const [, positions, width] = (out as tf.Tensor[])[1].shape as number[];
+      let length = maxLen;
+      while (length > 0 && ids[row * maxLen + length - 1] === 0) length -= 1;
+      const first = row * positions * width;
+      return { kind: 'memory', memory: memory.slice(first, first + length * width), length, width, state };
+    });
+  });
 }
 
 /** A sequence-to-sequence model's encoder side: its settings, network and source vocabulary. */
@@ -79,11 +141,11 @@ export interface SourceEncoder {
 }
 
 /**
- * The decoder's initial state (one row each, the engines' layout) for each source text: encoded with the source
- * vocabulary (unknown tokens become `<unk>`), padded, read by the encoder. Throws naming a source longer than the
- * longest the model was trained on.
+ * Where the decoder starts for each source text (see {@link encodeSources}): encoded with the source vocabulary
+ * (unknown tokens become `<unk>`), padded, read by the encoder. Throws naming a source longer than the longest the
+ * model was trained on.
  */
-export function sourceStates(source: SourceEncoder, texts: readonly string[]): Float32Array[] {
+export function sourceStarts(source: SourceEncoder, texts: readonly string[]): RowStart[] {
   const { maxLen } = source.config;
   return encodeSources(
     source.encoder,

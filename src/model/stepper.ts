@@ -1,14 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  concatMemoryRows,
+  type EncoderMemory,
+  luongAttention,
+  type LuongWeights,
+  memoryMask,
+  selectMemoryRows,
+  singleRowMemory,
+} from './attention';
 import { selectStateRows, stackStates, type StateLayout } from './recurrentState';
 
 /**
  * Where a row's generation starts, before its first token: a recurrent family's initial state (one row, in its
- * `StateLayout`: a condition's or an encoder's final state), the one kind a family takes today; or, for families to
- * come, an encoder memory `[sourceLength, width]` (row-major) to attend to, or a prefix of token ids.
+ * `StateLayout`: a condition's or an encoder's final state); an encoder memory `[length, width]` (row-major: the
+ * source read into vectors) that a decoder with attention attends to, with the state the encoder left; or, for
+ * families to come, a prefix of token ids.
  */
 export type Conditioning =
   | { kind: 'state'; state: Float32Array }
-  | { kind: 'memory'; memory: Float32Array; length: number; width: number }
+  | { kind: 'memory'; memory: Float32Array; length: number; width: number; state?: Float32Array }
   | { kind: 'prefix'; tokens: Int32Array };
+
+/** A row's start as samplers take it: an initial state (a `state` conditioning, written short) or a conditioning. */
+export type RowStart = Float32Array | Conditioning;
+
+/** The source positions a row start gives a decoder with attention (a `memory` conditioning), else null. */
+export function attendedLength(start: RowStart | undefined): number | null {
+  return start !== undefined && !(start instanceof Float32Array) && start.kind === 'memory' ? start.length : null;
+}
+
+/**
+ * Row `row`'s weights over its `length` real source positions, from a stepper's {@link Stepper.lastAttention} of
+ * `rows` rows; null for a model without attention (or a row started from no memory: `length` null).
+ */
+export function rowAttention(
+  weights: Float32Array | null | undefined,
+  row: number,
+  rows: number,
+  length: number | null,
+): number[] | null {
+  if (weights == null || length === null) return null;
+  const positions = weights.length / rows;
+  return Array.from(weights.subarray(row * positions, row * positions + length));
+}
+
+/** The conditioning a row start stands for. */
+export function asConditioning(start: RowStart): Conditioning {
+  return start instanceof Float32Array ? { kind: 'state', state: start } : start;
+}
 
 /**
  * Runs a model one step at a time for `batchSize` rows, owning its decoder state — a recurrent state, a context
@@ -37,6 +76,11 @@ export interface Stepper {
    * copies hypotheses.
    */
   reorder(rows: ArrayLike<number>): void;
+  /**
+   * A decoder with attention: `[batchSize, source length]`, each row's attention over its source positions at the last
+   * token fed (null before the first, and for a model without attention).
+   */
+  readonly lastAttention?: Float32Array | null;
   /** Releases what the stepper holds. */
   dispose(): void;
 }
@@ -70,15 +114,32 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
   protected abstract readonly modelName: string;
   /** Whether a row may start from a `state` conditioning (an n-gram context may not: it is the tokens fed). */
   protected readonly takesInitialState: boolean = true;
+  /** The attention weights of a decoder with attention (it starts from `memory` conditionings only), else null. */
+  protected readonly attentionWeights: LuongWeights | null = null;
+  /** The rows' encoder memory (a decoder with attention, once started), as arrays and as tensors. */
+  private memory: { rows: EncoderMemory; memory: tf.Tensor3D; mask: tf.Tensor2D } | null = null;
+  /** `[batchSize, length]`: the attention weights of the last token fed (a decoder with attention), else null. */
+  lastAttention: Float32Array | null = null;
 
   start(rows: readonly (Conditioning | null | undefined)[]): void {
+    const attends = this.attentionWeights !== null;
+    const memories: EncoderMemory[] = [];
     const states = Array.from({ length: this.batchSize }, (_, r) => {
       const given = rows[r];
+      if (given == null && attends)
+        throw new Error(`${this.modelName} with attention starts every row from its source (row ${r} has none).`);
       if (given == null) return null;
-      if (given.kind !== 'state' || !this.takesInitialState)
-        throw new Error(`${this.modelName} cannot start from ${conditioningName(given)}.`);
+      if (given.kind === 'memory' && attends) {
+        memories.push(singleRowMemory(given.memory, given.length, given.width));
+        return given.state ?? null;
+      }
+      if (given.kind !== 'state' || !this.takesInitialState || attends)
+        throw new Error(
+          `${this.modelName}${attends ? ' with attention' : ''} cannot start from ${conditioningName(given)}.`,
+        );
       return given.state;
     });
+    if (attends) this.setMemory(concatMemoryRows(memories));
     if (states.every((state) => state === null)) this.reset();
     else this.setState(stackStates(states, this.layout));
   }
@@ -86,8 +147,46 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
   reorder(rows: ArrayLike<number>): void {
     if (rows.length !== this.batchSize)
       throw new Error(`reorder takes one source row for each of the ${this.batchSize} rows, got ${rows.length}.`);
-    for (let r = 0; r < rows.length; r++)
-      if (rows[r] !== r) return this.setState(selectStateRows(this.state(), this.layout, rows));
+    for (let r = 0; r < rows.length; r++) {
+      if (rows[r] !== r) {
+        if (this.memory !== null) this.setMemory(selectMemoryRows(this.memory.rows, rows));
+        return this.setState(selectStateRows(this.state(), this.layout, rows));
+      }
+    }
+  }
+
+  private setMemory(rows: EncoderMemory): void {
+    this.releaseMemory();
+    const { length, width } = rows;
+    this.memory = {
+      rows,
+      memory: tf.tensor3d(rows.values, [this.batchSize, length, width]),
+      mask: tf.tensor2d(memoryMask(rows), [this.batchSize, length]),
+    };
+  }
+
+  /** Releases the memory tensors (call from `dispose`). */
+  protected releaseMemory(): void {
+    if (this.memory !== null) tf.dispose([this.memory.memory, this.memory.mask]);
+    this.memory = null;
+  }
+
+  /**
+   * The attentional states `[batchSize, units]` of the top layer's `hidden` states `[batchSize, units]` (one step),
+   * attending to the rows' memory; keeps the step's weights in {@link lastAttention}.
+   */
+  protected attend(hidden: Float32Array): Float32Array {
+    if (this.memory === null || this.attentionWeights === null)
+      throw new Error(`${this.modelName} with attention was fed before its rows were started from their sources.`);
+    const { memory, mask } = this.memory;
+    const units = hidden.length / this.batchSize;
+    const [output, weights] = tf.tidy(() => {
+      const states = tf.tensor3d(hidden, [this.batchSize, 1, units]);
+      const attended = luongAttention(states, memory, mask, this.attentionWeights!);
+      return [attended.output.dataSync() as Float32Array, attended.weights.dataSync() as Float32Array];
+    });
+    this.lastAttention = weights;
+    return output;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EngineChoice } from '../engines';
-import type { Stepper } from '../model';
+import { attendedLength, type RowStart, rowAttention, type Stepper } from '../model';
 import { EOS_ID, PAD_ID, UNK_ID } from '../vocab';
 import { type Generation, tokenText } from './generate';
 import { entropy, logSoftmax } from './logits';
@@ -27,7 +27,7 @@ export interface BeamSearchOptions {
   /** Engine that runs the network's steps (see `ENGINES`); default `auto`. */
   engine?: EngineChoice;
   /** The recurrent state (one row) the search starts from, before its `<eos>` and prompt; default zeros. */
-  initialState?: Float32Array;
+  initialState?: RowStart;
 }
 
 /** A hypothesis beam search returns: a {@link Generation} and the numbers it was ranked by. */
@@ -49,6 +49,8 @@ interface Hypothesis {
   /** The model's log-probability of each generated token, for the mean log-likelihood. */
   tokenLogProbSum: number;
   endedAtEos: boolean;
+  /** A decoder with attention: the weights each generated token was chosen with. */
+  attention: number[][];
 }
 
 /** A way to extend a hypothesis by one token, with the log-probability it would then have. */
@@ -132,7 +134,11 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
     entropySum: 0,
     tokenLogProbSum: 0,
     endedAtEos: false,
+    attention: [],
   });
+  const sourceLength = attendedLength(options.initialState);
+  /** The attention weights row `row` chose its last token with (a decoder with attention), else null. */
+  const attentionOf = (row: number) => rowAttention(stepper.lastAttention, row, rows, sourceLength);
   let live: Hypothesis[] = length === 0 ? [] : [start(0)];
   let greedy: Hypothesis = start(greedyRow);
   let greedyLive = length > 0;
@@ -193,11 +199,13 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
       endedAtEos: h.endedAtEos,
       totalLogProb: h.logProb,
       score: hypothesisScore,
+      ...(h.attention.length > 0 && { attention: h.attention }),
     };
   }
 
   function extend(c: Candidate, row: number): Hypothesis {
     const ends = c.token === EOS_ID && stopAtEos;
+    const weights = ends ? null : attentionOf(c.parent.row);
     return {
       row,
       parentRow: c.parent.row,
@@ -206,6 +214,7 @@ export function beamSearch(trained: TextGenerator, options: BeamSearchOptions = 
       tokens: ends ? c.parent.tokens : [...c.parent.tokens, c.token],
       entropySum: c.parent.entropySum + (ends ? 0 : c.entropy),
       tokenLogProbSum: c.parent.tokenLogProbSum + (ends ? 0 : c.tokenLogProb),
+      attention: weights === null ? c.parent.attention : [...c.parent.attention, weights],
     };
   }
 }

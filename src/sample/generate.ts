@@ -1,4 +1,5 @@
 import type { EngineChoice } from '../engines';
+import { attendedLength, type RowStart, rowAttention } from '../model';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
 import { entropy, softmax } from './logits';
@@ -16,7 +17,7 @@ export interface GenerationRequest extends SamplingOptions {
    * The recurrent state (one row, laid out as `stateLayout` says) the generation starts from, before its `<eos>`
    * and prompt — a condition's state (`conditionState`) or an encoder's; default zeros, as in training.
    */
-  initialState?: Float32Array;
+  initialState?: RowStart;
 }
 
 /** Settings shared by all generations of one run. */
@@ -42,6 +43,11 @@ export interface Generation {
   entropy: number | null;
   /** Whether the model ended the document before `length` tokens. */
   endedAtEos: boolean;
+  /**
+   * A decoder with attention: for each generated token, the weights over the source's positions it was chosen with
+   * (each list sums to 1); absent for other models.
+   */
+  attention?: number[][];
 }
 
 /** One token as it is produced: which request (index in the batch) and its text. */
@@ -83,6 +89,10 @@ class Row {
   entropySum = 0;
   ended = false;
   endedAtEos = false;
+  /** The attention weights of each generated token (a decoder with attention). */
+  readonly attention: number[][] = [];
+  /** Its source's positions, when it attends to one. */
+  private readonly sourceLength: number | null;
 
   constructor(
     readonly prompt: string,
@@ -91,6 +101,13 @@ class Row {
   ) {
     this.history = [...promptIds];
     this.sampler = new TokenSampler(request, createRng(request.seed ?? 42));
+    this.sourceLength = attendedLength(request.initialState);
+  }
+
+  /** Keeps the attention weights (`[rows, positions]`, its row `index`) the token just chosen was chosen with. */
+  keepAttention(weights: Float32Array | null | undefined, index: number, rows: number): void {
+    const kept = rowAttention(weights, index, rows, this.sourceLength);
+    if (kept !== null) this.attention.push(kept);
   }
 
   /** The token fed at time step `t` (the prompt first, then the generated tokens; `<pad>` once ended). */
@@ -157,6 +174,7 @@ export function* streamGenerations(
           row.ended = row.endedAtEos = true;
           continue;
         }
+        row.keepAttention(stepper!.lastAttention, index, rows.length);
         row.logProbSum += Math.log(modelProbs[token]);
         row.entropySum += entropy(modelProbs);
         const text = row.appendText(token, vocab);
@@ -178,6 +196,7 @@ export function* streamGenerations(
       logLikelihood: n > 0 ? row.logProbSum / n : null,
       entropy: n > 0 ? row.entropySum / n : null,
       endedAtEos: row.endedAtEos,
+      ...(row.attention.length > 0 && { attention: row.attention }),
     };
   });
 }

@@ -1,4 +1,5 @@
 import type { EngineChoice } from '../engines';
+import type { RowStart } from '../model';
 import { EOS_ID } from '../vocab';
 import { argmax, softmax } from './logits';
 import { logitsProcessors, type SamplingOptions } from './sampler';
@@ -22,7 +23,7 @@ export function nextTokenDistributions(
   prompt: string,
   temperatures: readonly number[],
   engine: EngineChoice = 'auto',
-  sampling: Omit<SamplingOptions, 'temperature'> & { initialState?: Float32Array } = {},
+  sampling: Omit<SamplingOptions, 'temperature'> & { initialState?: RowStart } = {},
 ): NextTokenDistribution[] {
   const { initialState, ...settings } = sampling;
   const stepper = openStepper(trained, engine, 1, [initialState]);

@@ -1,4 +1,5 @@
 import type { EngineChoice } from '../engines';
+import type { RowStart } from '../model';
 import { generateBatch, GenerationRequest } from './generate';
 import type { TextGenerator } from './textGenerator';
 import type { SamplingOptions } from './sampler';
@@ -53,7 +54,7 @@ export interface ComparisonOptions extends Omit<SamplingOptions, 'temperature'> 
   /** Engine that runs the network's steps; default `auto`. */
   engine?: EngineChoice;
   /** The state every sample starts from (e.g. a condition's, see `GenerationRequest.initialState`); default zeros. */
-  initialState?: Float32Array;
+  initialState?: RowStart;
 }
 
 /**

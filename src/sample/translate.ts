@@ -30,6 +30,8 @@ export interface Translation {
   tokens: number[];
   /** Whether the model ended the target (`<eos>`) before `length` tokens. */
   endedAtEos: boolean;
+  /** A model with attention: each target token's weights over the source tokens. */
+  attention?: number[][];
 }
 
 /** Rows decoded together by {@link translate} when it samples or decodes greedily. */
@@ -37,7 +39,8 @@ const CHUNK = 256;
 
 /**
  * Decodes each source text with a sequence-to-sequence model: the encoder's final state starts the decoder (its
- * `decoder` network), which generates the target from `<eos>` until it produces `<eos>`. Greedy and sampled
+ * `decoder` network; one with attention also reads the encoder's outputs at every step), which generates the target
+ * from `<eos>` until it produces `<eos>`. Greedy and sampled
  * translations run in batches; beam search one source at a time (its hypotheses are the batch).
  */
 export function translate(
@@ -59,26 +62,28 @@ export function translate(
   const out: Translation[] = [];
   for (let start = 0; start < texts.length; start += CHUNK) {
     const chunk = texts.slice(start, start + CHUNK);
-    const states = encodeSources(source.encoder, ids.subarray(start * maxLen, (start + chunk.length) * maxLen), maxLen);
+    const starts = encodeSources(source.encoder, ids.subarray(start * maxLen, (start + chunk.length) * maxLen), maxLen);
     if (beam > 1) {
       chunk.forEach((text, i) => {
-        const [best] = beamSearch(decoder, { beam, length, lengthPenalty, engine, initialState: states[i] });
+        const [best] = beamSearch(decoder, { beam, length, lengthPenalty, engine, initialState: starts[i] });
         out.push({
           source: text,
           text: best.text,
           tokens: best.tokens.filter((t) => t !== EOS_ID),
           endedAtEos: best.endedAtEos,
+          ...(best.attention && { attention: best.attention }),
         });
       });
       continue;
     }
-    const requests = states.map((initialState, i) => ({ initialState, temperature, seed: seed + start + i }));
+    const requests = starts.map((initialState, i) => ({ initialState, temperature, seed: seed + start + i }));
     generateBatch(decoder, requests, { length, engine }).forEach((generation, i) => {
       out.push({
         source: chunk[i],
         text: generation.text,
         tokens: generation.tokens,
         endedAtEos: generation.endedAtEos,
+        ...(generation.attention && { attention: generation.attention }),
       });
     });
   }

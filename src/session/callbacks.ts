@@ -1,6 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { saveArtifact, SavedRun, SaveOptions } from '../io';
 import type { NetworkModel } from '../families';
+import type { RowStart } from '../model';
 import { LiveFigure, lossFigure, LossFigureOptions } from '../plot';
 import { generate, GenerateOptions } from '../sample';
 import {
@@ -91,7 +92,8 @@ export function logEachValidation(log: (line: string) => void = console.log): Tr
 export interface SampleStart {
   /** E.g. `party=Whig`, or `source "hello"`. */
   label: string;
-  state(): Float32Array;
+  /** The state (with a decoder with attention: the source's memory and state). */
+  state(): RowStart;
 }
 
 /**

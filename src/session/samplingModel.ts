@@ -2,7 +2,7 @@ import { type BackendName, initBackend } from '../backend';
 import type { EngineChoice } from '../engines';
 import { engineOf, familyOf, isNetwork } from '../families';
 import { loadGenerator, type LoadedModel } from '../io';
-import { conditionState, conditionValues, sourceStates } from '../model';
+import { conditionState, conditionValues, sourceStarts } from '../model';
 import { checkPrompts } from '../sample';
 import type { Log } from './run';
 
@@ -77,7 +77,7 @@ function withStartState(
     conditions !== null
       ? conditionState(conditions.encoder, conditions.config, values!)
       : source !== null
-        ? sourceStates(source, [options.source!])[0]
+        ? sourceStarts(source, [options.source!])[0]
         : undefined;
   checkPrompts(loaded.vocab, prompts, options.strict ?? false, log);
   const given =

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
-import { type Engine, encoderOf, type LossAndGradients } from '../engines';
-import { conditionCount, rowsToState, stateToRows, type StateLayout } from '../model';
+import { type EncodedRows, type Engine, encoderOf, type LossAndGradients } from '../engines';
+import { conditionCount, type EncoderMemory, rowsToState, stateToRows, type StateLayout } from '../model';
 
 /**
  * A generator whose rows start from what an encoder gives them — a conditional model (the encoder of its conditions)
@@ -46,13 +46,27 @@ export function batchEncoderIds(batch: Batch, run: EncoderDecoderRun): Int32Arra
   return ids;
 }
 
+/** Where an encoder starts a batch's rows: the decoder's initial state (the engines' layout) and any memory. */
+export interface EncodedStart {
+  state: Float32Array;
+  /** The memory a decoder with attention reads (null for others). */
+  memory: EncoderMemory | null;
+}
+
+/** The gradients an engine returns for an {@link EncodedStart}, as the encoder's outputs are laid out. */
+interface StartGradients {
+  /** `[rows, parts·units]`, the rows of the initial-state gradient. */
+  stateRows: Float32Array;
+  memory: Float32Array | null;
+}
+
 /**
  * Loss and gradients of an encoder–decoder on one batch: the encoder turns each row's ids (conditions, a source) into
- * its initial state, the engine runs the generator from it and returns the state's gradient, and that gradient flows on
- * into the encoder (the vector–Jacobian product of its output). The gradients of both networks' variables, by name.
- * An engine that computes its gradients itself runs inside the encoder's gradient tape, on the states' values, so the
- * encoder runs forward once; one that differentiates on the tape runs apart (else the tape would hold its work until
- * the end of the step), and the encoder runs forward twice.
+ * its initial state (and the memory a decoder with attention reads), the engine runs the generator from it and
+ * returns their gradients, and those flow on into the encoder (the vector–Jacobian product of its outputs). The
+ * gradients of both networks' variables, by name. An engine that computes its gradients itself runs inside the
+ * encoder's gradient tape, on the outputs' values, so the encoder runs forward once; one that differentiates on the
+ * tape runs apart (else the tape would hold its work until the end of the step), and the encoder runs forward twice.
  * @param ids `[batch.batchSize, ids per row]` encoder ids of the rows (conditions, or a padded source).
  */
 export function encoderDecoderLossAndGradients(
@@ -65,26 +79,23 @@ export function encoderDecoderLossAndGradients(
   const { encoder, generator, layout } = networks;
   const rows = batch.batchSize;
   if (engine.differentiatesOnTape) {
+    const start = encoderStart(networks, ids, rows);
     return withEncoderGradients(
       networks,
       ids,
       rows,
-      engine.lossAndGradients(generator, batch, threads, encoderStates(networks, ids, rows)),
+      engine.lossAndGradients(generator, batch, threads, start.state, start.memory),
       engine.name,
     );
   }
   checkIds(encoder, ids, rows);
   let result: LossAndGradients | undefined;
   try {
-    const grads = encoderGradients(encoder, ids, rows, (states) => {
-      result = engine.lossAndGradients(
-        generator,
-        batch,
-        threads,
-        rowsToState(states.dataSync() as Float32Array, layout, rows),
-      );
+    const grads = encoderGradients(encoder, ids, rows, (encoded) => {
+      const start = startOf(encoded, layout, rows);
+      result = engine.lossAndGradients(generator, batch, threads, start.state, start.memory);
       Object.values(result.grads).forEach((grad) => tf.keep(grad)); // they outlive the tape's scope
-      return stateGradRows(result, layout, rows, engine.name);
+      return startGradients(result, layout, rows, start.memory !== null, engine.name);
     });
     return { loss: result!.loss, grads: { ...result!.grads, ...grads } };
   } catch (error) {
@@ -93,51 +104,85 @@ export function encoderDecoderLossAndGradients(
   }
 }
 
+/** The values of an encoder's outputs as the engines take them. */
+function startOf(encoded: EncodedRows, layout: StateLayout, rows: number): EncodedStart {
+  const { memory } = encoded;
+  return {
+    state: rowsToState(encoded.states.dataSync() as Float32Array, layout, rows),
+    memory:
+      memory === null
+        ? null
+        : {
+            values: memory.dataSync() as Float32Array,
+            lengths: encoded.lengths,
+            length: memory.shape[1],
+            width: memory.shape[2],
+          },
+  };
+}
+
 /**
- * The gradients of the encoder's variables for the rows of `ids`: the vector–Jacobian product of its output with the
- * state gradient `stateGrad` gives for the output (called once, under the tape, with the output tensor).
+ * The gradients of the encoder's variables for the rows of `ids`: the vector–Jacobian product of its outputs with the
+ * gradients `outputGrads` gives for them (called once, under the tape, with the output tensors).
  */
 function encoderGradients(
   encoder: tf.LayersModel,
   ids: Int32Array,
   rows: number,
-  stateGrad: (states: tf.Tensor) => Float32Array,
+  outputGrads: (encoded: EncodedRows) => StartGradients,
 ): tf.NamedTensorMap {
   const variables = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   const { value, grads } = tf.variableGrads(
     () =>
       tf.tidy(() => {
-        const states = encoderOf(encoder).states(ids, rows, true);
-        return tf.sum(tf.mul(states, tf.tensor2d(stateGrad(states), [rows, states.shape[1]])));
-      }),
+        const encoded = encoderOf(encoder).encode(ids, rows, true);
+        const { stateRows, memory } = outputGrads(encoded);
+        const stateTerm = tf.sum(tf.mul(encoded.states, tf.tensor2d(stateRows, encoded.states.shape)));
+        if (encoded.memory === null || memory === null) return stateTerm;
+        return tf.add(stateTerm, tf.sum(tf.mul(encoded.memory, tf.tensor3d(memory, encoded.memory.shape))));
+      }) as tf.Scalar,
     variables,
   );
   value.dispose();
   return grads;
 }
 
-/** The initial-state gradient of a generator's `result`, as encoder output rows; an error when none came back. */
-function stateGradRows(result: LossAndGradients, layout: StateLayout, rows: number, computedBy: string): Float32Array {
-  if (result.initialStateGrad === undefined)
-    throw new Error(`The ${computedBy} engine returned no initial-state gradient, so the encoder cannot learn.`);
-  return stateToRows(result.initialStateGrad, layout, rows);
-}
-
 /**
- * The initial state (the engines' layout) the encoder gives the batch's `rows` from their ids, for generators run
- * apart from the encoder's tape (engines that differentiate on the tape, worker threads sharing the rows: they hand
- * their result to {@link withEncoderGradients}) and for evaluation.
+ * The gradients of an engine's `result` for the start it was given (with a memory: `withMemory`), as encoder outputs;
+ * an error when one is missing.
  */
-export function encoderStates(networks: EncoderDecoder, ids: Int32Array, rows: number): Float32Array {
-  checkIds(networks.encoder, ids, rows);
-  const states = tf.tidy(() => encoderOf(networks.encoder).states(ids, rows, false).dataSync() as Float32Array);
-  return rowsToState(states, networks.layout, rows);
+function startGradients(
+  result: LossAndGradients,
+  layout: StateLayout,
+  rows: number,
+  withMemory: boolean,
+  computedBy: string,
+): StartGradients {
+  if (result.initialStateGrad === undefined || (withMemory && result.memoryGrad === undefined))
+    throw new Error(
+      `The ${computedBy} engine returned no gradient for the encoder's outputs, so the encoder cannot learn.`,
+    );
+  return { stateRows: stateToRows(result.initialStateGrad, layout, rows), memory: result.memoryGrad ?? null };
 }
 
 /**
- * Adds to the generator's `result` (run from {@link encoderStates}) the encoder's gradients, its initial-state
- * gradient carried through the encoder (a second forward pass, under the tape). Takes ownership of `result`'s tensors.
- * @param computedBy names who ran the generator, for the error when no state gradient came back.
+ * Where the encoder starts the batch's `rows` from their ids (the initial state in the engines' layout, and the memory
+ * of a decoder with attention), for generators run apart from the encoder's tape (engines that differentiate on the
+ * tape, worker threads sharing the rows: they hand their result to {@link withEncoderGradients}) and for evaluation.
+ */
+export function encoderStart(networks: EncoderDecoder, ids: Int32Array, rows: number): EncodedStart {
+  checkIds(networks.encoder, ids, rows);
+  let start: EncodedStart | undefined;
+  tf.tidy(() => {
+    start = startOf(encoderOf(networks.encoder).encode(ids, rows, false), networks.layout, rows);
+  });
+  return start!;
+}
+
+/**
+ * Adds to the generator's `result` (run from {@link encoderStart}) the encoder's gradients, the gradients of its
+ * outputs carried through the encoder (a second forward pass, under the tape). Takes ownership of `result`'s tensors.
+ * @param computedBy names who ran the generator, for the error when no gradient for the encoder came back.
  */
 export function withEncoderGradients(
   networks: EncoderDecoder,
@@ -147,10 +192,11 @@ export function withEncoderGradients(
   computedBy: string,
 ): LossAndGradients {
   try {
-    const dRows = stateGradRows(result, networks.layout, rows, computedBy);
+    const hasMemory = encoderOf(networks.encoder).hasMemory;
+    const outputGrads = startGradients(result, networks.layout, rows, hasMemory, computedBy);
     return {
       loss: result.loss,
-      grads: { ...result.grads, ...encoderGradients(networks.encoder, ids, rows, () => dRows) },
+      grads: { ...result.grads, ...encoderGradients(networks.encoder, ids, rows, () => outputGrads) },
     };
   } catch (error) {
     tf.dispose(Object.values(result.grads));
@@ -171,5 +217,6 @@ function checkIds(encoder: tf.LayersModel, ids: Int32Array, rows: number): void 
 
 /** Mean loss per real target token (nats) of an encoder–decoder on one batch, in inference mode. */
 export function encoderDecoderLoss(engine: Engine, networks: EncoderDecoder, batch: Batch, ids: Int32Array): number {
-  return engine.loss(networks.generator, batch, encoderStates(networks, ids, batch.batchSize));
+  const start = encoderStart(networks, ids, batch.batchSize);
+  return engine.loss(networks.generator, batch, start.state, undefined, start.memory);
 }

@@ -45,7 +45,7 @@ async function answer(request: WorkerRequest): Promise<WorkerReply> {
   });
   return {
     type: 'gradients',
-    ...partGradients(network, request.batch, engineNamed(request.engine), request.initialState),
+    ...partGradients(network, request.batch, engineNamed(request.engine), request.initialState, request.memory),
   };
 }
 

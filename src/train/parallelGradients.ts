@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../backend';
 import { Batch, realTokens } from '../data';
 import type { Engine, LossAndGradients } from '../engines';
-import { concatStateRows, selectStateRows, type StateLayout } from '../model';
+import { concatStateRows, type EncoderMemory, selectMemoryRows, selectStateRows, type StateLayout } from '../model';
 import { dropoutLayers } from './runState';
 
 /** Loss and gradients of one part of a batch, the gradients as plain arrays in `model.trainableWeights` order. */
@@ -16,19 +16,23 @@ export interface PartGradients {
   grads: Float32Array[];
   /** The gradient of the part's initial state, when it started from one. */
   initialStateGrad?: Float32Array;
+  /** The gradient of the part's encoder memory, when its decoder attends to one. */
+  memoryGrad?: Float32Array;
 }
 
 /**
  * Computes the loss and gradients of `batch` on this thread with `engine`, with the model's current weights, from
- * `initialState` (the part's rows; null: zeros).
+ * `initialState` (the part's rows; null: zeros), attending to `memory` (its rows the part's) when the model has
+ * attention.
  */
 export function partGradients(
   model: tf.LayersModel,
   batch: Batch,
   engine: Engine,
   initialState: Float32Array | null = null,
+  memory: EncoderMemory | null = null,
 ): PartGradients {
-  const { loss, grads, initialStateGrad } = engine.lossAndGradients(model, batch, 1, initialState ?? undefined);
+  const { loss, grads, initialStateGrad, memoryGrad } = engine.lossAndGradients(model, batch, 1, initialState, memory);
   // Disposed right below, so the arrays dataSync returns (copies, or on cpu the tensors' own) are ours.
   const result = {
     loss,
@@ -36,7 +40,7 @@ export function partGradients(
     grads: model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name].dataSync() as Float32Array),
   };
   tf.dispose(Object.values(grads));
-  return initialStateGrad === undefined ? result : { ...result, initialStateGrad };
+  return { ...result, ...(initialStateGrad && { initialStateGrad }), ...(memoryGrad && { memoryGrad }) };
 }
 
 /** Splits a batch into at most `parts` batches of consecutive rows whose sizes differ by at most one (none empty). */
@@ -66,7 +70,14 @@ export function splitBatch(batch: Batch, parts: number): Batch[] {
 /** Messages between the main thread and a gradient worker (see `gradientWorker.ts`). */
 export type WorkerRequest =
   | { type: 'init'; backend: BackendName; topology: unknown; dropoutCalls: number[] }
-  | { type: 'step'; weights: Float32Array[]; batch: Batch; engine: string; initialState: Float32Array | null };
+  | {
+      type: 'step';
+      weights: Float32Array[];
+      batch: Batch;
+      engine: string;
+      initialState: Float32Array | null;
+      memory: EncoderMemory | null;
+    };
 /** A gradient worker's answer to one request. */
 export type WorkerReply =
   { type: 'ready' } | ({ type: 'gradients' } & PartGradients) | { type: 'error'; message: string };
@@ -134,20 +145,24 @@ export class GradientWorkers {
 
   /**
    * Mean loss over the batch's real tokens and its gradients (named as `model`'s variables; the caller disposes them);
-   * with `start`, every row begins from its row of `start.state` and the result holds the state's gradient too.
+   * with `start`, every row begins from its row of `start.state` (attending to its row of `start.memory`, a decoder
+   * with attention) and the result holds their gradients too.
    */
   async lossAndGradients(
     model: tf.LayersModel,
     batch: Batch,
     engine: Engine,
-    start?: { state: Float32Array; layout: StateLayout },
+    start?: { state: Float32Array; layout: StateLayout; memory?: EncoderMemory | null },
   ): Promise<LossAndGradients> {
     const [own, ...others] = splitBatch(batch, this.workers.length + 1);
     let firstRow = 0;
-    const partStates = [own, ...others].map((part) => {
+    const partStarts = [own, ...others].map((part) => {
       const rows = Array.from({ length: part.batchSize }, (_, r) => firstRow + r);
       firstRow += part.batchSize;
-      return start === undefined ? null : selectStateRows(start.state, start.layout, rows);
+      return {
+        state: start === undefined ? null : selectStateRows(start.state, start.layout, rows),
+        memory: start?.memory == null ? null : selectMemoryRows(start.memory, rows),
+      };
     });
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     // on cpu the variables' own arrays: copy before transfer
@@ -155,13 +170,20 @@ export class GradientWorkers {
     const replies = others.map((part, k) => {
       const weights = current.map((values) => values.slice());
       return this.workers[k].request(
-        { type: 'step', weights, batch: part, engine: engine.name, initialState: partStates[k + 1] },
+        {
+          type: 'step',
+          weights,
+          batch: part,
+          engine: engine.name,
+          initialState: partStarts[k + 1].state,
+          memory: partStarts[k + 1].memory,
+        },
         weights.map((w) => w.buffer),
       );
     });
     let mine: PartGradients;
     try {
-      mine = partGradients(model, own, engine, partStates[0]);
+      mine = partGradients(model, own, engine, partStarts[0].state, partStarts[0].memory);
     } catch (error) {
       await Promise.allSettled(replies); // no worker's answer is left to reject unobserved
       throw error;
@@ -180,12 +202,22 @@ export class GradientWorkers {
     });
     const loss = parts.reduce((sum, part) => sum + share(part) * part.loss, 0);
     if (start === undefined) return { loss, grads };
-    // Each part's loss counts with its share of the tokens, so does its rows' state gradient.
+    // Each part's loss counts with its share of the tokens, so do its rows' state and memory gradients.
     const initialStateGrad = concatStateRows(
       parts.map((part) => part.initialStateGrad!.map((g) => share(part) * g)),
       start.layout,
     );
-    return { loss, grads, initialStateGrad };
+    if (start.memory == null) return { loss, grads, initialStateGrad };
+    const memoryGrad = new Float32Array(start.memory.values.length);
+    let offset = 0;
+    for (const part of parts) {
+      memoryGrad.set(
+        part.memoryGrad!.map((g) => share(part) * g),
+        offset,
+      );
+      offset += part.memoryGrad!.length;
+    }
+    return { loss, grads, initialStateGrad, memoryGrad };
   }
 
   /** Stops the worker threads. */

@@ -5,7 +5,7 @@ import {
   batchEncoderIds,
   encoderDecoderLossAndGradients,
   type EncoderDecoderRun,
-  encoderStates,
+  encoderStart,
   withEncoderGradients,
 } from './encoderDecoder';
 import { clipByGlobalNorm } from './clip';
@@ -90,12 +90,12 @@ export async function startUpdater(
         : engine.lossAndGradients(model, batch, settings.threads);
     const ids = batchEncoderIds(batch, encoded);
     if (workers === null) return encoderDecoderLossAndGradients(engine, encoded, batch, ids, settings.threads);
-    const state = encoderStates(encoded, ids, batch.batchSize);
+    const start = encoderStart(encoded, ids, batch.batchSize);
     return withEncoderGradients(
       encoded,
       ids,
       batch.batchSize,
-      await workers.lossAndGradients(model, batch, engine, { state, layout: encoded.layout }),
+      await workers.lossAndGradients(model, batch, engine, { ...start, layout: encoded.layout }),
       engine.name,
     );
   };

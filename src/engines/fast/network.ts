@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import { groupByLayer, linear, lookupRows, SequenceShape } from '../../model';
+import {
+  groupByLayer,
+  linear,
+  lookupRows,
+  luongAttention,
+  type LuongWeights,
+  type MemoryTensors,
+  SequenceShape,
+} from '../../model';
 import { softmaxCrossEntropy } from './crossEntropy';
 import { networkParts } from '../networkParts';
 
@@ -12,6 +20,7 @@ import { networkParts } from '../networkParts';
  * layout, so not the same units).
  * @param initialState the recurrent layers' starting states in order (per layer h, then c for LSTM, `[batch, units]`);
  * null: zeros.
+ * @param memory the encoder memory a decoder with attention reads (its rows the batch's).
  */
 export function fastLogits(
   model: tf.LayersModel,
@@ -19,6 +28,7 @@ export function fastLogits(
   shape: SequenceShape,
   training: boolean,
   initialState: tf.Tensor2D[] | null = null,
+  memory: MemoryTensors | null = null,
 ): tf.Tensor2D {
   const parts = networkParts(model, 'fast');
   const tokens = tf.tensor1d(ids, 'int32');
@@ -44,7 +54,24 @@ export function fastLogits(
     );
     if (training && part.dropout !== null) x = part.dropout.drop(x) as tf.Tensor2D;
   }
+  if (parts.attention !== null) x = attendTimeMajor(x!, shape, memory, parts.attention.weightTensors());
   return tf.add(linear(x!, parts.output.kernel.read() as tf.Tensor2D), parts.output.bias.read());
+}
+
+/** Luong attention over time-major top-layer states `[steps·batch, units]` → attentional states, time-major. */
+function attendTimeMajor(
+  states: tf.Tensor2D,
+  shape: SequenceShape,
+  memory: MemoryTensors | null,
+  weights: LuongWeights,
+): tf.Tensor2D {
+  if (memory === null)
+    throw new Error('A decoder with attention needs its encoder memory: it runs from its source, not alone.');
+  const units = states.shape[1];
+  const batchMajor = tf.transpose<tf.Tensor3D>(tf.reshape(states, [shape.steps, shape.batch, units]), [1, 0, 2]);
+  const { output, weights: attention } = luongAttention(batchMajor, memory.memory, memory.mask, weights);
+  attention.dispose();
+  return tf.reshape(tf.transpose(output, [1, 0, 2]), [shape.steps * shape.batch, units]);
 }
 
 /** Rearranges a row-major `[rows, columns]` array into column-major (batch-major windows → time-major steps). */
@@ -64,6 +91,7 @@ export function fastBatchLoss(
   batch: Batch,
   training: boolean,
   initialState: tf.Tensor2D[] | null = null,
+  memory: MemoryTensors | null = null,
 ): tf.Scalar {
   const { batchSize, seqLen } = batch;
   return tf.tidy(() => {
@@ -73,6 +101,7 @@ export function fastBatchLoss(
       { steps: seqLen, batch: batchSize },
       training,
       initialState,
+      memory,
     );
     const weights = batch.mask === null ? null : transposed(batch.mask, batchSize, seqLen);
     return softmaxCrossEntropy(logits, transposed(batch.targets, batchSize, seqLen), weights);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellOfLayerClass } from '../../model';
+import { cellOfLayerClass, LuongAttention, type MemoryTensors } from '../../model';
 import { autodiffTraining } from '../autodiff';
 import type { Engine } from '../engine';
 import { sequenceLoss } from './sequenceLoss';
@@ -7,20 +7,24 @@ import { LayersStepper } from './stepper';
 
 /**
  * The network's logits with each recurrent layer starting from its part of `initialState` (`[h]` or `[h, c]` per
- * layer, in order) through tfjs-layers' own `initialState` argument; the layers of a generator form one chain.
+ * layer, in order; null: zeros) through tfjs-layers' own `initialState` argument, and the attention layer (a decoder
+ * that has one) reading `memory`; the layers of a generator form one chain.
  */
-function applyFromState(
+function applyFrom(
   network: tf.LayersModel,
   inputs: tf.Tensor,
   training: boolean,
-  initialState: tf.Tensor2D[],
+  initialState: tf.Tensor2D[] | null,
+  memory: MemoryTensors | null,
 ): tf.Tensor {
   let x = inputs;
   let next = 0;
   for (const layer of network.layers.slice(1)) {
     const cell = cellOfLayerClass(layer.getClassName());
-    const start = cell === null ? {} : { initialState: initialState.slice(next, (next += cell.states)) };
-    x = layer.apply(x, { training, ...start }) as tf.Tensor;
+    const start =
+      cell === null || initialState === null ? {} : { initialState: initialState.slice(next, (next += cell.states)) };
+    const attending = layer instanceof LuongAttention && memory !== null ? { memory } : {};
+    x = layer.apply(x, { training, ...start, ...attending }) as tf.Tensor;
   }
   return x;
 }
@@ -37,15 +41,15 @@ export const layersEngine: Engine = {
   memory: { perParam: 17, perTapeGradient: 12, perTokenFloat: 4, heapPerParam: 17, heapPerTokenFloat: 4 },
   unavailableReason: () => null,
   unsupportedReason: () => null,
-  ...autodiffTraining((network, batch, training, initialState) =>
+  ...autodiffTraining((network, batch, training, initialState, memory) =>
     tf.tidy(() => {
       const shape: [number, number] = [batch.batchSize, batch.seqLen];
       const inputs = tf.tensor2d(batch.inputs, shape, 'int32');
       const mask = batch.mask === null ? null : tf.tensor2d(batch.mask, shape, 'float32');
       const logits =
-        initialState === null
+        initialState === null && memory === null
           ? (network.apply(inputs, { training }) as tf.Tensor)
-          : applyFromState(network, inputs, training, initialState);
+          : applyFrom(network, inputs, training, initialState, memory);
       return sequenceLoss(logits, tf.tensor2d(batch.targets, shape, 'int32'), mask);
     }),
   ),

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  attentionLayerOf,
   buildGenerator,
   groupByLayer,
   joinStateParts,
+  type LuongWeights,
   ModelConfig,
   StateLayout,
   stateLayout,
@@ -17,6 +19,7 @@ export class LayersStepper extends VectorStateStepperBase {
   readonly layout: StateLayout;
   protected readonly modelName = 'A recurrent network';
   private readonly net: tf.LayersModel;
+  protected override readonly attentionWeights: LuongWeights | null;
 
   constructor(model: tf.LayersModel, config: ModelConfig, batchSize = 1) {
     super();
@@ -24,6 +27,7 @@ export class LayersStepper extends VectorStateStepperBase {
     this.net = buildGenerator(config, { stateful: { batchSize } });
     this.net.setWeights(model.getWeights());
     this.layout = stateLayout(config);
+    this.attentionWeights = attentionLayerOf(this.net)?.weightTensors() ?? null;
   }
 
   reset(): void {
@@ -57,13 +61,29 @@ export class LayersStepper extends VectorStateStepperBase {
     if (tokens.length !== this.batchSize * steps) {
       throw new Error(`Stepper.feed expected ${this.batchSize}×${steps} tokens, got ${tokens.length}.`);
     }
-    const last = tf.tidy(() => {
-      const logits = this.net.predictOnBatch(tf.tensor2d(tokens, [this.batchSize, steps], 'int32')) as tf.Tensor3D;
-      return logits.slice([0, steps - 1, 0], [-1, 1, -1]);
+    const attention = attentionLayerOf(this.net);
+    if (attention === null) {
+      const last = tf.tidy(() => {
+        const logits = this.net.predictOnBatch(tf.tensor2d(tokens, [this.batchSize, steps], 'int32')) as tf.Tensor3D;
+        return logits.slice([0, steps - 1, 0], [-1, 1, -1]);
+      });
+      const values = last.dataSync() as Float32Array;
+      last.dispose();
+      return values;
+    }
+    // The stateful layers up to the attention, then attention and logits on the last step's outputs.
+    const at = this.net.layers.indexOf(attention);
+    const top = tf.tidy(() => {
+      let x: tf.Tensor = tf.tensor2d(tokens, [this.batchSize, steps], 'int32');
+      for (const layer of this.net.layers.slice(1, at)) x = layer.apply(x) as tf.Tensor;
+      return x.slice([0, steps - 1, 0], [-1, 1, -1]).reshape([this.batchSize, -1]);
     });
-    const values = last.dataSync() as Float32Array;
-    last.dispose();
-    return values;
+    const hidden = this.attend(top.dataSync() as Float32Array);
+    top.dispose();
+    return tf.tidy(() => {
+      const logits = this.net.layers[at + 1].apply(tf.tensor3d(hidden, [this.batchSize, 1, attention.units]));
+      return (logits as tf.Tensor).dataSync() as Float32Array;
+    });
   }
 
   /**
@@ -73,6 +93,7 @@ export class LayersStepper extends VectorStateStepperBase {
   dispose(): void {
     for (const layer of this.recurrentLayers())
       tf.dispose(layer.states.filter((state): state is tf.Tensor => state !== null));
+    this.releaseMemory();
     this.net.dispose();
   }
 }

@@ -54,6 +54,7 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   const reason = partsUnsupportedReason(network);
   if (reason !== null) return reason;
   const parts = networkParts(network, 'native');
+  if (parts.attention !== null) return `layer "${parts.attention.name}": attention is not in the native engine yet`;
   const cells = new Set(parts.recurrent.map((part) => part.cell.name));
   const gates = new Set(parts.recurrent.map((part) => part.gate));
   const known = addon().cells;

@@ -14,7 +14,7 @@ import {
 import type { ModelSpec, NetworkFamily, TrainingShape } from '../family';
 
 /** The settings a recurrent network has (`ModelConfig` without its vocabulary size). */
-const SETTINGS = ['cell', 'layers', 'units', 'input', 'embeddingDim', 'dropout', 'seed'];
+const SETTINGS = ['cell', 'layers', 'units', 'input', 'embeddingDim', 'dropout', 'seed', 'attention', 'bidirectional'];
 
 /** Whether network settings are a recurrent network's: named so, or by no family (saved before families had names). */
 const isRecurrent = (config: { family?: unknown }) => (config.family ?? 'recurrent') === 'recurrent';
@@ -88,9 +88,12 @@ export const recurrentFamily: NetworkFamily<ModelConfig> = {
     const input = config.input === 'embedding' ? `embedding ${config.embeddingDim}` : 'one-hot';
     const kind = config.cell.toUpperCase();
     const layers = `${config.layers} layer${config.layers === 1 ? '' : 's'}`;
+    const attention =
+      (config.bidirectional === undefined ? '' : ', bidirectional encoder') +
+      (config.attention === undefined ? '' : `, ${config.attention} attention`);
     return {
       kind,
-      shape: `${kind}, ${layers} × ${config.units} units, ${input} input`,
+      shape: `${kind}, ${layers} × ${config.units} units, ${input} input${attention}`,
       layers: config.layers,
       units: config.units,
       input,
