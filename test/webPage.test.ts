@@ -431,36 +431,6 @@ does; exporting again replaces only its own files`, async () => {
   }
   assert.deepEqual(readdirSync(other), ['notes.txt']);
   assert.ok(!existsSync(path.join(lstm, 'site')));
-  // A sequence-to-sequence model needs a source the page has no input for: refused with a message, nothing written.
-  const seq2seq = path.join(work, 'seq2seq');
-  gennet(
-    'train',
-    '--corpus',
-    table,
-    '--task',
-    'seq2seq',
-    '--source-column',
-    'text',
-    '--target-column',
-    'lang',
-    '--units',
-    '8',
-    '--max-steps',
-    '2',
-    '--epochs',
-    '1',
-    '--out',
-    seq2seq,
-    '--no-samples',
-  );
-  const refusedModel = spawnSync(
-    process.execPath,
-    [cli, 'export-web', '--model', seq2seq, '--out', path.join(work, 'site-seq2seq')],
-    { encoding: 'utf8' },
-  );
-  assert.equal(refusedModel.status, 1);
-  assert.match(refusedModel.stderr, /is a sequence-to-sequence model; the web page generates from language models/);
-  assert.ok(!existsSync(path.join(work, 'site-seq2seq')));
 });
 
 test("the page's loader refuses a damaged site with the model folder's messages", async () => {
@@ -691,6 +661,48 @@ test(
     } finally {
       await browser?.close();
       for (const server of served) server.kill();
+    }
+  },
+);
+
+test(
+  'a sequence-to-sequence model on the page: a source box, the decoded output of gennet generate --source, ' +
+    'and the alignment heatmap of a model with attention',
+  { timeout: 240_000 },
+  async () => {
+    const model = path.resolve(__dirname, '../../test/fixtures/models/seq2seq-attention');
+    const cliOutput = JSON.parse(
+      gennet('generate', '--model', model, '--source', 'water', '--beam', '3', '--backend', 'wasm', '--json'),
+    ) as { text: string; hypotheses: { alignment?: { weights: number[][] } }[] };
+    let served: ServeProcess | undefined;
+    let browser: Awaited<ReturnType<typeof openTab>> | undefined;
+    try {
+      served = await startServe(model);
+      browser = await openTab(path.join(work, 'browser-seq2seq'));
+      const { tab, traffic } = browser;
+      await openPage(tab, `${served.url}?backend=wasm`);
+      assert.equal(await tab.isVisible('[data-testid=prompt]'), false, 'no prompt: the decoder starts from a source');
+      await tab.fill('[data-testid=source]', 'water');
+      await tab.fill('[data-testid=translate-beam]', '3');
+      await tab.click('[data-testid=translate]');
+      await tab.waitForSelector('[data-testid=translation-output][data-state=done]', { timeout: 60_000 });
+      assert.equal(await tab.textContent('[data-testid=translation-output]'), cliOutput.text);
+      // One heatmap row per output token, one column per source letter.
+      const rows = cliOutput.hypotheses[0].alignment!.weights;
+      assert.equal(rows.length, cliOutput.text.split(' ').length);
+      const cells = await tab.$$eval('[data-testid=alignment] rect', (rects: PageElement[]) =>
+        rects.map((rect) => Number(rect.getAttribute('data-weight'))),
+      );
+      assert.equal(cells.length, rows.length * 'water'.length, 'a cell per output token and source letter');
+      cells.forEach((weight, k) =>
+        assert.ok(Math.abs(weight - rows[Math.floor(k / 5)][k % 5]) < 1e-5, `cell ${k}: the CLI's weight`),
+      );
+      assert.match((await tab.textContent('[data-testid=facts]'))!, /Source.*characters/);
+      await checkPolicy(tab, traffic);
+      assert.deepEqual(traffic.remote, []);
+    } finally {
+      await browser?.close();
+      await served?.stop();
     }
   },
 );

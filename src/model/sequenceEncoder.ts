@@ -29,14 +29,19 @@ type EncodedFor = Pick<ModelConfig, 'cell' | 'layers' | 'units' | 'attention' | 
  */
 function encoderLayer(config: SequenceEncoderConfig, decoder: EncodedFor, i: number): tf.layers.Layer {
   const bidirectional = decoder.bidirectional !== undefined;
+  // A bidirectional layer's directions are initialised after the build (see seedDirections): zeros here.
   const layer = cellNamed(decoder.cell).layer({
     units: bidirectional ? decoder.units / 2 : decoder.units,
     returnSequences: true,
     returnState: true,
     stateful: false,
     name: `encoder_${decoder.cell}_${i + 1}`,
-    kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `encoder kernel${i}`) }),
-    recurrentInitializer: new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `encoder recurrent${i}`) }),
+    kernelInitializer: bidirectional
+      ? 'zeros'
+      : tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, `encoder kernel${i}`) }),
+    recurrentInitializer: bidirectional
+      ? 'zeros'
+      : new GramSchmidtOrthogonal({ seed: deriveSeed(config.seed, `encoder recurrent${i}`) }),
   });
   if (!bidirectional) return layer;
   return tf.layers.bidirectional({
@@ -87,27 +92,38 @@ export function buildSequenceEncoder(config: SequenceEncoderConfig, decoder: Enc
       : (tf.layers.concatenate({ name: 'encoder_state' }).apply(states) as tf.SymbolicTensor);
   const outputs = decoder.attention === undefined ? output : [output, x];
   const model = tf.model({ inputs: input, outputs, name: 'sequence_encoder' });
-  if (decoder.bidirectional !== undefined) seedBackwardDirections(model, config.seed);
+  if (decoder.bidirectional !== undefined) seedDirections(model, config.seed);
   return model;
 }
 
 /**
- * Gives the backward direction of each bidirectional layer its own initial weights: tfjs-layers builds it from the
- * forward layer's settings, seeds included, so both directions would start equal.
+ * Initialises both directions of each bidirectional layer, each from its own seeds: tfjs-layers builds the backward
+ * direction from the forward layer's settings, so seeded initialisers would start both equal (and our orthogonal
+ * one would come back as tfjs-layers' slower one).
  */
-function seedBackwardDirections(model: tf.LayersModel, seed: number): void {
+function seedDirections(model: tf.LayersModel, seed: number): void {
   model.layers
     .filter((layer) => layer.getClassName() === 'Bidirectional')
     .forEach((layer, i) => {
-      const [kernel, recurrent] = (layer as unknown as { backwardLayer: tf.layers.Layer }).backwardLayer
-        .trainableWeights;
-      const initializers = [
-        tf.initializers.glorotUniform({ seed: deriveSeed(seed, `encoder kernel${i} backward`) }),
-        new GramSchmidtOrthogonal({ seed: deriveSeed(seed, `encoder recurrent${i} backward`) }),
-      ];
-      [kernel, recurrent].forEach((weight, k) =>
-        weight.write(tf.tidy(() => initializers[k].apply(weight.shape as number[]))),
-      );
+      const directions = layer as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
+      for (const [direction, salt] of [
+        [directions.forwardLayer, ''],
+        [directions.backwardLayer, ' backward'],
+      ] as const) {
+        const [kernel, recurrent] = direction.trainableWeights;
+        kernel.write(
+          tf.tidy(() =>
+            tf.initializers.glorotUniform({ seed: deriveSeed(seed, `encoder kernel${i}${salt}`) }).apply(kernel.shape),
+          ),
+        );
+        recurrent.write(
+          tf.tidy(() =>
+            new GramSchmidtOrthogonal({ seed: deriveSeed(seed, `encoder recurrent${i}${salt}`) }).apply(
+              recurrent.shape,
+            ),
+          ),
+        );
+      }
     });
 }
 

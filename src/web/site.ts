@@ -61,7 +61,8 @@ export function modelFacts(loaded: LoadedModel): ModelFacts {
     unit: loaded.vocab.unit,
     vocabSize: loaded.vocab.size,
     conditions: loaded.conditions?.config.conditions.map((c) => `${c.column} (${c.values.length} values)`) ?? null,
-    params: params + (loaded.conditions?.encoder.countParams() ?? 0),
+    source: sourceFact(loaded),
+    params: params + (loaded.conditions?.encoder.countParams() ?? 0) + (loaded.source?.encoder.countParams() ?? 0),
     savedAt: loaded.saved.createdAt,
     corpus: corpus === null || corpus.startsWith('builtin:') ? corpus : path.basename(corpus),
     steps: run?.summary?.steps ?? run?.history.batches.length ?? null,
@@ -69,19 +70,26 @@ export function modelFacts(loaded: LoadedModel): ModelFacts {
   };
 }
 
-/** The manifest of a loaded model; families the page cannot show and sequence-to-sequence models are refused. */
+/** A sequence-to-sequence model's source in a few words (its column, tokens and longest length); null for others. */
+function sourceFact(loaded: LoadedModel): string | null {
+  if (loaded.source === null) return null;
+  const { vocab, config } = loaded.source;
+  const column = loaded.saved.run?.data.sourceColumn;
+  const tokens = `${vocab.unit === 'char' ? 'characters' : 'words'}, ${vocab.size} in the vocabulary`;
+  return `${column === undefined || column === null ? '' : `${column}: `}${tokens}, up to ${config.maxLen}`;
+}
+
+/** The manifest of a loaded model; families the page cannot show are refused. */
 function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
   const family = familyOf(loaded);
-  if (loaded.source !== null) {
-    throw new Error(
-      `"${dir}" is a sequence-to-sequence model; the web page generates from language models (networks, ` +
-        'conditional ones and n-grams) only. Use gennet generate --source or gennet evaluate for it.',
-    );
-  }
   if (!family.supports.page)
     throw new Error(`"${dir}" is a ${family.name} model, which the web page cannot show yet; use gennet generate.`);
-  // Only what builds the model: its family's record and a conditional model's conditions (no run, notes or paths).
-  const keys = [...family.recordKeys, ...(loaded.conditions === null ? [] : ['conditions'])];
+  // Only what builds the model: its family's record and its encoder's settings (no run, notes or paths).
+  const keys = [
+    ...family.recordKeys,
+    ...(loaded.conditions === null ? [] : ['conditions']),
+    ...(loaded.source === null ? [] : ['source']),
+  ];
   const record = Object.fromEntries(keys.map((key) => [key, (loaded.saved as Record<string, unknown>)[key]]));
   const files =
     family.training === 'counts'
@@ -91,6 +99,9 @@ function manifestOf(dir: string, loaded: LoadedModel): WebModelManifest {
           ARTIFACT_FILES.weights,
           ARTIFACT_FILES.vocab,
           ...(loaded.conditions === null ? [] : [ARTIFACT_FILES.conditionModel, ARTIFACT_FILES.conditionWeights]),
+          ...(loaded.source === null
+            ? []
+            : [ARTIFACT_FILES.sourceModel, ARTIFACT_FILES.sourceWeights, ARTIFACT_FILES.sourceVocab]),
         ];
   return { format: 'gennet-web-model', version: 2, record, files, facts: modelFacts(loaded) };
 }

@@ -1,4 +1,4 @@
-import { fileIn, modelFromFiles, parseJson, type SavedConditions } from '../io/modelBytes';
+import { fileIn, modelFromFiles, parseJson, type SavedConditions, type SavedSource } from '../io/modelBytes';
 import type { TextGenerator } from '../sample';
 
 // The model as a web page loads it: the model folder's own files, fetched, plus one manifest that Node wrote after
@@ -26,6 +26,11 @@ export interface ModelFacts {
   order: number | null;
   /** A conditional model's conditions, e.g. `year:decade (23 values)`; null for others. */
   conditions: string[] | null;
+  /**
+   * A sequence-to-sequence model's source, e.g. `word: characters, 30 in the vocabulary, up to 34`; null (or absent,
+   * in sites exported before the page took such models) for others.
+   */
+  source?: string | null;
   /** What a token is (`char` or `word`) and how many the vocabulary holds. */
   unit: string;
   vocabSize: number;
@@ -48,8 +53,8 @@ export interface WebModelManifest {
   /** 2: the model's record and file list, for a model of any family (1 knew networks and n-grams by name). */
   version: 2;
   /**
-   * What `config.json` says of the model alone: its family's keys (`model`, `ngram`…, see `recordKeys`) and a
-   * conditional model's `conditions` — no run, notes, digests or paths.
+   * What `config.json` says of the model alone: its family's keys (`model`, `ngram`…, see `recordKeys`), a
+   * conditional model's `conditions`, a sequence-to-sequence model's `source` — no run, notes, digests or paths.
    */
   record: Record<string, unknown>;
   /** The model folder's files the page fetches. */
@@ -58,11 +63,13 @@ export interface WebModelManifest {
 }
 
 /**
- * A model loaded by the page: what generates, its condition encoder (a conditional network; else null), its manifest.
+ * A model loaded by the page: what generates, its condition encoder (a conditional network; else null), its source
+ * encoder (a sequence-to-sequence model, whose generator is its decoder; else null), its manifest.
  */
 export interface WebModel {
   generator: TextGenerator;
   conditions: SavedConditions | null;
+  source: SavedSource | null;
   manifest: WebModelManifest;
 }
 
@@ -115,6 +122,5 @@ export async function loadWebModel(
     { file: (name: string) => bytes.get(name) ?? null },
     manifest.record,
   );
-  source?.encoder.dispose(); // export-web refuses sequence-to-sequence models
-  return { manifest, conditions, generator };
+  return { manifest, conditions, source, generator };
 }

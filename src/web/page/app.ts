@@ -19,13 +19,8 @@ import { loadWebModel, type ModelFacts, SITE_MODEL_FOLDER, type WebModel } from 
 import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
 import { ConditionMenus } from './conditionMenus';
 import { drawDistribution } from './distributionChart';
-
-/** The element with `data-testid="id"` (the page's stable handles, shared with the tests). */
-const byTestId = <T extends HTMLElement>(id: string): T => {
-  const element = document.querySelector<T>(`[data-testid="${id}"]`);
-  if (element === null) throw new Error(`The page has no element data-testid="${id}".`);
-  return element;
-};
+import { byTestId, messageOf, showStatus, status } from './pageStatus';
+import { startTranslation } from './translationPanel';
 
 const inputs = {
   prompt: byTestId<HTMLTextAreaElement>('prompt'),
@@ -42,7 +37,6 @@ const generateButton = byTestId<HTMLButtonElement>('generate');
 const compareButton = byTestId<HTMLButtonElement>('compare');
 const beamButton = byTestId<HTMLButtonElement>('beam-search');
 const output = byTestId<HTMLPreElement>('output');
-const status = byTestId<HTMLParagraphElement>('status');
 
 /** A conditional model's condition menus (set once the model is loaded); null for other models. */
 let conditionMenus: ConditionMenus | null = null;
@@ -81,19 +75,12 @@ function showSliderValues(): void {
   }
 }
 
-/** An error's message, for the status line. */
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function showStatus(text: string, error = false): void {
-  status.textContent = text;
-  status.classList.toggle('error', error);
-}
-
 /** The model's facts as label → value lines. */
 function factLines(facts: ModelFacts): Array<[string, string]> {
   const lines: Array<[string, string | null]> = [
     ['Model', facts.shape],
     ...(facts.conditions === null ? [] : [['Conditions', facts.conditions.join(', ')] as [string, string]]),
+    ...(facts.source == null ? [] : [['Source', facts.source] as [string, string]]),
     [
       'Tokens',
       `${facts.unit === 'char' ? 'characters' : 'words'}, ${facts.vocabSize.toLocaleString('en')} in the vocabulary`,
@@ -342,6 +329,7 @@ async function main(): Promise<void> {
   const engine = engineOf(generator, 'auto');
   byTestId('engine').textContent = engine ?? `${model.manifest.facts.kind} (runs on its own, no backend)`;
   showFacts(model.manifest.facts);
+  if (model.source !== null) return startTranslation({ ...model, source: model.source }, engine ?? 'auto');
   inputs.topK.max = String(generator.vocab.size);
   if (model.conditions !== null) conditionMenus = new ConditionMenus(model.conditions, byTestId('conditions'));
   byTestId('repetition-window').textContent = String(DEFAULT_REPETITION_WINDOW);
