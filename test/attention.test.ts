@@ -298,3 +298,33 @@ test(`attention learns a regular transformation no test holds (reversing strings
   assert.ok(scores.pairs >= 290, `held-out pairs scored: ${scores.pairs}`);
   assert.ok(scores.exactMatch >= 0.99, `exact match ${scores.exactMatch} on ${scores.pairs} held-out reversals`);
 });
+
+test('attention and bidirectional settings: wrong combinations are refused with what to do', () => {
+  assert.throws(
+    () => resolveModelConfig({ vocabSize: VOCAB, cell: 'lstm', units: 7, bidirectional: true }),
+    /give an even number of units \(--units N or --model lstm:N\), got 7/,
+  );
+  assert.throws(
+    () => resolveModelConfig({ vocabSize: VOCAB, attention: 'bahdanau' as 'luong' }),
+    /Unknown attention "bahdanau"\. Use one of: none, luong/,
+  );
+  const refused = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--corpus',
+      'cmudict',
+      '--attention',
+      'luong',
+      '--out',
+      path.join(os.tmpdir(), 'gennet-never-written'),
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, GN_BACKEND: 'wasm' },
+    },
+  );
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /--attention go with --task seq2seq/);
+});

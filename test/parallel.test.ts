@@ -6,7 +6,14 @@ import { initBackend } from '../src/backend';
 import type { Batch } from '../src/data';
 import { LineDataset } from '../src/data/lineDataset';
 import { fastEngine } from '../src/engines';
-import { buildConditionEncoder, buildGenerator, CellType, resolveModelConfig, stateLayout } from '../src/model';
+import {
+  buildConditionEncoder,
+  buildGenerator,
+  buildSequenceEncoder,
+  CellType,
+  resolveModelConfig,
+  stateLayout,
+} from '../src/model';
 import { GradientWorkers, splitBatch } from '../src/train/parallelGradients';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
 
@@ -140,4 +147,50 @@ test('an error in a worker thread rejects the step with its message; the workers
     /Threads must be a whole number ≥ 1, got 0/,
   );
   model.dispose();
+});
+
+test(`a sequence-to-sequence run with attention shares its rows with worker threads (their memory and states, \
+and their gradients back): the one-thread curve and encoder`, async () => {
+  await initBackend('wasm');
+  const maxLen = 6;
+  // Sources of 1 to 6 tokens, padded.
+  const documentIds = new Int32Array(48 * maxLen);
+  for (let d = 0; d < 48; d++)
+    for (let t = 0; t < 1 + (d % maxLen); t++) documentIds[d * maxLen + t] = 2 + ((d * 3 + t * 5) % (VOCAB - 2));
+  const run = async (threads: number) => {
+    const config = resolveModelConfig({
+      vocabSize: VOCAB,
+      cell: 'gru',
+      units: 12,
+      seed: 2,
+      attention: 'luong',
+      bidirectional: true,
+    });
+    const networks = {
+      generator: buildGenerator(config),
+      encoder: buildSequenceEncoder({ vocabSize: VOCAB, maxLen, embeddingDim: 4, seed: 4 }, config),
+      layout: stateLayout(config),
+      documentIds,
+    };
+    const result = await train(
+      networks,
+      { train: lines(), val: lines() },
+      { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', threads, batchSize: 8, epochs: 2, learningRate: 0.05, seed: 1 },
+    );
+    const encoderWeights = networks.encoder.getWeights().map((w) => Array.from(w.dataSync()));
+    networks.generator.dispose();
+    networks.encoder.dispose();
+    return { result, encoderWeights };
+  };
+  const [one, two] = [await run(1), await run(2)];
+  assert.ok(one.result.history.batches.at(-1)!.loss < one.result.history.batches[0].loss - 0.3, 'it learns');
+  two.result.history.batches.forEach((b, k) => {
+    const expected = one.result.history.batches[k].loss;
+    assert.ok(Math.abs(b.loss - expected) < 1e-4 * expected, `step ${k + 1}: ${b.loss} vs ${expected}`);
+  });
+  one.encoderWeights.forEach((weights, i) =>
+    weights.forEach((w, k) =>
+      assert.ok(Math.abs(w - two.encoderWeights[i][k]) < 1e-4, `encoder weight ${i}[${k}]: two threads, one thread`),
+    ),
+  );
 });

@@ -48,3 +48,13 @@ export function padSources(sources: readonly Int32Array[], maxLen: number): Int3
   });
   return ids;
 }
+
+/** The source length of each row of padded ids `[rows, maxLen]` (see {@link padSources}): tokens before its `<pad>`s. */
+export function sourceLengths(ids: Int32Array, rows: number): Int32Array {
+  const maxLen = ids.length / Math.max(rows, 1);
+  return Int32Array.from({ length: rows }, (_, r) => {
+    let length = maxLen;
+    while (length > 0 && ids[r * maxLen + length - 1] === 0) length -= 1;
+    return length;
+  });
+}

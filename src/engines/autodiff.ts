@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
 import {
+  attentionLayerOf,
   cellOfLayerClass,
   checkMemory,
   type EncoderMemory,
-  memoryMask,
   type MemoryTensors,
+  memoryTensors,
   stateSize,
   type StateLayout,
 } from '../model';
@@ -46,7 +47,7 @@ export function autodiffTraining(
     lossAndGradients(network, batch, _threads, initialState = null, memory = null) {
       const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
       const start = initialState === null ? null : stateVariable(network, batch, initialState);
-      const attended = memory === null ? null : memoryVariable(memory, batch);
+      const attended = memory === null ? null : memoryVariable(network, memory, batch);
       try {
         const { value, grads } = tf.variableGrads(
           () => batchLoss(network, batch, true, start && start.parts(), attended && attended.tensors),
@@ -77,7 +78,7 @@ export function autodiffTraining(
     loss(network, batch, initialState = null, _threads, memory = null) {
       const value = tf.tidy(() => {
         const state = initialState === null ? null : stateMatrix(network, batch, initialState);
-        const attended = memory === null ? null : memoryTensors(memory, batch);
+        const attended = memory === null ? null : batchMemory(network, memory, batch);
         return batchLoss(network, batch, false, state && tf.split<tf.Tensor2D>(state.values, state.parts), attended);
       });
       const loss = value.dataSync()[0];
@@ -114,19 +115,22 @@ function stateVariable(network: tf.LayersModel, batch: Batch, initialState: Floa
   return { variable, parts: () => (parts === 1 ? [variable as tf.Tensor2D] : tf.split<tf.Tensor2D>(variable, parts)) };
 }
 
-/** The memory of a batch's rows as tensors, after checking it has one row per batch row. */
-function memoryTensors(memory: EncoderMemory, batch: Batch): MemoryTensors {
-  const { length, width } = memory;
-  checkMemory(memory, batch.batchSize, width);
-  return {
-    memory: tf.tensor3d(memory.values, [batch.batchSize, length, width]),
-    mask: tf.tensor2d(memoryMask(memory), [batch.batchSize, length]),
-  };
+/** The memory of a batch's rows as tensors, after checking it has one row per batch row, as wide as the attention's. */
+function batchMemory(network: tf.LayersModel, memory: EncoderMemory, batch: Batch): MemoryTensors {
+  const attention = attentionLayerOf(network);
+  if (attention === null)
+    throw new Error(`Network "${network.name}" has no attention: it takes no encoder memory (give none).`);
+  checkMemory(memory, batch.batchSize, attention.memoryWidth);
+  return memoryTensors(memory);
 }
 
 /** The memory as one trainable tf.Variable (and its mask), for its gradient. */
-function memoryVariable(memory: EncoderMemory, batch: Batch): { tensors: MemoryTensors & { memory: tf.Variable } } {
-  const tensors = memoryTensors(memory, batch);
+function memoryVariable(
+  network: tf.LayersModel,
+  memory: EncoderMemory,
+  batch: Batch,
+): { tensors: MemoryTensors & { memory: tf.Variable } } {
+  const tensors = batchMemory(network, memory, batch);
   const variable = tf.variable<tf.Rank.R3>(tensors.memory, true);
   tensors.memory.dispose();
   return { tensors: { memory: variable, mask: tensors.mask } };

@@ -171,8 +171,8 @@ export function networkConfigOf(
 
 /**
  * A stepper advancing `rows` sequences of `trained` (on `engine`, `auto`: the fastest that can, for families that have
- * engines). Row r starts from `initialStates[r]` (one row each: a condition's or an encoder's state; missing or null:
- * the plain start, as in training).
+ * engines). Row r starts from `initialStates[r]` (one row each: a condition's or an encoder's state, or a source's
+ * memory conditioning; missing or null: the plain start, as in training).
  */
 export function openStepper(
   trained: FamilyModel,

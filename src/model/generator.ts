@@ -70,9 +70,12 @@ export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: n
     throw new Error(`Unknown attention "${full.attention}". Use one of: ${ATTENTIONS.join(', ')}.`);
   if ((full.attention as string | undefined) === 'none') delete full.attention;
   if ((full.bidirectional as boolean | undefined) === false) delete full.bidirectional;
-  if (full.bidirectional !== undefined && (full.bidirectional !== true || full.units % 2 !== 0))
+  if (full.bidirectional !== undefined && full.bidirectional !== true)
+    throw new Error(`The bidirectional setting is true or absent, got ${JSON.stringify(full.bidirectional)}.`);
+  if (full.bidirectional === true && full.units % 2 !== 0)
     throw new Error(
-      `A bidirectional encoder gives each direction half the units: give an even number of units, got ${full.units}.`,
+      `A bidirectional encoder gives each direction half the units: give an even number of units (--units N or ` +
+        `--model lstm:N), got ${full.units}.`,
     );
   return full;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { padSources } from '../data/sourceData';
+import { padSources, sourceLengths } from '../data/sourceData';
 import { deriveSeed } from '../random';
 import type { Vocabulary } from '../vocab';
 import { cellNamed } from './cells';
@@ -57,8 +57,8 @@ function encoderLayer(config: SequenceEncoderConfig, decoder: EncodedFor, i: num
  * `[batch, maxLen]` source ids padded with `<pad>` (0) at the end; output `[batch, parts·units]`, row b holding its
  * state's arrays one after another in the decoder's layout (see `rowsToState`); a bidirectional encoder reads the source
  * both ways with half the units each, and each state joins its directions' halves. For a decoder with attention, a second
- * output: the top layer's outputs at every source position `[batch, length, units]` (the memory it attends to; zeros
- * after a row's end).
+ * output: the top layer's outputs at every source position `[batch, length, units]` (the memory it attends to; what
+ * it holds after a row's end is masked out).
  */
 export function buildSequenceEncoder(config: SequenceEncoderConfig, decoder: EncodedFor): tf.LayersModel {
   const input = tf.input({ shape: [config.maxLen], dtype: 'int32', name: 'source_ids' });
@@ -111,18 +111,13 @@ function seedDirections(model: tf.LayersModel, seed: number): void {
         [directions.backwardLayer, ' backward'],
       ] as const) {
         const [kernel, recurrent] = direction.trainableWeights;
-        kernel.write(
-          tf.tidy(() =>
-            tf.initializers.glorotUniform({ seed: deriveSeed(seed, `encoder kernel${i}${salt}`) }).apply(kernel.shape),
-          ),
-        );
-        recurrent.write(
-          tf.tidy(() =>
-            new GramSchmidtOrthogonal({ seed: deriveSeed(seed, `encoder recurrent${i}${salt}`) }).apply(
-              recurrent.shape,
-            ),
-          ),
-        );
+        const initialValues = [
+          tf.initializers.glorotUniform({ seed: deriveSeed(seed, `encoder kernel${i}${salt}`) }).apply(kernel.shape),
+          new GramSchmidtOrthogonal({ seed: deriveSeed(seed, `encoder recurrent${i}${salt}`) }).apply(recurrent.shape),
+        ];
+        kernel.write(initialValues[0]);
+        recurrent.write(initialValues[1]);
+        tf.dispose(initialValues); // write copies them into the variables
       }
     });
 }
@@ -133,19 +128,21 @@ function seedDirections(model: tf.LayersModel, seed: number): void {
  */
 export function encodeSources(encoder: tf.LayersModel, ids: Int32Array, maxLen: number): RowStart[] {
   const rows = ids.length / maxLen;
-  return tf.tidy<RowStart[]>(() => {
+  const outputs = tf.tidy(() => {
     const out = encoder.apply(tf.tensor2d(ids, [rows, maxLen], 'int32'));
-    const [states, memory] = (Array.isArray(out) ? out : [out]).map((t) => (t as tf.Tensor).dataSync() as Float32Array);
-    const size = states.length / Math.max(rows, 1);
-    return Array.from({ length: rows }, (_, row): RowStart => {
-      const state = states.slice(row * size, (row + 1) * size);
-      if (memory === undefined) return state;
-      const [, positions, width] = (out as tf.Tensor[])[1].shape as number[];
-      let length = maxLen;
-      while (length > 0 && ids[row * maxLen + length - 1] === 0) length -= 1;
-      const first = row * positions * width;
-      return { kind: 'memory', memory: memory.slice(first, first + length * width), length, width, state };
-    });
+    return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
+  });
+  const [states, memory] = outputs.map((t) => t.dataSync() as Float32Array);
+  const [, positions, width] = outputs[1]?.shape ?? [];
+  tf.dispose(outputs);
+  const lengths = sourceLengths(ids, rows);
+  const size = states.length / Math.max(rows, 1);
+  return Array.from({ length: rows }, (_, row): RowStart => {
+    const state = states.slice(row * size, (row + 1) * size);
+    if (memory === undefined) return state;
+    const first = row * positions * width;
+    const length = lengths[row];
+    return { kind: 'memory', memory: memory.slice(first, first + length * width), length, width, state };
   });
 }
 

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  checkMemory,
   concatMemoryRows,
   type EncoderMemory,
   luongAttention,
   type LuongWeights,
-  memoryMask,
+  memoryTensors,
   selectMemoryRows,
   singleRowMemory,
 } from './attention';
@@ -130,16 +131,22 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
         throw new Error(`${this.modelName} with attention starts every row from its source (row ${r} has none).`);
       if (given == null) return null;
       if (given.kind === 'memory' && attends) {
+        if (given.memory.length !== given.length * given.width)
+          throw new Error(
+            `Row ${r}'s memory has ${given.memory.length} values, not ${given.length} positions × ${given.width}.`,
+          );
         memories.push(singleRowMemory(given.memory, given.length, given.width));
         return given.state ?? null;
       }
       if (given.kind !== 'state' || !this.takesInitialState || attends)
         throw new Error(
-          `${this.modelName}${attends ? ' with attention' : ''} cannot start from ${conditioningName(given)}.`,
+          `${this.modelName}${attends ? ' with attention' : ''} cannot start from ${conditioningName(given)}` +
+            (attends ? ': start it from its source (sourceStarts gives each source its memory and state).' : '.'),
         );
       return given.state;
     });
     if (attends) this.setMemory(concatMemoryRows(memories));
+    this.lastAttention = null;
     if (states.every((state) => state === null)) this.reset();
     else this.setState(stackStates(states, this.layout));
   }
@@ -156,13 +163,9 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
   }
 
   private setMemory(rows: EncoderMemory): void {
+    checkMemory(rows, this.batchSize, this.attentionWeights!.score.shape[1]);
     this.releaseMemory();
-    const { length, width } = rows;
-    this.memory = {
-      rows,
-      memory: tf.tensor3d(rows.values, [this.batchSize, length, width]),
-      mask: tf.tensor2d(memoryMask(rows), [this.batchSize, length]),
-    };
+    this.memory = { rows, ...memoryTensors(rows) };
   }
 
   /** Releases the memory tensors (call from `dispose`). */
@@ -181,12 +184,18 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
     const { memory, mask } = this.memory;
     const units = hidden.length / this.batchSize;
     const [output, weights] = tf.tidy(() => {
-      const states = tf.tensor3d(hidden, [this.batchSize, 1, units]);
-      const attended = luongAttention(states, memory, mask, this.attentionWeights!);
-      return [attended.output.dataSync() as Float32Array, attended.weights.dataSync() as Float32Array];
+      const attended = luongAttention(
+        tf.tensor3d(hidden, [this.batchSize, 1, units]),
+        memory,
+        mask,
+        this.attentionWeights!,
+      );
+      return [attended.output, attended.weights];
     });
-    this.lastAttention = weights;
-    return output;
+    this.lastAttention = weights.dataSync() as Float32Array;
+    const values = output.dataSync() as Float32Array;
+    tf.dispose([output, weights]);
+    return values;
   }
 }
 

@@ -26,7 +26,10 @@ export interface BeamSearchOptions {
   count?: number;
   /** Engine that runs the network's steps (see `ENGINES`); default `auto`. */
   engine?: EngineChoice;
-  /** The recurrent state (one row) the search starts from, before its `<eos>` and prompt; default zeros. */
+  /**
+   * Where the search starts, before its `<eos>` and prompt (see `GenerationRequest.initialState`: a state, or a source's
+   * memory conditioning); default zeros.
+   */
   initialState?: RowStart;
 }
 

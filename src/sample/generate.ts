@@ -14,8 +14,9 @@ export interface GenerationRequest extends SamplingOptions {
   /** Seed of this generation's RNG; the same seed gives the same text on the same backend. Default 42. */
   seed?: number;
   /**
-   * The recurrent state (one row, laid out as `stateLayout` says) the generation starts from, before its `<eos>`
-   * and prompt — a condition's state (`conditionState`) or an encoder's; default zeros, as in training.
+   * Where the generation starts, before its `<eos>` and prompt: a recurrent state (one row, laid out as `stateLayout`
+   * says) — a condition's (`conditionState`) or an encoder's — or, for a decoder with attention, its source's memory
+   * conditioning (`sourceStarts`); default zeros, as in training.
    */
   initialState?: RowStart;
 }

@@ -53,7 +53,7 @@ export interface ComparisonOptions extends Omit<SamplingOptions, 'temperature'> 
   knownWords?: ReadonlySet<string>;
   /** Engine that runs the network's steps; default `auto`. */
   engine?: EngineChoice;
-  /** The state every sample starts from (e.g. a condition's, see `GenerationRequest.initialState`); default zeros. */
+  /** Where every sample starts (e.g. a condition's state, see `GenerationRequest.initialState`); default zeros. */
   initialState?: RowStart;
 }
 

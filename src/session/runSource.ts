@@ -21,17 +21,17 @@ export function sourceForRun(
   resuming = false,
 ): RunSource | null {
   if (data === null) {
+    if (saved !== null)
+      throw new Error(
+        'The model is sequence-to-sequence, but its run names no source column (damaged config.json?). ' +
+          'Re-train or restore the model folder.',
+      );
     const { attention, bidirectional } = config as { attention?: string; bidirectional?: boolean };
     if (attention !== undefined || bidirectional !== undefined)
       throw new Error(
         `${attention !== undefined ? 'Attention' : 'A bidirectional encoder'} needs a source: train a ` +
           `sequence-to-sequence model (--task seq2seq, --source-column), or drop ` +
           `${attention !== undefined ? '--attention' : '--bidirectional'}.`,
-      );
-    if (saved !== null)
-      throw new Error(
-        'The model is sequence-to-sequence, but its run names no source column (damaged config.json?). ' +
-          'Re-train or restore the model folder.',
       );
     return null;
   }

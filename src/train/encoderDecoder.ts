@@ -11,7 +11,8 @@ export interface EncoderDecoder {
   generator: tf.LayersModel;
   /**
    * Encoder ids `[batch, ids per row]` (condition values, or a padded source) → initial states
-   * `[batch, parts·units]` (see `buildConditionEncoder`, `buildSequenceEncoder`).
+   * `[batch, parts·units]`, and for a decoder with attention a second output, the memory (see
+   * `buildConditionEncoder`, `buildSequenceEncoder`).
    */
   encoder: tf.LayersModel;
   layout: StateLayout;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sourceLengths } from '../../data/sourceData';
 import { linear, lookupRows } from '../../model';
 import type { EncoderLayerParts, EncoderParts, RecurrentPart } from '../networkParts';
 
@@ -11,18 +12,8 @@ export interface EncodedRows {
    * rows; zeros after a row's end), when asked for; else null.
    */
   memory: tf.Tensor3D | null;
-  /** Each row's source length (tokens before its padding). */
+  /** Each row's source length (tokens before its padding); zeros from an encoder of conditions, which has no memory. */
   lengths: Int32Array;
-}
-
-/** The source length of each row of padded ids `[rows, maxLen]` (tokens before the `<pad>` (0) at its end). */
-export function sourceLengths(ids: Int32Array, rows: number): Int32Array {
-  const maxLen = ids.length / rows;
-  return Int32Array.from({ length: rows }, (_, r) => {
-    let length = maxLen;
-    while (length > 0 && ids[r * maxLen + length - 1] === 0) length -= 1;
-    return length;
-  });
 }
 
 /**

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import { type ModelConfig, type StateLayout, stateLayout, VectorStateStepperBase } from '../../model';
+import {
+  type EncoderMemory,
+  type ModelConfig,
+  type StateLayout,
+  stateLayout,
+  VectorStateStepperBase,
+} from '../../model';
 import type { Engine, LossAndGradients, OptimizerState, UpdateSettings } from '../engine';
 import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
 import { NativeLayout, NativeSpec, nativeAddon } from './addon';
@@ -68,6 +74,12 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   if (variables.some((v, i) => network.trainableWeights[i] !== v))
     return 'trainable weights in an order other than input, layers, output';
   return null;
+}
+
+/** The addon runs no attention (`unsupportedReason` refuses such networks): a memory given anyway is an error. */
+function refuseMemory(memory: EncoderMemory | null): void {
+  if (memory !== null)
+    throw new Error('The native engine does not run attention yet: train or decode with --engine fast (or layers).');
 }
 
 /** The GPT `network`'s layout (it was checked by `unsupportedReason` when the engine was chosen). */
@@ -176,7 +188,9 @@ export const nativeEngine: Engine = {
     batch: Batch,
     threads: number,
     initialState: Float32Array | null = null,
+    memory: EncoderMemory | null = null,
   ): LossAndGradients {
+    refuseMemory(memory);
     if (isGpt(network)) return gptPass(network, batch, threads, initialState, true);
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(
@@ -199,7 +213,14 @@ export const nativeEngine: Engine = {
       ? { loss: result.loss, grads }
       : { loss: result.loss, grads, initialStateGrad: result.initialStateGrads };
   },
-  loss(network: tf.LayersModel, batch: Batch, initialState: Float32Array | null = null, threads = 1): number {
+  loss(
+    network: tf.LayersModel,
+    batch: Batch,
+    initialState: Float32Array | null = null,
+    threads = 1,
+    memory: EncoderMemory | null = null,
+  ): number {
+    refuseMemory(memory);
     if (isGpt(network)) return gptPass(network, batch, threads, initialState, false).loss;
     const { spec, variables } = nativeLayout(network);
     return addon().loss(

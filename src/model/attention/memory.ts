@@ -1,3 +1,6 @@
+import * as tf from '@tensorflow/tfjs';
+import type { MemoryTensors } from './luong';
+
 /**
  * What an encoder gives a decoder with attention, for a batch of rows: each row's source read into vectors
  * `[rows, length, width]` row-major (`length`: the longest source of the batch; a shorter row's positions after its
@@ -85,4 +88,13 @@ export function concatMemoryRows(blocks: readonly EncoderMemory[]): EncoderMemor
 /** The memory of one row: the first `length` positions of `values` `[length, width]`, all real. */
 export function singleRowMemory(values: Float32Array, length: number, width: number): EncoderMemory {
   return { values, lengths: Int32Array.of(length), length, width };
+}
+
+/** The memory as the attention reads it: values `[rows, length, width]` and mask `[rows, length]` tensors. */
+export function memoryTensors(memory: EncoderMemory): MemoryTensors {
+  const rows = memoryRows(memory);
+  return {
+    memory: tf.tensor3d(memory.values, [rows, memory.length, memory.width]),
+    mask: tf.tensor2d(memoryMask(memory), [rows, memory.length]),
+  };
 }
