@@ -15,7 +15,7 @@ import {
   stateLayout,
 } from '../src/model';
 import { GradientWorkers, splitBatch } from '../src/train/parallelGradients';
-import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
+import { DEFAULT_TRAIN_CONFIG, type EncoderDecoderRun, train } from '../src/train';
 
 const VOCAB = 13;
 
@@ -60,6 +60,19 @@ function lines(): LineDataset {
   return new LineDataset(Array.from({ length: 48 }, (_, k) => make(4 + ((k * 7) % 15), k)));
 }
 
+/** Trains an encoder–decoder on `lines()` with `threads` threads; its result and the encoder's final weights. */
+async function trainEncoderDecoder(networks: EncoderDecoderRun, threads: number) {
+  const result = await train(
+    networks,
+    { train: lines(), val: lines() },
+    { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', threads, batchSize: 8, epochs: 2, learningRate: 0.05, seed: 1 },
+  );
+  const encoderWeights = networks.encoder.getWeights().map((w) => Array.from(w.dataSync()));
+  networks.generator.dispose();
+  networks.encoder.dispose();
+  return { result, encoderWeights };
+}
+
 test(`training on two threads follows the one-thread loss curve (padded \
 lines: parts weighted by real tokens) without leaks`, async () => {
   await initBackend('wasm');
@@ -99,15 +112,7 @@ the states' gradients back): the one-thread curve and encoder`, async () => {
       layout,
       documentIds: Int32Array.from({ length: 48 }, (_, d) => d % 3),
     };
-    const result = await train(
-      networks,
-      { train: lines(), val: lines() },
-      { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', threads, batchSize: 8, epochs: 2, learningRate: 0.05, seed: 1 },
-    );
-    const encoderWeights = networks.encoder.getWeights().map((w) => Array.from(w.dataSync()));
-    networks.generator.dispose();
-    networks.encoder.dispose();
-    return { result, encoderWeights };
+    return trainEncoderDecoder(networks, threads);
   };
   const [one, two] = [await run(1), await run(2)];
   two.result.history.batches.forEach((b, k) => {
@@ -172,15 +177,7 @@ and their gradients back): the one-thread curve and encoder`, async () => {
       layout: stateLayout(config),
       documentIds,
     };
-    const result = await train(
-      networks,
-      { train: lines(), val: lines() },
-      { ...DEFAULT_TRAIN_CONFIG, engine: 'fast', threads, batchSize: 8, epochs: 2, learningRate: 0.05, seed: 1 },
-    );
-    const encoderWeights = networks.encoder.getWeights().map((w) => Array.from(w.dataSync()));
-    networks.generator.dispose();
-    networks.encoder.dispose();
-    return { result, encoderWeights };
+    return trainEncoderDecoder(networks, threads);
   };
   const [one, two] = [await run(1), await run(2)];
   assert.ok(one.result.history.batches.at(-1)!.loss < one.result.history.batches[0].loss - 0.3, 'it learns');
