@@ -117,7 +117,7 @@ function seedDirections(model: tf.LayersModel, seed: number): void {
         ];
         kernel.write(initialValues[0]);
         recurrent.write(initialValues[1]);
-        tf.dispose(initialValues); // write copies them into the variables
+        tf.dispose(initialValues); // the variables hold their own reference to the values
       }
     });
 }
