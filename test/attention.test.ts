@@ -281,7 +281,7 @@ test(`attention learns a regular transformation no test holds (reversing strings
     '--embedding-dim',
     '16',
     '--max-steps',
-    '1500',
+    '800',
     '--batch',
     '32',
     '--lr',
