@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../src/data';
-import { engineNamed } from '../src/engines';
+import { encoderParts, engineNamed, nativeSeq2SeqLossAndGradients } from '../src/engines';
 import { encoderDecoderLoss, encoderDecoderLossAndGradients, type EncoderDecoder } from '../src/train';
 import { relativeDiff } from './engineFixtures';
 
@@ -90,5 +90,48 @@ export function assertEncoderGradients(
     tf.dispose(Object.values(tested.grads));
     assert.equal(tf.memory().numTensors, before, `${label}/${name}: no tensor left behind`);
   }
+  assertFusedGradients(networks, batch, ids, label, reference.loss, referenceGrads, t);
   return reference;
+}
+
+/**
+ * The native engine's whole sequence-to-sequence pass (encoder and decoder in the addon, what its training steps
+ * run) gives the reference's loss and gradients on one thread and on two; skipped, saying why, where it cannot run
+ * (no addon, a condition encoder).
+ */
+function assertFusedGradients(
+  { generator, encoder }: EncoderDecoder,
+  batch: Batch,
+  ids: Int32Array,
+  label: string,
+  loss: number,
+  referenceGrads: Map<string, Float32Array>,
+  t: TestContext,
+): void {
+  const reason =
+    engineNamed('native').unavailableReason() ?? (encoderParts(encoder) === null ? 'a condition encoder' : null);
+  if (reason !== null) {
+    t.diagnostic(`${label}/native whole pass: ${reason}`);
+    return;
+  }
+  for (const threads of [1, 2]) {
+    const tested = nativeSeq2SeqLossAndGradients(generator, encoder, batch, ids, threads);
+    assert.ok(
+      Math.abs(tested.loss - loss) < 1e-5 * loss,
+      `${label}/native whole pass (${threads} threads): loss ${tested.loss} vs ${loss}`,
+    );
+    assert.equal(
+      Object.keys(tested.grads).length,
+      referenceGrads.size,
+      `${label}/native whole pass: every variable's gradient`,
+    );
+    for (const [variable, grad] of Object.entries(tested.grads)) {
+      const diff = relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!);
+      assert.ok(
+        diff < 1e-4,
+        `${label}/native whole pass (${threads} threads): gradient of ${variable} differs by ${diff}`,
+      );
+    }
+    tf.dispose(Object.values(tested.grads));
+  }
 }

@@ -7,41 +7,15 @@
 #include <string>
 
 #include "arguments.h"
+#include "recurrentArguments.h"
 #include "blas.h"
 #include "gptAddon.h"
+#include "seq2seqAddon.h"
 #include "cells/cell.h"
 #include "network.h"
 #include "trainerWrap.h"
 
 namespace {
-
-gn::Spec read_spec(const Napi::Object& o) {
-  auto integer = [&](const char* key, int min) {
-    Napi::Value v = o.Get(key);
-    if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < min) throw Napi::Error::New(o.Env(), std::string("native: spec.") + key + " must be a whole number ≥ " + std::to_string(min));
-    return v.As<Napi::Number>().Int32Value();
-  };
-  gn::Spec s{};
-  const Napi::Value cell = o.Get("cell");
-  s.cell = cell.IsString() ? gn::find_cell(cell.As<Napi::String>().Utf8Value().c_str()) : nullptr;
-  if (s.cell == nullptr) throw Napi::Error::New(o.Env(), "native: spec.cell must name a cell the addon knows (see its cells)");
-  int gate = integer("gate", 0);
-  if (gate > 1) throw Napi::Error::New(o.Env(), "native: unknown gate code");
-  s.gate = static_cast<gn::GateKind>(gate);
-  s.layers = integer("layers", 1);
-  s.units = integer("units", 1);
-  s.vocab = integer("vocab", 2);
-  s.embed = integer("embed", 0);
-  const Napi::Value dropout = o.Get("dropout");
-  s.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().FloatValue() : -1.0f;
-  if (!(s.dropout >= 0.0f && s.dropout < 1.0f)) throw Napi::Error::New(o.Env(), "native: spec.dropout must be a number in [0, 1) (as a float)");
-  return s;
-}
-
-/** Pointers into the Float32Arrays of `value`, each checked against the size the spec implies. */
-gn::Params read_params(const Napi::Env& env, const gn::Spec& s, const Napi::Value& value, const char* what) {
-  return gn::Params{gn::read_arrays(env, value, gn::param_sizes(s), what)};
-}
 
 /** The arguments shared by `lossAndGradients` and `loss`: (spec, weights, inputs, targets, mask, batch, steps, threads, …). */
 struct StepArguments {
@@ -51,53 +25,30 @@ struct StepArguments {
   int threads;
 };
 
-/** A recurrent state of `batch` rows: null (zeros) or a Float32Array laid out as gn::state_size describes. */
-const float* read_state(const Napi::Value& value, const gn::Spec& spec, int batch, const char* what) {
-  if (value.IsNull()) return nullptr;
-  const size_t size = gn::state_size(spec, batch);
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || value.As<Napi::Float32Array>().ElementLength() != size) {
-    throw Napi::Error::New(value.Env(), std::string("native: ") + what + " must be null or a Float32Array of " + std::to_string(size) +
-                                            " values (per layer h [batch, units], then c for an LSTM)");
-  }
-  return value.As<Napi::Float32Array>().Data();
-}
-
 /**
- * The batch given as (inputs, targets, mask, batch, steps) from argument `at` on, checked against the vocabulary,
- * with the dropout seeds `seeds` (null: no dropout) and the initial state `initial` (null: zeros).
- */
-gn::Batch read_batch(const Napi::CallbackInfo& info, size_t at, const gn::Spec& spec, const Napi::Value& seeds, const Napi::Value& initial) {
-  const int vocab = spec.vocab;
-  Napi::Env env = info.Env();
-  const int batch = info[at + 3].As<Napi::Number>().Int32Value(), steps = info[at + 4].As<Napi::Number>().Int32Value();
-  if (batch < 1 || steps < 1) throw Napi::Error::New(env, "native: batch and steps must be ≥ 1");
-  const size_t cells = size_t(batch) * steps;
-  gn::Batch b{gn::read_ids(env, info[at], cells, vocab, "inputs"), gn::read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps,
-              gn::read_seeds(seeds, spec.layers), read_state(initial, spec, batch, "initialState")};
-  b.mask = gn::read_mask(env, info[at + 2], cells);
-  return b;
-}
-
-/**
- * The arguments of `lossAndGradients` (…, threads, dropoutSeeds, initialState) or `loss` (…, threads, initialState:
- * evaluation has no dropout).
+ * The arguments of `lossAndGradients` (…, threads, dropoutSeeds, initialState, memory) or `loss` (…, threads,
+ * initialState, memory: evaluation has no dropout); the memory (gn::read_memory) may be left out for a network
+ * without attention.
  */
 StepArguments read_step(const Napi::CallbackInfo& info, const char* name, bool with_seeds) {
   Napi::Env env = info.Env();
-  if (info.Length() != (with_seeds ? 10u : 9u) || !info[0].IsObject()) {
+  const size_t count = with_seeds ? 10u : 9u;
+  if ((info.Length() != count && info.Length() != count + 1) || !info[0].IsObject()) {
     throw Napi::Error::New(env, std::string("native: ") + name + "(spec, weights, inputs, targets, mask, batch, steps, threads, " +
-                                    (with_seeds ? "dropoutSeeds, " : "") + "initialState)");
+                                    (with_seeds ? "dropoutSeeds, " : "") + "initialState, memory)");
   }
-  StepArguments a{read_spec(info[0].As<Napi::Object>()), {}, {}, 0};
-  a.params = read_params(env, a.spec, info[1], "weights");
-  a.batch = read_batch(info, 2, a.spec, with_seeds ? info[8] : env.Null(), info[with_seeds ? 9 : 8]);
+  StepArguments a{gn::read_spec(info[0].As<Napi::Object>()), {}, {}, 0};
+  a.params = gn::read_params(env, a.spec, info[1], "weights");
+  a.batch = gn::read_batch(info, 2, a.spec, with_seeds ? info[8] : env.Null(), info[count - 1]);
+  gn::read_memory(info.Length() > count ? info[count] : env.Null(), a.spec, a.batch);
   a.threads = gn::read_threads(info[7]);
   return a;
 }
 
 /**
- * `lossAndGradients(...)` → `{ loss, grads, finalState, initialStateGrads }`: one training step's forward and backward
- * pass, the state after the last step and (given an initial state, else null) the loss's gradient with respect to it.
+ * `lossAndGradients(...)` → `{ loss, grads, finalState, initialStateGrads, memoryGrads }`: one training step's forward
+ * and backward pass, the state after the last step and (given an initial state, else null) the loss's gradient with
+ * respect to it, and (a decoder with attention, else null) with respect to the memory.
  */
 Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -119,12 +70,19 @@ Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
     states.initial_state_grads = array.Data();
     initial_grads = array;
   }
+  Napi::Value memory_grads = env.Null();
+  if (a.spec.attention > 0) {
+    Napi::Float32Array array = Napi::Float32Array::New(env, size_t(a.batch.batch) * a.batch.memory_length * a.spec.attention);
+    states.memory_grads = array.Data();
+    memory_grads = array;
+  }
   const double loss = gn::loss_and_gradients(a.spec, a.params, a.batch, a.threads, out, states);
   Napi::Object result = Napi::Object::New(env);
   result.Set("loss", loss);
   result.Set("grads", grads);
   result.Set("finalState", final_state);
   result.Set("initialStateGrads", initial_grads);
+  result.Set("memoryGrads", memory_grads);
   return result;
 }
 
@@ -137,12 +95,18 @@ Napi::Value Loss(const Napi::CallbackInfo& info) {
 /** The recurrent networks as gn::TrainerWrap trains them (`new Trainer(...)`, see trainerWrap.h). */
 struct RecurrentModel {
   static constexpr const char* kClassName = "Trainer";
+  static constexpr const char* kStepUsage = "step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)";
+  static constexpr size_t kStepArguments = 7;
   gn::Spec spec{};
-  static RecurrentModel read(const Napi::Object& o) { return RecurrentModel{read_spec(o)}; }
+  static RecurrentModel read(const Napi::Object& o) {
+    RecurrentModel model{gn::read_spec(o)};
+    if (model.spec.attention > 0) throw Napi::Error::New(o.Env(), "native: a decoder with attention trains with its encoder (Seq2SeqTrainer)");
+    return model;
+  }
   std::vector<size_t> sizes() const { return gn::param_sizes(spec); }
   /** step(inputs, targets, mask, batch, steps, threads, dropoutSeeds): the rows start from zeros. */
   double step(const Napi::CallbackInfo& info, gn::Trainer& trainer) const {
-    const gn::Batch batch = read_batch(info, 0, spec, info[6], info.Env().Null());
+    const gn::Batch batch = gn::read_batch(info, 0, spec, info[6], info.Env().Null());
     const int threads = gn::read_threads(info[5]);
     return trainer.step([&](const std::vector<float*>& weights, const std::vector<float*>& grads) {
       return gn::loss_and_gradients(spec, gn::Params{weights}, batch, threads, gn::Params{grads});
@@ -152,19 +116,22 @@ struct RecurrentModel {
 
 /**
  * `new Stepper(spec, weights, batch)`: a generation stepper over a copy of the weights; `state()` and `setState(state)`
- * read and replace its recurrent state (laid out as gn::state_size describes).
+ * read and replace its recurrent state (laid out as gn::state_size describes). A decoder with attention:
+ * `setMemory({values, lengths, length})` gives its rows' memory (gn::read_memory), `lastAttention()` the weights of
+ * the last token fed, [batch, length].
  */
 class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Stepper", {InstanceMethod("feed", &StepperWrap::Feed), InstanceMethod("reset", &StepperWrap::Reset),
-                                        InstanceMethod("state", &StepperWrap::State), InstanceMethod("setState", &StepperWrap::SetState)});
+                                        InstanceMethod("state", &StepperWrap::State), InstanceMethod("setState", &StepperWrap::SetState),
+                                        InstanceMethod("setMemory", &StepperWrap::SetMemory), InstanceMethod("lastAttention", &StepperWrap::LastAttention)});
   }
 
   explicit StepperWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StepperWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() != 3 || !info[0].IsObject() || !info[2].IsNumber()) throw Napi::Error::New(env, "native: new Stepper(spec, weights, batch)");
-    spec_ = read_spec(info[0].As<Napi::Object>());
+    spec_ = gn::read_spec(info[0].As<Napi::Object>());
     batch_ = info[2].As<Napi::Number>().Int32Value();
     if (batch_ < 1) throw Napi::Error::New(env, "native: the stepper's batch must be ≥ 1");
     stepper_ = std::make_unique<gn::Stepper>(spec_, gn::read_copies(env, info[1], gn::param_sizes(spec_), "weights"), batch_);
@@ -190,11 +157,22 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
   }
 
   Napi::Value SetState(const Napi::CallbackInfo& info) {
-    const float* state = info.Length() == 1 ? read_state(info[0], spec_, batch_, "state") : nullptr;
+    const float* state = info.Length() == 1 ? gn::read_state(info[0], spec_, batch_, "state") : nullptr;
     if (state == nullptr) throw Napi::Error::New(info.Env(), "native: setState(state) needs the state as a Float32Array");
     stepper_->set_state(state);
     return info.Env().Undefined();
   }
+
+  Napi::Value SetMemory(const Napi::CallbackInfo& info) {
+    if (info.Length() != 1 || spec_.attention == 0) throw Napi::Error::New(info.Env(), "native: setMemory(memory) is for a decoder with attention");
+    gn::Batch rows{};
+    rows.batch = batch_;
+    gn::read_memory(info[0], spec_, rows);
+    stepper_->set_memory(rows.memory, rows.memory_lengths, rows.memory_length);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value LastAttention(const Napi::CallbackInfo& info) { return gn::to_array(info.Env(), stepper_->last_attention()); }
 
   gn::Spec spec_{};
   int batch_ = 1;
@@ -237,6 +215,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("profile", Napi::Function::New(env, Profile));
   exports.Set("dropoutMasks", Napi::Function::New(env, DropoutMasks));
   gn::register_gpt(env, exports);
+  gn::register_seq2seq(env, exports);
   const std::vector<const char*> names = gn::cell_names();
   Napi::Array cells = Napi::Array::New(env, names.size());
   for (size_t i = 0; i < names.size(); i++) cells.Set(static_cast<uint32_t>(i), Napi::String::New(env, names[i]));

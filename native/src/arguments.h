@@ -94,4 +94,24 @@ inline Napi::Array to_arrays(Napi::Env env, const std::vector<std::vector<float>
   return out;
 }
 
+/**
+ * A pass's `{ loss, grads }` result for JavaScript, its gradients written by `pass` straight into the Float32Arrays
+ * JavaScript gets (one per entry of `sizes`; without `with_gradients` none, `pass` gets an empty list and grads is null).
+ */
+template <typename Pass>
+Napi::Object loss_and_gradients_result(Napi::Env env, const std::vector<size_t>& sizes, bool with_gradients, const Pass& pass) {
+  Napi::Array list = Napi::Array::New(env, with_gradients ? sizes.size() : 0);
+  std::vector<float*> grads;
+  for (size_t i = 0; i < sizes.size() && with_gradients; i++) {
+    Napi::Float32Array array = Napi::Float32Array::New(env, sizes[i]);
+    list.Set(static_cast<uint32_t>(i), array);
+    grads.push_back(array.Data());
+  }
+  const double loss = pass(grads);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("loss", Napi::Number::New(env, loss));
+  result.Set("grads", with_gradients ? Napi::Value(list) : env.Null());
+  return result;
+}
+
 }  // namespace gn

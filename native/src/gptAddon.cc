@@ -61,25 +61,17 @@ Napi::Value GptLossAndGradients(const Napi::CallbackInfo& info) {
   const int threads = read_threads(info[7]);
   const uint32_t* seeds = read_seeds(info[8], gpt_dropout_layers(s));
   const bool with_gradients = info[9].ToBoolean().Value();
-  // The gradients are written straight into the arrays JavaScript gets.
-  Napi::Array list = Napi::Array::New(env, with_gradients ? sizes.size() : 0);
-  std::vector<float*> grads;
-  for (size_t i = 0; i < sizes.size() && with_gradients; i++) {
-    Napi::Float32Array array = Napi::Float32Array::New(env, sizes[i]);
-    list.Set(static_cast<uint32_t>(i), array);
-    grads.push_back(array.Data());
-  }
-  const double loss = gpt_loss_and_gradients(s, std::vector<const float*>(weights.begin(), weights.end()), b.inputs,
-                                             b.targets, b.mask, b.batch, b.steps, seeds, threads, grads);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("loss", Napi::Number::New(env, loss));
-  result.Set("grads", with_gradients ? Napi::Value(list) : env.Null());
-  return result;
+  return loss_and_gradients_result(env, sizes, with_gradients, [&](const std::vector<float*>& grads) {
+    return gpt_loss_and_gradients(s, std::vector<const float*>(weights.begin(), weights.end()), b.inputs, b.targets, b.mask, b.batch, b.steps,
+                                  seeds, threads, grads);
+  });
 }
 
 /** The GPTs as TrainerWrap trains them (`new GptTrainer(...)`). */
 struct GptModel {
   static constexpr const char* kClassName = "GptTrainer";
+  static constexpr const char* kStepUsage = "step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)";
+  static constexpr size_t kStepArguments = 7;
   GptSpec spec{};
   static GptModel read(const Napi::Object& o) { return GptModel{read_gpt_spec(o)}; }
   std::vector<size_t> sizes() const { return gpt_param_sizes(spec); }

@@ -1,15 +1,14 @@
 // The whole network over a batch: the shapes of its parameters and states, the forward and backward pass of a block of
 // rows (input projections, the recurrent layers, dropout, the output layer and the loss), and the batch split over threads.
 #include <algorithm>
-#include <exception>
 #include <mutex>
-#include <thread>
 #include <type_traits>
 
 #include "elementwise.h"
 #include "layers.h"
 #include "linear.h"
 #include "network.h"
+#include "parts.h"
 #include "profile.h"
 
 namespace gn {
@@ -19,8 +18,9 @@ namespace {
 /** One thread's buffers, kept between calls so that steps do not pay for fresh allocations. */
 struct Workspace {
   std::vector<int32_t> ids, targets;
-  std::vector<float> weights, x, logits, dh, dz, dx;
+  std::vector<float> weights, x, logits, dh, dz, dx, dtop;
   std::vector<LayerTrace> layers;
+  AttentionTrace attention;
   std::vector<std::vector<float>> grads;
 };
 
@@ -93,16 +93,28 @@ double run_part(const Spec& s, const Params& p, const std::vector<std::vector<fl
     }
     timer.lap(&StepProfile::recurrent_forward);
   }
-  // Output layer and softmax cross-entropy; the logits become their own gradient.
+  // Attention over the rows' memory (a decoder with attention), then the output layer and softmax cross-entropy; the
+  // logits become their own gradient.
   const float* top = ws.layers[s.layers - 1].output();
+  const MemoryBlock memory{batch.memory + size_t(row0) * batch.memory_length * s.attention, batch.memory_lengths + row0, batch.memory_length,
+                           s.attention};
+  if (s.attention > 0) attention_forward(n, p.score(s), p.combine(s), top, steps, rows, memory, ws.attention);
+  const float* attended = s.attention > 0 ? ws.attention.out.data() : top;
   ws.logits.resize(tb * v);
-  gemm(false, false, tb, v, n, top, n, p.out_kernel(s), v, 0.0f, ws.logits.data(), v);
+  gemm(false, false, tb, v, n, attended, n, p.out_kernel(s), v, 0.0f, ws.logits.data(), v);
   const double loss = softmax_cross_entropy(ws.logits.data(), tb, v, p.out_bias(s), ws.targets.data(), ws.weights.data(), scale);
   if (grads.tensors.empty()) return loss;  // the loss alone (evaluation)
-  gemm(true, false, n, v, tb, top, n, ws.logits.data(), v, 1.0f, grads.out_kernel(s), v);
+  gemm(true, false, n, v, tb, attended, n, ws.logits.data(), v, 1.0f, grads.out_kernel(s), v);
   add_column_sums(ws.logits.data(), tb, v, grads.out_bias(s));
   ws.dh.resize(tb * n);
   gemm(false, true, tb, n, v, ws.logits.data(), v, p.out_kernel(s), v, 0.0f, ws.dh.data(), n);
+  if (s.attention > 0) {
+    ws.dtop.resize(tb * n);
+    float* dmemory = results.memory_grads == nullptr ? nullptr : results.memory_grads + size_t(row0) * batch.memory_length * s.attention;
+    attention_backward(n, p.score(s), p.combine(s), top, steps, rows, memory, ws.attention, ws.dh.data(), ws.dtop.data(), grads.score(s),
+                       grads.combine(s), dmemory);
+    ws.dh.swap(ws.dtop);
+  }
   timer.lap(&StepProfile::output);
   // Back through the layers.
   ws.dz.resize(tb * w);
@@ -141,74 +153,38 @@ std::vector<size_t> param_sizes(const Spec& s) {
     const size_t in = l > 0 ? s.units : (s.embed > 0 ? s.embed : s.vocab);
     sizes.insert(sizes.end(), {in * w, size_t(s.units) * w, w});
   }
+  if (s.attention > 0) sizes.insert(sizes.end(), {size_t(s.units) * s.attention, size_t(s.attention + s.units) * s.units});
   sizes.insert(sizes.end(), {size_t(s.units) * s.vocab, size_t(s.vocab)});
   return sizes;
 }
 
-double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads, const StateResults& states) {
-  // One call at a time: the workspaces (and the profile) are shared by the process, e.g. by several worker_threads.
-  static std::mutex busy;
-  const std::lock_guard<std::mutex> lock(busy);
-  const std::vector<size_t> sizes = param_sizes(s);
+PassShared prepare_pass(const Spec& s, const Params& params, const Batch& batch, bool backward, int threads) {
+  auto& ws = workspaces();
+  const size_t parts = size_t(std::max(1, std::min(threads, batch.batch)));
+  if (ws.size() < parts) ws.resize(parts);  // here, before the parts' threads take references into it
+  PassShared shared;
   double total_weight = 0.0;
   const size_t cells = size_t(batch.batch) * batch.steps;
   for (size_t k = 0; k < cells; k++) total_weight += batch.mask == nullptr ? 1.0 : batch.mask[k];
-  const float scale = float(1.0 / std::max(total_weight, 1.0));
-  const int parts = std::max(1, std::min(threads, batch.batch));
-  auto& ws = workspaces();
-  if (int(ws.size()) < parts) ws.resize(parts);
-  // Part 0 writes into `grads`; the others into their own buffers, summed at the end. No gradients: the loss alone.
-  const bool backward = !grads.tensors.empty();
-  static std::vector<std::vector<float>> recurrent_t;  // once per call, read by every part
-  recurrent_t.resize(s.layers);
-  for (int l = 0; l < s.layers && backward; l++) transpose(params.recurrent(s, l), s.units, s.gates() * s.units, recurrent_t[l]);
-  std::vector<Params> part_grads(parts);
-  for (int k = 0; k < parts && backward; k++) {
-    if (k == 0) {
-      part_grads[0] = grads;
-    } else {
-      ws[k].grads.resize(sizes.size());
-      for (size_t i = 0; i < sizes.size(); i++) ws[k].grads[i].resize(sizes[i]), part_grads[k].tensors.push_back(ws[k].grads[i].data());
-    }
-    for (size_t i = 0; i < sizes.size(); i++) std::fill_n(part_grads[k].tensors[i], sizes[i], 0.0f);
-  }
-  std::vector<double> losses(parts, 0.0);
-  std::vector<std::exception_ptr> failures(parts);
-  std::vector<std::thread> workers;
-  const auto rows_of = [&](int k) { return batch.batch / parts + (k < batch.batch % parts ? 1 : 0); };  // consecutive rows
-  int row = rows_of(0);
-  for (int k = 1; k < parts; k++) {
-    const int rows = rows_of(k);
-    try {
-      workers.emplace_back([&, k, row, rows] {
-        try {
-          losses[k] = run_part(s, params, recurrent_t, batch, row, rows, scale, part_grads[k], ws[k], false, states);
-        } catch (...) {
-          failures[k] = std::current_exception();  // rethrown below, after every thread has joined
-        }
-      });
-    } catch (...) {
-      failures[k] = std::current_exception();  // the thread could not start
-    }
-    row += rows;
-  }
-  try {
-    losses[0] = run_part(s, params, recurrent_t, batch, 0, rows_of(0), scale, grads, ws[0], backward, states);
-  } catch (...) {
-    failures[0] = std::current_exception();
-  }
-  for (auto& worker : workers) worker.join();
-  for (const auto& failure : failures) if (failure) std::rethrow_exception(failure);
-  for (int k = 1; k < parts && backward; k++) {
-    for (size_t i = 0; i < sizes.size(); i++) {
-      float* into = grads.tensors[i];
-      const float* from = part_grads[k].tensors[i];
-      for (size_t j = 0; j < sizes[i]; j++) into[j] += from[j];
-    }
-  }
-  double loss = 0.0;
-  for (double part : losses) loss += part;
-  return loss * scale;
+  shared.scale = float(1.0 / std::max(total_weight, 1.0));
+  shared.recurrent_t.resize(backward ? s.layers : 0);
+  for (int l = 0; l < s.layers && backward; l++) transpose(params.recurrent(s, l), s.units, s.gates() * s.units, shared.recurrent_t[l]);
+  return shared;
+}
+
+double network_part(const Spec& s, const Params& p, const PassShared& shared, const Batch& batch, int part, int row0, int rows, const Params& grads,
+                    const StateResults& results) {
+  return run_part(s, p, shared.recurrent_t, batch, row0, rows, shared.scale, grads, workspaces().at(part), part == 0 && !grads.tensors.empty(), results);
+}
+
+double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads, const StateResults& states) {
+  const std::lock_guard<std::mutex> lock(pass_lock());
+  if (states.memory_grads != nullptr) std::fill_n(states.memory_grads, size_t(batch.batch) * batch.memory_length * s.attention, 0.0f);
+  const PassShared shared = prepare_pass(s, params, batch, !grads.tensors.empty(), threads);
+  const double loss = run_parts(batch.batch, threads, param_sizes(s), grads.tensors, [&](int part, int row0, int rows, const std::vector<float*>& into) {
+    return network_part(s, params, shared, batch, part, row0, rows, Params{into}, states);
+  });
+  return loss * shared.scale;
 }
 
 }  // namespace gn

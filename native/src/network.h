@@ -11,6 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include "attention.h"
+
 namespace gn {
 
 /** A cell's kernels: each cell defines its own in cells/NAME.cc, listed in cells/registry.cc. */
@@ -29,6 +31,11 @@ struct Spec {
   int embed;
   /** Rate of the dropout after every recurrent layer, in [0, 1); 0 for none. */
   float dropout;
+  /**
+   * Width of the encoder memory a decoder with attention reads between its top layer and its logits (attention.h);
+   * 0 for a network without attention.
+   */
+  int attention = 0;
   /** Gate blocks per unit: LSTM 4, GRU 3, RNN 1 (the cell's, cells/cell.h). */
   int gates() const;
   /** Arrays [batch, units] in a layer's recurrent state: LSTM 2 (h, c), GRU and RNN 1 (h). */
@@ -37,8 +44,9 @@ struct Spec {
 
 /**
  * Pointers to the network's parameters, in this order: [embedding [vocab, embed]], then per layer kernel
- * [in, gates·units], recurrent kernel [units, gates·units], bias [gates·units]; then the output kernel [units, vocab]
- * and bias [vocab]. Row-major, as tfjs stores them.
+ * [in, gates·units], recurrent kernel [units, gates·units], bias [gates·units]; [with attention: its score kernel
+ * [units, width] and combine kernel [width + units, units]]; then the output kernel [units, vocab] and bias [vocab].
+ * Row-major, as tfjs stores them.
  */
 struct Params {
   std::vector<float*> tensors;
@@ -47,8 +55,10 @@ struct Params {
   float* kernel(const Spec& s, int l) const { return tensors[base(s) + 3 * l]; }
   float* recurrent(const Spec& s, int l) const { return tensors[base(s) + 3 * l + 1]; }
   float* bias(const Spec& s, int l) const { return tensors[base(s) + 3 * l + 2]; }
-  float* out_kernel(const Spec& s) const { return tensors[base(s) + 3 * s.layers]; }
-  float* out_bias(const Spec& s) const { return tensors[base(s) + 3 * s.layers + 1]; }
+  float* score(const Spec& s) const { return tensors[base(s) + 3 * s.layers]; }
+  float* combine(const Spec& s) const { return tensors[base(s) + 3 * s.layers + 1]; }
+  float* out_kernel(const Spec& s) const { return tensors[base(s) + 3 * s.layers + (s.attention > 0 ? 2 : 0)]; }
+  float* out_bias(const Spec& s) const { return tensors[base(s) + 3 * s.layers + (s.attention > 0 ? 3 : 1)]; }
 };
 
 /** Sizes of every parameter array, in {@link Params} order. */
@@ -72,6 +82,13 @@ struct Batch {
    * depends on the state, and the gradient with respect to it can be asked for ({@link StateResults}).
    */
   const float* initial_state;
+  /**
+   * A decoder with attention: the encoder memory of every row, batch-major [batch, memory_length, spec.attention]
+   * (null for a network without attention), and each row's real positions.
+   */
+  const float* memory = nullptr;
+  const int32_t* memory_lengths = nullptr;
+  int memory_length = 0;
 };
 
 /**
@@ -86,6 +103,8 @@ struct StateResults {
   float* final_state = nullptr;
   /** d loss / d initial state (null: not wanted; needs the gradients to be computed). */
   float* initial_state_grads = nullptr;
+  /** d loss / d memory, [batch, memory_length, width] as the memory (null: not wanted). */
+  float* memory_grads = nullptr;
 };
 
 /**
@@ -101,6 +120,28 @@ std::vector<float> dropout_masks(uint32_t seed, float rate, int batch, int steps
  */
 double loss_and_gradients(const Spec& s, const Params& params, const Batch& batch, int threads, const Params& grads,
                           const StateResults& states = {});
+
+/** What a pass computes once for all its parts: the loss scale (1 / real target tokens) and, for the backward pass,
+ * each layer's recurrent kernel transposed. */
+struct PassShared {
+  float scale = 1.0f;
+  std::vector<std::vector<float>> recurrent_t;
+};
+
+/**
+ * The {@link PassShared} of a pass over `batch` (with `backward`: one that computes gradients) split over `threads`
+ * parts at most; makes the parts' workspaces (before their threads start).
+ */
+PassShared prepare_pass(const Spec& s, const Params& params, const Batch& batch, bool backward, int threads);
+
+/**
+ * The forward (and, `grads` not empty, backward) pass of rows [row0, row0 + rows) of `batch` on part `part`'s
+ * workspace (parts.h; the caller holds pass_lock and made the workspaces with prepare_pass): adds the gradients scaled by `shared.scale` into `grads`, writes
+ * its rows of the final state and of the initial state's and the memory's gradients into `results` (the memory's
+ * zeroed before), and returns Σ weight · loss of its rows.
+ */
+double network_part(const Spec& s, const Params& p, const PassShared& shared, const Batch& batch, int part, int row0, int rows, const Params& grads,
+                    const StateResults& results);
 
 /**
  * Seconds the training steps spent in each phase since the last reset, as seen by the thread that runs the first
@@ -127,6 +168,13 @@ class Stepper {
   std::vector<float> state() const;
   /** Continues from `state` (state_size(spec, batch) values) instead of the current state. */
   void set_state(const float* state);
+  /**
+   * A decoder with attention: the memory its rows attend to from now on, [batch, length, spec.attention] batch-major,
+   * and each row's real positions (copied).
+   */
+  void set_memory(const float* values, const int32_t* lengths, int length);
+  /** A decoder with attention: [batch, memory length] each row's weights at the last token fed (empty before one). */
+  const std::vector<float>& last_attention() const { return attention_.weights; }
 
  private:
   Spec spec_;
@@ -138,6 +186,11 @@ class Stepper {
   /** Scratch of one step, kept between calls: projections, embedded inputs, new states, logits. */
   std::vector<float> z_, x_, h_, c_, tc_, rh_, logits_;
   bool fresh_;
+  /** A decoder with attention: its rows' memory and the last step's attention. */
+  std::vector<float> memory_;
+  std::vector<int32_t> memory_lengths_;
+  int memory_length_ = 0;
+  AttentionTrace attention_;
 };
 
 }  // namespace gn

@@ -1,5 +1,6 @@
 // Generation: the network one step at a time for a fixed batch of rows, carrying the recurrent state.
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 #include "cells/cell.h"
@@ -39,6 +40,13 @@ void Stepper::set_state(const float* state) {
   fresh_ = false;
 }
 
+void Stepper::set_memory(const float* values, const int32_t* lengths, int length) {
+  memory_.assign(values, values + size_t(batch_) * length * spec_.attention);
+  memory_lengths_.assign(lengths, lengths + batch_);
+  memory_length_ = length;
+  attention_.weights.clear();
+}
+
 const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   const Spec& s = spec_;
   const CellKernels& cell = *s.cell;
@@ -69,8 +77,15 @@ const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
     }
     fresh_ = false;
   }
+  const float* top = hidden_[s.layers - 1].data();
+  if (s.attention > 0) {
+    if (memory_lengths_.empty()) throw std::invalid_argument("a decoder with attention was fed before set_memory");
+    attention_forward(n, params_.score(s), params_.combine(s), top, 1, batch_, {memory_.data(), memory_lengths_.data(), memory_length_, s.attention},
+                      attention_);
+    top = attention_.out.data();
+  }
   logits_.resize(size_t(batch_) * v);
-  gemm(false, false, batch_, v, n, hidden_[s.layers - 1].data(), n, params_.out_kernel(s), v, 0.0f, logits_.data(), v);
+  gemm(false, false, batch_, v, n, top, n, params_.out_kernel(s), v, 0.0f, logits_.data(), v);
   add_bias(logits_.data(), batch_, v, params_.out_bias(s));
   return logits_;
 }

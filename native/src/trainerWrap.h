@@ -1,10 +1,11 @@
 // The Node-API class of a training run, for any network the addon trains: `new <Name>(spec, weights, state, adam,
 // decayed)` holds a copy of the weights and Adam's state (`state`: null for a fresh Adam, or `{first, second,
 // iterations, accBeta1, accBeta2}`; `adam`: {learningRate, beta1, beta2, epsilon, clipNorm, weightDecay}; `decayed`:
-// one boolean per weight); `step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)` trains on one batch and
-// returns its loss; `setLearningRate(lr)` changes the learning rate from the next step on; `weights()` and `state()`
-// copy them out. A network kind is a `Model`: `kClassName` names its class, `Model::read(spec)` checks a spec, `sizes()`
-// gives its weight arrays' sizes, `step(info, trainer)` reads a step's arguments and runs `trainer.step` with its pass.
+// one boolean per weight); `step(inputs, targets, mask, batch, steps, threads, dropoutSeeds, …)` trains on one batch
+// and returns its loss; `setLearningRate(lr)` changes the learning rate from the next step on; `weights()` and
+// `state()` copy them out. A network kind is a `Model`: `kClassName` names its class, `kStepUsage` and
+// `kStepArguments` its step's arguments, `Model::read(spec)` checks a spec, `sizes()` gives its weight arrays' sizes,
+// `step(info, trainer)` reads a step's arguments and runs `trainer.step` with its pass.
 #pragma once
 #include <napi.h>
 
@@ -90,8 +91,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap<Model>> {
 
  private:
   Napi::Value Step(const Napi::CallbackInfo& info) {
-    if (info.Length() != 7 || !info[3].IsNumber() || !info[4].IsNumber()) {
-      throw Napi::Error::New(info.Env(), "native: step(inputs, targets, mask, batch, steps, threads, dropoutSeeds)");
+    if (info.Length() != Model::kStepArguments || !info[3].IsNumber() || !info[4].IsNumber()) {
+      throw Napi::Error::New(info.Env(), std::string("native: ") + Model::kStepUsage);
     }
     return Napi::Number::New(info.Env(), model_.step(info, *trainer_));
   }

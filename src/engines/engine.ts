@@ -43,6 +43,14 @@ export function isDecayedWeight(shape: readonly number[]): boolean {
   return shape.length >= 2;
 }
 
+/** The encoder of a conditional or sequence-to-sequence run, for an engine that steps it with its decoder. */
+export interface EncoderRun {
+  /** The encoder network (a source encoder: `buildSequenceEncoder`'s). */
+  network: tf.LayersModel;
+  /** A batch's encoder ids `[batch, ids per row]` (each row's padded source). */
+  ids(batch: Batch): Int32Array;
+}
+
 /**
  * A training run whose weights and Adam state the engine holds between steps, so that one call does a whole step —
  * loss, gradients, clipping, the weight decay and the Adam update, with `tf.train.adam`'s arithmetic. The network's
@@ -138,12 +146,14 @@ export interface Engine {
   createStepper(network: tf.LayersModel, config: ModelConfig, batchSize: number): VectorStateStepper;
   /**
    * When the engine can run whole optimisation steps itself: starts a run from the network's weights and a saved
-   * Adam state (null for a fresh one). Engines without it, or returning null for this network, leave Adam and
-   * clipping to TensorFlow.js.
+   * Adam state (null for a fresh one; for a run with an encoder, the moments of the network's weights, then the
+   * encoder's). Given `encoder` (a conditional or sequence-to-sequence run: `network` is its decoder), the steps
+   * train both. Engines without it, or returning null for these networks, leave Adam and clipping to TensorFlow.js.
    */
   startTraining?(
     network: tf.LayersModel,
     settings: UpdateSettings,
     optimizer: OptimizerState | null,
+    encoder?: EncoderRun,
   ): FusedTraining | null;
 }

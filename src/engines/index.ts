@@ -3,6 +3,7 @@ export * from './registry';
 export { fastEngine, fastBatchLoss, FastStepper } from './fast';
 export { layersEngine, LayersStepper, sequenceLoss } from './layers';
 export { nativeEngine } from './native';
+export { nativeSeq2SeqLossAndGradients } from './native/seq2seq';
 export {
   encoderParts,
   type EncoderParts,

@@ -5,6 +5,7 @@ import {
   type EncoderMemory,
   luongAttention,
   type LuongWeights,
+  type MemoryTensors,
   memoryTensors,
   selectMemoryRows,
   singleRowMemory,
@@ -117,13 +118,23 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
   protected readonly takesInitialState: boolean = true;
   /** The attention weights of a decoder with attention (it starts from `memory` conditionings only), else null. */
   protected readonly attentionWeights: LuongWeights | null = null;
-  /** The rows' encoder memory (a decoder with attention, once started), as arrays and as tensors. */
-  private memory: { rows: EncoderMemory; memory: tf.Tensor3D; mask: tf.Tensor2D } | null = null;
+  /** The rows' encoder memory (a decoder with attention, once started). */
+  private memory: EncoderMemory | null = null;
+  /** The memory as tensors, for {@link attend}. */
+  private memoryTensors: MemoryTensors | null = null;
   /** `[batchSize, length]`: the attention weights of the last token fed (a decoder with attention), else null. */
   lastAttention: Float32Array | null = null;
 
+  /**
+   * The memory width of a decoder with attention (it starts from `memory` conditionings only), else null; by default
+   * the width {@link attentionWeights} attend to.
+   */
+  protected memoryWidth(): number | null {
+    return this.attentionWeights?.score.shape[1] ?? null;
+  }
+
   start(rows: readonly (Conditioning | null | undefined)[]): void {
-    const attends = this.attentionWeights !== null;
+    const attends = this.memoryWidth() !== null;
     const memories: EncoderMemory[] = [];
     const states = Array.from({ length: this.batchSize }, (_, r) => {
       const given = rows[r];
@@ -156,21 +167,31 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
       throw new Error(`reorder takes one source row for each of the ${this.batchSize} rows, got ${rows.length}.`);
     for (let r = 0; r < rows.length; r++) {
       if (rows[r] !== r) {
-        if (this.memory !== null) this.setMemory(selectMemoryRows(this.memory.rows, rows));
+        if (this.memory !== null) this.setMemory(selectMemoryRows(this.memory, rows));
         return this.setState(selectStateRows(this.state(), this.layout, rows));
       }
     }
   }
 
   private setMemory(rows: EncoderMemory): void {
-    checkMemory(rows, this.batchSize, this.attentionWeights!.score.shape[1]);
+    checkMemory(rows, this.batchSize, this.memoryWidth()!);
     this.releaseMemory();
-    this.memory = { rows, ...memoryTensors(rows) };
+    this.memory = rows;
+    this.useMemory(rows);
   }
 
-  /** Releases the memory tensors (call from `dispose`). */
+  /**
+   * Takes the rows' memory (checked) for the next tokens fed; by default as tensors for {@link attend}. A stepper
+   * that attends by itself overrides it (and {@link memoryWidth}).
+   */
+  protected useMemory(rows: EncoderMemory): void {
+    this.memoryTensors = memoryTensors(rows);
+  }
+
+  /** Releases the memory and its tensors (call from `dispose`). */
   protected releaseMemory(): void {
-    if (this.memory !== null) tf.dispose([this.memory.memory, this.memory.mask]);
+    if (this.memoryTensors !== null) tf.dispose([this.memoryTensors.memory, this.memoryTensors.mask]);
+    this.memoryTensors = null;
     this.memory = null;
   }
 
@@ -179,9 +200,9 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
    * attending to the rows' memory; keeps the step's weights in {@link lastAttention}.
    */
   protected attend(hidden: Float32Array): Float32Array {
-    if (this.memory === null || this.attentionWeights === null)
+    if (this.memoryTensors === null || this.attentionWeights === null)
       throw new Error(`${this.modelName} with attention was fed before its rows were started from their sources.`);
-    const { memory, mask } = this.memory;
+    const { memory, mask } = this.memoryTensors;
     const units = hidden.length / this.batchSize;
     const [output, weights] = tf.tidy(() => {
       const attended = luongAttention(

@@ -43,8 +43,9 @@ export interface Updater {
  * Starts the updates of `model`'s weights by `engine` (AdamW when `weightDecay` > 0), from a fresh Adam or from
  * `resume`'s state: the engine's own whole steps where it has them, else TensorFlow.js's Adam over the engine's
  * gradients, on this thread or with the batch's rows shared with worker threads. A conditional or
- * sequence-to-sequence run (`encoded`: `model` is its generator) updates the generator and its encoder together with
- * TensorFlow.js's Adam; the encoder runs on this thread, the generator's rows on the engine's threads or the worker
+ * sequence-to-sequence run (`encoded`: `model` is its generator) updates the generator and its encoder together: in
+ * the engine's whole steps when it runs both (the native engine's sequence-to-sequence steps), else with
+ * TensorFlow.js's Adam, the encoder on this thread, the generator's rows on the engine's threads or the worker
  * threads, each from its rows' initial states.
  */
 export async function startUpdater(
@@ -58,8 +59,9 @@ export async function startUpdater(
   const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
   checkedRate(settings.learningRate, 'learning rate (--lr)');
   checkedRate(settings.weightDecay, 'weight decay (--weight-decay)');
-  const fused =
-    encoded === undefined ? (engine.startTraining?.(model, settings, resume?.optimizer ?? null) ?? null) : null;
+  const encoder =
+    encoded === undefined ? undefined : { network: encoded.encoder, ids: (b: Batch) => batchEncoderIds(b, encoded) };
+  const fused = engine.startTraining?.(model, settings, resume?.optimizer ?? null, encoder) ?? null;
   if (fused !== null) {
     return {
       step: (batch) => Promise.resolve(fused.step(batch)),

@@ -14,6 +14,30 @@ export interface NativeSpec {
   embed: number;
   /** Rate of the dropout after every recurrent layer; 0 for none. */
   dropout: number;
+  /** A decoder with attention: the width of the encoder memory it attends to (absent or 0: no attention). */
+  attention?: number;
+}
+
+/** The shape of a sequence-to-sequence model as the addon reads it (see native/src/seq2seq.h). */
+export interface NativeSeq2SeqSpec {
+  decoder: NativeSpec;
+  encoder: {
+    cell: string;
+    gate: number;
+    layers: number;
+    /** Units of each direction. */
+    units: number;
+    bidirectional: boolean;
+    vocab: number;
+    embed: number;
+  };
+}
+
+/** An encoder memory as the addon takes it: `[rows, length, width]` batch-major, and each row's real positions. */
+export interface NativeMemory {
+  values: Float32Array;
+  lengths: Int32Array;
+  length: number;
 }
 
 /**
@@ -69,10 +93,16 @@ export interface NativeAdamState {
   accBeta2: number;
 }
 
-/** A run's weights and Adam state in the addon (native/src/trainerWrap.h), stepped a batch at a time. */
-export interface NativeTrainer {
+/** What a sequence-to-sequence model's training step takes after the batch: `[rows, length]` padded source ids. */
+export type SourceArguments = [sources: Int32Array, sourceLength: number];
+
+/**
+ * A run's weights and Adam state in the addon (native/src/trainerWrap.h), stepped a batch at a time; `Extra`: what
+ * its steps take after the dropout seeds (a sequence-to-sequence model's sources).
+ */
+export interface NativeTrainer<Extra extends unknown[] = []> {
   /** Trains on one batch (rows from zeros; `dropoutSeeds` one per dropout layer, or null) and returns its loss. */
-  step(...args: [...batch: BatchArguments, dropoutSeeds: Uint32Array | null]): number;
+  step(...args: [...batch: BatchArguments, dropoutSeeds: Uint32Array | null, ...extra: Extra]): number;
   /** Sets the learning rate from the next step on (the weight decay's factor 1 − lr·wd follows it). */
   setLearningRate(learningRate: number): void;
   weights(): Float32Array[];
@@ -80,7 +110,7 @@ export interface NativeTrainer {
 }
 
 /** The constructor of a {@link NativeTrainer} for networks of spec `S`. */
-export type NativeTrainerClass<S> = new (
+export type NativeTrainerClass<S, Extra extends unknown[] = []> = new (
   spec: S,
   weights: Float32Array[],
   /** null: a fresh Adam. */
@@ -88,7 +118,7 @@ export type NativeTrainerClass<S> = new (
   adam: { learningRate: number; beta1: number; beta2: number; epsilon: number; clipNorm: number; weightDecay: number },
   /** Per weight (in `weights`' order): whether the weight decay applies to it. */
   decayed: boolean[],
-) => NativeTrainer;
+) => NativeTrainer<Extra>;
 
 /** The C++ addon's exports (native/src/addon.cc). */
 export interface NativeAddon {
@@ -107,20 +137,49 @@ export interface NativeAddon {
   profile(reset?: boolean): NativeStepProfile;
   /**
    * One training batch's loss and gradients; `dropoutSeeds` (one per layer, null: none) seed the dropout masks, the
-   * rows start from `initialState` (null: zeros). Also returns the state after the last step and, given an initial
-   * state, the loss's gradient with respect to it (else null). States: see {@link NativeAddon.Stepper}.
+   * rows start from `initialState` (null: zeros), a decoder with attention attends to `memory`. Also returns the
+   * state after the last step and, given an initial state, the loss's gradient with respect to it (else null), and
+   * with respect to the memory (a decoder with attention, else null). States: see {@link NativeAddon.Stepper}.
    */
   lossAndGradients(
     spec: NativeSpec,
     weights: Float32Array[],
-    ...args: [...batch: BatchArguments, dropoutSeeds: Uint32Array | null, initialState: Float32Array | null]
-  ): { loss: number; grads: Float32Array[]; finalState: Float32Array; initialStateGrads: Float32Array | null };
+    ...args: [
+      ...batch: BatchArguments,
+      dropoutSeeds: Uint32Array | null,
+      initialState: Float32Array | null,
+      memory?: NativeMemory | null,
+    ]
+  ): {
+    loss: number;
+    grads: Float32Array[];
+    finalState: Float32Array;
+    initialStateGrads: Float32Array | null;
+    memoryGrads: Float32Array | null;
+  };
   /** The mean loss alone (evaluation: no dropout), the rows starting from `initialState` (null: zeros). */
   loss(
     spec: NativeSpec,
     weights: Float32Array[],
-    ...args: [...batch: BatchArguments, initialState: Float32Array | null]
+    ...args: [...batch: BatchArguments, initialState: Float32Array | null, memory?: NativeMemory | null]
   ): number;
+  /**
+   * A sequence-to-sequence batch's mean loss and, `withGradients`, its gradients (the decoder's weights, then the
+   * encoder's): the encoder reads the sources, the decoder runs from its state and attends to its memory (absent
+   * from builds before native sequence-to-sequence models).
+   */
+  seq2seqLossAndGradients?(
+    spec: NativeSeq2SeqSpec,
+    weights: Float32Array[],
+    ...args: [
+      ...batch: BatchArguments,
+      dropoutSeeds: Uint32Array | null,
+      ...sources: SourceArguments,
+      withGradients: boolean,
+    ]
+  ): { loss: number; grads: Float32Array[] | null };
+  /** Whole training steps of a sequence-to-sequence model, encoder and decoder (absent from older builds). */
+  Seq2SeqTrainer?: NativeTrainerClass<NativeSeq2SeqSpec, SourceArguments>;
   /** Whole training steps of a recurrent network: its weights and Adam state live in the addon between steps. */
   Trainer: NativeTrainerClass<NativeSpec>;
   /** Whole training steps of a GPT, as {@link NativeAddon.Trainer} (absent from builds before fused GPT steps). */
@@ -142,6 +201,10 @@ export interface NativeAddon {
     reset(): void;
     state(): Float32Array;
     setState(state: Float32Array): void;
+    /** A decoder with attention: the memory its rows attend to. */
+    setMemory(memory: NativeMemory): void;
+    /** A decoder with attention: `[batch, length]` the weights of the last token fed (empty before one). */
+    lastAttention(): Float32Array;
   };
 }
 

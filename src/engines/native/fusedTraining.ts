@@ -36,14 +36,16 @@ function fromOptimizerState(saved: OptimizerState, count: number) {
 /**
  * The native engine's whole-step training: the weights and Adam's moments live in the addon between steps (it copies
  * `weights`, the variables' values in its order); the network's `variables` are written back by `syncWeights` when a
- * step has changed them since the last write.
+ * step has changed them since the last write. `extra` gives what a trainer's steps take after the dropout seeds (a
+ * sequence-to-sequence model's sources).
  */
-export function nativeFusedTraining<S>(
-  Trainer: NativeTrainerClass<S>,
+export function nativeFusedTraining<S, Extra extends unknown[] = []>(
+  Trainer: NativeTrainerClass<S, Extra>,
   layout: NativeLayout<S>,
   weights: Float32Array[],
   settings: UpdateSettings,
   saved: OptimizerState | null,
+  extra: (batch: Batch) => Extra = () => [] as unknown as Extra,
 ): FusedTraining {
   const { spec, variables, nextDropoutSeeds } = layout;
   const adam = {
@@ -72,6 +74,7 @@ export function nativeFusedTraining<S>(
         batch.seqLen,
         settings.threads,
         nextDropoutSeeds(),
+        ...extra(batch),
       );
     },
     setLearningRate: (learningRate: number) => trainer.setLearningRate(learningRate),

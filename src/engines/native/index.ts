@@ -1,55 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import {
-  type EncoderMemory,
-  type ModelConfig,
-  type StateLayout,
-  stateLayout,
-  VectorStateStepperBase,
-} from '../../model';
-import type { Engine, LossAndGradients, OptimizerState, UpdateSettings } from '../engine';
-import { NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
-import { NativeLayout, NativeSpec, nativeAddon } from './addon';
+import { conditionCount, type EncoderMemory, type ModelConfig } from '../../model';
+import type { EncoderRun, Engine, LossAndGradients, OptimizerState, UpdateSettings } from '../engine';
+import { type NativeMemory, nativeAddon, type SourceArguments } from './addon';
 import { nativeFusedTraining } from './fusedTraining';
 import { isGpt, type NativeGptLayout, nativeGptLayout } from './gptLayout';
+import { NativeStepper } from './nativeStepper';
+import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays } from './recurrentLayout';
+import { nativeSeq2SeqLayout } from './seq2seq';
 
-/** The dropout rate every recurrent layer shares (0 for none), or null when the layers' rates differ. */
-function sharedDropoutRate(parts: NetworkParts): number | null {
-  const rates = new Set(
-    parts.recurrent.map((part) => (part.dropout === null ? 0 : Number(part.dropout.getConfig().rate))),
-  );
-  return rates.size === 1 ? [...rates][0] : null;
-}
-
-/**
- * The network as the addon takes it: variables in the order of the network's trainable weights (as optimizers see
- * them); each dropout seed drawn counts a call on the model's dropout layer, so a saved run's masks go on where
- * they were.
- */
-function nativeLayout(network: tf.LayersModel): NativeLayout {
-  const parts: NetworkParts = networkParts(network, 'native');
-  const first = parts.recurrent[0];
-  const spec: NativeSpec = {
-    cell: first.cell.name,
-    gate: first.gate === 'sigmoid' ? 0 : 1,
-    layers: parts.recurrent.length,
-    units: first.recurrentKernel.shape[0]!,
-    vocab: parts.output.bias.shape[0]!,
-    embed: parts.embedding === null ? 0 : parts.embedding.shape[1]!,
-    dropout: sharedDropoutRate(parts) ?? 0,
-  };
-  const variables = [
-    ...(parts.embedding === null ? [] : [parts.embedding]),
-    ...parts.recurrent.flatMap((part) => [part.kernel, part.recurrentKernel, part.bias]),
-    parts.output.kernel,
-    parts.output.bias,
-  ];
-  const nextDropoutSeeds = () =>
-    spec.dropout === 0 ? null : Uint32Array.from(parts.recurrent.map((part) => part.dropout!.nextSeed() >>> 0));
-  return { spec, variables, nextDropoutSeeds };
-}
-
-/** Why the addon cannot run `network`, beyond what the shared parts reader checks. */
+/** Why the addon cannot run `network`; null when it can. */
 function nativeUnsupportedReason(network: tf.LayersModel): string | null {
   if (isGpt(network)) {
     if (typeof addon().gptLossAndGradients !== 'function')
@@ -57,29 +17,12 @@ function nativeUnsupportedReason(network: tf.LayersModel): string | null {
     const layout = nativeGptLayout(network);
     return 'reason' in layout ? layout.reason : null;
   }
-  const reason = partsUnsupportedReason(network);
-  if (reason !== null) return reason;
-  const parts = networkParts(network, 'native');
-  if (parts.attention !== null) return `layer "${parts.attention.name}": attention is not in the native engine yet`;
-  const cells = new Set(parts.recurrent.map((part) => part.cell.name));
-  const gates = new Set(parts.recurrent.map((part) => part.gate));
-  const known = addon().cells;
-  if ([...cells].some((cell) => !known.includes(cell)))
-    return `cell ${[...cells].join('/')} (the addon knows ${known.join(', ')})`;
-  if (cells.size > 1 || gates.size > 1) return 'layers of different cells or gates';
-  if (sharedDropoutRate(parts) === null) return 'dropout rates that differ between layers';
-  if (new Set(parts.recurrent.map((part) => part.recurrentKernel.shape[0])).size > 1)
-    return 'layers of different sizes';
-  const { variables } = nativeLayout(network);
-  if (variables.some((v, i) => network.trainableWeights[i] !== v))
-    return 'trainable weights in an order other than input, layers, output';
-  return null;
+  return recurrentUnsupportedReason(network);
 }
 
-/** The addon runs no attention (`unsupportedReason` refuses such networks): a memory given anyway is an error. */
-function refuseMemory(memory: EncoderMemory | null): void {
-  if (memory !== null)
-    throw new Error('The native engine does not run attention yet: train or decode with --engine fast (or layers).');
+/** An encoder memory as the addon takes it (null stays null). */
+function nativeMemory(memory: EncoderMemory | null): NativeMemory | null {
+  return memory === null ? null : { values: memory.values, lengths: memory.lengths, length: memory.length };
 }
 
 /** The GPT `network`'s layout (it was checked by `unsupportedReason` when the engine was chosen). */
@@ -112,63 +55,13 @@ function gptPass(
   return { loss: result.loss, grads };
 }
 
-const addon = () => {
-  const loaded = nativeAddon();
-  if ('reason' in loaded) throw new Error(`The native engine is not available: ${loaded.reason}.`);
-  return loaded.addon;
-};
-
-/**
- * The network's current weights as plain arrays, in the addon's order (it only reads them; what it keeps it copies).
- */
-function weightArrays(variables: tf.LayerVariable[]): Float32Array[] {
-  return variables.map((v) => v.read().dataSync() as Float32Array);
-}
-
-/** The native engine's stepper: the C++ network steps the batch, the state stays in C++. */
-class NativeStepper extends VectorStateStepperBase {
-  readonly layout: StateLayout;
-  protected readonly modelName = 'A recurrent network';
-  private readonly stepper: InstanceType<ReturnType<typeof addon>['Stepper']>;
-
-  constructor(
-    network: tf.LayersModel,
-    config: ModelConfig,
-    readonly batchSize: number,
-  ) {
-    super();
-    this.layout = stateLayout(config);
-    const { spec, variables } = nativeLayout(network);
-    this.stepper = new (addon().Stepper)(spec, weightArrays(variables), batchSize);
-  }
-
-  reset(): void {
-    this.stepper.reset();
-  }
-
-  state(): Float32Array {
-    return this.stepper.state();
-  }
-
-  setState(state: Float32Array): void {
-    this.stepper.setState(state);
-  }
-
-  feed(tokens: Int32Array, steps: number): Float32Array {
-    if (!(steps >= 1) || tokens.length !== this.batchSize * steps)
-      throw new Error(`Stepper.feed expected ${this.batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
-    return this.stepper.feed(tokens, steps);
-  }
-
-  dispose(): void {}
-}
-
 /**
  * Our C++ addon over a BLAS (OpenBLAS on Linux, Accelerate on macOS): one call per training step runs the whole
  * network forward and backward — BLAS products per time step, the gate math fused and vectorised — over the
  * engine's own threads, each taking a share of the batch rows, then clipping and Adam (`startTraining`; a GPT's
- * whole step too). The network stays the tfjs-layers model: its weights are
- * written back before validation, checkpoints and at the end.
+ * whole step too, and a sequence-to-sequence model's: its source encoder, packed by length, with its decoder and
+ * the decoder's attention). The networks stay tfjs-layers models: their weights are written back before validation,
+ * checkpoints and at the end.
  */
 export const nativeEngine: Engine = {
   name: 'native',
@@ -190,7 +83,6 @@ export const nativeEngine: Engine = {
     initialState: Float32Array | null = null,
     memory: EncoderMemory | null = null,
   ): LossAndGradients {
-    refuseMemory(memory);
     if (isGpt(network)) return gptPass(network, batch, threads, initialState, true);
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(
@@ -204,14 +96,18 @@ export const nativeEngine: Engine = {
       threads,
       nextDropoutSeeds(),
       initialState,
+      nativeMemory(memory),
     );
     const grads: tf.NamedTensorMap = {};
     variables.forEach(
       (v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])),
     );
-    return result.initialStateGrads === null
-      ? { loss: result.loss, grads }
-      : { loss: result.loss, grads, initialStateGrad: result.initialStateGrads };
+    return {
+      loss: result.loss,
+      grads,
+      ...(result.initialStateGrads === null ? {} : { initialStateGrad: result.initialStateGrads }),
+      ...(result.memoryGrads === null ? {} : { memoryGrad: result.memoryGrads }),
+    };
   },
   loss(
     network: tf.LayersModel,
@@ -220,7 +116,6 @@ export const nativeEngine: Engine = {
     threads = 1,
     memory: EncoderMemory | null = null,
   ): number {
-    refuseMemory(memory);
     if (isGpt(network)) return gptPass(network, batch, threads, initialState, false).loss;
     const { spec, variables } = nativeLayout(network);
     return addon().loss(
@@ -233,11 +128,30 @@ export const nativeEngine: Engine = {
       batch.seqLen,
       threads,
       initialState,
+      nativeMemory(memory),
     );
   },
   createStepper: (network: tf.LayersModel, config: ModelConfig, batchSize: number) =>
     new NativeStepper(network, config, batchSize),
-  startTraining(network: tf.LayersModel, settings: UpdateSettings, optimizer: OptimizerState | null) {
+  startTraining(
+    network: tf.LayersModel,
+    settings: UpdateSettings,
+    optimizer: OptimizerState | null,
+    encoder?: EncoderRun,
+  ) {
+    if (encoder !== undefined) {
+      const layout = nativeSeq2SeqLayout(network, encoder.network);
+      if ('reason' in layout) return null; // a condition encoder, or one the addon does not run: TensorFlow.js's Adam
+      const length = conditionCount(encoder.network);
+      return nativeFusedTraining(
+        addon().Seq2SeqTrainer!,
+        layout,
+        weightArrays(layout.variables),
+        settings,
+        optimizer,
+        (batch): SourceArguments => [encoder.ids(batch), length],
+      );
+    }
     if (isGpt(network)) {
       const { GptTrainer } = addon();
       if (GptTrainer === undefined) return null; // a build before fused GPT steps: TensorFlow.js's Adam steps it

@@ -1,0 +1,72 @@
+// A sequence-to-sequence model's source encoder, as buildSequenceEncoder (src/model/sequenceEncoder.ts) builds it: an
+// embedding of the source ids, then recurrent layers (uni- or bidirectional: half the units each way, outputs side
+// by side) that read each row up to its length. The rows of a block run as a packed sequence — sorted by length,
+// longest first, each step running only the rows not yet ended — so each row stops at its own last token, as the
+// masked tfjs-layers encoder does. Forward gives the decoder's initial state and the memory; backward takes their
+// gradients.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "layers.h"
+#include "network.h"
+
+namespace gn {
+
+/** The shape of an encoder. */
+struct EncoderSpec {
+  const CellKernels* cell;
+  GateKind gate;
+  int layers;
+  /** Units of each direction (a bidirectional layer's outputs and states are twice as wide). */
+  int units;
+  bool bidirectional;
+  int vocab;
+  int embed;
+  int directions() const { return bidirectional ? 2 : 1; }
+  /** The width of a layer's outputs and states: the decoder's units. */
+  int width() const { return units * directions(); }
+  /** The Spec its cells run with (one direction's units). */
+  Spec cell_spec() const;
+};
+
+/**
+ * Sizes of the encoder's parameter arrays, in the order of its trainable weights: the embedding [vocab, embed], then
+ * per layer and direction (forward, then backward) its kernel [in, gates·units], recurrent kernel and bias.
+ */
+std::vector<size_t> encoder_param_sizes(const EncoderSpec& e);
+
+/** What an encoder's forward pass over a block of rows keeps for its backward pass (one per thread, reused). */
+struct EncoderTrace {
+  int rows = 0, steps = 0;
+  /** order[k]: the block's row at sorted place k (longest first); lengths[k] its length; active[t]: rows still running at step t. */
+  std::vector<int> order, lengths, active;
+  /** Time-major sorted ids [steps·rows] and their embeddings. */
+  std::vector<int32_t> ids;
+  std::vector<float> x;
+  /** Per layer and direction: the layer's trace, and its input (the backward direction's, reversed in time per row). */
+  std::vector<LayerTrace> traces;
+  std::vector<std::vector<float>> inputs;
+  /** Per layer its outputs [steps·rows, width], directions side by side, in time order. */
+  std::vector<std::vector<float>> outputs;
+};
+
+/**
+ * Encodes rows [row0, row0 + rows) of `sources` ([batch, source_length] ids, padded with 0 at the end): writes each
+ * row's decoder initial state into `state` (laid out as state_size(decoder, batch): per layer h, then c for an LSTM,
+ * `width` wide) and its memory into `memory` ([batch, memory_length, width], zeros past the row's length).
+ */
+void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sources, int source_length, int batch, int row0, int rows,
+                     EncoderTrace& tr, float* state, float* memory, int memory_length);
+
+/**
+ * Back through {@link encoder_forward}'s rows from the gradients of the state and the memory it wrote (same layouts):
+ * adds the parameters' gradients into `grads`. `recurrent_t`: each layer and direction's recurrent kernel transposed.
+ */
+void encoder_backward(const EncoderSpec& e, const Params& p, const std::vector<std::vector<float>>& recurrent_t, EncoderTrace& tr,
+                      const float* state_grads, const float* memory_grads, int memory_length, int batch, int row0, const Params& grads);
+
+/** Each parameter array's recurrent kernel transposed, per layer and direction (for encoder_backward). */
+std::vector<std::vector<float>> encoder_recurrent_t(const EncoderSpec& e, const Params& p);
+
+}  // namespace gn

@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../data';
+import type { LossAndGradients } from '../engine';
+import { type EncoderParts, encoderParts } from '../networkParts';
+import type { NativeLayout, NativeSeq2SeqSpec } from './addon';
+import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays } from './recurrentLayout';
+
+/** A sequence-to-sequence model as the addon takes it: the decoder's variables, then the encoder's. */
+export type NativeSeq2SeqLayout = NativeLayout<NativeSeq2SeqSpec>;
+
+/** The encoder's variables in the addon's order: the embedding, then per layer each direction's kernels and bias. */
+function encoderVariables(parts: EncoderParts): tf.LayerVariable[] {
+  return [
+    parts.embedding,
+    ...parts.recurrent.flatMap((layer) =>
+      [layer.forward, ...(layer.backward === null ? [] : [layer.backward])].flatMap((part) => [
+        part.kernel,
+        part.recurrentKernel,
+        part.bias,
+      ]),
+    ),
+  ];
+}
+
+/**
+ * The decoder `generator` and its source `encoder` as one network for the addon's whole sequence-to-sequence steps,
+ * or why they cannot be (a build without them, an encoder or decoder it does not run).
+ */
+export function nativeSeq2SeqLayout(
+  generator: tf.LayersModel,
+  encoder: tf.LayersModel,
+): NativeSeq2SeqLayout | { reason: string } {
+  if (addon().Seq2SeqTrainer === undefined)
+    return { reason: 'this build of the addon predates sequence-to-sequence steps: rebuild it (npm run build:native)' };
+  const reason = recurrentUnsupportedReason(generator);
+  if (reason !== null) return { reason };
+  const parts = encoderParts(encoder);
+  if (parts === null) return { reason: `encoder "${encoder.name}" is not a source encoder the addon runs` };
+  const decoder = nativeLayout(generator);
+  const [first] = parts.recurrent;
+  const directions = parts.recurrent.flatMap((layer) => [layer.forward, layer.backward ?? layer.forward]);
+  if (directions.some((part) => part.cell.name !== decoder.spec.cell || part.gate !== first.forward.gate))
+    return { reason: 'an encoder whose cell or gates differ from its decoder' };
+  const bidirectional = first.backward !== null;
+  const units = first.forward.recurrentKernel.shape[0]!;
+  if (parts.recurrent.some((layer) => (layer.backward !== null) !== bidirectional))
+    return { reason: 'an encoder whose layers do not all read the same ways' };
+  if (directions.some((part) => part.recurrentKernel.shape[0] !== units))
+    return { reason: 'encoder layers of different sizes' };
+  const variables = encoderVariables(parts);
+  if (variables.some((v, i) => encoder.trainableWeights[i] !== v))
+    return { reason: 'encoder weights in an order other than embedding, layers' };
+  const spec: NativeSeq2SeqSpec = {
+    decoder: decoder.spec,
+    encoder: {
+      cell: decoder.spec.cell,
+      gate: decoder.spec.gate,
+      layers: parts.recurrent.length,
+      units,
+      bidirectional,
+      vocab: parts.embedding.shape[0]!,
+      embed: parts.embedding.shape[1]!,
+    },
+  };
+  return { spec, variables: [...decoder.variables, ...variables], nextDropoutSeeds: decoder.nextDropoutSeeds };
+}
+
+/**
+ * The loss of a sequence-to-sequence batch and its gradients by variable name, both networks', computed by the
+ * addon's whole pass (what its training steps run; `ids`: the rows' padded sources `[batch, maxLen]`); the caller
+ * disposes the gradients. Throws saying why when the addon cannot run these networks.
+ */
+export function nativeSeq2SeqLossAndGradients(
+  generator: tf.LayersModel,
+  encoder: tf.LayersModel,
+  batch: Batch,
+  ids: Int32Array,
+  threads: number,
+): LossAndGradients {
+  const layout = nativeSeq2SeqLayout(generator, encoder);
+  if ('reason' in layout) throw new Error(`The native engine cannot train this model in one pass: ${layout.reason}.`);
+  const { inputs, targets, mask, batchSize, seqLen } = batch;
+  const args = [inputs, targets, mask, batchSize, seqLen, threads, layout.nextDropoutSeeds()] as const;
+  const result = addon().seq2seqLossAndGradients!(
+    layout.spec,
+    weightArrays(layout.variables),
+    ...args,
+    ids,
+    ids.length / batchSize,
+    true,
+  );
+  const grads: tf.NamedTensorMap = {};
+  result.grads!.forEach(
+    (values, i) =>
+      (grads[(layout.variables[i].read() as tf.Variable).name] = tf.tensor(
+        values,
+        layout.variables[i].shape as number[],
+      )),
+  );
+  return { loss: result.loss, grads };
+}
