@@ -9,7 +9,8 @@ import { ENGINES } from '../src/engines';
 import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { runOurBackend, type OurBackendResult } from './ours';
-import { formatReport, gptTrainingRows, reportRows, stepProfileOf, type BenchReport } from './table';
+import { formatReport, reportRows, stepProfileOf, versusTorchRows, type BenchReport } from './table';
+import { runTorchSeq2Seq } from './seq2seqTraining';
 import { runTorchGpt } from './gptTraining';
 import { PYTHON, runTorchReference } from './torch';
 import { benchPlan, CORPUS, GPT_SPEC, loadWorkload, SEQ_LEN, UNITS } from './workload';
@@ -40,6 +41,9 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
   progress(`PyTorch GPT (${PYTHON})`);
   const torchGpt = await runTorchGpt(workload.data.vocab.size, plan.quick);
 
+  progress(`PyTorch sequence-to-sequence (${PYTHON})`);
+  const torchSeq2Seq = await runTorchSeq2Seq(plan.quick);
+
   progress(`peak memory: training on a ${plan.memory.corpusMegabytes} MB corpus`);
   const memory = await measurePeakRss(plan.memory.corpusMegabytes, plan.memory.maxSteps, [
     ...ENGINES.map((engine) => ({ engine })),
@@ -64,8 +68,10 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     })),
     ...reportRows(ours, torch),
     gptCache: ours.flatMap((result) => (result.available ? [{ backend: result.backend, ...result.gptCache }] : [])),
-    gptTraining: gptTrainingRows(ours, torchGpt),
+    gptTraining: versusTorchRows(ours, (result) => result.gptTraining, torchGpt),
     torchGpt,
+    seq2seqTraining: versusTorchRows(ours, (result) => result.seq2seqTraining, torchSeq2Seq),
+    torchSeq2Seq,
     torch: {
       available: torch.available,
       version: torch.available ? torch.version : null,

@@ -14,6 +14,7 @@ import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
 import { type GptCacheMeasurement, measureGptCache } from './gptCache';
 import { type GptTrainingMeasurement, measureGptTraining } from './gptTraining';
+import { measureSeq2SeqTraining, type Seq2SeqTrainingMeasurement } from './seq2seqTraining';
 import {
   benchPlan,
   loadWorkload,
@@ -59,6 +60,7 @@ export type OurBackendResult =
       generation: GenerationMeasurement;
       gptCache: GptCacheMeasurement;
       gptTraining: GptTrainingMeasurement;
+      seq2seqTraining: Seq2SeqTrainingMeasurement;
     }
   | { backend: BackendName; available: false; reason: string };
 
@@ -218,7 +220,10 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
   const nativeRunsGpt = 'addon' in addon && typeof addon.addon.gptLossAndGradients === 'function';
   const gptTraining = await measureGptTraining(data.vocab.size, nativeRunsGpt, quick);
   progress(`  ${backend} GPT training: ${JSON.stringify(gptTraining)} chars/s`);
-  return { backend, available: true, description: describeBackend(), training, generation, gptCache, gptTraining };
+  const seq2seqTraining = await measureSeq2SeqTraining(quick);
+  progress(`  ${backend} sequence-to-sequence training: ${JSON.stringify(seq2seqTraining)} tokens/s`);
+  const description = describeBackend();
+  return { backend, available: true, description, training, generation, gptCache, gptTraining, seq2seqTraining };
 }
 
 if (require.main === module) {

@@ -6,6 +6,7 @@ import type { NativeStepProfile } from '../src/engines/native/addon';
 import type { GptCacheMeasurement } from './gptCache';
 import { GPT_BENCH_MODEL, type GptTrainingMeasurement, type TorchGptResult } from './gptTraining';
 import type { OurBackendResult } from './ours';
+import { SEQ2SEQ_BENCH_MODEL, type Seq2SeqTrainingMeasurement, type TorchSeq2SeqResult } from './seq2seqTraining';
 import { bestGeneration, bestTraining, type TorchResult } from './torch';
 import type { BenchPlan } from './workload';
 
@@ -43,24 +44,37 @@ export interface GenerationRow {
   oneAtATimeOverTorch: number | null;
 }
 
-/** GPT training throughput on one backend, characters per second, and native ÷ PyTorch's best (above 1: ours faster). */
-export interface GptTrainingRow extends GptTrainingMeasurement {
+/** Our native engine's training throughput on 1 and 2 threads (null: not available), as a row measures it. */
+interface NativeThroughput {
+  native: number | null;
+  nativeTwoThreads: number | null;
+}
+
+/**
+ * A training throughput row on one backend (`M`: our measurement) against PyTorch's, and native ÷ PyTorch's best
+ * (above 1: ours faster).
+ */
+export type VersusTorchRow<M extends NativeThroughput> = M & {
   backend: BackendName;
   torchBest: number | null;
   torchByThreads: Record<number, number> | null;
   nativeOverTorch: number | null;
-}
+};
 
-/** Joins our GPT training measurements with PyTorch's. */
-export function gptTrainingRows(ours: readonly OurBackendResult[], torch: TorchGptResult): GptTrainingRow[] {
+/** Joins our training measurements (`pick`s of each backend's result) with PyTorch's by thread count. */
+export function versusTorchRows<M extends NativeThroughput>(
+  ours: readonly OurBackendResult[],
+  pick: (result: Extract<OurBackendResult, { available: true }>) => M,
+  torch: { available: true; byThreads: Record<number, number> } | { available: false },
+): VersusTorchRow<M>[] {
   const byThreads = torch.available ? torch.byThreads : null;
   const torchBest = byThreads === null ? null : Math.max(...Object.values(byThreads));
   return ours.flatMap((result) => {
     if (!result.available) return [];
-    const { native, nativeTwoThreads } = result.gptTraining;
-    const best = native === null ? null : Math.max(native, nativeTwoThreads ?? 0);
+    const measured = pick(result);
+    const best = measured.native === null ? null : Math.max(measured.native, measured.nativeTwoThreads ?? 0);
     const nativeOverTorch = best === null || torchBest === null ? null : best / torchBest;
-    return [{ backend: result.backend, ...result.gptTraining, torchBest, torchByThreads: byThreads, nativeOverTorch }];
+    return [{ ...measured, backend: result.backend, torchBest, torchByThreads: byThreads, nativeOverTorch }];
   });
 }
 
@@ -82,8 +96,11 @@ export interface BenchReport {
   /** Generation with a GPT's key–value cache, per backend. */
   gptCache: ({ backend: BackendName } & GptCacheMeasurement)[];
   /** GPT training throughput per backend, against PyTorch's best thread count. */
-  gptTraining: GptTrainingRow[];
+  gptTraining: VersusTorchRow<GptTrainingMeasurement>[];
   torchGpt: TorchGptResult;
+  /** Sequence-to-sequence (attention) training throughput per backend, against PyTorch's best thread count. */
+  seq2seqTraining: VersusTorchRow<Seq2SeqTrainingMeasurement>[];
+  torchSeq2Seq: TorchSeq2SeqResult;
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
   /**
@@ -326,6 +343,29 @@ export function formatReport(report: BenchReport): string {
     ),
   );
   if (!report.torchGpt.available) lines.push(`PyTorch GPT: ${report.torchGpt.reason}`);
+  const { torchSeq2Seq } = report;
+  lines.push(
+    '',
+    `Sequence-to-sequence training, target tokens per second (${SEQ2SEQ_BENCH_MODEL}; native: encoder and decoder ` +
+      "in one C++ step, AdamW and clipping included; fast: TensorFlow.js's Adam; PyTorch " +
+      `${torchSeq2Seq.available ? torchSeq2Seq.version : 'not measured'}: the same model in ` +
+      'bench/torch_seq2seq.py, AdamW and clipping; goal: native ≥ 2× PyTorch at its best)',
+    '',
+    ...formatTable(
+      ['backend', 'native 1t', 'native 2t', 'fast 1t', 'PyTorch best', '(per thread count)', 'native ÷ PyTorch'],
+      report.seq2seqTraining.map((row) => [
+        row.backend,
+        integer(row.native),
+        integer(row.nativeTwoThreads),
+        integer(row.fast),
+        integer(row.torchBest),
+        perThread(row.torchByThreads, integer),
+        ratio(row.nativeOverTorch),
+      ]),
+      1,
+    ),
+  );
+  if (!torchSeq2Seq.available) lines.push(`PyTorch seq2seq: ${torchSeq2Seq.reason}`);
   const probe = memory[0];
   lines.push(
     '',

@@ -9,6 +9,8 @@ import { initBackend } from '../src/backend';
 import { padSources } from '../src/data';
 import { encoderOf, encoderParts, engineNamed, fastEncoderOutputs } from '../src/engines';
 import {
+  type Attended,
+  bahdanauAttention,
   buildGenerator,
   buildSequenceEncoder,
   CELLS,
@@ -30,17 +32,20 @@ const SOURCES = [Int32Array.of(3, 1, 4), Int32Array.of(5, 9, 2, 6, 5), Int32Arra
 const MAX_LEN = 6;
 
 /**
- * A two-layer decoder with Luong attention and its source encoder, one way or both ways (non-zero biases, so their
- * gradients count).
+ * A two-layer decoder with attention (Luong's or Bahdanau's) and its source encoder, one way or both ways (non-zero
+ * biases, so their gradients count).
  */
-function attentionModel(cell: CellType, bidirectional = false) {
+/** The attention kinds every test runs. */
+const KINDS = ['luong', 'bahdanau'] as const;
+
+function attentionModel(cell: CellType, bidirectional = false, attention: 'luong' | 'bahdanau' = 'luong') {
   const config = resolveModelConfig({
     vocabSize: VOCAB,
     cell,
     units: 6,
     layers: 2,
     seed: 3,
-    attention: 'luong',
+    attention,
     ...(bidirectional && { bidirectional: true }),
   });
   const generator = buildGenerator(config);
@@ -51,7 +56,7 @@ function attentionModel(cell: CellType, bidirectional = false) {
   return { config, generator, encoder, layout: stateLayout(config) };
 }
 
-test('Luong attention: padded source positions get exactly 0 weight and 0 gradient; weights sum to 1', async () => {
+test('Luong and Bahdanau attention: padded source positions get exactly 0 weight and 0 gradient; weights sum to 1', async () => {
   await initBackend('cpu');
   const [rows, steps, units, length, width] = [3, 4, 5, 6, 7];
   const lengths = [6, 2, 0];
@@ -61,31 +66,43 @@ test('Luong attention: padded source positions get exactly 0 weight and 0 gradie
   );
   const states = tf.randomNormal<tf.Rank.R3>([rows, steps, units], 0, 1, 'float32', 1);
   const memory = tf.variable(tf.randomNormal<tf.Rank.R3>([rows, length, width], 0, 3, 'float32', 2));
-  const weights = {
-    score: tf.randomNormal<tf.Rank.R2>([units, width], 0, 1, 'float32', 3),
-    combine: tf.randomNormal<tf.Rank.R2>([width + units, units], 0, 1, 'float32', 4),
+  const normal = (shape: [number, number], seed: number) => tf.randomNormal<tf.Rank.R2>(shape, 0, 1, 'float32', seed);
+  const combine = normal([width + units, units], 4);
+  const luong = { score: normal([units, width], 3), combine };
+  const bahdanau = {
+    query: normal([units, units], 5),
+    key: normal([width, units], 6),
+    vector: normal([units, 1], 7),
+    combine,
   };
-  const attention = luongAttention(states, memory, mask, weights).weights.arraySync();
-  attention.forEach((row, r) =>
-    row.forEach((step) => {
-      step.forEach((w, s) => {
-        if (s >= lengths[r]) assert.equal(w, 0, `row ${r} position ${s} is padding`);
-        else assert.ok(w > 0, `row ${r} position ${s} is real`);
-      });
-      const sum = step.reduce((a, b) => a + b, 0);
-      assert.ok(lengths[r] === 0 ? sum === 0 : Math.abs(sum - 1) < 1e-5, `row ${r}: weights sum to ${sum}`);
-    }),
-  );
-  const { grads } = tf.variableGrads(() => tf.sum(luongAttention(states, memory, mask, weights).output), [memory]);
-  const grad = grads[memory.name].arraySync() as number[][][];
-  grad.forEach((row, r) =>
-    row.forEach((position, s) => position.forEach((g) => (s >= lengths[r] ? assert.equal(g, 0) : undefined))),
-  );
-  assert.ok(
-    grad[0][0].some((g) => g !== 0),
-    'real positions get a gradient',
-  );
-  tf.dispose([mask, states, memory, weights.score, weights.combine, ...Object.values(grads)]);
+  const kinds: [string, () => Attended][] = [
+    ['luong', () => luongAttention(states, memory, mask, luong)],
+    ['bahdanau', () => bahdanauAttention(states, memory, mask, bahdanau)],
+  ];
+  for (const [kind, attend] of kinds) {
+    const attention = attend().weights.arraySync();
+    attention.forEach((row, r) =>
+      row.forEach((step) => {
+        step.forEach((w, s) => {
+          if (s >= lengths[r]) assert.equal(w, 0, `${kind}: row ${r} position ${s} is padding`);
+          else assert.ok(w > 0, `${kind}: row ${r} position ${s} is real`);
+        });
+        const sum = step.reduce((a, b) => a + b, 0);
+        assert.ok(lengths[r] === 0 ? sum === 0 : Math.abs(sum - 1) < 1e-5, `${kind}: row ${r}: weights sum to ${sum}`);
+      }),
+    );
+    const { grads } = tf.variableGrads(() => tf.sum(attend().output), [memory]);
+    const grad = grads[memory.name].arraySync() as number[][][];
+    grad.forEach((row, r) =>
+      row.forEach((position, s) => position.forEach((g) => (s >= lengths[r] ? assert.equal(g, 0) : undefined))),
+    );
+    assert.ok(
+      grad[0][0].some((g) => g !== 0),
+      `${kind}: real positions get a gradient`,
+    );
+    tf.dispose(Object.values(grads));
+  }
+  tf.dispose([mask, states, memory, ...Object.values(luong), ...Object.values(bahdanau)]);
 });
 
 test(`sequence-to-sequence with attention: gradients cross the encoder's memory and state, \
@@ -93,15 +110,11 @@ equal on every engine and to numeric derivatives`, async (t) => {
   await initBackend('cpu');
   const batch = maskedBatch();
   const ids = padSources(SOURCES, MAX_LEN);
-  for (const [cell, bidirectional] of CELLS.flatMap(
-    (cell) =>
-      [
-        [cell, false],
-        [cell, true],
-      ] as const,
+  for (const [cell, bidirectional, kind] of CELLS.flatMap((cell) =>
+    [false, true].flatMap((bidirectional) => KINDS.map((kind) => [cell, bidirectional, kind] as const)),
   )) {
-    const { generator, encoder, layout } = attentionModel(cell, bidirectional);
-    const label = `${cell}${bidirectional ? ' bidirectional' : ''} attention`;
+    const { generator, encoder, layout } = attentionModel(cell, bidirectional, kind);
+    const label = `${cell}${bidirectional ? ' bidirectional' : ''} ${kind} attention`;
     try {
       assertEncoderGradients({ generator, encoder, layout }, batch, ids, label, t, 0.15);
     } finally {
@@ -114,8 +127,8 @@ equal on every engine and to numeric derivatives`, async (t) => {
 test(`attention steppers: every step's logits equal the whole sequence's, from each row's own \
 source, on the layers, fast and native engines; a row's source length does not depend on its batch`, async () => {
   await initBackend('cpu');
-  for (const cell of CELLS) {
-    const { config, generator, encoder, layout } = attentionModel(cell);
+  for (const [cell, kind] of CELLS.flatMap((cell) => KINDS.map((kind) => [cell, kind] as const))) {
+    const { config, generator, encoder, layout } = attentionModel(cell, false, kind);
     const ids = padSources(SOURCES, MAX_LEN);
     const starts = encodeSources(encoder, ids, MAX_LEN);
     const alone = encodeSources(encoder, padSources([SOURCES[1]], MAX_LEN), MAX_LEN)[0];
@@ -153,7 +166,10 @@ source, on the layers, fast and native engines; a row's source length does not d
         const length = weights.length / 3;
         assert.equal(weights[2 * length + 1], 0, `${name}: row 2's padding gets no attention`);
       }
-      assert.ok(Math.abs(nll / counted - whole) < 1e-4, `${cell}/${name}: stepped loss ${nll / counted} vs ${whole}`);
+      assert.ok(
+        Math.abs(nll / counted - whole) < 1e-4,
+        `${cell} ${kind}/${name}: stepped loss ${nll / counted} vs ${whole}`,
+      );
       // Beam search reorders rows: their memory moves with them.
       stepper.reorder([1, 1, 0]);
       const after = stepper.feed(Int32Array.of(2, 2, 2), 1);
@@ -304,8 +320,8 @@ test('attention and bidirectional settings: wrong combinations are refused with 
     /give an even number of units \(--units N or --model lstm:N\), got 7/,
   );
   assert.throws(
-    () => resolveModelConfig({ vocabSize: VOCAB, attention: 'bahdanau' as 'luong' }),
-    /Unknown attention "bahdanau"\. Use one of: none, luong/,
+    () => resolveModelConfig({ vocabSize: VOCAB, attention: 'dot' as 'luong' }),
+    /Unknown attention "dot"\. Use one of: none, luong, bahdanau/,
   );
   const refused = spawnSync(
     process.execPath,

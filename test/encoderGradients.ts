@@ -7,6 +7,15 @@ import { encoderDecoderLoss, encoderDecoderLossAndGradients, type EncoderDecoder
 import { relativeDiff } from './engineFixtures';
 
 /**
+ * How far an engine's gradient of `variable` may be from the reference's (relative difference): float32 rounding,
+ * 1e-4; Bahdanau's query kernel gets 5e-3, as its gradient is a sum over source positions of terms whose weights sum
+ * to zero (the softmax's), a small difference of large terms (measured: 2.7e-4 on the fast engine, 1.4e-3 on native).
+ */
+function tolerance(variable: string): number {
+  return /query_kernel/.test(variable) ? 5e-3 : 1e-4;
+}
+
+/**
  * Checks the training of a generator from an encoder's states (a condition encoder, or a sequence-to-sequence
  * model's source encoder) on `batch` with encoder input `ids`: on the layers engine, every encoder variable gets a
  * gradient equal to numeric directional derivatives of the loss; the fast and native engines (where available) give
@@ -82,10 +91,8 @@ export function assertEncoderGradients(
     assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${label}/${name}: loss`);
     assert.equal(Object.keys(tested.grads).length, referenceGrads.size, `${label}/${name}: every variable's gradient`);
     for (const [variable, grad] of Object.entries(tested.grads)) {
-      assert.ok(
-        relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!) < 1e-4,
-        `${label}/${name}: gradient of ${variable}`,
-      );
+      const diff = relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!);
+      assert.ok(diff < tolerance(variable), `${label}/${name}: gradient of ${variable} differs by ${diff}`);
     }
     tf.dispose(Object.values(tested.grads));
     assert.equal(tf.memory().numTensors, before, `${label}/${name}: no tensor left behind`);
@@ -128,7 +135,7 @@ function assertFusedGradients(
     for (const [variable, grad] of Object.entries(tested.grads)) {
       const diff = relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!);
       assert.ok(
-        diff < 1e-4,
+        diff < tolerance(variable),
         `${label}/native whole pass (${threads} threads): gradient of ${variable} differs by ${diff}`,
       );
     }

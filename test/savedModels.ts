@@ -214,7 +214,14 @@ export const SAVED_MODELS: SavedModelCase[] = [
     prompt: '',
     source: 'water',
     train: [...cmudictPairs, '--model', 'gru:12', '--attention', 'luong', '--bidirectional', ...common],
-    engines: ['layers', 'fast'],
+    engines: NETWORK_ENGINES,
+  },
+  {
+    name: 'seq2seq-bahdanau',
+    prompt: '',
+    source: 'water',
+    train: [...cmudictPairs, '--model', 'lstm:8', '--attention', 'bahdanau', ...common],
+    engines: NETWORK_ENGINES,
   },
   {
     name: 'mlp',
@@ -247,6 +254,7 @@ export const RETRAINED = [
   'conditional',
   'seq2seq',
   'seq2seq-attention',
+  'seq2seq-bahdanau',
   'gpt',
 ];
 

@@ -13,7 +13,7 @@ import { encoderParts, fastEncoderOutputs } from '../src/engines';
 import { loadArtifact } from '../src/io';
 import { buildSequenceEncoder, CELLS, encodeSources, stateLayout } from '../src/model';
 import { createRng } from '../src/random';
-import { editDistance, type TranslationScores } from '../src/sample';
+import { editDistance, type TranslationScores, withoutStress } from '../src/sample';
 import { newRun, resumeRun, runTraining } from '../src/session';
 import { assertEncoderGradients } from './encoderGradients';
 import { generatorWith, maskedBatch, VOCAB } from './engineFixtures';
@@ -108,6 +108,19 @@ state, equal on every engine and to numeric derivatives`, async (t) => {
       encoder.dispose();
     }
   }
+});
+
+test('withoutStress: a CMUdict phoneme loses its stress digit, nothing else changes', () => {
+  assert.deepEqual(['AH0', 'AH1', 'EY2', 'B', 'HH', 'a1', '1', 'X3'].map(withoutStress), [
+    'AH',
+    'AH',
+    'EY',
+    'B',
+    'HH',
+    'a1',
+    '1',
+    'X3',
+  ]);
 });
 
 test('editDistance: the Levenshtein distance (known cases, symmetric, bounded, zero only for equal sequences)', () => {
@@ -222,6 +235,11 @@ held-out pairs of a regular transformation, beam ≥ greedy`, (t) => {
   assert.equal(alone.status, 0, alone.stderr);
   assert.deepEqual(parseAs<TranslationScores>(alone.stdout), scores[1], 'one width: its document alone, the same');
   scores.forEach((s) => assert.equal(s.wordErrorRate, s.results.filter((r) => !r.exact).length / s.pairs));
+  const unstressed = gennet('evaluate', '--model', model, '--ignore-stress', '--json');
+  assert.equal(unstressed.status, 0, unstressed.stderr);
+  const withoutDigits = parseAs<TranslationScores & { ignoreStress?: boolean }>(unstressed.stdout);
+  assert.equal(withoutDigits.ignoreStress, true);
+  assert.equal(withoutDigits.wordErrorRate, scores[0].wordErrorRate, 'these targets have no stress digits to ignore');
   assert.equal(scores[0].pairs, 300, 'the validation tenth of 3000 pairs');
   t.diagnostic(
     `val loss ${summary.valLoss.toFixed(3)} (shuffled sources ${summary.valLossShuffledSources.toFixed(3)}); ` +

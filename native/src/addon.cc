@@ -118,14 +118,16 @@ struct RecurrentModel {
  * `new Stepper(spec, weights, batch)`: a generation stepper over a copy of the weights; `state()` and `setState(state)`
  * read and replace its recurrent state (laid out as gn::state_size describes). A decoder with attention:
  * `setMemory({values, lengths, length})` gives its rows' memory (gn::read_memory), `lastAttention()` the weights of
- * the last token fed, [batch, length].
+ * the last token fed, [batch, length]. `dispose()` frees its copy of the weights and its state at once (the garbage
+ * collector does not see their size, so a program that makes many steppers must dispose of them).
  */
 class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Stepper", {InstanceMethod("feed", &StepperWrap::Feed), InstanceMethod("reset", &StepperWrap::Reset),
                                         InstanceMethod("state", &StepperWrap::State), InstanceMethod("setState", &StepperWrap::SetState),
-                                        InstanceMethod("setMemory", &StepperWrap::SetMemory), InstanceMethod("lastAttention", &StepperWrap::LastAttention)});
+                                        InstanceMethod("setMemory", &StepperWrap::SetMemory), InstanceMethod("lastAttention", &StepperWrap::LastAttention),
+                                        InstanceMethod("dispose", &StepperWrap::Dispose)});
   }
 
   explicit StepperWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StepperWrap>(info) {
@@ -143,23 +145,23 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     const int steps = info.Length() == 2 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
     if (steps < 1) throw Napi::Error::New(env, "native: feed(tokens, steps) needs steps ≥ 1");
     const int32_t* tokens = gn::read_ids(env, info[0], size_t(batch_) * steps, spec_.vocab, "tokens");
-    const std::vector<float>& logits = stepper_->feed(tokens, steps);
+    const std::vector<float>& logits = stepper().feed(tokens, steps);
     return gn::to_array(env, logits);
   }
 
   Napi::Value Reset(const Napi::CallbackInfo& info) {
-    stepper_->reset();
+    stepper().reset();
     return info.Env().Undefined();
   }
 
   Napi::Value State(const Napi::CallbackInfo& info) {
-    return gn::to_array(info.Env(), stepper_->state());
+    return gn::to_array(info.Env(), stepper().state());
   }
 
   Napi::Value SetState(const Napi::CallbackInfo& info) {
     const float* state = info.Length() == 1 ? gn::read_state(info[0], spec_, batch_, "state") : nullptr;
     if (state == nullptr) throw Napi::Error::New(info.Env(), "native: setState(state) needs the state as a Float32Array");
-    stepper_->set_state(state);
+    stepper().set_state(state);
     return info.Env().Undefined();
   }
 
@@ -168,11 +170,22 @@ class StepperWrap : public Napi::ObjectWrap<StepperWrap> {
     gn::Batch rows{};
     rows.batch = batch_;
     gn::read_memory(info[0], spec_, rows);
-    stepper_->set_memory(rows.memory, rows.memory_lengths, rows.memory_length);
+    stepper().set_memory(rows.memory, rows.memory_lengths, rows.memory_length);
     return info.Env().Undefined();
   }
 
-  Napi::Value LastAttention(const Napi::CallbackInfo& info) { return gn::to_array(info.Env(), stepper_->last_attention()); }
+  Napi::Value LastAttention(const Napi::CallbackInfo& info) { return gn::to_array(info.Env(), stepper().last_attention()); }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    stepper_.reset();
+    return info.Env().Undefined();
+  }
+
+  /** The stepper, or an error once disposed. */
+  gn::Stepper& stepper() const {
+    if (stepper_ == nullptr) throw Napi::Error::New(Env(), "native: the stepper was disposed");
+    return *stepper_;
+  }
 
   gn::Spec spec_{};
   int batch_ = 1;

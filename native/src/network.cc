@@ -98,7 +98,7 @@ double run_part(const Spec& s, const Params& p, const std::vector<std::vector<fl
   const float* top = ws.layers[s.layers - 1].output();
   const MemoryBlock memory{batch.memory + size_t(row0) * batch.memory_length * s.attention, batch.memory_lengths + row0, batch.memory_length,
                            s.attention};
-  if (s.attention > 0) attention_forward(n, p.score(s), p.combine(s), top, steps, rows, memory, ws.attention);
+  if (s.attention > 0) attention_forward(n, p.attention(s), top, steps, rows, memory, ws.attention);
   const float* attended = s.attention > 0 ? ws.attention.out.data() : top;
   ws.logits.resize(tb * v);
   gemm(false, false, tb, v, n, attended, n, p.out_kernel(s), v, 0.0f, ws.logits.data(), v);
@@ -111,8 +111,7 @@ double run_part(const Spec& s, const Params& p, const std::vector<std::vector<fl
   if (s.attention > 0) {
     ws.dtop.resize(tb * n);
     float* dmemory = results.memory_grads == nullptr ? nullptr : results.memory_grads + size_t(row0) * batch.memory_length * s.attention;
-    attention_backward(n, p.score(s), p.combine(s), top, steps, rows, memory, ws.attention, ws.dh.data(), ws.dtop.data(), grads.score(s),
-                       grads.combine(s), dmemory);
+    attention_backward(n, p.attention(s), top, steps, rows, memory, ws.attention, ws.dh.data(), ws.dtop.data(), grads.attention(s), dmemory);
     ws.dh.swap(ws.dtop);
   }
   timer.lap(&StepProfile::output);
@@ -153,7 +152,9 @@ std::vector<size_t> param_sizes(const Spec& s) {
     const size_t in = l > 0 ? s.units : (s.embed > 0 ? s.embed : s.vocab);
     sizes.insert(sizes.end(), {in * w, size_t(s.units) * w, w});
   }
-  if (s.attention > 0) sizes.insert(sizes.end(), {size_t(s.units) * s.attention, size_t(s.attention + s.units) * s.units});
+  const size_t u = s.units, width = s.attention;
+  if (s.attention > 0 && s.attention_kind == AttentionKind::luong) sizes.insert(sizes.end(), {u * width, (width + u) * u});
+  if (s.attention > 0 && s.attention_kind == AttentionKind::bahdanau) sizes.insert(sizes.end(), {u * u, width * u, u, (width + u) * u});
   sizes.insert(sizes.end(), {size_t(s.units) * s.vocab, size_t(s.vocab)});
   return sizes;
 }

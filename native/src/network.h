@@ -36,6 +36,10 @@ struct Spec {
    * 0 for a network without attention.
    */
   int attention = 0;
+  /** The score of that attention (attention.h). */
+  AttentionKind attention_kind = AttentionKind::luong;
+  /** Parameter arrays of the attention (0 without). */
+  int attention_arrays() const { return attention > 0 ? gn::attention_arrays(attention_kind) : 0; }
   /** Gate blocks per unit: LSTM 4, GRU 3, RNN 1 (the cell's, cells/cell.h). */
   int gates() const;
   /** Arrays [batch, units] in a layer's recurrent state: LSTM 2 (h, c), GRU and RNN 1 (h). */
@@ -44,8 +48,8 @@ struct Spec {
 
 /**
  * Pointers to the network's parameters, in this order: [embedding [vocab, embed]], then per layer kernel
- * [in, gates·units], recurrent kernel [units, gates·units], bias [gates·units]; [with attention: its score kernel
- * [units, width] and combine kernel [width + units, units]]; then the output kernel [units, vocab] and bias [vocab].
+ * [in, gates·units], recurrent kernel [units, gates·units], bias [gates·units]; [with attention: its arrays, see
+ * AttentionParams]; then the output kernel [units, vocab] and bias [vocab].
  * Row-major, as tfjs stores them.
  */
 struct Params {
@@ -55,10 +59,12 @@ struct Params {
   float* kernel(const Spec& s, int l) const { return tensors[base(s) + 3 * l]; }
   float* recurrent(const Spec& s, int l) const { return tensors[base(s) + 3 * l + 1]; }
   float* bias(const Spec& s, int l) const { return tensors[base(s) + 3 * l + 2]; }
-  float* score(const Spec& s) const { return tensors[base(s) + 3 * s.layers]; }
-  float* combine(const Spec& s) const { return tensors[base(s) + 3 * s.layers + 1]; }
-  float* out_kernel(const Spec& s) const { return tensors[base(s) + 3 * s.layers + (s.attention > 0 ? 2 : 0)]; }
-  float* out_bias(const Spec& s) const { return tensors[base(s) + 3 * s.layers + (s.attention > 0 ? 3 : 1)]; }
+  AttentionParams attention(const Spec& s) const {
+    const auto first = tensors.begin() + base(s) + 3 * s.layers;
+    return AttentionParams{s.attention_kind, std::vector<float*>(first, first + s.attention_arrays())};
+  }
+  float* out_kernel(const Spec& s) const { return tensors[base(s) + 3 * s.layers + s.attention_arrays()]; }
+  float* out_bias(const Spec& s) const { return tensors[base(s) + 3 * s.layers + s.attention_arrays() + 1]; }
 };
 
 /** Sizes of every parameter array, in {@link Params} order. */

@@ -29,7 +29,10 @@ inline void read_cell(const Napi::Object& o, const char* what, const CellKernels
   gate = static_cast<GateKind>(code);
 }
 
-/** A recurrent network's spec: {cell, gate, layers, units, vocab, embed, dropout, attention (optional: memory width)}. */
+/**
+ * A recurrent network's spec: {cell, gate, layers, units, vocab, embed, dropout, attention (optional: memory width),
+ * attentionKind (optional: 0 Luong, 1 Bahdanau)}.
+ */
 inline Spec read_spec(const Napi::Object& o) {
   Spec s{};
   read_cell(o, "spec", s.cell, s.gate);
@@ -38,6 +41,9 @@ inline Spec read_spec(const Napi::Object& o) {
   s.vocab = read_integer(o, "spec", "vocab", 2);
   s.embed = read_integer(o, "spec", "embed", 0);
   s.attention = o.Get("attention").IsUndefined() ? 0 : read_integer(o, "spec", "attention", 0);
+  const int kind = o.Get("attentionKind").IsUndefined() ? 0 : read_integer(o, "spec", "attentionKind", 0);
+  if (kind > 1) throw Napi::Error::New(o.Env(), "native: unknown spec.attentionKind (0 Luong, 1 Bahdanau)");
+  s.attention_kind = static_cast<AttentionKind>(kind);
   const Napi::Value dropout = o.Get("dropout");
   s.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().FloatValue() : -1.0f;
   if (!(s.dropout >= 0.0f && s.dropout < 1.0f)) throw Napi::Error::New(o.Env(), "native: spec.dropout must be a number in [0, 1) (as a float)");

@@ -80,8 +80,7 @@ const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   const float* top = hidden_[s.layers - 1].data();
   if (s.attention > 0) {
     if (memory_lengths_.empty()) throw std::invalid_argument("a decoder with attention was fed before set_memory");
-    attention_forward(n, params_.score(s), params_.combine(s), top, 1, batch_, {memory_.data(), memory_lengths_.data(), memory_length_, s.attention},
-                      attention_);
+    attention_forward(n, params_.attention(s), top, 1, batch_, {memory_.data(), memory_lengths_.data(), memory_length_, s.attention}, attention_);
     top = attention_.out.data();
   }
   logits_.resize(size_t(batch_) * v);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { initBackend } from '../backend';
 import { selectEngine } from '../engines';
 import { loadArtifact } from '../io';
-import { evaluateTranslations, type TranslationScores } from '../sample';
+import { evaluateTranslations, type TranslationScores, withoutStress } from '../sample';
 import { evaluationPairs } from '../session';
 import { addRunOptions, type CommonFlags, decimal, integer, integerList } from './options';
 import { log, printJson, printText } from './output';
@@ -16,6 +16,8 @@ interface EvaluateFlags extends CommonFlags {
   lengthPenalty: number;
   length: number;
   limit?: number;
+  /** Compare phonemes without their stress digits. */
+  ignoreStress: boolean;
 }
 
 const decodingName = (beam: number) => (beam === 1 ? 'greedy' : `beam ${beam}`);
@@ -37,12 +39,16 @@ async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<
   const pairs = (await evaluationPairs(loaded, flags.corpus, log)).slice(0, flags.limit);
   const engine = selectEngine(flags.engine, loaded.network).name;
   const decodings = flags.beam.map((beam) => {
-    log(`decoding ${pairs.length} sources (${decodingName(beam)}), engine ${engine}`);
+    log(
+      `decoding ${pairs.length} sources (${decodingName(beam)}), engine ${engine}` +
+        (flags.ignoreStress ? ', phonemes compared without stress' : ''),
+    );
     const scores = evaluateTranslations(loaded, loaded.source!, pairs, {
       beam,
       lengthPenalty: flags.lengthPenalty,
       length: flags.length,
       engine,
+      ...(flags.ignoreStress && { tokenKey: withoutStress }),
     });
     return { beam, scores };
   });
@@ -53,7 +59,13 @@ async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<
         `(${loaded.source!.config.maxLen} tokens)`,
     );
   if (flags.json) {
-    const documents = decodings.map(({ beam, scores }) => ({ ...scores, beam, backend, engine }));
+    const documents = decodings.map(({ beam, scores }) => ({
+      ...scores,
+      beam,
+      backend,
+      engine,
+      ...(flags.ignoreStress && { ignoreStress: true }),
+    }));
     return void printJson(documents.length === 1 ? documents[0] : documents);
   }
   const shown = decodings
@@ -95,7 +107,12 @@ export function addEvaluateCommand(program: Command): void {
       0.6,
     )
     .option('--length <n>', 'target tokens at most per source', integer(1), 100)
-    .option('--limit <n>', 'score only the first n pairs', integer(1));
+    .option('--limit <n>', 'score only the first n pairs', integer(1))
+    .option(
+      '--ignore-stress',
+      "compare phonemes without CMUdict's stress digits (AH0, AH1 → AH), as published CMUdict results are scored",
+      false,
+    );
   addRunOptions(
     evaluate,
     'print {beam, pairs, exactMatch, wordErrorRate, tokenErrorRate, results: [{source, target, output, exact, edits}]} ' +

@@ -175,7 +175,8 @@ export function addTrainCommand(program: Command): void {
     .addOption(
       new Option(
         '--attention <kind>',
-        "with --task seq2seq: the decoder attends to every encoder output (luong), or only to the encoder's final state (none)",
+        'with --task seq2seq: the decoder attends to every encoder output, scoring them multiplicatively (luong) or ' +
+          "additively (bahdanau), or sees only the encoder's final state (none)",
       ).choices(ATTENTIONS),
     )
     .option('--bidirectional', 'with --task seq2seq: the encoder reads the source both ways (half the units each)')

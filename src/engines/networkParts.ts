@@ -4,7 +4,8 @@ import {
   cellOfLayerClass,
   GATE_ACTIVATIONS,
   GateActivation,
-  LuongAttention,
+  type DecoderAttention,
+  isAttentionLayer,
   OneHot,
   SeededDropout,
   TokenEmbedding,
@@ -26,7 +27,7 @@ export interface NetworkParts {
   embedding: tf.LayerVariable | null;
   recurrent: RecurrentPart[];
   /** A sequence-to-sequence decoder's attention over its encoder's outputs (after the top layer), or null. */
-  attention: LuongAttention | null;
+  attention: DecoderAttention | null;
   output: { kernel: tf.LayerVariable; bias: tf.LayerVariable };
 }
 
@@ -69,7 +70,7 @@ function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
   let embedding: tf.LayerVariable | null = null;
   const recurrent: RecurrentPart[] = [];
   let output: NetworkParts['output'] | null = null;
-  let attention: LuongAttention | null = null;
+  let attention: DecoderAttention | null = null;
   for (const layer of model.layers) {
     const cell = cellOfLayerClass(layer.getClassName());
     if (layer.getClassName() === 'InputLayer' || layer instanceof OneHot) continue;
@@ -79,7 +80,7 @@ function readParts(model: tf.LayersModel): NetworkParts | Unsupported | string {
       if (part instanceof Unsupported) return part;
       recurrent.push(part);
     } else if (layer instanceof SeededDropout && recurrent.length > 0) recurrent[recurrent.length - 1].dropout = layer;
-    else if (layer instanceof LuongAttention && output === null) attention = layer;
+    else if (isAttentionLayer(layer) && output === null) attention = layer;
     else if (layer.getClassName() === 'Dense' && output === null) {
       if (layer.getConfig().activation !== 'linear') return new Unsupported(layer, 'the logits layer must be linear');
       const [kernel, bias] = [weightNamed(layer, 'kernel'), weightNamed(layer, 'bias')];

@@ -3,7 +3,7 @@ import { deriveSeed } from '../random';
 import { OneHot, SeededDropout, TokenEmbedding } from './layers';
 import { CellType, cellNamed } from './cells';
 import { GramSchmidtOrthogonal } from './initializers';
-import { ATTENTIONS, type AttentionKind, LuongAttention } from './attention';
+import { ATTENTIONS, type AttentionKind, attentionLayer } from './attention';
 
 /** How token ids enter the network: one-hot vectors (the lesson's choice for characters) or a learned embedding. */
 export const INPUTS = ['onehot', 'embedding'] as const;
@@ -135,7 +135,7 @@ export function buildGenerator(config: ModelConfig, options: BuildOptions = {}):
   }
   if (config.attention !== undefined) {
     // The encoder has the decoder's units, so its outputs are as wide as the decoder's states.
-    x = new LuongAttention({
+    x = attentionLayer(config.attention, {
       units: config.units,
       memoryWidth: config.units,
       seed: deriveSeed(config.seed, 'attention'),

@@ -3,8 +3,7 @@ import {
   checkMemory,
   concatMemoryRows,
   type EncoderMemory,
-  luongAttention,
-  type LuongWeights,
+  type BoundAttention,
   type MemoryTensors,
   memoryTensors,
   selectMemoryRows,
@@ -116,8 +115,8 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
   protected abstract readonly modelName: string;
   /** Whether a row may start from a `state` conditioning (an n-gram context may not: it is the tokens fed). */
   protected readonly takesInitialState: boolean = true;
-  /** The attention weights of a decoder with attention (it starts from `memory` conditionings only), else null. */
-  protected readonly attentionWeights: LuongWeights | null = null;
+  /** The attention of a decoder with attention (it starts from `memory` conditionings only), else null. */
+  protected readonly attention: BoundAttention | null = null;
   /** The rows' encoder memory (a decoder with attention, once started). */
   private memory: EncoderMemory | null = null;
   /** The memory as tensors, for {@link attend}. */
@@ -127,10 +126,10 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
 
   /**
    * The memory width of a decoder with attention (it starts from `memory` conditionings only), else null; by default
-   * the width {@link attentionWeights} attend to.
+   * the width {@link attention} reads.
    */
   protected memoryWidth(): number | null {
-    return this.attentionWeights?.score.shape[1] ?? null;
+    return this.attention?.memoryWidth ?? null;
   }
 
   start(rows: readonly (Conditioning | null | undefined)[]): void {
@@ -200,17 +199,11 @@ export abstract class VectorStateStepperBase implements VectorStateStepper {
    * attending to the rows' memory; keeps the step's weights in {@link lastAttention}.
    */
   protected attend(hidden: Float32Array): Float32Array {
-    if (this.memoryTensors === null || this.attentionWeights === null)
+    if (this.memoryTensors === null || this.attention === null)
       throw new Error(`${this.modelName} with attention was fed before its rows were started from their sources.`);
-    const { memory, mask } = this.memoryTensors;
     const units = hidden.length / this.batchSize;
     const [output, weights] = tf.tidy(() => {
-      const attended = luongAttention(
-        tf.tensor3d(hidden, [this.batchSize, 1, units]),
-        memory,
-        mask,
-        this.attentionWeights!,
-      );
+      const attended = this.attention!.attend(tf.tensor3d(hidden, [this.batchSize, 1, units]), this.memoryTensors!);
       return [attended.output, attended.weights];
     });
     this.lastAttention = weights.dataSync() as Float32Array;

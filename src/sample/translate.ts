@@ -91,7 +91,7 @@ export function translate(
 }
 
 /** Levenshtein distance between two token sequences: insertions, deletions and substitutions, each 1. */
-export function editDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -133,15 +133,30 @@ export interface TranslationScores {
   results: EvaluatedPair[];
 }
 
+/** A CMUdict phoneme without its stress digit (AH1 → AH); other tokens as they are. */
+export function withoutStress(token: string): string {
+  return token.replace(/(?<=[A-Z])[012]$/, '');
+}
+
+/** How {@link evaluateTranslations} decodes and compares. */
+export interface EvaluateOptions extends TranslateOptions {
+  /**
+   * What two target tokens must share to count as the same (default: the token itself) — e.g. a phoneme without its
+   * stress digit, as published CMUdict results are scored.
+   */
+  tokenKey?: (token: string) => string;
+}
+
 /**
- * Decodes every pair's source (see {@link translate}) and scores the outputs against the targets, token by token;
- * pairs whose source is longer than the model reads are left out and counted in `skipped`.
+ * Decodes every pair's source (see {@link translate}) and scores the outputs against the targets, token by token
+ * (tokens compared by `options.tokenKey`); pairs whose source is longer than the model reads are left out and counted
+ * in `skipped`.
  */
 export function evaluateTranslations(
   decoder: TextGenerator,
   source: SourceEncoder,
   given: readonly Pair[],
-  options: TranslateOptions = {},
+  options: EvaluateOptions = {},
 ): TranslationScores {
   const pairs = given.filter((pair) => source.vocab.encode(pair.source).length <= source.config.maxLen);
   if (pairs.length === 0)
@@ -154,11 +169,14 @@ export function evaluateTranslations(
     pairs.map((p) => p.source),
     options,
   );
+  const { tokens } = decoder.vocab;
+  const key = options.tokenKey ?? ((token: string) => token);
+  const keys = (ids: ArrayLike<number>) => Array.from(ids, (id) => key(tokens[id]));
   let edits = 0;
   let targetTokens = 0;
   const results = pairs.map((pair, i) => {
     const target = decoder.vocab.encode(pair.target);
-    const distance = editDistance(outputs[i].tokens, target);
+    const distance = editDistance(keys(outputs[i].tokens), keys(target));
     edits += distance;
     targetTokens += target.length;
     return { ...pair, output: outputs[i].text, exact: distance === 0, edits: distance };

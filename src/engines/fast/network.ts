@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
-import {
-  groupByLayer,
-  linear,
-  lookupRows,
-  luongAttention,
-  type LuongWeights,
-  type MemoryTensors,
-  SequenceShape,
-} from '../../model';
+import { groupByLayer, linear, lookupRows, type BoundAttention, type MemoryTensors, SequenceShape } from '../../model';
 import { softmaxCrossEntropy } from './crossEntropy';
 import { networkParts } from '../networkParts';
 
@@ -54,23 +46,23 @@ export function fastLogits(
     );
     if (training && part.dropout !== null) x = part.dropout.drop(x) as tf.Tensor2D;
   }
-  if (parts.attention !== null) x = attendTimeMajor(x!, shape, memory, parts.attention.weightTensors());
+  if (parts.attention !== null) x = attendTimeMajor(x!, shape, memory, parts.attention.bind(false));
   return tf.add(linear(x!, parts.output.kernel.read() as tf.Tensor2D), parts.output.bias.read());
 }
 
-/** Luong attention over time-major top-layer states `[steps·batch, units]` → attentional states, time-major. */
+/** Attention over time-major top-layer states `[steps·batch, units]` → attentional states, time-major. */
 function attendTimeMajor(
   states: tf.Tensor2D,
   shape: SequenceShape,
   memory: MemoryTensors | null,
-  weights: LuongWeights,
+  attention: BoundAttention,
 ): tf.Tensor2D {
   if (memory === null)
     throw new Error('A decoder with attention needs its encoder memory: it runs from its source, not alone.');
   const units = states.shape[1];
   const batchMajor = tf.transpose<tf.Tensor3D>(tf.reshape(states, [shape.steps, shape.batch, units]), [1, 0, 2]);
-  const { output, weights: attention } = luongAttention(batchMajor, memory.memory, memory.mask, weights);
-  attention.dispose();
+  const { output, weights } = attention.attend(batchMajor, memory);
+  weights.dispose();
   return tf.reshape(tf.transpose(output, [1, 0, 2]), [shape.steps * shape.batch, units]);
 }
 

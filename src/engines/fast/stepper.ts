@@ -3,7 +3,7 @@ import {
   CellStepper,
   groupByLayer,
   joinStateParts,
-  type LuongWeights,
+  type BoundAttention,
   multiplyRows,
   StateLayout,
   stateParts,
@@ -43,7 +43,7 @@ export class FastStepper extends VectorStateStepperBase {
   private readonly outputBias: Float32Array;
   /** State arrays of each layer's cell (LSTM 2, else 1). */
   private readonly statesPerLayer: number[];
-  protected override readonly attentionWeights: LuongWeights | null;
+  protected override readonly attention: BoundAttention | null;
 
   /** @throws when the network has a layer the fast engine does not implement. */
   constructor(model: tf.LayersModel, batchSize = 1) {
@@ -62,9 +62,7 @@ export class FastStepper extends VectorStateStepperBase {
     this.outputKernel = snapshot(parts.output.kernel);
     this.outputBias = parts.output.bias.read().dataSync() as Float32Array;
     this.statesPerLayer = parts.recurrent.map((part) => part.cell.states);
-    const attention = parts.attention?.weightTensors();
-    this.attentionWeights =
-      attention === undefined ? null : { score: tf.clone(attention.score), combine: tf.clone(attention.combine) };
+    this.attention = parts.attention?.bind(true) ?? null;
     this.layout = { parts: this.statesPerLayer.reduce((a, b) => a + b, 0), units: parts.output.kernel.shape[0]! };
   }
 
@@ -99,18 +97,13 @@ export class FastStepper extends VectorStateStepperBase {
         hidden = this.layers[i].step(addBias(multiplyRows(hidden, batchSize, this.kernels[i - 1]), this.biases[i]));
       }
     }
-    if (this.attentionWeights !== null) hidden = this.attend(hidden!);
+    if (this.attention !== null) hidden = this.attend(hidden!);
     return addBias(multiplyRows(hidden!, batchSize, this.outputKernel), this.outputBias);
   }
 
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
     this.releaseMemory();
-    tf.dispose([
-      ...this.kernels,
-      this.outputKernel,
-      ...(this.inputKernel === null ? [] : [this.inputKernel]),
-      ...(this.attentionWeights === null ? [] : [this.attentionWeights.score, this.attentionWeights.combine]),
-    ]);
+    tf.dispose([...this.kernels, this.outputKernel, ...(this.inputKernel === null ? [] : [this.inputKernel])]);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { cellOfLayerClass, LuongAttention, type MemoryTensors } from '../../model';
+import { cellOfLayerClass, isAttentionLayer, type MemoryTensors } from '../../model';
 import { autodiffTraining } from '../autodiff';
 import type { Engine } from '../engine';
 import { sequenceLoss } from './sequenceLoss';
@@ -23,7 +23,7 @@ function applyFrom(
     const cell = cellOfLayerClass(layer.getClassName());
     const start =
       cell === null || initialState === null ? {} : { initialState: initialState.slice(next, (next += cell.states)) };
-    const attending = layer instanceof LuongAttention && memory !== null ? { memory } : {};
+    const attending = isAttentionLayer(layer) && memory !== null ? { memory } : {};
     x = layer.apply(x, { training, ...start, ...attending }) as tf.Tensor;
   }
   return x;

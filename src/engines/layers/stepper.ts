@@ -4,7 +4,7 @@ import {
   buildGenerator,
   groupByLayer,
   joinStateParts,
-  type LuongWeights,
+  type BoundAttention,
   ModelConfig,
   StateLayout,
   stateLayout,
@@ -19,7 +19,7 @@ export class LayersStepper extends VectorStateStepperBase {
   readonly layout: StateLayout;
   protected readonly modelName = 'A recurrent network';
   private readonly net: tf.LayersModel;
-  protected override readonly attentionWeights: LuongWeights | null;
+  protected override readonly attention: BoundAttention | null;
 
   constructor(model: tf.LayersModel, config: ModelConfig, batchSize = 1) {
     super();
@@ -27,7 +27,7 @@ export class LayersStepper extends VectorStateStepperBase {
     this.net = buildGenerator(config, { stateful: { batchSize } });
     this.net.setWeights(model.getWeights());
     this.layout = stateLayout(config);
-    this.attentionWeights = attentionLayerOf(this.net)?.weightTensors() ?? null;
+    this.attention = attentionLayerOf(this.net)?.bind(false) ?? null;
   }
 
   reset(): void {

@@ -16,6 +16,8 @@ export interface NativeSpec {
   dropout: number;
   /** A decoder with attention: the width of the encoder memory it attends to (absent or 0: no attention). */
   attention?: number;
+  /** Its score: 0 Luong's "general" one, 1 Bahdanau's additive one (absent: 0). */
+  attentionKind?: number;
 }
 
 /** The shape of a sequence-to-sequence model as the addon reads it (see native/src/seq2seq.h). */
@@ -205,6 +207,8 @@ export interface NativeAddon {
     setMemory(memory: NativeMemory): void;
     /** A decoder with attention: `[batch, length]` the weights of the last token fed (empty before one). */
     lastAttention(): Float32Array;
+    /** Frees the stepper's copy of the weights and its state now (the garbage collector does not see their size). */
+    dispose(): void;
   };
 }
 

@@ -65,5 +65,6 @@ export class NativeStepper extends VectorStateStepperBase {
 
   dispose(): void {
     this.releaseMemory();
+    this.stepper.dispose();
   }
 }

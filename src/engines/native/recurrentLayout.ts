@@ -34,6 +34,7 @@ export function nativeLayout(network: tf.LayersModel): NativeLayout {
     embed: parts.embedding === null ? 0 : parts.embedding.shape[1]!,
     dropout: sharedDropoutRate(parts) ?? 0,
     attention: parts.attention?.memoryWidth ?? 0,
+    attentionKind: parts.attention?.kind === 'bahdanau' ? 1 : 0,
   };
   const variables = [
     ...(parts.embedding === null ? [] : [parts.embedding]),

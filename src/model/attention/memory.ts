@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MemoryTensors } from './luong';
+import type { MemoryTensors } from './attend';
 
 /**
  * What an encoder gives a decoder with attention, for a batch of rows: each row's source read into vectors
