@@ -145,6 +145,7 @@ source, on the layers, fast and native engines; a row's source length does not d
     const whole = engineNamed('fast').loss(generator, batch, start.state, 1, start.memory);
     assert.ok(Number.isFinite(whole));
     for (const name of ['layers', 'fast', 'native'].filter((n) => engineNamed(n).unavailableReason() === null)) {
+      const tensorsBefore = tf.memory().numTensors;
       const stepper = engineNamed(name).createStepper(generator, config, 3);
       stepper.start(starts.map((s) => (s instanceof Float32Array ? { kind: 'state', state: s } : s)));
       let nll = 0;
@@ -176,6 +177,11 @@ source, on the layers, fast and native engines; a row's source length does not d
       const vocab = after.length / 3;
       after.subarray(0, vocab).forEach((v, k) => assert.equal(v, after[vocab + k]));
       stepper.dispose();
+      assert.equal(
+        tf.memory().numTensors,
+        tensorsBefore,
+        `${cell} ${kind}/${name}: the stepper leaves no tensor behind`,
+      );
     }
     assert.throws(
       () => engineNamed('fast').createStepper(generator, config, 1).start([null]),

@@ -74,7 +74,6 @@ void scores_backward(int units, const AttentionParams& p, int steps, int rows, c
   // score = v · tanh(q + k): d pre = d score · v ⊙ (1 − tanh²); d v += d score · tanh; d q += Σ_s d pre; d k += Σ_t d pre
   const float* vector = p.tensors[2];
   float* dvector = grads.tensors[2];
-  std::vector<float> dpre(units);
   for (int t = 0; t < steps; t++) {
     float* dq = dqueries + (size_t(t) * rows + b) * units;
     for (int s = 0; s < len; s++) {

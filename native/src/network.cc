@@ -96,8 +96,9 @@ double run_part(const Spec& s, const Params& p, const std::vector<std::vector<fl
   // Attention over the rows' memory (a decoder with attention), then the output layer and softmax cross-entropy; the
   // logits become their own gradient.
   const float* top = ws.layers[s.layers - 1].output();
-  const MemoryBlock memory{batch.memory + size_t(row0) * batch.memory_length * s.attention, batch.memory_lengths + row0, batch.memory_length,
-                           s.attention};
+  const MemoryBlock memory = s.attention == 0 ? MemoryBlock{}
+                                                : MemoryBlock{batch.memory + size_t(row0) * batch.memory_length * s.attention,
+                                                              batch.memory_lengths + row0, batch.memory_length, s.attention};
   if (s.attention > 0) attention_forward(n, p.attention(s), top, steps, rows, memory, ws.attention);
   const float* attended = s.attention > 0 ? ws.attention.out.data() : top;
   ws.logits.resize(tb * v);

@@ -104,6 +104,7 @@ export class FastStepper extends VectorStateStepperBase {
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
     this.releaseMemory();
+    this.attention?.dispose();
     tf.dispose([...this.kernels, this.outputKernel, ...(this.inputKernel === null ? [] : [this.inputKernel])]);
   }
 }

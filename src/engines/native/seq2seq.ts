@@ -47,6 +47,8 @@ export function nativeSeq2SeqLayout(
     return { reason: 'an encoder whose layers do not all read the same ways' };
   if (directions.some((part) => part.recurrentKernel.shape[0] !== units))
     return { reason: 'encoder layers of different sizes' };
+  if (parts.recurrent.length !== decoder.spec.layers || units * (bidirectional ? 2 : 1) !== decoder.spec.units)
+    return { reason: "an encoder whose layers or width differ from its decoder's" };
   const variables = encoderVariables(parts);
   if (variables.some((v, i) => encoder.trainableWeights[i] !== v))
     return { reason: 'encoder weights in an order other than embedding, layers' };
