@@ -110,7 +110,7 @@ struct RecurrentModel {
     const int threads = gn::read_threads(info[5]);
     return trainer.step([&](const std::vector<float*>& weights, const std::vector<float*>& grads) {
       return gn::loss_and_gradients(spec, gn::Params{weights}, batch, threads, gn::Params{grads});
-    });
+    }, threads);
   }
 };
 

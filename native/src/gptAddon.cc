@@ -83,7 +83,7 @@ struct GptModel {
     return trainer.step([&](const std::vector<float*>& weights, const std::vector<float*>& grads) {
       return gpt_loss_and_gradients(spec, std::vector<const float*>(weights.begin(), weights.end()), b.inputs, b.targets,
                                     b.mask, b.batch, b.steps, seeds, threads, grads);
-    });
+    }, threads);
   }
 };
 

@@ -75,7 +75,7 @@ struct Seq2SeqModel {
     const int threads = read_threads(info[5]);
     return trainer.step([&](const std::vector<float*>& weights, const std::vector<float*>& grads) {
       return seq2seq_loss_and_gradients(spec, weights, batch, sources, threads, grads);
-    });
+    }, threads);
   }
 };
 

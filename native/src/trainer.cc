@@ -2,6 +2,7 @@
 // decay (AdamW) and Adam, as tfjs computes them.
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <utility>
 
 #include "mathx.h"
@@ -47,7 +48,32 @@ StepProfile& step_profile() {
   return profile;
 }
 
-double Trainer::step(const GradientPass& pass) {
+void Trainer::update(float scale, int threads) {
+  const float one_minus_acc1 = 1.0f - acc_beta1_, one_minus_acc2 = 1.0f - acc_beta2_;
+  // tfjs multiplies by the learning rate as a float32 scalar; the decay factor is 1 − lr·wd in double, then float.
+  const float learning_rate = float(adam_.learning_rate), decay = float(1.0 - adam_.learning_rate * adam_.weight_decay);
+  // Elements [lo, hi) of all the weights laid end to end: every element's update depends on it alone, so any split
+  // gives the same numbers.
+  const auto update_range = [&](size_t lo, size_t hi) {
+    size_t offset = 0;
+    for (size_t i = 0; i < weights_.size(); offset += weights_[i].size(), i++) {
+      const size_t from = std::max(lo, offset), to = std::min(hi, offset + weights_[i].size());
+      if (from >= to) continue;
+      const size_t at = from - offset;
+      adam_update(weights_[i].data() + at, first_[i].data() + at, second_[i].data() + at, grads_[i].data() + at, to - from, scale, adam_,
+                  learning_rate, decayed_[i] ? decay : 1.0f, one_minus_acc1, one_minus_acc2);
+    }
+  };
+  size_t total = 0;
+  for (const auto& w : weights_) total += w.size();
+  const size_t parts = threads > 1 && total >= kParallelUpdate ? size_t(threads) : 1;
+  std::vector<std::thread> workers;
+  for (size_t k = 1; k < parts; k++) workers.emplace_back(update_range, total * k / parts, total * (k + 1) / parts);
+  update_range(0, total / parts);
+  for (auto& worker : workers) worker.join();
+}
+
+double Trainer::step(const GradientPass& pass, int threads) {
   const double loss = pass(weight_arrays_, grad_arrays_);
   PhaseTimer timer(true);
   float scale = 1.0f;
@@ -56,13 +82,7 @@ double Trainer::step(const GradientPass& pass) {
     for (const auto& g : grads_) for (float x : g) sum += double(x) * x;
     scale = std::min(1.0f, adam_.clip_norm / (float(std::sqrt(sum)) + 1e-6f));
   }
-  const float one_minus_acc1 = 1.0f - acc_beta1_, one_minus_acc2 = 1.0f - acc_beta2_;
-  // tfjs multiplies by the learning rate as a float32 scalar; the decay factor is 1 − lr·wd in double, then float.
-  const float learning_rate = float(adam_.learning_rate), decay = float(1.0 - adam_.learning_rate * adam_.weight_decay);
-  for (size_t i = 0; i < weights_.size(); i++) {
-    adam_update(weights_[i].data(), first_[i].data(), second_[i].data(), grads_[i].data(), weights_[i].size(), scale,
-                adam_, learning_rate, decayed_[i] ? decay : 1.0f, one_minus_acc1, one_minus_acc2);
-  }
+  update(scale, threads);
   acc_beta1_ *= adam_.beta1;
   acc_beta2_ *= adam_.beta2;
   iterations_ += 1;

@@ -37,8 +37,11 @@ class Trainer {
   Trainer(std::vector<std::vector<float>> weights, std::vector<std::vector<float>> first,
           std::vector<std::vector<float>> second, int iterations, float acc_beta1, float acc_beta2,
           const AdamSettings& adam, std::vector<bool> decayed);
-  /** One optimisation step with the gradients of `pass`; returns its loss (NaN stays NaN). */
-  double step(const GradientPass& pass);
+  /**
+   * One optimisation step with the gradients of `pass`; returns its loss (NaN stays NaN). The update of a large
+   * network is shared by `threads` threads (the same numbers whatever their count).
+   */
+  double step(const GradientPass& pass, int threads = 1);
   /** The learning rate of the next steps (and so the weight decay's factor 1 − lr·wd). */
   void set_learning_rate(double learning_rate) { adam_.learning_rate = learning_rate; }
   const std::vector<std::vector<float>>& weights() const { return weights_; }
@@ -49,6 +52,10 @@ class Trainer {
   float acc_beta2() const { return acc_beta2_; }
 
  private:
+  /** Weights from which the update is worth sharing among threads (starting one costs tens of microseconds). */
+  static constexpr size_t kParallelUpdate = 1 << 16;
+  /** The weight decay and Adam update of every weight with the gradients scaled by `scale`, on `threads` threads. */
+  void update(float scale, int threads);
   std::vector<std::vector<float>> weights_, first_, second_, grads_;
   std::vector<float*> weight_arrays_, grad_arrays_;
   int iterations_;
