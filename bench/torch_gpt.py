@@ -10,7 +10,8 @@ import argparse
 import json
 import math
 import sys
-import time
+
+from torch_timing import seconds_per_step
 
 try:
     import torch
@@ -83,14 +84,7 @@ def main():
             loss.backward()
             optimizer.step()
 
-        for _ in range(a.warmup):
-            step()
-        best = math.inf
-        for _ in range(a.repeats):
-            start = time.perf_counter()
-            for _ in range(a.steps):
-                step()
-            best = min(best, (time.perf_counter() - start) / a.steps)
+        best = seconds_per_step(step, a.warmup, a.steps, a.repeats)
         by_threads[threads] = a.batch * a.context / best
         print(f"  PyTorch GPT, {threads} thread(s): {by_threads[threads]:.0f} chars/s", file=sys.stderr, flush=True)
     print(json.dumps({"available": True, "version": torch.__version__, "byThreads": by_threads}))

@@ -10,9 +10,9 @@ padding, so no packing). It times training steps with each thread count and prin
 """
 import argparse
 import json
-import math
 import sys
-import time
+
+from torch_timing import seconds_per_step
 
 try:
     import torch
@@ -71,14 +71,7 @@ def main():
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
 
-        for _ in range(a.warmup):
-            step()
-        best = math.inf
-        for _ in range(a.repeats):
-            start = time.perf_counter()
-            for _ in range(a.steps):
-                step()
-            best = min(best, (time.perf_counter() - start) / a.steps)
+        best = seconds_per_step(step, a.warmup, a.steps, a.repeats)
         by_threads[threads] = a.batch * a.target_length / best
         print(f"  PyTorch seq2seq, {threads} thread(s): {by_threads[threads]:.0f} tokens/s", file=sys.stderr, flush=True)
     print(json.dumps({"available": True, "version": torch.__version__, "byThreads": by_threads}))

@@ -51,6 +51,17 @@ std::vector<size_t> encoder_param_sizes(const EncoderSpec& e) {
   return sizes;
 }
 
+std::vector<int32_t> source_lengths(const int32_t* sources, int source_length, int rows) {
+  std::vector<int32_t> lengths(rows);
+  for (int r = 0; r < rows; r++) {
+    const int32_t* ids = sources + size_t(r) * source_length;
+    int len = source_length;
+    while (len > 0 && ids[len - 1] == 0) len--;
+    lengths[r] = len;
+  }
+  return lengths;
+}
+
 std::vector<std::vector<float>> encoder_recurrent_t(const EncoderSpec& e, const Params& p) {
   std::vector<std::vector<float>> out(size_t(e.layers) * e.directions());
   for (int l = 0; l < e.layers; l++)
@@ -58,18 +69,12 @@ std::vector<std::vector<float>> encoder_recurrent_t(const EncoderSpec& e, const 
   return out;
 }
 
-void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sources, int source_length, int batch, int row0, int rows,
-                     EncoderTrace& tr, float* state, float* memory, int memory_length) {
+void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sources, const int32_t* lengths, int source_length, int batch,
+                     int row0, int rows, EncoderTrace& tr, float* state, float* memory, int memory_length) {
   const Spec cs = e.cell_spec();
   const int u = e.units, dirs = e.directions(), width = e.width(), gw = e.cell->gates * u;
-  // Each row's length (its ids up to the last that is not padding), longest first.
-  std::vector<int> length_of(rows);
-  for (int b = 0; b < rows; b++) {
-    const int32_t* ids = sources + size_t(row0 + b) * source_length;
-    int len = source_length;
-    while (len > 0 && ids[len - 1] == 0) len--;
-    length_of[b] = len;
-  }
+  // The rows' lengths, longest first.
+  const int32_t* length_of = lengths + row0;
   tr.rows = rows;
   tr.order.resize(rows);
   std::iota(tr.order.begin(), tr.order.end(), 0);

@@ -52,12 +52,16 @@ struct EncoderTrace {
 };
 
 /**
- * Encodes rows [row0, row0 + rows) of `sources` ([batch, source_length] ids, padded with 0 at the end): writes each
+ * Encodes rows [row0, row0 + rows) of `sources` ([batch, source_length] ids, padded with 0 at the end; `lengths`
+ * [batch] each row's ids before its padding, see source_lengths): writes each
  * row's decoder initial state into `state` (laid out as state_size(decoder, batch): per layer h, then c for an LSTM,
  * `width` wide) and its memory into `memory` ([batch, memory_length, width], zeros past the row's length).
  */
-void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sources, int source_length, int batch, int row0, int rows,
-                     EncoderTrace& tr, float* state, float* memory, int memory_length);
+void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sources, const int32_t* lengths, int source_length, int batch,
+                     int row0, int rows, EncoderTrace& tr, float* state, float* memory, int memory_length);
+
+/** Each of the `rows` sources' length ([rows, source_length] ids): its ids up to the last that is not padding (0). */
+std::vector<int32_t> source_lengths(const int32_t* sources, int source_length, int rows);
 
 /**
  * Back through {@link encoder_forward}'s rows from the gradients of the state and the memory it wrote (same layouts):

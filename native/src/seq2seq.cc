@@ -25,14 +25,7 @@ double seq2seq_loss_and_gradients(const Seq2SeqSpec& s, const std::vector<float*
   const bool backward = !grads.empty();
   const int rows = batch.batch, width = s.encoder.width();
   // Each row's source length, and the memory's: the longest.
-  static std::vector<int32_t> lengths;
-  lengths.resize(rows);
-  for (int r = 0; r < rows; r++) {
-    const int32_t* ids = sources.ids + size_t(r) * sources.length;
-    int len = sources.length;
-    while (len > 0 && ids[len - 1] == 0) len--;
-    lengths[r] = len;
-  }
+  const std::vector<int32_t> lengths = source_lengths(sources.ids, sources.length, rows);
   const int memory_length = rows > 0 ? *std::max_element(lengths.begin(), lengths.end()) : 0;
   static std::vector<float> state, memory, state_grads, memory_grads;
   state.resize(state_size(s.decoder, rows)), memory.resize(size_t(rows) * memory_length * width);
@@ -48,7 +41,7 @@ double seq2seq_loss_and_gradients(const Seq2SeqSpec& s, const std::vector<float*
   static std::vector<EncoderTrace> traces;
   traces.resize(std::max(1, std::min(threads, rows)));
   const double loss = run_parts(rows, threads, seq2seq_param_sizes(s), grads, [&](int part, int row0, int count, const std::vector<float*>& into) {
-    encoder_forward(s.encoder, encoder, sources.ids, sources.length, rows, row0, count, traces[part], state.data(), memory.data(), memory_length);
+    encoder_forward(s.encoder, encoder, sources.ids, lengths.data(), sources.length, rows, row0, count, traces[part], state.data(), memory.data(), memory_length);
     const auto split = into.begin() + (into.empty() ? 0 : decoder_arrays);
     const double part_loss = network_part(s.decoder, decoder, shared, run, part, row0, count, Params{std::vector<float*>(into.begin(), split)}, results);
     if (backward)
