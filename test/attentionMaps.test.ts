@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { attentionMaps, buildGpt, type GptConfig } from '../src/families';
 import { GPT_LAYERS } from '../src/families/gpt';
-import { attentionFigure, figureToSvg } from '../src/plot';
+import { alignmentFigure, attentionFigure, figureToSvg } from '../src/plot';
 import { CharVocab, EOS_ID } from '../src/vocab';
 
 // A GPT's attention maps (what each head of a block attends to on a text) against the same weights computed here from
@@ -124,5 +124,22 @@ test('an attention heatmap renders as SVG with the tokens as labels (spaces made
       data: [bad.data[0], { type: 'scatter', x: [1], y: [1] }],
     }),
     /holds its heatmap trace alone/,
+  );
+});
+
+test('an alignment heatmap: a row per output token, a column per source token, every cell drawn; bad shapes named', async () => {
+  const weights = [
+    [0.9, 0.1, 0],
+    [0.1, 0.2, 0.7],
+  ];
+  const figure = alignmentFigure(['c', 'a', 't'], ['K', 'AE1'], weights, 'cat');
+  const svg = await figureToSvg(figure, { width: 300, height: 200 });
+  assert.match(svg, /AE1/);
+  assert.match(svg, /source token/);
+  assert.equal((svg.match(/<path aria-label="c: \d+; r: \d+/g) ?? []).length, 6, 'one rectangle per cell');
+  assert.deepEqual(figure.data[0].z, weights);
+  assert.throws(
+    () => alignmentFigure(['c', 'a'], ['K', 'AE1'], weights, 'short'),
+    /2 rows of 3, but there are 2 target and 2 source tokens/,
   );
 });

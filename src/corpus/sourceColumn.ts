@@ -26,3 +26,30 @@ export function documentSources(
     return text;
   });
 }
+
+/** How a references cell joins several right targets (`gennet evaluate --references`); split at `|`. */
+export const REFERENCE_SEPARATOR = ' | ';
+
+/**
+ * Other right targets of each document of a sequence-to-sequence corpus, read from a references column: the cell split
+ * at `|`, each trimmed, empty ones dropped (an empty cell: none). Throws naming a missing column.
+ */
+export function documentReferences(
+  table: Table,
+  column: string,
+  rowOfDocument: readonly number[],
+  clean: (text: string) => string,
+): string[][] {
+  const index = table.columns.indexOf(column);
+  if (index < 0)
+    throw new Error(`References column ${quoted(column)} is not in the corpus (columns: ${listSome(table.columns)}).`);
+  return rowOfDocument.map((row) => {
+    const cell = table.rows[row][index];
+    return cell === null
+      ? []
+      : clean(String(cell))
+          .split('|')
+          .map((reference) => reference.trim())
+          .filter((reference) => reference !== '');
+  });
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Corpus, CorpusFormat, describeCorpus, loadCorpus, SplitMode } from '../corpus';
+import { Corpus, CorpusFormat, type CorpusOptions, describeCorpus, loadCorpus, SplitMode } from '../corpus';
 import type { VocabularyUnit } from '../vocab';
 import { DataMode, prepareCharData, prepareWordData, TokenData } from './prepare';
 import { prepareSourceData, type SourceData } from './sourceData';
@@ -83,11 +83,13 @@ function corpusDigest(texts: readonly string[], sources: readonly string[] | nul
 
 /**
  * Loads the corpus that `settings` names and prepares its vocabulary and examples; `log` hears what was loaded and
- * any warning about the text (invalid UTF-8, mojibake).
+ * any warning about the text (invalid UTF-8, mojibake). `scoring.referencesColumn` also reads each pair's other right
+ * targets (into `corpus.references`; they are not trained on).
  */
 export async function prepareCorpusData(
   settings: DataSettings,
   log: (line: string) => void = () => {},
+  scoring: Pick<CorpusOptions, 'referencesColumn'> = {},
 ): Promise<CorpusData> {
   if (settings.sourceColumn !== null && settings.conditions !== null) {
     throw new Error('A model is either conditional (--condition) or sequence-to-sequence (--source-column), not both.');
@@ -103,6 +105,7 @@ export async function prepareCorpusData(
     split: settings.split,
     limit: settings.limit ?? undefined,
     repairMojibake: settings.repairMojibake,
+    referencesColumn: scoring.referencesColumn,
   });
   const stats = describeCorpus(corpus);
   log(

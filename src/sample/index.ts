@@ -8,4 +8,5 @@ export * from './textMetrics';
 export * from './promptCheck';
 export * from './beamSearch';
 export * from './translate';
+export * from './translationScores';
 export * from './textGenerator';

@@ -5,6 +5,7 @@ import { EOS_ID } from '../vocab';
 import { beamSearch } from './beamSearch';
 import { generateBatch } from './generate';
 import type { TextGenerator } from './textGenerator';
+import { type Pair, type ScoreOptions, scoreTranslations, type TranslationScores } from './translationScores';
 
 /** How a sequence-to-sequence model decodes: greedy (default), sampling at a temperature, or beam search. */
 export interface TranslateOptions {
@@ -90,67 +91,12 @@ export function translate(
   return out;
 }
 
-/** Levenshtein distance between two token sequences: insertions, deletions and substitutions, each 1. */
-export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-/** A source with the target it should give. */
-export interface Pair {
-  source: string;
-  target: string;
-}
-
-/** One evaluated pair: what the model gave, and how far it is from the target. */
-export interface EvaluatedPair extends Pair {
-  output: string;
-  exact: boolean;
-  /** Edit distance in target tokens. */
-  edits: number;
-}
-
-/** How well a sequence-to-sequence model does on pairs. */
-export interface TranslationScores {
-  /** Pairs scored. */
-  pairs: number;
-  /** Pairs left out because their source is longer than the model reads (its longest training source). */
-  skipped: number;
-  /** Share of pairs whose output tokens equal the target's. */
-  exactMatch: number;
-  /** Share of pairs whose output differs from the target in any token: 1 − exactMatch (CMUdict's "word error rate"). */
-  wordErrorRate: number;
-  /** Edit distance over all pairs / target tokens over all pairs (the phoneme or word error rate). */
-  tokenErrorRate: number;
-  /** Every pair with its output, in the order given. */
-  results: EvaluatedPair[];
-}
-
-/** A CMUdict phoneme without its stress digit (AH1 → AH); other tokens as they are. */
-export function withoutStress(token: string): string {
-  return token.replace(/(?<=[A-Z])[012]$/, '');
-}
-
-/** How {@link evaluateTranslations} decodes and compares. */
-export interface EvaluateOptions extends TranslateOptions {
-  /**
-   * What two target tokens must share to count as the same (default: the token itself) — e.g. a phoneme without its
-   * stress digit, as published CMUdict results are scored.
-   */
-  tokenKey?: (token: string) => string;
-}
+/** How {@link evaluateTranslations} decodes and scores. */
+export interface EvaluateOptions extends TranslateOptions, ScoreOptions {}
 
 /**
- * Decodes every pair's source (see {@link translate}) and scores the outputs against the targets, token by token
- * (tokens compared by `options.tokenKey`); pairs whose source is longer than the model reads are left out and counted
- * in `skipped`.
+ * Decodes every pair's source (see {@link translate}) and scores the outputs (see {@link scoreTranslations}); pairs
+ * whose source is longer than the model reads are left out and counted in `skipped`.
  */
 export function evaluateTranslations(
   decoder: TextGenerator,
@@ -169,25 +115,5 @@ export function evaluateTranslations(
     pairs.map((p) => p.source),
     options,
   );
-  const { tokens } = decoder.vocab;
-  const key = options.tokenKey ?? ((token: string) => token);
-  const keys = (ids: ArrayLike<number>) => Array.from(ids, (id) => key(tokens[id]));
-  let edits = 0;
-  let targetTokens = 0;
-  const results = pairs.map((pair, i) => {
-    const target = decoder.vocab.encode(pair.target);
-    const distance = editDistance(keys(outputs[i].tokens), keys(target));
-    edits += distance;
-    targetTokens += target.length;
-    return { ...pair, output: outputs[i].text, exact: distance === 0, edits: distance };
-  });
-  const exact = results.filter((r) => r.exact).length;
-  return {
-    pairs: pairs.length,
-    skipped: given.length - pairs.length,
-    exactMatch: exact / pairs.length,
-    wordErrorRate: (pairs.length - exact) / pairs.length,
-    tokenErrorRate: edits / Math.max(targetTokens, 1),
-    results,
-  };
+  return { ...scoreTranslations(decoder.vocab, pairs, outputs, options), skipped: given.length - pairs.length };
 }
