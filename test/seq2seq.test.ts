@@ -348,6 +348,7 @@ function scoresAgainstReferences(table: string): void {
   const withReferences = score('--corpus', shifted, '--references', 'others');
   assert.equal(withReferences.referencesColumn, 'others');
   assert.equal(withReferences.exactMatch, truth.exactMatch);
+  assert.ok(withReferences.tokenErrorRate <= truth.tokenErrorRate, 'no pair is farther from its closest right target');
   assert.ok(truth.exactMatch > 0.5, `exact match ${truth.exactMatch}`);
   withReferences.results.forEach((result, i) => {
     if (result.exact) assert.equal(result.reference, rows[i][1], `pair ${i}: scored against its right target`);
@@ -394,6 +395,7 @@ test('sequence-to-sequence mistakes: each a one-line error that says what to do'
     ],
     [['evaluate', '--model', model, '--beam', '4,1,4'], /4 comes twice in "4,1,4"; give each once/],
     [['evaluate', '--model', model, '--beam', '1,0'], /expected a whole number from 1 to 1000, got "0"/],
+    [['evaluate', '--model', model, '--references', 'others'], /References column "others" is not in the corpus/],
     [
       [
         'train',

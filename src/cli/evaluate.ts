@@ -120,7 +120,7 @@ export function addEvaluateCommand(program: Command): void {
     )
     .option(
       '--references <column>',
-      'a column of other right targets of each pair, separated by | (cmudict: alternatives, its other ' +
+      "a column of other right targets of each pair, separated by | (cmudict: alternatives, its words' other " +
         'pronunciations): an output equal to any right target is right, and is scored against the closest',
     );
   addRunOptions(

@@ -32,7 +32,8 @@ export const REFERENCE_SEPARATOR = ' | ';
 
 /**
  * Other right targets of each document of a sequence-to-sequence corpus, read from a references column: the cell split
- * at `|`, each trimmed, empty ones dropped (an empty cell: none). Throws naming a missing column.
+ * at `|` (so a reference cannot hold one), each trimmed, empty ones dropped (an empty cell: none). Throws naming a
+ * missing column.
  */
 export function documentReferences(
   table: Table,

@@ -22,6 +22,8 @@ export async function evaluationPairs(
   from: PairSource = {},
   log: Log = () => {},
 ): Promise<Pair[]> {
+  if (typeof from !== 'object')
+    throw new Error(`evaluationPairs takes where to read the pairs as {corpus, referencesColumn}, got ${typeof from}.`);
   const { corpus, referencesColumn } = from;
   const run = model.saved.run;
   if (model.source === null)
