@@ -2,10 +2,10 @@
 // decay (AdamW) and Adam, as tfjs computes them.
 #include <algorithm>
 #include <cmath>
-#include <thread>
 #include <utility>
 
 #include "mathx.h"
+#include "parts.h"
 #include "profile.h"
 #include "trainer.h"
 
@@ -66,11 +66,11 @@ void Trainer::update(float scale, int threads) {
   };
   size_t total = 0;
   for (const auto& w : weights_) total += w.size();
-  const size_t parts = threads > 1 && total >= kParallelUpdate ? size_t(threads) : 1;
-  std::vector<std::thread> workers;
-  for (size_t k = 1; k < parts; k++) workers.emplace_back(update_range, total * k / parts, total * (k + 1) / parts);
-  update_range(0, total / parts);
-  for (auto& worker : workers) worker.join();
+  // The elements shared among the threads as a batch's rows are (run_parts: no gradients of its own to sum).
+  run_parts(int(total), total >= kParallelUpdate ? threads : 1, {}, {}, [&](int, int first, int count, const std::vector<float*>&) {
+    update_range(size_t(first), size_t(first) + size_t(count));
+    return 0.0;
+  });
 }
 
 double Trainer::step(const GradientPass& pass, int threads) {
