@@ -224,6 +224,25 @@ export const SAVED_MODELS: SavedModelCase[] = [
     engines: NETWORK_ENGINES,
   },
   {
+    name: 'seq2seq-dropout',
+    prompt: '',
+    source: 'water',
+    train: [
+      ...cmudictPairs,
+      '--model',
+      'lstm:2x8',
+      '--attention',
+      'luong',
+      '--bidirectional',
+      '--dropout',
+      '0.3',
+      '--encoder-dropout',
+      '0.2',
+      ...common,
+    ],
+    engines: NETWORK_ENGINES,
+  },
+  {
     name: 'mlp',
     prompt: 'ab',
     train: ['--corpus', FIXTURE_CORPUS, '--column', 'text', '--model', 'mlp:4x16', '--embedding-dim', '6', ...common],
@@ -255,6 +274,7 @@ export const RETRAINED = [
   'seq2seq',
   'seq2seq-attention',
   'seq2seq-bahdanau',
+  'seq2seq-dropout',
   'gpt',
 ];
 

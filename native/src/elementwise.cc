@@ -51,6 +51,18 @@ GN_VECTOR_CLONES void multiply_by(float* __restrict x, const float* __restrict y
   for (size_t k = 0; k < n; k++) x[k] *= y[k];
 }
 
+GN_VECTOR_CLONES double sum_of_squares(const float* __restrict x, size_t n) {
+  constexpr size_t kLanes = 8;
+  double lanes[kLanes] = {};
+  const size_t whole = n - n % kLanes;
+  for (size_t k = 0; k < whole; k += kLanes)
+    for (size_t j = 0; j < kLanes; j++) lanes[j] += double(x[k + j]) * double(x[k + j]);
+  double sum = 0.0;
+  for (size_t k = whole; k < n; k++) sum += double(x[k]) * double(x[k]);
+  for (size_t j = 0; j < kLanes; j++) sum += lanes[j];
+  return sum;
+}
+
 const float* zeros(size_t count) {
   thread_local std::vector<float> buffer;
   if (buffer.size() < count) buffer.assign(count, 0.0f);

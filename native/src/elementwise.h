@@ -36,6 +36,9 @@ void dropout_mask(uint32_t seed, float rate, int row0, int rows, int steps, int 
 /** x ⊙= y (n values). */
 void multiply_by(float* __restrict x, const float* __restrict y, size_t n);
 
+/** Σ x[k]² in double, over 8 interleaved partial sums (it vectorises; their order is fixed, so is the result). */
+double sum_of_squares(const float* __restrict x, size_t n);
+
 /** `count` zeros to read in place of an absent (zero) previous state, so loops need no branch per element. */
 const float* zeros(size_t count);
 

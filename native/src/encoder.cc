@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "cells/cell.h"
+#include "elementwise.h"
 #include "linear.h"
 
 namespace gn {
@@ -31,6 +32,21 @@ void for_positions(const EncoderTrace& tr, int d, F each) {
 size_t state_at(const EncoderSpec& e, int l, int which, int batch, int r) {
   const int width = e.width(), states = e.cell->states;
   return (size_t(l) * states + which) * batch * width + size_t(r) * width;
+}
+
+/**
+ * Layer `l`'s dropout scales for the sorted rows, laid out as its outputs (zeros past each row's length): each row's
+ * from its place `row0 + order[k]` in the batch over `memory_length` steps, so that no split of the rows changes them.
+ */
+void layer_mask(const EncoderSpec& e, uint32_t seed, int row0, int memory_length, const EncoderTrace& tr, std::vector<float>& mask) {
+  const int width = e.width();
+  thread_local std::vector<float> row;
+  row.resize(size_t(memory_length) * width);
+  mask.assign(size_t(tr.steps) * tr.rows * width, 0.0f);
+  for (int k = 0; k < tr.rows; k++) {
+    dropout_mask(seed, e.dropout, row0 + tr.order[k], 1, memory_length, width, row.data());
+    for (int t = 0; t < tr.lengths[k]; t++) std::copy_n(row.data() + size_t(t) * width, width, mask.data() + (size_t(t) * tr.rows + k) * width);
+  }
 }
 
 }  // namespace
@@ -62,15 +78,14 @@ std::vector<int32_t> source_lengths(const int32_t* sources, int source_length, i
   return lengths;
 }
 
-std::vector<std::vector<float>> encoder_recurrent_t(const EncoderSpec& e, const Params& p) {
-  std::vector<std::vector<float>> out(size_t(e.layers) * e.directions());
+void encoder_recurrent_t(const EncoderSpec& e, const Params& p, std::vector<std::vector<float>>& out) {
+  out.resize(size_t(e.layers) * e.directions());
   for (int l = 0; l < e.layers; l++)
     for (int d = 0; d < e.directions(); d++) transpose(layer_param(e, p, l, d, 1), e.units, e.cell->gates * e.units, out[l * e.directions() + d]);
-  return out;
 }
 
 void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sources, const int32_t* lengths, int source_length, int batch,
-                     int row0, int rows, EncoderTrace& tr, float* state, float* memory, int memory_length) {
+                     int row0, int rows, const uint32_t* dropout_seeds, EncoderTrace& tr, float* state, float* memory, int memory_length) {
   const Spec cs = e.cell_spec();
   const int u = e.units, dirs = e.directions(), width = e.width(), gw = e.cell->gates * u;
   // The rows' lengths, longest first.
@@ -94,7 +109,7 @@ void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sourc
   for_positions(tr, 0, [&](int k, int t, int) { tr.ids[size_t(t) * rows + k] = sources[size_t(row0 + tr.order[k]) * source_length + t]; });
   tr.x.resize(tb * e.embed);
   gather_rows(p.tensors[0], e.embed, tr.ids.data(), tb, tr.x.data());
-  tr.traces.resize(size_t(e.layers) * dirs), tr.inputs.resize(size_t(e.layers) * dirs), tr.outputs.resize(e.layers);
+  tr.traces.resize(size_t(e.layers) * dirs), tr.inputs.resize(size_t(e.layers) * dirs), tr.outputs.resize(e.layers), tr.masks.resize(e.layers);
   const float* in = tr.x.data();
   int in_width = e.embed;
   for (int l = 0; l < e.layers; l++) {
@@ -125,6 +140,11 @@ void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sourc
         if (e.cell->states == 2) std::copy_n(lt.c.data() + last, u, state + state_at(e, l, 1, batch, r) + d * u);
       }
     }
+    tr.masks[l].clear();
+    if (dropout_seeds != nullptr && e.dropped(l)) {
+      layer_mask(e, dropout_seeds[l], row0, memory_length, tr, tr.masks[l]);
+      multiply_by(tr.outputs[l].data(), tr.masks[l].data(), tb * width);
+    }
     in = tr.outputs[l].data();
     in_width = width;
   }
@@ -139,11 +159,13 @@ void encoder_backward(const EncoderSpec& e, const Params& p, const std::vector<s
   const int u = e.units, dirs = e.directions(), width = e.width(), gw = e.cell->gates * u, rows = tr.rows, steps = tr.steps;
   if (steps == 0) return;
   const size_t tb = size_t(steps) * rows;
-  std::vector<float> dy(tb * width, 0.0f), dx, dh(tb * u), dz(tb * gw), dinput, final_c(size_t(rows) * u);
+  std::vector<float> &dy = tr.dy, &dx = tr.dx, &dh = tr.dh, &dz = tr.dz, &dinput = tr.dinput, &final_c = tr.final_c;
+  dy.assign(tb * width, 0.0f), dh.resize(tb * u), dz.resize(tb * gw), final_c.resize(size_t(rows) * u);
   for_positions(tr, 0, [&](int k, int t, int) {
     std::copy_n(memory_grads + (size_t(row0 + tr.order[k]) * memory_length + t) * width, width, dy.data() + (size_t(t) * rows + k) * width);
   });
   for (int l = e.layers - 1; l >= 0; l--) {
+    if (!tr.masks[l].empty()) multiply_by(dy.data(), tr.masks[l].data(), tb * width);  // through the dropout
     const int in_width = l > 0 ? width : e.embed;
     const float* in = l > 0 ? tr.outputs[l - 1].data() : tr.x.data();
     dx.assign(tb * in_width, 0.0f);

@@ -23,7 +23,15 @@ struct EncoderSpec {
   bool bidirectional;
   int vocab;
   int embed;
+  /** Rate of the dropout on each layer's outputs while training, in [0, 1); 0 for none. */
+  float dropout = 0.0f;
+  /** Whether a decoder attends to the top layer's outputs (the memory): only then does that layer have dropout. */
+  bool attended = false;
   int directions() const { return bidirectional ? 2 : 1; }
+  /** Whether layer `l`'s outputs pass a dropout: every layer below the top, and the top one when it is attended. */
+  bool dropped(int l) const { return dropout > 0.0f && (l < layers - 1 || attended); }
+  /** Dropout layers (one seed each): the layers {@link dropped} says, which are the first ones. */
+  int dropout_layers() const { return dropout > 0.0f ? layers - (attended ? 0 : 1) : 0; }
   /** The width of a layer's outputs and states: the decoder's units. */
   int width() const { return units * directions(); }
   /** The Spec its cells run with (one direction's units). */
@@ -47,8 +55,12 @@ struct EncoderTrace {
   /** Per layer and direction: the layer's trace, and its input (the backward direction's, reversed in time per row). */
   std::vector<LayerTrace> traces;
   std::vector<std::vector<float>> inputs;
-  /** Per layer its outputs [steps·rows, width], directions side by side, in time order. */
+  /** Per layer its outputs [steps·rows, width], directions side by side, in time order (after its dropout, if any). */
   std::vector<std::vector<float>> outputs;
+  /** Per layer its dropout scales, laid out as its outputs (empty: no dropout on that layer in this pass). */
+  std::vector<std::vector<float>> masks;
+  /** The backward pass's working arrays, kept between steps (no allocation, no page faults per step). */
+  std::vector<float> dy, dx, dh, dz, dinput, final_c;
 };
 
 /**
@@ -56,9 +68,11 @@ struct EncoderTrace {
  * [batch] each row's ids before its padding, see source_lengths): writes each
  * row's decoder initial state into `state` (laid out as state_size(decoder, batch): per layer h, then c for an LSTM,
  * `width` wide) and its memory into `memory` ([batch, memory_length, width], zeros past the row's length).
+ * `dropout_seeds`: one per dropout layer (see EncoderSpec::dropout_layers) while training, or null for no dropout; a
+ * position's mask depends on its seed, its row in the batch and its place in the source, never on the thread.
  */
 void encoder_forward(const EncoderSpec& e, const Params& p, const int32_t* sources, const int32_t* lengths, int source_length, int batch,
-                     int row0, int rows, EncoderTrace& tr, float* state, float* memory, int memory_length);
+                     int row0, int rows, const uint32_t* dropout_seeds, EncoderTrace& tr, float* state, float* memory, int memory_length);
 
 /** Each of the `rows` sources' length ([rows, source_length] ids): its ids up to the last that is not padding (0). */
 std::vector<int32_t> source_lengths(const int32_t* sources, int source_length, int rows);
@@ -70,7 +84,7 @@ std::vector<int32_t> source_lengths(const int32_t* sources, int source_length, i
 void encoder_backward(const EncoderSpec& e, const Params& p, const std::vector<std::vector<float>>& recurrent_t, EncoderTrace& tr,
                       const float* state_grads, const float* memory_grads, int memory_length, int batch, int row0, const Params& grads);
 
-/** Each parameter array's recurrent kernel transposed, per layer and direction (for encoder_backward). */
-std::vector<std::vector<float>> encoder_recurrent_t(const EncoderSpec& e, const Params& p);
+/** Each layer and direction's recurrent kernel transposed, into `out` (for encoder_backward; its arrays reused). */
+void encoder_recurrent_t(const EncoderSpec& e, const Params& p, std::vector<std::vector<float>>& out);
 
 }  // namespace gn

@@ -34,8 +34,15 @@ void step_gemm(int m, int n, int k, const float* a, int lda, const float* b, int
 
 void transpose(const float* x, int rows, int cols, std::vector<float>& out) {
   out.resize(size_t(rows) * cols);
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++) out[size_t(c) * rows + r] = x[size_t(r) * cols + c];
+  // In tiles that stay in the L1 cache, so that neither side is read or written a cache line per value.
+  constexpr int kTile = 32;
+  float* to = out.data();
+  for (int r0 = 0; r0 < rows; r0 += kTile)
+    for (int c0 = 0; c0 < cols; c0 += kTile) {
+      const int r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      for (int c = c0; c < c1; c++)
+        for (int r = r0; r < r1; r++) to[size_t(c) * rows + r] = x[size_t(r) * cols + c];
+    }
 }
 
 void add_column_sums(const float* x, int rows, int cols, float* out) {

@@ -68,16 +68,18 @@ inline const float* read_state(const Napi::Value& value, const Spec& spec, int b
 
 /**
  * The batch given as (inputs, targets, mask, batch, steps) from argument `at` on, checked against the vocabulary,
- * with the dropout seeds `seeds` (null: no dropout) and the initial state `initial` (null: zeros).
+ * with the dropout seeds `seeds` (null: no dropout; else `seed_count` of them, by default one per layer) and the
+ * initial state `initial` (null: zeros).
  */
-inline Batch read_batch(const Napi::CallbackInfo& info, size_t at, const Spec& spec, const Napi::Value& seeds, const Napi::Value& initial) {
+inline Batch read_batch(const Napi::CallbackInfo& info, size_t at, const Spec& spec, const Napi::Value& seeds, const Napi::Value& initial,
+                        int seed_count = -1) {
   const int vocab = spec.vocab;
   Napi::Env env = info.Env();
   const int batch = info[at + 3].As<Napi::Number>().Int32Value(), steps = info[at + 4].As<Napi::Number>().Int32Value();
   if (batch < 1 || steps < 1) throw Napi::Error::New(env, "native: batch and steps must be ≥ 1");
   const size_t cells = size_t(batch) * steps;
   Batch b{read_ids(env, info[at], cells, vocab, "inputs"), read_ids(env, info[at + 1], cells, vocab, "targets"), nullptr, batch, steps,
-          read_seeds(seeds, spec.layers), read_state(initial, spec, batch, "initialState")};
+          read_seeds(seeds, seed_count < 0 ? spec.layers : seed_count), read_state(initial, spec, batch, "initialState")};
   b.mask = read_mask(env, info[at + 2], cells);
   return b;
 }

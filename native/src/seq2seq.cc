@@ -36,12 +36,16 @@ double seq2seq_loss_and_gradients(const Seq2SeqSpec& s, const std::vector<float*
   run.memory_lengths = lengths.data();
   run.memory_length = memory_length;
   const StateResults results{nullptr, backward ? state_grads.data() : nullptr, backward && s.decoder.attention > 0 ? memory_grads.data() : nullptr};
+  // The seeds: the decoder's layers', then the encoder's dropout layers' (seq2seq.h).
+  const uint32_t* encoder_seeds = batch.dropout_seeds == nullptr ? nullptr : batch.dropout_seeds + s.decoder.layers;
   const PassShared shared = prepare_pass(s.decoder, decoder, run, backward, threads);
-  const std::vector<std::vector<float>> encoder_t = backward ? encoder_recurrent_t(s.encoder, encoder) : std::vector<std::vector<float>>{};
+  static std::vector<std::vector<float>> encoder_t;
+  if (backward) encoder_recurrent_t(s.encoder, encoder, encoder_t);
   static std::vector<EncoderTrace> traces;
   traces.resize(std::max(1, std::min(threads, rows)));
   const double loss = run_parts(rows, threads, seq2seq_param_sizes(s), grads, [&](int part, int row0, int count, const std::vector<float*>& into) {
-    encoder_forward(s.encoder, encoder, sources.ids, lengths.data(), sources.length, rows, row0, count, traces[part], state.data(), memory.data(), memory_length);
+    encoder_forward(s.encoder, encoder, sources.ids, lengths.data(), sources.length, rows, row0, count, encoder_seeds, traces[part], state.data(),
+                    memory.data(), memory_length);
     const auto split = into.begin() + (into.empty() ? 0 : decoder_arrays);
     const double part_loss = network_part(s.decoder, decoder, shared, run, part, row0, count, Params{std::vector<float*>(into.begin(), split)}, results);
     if (backward)

@@ -25,10 +25,14 @@ struct Sources {
   int length;
 };
 
+/** Dropout seeds a training step takes: one per decoder layer, then one per encoder dropout layer. */
+inline int seq2seq_dropout_seeds(const Seq2SeqSpec& s) { return s.decoder.layers + s.encoder.dropout_layers(); }
+
 /**
  * Mean loss per real target token of `batch` (the decoder's inputs and targets; its initial state and memory are the
  * encoder's, whatever the batch says) read from `sources`, and, when `grads` is not empty, its gradients (same layout
- * as `weights`, overwritten), the rows split over `threads` threads.
+ * as `weights`, overwritten), the rows split over `threads` threads. The batch's dropout seeds, when not null, are
+ * {@link seq2seq_dropout_seeds} of them (a network without dropout ignores its own).
  */
 double seq2seq_loss_and_gradients(const Seq2SeqSpec& s, const std::vector<float*>& weights, const Batch& batch, const Sources& sources, int threads,
                                   const std::vector<float*>& grads);

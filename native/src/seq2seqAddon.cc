@@ -3,8 +3,9 @@
 // not asked for), and `Seq2SeqTrainer` for whole training steps (trainerWrap.h), whose `step` takes (inputs, targets,
 // mask, batch, steps, threads, dropoutSeeds, sources, sourceLength). `spec` is {decoder, encoder}: the decoder's as
 // the recurrent networks' (recurrentArguments.h), the encoder's {cell, gate, layers, units (per direction),
-// bidirectional, vocab, embed}; `weights` the decoder's then the encoder's; `sources` an Int32Array [batch,
-// sourceLength] of source ids padded with 0 at the end.
+// bidirectional, vocab, embed, dropout (optional, 0)}; `weights` the decoder's then the encoder's; `dropoutSeeds` null or
+// one per decoder layer then one per encoder dropout layer (seq2seq.h); `sources` an Int32Array [batch, sourceLength]
+// of source ids padded with 0 at the end.
 #include "seq2seqAddon.h"
 
 #include <string>
@@ -28,7 +29,11 @@ Seq2SeqSpec read_seq2seq_spec(const Napi::Object& o) {
   s.encoder.bidirectional = e.Get("bidirectional").ToBoolean().Value();
   s.encoder.vocab = read_integer(e, "encoder", "vocab", 2);
   s.encoder.embed = read_integer(e, "encoder", "embed", 1);
+  const Napi::Value dropout = e.Get("dropout");
+  s.encoder.dropout = dropout.IsUndefined() ? 0.0f : dropout.IsNumber() ? dropout.As<Napi::Number>().FloatValue() : -1.0f;
+  if (!(s.encoder.dropout >= 0.0f && s.encoder.dropout < 1.0f)) throw Napi::Error::New(env, "native: the encoder's dropout must be a number in [0, 1)");
   const Spec& d = s.decoder;
+  s.encoder.attended = d.attention > 0;
   if (s.encoder.cell != d.cell || s.encoder.layers != d.layers || s.encoder.width() != d.units)
     throw Napi::Error::New(env, "native: the encoder must have the decoder's cell and layers, and its width (both directions) the decoder's units");
   if (d.attention != 0 && d.attention != s.encoder.width())
@@ -52,7 +57,7 @@ Napi::Value Seq2SeqLossAndGradients(const Napi::CallbackInfo& info) {
   const Seq2SeqSpec s = read_seq2seq_spec(info[0].As<Napi::Object>());
   const std::vector<size_t> sizes = seq2seq_param_sizes(s);
   const std::vector<float*> weights = read_arrays(env, info[1], sizes, "weights");
-  const Batch batch = read_batch(info, 2, s.decoder, info[8], env.Null());
+  const Batch batch = read_batch(info, 2, s.decoder, info[8], env.Null(), seq2seq_dropout_seeds(s));
   const Sources sources = read_sources(info, 9, s, batch.batch);
   const int threads = read_threads(info[7]);
   const bool with_gradients = info[11].ToBoolean().Value();
@@ -70,7 +75,7 @@ struct Seq2SeqModel {
   static Seq2SeqModel read(const Napi::Object& o) { return Seq2SeqModel{read_seq2seq_spec(o)}; }
   std::vector<size_t> sizes() const { return seq2seq_param_sizes(spec); }
   double step(const Napi::CallbackInfo& info, Trainer& trainer) const {
-    const Batch batch = read_batch(info, 0, spec.decoder, info[6], info.Env().Null());
+    const Batch batch = read_batch(info, 0, spec.decoder, info[6], info.Env().Null(), seq2seq_dropout_seeds(spec));
     const Sources sources = read_sources(info, 7, spec, batch.batch);
     const int threads = read_threads(info[5]);
     return trainer.step([&](const std::vector<float*>& weights, const std::vector<float*>& grads) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "elementwise.h"
 #include "mathx.h"
 #include "parts.h"
 #include "profile.h"
@@ -79,7 +80,7 @@ double Trainer::step(const GradientPass& pass, int threads) {
   float scale = 1.0f;
   if (adam_.clip_norm > 0.0f) {
     double sum = 0.0;
-    for (const auto& g : grads_) for (float x : g) sum += double(x) * x;
+    for (const auto& g : grads_) sum += sum_of_squares(g.data(), g.size());
     scale = std::min(1.0f, adam_.clip_norm / (float(std::sqrt(sum)) + 1e-6f));
   }
   update(scale, threads);

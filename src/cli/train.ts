@@ -180,6 +180,12 @@ export function addTrainCommand(program: Command): void {
       ).choices(ATTENTIONS),
     )
     .option('--bidirectional', 'with --task seq2seq: the encoder reads the source both ways (half the units each)')
+    .option(
+      '--encoder-dropout <rate>',
+      "with --task seq2seq: dropout on the encoder's outputs (after each layer below the top, and the top one with " +
+        '--attention; default 0)',
+      decimal((n) => n >= 0 && n < 1, 'in [0, 1)'),
+    )
     .addOption(
       new Option(
         '--source-level <level>',

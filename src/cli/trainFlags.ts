@@ -22,6 +22,7 @@ export interface TrainFlags extends DataFlags, StepFlags {
   sourceLevel?: VocabularyUnit;
   attention?: AttentionKind;
   bidirectional?: boolean;
+  encoderDropout?: number;
   model?: ModelSpec;
   cell: string;
   order: number;
@@ -49,9 +50,9 @@ function pairColumnsOf(flags: TrainFlags): {
   sourceLevel: VocabularyUnit;
 } {
   if (flags.task === 'lm') {
-    const given = (['sourceColumn', 'targetColumn', 'sourceLevel', 'attention', 'bidirectional'] as const).filter(
-      (key) => flags[key] !== undefined,
-    );
+    const given = (
+      ['sourceColumn', 'targetColumn', 'sourceLevel', 'attention', 'bidirectional', 'encoderDropout'] as const
+    ).filter((key) => flags[key] !== undefined);
     if (given.length > 0) throw new Error(`${given.map(flagName).join(', ')} go with --task seq2seq.`);
     return { sourceColumn: null, columns: flags.column ?? null, sourceLevel: DEFAULT_DATA_SETTINGS.sourceLevel };
   }
@@ -149,7 +150,7 @@ export async function runOf(flags: TrainFlags, command: Command, spec: ModelSpec
 }
 
 /** `train` options that set a network's settings beside its spec (each family takes those it has). */
-const MODEL_FLAGS = ['input', 'embeddingDim', 'dropout', 'attention', 'bidirectional'] as const;
+const MODEL_FLAGS = ['input', 'embeddingDim', 'dropout', 'attention', 'bidirectional', 'encoderDropout'] as const;
 /** The older flags that give the model's spec (`--model` replaces them). */
 const SPEC_FLAGS = ['cell', 'layers', 'units', 'order'] as const;
 
@@ -185,6 +186,7 @@ export const NETWORK_ONLY = [
   'sourceLevel',
   'attention',
   'bidirectional',
+  'encoderDropout',
   'layers',
   'units',
   'input',

@@ -34,7 +34,7 @@ export function encoderOf(network: tf.LayersModel): Encoder {
     hasMemory,
     encode: (ids, rows, training) =>
       parts !== null
-        ? fastEncoderOutputs(parts, ids, rows, hasMemory)
+        ? fastEncoderOutputs(parts, ids, rows, hasMemory, training)
         : {
             states: network.apply(tf.tensor2d(ids, [rows, ids.length / rows], 'int32'), { training }) as tf.Tensor2D,
             memory: null,

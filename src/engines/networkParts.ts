@@ -126,10 +126,14 @@ export function networkParts(model: tf.LayersModel, engine: string): NetworkPart
   return parts;
 }
 
-/** One layer of a source encoder: its forward direction, and its backward one when it reads both ways. */
+/**
+ * One layer of a source encoder: its forward direction, its backward one when it reads both ways, and the dropout on
+ * its outputs (if any).
+ */
 export interface EncoderLayerParts {
   forward: RecurrentPart;
   backward: RecurrentPart | null;
+  dropout: SeededDropout | null;
 }
 
 /** The weights of a sequence-to-sequence model's source encoder (see `buildSequenceEncoder`), in the order they run. */
@@ -154,19 +158,19 @@ function encoderLayerParts(layer: tf.layers.Layer): EncoderLayerParts | Unsuppor
     const forward = recurrentPart(forwardLayer, cell);
     const backward = recurrentPart(backwardLayer, cell, true);
     if (forward instanceof Unsupported) return forward;
-    return backward instanceof Unsupported ? backward : { forward, backward };
+    return backward instanceof Unsupported ? backward : { forward, backward, dropout: null };
   }
   const cell = cellOfLayerClass(layer.getClassName());
   if (cell === null) return null;
   const forward = recurrentPart(layer, cell);
-  return forward instanceof Unsupported ? forward : { forward, backward: null };
+  return forward instanceof Unsupported ? forward : { forward, backward: null, dropout: null };
 }
 
 const encoderCache = new WeakMap<tf.LayersModel, EncoderParts | null>();
 
 /**
  * The parts of a source encoder built by `buildSequenceEncoder` (masked embedding → recurrent layers, one way or both
- * ways, their final states joined), or null for any other network; read once per model.
+ * ways, dropout after them, their final states joined), or null for any other network; read once per model.
  */
 export function encoderParts(model: tf.LayersModel): EncoderParts | null {
   if (!encoderCache.has(model)) {
@@ -178,6 +182,7 @@ export function encoderParts(model: tf.LayersModel): EncoderParts | null {
       if (layer instanceof TokenEmbedding) embedding = layer.trainableWeights[0];
       else if (part instanceof Unsupported) known = false;
       else if (part !== null) recurrent.push(part);
+      else if (layer instanceof SeededDropout && recurrent.length > 0) recurrent[recurrent.length - 1].dropout = layer;
       else if (!(layer instanceof TrimPadding) && !['InputLayer', 'Concatenate'].includes(layer.getClassName()))
         known = false;
     }

@@ -27,8 +27,10 @@ import { readSavedRun, SavedRun, upgradeVersion1 } from './savedRun';
  * 6: a network of a named family other than the recurrent one (`model.family`, e.g. `mlp`).
  * 7: a sequence-to-sequence model with attention (`model.attention`; its encoder gives a second output, the memory)
  * or a bidirectional encoder (`model.bidirectional`); models without either keep their versions.
+ * 8: a sequence-to-sequence model whose source encoder has dropout (`model.encoderDropout`, `source.dropout`, its
+ * dropout layers in `source-encoder.json`); one without keeps its version.
  */
-export const ARTIFACT_VERSION = 7;
+export const ARTIFACT_VERSION = 8;
 
 /** Contents of `config.json`: how the model was built and trained, and how well it did. */
 export interface ArtifactConfig {
@@ -151,9 +153,10 @@ export async function saveArtifact(dir: string, model: NetworkModel, options: Sa
 
 /** The oldest artifact version that holds such a model, so that older readers still load what they can. */
 function artifactVersionOf(
-  config: NetworkConfig & { attention?: string; bidirectional?: boolean },
+  config: NetworkConfig & { attention?: string; bidirectional?: boolean; encoderDropout?: number },
   options: SaveOptions,
 ): number {
+  if (config.encoderDropout !== undefined) return 8;
   if (config.attention !== undefined || config.bidirectional !== undefined) return 7;
   if (config.family !== undefined) return 6;
   if (options.source !== undefined) return 4;

@@ -38,6 +38,11 @@ export interface ModelConfig {
    * forward only, as every model saved before it).
    */
   bidirectional?: true;
+  /**
+   * A sequence-to-sequence model's dropout on its source encoder's outputs, in (0, 1) (see `SequenceEncoderConfig`;
+   * absent: none, as every model saved before it).
+   */
+  encoderDropout?: number;
 }
 
 /** Defaults of the lesson: one LSTM layer of 128 units over one-hot characters. */
@@ -70,6 +75,9 @@ export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: n
     throw new Error(`Unknown attention "${full.attention}". Use one of: ${ATTENTIONS.join(', ')}.`);
   if ((full.attention as string | undefined) === 'none') delete full.attention;
   if ((full.bidirectional as boolean | undefined) === false) delete full.bidirectional;
+  if (full.encoderDropout === 0) delete full.encoderDropout;
+  if (full.encoderDropout !== undefined && !(full.encoderDropout > 0 && full.encoderDropout < 1))
+    throw new Error(`Encoder dropout must be in [0, 1), got ${full.encoderDropout}.`);
   if (full.bidirectional !== undefined && full.bidirectional !== true)
     throw new Error(`The bidirectional setting is true or absent, got ${JSON.stringify(full.bidirectional)}.`);
   if (full.bidirectional === true && full.units % 2 !== 0)

@@ -116,7 +116,8 @@ export interface SeededDropoutArgs {
 export class SeededDropout extends tf.layers.Layer {
   /** Name under which the layer is serialised in `model.json`. */
   static readonly className = 'SeededDropout';
-  private readonly rate: number;
+  /** The share of values each training call drops. */
+  readonly rate: number;
   private readonly seed: number;
   /** Training calls so far (call k uses seed `seed + k`); set it to continue an interrupted run's masks. */
   calls = 0;
@@ -125,6 +126,7 @@ export class SeededDropout extends tf.layers.Layer {
     super({ name: args.name });
     this.rate = args.rate;
     this.seed = args.seed;
+    this.supportsMasking = true; // a masked sequence (a source encoder's) keeps its mask
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {

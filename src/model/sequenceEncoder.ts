@@ -5,7 +5,7 @@ import type { Vocabulary } from '../vocab';
 import { cellNamed } from './cells';
 import type { ModelConfig } from './generator';
 import { GramSchmidtOrthogonal } from './initializers';
-import { TokenEmbedding, TrimPadding } from './layers';
+import { SeededDropout, TokenEmbedding, TrimPadding } from './layers';
 import type { RowStart } from './stepper';
 
 /** Everything needed to rebuild the encoder of a sequence-to-sequence model; saved with it. */
@@ -16,8 +16,13 @@ export interface SequenceEncoderConfig {
   maxLen: number;
   /** Size of the source tokens' learned vectors. */
   embeddingDim: number;
-  /** Seed of the encoder's initial weights. */
+  /** Seed of the encoder's initial weights and dropout masks. */
   seed: number;
+  /**
+   * Rate of the dropout on the outputs of every layer below the top, and of the top one when the decoder attends to
+   * them (never on the final states); absent in models saved before it: none.
+   */
+  dropout?: number;
 }
 
 /** The decoder settings an encoder is built for. */
@@ -52,13 +57,28 @@ function encoderLayer(config: SequenceEncoderConfig, decoder: EncodedFor, i: num
 }
 
 /**
+ * The dropout after encoder layer `i` (see `SequenceEncoderConfig.dropout`), or null when it has none: its outputs
+ * feed the next layer, or the top one's are the memory a decoder with attention reads.
+ */
+function encoderDropout(config: SequenceEncoderConfig, decoder: EncodedFor, i: number): SeededDropout | null {
+  const rate = config.dropout ?? 0;
+  if (rate === 0 || (i === decoder.layers - 1 && decoder.attention === undefined)) return null;
+  return new SeededDropout({
+    rate,
+    seed: deriveSeed(config.seed, `encoder dropout${i}`),
+    name: `encoder_dropout_${i + 1}`,
+  });
+}
+
+/**
  * The many-to-many pattern's first half: an embedding of the source tokens (`<pad>` masked) read by recurrent layers
  * of the decoder's cell, layers and units; the final state of every layer is the decoder's initial state. Input
  * `[batch, maxLen]` source ids padded with `<pad>` (0) at the end; output `[batch, parts·units]`, row b holding its
  * state's arrays one after another in the decoder's layout (see `rowsToState`); a bidirectional encoder reads the source
  * both ways with half the units each, and each state joins its directions' halves. For a decoder with attention, a second
  * output: the top layer's outputs at every source position `[batch, length, units]` (the memory it attends to; what
- * it holds after a row's end is masked out).
+ * it holds after a row's end is masked out). With `config.dropout`, the outputs of each layer pass a dropout before the
+ * next layer or the attention reads them (see {@link encoderDropout}).
  */
 export function buildSequenceEncoder(config: SequenceEncoderConfig, decoder: EncodedFor): tf.LayersModel {
   const input = tf.input({ shape: [config.maxLen], dtype: 'int32', name: 'source_ids' });
@@ -73,7 +93,7 @@ export function buildSequenceEncoder(config: SequenceEncoderConfig, decoder: Enc
   const states: tf.SymbolicTensor[] = [];
   for (let i = 0; i < decoder.layers; i++) {
     const [sequence, ...final] = encoderLayer(config, decoder, i).apply(x) as tf.SymbolicTensor[];
-    x = sequence;
+    x = (encoderDropout(config, decoder, i)?.apply(sequence) as tf.SymbolicTensor | undefined) ?? sequence;
     if (decoder.bidirectional === undefined) states.push(...final);
     else {
       // [forward h, (c), backward h, (c)] → each state with its directions side by side, the decoder's width

@@ -26,12 +26,16 @@ export function sourceForRun(
         'The model is sequence-to-sequence, but its run names no source column (damaged config.json?). ' +
           'Re-train or restore the model folder.',
       );
-    const { attention, bidirectional } = config as { attention?: string; bidirectional?: boolean };
-    if (attention !== undefined || bidirectional !== undefined)
+    const given = config as { attention?: string; bidirectional?: boolean; encoderDropout?: number };
+    const [what, flag] =
+      given.attention !== undefined
+        ? ['Attention', '--attention']
+        : given.bidirectional !== undefined
+          ? ['A bidirectional encoder', '--bidirectional']
+          : ['Encoder dropout', '--encoder-dropout'];
+    if (given.attention !== undefined || given.bidirectional !== undefined || given.encoderDropout !== undefined)
       throw new Error(
-        `${attention !== undefined ? 'Attention' : 'A bidirectional encoder'} needs a source: train a ` +
-          `sequence-to-sequence model (--task seq2seq, --source-column), or drop ` +
-          `${attention !== undefined ? '--attention' : '--bidirectional'}.`,
+        `${what} needs a source: train a sequence-to-sequence model (--task seq2seq, --source-column), or drop ${flag}.`,
       );
     return null;
   }

@@ -177,6 +177,8 @@ export async function train(
   let learningRate = NaN;
   const charsPerSecond = () => (steadySeconds > 0 ? (steadyTokens * config.charsPerToken) / steadySeconds : 0);
   const variables = trainedVariables(model, encoded);
+  // The decoder's dropout layers, then the encoder's: a resumed run's masks go on where they were.
+  const runDropout = [...dropoutLayers(model), ...(encoded === undefined ? [] : dropoutLayers(encoded.encoder))];
   // Its weights are the variables' now: a resumed run's saved model is its best so far.
   const best = new BestModel(variables, resume?.best ?? null);
   let updater: Updater | null = null;
@@ -192,7 +194,7 @@ export async function train(
       history,
       steadyTokens,
       steadySeconds,
-      dropoutCalls: dropoutLayers(model).map((layer) => layer.calls),
+      dropoutCalls: runDropout.map((layer) => layer.calls),
       optimizer: await updater!.captureOptimizer(),
       seconds: elapsed(),
       best: best.record,
@@ -253,7 +255,7 @@ export async function train(
   let epochLoss = 0;
   let batchInEpoch = 0;
   try {
-    if (resume !== undefined) dropoutLayers(model).forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
+    if (resume !== undefined) runDropout.forEach((layer, k) => (layer.calls = resume.dropoutCalls[k] ?? 0));
     if (resume?.latestWeights != null) writeValues(variables, resume.latestWeights, 'The saved run state');
     updater = await startUpdater(model, engine, config, resume, encoded);
     started = performance.now() - 1000 * (resume?.seconds ?? 0);

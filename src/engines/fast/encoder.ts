@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sourceLengths } from '../../data/sourceData';
 import { linear, lookupRows } from '../../model';
+import { deriveSeed } from '../../random';
 import type { EncoderLayerParts, EncoderParts, RecurrentPart } from '../networkParts';
 
 /** What a source encoder gives for a batch of rows. */
@@ -21,12 +22,14 @@ export interface EncodedRows {
  * engine's cell ops from the encoder's own variables (gradients reach them): the rows are grouped by source length,
  * and each group runs exactly its length — what the masked tfjs-layers encoder computes, at a fraction of the cost.
  * @param ids `[rows, maxLen]` source ids, padded with `<pad>` (0) at the end.
+ * @param training applies the dropout layers' masks (one training call of each; its seed's masks drawn per group).
  */
 export function fastEncoderOutputs(
   parts: EncoderParts,
   ids: Int32Array,
   rows: number,
   withMemory: boolean,
+  training = false,
 ): EncodedRows {
   const maxLen = ids.length / rows;
   const lengths = sourceLengths(ids, rows);
@@ -37,12 +40,13 @@ export function fastEncoderOutputs(
     if (group === undefined) groups.set(length, [r]);
     else group.push(r);
   });
+  const seeds = parts.recurrent.map((layer) => (training ? (layer.dropout?.nextSeed() ?? null) : null));
   const position = new Int32Array(rows);
   const outputs: { states: tf.Tensor2D; memory: tf.Tensor3D | null }[] = [];
   let next = 0;
   for (const [length, members] of groups) {
     members.forEach((r) => (position[r] = next++));
-    outputs.push(groupOutputs(parts, ids, maxLen, length, members, withMemory ? longest : null));
+    outputs.push(groupOutputs(parts, ids, maxLen, { length, members, seeds }, withMemory ? longest : null));
   }
   const ordered = (tensors: tf.Tensor[]) => {
     const joined = tensors.length === 1 ? tensors[0] : tf.concat(tensors, 0);
@@ -91,17 +95,23 @@ function layerUnits(layer: EncoderLayerParts): number {
   return [layer.forward, layer.backward].reduce((n, part) => n + (part?.recurrentKernel.shape[0] ?? 0), 0);
 }
 
+/** Rows whose sources all have `length` tokens, and each encoder layer's dropout seed for this call (null: none). */
+interface RowGroup {
+  length: number;
+  members: number[];
+  seeds: (number | null)[];
+}
+
 /**
- * The final states of rows whose sources all have `length` tokens (their recurrent layers run `length` steps; a
- * bidirectional one both ways, its directions' outputs and states side by side), and with `memoryLength` the top
- * layer's outputs `[rows, memoryLength, units]` (zeros after `length`).
+ * The final states of a group's rows (their recurrent layers run `length` steps; a bidirectional one both ways, its
+ * directions' outputs and states side by side; a layer's outputs then pass its dropout), and with `memoryLength` the
+ * top layer's outputs `[rows, memoryLength, units]` (zeros after `length`).
  */
 function groupOutputs(
   parts: EncoderParts,
   ids: Int32Array,
   maxLen: number,
-  length: number,
-  members: number[],
+  { length, members, seeds }: RowGroup,
   memoryLength: number | null,
 ): { states: tf.Tensor2D; memory: tf.Tensor3D | null } {
   const batch = members.length;
@@ -118,17 +128,20 @@ function groupOutputs(
   for (let t = 0; t < length; t++) members.forEach((r, b) => (tokens[t * batch + b] = ids[r * maxLen + t]));
   let x = lookupRows(parts.embedding.read(), tf.tensor1d(tokens, 'int32')) as tf.Tensor2D;
   const finals: tf.Tensor2D[] = [];
-  for (const layer of parts.recurrent) {
+  parts.recurrent.forEach((layer, i) => {
     const forward = direction(layer.forward, x, length, batch, false);
     if (layer.backward === null) {
       x = forward.outputs;
       finals.push(...forward.finals);
-      continue;
+    } else {
+      const backward = direction(layer.backward, x, length, batch, true);
+      x = tf.concat([forward.outputs, backward.outputs], 1);
+      forward.finals.forEach((state, k) => finals.push(tf.concat([state, backward.finals[k]], 1)));
     }
-    const backward = direction(layer.backward, x, length, batch, true);
-    x = tf.concat([forward.outputs, backward.outputs], 1);
-    forward.finals.forEach((state, k) => finals.push(tf.concat([state, backward.finals[k]], 1)));
-  }
+    const seed = seeds[i];
+    if (seed !== null)
+      x = tf.dropout(x, layer.dropout!.rate, undefined, deriveSeed(seed, `rows of ${length}`)) as tf.Tensor2D;
+  });
   const states = tf.concat(finals, 1);
   if (memoryLength === null) return { states, memory: null };
   const batchMajor = tf.transpose(tf.reshape(x, [length, batch, top]), [1, 0, 2]);

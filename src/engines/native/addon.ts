@@ -32,6 +32,11 @@ export interface NativeSeq2SeqSpec {
     bidirectional: boolean;
     vocab: number;
     embed: number;
+    /**
+     * Rate of the dropout on each layer's outputs (every layer below the top, and the top one when the decoder attends
+     * to it; one seed each after the decoder's); 0 or absent for none.
+     */
+    dropout?: number;
   };
 }
 

@@ -52,6 +52,9 @@ export function nativeSeq2SeqLayout(
   const variables = encoderVariables(parts);
   if (variables.some((v, i) => encoder.trainableWeights[i] !== v))
     return { reason: 'encoder weights in an order other than embedding, layers' };
+  const dropout = encoderDropoutRate(parts, (decoder.spec.attention ?? 0) > 0);
+  if (dropout === null)
+    return { reason: 'encoder dropout other than one rate after every layer (the top one only when attended)' };
   const spec: NativeSeq2SeqSpec = {
     decoder: decoder.spec,
     encoder: {
@@ -62,9 +65,28 @@ export function nativeSeq2SeqLayout(
       bidirectional,
       vocab: parts.embedding.shape[0]!,
       embed: parts.embedding.shape[1]!,
+      dropout,
     },
   };
-  return { spec, variables: [...decoder.variables, ...variables], nextDropoutSeeds: decoder.nextDropoutSeeds };
+  // The decoder's seeds (zeros when it has no dropout), then one per encoder dropout layer.
+  const nextDropoutSeeds = () => {
+    if (decoder.spec.dropout === 0 && dropout === 0) return null;
+    const encoderSeeds = parts.recurrent.flatMap((layer) => (layer.dropout === null ? [] : [layer.dropout.nextSeed()]));
+    return Uint32Array.from([...(decoder.nextDropoutSeeds() ?? new Uint32Array(decoder.spec.layers)), ...encoderSeeds]);
+  };
+  return { spec, variables: [...decoder.variables, ...variables], nextDropoutSeeds };
+}
+
+/**
+ * The rate of the encoder's dropout as the addon runs it — one rate after every layer below the top, and after the top
+ * one when the decoder attends to it (`attended`) — 0 for none, or null for any other placement.
+ */
+function encoderDropoutRate(parts: EncoderParts, attended: boolean): number | null {
+  const last = parts.recurrent.length - 1;
+  const rates = parts.recurrent.flatMap((layer) => (layer.dropout === null ? [] : [layer.dropout.rate]));
+  if (rates.length === 0) return 0;
+  const placed = parts.recurrent.every((layer, l) => (layer.dropout !== null) === (l < last || attended));
+  return placed && rates.every((rate) => rate === rates[0]) ? rates[0] : null;
 }
 
 /**

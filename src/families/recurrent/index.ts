@@ -14,7 +14,18 @@ import {
 import type { ModelSpec, NetworkFamily, TrainingShape } from '../family';
 
 /** The settings a recurrent network has (`ModelConfig` without its vocabulary size). */
-const SETTINGS = ['cell', 'layers', 'units', 'input', 'embeddingDim', 'dropout', 'seed', 'attention', 'bidirectional'];
+const SETTINGS = [
+  'cell',
+  'layers',
+  'units',
+  'input',
+  'embeddingDim',
+  'dropout',
+  'seed',
+  'attention',
+  'bidirectional',
+  'encoderDropout',
+];
 
 /** Whether network settings are a recurrent network's: named so, or by no family (saved before families had names). */
 const isRecurrent = (config: { family?: unknown }) => (config.family ?? 'recurrent') === 'recurrent';
@@ -122,7 +133,13 @@ export const recurrentFamily: NetworkFamily<ModelConfig> = {
 
   buildSourceEncoder(config, { vocabSize, maxLen }) {
     // The encoder has the decoder's cell, layers and units: its final states are the decoder's initial state.
-    const encoderConfig = { vocabSize, maxLen, embeddingDim: config.embeddingDim, seed: config.seed };
+    const encoderConfig = {
+      vocabSize,
+      maxLen,
+      embeddingDim: config.embeddingDim,
+      seed: config.seed,
+      ...(config.encoderDropout !== undefined && { dropout: config.encoderDropout }),
+    };
     return { config: encoderConfig, encoder: buildSequenceEncoder(encoderConfig, config) };
   },
 };
