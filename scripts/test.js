@@ -33,7 +33,9 @@ if (!unit) {
   }
 }
 
-const run = spawnSync(process.execPath, ['--test', ...files.map((f) => path.join(dir, f))], {
+// Two test files at a time: most of them wait on one core (child processes, a kernel, a browser), so two make use of
+// both cores of a small machine; each file still runs its own tests one after another.
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files.map((f) => path.join(dir, f))], {
   stdio: 'inherit',
   cwd: root,
 });

@@ -13,7 +13,7 @@ import { encoderParts, fastEncoderOutputs } from '../src/engines';
 import { loadArtifact } from '../src/io';
 import { buildSequenceEncoder, CELLS, encodeSources, stateLayout } from '../src/model';
 import { createRng } from '../src/random';
-import { WordVocab } from '../src/vocab';
+import { UNK_ID, WordVocab } from '../src/vocab';
 import { editDistance, scoreTranslations, type TranslationScores, withoutStress } from '../src/sample';
 import { newRun, resumeRun, runTraining } from '../src/session';
 import { assertEncoderGradients } from './encoderGradients';
@@ -154,6 +154,9 @@ test('scoreTranslations: each output against its closest right target, stress ig
     tokenKey: withoutStress,
   });
   assert.equal(unstressed.exactMatch, 1);
+  const withUnknown = { text: 'K <unk> T', tokens: [vocab.idOf('K'), UNK_ID, vocab.idOf('T')] };
+  const unknown = scoreTranslations(vocab, [{ source: 'cot', target: 'K AA1 T' }], [withUnknown]);
+  assert.deepEqual([unknown.results[0].exact, unknown.results[0].edits], [false, 1], 'AA1 is not in the vocabulary');
   assert.throws(() => scoreTranslations(vocab, pairs, outputs.slice(1)), /2 outputs for 3 pairs/);
 });
 

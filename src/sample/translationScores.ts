@@ -1,4 +1,4 @@
-import type { Vocabulary } from '../vocab';
+import { UNK_ID, type Vocabulary } from '../vocab';
 
 /** Levenshtein distance between two token sequences: insertions, deletions and substitutions, each 1. */
 export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
@@ -66,7 +66,8 @@ export interface ScoreOptions {
 
 /**
  * Scores each output against the closest of its pair's right targets (its target and references, as Sequitur scores
- * CMUdict), token by token (tokens of `vocab`, compared by `options.tokenKey`): `outputs[i]` is pair i's decoded target.
+ * CMUdict), token by token (tokens of `vocab`, compared by `options.tokenKey`; a right target's token outside `vocab`
+ * matches nothing, not even an output `<unk>`): `outputs[i]` is pair i's decoded target.
  */
 export function scoreTranslations(
   vocab: Vocabulary,
@@ -79,12 +80,15 @@ export function scoreTranslations(
   if (pairs.length === 0) throw new Error('No pairs to score; give at least one.');
   const key = options.tokenKey ?? ((token: string) => token);
   const keys = (ids: ArrayLike<number>) => Array.from(ids, (id) => key(vocab.tokens[id]));
+  // A right target's token the vocabulary lacks matches no output token (an output <unk> included).
+  const targetKeys = (text: string) =>
+    Array.from(vocab.encode(text), (id, k) => (id === UNK_ID ? { notInVocabulary: k } : key(vocab.tokens[id])));
   let edits = 0;
   let targetTokens = 0;
   const results = pairs.map((pair, i) => {
     const output = keys(outputs[i].tokens);
     const scored = [pair.target, ...(pair.references ?? [])].map((reference) => {
-      const target = keys(vocab.encode(reference));
+      const target = targetKeys(reference);
       return { reference, length: target.length, distance: editDistance(output, target) };
     });
     const closest = scored.reduce((best, next) => (next.distance < best.distance ? next : best));
