@@ -13,7 +13,7 @@ import { weightArrays } from '../src/engines/native/recurrentLayout';
 import { nativeSeq2SeqLayout } from '../src/engines/native/seq2seq';
 import { buildGenerator, buildSequenceEncoder, resolveModelConfig, SeededDropout, stateLayout } from '../src/model';
 import { newRun, resumeRun, runTraining } from '../src/session';
-import { encoderStart } from '../src/train';
+import { encoderDecoderLoss, encoderDecoderLossAndGradients, encoderStart } from '../src/train';
 import { maskedBatch, relativeDiff, VOCAB } from './engineFixtures';
 
 const SOURCES = [Int32Array.of(3, 1, 4), Int32Array.of(5, 9, 2, 6, 5), Int32Array.of(8)];
@@ -179,25 +179,84 @@ test(`native whole pass with encoder dropout: the decoder's loss on the memory t
   const weights = weightArrays(one.layout.variables).map((w) => w.slice());
   const firstEncoder = one.layout.variables.length - deep.encoder.trainableWeights.length;
   for (let k = firstEncoder; k < weights.length; k++) {
-    const analytic = one.grads[k];
-    const direction = Float32Array.from(analytic, (g, i) => Math.sign(g) * (1 + 0.5 * Math.sin(i * 12.9898)));
-    const expected = analytic.reduce((sum, g, i) => sum + g * direction[i], 0);
-    const lossAt = (step: number) =>
+    const along = (shift: (i: number) => number) =>
       nativePass(deep, seeds, 1, [
         ...weights.slice(0, k),
-        weights[k].map((v, i) => v + step * direction[i]),
+        weights[k].map((v, i) => v + shift(i)),
         ...weights.slice(k + 1),
       ]).loss;
-    const h = Math.min(0.04, 2e-3 / Math.abs(expected));
-    const central = (at: number) => (lossAt(at) - lossAt(-at)) / (2 * at);
-    const numeric = (4 * central(h) - central(2 * h)) / 3;
-    assert.ok(
-      Math.abs(numeric - expected) < 2e-2 * Math.abs(expected),
-      `${one.layout.variables[k].name}: directional derivative ${numeric} vs ${expected}`,
-    );
+    assertDirectionalDerivative(one.grads[k], along, one.layout.variables[k].name);
   }
   deep.generator.dispose();
   deep.encoder.dispose();
+});
+
+/**
+ * `analytic` (a variable's gradient) agrees with the loss `along(shift)` gives with the variable's value i shifted by
+ * `shift(i)`: its derivative along the gradient's signs (weighted unevenly), from central differences with Richardson's
+ * extrapolation, within 2 %; `largest`: the largest step (a small gradient needs a large one for float32 to resolve
+ * the loss's change).
+ */
+function assertDirectionalDerivative(
+  analytic: Float32Array,
+  along: (shift: (i: number) => number) => number,
+  label: string,
+  largest = 0.04,
+): void {
+  const direction = Float32Array.from(analytic, (g, i) => Math.sign(g) * (1 + 0.5 * Math.sin(i * 12.9898)));
+  const expected = analytic.reduce((sum, g, i) => sum + g * direction[i], 0);
+  const h = Math.min(largest, 2e-3 / Math.abs(expected));
+  const central = (at: number) => (along((i) => at * direction[i]) - along((i) => -at * direction[i])) / (2 * at);
+  const numeric = (4 * central(h) - central(2 * h)) / 3;
+  assert.ok(
+    Math.abs(numeric - expected) < 2e-2 * Math.abs(expected),
+    `${label}: directional derivative ${numeric} vs ${expected}`,
+  );
+}
+
+test(`fast and layers engines: the decoder trains on the encoder's dropped outputs (one mask per layer and step), and \
+the encoder's gradients are those of that loss (numeric derivatives with the same masks)`, async () => {
+  await initBackend('cpu');
+  const batch = maskedBatch();
+  const ids = padSources(SOURCES, MAX_LEN);
+  for (const name of ['fast', 'layers']) {
+    const networks = dropoutModel(2, true);
+    const engine = engineNamed(name);
+    const dropouts = networks.encoder.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
+    const step = () => {
+      dropouts.forEach((layer) => (layer.calls = 0)); // the same masks every time
+      const result = encoderDecoderLossAndGradients(engine, networks, batch, ids, 1);
+      const grads = new Map(
+        Object.entries(result.grads).map(([key, g]) => [key, g.dataSync().slice() as Float32Array]),
+      );
+      tf.dispose(Object.values(result.grads));
+      return { loss: result.loss, grads };
+    };
+    const first = step();
+    assert.deepEqual(
+      dropouts.map((layer) => layer.calls),
+      [1, 1],
+      `${name}: one training call of each dropout layer a step`,
+    );
+    const inference = encoderDecoderLoss(engine, networks, batch, ids);
+    assert.ok(Math.abs(first.loss - inference) > 1e-5 * inference, `${name}: the decoder saw the dropped outputs`);
+    for (const variable of networks.encoder.trainableWeights.map((w) => w.read() as tf.Variable)) {
+      const values = variable.dataSync().slice() as Float32Array;
+      const along = (shift: (i: number) => number) => {
+        variable.assign(
+          tf.tensor(
+            values.map((v, i) => v + shift(i)),
+            variable.shape,
+          ),
+        );
+        return step().loss;
+      };
+      assertDirectionalDerivative(first.grads.get(variable.name)!, along, `${name} ${variable.name}`, 0.15);
+      variable.assign(tf.tensor(values, variable.shape));
+    }
+    networks.generator.dispose();
+    networks.encoder.dispose();
+  }
 });
 
 test(`a sequence-to-sequence run with encoder dropout, interrupted and resumed, ends with the weights of an \
@@ -247,6 +306,10 @@ test('encoder dropout: a rate outside [0, 1) or a run without a source is refuse
     /Encoder dropout must be in \[0, 1\), got 1/,
   );
   assert.equal(resolveModelConfig({ vocabSize: VOCAB, encoderDropout: 0 }).encoderDropout, undefined, '0 is none');
+  assert.throws(
+    () => resolveModelConfig({ vocabSize: VOCAB, layers: 1, encoderDropout: 0.2 }),
+    /a one-layer encoder without attention has neither: add --attention or a layer, or drop --encoder-dropout/,
+  );
   const cli = path.resolve(__dirname, '../../dist/cli.js');
   const train = (...args: string[]) =>
     spawnSync(

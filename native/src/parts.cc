@@ -64,9 +64,11 @@ void sum_parts(const std::vector<size_t>& sizes, const std::vector<std::vector<f
 
 double run_parts(int batch, int threads, const std::vector<size_t>& sizes, const std::vector<float*>& grads, const PartPass& pass) {
   const int parts = std::max(1, std::min(threads, batch));
-  static std::vector<std::vector<std::vector<float>>> buffers;  // parts 1 … : their own gradients
-  if (int(buffers.size()) < parts) buffers.resize(parts);
+  // Parts 1 …: their own gradients. Only passes with gradients touch them, and those hold pass_lock (the Adam update,
+  // which runs without it, has none).
+  static std::vector<std::vector<std::vector<float>>> buffers;
   const bool backward = !grads.empty();
+  if (backward && int(buffers.size()) < parts) buffers.resize(parts);
   std::vector<std::vector<float*>> part_grads(parts);
   for (int k = 0; k < parts && backward; k++) {
     if (k == 0) {

@@ -88,6 +88,7 @@ struct Seq2SeqModel {
 
 void register_seq2seq(Napi::Env env, Napi::Object exports) {
   exports.Set("seq2seqLossAndGradients", Napi::Function::New(env, Seq2SeqLossAndGradients));
+  exports.Set("seq2seqEncoderDropout", Napi::Boolean::New(env, true));  // this build runs the encoder's dropout
   exports.Set(Seq2SeqModel::kClassName, TrainerWrap<Seq2SeqModel>::Define(env));
 }
 

@@ -195,7 +195,7 @@ async function sourceFromFiles(
     (['vocabSize', 'maxLen', 'embeddingDim', 'seed'] as const).every(
       (key) => Number.isInteger(source[key]) && source[key] >= 0,
     ) &&
-    (source.dropout === undefined || (source.dropout >= 0 && source.dropout < 1));
+    (source.dropout === undefined || (typeof source.dropout === 'number' && source.dropout >= 0 && source.dropout < 1));
   if (!valid)
     throw new Error(
       `${fileIn(dir, ARTIFACT_FILES.config)} records its source encoder in a form gennet does not know ` +

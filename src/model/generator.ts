@@ -78,6 +78,11 @@ export function resolveModelConfig(config: Partial<ModelConfig> & { vocabSize: n
   if (full.encoderDropout === 0) delete full.encoderDropout;
   if (full.encoderDropout !== undefined && !(full.encoderDropout > 0 && full.encoderDropout < 1))
     throw new Error(`Encoder dropout must be in [0, 1), got ${full.encoderDropout}.`);
+  if (full.encoderDropout !== undefined && full.layers === 1 && full.attention === undefined)
+    throw new Error(
+      'Encoder dropout drops what the next encoder layer or the attention reads, and a one-layer encoder without ' +
+        'attention has neither: add --attention or a layer, or drop --encoder-dropout.',
+    );
   if (full.bidirectional !== undefined && full.bidirectional !== true)
     throw new Error(`The bidirectional setting is true or absent, got ${JSON.stringify(full.bidirectional)}.`);
   if (full.bidirectional === true && full.units % 2 !== 0)

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data';
 import { type EncodedRows, type Engine, encoderOf, type LossAndGradients } from '../engines';
 import { conditionCount, type EncoderMemory, rowsToState, stateToRows, type StateLayout } from '../model';
+import { dropoutLayers } from './runState';
 
 /**
  * A generator whose rows start from what an encoder gives them — a conditional model (the encoder of its conditions)
@@ -80,7 +81,7 @@ export function encoderDecoderLossAndGradients(
   const { encoder, generator, layout } = networks;
   const rows = batch.batchSize;
   if (engine.differentiatesOnTape) {
-    const start = encoderStart(networks, ids, rows);
+    const start = trainingStart(networks, ids, rows);
     return withEncoderGradients(
       networks,
       ids,
@@ -171,13 +172,26 @@ function startGradients(
  * of a decoder with attention), for generators run apart from the encoder's tape (engines that differentiate on the
  * tape, worker threads sharing the rows: they hand their result to {@link withEncoderGradients}) and for evaluation.
  */
-export function encoderStart(networks: EncoderDecoder, ids: Int32Array, rows: number): EncodedStart {
+export function encoderStart(networks: EncoderDecoder, ids: Int32Array, rows: number, training = false): EncodedStart {
   checkIds(networks.encoder, ids, rows);
   let start: EncodedStart | undefined;
   tf.tidy(() => {
-    start = startOf(encoderOf(networks.encoder).encode(ids, rows, false), networks.layout, rows);
+    start = startOf(encoderOf(networks.encoder).encode(ids, rows, training), networks.layout, rows);
   });
   return start!;
+}
+
+/**
+ * {@link encoderStart} of a training step, its encoder's dropout on: the dropout layers' counters are then set back,
+ * so that the pass under the tape ({@link withEncoderGradients}) draws the same masks — the gradients are those of the
+ * outputs the generator was given.
+ */
+export function trainingStart(networks: EncoderDecoder, ids: Int32Array, rows: number): EncodedStart {
+  const dropouts = dropoutLayers(networks.encoder);
+  const calls = dropouts.map((layer) => layer.calls);
+  const start = encoderStart(networks, ids, rows, true);
+  dropouts.forEach((layer, k) => (layer.calls = calls[k]));
+  return start;
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   batchEncoderIds,
   encoderDecoderLossAndGradients,
   type EncoderDecoderRun,
-  encoderStart,
+  trainingStart,
   withEncoderGradients,
 } from './encoderDecoder';
 import { clipByGlobalNorm } from './clip';
@@ -92,7 +92,7 @@ export async function startUpdater(
         : engine.lossAndGradients(model, batch, settings.threads);
     const ids = batchEncoderIds(batch, encoded);
     if (workers === null) return encoderDecoderLossAndGradients(engine, encoded, batch, ids, settings.threads);
-    const start = encoderStart(encoded, ids, batch.batchSize);
+    const start = trainingStart(encoded, ids, batch.batchSize);
     return withEncoderGradients(
       encoded,
       ids,

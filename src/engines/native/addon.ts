@@ -185,6 +185,8 @@ export interface NativeAddon {
       withGradients: boolean,
     ]
   ): { loss: number; grads: Float32Array[] | null };
+  /** True when the sequence-to-sequence passes run the encoder's dropout (absent from older builds). */
+  seq2seqEncoderDropout?: boolean;
   /** Whole training steps of a sequence-to-sequence model, encoder and decoder (absent from older builds). */
   Seq2SeqTrainer?: NativeTrainerClass<NativeSeq2SeqSpec, SourceArguments>;
   /** Whole training steps of a recurrent network: its weights and Adam state live in the addon between steps. */

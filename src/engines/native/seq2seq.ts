@@ -55,6 +55,8 @@ export function nativeSeq2SeqLayout(
   const dropout = encoderDropoutRate(parts, (decoder.spec.attention ?? 0) > 0);
   if (dropout === null)
     return { reason: 'encoder dropout other than one rate after every layer (the top one only when attended)' };
+  if (dropout > 0 && addon().seq2seqEncoderDropout !== true)
+    return { reason: 'encoder dropout, which this build of the addon predates: rebuild it (npm run build:native)' };
   const spec: NativeSeq2SeqSpec = {
     decoder: decoder.spec,
     encoder: {
