@@ -310,6 +310,13 @@ test('encoder dropout: a rate outside [0, 1) or a run without a source is refuse
     () => resolveModelConfig({ vocabSize: VOCAB, layers: 1, encoderDropout: 0.2 }),
     /a one-layer encoder without attention has neither: add --attention or a layer, or drop --encoder-dropout/,
   );
+  await assert.rejects(
+    newRun(
+      { data: { corpus: 'cmudict', limit: 200, seqLen: 8 }, model: { layers: 2, encoderDropout: 0.2 } },
+      path.join(os.tmpdir(), 'gn-x'),
+    ),
+    /Encoder dropout needs a source: train a sequence-to-sequence model .* or drop --encoder-dropout\./,
+  );
   const cli = path.resolve(__dirname, '../../dist/cli.js');
   const train = (...args: string[]) =>
     spawnSync(

@@ -55,6 +55,9 @@ export function withoutStress(token: string): string {
   return token.replace(/(?<=[A-Z])[012]$/, '');
 }
 
+/** The key of a right target's token the vocabulary lacks: equal to no output token's (an output `<unk>` included). */
+const NOT_IN_VOCABULARY = Symbol('not in the vocabulary');
+
 /** How {@link scoreTranslations} compares. */
 export interface ScoreOptions {
   /**
@@ -80,9 +83,8 @@ export function scoreTranslations(
   if (pairs.length === 0) throw new Error('No pairs to score; give at least one.');
   const key = options.tokenKey ?? ((token: string) => token);
   const keys = (ids: ArrayLike<number>) => Array.from(ids, (id) => key(vocab.tokens[id]));
-  // A right target's token the vocabulary lacks matches no output token (an output <unk> included).
   const targetKeys = (text: string) =>
-    Array.from(vocab.encode(text), (id, k) => (id === UNK_ID ? { notInVocabulary: k } : key(vocab.tokens[id])));
+    Array.from(vocab.encode(text), (id) => (id === UNK_ID ? NOT_IN_VOCABULARY : key(vocab.tokens[id])));
   let edits = 0;
   let targetTokens = 0;
   const results = pairs.map((pair, i) => {

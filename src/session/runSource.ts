@@ -8,6 +8,13 @@ export interface RunSource extends SavedSource {
   documentIds: Int32Array;
 }
 
+/** Network settings that only an encoder of sources has: the setting, what it is, its flag. */
+const SOURCE_SETTINGS = [
+  ['attention', 'Attention', '--attention'],
+  ['bidirectional', 'A bidirectional encoder', '--bidirectional'],
+  ['encoderDropout', 'Encoder dropout', '--encoder-dropout'],
+] as const;
+
 /**
  * The encoder side of a sequence-to-sequence run on `data` (the corpus's sources), or null for a corpus without
  * sources: a new encoder that the decoder's family builds for its network (`config`; a family without one is refused),
@@ -26,16 +33,13 @@ export function sourceForRun(
         'The model is sequence-to-sequence, but its run names no source column (damaged config.json?). ' +
           'Re-train or restore the model folder.',
       );
-    const given = config as { attention?: string; bidirectional?: boolean; encoderDropout?: number };
-    const [what, flag] =
-      given.attention !== undefined
-        ? ['Attention', '--attention']
-        : given.bidirectional !== undefined
-          ? ['A bidirectional encoder', '--bidirectional']
-          : ['Encoder dropout', '--encoder-dropout'];
-    if (given.attention !== undefined || given.bidirectional !== undefined || given.encoderDropout !== undefined)
+    const given = SOURCE_SETTINGS.find(
+      ([key]) => (config as { [setting in (typeof SOURCE_SETTINGS)[number][0]]?: unknown })[key] !== undefined,
+    );
+    if (given !== undefined)
       throw new Error(
-        `${what} needs a source: train a sequence-to-sequence model (--task seq2seq, --source-column), or drop ${flag}.`,
+        `${given[1]} needs a source: train a sequence-to-sequence model (--task seq2seq, --source-column), ` +
+          `or drop ${given[2]}.`,
       );
     return null;
   }
