@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: training throughput and generation speed of our char-level generators on every TensorFlow.js
- * backend, against the PyTorch model of the lesson, and peak memory when training on a 50 MB corpus.
+ * backend, against the PyTorch model of the lesson, peak memory when training on a 50 MB corpus, and the time and
+ * memory of counting an n-gram model.
  * Prints tables (or, with `--json`, one JSON document) on stdout; progress goes to stderr.
  */
 import { cpus } from 'node:os';
@@ -8,6 +9,7 @@ import { Command } from 'commander';
 import { ENGINES } from '../src/engines';
 import { progress } from './children';
 import { measurePeakRss } from './memory';
+import { measureNgramCounting } from './ngramCounting';
 import { runOurBackend, type OurBackendResult } from './ours';
 import { formatReport, reportRows, stepProfileOf, versusTorchRows, type BenchReport } from './table';
 import { runTorchSeq2Seq } from './seq2seqTraining';
@@ -50,6 +52,9 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     { engine: 'native', model: GPT_SPEC }, // the issue's goal: `--model gpt:4x128` on 50 MB within 1 GB
   ]);
 
+  progress('n-gram counting: order 5, words of sotu');
+  const ngramCounting = await measureNgramCounting();
+
   const report: BenchReport = {
     settings: {
       quick: plan.quick,
@@ -79,6 +84,7 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
       note: torchNote,
     },
     memory,
+    ngramCounting,
     stepProfile: stepProfileOf(ours),
     seconds: (performance.now() - started) / 1000,
   };

@@ -2,6 +2,7 @@
 import type { BackendName } from '../src/backend';
 import type { CellType } from '../src/model';
 import type { MemoryResult } from './memory';
+import { formatNgramCounting, type NgramCountingResult } from './ngramCounting';
 import type { NativeStepProfile } from '../src/engines/native/addon';
 import type { GptCacheMeasurement } from './gptCache';
 import { GPT_BENCH_MODEL, type GptTrainingMeasurement, type TorchGptResult } from './gptTraining';
@@ -103,6 +104,7 @@ export interface BenchReport {
   torchSeq2Seq: TorchSeq2SeqResult;
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
+  ngramCounting: NgramCountingResult;
   /**
    * Where a native training step goes (LSTM, batch 32, 2 threads, first backend measured), so the next
    * bottleneck shows.
@@ -384,6 +386,8 @@ export function formatReport(report: BenchReport): string {
       1,
     ),
     ...new Set(memory.map((run) => `  ${run.command.replace(/--engine \S+/, '--engine ENGINE')}`)),
+    '',
+    ...formatNgramCounting(report.ngramCounting),
     '',
     `PyTorch: ${torch.available ? `${torch.version} with BLAS ${torch.blas}, ${torch.note}` : 'not measured'}. ` +
       `Machine: ${settings.cpus} CPUs, Node ${settings.node}. Benchmark took ${(report.seconds / 60).toFixed(1)} min.`,

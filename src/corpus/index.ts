@@ -1,6 +1,6 @@
 export { agNewsCachePath, agNewsUrl, fetchAgNews, type AgNewsSplit, type FetchAgNewsOptions } from './agNewsDownload';
 export { cleanAgNewsText } from './agNewsText';
-export { builtinCorpora, type BuiltinCorpusInfo } from './builtins';
+export { builtinCorpora, withoutStress, type BuiltinCorpusInfo } from './builtins';
 export { describeCorpus, type Corpus, type CorpusStats } from './corpus';
 export type { CsvLayout, CsvOptions } from './csv';
 export { CORPUS_FORMATS, type CorpusFormat } from './formats';

@@ -50,11 +50,6 @@ export interface TranslationScores {
   results: EvaluatedPair[];
 }
 
-/** A CMUdict phoneme without its stress digit (AH1 → AH); other tokens as they are. */
-export function withoutStress(token: string): string {
-  return token.replace(/(?<=[A-Z])[012]$/, '');
-}
-
 /** The key of a right target's token the vocabulary lacks: equal to no output token's (an output `<unk>` included). */
 const NOT_IN_VOCABULARY = Symbol('not in the vocabulary');
 

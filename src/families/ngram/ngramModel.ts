@@ -1,5 +1,6 @@
 import type { Batch } from '../../data';
 import type { Vocabulary } from '../../vocab';
+import { CountTable, GramRows } from './countTable';
 
 /** An n-gram model with the vocabulary of its ids: it generates text as a network does (see `NgramStepper`). */
 export interface NgramGenerator {
@@ -37,11 +38,15 @@ export class NgramModel {
   /** Counts the N-grams of every real target of `batches` (each row's earlier inputs are its context). */
   static fromBatches(batches: Iterable<Batch>, order: number, vocabSize: number): NgramModel {
     checkShape(order, vocabSize);
-    const top = new Map<string, number>();
+    const grams = new GramRows(order);
     for (const batch of batches) {
-      forEachTarget(batch, order, (context, target) => add(top, context + tokenChar(target), 1));
+      forEachTarget(batch, order, (context, target) => {
+        const at = grams.append();
+        grams.data.set(context, at);
+        grams.data[at + order - 1] = target + 1;
+      });
     }
-    return NgramModel.fromTopCounts(order, vocabSize, top);
+    return NgramModel.fromTopCounts(order, vocabSize, CountTable.count(grams, vocabSize + 1));
   }
 
   /**
@@ -52,7 +57,8 @@ export class NgramModel {
     checkShape(order, vocabSize);
     if (entries.length % (order + 1) !== 0)
       throw new Error(`n-gram counts come in groups of ${order + 1} numbers; got ${entries.length}.`);
-    const top = new Map<string, number>();
+    const grams = new GramRows(order);
+    const counts = new Uint32Array(entries.length / (order + 1));
     for (let i = 0; i < entries.length; i += order + 1) {
       const ids = entries.subarray(i, i + order + 1);
       const [token, count] = [ids[order - 1], ids[order]];
@@ -61,9 +67,11 @@ export class NgramModel {
           `n-gram count ${i / (order + 1) + 1} holds an id outside the vocabulary of ${vocabSize} or a count below 1.`,
         );
       }
-      add(top, contextKey(ids.subarray(0, order - 1), order) + tokenChar(token), count);
+      const at = grams.append();
+      for (let k = 0; k < order; k++) grams.data[at + k] = ids[k] + 1;
+      counts[i / (order + 1)] = count;
     }
-    return NgramModel.fromTopCounts(order, vocabSize, top);
+    return NgramModel.fromTopCounts(order, vocabSize, CountTable.count(grams, vocabSize + 1, counts));
   }
 
   /** The top-order counts, `order + 1` numbers each: the context's ids (−1: begin marker), the token, the count. */
@@ -71,28 +79,33 @@ export class NgramModel {
     const top = this.levels[this.order - 1];
     const out = new Int32Array(top.values.length * (this.order + 1));
     let i = 0;
-    top.index.forEach((c, context) => {
+    for (let c = 0; c < top.contextCount; c++) {
+      const context = top.context(c);
       for (let j = top.offsets[c]; j < top.offsets[c + 1]; j++) {
-        for (let k = 0; k < this.order - 1; k++) out[i++] = context.charCodeAt(k) - 1;
+        for (let k = 0; k < this.order - 1; k++) out[i++] = context[k] - 1;
         out[i++] = top.tokens[j];
         out[i++] = top.values[j];
       }
-    });
+    }
     return out;
   }
 
-  private static fromTopCounts(order: number, vocabSize: number, top: Map<string, number>): NgramModel {
+  private static fromTopCounts(order: number, vocabSize: number, top: CountTable): NgramModel {
     // Below the top order, a k-gram counts the different tokens seen before it (its continuation count): each
     // distinct (k + 1)-gram adds one to the k-gram it ends with.
-    const levels = [countTable(top)];
-    top.clear(); // the table holds it now: free the Map before the lower orders are counted
+    const levels = [top];
     for (let k = order - 1; k >= 1; k--) {
-      const lower = new Map<string, number>();
-      const { index, offsets, tokens } = levels[0];
-      index.forEach((c, context) => {
-        for (let j = offsets[c]; j < offsets[c + 1]; j++) add(lower, context.slice(1) + tokenChar(tokens[j]), 1);
-      });
-      levels.unshift(countTable(lower));
+      const above = levels[0];
+      const lower = new GramRows(k);
+      for (let c = 0; c < above.contextCount; c++) {
+        const shorter = above.context(c).subarray(1);
+        for (let j = above.offsets[c]; j < above.offsets[c + 1]; j++) {
+          const at = lower.append();
+          lower.data.set(shorter, at);
+          lower.data[at + k - 1] = above.tokens[j] + 1;
+        }
+      }
+      levels.unshift(CountTable.count(lower, vocabSize + 1));
     }
     return new NgramModel(order, vocabSize, levels);
   }
@@ -110,17 +123,17 @@ export class NgramModel {
    * a row's start).
    */
   probability(history: ArrayLike<number>, token: number): number {
-    return this.probabilityAfter(contextKey(history, this.order), token);
+    return this.probabilityAfter(contextCodes(history, this.order), token);
   }
 
   /** The whole next-token distribution after `history` (sums to 1; see {@link probability}). */
   distribution(history: ArrayLike<number>): Float64Array {
-    const context = contextKey(history, this.order);
+    const context = contextCodes(history, this.order);
     const p = new Float64Array(this.vocabSize).fill(1 / this.vocabSize);
     for (let k = 1; k <= this.order; k++) {
       const level = this.levels[k - 1];
-      const c = level.index.get(context.slice(this.order - k));
-      if (c === undefined) continue;
+      const c = level.find(context, this.order - k);
+      if (c < 0) continue;
       const [start, end, sum] = [level.offsets[c], level.offsets[c + 1], level.sums[c]];
       const d = this.discounts[k - 1];
       const backoff = (d * (end - start)) / sum;
@@ -144,72 +157,19 @@ export class NgramModel {
     return total / tokens;
   }
 
-  private probabilityAfter(context: string, token: number): number {
+  /** The probability of `token` after the `order − 1` codes of `context`. */
+  private probabilityAfter(context: Uint16Array, token: number): number {
     let p = 1 / this.vocabSize;
     for (let k = 1; k <= this.order; k++) {
       const level = this.levels[k - 1];
-      const c = level.index.get(context.slice(this.order - k));
-      if (c === undefined) continue; // an unseen context: the shorter one's estimate stands
+      const c = level.find(context, this.order - k);
+      if (c < 0) continue; // an unseen context: the shorter one's estimate stands
       const [start, end, sum] = [level.offsets[c], level.offsets[c + 1], level.sums[c]];
       const d = this.discounts[k - 1];
-      p = Math.max(countOf(level, start, end, token) - d, 0) / sum + ((d * (end - start)) / sum) * p;
+      p = Math.max(level.countOf(c, token) - d, 0) / sum + ((d * (end - start)) / sum) * p;
     }
     return p;
   }
-}
-
-/**
- * The counts of one order, compact: its contexts (`index`: key → position c, in sorted order), and per context c the
- * slice `offsets[c] … offsets[c + 1]` of `tokens` (sorted) and their `values`, with the slice's sum in `sums[c]`.
- * (Nested Maps held 5× the memory: sotu at word level, order 5, 4.6 M counts, 982 MB of heap, now 205 MB.)
- */
-interface CountTable {
-  index: Map<string, number>;
-  offsets: Uint32Array;
-  tokens: Uint16Array;
-  values: Uint32Array;
-  sums: Float64Array;
-}
-
-/** The table of counts keyed by context + token character (see {@link tokenChar}). */
-function countTable(counts: Map<string, number>): CountTable {
-  const keys = [...counts.keys()].sort();
-  const contexts: string[] = [];
-  const offsets: number[] = [];
-  const tokens = new Uint16Array(keys.length);
-  const values = new Uint32Array(keys.length);
-  keys.forEach((key, j) => {
-    const context = key.slice(0, -1);
-    if (contexts.length === 0 || contexts[contexts.length - 1] !== context) {
-      contexts.push(context);
-      offsets.push(j);
-    }
-    tokens[j] = key.charCodeAt(key.length - 1) - 1;
-    values[j] = counts.get(key)!;
-  });
-  offsets.push(keys.length);
-  const sums = new Float64Array(contexts.length);
-  for (let c = 0; c < contexts.length; c++) for (let j = offsets[c]; j < offsets[c + 1]; j++) sums[c] += values[j];
-  return {
-    index: new Map(contexts.map((context, c) => [context, c])),
-    offsets: Uint32Array.from(offsets),
-    tokens,
-    values,
-    sums,
-  };
-}
-
-/** The count of `token` in the sorted slice `start … end` of a table (0 when absent). */
-function countOf(level: CountTable, start: number, end: number, token: number): number {
-  let [lo, hi] = [start, end - 1];
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const at = level.tokens[mid];
-    if (at === token) return level.values[mid];
-    if (at < token) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return 0;
 }
 
 /** Checks an order and a vocabulary size; throws saying what is allowed. */
@@ -223,39 +183,39 @@ function checkShape(order: number, vocabSize: number): void {
   }
 }
 
-/** Token ids are kept as UTF-16 code units (id + 1; the begin marker is 0). */
+/** Token ids are kept as 16-bit codes (id + 1; the begin marker is 0). */
 const MAX_VOCAB = 0xfffe;
-const BEGIN = String.fromCharCode(0);
 
 /**
- * The key of the context of length `order − 1` that `history` ends with, padded with begin markers (so are
+ * The codes of the context of length `order − 1` that `history` ends with, padded with begin markers (so are
  * negative ids).
  */
-function contextKey(history: ArrayLike<number>, order: number): string {
-  let key = '';
-  for (let i = history.length - (order - 1); i < history.length; i++)
-    key += i < 0 || history[i] < 0 ? BEGIN : tokenChar(history[i]);
-  return key;
+function contextCodes(history: ArrayLike<number>, order: number, into = new Uint16Array(order - 1)): Uint16Array {
+  for (let k = 0; k < order - 1; k++) {
+    const i = history.length - (order - 1) + k;
+    into[k] = i < 0 || history[i] < 0 ? 0 : history[i] + 1;
+  }
+  return into;
 }
 
-/** Calls `visit` with the context key and target of every real target of a batch (context: the row's inputs so far). */
-function forEachTarget(batch: Batch, order: number, visit: (context: string, target: number) => void): void {
+/**
+ * Calls `visit` with the context codes and target of every real target of a batch (context: the row's inputs so far;
+ * the array is reused from call to call).
+ */
+function forEachTarget(batch: Batch, order: number, visit: (context: Uint16Array, target: number) => void): void {
   const { inputs, targets, mask, batchSize, seqLen } = batch;
+  const context = new Uint16Array(order - 1);
   for (let b = 0; b < batchSize; b++) {
-    const row = inputs.subarray(b * seqLen, (b + 1) * seqLen);
     for (let t = 0; t < seqLen; t++) {
       if (mask !== null && mask[b * seqLen + t] === 0) continue;
-      visit(contextKey(row.subarray(0, t + 1), order), targets[b * seqLen + t]);
+      for (let k = 0; k < order - 1; k++) {
+        const i = t + 2 - order + k; // the context ends with the input at t
+        context[k] = i < 0 || inputs[b * seqLen + i] < 0 ? 0 : inputs[b * seqLen + i] + 1;
+      }
+      visit(context, targets[b * seqLen + t]);
     }
   }
 }
-
-function add(counts: Map<string, number>, key: string, n: number): void {
-  counts.set(key, (counts.get(key) ?? 0) + n);
-}
-
-/** A token id as the character that stands for it in keys (id + 1; the begin marker is 0). */
-const tokenChar = (token: number) => String.fromCharCode(token + 1);
 
 /**
  * Ney's discount D = n₁ / (n₁ + 2 n₂) from the numbers of N-grams seen once and twice; 0.5 when they do not tell.
