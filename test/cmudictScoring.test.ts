@@ -103,7 +103,7 @@ test('the built-in cmudict corpus: word → phonemes pairs, one pronunciation pe
   await assert.rejects(loadCorpus('cmudict', { referencesColumn: 'alternatives' }), /name the source column/);
 });
 
-test('cmudict without stress: the same words and split order, digits gone, alternatives that differ only in stress left out', async () => {
+test('cmudict without stress: the same words in the same order, digits gone, alternatives that differ only in stress left out', async () => {
   const options = { sourceColumn: 'word', column: 'phonemes_unstressed', referencesColumn: 'alternatives_unstressed' };
   const [stressed, corpus] = await Promise.all([
     loadCorpus('cmudict', { sourceColumn: 'word', column: 'phonemes', referencesColumn: 'alternatives' }),

