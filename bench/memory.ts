@@ -52,6 +52,24 @@ async function writeLargeCorpus(file: string, megabytes: number): Promise<void> 
 }
 
 /**
+ * Runs `gennet train FLAGS --out OUT` as a user would, under the peak-memory preload (`node -r bench/peakRss.js
+ * dist/cli.js train …`), and returns its JSON summary (give `--json`) and its peak RSS in MB.
+ */
+export async function trainWithPeakRss<T>(
+  flags: readonly string[],
+  out: string,
+): Promise<{ summary: T; peakRssMB: number }> {
+  const peakFile = `${out}.peak-rss`;
+  const preload = ['-r', path.join(PROJECT_ROOT, 'bench', 'peakRss.js')];
+  const command = [...preload, path.join(PROJECT_ROOT, 'dist', 'cli.js'), 'train', ...flags, '--out', out];
+  const summary = await runJson<T>(process.execPath, command, {
+    ...process.env,
+    PEAK_RSS_FILE: peakFile,
+  });
+  return { summary, peakRssMB: Number(readFileSync(peakFile, 'utf8')) / 1024 };
+}
+
+/**
  * Trains with the CLI (`node -r bench/peakRss.js dist/cli.js train ...`, as a user would) on a corpus of `megabytes` MB
  * for `maxSteps` steps, once per run, and reports the peak RSS of each. The default model reads windows of
  * {@link SEQ_LEN}; a run that names a model trains on that model's own windows (a GPT's context).
@@ -67,7 +85,6 @@ export async function measurePeakRss(
     await writeLargeCorpus(corpus, megabytes);
     const results: MemoryResult[] = [];
     for (const [k, { engine, model }] of runs.entries()) {
-      const peakFile = path.join(folder, `peak-rss-${k}`);
       const flags = [
         ...(model === undefined ? ['--seq-len', String(SEQ_LEN)] : ['--model', model]),
         '--engine',
@@ -79,27 +96,15 @@ export async function measurePeakRss(
         '--no-samples',
         '--json',
       ];
-      const args = [
-        '-r',
-        path.join(PROJECT_ROOT, 'bench', 'peakRss.js'),
-        path.join(PROJECT_ROOT, 'dist', 'cli.js'),
-        'train',
-        '--corpus',
-        corpus,
-        ...flags,
-        '--out',
+      const { summary, peakRssMB } = await trainWithPeakRss<{ backend: string; steps: number; charsPerSecond: number }>(
+        ['--corpus', corpus, ...flags],
         path.join(folder, `run-${k}`),
-      ];
-      const summary = await runJson<{ backend: string; steps: number; charsPerSecond: number }>(
-        process.execPath,
-        args,
-        { ...process.env, PEAK_RSS_FILE: peakFile },
       );
       results.push({
         engine,
         model: model ?? null,
         corpusMB: statSync(corpus).size / MB,
-        peakRssMB: Number(readFileSync(peakFile, 'utf8')) / 1024,
+        peakRssMB,
         goalMB: MEMORY_GOAL_MB,
         backend: summary.backend,
         steps: summary.steps,

@@ -1,8 +1,8 @@
 /** The n-gram probe of the benchmark: counting a word-level order-5 model of sotu, its time and peak memory. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PROJECT_ROOT, runJson } from './children';
+import { trainWithPeakRss } from './memory';
 
 /** The goals: counting within 4 s, the whole `gennet train` run within 600 MB. */
 export const NGRAM_GOALS = { seconds: 4, peakRssMB: 600 };
@@ -25,23 +25,13 @@ export interface NgramCountingResult {
 export async function measureNgramCounting(): Promise<NgramCountingResult> {
   const folder = mkdtempSync(path.join(tmpdir(), 'gennet-bench-ngram-'));
   try {
-    const peakFile = path.join(folder, 'peak-rss');
-    const args = [
-      '-r',
-      path.join(PROJECT_ROOT, 'bench', 'peakRss.js'),
-      path.join(PROJECT_ROOT, 'dist', 'cli.js'),
-      'train',
-      ...FLAGS,
-      '--out',
+    const { summary, peakRssMB } = await trainWithPeakRss<{ seconds: number; params: number }>(
+      FLAGS,
       path.join(folder, 'model'),
-    ];
-    const summary = await runJson<{ seconds: number; params: number }>(process.execPath, args, {
-      ...process.env,
-      PEAK_RSS_FILE: peakFile,
-    });
+    );
     return {
       seconds: summary.seconds,
-      peakRssMB: Number(readFileSync(peakFile, 'utf8')) / 1024,
+      peakRssMB,
       params: summary.params,
       command: `node -r bench/peakRss.js dist/cli.js train ${FLAGS.join(' ')} --out OUT`,
     };

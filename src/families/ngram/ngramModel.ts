@@ -187,16 +187,20 @@ function checkShape(order: number, vocabSize: number): void {
 const MAX_VOCAB = 0xfffe;
 
 /**
- * The codes of the context of length `order − 1` that `history` ends with, padded with begin markers (so are
- * negative ids).
+ * Writes into `context` the codes of the ids just before `end` (as many as it holds), with begin markers for those
+ * before `start` (a row's first id) and for negative ids.
  */
-function contextCodes(history: ArrayLike<number>, order: number): Uint16Array {
-  const codes = new Uint16Array(order - 1);
-  for (let k = 0; k < order - 1; k++) {
-    const i = history.length - (order - 1) + k;
-    codes[k] = i < 0 || history[i] < 0 ? 0 : history[i] + 1;
+function fillContext(context: Uint16Array, ids: ArrayLike<number>, start: number, end: number): Uint16Array {
+  for (let k = 0; k < context.length; k++) {
+    const i = end - context.length + k;
+    context[k] = i < start || ids[i] < 0 ? 0 : ids[i] + 1;
   }
-  return codes;
+  return context;
+}
+
+/** The codes of the context of length `order − 1` that `history` ends with (see {@link fillContext}). */
+function contextCodes(history: ArrayLike<number>, order: number): Uint16Array {
+  return fillContext(new Uint16Array(order - 1), history, 0, history.length);
 }
 
 /**
@@ -209,11 +213,7 @@ function forEachTarget(batch: Batch, order: number, visit: (context: Uint16Array
   for (let b = 0; b < batchSize; b++) {
     for (let t = 0; t < seqLen; t++) {
       if (mask !== null && mask[b * seqLen + t] === 0) continue;
-      for (let k = 0; k < order - 1; k++) {
-        const i = t + 2 - order + k; // the context ends with the input at t
-        context[k] = i < 0 || inputs[b * seqLen + i] < 0 ? 0 : inputs[b * seqLen + i] + 1;
-      }
-      visit(context, targets[b * seqLen + t]);
+      visit(fillContext(context, inputs, b * seqLen, b * seqLen + t + 1), targets[b * seqLen + t]);
     }
   }
 }
