@@ -11,10 +11,7 @@ import { encoderOf, encoderParts, engineNamed, fastEncoderOutputs } from '../src
 import {
   type Attended,
   bahdanauAttention,
-  buildGenerator,
-  buildSequenceEncoder,
   CELLS,
-  type CellType,
   encodeSources,
   luongAttention,
   resolveModelConfig,
@@ -25,36 +22,12 @@ import { createRng } from '../src/random';
 import type { TranslationScores } from '../src/sample';
 import { encoderStart } from '../src/train';
 import { parseAs } from './cliJson';
+import { attentionModel, MAX_LEN, SOURCES } from './attentionFixtures';
 import { assertEncoderGradients } from './encoderGradients';
 import { maskedBatch, VOCAB } from './engineFixtures';
 
-const SOURCES = [Int32Array.of(3, 1, 4), Int32Array.of(5, 9, 2, 6, 5), Int32Array.of(8)];
-const MAX_LEN = 6;
-
-/**
- * A two-layer decoder with attention (Luong's or Bahdanau's) and its source encoder, one way or both ways (non-zero
- * biases, so their gradients count).
- */
 /** The attention kinds every test runs. */
 const KINDS = ['luong', 'bahdanau'] as const;
-
-function attentionModel(cell: CellType, bidirectional = false, attention: 'luong' | 'bahdanau' = 'luong') {
-  const config = resolveModelConfig({
-    vocabSize: VOCAB,
-    cell,
-    units: 6,
-    layers: 2,
-    seed: 3,
-    attention,
-    ...(bidirectional && { bidirectional: true }),
-  });
-  const generator = buildGenerator(config);
-  generator.trainableWeights
-    .filter((w) => w.originalName.endsWith('/bias'))
-    .forEach((w, k) => w.write(tf.tidy(() => tf.sin(tf.range(k, k + w.shape[0]!)).mul(0.3))));
-  const encoder = buildSequenceEncoder({ vocabSize: VOCAB, maxLen: MAX_LEN, embeddingDim: 4, seed: 7 }, config);
-  return { config, generator, encoder, layout: stateLayout(config) };
-}
 
 test('Luong and Bahdanau attention: padded source positions get exactly 0 weight and 0 gradient; weights sum to 1', async () => {
   await initBackend('cpu');

@@ -15,13 +15,22 @@ function tolerance(variable: string): number {
   return /query_kernel/.test(variable) ? 5e-3 : 1e-4;
 }
 
+/** The layers engine's loss and gradients (by variable name) of an encoder–decoder batch: the reference. */
+function referenceOf(networks: EncoderDecoder, batch: Batch, ids: Int32Array, labelSmoothing: number) {
+  const reference = encoderDecoderLossAndGradients(engineNamed('layers'), networks, batch, ids, 1, labelSmoothing);
+  const grads = new Map(
+    Object.entries(reference.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array]),
+  );
+  tf.dispose(Object.values(reference.grads));
+  return { loss: reference.loss, grads };
+}
+
 /**
  * Checks the training of a generator from an encoder's states (a condition encoder, or a sequence-to-sequence
  * model's source encoder) on `batch` with encoder input `ids`: on the layers engine, every encoder variable gets a
- * gradient equal to numeric directional derivatives of the loss; the fast and native engines (where available) give
- * the same loss and the same gradients of both networks, and leave no tensor behind (an engine that cannot run the
- * generator is skipped, saying why). `step`: the largest step of the
- * central differences. Returns the layers engine's loss.
+ * gradient equal to numeric directional derivatives of the loss; the other engines agree with it
+ * ({@link assertEnginesMatchLayers}). `step`: the largest step of the central differences. Returns the layers
+ * engine's loss.
  */
 export function assertEncoderGradients(
   networks: EncoderDecoder,
@@ -31,11 +40,8 @@ export function assertEncoderGradients(
   t: TestContext,
   step = 0.04,
 ): { loss: number } {
-  const reference = encoderDecoderLossAndGradients(engineNamed('layers'), networks, batch, ids, 1);
-  const referenceGrads = new Map(
-    Object.entries(reference.grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array]),
-  );
-  tf.dispose(Object.values(reference.grads));
+  const reference = referenceOf(networks, batch, ids, 0);
+  const referenceGrads = reference.grads;
   const encoderVariables = networks.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   assert.equal(
     referenceGrads.size,
@@ -79,6 +85,24 @@ export function assertEncoderGradients(
       );
     }
   }
+  assertEnginesMatchLayers(networks, batch, ids, label, t);
+  return reference;
+}
+
+/**
+ * The fast and native engines (where available) give the layers engine's training loss (with `labelSmoothing`) and
+ * the same gradients of both networks, and leave no tensor behind (an engine that cannot run the generator is skipped,
+ * saying why); so does the native engine's whole pass.
+ */
+export function assertEnginesMatchLayers(
+  networks: EncoderDecoder,
+  batch: Batch,
+  ids: Int32Array,
+  label: string,
+  t: TestContext,
+  labelSmoothing = 0,
+): void {
+  const reference = referenceOf(networks, batch, ids, labelSmoothing);
   for (const name of ['fast', 'native']) {
     const engine = engineNamed(name);
     const reason = engine.unavailableReason() ?? engine.unsupportedReason(networks.generator);
@@ -87,18 +111,17 @@ export function assertEncoderGradients(
       continue;
     }
     const before = tf.memory().numTensors;
-    const tested = encoderDecoderLossAndGradients(engine, networks, batch, ids, 1);
+    const tested = encoderDecoderLossAndGradients(engine, networks, batch, ids, 1, labelSmoothing);
     assert.ok(Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss, `${label}/${name}: loss`);
-    assert.equal(Object.keys(tested.grads).length, referenceGrads.size, `${label}/${name}: every variable's gradient`);
+    assert.equal(Object.keys(tested.grads).length, reference.grads.size, `${label}/${name}: every variable's gradient`);
     for (const [variable, grad] of Object.entries(tested.grads)) {
-      const diff = relativeDiff(grad.dataSync() as Float32Array, referenceGrads.get(variable)!);
+      const diff = relativeDiff(grad.dataSync() as Float32Array, reference.grads.get(variable)!);
       assert.ok(diff < tolerance(variable), `${label}/${name}: gradient of ${variable} differs by ${diff}`);
     }
     tf.dispose(Object.values(tested.grads));
     assert.equal(tf.memory().numTensors, before, `${label}/${name}: no tensor left behind`);
   }
-  assertFusedGradients(networks, batch, ids, label, reference.loss, referenceGrads, t);
-  return reference;
+  assertFusedGradients(networks, batch, ids, label, reference, t, labelSmoothing);
 }
 
 /**
@@ -111,9 +134,9 @@ function assertFusedGradients(
   batch: Batch,
   ids: Int32Array,
   label: string,
-  loss: number,
-  referenceGrads: Map<string, Float32Array>,
+  { loss, grads: referenceGrads }: { loss: number; grads: Map<string, Float32Array> },
   t: TestContext,
+  labelSmoothing: number,
 ): void {
   const reason =
     engineNamed('native').unavailableReason() ?? (encoderParts(encoder) === null ? 'a condition encoder' : null);
@@ -122,7 +145,7 @@ function assertFusedGradients(
     return;
   }
   for (const threads of [1, 2]) {
-    const tested = nativeSeq2SeqLossAndGradients(generator, encoder, batch, ids, threads);
+    const tested = nativeSeq2SeqLossAndGradients(generator, encoder, batch, ids, threads, labelSmoothing);
     assert.ok(
       Math.abs(tested.loss - loss) < 1e-5 * loss,
       `${label}/native whole pass (${threads} threads): loss ${tested.loss} vs ${loss}`,

@@ -59,7 +59,8 @@ export async function generatorWith(
 }
 
 /**
- * Loss and gradients (by variable name, and of the initial state when one is given) of one batch, by the named engine.
+ * Loss and gradients (by variable name, and of the initial state when one is given) of one batch, by the named engine
+ * (the training loss: with `labelSmoothing`).
  */
 export function lossAndGrads(
   model: tf.LayersModel,
@@ -67,8 +68,16 @@ export function lossAndGrads(
   engine: string,
   threads = 1,
   initialState: Float32Array | null = null,
+  labelSmoothing = 0,
 ): { loss: number; grads: Map<string, Float32Array>; initialStateGrad?: Float32Array } {
-  const { loss, grads, initialStateGrad } = engineNamed(engine).lossAndGradients(model, batch, threads, initialState);
+  const { loss, grads, initialStateGrad } = engineNamed(engine).lossAndGradients(
+    model,
+    batch,
+    threads,
+    initialState,
+    null,
+    labelSmoothing,
+  );
   const result = {
     loss,
     grads: new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync().slice() as Float32Array])),
@@ -110,7 +119,7 @@ export function engineCases(): Array<{
 
 /**
  * Asserts that `engine`'s loss and gradients on the padded batch equal the layers engine's (the reference), from
- * `initialState` when given (then the state's gradients too).
+ * `initialState` when given (then the state's gradients too), with the training loss's `labelSmoothing`.
  */
 export function assertMatchesLayers(
   model: tf.LayersModel,
@@ -118,9 +127,10 @@ export function assertMatchesLayers(
   label: string,
   threads = 1,
   initialState: Float32Array | null = null,
+  labelSmoothing = 0,
 ): void {
-  const tested = lossAndGrads(model, maskedBatch(), engine, threads, initialState);
-  const reference = lossAndGrads(model, maskedBatch(), 'layers', 1, initialState);
+  const tested = lossAndGrads(model, maskedBatch(), engine, threads, initialState, labelSmoothing);
+  const reference = lossAndGrads(model, maskedBatch(), 'layers', 1, initialState, labelSmoothing);
   assert.ok(
     Math.abs(tested.loss - reference.loss) < 1e-5 * reference.loss,
     `${label}: loss ${tested.loss} vs ${reference.loss}`,

@@ -72,6 +72,8 @@ test('settings that cannot run are refused, naming the flag', () => {
   refused({ epochs: null, maxSteps: null, minutes: null, patience: 3, lrSchedule: 'cosine' }, /cosine decays/);
   refused({ minLr: 0.01 }, /--min-lr must be between 0 and --lr/);
   refused({ weightDecay: 600 }, /--weight-decay must be ≥ 0 and below 1 \/ --lr/);
+  refused({ labelSmoothing: 1 }, /--label-smoothing must be a number in \[0, 1\)/);
+  refused({ labelSmoothing: -0.1 }, /--label-smoothing must be a number in \[0, 1\)/);
   refused({ warmup: 1.5 }, /--warmup must be a whole number/);
   refused({ patience: 0 }, /--patience must be a whole number of validations ≥ 1/);
   refused({ minutes: -1 }, /--minutes must be a number > 0/);

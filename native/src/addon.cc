@@ -227,6 +227,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set(RecurrentModel::kClassName, gn::TrainerWrap<RecurrentModel>::Define(env));
   exports.Set("profile", Napi::Function::New(env, Profile));
   exports.Set("dropoutMasks", Napi::Function::New(env, DropoutMasks));
+  exports.Set("labelSmoothing", Napi::Boolean::New(env, true));  // this build reads the specs' labelSmoothing
   gn::register_gpt(env, exports);
   gn::register_seq2seq(env, exports);
   const std::vector<const char*> names = gn::cell_names();

@@ -64,6 +64,15 @@ inline int read_threads(const Napi::Value& value) {
 }
 
 /** A learning rate or a weight decay: a finite number ≥ 0 (kept in double). */
+/** `object.labelSmoothing` (absent: 0), a number in [0, 1), or an error naming `what`. */
+inline float read_label_smoothing(const Napi::Object& object, const char* what) {
+  const Napi::Value value = object.Get("labelSmoothing");
+  if (value.IsUndefined()) return 0.0f;
+  const float smoothing = value.IsNumber() ? value.As<Napi::Number>().FloatValue() : -1.0f;
+  if (!(smoothing >= 0.0f && smoothing < 1.0f)) throw Napi::Error::New(object.Env(), std::string("native: ") + what + ".labelSmoothing must be a number in [0, 1)");
+  return smoothing;
+}
+
 inline double read_rate(const Napi::Value& value, const char* what) {
   const double rate = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
   if (!(rate >= 0.0 && std::isfinite(rate))) {

@@ -70,8 +70,9 @@ const float* zeros(size_t count) {
 }
 
 GN_VECTOR_CLONES double softmax_cross_entropy(float* logits, size_t rows, int v, const float* __restrict bias, const int32_t* targets,
-                                               const float* weights, float scale) {
+                                               const float* weights, float scale, float smoothing) {
   double loss = 0.0;
+  const float spread = smoothing / float(v);  // each class's share of the smoothed target
   for (size_t r = 0; r < rows; r++) {
     float* __restrict row = logits + r * v;
     float max = -INFINITY;
@@ -81,16 +82,27 @@ GN_VECTOR_CLONES double softmax_cross_entropy(float* logits, size_t rows, int v,
     }
     const int target = targets[r];
     const float target_logit = row[target];
+    double logit_sum = 0.0;  // what the smoothed target's uniform part scores
+    if (smoothing != 0.0f)
+      for (int k = 0; k < v; k++) logit_sum += double(row[k]);
     float sum = 0.0f;
     for (int k = 0; k < v; k++) {
       row[k] = exp_approx(row[k] - max);
       sum += row[k];
     }
     const float weight = weights[r];
-    if (weight != 0.0f) loss += double(weight) * (std::log(double(sum)) + double(max) - double(target_logit));
+    if (weight != 0.0f) {
+      const double scored = smoothing == 0.0f ? double(target_logit)
+                                              : double(1.0f - smoothing) * double(target_logit) + double(spread) * logit_sum;
+      loss += double(weight) * (std::log(double(sum)) + double(max) - scored);
+    }
     const float factor = weight * scale / sum;
     for (int k = 0; k < v; k++) row[k] *= factor;
-    row[target] -= weight * scale;
+    if (smoothing != 0.0f) {
+      const float uniform = weight * scale * spread;
+      for (int k = 0; k < v; k++) row[k] -= uniform;
+    }
+    row[target] -= weight * scale * (1.0f - smoothing);
   }
   return loss;
 }

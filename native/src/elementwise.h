@@ -43,10 +43,11 @@ double sum_of_squares(const float* __restrict x, size_t n);
 const float* zeros(size_t count);
 
 /**
- * Softmax cross-entropy of `rows` rows of logits [rows, v] (plus `bias`) against `targets`, weighted by `weights`;
- * returns Σ weight · loss and turns the logits into their gradient (softmax − one-hot) · weight · scale.
+ * Softmax cross-entropy of `rows` rows of logits [rows, v] (plus `bias`) against `targets` smoothed by `smoothing`
+ * (the target distribution (1 − smoothing) · one-hot + smoothing / v; 0: the plain one-hot), weighted by `weights`;
+ * returns Σ weight · loss and turns the logits into their gradient (softmax − target distribution) · weight · scale.
  */
 double softmax_cross_entropy(float* logits, size_t rows, int v, const float* __restrict bias, const int32_t* targets, const float* weights,
-                             float scale);
+                             float scale, float smoothing = 0.0f);
 
 }  // namespace gn

@@ -133,8 +133,8 @@ class GptPart {
     layer_norm(x_.data(), n_, c, p_->final_gamma, p_->final_beta, xhatf_.data(), rstdf_.data(), hf_.data());
     if (s_.tied) gemm(false, true, n_, v, c, hf_.data(), c, p_->tokens, c, 0.0f, logits_.data(), v);
     else gemm(false, false, n_, v, c, hf_.data(), c, p_->out_kernel, v, 0.0f, logits_.data(), v);
-    const double loss = softmax_cross_entropy(logits_.data(), n_, v, s_.tied ? zeros(v) : p_->out_bias,
-                                              targets_.data(), weights_.data(), scale);
+    const double loss = softmax_cross_entropy(logits_.data(), n_, v, s_.tied ? zeros(v) : p_->out_bias, targets_.data(),
+                                              weights_.data(), scale, grads == nullptr ? 0.0f : s_.label_smoothing);
     if (grads != nullptr) backward(*grads);
     return loss;
   }

@@ -21,6 +21,8 @@ struct GptSpec {
   bool tied;
   /** Rate of every dropout (after the embeddings, after each attention and each MLP); 0 for none. */
   float dropout;
+  /** Label smoothing of the training loss (a pass with gradients; see softmax_cross_entropy); 0 for none. */
+  float label_smoothing = 0.0f;
 };
 
 /**

@@ -30,6 +30,7 @@ GptSpec read_gpt_spec(const Napi::Object& o) {
   s.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().FloatValue() : -1.0f;
   if (s.width % s.heads != 0) throw Napi::Error::New(o.Env(), "native: gpt spec.width must split into spec.heads heads");
   if (!(s.dropout >= 0.0f && s.dropout < 1.0f)) throw Napi::Error::New(o.Env(), "native: gpt spec.dropout must be a number in [0, 1)");
+  s.label_smoothing = read_label_smoothing(o, "gpt spec");
   return s;
 }
 

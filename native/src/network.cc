@@ -103,7 +103,8 @@ double run_part(const Spec& s, const Params& p, const std::vector<std::vector<fl
   const float* attended = s.attention > 0 ? ws.attention.out.data() : top;
   ws.logits.resize(tb * v);
   gemm(false, false, tb, v, n, attended, n, p.out_kernel(s), v, 0.0f, ws.logits.data(), v);
-  const double loss = softmax_cross_entropy(ws.logits.data(), tb, v, p.out_bias(s), ws.targets.data(), ws.weights.data(), scale);
+  const float smoothing = grads.tensors.empty() ? 0.0f : s.label_smoothing;
+  const double loss = softmax_cross_entropy(ws.logits.data(), tb, v, p.out_bias(s), ws.targets.data(), ws.weights.data(), scale, smoothing);
   if (grads.tensors.empty()) return loss;  // the loss alone (evaluation)
   gemm(true, false, n, v, tb, attended, n, ws.logits.data(), v, 1.0f, grads.out_kernel(s), v);
   add_column_sums(ws.logits.data(), tb, v, grads.out_bias(s));

@@ -38,6 +38,11 @@ struct Spec {
   int attention = 0;
   /** The score of that attention (attention.h). */
   AttentionKind attention_kind = AttentionKind::luong;
+  /**
+   * Label smoothing of the training loss (softmax_cross_entropy): the passes that compute gradients score the targets
+   * (1 − label_smoothing) · one-hot + label_smoothing / vocab; the loss alone (evaluation) is the plain cross-entropy.
+   */
+  float label_smoothing = 0.0f;
   /** Parameter arrays of the attention (0 without). */
   int attention_arrays() const { return attention > 0 ? gn::attention_arrays(attention_kind) : 0; }
   /** Gate blocks per unit: LSTM 4, GRU 3, RNN 1 (the cell's, cells/cell.h). */

@@ -47,6 +47,7 @@ inline Spec read_spec(const Napi::Object& o) {
   const Napi::Value dropout = o.Get("dropout");
   s.dropout = dropout.IsNumber() ? dropout.As<Napi::Number>().FloatValue() : -1.0f;
   if (!(s.dropout >= 0.0f && s.dropout < 1.0f)) throw Napi::Error::New(o.Env(), "native: spec.dropout must be a number in [0, 1) (as a float)");
+  s.label_smoothing = read_label_smoothing(o, "spec");
   return s;
 }
 

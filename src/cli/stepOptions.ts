@@ -1,5 +1,5 @@
 // The options of the training steps that `train` and `compare` share: batch, length, learning rate and its schedule,
-// weight decay, validation and early stopping, threads.
+// weight decay, label smoothing, validation and early stopping, threads.
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { DEFAULT_TRAIN_CONFIG, LR_SCHEDULES, type LrSchedule, type TrainConfig } from '../train';
@@ -14,6 +14,7 @@ export interface StepFlags {
   warmup?: number;
   minLr?: number;
   weightDecay?: number;
+  labelSmoothing?: number;
   evalEvery?: number;
   patience?: number;
   threads: number;
@@ -45,6 +46,12 @@ export function addStepOptions(command: Command): Command {
     .option('--min-lr <x>', 'the learning rate cosine ends at and plateau stops halving at', rate)
     .option('--weight-decay <x>', 'decoupled weight decay of the weight matrices (AdamW); 0 = plain Adam', rate)
     .option(
+      '--label-smoothing <x>',
+      'train against targets (1 − x)·one-hot + x/vocabulary, e.g. 0.1 (validation scores plain cross-entropy; ' +
+        'default 0 = none)',
+      decimal((n) => n >= 0 && n < 1, 'in [0, 1)'),
+    )
+    .option(
       '--eval-every <steps>',
       'validate every n steps as well as at each epoch end (0 = at epoch ends)',
       integer(0),
@@ -73,6 +80,7 @@ export function stepSettingsOf(flags: StepFlags): Partial<TrainConfig> {
     warmup: flags.warmup,
     minLr: flags.minLr,
     weightDecay: flags.weightDecay,
+    labelSmoothing: flags.labelSmoothing,
     evalEvery: flags.evalEvery === 0 ? null : flags.evalEvery,
     patience: flags.patience === 0 ? null : flags.patience,
   };

@@ -200,6 +200,7 @@ export const NETWORK_ONLY = [
   'warmup',
   'minLr',
   'weightDecay',
+  'labelSmoothing',
   'evalEvery',
   'patience',
   'clip',

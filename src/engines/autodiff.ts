@@ -15,7 +15,8 @@ import type { Engine } from './engine';
 /**
  * Mean loss per real target token of a batch as a scalar tensor, differentiable in the network's variables, in
  * `initialState` (the recurrent layers' starting states in order: per layer h, then c for LSTM, each `[batch, units]`;
- * null: zeros) and in the encoder memory a decoder with attention reads (null for others).
+ * null: zeros) and in the encoder memory a decoder with attention reads (null for others); against targets smoothed
+ * by `labelSmoothing` (see `Engine.lossAndGradients`; 0 in inference).
  */
 export type DifferentiableLoss = (
   network: tf.LayersModel,
@@ -23,6 +24,7 @@ export type DifferentiableLoss = (
   training: boolean,
   initialState: tf.Tensor2D[] | null,
   memory: MemoryTensors | null,
+  labelSmoothing: number,
 ) => tf.Scalar;
 
 /** The state layout of a network's recurrent layers, read from the layers themselves. */
@@ -44,13 +46,13 @@ export function autodiffTraining(
   return {
     ownThreads: false,
     differentiatesOnTape: true,
-    lossAndGradients(network, batch, _threads, initialState = null, memory = null) {
+    lossAndGradients(network, batch, _threads, initialState = null, memory = null, labelSmoothing = 0) {
       const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
       const start = initialState === null ? null : stateVariable(network, batch, initialState);
       const attended = memory === null ? null : memoryVariable(network, memory, batch);
       try {
         const { value, grads } = tf.variableGrads(
-          () => batchLoss(network, batch, true, start && start.parts(), attended && attended.tensors),
+          () => batchLoss(network, batch, true, start && start.parts(), attended && attended.tensors, labelSmoothing),
           [...variables, ...(start ? [start.variable] : []), ...(attended ? [attended.tensors.memory] : [])],
         );
         const loss = value.dataSync()[0];
@@ -79,7 +81,8 @@ export function autodiffTraining(
       const value = tf.tidy(() => {
         const state = initialState === null ? null : stateMatrix(network, batch, initialState);
         const attended = memory === null ? null : batchMemory(network, memory, batch);
-        return batchLoss(network, batch, false, state && tf.split<tf.Tensor2D>(state.values, state.parts), attended);
+        const parts = state && tf.split<tf.Tensor2D>(state.values, state.parts);
+        return batchLoss(network, batch, false, parts, attended, 0);
       });
       const loss = value.dataSync()[0];
       value.dispose();

@@ -32,6 +32,8 @@ export interface UpdateSettings {
   /** null: no clipping. */
   clipNorm: number | null;
   threads: number;
+  /** The training loss's label smoothing (see {@link Engine.lossAndGradients}); absent or 0 for none. */
+  labelSmoothing?: number;
 }
 
 /**
@@ -121,7 +123,9 @@ export interface Engine {
    * `initialState` (`batch.batchSize` rows, the layout of `stateLayout`; a condition's or an encoder's state) when
    * given, else from zeros; then the result has the state's gradient too. A decoder with attention attends to
    * `memory` (its rows the batch's), and the result has the memory's gradient; an engine that cannot run attention
-   * refuses such a network in `unsupportedReason`.
+   * refuses such a network in `unsupportedReason`. With `labelSmoothing` ε > 0 the loss is the cross-entropy against
+   * the smoothed targets (1 − ε)·one-hot + ε/V (Szegedy et al. 2016; `torch.nn.CrossEntropyLoss(label_smoothing=ε)`);
+   * {@link Engine.loss} always scores the plain one.
    */
   lossAndGradients(
     network: tf.LayersModel,
@@ -129,6 +133,7 @@ export interface Engine {
     threads: number,
     initialState?: Float32Array | null,
     memory?: EncoderMemory | null,
+    labelSmoothing?: number,
   ): LossAndGradients;
   /**
    * Mean loss per real target token (nats) of one batch, in inference mode (no dropout), from `initialState` or zeros

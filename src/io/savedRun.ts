@@ -64,6 +64,7 @@ const TRAINING_FIELDS: Record<keyof TrainConfig, FieldKind> = {
   minLr: 'number',
   weightDecay: 'number',
   clipNorm: 'number?',
+  labelSmoothing: 'number',
   seed: 'number',
   maxSteps: 'number?',
   evalEvery: 'number?',

@@ -107,6 +107,7 @@ export function describeTrainingPlan(config: TrainConfig): string {
     `batch ${config.batchSize}`,
     rate,
     config.weightDecay > 0 ? `weight decay ${config.weightDecay}` : 'no weight decay',
+    ...(config.labelSmoothing > 0 ? [`label smoothing ${config.labelSmoothing}`] : []),
     config.patience === null ? stopping : `${stopping}, stop after ${config.patience} without a new best`,
   ].join('; ');
 }

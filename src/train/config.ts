@@ -26,6 +26,11 @@ export interface TrainConfig {
   weightDecay: number;
   /** Maximum global gradient norm; null disables clipping. */
   clipNorm: number | null;
+  /**
+   * Label smoothing ε of the training loss: cross-entropy against (1 − ε)·one-hot + ε/V (0: none). Validation, the
+   * best model's choice and every reported validation loss score the plain cross-entropy.
+   */
+  labelSmoothing: number;
   /** Seed of the batch order (weights take theirs from the model config). */
   seed: number;
   /** Stop after this many steps in total (quick runs); null trains every epoch to the end. */
@@ -57,6 +62,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   minLr: 0,
   weightDecay: 0,
   clipNorm: 5,
+  labelSmoothing: 0,
   seed: 42,
   maxSteps: null,
   evalEvery: null,
@@ -73,6 +79,7 @@ export const TRAIN_CONFIG_ADDED_LATER: Partial<TrainConfig> = {
   warmup: 0,
   minLr: 0,
   weightDecay: 0,
+  labelSmoothing: 0,
   evalEvery: null,
   patience: null,
   minutes: null,
@@ -114,6 +121,10 @@ export function checkTrainConfig(config: TrainConfig): void {
   if (!(config.weightDecay >= 0 && config.weightDecay * config.learningRate < 1))
     problems.push(
       `--weight-decay must be ≥ 0 and below 1 / --lr (${1 / config.learningRate}), got ${config.weightDecay}`,
+    );
+  if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 1))
+    problems.push(
+      `--label-smoothing must be a number in [0, 1) (0.1 is usual; 0 is none), got ${config.labelSmoothing}`,
     );
   if (config.epochs === null && config.maxSteps === null && config.minutes === null && config.patience === null)
     problems.push('a run without --epochs needs an end: --max-steps, --minutes or --patience');

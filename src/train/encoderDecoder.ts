@@ -70,6 +70,7 @@ interface StartGradients {
  * encoder's gradient tape, on the outputs' values, so the encoder runs forward once; one that differentiates on the
  * tape runs apart (else the tape would hold its work until the end of the step), and the encoder runs forward twice.
  * @param ids `[batch.batchSize, ids per row]` encoder ids of the rows (conditions, or a padded source).
+ * @param labelSmoothing the training loss's (see `Engine.lossAndGradients`).
  */
 export function encoderDecoderLossAndGradients(
   engine: Engine,
@@ -77,6 +78,7 @@ export function encoderDecoderLossAndGradients(
   batch: Batch,
   ids: Int32Array,
   threads: number,
+  labelSmoothing = 0,
 ): LossAndGradients {
   const { encoder, generator, layout } = networks;
   const rows = batch.batchSize;
@@ -86,7 +88,7 @@ export function encoderDecoderLossAndGradients(
       networks,
       ids,
       rows,
-      engine.lossAndGradients(generator, batch, threads, start.state, start.memory),
+      engine.lossAndGradients(generator, batch, threads, start.state, start.memory, labelSmoothing),
       engine.name,
     );
   }
@@ -95,7 +97,7 @@ export function encoderDecoderLossAndGradients(
   try {
     const grads = encoderGradients(encoder, ids, rows, (encoded) => {
       const start = startOf(encoded, layout, rows);
-      result = engine.lossAndGradients(generator, batch, threads, start.state, start.memory);
+      result = engine.lossAndGradients(generator, batch, threads, start.state, start.memory, labelSmoothing);
       Object.values(result.grads).forEach((grad) => tf.keep(grad)); // they outlive the tape's scope
       return startGradients(result, layout, rows, start.memory !== null, engine.name);
     });

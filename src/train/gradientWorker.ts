@@ -27,6 +27,7 @@ function withZeroInitializers(value: unknown): unknown {
 }
 
 let model: tf.LayersModel | null = null;
+let labelSmoothing = 0;
 
 async function answer(request: WorkerRequest): Promise<WorkerReply> {
   if (request.type === 'init') {
@@ -35,6 +36,7 @@ async function answer(request: WorkerRequest): Promise<WorkerReply> {
       modelTopology: withZeroInitializers(request.topology) as tf.io.ModelJSON['modelTopology'],
     });
     dropoutLayers(model).forEach((layer, k) => (layer.calls = request.dropoutCalls[k]));
+    labelSmoothing = request.labelSmoothing;
     return { type: 'ready' };
   }
   const network = model!;
@@ -45,7 +47,14 @@ async function answer(request: WorkerRequest): Promise<WorkerReply> {
   });
   return {
     type: 'gradients',
-    ...partGradients(network, request.batch, engineNamed(request.engine), request.initialState, request.memory),
+    ...partGradients(
+      network,
+      request.batch,
+      engineNamed(request.engine),
+      request.initialState,
+      request.memory,
+      labelSmoothing,
+    ),
   };
 }
 

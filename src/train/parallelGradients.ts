@@ -23,7 +23,7 @@ export interface PartGradients {
 /**
  * Computes the loss and gradients of `batch` on this thread with `engine`, with the model's current weights, from
  * `initialState` (the part's rows; null: zeros), attending to `memory` (its rows the part's) when the model has
- * attention.
+ * attention, with the training loss's `labelSmoothing`.
  */
 export function partGradients(
   model: tf.LayersModel,
@@ -31,8 +31,16 @@ export function partGradients(
   engine: Engine,
   initialState: Float32Array | null = null,
   memory: EncoderMemory | null = null,
+  labelSmoothing = 0,
 ): PartGradients {
-  const { loss, grads, initialStateGrad, memoryGrad } = engine.lossAndGradients(model, batch, 1, initialState, memory);
+  const { loss, grads, initialStateGrad, memoryGrad } = engine.lossAndGradients(
+    model,
+    batch,
+    1,
+    initialState,
+    memory,
+    labelSmoothing,
+  );
   // Disposed right below, so the arrays dataSync returns (copies, or on cpu the tensors' own) are ours.
   const result = {
     loss,
@@ -69,7 +77,7 @@ export function splitBatch(batch: Batch, parts: number): Batch[] {
 
 /** Messages between the main thread and a gradient worker (see `gradientWorker.ts`). */
 export type WorkerRequest =
-  | { type: 'init'; backend: BackendName; topology: unknown; dropoutCalls: number[] }
+  | { type: 'init'; backend: BackendName; topology: unknown; dropoutCalls: number[]; labelSmoothing: number }
   | {
       type: 'step';
       weights: Float32Array[];
@@ -123,16 +131,20 @@ class GradientWorker {
  * whole batch's mean-loss gradient up to float rounding.
  */
 export class GradientWorkers {
-  private constructor(private readonly workers: GradientWorker[]) {}
+  private constructor(
+    private readonly workers: GradientWorker[],
+    private readonly labelSmoothing: number,
+  ) {}
 
-  /** Starts `count` workers running `model`'s network on the current backend. */
-  static async start(model: tf.LayersModel, count: number): Promise<GradientWorkers> {
+  /** Starts `count` workers running `model`'s network on the current backend, the training loss's `labelSmoothing`. */
+  static async start(model: tf.LayersModel, count: number, labelSmoothing = 0): Promise<GradientWorkers> {
     const workers = Array.from({ length: count }, () => new GradientWorker());
     const init: WorkerRequest = {
       type: 'init',
       backend: tf.getBackend() as BackendName,
       topology: model.toJSON(null, false),
       dropoutCalls: dropoutLayers(model).map((layer) => layer.calls), // a resumed run's masks go on where they were
+      labelSmoothing,
     };
     try {
       await Promise.all(workers.map((w) => w.request(init)));
@@ -140,7 +152,7 @@ export class GradientWorkers {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
     }
-    return new GradientWorkers(workers);
+    return new GradientWorkers(workers, labelSmoothing);
   }
 
   /**
@@ -183,7 +195,7 @@ export class GradientWorkers {
     });
     let mine: PartGradients;
     try {
-      mine = partGradients(model, own, engine, partStarts[0].state, partStarts[0].memory);
+      mine = partGradients(model, own, engine, partStarts[0].state, partStarts[0].memory, this.labelSmoothing);
     } catch (error) {
       await Promise.allSettled(replies); // no worker's answer is left to reject unobserved
       throw error;

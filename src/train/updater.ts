@@ -20,6 +20,8 @@ export interface UpdaterSettings {
   weightDecay: number;
   clipNorm: number | null;
   threads: number;
+  /** The training loss's label smoothing, absent or 0 for none: see `Engine.lossAndGradients`. */
+  labelSmoothing?: number;
 }
 
 /**
@@ -56,7 +58,11 @@ export async function startUpdater(
   encoded?: EncoderDecoderRun,
 ): Promise<Updater> {
   // A limit of 0 (or below) means no clipping, for every engine.
-  const settings = { ...given, clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null };
+  const settings = {
+    ...given,
+    clipNorm: given.clipNorm !== null && given.clipNorm > 0 ? given.clipNorm : null,
+    labelSmoothing: given.labelSmoothing ?? 0,
+  };
   checkedRate(settings.learningRate, 'learning rate (--lr)');
   checkedRate(settings.weightDecay, 'weight decay (--weight-decay)');
   const encoder =
@@ -80,7 +86,8 @@ export async function startUpdater(
   try {
     setAdamLearningRate(optimizer, learningRate); // fails now, not at the first change, if tfjs has no such field
     if (resume !== undefined) await restoreOptimizer(optimizer, resume.optimizer);
-    if (settings.threads > 1 && !engine.ownThreads) workers = await GradientWorkers.start(model, settings.threads - 1);
+    if (settings.threads > 1 && !engine.ownThreads)
+      workers = await GradientWorkers.start(model, settings.threads - 1, settings.labelSmoothing);
   } catch (error) {
     optimizer.dispose();
     throw error;
@@ -89,9 +96,10 @@ export async function startUpdater(
     if (encoded === undefined)
       return workers !== null
         ? workers.lossAndGradients(model, batch, engine)
-        : engine.lossAndGradients(model, batch, settings.threads);
+        : engine.lossAndGradients(model, batch, settings.threads, null, null, settings.labelSmoothing);
     const ids = batchEncoderIds(batch, encoded);
-    if (workers === null) return encoderDecoderLossAndGradients(engine, encoded, batch, ids, settings.threads);
+    if (workers === null)
+      return encoderDecoderLossAndGradients(engine, encoded, batch, ids, settings.threads, settings.labelSmoothing);
     const start = trainingStart(encoded, ids, batch.batchSize);
     return withEncoderGradients(
       encoded,

@@ -75,8 +75,8 @@ function transposed<T extends Int32Array | Float32Array>(values: T, rows: number
 
 /**
  * Mean loss per real target token (nats) of a batch, computed by the fast engine (time-major recurrent kernels and a
- * fused softmax cross-entropy), from `initialState` (see {@link fastLogits}) or zeros; the same value as the layers
- * engine's.
+ * fused softmax cross-entropy), from `initialState` (see {@link fastLogits}) or zeros, against targets smoothed by
+ * `labelSmoothing`; the same value as the layers engine's.
  */
 export function fastBatchLoss(
   model: tf.LayersModel,
@@ -84,6 +84,7 @@ export function fastBatchLoss(
   training: boolean,
   initialState: tf.Tensor2D[] | null = null,
   memory: MemoryTensors | null = null,
+  labelSmoothing = 0,
 ): tf.Scalar {
   const { batchSize, seqLen } = batch;
   return tf.tidy(() => {
@@ -96,6 +97,6 @@ export function fastBatchLoss(
       memory,
     );
     const weights = batch.mask === null ? null : transposed(batch.mask, batchSize, seqLen);
-    return softmaxCrossEntropy(logits, transposed(batch.targets, batchSize, seqLen), weights);
+    return softmaxCrossEntropy(logits, transposed(batch.targets, batchSize, seqLen), weights, labelSmoothing);
   });
 }

@@ -41,7 +41,7 @@ export const layersEngine: Engine = {
   memory: { perParam: 17, perTapeGradient: 12, perTokenFloat: 4, heapPerParam: 17, heapPerTokenFloat: 4 },
   unavailableReason: () => null,
   unsupportedReason: () => null,
-  ...autodiffTraining((network, batch, training, initialState, memory) =>
+  ...autodiffTraining((network, batch, training, initialState, memory, labelSmoothing) =>
     tf.tidy(() => {
       const shape: [number, number] = [batch.batchSize, batch.seqLen];
       const inputs = tf.tensor2d(batch.inputs, shape, 'int32');
@@ -50,7 +50,7 @@ export const layersEngine: Engine = {
         initialState === null && memory === null
           ? (network.apply(inputs, { training }) as tf.Tensor)
           : applyFrom(network, inputs, training, initialState, memory);
-      return sequenceLoss(logits, tf.tensor2d(batch.targets, shape, 'int32'), mask);
+      return sequenceLoss(logits, tf.tensor2d(batch.targets, shape, 'int32'), mask, labelSmoothing);
     }),
   ),
   createStepper: (network, config, batchSize) => new LayersStepper(network, config, batchSize),

@@ -18,6 +18,8 @@ export interface NativeSpec {
   attention?: number;
   /** Its score: 0 Luong's "general" one, 1 Bahdanau's additive one (absent: 0). */
   attentionKind?: number;
+  /** The training loss's label smoothing (passes with gradients; absent: 0), read by builds with `labelSmoothing`. */
+  labelSmoothing?: number;
 }
 
 /** The shape of a sequence-to-sequence model as the addon reads it (see native/src/seq2seq.h). */
@@ -79,6 +81,8 @@ export interface NativeGptSpec {
   tied: boolean;
   /** Rate of every dropout layer; 0 for none. */
   dropout: number;
+  /** As {@link NativeSpec.labelSmoothing}. */
+  labelSmoothing?: number;
 }
 
 /** A batch as the addon's passes take it: row-major ids and loss weights (null: all count), and the threads to use. */
@@ -185,6 +189,8 @@ export interface NativeAddon {
       withGradients: boolean,
     ]
   ): { loss: number; grads: Float32Array[] | null };
+  /** True when the specs' `labelSmoothing` is read (absent from older builds, which ignore it). */
+  labelSmoothing?: boolean;
   /** True when the sequence-to-sequence passes run the encoder's dropout (absent from older builds). */
   seq2seqEncoderDropout?: boolean;
   /** Whole training steps of a sequence-to-sequence model, encoder and decoder (absent from older builds). */

@@ -6,7 +6,7 @@ import { type NativeMemory, nativeAddon, type SourceArguments } from './addon';
 import { nativeFusedTraining } from './fusedTraining';
 import { isGpt, type NativeGptLayout, nativeGptLayout } from './gptLayout';
 import { NativeStepper } from './nativeStepper';
-import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays } from './recurrentLayout';
+import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays, withLabelSmoothing } from './recurrentLayout';
 import { nativeSeq2SeqLayout } from './seq2seq';
 
 /** Why the addon cannot run `network`; null when it can. */
@@ -32,20 +32,28 @@ function gptLayout(network: tf.LayersModel): NativeGptLayout {
   return layout;
 }
 
-/** The loss of a GPT batch and, `withGradients`, its gradients by variable name; a GPT starts from no state. */
+/**
+ * The loss of a GPT batch and, `withGradients`, its gradients by variable name (against targets smoothed by
+ * `labelSmoothing`); a GPT starts from no state.
+ */
 function gptPass(
   network: tf.LayersModel,
   batch: Batch,
   threads: number,
   initialState: Float32Array | null,
   withGradients: boolean,
+  labelSmoothing = 0,
 ): LossAndGradients {
   if (initialState !== null) throw new Error('A GPT takes no initial state (it has no conditions and no encoder).');
   const { spec, variables, nextDropoutSeeds } = gptLayout(network);
   const { inputs, targets, mask, batchSize, seqLen } = batch;
   const seeds = withGradients ? nextDropoutSeeds() : null;
   const args = [inputs, targets, mask, batchSize, seqLen, threads, seeds, withGradients] as const;
-  const result = addon().gptLossAndGradients(spec, weightArrays(variables), ...args);
+  const result = addon().gptLossAndGradients(
+    withLabelSmoothing(spec, labelSmoothing),
+    weightArrays(variables),
+    ...args,
+  );
   const grads: tf.NamedTensorMap = {};
   const arrays = result.grads ?? [];
   arrays.forEach(
@@ -82,11 +90,12 @@ export const nativeEngine: Engine = {
     threads: number,
     initialState: Float32Array | null = null,
     memory: EncoderMemory | null = null,
+    labelSmoothing = 0,
   ): LossAndGradients {
-    if (isGpt(network)) return gptPass(network, batch, threads, initialState, true);
+    if (isGpt(network)) return gptPass(network, batch, threads, initialState, true, labelSmoothing);
     const { spec, variables, nextDropoutSeeds } = nativeLayout(network);
     const result = addon().lossAndGradients(
-      spec,
+      withLabelSmoothing(spec, labelSmoothing),
       weightArrays(variables),
       batch.inputs,
       batch.targets,
@@ -139,13 +148,15 @@ export const nativeEngine: Engine = {
     optimizer: OptimizerState | null,
     encoder?: EncoderRun,
   ) {
+    const { labelSmoothing = 0 } = settings;
     if (encoder !== undefined) {
       const layout = nativeSeq2SeqLayout(network, encoder.network);
       if ('reason' in layout) return null; // a condition encoder, or one the addon does not run: TensorFlow.js's Adam
       const length = conditionCount(encoder.network);
+      const decoder = withLabelSmoothing(layout.spec.decoder, labelSmoothing);
       return nativeFusedTraining(
         addon().Seq2SeqTrainer!,
-        layout,
+        { ...layout, spec: { ...layout.spec, decoder } },
         weightArrays(layout.variables),
         settings,
         optimizer,
@@ -156,9 +167,17 @@ export const nativeEngine: Engine = {
       const { GptTrainer } = addon();
       if (GptTrainer === undefined) return null; // a build before fused GPT steps: TensorFlow.js's Adam steps it
       const layout = gptLayout(network);
-      return nativeFusedTraining(GptTrainer, layout, weightArrays(layout.variables), settings, optimizer);
+      const spec = withLabelSmoothing(layout.spec, labelSmoothing);
+      return nativeFusedTraining(GptTrainer, { ...layout, spec }, weightArrays(layout.variables), settings, optimizer);
     }
     const layout = nativeLayout(network);
-    return nativeFusedTraining(addon().Trainer, layout, weightArrays(layout.variables), settings, optimizer);
+    const spec = withLabelSmoothing(layout.spec, labelSmoothing);
+    return nativeFusedTraining(
+      addon().Trainer,
+      { ...layout, spec },
+      weightArrays(layout.variables),
+      settings,
+      optimizer,
+    );
   },
 };

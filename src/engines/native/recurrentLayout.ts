@@ -9,6 +9,17 @@ export const addon = () => {
   return loaded.addon;
 };
 
+/**
+ * `spec` with the training loss's label smoothing (the same object when it is 0); refuses it on a build of the addon
+ * that would ignore it.
+ */
+export function withLabelSmoothing<S extends object>(spec: S, labelSmoothing: number): S {
+  if (labelSmoothing === 0) return spec;
+  if (addon().labelSmoothing !== true)
+    throw new Error('This build of the native addon predates label smoothing: rebuild it (npm run build:native).');
+  return { ...spec, labelSmoothing };
+}
+
 /** The dropout rate every recurrent layer shares (0 for none), or null when the layers' rates differ. */
 function sharedDropoutRate(parts: NetworkParts): number | null {
   const rates = new Set(

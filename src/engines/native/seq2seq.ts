@@ -3,7 +3,7 @@ import type { Batch } from '../../data';
 import type { LossAndGradients } from '../engine';
 import { type EncoderParts, encoderParts } from '../networkParts';
 import type { NativeLayout, NativeSeq2SeqSpec } from './addon';
-import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays } from './recurrentLayout';
+import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays, withLabelSmoothing } from './recurrentLayout';
 
 /** A sequence-to-sequence model as the addon takes it: the decoder's variables, then the encoder's. */
 export type NativeSeq2SeqLayout = NativeLayout<NativeSeq2SeqSpec>;
@@ -93,8 +93,8 @@ function encoderDropoutRate(parts: EncoderParts, attended: boolean): number | nu
 
 /**
  * The loss of a sequence-to-sequence batch and its gradients by variable name, both networks', computed by the
- * addon's whole pass (what its training steps run; `ids`: the rows' padded sources `[batch, maxLen]`); the caller
- * disposes the gradients. Throws saying why when the addon cannot run these networks.
+ * addon's whole pass (what its training steps run; `ids`: the rows' padded sources `[batch, maxLen]`), against
+ * targets smoothed by `labelSmoothing`; the caller disposes the gradients. Throws saying why when the addon cannot run these networks.
  */
 export function nativeSeq2SeqLossAndGradients(
   generator: tf.LayersModel,
@@ -102,13 +102,14 @@ export function nativeSeq2SeqLossAndGradients(
   batch: Batch,
   ids: Int32Array,
   threads: number,
+  labelSmoothing = 0,
 ): LossAndGradients {
   const layout = nativeSeq2SeqLayout(generator, encoder);
   if ('reason' in layout) throw new Error(`The native engine cannot train this model in one pass: ${layout.reason}.`);
   const { inputs, targets, mask, batchSize, seqLen } = batch;
   const args = [inputs, targets, mask, batchSize, seqLen, threads, layout.nextDropoutSeeds()] as const;
   const result = addon().seq2seqLossAndGradients!(
-    layout.spec,
+    { ...layout.spec, decoder: withLabelSmoothing(layout.spec.decoder, labelSmoothing) },
     weightArrays(layout.variables),
     ...args,
     ids,

@@ -42,6 +42,9 @@ def arguments():
     parser.add_argument("--lr", type=float, default=0.002)
     parser.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's decoupled decay (0: Adam)")
     parser.add_argument("--clip", type=float, default=5.0, help="clip gradients to this global norm (0: off)")
+    parser.add_argument(
+        "--label-smoothing", type=float, default=0.0, help="train against (1 - x) one-hot + x / vocabulary (0: off)"
+    )
     parser.add_argument("--val", type=float, default=0.1, help="share of the text held out for validation")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--log-every", type=int, default=10)
@@ -136,7 +139,9 @@ def main():
     for step in range(1, args.steps + 1):
         x, y = windows(shard, args.batch, args.seq_len, generator)
         logits, _ = ddp(x.to(device))
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.to(device).reshape(-1))
+        loss = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), y.to(device).reshape(-1), label_smoothing=args.label_smoothing
+        )
         optimizer.zero_grad()
         loss.backward()
         if args.clip > 0:
