@@ -48,6 +48,6 @@ const float* zeros(size_t count);
  * returns Σ weight · loss and turns the logits into their gradient (softmax − target distribution) · weight · scale.
  */
 double softmax_cross_entropy(float* logits, size_t rows, int v, const float* __restrict bias, const int32_t* targets, const float* weights,
-                             float scale, float smoothing = 0.0f);
+                             float scale, float smoothing);
 
 }  // namespace gn

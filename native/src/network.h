@@ -196,6 +196,8 @@ class Stepper {
   std::vector<std::vector<float>> hidden_, cell_;
   /** Scratch of one step, kept between calls: projections, embedded inputs, new states, logits. */
   std::vector<float> z_, x_, h_, c_, tc_, rh_, logits_;
+  /** The batch's token ids at one time step (kept between calls, as the arrays above). */
+  std::vector<int32_t> ids_;
   bool fresh_;
   /** A decoder with attention: its rows' memory and the last step's attention. */
   std::vector<float> memory_;

@@ -54,7 +54,8 @@ const std::vector<float>& Stepper::feed(const int32_t* tokens, int steps) {
   z_.resize(size_t(batch_) * w);
   for (auto* state : {&h_, &c_, &tc_, &rh_}) state->resize(size_t(batch_) * n);
   std::vector<float>&z = z_, &x = x_;
-  std::vector<int32_t> ids(batch_);
+  std::vector<int32_t>& ids = ids_;
+  ids.resize(batch_);
   for (int t = 0; t < steps; t++) {
     for (int b = 0; b < batch_; b++) ids[b] = tokens[size_t(b) * steps + t];
     const float* input = nullptr;

@@ -2,7 +2,7 @@ import type { EngineChoice } from '../engines';
 import { attendedLength, type RowStart, rowAttention } from '../model';
 import { createRng } from '../random';
 import { EOS_ID, PAD_ID, Vocabulary } from '../vocab';
-import { entropy, softmax } from './logits';
+import { summarizeLogits } from './logits';
 import { SamplingOptions, TokenSampler } from './sampler';
 import { openStepper } from '../families';
 import type { TextGenerator } from './textGenerator';
@@ -29,6 +29,11 @@ export interface GenerationRunOptions {
   stopAtEos?: boolean;
   /** Engine that runs the network's steps (see `ENGINES`); default `auto`, the fastest that can run it. */
   engine?: EngineChoice;
+  /**
+   * Whether to score each generated token under the model (`logLikelihood` and `entropy`; default true); false leaves
+   * them null and saves a pass over the vocabulary per token (`generate` and `streamText` return the text alone).
+   */
+  statistics?: boolean;
 }
 
 /** A generated text with what the model thought of it. */
@@ -38,9 +43,12 @@ export interface Generation {
   text: string;
   /** The generated token ids (without the prompt). */
   tokens: number[];
-  /** Mean log-probability (nats) of the generated tokens under the model's own distribution (T = 1); null if none. */
+  /**
+   * Mean log-probability (nats) of the generated tokens under the model's own distribution (T = 1); null if none (or
+   * not asked for: `statistics: false`).
+   */
   logLikelihood: number | null;
-  /** Mean entropy (nats) of the model's next-token distribution (T = 1) at the generated positions; null if none. */
+  /** Mean entropy (nats) of the model's next-token distribution (T = 1) at the generated positions; null as above. */
   entropy: number | null;
   /** Whether the model ended the document before `length` tokens. */
   endedAtEos: boolean;
@@ -141,7 +149,7 @@ export function* streamGenerations(
   requests: readonly GenerationRequest[],
   options: GenerationRunOptions = {},
 ): Generator<TokenEvent, Generation[]> {
-  const { length = 300, stopAtEos = true, engine = 'auto' } = options;
+  const { length = 300, stopAtEos = true, engine = 'auto', statistics = true } = options;
   if (!Number.isInteger(length) || length < 0) throw new Error(`Length must be a whole number ≥ 0, got ${length}.`);
   const { vocab } = trained;
   const rows = requests.map((r) => new Row(r.prompt ?? '', [EOS_ID, ...vocab.encode(r.prompt ?? '')], r));
@@ -159,25 +167,27 @@ export function* streamGenerations(
           requests.map((r) => r.initialState),
         )
       : null;
-  const modelProbs = new Float64Array(vocabSize); // reused: the model's own distribution at each position
+  const modelLogits = new Float32Array(vocabSize); // reused: a row's logits before its sampler changes them
+  const inputs = new Int32Array(rows.length); // reused: the steppers copy what they are fed
   try {
     for (let t = 0; rows.some((row) => !row.ended); t++) {
-      const logits = stepper!.feed(
-        Int32Array.from(rows, (row) => row.inputAt(t)),
-        1,
-      );
+      rows.forEach((row, r) => (inputs[r] = row.inputAt(t)));
+      const logits = stepper!.feed(inputs, 1);
       for (const [index, row] of rows.entries()) {
         if (!row.samplesAfter(t)) continue;
         const rowLogits = logits.subarray(index * vocabSize, (index + 1) * vocabSize);
-        softmax(rowLogits, modelProbs);
+        if (statistics) modelLogits.set(rowLogits);
         const token = row.sampler.choose(rowLogits, row.history);
         if (token === EOS_ID && stopAtEos) {
           row.ended = row.endedAtEos = true;
           continue;
         }
         row.keepAttention(stepper!.lastAttention, index, rows.length);
-        row.logProbSum += Math.log(modelProbs[token]);
-        row.entropySum += entropy(modelProbs);
+        if (statistics) {
+          const model = summarizeLogits(modelLogits);
+          row.logProbSum += modelLogits[token] - model.logSum;
+          row.entropySum += model.entropy;
+        }
         const text = row.appendText(token, vocab);
         row.tokens.push(token);
         row.history.push(token);
@@ -190,12 +200,13 @@ export function* streamGenerations(
   }
   return rows.map((row) => {
     const n = row.tokens.length;
+    const scored = statistics && n > 0;
     return {
       prompt: row.prompt,
       text: row.prompt + row.generatedText,
       tokens: row.tokens,
-      logLikelihood: n > 0 ? row.logProbSum / n : null,
-      entropy: n > 0 ? row.entropySum / n : null,
+      logLikelihood: scored ? row.logProbSum / n : null,
+      entropy: scored ? row.entropySum / n : null,
       endedAtEos: row.endedAtEos,
       ...(row.attention.length > 0 && { attention: row.attention }),
     };
@@ -225,8 +236,8 @@ export function generateBatch(
  */
 export function generate(trained: TextGenerator, options: GenerateOptions = {}): string {
   const { onToken, ...request } = options;
-  return generateBatch(trained, [request], { ...options, onToken: onToken && ((event) => onToken(event.text)) })[0]
-    .text;
+  const run = { ...options, statistics: false, onToken: onToken && ((event: TokenEvent) => onToken(event.text)) };
+  return generateBatch(trained, [request], run)[0].text;
 }
 
 /**
@@ -241,7 +252,7 @@ export const yieldToEventLoop = (): Promise<void> =>
  * event loop a turn between tokens so that displays can redraw while the text grows.
  */
 export async function* streamText(trained: TextGenerator, options: GenerateOptions = {}): AsyncGenerator<string, void> {
-  const stream = streamGenerations(trained, [options], options);
+  const stream = streamGenerations(trained, [options], { ...options, statistics: false });
   for (let step = stream.next(); !step.done; step = stream.next()) {
     yield step.value.text;
     await yieldToEventLoop();

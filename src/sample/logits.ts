@@ -102,6 +102,35 @@ export function logSoftmax(logits: Float32Array, out = new Float64Array(logits.l
   return out;
 }
 
+/** What the model's own distribution, softmax(logits) at T = 1, says at one position. */
+export interface LogitsSummary {
+  /** log Σ exp(logit): a token's log-probability is its logit minus this. */
+  logSum: number;
+  /** The distribution's entropy in nats. */
+  entropy: number;
+}
+
+/**
+ * The log-normaliser and the entropy of softmax(logits) from one pass of exponentials, without a logarithm per
+ * entry: with y = logit − max, S = Σ exp(y), the entropy is log S − Σ exp(y)·y / S (entries whose exp underflows to 0
+ * contribute nothing, as in {@link entropy}).
+ */
+export function summarizeLogits(logits: Float32Array): LogitsSummary {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  let weighted = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const shifted = logits[i] - max;
+    const e = Math.exp(shifted);
+    if (e === 0) continue;
+    sum += e;
+    weighted += e * shifted;
+  }
+  const logS = Math.log(sum);
+  return { logSum: max + logS, entropy: logS - weighted / sum };
+}
+
 /** Entropy in nats of a probability vector (zero probabilities contribute nothing). */
 export function entropy(probs: ArrayLike<number>): number {
   let h = 0;

@@ -6,7 +6,26 @@ import {
   stateLayout,
   VectorStateStepperBase,
 } from '../../model';
-import { addon, nativeLayout, weightArrays } from './recurrentLayout';
+import { addon, nativeLayout } from './recurrentLayout';
+
+/**
+ * The values each variable had when a stepper last read them, with the data they were read from: a variable's data is
+ * replaced, never changed in place, when it is written (TensorFlow.js tensors are immutable), so the same data means
+ * the same values. Reading them again costs far more than a generation of a few hundred tokens on wasm.
+ */
+const readValues = new WeakMap<tf.Variable, { data: object; values: Float32Array }>();
+
+/** The variables' current values, read once per write of each (the addon copies what it keeps). */
+function currentValues(variables: tf.LayerVariable[]): Float32Array[] {
+  return variables.map((layerVariable) => {
+    const variable = layerVariable.read() as tf.Variable;
+    const read = readValues.get(variable);
+    if (read !== undefined && read.data === variable.dataId) return read.values;
+    const values = variable.dataSync() as Float32Array;
+    readValues.set(variable, { data: variable.dataId, values });
+    return values;
+  });
+}
 
 /**
  * The native engine's stepper: the C++ network steps the batch, the state stays in C++; a decoder with attention
@@ -29,7 +48,7 @@ export class NativeStepper extends VectorStateStepperBase {
     this.layout = stateLayout(config);
     const { spec, variables } = nativeLayout(network);
     this.attentionWidth = spec.attention! > 0 ? spec.attention! : null;
-    this.stepper = new (addon().Stepper)(spec, weightArrays(variables), batchSize);
+    this.stepper = new (addon().Stepper)(spec, currentValues(variables), batchSize);
   }
 
   protected override memoryWidth(): number | null {
