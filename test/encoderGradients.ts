@@ -85,14 +85,14 @@ export function assertEncoderGradients(
       );
     }
   }
-  assertEnginesMatchLayers(networks, batch, ids, label, t);
+  assertEnginesMatchLayers(networks, batch, ids, label, t, 0, reference);
   return reference;
 }
 
 /**
  * The fast and native engines (where available) give the layers engine's training loss (with `labelSmoothing`) and
  * the same gradients of both networks, and leave no tensor behind (an engine that cannot run the generator is skipped,
- * saying why); so does the native engine's whole pass.
+ * saying why); so does the native engine's whole pass. `reference`: the layers engine's result when already computed.
  */
 export function assertEnginesMatchLayers(
   networks: EncoderDecoder,
@@ -101,8 +101,8 @@ export function assertEnginesMatchLayers(
   label: string,
   t: TestContext,
   labelSmoothing = 0,
+  reference = referenceOf(networks, batch, ids, labelSmoothing),
 ): void {
-  const reference = referenceOf(networks, batch, ids, labelSmoothing);
   for (const name of ['fast', 'native']) {
     const engine = engineNamed(name);
     const reason = engine.unavailableReason() ?? engine.unsupportedReason(networks.generator);

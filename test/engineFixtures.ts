@@ -87,6 +87,18 @@ export function lossAndGrads(
   return result;
 }
 
+/** Sets every weight of `network` to values drawn uniformly from [−0.5, 0.5) by `rng` (larger than initial weights). */
+export function setUniformWeights(network: tf.LayersModel, rng: () => number): void {
+  network.setWeights(
+    network.getWeights().map((w) =>
+      tf.tensor(
+        Float32Array.from({ length: w.size }, () => rng() - 0.5),
+        w.shape,
+      ),
+    ),
+  );
+}
+
 /** Largest |a − b| relative to the largest |b| (1 when b is all zeros). */
 export function relativeDiff(a: Float32Array, b: Float32Array): number {
   let diff = 0;

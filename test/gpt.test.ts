@@ -15,6 +15,7 @@ import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
 import { CharVocab } from '../src/vocab';
 import { gennetOnWasm, writeSyllables } from './syllables';
 import { checkFamilyContract } from './familyContract';
+import { setUniformWeights } from './engineFixtures';
 import { parseAs, type TrainOutput } from './cliJson';
 
 // The GPT family: its layers, its key–value cache against the full forward pass, training, saving and resuming
@@ -148,14 +149,7 @@ for (const tied of [false, true]) {
     const network = buildGpt(gpt({ layers: 1, width: 8, heads: 2, context: 4, tied }));
     // Larger weights than GPT's 0.02, so that the gradients stand well above float32's rounding.
     const rng = createRng(9);
-    network.setWeights(
-      network.getWeights().map((w) =>
-        tf.tensor(
-          Float32Array.from({ length: w.size }, () => rng() - 0.5),
-          w.shape,
-        ),
-      ),
-    );
+    setUniformWeights(network, rng);
     const batch = { inputs: ids(8, 10), targets: ids(8, 11), mask: null, batchSize: 2, seqLen: 4 };
     const { grads } = layersEngine.lossAndGradients(network, batch, 1);
     for (const variable of network.trainableWeights) {

@@ -8,7 +8,7 @@ import { nativeAddon } from '../src/engines/native/addon';
 import { buildGpt, type GptConfig } from '../src/families';
 import { createRng } from '../src/random';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
-import { assertSameCurve, flatWeights, relativeDiff } from './engineFixtures';
+import { assertSameCurve, flatWeights, relativeDiff, setUniformWeights } from './engineFixtures';
 
 // The native GPT pass against the layers engine's (TensorFlow.js ops and automatic gradients): the same loss and
 // gradients for every weight, for one and two blocks, one to four heads, tied and untied, with padding.
@@ -40,14 +40,7 @@ for (const shape of [
     };
     const network = buildGpt(config);
     const rng = createRng(5);
-    network.setWeights(
-      network.getWeights().map((w) =>
-        tf.tensor(
-          Float32Array.from({ length: w.size }, () => rng() - 0.5),
-          w.shape,
-        ),
-      ),
-    );
+    setUniformWeights(network, rng);
     const [rows, steps] = [3, 10];
     const ids = () => Int32Array.from({ length: rows * steps }, () => Math.floor(rng() * VOCAB));
     const mask = shape.padded

@@ -23,6 +23,7 @@ import {
   lossAndGrads,
   maskedBatch,
   relativeDiff,
+  setUniformWeights,
   VOCAB,
 } from './engineFixtures';
 
@@ -101,14 +102,7 @@ gate (native on 1 and 2 threads), and a GPT's on native; they differ from the un
     seed: 3,
   });
   const rng = createRng(5);
-  gpt.setWeights(
-    gpt.getWeights().map((w) =>
-      tf.tensor(
-        Float32Array.from({ length: w.size }, () => rng() - 0.5),
-        w.shape,
-      ),
-    ),
-  );
+  setUniformWeights(gpt, rng);
   for (const threads of [1, 2]) assertMatchesLayers(gpt, 'native', `GPT, ${threads} threads`, threads, null, SMOOTHING);
   gpt.dispose();
 });

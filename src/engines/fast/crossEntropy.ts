@@ -25,11 +25,9 @@ export function softmaxCrossEntropy(
       const weight = weights === null ? 1 : weights[r];
       const offset = r * classes;
       let max = -Infinity;
+      for (let k = 0; k < classes; k++) max = Math.max(max, scores[offset + k]);
       let scoreSum = 0; // what the smoothed targets' uniform part scores
-      for (let k = 0; k < classes; k++) {
-        max = Math.max(max, scores[offset + k]);
-        scoreSum += scores[offset + k];
-      }
+      if (labelSmoothing !== 0) for (let k = 0; k < classes; k++) scoreSum += scores[offset + k];
       let sum = 0;
       for (let k = 0; k < classes; k++) {
         const e = Math.exp(scores[offset + k] - max);
