@@ -11,8 +11,10 @@ import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { measureNgramCounting } from './ngramCounting';
 import { runOurBackend, type OurBackendResult } from './ours';
-import { formatReport, reportRows, stepProfileOf, versusTorchRows, type BenchReport } from './table';
+import { formatReport, reportRows, stepProfileOf, type BenchReport } from './table';
+import { versusTorchRows } from './versusTorch';
 import { runTorchSeq2Seq } from './seq2seqTraining';
+import { lmWorkloads, runTorchLm } from './lmTraining';
 import { runTorchGpt } from './gptTraining';
 import { PYTHON, runTorchReference } from './torch';
 import { benchPlan, CORPUS, GPT_SPEC, loadWorkload, SEQ_LEN, UNITS } from './workload';
@@ -46,6 +48,12 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
   progress(`PyTorch sequence-to-sequence (${PYTHON})`);
   const torchSeq2Seq = await runTorchSeq2Seq(plan.quick);
 
+  const workloads = lmWorkloads(workload.data.vocab.size);
+  progress(`PyTorch word level (${PYTHON})`);
+  const torchWordLevel = await runTorchLm(workloads.wordLevel, plan.quick);
+  progress(`PyTorch conditional (${PYTHON})`);
+  const torchConditional = await runTorchLm(workloads.conditional, plan.quick);
+
   progress(`peak memory: training on a ${plan.memory.corpusMegabytes} MB corpus`);
   const memory = await measurePeakRss(plan.memory.corpusMegabytes, plan.memory.maxSteps, [
     ...ENGINES.map((engine) => ({ engine })),
@@ -77,6 +85,10 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     torchGpt,
     seq2seqTraining: versusTorchRows(ours, (result) => result.seq2seqTraining, torchSeq2Seq),
     torchSeq2Seq,
+    wordLevelTraining: versusTorchRows(ours, (result) => result.wordLevelTraining, torchWordLevel),
+    torchWordLevel,
+    conditionalTraining: versusTorchRows(ours, (result) => result.conditionalTraining, torchConditional),
+    torchConditional,
     torch: {
       available: torch.available,
       version: torch.available ? torch.version : null,

@@ -5,8 +5,7 @@
 import { WindowDataset } from '../src/data/windowDataset';
 import { buildGpt, type GptConfig } from '../src/families';
 import { DEFAULT_TRAIN_CONFIG, train } from '../src/train';
-import { runJson } from './children';
-import { PYTHON } from './torch';
+import { runTorchScript, type TorchThroughput } from './versusTorch';
 import { GPT, GPT_SPEC, SEED } from './workload';
 
 /** The issue's batch. */
@@ -20,10 +19,6 @@ export interface GptTrainingMeasurement {
   nativeTwoThreads: number | null;
   layers: number;
 }
-
-/** PyTorch's characters per second by thread count, or why it was not measured. */
-export type TorchGptResult =
-  { available: true; version: string; byThreads: Record<number, number> } | { available: false; reason: string };
 
 /** The median time of `steps` training steps after the first (untimed), in characters per second. */
 async function charsPerSecond(vocabSize: number, engine: 'native' | 'layers', threads: number, steps: number) {
@@ -62,11 +57,8 @@ export async function measureGptTraining(
 }
 
 /** Runs the PyTorch GPT with 1 and 2 threads. */
-export function runTorchGpt(vocabSize: number, quick: boolean): Promise<TorchGptResult> {
+export function runTorchGpt(vocabSize: number, quick: boolean): Promise<TorchThroughput> {
   const shape = ['--layers', GPT.layers, '--width', GPT.width, '--heads', GPT.heads, '--context', GPT.context];
-  const args = [...shape, '--batch', BATCH, '--vocab-size', vocabSize, '--steps', quick ? 2 : 5].map(String);
-  return runJson<TorchGptResult>(PYTHON, ['bench/torch_gpt.py', ...args]).catch((error: unknown) => ({
-    available: false as const,
-    reason: error instanceof Error ? error.message : String(error),
-  }));
+  const args = [...shape, '--batch', BATCH, '--vocab-size', vocabSize, '--steps', quick ? 2 : 5];
+  return runTorchScript('bench/torch_gpt.py', args);
 }

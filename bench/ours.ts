@@ -14,6 +14,7 @@ import type { Vocabulary } from '../src/vocab';
 import { forkJson, progress } from './children';
 import { type GptCacheMeasurement, measureGptCache } from './gptCache';
 import { type GptTrainingMeasurement, measureGptTraining } from './gptTraining';
+import { type LmTrainingMeasurement, lmWorkloads, measureLmTraining } from './lmTraining';
 import { measureSeq2SeqTraining, type Seq2SeqTrainingMeasurement } from './seq2seqTraining';
 import {
   benchPlan,
@@ -61,6 +62,8 @@ export type OurBackendResult =
       gptCache: GptCacheMeasurement;
       gptTraining: GptTrainingMeasurement;
       seq2seqTraining: Seq2SeqTrainingMeasurement;
+      wordLevelTraining: LmTrainingMeasurement;
+      conditionalTraining: LmTrainingMeasurement;
     }
   | { backend: BackendName; available: false; reason: string };
 
@@ -161,13 +164,14 @@ function measureGeneration(vocab: Vocabulary, grid: GenerationGrid): GenerationM
   const requests: GenerationRequest[] = grid.prompts.flatMap((prompt, i) =>
     grid.temperatures.map((temperature) => ({ prompt, temperature, seed: SEED + i })),
   );
-  const run = { length: grid.length, stopAtEos: false };
+  // Texts only, as PyTorch's loop gives (no log-likelihood or entropy per sample): what `generate` returns too.
+  const run = { length: grid.length, stopAtEos: false, statistics: false };
   const checkLength = (prompt: string, text: string) => {
     const generated = Array.from(text).length - Array.from(prompt).length;
     if (generated !== grid.length)
       throw new Error(`A sample has ${generated} generated characters instead of ${grid.length}.`);
   };
-  generateBatch(trained, requests.slice(0, 2), { length: 5, stopAtEos: false }); // warm-up: kernels, stateful copy
+  generateBatch(trained, requests.slice(0, 2), { ...run, length: 5 }); // warm-up: kernels, stateful copy
   const batchedSeconds = fastest(grid.repeats, () => {
     for (const generation of generateBatch(trained, requests, run)) checkLength(generation.prompt, generation.text);
   });
@@ -222,8 +226,23 @@ async function measureBackend(backend: BackendName, quick: boolean): Promise<Our
   progress(`  ${backend} GPT training: ${JSON.stringify(gptTraining)} chars/s`);
   const seq2seqTraining = await measureSeq2SeqTraining(quick);
   progress(`  ${backend} sequence-to-sequence training: ${JSON.stringify(seq2seqTraining)} tokens/s`);
-  const description = describeBackend();
-  return { backend, available: true, description, training, generation, gptCache, gptTraining, seq2seqTraining };
+  const workloads = lmWorkloads(data.vocab.size);
+  const wordLevelTraining = await measureLmTraining(workloads.wordLevel, quick);
+  progress(`  ${backend} word-level training: ${JSON.stringify(wordLevelTraining)} tokens/s`);
+  const conditionalTraining = await measureLmTraining(workloads.conditional, quick);
+  progress(`  ${backend} conditional training: ${JSON.stringify(conditionalTraining)} tokens/s`);
+  return {
+    backend,
+    available: true,
+    description: describeBackend(),
+    training,
+    generation,
+    gptCache,
+    gptTraining,
+    seq2seqTraining,
+    wordLevelTraining,
+    conditionalTraining,
+  };
 }
 
 if (require.main === module) {

@@ -9,10 +9,9 @@
  */
 import { engineNamed } from '../src/engines';
 import { buildGenerator, buildSequenceEncoder, resolveModelConfig, stateLayout } from '../src/model';
-import { DEFAULT_TRAIN_CONFIG } from '../src/train';
 import { startUpdater } from '../src/train/updater';
-import { runJson } from './children';
-import { PYTHON } from './torch';
+import { medianTokensPerSecond, patternIds, ROW_OPTIMIZER } from './stepTiming';
+import { runTorchScript, type TorchThroughput } from './versusTorch';
 import { SEED } from './workload';
 
 /** The model and batch of the rows. */
@@ -46,10 +45,6 @@ export interface Seq2SeqTrainingMeasurement {
   fast: number;
 }
 
-/** PyTorch's target tokens per second by thread count, or why it was not measured. */
-export type TorchSeq2SeqResult =
-  { available: true; version: string; byThreads: Record<number, number> } | { available: false; reason: string };
-
 /** The median time of `steps` training steps after the first (untimed), in target tokens per second. */
 async function tokensPerSecond(engineName: 'native' | 'fast', threads: number, steps: number): Promise<number> {
   const config = resolveModelConfig({
@@ -68,34 +63,24 @@ async function tokensPerSecond(engineName: 'native' | 'fast', threads: number, s
     { vocabSize: sourceVocab, maxLen: SOURCE_LENGTH, embeddingDim: embed, seed: SEED },
     config,
   );
-  const ids = (rows: number, length: number, vocab: number, salt: number) =>
-    Int32Array.from({ length: rows * length }, (_, i) => 1 + ((i * 7919 + salt) % (vocab - 1)));
-  const documentIds = ids(batch, SOURCE_LENGTH, sourceVocab, 1);
+  const documentIds = patternIds(batch, SOURCE_LENGTH, sourceVocab, 1);
   const run = { generator, encoder, layout: stateLayout(config), documentIds };
-  const settings = { learningRate: 1e-3, weightDecay: DEFAULT_TRAIN_CONFIG.weightDecay, clipNorm: 1, threads };
+  const settings = { ...ROW_OPTIMIZER, threads };
   const updater = await startUpdater(generator, engineNamed(engineName), settings, undefined, run);
-  const times: number[] = [];
+  const batchAt = (step: number) => ({
+    inputs: patternIds(batch, TARGET_LENGTH, targetVocab, step),
+    targets: patternIds(batch, TARGET_LENGTH, targetVocab, step + 1),
+    mask: null,
+    batchSize: batch,
+    seqLen: TARGET_LENGTH,
+    documents: Int32Array.from({ length: batch }, (_, r) => r),
+  });
   try {
-    for (let step = 0; step <= steps; step++) {
-      const data = {
-        inputs: ids(batch, TARGET_LENGTH, targetVocab, step),
-        targets: ids(batch, TARGET_LENGTH, targetVocab, step + 1),
-        mask: null,
-        batchSize: batch,
-        seqLen: TARGET_LENGTH,
-        documents: Int32Array.from({ length: batch }, (_, r) => r),
-      };
-      const start = performance.now();
-      await updater.step(data);
-      if (step > 0) times.push(performance.now() - start);
-    }
+    return await medianTokensPerSecond(updater, batchAt, steps, batch * TARGET_LENGTH);
   } finally {
-    await updater.dispose();
     generator.dispose();
     encoder.dispose();
   }
-  times.sort((a, b) => a - b);
-  return (batch * TARGET_LENGTH) / (times[Math.floor(times.length / 2)] / 1000);
 }
 
 /** Measures our engines on the current backend. */
@@ -110,14 +95,11 @@ export async function measureSeq2SeqTraining(quick: boolean): Promise<Seq2SeqTra
 }
 
 /** Runs the PyTorch model with 1 and 2 threads. */
-export function runTorchSeq2Seq(quick: boolean): Promise<TorchSeq2SeqResult> {
+export function runTorchSeq2Seq(quick: boolean): Promise<TorchThroughput> {
   const args = [
     ...['--source-vocab', sourceVocab, '--target-vocab', targetVocab, '--embed', embed, '--units', units],
     ...['--batch', batch, '--source-length', SOURCE_LENGTH, '--target-length', TARGET_LENGTH],
     ...['--steps', quick ? 3 : 20],
-  ].map(String);
-  return runJson<TorchSeq2SeqResult>(PYTHON, ['bench/torch_seq2seq.py', ...args]).catch((error: unknown) => ({
-    available: false as const,
-    reason: error instanceof Error ? error.message : String(error),
-  }));
+  ];
+  return runTorchScript('bench/torch_seq2seq.py', args);
 }

@@ -5,10 +5,13 @@ import type { MemoryResult } from './memory';
 import { formatNgramCounting, type NgramCountingResult } from './ngramCounting';
 import type { NativeStepProfile } from '../src/engines/native/addon';
 import type { GptCacheMeasurement } from './gptCache';
-import { GPT_BENCH_MODEL, type GptTrainingMeasurement, type TorchGptResult } from './gptTraining';
+import { GPT_BENCH_MODEL, type GptTrainingMeasurement } from './gptTraining';
 import type { OurBackendResult } from './ours';
-import { SEQ2SEQ_BENCH_MODEL, type Seq2SeqTrainingMeasurement, type TorchSeq2SeqResult } from './seq2seqTraining';
+import { SEQ2SEQ_BENCH_MODEL, type Seq2SeqTrainingMeasurement } from './seq2seqTraining';
 import { bestGeneration, bestTraining, type TorchResult } from './torch';
+import { formatTable, integer, perThread, ratio, seconds } from './textTable';
+import { type TorchThroughput, type VersusTorchRow, versusTorchSection } from './versusTorch';
+import { type LmTrainingMeasurement, lmModelName, lmWorkloads } from './lmTraining';
 import type { BenchPlan } from './workload';
 
 /** Training throughput of one backend, cell and batch size, in characters per second. */
@@ -45,40 +48,6 @@ export interface GenerationRow {
   oneAtATimeOverTorch: number | null;
 }
 
-/** Our native engine's training throughput on 1 and 2 threads (null: not available), as a row measures it. */
-interface NativeThroughput {
-  native: number | null;
-  nativeTwoThreads: number | null;
-}
-
-/**
- * A training throughput row on one backend (`M`: our measurement) against PyTorch's, and native ÷ PyTorch's best
- * (above 1: ours faster).
- */
-export type VersusTorchRow<M extends NativeThroughput> = M & {
-  backend: BackendName;
-  torchBest: number | null;
-  torchByThreads: Record<number, number> | null;
-  nativeOverTorch: number | null;
-};
-
-/** Joins our training measurements (`pick`s of each backend's result) with PyTorch's by thread count. */
-export function versusTorchRows<M extends NativeThroughput>(
-  ours: readonly OurBackendResult[],
-  pick: (result: Extract<OurBackendResult, { available: true }>) => M,
-  torch: { available: true; byThreads: Record<number, number> } | { available: false },
-): VersusTorchRow<M>[] {
-  const byThreads = torch.available ? torch.byThreads : null;
-  const torchBest = byThreads === null ? null : Math.max(...Object.values(byThreads));
-  return ours.flatMap((result) => {
-    if (!result.available) return [];
-    const measured = pick(result);
-    const best = measured.native === null ? null : Math.max(measured.native, measured.nativeTwoThreads ?? 0);
-    const nativeOverTorch = best === null || torchBest === null ? null : best / torchBest;
-    return [{ ...measured, backend: result.backend, torchBest, torchByThreads: byThreads, nativeOverTorch }];
-  });
-}
-
 /** Everything `npm run bench` found: what `--json` prints. */
 export interface BenchReport {
   settings: {
@@ -98,10 +67,16 @@ export interface BenchReport {
   gptCache: ({ backend: BackendName } & GptCacheMeasurement)[];
   /** GPT training throughput per backend, against PyTorch's best thread count. */
   gptTraining: VersusTorchRow<GptTrainingMeasurement>[];
-  torchGpt: TorchGptResult;
+  torchGpt: TorchThroughput;
   /** Sequence-to-sequence (attention) training throughput per backend, against PyTorch's best thread count. */
   seq2seqTraining: VersusTorchRow<Seq2SeqTrainingMeasurement>[];
-  torchSeq2Seq: TorchSeq2SeqResult;
+  torchSeq2Seq: TorchThroughput;
+  /** Word-level training throughput per backend (the lab's shape), against PyTorch's best thread count. */
+  wordLevelTraining: VersusTorchRow<LmTrainingMeasurement>[];
+  torchWordLevel: TorchThroughput;
+  /** Conditional training throughput per backend (the lesson's model with a condition encoder), likewise. */
+  conditionalTraining: VersusTorchRow<LmTrainingMeasurement>[];
+  torchConditional: TorchThroughput;
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
   ngramCounting: NgramCountingResult;
@@ -187,32 +162,10 @@ export function reportRows(
   return { training, generation };
 }
 
-/**
- * Lines of a table: a header, a rule, the rows; columns padded, the first `leftColumns` left-aligned, the rest right.
- */
-function formatTable(header: string[], rows: string[][], leftColumns: number): string[] {
-  const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => (c < leftColumns ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-}
-
-const integer = (n: number | null) => (n === null ? '–' : Math.round(n).toLocaleString('en-US'));
-const ratio = (n: number | null) => (n === null ? '–' : `${n.toFixed(2)}×`);
-const seconds = (n: number | null) => (n === null ? '–' : `${n.toFixed(2)} s`);
-const perThread = (byThreads: Record<number, number> | null, show: (n: number) => string) =>
-  byThreads === null
-    ? ''
-    : Object.entries(byThreads)
-        .map(([threads, value]) => `${threads}t ${show(value)}`)
-        .join(' / ');
-
 /** The report as text: training, generation and memory tables, with notes on what was measured. */
 export function formatReport(report: BenchReport): string {
   const { settings, torch, memory } = report;
+  const workloads = lmWorkloads(settings.vocabSize);
   const lines: string[] = [];
   lines.push(
     `Training throughput, characters per second (${settings.corpus}, one-hot vocabulary ` +
@@ -325,49 +278,44 @@ export function formatReport(report: BenchReport): string {
     ),
   );
   lines.push(
-    '',
-    `GPT training, characters per second (${GPT_BENCH_MODEL}; native: whole steps in C++, Adam included; layers: ` +
-      `TensorFlow.js's Adam; PyTorch ${report.torchGpt.available ? report.torchGpt.version : 'not measured'}: the same ` +
-      'GPT in bench/torch_gpt.py, Adam; goal: native ≥ 2× PyTorch at its best)',
-    '',
-    ...formatTable(
-      ['backend', 'native 1t', 'native 2t', 'layers 1t', 'PyTorch best', '(per thread count)', 'native ÷ PyTorch'],
-      report.gptTraining.map((row) => [
-        row.backend,
-        integer(row.native),
-        integer(row.nativeTwoThreads),
-        integer(row.layers),
-        integer(row.torchBest),
-        perThread(row.torchByThreads, integer),
-        ratio(row.nativeOverTorch),
-      ]),
-      1,
+    ...versusTorchSection(
+      (version) =>
+        `GPT training, characters per second (${GPT_BENCH_MODEL}; native: whole steps in C++, Adam included; ` +
+        `layers: TensorFlow.js's Adam; PyTorch ${version}: the same GPT in bench/torch_gpt.py, Adam; goal: native ` +
+        '≥ 2× PyTorch at its best)',
+      report.gptTraining,
+      { header: 'layers 1t', value: (row) => row.layers },
+      report.torchGpt,
+    ),
+    ...versusTorchSection(
+      (version) =>
+        `Sequence-to-sequence training, target tokens per second (${SEQ2SEQ_BENCH_MODEL}; native: encoder and ` +
+        "decoder in one C++ step, AdamW and clipping included; fast: TensorFlow.js's Adam; PyTorch " +
+        `${version}: the same model in bench/torch_seq2seq.py, AdamW and clipping; goal: native ≥ 2× PyTorch at ` +
+        'its best)',
+      report.seq2seqTraining,
+      { header: 'fast 1t', value: (row) => row.fast },
+      report.torchSeq2Seq,
+    ),
+    ...versusTorchSection(
+      (version) =>
+        `Word-level training, tokens per second (${lmModelName(workloads.wordLevel)}; native: whole steps in C++, ` +
+        `AdamW and clipping included; fast: TensorFlow.js's Adam; PyTorch ${version}: the same model in ` +
+        'bench/torch_lm.py; goal: native ≥ 3× PyTorch at its best)',
+      report.wordLevelTraining,
+      { header: 'fast 1t', value: (row) => row.fast },
+      report.torchWordLevel,
+    ),
+    ...versusTorchSection(
+      (version) =>
+        `Conditional training, tokens per second (${lmModelName(workloads.conditional)}; native: condition ` +
+        `encoder and network in one C++ step, AdamW and clipping included; fast: TensorFlow.js's Adam; PyTorch ` +
+        `${version}: the same model in bench/torch_lm.py; goal: native ≥ 2.5× PyTorch at its best)`,
+      report.conditionalTraining,
+      { header: 'fast 1t', value: (row) => row.fast },
+      report.torchConditional,
     ),
   );
-  if (!report.torchGpt.available) lines.push(`PyTorch GPT: ${report.torchGpt.reason}`);
-  const { torchSeq2Seq } = report;
-  lines.push(
-    '',
-    `Sequence-to-sequence training, target tokens per second (${SEQ2SEQ_BENCH_MODEL}; native: encoder and decoder ` +
-      "in one C++ step, AdamW and clipping included; fast: TensorFlow.js's Adam; PyTorch " +
-      `${torchSeq2Seq.available ? torchSeq2Seq.version : 'not measured'}: the same model in ` +
-      'bench/torch_seq2seq.py, AdamW and clipping; goal: native ≥ 2× PyTorch at its best)',
-    '',
-    ...formatTable(
-      ['backend', 'native 1t', 'native 2t', 'fast 1t', 'PyTorch best', '(per thread count)', 'native ÷ PyTorch'],
-      report.seq2seqTraining.map((row) => [
-        row.backend,
-        integer(row.native),
-        integer(row.nativeTwoThreads),
-        integer(row.fast),
-        integer(row.torchBest),
-        perThread(row.torchByThreads, integer),
-        ratio(row.nativeOverTorch),
-      ]),
-      1,
-    ),
-  );
-  if (!torchSeq2Seq.available) lines.push(`PyTorch seq2seq: ${torchSeq2Seq.reason}`);
   const probe = memory[0];
   lines.push(
     '',

@@ -11,7 +11,7 @@ import json
 import math
 import sys
 
-from torch_timing import seconds_per_step
+from torch_timing import add_timing_arguments, print_speed_by_threads
 
 try:
     import torch
@@ -64,15 +64,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name, default in [("vocab-size", 80), ("layers", 4), ("width", 128), ("heads", 4), ("context", 128), ("batch", 32)]:
         parser.add_argument(f"--{name}", type=int, default=default)
-    parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed steps")
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per run")
-    parser.add_argument("--repeats", type=int, default=2, help="timed runs per thread count; the fastest counts")
+    add_timing_arguments(parser, steps=5)
     a = parser.parse_args()
-    by_threads = {}
-    for threads in (int(n) for n in a.threads.split(",")):
-        torch.set_num_threads(threads)
-        torch.manual_seed(0)
+
+    def make_step():
         model = GPT(a.vocab_size, a.layers, a.width, a.heads, a.context)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         x = torch.randint(0, a.vocab_size, (a.batch, a.context))
@@ -84,10 +79,9 @@ def main():
             loss.backward()
             optimizer.step()
 
-        best = seconds_per_step(step, a.warmup, a.steps, a.repeats)
-        by_threads[threads] = a.batch * a.context / best
-        print(f"  PyTorch GPT, {threads} thread(s): {by_threads[threads]:.0f} chars/s", file=sys.stderr, flush=True)
-    print(json.dumps({"available": True, "version": torch.__version__, "byThreads": by_threads}))
+        return step
+
+    print_speed_by_threads(torch, a, make_step, a.batch * a.context, "chars")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from torch_timing import seconds_per_step
+from torch_timing import add_timing_arguments, print_speed_by_threads
 
 try:
     import torch
@@ -49,15 +49,10 @@ def main():
     for name, default in [("source-vocab", 30), ("target-vocab", 72), ("embed", 64), ("units", 256), ("batch", 64),
                           ("source-length", 8), ("target-length", 9)]:
         parser.add_argument(f"--{name}", type=int, default=default)
-    parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed steps")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per run")
-    parser.add_argument("--repeats", type=int, default=2, help="timed runs per thread count; the fastest counts")
+    add_timing_arguments(parser, steps=20)
     a = parser.parse_args()
-    by_threads = {}
-    for threads in (int(n) for n in a.threads.split(",")):
-        torch.set_num_threads(threads)
-        torch.manual_seed(0)
+
+    def make_step():
         model = Seq2Seq(a.source_vocab, a.target_vocab, a.embed, a.units)
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
         sources = torch.randint(1, a.source_vocab, (a.batch, a.source_length))
@@ -71,10 +66,9 @@ def main():
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
 
-        best = seconds_per_step(step, a.warmup, a.steps, a.repeats)
-        by_threads[threads] = a.batch * a.target_length / best
-        print(f"  PyTorch seq2seq, {threads} thread(s): {by_threads[threads]:.0f} tokens/s", file=sys.stderr, flush=True)
-    print(json.dumps({"available": True, "version": torch.__version__, "byThreads": by_threads}))
+        return step
+
+    print_speed_by_threads(torch, a, make_step, a.batch * a.target_length, "target tokens")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
       "sources": [
         "src/addon.cc", "src/network.cc", "src/layers.cc", "src/trainer.cc", "src/stepper.cc", "src/linear.cc", "src/elementwise.cc",
         "src/blas.cc", "src/gpt.cc", "src/gptAddon.cc", "src/attention.cc", "src/parts.cc", "src/encoder.cc",
-        "src/seq2seq.cc", "src/seq2seqAddon.cc", "src/cells/registry.cc", "src/cells/lstm.cc", "src/cells/gru.cc", "src/cells/rnn.cc"
+        "src/seq2seq.cc", "src/seq2seqAddon.cc", "src/conditional.cc", "src/conditionalAddon.cc", "src/cells/registry.cc", "src/cells/lstm.cc", "src/cells/gru.cc", "src/cells/rnn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/openblas"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],

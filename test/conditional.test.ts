@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { initBackend } from '../src/backend';
-import { engineNamed } from '../src/engines';
+import { engineNamed, type Engine } from '../src/engines';
 import {
   buildConditionEncoder,
   buildGenerator,
@@ -25,9 +25,10 @@ import {
   type EncoderDecoder,
 } from '../src/train';
 import { prepareCharData } from '../src/data';
+import { startUpdater } from '../src/train/updater';
 import { generateBatch } from '../src/sample';
 import { assertEncoderGradients } from './encoderGradients';
-import { generatorWith, maskedBatch } from './engineFixtures';
+import { flatWeights, generatorWith, maskedBatch, relativeDiff } from './engineFixtures';
 
 const CONFIG: ConditionEncoderConfig = {
   conditions: [
@@ -209,4 +210,46 @@ the shuffled-conditions loss, generation follows the condition`, async (t) => {
     run.generator.dispose();
     run.encoder.dispose();
   }
+});
+
+test(`the native engine's whole conditional steps (condition encoder and network in C++, clipping and AdamW) \
+follow the fast engine's with TensorFlow.js's Adam, on one thread and on two`, async (t) => {
+  await initBackend('cpu');
+  const native = engineNamed('native');
+  const reason = native.unavailableReason();
+  if (reason !== null) return t.skip(reason);
+  const batch = { ...maskedBatch(), documents: Int32Array.of(0, 1, 2) };
+  const trained = async (engine: Engine, threads: number) => {
+    const networks = await networksFor('lstm');
+    const run = { ...networks, documentIds: conditionIds(CONFIG, ROWS) };
+    const settings = { learningRate: 0.01, weightDecay: 0.1, clipNorm: 1, threads };
+    const updater = await startUpdater(networks.generator, engine, settings, undefined, run);
+    const losses = [];
+    for (let step = 0; step < 3; step++) losses.push(await updater.step(batch));
+    updater.syncWeights();
+    const moments = await updater.captureOptimizer();
+    await updater.dispose();
+    const weights = Float32Array.of(...flatWeights(networks.generator), ...flatWeights(networks.encoder));
+    const names = moments.map((m) => m.name.replace(/_\d+(?=\/|$)/g, ''));
+    tf.dispose(moments.map((m) => m.tensor));
+    networks.generator.dispose();
+    networks.encoder.dispose();
+    return { weights, losses, names };
+  };
+  const fast = await trained(engineNamed('fast'), 1);
+  for (const threads of [1, 2]) {
+    const tested = await trained(native, threads);
+    const diff = relativeDiff(tested.weights, fast.weights);
+    assert.ok(
+      diff < 1e-4,
+      `${threads} threads: native and fast weights after 3 steps differ by ${diff.toExponential(2)}`,
+    );
+    tested.losses.forEach((loss, i) => assert.ok(Math.abs(loss - fast.losses[i]) < 1e-5 * loss, `step ${i} loss`));
+    assert.deepEqual(tested.names, fast.names, 'Adam moments of both networks, in the same order');
+  }
+  const untrained = await networksFor('lstm');
+  const before = flatWeights(untrained.encoder);
+  untrained.generator.dispose();
+  untrained.encoder.dispose();
+  assert.ok(relativeDiff(fast.weights.subarray(-before.length), before) > 1e-3, 'the encoder learns');
 });

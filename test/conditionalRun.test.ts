@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
+import { engineNamed } from '../src/engines';
 import { loadArtifact } from '../src/io';
 import { conditionValues, conditionVectors } from '../src/model';
 import { createRng } from '../src/random';
@@ -222,46 +223,61 @@ test('gennet and the library name what is missing or unknown in conditions, with
   loaded.conditions!.encoder.dispose();
 });
 
-test(`a conditional run (two conditions, one grouped by decade) \
-interrupted and resumed ends as an uninterrupted run`, async () => {
+test(`a conditional run (two conditions, one grouped by decade) interrupted and resumed ends as an uninterrupted \
+run, on the fast engine (TensorFlow.js's Adam) and on the native one (its whole conditional steps)`, async (t) => {
   await initBackend('wasm');
-  const settings: NewRunSettings = {
-    data: { corpus: table, conditions: ['lang', 'year:decade'], mode: 'lines', seqLen: 16 },
-    model: { units: 12, seed: 2 },
-    training: { engine: 'fast', threads: 1, batchSize: 16, epochs: 3, maxSteps: 70, learningRate: 0.01, seed: 5 },
-    conditionDim: 5,
-  };
-  const whole = await newRun(settings, path.join(work, 'whole'));
-  assert.deepEqual(whole.conditions!.config.conditions, [
-    { column: 'lang', values: ['abe', 'xyz'] },
-    { column: 'year:decade', values: ['1900s', '1910s', '1920s'] },
-  ]);
-  const expected = await runTraining(whole);
+  for (const engine of ['fast', 'native']) {
+    if (engine === 'native' && engineNamed('native').unavailableReason() !== null) {
+      t.diagnostic(`native: ${engineNamed('native').unavailableReason()}`);
+      continue;
+    }
+    const settings: NewRunSettings = {
+      data: { corpus: table, conditions: ['lang', 'year:decade'], mode: 'lines', seqLen: 16 },
+      model: { layers: 2, units: 12, dropout: 0.2, seed: 2 }, // dropout: each engine's masks go on where they were
+      training: { engine, threads: 1, batchSize: 16, epochs: 3, maxSteps: 70, learningRate: 0.01, seed: 5 },
+      conditionDim: 5,
+    };
+    const dir = (name: string) => path.join(work, `${engine}-${name}`);
+    const whole = await newRun(settings, dir('whole'));
+    assert.deepEqual(whole.conditions!.config.conditions, [
+      { column: 'lang', values: ['abe', 'xyz'] },
+      { column: 'year:decade', values: ['1900s', '1910s', '1920s'] },
+    ]);
+    const expected = await runTraining(whole);
 
-  const stoppedDir = path.join(work, 'stopped');
-  const first = await newRun(settings, stoppedDir);
-  const controller = new AbortController();
-  // in epoch 2
-  const stop = { onBatchEnd: (record: { step: number }) => void (record.step === 40 && controller.abort()) };
-  const interrupted = await runTraining(first, { callbacks: [stop], signal: controller.signal });
-  assert.equal(interrupted.summary, null);
-  const resumed = await resumeRun(stoppedDir);
-  assert.equal(resumed.resume?.step, 40);
-  const outcome = await runTraining(resumed);
-  assert.equal(outcome.summary?.steps, expected.summary?.steps);
-  assert.deepEqual(
-    outcome.result.history.batches.map((b) => b.loss),
-    expected.result.history.batches.map((b) => b.loss),
-  );
-  assert.equal(outcome.summary?.valLoss, expected.summary?.valLoss);
-  assert.equal(outcome.summary?.valLossShuffledConditions, expected.summary?.valLossShuffledConditions);
-  assert.deepEqual(outcome.summary?.conditions, { lang: ['abe', 'xyz'], 'year:decade': ['1900s', '1910s', '1920s'] });
-  for (const file of ['weights.bin', 'condition-encoder.bin']) {
-    assert.deepEqual(readFileSync(path.join(stoppedDir, file)), readFileSync(path.join(work, 'whole', file)), file);
-  }
-  for (const run of [whole, first, resumed]) {
-    run.model.network.dispose();
-    run.conditions?.encoder.dispose();
+    const first = await newRun(settings, dir('stopped'));
+    const controller = new AbortController();
+    // in epoch 2
+    const stop = { onBatchEnd: (record: { step: number }) => void (record.step === 40 && controller.abort()) };
+    const interrupted = await runTraining(first, { callbacks: [stop], signal: controller.signal });
+    assert.equal(interrupted.summary, null);
+    const resumed = await resumeRun(dir('stopped'));
+    assert.equal(resumed.resume?.step, 40);
+    const outcome = await runTraining(resumed);
+    assert.equal(outcome.summary?.engine, engine);
+    assert.equal(outcome.summary?.steps, expected.summary?.steps);
+    assert.deepEqual(
+      outcome.result.history.batches.map((b) => b.loss),
+      expected.result.history.batches.map((b) => b.loss),
+      `${engine}: the same losses`,
+    );
+    assert.equal(outcome.summary?.valLoss, expected.summary?.valLoss);
+    assert.equal(outcome.summary?.valLossShuffledConditions, expected.summary?.valLossShuffledConditions);
+    assert.deepEqual(outcome.summary?.conditions, {
+      lang: ['abe', 'xyz'],
+      'year:decade': ['1900s', '1910s', '1920s'],
+    });
+    for (const file of ['weights.bin', 'condition-encoder.bin']) {
+      assert.deepEqual(
+        readFileSync(path.join(dir('stopped'), file)),
+        readFileSync(path.join(dir('whole'), file)),
+        file,
+      );
+    }
+    for (const run of [whole, first, resumed]) {
+      run.model.network.dispose();
+      run.conditions?.encoder.dispose();
+    }
   }
   tf.disposeVariables();
 });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../src/data';
-import { encoderParts, engineNamed, nativeSeq2SeqLossAndGradients } from '../src/engines';
+import {
+  encoderParts,
+  engineNamed,
+  nativeConditionalLayout,
+  nativeConditionalLossAndGradients,
+  nativeSeq2SeqLayout,
+  nativeSeq2SeqLossAndGradients,
+} from '../src/engines';
 import { encoderDecoderLoss, encoderDecoderLossAndGradients, type EncoderDecoder } from '../src/train';
 import { relativeDiff } from './engineFixtures';
 
@@ -125,9 +132,9 @@ export function assertEnginesMatchLayers(
 }
 
 /**
- * The native engine's whole sequence-to-sequence pass (encoder and decoder in the addon, what its training steps
- * run) gives the reference's loss and gradients on one thread and on two; skipped, saying why, where it cannot run
- * (no addon, a condition encoder).
+ * The native engine's whole pass (the condition or source encoder and the generator in the addon, what its training
+ * steps run) gives the reference's loss and gradients on one thread and on two; skipped, saying why, where it cannot
+ * run (no addon, a build without such passes).
  */
 function assertFusedGradients(
   { generator, encoder }: EncoderDecoder,
@@ -138,14 +145,19 @@ function assertFusedGradients(
   t: TestContext,
   labelSmoothing: number,
 ): void {
-  const reason =
-    engineNamed('native').unavailableReason() ?? (encoderParts(encoder) === null ? 'a condition encoder' : null);
-  if (reason !== null) {
-    t.diagnostic(`${label}/native whole pass: ${reason}`);
+  const conditional = encoderParts(encoder) === null;
+  const unavailable = engineNamed('native').unavailableReason();
+  const layout =
+    unavailable === null
+      ? (conditional ? nativeConditionalLayout : nativeSeq2SeqLayout)(generator, encoder)
+      : { reason: unavailable };
+  if ('reason' in layout) {
+    t.diagnostic(`${label}/native whole pass: ${layout.reason}`);
     return;
   }
+  const pass = conditional ? nativeConditionalLossAndGradients : nativeSeq2SeqLossAndGradients;
   for (const threads of [1, 2]) {
-    const tested = nativeSeq2SeqLossAndGradients(generator, encoder, batch, ids, threads, labelSmoothing);
+    const tested = pass(generator, encoder, batch, ids, threads, labelSmoothing);
     assert.ok(
       Math.abs(tested.loss - loss) < 1e-5 * loss,
       `${label}/native whole pass (${threads} threads): loss ${tested.loss} vs ${loss}`,

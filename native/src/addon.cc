@@ -11,6 +11,7 @@
 #include "blas.h"
 #include "gptAddon.h"
 #include "seq2seqAddon.h"
+#include "conditionalAddon.h"
 #include "cells/cell.h"
 #include "network.h"
 #include "trainerWrap.h"
@@ -230,6 +231,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("labelSmoothing", Napi::Boolean::New(env, true));  // this build reads the specs' labelSmoothing
   gn::register_gpt(env, exports);
   gn::register_seq2seq(env, exports);
+  gn::register_conditional(env, exports);
   const std::vector<const char*> names = gn::cell_names();
   Napi::Array cells = Napi::Array::New(env, names.size());
   for (size_t i = 0; i < names.size(); i++) cells.Set(static_cast<uint32_t>(i), Napi::String::New(env, names[i]));

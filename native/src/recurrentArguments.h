@@ -1,5 +1,6 @@
 // Readers of the recurrent networks' arguments (their spec, weights, a batch, a state, an encoder memory), shared by
-// the bindings of the recurrent networks (addon.cc) and of the sequence-to-sequence models (seq2seqAddon.cc).
+// the bindings of the recurrent networks (addon.cc), the sequence-to-sequence models (seq2seqAddon.cc) and the
+// conditional models (conditionalAddon.cc).
 #pragma once
 #include <napi.h>
 

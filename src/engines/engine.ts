@@ -47,9 +47,9 @@ export function isDecayedWeight(shape: readonly number[]): boolean {
 
 /** The encoder of a conditional or sequence-to-sequence run, for an engine that steps it with its decoder. */
 export interface EncoderRun {
-  /** The encoder network (a source encoder: `buildSequenceEncoder`'s). */
+  /** The encoder network (`buildConditionEncoder`'s or `buildSequenceEncoder`'s). */
   network: tf.LayersModel;
-  /** A batch's encoder ids `[batch, ids per row]` (each row's padded source). */
+  /** A batch's encoder ids `[batch, ids per row]` (each row's conditions, or its padded source). */
   ids(batch: Batch): Int32Array;
 }
 

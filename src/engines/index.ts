@@ -3,7 +3,8 @@ export * from './registry';
 export { fastEngine, fastBatchLoss, FastStepper } from './fast';
 export { layersEngine, LayersStepper, sequenceLoss } from './layers';
 export { nativeEngine } from './native';
-export { nativeSeq2SeqLossAndGradients } from './native/seq2seq';
+export { nativeConditionalLayout, nativeConditionalLossAndGradients } from './native/conditional';
+export { nativeSeq2SeqLayout, nativeSeq2SeqLossAndGradients } from './native/seq2seq';
 export {
   encoderParts,
   type EncoderParts,

@@ -46,7 +46,7 @@ export interface Updater {
  * `resume`'s state: the engine's own whole steps where it has them, else TensorFlow.js's Adam over the engine's
  * gradients, on this thread or with the batch's rows shared with worker threads. A conditional or
  * sequence-to-sequence run (`encoded`: `model` is its generator) updates the generator and its encoder together: in
- * the engine's whole steps when it runs both (the native engine's sequence-to-sequence steps), else with
+ * the engine's whole steps when it runs both (the native engine's conditional and sequence-to-sequence steps), else with
  * TensorFlow.js's Adam, the encoder on this thread, the generator's rows on the engine's threads or the worker
  * threads, each from its rows' initial states.
  */

@@ -42,6 +42,18 @@ export interface NativeSeq2SeqSpec {
   };
 }
 
+/** The shape of a conditional model as the addon reads it (see native/src/conditional.h). */
+export interface NativeConditionalSpec {
+  /** The recurrent network (no attention). */
+  network: NativeSpec;
+  /** Rows of the condition encoder's table (every condition's values). */
+  values: number;
+  /** Size of each value's vector. */
+  dim: number;
+  /** Conditions per row. */
+  count: number;
+}
+
 /** An encoder memory as the addon takes it: `[rows, length, width]` batch-major, and each row's real positions. */
 export interface NativeMemory {
   values: Float32Array;
@@ -86,7 +98,7 @@ export interface NativeGptSpec {
 }
 
 /** A batch as the addon's passes take it: row-major ids and loss weights (null: all count), and the threads to use. */
-type BatchArguments = [
+export type BatchArguments = [
   inputs: Int32Array,
   targets: Int32Array,
   mask: Float32Array | null,
@@ -189,6 +201,23 @@ export interface NativeAddon {
       withGradients: boolean,
     ]
   ): { loss: number; grads: Float32Array[] | null };
+  /**
+   * A conditional batch's mean loss and, `withGradients`, its gradients (the network's weights, then the condition
+   * encoder's): each row starts from the state its `conditions` ([batch, count] table rows) give (absent from builds
+   * before native conditional models).
+   */
+  conditionalLossAndGradients?(
+    spec: NativeConditionalSpec,
+    weights: Float32Array[],
+    ...args: [
+      ...batch: BatchArguments,
+      dropoutSeeds: Uint32Array | null,
+      conditions: Int32Array,
+      withGradients: boolean,
+    ]
+  ): { loss: number; grads: Float32Array[] | null };
+  /** Whole training steps of a conditional model, condition encoder and network (absent from older builds). */
+  ConditionalTrainer?: NativeTrainerClass<NativeConditionalSpec, [conditions: Int32Array]>;
   /** True when the specs' `labelSmoothing` is read (absent from older builds, which ignore it). */
   labelSmoothing?: boolean;
   /** True when the sequence-to-sequence passes run the encoder's dropout (absent from older builds). */

@@ -37,7 +37,7 @@ function fromOptimizerState(saved: OptimizerState, count: number) {
  * The native engine's whole-step training: the weights and Adam's moments live in the addon between steps (it copies
  * `weights`, the variables' values in its order); the network's `variables` are written back by `syncWeights` when a
  * step has changed them since the last write. `extra` gives what a trainer's steps take after the dropout seeds (a
- * sequence-to-sequence model's sources).
+ * sequence-to-sequence model's sources, a conditional model's condition ids).
  */
 export function nativeFusedTraining<S, Extra extends unknown[] = []>(
   Trainer: NativeTrainerClass<S, Extra>,

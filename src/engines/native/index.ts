@@ -1,13 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data';
 import { conditionCount, type EncoderMemory, type ModelConfig } from '../../model';
-import type { EncoderRun, Engine, LossAndGradients, OptimizerState, UpdateSettings } from '../engine';
+import type { EncoderRun, Engine, FusedTraining, LossAndGradients, OptimizerState, UpdateSettings } from '../engine';
+import { encoderParts } from '../networkParts';
 import { type NativeMemory, nativeAddon, type SourceArguments } from './addon';
 import { nativeFusedTraining } from './fusedTraining';
 import { isGpt, type NativeGptLayout, nativeGptLayout } from './gptLayout';
 import { NativeStepper } from './nativeStepper';
-import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays, withLabelSmoothing } from './recurrentLayout';
+import {
+  addon,
+  namedGradients,
+  nativeLayout,
+  recurrentUnsupportedReason,
+  weightArrays,
+  withLabelSmoothing,
+} from './recurrentLayout';
 import { nativeSeq2SeqLayout } from './seq2seq';
+import { nativeConditionalLayout } from './conditional';
 
 /** Why the addon cannot run `network`; null when it can. */
 function nativeUnsupportedReason(network: tf.LayersModel): string | null {
@@ -54,13 +63,42 @@ function gptPass(
     weightArrays(variables),
     ...args,
   );
-  const grads: tf.NamedTensorMap = {};
-  const arrays = result.grads ?? [];
-  arrays.forEach(
-    (values, i) =>
-      (grads[(variables[i].read() as tf.Variable).name] = tf.tensor(values, variables[i].shape as number[])),
-  );
-  return { loss: result.loss, grads };
+  return { loss: result.loss, grads: namedGradients(variables, result.grads ?? []) };
+}
+
+/**
+ * The whole steps of a generator and its encoder — a condition encoder, or a sequence-to-sequence model's source
+ * encoder — or null when the addon cannot run them (an old build, a network it does not run): TensorFlow.js's Adam.
+ */
+function encoderTraining(
+  network: tf.LayersModel,
+  encoder: EncoderRun,
+  settings: UpdateSettings,
+  optimizer: OptimizerState | null,
+): FusedTraining | null {
+  const { labelSmoothing = 0 } = settings;
+  if (encoderParts(encoder.network) === null) {
+    const layout = nativeConditionalLayout(network, encoder.network);
+    if ('reason' in layout) return null;
+    const spec = { ...layout.spec, network: withLabelSmoothing(layout.spec.network, labelSmoothing) };
+    const conditions = (batch: Batch): [Int32Array] => [encoder.ids(batch)];
+    const weights = weightArrays(layout.variables);
+    return nativeFusedTraining(
+      addon().ConditionalTrainer!,
+      { ...layout, spec },
+      weights,
+      settings,
+      optimizer,
+      conditions,
+    );
+  }
+  const layout = nativeSeq2SeqLayout(network, encoder.network);
+  if ('reason' in layout) return null;
+  const length = conditionCount(encoder.network);
+  const spec = { ...layout.spec, decoder: withLabelSmoothing(layout.spec.decoder, labelSmoothing) };
+  const sources = (batch: Batch): SourceArguments => [encoder.ids(batch), length];
+  const weights = weightArrays(layout.variables);
+  return nativeFusedTraining(addon().Seq2SeqTrainer!, { ...layout, spec }, weights, settings, optimizer, sources);
 }
 
 /**
@@ -107,13 +145,9 @@ export const nativeEngine: Engine = {
       initialState,
       nativeMemory(memory),
     );
-    const grads: tf.NamedTensorMap = {};
-    variables.forEach(
-      (v, i) => (grads[(v.read() as tf.Variable).name] = tf.tensor(result.grads[i], v.shape as number[])),
-    );
     return {
       loss: result.loss,
-      grads,
+      grads: namedGradients(variables, result.grads),
       ...(result.initialStateGrads === null ? {} : { initialStateGrad: result.initialStateGrads }),
       ...(result.memoryGrads === null ? {} : { memoryGrad: result.memoryGrads }),
     };
@@ -149,20 +183,7 @@ export const nativeEngine: Engine = {
     encoder?: EncoderRun,
   ) {
     const { labelSmoothing = 0 } = settings;
-    if (encoder !== undefined) {
-      const layout = nativeSeq2SeqLayout(network, encoder.network);
-      if ('reason' in layout) return null; // a condition encoder, or one the addon does not run: TensorFlow.js's Adam
-      const length = conditionCount(encoder.network);
-      const decoder = withLabelSmoothing(layout.spec.decoder, labelSmoothing);
-      return nativeFusedTraining(
-        addon().Seq2SeqTrainer!,
-        { ...layout, spec: { ...layout.spec, decoder } },
-        weightArrays(layout.variables),
-        settings,
-        optimizer,
-        (batch): SourceArguments => [encoder.ids(batch), length],
-      );
-    }
+    if (encoder !== undefined) return encoderTraining(network, encoder, settings, optimizer);
     if (isGpt(network)) {
       const { GptTrainer } = addon();
       if (GptTrainer === undefined) return null; // a build before fused GPT steps: TensorFlow.js's Adam steps it

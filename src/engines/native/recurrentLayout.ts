@@ -1,6 +1,8 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { type NetworkParts, networkParts, partsUnsupportedReason } from '../networkParts';
-import { type NativeLayout, type NativeSpec, nativeAddon } from './addon';
+import type { Batch } from '../../data';
+import type { LossAndGradients } from '../engine';
+import { type BatchArguments, type NativeLayout, type NativeSpec, nativeAddon } from './addon';
 
 /** The addon, or an error saying why it cannot be loaded. */
 export const addon = () => {
@@ -86,4 +88,32 @@ export function recurrentUnsupportedReason(network: tf.LayersModel): string | nu
  */
 export function weightArrays(variables: tf.LayerVariable[]): Float32Array[] {
   return variables.map((v) => v.read().dataSync() as Float32Array);
+}
+
+/** Gradients the addon returned (`arrays`, in the order of `variables`) as tensors named by their variables. */
+export function namedGradients(variables: tf.LayerVariable[], arrays: Float32Array[]): tf.NamedTensorMap {
+  const grads: tf.NamedTensorMap = {};
+  arrays.forEach(
+    (values, i) =>
+      (grads[(variables[i].read() as tf.Variable).name] = tf.tensor(values, variables[i].shape as number[])),
+  );
+  return grads;
+}
+
+/** A batch and a thread count as the addon's passes take them. */
+export function batchArguments(batch: Batch, threads: number): BatchArguments {
+  return [batch.inputs, batch.targets, batch.mask, batch.batchSize, batch.seqLen, threads];
+}
+
+/**
+ * The loss and named gradients of one whole pass of a generator with its encoder, laid out as `layout` (or an error
+ * saying why the addon cannot run them): `pass` calls the addon with the layout and its weights.
+ */
+export function wholePassGradients<S>(
+  layout: NativeLayout<S> | { reason: string },
+  pass: (layout: NativeLayout<S>, weights: Float32Array[]) => { loss: number; grads: Float32Array[] | null },
+): LossAndGradients {
+  if ('reason' in layout) throw new Error(`The native engine cannot train this model in one pass: ${layout.reason}.`);
+  const result = pass(layout, weightArrays(layout.variables));
+  return { loss: result.loss, grads: namedGradients(layout.variables, result.grads ?? []) };
 }

@@ -3,7 +3,14 @@ import type { Batch } from '../../data';
 import type { LossAndGradients } from '../engine';
 import { type EncoderParts, encoderParts } from '../networkParts';
 import type { NativeLayout, NativeSeq2SeqSpec } from './addon';
-import { addon, nativeLayout, recurrentUnsupportedReason, weightArrays, withLabelSmoothing } from './recurrentLayout';
+import {
+  addon,
+  batchArguments,
+  nativeLayout,
+  recurrentUnsupportedReason,
+  wholePassGradients,
+  withLabelSmoothing,
+} from './recurrentLayout';
 
 /** A sequence-to-sequence model as the addon takes it: the decoder's variables, then the encoder's. */
 export type NativeSeq2SeqLayout = NativeLayout<NativeSeq2SeqSpec>;
@@ -104,25 +111,15 @@ export function nativeSeq2SeqLossAndGradients(
   threads: number,
   labelSmoothing = 0,
 ): LossAndGradients {
-  const layout = nativeSeq2SeqLayout(generator, encoder);
-  if ('reason' in layout) throw new Error(`The native engine cannot train this model in one pass: ${layout.reason}.`);
-  const { inputs, targets, mask, batchSize, seqLen } = batch;
-  const args = [inputs, targets, mask, batchSize, seqLen, threads, layout.nextDropoutSeeds()] as const;
-  const result = addon().seq2seqLossAndGradients!(
-    { ...layout.spec, decoder: withLabelSmoothing(layout.spec.decoder, labelSmoothing) },
-    weightArrays(layout.variables),
-    ...args,
-    ids,
-    ids.length / batchSize,
-    true,
+  return wholePassGradients(nativeSeq2SeqLayout(generator, encoder), (layout, weights) =>
+    addon().seq2seqLossAndGradients!(
+      { ...layout.spec, decoder: withLabelSmoothing(layout.spec.decoder, labelSmoothing) },
+      weights,
+      ...batchArguments(batch, threads),
+      layout.nextDropoutSeeds(),
+      ids,
+      ids.length / batch.batchSize,
+      true,
+    ),
   );
-  const grads: tf.NamedTensorMap = {};
-  result.grads!.forEach(
-    (values, i) =>
-      (grads[(layout.variables[i].read() as tf.Variable).name] = tf.tensor(
-        values,
-        layout.variables[i].shape as number[],
-      )),
-  );
-  return { loss: result.loss, grads };
 }
