@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from torch_timing import add_timing_arguments, print_speed_by_threads
+from torch_timing import adamw_clipped_step, add_timing_arguments, print_speed_by_threads
 
 try:
     import torch
@@ -52,19 +52,11 @@ def main():
 
     def make_step():
         model = LanguageModel(a.vocab, a.embed, a.units, a.condition_values, a.condition_dim)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
         inputs = torch.randint(1, a.vocab, (a.batch, a.length))
         targets = torch.randint(1, a.vocab, (a.batch, a.length))
         conditions = torch.arange(a.batch) % a.condition_values if a.condition_values > 0 else None
-
-        def step():
-            loss = F.cross_entropy(model(inputs, conditions).reshape(-1, a.vocab), targets.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-
-        return step
+        loss = lambda: F.cross_entropy(model(inputs, conditions).reshape(-1, a.vocab), targets.reshape(-1))
+        return adamw_clipped_step(torch, model, loss)
 
     print_speed_by_threads(torch, a, make_step, a.batch * a.length, "tokens")
 

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from torch_timing import add_timing_arguments, print_speed_by_threads
+from torch_timing import adamw_clipped_step, add_timing_arguments, print_speed_by_threads
 
 try:
     import torch
@@ -54,19 +54,11 @@ def main():
 
     def make_step():
         model = Seq2Seq(a.source_vocab, a.target_vocab, a.embed, a.units)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
         sources = torch.randint(1, a.source_vocab, (a.batch, a.source_length))
         inputs = torch.randint(1, a.target_vocab, (a.batch, a.target_length))
         targets = torch.randint(1, a.target_vocab, (a.batch, a.target_length))
-
-        def step():
-            loss = F.cross_entropy(model(sources, inputs).reshape(-1, a.target_vocab), targets.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-
-        return step
+        loss = lambda: F.cross_entropy(model(sources, inputs).reshape(-1, a.target_vocab), targets.reshape(-1))
+        return adamw_clipped_step(torch, model, loss)
 
     print_speed_by_threads(torch, a, make_step, a.batch * a.target_length, "target tokens")
 

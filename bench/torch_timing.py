@@ -26,6 +26,20 @@ def add_timing_arguments(parser, steps):
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per thread count; the fastest counts")
 
 
+def adamw_clipped_step(torch, model, loss):
+    """One training step as our rows take it: the gradients of `loss()` clipped to norm 1, then AdamW (lr 1e-3, weight
+    decay 0.01) on `model`'s parameters."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+
+    def step():
+        optimizer.zero_grad()
+        loss().backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    return step
+
+
 def print_speed_by_threads(torch, args, make_step, tokens, what):
     """Times the step `make_step()` builds (a fresh seeded model each time) with each of `args.threads`, `tokens` per
     step, and prints one JSON document on stdout: {"available", "version", "byThreads"} (`what` per second)."""

@@ -9,6 +9,7 @@ import { isGpt, type NativeGptLayout, nativeGptLayout } from './gptLayout';
 import { NativeStepper } from './nativeStepper';
 import {
   addon,
+  batchArguments,
   namedGradients,
   nativeLayout,
   recurrentUnsupportedReason,
@@ -55,13 +56,12 @@ function gptPass(
 ): LossAndGradients {
   if (initialState !== null) throw new Error('A GPT takes no initial state (it has no conditions and no encoder).');
   const { spec, variables, nextDropoutSeeds } = gptLayout(network);
-  const { inputs, targets, mask, batchSize, seqLen } = batch;
-  const seeds = withGradients ? nextDropoutSeeds() : null;
-  const args = [inputs, targets, mask, batchSize, seqLen, threads, seeds, withGradients] as const;
   const result = addon().gptLossAndGradients(
     withLabelSmoothing(spec, labelSmoothing),
     weightArrays(variables),
-    ...args,
+    ...batchArguments(batch, threads),
+    withGradients ? nextDropoutSeeds() : null,
+    withGradients,
   );
   return { loss: result.loss, grads: namedGradients(variables, result.grads ?? []) };
 }
@@ -135,12 +135,7 @@ export const nativeEngine: Engine = {
     const result = addon().lossAndGradients(
       withLabelSmoothing(spec, labelSmoothing),
       weightArrays(variables),
-      batch.inputs,
-      batch.targets,
-      batch.mask,
-      batch.batchSize,
-      batch.seqLen,
-      threads,
+      ...batchArguments(batch, threads),
       nextDropoutSeeds(),
       initialState,
       nativeMemory(memory),
@@ -164,12 +159,7 @@ export const nativeEngine: Engine = {
     return addon().loss(
       spec,
       weightArrays(variables),
-      batch.inputs,
-      batch.targets,
-      batch.mask,
-      batch.batchSize,
-      batch.seqLen,
-      threads,
+      ...batchArguments(batch, threads),
       initialState,
       nativeMemory(memory),
     );
