@@ -10,6 +10,7 @@ import { ENGINES } from '../src/engines';
 import { progress } from './children';
 import { measurePeakRss } from './memory';
 import { measureNgramCounting } from './ngramCounting';
+import { measurePageGeneration } from './pageGeneration';
 import { runOurBackend, type OurBackendResult } from './ours';
 import { formatReport, reportRows, stepProfileOf, type BenchReport } from './table';
 import { versusTorchRows } from './versusTorch';
@@ -63,6 +64,9 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
   progress('n-gram counting: order 5, words of sotu');
   const ngramCounting = await measureNgramCounting();
 
+  progress('web page: Generate in headless Chromium on wasm, now and before issue 30');
+  const pageGeneration = await measurePageGeneration(plan.quick);
+
   const report: BenchReport = {
     settings: {
       quick: plan.quick,
@@ -97,6 +101,7 @@ async function bench(flags: { quick: boolean; json: boolean }): Promise<void> {
     },
     memory,
     ngramCounting,
+    pageGeneration,
     stepProfile: stepProfileOf(ours),
     seconds: (performance.now() - started) / 1000,
   };

@@ -3,6 +3,7 @@ import type { BackendName } from '../src/backend';
 import type { CellType } from '../src/model';
 import type { MemoryResult } from './memory';
 import { formatNgramCounting, type NgramCountingResult } from './ngramCounting';
+import { formatPageGeneration, type PageGenerationResult } from './pageGeneration';
 import type { NativeStepProfile } from '../src/engines/native/addon';
 import type { GptCacheMeasurement } from './gptCache';
 import { GPT_BENCH_MODEL, type GptTrainingMeasurement } from './gptTraining';
@@ -80,6 +81,8 @@ export interface BenchReport {
   torch: { available: boolean; version: string | null; blas: string | null; note: string };
   memory: MemoryResult[];
   ngramCounting: NgramCountingResult;
+  /** The web page's Generate button on wasm, now and before issue 30. */
+  pageGeneration: PageGenerationResult;
   /**
    * Where a native training step goes (LSTM, batch 32, 2 threads, first backend measured), so the next
    * bottleneck shows.
@@ -336,6 +339,8 @@ export function formatReport(report: BenchReport): string {
     ...new Set(memory.map((run) => `  ${run.command.replace(/--engine \S+/, '--engine ENGINE')}`)),
     '',
     ...formatNgramCounting(report.ngramCounting),
+    '',
+    ...formatPageGeneration(report.pageGeneration),
     '',
     `PyTorch: ${torch.available ? `${torch.version} with BLAS ${torch.blas}, ${torch.note}` : 'not measured'}. ` +
       `Machine: ${settings.cpus} CPUs, Node ${settings.node}. Benchmark took ${(report.seconds / 60).toFixed(1)} min.`,

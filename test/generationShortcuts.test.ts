@@ -10,7 +10,8 @@ import { CharVocab } from '../src/vocab';
 import { relativeDiff } from './engineFixtures';
 
 // What generation skips or keeps to run faster must not change what it returns: the model's statistics from one pass
-// of exponentials, text-only generation without them, and the native stepper's reuse of weights it has read.
+// of exponentials, text-only generation without them, and the steppers' reuse of weights they have read (native) or
+// packed (fast, on wasm).
 
 test('summarizeLogits: the log-normaliser and the entropy of softmax(logits), as the per-entry formulas give them', () => {
   const row = fc.float({ min: -30, max: 30, noNaN: true });
@@ -73,28 +74,32 @@ changes them); text-only generation skips them and writes the same text`, async 
   model.network.dispose();
 });
 
-test(`the native stepper reads the weights once per write: a stepper made after a write sees the new weights, one \
-made before keeps its own`, async (t) => {
-  await initBackend('cpu');
-  const native = engineNamed('native');
-  if (native.unavailableReason() !== null) return t.skip(native.unavailableReason()!);
-  const model = charModel();
-  const tokens = Int32Array.of(1, 5, 7);
-  const logitsOf = (engine: string) => {
-    const stepper = engineNamed(engine).createStepper(model.network, model.config, 1);
-    const logits = stepper.feed(tokens, 3);
-    stepper.dispose();
-    return logits;
-  };
-  const before = native.createStepper(model.network, model.config, 1);
-  const first = logitsOf('native');
-  assert.ok(relativeDiff(first, logitsOf('layers')) < 1e-5);
-  const kernel = model.network.trainableWeights.find((w) => w.originalName.endsWith('recurrent_kernel'))!;
-  kernel.write(tf.tidy(() => tf.neg(kernel.read())));
-  const after = logitsOf('native');
-  assert.ok(relativeDiff(after, first) > 1e-3, 'the written weights change the logits');
-  assert.ok(relativeDiff(after, logitsOf('layers')) < 1e-5, "the new stepper runs the network's new weights");
-  assert.ok(relativeDiff(before.feed(tokens, 3), first) < 1e-6, 'the stepper made before keeps the old weights');
-  before.dispose();
-  model.network.dispose();
-});
+for (const [engine, backend] of [
+  ['native', 'cpu'],
+  ['fast', 'wasm'],
+] as const)
+  test(`the ${engine} stepper on ${backend} reads the weights once per write: a stepper made after a write sees the \
+new weights, one made before keeps its own`, async (t) => {
+    await initBackend(backend);
+    const reused = engineNamed(engine);
+    if (reused.unavailableReason() !== null) return t.skip(reused.unavailableReason()!);
+    const model = charModel();
+    const tokens = Int32Array.of(1, 5, 7);
+    const logitsOf = (name: string) => {
+      const stepper = engineNamed(name).createStepper(model.network, model.config, 1);
+      const logits = stepper.feed(tokens, 3);
+      stepper.dispose();
+      return logits;
+    };
+    const before = reused.createStepper(model.network, model.config, 1);
+    const first = logitsOf(engine);
+    assert.ok(relativeDiff(first, logitsOf('layers')) < 1e-5);
+    const kernel = model.network.trainableWeights.find((w) => w.originalName.endsWith('recurrent_kernel'))!;
+    kernel.write(tf.tidy(() => tf.neg(kernel.read())));
+    const after = logitsOf(engine);
+    assert.ok(relativeDiff(after, first) > 1e-3, 'the written weights change the logits');
+    assert.ok(relativeDiff(after, logitsOf('layers')) < 1e-5, "the new stepper runs the network's new weights");
+    assert.ok(relativeDiff(before.feed(tokens, 3), first) < 1e-6, 'the stepper made before keeps the old weights');
+    before.dispose();
+    model.network.dispose();
+  });

@@ -4,6 +4,7 @@ export * from './generatorModel';
 export * from './initializers';
 export * from './layers';
 export { lookupRows } from './rowLookup';
+export { perTensorData, sharedValues } from './tensorData';
 export * from './recurrentState';
 export * from './stepper';
 export * from './tokenWindowStepper';

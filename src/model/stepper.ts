@@ -69,7 +69,8 @@ export interface Stepper {
   /**
    * Feeds `steps` ≥ 1 tokens per row (`tokens` is row-major `[batchSize, steps]`) and returns the logits that follow
    * the last of them, row-major `[batchSize, vocabSize]`. A row fed `<pad>` is finished or unused: what follows it is
-   * not read. `tokens` is the caller's again when `feed` returns (a stepper copies what it keeps).
+   * not read. `tokens` is the caller's again when `feed` returns (a stepper copies what it keeps); the logits are the
+   * caller's to read and change until the next call (a stepper may reuse the array).
    */
   feed(tokens: Int32Array, steps: number): Float32Array;
   /**

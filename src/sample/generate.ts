@@ -241,11 +241,20 @@ export function generate(trained: TextGenerator, options: GenerateOptions = {}):
 }
 
 /**
- * Lets the event loop run (`setImmediate` under Node, a zero-delay timer in a browser): displays redraw, clicks
- * get through.
+ * Lets the event loop run (`setImmediate` under Node, a message to itself in a browser — a zero-delay timer would
+ * wait 4 ms once timers nest): displays redraw, clicks get through.
  */
 export const yieldToEventLoop = (): Promise<void> =>
-  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(() => resolve()));
+  new Promise<void>((resolve) => {
+    if (typeof setImmediate === 'function') return void setImmediate(resolve);
+    const { port1, port2 } = new MessageChannel();
+    // A browser's port (Node's types describe Node's, which never runs this).
+    (port1 as unknown as { onmessage: () => void }).onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 
 /**
  * The streaming form for notebooks, servers and web pages: yields the text of each token of one generation, giving the

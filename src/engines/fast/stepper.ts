@@ -4,9 +4,11 @@ import {
   groupByLayer,
   joinStateParts,
   type BoundAttention,
-  multiplyRows,
+  type RowMatrix,
   StateLayout,
   stateParts,
+  sharedValues,
+  stepperMatrix,
   VectorStateStepperBase,
 } from '../../model';
 import { networkParts } from '../networkParts';
@@ -17,17 +19,12 @@ function addBias(rows: Float32Array, bias: Float32Array): Float32Array {
   return rows;
 }
 
-/** Rows of `table` (`[rows, width]` row-major) picked by `ids`, plus `bias`. */
-function tableRows(table: Float32Array, width: number, ids: Int32Array, bias: Float32Array | null): Float32Array {
-  const out = new Float32Array(ids.length * width);
-  ids.forEach((id, r) => out.set(table.subarray(id * width, (id + 1) * width), r * width));
-  return bias === null ? out : addBias(out, bias);
-}
-
 /**
  * The fast engine's stepper: the recurrent state lives in plain arrays, each token costs per layer one
- * backend matMul (two for GRU) and fused JavaScript gate math — the same step functions the fast training engine
- * uses, so its logits equal the tf.layers stepper's up to float rounding. It snapshots the weights when created.
+ * matMul (two for GRU) and fused JavaScript gate math — the same step functions the fast training engine
+ * uses, so its logits equal the tf.layers stepper's up to float rounding. It snapshots the weights when created
+ * ({@link stepperMatrix}: on wasm in WebAssembly memory, multiplied there with the backend's own numbers) and
+ * reuses its arrays from token to token.
  */
 export class FastStepper extends VectorStateStepperBase {
   readonly batchSize: number;
@@ -36,34 +33,41 @@ export class FastStepper extends VectorStateStepperBase {
   private readonly layers: CellStepper[];
   /** First layer: its kernel rows (one-hot input) or the embedding table, downloaded once. */
   private readonly inputTable: { values: Float32Array; width: number };
-  private readonly inputKernel: tf.Tensor2D | null;
-  private readonly kernels: tf.Tensor2D[];
+  private readonly inputKernel: RowMatrix | null;
+  private readonly kernels: RowMatrix[];
   private readonly biases: Float32Array[];
-  private readonly outputKernel: tf.Tensor2D;
+  private readonly outputKernel: RowMatrix;
   private readonly outputBias: Float32Array;
   /** State arrays of each layer's cell (LSTM 2, else 1). */
   private readonly statesPerLayer: number[];
   protected override readonly attention: BoundAttention | null;
+  /** The token ids of one step, their rows of {@link inputTable}, and the logits (reused). */
+  private readonly ids: Int32Array;
+  private readonly embedded: Float32Array;
+  private readonly logits: Float32Array;
 
   /** @throws when the network has a layer the fast engine does not implement. */
   constructor(model: tf.LayersModel, batchSize = 1) {
     super();
     const parts = networkParts(model, 'fast');
     this.batchSize = batchSize;
-    const snapshot = (w: tf.LayerVariable) => tf.clone(w.read()) as tf.Tensor2D;
+    const snapshot = (w: tf.LayerVariable) => stepperMatrix(w.read() as tf.Tensor2D);
     const table = parts.embedding ?? parts.recurrent[0].kernel;
-    this.inputTable = { values: table.read().dataSync() as Float32Array, width: table.shape[1]! };
+    this.inputTable = { values: sharedValues(table.read()), width: table.shape[1]! };
     this.inputKernel = parts.embedding === null ? null : snapshot(parts.recurrent[0].kernel);
     this.kernels = parts.recurrent.slice(1).map((part) => snapshot(part.kernel));
-    this.biases = parts.recurrent.map((part) => part.bias.read().dataSync() as Float32Array);
+    this.biases = parts.recurrent.map((part) => sharedValues(part.bias.read()));
     this.layers = parts.recurrent.map((part) =>
       part.cell.stepper(part.recurrentKernel.read() as tf.Tensor2D, part.gate, batchSize),
     );
     this.outputKernel = snapshot(parts.output.kernel);
-    this.outputBias = parts.output.bias.read().dataSync() as Float32Array;
+    this.outputBias = sharedValues(parts.output.bias.read());
     this.statesPerLayer = parts.recurrent.map((part) => part.cell.states);
     this.attention = parts.attention?.bind(true) ?? null;
     this.layout = { parts: this.statesPerLayer.reduce((a, b) => a + b, 0), units: parts.output.kernel.shape[0]! };
+    this.ids = new Int32Array(batchSize);
+    this.embedded = new Float32Array(batchSize * this.inputTable.width);
+    this.logits = new Float32Array(batchSize * this.outputBias.length);
   }
 
   reset(): void {
@@ -85,26 +89,34 @@ export class FastStepper extends VectorStateStepperBase {
       throw new Error(`Stepper.feed expected ${batchSize}×${steps} tokens (steps ≥ 1), got ${tokens.length}.`);
     let hidden: Float32Array | null = null;
     for (let t = 0; t < steps; t++) {
-      const ids = Int32Array.from({ length: batchSize }, (_, b) => tokens[b * steps + t]);
-      const { values, width } = this.inputTable;
-      const embedded = tableRows(values, width, ids, this.inputKernel === null ? this.biases[0] : null);
+      for (let b = 0; b < batchSize; b++) this.ids[b] = tokens[b * steps + t];
+      const embedded = this.tableRows(this.ids);
       hidden =
         this.inputKernel === null
-          ? embedded
-          : addBias(multiplyRows(embedded, batchSize, this.inputKernel), this.biases[0]);
+          ? addBias(embedded, this.biases[0])
+          : addBias(this.inputKernel.times(embedded, batchSize), this.biases[0]);
       hidden = this.layers[0].step(hidden);
       for (let i = 1; i < this.layers.length; i++) {
-        hidden = this.layers[i].step(addBias(multiplyRows(hidden, batchSize, this.kernels[i - 1]), this.biases[i]));
+        hidden = this.layers[i].step(addBias(this.kernels[i - 1].times(hidden, batchSize), this.biases[i]));
       }
     }
     if (this.attention !== null) hidden = this.attend(hidden!);
-    return addBias(multiplyRows(hidden!, batchSize, this.outputKernel), this.outputBias);
+    // The stepper's own array: the product's may be another stepper's once this one is disposed.
+    this.logits.set(this.outputKernel.times(hidden!, batchSize));
+    return addBias(this.logits, this.outputBias);
+  }
+
+  /** The rows of {@link inputTable} that `ids` pick, in the stepper's own array. */
+  private tableRows(ids: Int32Array): Float32Array {
+    const { values, width } = this.inputTable;
+    ids.forEach((id, r) => this.embedded.set(values.subarray(id * width, (id + 1) * width), r * width));
+    return this.embedded;
   }
 
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
     this.releaseMemory();
     this.attention?.dispose();
-    tf.dispose([...this.kernels, this.outputKernel, ...(this.inputKernel === null ? [] : [this.inputKernel])]);
+    for (const matrix of [...this.kernels, this.outputKernel, this.inputKernel]) matrix?.dispose();
   }
 }

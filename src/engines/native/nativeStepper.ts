@@ -2,29 +2,16 @@ import type * as tf from '@tensorflow/tfjs';
 import {
   type EncoderMemory,
   type ModelConfig,
+  sharedValues,
   type StateLayout,
   stateLayout,
   VectorStateStepperBase,
 } from '../../model';
 import { addon, nativeLayout } from './recurrentLayout';
 
-/**
- * The values each variable had when a stepper last read them, with the data they were read from: a variable's data is
- * replaced, never changed in place, when it is written (TensorFlow.js tensors are immutable), so the same data means
- * the same values. Reading them again costs far more than a generation of a few hundred tokens on wasm.
- */
-const readValues = new WeakMap<tf.Variable, { data: object; values: Float32Array }>();
-
 /** The variables' current values, read once per write of each (the addon copies what it keeps). */
 function currentValues(variables: tf.LayerVariable[]): Float32Array[] {
-  return variables.map((layerVariable) => {
-    const variable = layerVariable.read() as tf.Variable;
-    const read = readValues.get(variable);
-    if (read !== undefined && read.data === variable.dataId) return read.values;
-    const values = variable.dataSync() as Float32Array;
-    readValues.set(variable, { data: variable.dataId, values });
-    return values;
-  });
+  return variables.map((variable) => sharedValues(variable.read()));
 }
 
 /**

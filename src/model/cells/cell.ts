@@ -23,7 +23,8 @@ export interface SequenceShape {
 /** One recurrent layer advancing a batch one step at a time, its state carried in plain arrays. */
 export interface CellStepper {
   /**
-   * Consumes this step's input projections `[batch, gates·units]` and returns the new hidden state `[batch, units]`.
+   * Consumes this step's input projections `[batch, gates·units]` and returns the new hidden state `[batch, units]`
+   * (the stepper's own buffer: read it before the next step).
    */
   step(projections: Float32Array): Float32Array;
   /** Forgets the state (back to zeros). */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './rowMath';
+import { type RowMatrix, stepperMatrix, tensorRowMatrix } from './rowMatrix';
 import {
   carriedStepper,
   CellStep,
@@ -38,13 +39,13 @@ const GRU_BUFFERS: Record<keyof GruStepOutputs, number> = {
 /**
  * The recurrent kernel of a GRU split as its step uses it: `[units, 2·units]` for z and r, `[units, units]` for hh.
  */
-export interface GruKernels {
-  updateReset: tf.Tensor2D;
-  candidate: tf.Tensor2D;
+export interface GruKernels<Matrix = RowMatrix> {
+  updateReset: Matrix;
+  candidate: Matrix;
 }
 
-/** Splits a GRU recurrent kernel `[units, 3·units]` into {@link GruKernels} (the caller disposes them). */
-export function splitGruKernel(recurrentKernel: tf.Tensor2D): GruKernels {
+/** Splits a GRU recurrent kernel `[units, 3·units]` into {@link GruKernels} tensors (the caller disposes them). */
+export function splitGruKernel(recurrentKernel: tf.Tensor2D): GruKernels<tf.Tensor2D> {
   const units = recurrentKernel.shape[0];
   const [updateReset, candidate] = tf.split(recurrentKernel, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
   return { updateReset, candidate };
@@ -53,7 +54,7 @@ export function splitGruKernel(recurrentKernel: tf.Tensor2D): GruKernels {
 /**
  * One GRU step for a batch of rows, as tfjs-layers' GRU computes it (kernel columns hold z, r, h; the reset gate is
  * applied before the candidate's recurrent matMul: `hh = tanh(x_h + (r ⊙ h) · U_h)`,
- * `h' = z ⊙ h + (1 − z) ⊙ hh`). Two backend matMuls (`h · U_zr`, `(r ⊙ h) · U_h`), the rest fused in loops.
+ * `h' = z ⊙ h + (1 − z) ⊙ hh`). Two matMuls (`h · U_zr`, `(r ⊙ h) · U_h`), the rest fused in loops.
  * @param projections `[batch, 3·units]` input projections `x·W + b` of this step.
  * @param hidden `[batch, units]` previous hidden state; null for a zero state.
  */
@@ -64,10 +65,10 @@ export function gruStep(
   gate: GateFunctions,
   out: GruStepOutputs,
 ): void {
-  const units = kernels.candidate.shape[0];
+  const units = kernels.candidate.inner;
   const width = 3 * units;
   const batch = projections.length / width;
-  const recurrentZR = hidden === null ? null : multiplyRows(hidden, batch, kernels.updateReset);
+  const recurrentZR = hidden === null ? null : kernels.updateReset.times(hidden, batch);
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < units; j++) {
       const n = b * units + j;
@@ -79,7 +80,7 @@ export function gruStep(
       out.resetStates[n] = hidden === null ? 0 : out.resets[n] * hidden[n];
     }
   }
-  const recurrentH = hidden === null ? null : multiplyRows(out.resetStates, batch, kernels.candidate);
+  const recurrentH = hidden === null ? null : kernels.candidate.times(out.resetStates, batch);
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < units; j++) {
       const n = b * units + j;
@@ -113,7 +114,8 @@ export function gruSequence(
     shape,
     initial,
     ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
-      const kernels = splitGruKernel(u);
+      const split = splitGruKernel(u);
+      const kernels = { updateReset: tensorRowMatrix(split.updateReset), candidate: tensorRowMatrix(split.candidate) };
       const h0 = start?.[0] ?? null;
       const { updates, resets, resetStates, candidates, outputs } = runSteps(
         projections,
@@ -123,7 +125,7 @@ export function gruSequence(
         (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out),
         h0 === null ? {} : { outputs: h0 },
       ).all;
-      tf.dispose([kernels.updateReset, kernels.candidate]);
+      tf.dispose([split.updateReset, split.candidate]);
       const width = 3 * units;
 
       const backward = (dOutputs: Float32Array, kernel: tf.Tensor2D): SequenceGradients => {
@@ -202,12 +204,17 @@ export function gruSequence(
 
 /** A GRU layer's {@link CellStepper}: the hidden state in a plain array. */
 function gruStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper {
-  const kernels = splitGruKernel(recurrentKernel);
+  const units = recurrentKernel.shape[0];
+  const kernels = {
+    updateReset: stepperMatrix(recurrentKernel, 0, 2 * units),
+    candidate: stepperMatrix(recurrentKernel, 2 * units, 3 * units),
+  };
   const gateFns = gateFunctions(gate);
   const step: CellStep<keyof GruStepOutputs> = (x, before, out) => gruStep(x, before('outputs'), kernels, gateFns, out);
-  return carriedStepper(batch, kernels.candidate.shape[0], GRU_BUFFERS, ['outputs'], step, () =>
-    tf.dispose([kernels.updateReset, kernels.candidate]),
-  );
+  return carriedStepper(batch, kernels.candidate.inner, GRU_BUFFERS, ['outputs'], step, () => {
+    kernels.updateReset.dispose();
+    kernels.candidate.dispose();
+  });
 }
 
 /** Gated recurrent unit (Cho et al. 2014), as tfjs-layers' `GRU` (reset gate before the matMul) with logistic gates. */

@@ -26,3 +26,4 @@ export function cellOfLayerClass(layerClass: string): Cell<CellType> | null {
 export type { Cell, CellStepper, RecurrentLayerArgs, SequenceShape } from './cell';
 export { GATE_ACTIVATIONS, type GateActivation } from './gates';
 export { multiplyRows, transposedTimes } from './rowMath';
+export { type RowMatrix, stepperMatrix, tensorRowMatrix } from './rowMatrix';

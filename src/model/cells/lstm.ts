@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { GateActivation, GateFunctions, gateFunctions } from './gates';
 import { multiplyRows } from './rowMath';
+import { type RowMatrix, stepperMatrix, tensorRowMatrix } from './rowMatrix';
 import {
   carriedStepper,
   CellStep,
@@ -28,7 +29,7 @@ const LSTM_BUFFERS: Record<keyof LstmStepOutputs, number> = { gates: 4, cells: 1
 
 /**
  * One LSTM step for a batch of rows, as tfjs-layers' LSTM computes it (kernel columns hold the gates i, f, c, o in
- * that order; cell and output activation tanh): one backend matMul `h · U`, the gate math fused in one loop.
+ * that order; cell and output activation tanh): one matMul `h · U`, the gate math fused in one loop.
  * @param projections `[batch, 4·units]` input projections `x·W + b` of this step.
  * @param hidden `[batch, units]` previous hidden state; null for a zero state.
  * @param cell `[batch, units]` previous cell state; null for a zero state.
@@ -38,15 +39,15 @@ export function lstmStep(
   projections: Float32Array,
   hidden: Float32Array | null,
   cell: Float32Array | null,
-  recurrentKernel: tf.Tensor2D,
+  recurrentKernel: RowMatrix,
   gate: GateFunctions,
   out: LstmStepOutputs,
 ): void {
-  const units = recurrentKernel.shape[0];
+  const units = recurrentKernel.inner;
   const width = 4 * units;
   const batch = projections.length / width;
   const { gates } = out;
-  const recurrent = hidden === null ? null : multiplyRows(hidden, batch, recurrentKernel);
+  const recurrent = hidden === null ? null : recurrentKernel.times(hidden, batch);
   for (let b = 0; b < batch; b++) {
     const row = b * width;
     for (let k = row; k < row + width; k++) gates[k] = projections[k] + (recurrent === null ? 0 : recurrent[k]);
@@ -90,12 +91,13 @@ export function lstmSequence(
       const width = 4 * units;
       const stepGates = batch * width;
       const [h0, c0] = start ?? [null, null];
+      const recurrentRows = tensorRowMatrix(u);
       const lstmRun = runSteps(
         projections,
         shape,
         units,
         LSTM_BUFFERS,
-        (x, before, out) => lstmStep(x, before('outputs'), before('cells'), u, gateFns, out),
+        (x, before, out) => lstmStep(x, before('outputs'), before('cells'), recurrentRows, gateFns, out),
         start === null ? {} : { outputs: start[0], cells: start[1] },
       );
       const { gates, cells, cellTanh, outputs } = lstmRun.all;
@@ -151,11 +153,11 @@ export function lstmSequence(
 
 /** An LSTM layer's {@link CellStepper}: hidden and cell state in plain arrays. */
 function lstmStepper(recurrentKernel: tf.Tensor2D, gate: GateActivation, batch: number): CellStepper {
-  const kernel = tf.clone(recurrentKernel);
+  const kernel = stepperMatrix(recurrentKernel);
   const gateFns = gateFunctions(gate);
   const step: CellStep<keyof LstmStepOutputs> = (x, before, out) =>
     lstmStep(x, before('outputs'), before('cells'), kernel, gateFns, out);
-  return carriedStepper(batch, kernel.shape[0], LSTM_BUFFERS, ['outputs', 'cells'], step, () => kernel.dispose());
+  return carriedStepper(batch, kernel.inner, LSTM_BUFFERS, ['outputs', 'cells'], step, () => kernel.dispose());
 }
 
 /** Long short-term memory (Hochreiter & Schmidhuber 1997), as tfjs-layers' `LSTM` with logistic gates. */

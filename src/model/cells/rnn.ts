@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Cell, CellStepper, SequenceShape } from './cell';
 import { multiplyRows } from './rowMath';
+import { type RowMatrix, stepperMatrix, tensorRowMatrix } from './rowMatrix';
 import { carriedStepper, projectionAndKernelGradients, runSteps, SequenceGradients, sequenceOp } from './sequence';
 
 /**
@@ -12,11 +13,10 @@ import { carriedStepper, projectionAndKernelGradients, runSteps, SequenceGradien
 export function rnnStep(
   projections: Float32Array,
   hidden: Float32Array | null,
-  recurrentKernel: tf.Tensor2D,
+  recurrentKernel: RowMatrix,
   outputs: Float32Array,
 ): void {
-  const recurrent =
-    hidden === null ? null : multiplyRows(hidden, hidden.length / recurrentKernel.shape[0], recurrentKernel);
+  const recurrent = hidden === null ? null : recurrentKernel.times(hidden, hidden.length / recurrentKernel.inner);
   for (let n = 0; n < outputs.length; n++)
     outputs[n] = Math.tanh(projections[n] + (recurrent === null ? 0 : recurrent[n]));
 }
@@ -42,12 +42,13 @@ export function rnnSequence(
     initial,
     ({ projections, recurrentKernel: u, steps, batch, units, stepStates, initial: start }) => {
       const h0 = start?.[0] ?? null;
+      const recurrentRows = tensorRowMatrix(u);
       const { outputs } = runSteps(
         projections,
         shape,
         units,
         { outputs: 1 },
-        (x, before, out) => rnnStep(x, before('outputs'), u, out.outputs),
+        (x, before, out) => rnnStep(x, before('outputs'), recurrentRows, out.outputs),
         h0 ? { outputs: h0 } : {},
       ).all;
 
@@ -75,10 +76,10 @@ export function rnnSequence(
 
 /** A simple RNN layer's {@link CellStepper}: the hidden state in a plain array. */
 function rnnStepper(recurrentKernel: tf.Tensor2D, _gate: unknown, batch: number): CellStepper {
-  const kernel = tf.clone(recurrentKernel);
+  const kernel = stepperMatrix(recurrentKernel);
   return carriedStepper(
     batch,
-    kernel.shape[0],
+    kernel.inner,
     { outputs: 1 },
     ['outputs'],
     (x, before, out) => rnnStep(x, before('outputs'), kernel, out.outputs),

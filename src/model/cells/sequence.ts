@@ -81,11 +81,14 @@ export function carriedStepper<Name extends string>(
   step: CellStep<Name | 'outputs'>,
   dispose: () => void,
 ): CellStepper {
+  // Two sets of buffers taken in turn: a step reads the one the last step wrote and writes the other.
+  const buffers = [0, 1].map(() => new StepBuffers({ steps: 1, batch }, units, widths).at(0));
   let previous: Partial<Record<Name | 'outputs', Float32Array>> | null = null;
+  const before = (name: Name | 'outputs') => previous?.[name] ?? null;
   return {
     step(projections) {
-      const out = new StepBuffers({ steps: 1, batch }, units, widths).at(0);
-      step(projections, (name) => previous?.[name] ?? null, out);
+      const out = buffers[0] === previous ? buffers[1] : buffers[0];
+      step(projections, before, out);
       previous = out;
       return out.outputs;
     },
