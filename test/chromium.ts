@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 
-/** Debian's Chromium, which `npm run setup` installs; the browser tests drive it headless. */
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, which `npm run setup` installs; the browser tests and the bench drive it headless. */
+export const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -47,4 +48,36 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A folder served on localhost: its address (ending in `/`) and how to stop the server. */
+export interface ServedFolder {
+  url: string;
+  stop: () => void;
+}
+
+/** Serves `folder` with Python's static file server (`python3 -m http.server`) on a free port of 127.0.0.1. */
+export async function serveFolder(folder: string): Promise<ServedFolder> {
+  const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', folder], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const port = new Promise<string>((resolve, reject) => {
+    let said = '';
+    server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      said += chunk;
+      const found = /port (\d+)/.exec(said);
+      if (found !== null) resolve(found[1]);
+    });
+    server.on('error', reject);
+    server.on('exit', (code) => reject(new Error(`python3 -m http.server exited (code ${code}) before serving`)));
+  });
+  try {
+    return {
+      url: `http://127.0.0.1:${await withTimeout(port, 20_000, 'python3 -m http.server saying its port')}/`,
+      stop: () => server.kill(),
+    };
+  } catch (error) {
+    server.kill();
+    throw error;
+  }
 }

@@ -88,6 +88,14 @@ test('a disposed matrix waits for the next stepper of the same data: lent once h
   assert.deepEqual(bits(productA), bits(backendProduct(x, 1, matrix, 0, 20)));
   a.dispose();
   b.dispose();
+  // Its own product fed back as 64 rows, which it has no room for: the memory grows under them.
+  const wide = tf.tensor2d(seededRows(6, 64 * 4096), [64, 4096]);
+  const growing = stepperMatrix(wide);
+  const own = growing.times(seededRows(7, 64), 1);
+  const expected = backendProduct(own.slice(), 64, wide, 0, 4096);
+  assert.deepEqual(bits(growing.times(own, 64)), bits(expected));
+  growing.dispose();
+  wide.dispose();
   // New data (a variable written) gets a matrix of its own values.
   const variable = tf.variable(matrix);
   const before = Array.from(stepperMatrix(variable).times(x, 1));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +13,7 @@ import { createRng } from '../src/random';
 import { generate } from '../src/sample';
 import { loadWebModel, WEB_MODEL_FILE } from '../src/web';
 import { CONTENT_SECURITY_POLICY } from '../src/web/securityHeaders';
-import { launchChromium, withTimeout } from './chromium';
+import { launchChromium, type ServedFolder, serveFolder } from './chromium';
 import { parseAs } from './cliJson';
 import { type ServeProcess, startServe } from './serveProcess';
 
@@ -612,7 +612,7 @@ test(
     'networks, a conditional one, an n-gram model, an MLP and a GPT',
   { timeout: 240_000 },
   async () => {
-    const served: ChildProcess[] = [];
+    const served: ServedFolder[] = [];
     let browser: Awaited<ReturnType<typeof openTab>> | undefined;
     try {
       browser = await openTab(path.join(work, 'browser-static'));
@@ -630,23 +630,9 @@ test(
       for (const [model, backend, conditions, engine] of cases) {
         const site = path.join(work, `site-${path.basename(model)}`);
         gennet('export-web', '--model', model, '--out', site);
-        const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], {
-          stdio: ['ignore', 'pipe', 'ignore'],
-        });
+        const server = await serveFolder(site);
         served.push(server);
-        const port = await withTimeout(
-          new Promise<string>((resolve) => {
-            let said = '';
-            server.stdout.on('data', (chunk) => {
-              said += chunk;
-              const m = /port (\d+)/.exec(said);
-              if (m !== null) resolve(m[1]);
-            });
-          }),
-          20_000,
-          'python3 -m http.server saying its port',
-        );
-        await openPage(tab, `http://localhost:${port}/${backend === null ? '' : `?backend=${backend}`}`);
+        await openPage(tab, `${server.url}${backend === null ? '' : `?backend=${backend}`}`);
         const given = Object.entries(conditions).map(([column, value]) => `${column}=${value}`);
         texts.push(await generateOnPage(tab, conditions));
         assert.equal(
@@ -660,7 +646,7 @@ test(
       assert.deepEqual(traffic.remote, []);
     } finally {
       await browser?.close();
-      for (const server of served) server.kill();
+      for (const server of served) server.stop();
     }
   },
 );

@@ -242,7 +242,8 @@ export function generate(trained: TextGenerator, options: GenerateOptions = {}):
 
 /**
  * Lets the event loop run (`setImmediate` under Node, a message to itself in a browser — a zero-delay timer would
- * wait 4 ms once timers nest): displays redraw, clicks get through.
+ * wait 4 ms once timers nest): clicks get through, and a page that yields every few milliseconds is painted as often
+ * as the browser paints.
  */
 export const yieldToEventLoop = (): Promise<void> =>
   new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ export interface RowMatrix {
   readonly runsOn: 'simd' | 'backend';
   /**
    * `rows · matrix` for `count` rows (`rows` row-major `[count, inner]`), row-major `[count, columns]`. The result
-   * may be the matrix's own buffer: it is the caller's to read and change until the next call.
+   * may be the matrix's own buffer: it is the caller's to read and change until the next call or `dispose`.
    */
   times(rows: Float32Array, count: number): Float32Array;
   /** Releases the matrix (a SIMD one waits for the next stepper of the same weights); it multiplies no more. */
@@ -72,8 +72,10 @@ class SimdRowMatrix {
     if (rows.length !== count * inner)
       throw new Error(`A product of ${count} row(s) of ${inner} takes ${count * inner} values, got ${rows.length}.`);
     if (count === 0 || columns === 0) return new Float32Array(0);
+    // Rows in this memory (its own last product, say) would go with its buffer if it grows: copy them first.
+    const input = rows.buffer === this.memory.buffer ? rows.slice() : rows;
     if (count > this.capacity || this.rowsView.length !== count * inner) this.reserve(count);
-    this.rowsView.set(rows);
+    this.rowsView.set(input);
     this.kernel(this.rowsAt, 0, this.productAt, count, inner, columns, this.blocks);
     return this.productView;
   }
@@ -90,8 +92,10 @@ class SimdRowMatrix {
   }
 }
 
-/** The disposed {@link SimdRowMatrix}es of each tensor data, by column range; dropped with the data. */
+/** The disposed {@link SimdRowMatrix}es of each tensor data, by shape and column range; dropped with the data. */
 const idleMatrices = perTensorData(() => new Map<string, SimdRowMatrix[]>());
+/** Disposed matrices kept per data and range: as many as steppers of one model usually run at once. */
+const MAX_IDLE = 4;
 
 /**
  * A stepper's snapshot of columns `[from, to)` of `matrix` as a {@link RowMatrix}: on the wasm backend (where
@@ -105,7 +109,7 @@ export function stepperMatrix(matrix: tf.Tensor2D, from = 0, to = matrix.shape[1
   const kernel = tf.getBackend() === 'wasm' && inner > 0 ? simdKernel() : null;
   if (kernel === null) return tensorRowMatrix(tf.slice(matrix, [0, from], [inner, to - from]), true);
   const byRange = idleMatrices(matrix);
-  const range = `${from}:${to}`;
+  const range = `${inner}×${columns}[${from}:${to}]`; // a reshaped tensor shares its data
   const idle = byRange.get(range) ?? byRange.set(range, []).get(range)!;
   const packed = () => packColumnBlocks(matrix.dataSync() as Float32Array, inner, columns, from, to);
   const simd = idle.pop() ?? new SimdRowMatrix(packed(), inner, to - from, kernel);
@@ -119,7 +123,7 @@ export function stepperMatrix(matrix: tf.Tensor2D, from = 0, to = matrix.shape[1
       return simd.times(rows, count);
     },
     dispose() {
-      if (held) idle.push(simd);
+      if (held && idle.length < MAX_IDLE) idle.push(simd);
       held = false;
     },
   };

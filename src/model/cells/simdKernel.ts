@@ -132,7 +132,7 @@ function timesBody(): number[] {
 }
 
 /** The module's bytes: it imports `env.memory` and exports `times`. */
-export function simdKernelBytes(): Uint8Array {
+function kernelBytes(): Uint8Array {
   const params = [X, W, Y, ROWS, INNER, COLUMNS, BLOCK].map(() => I32);
   const locals = vector([
     [5, I32],
@@ -151,11 +151,18 @@ export function simdKernelBytes(): Uint8Array {
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** The compiled kernel, or null where WebAssembly or its SIMD is missing (compiled once). */
+/**
+ * The compiled kernel, or null where WebAssembly or its SIMD is missing or compiling is refused (a page whose
+ * Content-Security-Policy lacks 'wasm-unsafe-eval'): compiled once.
+ */
 export function simdKernel(): WebAssembly.Module | null {
   if (compiled === undefined) {
-    const bytes = simdKernelBytes().buffer as ArrayBuffer; // a fresh array's own buffer
-    compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    const bytes = kernelBytes().buffer as ArrayBuffer; // a fresh array's own buffer
+    try {
+      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch {
+      compiled = null; // no WebAssembly here, or not allowed to compile
+    }
   }
   return compiled;
 }

@@ -19,7 +19,7 @@ import { loadWebModel, type ModelFacts, SITE_MODEL_FOLDER, type WebModel } from 
 import { BROWSER_BACKENDS, initBrowserBackend } from './browserBackend';
 import { ConditionMenus } from './conditionMenus';
 import { drawDistribution } from './distributionChart';
-import { byTestId, messageOf, showStatus, status } from './pageStatus';
+import { afterPaint, byTestId, messageOf, showStatus, status } from './pageStatus';
 import { startTranslation } from './translationPanel';
 
 const inputs = {
@@ -293,7 +293,7 @@ async function runToEnd(target: HTMLElement, doing: string, work: () => void): P
   setBusy(true);
   target.dataset.state = 'running';
   showStatus(doing);
-  await yieldToEventLoop();
+  await afterPaint();
   try {
     work();
     target.dataset.state = 'done';

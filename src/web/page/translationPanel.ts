@@ -1,10 +1,10 @@
 // The page for a sequence-to-sequence model: a source box, the decoded target, and for a model with attention the
 // alignment heatmap (which source tokens each target token looked at), drawn as SVG (the page's plotly.js bundle has
 // bars only). Decoding is `gennet generate --source`'s.
-import { translate, type Translation, yieldToEventLoop } from '../../sample';
+import { translate, type Translation } from '../../sample';
 import type { WebModel } from '../webModel';
 import { tokenLabel } from './distributionChart';
-import { byTestId, messageOf, showStatus } from './pageStatus';
+import { afterPaint, byTestId, messageOf, showStatus } from './pageStatus';
 
 /** The panel's elements. */
 export interface TranslationElements {
@@ -117,7 +117,7 @@ export function startTranslation(model: ConstructorParameters<typeof Translation
     button.disabled = true;
     output.dataset.state = 'running';
     showStatus('Decoding…');
-    void yieldToEventLoop()
+    void afterPaint()
       .then(() => panel.translate(Number(beamWidth.value)))
       .then(
         () => {
